@@ -1,0 +1,88 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Upcoming features we opt into so the code reads the way Swift 6 intends.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "VoiceVault",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "voicevault", targets: ["voicevault"]),
+        .executable(name: "voicevault-bench", targets: ["VaultBenchmarks"]),
+        .executable(name: "vault-crash-drill", targets: ["VaultCrashDrill"]),
+        .library(name: "VaultCore", targets: ["VaultCore"]),
+        .library(name: "VaultServer", targets: ["VaultServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // System libraries from Debian packages; no vendored C.
+        .systemLibrary(name: "CLMDB", providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+
+        .target(
+            name: "VaultCore",
+            dependencies: [
+                "CLMDB", "COpenSSL",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "VaultServer",
+            dependencies: [
+                "VaultCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "voicevault",
+            dependencies: [
+                "VaultCore", "VaultServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // A child process for the crash test: publishes assets and SIGKILLs itself at an injected step.
+        .executableTarget(
+            name: "VaultCrashDrill",
+            dependencies: ["VaultCore"],
+            swiftSettings: strictSettings
+        ),
+        // Release-build benchmarks (not tests): `swift run -c release voicevault-bench`.
+        .executableTarget(
+            name: "VaultBenchmarks",
+            dependencies: ["VaultCore"],
+            swiftSettings: strictSettings
+        ),
+
+        .testTarget(
+            name: "VaultCoreTests",
+            dependencies: ["VaultCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "VaultServerTests",
+            dependencies: [
+                "VaultServer", "VaultCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strictSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

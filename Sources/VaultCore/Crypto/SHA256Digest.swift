@@ -1,0 +1,98 @@
+import COpenSSL
+
+/// A SHA-256 digest: the identity of content everywhere in VoiceVault (request hashes and ETags alike).
+public struct SHA256Digest: Hashable, Sendable, CustomStringConvertible {
+    /// The 32 raw digest bytes.
+    public let bytes: [UInt8]
+
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == 32 else { return nil }
+        self.bytes = bytes
+    }
+
+    /// Parses 64 lowercase hexadecimal characters; anything else (upper case included) is rejected so that one
+    /// digest has exactly one spelling in paths, URLs and index keys.
+    public init?(hex: some StringProtocol) {
+        let utf8 = Array(hex.utf8)
+        guard utf8.count == 64 else { return nil }
+        var out = [UInt8]()
+        out.reserveCapacity(32)
+        var index = 0
+        while index < 64 {
+            guard let high = Self.nibble(utf8[index]), let low = Self.nibble(utf8[index + 1]) else { return nil }
+            out.append(high << 4 | low)
+            index += 2
+        }
+        self.bytes = out
+    }
+
+    public var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(64)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public var description: String { hex }
+
+    /// One-shot digest of a byte buffer.
+    public static func of(_ data: some Sequence<UInt8>) -> SHA256Digest {
+        var hasher = SHA256Hasher()
+        hasher.update(Array(data))
+        return hasher.finalize()
+    }
+
+    public static func of(_ string: String) -> SHA256Digest {
+        of(Array(string.utf8))
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        default: return nil
+        }
+    }
+}
+
+/// Incremental SHA-256 over libcrypto's EVP interface, so files can be hashed while they stream through.
+///
+/// A struct with a class inside: the EVP context is a C resource that must be freed exactly once.
+public struct SHA256Hasher: ~Copyable {
+    private let context: OpaquePointer
+
+    public init() {
+        guard let ctx = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new failed: out of memory") }
+        guard EVP_DigestInit_ex(ctx, EVP_sha256(), nil) == 1 else { fatalError("EVP_DigestInit_ex(sha256) failed") }
+        context = ctx
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
+
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        EVP_DigestUpdate(context, base, bytes.count)
+    }
+
+    public mutating func update(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { update($0) }
+    }
+
+    public consuming func finalize() -> SHA256Digest {
+        var out = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        out.withUnsafeMutableBufferPointer { buffer in
+            _ = EVP_DigestFinal_ex(context, buffer.baseAddress, &length)
+        }
+        // The digest has exactly 32 bytes by construction of SHA-256.
+        return SHA256Digest(uncheckedBytes: out)
+    }
+}
+
+extension SHA256Digest {
+    fileprivate init(uncheckedBytes: [UInt8]) { self.bytes = uncheckedBytes }
+}

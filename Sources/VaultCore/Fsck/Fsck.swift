@@ -1,0 +1,209 @@
+/// Checks a data directory against its index, and optionally repairs it.
+///
+/// - Every record: each of its books has a file with the recorded size and sha256 (each inode is hashed once,
+///   so hard-linked books cost one read), and a `books` key.
+/// - Every `books` key belongs to a record that lists the book.
+/// - Every file under `audio/` is a `<hash>.mp3` that the index lists for that book.
+/// - No temp files remain.
+///
+/// Repair never deletes audio: dangling references are dropped from the index (record first, so the
+/// invariant holds at every instant) and unindexed, mismatched or stray files are moved to `quarantine/`.
+public struct Fsck {
+    public enum Phase: String, Sendable { case records, files }
+    public typealias Progress = (_ phase: Phase, _ done: Int, _ total: Int) -> Void
+
+    let store: AssetStore
+
+    public init(store: AssetStore) {
+        self.store = store
+    }
+
+    public func run(repair: Bool, progress: Progress = { _, _, _ in }) throws -> FsckReport {
+        var report = FsckReport()
+        let directory = store.directory
+        let index = store.index
+        let total = try index.count()
+        var verifiedInodes = [UInt64: (size: Int, sha: String)]()
+        var indexedPaths = Set<String>()
+
+        // 1. Records -> files.
+        var done = 0
+        var badReferences = [(hash: SHA256Digest, book: String, quarantineFile: Bool)]()
+        let (records, corrupt) = try loadRecords()
+        report.problems += corrupt
+        for record in records {
+            done += 1
+            if done % 64 == 0 || done == total { progress(.records, done, total) }
+            report.recordsChecked += 1
+            guard let hash = SHA256Digest(hex: record.contentHash) else {
+                report.problems.append(.init(kind: .corruptRecord, hash: record.contentHash, path: nil, detail: "record key is not a sha256"))
+                continue
+            }
+            for book in record.bookIds {
+                let relative = "audio/\(book)/\(hash.hex).mp3"
+                guard let bookId = try? StorageIdentifier(book, kind: .bookId) else {
+                    report.problems.append(.init(kind: .corruptRecord, hash: hash.hex, path: nil, detail: "invalid bookId '\(book)' in record"))
+                    badReferences.append((hash, book, false))
+                    continue
+                }
+                indexedPaths.insert(relative)
+                let path = directory.audioFile(book: bookId, hash: hash)
+                guard let status = try FileSystem.status(path), status.isRegularFile else {
+                    report.problems.append(.init(kind: .missingFile, hash: hash.hex, path: relative, detail: "indexed file is missing"))
+                    badReferences.append((hash, book, false))
+                    continue
+                }
+                report.filesChecked += 1
+                let facts: (size: Int, sha: String)
+                if let known = verifiedInodes[status.inode] {
+                    facts = known
+                } else {
+                    let digest = try FileSystem.digest(of: path)
+                    facts = (digest.size, digest.sha256.hex)
+                    verifiedInodes[status.inode] = facts
+                }
+                if facts.size != record.byteSize {
+                    report.problems.append(.init(kind: .sizeMismatch, hash: hash.hex, path: relative,
+                        detail: "file has \(facts.size) bytes, index says \(record.byteSize)"))
+                    badReferences.append((hash, book, true))
+                } else if facts.sha != record.sha256 {
+                    report.problems.append(.init(kind: .digestMismatch, hash: hash.hex, path: relative,
+                        detail: "file sha256 \(facts.sha), index says \(record.sha256)"))
+                    badReferences.append((hash, book, true))
+                }
+            }
+        }
+
+        // 2. The secondary index against the records.
+        let bookKeys = try danglingAndMissingBookKeys(&report)
+
+        // 3. Files -> records.
+        let books = try FileSystem.contents(of: directory.audio)
+        var strayPaths = [String]()
+        for (position, book) in books.enumerated() {
+            progress(.files, position + 1, books.count)
+            let bookPath = directory.audio + "/" + book
+            guard (try? StorageIdentifier(book, kind: .bookId)) != nil, FileSystem.isDirectory(bookPath) else {
+                report.problems.append(.init(kind: .strayEntry, hash: nil, path: "audio/\(book)", detail: "not a book directory VoiceVault writes"))
+                strayPaths.append(bookPath)
+                continue
+            }
+            for name in try FileSystem.contents(of: bookPath) {
+                let relative = "audio/\(book)/\(name)"
+                if indexedPaths.contains(relative) { continue }
+                let isAssetName = name.hasSuffix(".mp3") && SHA256Digest(hex: name.dropLast(4)) != nil
+                let status = try FileSystem.status(bookPath + "/" + name)
+                if isAssetName, status?.isRegularFile == true {
+                    report.problems.append(.init(kind: .unindexedFile, hash: String(name.dropLast(4)), path: relative, detail: "file is not in the index"))
+                } else {
+                    report.problems.append(.init(kind: .strayEntry, hash: nil, path: relative, detail: "not a file VoiceVault writes"))
+                }
+                strayPaths.append(bookPath + "/" + name)
+            }
+        }
+        let temporaryFiles = try FileSystem.contents(of: directory.temporary)
+        for name in temporaryFiles {
+            report.problems.append(.init(kind: .temporaryFile, hash: nil, path: "tmp/\(name)", detail: "left by an interrupted publication"))
+        }
+
+        guard repair else { return report }
+
+        // Repairs: index first, then files.
+        for reference in badReferences {
+            try index.update(reference.hash) { current in
+                guard var current else { return nil }
+                current.removeBook(reference.book)
+                return current.bookIds.isEmpty ? nil : current
+            }
+            report.repairs.append("dropped reference \(reference.book)/\(reference.hash.hex) from the index")
+            if reference.quarantineFile, let id = try? StorageIdentifier(reference.book, kind: .bookId) {
+                let path = directory.audioFile(book: id, hash: reference.hash)
+                if FileSystem.exists(path) {
+                    try store.quarantine(path)
+                    report.repairs.append("quarantined audio/\(reference.book)/\(reference.hash.hex).mp3")
+                }
+            }
+        }
+        try repairBookKeys(bookKeys, &report)
+        for path in strayPaths where FileSystem.exists(path) {
+            try store.quarantine(path)
+            report.repairs.append("quarantined \(path.dropFirst(directory.root.count + 1))")
+        }
+        for name in temporaryFiles {
+            try FileSystem.removeFile(directory.temporary + "/" + name)
+            report.repairs.append("removed tmp/\(name)")
+        }
+        return report
+    }
+
+    /// Every decodable record, and a problem for each record that cannot be decoded (reported, not thrown).
+    private func loadRecords() throws -> ([AssetRecord], [FsckProblem]) {
+        var corrupt = [FsckProblem]()
+        let index = store.index
+        var records = [AssetRecord]()
+        try index.environment.read { txn in
+            try txn.scan(prefix: [], in: index.databases.assets) { key, value in
+                let hash = String(decoding: key, as: UTF8.self)
+                do {
+                    records.append(try value.withUnsafeBytes { try AssetIndex.decode($0, hash: hash) })
+                } catch {
+                    corrupt.append(.init(kind: .corruptRecord, hash: hash, path: nil, detail: String(describing: error)))
+                }
+                return true
+            }
+        }
+        return (records, corrupt)
+    }
+
+    private struct BookKeyProblems {
+        var dangling: [[UInt8]] = []
+        var missing: [(hash: SHA256Digest, book: String)] = []
+    }
+
+    private func danglingAndMissingBookKeys(_ report: inout FsckReport) throws -> BookKeyProblems {
+        let index = store.index
+        var problems = BookKeyProblems()
+        var keys = Set<String>()
+        try index.environment.read { txn in
+            try txn.scan(prefix: [], in: index.databases.books) { key, _ in
+                keys.insert(String(decoding: key, as: UTF8.self))
+                return true
+            }
+        }
+        var listed = Set<String>()
+        try index.forEachRecord { record in
+            for book in record.bookIds { listed.insert(book + "/" + record.contentHash) }
+            for book in record.bookIds where !keys.contains(book + "/" + record.contentHash) {
+                if let hash = SHA256Digest(hex: record.contentHash) {
+                    problems.missing.append((hash, book))
+                    report.problems.append(.init(kind: .missingBookKey, hash: record.contentHash, path: nil,
+                        detail: "record lists book \(book) but the book index does not"))
+                }
+            }
+        }
+        for key in keys.subtracting(listed).sorted() {
+            problems.dangling.append(Array(key.utf8))
+            report.problems.append(.init(kind: .danglingBookKey, hash: String(key.suffix(64)), path: nil,
+                detail: "book index entry \(key) has no matching record"))
+        }
+        return problems
+    }
+
+    private func repairBookKeys(_ problems: BookKeyProblems, _ report: inout FsckReport) throws {
+        guard !problems.dangling.isEmpty || !problems.missing.isEmpty else { return }
+        let index = store.index
+        try index.environment.write { txn in
+            for key in problems.dangling { try txn.delete(key, in: index.databases.books) }
+            for entry in problems.missing {
+                // Only restore a key whose record still lists the book after the reference repairs above.
+                let record = try txn.withValue(Array(entry.hash.hex.utf8), in: index.databases.assets) { bytes in
+                    try bytes.map { try AssetIndex.decode($0, hash: entry.hash.hex) }
+                }
+                if record?.bookIds.contains(entry.book) == true {
+                    try txn.put([], for: AssetIndex.bookKey(entry.book, entry.hash), in: index.databases.books)
+                }
+            }
+        }
+        report.repairs.append("fixed \(problems.dangling.count + problems.missing.count) book index entries")
+    }
+}

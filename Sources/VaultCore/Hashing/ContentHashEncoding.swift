@@ -1,0 +1,43 @@
+/// The canonical byte encoding that is hashed to form a content hash.
+///
+/// Plain concatenation is ambiguous ("ab"+"c" = "a"+"bc"), so every field is written with its name and its
+/// UTF-8 byte length, in a fixed order, and absent optional fields are written as absent rather than skipped:
+///
+///     VVCH1\n
+///     text=<n>:<n bytes>\n        (present field)
+///     language_code!\n            (absent optional field)
+///
+/// A new field or rule means a new version line (`VVCH2`): old hashes stay valid for the audio they name.
+public enum ContentHashEncoding {
+    public static let v1Magic = "VVCH1"
+
+    public static func v1(_ spec: SpeechSpec) -> [UInt8] {
+        var out = Array((v1Magic + "\n").utf8)
+        out.reserveCapacity(spec.text.utf8.count + 512)
+        func field(_ name: String, _ value: String?) {
+            out.append(contentsOf: name.utf8)
+            guard let value else {
+                out.append(contentsOf: "!\n".utf8)
+                return
+            }
+            out.append(contentsOf: "=\(value.utf8.count):".utf8)
+            out.append(contentsOf: value.utf8)
+            out.append(UInt8(ascii: "\n"))
+        }
+        let settings = spec.voiceSettings
+        field("text", spec.text)
+        field("voice_id", spec.voiceId)
+        field("model_id", spec.modelId)
+        field("output_format", spec.outputFormat)
+        field("language_code", spec.languageCode)
+        field("seed", spec.seed.map { String($0) })
+        field("stability", VoiceSettings.decimalString(settings.stabilityE4))
+        field("similarity_boost", VoiceSettings.decimalString(settings.similarityBoostE4))
+        field("style", VoiceSettings.decimalString(settings.styleE4))
+        field("use_speaker_boost", settings.useSpeakerBoost ? "true" : "false")
+        field("speed", VoiceSettings.decimalString(settings.speedE4))
+        field("previous_text", spec.previousText)
+        field("next_text", spec.nextText)
+        return out
+    }
+}

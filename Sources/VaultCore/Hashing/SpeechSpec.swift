@@ -1,0 +1,79 @@
+/// Everything that shapes one piece of generated audio, validated and with every default applied.
+///
+/// Two requests that would make ElevenLabs produce the same audio produce equal specs, and so equal content
+/// hashes. Fields that do not shape audio (bookId, chapterId, who asked) are deliberately absent.
+public struct SpeechSpec: Sendable, Hashable {
+    public static let defaultModelId = "eleven_multilingual_v2"
+
+    /// Canonical text (see `CanonicalText`); this exact string is what goes upstream.
+    public let text: String
+    public let voiceId: String
+    public let modelId: String
+    public let outputFormat: String
+    /// Lower-cased ISO 639 code, or nil for ElevenLabs' automatic detection.
+    public let languageCode: String?
+    public let seed: UInt32?
+    public let voiceSettings: VoiceSettings
+    /// Stitching context: the neighbouring text, canonicalised; nil when absent or blank.
+    public let previousText: String?
+    public let nextText: String?
+
+    public init(
+        text: String,
+        voiceId: String,
+        modelId: String? = nil,
+        outputFormat: String? = nil,
+        languageCode: String? = nil,
+        seed: Int64? = nil,
+        voiceSettings: VoiceSettings = .defaults,
+        previousText: String? = nil,
+        nextText: String? = nil,
+        maximumTextLength: Int = .max
+    ) throws(SpeechSpecError) {
+        let canonical = CanonicalText.normalize(text)
+        guard !canonical.isEmpty else { throw .emptyText }
+        let length = canonical.unicodeScalars.count
+        guard length <= maximumTextLength else { throw .textTooLong(characters: length, limit: maximumTextLength) }
+        guard Self.isToken(voiceId, extra: "_-") else { throw .invalidVoiceId(voiceId) }
+        let model = modelId ?? Self.defaultModelId
+        guard Self.isToken(model, extra: "_.-") else { throw .invalidModelId(model) }
+        let format = outputFormat ?? OutputFormat.default
+        guard OutputFormat.all.contains(format) else { throw .unknownOutputFormat(format) }
+        var language: String?
+        if let languageCode {
+            let lowered = languageCode.lowercased()
+            guard (2...3).contains(lowered.utf8.count), lowered.utf8.allSatisfy({ (97...122).contains($0) }) else {
+                throw .invalidLanguageCode(languageCode)
+            }
+            language = lowered
+        }
+        var seedValue: UInt32?
+        if let seed {
+            guard let exact = UInt32(exactly: seed) else { throw .seedOutOfRange(seed) }
+            seedValue = exact
+        }
+        self.text = canonical
+        self.voiceId = voiceId
+        self.modelId = model
+        self.outputFormat = format
+        self.languageCode = language
+        self.seed = seedValue
+        self.voiceSettings = voiceSettings
+        self.previousText = previousText.map(CanonicalText.normalize).flatMap { $0.isEmpty ? nil : $0 }
+        self.nextText = nextText.map(CanonicalText.normalize).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// SHA-256 of `canonicalEncoding`: the key of the asset in the index and its file name on disk.
+    public var contentHash: SHA256Digest { SHA256Digest.of(canonicalEncoding) }
+
+    /// The versioned, length-prefixed encoding described in Docs/HASHING.md.
+    public var canonicalEncoding: [UInt8] { ContentHashEncoding.v1(self) }
+
+    private static func isToken(_ value: String, extra: String) -> Bool {
+        let allowed = Set(extra.utf8)
+        return (1...64).contains(value.utf8.count)
+            && value.utf8.allSatisfy { byte in
+                (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || allowed.contains(byte)
+            }
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+
+/// The LMDB index of assets: `assets` (hash -> record JSON), `books` (`<bookId>/<hash>` -> empty, the
+/// secondary index for listing and deleting by book) and `meta` (schema version).
+///
+/// Reads are lock-free snapshots; every mutation is one write transaction that keeps the record and the
+/// book keys consistent with each other.
+public final class AssetIndex: Sendable {
+    struct Databases: Sendable {
+        let assets: LMDBDatabase
+        let books: LMDBDatabase
+        let meta: LMDBDatabase
+    }
+
+    public let environment: LMDBEnvironment
+    let databases: Databases
+    /// Schema version found before opening migrated it (nil for a new index): for the start-up log.
+    public let openedFromSchemaVersion: Int?
+
+    static let schemaVersionKey = Array("schema_version".utf8)
+
+    public init(directory: String, options: LMDBEnvironment.Options = .init()) throws {
+        environment = try LMDBEnvironment(directory: directory, options: options)
+        databases = Databases(
+            assets: try environment.database(named: "assets"),
+            books: try environment.database(named: "books"),
+            meta: try environment.database(named: "meta"))
+        let databases = databases
+        openedFromSchemaVersion = try environment.write { txn in
+            let stored = try Self.storedSchemaVersion(txn, databases)
+            let steps = try IndexSchema.plan(from: stored)
+            for step in steps { try step.apply(txn, databases) }
+            if !steps.isEmpty {
+                try txn.put(Array(String(IndexSchema.current).utf8), for: Self.schemaVersionKey, in: databases.meta)
+            }
+            return stored
+        }
+    }
+
+    static func storedSchemaVersion(_ txn: borrowing LMDBTransaction, _ databases: Databases) throws -> Int? {
+        guard let raw = try txn.get(schemaVersionKey, in: databases.meta) else { return nil }
+        let text = String(decoding: raw, as: UTF8.self)
+        guard let version = Int(text) else { throw IndexError.unreadableSchemaVersion(text) }
+        return version
+    }
+
+    public var schemaVersion: Int? {
+        get throws { try environment.read { try Self.storedSchemaVersion($0, databases) } }
+    }
+
+    // MARK: Reads
+
+    public func record(for hash: SHA256Digest) throws -> AssetRecord? {
+        try environment.read { txn in
+            try txn.withValue(Array(hash.hex.utf8), in: databases.assets) { bytes in
+                try bytes.map { try Self.decode($0, hash: hash.hex) }
+            }
+        }
+    }
+
+    /// Content hashes referenced by a book, in hash order.
+    public func hashes(forBook bookId: StorageIdentifier) throws -> [SHA256Digest] {
+        try environment.read { txn in
+            var result = [SHA256Digest]()
+            try txn.scan(prefix: Self.bookPrefix(bookId.value), in: databases.books) { key, _ in
+                if let digest = SHA256Digest(hex: String(decoding: key.suffix(64), as: UTF8.self)) {
+                    result.append(digest)
+                }
+                return true
+            }
+            return result
+        }
+    }
+
+    /// Number of asset records.
+    public func count() throws -> Int {
+        try environment.read { try $0.count(in: databases.assets) }
+    }
+
+    /// Visits every record in hash order, in pages so that no read transaction stays open for long
+    /// (a long reader pins old pages and makes the data file grow under writes).
+    public func forEachRecord(pageSize: Int = 1024, _ body: (AssetRecord) throws -> Void) throws {
+        var after: [UInt8]? = nil
+        while true {
+            var page = [AssetRecord]()
+            try environment.read { txn in
+                try txn.scan(prefix: [], in: databases.assets, from: after) { key, value in
+                    if let after, key == after { return true }
+                    page.append(try value.withUnsafeBytes { try Self.decode($0, hash: String(decoding: key, as: UTF8.self)) })
+                    return page.count < pageSize
+                }
+            }
+            for record in page { try body(record) }
+            guard page.count == pageSize, let last = page.last else { return }
+            after = Array(last.contentHash.utf8)
+        }
+    }
+
+    // MARK: Writes
+
+    /// Atomically replaces the record for `hash` with `transform(current)`; nil deletes it. The `books` keys
+    /// follow the record's `bookIds`. Returns the new record.
+    @discardableResult
+    public func update(_ hash: SHA256Digest, _ transform: (AssetRecord?) throws -> AssetRecord?) throws -> AssetRecord? {
+        let key = Array(hash.hex.utf8)
+        let databases = databases
+        return try environment.write { txn in
+            let current = try txn.withValue(key, in: databases.assets) { bytes in
+                try bytes.map { try Self.decode($0, hash: hash.hex) }
+            }
+            let next = try transform(current)
+            let oldBooks = Set(current?.bookIds ?? [])
+            let newBooks = Set(next?.bookIds ?? [])
+            for book in oldBooks.subtracting(newBooks) {
+                try txn.delete(Self.bookKey(book, hash), in: databases.books)
+            }
+            for book in newBooks.subtracting(oldBooks) {
+                try txn.put([], for: Self.bookKey(book, hash), in: databases.books)
+            }
+            if let next {
+                try txn.put(try next.encoded(), for: key, in: databases.assets)
+            } else if current != nil {
+                try txn.delete(key, in: databases.assets)
+            }
+            return next
+        }
+    }
+
+    // MARK: Keys
+
+    static func bookPrefix(_ bookId: String) -> [UInt8] { Array((bookId + "/").utf8) }
+    static func bookKey(_ bookId: String, _ hash: SHA256Digest) -> [UInt8] { Array((bookId + "/" + hash.hex).utf8) }
+
+    static func decode(_ bytes: UnsafeRawBufferPointer, hash: String) throws -> AssetRecord {
+        do {
+            return try AssetRecord.decoded(bytes)
+        } catch {
+            throw IndexError.corruptRecord(hash: hash, reason: String(describing: error))
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// What the index knows about one generated audio asset, keyed by its content hash.
+///
+/// Stored as JSON in LMDB: self-describing, easy to inspect with `mdb_dump`, and tolerant of added optional
+/// fields, which keeps schema migrations rare.
+public struct AssetRecord: Codable, Sendable, Equatable {
+    /// The request hash (`SpeechSpec.contentHash`), also the file name `<hash>.mp3`.
+    public var contentHash: String
+    /// Books that reference this audio, sorted and unique. Each has a file `<bookId>/<hash>.mp3`.
+    public var bookIds: [String]
+    public var voiceId: String
+    public var modelId: String
+    public var outputFormat: String
+    /// Size of the file in bytes.
+    public var byteSize: Int
+    /// SHA-256 of the file's bytes: the strong ETag, and what fsck verifies.
+    public var sha256: String
+    /// Playing time read from the MP3 frames (Xing/VBRI header or a frame walk), not guessed from the size.
+    public var durationSeconds: Double
+    public var wordCount: Int
+    public var characterCount: Int
+    /// Seconds since 1970 when the asset was first published.
+    public var createdAt: Double
+    /// ElevenLabs `request-id` of the generation, for request stitching and support tickets.
+    public var upstreamRequestId: String?
+    /// ElevenLabs `character-cost` of the generation.
+    public var characterCost: Int?
+
+    public init(
+        contentHash: String, bookIds: [String], voiceId: String, modelId: String, outputFormat: String,
+        byteSize: Int, sha256: String, durationSeconds: Double, wordCount: Int, characterCount: Int,
+        createdAt: Double, upstreamRequestId: String? = nil, characterCost: Int? = nil
+    ) {
+        self.contentHash = contentHash
+        self.bookIds = Array(Set(bookIds)).sorted()
+        self.voiceId = voiceId
+        self.modelId = modelId
+        self.outputFormat = outputFormat
+        self.byteSize = byteSize
+        self.sha256 = sha256
+        self.durationSeconds = durationSeconds
+        self.wordCount = wordCount
+        self.characterCount = characterCount
+        self.createdAt = createdAt
+        self.upstreamRequestId = upstreamRequestId
+        self.characterCost = characterCost
+    }
+
+    /// Adds a referencing book, keeping `bookIds` sorted and unique.
+    public mutating func addBook(_ bookId: String) {
+        guard !bookIds.contains(bookId) else { return }
+        bookIds.append(bookId)
+        bookIds.sort()
+    }
+
+    public mutating func removeBook(_ bookId: String) {
+        bookIds.removeAll { $0 == bookId }
+    }
+
+    func encoded() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Array(try encoder.encode(self))
+    }
+
+    static func decoded(_ bytes: UnsafeRawBufferPointer) throws -> AssetRecord {
+        try JSONDecoder().decode(AssetRecord.self, from: Data(bytes))
+    }
+}

@@ -1,0 +1,28 @@
+/// Schema versions of the LMDB index and the migrations between them.
+///
+/// The version lives under the key `schema_version` in the `meta` database. Opening an index runs, inside
+/// one write transaction, every migration from the stored version up to `current`, so a crash mid-migration
+/// leaves the old version intact. An index newer than `current` is refused (no silent downgrade).
+public enum IndexSchema {
+    public static let current = 1
+
+    /// One step from `version - 1` to `version`.
+    struct Migration: Sendable {
+        let version: Int
+        let summary: String
+        let apply: @Sendable (borrowing LMDBTransaction, AssetIndex.Databases) throws -> Void
+    }
+
+    /// Ordered migrations. Version 1 is the first layout (assets, books, meta); an empty environment is
+    /// stamped with it. Future versions append here, e.g. re-encoding records in place.
+    static let migrations: [Migration] = [
+        Migration(version: 1, summary: "initial layout: assets by hash, book -> hash keys, meta") { _, _ in },
+    ]
+
+    /// The migrations needed to bring `stored` (nil for a new index) up to `current`.
+    static func plan(from stored: Int?) throws(IndexError) -> [Migration] {
+        let from = stored ?? 0
+        if from > current { throw .newerSchema(found: from, supported: current) }
+        return migrations.filter { $0.version > from && $0.version <= current }
+    }
+}

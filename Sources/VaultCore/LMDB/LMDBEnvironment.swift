@@ -1,0 +1,145 @@
+import CLMDB
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// An LMDB environment (one `data.mdb` + `lock.mdb` directory) shared by every task of the process.
+///
+/// - `MDB_NOTLS`: read transactions are not bound to threads, which Swift concurrency moves work between.
+/// - Write transactions are serialised by a mutex here, so a writer never blocks inside LMDB's own lock.
+/// - `MDB_MAP_FULL` is not an error the caller sees: the write is aborted, the map is grown and the write
+///   closure is run again. Write closures must therefore only compute from what they read in the transaction.
+/// - Stale reader slots left by crashed processes are cleared at open (`mdb_reader_check`).
+public final class LMDBEnvironment: @unchecked Sendable {
+    // @unchecked: `MDB_env` is safe to share between threads with MDB_NOTLS; the mutable state
+    // (map size) is behind `resizeLock`/`writeLock`, and transactions never escape their closures.
+    private let env: OpaquePointer
+    private let resizeLock = ReadWriteLock()
+    private let writeLock = PosixMutex()
+    private let mapSizeState: Mutex<Int>
+    /// Upper bound for automatic growth, so a runaway writer cannot reserve the whole address space.
+    public let maximumMapSize: Int
+    /// How many stale reader slots `mdb_reader_check` cleared when the environment opened.
+    public let staleReadersCleared: Int
+
+    public struct Options: Sendable {
+        public var mapSize: Int
+        public var maximumMapSize: Int
+        public var maxDatabases: UInt32
+        public var maxReaders: UInt32
+
+        public init(
+            mapSize: Int = 256 << 20, maximumMapSize: Int = 1 << 40, maxDatabases: UInt32 = 16,
+            maxReaders: UInt32 = 512
+        ) {
+            self.mapSize = mapSize
+            self.maximumMapSize = maximumMapSize
+            self.maxDatabases = maxDatabases
+            self.maxReaders = maxReaders
+        }
+    }
+
+    /// Opens (creating if needed) the environment in `directory`, which must exist.
+    public init(directory: String, options: Options = Options()) throws(LMDBError) {
+        var pointer: OpaquePointer?
+        try LMDBError.check(mdb_env_create(&pointer), "env create")
+        guard let env = pointer else { throw LMDBError(code: ENOMEM, operation: "env create") }
+        do {
+            try LMDBError.check(mdb_env_set_maxdbs(env, options.maxDatabases), "set maxdbs")
+            try LMDBError.check(mdb_env_set_maxreaders(env, options.maxReaders), "set maxreaders")
+            try LMDBError.check(mdb_env_set_mapsize(env, options.mapSize), "set mapsize")
+            try LMDBError.check(mdb_env_open(env, directory, UInt32(MDB_NOTLS), 0o644), "open \(directory)")
+            var dead: Int32 = 0
+            try LMDBError.check(mdb_reader_check(env, &dead), "reader check")
+            staleReadersCleared = Int(dead)
+        } catch {
+            mdb_env_close(env)
+            throw error
+        }
+        self.env = env
+        // The file may already be larger than asked (it grew in an earlier run): LMDB adopts the larger size.
+        var info = MDB_envinfo()
+        mdb_env_info(env, &info)
+        mapSizeState = Mutex(max(info.me_mapsize, options.mapSize))
+        maximumMapSize = max(options.maximumMapSize, options.mapSize)
+    }
+
+    deinit { mdb_env_close(env) }
+
+    /// The current map size in bytes (grows automatically).
+    public var mapSize: Int { mapSizeState.withLock { $0 } }
+
+    /// Opens or creates a named database.
+    public func database(named name: String) throws -> LMDBDatabase {
+        try write { txn in
+            var handle: MDB_dbi = 0
+            try LMDBError.check(mdb_dbi_open(txn.pointer, name, UInt32(MDB_CREATE), &handle), "open database \(name)")
+            return LMDBDatabase(name: name, handle: handle)
+        }
+    }
+
+    /// Runs `body` in a read-only transaction, which sees one consistent snapshot.
+    public func read<T>(_ body: (borrowing LMDBTransaction) throws -> T) throws -> T {
+        try resizeLock.withReadLock {
+            let txn = try begin(flags: UInt32(MDB_RDONLY))
+            defer { mdb_txn_abort(txn.pointer) }
+            return try body(txn)
+        }
+    }
+
+    /// Runs `body` in the single write transaction and commits it (durably: LMDB fsyncs on commit).
+    /// If `body` throws, nothing it wrote is kept.
+    public func write<T>(_ body: (borrowing LMDBTransaction) throws -> T) throws -> T {
+        try writeLock.withLock {
+            while true {
+                do {
+                    return try resizeLock.withReadLock {
+                        let txn = try begin(flags: 0)
+                        let result: T
+                        do {
+                            result = try body(txn)
+                        } catch {
+                            mdb_txn_abort(txn.pointer)
+                            throw error
+                        }
+                        try LMDBError.check(mdb_txn_commit(txn.pointer), "commit")
+                        return result
+                    }
+                } catch let error as LMDBError where error.isMapFull {
+                    try grow()
+                }
+            }
+        }
+    }
+
+    /// Forces a flush of the environment's data file to disk.
+    public func sync() throws(LMDBError) {
+        try LMDBError.check(mdb_env_sync(env, 1), "sync")
+    }
+
+    private func begin(flags: UInt32) throws(LMDBError) -> LMDBTransaction {
+        var txn: OpaquePointer?
+        var code = mdb_txn_begin(env, nil, flags, &txn)
+        if code == MDB_MAP_RESIZED {
+            // Only another process can grow the map under us; adopting its size needs no lock of ours beyond
+            // the read lock we hold, because LMDB allows size 0 ("adopt") when no transaction is active here.
+            mdb_env_set_mapsize(env, 0)
+            code = mdb_txn_begin(env, nil, flags, &txn)
+        }
+        try LMDBError.check(code, flags & UInt32(MDB_RDONLY) != 0 ? "begin read" : "begin write")
+        guard let txn else { throw LMDBError(code: EINVAL, operation: "begin") }
+        return LMDBTransaction(pointer: txn, isReadOnly: flags & UInt32(MDB_RDONLY) != 0)
+    }
+
+    /// Doubles the map (never past `maximumMapSize`); waits for every open read transaction to finish first.
+    private func grow() throws(LMDBError) {
+        try resizeLock.withWriteLock { () throws(LMDBError) in
+            let current = mapSizeState.withLock { $0 }
+            guard current < maximumMapSize else { throw LMDBError(code: MDB_MAP_FULL, operation: "grow map") }
+            let next = min(current * 2, maximumMapSize)
+            try LMDBError.check(mdb_env_set_mapsize(env, next), "grow map to \(next)")
+            mapSizeState.withLock { $0 = next }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+/// Reads MP3 structure: ID3v2 tag, Xing/Info/VBRI header, and a walk over every frame.
+///
+/// The walk is always done, even when a header announces the frame count: it is what proves the file is
+/// whole (a truncated upstream body must never be stored), and it costs one 4-byte parse per frame
+/// (about 38 per second of audio).
+public enum MP3Inspector {
+    /// How far past the ID3 tag the first frame may start (some encoders leave padding).
+    static let maximumLeadingJunk = 4096
+
+    public static func inspect(_ bytes: [UInt8]) throws(MP3Error) -> MP3Info {
+        guard !bytes.isEmpty else { throw .empty }
+        let id3Length = id3v2Length(bytes)
+        guard let first = findFirstFrame(bytes, from: id3Length) else { throw .noFrameSync }
+        let firstHeader = first.header
+
+        // A Xing/Info or VBRI tag lives in a frame of its own, with no audio.
+        var announcedFrames: Int?
+        var source = MP3Info.DurationSource.frameWalk
+        var audioOffset = first.offset
+        if let frames = xingFrameCount(bytes, frameAt: first.offset, header: firstHeader) {
+            announcedFrames = frames
+            source = .xingHeader
+            audioOffset = first.offset + firstHeader.frameLength
+        } else if let frames = vbriFrameCount(bytes, frameAt: first.offset) {
+            announcedFrames = frames
+            source = .vbriHeader
+            audioOffset = first.offset + firstHeader.frameLength
+        } else if isTagFrame(bytes, frameAt: first.offset, header: firstHeader) {
+            audioOffset = first.offset + firstHeader.frameLength
+        }
+
+        // Walk every frame to the end.
+        var offset = audioOffset
+        var frames = 0
+        var samples = 0
+        var totalBits = 0.0
+        while offset + 4 <= bytes.count,
+            let header = MP3FrameHeader(bytes[offset], bytes[offset + 1], bytes[offset + 2], bytes[offset + 3]),
+            header.sampleRate == firstHeader.sampleRate, header.layer == firstHeader.layer,
+            offset + header.frameLength <= bytes.count
+        {
+            frames += 1
+            samples += header.samplesPerFrame
+            totalBits += Double(header.bitrateKbps)
+            offset += header.frameLength
+        }
+        let trailing = trailingTagLength(bytes, from: offset)
+        guard offset + trailing == bytes.count else { throw .truncated(validBytes: offset, totalBytes: bytes.count) }
+        guard frames > 0 else { throw .noFrameSync }
+
+        let walkedDuration = Double(samples) / Double(firstHeader.sampleRate)
+        var duration = walkedDuration
+        if let announcedFrames, announcedFrames > 0 {
+            duration = Double(announcedFrames * firstHeader.samplesPerFrame) / Double(firstHeader.sampleRate)
+        } else {
+            source = .frameWalk
+        }
+        return MP3Info(
+            durationSeconds: duration, durationSource: source, audioFrameCount: frames,
+            sampleRate: firstHeader.sampleRate, averageBitrateKbps: Int((totalBits / Double(frames)).rounded()),
+            id3v2Length: id3Length, firstFrameOffset: first.offset, audioOffset: audioOffset, audioEnd: offset,
+            trailingTagLength: trailing)
+    }
+
+    /// Length of a leading ID3v2 tag: 10-byte header + syncsafe size (+ 10 when a footer is flagged).
+    static func id3v2Length(_ bytes: [UInt8]) -> Int {
+        guard bytes.count >= 10, bytes[0] == 0x49, bytes[1] == 0x44, bytes[2] == 0x33 else { return 0 }
+        let sizeBytes = bytes[6...9]
+        guard sizeBytes.allSatisfy({ $0 & 0x80 == 0 }) else { return 0 }
+        let size = sizeBytes.reduce(0) { $0 << 7 | Int($1) }
+        let footer = bytes[5] & 0x10 != 0 ? 10 : 0
+        return min(10 + size + footer, bytes.count)
+    }
+
+    /// The first offset holding a frame header whose successor is also a frame header (or the end of the
+    /// data): one stray 0xFF byte is not enough to call something MP3.
+    static func findFirstFrame(_ bytes: [UInt8], from start: Int) -> (offset: Int, header: MP3FrameHeader)? {
+        var offset = start
+        let limit = min(bytes.count - 4, start + maximumLeadingJunk)
+        while offset <= limit {
+            if let header = MP3FrameHeader(bytes[offset], bytes[offset + 1], bytes[offset + 2], bytes[offset + 3]) {
+                let next = offset + header.frameLength
+                if next == bytes.count { return (offset, header) }
+                if next + 4 <= bytes.count,
+                    let following = MP3FrameHeader(bytes[next], bytes[next + 1], bytes[next + 2], bytes[next + 3]),
+                    following.sampleRate == header.sampleRate, following.layer == header.layer
+                {
+                    return (offset, header)
+                }
+            }
+            offset += 1
+        }
+        return nil
+    }
+
+    static func xingFrameCount(_ bytes: [UInt8], frameAt offset: Int, header: MP3FrameHeader) -> Int? {
+        let tag = offset + header.xingOffset
+        guard tag + 12 <= bytes.count, matches(bytes, at: tag, "Xing") || matches(bytes, at: tag, "Info") else {
+            return nil
+        }
+        let flags = readUInt32(bytes, at: tag + 4)
+        guard flags & 0x01 != 0 else { return 0 }
+        return Int(readUInt32(bytes, at: tag + 8))
+    }
+
+    static func vbriFrameCount(_ bytes: [UInt8], frameAt offset: Int) -> Int? {
+        let tag = offset + 36
+        guard tag + 18 <= bytes.count, matches(bytes, at: tag, "VBRI") else { return nil }
+        return Int(readUInt32(bytes, at: tag + 14))
+    }
+
+    /// A Xing/Info tag without a frame count still marks its frame as carrying no audio.
+    static func isTagFrame(_ bytes: [UInt8], frameAt offset: Int, header: MP3FrameHeader) -> Bool {
+        let tag = offset + header.xingOffset
+        return matches(bytes, at: tag, "Xing") || matches(bytes, at: tag, "Info")
+    }
+
+    /// Bytes from `offset` to the end that form a recognised trailing tag: ID3v1 (`TAG`, 128 bytes) and/or an
+    /// APEv2 tag ending in a footer. Zero when the remainder is anything else.
+    static func trailingTagLength(_ bytes: [UInt8], from offset: Int) -> Int {
+        let remaining = bytes.count - offset
+        if remaining == 0 { return 0 }
+        if remaining == 128, matches(bytes, at: offset, "TAG") { return 128 }
+        if remaining >= 32, matches(bytes, at: offset, "APETAGEX") {
+            // APE header present: total size = header (32) + tag size (items + footer).
+            let size = Int(readUInt32LE(bytes, at: offset + 12))
+            let total = 32 + size
+            if total == remaining { return total }
+            if total + 128 == remaining, matches(bytes, at: offset + total, "TAG") { return remaining }
+        }
+        return 0
+    }
+
+    static func matches(_ bytes: [UInt8], at offset: Int, _ ascii: StaticString) -> Bool {
+        let count = ascii.utf8CodeUnitCount
+        guard offset >= 0, offset + count <= bytes.count else { return false }
+        return ascii.withUTF8Buffer { pattern in
+            (0..<count).allSatisfy { bytes[offset + $0] == pattern[$0] }
+        }
+    }
+
+    static func readUInt32(_ bytes: [UInt8], at offset: Int) -> UInt32 {
+        (0..<4).reduce(UInt32(0)) { $0 << 8 | UInt32(bytes[offset + $1]) }
+    }
+
+    static func readUInt32LE(_ bytes: [UInt8], at offset: Int) -> UInt32 {
+        (0..<4).reversed().reduce(UInt32(0)) { $0 << 8 | UInt32(bytes[offset + $1]) }
+    }
+}

@@ -1,0 +1,260 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+public import Foundation
+
+/// Content-addressed audio on disk plus its LMDB index, kept consistent under crashes.
+///
+/// The invariant every method keeps: an index record only ever names files that exist, whole, with the
+/// recorded size and sha256. Files are therefore made durable before the record that names them is
+/// committed, and records are removed before the files they name. A crash at any instant leaves at worst an
+/// unindexed file or a temp file, which the start-up sweep and fsck deal with.
+///
+/// Methods block on disk I/O; call them from a thread that may block, not from an event loop.
+public final class AssetStore: Sendable {
+    public let directory: DataDirectory
+    public let index: AssetIndex
+    private let observer: PublicationObserver?
+    private let hashLocks = StripedLock()
+
+    public init(directory: DataDirectory, index: AssetIndex, observer: PublicationObserver? = nil) {
+        self.directory = directory
+        self.index = index
+        self.observer = observer
+    }
+
+    /// Prepares the directory tree and opens the index in it. The caller must hold the directory lock.
+    public static func open(
+        directory: DataDirectory, options: LMDBEnvironment.Options = .init(), observer: PublicationObserver? = nil
+    ) throws -> AssetStore {
+        try directory.prepare()
+        let index = try AssetIndex(directory: directory.index, options: options)
+        return AssetStore(directory: directory, index: index, observer: observer)
+    }
+
+    public func record(for hash: SHA256Digest) throws -> AssetRecord? {
+        try index.record(for: hash)
+    }
+
+    // MARK: Publishing
+
+    /// Stores `audio` as the asset `hash` for `bookId` and returns its record.
+    ///
+    /// - If the asset already exists, the book is linked to the existing bytes (first writer wins: bytes
+    ///   under a hash never change) and `audio` is ignored.
+    /// - `audio` must be a complete MP3; otherwise nothing is written and `StoreError.invalidAudio` is thrown.
+    public func publish(
+        _ audio: [UInt8], hash: SHA256Digest, bookId: StorageIdentifier, metadata: AssetMetadata,
+        now: Date = Date()
+    ) throws -> AssetRecord {
+        try hashLocks.withLock(for: hash) {
+            if let existing = try index.record(for: hash) {
+                return try linkLocked(existing, hash: hash, to: bookId)
+            }
+            let info: MP3Info
+            do { info = try MP3Inspector.inspect(audio) } catch let error as MP3Error { throw StoreError.invalidAudio(error) }
+
+            let temp = try writeTemporaryFile(audio, hash: hash)
+            let finalPath = directory.audioFile(book: bookId, hash: hash)
+            try prepareBookDirectory(bookId)
+            var size = audio.count
+            var digest = SHA256Digest.of(audio)
+            var duration = info.durationSeconds
+            if !(try FileSystem.link(temp, to: finalPath)) {
+                // An unindexed file from an interrupted earlier publication. It was linked only after its bytes
+                // were durable, so it is whole: keep it (first writer wins) if it is valid audio, else set it aside.
+                let bytes = try FileSystem.readFile(finalPath)
+                if let existingInfo = try? MP3Inspector.inspect(bytes) {
+                    size = bytes.count
+                    digest = SHA256Digest.of(bytes)
+                    duration = existingInfo.durationSeconds
+                } else {
+                    try quarantine(finalPath)
+                    guard try FileSystem.link(temp, to: finalPath) else {
+                        throw SystemError(errno: EEXIST, operation: "link", path: finalPath)
+                    }
+                }
+            }
+            observer?(.linked)
+            try FileSystem.syncDirectory(directory.bookDirectory(bookId))
+            observer?(.directorySynced)
+
+            let record = try index.update(hash) { current in
+                var record = current ?? AssetRecord(
+                    contentHash: hash.hex, bookIds: [], voiceId: metadata.voiceId, modelId: metadata.modelId,
+                    outputFormat: metadata.outputFormat, byteSize: size, sha256: digest.hex,
+                    durationSeconds: duration, wordCount: metadata.wordCount,
+                    characterCount: metadata.characterCount, createdAt: now.timeIntervalSince1970,
+                    upstreamRequestId: metadata.upstreamRequestId, characterCost: metadata.characterCost)
+                record.addBook(bookId.value)
+                return record
+            }
+            observer?(.indexCommitted)
+            try FileSystem.removeFile(temp)
+            observer?(.tempRemoved)
+            guard let record else { throw StoreError.notFound(hash: hash.hex) }
+            return record
+        }
+    }
+
+    /// Makes an existing asset available under another book: a hard link to the same bytes, then the record.
+    public func link(_ hash: SHA256Digest, to bookId: StorageIdentifier) throws -> AssetRecord {
+        try hashLocks.withLock(for: hash) {
+            guard let record = try index.record(for: hash) else { throw StoreError.notFound(hash: hash.hex) }
+            return try linkLocked(record, hash: hash, to: bookId)
+        }
+    }
+
+    private func linkLocked(_ record: AssetRecord, hash: SHA256Digest, to bookId: StorageIdentifier) throws
+        -> AssetRecord
+    {
+        let destination = directory.audioFile(book: bookId, hash: hash)
+        if record.bookIds.contains(bookId.value), try FileSystem.status(destination) != nil {
+            return record
+        }
+        let source = try readableSource(for: record, hash: hash)
+        try prepareBookDirectory(bookId)
+        if !(try FileSystem.link(source.path, to: destination)) {
+            // Something is already there: keep it only if it is these very bytes.
+            let existing = try FileSystem.status(destination)
+            let isSame = existing.map { $0.isSameFile(as: source.status) } ?? false
+            if !isSame {
+                let facts = try FileSystem.digest(of: destination)
+                if facts.size != record.byteSize || facts.sha256.hex != record.sha256 {
+                    try quarantine(destination)
+                    guard try FileSystem.link(source.path, to: destination) else {
+                        throw SystemError(errno: EEXIST, operation: "link", path: destination)
+                    }
+                }
+            }
+        }
+        observer?(.linked)
+        try FileSystem.syncDirectory(directory.bookDirectory(bookId))
+        observer?(.directorySynced)
+        let updated = try index.update(hash) { current in
+            guard var current else { return nil }
+            current.addBook(bookId.value)
+            return current
+        }
+        observer?(.indexCommitted)
+        guard let updated else { throw StoreError.notFound(hash: hash.hex) }
+        return updated
+    }
+
+    /// A book file of `record` that exists with the recorded size, to link new books to.
+    private func readableSource(for record: AssetRecord, hash: SHA256Digest) throws -> (path: String, status: FileStatus) {
+        for book in record.bookIds {
+            guard let id = try? StorageIdentifier(book, kind: .bookId) else { continue }
+            let path = directory.audioFile(book: id, hash: hash)
+            if let status = try FileSystem.status(path), status.isRegularFile, status.size == record.byteSize {
+                return (path, status)
+            }
+        }
+        throw StoreError.missingFile(hash: hash.hex)
+    }
+
+    // MARK: Deleting
+
+    /// Removes a book: its references first, then its files. Audio still referenced by other books keeps its
+    /// other links and stays intact. Returns the number of assets the book referenced.
+    @discardableResult
+    public func removeBook(_ bookId: StorageIdentifier) throws -> Int {
+        let hashes = try index.hashes(forBook: bookId)
+        for hash in hashes {
+            try hashLocks.withLock(for: hash) {
+                try index.update(hash) { current in
+                    guard var current else { return nil }
+                    current.removeBook(bookId.value)
+                    return current.bookIds.isEmpty ? nil : current
+                }
+                try FileSystem.removeFile(directory.audioFile(book: bookId, hash: hash))
+            }
+        }
+        let bookDirectory = directory.bookDirectory(bookId)
+        if FileSystem.isDirectory(bookDirectory) {
+            try FileSystem.syncDirectory(bookDirectory)
+            try FileSystem.removeEmptyDirectory(bookDirectory)
+            try FileSystem.syncDirectory(directory.audio)
+        }
+        return hashes.count
+    }
+
+    /// Removes an asset from every book that references it.
+    public func remove(_ hash: SHA256Digest) throws {
+        try hashLocks.withLock(for: hash) {
+            guard let record = try index.record(for: hash) else { throw StoreError.notFound(hash: hash.hex) }
+            try index.update(hash) { _ in nil }
+            for book in record.bookIds {
+                guard let id = try? StorageIdentifier(book, kind: .bookId) else { continue }
+                try FileSystem.removeFile(directory.audioFile(book: id, hash: hash))
+                try FileSystem.syncDirectory(directory.bookDirectory(id))
+            }
+        }
+    }
+
+    // MARK: Start-up
+
+    /// Deletes temp files left by interrupted publications and returns how many there were. Only safe while
+    /// holding the directory lock, before any publication starts.
+    public func sweepTemporaryFiles() throws -> [String] {
+        let names = try FileSystem.contents(of: directory.temporary)
+        for name in names { try FileSystem.removeFile(directory.temporary + "/" + name) }
+        if !names.isEmpty { try FileSystem.syncDirectory(directory.temporary) }
+        return names
+    }
+
+    // MARK: Helpers
+
+    private func writeTemporaryFile(_ bytes: [UInt8], hash: SHA256Digest) throws -> String {
+        let path = directory.temporary + "/" + hash.hex + "." + UUID().uuidString.lowercased() + ".part"
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SystemError.last("create", path) }
+        var closed = false
+        defer { if !closed { close(fd) } }
+        do {
+            let half = bytes.count / 2
+            try writeAll(fd, bytes[0..<half], path: path)
+            observer?(.tempPartiallyWritten)
+            try writeAll(fd, bytes[half...], path: path)
+            observer?(.tempWritten)
+            guard fsync(fd) == 0 else { throw SystemError.last("fsync", path) }
+            closed = true
+            guard close(fd) == 0 else { throw SystemError.last("close", path) }
+            observer?(.tempSynced)
+        } catch {
+            // A full disk or an I/O error: leave nothing half-written behind.
+            try? FileSystem.removeFile(path)
+            throw error
+        }
+        return path
+    }
+
+    private func writeAll(_ fd: Int32, _ bytes: ArraySlice<UInt8>, path: String) throws(SystemError) {
+        var offset = bytes.startIndex
+        while offset < bytes.endIndex {
+            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw .last("write", path)
+            }
+            offset += written
+        }
+    }
+
+    private func prepareBookDirectory(_ bookId: StorageIdentifier) throws(SystemError) {
+        if try FileSystem.makeDirectory(directory.bookDirectory(bookId)) {
+            try FileSystem.syncDirectory(directory.audio)
+        }
+    }
+
+    /// Moves a file into `<data>/quarantine/` under a unique name; nothing is ever deleted on suspicion.
+    func quarantine(_ path: String) throws(SystemError) {
+        let relative = path.hasPrefix(directory.audio + "/") ? String(path.dropFirst(directory.audio.count + 1)) : path
+        let name = relative.replacingOccurrences(of: "/", with: "__") + "." + String(Int(Date().timeIntervalSince1970))
+            + "." + UUID().uuidString.prefix(8).lowercased()
+        try FileSystem.rename(path, to: directory.quarantine + "/" + name)
+        try FileSystem.syncDirectory(directory.quarantine)
+    }
+}

@@ -1,0 +1,40 @@
+/// The layout of one VoiceVault data directory:
+///
+///     <root>/audio/<bookId>/<hash>.mp3   published audio (hard links when several books share a hash)
+///     <root>/tmp/                        temp files being written; swept at start
+///     <root>/index/                      LMDB environment (data.mdb, lock.mdb)
+///     <root>/quarantine/                 files fsck --repair moved aside
+///     <root>/voicevault.lock             exclusive lock held by the one process using the directory
+///
+/// `tmp` lives inside the data directory so that a temp file and its final path are on one filesystem and
+/// `link(2)` can publish it atomically.
+public struct DataDirectory: Sendable, Equatable {
+    public let root: String
+
+    public init(root: String) {
+        var trimmed = root
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
+        self.root = trimmed
+    }
+
+    public var audio: String { root + "/audio" }
+    public var temporary: String { root + "/tmp" }
+    public var index: String { root + "/index" }
+    public var quarantine: String { root + "/quarantine" }
+    public var lockFile: String { root + "/voicevault.lock" }
+
+    public func bookDirectory(_ bookId: StorageIdentifier) -> String { audio + "/" + bookId.value }
+
+    public func audioFile(book bookId: StorageIdentifier, hash: SHA256Digest) -> String {
+        bookDirectory(bookId) + "/" + hash.hex + ".mp3"
+    }
+
+    /// Creates the directory tree (idempotent).
+    public func prepare() throws(SystemError) {
+        var created = try FileSystem.makeDirectory(root)
+        for path in [audio, temporary, index, quarantine] {
+            if try FileSystem.makeDirectory(path) { created = true }
+        }
+        if created { try FileSystem.syncDirectory(root) }
+    }
+}

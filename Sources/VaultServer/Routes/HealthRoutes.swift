@@ -1,0 +1,19 @@
+import Hummingbird
+import VaultCore
+
+/// `GET /healthz`: 200 once the server accepts requests and its index answers a read.
+struct HealthRoutes {
+    let store: AssetStore
+
+    func register(on router: Router<some RequestContext>) {
+        router.get("/healthz") { _, _ -> Response in
+            let assets = try store.index.count()
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            headers[.cacheControl] = "no-store"
+            return Response(
+                status: .ok, headers: headers,
+                body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok","assets":\#(assets)}"#)))
+        }
+    }
+}

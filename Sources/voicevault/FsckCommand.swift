@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import VaultCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct FsckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fsck",
+        abstract: "Check that every index record has its file, whole, and every file is indexed.",
+        discussion: """
+            Exit status: 0 clean; 1 problems found and repaired; 2 problems found (run with --repair);
+            73 the data directory cannot be opened (for example, a server is using it).
+            """)
+
+    @OptionGroup var data: DataDirectoryOption
+
+    @Flag(help: "Drop dangling index references and move unindexed or mismatched files to <data>/quarantine/.")
+    var repair = false
+
+    @Flag(help: "Print the report as JSON on standard output.")
+    var json = false
+
+    func run() throws {
+        let logger = makeLogger(label: "voicevault.fsck", level: "warning")
+        let vault: OpenedVault
+        do {
+            vault = try OpenedVault(root: data.resolved, sweepTemporaryFiles: false, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("voicevault fsck: \(error)\n".utf8))
+            throw ExitCode(73)
+        }
+        let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1 && !json)
+        let report = try Fsck(store: vault.store).run(repair: repair) { phase, done, total in
+            bar.update(label: phase.rawValue, done: done, total: total)
+        }
+        bar.finish()
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            for problem in report.problems {
+                print("\(problem.violatesInvariant ? "ERROR" : "warn ") \(problem.kind.rawValue) \(problem.path ?? problem.hash ?? ""): \(problem.detail)")
+            }
+            for line in report.repairs { print("fixed \(line)") }
+            print("checked \(report.recordsChecked) records and \(report.filesChecked) files: \(report.problems.count) problems (\(report.invariantViolations) index records without a correct file)")
+        }
+        if report.isClean { return }
+        throw ExitCode(repair ? 1 : 2)
+    }
+}
+
+/// A one-line progress bar on a terminal; silent when output is not a terminal.
+final class ProgressBar {
+    let enabled: Bool
+    private var lastDrawn = ""
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(label: String, done: Int, total: Int) {
+        guard enabled, total > 0 else { return }
+        let width = 30
+        let filled = min(width, done * width / total)
+        let line = "\r\(label.padding(toLength: 8, withPad: " ", startingAt: 0)) ["
+            + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            + "] \(done * 100 / total)% \(done)/\(total)"
+        guard line != lastDrawn else { return }
+        lastDrawn = line
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() {
+        if enabled, !lastDrawn.isEmpty { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct VoiceVaultCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "voicevault",
+        abstract: "A self-hosted, content-addressed store for text-to-speech audio.",
+        subcommands: [ServeCommand.self, FsckCommand.self],
+        defaultSubcommand: ServeCommand.self)
+}
