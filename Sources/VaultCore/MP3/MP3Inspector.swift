@@ -15,17 +15,17 @@ public enum MP3Inspector {
 
         // A Xing/Info or VBRI tag lives in a frame of its own, with no audio.
         var announcedFrames: Int?
+        var gaplessTrim = 0
         var source = MP3Info.DurationSource.frameWalk
         var audioOffset = first.offset
-        if let frames = xingFrameCount(bytes, frameAt: first.offset, header: firstHeader) {
-            announcedFrames = frames
+        if let xing = xingTag(bytes, frameAt: first.offset, header: firstHeader) {
+            announcedFrames = xing.frames
+            gaplessTrim = xing.encoderDelay + xing.endPadding
             source = .xingHeader
             audioOffset = first.offset + firstHeader.frameLength
         } else if let frames = vbriFrameCount(bytes, frameAt: first.offset) {
             announcedFrames = frames
             source = .vbriHeader
-            audioOffset = first.offset + firstHeader.frameLength
-        } else if isTagFrame(bytes, frameAt: first.offset, header: firstHeader) {
             audioOffset = first.offset + firstHeader.frameLength
         }
 
@@ -48,13 +48,16 @@ public enum MP3Inspector {
         guard offset + trailing == bytes.count else { throw .truncated(validBytes: offset, totalBytes: bytes.count) }
         guard frames > 0 else { throw .noFrameSync }
 
-        let walkedDuration = Double(samples) / Double(firstHeader.sampleRate)
-        var duration = walkedDuration
+        // Samples the decoder outputs. The LAME tag's encoder delay and end padding are not part of the
+        // speech; players that honour them (and sox, ffmpeg) report the shorter, exact length, and so do we.
+        var totalSamples = samples
         if let announcedFrames, announcedFrames > 0 {
-            duration = Double(announcedFrames * firstHeader.samplesPerFrame) / Double(firstHeader.sampleRate)
+            totalSamples = announcedFrames * firstHeader.samplesPerFrame
         } else {
             source = .frameWalk
         }
+        if gaplessTrim > 0, gaplessTrim < totalSamples { totalSamples -= gaplessTrim }
+        let duration = Double(totalSamples) / Double(firstHeader.sampleRate)
         return MP3Info(
             durationSeconds: duration, durationSource: source, audioFrameCount: frames,
             sampleRate: firstHeader.sampleRate, averageBitrateKbps: Int((totalBits / Double(frames)).rounded()),
@@ -93,26 +96,44 @@ public enum MP3Inspector {
         return nil
     }
 
-    static func xingFrameCount(_ bytes: [UInt8], frameAt offset: Int, header: MP3FrameHeader) -> Int? {
+    /// A Xing/Info tag: the frame count, and LAME's gapless fields when a LAME extension follows.
+    struct XingTag: Equatable {
+        var frames: Int?
+        var encoderDelay = 0
+        var endPadding = 0
+    }
+
+    static func xingTag(_ bytes: [UInt8], frameAt offset: Int, header: MP3FrameHeader) -> XingTag? {
         let tag = offset + header.xingOffset
-        guard tag + 12 <= bytes.count, matches(bytes, at: tag, "Xing") || matches(bytes, at: tag, "Info") else {
+        guard tag + 8 <= bytes.count, matches(bytes, at: tag, "Xing") || matches(bytes, at: tag, "Info") else {
             return nil
         }
         let flags = readUInt32(bytes, at: tag + 4)
-        guard flags & 0x01 != 0 else { return 0 }
-        return Int(readUInt32(bytes, at: tag + 8))
+        var cursor = tag + 8
+        var result = XingTag()
+        if flags & 0x1 != 0, cursor + 4 <= bytes.count {
+            result.frames = Int(readUInt32(bytes, at: cursor))
+            cursor += 4
+        }
+        if flags & 0x2 != 0 { cursor += 4 }  // byte count
+        if flags & 0x4 != 0 { cursor += 100 }  // seek table
+        if flags & 0x8 != 0 { cursor += 4 }  // quality
+        // LAME extension: a 9-byte encoder string, then delay and padding as two 12-bit fields at +21.
+        let lame = cursor
+        if lame + 24 <= bytes.count,
+            matches(bytes, at: lame, "LAME") || matches(bytes, at: lame, "Lavc") || matches(bytes, at: lame, "Lavf")
+        {
+            let b0 = Int(bytes[lame + 21]), b1 = Int(bytes[lame + 22]), b2 = Int(bytes[lame + 23])
+            result.encoderDelay = b0 << 4 | b1 >> 4
+            result.endPadding = (b1 & 0x0F) << 8 | b2
+        }
+        return result
     }
 
     static func vbriFrameCount(_ bytes: [UInt8], frameAt offset: Int) -> Int? {
         let tag = offset + 36
         guard tag + 18 <= bytes.count, matches(bytes, at: tag, "VBRI") else { return nil }
         return Int(readUInt32(bytes, at: tag + 14))
-    }
-
-    /// A Xing/Info tag without a frame count still marks its frame as carrying no audio.
-    static func isTagFrame(_ bytes: [UInt8], frameAt offset: Int, header: MP3FrameHeader) -> Bool {
-        let tag = offset + header.xingOffset
-        return matches(bytes, at: tag, "Xing") || matches(bytes, at: tag, "Info")
     }
 
     /// Bytes from `offset` to the end that form a recognised trailing tag: ID3v1 (`TAG`, 128 bytes) and/or an

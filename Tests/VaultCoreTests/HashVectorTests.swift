@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+@testable import VaultCore
+
+/// `Fixtures/hash-vectors.json` is produced by an independent Python implementation of Docs/HASHING.md
+/// (Scripts/make-hash-vectors.py); these tests make the Swift implementation agree with it byte for byte.
+@Suite struct HashVectorTests {
+    struct Vector: Decodable {
+        let name: String
+        let input: [String: JSONValue]
+        let canonicalText: String
+        let contentHash: String
+        let canonicalEncoding: String?
+    }
+
+    struct LegacyVector: Decodable {
+        struct Row: Decodable {
+            let text: String
+            let voiceId: String
+            let model: String
+            let speakingRate: Double
+            let format: String
+        }
+        let input: Row
+        let legacyHash: String
+        let contentHash: String
+    }
+
+    struct Document: Decodable {
+        let version: String
+        let vectors: [Vector]
+        let sameHash: [[String]]
+        let legacy: [LegacyVector]
+    }
+
+    enum JSONValue: Decodable {
+        case string(String), number(Double), bool(Bool)
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let value = try? container.decode(Bool.self) { self = .bool(value) }
+            else if let value = try? container.decode(Double.self) { self = .number(value) }
+            else { self = .string(try container.decode(String.self)) }
+        }
+        var string: String? { if case let .string(s) = self { s } else { nil } }
+        var number: Double? { if case let .number(n) = self { n } else { nil } }
+        var bool: Bool? { if case let .bool(b) = self { b } else { nil } }
+    }
+
+    static let document: Document = {
+        let data = FileManager.default.contents(atPath: TestPaths.fixture("hash-vectors.json")) ?? Data()
+        // swiftlint:disable:next force_try
+        return try! JSONDecoder().decode(Document.self, from: data)
+    }()
+
+    static func spec(_ input: [String: JSONValue]) throws -> SpeechSpec {
+        try SpeechSpec(
+            text: input["text"]?.string ?? "",
+            voiceId: input["voice_id"]?.string ?? "",
+            modelId: input["model_id"]?.string,
+            outputFormat: input["output_format"]?.string,
+            languageCode: input["language_code"]?.string,
+            seed: input["seed"]?.number.map { Int64($0) },
+            voiceSettings: VoiceSettings(
+                stability: input["stability"]?.number, similarityBoost: input["similarity_boost"]?.number,
+                style: input["style"]?.number, useSpeakerBoost: input["use_speaker_boost"]?.bool,
+                speed: input["speed"]?.number),
+            previousText: input["previous_text"]?.string,
+            nextText: input["next_text"]?.string)
+    }
+
+    @Test func fixtureHasEnoughVectors() {
+        #expect(Self.document.version == ContentHashEncoding.v1Magic)
+        #expect(Self.document.vectors.count >= 20)
+    }
+
+    @Test(arguments: document.vectors.map(\.name))
+    func vectorMatches(name: String) throws {
+        let vector = try #require(Self.document.vectors.first { $0.name == name })
+        let spec = try Self.spec(vector.input)
+        #expect(spec.text == vector.canonicalText)
+        if let encoding = vector.canonicalEncoding {
+            #expect(String(decoding: spec.canonicalEncoding, as: UTF8.self) == encoding)
+        }
+        #expect(spec.contentHash.hex == vector.contentHash)
+    }
+
+    @Test func groupsThatMustHashAlikeDo() {
+        let hashes = Dictionary(uniqueKeysWithValues: Self.document.vectors.map { ($0.name, $0.contentHash) })
+        for group in Self.document.sameHash {
+            #expect(Set(group.compactMap { hashes[$0] }).count == 1, "group \(group)")
+        }
+        // Everything not declared alike differs: each vector varies one thing.
+        let groups = Self.document.sameHash.count
+        let grouped = Self.document.sameHash.reduce(0) { $0 + $1.count }
+        #expect(Set(hashes.values).count == hashes.count - grouped + groups)
+    }
+
+    @Test func tenThousandCharacterTextIsCoveredAndIntact() throws {
+        let vector = try #require(Self.document.vectors.first { $0.name == "long-10000" })
+        #expect(vector.canonicalText.unicodeScalars.count == 10_000 - 1)  // trailing space trimmed
+    }
+
+    @Test func legacyHashesAndTheirMapping() throws {
+        for vector in Self.document.legacy {
+            let row = vector.input
+            #expect(
+                LegacyContentHash.compute(
+                    text: row.text, voiceId: row.voiceId, model: row.model, speakingRate: row.speakingRate,
+                    format: row.format).hex == vector.legacyHash)
+            let mapped = try SpeechSpec(
+                text: row.text, voiceId: row.voiceId, modelId: row.model, outputFormat: row.format,
+                voiceSettings: VoiceSettings(speed: row.speakingRate))
+            #expect(mapped.contentHash.hex == vector.contentHash)
+        }
+    }
+
+    @Test func javaScriptNumberFormatting() {
+        #expect(LegacyContentHash.javaScriptNumber(1.0) == "1")
+        #expect(LegacyContentHash.javaScriptNumber(0.9) == "0.9")
+        #expect(LegacyContentHash.javaScriptNumber(1.25) == "1.25")
+        #expect(LegacyContentHash.javaScriptNumber(2) == "2")
+    }
+}
