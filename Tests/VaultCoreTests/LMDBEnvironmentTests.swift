@@ -221,3 +221,26 @@ import Testing
         #expect(try AssetIndex(directory: dir.path).record(for: hash) == record(hash, books: ["b"]))
     }
 }
+
+@Suite struct AssetIndexBulkTests {
+    @Test func upsertWritesRecordsAndBookKeysInOneGo() throws {
+        let dir = TemporaryDirectory()
+        let index = try AssetIndex(directory: dir.path)
+        let hashes = (0..<20).map { SHA256Digest.test("bulk\($0)") }
+        let records = hashes.map {
+            AssetRecord(contentHash: $0.hex, bookIds: ["x", "y"], voiceId: "v", modelId: "m", outputFormat: "f",
+                        byteSize: 1, sha256: $0.hex, durationSeconds: 1, wordCount: 1, characterCount: 1, createdAt: 0)
+        }
+        try index.upsert(records)
+        #expect(try index.count() == 20)
+        #expect(Set(try index.hashes(forBook: .book("y"))) == Set(hashes))
+        var moved = records[0]
+        moved.bookIds = ["z"]
+        try index.upsert([moved])
+        #expect(try index.hashes(forBook: .book("x")).count == 19)
+        #expect(try index.hashes(forBook: .book("z")) == [hashes[0]])
+        var bad = records[1]
+        bad.contentHash = "nope"
+        #expect(throws: IndexError.self) { try index.upsert([bad]) }
+    }
+}

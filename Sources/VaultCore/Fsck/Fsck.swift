@@ -143,7 +143,7 @@ public struct Fsck {
         var records = [AssetRecord]()
         try index.environment.read { txn in
             try txn.scan(prefix: [], in: index.databases.assets) { key, value in
-                let hash = String(decoding: key, as: UTF8.self)
+                let hash = AssetIndex.describeKey(key)
                 do {
                     records.append(try value.withUnsafeBytes { try AssetIndex.decode($0, hash: hash) })
                 } catch {
@@ -196,7 +196,7 @@ public struct Fsck {
             for key in problems.dangling { try txn.delete(key, in: index.databases.books) }
             for entry in problems.missing {
                 // Only restore a key whose record still lists the book after the reference repairs above.
-                let record = try txn.withValue(Array(entry.hash.hex.utf8), in: index.databases.assets) { bytes in
+                let record = try txn.withValue(AssetIndex.assetKey(entry.hash), in: index.databases.assets) { bytes in
                     try bytes.map { try AssetIndex.decode($0, hash: entry.hash.hex) }
                 }
                 if record?.bookIds.contains(entry.book) == true {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The LMDB index of assets: `assets` (hash -> record JSON), `books` (`<bookId>/<hash>` -> empty, the
+/// The LMDB index of assets: `assets` (32 raw digest bytes -> binary record, `AssetRecordCodec`), `books` (`<bookId>/<hash>` -> empty, the
 /// secondary index for listing and deleting by book) and `meta` (schema version).
 ///
 /// Reads are lock-free snapshots; every mutation is one write transaction that keeps the record and the
@@ -52,7 +52,7 @@ public final class AssetIndex: Sendable {
 
     public func record(for hash: SHA256Digest) throws -> AssetRecord? {
         try environment.read { txn in
-            try txn.withValue(Array(hash.hex.utf8), in: databases.assets) { bytes in
+            try txn.withValue(Self.assetKey(hash), in: databases.assets) { bytes in
                 try bytes.map { try Self.decode($0, hash: hash.hex) }
             }
         }
@@ -86,13 +86,13 @@ public final class AssetIndex: Sendable {
             try environment.read { txn in
                 try txn.scan(prefix: [], in: databases.assets, from: after) { key, value in
                     if let after, key == after { return true }
-                    page.append(try value.withUnsafeBytes { try Self.decode($0, hash: String(decoding: key, as: UTF8.self)) })
+                    page.append(try value.withUnsafeBytes { try Self.decode($0, hash: Self.describeKey(key)) })
                     return page.count < pageSize
                 }
             }
             for record in page { try body(record) }
             guard page.count == pageSize, let last = page.last else { return }
-            after = Array(last.contentHash.utf8)
+            after = SHA256Digest(hex: last.contentHash).map(Self.assetKey)
         }
     }
 
@@ -102,7 +102,7 @@ public final class AssetIndex: Sendable {
     /// follow the record's `bookIds`. Returns the new record.
     @discardableResult
     public func update(_ hash: SHA256Digest, _ transform: (AssetRecord?) throws -> AssetRecord?) throws -> AssetRecord? {
-        let key = Array(hash.hex.utf8)
+        let key = Self.assetKey(hash)
         let databases = databases
         return try environment.write { txn in
             let current = try txn.withValue(key, in: databases.assets) { bytes in
@@ -126,7 +126,38 @@ public final class AssetIndex: Sendable {
         }
     }
 
+    /// Writes many records in one transaction (bulk import). Each replaces any record under its hash; the
+    /// book keys follow, as in `update`.
+    public func upsert(_ records: [AssetRecord]) throws {
+        let databases = databases
+        try environment.write { txn in
+            for record in records {
+                guard let hash = SHA256Digest(hex: record.contentHash) else {
+                    throw IndexError.corruptRecord(hash: record.contentHash, reason: "contentHash is not a sha256")
+                }
+                let key = Self.assetKey(hash)
+                let current = try txn.withValue(key, in: databases.assets) { bytes in
+                    try bytes.map { try Self.decode($0, hash: record.contentHash) }
+                }
+                for book in Set(current?.bookIds ?? []).subtracting(record.bookIds) {
+                    try txn.delete(Self.bookKey(book, hash), in: databases.books)
+                }
+                for book in record.bookIds { try txn.put([], for: Self.bookKey(book, hash), in: databases.books) }
+                try txn.put(try record.encoded(), for: key, in: databases.assets)
+            }
+        }
+    }
+
     // MARK: Keys
+
+    /// Asset keys are the 32 raw digest bytes, not hex: half the size, so branch pages hold twice the keys and
+    /// more of the tree stays in the CPU cache at millions of records (Docs/PERFORMANCE.md).
+    static func assetKey(_ hash: SHA256Digest) -> [UInt8] { hash.bytes }
+
+    /// A printable name for an `assets` key, for reports about keys that may be damaged.
+    static func describeKey(_ key: [UInt8]) -> String {
+        SHA256Digest(bytes: key)?.hex ?? "<\(key.count)-byte key>"
+    }
 
     static func bookPrefix(_ bookId: String) -> [UInt8] { Array((bookId + "/").utf8) }
     static func bookKey(_ bookId: String, _ hash: SHA256Digest) -> [UInt8] { Array((bookId + "/" + hash.hex).utf8) }

@@ -1,9 +1,6 @@
-import Foundation
-
 /// What the index knows about one generated audio asset, keyed by its content hash.
 ///
-/// Stored as JSON in LMDB: self-describing, easy to inspect with `mdb_dump`, and tolerant of added optional
-/// fields, which keeps schema migrations rare.
+/// Stored in LMDB in the binary layout of `AssetRecordCodec`; `Codable` is for reports and the HTTP API.
 public struct AssetRecord: Codable, Sendable, Equatable {
     /// The request hash (`SpeechSpec.contentHash`), also the file name `<hash>.mp3`.
     public var contentHash: String
@@ -59,12 +56,10 @@ public struct AssetRecord: Codable, Sendable, Equatable {
     }
 
     func encoded() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return Array(try encoder.encode(self))
+        try AssetRecordCodec.encode(self)
     }
 
     static func decoded(_ bytes: UnsafeRawBufferPointer) throws -> AssetRecord {
-        try JSONDecoder().decode(AssetRecord.self, from: Data(bytes))
+        try AssetRecordCodec.decode(bytes)
     }
 }

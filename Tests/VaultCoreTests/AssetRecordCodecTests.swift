@@ -1,0 +1,78 @@
+import Testing
+@testable import VaultCore
+
+@Suite struct AssetRecordCodecTests {
+    static let full = AssetRecord(
+        contentHash: SHA256Digest.test("h").hex, bookIds: ["b2", "b1", "b-ü"], voiceId: "21m00Tcm4TlvDq8ikWAM",
+        modelId: "eleven_multilingual_v2", outputFormat: "mp3_44100_128", byteSize: 5_000_000_000,
+        sha256: SHA256Digest.test("bytes").hex, durationSeconds: 3725.125, wordCount: 12_345,
+        characterCount: 200_000, createdAt: 1_764_000_000.25, upstreamRequestId: "req_abc", characterCost: 199_999)
+    static let minimal = AssetRecord(
+        contentHash: SHA256Digest.test("m").hex, bookIds: [], voiceId: "", modelId: "m", outputFormat: "f",
+        byteSize: 0, sha256: SHA256Digest.test("m2").hex, durationSeconds: 0, wordCount: 0, characterCount: 0,
+        createdAt: 0)
+
+    @Test(arguments: [full, minimal])
+    func roundTrips(record: AssetRecord) throws {
+        let bytes = try AssetRecordCodec.encode(record)
+        let decoded = try bytes.withUnsafeBytes { try AssetRecordCodec.decode($0) }
+        #expect(decoded == record)
+    }
+
+    @Test func everyTruncationIsRejected() throws {
+        let bytes = try AssetRecordCodec.encode(Self.full)
+        for length in 0..<bytes.count {
+            #expect(throws: AssetRecordCodec.DecodingError.self) {
+                _ = try Array(bytes.prefix(length)).withUnsafeBytes { try AssetRecordCodec.decode($0) }
+            }
+        }
+        #expect(throws: AssetRecordCodec.DecodingError(reason: "trailing bytes after the record")) {
+            _ = try (bytes + [0]).withUnsafeBytes { try AssetRecordCodec.decode($0) }
+        }
+    }
+
+    @Test func unknownLayoutsAndBadFieldsAreRejected() throws {
+        var bytes = try AssetRecordCodec.encode(Self.full)
+        bytes[2] = 2
+        #expect(throws: AssetRecordCodec.DecodingError(reason: "unknown record layout")) {
+            _ = try bytes.withUnsafeBytes { try AssetRecordCodec.decode($0) }
+        }
+        var bad = Self.full
+        bad.sha256 = "xyz"
+        #expect(throws: AssetRecordCodec.DecodingError.self) { _ = try AssetRecordCodec.encode(bad) }
+        bad = Self.full
+        bad.byteSize = -1
+        #expect(throws: AssetRecordCodec.DecodingError.self) { _ = try AssetRecordCodec.encode(bad) }
+    }
+
+    @Test func randomCorruptionNeverCrashes() throws {
+        let original = try AssetRecordCodec.encode(Self.full)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5_000 {
+            var bytes = original
+            for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+            }
+            _ = try? bytes.withUnsafeBytes { try AssetRecordCodec.decode($0) }
+        }
+    }
+
+    @Test func varintsCoverTheirRange() throws {
+        for value: UInt64 in [0, 1, 127, 128, 300, 16_383, 16_384, UInt64(Int.max)] {
+            var out = [UInt8]()
+            AssetRecordCodec.appendVarint(value, to: &out)
+            let decoded = try out.withUnsafeBytes { raw -> UInt64 in
+                var reader = AssetRecordCodec.Reader(bytes: raw)
+                return try reader.varint()
+            }
+            #expect(decoded == value)
+        }
+        let tooLong = [UInt8](repeating: 0xFF, count: 11)
+        #expect(throws: AssetRecordCodec.DecodingError.self) {
+            _ = try tooLong.withUnsafeBytes { raw -> UInt64 in
+                var reader = AssetRecordCodec.Reader(bytes: raw)
+                return try reader.varint()
+            }
+        }
+    }
+}

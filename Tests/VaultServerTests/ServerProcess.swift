@@ -1,0 +1,119 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// A real `voicevault serve` process on a real socket, as outside tools run it.
+final class ServerProcess: @unchecked Sendable {
+    let process: Process
+    let port: Int
+    private let errorPipe: Pipe
+    private(set) var log = ""
+
+    static var productsDirectory: URL {
+        if let override = ProcessInfo.processInfo.environment["VOICEVAULT_BIN_DIR"] {
+            return URL(fileURLWithPath: override)
+        }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    }
+
+    struct StartFailure: Error, CustomStringConvertible {
+        let status: Int32
+        let log: String
+        var description: String { "voicevault exited with \(status) before listening:\n\(log)" }
+    }
+
+    /// Starts the server and waits for its `listening` log line, which carries the bound port (`--port 0`
+    /// lets the kernel pick one, so parallel tests never collide).
+    init(arguments: [String], environment: [String: String] = [:]) throws {
+        process = Process()
+        process.executableURL = Self.productsDirectory.appendingPathComponent("voicevault")
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VOICEVAULT_") }
+        env.merge(environment) { $1 }
+        process.environment = env
+        errorPipe = Pipe()
+        process.standardError = errorPipe
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var seen = ""
+        var found: Int?
+        while found == nil {
+            let chunk = errorPipe.fileHandleForReading.availableData
+            if chunk.isEmpty {
+                process.waitUntilExit()
+                throw StartFailure(status: process.terminationStatus, log: seen)
+            }
+            seen += String(decoding: chunk, as: UTF8.self)
+            for line in seen.split(separator: "\n") where line.contains("listening") && line.contains("port=") {
+                if let range = line.range(of: "port=") {
+                    found = Int(line[range.upperBound...].prefix { $0.isNumber })
+                }
+            }
+        }
+        port = found ?? 0
+        log = seen
+    }
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Sends SIGTERM and waits; returns the exit status.
+    func terminate() -> Int32 {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        log += String(decoding: errorPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// Runs `voicevault` to completion (for commands that are expected to exit).
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = productsDirectory.appendingPathComponent("voicevault")
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VOICEVAULT_") }
+        env.merge(environment) { $1 }
+        process.environment = env
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
+struct HTTPResult {
+    let status: Int
+    let headers: [(String, String)]
+    let body: String
+
+    func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+}
+
+/// One request over a fresh HTTP client, body collected.
+func httpRequest(_ method: String = "GET", _ url: String) async throws -> HTTPResult {
+    var request = HTTPClientRequest(url: url)
+    request.method = .init(rawValue: method)
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    let body = try await response.body.collect(upTo: 1 << 20)
+    return HTTPResult(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+                      body: String(buffer: body))
+}
+
+final class TemporaryDirectory: @unchecked Sendable {
+    let path: String
+
+    init() {
+        path = NSTemporaryDirectory() + "vv-server-" + UUID().uuidString
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
