@@ -39,6 +39,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "ElevenLabs",
+            dependencies: [
+                "VaultCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "VaultServer",
             dependencies: [
                 "VaultCore",
@@ -73,6 +82,11 @@ let package = Package(
         .testTarget(
             name: "VaultCoreTests",
             dependencies: ["VaultCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ElevenLabsTests",
+            dependencies: ["ElevenLabs", "VaultCore"],
             swiftSettings: strictSettings
         ),
         .testTarget(

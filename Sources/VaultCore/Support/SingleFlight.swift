@@ -1,0 +1,32 @@
+/// One in-process flight per key: the first caller starts the work, everyone who asks for the same key while
+/// it runs waits for that same result. It replaces the Redis `SET NX EX` lock of the old design, and is only
+/// sound because one process owns the data directory (`DataDirectoryLock`).
+///
+/// - The work runs in its own task, not the first caller's: if that caller goes away (its client
+///   disconnected), the others still get the result and the result is still stored.
+/// - A failure is shared with the callers waiting at that moment and then forgotten: the next call starts a
+///   new flight. Errors are never cached.
+public actor SingleFlight<Key: Hashable & Sendable, Value: Sendable> {
+    private var flights: [Key: Task<Value, any Error>] = [:]
+    /// How many flights were started (for tests and metrics): N concurrent calls for one key start 1.
+    public private(set) var started = 0
+
+    public init() {}
+
+    /// Whether the caller started the flight (`leader`) or joined one already running.
+    public enum Role: Sendable { case leader, follower }
+
+    public func run(_ key: Key, _ work: @escaping @Sendable () async throws -> Value) async throws -> (Value, Role) {
+        if let running = flights[key] {
+            return (try await running.value, .follower)
+        }
+        started += 1
+        let task = Task { try await work() }
+        flights[key] = task
+        defer { flights[key] = nil }
+        return (try await task.value, .leader)
+    }
+
+    /// Keys with a flight in progress.
+    public var inFlight: Int { flights.count }
+}
