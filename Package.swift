@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "voicevault", targets: ["voicevault"]),
         .executable(name: "voicevault-bench", targets: ["VaultBenchmarks"]),
         .executable(name: "vault-crash-drill", targets: ["VaultCrashDrill"]),
+        .executable(name: "fake-elevenlabs", targets: ["FakeElevenLabs"]),
         .library(name: "VaultCore", targets: ["VaultCore"]),
         .library(name: "VaultServer", targets: ["VaultServer"]),
     ],
@@ -50,7 +51,7 @@ let package = Package(
         .target(
             name: "VaultServer",
             dependencies: [
-                "VaultCore",
+                "VaultCore", "ElevenLabs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -59,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "voicevault",
             dependencies: [
-                "VaultCore", "VaultServer",
+                "VaultCore", "VaultServer", "ElevenLabs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -70,6 +71,16 @@ let package = Package(
         .executableTarget(
             name: "VaultCrashDrill",
             dependencies: ["VaultCore"],
+            swiftSettings: strictSettings
+        ),
+        // A local server speaking the ElevenLabs API, with scripted faults and a call counter.
+        .executableTarget(
+            name: "FakeElevenLabs",
+            dependencies: [
+                "VaultCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         // Release-build benchmarks (not tests): `swift run -c release voicevault-bench`.

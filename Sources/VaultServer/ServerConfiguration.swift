@@ -4,14 +4,35 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var host: String
     public var port: Int
     public var dataDirectory: String
+    /// Client keys that may generate (`VOICEVAULT_API_KEYS`). Empty: nobody may.
+    public var apiKeys: Set<String>
+    /// Prefix for the `url` of answers, for deployments behind a CDN (`VOICEVAULT_PUBLIC_BASE_URL`).
+    public var publicBaseURL: String?
+    /// Longest text accepted, in Unicode scalars after canonicalisation.
+    public var maximumTextCharacters: Int
+    /// Largest request body accepted on the voice API.
+    public var maximumBodyBytes: Int
+    /// Characters per UTC day that may be sent upstream; nil for no cap.
+    public var dailyCharacterBudget: Int?
 
     public static let defaultHost = "127.0.0.1"
     public static let defaultPort = 8080
     public static let defaultDataDirectory = "./data"
 
-    public init(host: String = defaultHost, port: Int = defaultPort, dataDirectory: String = defaultDataDirectory) {
+    public init(
+        host: String = defaultHost, port: Int = defaultPort, dataDirectory: String = defaultDataDirectory,
+        apiKeys: Set<String> = [], publicBaseURL: String? = nil, maximumTextCharacters: Int = 200_000,
+        maximumBodyBytes: Int = 4 << 20, dailyCharacterBudget: Int? = nil
+    ) {
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
+        self.apiKeys = apiKeys
+        var base = publicBaseURL
+        while base?.hasSuffix("/") == true { base?.removeLast() }
+        self.publicBaseURL = base
+        self.maximumTextCharacters = maximumTextCharacters
+        self.maximumBodyBytes = maximumBodyBytes
+        self.dailyCharacterBudget = dailyCharacterBudget
     }
 }

@@ -4,20 +4,22 @@ public import VaultCore
 
 /// Builds the Hummingbird application: routes grouped by surface, behind logging and the JSON error shape.
 public enum VaultApplication {
-    public static func makeRouter(store: AssetStore) -> Router<BasicRequestContext> {
+    public static func makeRouter(voice: VoiceService, configuration: ServerConfiguration) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: JSONErrorMiddleware())
-        HealthRoutes(store: store).register(on: router)
+        HealthRoutes(store: voice.store).register(on: router)
+        VoiceRoutes(voice: voice, configuration: configuration,
+                    authenticator: APIKeyAuthenticator(keys: configuration.apiKeys)).register(on: router)
         return router
     }
 
     public static func make(
-        configuration: ServerConfiguration, store: AssetStore, logger: Logger,
+        configuration: ServerConfiguration, voice: VoiceService, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
-            router: makeRouter(store: store),
+            router: makeRouter(voice: voice, configuration: configuration),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "VoiceVault"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },

@@ -19,4 +19,13 @@ enum Environment {
         guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
         return value
     }
+
+    /// An integer environment variable; a malformed one stops start-up with a clear message.
+    static func integer(_ name: String, default fallback: Int, minimum: Int) throws -> Int {
+        guard let raw = value(name) else { return fallback }
+        guard let number = Int(raw), number >= minimum else {
+            throw ValidationError("\(name)=\(raw) must be an integer >= \(minimum)")
+        }
+        return number
+    }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ElevenLabs
 import Hummingbird
 import Logging
 import VaultCore
@@ -27,7 +28,13 @@ struct ServeCommand: AsyncParsableCommand {
         guard let port = try resolvedPort() else { throw ValidationError("--port must be 0...65535") }
         let configuration = ServerConfiguration(
             host: host ?? Environment.value("VOICEVAULT_HOST") ?? ServerConfiguration.defaultHost,
-            port: port, dataDirectory: data.resolved)
+            port: port, dataDirectory: data.resolved,
+            apiKeys: Set((Environment.value("VOICEVAULT_API_KEYS") ?? "").split(separator: ",")
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }),
+            publicBaseURL: Environment.value("VOICEVAULT_PUBLIC_BASE_URL"),
+            maximumTextCharacters: try Environment.integer("VOICEVAULT_MAX_TEXT_CHARS", default: 200_000, minimum: 1),
+            maximumBodyBytes: try Environment.integer("VOICEVAULT_MAX_BODY_BYTES", default: 4 << 20, minimum: 1024),
+            dailyCharacterBudget: try Environment.integer("VOICEVAULT_DAILY_CHARACTER_BUDGET", default: 0, minimum: 0))
         var options = LMDBEnvironment.Options()
         if let mib = indexMapMib ?? Environment.value("VOICEVAULT_INDEX_MAP_MIB").flatMap(Int.init) {
             guard mib > 0 else { throw ValidationError("--index-map-mib must be positive") }
@@ -47,12 +54,39 @@ struct ServeCommand: AsyncParsableCommand {
                 "dir": "\(configuration.dataDirectory)", "assets": "\(assetCount)",
                 "schema": "\(IndexSchema.current)", "sweptTempFiles": "\(vault.temporaryFilesFound.count)",
             ])
-        let app = VaultApplication.make(configuration: configuration, store: vault.store, logger: logger) { port in
+        if configuration.apiKeys.isEmpty {
+            logger.warning("VOICEVAULT_API_KEYS is empty: nobody can generate audio until client keys are configured")
+        }
+        let synthesizer = try makeSynthesizer(logger: logger)
+        let voice = VoiceService(store: vault.store, synthesizer: synthesizer,
+                                 dailyCharacterBudget: configuration.dailyCharacterBudget)
+        let app = VaultApplication.make(configuration: configuration, voice: voice, logger: logger) { port in
             logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
         }
         try await app.runService()
         withExtendedLifetime(vault) {}
         logger.info("stopped")
+    }
+
+    /// ElevenLabs when `ELEVENLABS_API_KEY` is set; otherwise none yet (misses answer 503).
+    private func makeSynthesizer(logger: Logger) throws -> (any SpeechSynthesizer)? {
+        guard let key = Environment.value("ELEVENLABS_API_KEY") else {
+            logger.warning("ELEVENLABS_API_KEY is not set: cache misses cannot be generated (cached audio is served)")
+            return nil
+        }
+        let base = Environment.value("ELEVENLABS_BASE_URL") ?? ElevenLabsConfiguration.defaultBaseURL
+        let policy = RetryPolicy(
+            maximumAttempts: try Environment.integer("VOICEVAULT_UPSTREAM_MAX_ATTEMPTS", default: 4, minimum: 1),
+            baseDelay: Double(try Environment.integer("VOICEVAULT_UPSTREAM_RETRY_BASE_MS", default: 500, minimum: 0)) / 1000,
+            concurrencyWait: Double(try Environment.integer("VOICEVAULT_UPSTREAM_RETRY_BASE_MS", default: 1000, minimum: 0)) / 1000)
+        let configuration = ElevenLabsConfiguration(
+            baseURL: base, apiKey: key,
+            maximumConcurrency: try Environment.integer("VOICEVAULT_UPSTREAM_CONCURRENCY", default: 5, minimum: 1),
+            attemptTimeout: .milliseconds(try Environment.integer("VOICEVAULT_UPSTREAM_TIMEOUT_MS", default: 180_000, minimum: 1)),
+            retryPolicy: policy)
+        logger.info("synthesizer: ElevenLabs", metadata: ["baseURL": "\(configuration.baseURL)",
+                                                          "concurrency": "\(configuration.maximumConcurrency)"])
+        return ElevenLabsClient(configuration: configuration, logger: logger)
     }
 
     private func resolvedPort() throws -> Int? {

@@ -24,9 +24,9 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Starts the server and waits for its `listening` log line, which carries the bound port (`--port 0`
     /// lets the kernel pick one, so parallel tests never collide).
-    init(arguments: [String], environment: [String: String] = [:]) throws {
+    init(executable: String = "voicevault", arguments: [String], environment: [String: String] = [:]) throws {
         process = Process()
-        process.executableURL = Self.productsDirectory.appendingPathComponent("voicevault")
+        process.executableURL = Self.productsDirectory.appendingPathComponent(executable)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VOICEVAULT_") }
         env.merge(environment) { $1 }
@@ -56,9 +56,9 @@ final class ServerProcess: @unchecked Sendable {
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    /// Sends SIGTERM and waits; returns the exit status.
-    func terminate() -> Int32 {
-        if process.isRunning { process.terminate() }
+    /// Sends SIGTERM (graceful) or another signal and waits; returns the exit status.
+    func terminate(signal: Int32 = SIGTERM) -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, signal) }
         process.waitUntilExit()
         log += String(decoding: errorPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         return process.terminationStatus
@@ -97,11 +97,16 @@ struct HTTPResult {
     func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
 }
 
-/// One request over a fresh HTTP client, body collected.
-func httpRequest(_ method: String = "GET", _ url: String) async throws -> HTTPResult {
+/// One request, body collected.
+func httpRequest(
+    _ method: String = "GET", _ url: String, headers: [String: String] = [:], body: String? = nil,
+    client: HTTPClient = .shared, timeout: TimeAmount = .seconds(30)
+) async throws -> HTTPResult {
     var request = HTTPClientRequest(url: url)
     request.method = .init(rawValue: method)
-    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    for (name, value) in headers { request.headers.add(name: name, value: value) }
+    if let body { request.body = .bytes(ByteBuffer(string: body)) }
+    let response = try await client.execute(request, timeout: timeout)
     let body = try await response.body.collect(upTo: 1 << 20)
     return HTTPResult(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
                       body: String(buffer: body))

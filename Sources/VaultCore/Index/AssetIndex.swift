@@ -148,6 +148,30 @@ public final class AssetIndex: Sendable {
         }
     }
 
+    // MARK: Accounting
+
+    /// Characters spent upstream on `day` (`yyyy-mm-dd`, UTC), kept in `meta` so a restart cannot overspend.
+    public func charactersSpent(on day: String) throws -> Int {
+        try environment.read { txn in
+            try txn.get(Self.spendKey(day), in: databases.meta).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+        }
+    }
+
+    /// Adds to the day's spend atomically and returns the new total.
+    @discardableResult
+    public func addCharactersSpent(_ characters: Int, on day: String) throws -> Int {
+        let databases = databases
+        return try environment.write { txn in
+            let key = Self.spendKey(day)
+            let current = try txn.get(key, in: databases.meta).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+            let next = current + characters
+            try txn.put(Array(String(next).utf8), for: key, in: databases.meta)
+            return next
+        }
+    }
+
+    static func spendKey(_ day: String) -> [UInt8] { Array(("spend/" + day).utf8) }
+
     // MARK: Keys
 
     /// Asset keys are the 32 raw digest bytes, not hex: half the size, so branch pages hold twice the keys and

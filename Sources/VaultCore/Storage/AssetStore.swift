@@ -49,9 +49,26 @@ public final class AssetStore: Sendable {
         _ audio: [UInt8], hash: SHA256Digest, bookId: StorageIdentifier, metadata: AssetMetadata,
         now: Date = Date()
     ) throws -> AssetRecord {
-        try hashLocks.withLock(for: hash) {
+        try publishTimed(audio, hash: hash, bookId: bookId, metadata: metadata, now: now).record
+    }
+
+    /// How long the two halves of a publication took: making the file durable, and committing the record.
+    public struct PublishTimings: Sendable, Equatable {
+        public var writeSeconds: Double = 0
+        public var indexSeconds: Double = 0
+    }
+
+    /// `publish`, also reporting where the time went (for the request log).
+    public func publishTimed(
+        _ audio: [UInt8], hash: SHA256Digest, bookId: StorageIdentifier, metadata: AssetMetadata,
+        now: Date = Date()
+    ) throws -> (record: AssetRecord, timings: PublishTimings) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var timings = PublishTimings()
+        return try hashLocks.withLock(for: hash) {
             if let existing = try index.record(for: hash) {
-                return try linkLocked(existing, hash: hash, to: bookId)
+                return (try linkLocked(existing, hash: hash, to: bookId), timings)
             }
             let info: MP3Info
             do { info = try MP3Inspector.inspect(audio) } catch let error as MP3Error { throw StoreError.invalidAudio(error) }
@@ -80,6 +97,8 @@ public final class AssetStore: Sendable {
             observer?(.linked)
             try FileSystem.syncDirectory(directory.bookDirectory(bookId))
             observer?(.directorySynced)
+            let durable = clock.now
+            timings.writeSeconds = (durable - start).seconds
 
             let record = try index.update(hash) { current in
                 var record = current ?? AssetRecord(
@@ -92,10 +111,11 @@ public final class AssetStore: Sendable {
                 return record
             }
             observer?(.indexCommitted)
+            timings.indexSeconds = (clock.now - durable).seconds
             try FileSystem.removeFile(temp)
             observer?(.tempRemoved)
             guard let record else { throw StoreError.notFound(hash: hash.hex) }
-            return record
+            return (record, timings)
         }
     }
 

@@ -1,0 +1,189 @@
+import Foundation
+import Hummingbird
+import Logging
+import VaultCore
+
+/// A local server that speaks the ElevenLabs text-to-speech API, for tests, benchmarks and demos.
+///
+///     fake-elevenlabs [--host 127.0.0.1] [--port 0] [--api-key fake-key] [--latency-ms 0] [--max-concurrent 0]
+///
+/// Endpoints: `POST /v1/text-to-speech/{voice}[/stream][/with-timestamps]`, `GET /v1/voices`, `GET /v1/models`.
+/// Control: `POST /_fake/script {"voiceId","actions":[...]}`, `GET /_fake/calls`, `POST /_fake/reset`; a request
+/// header `x-fake-action: <action>` scripts one request (actions in FakeAction.swift). Audio is silent MP3
+/// lasting about 1/15 s per character, so duration grows with the text.
+@main
+struct FakeElevenLabs {
+    static func main() async throws {
+        let arguments = CommandLine.arguments
+        func option(_ name: String) -> String? {
+            arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+        }
+        let host = option("--host") ?? "127.0.0.1"
+        let port = option("--port").flatMap(Int.init) ?? 0
+        let apiKey = option("--api-key") ?? ProcessInfo.processInfo.environment["FAKE_ELEVENLABS_API_KEY"] ?? "fake-key"
+        let latency = option("--latency-ms").flatMap(Int.init) ?? 0
+        let state = FakeState(maximumConcurrent: option("--max-concurrent").flatMap(Int.init) ?? 0)
+        let logger = {
+            var logger = Logger(label: "fake-elevenlabs")
+            logger.logLevel = .notice
+            return logger
+        }()
+
+        let router = Router()
+        FakeRoutes(state: state, apiKey: apiKey, defaultLatency: latency).register(on: router)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "fake-elevenlabs"),
+            onServerRunning: { channel in
+                logger.notice("listening", metadata: ["port": "\(channel.localAddress?.port ?? port)"])
+            },
+            logger: logger)
+        try await app.runService()
+    }
+}
+
+struct FakeRoutes {
+    let state: FakeState
+    let apiKey: String
+    let defaultLatency: Int
+
+    func register(on router: Router<BasicRequestContext>) {
+        for suffix in ["", "/stream", "/with-timestamps", "/stream/with-timestamps"] {
+            router.post(RouterPath("/v1/text-to-speech/:voice" + suffix)) { request, context in
+                try await synthesize(request, context, endpoint: suffix.isEmpty ? "convert" : String(suffix.dropFirst()))
+            }
+        }
+        router.get("/v1/voices") { _, _ in
+            json(#"{"voices":[{"voice_id":"21m00Tcm4TlvDq8ikWAM","name":"Rachel","category":"premade","labels":{}},{"voice_id":"pNInz6obpgDQGcFmaJgB","name":"Adam","category":"premade","labels":{}}]}"#)
+        }
+        router.get("/v1/models") { _, _ in
+            json(#"[{"model_id":"eleven_multilingual_v2","name":"Eleven Multilingual v2","can_do_text_to_speech":true,"maximum_text_length_per_request":10000,"model_rates":{"character_cost_multiplier":1.0}},{"model_id":"eleven_flash_v2_5","name":"Eleven Flash v2.5","can_do_text_to_speech":true,"maximum_text_length_per_request":40000,"model_rates":{"character_cost_multiplier":0.5}}]"#)
+        }
+        router.get("/_fake/calls") { _, _ in
+            let total = await state.totalCalls
+            let byVoice = await state.callsByVoice
+            let byEndpoint = await state.callsByEndpoint
+            let peak = await state.peakConcurrent
+            let body: [String: Any] = ["total": total, "byVoice": byVoice, "byEndpoint": byEndpoint, "peakConcurrent": peak]
+            return json(String(decoding: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]), as: UTF8.self))
+        }
+        router.post("/_fake/reset") { _, _ in
+            await state.reset()
+            return json(#"{"ok":true}"#)
+        }
+        router.post("/_fake/script") { request, _ in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
+                let voice = object["voiceId"] as? String, let names = object["actions"] as? [String]
+            else { return error(400, "bad_script", "expected {\"voiceId\":\"...\",\"actions\":[...]}") }
+            let actions = names.compactMap(FakeAction.init)
+            guard actions.count == names.count else { return error(400, "bad_script", "unknown action in \(names)") }
+            await state.script(voice: voice, actions: actions)
+            return json(#"{"ok":true}"#)
+        }
+    }
+
+    func synthesize(_ request: Request, _ context: BasicRequestContext, endpoint: String) async throws -> Response {
+        let voice = context.parameters.get("voice") ?? ""
+        let requested = request.headers[.init("x-fake-action")!].flatMap(FakeAction.init)
+        let action = await state.begin(voice: voice, endpoint: endpoint, requested: requested)
+        guard request.headers[.init("xi-api-key")!] == apiKey else {
+            return error(401, "invalid_api_key", "Invalid API key", legacy: true)
+        }
+        let bodyBuffer = try await request.body.collect(upTo: 4 << 20)
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: bodyBuffer)) as? [String: Any],
+            let text = object["text"] as? String, !text.isEmpty
+        else {
+            return Response(status: .unprocessableContent, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(string: #"{"detail":[{"type":"missing","loc":["body","text"],"msg":"Field required","input":{}}]}"#)))
+        }
+        if let settings = object["voice_settings"] as? [String: Any], settings.values.contains(where: { $0 is NSNull }) {
+            return error(422, "invalid_voice_settings", "null is not a valid voice setting")
+        }
+        guard await state.enter() else {
+            return error(429, "too_many_concurrent_requests", "Too many concurrent requests", legacy: false)
+        }
+        defer { Task { await state.leave() } }
+        if defaultLatency > 0 { try await Task.sleep(for: .milliseconds(defaultLatency)) }
+
+        let audio = SilentMP3.make(seconds: max(0.3, Double(text.unicodeScalars.count) / 15), xingHeader: true,
+                                   seed: UInt8(truncatingIfNeeded: text.hashValue))
+        var headers: HTTPFields = [.contentType: "audio/mpeg"]
+        headers[.init("request-id")!] = UUID().uuidString.lowercased()
+        headers[.init("character-cost")!] = String(text.unicodeScalars.count)
+        switch action {
+        case .ok: break
+        case let .latency(ms): try await Task.sleep(for: .milliseconds(ms))
+        case .concurrencyLimited: return error(429, "too_many_concurrent_requests", "Too many concurrent requests", legacy: true)
+        case .systemBusy: return error(429, "system_busy", "The system is experiencing heavy traffic", legacy: false)
+        case .serverError: return error(500, "internal_error", "Internal server error")
+        case .unavailable: return error(503, "service_unavailable", "Service unavailable")
+        case .hang:
+            try await Task.sleep(for: .seconds(3600))
+        case .resetMidBody:
+            let half = ByteBuffer(bytes: audio.prefix(audio.count / 2))
+            return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: audio.count) { writer in
+                try await writer.write(half)
+                throw CancellationError()
+            })
+        case .truncatedBody:
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: audio.dropLast(100))))
+        case .notMP3:
+            headers[.contentType] = "text/html"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "<html><body>Bad gateway</body></html>")))
+        case .unauthorized: return error(401, "invalid_api_key", "Invalid API key", legacy: true)
+        case .voiceNotFound:
+            return error(404, "voice_not_found", "A voice with the voice_id \(voice) was not found.", legacy: true)
+        case .unprocessable:
+            return Response(status: .unprocessableContent, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(string: #"{"detail":[{"type":"float_parsing","loc":["body","voice_settings","stability"],"msg":"Input should be a valid number","input":"x"}]}"#)))
+        case .empty:
+            return Response(status: .ok, headers: headers, body: .init())
+        }
+
+        switch endpoint {
+        case "with-timestamps":
+            headers[.contentType] = "application/json"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: timestamps(text, audio: audio))))
+        case "stream/with-timestamps":
+            headers[.contentType] = "application/x-ndjson"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: timestamps(text, audio: audio) + "\n")))
+        case "stream":
+            let chunks = stride(from: 0, to: audio.count, by: 16_384).map {
+                ByteBuffer(bytes: audio[$0..<min($0 + 16_384, audio.count)])
+            }
+            return Response(status: .ok, headers: headers, body: .init(contentsOf: chunks))
+        default:
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: audio)))
+        }
+    }
+
+    /// Per-character alignment spread evenly over the audio's duration.
+    func timestamps(_ text: String, audio: [UInt8]) -> String {
+        let characters = text.map(String.init)
+        let duration = (try? MP3Inspector.inspect(audio).durationSeconds) ?? 0
+        let step = characters.isEmpty ? 0 : duration / Double(characters.count)
+        let starts = characters.indices.map { Double($0) * step }
+        let alignment: [String: Any] = [
+            "characters": characters,
+            "character_start_times_seconds": starts,
+            "character_end_times_seconds": starts.map { $0 + step },
+        ]
+        let object: [String: Any] = ["audio_base64": Data(audio).base64EncodedString(), "alignment": alignment,
+                                     "normalized_alignment": alignment]
+        return String(decoding: (try? JSONSerialization.data(withJSONObject: object)) ?? Data(), as: UTF8.self)
+    }
+
+    func json(_ text: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// An error in ElevenLabs' shapes: legacy `{"detail":{"status","message"}}` or current `{"detail":{"type","code",...}}`.
+    func error(_ status: Int, _ code: String, _ message: String, legacy: Bool = false) -> Response {
+        let detail: [String: Any] = legacy
+            ? ["status": code, "message": message]
+            : ["type": "error", "code": code, "message": message, "status": code, "request_id": UUID().uuidString, "param": NSNull()]
+        let data = (try? JSONSerialization.data(withJSONObject: ["detail": detail], options: [.sortedKeys])) ?? Data()
+        return Response(status: .init(code: status), headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

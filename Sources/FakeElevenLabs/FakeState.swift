@@ -1,0 +1,48 @@
+/// Calls counted and faults scripted, shared by all requests.
+actor FakeState {
+    private(set) var totalCalls = 0
+    private(set) var callsByVoice: [String: Int] = [:]
+    private(set) var callsByEndpoint: [String: Int] = [:]
+    private(set) var running = 0
+    private(set) var peakConcurrent = 0
+    private var scripts: [String: [FakeAction]] = [:]
+    let maximumConcurrent: Int
+
+    init(maximumConcurrent: Int) {
+        self.maximumConcurrent = maximumConcurrent
+    }
+
+    /// Records a call and returns the action for it: the request's own, else the voice's next scripted one.
+    func begin(voice: String, endpoint: String, requested: FakeAction?) -> FakeAction {
+        totalCalls += 1
+        callsByVoice[voice, default: 0] += 1
+        callsByEndpoint[endpoint, default: 0] += 1
+        if let requested { return requested }
+        if var queue = scripts[voice], !queue.isEmpty {
+            let next = queue.removeFirst()
+            scripts[voice] = queue
+            return next
+        }
+        return .ok
+    }
+
+    /// Takes a concurrency slot; false when the plan's limit is reached (the real API answers 429).
+    func enter() -> Bool {
+        if maximumConcurrent > 0, running >= maximumConcurrent { return false }
+        running += 1
+        peakConcurrent = max(peakConcurrent, running)
+        return true
+    }
+
+    func leave() { running -= 1 }
+
+    func script(voice: String, actions: [FakeAction]) { scripts[voice] = actions }
+
+    func reset() {
+        totalCalls = 0
+        callsByVoice = [:]
+        callsByEndpoint = [:]
+        peakConcurrent = running
+        scripts = [:]
+    }
+}

@@ -1,0 +1,23 @@
+/// Something that turns a speech spec into MP3 audio: ElevenLabs, or the offline synthesizer.
+public protocol SpeechSynthesizer: Sendable {
+    /// Generates audio for `spec`. Implementations verify the audio (a complete MP3) before returning it.
+    func synthesize(_ spec: SpeechSpec) async throws -> Generation
+}
+
+/// One generated audio, verified, with what the upstream said about it.
+public struct Generation: Sendable {
+    public let audio: [UInt8]
+    public let info: MP3Info
+    public let requestId: String?
+    public let characterCost: Int?
+    /// Upstream attempts it took (1 when nothing was retried).
+    public let attempts: Int
+
+    public init(audio: [UInt8], info: MP3Info, requestId: String?, characterCost: Int?, attempts: Int) {
+        self.audio = audio
+        self.info = info
+        self.requestId = requestId
+        self.characterCost = characterCost
+        self.attempts = attempts
+    }
+}

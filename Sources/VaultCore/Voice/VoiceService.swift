@@ -1,0 +1,96 @@
+import Foundation
+
+/// Answers "give me this speech for this book": from the index on a hit, through one generation per content
+/// hash on a miss. No HTTP here; VaultServer's routes translate.
+public final class VoiceService: Sendable {
+    public let store: AssetStore
+    public let synthesizer: (any SpeechSynthesizer)?
+    public let budget: CharacterBudget
+    private let flights = SingleFlight<SHA256Digest, GeneratedAsset>()
+
+    public init(store: AssetStore, synthesizer: (any SpeechSynthesizer)?, dailyCharacterBudget: Int?) {
+        self.store = store
+        self.synthesizer = synthesizer
+        self.budget = CharacterBudget(dailyLimit: dailyCharacterBudget, index: store.index)
+    }
+
+    /// Timings of a miss, for the request log.
+    public struct Timings: Sendable, Equatable {
+        public var upstreamSeconds: Double = 0
+        public var writeSeconds: Double = 0
+        public var indexSeconds: Double = 0
+    }
+
+    public struct Outcome: Sendable {
+        public let record: AssetRecord
+        public let hash: SHA256Digest
+        /// True when no generation was needed for this request.
+        public let cached: Bool
+        /// Set on the request that led a generation.
+        public let timings: Timings?
+        public let upstreamAttempts: Int?
+    }
+
+    struct GeneratedAsset: Sendable {
+        let record: AssetRecord
+        let timings: Timings
+        let attempts: Int
+        /// False when the flight found the asset already published on its re-check.
+        let generated: Bool
+    }
+
+    public func voice(_ spec: SpeechSpec, bookId: StorageIdentifier) async throws -> Outcome {
+        let hash = spec.contentHash
+        if let record = try store.record(for: hash) {
+            return Outcome(record: try await linked(record, hash: hash, to: bookId), hash: hash, cached: true,
+                           timings: nil, upstreamAttempts: nil)
+        }
+        guard let synthesizer else { throw VoiceError.noSynthesizer }
+        try budget.check(spec.text.unicodeScalars.count)
+        let store = store
+        let budget = budget
+        let (asset, role) = try await flights.run(hash) {
+            // Re-check inside the flight: a flight for this hash may have finished just before this one began.
+            if let record = try store.record(for: hash) {
+                return GeneratedAsset(record: record, timings: Timings(), attempts: 0, generated: false)
+            }
+            let clock = ContinuousClock()
+            let start = clock.now
+            let generation = try await synthesizer.synthesize(spec)
+            let upstream = clock.now - start
+            try budget.record(generation.characterCost ?? spec.text.unicodeScalars.count)
+            let metadata = AssetMetadata(spec: spec, upstreamRequestId: generation.requestId,
+                                         characterCost: generation.characterCost)
+            let (record, publishTimings) = try await BlockingIO.run {
+                try store.publishTimed(generation.audio, hash: hash, bookId: bookId, metadata: metadata)
+            }
+            var timings = Timings()
+            timings.upstreamSeconds = upstream.seconds
+            timings.writeSeconds = publishTimings.writeSeconds
+            timings.indexSeconds = publishTimings.indexSeconds
+            return GeneratedAsset(record: record, timings: timings, attempts: generation.attempts, generated: true)
+        }
+        let record = try await linked(asset.record, hash: hash, to: bookId)
+        return Outcome(record: record, hash: hash, cached: !asset.generated,
+                       timings: role == .leader && asset.generated ? asset.timings : nil,
+                       upstreamAttempts: role == .leader ? asset.attempts : nil)
+    }
+
+    /// The record with `bookId` linked in (a hard link and an index update when it is new to the book).
+    private func linked(_ record: AssetRecord, hash: SHA256Digest, to bookId: StorageIdentifier) async throws -> AssetRecord {
+        if record.bookIds.contains(bookId.value) { return record }
+        let store = store
+        return try await BlockingIO.run { try store.link(hash, to: bookId) }
+    }
+
+    /// Generations in progress (for health and metrics).
+    public var flightsInProgress: Int {
+        get async { await flights.inFlight }
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import VaultCore
+
+/// The JSON body of `POST /api/voice`, as the reading app sends it.
+struct VoiceRequestBody: Decodable, Sendable {
+    var text: String?
+    var voiceId: String?
+    var bookId: String?
+    var chapterId: String?
+    var model: String?
+    var voiceSettings: VoiceSettingsBody?
+    /// The seed app's name for voice setting `speed`.
+    var speakingRate: Double?
+    var format: String?
+    var languageCode: String?
+    var seed: Int64?
+    var previousText: String?
+    var nextText: String?
+
+    /// Accepts the camelCase names of the seed app and ElevenLabs' snake_case names.
+    struct VoiceSettingsBody: Decodable, Sendable {
+        var stability: Double?
+        var similarityBoost: Double?
+        var style: Double?
+        var useSpeakerBoost: Bool?
+        var speed: Double?
+
+        enum Keys: String, CodingKey {
+            case stability, similarityBoost, similarity_boost, style, useSpeakerBoost, use_speaker_boost, speed
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Keys.self)
+            stability = try container.decodeIfPresent(Double.self, forKey: .stability)
+            similarityBoost = try container.decodeIfPresent(Double.self, forKey: .similarityBoost)
+                ?? container.decodeIfPresent(Double.self, forKey: .similarity_boost)
+            style = try container.decodeIfPresent(Double.self, forKey: .style)
+            useSpeakerBoost = try container.decodeIfPresent(Bool.self, forKey: .useSpeakerBoost)
+                ?? container.decodeIfPresent(Bool.self, forKey: .use_speaker_boost)
+            speed = try container.decodeIfPresent(Double.self, forKey: .speed)
+        }
+    }
+
+    /// A validated request: what to synthesise and for which book.
+    struct Validated: Sendable {
+        let spec: SpeechSpec
+        let bookId: StorageIdentifier
+        let chapterId: StorageIdentifier?
+    }
+
+    static func decode(_ data: Data) throws(APIError) -> VoiceRequestBody {
+        do {
+            return try JSONDecoder().decode(VoiceRequestBody.self, from: data)
+        } catch let DecodingError.typeMismatch(type, context) where !context.codingPath.isEmpty {
+            throw APIError(.badRequest, code: "invalid_field",
+                           message: "\(Self.path(context.codingPath)) must be \(Self.describe(type))")
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            throw APIError(.badRequest, code: "invalid_field", message: "\(Self.path(context.codingPath)) is not valid")
+        } catch {
+            throw APIError(.badRequest, code: "invalid_json", message: "the body must be a JSON object")
+        }
+    }
+
+    func validated(maximumTextCharacters: Int) throws(APIError) -> Validated {
+        guard let text else { throw .missing("text") }
+        guard let voiceId else { throw .missing("voiceId") }
+        guard let bookId else { throw .missing("bookId") }
+        if let rate = speakingRate, let speed = voiceSettings?.speed, rate != speed {
+            throw APIError(.badRequest, code: "conflicting_fields",
+                           message: "speakingRate (\(rate)) and voiceSettings.speed (\(speed)) disagree; send one")
+        }
+        do {
+            let book = try StorageIdentifier(bookId, kind: .bookId)
+            let chapter = try chapterId.map { try StorageIdentifier($0, kind: .chapterId) }
+            let settings = try VoiceSettings(
+                stability: voiceSettings?.stability, similarityBoost: voiceSettings?.similarityBoost,
+                style: voiceSettings?.style, useSpeakerBoost: voiceSettings?.useSpeakerBoost,
+                speed: voiceSettings?.speed ?? speakingRate)
+            let spec = try SpeechSpec(
+                text: text, voiceId: voiceId, modelId: model, outputFormat: format, languageCode: languageCode,
+                seed: seed, voiceSettings: settings, previousText: previousText, nextText: nextText,
+                maximumTextLength: maximumTextCharacters)
+            guard OutputFormat.mp3.contains(spec.outputFormat) else {
+                throw APIError(.badRequest, code: "unknown_format",
+                               message: "format '\(spec.outputFormat)' is not stored; use one of \(OutputFormat.mp3.sorted().joined(separator: ", "))")
+            }
+            return Validated(spec: spec, bookId: book, chapterId: chapter)
+        } catch let error as IdentifierError {
+            throw APIError(.badRequest, code: error.code, message: error.description)
+        } catch let error as SpeechSpecError {
+            throw APIError(.badRequest, code: error.code, message: error.description)
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError(.badRequest, code: "invalid_request", message: "\(error)")
+        }
+    }
+
+    static func path(_ codingPath: [any CodingKey]) -> String {
+        codingPath.map(\.stringValue).joined(separator: ".")
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Double.Type, is Int64.Type, is Int.Type: "a number"
+        case is Bool.Type: "true or false"
+        default: "an object"
+        }
+    }
+}
+
+extension APIError {
+    static func missing(_ field: String) -> APIError {
+        APIError(.badRequest, code: "missing_field", message: "\(field) is required")
+    }
+}

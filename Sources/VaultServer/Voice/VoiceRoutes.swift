@@ -1,0 +1,70 @@
+import Foundation
+import Hummingbird
+import Logging
+import VaultCore
+
+/// `POST /api/voice` (generate or find), `GET /api/voice/<hash>` and `GET /api/voice?contentHash=<hash>`.
+struct VoiceRoutes {
+    let voice: VoiceService
+    let configuration: ServerConfiguration
+    let authenticator: APIKeyAuthenticator
+
+    func register(on router: Router<some RequestContext>) {
+        router.post("/api/voice") { request, context in try await generate(request, context) }
+        router.get("/api/voice") { request, _ in
+            guard let hash = request.uri.queryParameters.get("contentHash") else {
+                throw APIError.missing("contentHash")
+            }
+            return try lookup(hash)
+        }
+        router.get("/api/voice/:hash") { _, context in try lookup(context.parameters.get("hash") ?? "") }
+    }
+
+    func generate(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        let presented = APIKeyAuthenticator.presentedKey(
+            authorization: request.headers[.authorization], apikey: request.headers[.init("apikey")!],
+            xiAPIKey: request.headers[.init("xi-api-key")!])
+        guard authenticator.isAuthorized(presented) else {
+            throw APIError(.unauthorized, code: "unauthorized",
+                           message: presented == nil ? "a client key is required (Authorization: Bearer <key>, apikey or xi-api-key)"
+                               : "the client key is not valid")
+        }
+        let body = try await request.body.collect(upTo: configuration.maximumBodyBytes)
+        let validated = try VoiceRequestBody.decode(Data(buffer: body))
+            .validated(maximumTextCharacters: configuration.maximumTextCharacters)
+        let outcome: VoiceService.Outcome
+        do {
+            outcome = try await voice.voice(validated.spec, bookId: validated.bookId)
+        } catch {
+            if let mapped = VoiceErrorMapping.apiError(for: error) { throw mapped }
+            throw error
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.cacheControl] = "no-store"
+        headers[.init("x-cache")!] = outcome.cached ? "HIT" : "MISS"
+        headers[.init("x-content-hash")!] = outcome.hash.hex
+        if let timings = outcome.timings {
+            headers[.init("server-timing")!] = String(
+                format: "upstream;dur=%.1f, write;dur=%.1f, index;dur=%.1f",
+                timings.upstreamSeconds * 1000, timings.writeSeconds * 1000, timings.indexSeconds * 1000)
+        }
+        let response = VoiceResponseBody.generated(
+            outcome.record, book: validated.bookId.value, cached: outcome.cached, baseURL: configuration.publicBaseURL)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: try response.encoded()))
+    }
+
+    func lookup(_ hashText: String) throws -> Response {
+        guard let hash = SHA256Digest(hex: hashText) else {
+            throw APIError(.badRequest, code: "invalid_content_hash", message: "contentHash must be 64 lowercase hex characters")
+        }
+        guard let record = try voice.store.record(for: hash) else {
+            throw APIError(.notFound, code: "not_found", message: "no audio with contentHash \(hash.hex)")
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers,
+                        body: .init(byteBuffer: try VoiceResponseBody.record(record, baseURL: configuration.publicBaseURL).encoded()))
+    }
+}

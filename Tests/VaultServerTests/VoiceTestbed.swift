@@ -1,0 +1,73 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import VaultCore
+
+/// A fake ElevenLabs and a voicevault pointed at it, each a real process on a real socket.
+final class VoiceTestbed: @unchecked Sendable {
+    static let clientKey = "test-client-key"
+    let directory = TemporaryDirectory()
+    let fake: ServerProcess
+    let server: ServerProcess
+
+    init(environment: [String: String] = [:], fakeArguments: [String] = []) throws {
+        fake = try ServerProcess(executable: "fake-elevenlabs", arguments: ["--port", "0"] + fakeArguments)
+        var env = [
+            "ELEVENLABS_API_KEY": "fake-key", "ELEVENLABS_BASE_URL": fake.baseURL,
+            "VOICEVAULT_API_KEYS": "other-key,\(Self.clientKey)", "VOICEVAULT_UPSTREAM_RETRY_BASE_MS": "10",
+            "VOICEVAULT_UPSTREAM_MAX_ATTEMPTS": "3", "VOICEVAULT_UPSTREAM_TIMEOUT_MS": "2000",
+        ]
+        env.merge(environment) { $1 }
+        server = try ServerProcess(arguments: ["serve", "--port", "0", "--data-dir", directory.path + "/data"],
+                                   environment: env)
+    }
+
+    var dataDirectory: String { directory.path + "/data" }
+
+    static func requestBody(text: String = "Hello, world. This is chapter one.", voice: String = "21m00Tcm4TlvDq8ikWAM",
+                     book: String = "book-1", extra: String = "") -> String {
+        let escaped = String(decoding: (try? JSONSerialization.data(withJSONObject: [text], options: [.fragmentsAllowed])) ?? Data(), as: UTF8.self)
+            .dropFirst().dropLast()
+        return #"{"text":\#(escaped),"voiceId":"\#(voice)","bookId":"\#(book)"\#(extra.isEmpty ? "" : "," + extra)}"#
+    }
+
+    func post(_ body: String, key: String? = clientKey, header: String = "Authorization",
+              client: HTTPClient = .shared, timeout: TimeAmount = .seconds(30)) async throws -> HTTPResult {
+        var headers = ["content-type": "application/json"]
+        if let key { headers[header] = header == "Authorization" ? "Bearer \(key)" : key }
+        return try await httpRequest("POST", server.baseURL + "/api/voice", headers: headers, body: body,
+                                     client: client, timeout: timeout)
+    }
+
+    func script(voice: String, _ actions: [String]) async throws {
+        let body = String(decoding: try JSONSerialization.data(withJSONObject: ["voiceId": voice, "actions": actions]), as: UTF8.self)
+        let result = try await httpRequest("POST", fake.baseURL + "/_fake/script", body: body)
+        precondition(result.status == 200, "script rejected: \(result.body)")
+    }
+
+    func upstreamCalls(voice: String? = nil) async throws -> Int {
+        let result = try await httpRequest("GET", fake.baseURL + "/_fake/calls")
+        let object = try JSONSerialization.jsonObject(with: Data(result.body.utf8)) as? [String: Any]
+        if let voice { return (object?["byVoice"] as? [String: Int])?[voice] ?? 0 }
+        return object?["total"] as? Int ?? -1
+    }
+
+    /// The hash VoiceVault will use for a default request with this text and voice.
+    static func hash(text: String, voice: String = "21m00Tcm4TlvDq8ikWAM") throws -> String {
+        try SpeechSpec(text: text, voiceId: voice).contentHash.hex
+    }
+
+    func filesUnder(_ relative: String) -> [String] {
+        (try? FileManager.default.subpathsOfDirectory(atPath: dataDirectory + "/" + relative)) ?? []
+    }
+
+    deinit {
+        _ = server.terminate()
+        // The fake may be holding a scripted "hang"; it has nothing to shut down gracefully.
+        _ = fake.terminate(signal: SIGKILL)
+    }
+}
+
+func json(_ text: String) -> [String: Any] {
+    (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
+}
