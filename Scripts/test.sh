@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-Scripts/install-system-packages.sh
+# espeak-ng and lame: the offline synthesizer's live test speaks real text.
+Scripts/install-system-packages.sh espeak-ng lame
 
 echo "== Hash vectors: the committed fixture matches the independent Python implementation"
 python3 Scripts/make-hash-vectors.py | diff -q - Fixtures/hash-vectors.json >/dev/null \

@@ -8,7 +8,8 @@ import VaultCore
 ///     fake-elevenlabs [--host 127.0.0.1] [--port 0] [--api-key fake-key] [--latency-ms 0] [--max-concurrent 0]
 ///
 /// Endpoints: `POST /v1/text-to-speech/{voice}[/stream][/with-timestamps]`, `GET /v1/voices`, `GET /v1/models`.
-/// Control: `POST /_fake/script {"voiceId","actions":[...]}`, `GET /_fake/calls`, `POST /_fake/reset`; a request
+/// Control: `POST /_fake/script {"voiceId","actions":[...]}`, `GET /_fake/calls`, `GET /_fake/requests` (the last
+/// 100 request bodies), `POST /_fake/reset`; a request
 /// header `x-fake-action: <action>` scripts one request (actions in FakeAction.swift). Audio is silent MP3
 /// lasting about 1/15 s per character, so duration grows with the text.
 @main
@@ -66,6 +67,9 @@ struct FakeRoutes {
             let body: [String: Any] = ["total": total, "byVoice": byVoice, "byEndpoint": byEndpoint, "peakConcurrent": peak]
             return json(String(decoding: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]), as: UTF8.self))
         }
+        router.get("/_fake/requests") { _, _ in
+            json("[" + (await state.recentBodies).joined(separator: ",") + "]")
+        }
         router.post("/_fake/reset") { _, _ in
             await state.reset()
             return json(#"{"ok":true}"#)
@@ -90,6 +94,7 @@ struct FakeRoutes {
             return error(401, "invalid_api_key", "Invalid API key", legacy: true)
         }
         let bodyBuffer = try await request.body.collect(upTo: 4 << 20)
+        await state.remember(body: String(buffer: bodyBuffer))
         guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: bodyBuffer)) as? [String: Any],
             let text = object["text"] as? String, !text.isEmpty
         else {

@@ -6,6 +6,8 @@ actor FakeState {
     private(set) var running = 0
     private(set) var peakConcurrent = 0
     private var scripts: [String: [FakeAction]] = [:]
+    /// The last request bodies received, newest last (for tests that check what was sent).
+    private(set) var recentBodies: [String] = []
     let maximumConcurrent: Int
 
     init(maximumConcurrent: Int) {
@@ -38,11 +40,17 @@ actor FakeState {
 
     func script(voice: String, actions: [FakeAction]) { scripts[voice] = actions }
 
+    func remember(body: String) {
+        recentBodies.append(body)
+        if recentBodies.count > 100 { recentBodies.removeFirst(recentBodies.count - 100) }
+    }
+
     func reset() {
         totalCalls = 0
         callsByVoice = [:]
         callsByEndpoint = [:]
         peakConcurrent = running
         scripts = [:]
+        recentBodies = []
     }
 }

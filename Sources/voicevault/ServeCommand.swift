@@ -68,10 +68,19 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("stopped")
     }
 
-    /// ElevenLabs when `ELEVENLABS_API_KEY` is set; otherwise none yet (misses answer 503).
+    /// ElevenLabs when `ELEVENLABS_API_KEY` is set (long text chunked); otherwise the offline espeak-ng
+    /// synthesizer when it is installed; otherwise none (misses answer 503, cached audio is still served).
     private func makeSynthesizer(logger: Logger) throws -> (any SpeechSynthesizer)? {
         guard let key = Environment.value("ELEVENLABS_API_KEY") else {
-            logger.warning("ELEVENLABS_API_KEY is not set: cache misses cannot be generated (cached audio is served)")
+            if let offline = OfflineSynthesizer() {
+                logger.notice("""
+                    ELEVENLABS_API_KEY is not set: using the OFFLINE espeak-ng synthesizer (model offline_espeak_ng). \
+                    Set ELEVENLABS_API_KEY (and optionally ELEVENLABS_BASE_URL) to generate with ElevenLabs; \
+                    offline audio is cached under its own model id and never served for ElevenLabs requests.
+                    """)
+                return offline
+            }
+            logger.warning("ELEVENLABS_API_KEY is not set and espeak-ng/lame are not installed: cache misses cannot be generated")
             return nil
         }
         let base = Environment.value("ELEVENLABS_BASE_URL") ?? ElevenLabsConfiguration.defaultBaseURL
@@ -86,7 +95,7 @@ struct ServeCommand: AsyncParsableCommand {
             retryPolicy: policy)
         logger.info("synthesizer: ElevenLabs", metadata: ["baseURL": "\(configuration.baseURL)",
                                                           "concurrency": "\(configuration.maximumConcurrency)"])
-        return ElevenLabsClient(configuration: configuration, logger: logger)
+        return ChunkingSynthesizer(base: ElevenLabsClient(configuration: configuration, logger: logger))
     }
 
     private func resolvedPort() throws -> Int? {

@@ -63,6 +63,20 @@ public struct SpeechSpec: Sendable, Hashable {
         self.nextText = nextText.map(CanonicalText.normalize).flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// The same spec with other text and stitching context (one chunk of a long text).
+    public func replacing(text: String, previousText: String?, nextText: String?) throws(SpeechSpecError) -> SpeechSpec {
+        try SpeechSpec(
+            text: text, voiceId: voiceId, modelId: modelId, outputFormat: outputFormat, languageCode: languageCode,
+            seed: seed.map(Int64.init), voiceSettings: voiceSettings, previousText: previousText, nextText: nextText)
+    }
+
+    /// The same spec for another model.
+    public func replacing(modelId: String) throws(SpeechSpecError) -> SpeechSpec {
+        try SpeechSpec(
+            text: text, voiceId: voiceId, modelId: modelId, outputFormat: outputFormat, languageCode: languageCode,
+            seed: seed.map(Int64.init), voiceSettings: voiceSettings, previousText: previousText, nextText: nextText)
+    }
+
     /// SHA-256 of `canonicalEncoding`: the key of the asset in the index and its file name on disk.
     public var contentHash: SHA256Digest { SHA256Digest.of(canonicalEncoding) }
 

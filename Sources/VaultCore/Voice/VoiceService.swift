@@ -39,7 +39,8 @@ public final class VoiceService: Sendable {
         let generated: Bool
     }
 
-    public func voice(_ spec: SpeechSpec, bookId: StorageIdentifier) async throws -> Outcome {
+    public func voice(_ requested: SpeechSpec, bookId: StorageIdentifier) async throws -> Outcome {
+        let spec = synthesizer?.resolve(requested) ?? requested
         let hash = spec.contentHash
         if let record = try store.record(for: hash) {
             return Outcome(record: try await linked(record, hash: hash, to: bookId), hash: hash, cached: true,

@@ -1,7 +1,15 @@
 /// Something that turns a speech spec into MP3 audio: ElevenLabs, or the offline synthesizer.
 public protocol SpeechSynthesizer: Sendable {
+    /// The spec this synthesizer will actually produce, before hashing. The offline synthesizer substitutes its
+    /// own model id, so its audio can never be served for an ElevenLabs request or the other way round.
+    func resolve(_ spec: SpeechSpec) -> SpeechSpec
+
     /// Generates audio for `spec`. Implementations verify the audio (a complete MP3) before returning it.
     func synthesize(_ spec: SpeechSpec) async throws -> Generation
+}
+
+extension SpeechSynthesizer {
+    public func resolve(_ spec: SpeechSpec) -> SpeechSpec { spec }
 }
 
 /// One generated audio, verified, with what the upstream said about it.

@@ -1,0 +1,78 @@
+import Foundation
+
+/// Real speech with no account and no network: espeak-ng speaks the text to WAV, lame encodes it to the
+/// requested MP3 format. For newcomers and offline demos; robotic, but the same API, cache and files.
+///
+/// Its audio is stored under its own model id, `offline_espeak_ng`, so it is never served for an ElevenLabs
+/// request (or the other way round) once a key is configured.
+public struct OfflineSynthesizer: SpeechSynthesizer {
+    public static let modelId = "offline_espeak_ng"
+    let espeak: String
+    let lame: String
+
+    /// Nil when espeak-ng or lame is not installed.
+    public init?() {
+        guard let espeak = Self.which("espeak-ng"), let lame = Self.which("lame") else { return nil }
+        self.espeak = espeak
+        self.lame = lame
+    }
+
+    public func resolve(_ spec: SpeechSpec) -> SpeechSpec {
+        (try? spec.replacing(modelId: Self.modelId)) ?? spec
+    }
+
+    public func synthesize(_ spec: SpeechSpec) async throws -> Generation {
+        let espeak = espeak, lame = lame
+        return try await BlockingIO.run {
+            let directory = NSTemporaryDirectory() + "voicevault-offline-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let textFile = directory + "/text.txt", wav = directory + "/speech.wav", mp3 = directory + "/speech.mp3"
+            try Data(spec.text.utf8).write(to: URL(fileURLWithPath: textFile))
+            // espeak-ng speaks about 175 words per minute at speed 1.0.
+            let wordsPerMinute = Int((175 * spec.voiceSettings.speed).rounded())
+            try Self.run(espeak, ["-v", spec.languageCode ?? "en", "-s", "\(wordsPerMinute)", "-f", textFile, "-w", wav])
+            let (rate, bitrate) = Self.lameSettings(spec.outputFormat)
+            try Self.run(lame, ["--quiet", "-b", bitrate, "--resample", rate, wav, mp3])
+            let audio = try FileSystem.readFile(mp3)
+            let info = try MP3Inspector.inspect(audio)
+            return Generation(audio: audio, info: info, requestId: nil, characterCost: 0, attempts: 1)
+        }
+    }
+
+    /// `mp3_44100_128` -> (`44.1`, `128`).
+    static func lameSettings(_ format: String) -> (rate: String, bitrate: String) {
+        let parts = format.split(separator: "_")
+        guard parts.count == 3, let hertz = Int(parts[1]) else { return ("44.1", "128") }
+        let rate = hertz % 1000 == 0 ? String(hertz / 1000) : String(format: "%g", Double(hertz) / 1000)
+        return (rate, String(parts[2]))
+    }
+
+    struct ToolFailed: Error, CustomStringConvertible {
+        let command: String
+        let status: Int32
+        let output: String
+        var description: String { "\(command) exited with \(status): \(output)" }
+    }
+
+    static func run(_ executable: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw ToolFailed(command: executable, status: process.terminationStatus,
+                             output: String(decoding: output.prefix(500), as: UTF8.self))
+        }
+    }
+
+    static func which(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+}
