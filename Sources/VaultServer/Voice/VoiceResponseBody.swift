@@ -47,9 +47,7 @@ struct VoiceResponseBody: Encodable {
     static func rounded(_ seconds: Double) -> Double { (seconds * 1000).rounded() / 1000 }
 
     static func iso8601(_ seconds: Double) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: seconds))
+        ISO8601Timestamp.format(secondsSince1970: seconds)
     }
 
     func encoded() throws -> ByteBuffer {

@@ -1,0 +1,29 @@
+import Foundation
+import Testing
+@testable import VaultCore
+
+@Suite struct ISO8601TimestampTests {
+    @Test(arguments: [
+        (0.0, "1970-01-01T00:00:00.000Z"),
+        (1_764_088_408.104, "2025-11-25T16:33:28.104Z"),
+        (1_795_624_408.104, "2026-11-25T16:33:28.104Z"),
+        (951_782_400.5, "2000-02-29T00:00:00.500Z"),  // leap day of a century leap year
+        (4_107_542_399.999, "2100-02-28T23:59:59.999Z"),  // 2100 is not a leap year
+        (-1.0, "1969-12-31T23:59:59.000Z"),
+    ])
+    func knownInstants(seconds: Double, expected: String) {
+        #expect(ISO8601Timestamp.format(secondsSince1970: seconds) == expected)
+    }
+
+    @Test func agreesWithFoundationEverywhere() {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let milliseconds = Int64.random(in: 0...7_258_118_400_000, using: &generator)  // 1970...2200
+            let seconds = Double(milliseconds) / 1000
+            #expect(ISO8601Timestamp.format(secondsSince1970: seconds)
+                    == formatter.string(from: Date(timeIntervalSince1970: seconds)))
+        }
+    }
+}
