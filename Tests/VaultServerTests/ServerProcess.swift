@@ -92,7 +92,9 @@ final class ServerProcess: @unchecked Sendable {
 struct HTTPResult {
     let status: Int
     let headers: [(String, String)]
-    let body: String
+    let bytes: [UInt8]
+
+    var body: String { String(decoding: bytes, as: UTF8.self) }
 
     func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
 }
@@ -107,9 +109,9 @@ func httpRequest(
     for (name, value) in headers { request.headers.add(name: name, value: value) }
     if let body { request.body = .bytes(ByteBuffer(string: body)) }
     let response = try await client.execute(request, timeout: timeout)
-    let body = try await response.body.collect(upTo: 1 << 20)
+    let body = try await response.body.collect(upTo: 64 << 20)
     return HTTPResult(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
-                      body: String(buffer: body))
+                      bytes: Array(buffer: body))
 }
 
 final class TemporaryDirectory: @unchecked Sendable {
