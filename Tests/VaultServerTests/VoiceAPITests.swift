@@ -53,7 +53,17 @@ import VaultCore
         #expect(json(missing.body)["error"] as? String == "not_found")
         let bad = try await httpRequest("GET", bed.server.baseURL + "/api/voice/xyz")
         #expect(json(bad.body)["error"] as? String == "invalid_content_hash")
-        #expect(bed.server.log.isEmpty == false)
+
+        // One structured line per request: method, path, status, hash prefix, HIT/MISS, and on the miss the
+        // upstream, write and index times.
+        #expect(bed.server.terminate() == 0)
+        let lines = bed.server.log.split(separator: "\n").filter { $0.contains("path=/api/voice ") && $0.contains("method=POST") }
+        #expect(lines.count == 3)
+        let miss = try #require(lines.first)
+        for field in ["method=POST", "status=200", "hash=\(hash.prefix(12))", "cache=MISS", "upstreamMs=", "writeMs=", "indexMs="] {
+            #expect(miss.contains(field), "\(field) in \(miss)")
+        }
+        #expect(lines.dropFirst().allSatisfy { $0.contains("cache=HIT") && !$0.contains("upstreamMs=") })
     }
 
     @Test func twoHundredConcurrentIdenticalMissesCostOneUpstreamCall() async throws {

@@ -1,0 +1,63 @@
+/// HTTP dates (RFC 9110 section 5.6.7): formats IMF-fixdate, parses IMF-fixdate and the two obsolete forms
+/// (RFC 850, asctime) that recipients must accept. Pure arithmetic in UTC, no formatter or locale.
+public enum HTTPDate {
+    static let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
+    static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// `Sun, 06 Nov 1994 08:49:37 GMT` for whole seconds since 1970.
+    public static func format(_ seconds: Int64) -> String {
+        let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
+        let secondOfDay = Int(seconds - Int64(days) * 86_400)
+        let (year, month, day) = ISO8601Timestamp.civilDate(daysSince1970: days)
+        let weekday = weekdays[((days % 7) + 7) % 7]
+        return "\(weekday), \(ISO8601Timestamp.pad(day, 2)) \(months[month - 1]) \(ISO8601Timestamp.pad(year, 4)) "
+            + "\(ISO8601Timestamp.pad(secondOfDay / 3600, 2)):\(ISO8601Timestamp.pad(secondOfDay / 60 % 60, 2)):"
+            + "\(ISO8601Timestamp.pad(secondOfDay % 60, 2)) GMT"
+    }
+
+    /// Seconds since 1970, or nil for anything that is not one of the three forms.
+    public static func parse(_ text: String) -> Int64? {
+        let parts = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
+        if parts.count == 6, parts[0].hasSuffix(","), parts[5] == "GMT" {
+            return make(year: Int(parts[3]), month: parts[2], day: Int(parts[1]), time: parts[4])
+        }
+        // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
+        if parts.count == 4, parts[0].hasSuffix(","), parts[3] == "GMT" {
+            let date = parts[1].split(separator: "-").map(String.init)
+            guard date.count == 3, let shortYear = Int(date[2]), date[2].count == 2 else { return nil }
+            // RFC 9110: a two-digit year more than 50 years in the future is in the past century.
+            let year = shortYear < 70 ? 2000 + shortYear : 1900 + shortYear
+            return make(year: year, month: date[1], day: Int(date[0]), time: parts[2])
+        }
+        // asctime: Sun Nov  6 08:49:37 1994
+        if parts.count == 5, !parts[0].hasSuffix(",") {
+            return make(year: Int(parts[4]), month: parts[1], day: Int(parts[2]), time: parts[3])
+        }
+        return nil
+    }
+
+    static func make(year: Int?, month: String, day: Int?, time: String) -> Int64? {
+        guard let year, let day, let monthIndex = months.firstIndex(of: month), (1...31).contains(day),
+              (1...9999).contains(year)
+        else { return nil }
+        let clock = time.split(separator: ":").map { Int($0) }
+        guard clock.count == 3, let hour = clock[0], let minute = clock[1], let second = clock[2],
+              (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second)
+        else { return nil }
+        let days = daysSince1970(year: year, month: monthIndex + 1, day: day)
+        // Reject impossible dates such as 31 Feb by round-tripping.
+        guard ISO8601Timestamp.civilDate(daysSince1970: days) == (year, monthIndex + 1, day) else { return nil }
+        return Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59))
+    }
+
+    /// Howard Hinnant's `days_from_civil`.
+    static func daysSince1970(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+}
