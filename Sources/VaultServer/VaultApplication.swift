@@ -9,6 +9,7 @@ public enum VaultApplication {
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: JSONErrorMiddleware())
         HealthRoutes(store: voice.store).register(on: router)
+        DownloadRoutes(store: voice.store).register(on: router)
         VoiceRoutes(voice: voice, configuration: configuration,
                     authenticator: APIKeyAuthenticator(keys: configuration.apiKeys)).register(on: router)
         return router
