@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import VaultCore
 
 /// What `POST /api/voice` answers, and (with the record's extra fields) `GET /api/voice/<hash>`.
@@ -57,4 +58,3 @@ struct VoiceResponseBody: Encodable {
     }
 }
 
-import NIOCore

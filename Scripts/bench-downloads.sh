@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Download benchmark (issue 4), in one run against nginx serving the same directory with sendfile:
+#  - full GET of a ~1 MB MP3 at 64 connections (MB/s);
+#  - random 64 KiB ranges at 64 connections (requests/s).
+# nginx runs twice: tcp_nopush on (its best for whole files) and off (its best for small ranges).
+# Usage: Scripts/bench-downloads.sh [seconds=10]      (release build; loopback only)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${1:-10}
+Scripts/install-system-packages.sh wrk nginx curl >/dev/null
+swift build -c release --product voicevault >/dev/null 2>&1
+swift build -c release --product fake-elevenlabs >/dev/null 2>&1
+BIN=.build/release
+WORK=$(mktemp -d /tmp/vv-dlbench.XXXXXX)
+chmod 755 "$WORK"
+PIDS=()
+cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+FAKE_PORT=18951; VV_PORT=18952; NGINX_NOPUSH_ON=18953; NGINX_NOPUSH_OFF=18954
+"$BIN/fake-elevenlabs" --port $FAKE_PORT > "$WORK/fake.log" 2>&1 & PIDS+=($!)
+ELEVENLABS_API_KEY=fake-key ELEVENLABS_BASE_URL=http://127.0.0.1:$FAKE_PORT VOICEVAULT_API_KEYS=bench \
+VOICEVAULT_LOG_LEVEL=warning "$BIN/voicevault" serve --port $VV_PORT --data-dir "$WORK/data" > "$WORK/vv.log" 2>&1 & PIDS+=($!)
+for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$VV_PORT/healthz" && break; sleep 0.1; done
+
+# ~1 MB: the fake speaks 1/15 s per character at 128 kbps (16 kB/s).
+TEXT=$(python3 -c 'print(("A long chapter for the download benchmark. " * 23)[:940])')
+URL_PATH=$(curl -s -H 'Authorization: Bearer bench' \
+  -d "{\"text\":\"$TEXT\",\"voiceId\":\"21m00Tcm4TlvDq8ikWAM\",\"bookId\":\"bench\"}" \
+  "http://127.0.0.1:$VV_PORT/api/voice" | python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])')
+SIZE=$(stat -c %s "$WORK/data$URL_PATH")
+chmod -R a+rX "$WORK/data/audio"
+
+cat > "$WORK/nginx.conf" <<CONF
+worker_processes 2;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  types { audio/mpeg mp3; }
+  server { listen 127.0.0.1:$NGINX_NOPUSH_ON;  tcp_nopush on;  location /audio/ { root $WORK/data; } }
+  server { listen 127.0.0.1:$NGINX_NOPUSH_OFF; tcp_nopush off; location /audio/ { root $WORK/data; } }
+}
+CONF
+nginx -c "$WORK/nginx.conf" -p "$WORK"; sleep 0.3
+PIDS+=($(cat "$WORK/nginx.pid"))
+
+cat > "$WORK/ranges.lua" <<LUA
+math.randomseed(42)
+request = function()
+  local first = math.random(0, $SIZE - 65536)
+  return wrk.format("GET", nil, { ["Range"] = "bytes=" .. first .. "-" .. (first + 65535) })
+end
+LUA
+
+run() {  # $1 label, $2 port, $3 extra wrk args
+  wrk -t2 -c64 -d"${DURATION}s" --latency $3 "http://127.0.0.1:$2$URL_PATH" > "$WORK/out" 2>&1
+  printf "%-34s %12s req/s %10s/s   p50 %8s  p99 %8s  non-2xx: %s\n" "$1" \
+    "$(awk '/Requests\/sec/ {print $2}' "$WORK/out")" "$(awk '/Transfer\/sec/ {print $2}' "$WORK/out")" \
+    "$(awk '$1=="50%" {print $2}' "$WORK/out")" "$(awk '$1=="99%" {print $2}' "$WORK/out")" \
+    "$(awk '/Non-2xx/ {print $5}' "$WORK/out" | grep . || echo 0)"
+}
+echo "file: $SIZE bytes; wrk -t2 -c64 -d${DURATION}s"
+echo "== full GET"
+run "voicevault" $VV_PORT ""
+run "nginx sendfile, tcp_nopush on" $NGINX_NOPUSH_ON ""
+run "nginx sendfile, tcp_nopush off" $NGINX_NOPUSH_OFF ""
+echo "== random 64 KiB ranges"
+run "voicevault" $VV_PORT "-s $WORK/ranges.lua"
+run "nginx sendfile, tcp_nopush on" $NGINX_NOPUSH_ON "-s $WORK/ranges.lua"
+run "nginx sendfile, tcp_nopush off" $NGINX_NOPUSH_OFF "-s $WORK/ranges.lua"
