@@ -102,10 +102,3 @@ public final class ElevenLabsClient: SpeechSynthesizer {
                        characterCost: headers["character-cost"].flatMap(Int.init))
     }
 }
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}

@@ -196,9 +196,7 @@ public struct Fsck {
             for key in problems.dangling { try txn.delete(key, in: index.databases.books) }
             for entry in problems.missing {
                 // Only restore a key whose record still lists the book after the reference repairs above.
-                let record = try txn.withValue(AssetIndex.assetKey(entry.hash), in: index.databases.assets) { bytes in
-                    try bytes.map { try AssetIndex.decode($0, hash: entry.hash.hex) }
-                }
+                let record = try AssetIndex.record(entry.hash, in: txn, index.databases)
                 if record?.bookIds.contains(entry.book) == true {
                     try txn.put([], for: AssetIndex.bookKey(entry.book, entry.hash), in: index.databases.books)
                 }

@@ -65,13 +65,19 @@ public struct SpeechSpec: Sendable, Hashable {
 
     /// The same spec with other text and stitching context (one chunk of a long text).
     public func replacing(text: String, previousText: String?, nextText: String?) throws(SpeechSpecError) -> SpeechSpec {
-        try SpeechSpec(
-            text: text, voiceId: voiceId, modelId: modelId, outputFormat: outputFormat, languageCode: languageCode,
-            seed: seed.map(Int64.init), voiceSettings: voiceSettings, previousText: previousText, nextText: nextText)
+        try rebuilt(text: text, modelId: modelId, previousText: previousText, nextText: nextText)
     }
 
     /// The same spec for another model.
     public func replacing(modelId: String) throws(SpeechSpecError) -> SpeechSpec {
+        try rebuilt(text: text, modelId: modelId, previousText: previousText, nextText: nextText)
+    }
+
+    /// Every other field carried over unchanged, through the validating initialiser: the one place a new
+    /// field has to be added for both `replacing` variants.
+    private func rebuilt(text: String, modelId: String, previousText: String?, nextText: String?)
+        throws(SpeechSpecError) -> SpeechSpec
+    {
         try SpeechSpec(
             text: text, voiceId: voiceId, modelId: modelId, outputFormat: outputFormat, languageCode: languageCode,
             seed: seed.map(Int64.init), voiceSettings: voiceSettings, previousText: previousText, nextText: nextText)

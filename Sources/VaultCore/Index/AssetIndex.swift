@@ -51,11 +51,7 @@ public final class AssetIndex: Sendable {
     // MARK: Reads
 
     public func record(for hash: SHA256Digest) throws -> AssetRecord? {
-        try environment.read { txn in
-            try txn.withValue(Self.assetKey(hash), in: databases.assets) { bytes in
-                try bytes.map { try Self.decode($0, hash: hash.hex) }
-            }
-        }
+        try environment.read { try Self.record(hash, in: $0, databases) }
     }
 
     /// Content hashes referenced by a book, in hash order.
@@ -102,26 +98,11 @@ public final class AssetIndex: Sendable {
     /// follow the record's `bookIds`. Returns the new record.
     @discardableResult
     public func update(_ hash: SHA256Digest, _ transform: (AssetRecord?) throws -> AssetRecord?) throws -> AssetRecord? {
-        let key = Self.assetKey(hash)
         let databases = databases
         return try environment.write { txn in
-            let current = try txn.withValue(key, in: databases.assets) { bytes in
-                try bytes.map { try Self.decode($0, hash: hash.hex) }
-            }
+            let current = try Self.record(hash, in: txn, databases)
             let next = try transform(current)
-            let oldBooks = Set(current?.bookIds ?? [])
-            let newBooks = Set(next?.bookIds ?? [])
-            for book in oldBooks.subtracting(newBooks) {
-                try txn.delete(Self.bookKey(book, hash), in: databases.books)
-            }
-            for book in newBooks.subtracting(oldBooks) {
-                try txn.put([], for: Self.bookKey(book, hash), in: databases.books)
-            }
-            if let next {
-                try txn.put(try next.encoded(), for: key, in: databases.assets)
-            } else if current != nil {
-                try txn.delete(key, in: databases.assets)
-            }
+            try Self.replace(current, with: next, hash: hash, in: txn, databases)
             return next
         }
     }
@@ -135,16 +116,38 @@ public final class AssetIndex: Sendable {
                 guard let hash = SHA256Digest(hex: record.contentHash) else {
                     throw IndexError.corruptRecord(hash: record.contentHash, reason: "contentHash is not a sha256")
                 }
-                let key = Self.assetKey(hash)
-                let current = try txn.withValue(key, in: databases.assets) { bytes in
-                    try bytes.map { try Self.decode($0, hash: record.contentHash) }
-                }
-                for book in Set(current?.bookIds ?? []).subtracting(record.bookIds) {
-                    try txn.delete(Self.bookKey(book, hash), in: databases.books)
-                }
-                for book in record.bookIds { try txn.put([], for: Self.bookKey(book, hash), in: databases.books) }
-                try txn.put(try record.encoded(), for: key, in: databases.assets)
+                try Self.replace(try Self.record(hash, in: txn, databases), with: record, hash: hash, in: txn, databases)
             }
+        }
+    }
+
+    /// The record for `hash` as this transaction sees it.
+    static func record(_ hash: SHA256Digest, in txn: borrowing LMDBTransaction, _ databases: Databases) throws
+        -> AssetRecord?
+    {
+        try txn.withValue(assetKey(hash), in: databases.assets) { bytes in
+            try bytes.map { try decode($0, hash: hash.hex) }
+        }
+    }
+
+    /// Replaces `current` with `next` (nil deletes), keeping the `books` keys in step with `bookIds`: the one
+    /// place where a record and its secondary index are written, so they can never drift apart.
+    static func replace(
+        _ current: AssetRecord?, with next: AssetRecord?, hash: SHA256Digest, in txn: borrowing LMDBTransaction,
+        _ databases: Databases
+    ) throws {
+        let oldBooks = Set(current?.bookIds ?? [])
+        let newBooks = Set(next?.bookIds ?? [])
+        for book in oldBooks.subtracting(newBooks) {
+            try txn.delete(bookKey(book, hash), in: databases.books)
+        }
+        for book in newBooks.subtracting(oldBooks) {
+            try txn.put([], for: bookKey(book, hash), in: databases.books)
+        }
+        if let next {
+            try txn.put(try next.encoded(), for: assetKey(hash), in: databases.assets)
+        } else if current != nil {
+            try txn.delete(assetKey(hash), in: databases.assets)
         }
     }
 
