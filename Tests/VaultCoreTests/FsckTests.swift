@@ -98,3 +98,29 @@ import Testing
         #expect(try index.hashes(forBook: .book("book3")) == [h["c"]!])
     }
 }
+
+@Suite struct FsckCorruptRecordTests {
+    @Test func anUndecodableRecordIsReportedNotFatalAndRepairSetsItsFilesAside() throws {
+        let dir = TemporaryDirectory()
+        let store = try AssetStore.open(directory: DataDirectory(root: dir.sub("data")))
+        let good = SHA256Digest.test("good"), bad = SHA256Digest.test("bad")
+        _ = try store.publish(SilentMP3.make(frames: 5, seed: 1), hash: good, bookId: .book("b"), metadata: sampleMetadata())
+        _ = try store.publish(SilentMP3.make(frames: 6, seed: 2), hash: bad, bookId: .book("b"), metadata: sampleMetadata())
+        let index = store.index
+        try index.environment.write { txn in
+            try txn.put(Array("garbage".utf8), for: AssetIndex.assetKey(bad), in: index.databases.assets)
+        }
+
+        let report = try Fsck(store: store).run(repair: false)
+        #expect(report.problems.contains { $0.kind == .corruptRecord && $0.hash == bad.hex })
+        #expect(report.invariantViolations >= 1)
+        #expect(report.recordsChecked == 1)
+
+        let repaired = try Fsck(store: store).run(repair: true)
+        #expect(repaired.repairs.contains { $0.contains("undecodable record \(bad.hex)") })
+        let after = try Fsck(store: store).run(repair: false)
+        #expect(after.isClean, "\(after.problems)")
+        #expect(try store.record(for: good)?.bookIds == ["b"])
+        #expect(try FileSystem.contents(of: dir.sub("data/quarantine")).count == 1)
+    }
+}

@@ -6,8 +6,9 @@
 /// - Every file under `audio/` is a `<hash>.mp3` that the index lists for that book.
 /// - No temp files remain.
 ///
-/// Repair never deletes audio: dangling references are dropped from the index (record first, so the
-/// invariant holds at every instant) and unindexed, mismatched or stray files are moved to `quarantine/`.
+/// Repair never deletes audio: dangling references and undecodable records are dropped from the index
+/// (records first, so the invariant holds at every instant) and unindexed, mismatched or stray files are moved
+/// to `quarantine/`. Records are read in pages, so memory stays bounded for any index size.
 public struct Fsck {
     public enum Phase: String, Sendable { case records, files }
     public typealias Progress = (_ phase: Phase, _ done: Int, _ total: Int) -> Void
@@ -29,15 +30,19 @@ public struct Fsck {
         // 1. Records -> files.
         var done = 0
         var badReferences = [(hash: SHA256Digest, book: String, quarantineFile: Bool)]()
-        let (records, corrupt) = try loadRecords()
-        report.problems += corrupt
-        for record in records {
+        var corruptKeys = [[UInt8]]()
+        try index.forEachRecord(onCorrupt: { key, error in
+            done += 1
+            corruptKeys.append(key)
+            report.problems.append(.init(kind: .corruptRecord, hash: AssetIndex.describeKey(key), path: nil,
+                                         detail: String(describing: error)))
+        }) { record in
             done += 1
             if done % 64 == 0 || done == total { progress(.records, done, total) }
             report.recordsChecked += 1
             guard let hash = SHA256Digest(hex: record.contentHash) else {
                 report.problems.append(.init(kind: .corruptRecord, hash: record.contentHash, path: nil, detail: "record key is not a sha256"))
-                continue
+                return
             }
             for book in record.bookIds {
                 let relative = "audio/\(book)/\(hash.hex).mp3"
@@ -109,6 +114,12 @@ public struct Fsck {
         guard repair else { return report }
 
         // Repairs: index first, then files.
+        if !corruptKeys.isEmpty {
+            try index.environment.write { txn in
+                for key in corruptKeys { try txn.delete(key, in: index.databases.assets) }
+            }
+            for key in corruptKeys { report.repairs.append("dropped undecodable record \(AssetIndex.describeKey(key)) from the index") }
+        }
         for reference in badReferences {
             try index.update(reference.hash) { current in
                 guard var current else { return nil }
@@ -136,25 +147,6 @@ public struct Fsck {
         return report
     }
 
-    /// Every decodable record, and a problem for each record that cannot be decoded (reported, not thrown).
-    private func loadRecords() throws -> ([AssetRecord], [FsckProblem]) {
-        var corrupt = [FsckProblem]()
-        let index = store.index
-        var records = [AssetRecord]()
-        try index.environment.read { txn in
-            try txn.scan(prefix: [], in: index.databases.assets) { key, value in
-                let hash = AssetIndex.describeKey(key)
-                do {
-                    records.append(try value.withUnsafeBytes { try AssetIndex.decode($0, hash: hash) })
-                } catch {
-                    corrupt.append(.init(kind: .corruptRecord, hash: hash, path: nil, detail: String(describing: error)))
-                }
-                return true
-            }
-        }
-        return (records, corrupt)
-    }
-
     private struct BookKeyProblems {
         var dangling: [[UInt8]] = []
         var missing: [(hash: SHA256Digest, book: String)] = []
@@ -171,7 +163,8 @@ public struct Fsck {
             }
         }
         var listed = Set<String>()
-        try index.forEachRecord { record in
+        // Undecodable records were reported in the first pass; their book keys show up as dangling here.
+        try index.forEachRecord(onCorrupt: { _, _ in }) { record in
             for book in record.bookIds { listed.insert(book + "/" + record.contentHash) }
             for book in record.bookIds where !keys.contains(book + "/" + record.contentHash) {
                 if let hash = SHA256Digest(hex: record.contentHash) {

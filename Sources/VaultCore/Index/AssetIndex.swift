@@ -75,20 +75,35 @@ public final class AssetIndex: Sendable {
 
     /// Visits every record in hash order, in pages so that no read transaction stays open for long
     /// (a long reader pins old pages and makes the data file grow under writes).
-    public func forEachRecord(pageSize: Int = 1024, _ body: (AssetRecord) throws -> Void) throws {
+    ///
+    /// A record that cannot be decoded is passed to `onCorrupt` with its key and the scan goes on; without a
+    /// handler it is thrown. fsck reports such records; everything else treats them as errors.
+    public func forEachRecord(
+        pageSize: Int = 1024, onCorrupt: ((_ key: [UInt8], _ error: any Error) throws -> Void)? = nil,
+        _ body: (AssetRecord) throws -> Void
+    ) throws {
         var after: [UInt8]? = nil
         while true {
-            var page = [AssetRecord]()
+            var page = [Result<AssetRecord, any Error>]()
+            var keys = [[UInt8]]()
             try environment.read { txn in
                 try txn.scan(prefix: [], in: databases.assets, from: after) { key, value in
                     if let after, key == after { return true }
-                    page.append(try value.withUnsafeBytes { try Self.decode($0, hash: Self.describeKey(key)) })
+                    page.append(Result { try value.withUnsafeBytes { try Self.decode($0, hash: Self.describeKey(key)) } })
+                    keys.append(key)
                     return page.count < pageSize
                 }
             }
-            for record in page { try body(record) }
-            guard page.count == pageSize, let last = page.last else { return }
-            after = SHA256Digest(hex: last.contentHash).map(Self.assetKey)
+            for (key, entry) in zip(keys, page) {
+                switch entry {
+                case let .success(record): try body(record)
+                case let .failure(error):
+                    guard let onCorrupt else { throw error }
+                    try onCorrupt(key, error)
+                }
+            }
+            guard page.count == pageSize, let last = keys.last else { return }
+            after = last
         }
     }
 
