@@ -14,6 +14,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maximumBodyBytes: Int
     /// Characters per UTC day that may be sent upstream; nil for no cap.
     public var dailyCharacterBudget: Int?
+    /// Bytes of hot MP3s held in memory for downloads (`VOICEVAULT_DOWNLOAD_CACHE_MIB`); 0 streams every
+    /// download from disk.
+    public var downloadCacheBytes: Int
+    /// Largest single file held: an eighth of the cache, at most 16 MiB, so one long book cannot flush the
+    /// hot set. Larger files stream from the open descriptor in 256 KiB chunks.
+    public var downloadCacheEntryLimit: Int { min(downloadCacheBytes / 8, 16 << 20) }
 
     public static let defaultHost = "127.0.0.1"
     public static let defaultPort = 8080
@@ -22,7 +28,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public init(
         host: String = defaultHost, port: Int = defaultPort, dataDirectory: String = defaultDataDirectory,
         apiKeys: Set<String> = [], publicBaseURL: String? = nil, maximumTextCharacters: Int = 200_000,
-        maximumBodyBytes: Int = 4 << 20, dailyCharacterBudget: Int? = nil
+        maximumBodyBytes: Int = 4 << 20, dailyCharacterBudget: Int? = nil,
+        downloadCacheBytes: Int = 256 << 20
     ) {
         self.host = host
         self.port = port
@@ -34,5 +41,6 @@ public struct ServerConfiguration: Sendable, Equatable {
         self.maximumTextCharacters = maximumTextCharacters
         self.maximumBodyBytes = maximumBodyBytes
         self.dailyCharacterBudget = dailyCharacterBudget
+        self.downloadCacheBytes = max(0, downloadCacheBytes)
     }
 }

@@ -9,7 +9,10 @@ public enum VaultApplication {
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: JSONErrorMiddleware())
         HealthRoutes(store: voice.store).register(on: router)
-        DownloadRoutes(store: voice.store).register(on: router)
+        DownloadRoutes(
+            store: voice.store,
+            cache: HotFileCache(capacity: configuration.downloadCacheBytes, entryLimit: configuration.downloadCacheEntryLimit)
+        ).register(on: router)
         VoiceRoutes(voice: voice, configuration: configuration,
                     authenticator: APIKeyAuthenticator(keys: configuration.apiKeys)).register(on: router)
         return router

@@ -34,7 +34,8 @@ struct ServeCommand: AsyncParsableCommand {
             publicBaseURL: Environment.value("VOICEVAULT_PUBLIC_BASE_URL"),
             maximumTextCharacters: try Environment.integer("VOICEVAULT_MAX_TEXT_CHARS", default: 200_000, minimum: 1),
             maximumBodyBytes: try Environment.integer("VOICEVAULT_MAX_BODY_BYTES", default: 4 << 20, minimum: 1024),
-            dailyCharacterBudget: try Environment.integer("VOICEVAULT_DAILY_CHARACTER_BUDGET", default: 0, minimum: 0))
+            dailyCharacterBudget: try Environment.integer("VOICEVAULT_DAILY_CHARACTER_BUDGET", default: 0, minimum: 0),
+            downloadCacheBytes: try Environment.integer("VOICEVAULT_DOWNLOAD_CACHE_MIB", default: 256, minimum: 0) << 20)
         var options = LMDBEnvironment.Options()
         if let mib = indexMapMib ?? Environment.value("VOICEVAULT_INDEX_MAP_MIB").flatMap(Int.init) {
             guard mib > 0 else { throw ValidationError("--index-map-mib must be positive") }
@@ -104,7 +105,11 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
+/// Logs go to standard error through `LineLogHandler`, bootstrapped once per process.
+private let loggingBootstrap: Void = LoggingSystem.bootstrap { LineLogHandler(label: $0) }
+
 func makeLogger(label: String, level: String?) -> Logger {
+    _ = loggingBootstrap
     var logger = Logger(label: label)
     logger.logLevel = level.flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
     return logger

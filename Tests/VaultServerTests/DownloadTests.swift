@@ -12,16 +12,17 @@ import VaultCore
         let sha256: String
     }
 
-    static func stored() async throws -> Stored {
-        let bed = try VoiceTestbed()
+    /// Cached: answered from the hot-file cache after the first read; not: streamed from the descriptor.
+    static func stored(cached: Bool = true) async throws -> Stored {
+        let bed = try VoiceTestbed(environment: ["VOICEVAULT_DOWNLOAD_CACHE_MIB": cached ? "256" : "0"])
         let answer = json(try await bed.post(VoiceTestbed.requestBody(text: "A chapter to download, seek and cache forever.")).body)
         let path = try #require(answer["url"] as? String)
         let bytes = try FileSystem.readFile(bed.dataDirectory + path)
         return Stored(bed: bed, url: bed.server.baseURL + path, bytes: bytes, sha256: SHA256Digest.of(bytes).hex)
     }
 
-    @Test func fullGetAndHeadCarryTheCDNHeaders() async throws {
-        let s = try await Self.stored()
+    @Test(arguments: [true, false]) func fullGetAndHeadCarryTheCDNHeaders(cached: Bool) async throws {
+        let s = try await Self.stored(cached: cached)
         let get = try await httpRequest("GET", s.url)
         #expect(get.status == 200)
         #expect(get.bytes == s.bytes)
@@ -43,8 +44,8 @@ import VaultCore
         #expect(headWithRange.header("content-range") == nil)
     }
 
-    @Test func singleRangesReturnExactlyThoseBytes() async throws {
-        let s = try await Self.stored()
+    @Test(arguments: [true, false]) func singleRangesReturnExactlyThoseBytes(cached: Bool) async throws {
+        let s = try await Self.stored(cached: cached)
         let n = s.bytes.count
         let cases: [(String, Range<Int>)] = [
             ("bytes=0-99", 0..<100), ("bytes=100-", 100..<n), ("bytes=-100", (n - 100)..<n),
@@ -60,8 +61,8 @@ import VaultCore
         }
     }
 
-    @Test func severalRangesComeBackAsMultipartThatParses() async throws {
-        let s = try await Self.stored()
+    @Test(arguments: [true, false]) func severalRangesComeBackAsMultipartThatParses(cached: Bool) async throws {
+        let s = try await Self.stored(cached: cached)
         let n = s.bytes.count
         let result = try await httpRequest("GET", s.url, headers: ["range": "bytes=0-9, 200-299, -50"])
         #expect(result.status == 206)
@@ -81,8 +82,8 @@ import VaultCore
         }
     }
 
-    @Test func conditionalsAndUnsatisfiableRanges() async throws {
-        let s = try await Self.stored()
+    @Test(arguments: [true, false]) func conditionalsAndUnsatisfiableRanges(cached: Bool) async throws {
+        let s = try await Self.stored(cached: cached)
         let etag = "\"\(s.sha256)\""
         let notModified = try await httpRequest("GET", s.url, headers: ["if-none-match": "\"other\", W/\(etag)"])
         #expect(notModified.status == 304)
@@ -106,8 +107,8 @@ import VaultCore
         #expect(try await httpRequest("GET", s.url, headers: ["if-match": "\"other\""]).status == 412)
     }
 
-    @Test func downloadNamesAndBadPaths() async throws {
-        let s = try await Self.stored()
+    @Test(arguments: [true, false]) func downloadNamesAndBadPaths(cached: Bool) async throws {
+        let s = try await Self.stored(cached: cached)
         let hash = String(s.url.split(separator: "/").last?.dropLast(4) ?? "")
         let plain = try await httpRequest("GET", s.url + "?download")
         #expect(plain.header("content-disposition") == "attachment; filename=\"\(hash).mp3\"")

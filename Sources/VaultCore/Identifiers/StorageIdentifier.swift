@@ -27,9 +27,11 @@ public struct StorageIdentifier: Hashable, Sendable, Comparable, CustomStringCon
 
     /// Why `raw` is not a valid identifier, or nil when it is.
     static func problem(with raw: String) -> String? {
-        let bytes = Array(raw.utf8)
+        let bytes = raw.utf8
         if bytes.isEmpty { return "must not be empty" }
         if bytes.count > maximumLength { return "must be at most \(maximumLength) characters" }
+        var previous: UInt8 = 0
+        var doubleDot = false
         for byte in bytes {
             let allowed = (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte)
                 || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
@@ -38,9 +40,11 @@ public struct StorageIdentifier: Hashable, Sendable, Comparable, CustomStringCon
                     : byte == UInt8(ascii: "%") ? "must not contain '%'"
                     : "may contain only A-Z, a-z, 0-9, '.', '_' and '-'"
             }
+            if byte == UInt8(ascii: "."), previous == UInt8(ascii: ".") { doubleDot = true }
+            previous = byte
         }
-        if bytes[0] == UInt8(ascii: ".") { return "must not start with '.'" }
-        if raw.contains("..") { return "must not contain '..'" }
+        if bytes.first == UInt8(ascii: ".") { return "must not start with '.'" }
+        if doubleDot { return "must not contain '..'" }
         return nil
     }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import NIOCore
 import VaultCore
 
 /// A file descriptor owned by one response. Reading from the open descriptor means a file deleted or
@@ -10,6 +11,8 @@ final class OpenFile: @unchecked Sendable {
     // @unchecked: one response uses it from one task at a time; the descriptor is never shared.
     let descriptor: Int32
     let size: UInt64
+    /// Modification time in whole seconds since the epoch.
+    let modified: Int64
 
     init?(path: String) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -21,26 +24,29 @@ final class OpenFile: @unchecked Sendable {
         }
         descriptor = fd
         size = UInt64(info.st_size)
+        modified = Int64(info.st_mtim.tv_sec)
     }
 
     deinit { close(descriptor) }
 
-    /// Reads up to `count` bytes at `offset` into a fresh buffer (short only at end of file).
-    func read(offset: UInt64, count: Int) throws -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: count)
+    /// Reads up to `count` bytes at `offset` straight into a new buffer: one copy, from the page cache to
+    /// the buffer the socket write will use. Short only at end of file.
+    func read(offset: UInt64, count: Int, allocator: ByteBufferAllocator = ByteBufferAllocator()) throws -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: count)
         var filled = 0
         while filled < count {
-            let got = buffer.withUnsafeMutableBytes { raw in
-                pread(descriptor, raw.baseAddress! + filled, count - filled, off_t(offset) + off_t(filled))
+            var failure: Int32 = 0
+            let got = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count - filled) { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                let result = pread(descriptor, base, count - filled, off_t(offset) + off_t(filled))
+                if result < 0 { failure = errno; return 0 }
+                return result
             }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw SystemError(errno: errno, operation: "pread", path: "audio file")
-            }
+            if failure == EINTR { continue }
+            if failure != 0 { throw SystemError(errno: failure, operation: "pread", path: "audio file") }
             if got == 0 { break }
             filled += got
         }
-        if filled < count { buffer.removeLast(count - filled) }
         return buffer
     }
 }

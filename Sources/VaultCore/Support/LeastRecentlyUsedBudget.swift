@@ -1,0 +1,96 @@
+/// The bookkeeping of a byte-bounded LRU cache, without the values: which keys are held, what each costs,
+/// and which to evict when a new one is admitted. Kept apart from the cached bytes so the policy is a plain
+/// value type, tested without I/O; the cache that owns the bytes applies its decisions.
+///
+/// Recency is a doubly linked list threaded through a dictionary, so `touch`, `admit` and eviction are O(1).
+public struct LeastRecentlyUsedBudget<Key: Hashable & Sendable>: Sendable {
+    private struct Entry: Sendable {
+        var cost: Int
+        var newer: Key?
+        var older: Key?
+    }
+
+    /// Most bytes held at once.
+    public let capacity: Int
+    /// Largest single entry admitted. A cache of hot small files should not be flushed by one big file.
+    public let entryLimit: Int
+    public private(set) var used = 0
+    private var entries: [Key: Entry] = [:]
+    private var newest: Key?
+    private var oldest: Key?
+
+    public init(capacity: Int, entryLimit: Int) {
+        self.capacity = max(0, capacity)
+        self.entryLimit = max(0, min(entryLimit, capacity))
+    }
+
+    public var count: Int { entries.count }
+    public func contains(_ key: Key) -> Bool { entries[key] != nil }
+
+    /// Whether an entry of this cost could ever be held.
+    public func admits(cost: Int) -> Bool { cost >= 0 && cost <= entryLimit }
+
+    /// Marks `key` as just used. Returns false when it is not held.
+    @discardableResult
+    public mutating func touch(_ key: Key) -> Bool {
+        if newest == key { return true }  // the common case for a hot file: no relinking
+        guard entries[key] != nil else { return false }
+        unlink(key)
+        linkAsNewest(key)
+        return true
+    }
+
+    /// Holds `key` at `cost` as the newest entry and returns the keys evicted to make room, oldest first.
+    /// An entry over `entryLimit` is refused (returns nil) and nothing is evicted. Admitting a key already
+    /// held replaces its cost.
+    public mutating func admit(_ key: Key, cost: Int) -> [Key]? {
+        guard admits(cost: cost) else { return nil }
+        remove(key)
+        var evicted: [Key] = []
+        while used + cost > capacity, let victim = oldest {
+            remove(victim)
+            evicted.append(victim)
+        }
+        entries[key] = Entry(cost: cost)
+        used += cost
+        linkAsNewest(key)
+        return evicted
+    }
+
+    /// Forgets `key`. Returns false when it was not held.
+    @discardableResult
+    public mutating func remove(_ key: Key) -> Bool {
+        guard let entry = entries[key] else { return false }
+        unlink(key)
+        entries[key] = nil
+        used -= entry.cost
+        return true
+    }
+
+    /// Keys from newest to oldest (for tests and diagnostics).
+    public var keysByRecency: [Key] {
+        var keys: [Key] = []
+        var cursor = newest
+        while let key = cursor {
+            keys.append(key)
+            cursor = entries[key]?.older
+        }
+        return keys
+    }
+
+    private mutating func unlink(_ key: Key) {
+        guard let entry = entries[key] else { return }
+        if let newer = entry.newer { entries[newer]?.older = entry.older } else { newest = entry.older }
+        if let older = entry.older { entries[older]?.newer = entry.newer } else { oldest = entry.newer }
+        entries[key]?.newer = nil
+        entries[key]?.older = nil
+    }
+
+    private mutating func linkAsNewest(_ key: Key) {
+        entries[key]?.older = newest
+        entries[key]?.newer = nil
+        if let previous = newest { entries[previous]?.newer = key }
+        newest = key
+        if oldest == nil { oldest = key }
+    }
+}

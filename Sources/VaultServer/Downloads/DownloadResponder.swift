@@ -1,0 +1,133 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Hummingbird
+import NIOCore
+import VaultCore
+
+/// The bytes behind one download: a shared in-memory copy (`HotFileCache`) or the descriptor opened for
+/// this response, streamed in bounded chunks.
+enum DownloadBytes: Sendable {
+    case memory(ByteBuffer)
+    case file(OpenFile)
+}
+
+/// What a download answers with besides the bytes: the validators the planner decides on and the headers
+/// every status carries. Shared by `/audio/...` and the Storage object routes so both follow one engine.
+struct DownloadRepresentation: Sendable {
+    var facts: DownloadFacts
+    var contentType: String
+    var cacheControl: String
+    /// `attachment; filename="..."` when the client asked for a download, else nil.
+    var contentDisposition: String?
+}
+
+/// Turns `DownloadPlanner`'s decision into a response. Errors (412, 416) are rendered by the caller's
+/// surface, so `/audio` answers in VoiceVault's error shape and `/storage/v1` in Supabase's.
+struct DownloadResponder: Sendable {
+    typealias ErrorRenderer = @Sendable (HTTPResponse.Status, _ code: String, _ message: String) -> Response
+
+    /// Bytes read and written per step when streaming from a file: memory per response stays bounded.
+    static let chunkSize = 256 * 1024
+    let planner = DownloadPlanner()
+
+    func respond(_ request: Request, method: DownloadRequest.Method, representation: DownloadRepresentation,
+                 bytes: DownloadBytes, renderError: ErrorRenderer) -> Response {
+        let facts = representation.facts
+        let plan = planner.plan(Self.downloadRequest(request, method: method), facts)
+        var headers = Self.commonHeaders(representation)
+        switch plan {
+        case .notModified:
+            headers[.contentType] = nil
+            headers[.contentDisposition] = nil
+            return Response(status: .notModified, headers: headers)
+        case .preconditionFailed:
+            return renderError(.preconditionFailed, "precondition_failed", "If-Match or If-Unmodified-Since does not hold")
+        case .unsatisfiable:
+            var response = renderError(.rangeNotSatisfiable, "range_not_satisfiable",
+                                       "no requested range overlaps the \(facts.length)-byte file")
+            response.headers[.contentRange] = "bytes */\(facts.length)"
+            return response
+        case .full:
+            headers[.contentLength] = String(facts.length)
+            if method == .head { return Response(status: .ok, headers: headers, body: .init()) }
+            if case let .memory(buffer) = bytes { return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer)) }
+            return Response(status: .ok, headers: headers, body: Self.stream(bytes, [0..<facts.length]))
+        case let .partial(range):
+            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(facts.length)"
+            headers[.contentLength] = String(range.upperBound - range.lowerBound + 1)
+            let span = range.lowerBound..<(range.upperBound + 1)
+            if case let .memory(buffer) = bytes, let slice = buffer.getSlice(at: Int(span.lowerBound), length: span.count) {
+                return Response(status: .partialContent, headers: headers, body: .init(byteBuffer: slice))
+            }
+            return Response(status: .partialContent, headers: headers, body: Self.stream(bytes, [span]))
+        case let .multipart(ranges):
+            let multipart = MultipartByteRanges(ranges: ranges, length: facts.length, contentType: representation.contentType)
+            headers[.contentType] = "multipart/byteranges; boundary=\(multipart.boundary)"
+            headers[.contentLength] = String(multipart.contentLength)
+            return Response(status: .partialContent, headers: headers, body: Self.stream(bytes, multipart))
+        }
+    }
+
+    static func downloadRequest(_ request: Request, method: DownloadRequest.Method) -> DownloadRequest {
+        DownloadRequest(
+            method: method, range: request.headers[.range], ifRange: request.headers[.ifRange],
+            ifMatch: request.headers[.ifMatch], ifNoneMatch: request.headers[values: .ifNoneMatch].joined(separator: ", ").nilIfEmpty,
+            ifModifiedSince: request.headers[.ifModifiedSince], ifUnmodifiedSince: request.headers[.ifUnmodifiedSince])
+    }
+
+    /// What a 200 would carry; 206 and 304 carry the same validators and caching headers (RFC 9110 15.4.5).
+    static func commonHeaders(_ representation: DownloadRepresentation) -> HTTPFields {
+        var headers = HTTPFields()
+        headers.reserveCapacity(8)
+        headers[.contentType] = representation.contentType
+        headers[.acceptRanges] = "bytes"
+        headers[.eTag] = representation.facts.entityTag
+        headers[.lastModified] = HTTPDate.format(representation.facts.lastModified)
+        headers[.cacheControl] = representation.cacheControl
+        if let disposition = representation.contentDisposition { headers[.contentDisposition] = disposition }
+        return headers
+    }
+
+    /// Streams byte spans in bounded chunks.
+    static func stream(_ bytes: DownloadBytes, _ spans: [Range<UInt64>]) -> ResponseBody {
+        ResponseBody { writer in
+            for span in spans { try await copy(bytes, span, to: &writer) }
+            try await writer.finish(nil)
+        }
+    }
+
+    static func stream(_ bytes: DownloadBytes, _ multipart: MultipartByteRanges) -> ResponseBody {
+        ResponseBody { writer in
+            for (index, range) in multipart.ranges.enumerated() {
+                try await writer.write(ByteBuffer(string: multipart.partHeader(index)))
+                try await copy(bytes, range.lowerBound..<(range.upperBound + 1), to: &writer)
+            }
+            try await writer.write(ByteBuffer(string: multipart.closing))
+            try await writer.finish(nil)
+        }
+    }
+
+    static func copy(_ bytes: DownloadBytes, _ span: Range<UInt64>, to writer: inout any ResponseBodyWriter) async throws {
+        switch bytes {
+        case let .memory(buffer):
+            guard let slice = buffer.getSlice(at: Int(span.lowerBound), length: span.count) else {
+                throw SystemError(errno: EIO, operation: "slice past end of", path: "cached file")
+            }
+            try await writer.write(slice)
+        case let .file(file):
+            var offset = span.lowerBound
+            while offset < span.upperBound {
+                let count = Int(min(UInt64(chunkSize), span.upperBound - offset))
+                let chunk = try file.read(offset: offset, count: count)
+                guard chunk.readableBytes > 0 else { throw SystemError(errno: EIO, operation: "read past end of", path: "audio file") }
+                offset += UInt64(chunk.readableBytes)
+                try await writer.write(chunk)
+            }
+        }
+    }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}
