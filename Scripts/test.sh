@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# espeak-ng and lame: the offline synthesizer's live test speaks real text.
-Scripts/install-system-packages.sh espeak-ng lame
+# espeak-ng and lame: the offline synthesizer's live test speaks real text; python3-venv: the storage3 suite.
+Scripts/install-system-packages.sh espeak-ng lame python3-venv
 
 echo "== Hash vectors: the committed fixture matches the independent Python implementation"
 python3 Scripts/make-hash-vectors.py | diff -q - Fixtures/hash-vectors.json >/dev/null \
@@ -18,6 +18,24 @@ echo "== swift test"
 log=.build/swift-test-output.log
 swift test --skip-build 2>&1 | tee "$log"
 
-# One plain closing line for CI, whatever order the runners' own summaries were interleaved in.
 passed=$(grep -a -o -E "Test run with [0-9]+ tests? in [0-9]+ suites? passed" "$log" | grep -o -E "[0-9]+" | head -1)
+
+echo "== Supabase Storage compatibility: the official storage3 client against a live voicevault"
+venv=.build/venv-storage3
+if [ ! -x "$venv/bin/python" ] || ! cmp -s Tests/storage3/requirements.txt "$venv/requirements.txt"; then
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r Tests/storage3/requirements.txt
+    cp Tests/storage3/requirements.txt "$venv/requirements.txt"
+fi
+# pytest exits 5 when it collected nothing: that is a broken suite here, not a pass.
+set +e
+VOICEVAULT_BIN_DIR="$(swift build --show-bin-path)" "$venv/bin/python" -m pytest -q -p no:cacheprovider Tests/storage3 2>&1 | tee .build/pytest-output.log
+status=${PIPESTATUS[0]}
+set -e
+[ "$status" -eq 0 ] || { echo "storage3 suite failed (pytest exit $status)"; exit 1; }
+pytest_passed=$(grep -a -o -E "[0-9]+ passed" .build/pytest-output.log | tail -1 | grep -o -E "[0-9]+")
+
+# One plain closing line per runner for CI, whatever order the runners' own summaries were interleaved in.
 echo "swift-testing: ${passed:-0} passed, 0 failed"
+echo "storage3 pytest: ${pytest_passed:-0} passed, 0 failed"

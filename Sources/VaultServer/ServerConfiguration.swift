@@ -20,6 +20,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Largest single file held: an eighth of the cache, at most 16 MiB, so one long book cannot flush the
     /// hot set. Larger files stream from the open descriptor in 256 KiB chunks.
     public var downloadCacheEntryLimit: Int { min(downloadCacheBytes / 8, 16 << 20) }
+    /// Largest object accepted by the Storage API (`VOICEVAULT_MAX_UPLOAD_BYTES`); a bucket's
+    /// `file_size_limit` can only lower it. 50 MB, Supabase's own default.
+    public var maximumUploadBytes: Int
 
     public static let defaultHost = "127.0.0.1"
     public static let defaultPort = 8080
@@ -29,7 +32,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         host: String = defaultHost, port: Int = defaultPort, dataDirectory: String = defaultDataDirectory,
         apiKeys: Set<String> = [], publicBaseURL: String? = nil, maximumTextCharacters: Int = 200_000,
         maximumBodyBytes: Int = 4 << 20, dailyCharacterBudget: Int? = nil,
-        downloadCacheBytes: Int = 256 << 20
+        downloadCacheBytes: Int = 256 << 20, maximumUploadBytes: Int = 50_000_000
     ) {
         self.host = host
         self.port = port
@@ -42,5 +45,6 @@ public struct ServerConfiguration: Sendable, Equatable {
         self.maximumBodyBytes = maximumBodyBytes
         self.dailyCharacterBudget = dailyCharacterBudget
         self.downloadCacheBytes = max(0, downloadCacheBytes)
+        self.maximumUploadBytes = max(0, maximumUploadBytes)
     }
 }

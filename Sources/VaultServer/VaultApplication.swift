@@ -4,7 +4,10 @@ public import VaultCore
 
 /// Builds the Hummingbird application: routes grouped by surface, behind logging and the JSON error shape.
 public enum VaultApplication {
-    public static func makeRouter(voice: VoiceService, configuration: ServerConfiguration) -> Router<BasicRequestContext> {
+    /// - Parameter storage: the Supabase Storage surface's store and URL-signing secret; nil leaves it out.
+    public static func makeRouter(
+        voice: VoiceService, configuration: ServerConfiguration, storage: (store: ObjectStore, signingSecret: [UInt8])? = nil
+    ) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: JSONErrorMiddleware())
@@ -13,17 +16,26 @@ public enum VaultApplication {
             store: voice.store,
             cache: HotFileCache(capacity: configuration.downloadCacheBytes, entryLimit: configuration.downloadCacheEntryLimit)
         ).register(on: router)
+        if let storage {
+            StorageRoutes(
+                objects: storage.store, assets: VoiceAssetBucket(store: voice.store), authenticator: APIKeyAuthenticator(keys: configuration.apiKeys),
+                signer: SignedURLToken(secret: storage.signingSecret),
+                cache: HotFileCache(capacity: configuration.downloadCacheBytes / 4, entryLimit: configuration.downloadCacheEntryLimit),
+                maximumUploadBytes: configuration.maximumUploadBytes
+            ).register(on: router)
+        }
         VoiceRoutes(voice: voice, configuration: configuration,
                     authenticator: APIKeyAuthenticator(keys: configuration.apiKeys)).register(on: router)
         return router
     }
 
     public static func make(
-        configuration: ServerConfiguration, voice: VoiceService, logger: Logger,
+        configuration: ServerConfiguration, voice: VoiceService, storage: (store: ObjectStore, signingSecret: [UInt8])? = nil,
+        logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
-            router: makeRouter(voice: voice, configuration: configuration),
+            router: makeRouter(voice: voice, configuration: configuration, storage: storage),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "VoiceVault"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ElevenLabs
 import Hummingbird
 import Logging
@@ -35,7 +36,8 @@ struct ServeCommand: AsyncParsableCommand {
             maximumTextCharacters: try Environment.integer("VOICEVAULT_MAX_TEXT_CHARS", default: 200_000, minimum: 1),
             maximumBodyBytes: try Environment.integer("VOICEVAULT_MAX_BODY_BYTES", default: 4 << 20, minimum: 1024),
             dailyCharacterBudget: try Environment.integer("VOICEVAULT_DAILY_CHARACTER_BUDGET", default: 0, minimum: 0),
-            downloadCacheBytes: try Environment.integer("VOICEVAULT_DOWNLOAD_CACHE_MIB", default: 256, minimum: 0) << 20)
+            downloadCacheBytes: try Environment.integer("VOICEVAULT_DOWNLOAD_CACHE_MIB", default: 256, minimum: 0) << 20,
+            maximumUploadBytes: try Environment.integer("VOICEVAULT_MAX_UPLOAD_BYTES", default: 50_000_000, minimum: 1))
         var options = LMDBEnvironment.Options()
         if let mib = indexMapMib ?? Environment.value("VOICEVAULT_INDEX_MAP_MIB").flatMap(Int.init) {
             guard mib > 0 else { throw ValidationError("--index-map-mib must be positive") }
@@ -61,7 +63,13 @@ struct ServeCommand: AsyncParsableCommand {
         let synthesizer = try makeSynthesizer(logger: logger)
         let voice = VoiceService(store: vault.store, synthesizer: synthesizer,
                                  dailyCharacterBudget: configuration.dailyCharacterBudget)
-        let app = VaultApplication.make(configuration: configuration, voice: voice, logger: logger) { port in
+        let objects = ObjectStore(directory: vault.store.directory, catalog: try StorageCatalog(environment: vault.store.index.environment))
+        try objects.catalog.ensureBucket(VoiceAssetBucket.bucketRecord(now: Date().timeIntervalSince1970))
+        let signingSecret = try SigningSecret.loadOrCreate(
+            path: vault.store.directory.signingKeyFile, override: Environment.value("VOICEVAULT_SIGNING_SECRET"))
+        let app = VaultApplication.make(
+            configuration: configuration, voice: voice, storage: (objects, signingSecret), logger: logger
+        ) { port in
             logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
         }
         try await app.runService()

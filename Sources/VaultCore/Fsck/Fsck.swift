@@ -5,6 +5,8 @@
 /// - Every `books` key belongs to a record that lists the book.
 /// - Every file under `audio/` is a `<hash>.mp3` that the index lists for that book.
 /// - No temp files remain.
+/// - The Storage API's objects: each record's version file has the recorded size and sha256, and every version
+///   file has a record (`Fsck+Objects.swift`).
 ///
 /// Repair never deletes audio: dangling references and undecodable records are dropped from the index
 /// (records first, so the invariant holds at every instant) and unindexed, mismatched or stray files are moved
@@ -111,6 +113,7 @@ public struct Fsck {
             report.problems.append(.init(kind: .temporaryFile, hash: nil, path: "tmp/\(name)", detail: "left by an interrupted publication"))
         }
 
+        try checkObjects(&report, repair: repair)
         guard repair else { return report }
 
         // Repairs: index first, then files.

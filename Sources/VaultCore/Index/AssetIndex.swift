@@ -19,8 +19,14 @@ public final class AssetIndex: Sendable {
 
     static let schemaVersionKey = Array("schema_version".utf8)
 
-    public init(directory: String, options: LMDBEnvironment.Options = .init()) throws {
-        environment = try LMDBEnvironment(directory: directory, options: options)
+    public convenience init(directory: String, options: LMDBEnvironment.Options = .init()) throws {
+        try self.init(environment: try LMDBEnvironment(directory: directory, options: options))
+    }
+
+    /// The index in an environment that is already open (LMDB allows one environment per file per process, so
+    /// everything sharing the data file shares this one), migrating its schema if needed.
+    public init(environment: LMDBEnvironment) throws {
+        self.environment = environment
         databases = Databases(
             assets: try environment.database(named: "assets"),
             books: try environment.database(named: "books"),
@@ -63,6 +69,30 @@ public final class AssetIndex: Sendable {
                     result.append(digest)
                 }
                 return true
+            }
+            return result
+        }
+    }
+
+    /// Book ids that reference at least one asset, in the order of their `books` keys, continuing after the book
+    /// `after` when given, at most `limit` of them. The `books` keys are `<bookId>/<hash>`, so each book is one contiguous run: after the
+    /// first key of a book the scan seeks past the whole run (`<bookId>0`, since `0` follows `/`), which makes
+    /// listing books cost one seek per book, not one step per asset.
+    public func bookIds(after: String? = nil, limit: Int = .max) throws -> [String] {
+        try environment.read { txn in
+            var result: [String] = []
+            var seek: [UInt8]? = after.map { Array(($0 + "0").utf8) }
+            while result.count < limit {
+                var found: String?
+                try txn.scan(prefix: [], in: databases.books, from: seek) { key, _ in
+                    if let slash = key.firstIndex(of: UInt8(ascii: "/")) {
+                        found = String(decoding: key[..<slash], as: UTF8.self)
+                    }
+                    return false
+                }
+                guard let book = found else { break }
+                result.append(book)
+                seek = Array((book + "0").utf8)
             }
             return result
         }

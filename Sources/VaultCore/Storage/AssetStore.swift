@@ -183,14 +183,7 @@ public final class AssetStore: Sendable {
     public func removeBook(_ bookId: StorageIdentifier) throws -> Int {
         let hashes = try index.hashes(forBook: bookId)
         for hash in hashes {
-            try hashLocks.withLock(for: hash) {
-                try index.update(hash) { current in
-                    guard var current else { return nil }
-                    current.removeBook(bookId.value)
-                    return current.bookIds.isEmpty ? nil : current
-                }
-                try FileSystem.removeFile(directory.audioFile(book: bookId, hash: hash))
-            }
+            try hashLocks.withLock(for: hash) { _ = try unlinkLocked(hash, from: bookId) }
         }
         let bookDirectory = directory.bookDirectory(bookId)
         if FileSystem.isDirectory(bookDirectory) {
@@ -199,6 +192,31 @@ public final class AssetStore: Sendable {
             try FileSystem.syncDirectory(directory.audio)
         }
         return hashes.count
+    }
+
+    /// Removes one book's reference to one asset: the record first (dropped when no book is left), then that
+    /// book's file. Other books' links to the same bytes are untouched. Returns the record as it was, or nil
+    /// when the book did not reference the asset.
+    @discardableResult
+    public func unlink(_ hash: SHA256Digest, from bookId: StorageIdentifier) throws -> AssetRecord? {
+        try hashLocks.withLock(for: hash) {
+            guard let removed = try unlinkLocked(hash, from: bookId) else { return nil }
+            try FileSystem.syncDirectory(directory.bookDirectory(bookId))
+            return removed
+        }
+    }
+
+    private func unlinkLocked(_ hash: SHA256Digest, from bookId: StorageIdentifier) throws -> AssetRecord? {
+        var before: AssetRecord?
+        try index.update(hash) { current in
+            guard var current, current.bookIds.contains(bookId.value) else { return current }
+            before = current
+            current.removeBook(bookId.value)
+            return current.bookIds.isEmpty ? nil : current
+        }
+        guard let before else { return nil }
+        try FileSystem.removeFile(directory.audioFile(book: bookId, hash: hash))
+        return before
     }
 
     /// Removes an asset from every book that references it.
@@ -271,7 +289,8 @@ public final class AssetStore: Sendable {
 
     /// Moves a file into `<data>/quarantine/` under a unique name; nothing is ever deleted on suspicion.
     func quarantine(_ path: String) throws(SystemError) {
-        let relative = path.hasPrefix(directory.audio + "/") ? String(path.dropFirst(directory.audio.count + 1)) : path
+        let relative = path.hasPrefix(directory.audio + "/") ? String(path.dropFirst(directory.audio.count + 1))
+            : path.hasPrefix(directory.root + "/") ? String(path.dropFirst(directory.root.count + 1)) : path
         let name = relative.replacingOccurrences(of: "/", with: "__") + "." + String(Int(Date().timeIntervalSince1970))
             + "." + UUID().uuidString.prefix(8).lowercased()
         try FileSystem.rename(path, to: directory.quarantine + "/" + name)

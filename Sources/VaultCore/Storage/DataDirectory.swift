@@ -4,6 +4,8 @@
 ///     <root>/tmp/                        temp files being written; swept at start
 ///     <root>/index/                      LMDB environment (data.mdb, lock.mdb)
 ///     <root>/quarantine/                 files fsck --repair moved aside
+///     <root>/objects/<version>           bytes of Storage-API uploads, one file per written version
+///     <root>/signing.key                 secret for signed URLs (created on first start, mode 0600)
 ///     <root>/voicevault.lock             exclusive lock held by the one process using the directory
 ///
 /// `tmp` lives inside the data directory so that a temp file and its final path are on one filesystem and
@@ -22,6 +24,11 @@ public struct DataDirectory: Sendable, Equatable {
     public var index: String { root + "/index" }
     public var quarantine: String { root + "/quarantine" }
     public var lockFile: String { root + "/voicevault.lock" }
+    public var objects: String { root + "/objects" }
+    public var signingKeyFile: String { root + "/signing.key" }
+
+    /// The file holding one version of an uploaded object; versions are generated UUIDs, never client input.
+    public func objectFile(version: String) -> String { objects + "/" + version }
 
     public func bookDirectory(_ bookId: StorageIdentifier) -> String { audio + "/" + bookId.value }
 
@@ -32,7 +39,7 @@ public struct DataDirectory: Sendable, Equatable {
     /// Creates the directory tree (idempotent).
     public func prepare() throws(SystemError) {
         var created = try FileSystem.makeDirectory(root)
-        for path in [audio, temporary, index, quarantine] {
+        for path in [audio, temporary, index, quarantine, objects] {
             if try FileSystem.makeDirectory(path) { created = true }
         }
         if created { try FileSystem.syncDirectory(root) }

@@ -67,13 +67,14 @@ struct DownloadRoutes {
     }
 
     /// A filename safe in a quoted header parameter on every platform: letters, digits, `. _ -` only.
-    static func safeFilename(_ requested: String, fallback: String) -> String {
+    static func safeFilename(_ requested: String, fallback: String, requiredExtension: String? = ".mp3") -> String {
         var name = String(requested.unicodeScalars.map { scalar -> Character in
             scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || ".-_".unicodeScalars.contains(scalar))
                 ? Character(scalar) : "_"
         }.prefix(100))
         while name.hasPrefix(".") { name.removeFirst() }
         if name.isEmpty || name.allSatisfy({ $0 == "_" }) { name = fallback }
-        return name.lowercased().hasSuffix(".mp3") ? name : name + ".mp3"
+        guard let requiredExtension else { return name }
+        return name.lowercased().hasSuffix(requiredExtension) ? name : name + requiredExtension
     }
 }

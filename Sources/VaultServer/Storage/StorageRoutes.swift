@@ -1,0 +1,384 @@
+import Foundation
+import Hummingbird
+import Logging
+import VaultCore
+
+/// The Supabase Storage surface under `/storage/v1`, for clients moving off Supabase unchanged.
+///
+/// One catch-all route per method hands the raw path to `StorageRoute`, which decodes it exactly once and
+/// names the call; this type checks access and carries the call out. Every failure is answered in Supabase's
+/// error shape (never the voice API's), because the official clients parse it.
+///
+/// Access: a key from `VOICEVAULT_API_KEYS` (as `apikey` or `Authorization: Bearer`) may do everything.
+/// Without one (or with any other key, such as a Supabase anon key) a client may only read objects of public
+/// buckets, and fetch signed URLs, which carry their own proof.
+///
+/// The bucket `audio` is the voice assets (`VoiceAssetBucket`): reads, listings, removal, copy and move go to the
+/// asset index and the `<bookId>/<hash>.mp3` files; uploads and bucket changes are refused.
+struct StorageRoutes: Sendable {
+    let objects: ObjectStore
+    let assets: VoiceAssetBucket
+    let authenticator: APIKeyAuthenticator
+    let signer: SignedURLToken
+    let cache: HotFileCache<String>
+    let maximumUploadBytes: Int
+    let responder = DownloadResponder()
+    static let prefix = "/storage/v1"
+
+    func register(on router: Router<some RequestContext>) {
+        let methods: [(HTTPRequest.Method, StorageRoute.Method)] = [(.get, .get), (.head, .head), (.post, .post), (.put, .put), (.delete, .delete)]
+        for (httpMethod, method) in methods {
+            router.on("\(Self.prefix)/**", method: httpMethod) { request, context in
+                await handle(request, method: method, logger: context.logger)
+            }
+        }
+    }
+
+    func handle(_ request: Request, method: StorageRoute.Method, logger: Logger) async -> Response {
+        do {
+            let path = request.uri.path.dropFirst(Self.prefix.count)
+            let route = try StorageRoute.parse(method: method, path: path)
+            let key = APIKeyAuthenticator.presentedKey(
+                authorization: request.headers[.authorization], apikey: request.headers[.init("apikey")!], xiAPIKey: nil)
+            let access = Access(authorized: authenticator.isAuthorized(key))
+            return try await perform(route, request, access)
+        } catch {
+            if let known = SupabaseError.from(error) { return known.response() }
+            logger.error("storage request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            return SupabaseError(.internalServerError, "internal", "the server failed to handle this request; see its log").response()
+        }
+    }
+
+    struct Access {
+        let authorized: Bool
+        func require() throws {
+            guard authorized else { throw SupabaseError.unauthorized }
+        }
+    }
+
+    func perform(_ route: StorageRoute, _ request: Request, _ access: Access) async throws -> Response {
+        switch route {
+        case .listBuckets:
+            try access.require()
+            return StorageJSON.response(try objects.catalog.allBuckets().map(StorageJSON.bucket))
+        case let .getBucket(name):
+            try access.require()
+            guard let bucket = try objects.catalog.bucket(name) else { throw SupabaseError.bucketNotFound }
+            return StorageJSON.response(StorageJSON.bucket(bucket))
+        case .createBucket:
+            try access.require()
+            return try await createBucket(try await Self.jsonBody(request))
+        case let .updateBucket(name):
+            try access.require()
+            if name == VoiceAssetBucket.name { throw SupabaseError.audioBucketIsGenerated("its settings cannot change") }
+            return try await updateBucket(name, try await Self.jsonBody(request))
+        case let .emptyBucket(name):
+            try access.require()
+            guard try objects.catalog.bucket(name) != nil else { throw SupabaseError.bucketNotFound }
+            if name == VoiceAssetBucket.name {
+                _ = try await BlockingIO.run { [assets] in try assets.empty() }
+            } else {
+                _ = try await BlockingIO.run { [objects] in try objects.empty(bucket: name) }
+            }
+            return StorageJSON.response(["message": "Successfully emptied"])
+        case let .deleteBucket(name):
+            try access.require()
+            if name == VoiceAssetBucket.name { throw SupabaseError.audioBucketIsGenerated("it cannot be deleted") }
+            try objects.catalog.deleteBucket(name)
+            return StorageJSON.response(["message": "Successfully deleted"])
+        case let .upload(bucket, key):
+            try access.require()
+            if bucket == VoiceAssetBucket.name { throw SupabaseError.audioBucketIsGenerated("objects cannot be uploaded") }
+            let upsert = request.headers[.init("x-upsert")!]?.lowercased() == "true"
+            return try await upload(request, bucket: bucket, key: key, upsert: upsert)
+        case let .update(bucket, key):
+            try access.require()
+            if bucket == VoiceAssetBucket.name { throw SupabaseError.audioBucketIsGenerated("objects cannot be replaced") }
+            return try await upload(request, bucket: bucket, key: key, upsert: true)
+        case let .download(bucket, key, head):
+            let record = try readableObject(bucket: bucket, key: key, access: access)
+            return try serve(record, request, head: head)
+        case let .publicDownload(bucket, key, head):
+            guard let policy = try objects.catalog.bucket(bucket), policy.isPublic else { throw SupabaseError.objectNotFound }
+            guard let record = try object(bucket: bucket, key: key) else { throw SupabaseError.objectNotFound }
+            return try serve(record, request, head: head)
+        case let .signedDownload(bucket, key, head):
+            guard let token = request.uri.queryParameters.get("token") else {
+                throw SupabaseError(.badRequest, "InvalidJWT", "a signed URL needs its token query parameter")
+            }
+            switch signer.verify(token, bucket: bucket, key: key, now: Int64(Date().timeIntervalSince1970)) {
+            case .valid: break
+            case .expired: throw SupabaseError(.badRequest, "ExpiredToken", "jwt expired")
+            case let .invalid(reason): throw SupabaseError(.badRequest, "InvalidJWT", reason)
+            }
+            guard let record = try object(bucket: bucket, key: key) else { throw SupabaseError.objectNotFound }
+            return try serve(record, request, head: head)
+        case let .info(bucket, key):
+            let record = try readableObject(bucket: bucket, key: key, access: access)
+            return StorageJSON.response(StorageJSON.info(record))
+        case let .list(bucket):
+            try access.require()
+            return try await list(bucket, try await Self.jsonBody(request))
+        case let .remove(bucket):
+            try access.require()
+            let body = try await Self.jsonBody(request)
+            guard let prefixes = body["prefixes"] as? [String] else { throw SupabaseError.invalidRequest("body must have \"prefixes\": [keys]") }
+            return try await remove(bucket, keys: prefixes)
+        case let .removeOne(bucket, key):
+            try access.require()
+            let removed = try await removeObjects(bucket, keys: [key])
+            guard !removed.isEmpty else { throw SupabaseError.objectNotFound }
+            return StorageJSON.response(["message": "Successfully deleted"])
+        case .move, .copy:
+            try access.require()
+            return try await moveOrCopy(route == .move, try await Self.jsonBody(request))
+        case let .sign(bucket, key):
+            try access.require()
+            let body = try await Self.jsonBody(request)
+            guard try object(bucket: bucket, key: key) != nil else { throw SupabaseError.objectNotFound }
+            return StorageJSON.response(["signedURL": try signedURL(bucket: bucket, key: key, body: body)])
+        case let .signMany(bucket):
+            try access.require()
+            let body = try await Self.jsonBody(request)
+            guard let paths = body["paths"] as? [String] else { throw SupabaseError.invalidRequest("body must have \"paths\": [keys]") }
+            var answers: [[String: Any]] = []
+            for path in paths {
+                let exists = StorageName.keyProblem(path) == nil ? try object(bucket: bucket, key: path) != nil : false
+                answers.append([
+                    "path": path,
+                    "signedURL": exists ? try signedURL(bucket: bucket, key: path, body: body) : NSNull(),
+                    "error": exists ? NSNull() : "Either the object does not exist or you do not have access to it",
+                ])
+            }
+            return StorageJSON.response(answers)
+        }
+    }
+
+    // MARK: Objects
+
+    /// The object under `bucket/key`, from the asset index for the `audio` bucket, else from the catalog.
+    func object(bucket: String, key: String) throws -> ObjectRecord? {
+        bucket == VoiceAssetBucket.name ? try assets.object(key: key) : try objects.catalog.object(bucket: bucket, key: key)
+    }
+
+    func removeObjects(_ bucket: String, keys: [String]) async throws -> [ObjectRecord] {
+        if bucket == VoiceAssetBucket.name { return try await BlockingIO.run { [assets] in try assets.remove(keys: keys) } }
+        return try await BlockingIO.run { [objects] in try objects.remove(bucket: bucket, keys: keys) }
+    }
+
+    /// An object the caller may read: any, with a key; otherwise only in a public bucket.
+    func readableObject(bucket: String, key: String, access: Access) throws -> ObjectRecord {
+        guard let policy = try objects.catalog.bucket(bucket) else {
+            throw access.authorized ? SupabaseError.bucketNotFound : SupabaseError.objectNotFound
+        }
+        guard access.authorized || policy.isPublic else { throw SupabaseError.objectNotFound }
+        guard let record = try object(bucket: bucket, key: key) else { throw SupabaseError.objectNotFound }
+        return record
+    }
+
+    func serve(_ record: ObjectRecord, _ request: Request, head: Bool) throws -> Response {
+        let bytes: DownloadBytes
+        if let held = cache.cached(record.version) {
+            bytes = .memory(held)
+        } else {
+            let path = record.bucket == VoiceAssetBucket.name ? assets.path(of: record) : objects.path(of: record)
+            guard let path, let opened = OpenFile(path: path) else { throw SupabaseError.objectNotFound }
+            if !head, let loaded = try cache.load(record.version, from: opened) { bytes = .memory(loaded) } else { bytes = .file(opened) }
+        }
+        let name = record.key.split(separator: "/").last.map(String.init) ?? record.key
+        let disposition = DownloadRoutes.downloadParameter(request.uri.query).map {
+            "attachment; filename=\"\(DownloadRoutes.safeFilename($0.isEmpty ? name : $0, fallback: "download", requiredExtension: nil))\""
+        }
+        let representation = DownloadRepresentation(
+            facts: DownloadFacts(length: UInt64(record.size), entityTag: "\"\(record.sha256)\"", lastModified: Int64(record.updatedAt.rounded(.down))),
+            contentType: record.mimeType, cacheControl: record.cacheControl, contentDisposition: disposition)
+        return responder.respond(request, method: head ? .head : .get, representation: representation, bytes: bytes) { status, code, message in
+            SupabaseError(status, code, message).response()
+        }
+    }
+
+    func upload(_ request: Request, bucket: String, key: String, upsert: Bool) async throws -> Response {
+        // Multipart framing adds a little; the store enforces the exact limit on the file itself.
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: maximumUploadBytes + 64 * 1024) } catch {
+            throw SupabaseError(.contentTooLarge, "Payload too large", "The object exceeded the maximum allowed size of \(maximumUploadBytes) bytes")
+        }
+        let upload = try Self.parseUpload(Array(buffer: body), headers: request.headers)
+        let limit = maximumUploadBytes
+        let record = try await BlockingIO.run { [objects] in
+            try objects.put(upload, bucket: bucket, key: key, upsert: upsert, globalLimit: limit)
+        }
+        return StorageJSON.response(["Id": record.id, "Key": "\(bucket)/\(key)"])
+    }
+
+    /// The file and its options from a multipart form (any file field name) or a raw body.
+    static func parseUpload(_ body: [UInt8], headers: HTTPFields) throws -> ObjectStore.Upload {
+        let contentType = headers[.contentType] ?? ""
+        if let boundary = MultipartFormData.boundary(fromContentType: contentType) {
+            let form: MultipartFormData
+            do { form = try MultipartFormData(body: body, boundary: boundary) } catch {
+                throw SupabaseError.invalidRequest("unreadable multipart body: \(error.message)")
+            }
+            guard let file = form.filePart(knownFields: ["cacheControl", "metadata"]) else {
+                throw SupabaseError.invalidRequest("multipart body has no file part")
+            }
+            let metadata = form.field("metadata")
+            if let metadata, (try? JSONSerialization.jsonObject(with: Data(metadata.utf8))) as? [String: Any] == nil {
+                throw SupabaseError.invalidRequest("metadata must be a JSON object")
+            }
+            return ObjectStore.Upload(
+                bytes: Array(file.body), mimeType: file.contentType ?? "application/octet-stream",
+                cacheControl: cacheControlValue(form.field("cacheControl")), userMetadata: metadata)
+        }
+        return ObjectStore.Upload(
+            bytes: body, mimeType: contentType.isEmpty ? "application/octet-stream" : contentType,
+            cacheControl: headers[.cacheControl] ?? cacheControlValue(nil), userMetadata: nil)
+    }
+
+    /// `"3600"` -> `max-age=3600` (Supabase's rule); anything else is kept verbatim; absent -> one hour.
+    static func cacheControlValue(_ field: String?) -> String {
+        let value = (field ?? "3600").trimmingCharacters(in: .whitespaces)
+        if value.isEmpty { return "max-age=3600" }
+        return value.allSatisfy(\.isNumber) ? "max-age=\(value)" : value
+    }
+
+    func list(_ bucket: String, _ body: [String: Any]) async throws -> Response {
+        guard try objects.catalog.bucket(bucket) != nil else { throw SupabaseError.bucketNotFound }
+        let sortBy = body["sortBy"] as? [String: Any] ?? [:]
+        let columnName = sortBy["column"] as? String ?? "name"
+        guard let column = ObjectListing.Column(rawValue: columnName) else {
+            throw SupabaseError.invalidRequest("sortBy.column must be one of \(ObjectListing.Column.allCases.map(\.rawValue))")
+        }
+        let listing = ObjectListing(
+            prefix: body["prefix"] as? String ?? "", search: body["search"] as? String ?? "", column: column,
+            ascending: (sortBy["order"] as? String ?? "asc").lowercased() != "desc",
+            limit: Self.integer(body["limit"]) ?? ObjectListing.defaultLimit, offset: Self.integer(body["offset"]) ?? 0)
+        if bucket == VoiceAssetBucket.name {
+            let folder = listing.folder
+            let contents = try await BlockingIO.run { [assets] in try assets.listingContents(folder: folder) }
+            return StorageJSON.response(listing.entries(contents.objects, knownFolders: contents.folders).map(StorageJSON.listEntry))
+        }
+        let records = try objects.catalog.objects(bucket: bucket, keyPrefix: listing.folder)
+        return StorageJSON.response(listing.entries(records).map(StorageJSON.listEntry))
+    }
+
+    func remove(_ bucket: String, keys: [String]) async throws -> Response {
+        let valid = keys.filter { StorageName.keyProblem($0) == nil }
+        let removed = try await removeObjects(bucket, keys: valid)
+        return StorageJSON.response(removed.map(StorageJSON.removedRow))
+    }
+
+    func moveOrCopy(_ isMove: Bool, _ body: [String: Any]) async throws -> Response {
+        guard let bucket = body["bucketId"] as? String, let source = body["sourceKey"] as? String,
+              let destination = body["destinationKey"] as? String
+        else { throw SupabaseError.invalidRequest("body must have bucketId, sourceKey and destinationKey") }
+        if let other = body["destinationBucket"] as? String, other != bucket {
+            throw SupabaseError.invalidRequest("moving or copying between buckets is not supported")
+        }
+        for key in [source, destination] {
+            if let problem = StorageName.keyProblem(key) { throw SupabaseError(.badRequest, "InvalidKey", "Invalid key: \(key) (\(problem))") }
+        }
+        guard try objects.catalog.bucket(bucket) != nil else { throw SupabaseError.bucketNotFound }
+        if bucket == VoiceAssetBucket.name {
+            let record = try await BlockingIO.run { [assets] in try assets.copy(from: source, to: destination, move: isMove) }
+            return StorageJSON.response(isMove ? ["message": "Successfully moved"] : ["Id": record.id, "Key": "\(bucket)/\(destination)"])
+        }
+        if isMove {
+            _ = try await BlockingIO.run { [objects] in try objects.move(bucket: bucket, from: source, to: destination) }
+            return StorageJSON.response(["message": "Successfully moved"])
+        }
+        let record = try await BlockingIO.run { [objects] in try objects.copy(bucket: bucket, from: source, to: destination) }
+        return StorageJSON.response(["Id": record.id, "Key": "\(bucket)/\(destination)"])
+    }
+
+    // MARK: Buckets
+
+    func createBucket(_ body: [String: Any]) async throws -> Response {
+        guard let id = body["id"] as? String ?? body["name"] as? String else { throw SupabaseError.invalidRequest("body must have \"id\"") }
+        if let problem = StorageName.bucketProblem(id) { throw SupabaseError.invalidRequest("Invalid bucket name: \(id) \(problem)") }
+        let now = Date().timeIntervalSince1970
+        let record = BucketRecord(
+            id: id, name: body["name"] as? String ?? id, isPublic: body["public"] as? Bool ?? false,
+            fileSizeLimit: try Self.sizeLimit(body["file_size_limit"]), allowedMimeTypes: try Self.mimeTypes(body["allowed_mime_types"]),
+            createdAt: now, updatedAt: now)
+        try objects.catalog.createBucket(record)
+        return StorageJSON.response(["name": id])
+    }
+
+    func updateBucket(_ name: String, _ body: [String: Any]) async throws -> Response {
+        let isPublic = body["public"] as? Bool
+        let limitGiven = body.keys.contains("file_size_limit")
+        let limit = try Self.sizeLimit(body["file_size_limit"])
+        let typesGiven = body.keys.contains("allowed_mime_types")
+        let types = try Self.mimeTypes(body["allowed_mime_types"])
+        _ = try objects.catalog.updateBucket(name) { record in
+            if let isPublic { record.isPublic = isPublic }
+            if limitGiven { record.fileSizeLimit = limit }
+            if typesGiven { record.allowedMimeTypes = types }
+            record.updatedAt = Date().timeIntervalSince1970
+        }
+        return StorageJSON.response(["message": "Successfully updated"])
+    }
+
+    /// `file_size_limit`: bytes as a number, or a string such as "50MB"; null or 0 for none.
+    static func sizeLimit(_ value: Any?) throws -> Int? {
+        switch value {
+        case nil, is NSNull: return nil
+        case let text as String:
+            guard let bytes = BucketPolicy.parseSizeLimit(text) else {
+                throw SupabaseError.invalidRequest("file_size_limit '\(text)' is not a size such as 1048576, \"50MB\" or \"1GB\"")
+            }
+            return bytes == 0 ? nil : bytes
+        default:
+            guard let bytes = integer(value), bytes >= 0 else { throw SupabaseError.invalidRequest("file_size_limit must be a non-negative size") }
+            return bytes == 0 ? nil : bytes
+        }
+    }
+
+    static func mimeTypes(_ value: Any?) throws -> [String]? {
+        switch value {
+        case nil, is NSNull: return nil
+        case let list as [String]:
+            for type in list where type.split(separator: "/").count != 2 {
+                throw SupabaseError.invalidRequest("allowed_mime_types entry '\(type)' is not a type/subtype such as audio/mpeg or audio/*")
+            }
+            return list.isEmpty ? nil : list
+        default: throw SupabaseError.invalidRequest("allowed_mime_types must be a list of MIME types")
+        }
+    }
+
+    // MARK: Signed URLs
+
+    /// `/object/sign/<bucket>/<key>?token=...`, relative to `/storage/v1` as the clients expect.
+    func signedURL(bucket: String, key: String, body: [String: Any]) throws -> String {
+        guard let seconds = Self.integer(body["expiresIn"]), seconds > 0 else {
+            throw SupabaseError.invalidRequest("expiresIn must be a positive number of seconds (a number or a string)")
+        }
+        let now = Int64(Date().timeIntervalSince1970)
+        let token = signer.issue(bucket: bucket, key: key, expiresAt: now + Int64(min(seconds, 10 * 365 * 86400)), issuedAt: now)
+        return "/object/sign/\(StorageJSON.encodePath(bucket))/\(StorageJSON.encodePath(key))?token=\(token)"
+    }
+
+    // MARK: Request bodies
+
+    static func jsonBody(_ request: Request) async throws -> [String: Any] {
+        var request = request
+        let buffer = try await request.collectBody(upTo: 1 << 20)
+        guard buffer.readableBytes > 0 else { return [:] }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer: buffer))) as? [String: Any] else {
+            throw SupabaseError.invalidRequest("the body must be a JSON object")
+        }
+        return object
+    }
+
+    /// An integer from JSON that clients send as a number or a numeric string (`expiresIn: "3600"`).
+    static func integer(_ value: Any?) -> Int? {
+        switch value {
+        case let text as String: return Int(text.trimmingCharacters(in: .whitespaces))
+        case let number as NSNumber:
+            let double = number.doubleValue
+            return double.isFinite && double == double.rounded() && abs(double) < 1e15 ? Int(double) : nil
+        default: return nil
+        }
+    }
+}

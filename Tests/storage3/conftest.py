@@ -1,0 +1,90 @@
+"""A live voicevault for the storage3 suite: a real process on a real socket with a fresh data directory."""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+
+import httpx
+import pytest
+from storage3 import SyncStorageClient
+
+KEY = "storage-suite-key"
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def binary() -> str:
+    directory = os.environ.get("VOICEVAULT_BIN_DIR") or os.path.join(ROOT, ".build", "debug")
+    return os.path.join(directory, "voicevault")
+
+
+class Server:
+    def __init__(self) -> None:
+        self.directory = tempfile.mkdtemp(prefix="vv-storage3-")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEVAULT_") and k != "ELEVENLABS_API_KEY"}
+        env.update({"VOICEVAULT_API_KEYS": KEY, "VOICEVAULT_MAX_UPLOAD_BYTES": str(8 * 1024 * 1024)})
+        self.log = open(os.path.join(self.directory, "server.log"), "w+")
+        self.process = subprocess.Popen(
+            [binary(), "serve", "--port", "0", "--data-dir", os.path.join(self.directory, "data")],
+            env=env, stdout=subprocess.DEVNULL, stderr=self.log)
+        self.port = self._wait_for_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def _wait_for_port(self) -> int:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            self.log.flush()
+            with open(self.log.name) as seen:
+                for line in seen.read().splitlines():
+                    match = re.search(r"port=(\d+)", line)
+                    if match and line.endswith("listening"):
+                        return int(match.group(1))
+            if self.process.poll() is not None:
+                raise RuntimeError(f"voicevault exited with {self.process.returncode}: {open(self.log.name).read()}")
+            time.sleep(0.05)
+        raise RuntimeError("voicevault did not start listening within 30 s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=15)
+        self.log.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server():
+    running = Server()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def storage(server) -> SyncStorageClient:
+    """The official client, configured the way a Supabase app configures it, pointed at voicevault."""
+    return SyncStorageClient(f"{server.base}/storage/v1/", {"apikey": KEY, "Authorization": f"Bearer {KEY}"})
+
+
+@pytest.fixture(scope="session")
+def anonymous(server) -> SyncStorageClient:
+    return SyncStorageClient(f"{server.base}/storage/v1/", {})
+
+
+@pytest.fixture(scope="session")
+def http(server):
+    with httpx.Client(base_url=f"{server.base}/storage/v1", timeout=20) as client:
+        yield client
+
+
+AUTH = {"apikey": KEY, "Authorization": f"Bearer {KEY}"}
+
+
+@pytest.fixture(scope="session")
+def generate(server):
+    """Generates speech through the voice API (offline espeak-ng synthesizer: no ELEVENLABS_API_KEY here)."""
+    def speak(text: str, book: str) -> dict:
+        answer = httpx.post(f"{server.base}/api/voice", headers={"Authorization": f"Bearer {KEY}"}, timeout=60,
+                            json={"text": text, "voiceId": "21m00Tcm4TlvDq8ikWAM", "bookId": book})
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+    return speak
