@@ -135,6 +135,18 @@ def test_public_and_private_buckets(storage, anonymous, http):
     assert str(error_of(lambda: anonymous.list_buckets()).status) == "403"
 
 
+def test_a_valid_apikey_beside_a_user_session_token_is_enough(server, storage):
+    """supabase-js and supabase-py send the project key as apikey and a user's session JWT as the Bearer."""
+    from storage3 import SyncStorageClient
+    from conftest import KEY
+    name = fresh_bucket(storage)
+    session = SyncStorageClient(f"{server.base}/storage/v1/", {"apikey": KEY, "Authorization": "Bearer eyJhbGciOi.user.session"})
+    assert session.from_(name).upload("s.mp3", MP3, AUDIO).path == "s.mp3"
+    assert session.from_(name).download("s.mp3") == MP3
+    foreign = SyncStorageClient(f"{server.base}/storage/v1/", {"apikey": "anon-key", "Authorization": "Bearer eyJhbGciOi.user.session"})
+    assert str(error_of(lambda: foreign.from_(name).download("s.mp3")).status) == "404"
+
+
 def test_download_ranges_and_conditionals_use_the_range_engine(storage, http):
     name = fresh_bucket(storage)
     storage.from_(name).upload("r.mp3", MP3, AUDIO)

@@ -16,24 +16,31 @@ public struct APIKeyAuthenticator: Sendable, Equatable {
 
     public var hasKeys: Bool { !keys.isEmpty }
 
-    /// The key presented, from the first of the three headers that carries one.
-    public static func presentedKey(authorization: String?, apikey: String?, xiAPIKey: String?) -> String? {
+    /// Every key the request presents, in header order (Bearer token, `apikey`, `xi-api-key`).
+    ///
+    /// A request is authorised when any of them is valid: Supabase clients send `apikey` (the project key)
+    /// and `Authorization` (often a user's session token) together, so a foreign token in one header must not
+    /// hide a valid key in the other.
+    public static func presentedKeys(authorization: String?, apikey: String?, xiAPIKey: String?) -> [String] {
+        var keys: [String] = []
         if let authorization {
             let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
             if parts.count == 2, parts[0].lowercased() == "bearer" {
-                return parts[1].trimmingCharacters(in: .whitespaces)
+                let token = parts[1].trimmingCharacters(in: .whitespaces)
+                if !token.isEmpty { keys.append(token) }
             }
         }
-        if let apikey, !apikey.isEmpty { return apikey }
-        if let xiAPIKey, !xiAPIKey.isEmpty { return xiAPIKey }
-        return nil
+        if let apikey, !apikey.isEmpty { keys.append(apikey) }
+        if let xiAPIKey, !xiAPIKey.isEmpty { keys.append(xiAPIKey) }
+        return keys
     }
 
-    public func isAuthorized(_ presented: String?) -> Bool {
-        guard let presented else { return false }
-        let candidate = Array(presented.utf8)
+    /// Whether any presented key is a configured one. Every pair is compared in constant time.
+    public func isAuthorized(anyOf presented: [String]) -> Bool {
         var matched = false
-        for key in keys where HMACSHA256.constantTimeEquals(key, candidate) { matched = true }
+        for candidate in presented.map({ Array($0.utf8) }) {
+            for key in keys where HMACSHA256.constantTimeEquals(key, candidate) { matched = true }
+        }
         return matched
     }
 }

@@ -38,9 +38,9 @@ struct StorageRoutes: Sendable {
         do {
             let path = request.uri.path.dropFirst(Self.prefix.count)
             let route = try StorageRoute.parse(method: method, path: path)
-            let key = APIKeyAuthenticator.presentedKey(
+            let keys = APIKeyAuthenticator.presentedKeys(
                 authorization: request.headers[.authorization], apikey: request.headers[.init("apikey")!], xiAPIKey: nil)
-            let access = Access(authorized: authenticator.isAuthorized(key))
+            let access = Access(authorized: authenticator.isAuthorized(anyOf: keys))
             return try await perform(route, request, access)
         } catch {
             if let known = SupabaseError.from(error) { return known.response() }

@@ -21,12 +21,12 @@ struct VoiceRoutes {
     }
 
     func generate(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        let presented = APIKeyAuthenticator.presentedKey(
+        let presented = APIKeyAuthenticator.presentedKeys(
             authorization: request.headers[.authorization], apikey: request.headers[.init("apikey")!],
             xiAPIKey: request.headers[.init("xi-api-key")!])
-        guard authenticator.isAuthorized(presented) else {
+        guard authenticator.isAuthorized(anyOf: presented) else {
             throw APIError(.unauthorized, code: "unauthorized",
-                           message: presented == nil ? "a client key is required (Authorization: Bearer <key>, apikey or xi-api-key)"
+                           message: presented.isEmpty ? "a client key is required (Authorization: Bearer <key>, apikey or xi-api-key)"
                                : "the client key is not valid")
         }
         let body = try await request.body.collect(upTo: configuration.maximumBodyBytes)
