@@ -23,6 +23,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Largest object accepted by the Storage API (`VOICEVAULT_MAX_UPLOAD_BYTES`); a bucket's
     /// `file_size_limit` can only lower it. 50 MB, Supabase's own default.
     public var maximumUploadBytes: Int
+    /// More ranges than this in one Range header and the header is ignored (a 200 with the whole file), as
+    /// nginx's `max_ranges` does (`VOICEVAULT_MAX_RANGES`; default 16). Bounds the work one request can ask for.
+    public var maximumRanges: Int
 
     public static let defaultHost = "127.0.0.1"
     public static let defaultPort = 8080
@@ -32,7 +35,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         host: String = defaultHost, port: Int = defaultPort, dataDirectory: String = defaultDataDirectory,
         apiKeys: Set<String> = [], publicBaseURL: String? = nil, maximumTextCharacters: Int = 200_000,
         maximumBodyBytes: Int = 4 << 20, dailyCharacterBudget: Int? = nil,
-        downloadCacheBytes: Int = 256 << 20, maximumUploadBytes: Int = 50_000_000
+        downloadCacheBytes: Int = 256 << 20, maximumUploadBytes: Int = 50_000_000, maximumRanges: Int = 16
     ) {
         self.host = host
         self.port = port
@@ -46,5 +49,6 @@ public struct ServerConfiguration: Sendable, Equatable {
         self.dailyCharacterBudget = dailyCharacterBudget
         self.downloadCacheBytes = max(0, downloadCacheBytes)
         self.maximumUploadBytes = max(0, maximumUploadBytes)
+        self.maximumRanges = max(1, maximumRanges)
     }
 }

@@ -12,16 +12,18 @@ public enum VaultApplication {
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: JSONErrorMiddleware())
         HealthRoutes(store: voice.store).register(on: router)
+        let responder = DownloadResponder(planner: DownloadPlanner(maximumRanges: configuration.maximumRanges))
         DownloadRoutes(
             store: voice.store,
-            cache: HotFileCache(capacity: configuration.downloadCacheBytes, entryLimit: configuration.downloadCacheEntryLimit)
+            cache: HotFileCache(capacity: configuration.downloadCacheBytes, entryLimit: configuration.downloadCacheEntryLimit),
+            responder: responder
         ).register(on: router)
         if let storage {
             StorageRoutes(
                 objects: storage.store, assets: VoiceAssetBucket(store: voice.store), authenticator: APIKeyAuthenticator(keys: configuration.apiKeys),
                 signer: SignedURLToken(secret: storage.signingSecret),
                 cache: HotFileCache(capacity: configuration.downloadCacheBytes / 4, entryLimit: configuration.downloadCacheEntryLimit),
-                maximumUploadBytes: configuration.maximumUploadBytes
+                maximumUploadBytes: configuration.maximumUploadBytes, responder: responder
             ).register(on: router)
         }
         VoiceRoutes(voice: voice, configuration: configuration,

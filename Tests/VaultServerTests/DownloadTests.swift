@@ -82,6 +82,17 @@ import VaultCore
         }
     }
 
+    @Test func theRangeCountLimitIsTheOperatorsSetting() async throws {
+        let bed = try VoiceTestbed(environment: ["VOICEVAULT_MAX_RANGES": "2"])
+        let answer = json(try await bed.post(VoiceTestbed.requestBody(text: "Two ranges at most on this server.")).body)
+        let path = try #require(answer["url"] as? String)
+        let bytes = try FileSystem.readFile(bed.dataDirectory + path)
+        let two = try await httpRequest("GET", bed.server.baseURL + path, headers: ["range": "bytes=0-9, 100-109"])
+        #expect(two.status == 206 && two.header("content-type")?.hasPrefix("multipart/byteranges") == true)
+        let three = try await httpRequest("GET", bed.server.baseURL + path, headers: ["range": "bytes=0-9, 100-109, 200-209"])
+        #expect(three.status == 200 && three.bytes == bytes)
+    }
+
     @Test(arguments: [true, false]) func conditionalsAndUnsatisfiableRanges(cached: Bool) async throws {
         let s = try await Self.stored(cached: cached)
         let etag = "\"\(s.sha256)\""

@@ -29,7 +29,11 @@ struct DownloadResponder: Sendable {
 
     /// Bytes read and written per step when streaming from a file: memory per response stays bounded.
     static let chunkSize = 256 * 1024
-    let planner = DownloadPlanner()
+    let planner: DownloadPlanner
+
+    init(planner: DownloadPlanner = DownloadPlanner()) {
+        self.planner = planner
+    }
 
     func respond(_ request: Request, method: DownloadRequest.Method, representation: DownloadRepresentation,
                  bytes: DownloadBytes, renderError: ErrorRenderer) -> Response {

@@ -9,7 +9,7 @@ struct DownloadRoutes {
     let store: AssetStore
     /// Hot MP3s by content hash: the bytes under a hash never change, so a held copy never goes stale.
     let cache: HotFileCache<SHA256Digest>
-    let responder = DownloadResponder()
+    let responder: DownloadResponder
     /// Bytes under a content hash never change (RFC 8246).
     static let cacheControl = "public, max-age=31536000, immutable"
 

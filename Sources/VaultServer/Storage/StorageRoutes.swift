@@ -22,7 +22,7 @@ struct StorageRoutes: Sendable {
     let signer: SignedURLToken
     let cache: HotFileCache<String>
     let maximumUploadBytes: Int
-    let responder = DownloadResponder()
+    let responder: DownloadResponder
     static let prefix = "/storage/v1"
 
     func register(on router: Router<some RequestContext>) {
