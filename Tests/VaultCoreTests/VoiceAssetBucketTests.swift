@@ -157,6 +157,17 @@ import Testing
         }
     }
 
+    @Test(.timeLimit(.minutes(1))) func emptyPassesOverABookItCannotRemoveInsteadOfLooping() throws {
+        let bucket = try open()
+        try publish(bucket, "good", books: ["good"])
+        var damaged = try #require(try bucket.store.record(for: SHA256Digest.test("good")))
+        damaged.contentHash = SHA256Digest.test("damaged").hex
+        damaged.bookIds = ["not a valid id"]  // only a damaged or hand-edited index holds such a name
+        try bucket.store.index.upsert([damaged])
+        #expect(try bucket.empty() == 1)
+        #expect(try bucket.store.index.bookIds() == ["not a valid id"])  // left for fsck to report
+    }
+
     @Test func emptyRemovesEveryBooksReferences() throws {
         let bucket = try open()
         for index in 0..<5 { _ = try publish(bucket, "asset\(index)", books: ["b\(index)", "shared"]) }

@@ -111,13 +111,17 @@ public struct VoiceAssetBucket: Sendable {
     /// Removes every book's references, so the bucket is empty; returns how many book references went.
     public func empty() throws -> Int {
         var removed = 0
+        var after: String?
         while true {
-            let books = try store.index.bookIds(limit: 256)
-            if books.isEmpty { return removed }
+            // Pages continue after the last book seen, so a book that cannot be removed (an invalid id in a
+            // damaged index, left for fsck) is passed over instead of being met again forever.
+            let books = try store.index.bookIds(after: after, limit: 256)
+            guard let last = books.last else { return removed }
             for book in books {
                 guard let id = try? StorageIdentifier(book, kind: .bookId) else { continue }
                 removed += try store.removeBook(id)
             }
+            after = last
         }
     }
 
