@@ -115,6 +115,32 @@ import Testing
         #expect(mode & 0o077 == 0)
     }
 
+    @Test func folderContentsSkipsSubFoldersWithoutReadingThem() throws {
+        let store = try open()
+        try bucket(store)
+        try bucket(store, "other")
+        for key in ["book/ch1.mp3", "book/ch2.mp3", "book/deep/x.mp3", "book.mp3", "book0.mp3", "book-a/y.mp3", "a.mp3", "z/1", "z/2"] {
+            _ = try store.put(upload(key), bucket: "b", key: key, upsert: false, globalLimit: 100)
+        }
+        _ = try store.put(upload("elsewhere"), bucket: "other", key: "book/ch9.mp3", upsert: false, globalLimit: 100)
+        // A record inside a sub-folder that cannot be decoded: listing the parent must not need to read it.
+        try store.catalog.environment.write { txn in
+            try txn.put(Array("not json".utf8), for: StorageCatalog.objectKey("b", "z/damaged"), in: store.catalog.objects)
+        }
+
+        let root = try store.catalog.folderContents(bucket: "b", folder: "")
+        #expect(Set(root.folders) == ["book", "book-a", "z"] && root.folders.count == 3)
+        #expect(root.objects.map(\.key) == ["a.mp3", "book.mp3", "book0.mp3"])
+        let book = try store.catalog.folderContents(bucket: "b", folder: "book/")
+        #expect(book.folders == ["deep"] && book.objects.map(\.key) == ["book/ch1.mp3", "book/ch2.mp3"])
+        #expect(try store.catalog.folderContents(bucket: "b", folder: "book/deep/").objects.map(\.key) == ["book/deep/x.mp3"])
+        #expect(try store.catalog.folderContents(bucket: "b", folder: "missing/") == ([], []))
+        #expect(throws: StorageCatalogError.self) { try store.catalog.folderContents(bucket: "b", folder: "z/") }
+
+        let page = ObjectListing(prefix: "", limit: 3).entries(root.objects, knownFolders: root.folders)
+        #expect(page.map(\.name) == ["a.mp3", "book", "book-a"])
+    }
+
     // MARK: fsck over uploaded objects
 
     /// fsck through the store's own LMDB environment (one environment per file per process, as LMDB requires).

@@ -110,6 +110,37 @@ public final class StorageCatalog: Sendable {
         }
     }
 
+    /// The immediate children of `folder` (`""` for the root, else ending in `/`): the names of its
+    /// sub-folders and the records of the objects directly in it.
+    ///
+    /// Keys sort bytewise, so a sub-folder is one contiguous run `<folder><name>/...`; after its first key the
+    /// scan seeks to `<folder><name>0` (`0` follows `/`), past the whole run, without reading or decoding any
+    /// record inside. A listing therefore costs one seek per sub-folder plus one decode per direct object,
+    /// however many objects the sub-folders hold.
+    public func folderContents(bucket: String, folder: String) throws -> (folders: [String], objects: [ObjectRecord]) {
+        let prefix = Self.objectKey(bucket, folder)
+        return try environment.read { txn in
+            var folders: [String] = []
+            var records: [ObjectRecord] = []
+            var seek: [UInt8]?
+            while true {
+                var next: [UInt8]?
+                try txn.scan(prefix: prefix, in: objects, from: seek) { key, value in
+                    let rest = key[prefix.count...]
+                    if let slash = rest.firstIndex(of: UInt8(ascii: "/")) {
+                        folders.append(String(decoding: rest[..<slash], as: UTF8.self))
+                        next = Array(key[..<slash]) + [UInt8(ascii: "0")]
+                        return false
+                    }
+                    records.append(try Self.decode(ObjectRecord.self, value))
+                    return true
+                }
+                guard let next else { return (folders, records) }
+                seek = next
+            }
+        }
+    }
+
     /// Visits every object record of every bucket in key order, in pages so no read transaction stays open
     /// long (fsck). An undecodable record goes to `onCorrupt` with its raw key, and the scan goes on.
     public func forEachObject(

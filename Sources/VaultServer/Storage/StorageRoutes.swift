@@ -258,8 +258,8 @@ struct StorageRoutes: Sendable {
             let contents = try await BlockingIO.run { [assets] in try assets.listingContents(folder: folder) }
             return StorageJSON.response(listing.entries(contents.objects, knownFolders: contents.folders).map(StorageJSON.listEntry))
         }
-        let records = try objects.catalog.objects(bucket: bucket, keyPrefix: listing.folder)
-        return StorageJSON.response(listing.entries(records).map(StorageJSON.listEntry))
+        let contents = try objects.catalog.folderContents(bucket: bucket, folder: listing.folder)
+        return StorageJSON.response(listing.entries(contents.objects, knownFolders: contents.folders).map(StorageJSON.listEntry))
     }
 
     func remove(_ bucket: String, keys: [String]) async throws -> Response {
