@@ -120,15 +120,7 @@ public final class ObjectStore: Sendable {
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SystemError.last("create", temporary) }
         do {
-            var offset = 0
-            while offset < bytes.count {
-                let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw SystemError.last("write", temporary)
-                }
-                offset += written
-            }
+            try FileSystem.writeAll(fd, bytes[...], path: temporary)
             guard fsync(fd) == 0 else { throw SystemError.last("fsync", temporary) }
             guard close(fd) == 0 else { throw SystemError.last("close", temporary) }
         } catch {

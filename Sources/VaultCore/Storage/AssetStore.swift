@@ -253,9 +253,9 @@ public final class AssetStore: Sendable {
         defer { if !closed { close(fd) } }
         do {
             let half = bytes.count / 2
-            try writeAll(fd, bytes[0..<half], path: path)
+            try FileSystem.writeAll(fd, bytes[0..<half], path: path)
             observer?(.tempPartiallyWritten)
-            try writeAll(fd, bytes[half...], path: path)
+            try FileSystem.writeAll(fd, bytes[half...], path: path)
             observer?(.tempWritten)
             guard fsync(fd) == 0 else { throw SystemError.last("fsync", path) }
             closed = true
@@ -267,18 +267,6 @@ public final class AssetStore: Sendable {
             throw error
         }
         return path
-    }
-
-    private func writeAll(_ fd: Int32, _ bytes: ArraySlice<UInt8>, path: String) throws(SystemError) {
-        var offset = bytes.startIndex
-        while offset < bytes.endIndex {
-            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw .last("write", path)
-            }
-            offset += written
-        }
     }
 
     private func prepareBookDirectory(_ bookId: StorageIdentifier) throws(SystemError) {

@@ -7,6 +7,20 @@ import Darwin
 /// The few POSIX file operations the blob store needs, with errors that name the path. Blocking by design:
 /// callers run them off the event loop.
 public enum FileSystem {
+    /// Writes all of `bytes` to `fd`, resuming after short writes and EINTR; a full disk or an I/O error is
+    /// thrown with `path`, so callers can remove the half-written file.
+    public static func writeAll(_ fd: Int32, _ bytes: ArraySlice<UInt8>, path: String) throws(SystemError) {
+        var offset = bytes.startIndex
+        while offset < bytes.endIndex {
+            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw .last("write", path)
+            }
+            offset += written
+        }
+    }
+
     /// Creates a directory if it does not exist. Returns true when it was created (its parent then needs an
     /// fsync for the new entry to be durable).
     @discardableResult
