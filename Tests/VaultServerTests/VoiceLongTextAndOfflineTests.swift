@@ -68,7 +68,11 @@ import VaultCore
         let bed = try VoiceTestbed()
         try await bed.script(voice: "slowVoice", ["latency:1500"])
         async let response = bed.post(VoiceTestbed.requestBody(text: "Finish me before you stop.", voice: "slowVoice"))
-        try await Task.sleep(for: .milliseconds(400))
+        // SIGTERM only once the generation is really in flight (its upstream call has arrived): on a loaded
+        // machine a fixed sleep could signal before the request even connected, and a stopping server refuses it.
+        for _ in 0..<200 where try await bed.upstreamCalls(voice: "slowVoice") == 0 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         kill(bed.server.process.processIdentifier, SIGTERM)
         let result = try await response
         #expect(result.status == 200)
