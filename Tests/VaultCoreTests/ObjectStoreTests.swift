@@ -46,6 +46,21 @@ import Testing
         }
         #expect(try versionFiles(store) == [first.version])
         #expect(try FileSystem.readFile(store.path(of: first)) == Array("one".utf8))
+        #expect(try FileSystem.contents(of: store.directory.temporary).isEmpty, "the refused upload's staging file is gone")
+    }
+
+    @Test func aStagingFileEnforcesItsLimitAsBytesArriveAndCountsAndHashes() throws {
+        let store = try open()
+        let staging = try StagingFile(directory: store.directory, limit: 10)
+        try staging.append(Array("hello".utf8))
+        try staging.append(Array("world".utf8))
+        #expect(throws: ObjectStore.Failure.tooLarge(limit: 10)) { try staging.append([0x21]) }
+        let staged = try staging.finish()
+        #expect(staged.size == 10 && staged.sha256 == SHA256Digest.of(Array("helloworld".utf8)))
+        #expect(try FileSystem.readFile(staged.path) == Array("helloworld".utf8))
+        #expect(throws: SystemError.self) { try staging.append([0x21]) }
+        staging.discard()
+        #expect(try FileSystem.contents(of: store.directory.temporary).isEmpty)
     }
 
     @Test func upsertReplacesTheVersionKeepsIdentityAndRemovesTheOldFile() throws {

@@ -20,10 +20,11 @@ def binary() -> str:
 
 
 class Server:
-    def __init__(self) -> None:
+    def __init__(self, **settings: str) -> None:
         self.directory = tempfile.mkdtemp(prefix="vv-storage3-")
         env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEVAULT_") and k != "ELEVENLABS_API_KEY"}
         env.update({"VOICEVAULT_API_KEYS": KEY, "VOICEVAULT_MAX_UPLOAD_BYTES": str(8 * 1024 * 1024)})
+        env.update(settings)
         self.log = open(os.path.join(self.directory, "server.log"), "w+")
         self.process = subprocess.Popen(
             [binary(), "serve", "--port", "0", "--data-dir", os.path.join(self.directory, "data")],
@@ -44,6 +45,14 @@ class Server:
                 raise RuntimeError(f"voicevault exited with {self.process.returncode}: {open(self.log.name).read()}")
             time.sleep(0.05)
         raise RuntimeError("voicevault did not start listening within 30 s")
+
+    def peak_resident_kib(self) -> int:
+        """The server's peak resident memory so far (VmHWM), from the kernel."""
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+        raise RuntimeError("no VmHWM in /proc status")
 
     def stop(self) -> None:
         self.process.terminate()

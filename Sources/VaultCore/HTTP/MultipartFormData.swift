@@ -1,4 +1,7 @@
-/// A `multipart/form-data` body (RFC 7578) split into its parts, for uploads. Pure: bytes in, parts out.
+/// A `multipart/form-data` body (RFC 7578) split into its parts. Pure: bytes in, parts out.
+///
+/// The server streams uploads through `MultipartStreamParser` instead; this whole-body form is the simple
+/// reference it is tested against, and holds the header and search helpers both share.
 ///
 /// Storage clients send a `cacheControl` field, an optional `metadata` field and one file part whose field
 /// name varies (`file` from storage3, empty from supabase-js); the file part is the one with a filename or,

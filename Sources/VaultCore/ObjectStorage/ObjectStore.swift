@@ -39,28 +39,54 @@ public final class ObjectStore: Sendable {
 
     public func path(of record: ObjectRecord) -> String { directory.objectFile(version: record.version) }
 
-    /// Stores `upload` under `bucket/key`. Without `upsert`, an existing key is `StorageCatalogError.objectExists`
-    /// and nothing changes. `globalLimit` caps every bucket.
-    public func put(_ upload: Upload, bucket: String, key: String, upsert: Bool, globalLimit: Int, now: Date = Date()) throws -> ObjectRecord {
+    /// The most bytes an upload to `bucket` may have: the global cap, lowered by the bucket's own limit.
+    /// Known before the body is read, so a streaming upload can stop at the first byte too many.
+    public func uploadLimit(bucket: String, globalLimit: Int) throws -> Int {
         guard let policy = try catalog.bucket(bucket) else { throw StorageCatalogError.bucketNotFound(bucket) }
-        let limit = min(globalLimit, policy.fileSizeLimit ?? .max)
-        guard upload.bytes.count <= limit else { throw Failure.tooLarge(limit: limit) }
-        guard BucketPolicy.allows(mimeType: upload.mimeType, in: policy.allowedMimeTypes) else {
-            throw Failure.mimeTypeNotAllowed(upload.mimeType)
+        return min(globalLimit, policy.fileSizeLimit ?? .max)
+    }
+
+    /// Refuses a MIME type the bucket does not allow (before any byte of the body is read, where possible).
+    public func checkMimeType(_ mimeType: String, bucket: String) throws {
+        guard let policy = try catalog.bucket(bucket) else { throw StorageCatalogError.bucketNotFound(bucket) }
+        guard BucketPolicy.allows(mimeType: mimeType, in: policy.allowedMimeTypes) else {
+            throw Failure.mimeTypeNotAllowed(mimeType)
         }
+    }
+
+    /// Stores `upload` under `bucket/key`: stages the bytes in a temp file, then `put(staged:...)`.
+    public func put(_ upload: Upload, bucket: String, key: String, upsert: Bool, globalLimit: Int, now: Date = Date()) throws -> ObjectRecord {
+        let staging = try StagingFile(directory: directory, limit: try uploadLimit(bucket: bucket, globalLimit: globalLimit))
+        defer { staging.discard() }  // a no-op once the file has been renamed into place
+        try staging.append(upload.bytes)
+        return try put(staged: staging.finish(), mimeType: upload.mimeType, cacheControl: upload.cacheControl,
+                       userMetadata: upload.userMetadata, bucket: bucket, key: key, upsert: upsert, globalLimit: globalLimit, now: now)
+    }
+
+    /// Publishes a finished staging file as `bucket/key`: rename to a new version file -> fsync the directory
+    /// -> commit the record -> remove the replaced version's file. Without `upsert`, an existing key is
+    /// `StorageCatalogError.objectExists` and nothing changes; the caller discards the staged file on any error.
+    public func put(
+        staged: StagingFile.Staged, mimeType: String, cacheControl: String, userMetadata: String?, bucket: String, key: String,
+        upsert: Bool, globalLimit: Int, now: Date = Date()
+    ) throws -> ObjectRecord {
+        let limit = try uploadLimit(bucket: bucket, globalLimit: globalLimit)
+        guard staged.size <= limit else { throw Failure.tooLarge(limit: limit) }
+        try checkMimeType(mimeType, bucket: bucket)
         if !upsert, try catalog.object(bucket: bucket, key: key) != nil {  // cheap early refusal; the commit re-checks
             throw StorageCatalogError.objectExists(bucket: bucket, key: key)
         }
         let version = UUID().uuidString.lowercased()
         let file = directory.objectFile(version: version)
-        try writeDurably(upload.bytes, to: file)
+        try FileSystem.rename(staged.path, to: file)
         let time = now.timeIntervalSince1970
         let record = ObjectRecord(
-            id: UUID().uuidString.lowercased(), bucket: bucket, key: key, version: version, size: upload.bytes.count,
-            mimeType: upload.mimeType, cacheControl: upload.cacheControl, sha256: SHA256Digest.of(upload.bytes).hex,
-            userMetadata: upload.userMetadata, createdAt: time, updatedAt: time, lastAccessedAt: time)
+            id: UUID().uuidString.lowercased(), bucket: bucket, key: key, version: version, size: staged.size,
+            mimeType: mimeType, cacheControl: cacheControl, sha256: staged.sha256.hex,
+            userMetadata: userMetadata, createdAt: time, updatedAt: time, lastAccessedAt: time)
         let previous: ObjectRecord?
         do {
+            try FileSystem.syncDirectory(directory.objects)
             previous = try catalog.put(record, replacing: upsert)
         } catch {
             try? FileSystem.removeFile(file)
@@ -113,27 +139,5 @@ public final class ObjectStore: Sendable {
             throw error
         }
         return record
-    }
-
-    private func writeDurably(_ bytes: [UInt8], to destination: String) throws {
-        let temporary = directory.temporary + "/object." + UUID().uuidString.lowercased() + ".part"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SystemError.last("create", temporary) }
-        do {
-            try FileSystem.writeAll(fd, bytes[...], path: temporary)
-            guard fsync(fd) == 0 else { throw SystemError.last("fsync", temporary) }
-            guard close(fd) == 0 else { throw SystemError.last("close", temporary) }
-        } catch {
-            close(fd)
-            try? FileSystem.removeFile(temporary)
-            throw error
-        }
-        do {
-            try FileSystem.rename(temporary, to: destination)
-            try FileSystem.syncDirectory(directory.objects)
-        } catch {
-            try? FileSystem.removeFile(temporary)
-            throw error
-        }
     }
 }

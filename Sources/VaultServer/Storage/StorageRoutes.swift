@@ -197,42 +197,17 @@ struct StorageRoutes: Sendable {
         }
     }
 
+    /// Streams the body to a staging file (bounded memory for any size), then publishes it crash-safely.
     func upload(_ request: Request, bucket: String, key: String, upsert: Bool) async throws -> Response {
-        // Multipart framing adds a little; the store enforces the exact limit on the file itself.
-        let body: ByteBuffer
-        do { body = try await request.body.collect(upTo: maximumUploadBytes + 64 * 1024) } catch {
-            throw SupabaseError(.contentTooLarge, "Payload too large", "The object exceeded the maximum allowed size of \(maximumUploadBytes) bytes")
-        }
-        let upload = try Self.parseUpload(Array(buffer: body), headers: request.headers)
-        let limit = maximumUploadBytes
+        let limit = try objects.uploadLimit(bucket: bucket, globalLimit: maximumUploadBytes)
+        let received = try await UploadReceiver(objects: objects).receive(request, bucket: bucket, limit: limit)
+        defer { received.file.discard() }  // a no-op once the file has been renamed into place
+        let globalLimit = maximumUploadBytes
         let record = try await BlockingIO.run { [objects] in
-            try objects.put(upload, bucket: bucket, key: key, upsert: upsert, globalLimit: limit)
+            try objects.put(staged: received.staged, mimeType: received.mimeType, cacheControl: received.cacheControl,
+                            userMetadata: received.userMetadata, bucket: bucket, key: key, upsert: upsert, globalLimit: globalLimit)
         }
         return StorageJSON.response(["Id": record.id, "Key": "\(bucket)/\(key)"])
-    }
-
-    /// The file and its options from a multipart form (any file field name) or a raw body.
-    static func parseUpload(_ body: [UInt8], headers: HTTPFields) throws -> ObjectStore.Upload {
-        let contentType = headers[.contentType] ?? ""
-        if let boundary = MultipartFormData.boundary(fromContentType: contentType) {
-            let form: MultipartFormData
-            do { form = try MultipartFormData(body: body, boundary: boundary) } catch {
-                throw SupabaseError.invalidRequest("unreadable multipart body: \(error.message)")
-            }
-            guard let file = form.filePart(knownFields: ["cacheControl", "metadata"]) else {
-                throw SupabaseError.invalidRequest("multipart body has no file part")
-            }
-            let metadata = form.field("metadata")
-            if let metadata, (try? JSONSerialization.jsonObject(with: Data(metadata.utf8))) as? [String: Any] == nil {
-                throw SupabaseError.invalidRequest("metadata must be a JSON object")
-            }
-            return ObjectStore.Upload(
-                bytes: Array(file.body), mimeType: file.contentType ?? "application/octet-stream",
-                cacheControl: cacheControlValue(form.field("cacheControl")), userMetadata: metadata)
-        }
-        return ObjectStore.Upload(
-            bytes: body, mimeType: contentType.isEmpty ? "application/octet-stream" : contentType,
-            cacheControl: headers[.cacheControl] ?? cacheControlValue(nil), userMetadata: nil)
     }
 
     /// `"3600"` -> `max-age=3600` (Supabase's rule); anything else is kept verbatim; absent -> one hour.

@@ -1,0 +1,156 @@
+import Foundation
+import Hummingbird
+import VaultCore
+
+/// Reads a Storage upload's body as it streams in and stages the file on disk, so an upload of any size costs
+/// bounded memory: a multipart body goes through `MultipartStreamParser`, a raw body straight to the file.
+///
+/// The rules are the whole-body ones (`MultipartFormData.filePart`): the file is the first part with a
+/// filename, else the last part that is not a known form field (`cacheControl`, `metadata`). Since the choice
+/// can only be made at the end, each candidate part is staged in its own temp file and the others are
+/// discarded. Small form fields are held in memory, bounded.
+struct UploadReceiver {
+    let objects: ObjectStore
+
+    static let knownFields: Set<String> = ["cacheControl", "metadata"]
+    /// A form field (cacheControl, metadata) larger than this is refused.
+    static let maximumFieldBytes = 64 * 1024
+    /// Parts that could be the file; more is not an upload a client sends.
+    static let maximumFileParts = 4
+    /// Bytes gathered before each write to the staging file: few, large writes off the event loop.
+    static let writeBatchBytes = 1 << 20
+
+    struct Received: Sendable {
+        let file: StagingFile
+        let staged: StagingFile.Staged
+        let mimeType: String
+        let cacheControl: String
+        let userMetadata: String?
+    }
+
+    /// Stages the upload's file (at most `limit` bytes). On any error every temp file is removed.
+    func receive(_ request: Request, bucket: String, limit: Int) async throws -> Received {
+        let contentType = request.headers[.contentType] ?? ""
+        if let boundary = MultipartFormData.boundary(fromContentType: contentType) {
+            return try await receiveMultipart(request.body, boundary: boundary, bucket: bucket, limit: limit)
+        }
+        let mimeType = contentType.isEmpty ? "application/octet-stream" : contentType
+        try objects.checkMimeType(mimeType, bucket: bucket)  // refuse before reading a byte of the body
+        let sink = StagingSink(file: try StagingFile(directory: objects.directory, limit: limit))
+        do {
+            for try await buffer in request.body { try await sink.write(buffer.readableBytesView) }
+            let staged = try await sink.finish()
+            return Received(file: sink.file, staged: staged, mimeType: mimeType,
+                            cacheControl: request.headers[.cacheControl] ?? StorageRoutes.cacheControlValue(nil), userMetadata: nil)
+        } catch {
+            sink.file.discard()
+            throw error
+        }
+    }
+
+    private struct Candidate {
+        let headers: MultipartStreamParser.PartHeaders
+        let sink: StagingSink
+    }
+
+    private func receiveMultipart(_ body: RequestBody, boundary: String, bucket: String, limit: Int) async throws -> Received {
+        var parser = MultipartStreamParser(boundary: boundary)
+        var candidates: [Candidate] = []
+        var fields: [String: [UInt8]] = [:]
+        var currentField: String?
+        var current: StagingSink?
+        do {
+            for try await buffer in body {
+                let events: [MultipartStreamParser.Event]
+                do { events = try parser.feed(buffer.readableBytesView) } catch {
+                    throw SupabaseError.invalidRequest("unreadable multipart body: \(error.message)")
+                }
+                for event in events {
+                    switch event {
+                    case let .partBegan(headers):
+                        if headers.filename == nil, Self.knownFields.contains(headers.name) {
+                            currentField = fields[headers.name] == nil ? headers.name : nil  // the first of a name counts
+                            if let name = currentField { fields[name] = [] }
+                            continue
+                        }
+                        guard candidates.count < Self.maximumFileParts else {
+                            throw SupabaseError.invalidRequest("multipart body has more than \(Self.maximumFileParts) file parts")
+                        }
+                        if headers.filename != nil { try objects.checkMimeType(Self.mimeType(of: headers), bucket: bucket) }
+                        let sink = StagingSink(file: try StagingFile(directory: objects.directory, limit: limit))
+                        candidates.append(Candidate(headers: headers, sink: sink))
+                        current = sink
+                    case let .body(bytes):
+                        if let sink = current {
+                            try await sink.write(bytes)
+                        } else if let name = currentField {
+                            fields[name, default: []] += bytes
+                            guard fields[name, default: []].count <= Self.maximumFieldBytes else {
+                                throw SupabaseError.invalidRequest("multipart field '\(name)' is larger than \(Self.maximumFieldBytes) bytes")
+                            }
+                        }
+                    case .partEnded:
+                        if let sink = current { try await sink.flush() }
+                        current = nil
+                        currentField = nil
+                    }
+                }
+            }
+            do { try parser.finish() } catch { throw SupabaseError.invalidRequest("unreadable multipart body: \(error.message)") }
+            guard let chosen = candidates.first(where: { $0.headers.filename != nil }) ?? candidates.last else {
+                throw SupabaseError.invalidRequest("multipart body has no file part")
+            }
+            for other in candidates where other.sink !== chosen.sink { other.sink.file.discard() }
+            let metadata = fields["metadata"].map { String(decoding: $0, as: UTF8.self) }
+            if let metadata, (try? JSONSerialization.jsonObject(with: Data(metadata.utf8))) as? [String: Any] == nil {
+                throw SupabaseError.invalidRequest("metadata must be a JSON object")
+            }
+            let staged = try await chosen.sink.finish()
+            return Received(
+                file: chosen.sink.file, staged: staged, mimeType: Self.mimeType(of: chosen.headers),
+                cacheControl: StorageRoutes.cacheControlValue(fields["cacheControl"].map { String(decoding: $0, as: UTF8.self) }),
+                userMetadata: metadata)
+        } catch {
+            for candidate in candidates { candidate.sink.file.discard() }
+            throw error
+        }
+    }
+
+    static func mimeType(of headers: MultipartStreamParser.PartHeaders) -> String {
+        headers.contentType.flatMap { $0.isEmpty ? nil : $0 } ?? "application/octet-stream"
+    }
+}
+
+/// Batches bytes for a staging file and writes them off the event loop, a megabyte at a time. The size limit
+/// is checked as bytes arrive, so an oversized upload stops at the first byte too many.
+/// Owned by the one request handler that receives the upload; never shared between tasks.
+final class StagingSink {
+    let file: StagingFile
+    private var pending: [UInt8] = []
+    private var total = 0
+
+    init(file: StagingFile) {
+        self.file = file
+    }
+
+    func write(_ bytes: some Collection<UInt8>) async throws {
+        total += bytes.count
+        guard total <= file.limit else { throw ObjectStore.Failure.tooLarge(limit: file.limit) }
+        pending.append(contentsOf: bytes)
+        if pending.count >= UploadReceiver.writeBatchBytes { try await flush() }
+    }
+
+    func flush() async throws {
+        guard !pending.isEmpty else { return }
+        let batch = pending
+        pending.removeAll(keepingCapacity: true)
+        let file = file
+        try await BlockingIO.run { try file.append(batch) }
+    }
+
+    func finish() async throws -> StagingFile.Staged {
+        try await flush()
+        let file = file
+        return try await BlockingIO.run { try file.finish() }
+    }
+}
