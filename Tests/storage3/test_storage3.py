@@ -259,3 +259,7 @@ def test_invalid_keys_and_missing_objects(storage, http):
     traversal = http.get(f"/object/{name}/a/%2E%2E/b.mp3", headers=AUTH)
     assert traversal.status_code == 400 and traversal.json()["error"] == "InvalidKey"
     assert str(error_of(lambda: storage.from_("no-such-bucket").upload("a.mp3", MP3, AUDIO)).status) == "404"
+    not_json = http.post(f"/object/list/{name}", content=b"{not json", headers=AUTH)
+    assert not_json.status_code == 400 and not_json.json()["error"] == "InvalidRequest"
+    huge = http.request("DELETE", f"/object/{name}", json={"prefixes": ["k" * 100] * 20000}, headers=AUTH)
+    assert huge.status_code == 413 and huge.json() == {"statusCode": "413", "error": "Payload too large", "message": huge.json()["message"]}

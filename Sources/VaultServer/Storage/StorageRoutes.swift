@@ -336,9 +336,14 @@ struct StorageRoutes: Sendable {
 
     // MARK: Request bodies
 
+    /// Largest JSON body a Storage call takes (a remove or batch-sign of thousands of keys fits easily).
+    static let maximumJSONBodyBytes = 1 << 20
+
     static func jsonBody(_ request: Request) async throws -> [String: Any] {
-        var request = request
-        let buffer = try await request.collectBody(upTo: 1 << 20)
+        let buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: maximumJSONBodyBytes) } catch {
+            throw SupabaseError(.contentTooLarge, "Payload too large", "the JSON body is larger than \(maximumJSONBodyBytes) bytes")
+        }
         guard buffer.readableBytes > 0 else { return [:] }
         guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer: buffer))) as? [String: Any] else {
             throw SupabaseError.invalidRequest("the body must be a JSON object")
