@@ -20,7 +20,7 @@ swift test --skip-build 2>&1 | tee "$log"
 
 passed=$(grep -a -o -E "Test run with [0-9]+ tests? in [0-9]+ suites? passed" "$log" | grep -o -E "[0-9]+" | head -1)
 
-echo "== Supabase Storage compatibility: the official storage3 client against a live voicevault"
+echo "== Live pytest suite: Supabase Storage with the official storage3 client, and the OpenAPI contract"
 venv=.build/venv-storage3
 if [ ! -x "$venv/bin/python" ] || ! cmp -s Tests/storage3/requirements.txt "$venv/requirements.txt"; then
     rm -rf "$venv"
