@@ -62,6 +62,15 @@ import VaultCore
         let again = try await httpRequest("POST", server.baseURL + "/api/voice", headers: ["authorization": "Bearer k"],
                                           body: VoiceTestbed.requestBody(text: text))
         #expect(again.header("x-cache") == "HIT")
+
+        // A language espeak-ng has no voice for is the client's problem, with a stable code, not a 500.
+        let unknown = try await httpRequest("POST", server.baseURL + "/api/voice", headers: ["authorization": "Bearer k"],
+                                            body: VoiceTestbed.requestBody(text: text, extra: #""languageCode":"um""#))
+        #expect(unknown.status == 422)
+        #expect(json(unknown.body)["error"] as? String == "unsupported_language")
+        let french = try await httpRequest("POST", server.baseURL + "/api/voice", headers: ["authorization": "Bearer k"],
+                                           body: VoiceTestbed.requestBody(text: "Bonjour tout le monde.", extra: #""languageCode":"fr""#))
+        #expect(french.status == 200, "\(french.body)")
     }
 
     @Test func sigtermFinishesTheGenerationInFlightBeforeExiting() async throws {

@@ -31,9 +31,21 @@ public struct OfflineSynthesizer: SpeechSynthesizer {
             try Data(spec.text.utf8).write(to: URL(fileURLWithPath: textFile))
             // espeak-ng speaks about 175 words per minute at speed 1.0.
             let wordsPerMinute = Int((175 * spec.voiceSettings.speed).rounded())
-            try Self.run(espeak, ["-v", spec.languageCode ?? "en", "-s", "\(wordsPerMinute)", "-f", textFile, "-w", wav])
+            let language = spec.languageCode ?? "en"
+            do {
+                try Self.run(espeak, ["-v", language, "-s", "\(wordsPerMinute)", "-f", textFile, "-w", wav])
+            } catch let failure as ToolFailed {
+                // espeak-ng's own voice lookup decides which languages exist; a client asking for another one
+                // made a request this server cannot serve, which is not a server fault.
+                if failure.output.contains("voice does not exist") { throw VoiceError.unsupportedLanguage(language) }
+                throw VoiceError.synthesizerFailed(failure.description)
+            }
             let (rate, bitrate) = Self.lameSettings(spec.outputFormat)
-            try Self.run(lame, ["--quiet", "-b", bitrate, "--resample", rate, wav, mp3])
+            do {
+                try Self.run(lame, ["--quiet", "-b", bitrate, "--resample", rate, wav, mp3])
+            } catch let failure as ToolFailed {
+                throw VoiceError.synthesizerFailed(failure.description)
+            }
             let audio = try FileSystem.readFile(mp3)
             let info = try MP3Inspector.inspect(audio)
             return Generation(audio: audio, info: info, requestId: nil, characterCost: 0, attempts: 1)

@@ -2,12 +2,18 @@
 public enum VoiceError: Error, Equatable, Sendable, CustomStringConvertible {
     case budgetExhausted(spent: Int, limit: Int)
     case noSynthesizer
+    /// The offline synthesizer (espeak-ng) has no voice for the requested language.
+    case unsupportedLanguage(String)
+    /// A local synthesis tool failed; its output is in the message for the operator.
+    case synthesizerFailed(String)
 
     public var description: String {
         switch self {
         case let .budgetExhausted(spent, limit):
             "today's character budget is spent (\(spent) of \(limit)); cached audio is still served"
         case .noSynthesizer: "no speech synthesizer is configured"
+        case let .unsupportedLanguage(code): "the offline synthesizer (espeak-ng) has no voice for languageCode '\(code)'"
+        case let .synthesizerFailed(detail): "the offline synthesizer failed: \(detail)"
         }
     }
 }

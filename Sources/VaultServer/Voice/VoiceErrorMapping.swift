@@ -14,6 +14,10 @@ enum VoiceErrorMapping {
             case .noSynthesizer:
                 return APIError(.serviceUnavailable, code: "synthesizer_unavailable",
                                 message: "no speech synthesizer is configured: set ELEVENLABS_API_KEY")
+            case .unsupportedLanguage:
+                return APIError(.unprocessableContent, code: "unsupported_language", message: error.description)
+            case .synthesizerFailed:
+                return APIError(.internalServerError, code: "synthesizer_failed", message: error.description)
             }
         case let error as UpstreamFailure:
             return upstream(error)
