@@ -9,25 +9,26 @@ public enum VaultApplication {
         voice: VoiceService, configuration: ServerConfiguration, storage: (store: ObjectStore, signingSecret: [UInt8])? = nil
     ) -> Router<BasicRequestContext> {
         let router = Router()
+        let routes = RouteTable()
         router.add(middleware: RequestLogMiddleware())
-        router.add(middleware: JSONErrorMiddleware())
-        HealthRoutes(store: voice.store).register(on: router)
+        router.add(middleware: JSONErrorMiddleware(routes: routes))
+        HealthRoutes(store: voice.store).register(on: router, table: routes)
         let responder = DownloadResponder(planner: DownloadPlanner(maximumRanges: configuration.maximumRanges))
         DownloadRoutes(
             store: voice.store,
             cache: HotFileCache(capacity: configuration.downloadCacheBytes, entryLimit: configuration.downloadCacheEntryLimit),
             responder: responder
-        ).register(on: router)
+        ).register(on: router, table: routes)
         if let storage {
             StorageRoutes(
                 objects: storage.store, assets: VoiceAssetBucket(store: voice.store), authenticator: APIKeyAuthenticator(keys: configuration.apiKeys),
                 signer: SignedURLToken(secret: storage.signingSecret),
                 cache: HotFileCache(capacity: configuration.downloadCacheBytes / 4, entryLimit: configuration.downloadCacheEntryLimit),
                 maximumUploadBytes: configuration.maximumUploadBytes, responder: responder
-            ).register(on: router)
+            ).register(on: router, table: routes)
         }
         VoiceRoutes(voice: voice, configuration: configuration,
-                    authenticator: APIKeyAuthenticator(keys: configuration.apiKeys)).register(on: router)
+                    authenticator: APIKeyAuthenticator(keys: configuration.apiKeys)).register(on: router, table: routes)
         return router
     }
 

@@ -21,9 +21,27 @@ import VaultServer
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body) == #"{"status":"ok","assets":1}"#)
             }
-            try await client.execute(uri: "/healthz", method: .post) { response in
-                #expect(response.status == .methodNotAllowed || response.status == .notFound)
-                #expect(String(buffer: response.body).contains(#""error":"#))
+            // A known path asked with another method: 405 with Allow (RFC 9110), in the JSON error shape.
+            for (uri, method, allow) in [
+                ("/healthz", HTTPRequest.Method.post, "GET, HEAD"), ("/healthz", .delete, "GET, HEAD"),
+                ("/api/voice", .put, "GET, HEAD, POST"), ("/api/voice/abc", .post, "GET, HEAD"),
+                ("/audio/book/x.mp3", .delete, "GET, HEAD"),
+            ] {
+                try await client.execute(uri: uri, method: method) { response in
+                    #expect(response.status == .methodNotAllowed, "\(method) \(uri)")
+                    #expect(response.headers[.allow] == allow, "\(method) \(uri)")
+                    #expect(String(buffer: response.body).contains(#""error":"method_not_allowed""#))
+                }
+            }
+            // An unknown path stays 404, whatever the method.
+            for method in [HTTPRequest.Method.get, .post] {
+                try await client.execute(uri: "/nothing/here", method: method) { response in
+                    #expect(response.status == .notFound)
+                    #expect(String(buffer: response.body).contains(#""error":"not_found""#))
+                }
+            }
+            try await client.execute(uri: "/audio/book", method: .get) { response in
+                #expect(response.status == .notFound)
             }
         }
     }

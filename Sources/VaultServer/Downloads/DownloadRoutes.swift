@@ -13,11 +13,11 @@ struct DownloadRoutes {
     /// Bytes under a content hash never change (RFC 8246).
     static let cacheControl = "public, max-age=31536000, immutable"
 
-    func register(on router: Router<some RequestContext>) {
-        router.get("/audio/:book/:file") { request, context in
+    func register(on router: Router<some RequestContext>, table: RouteTable) {
+        router.on("/audio/:book/:file", method: .get, recordingIn: table) { request, context in
             try serve(request, book: context.parameters.get("book") ?? "", file: context.parameters.get("file") ?? "", method: .get)
         }
-        router.head("/audio/:book/:file") { request, context in
+        router.on("/audio/:book/:file", method: .head, recordingIn: table) { request, context in
             try serve(request, book: context.parameters.get("book") ?? "", file: context.parameters.get("file") ?? "", method: .head)
         }
     }

@@ -4,7 +4,12 @@ import Logging
 /// Gives every error the one JSON shape: our `APIError`s pass through; Hummingbird's own errors (unknown
 /// route, method not allowed, body too large) keep their status with a stable code; anything else is a
 /// logged 500 that leaks no internals.
+///
+/// An unmatched request on a path some route answers with other methods becomes `405` with `Allow`
+/// (RFC 9110 §15.5.6), from the `RouteTable` the routes were recorded in.
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let routes: RouteTable
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
@@ -13,6 +18,15 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as APIError {
             throw error
         } catch let error as any HTTPResponseError {
+            if error.status == .notFound, error is HTTPError {  // the router's "no route"; handlers throw APIError
+                let allowed = routes.allowedMethods(for: request.uri.path)
+                if !allowed.isEmpty {
+                    var response = APIError(.methodNotAllowed, code: "method_not_allowed",
+                                            message: "\(request.method) is not allowed on \(request.uri.path); use \(allowed.map(\.rawValue).joined(separator: ", "))").response()
+                    response.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+                    return response
+                }
+            }
             throw APIError(error.status, code: Self.code(for: error.status), message: Self.message(for: error, request))
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])

@@ -5,8 +5,8 @@ import VaultCore
 struct HealthRoutes {
     let store: AssetStore
 
-    func register(on router: Router<some RequestContext>) {
-        router.get("/healthz") { _, _ -> Response in
+    func register(on router: Router<some RequestContext>, table: RouteTable) {
+        router.on("/healthz", method: .get, recordingIn: table) { _, _ -> Response in
             let assets = try store.index.count()
             var headers = HTTPFields()
             headers[.contentType] = "application/json"

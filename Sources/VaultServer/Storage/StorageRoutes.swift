@@ -25,10 +25,10 @@ struct StorageRoutes: Sendable {
     let responder: DownloadResponder
     static let prefix = "/storage/v1"
 
-    func register(on router: Router<some RequestContext>) {
+    func register(on router: Router<some RequestContext>, table: RouteTable) {
         let methods: [(HTTPRequest.Method, StorageRoute.Method)] = [(.get, .get), (.head, .head), (.post, .post), (.put, .put), (.delete, .delete)]
         for (httpMethod, method) in methods {
-            router.on("\(Self.prefix)/**", method: httpMethod) { request, context in
+            router.on("\(Self.prefix)/**", method: httpMethod, recordingIn: table) { request, context in
                 await handle(request, method: method, logger: context.logger)
             }
         }

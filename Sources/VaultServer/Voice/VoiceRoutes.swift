@@ -9,15 +9,15 @@ struct VoiceRoutes {
     let configuration: ServerConfiguration
     let authenticator: APIKeyAuthenticator
 
-    func register(on router: Router<some RequestContext>) {
-        router.post("/api/voice") { request, context in try await generate(request, context) }
-        router.get("/api/voice") { request, _ in
+    func register(on router: Router<some RequestContext>, table: RouteTable) {
+        router.on("/api/voice", method: .post, recordingIn: table) { request, context in try await generate(request, context) }
+        router.on("/api/voice", method: .get, recordingIn: table) { request, _ in
             guard let hash = request.uri.queryParameters.get("contentHash") else {
                 throw APIError.missing("contentHash")
             }
             return try lookup(hash)
         }
-        router.get("/api/voice/:hash") { _, context in try lookup(context.parameters.get("hash") ?? "") }
+        router.on("/api/voice/:hash", method: .get, recordingIn: table) { _, context in try lookup(context.parameters.get("hash") ?? "") }
     }
 
     func generate(_ request: Request, _ context: some RequestContext) async throws -> Response {
