@@ -26,6 +26,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// More ranges than this in one Range header and the header is ignored (a 200 with the whole file), as
     /// nginx's `max_ranges` does (`VOICEVAULT_MAX_RANGES`; default 16). Bounds the work one request can ask for.
     public var maximumRanges: Int
+    /// Which browser origins may call the server (`VOICEVAULT_CORS_ORIGINS`: `*` by default, a list, or `none`).
+    public var crossOrigin: CrossOriginPolicy
 
     public static let defaultHost = "127.0.0.1"
     public static let defaultPort = 8080
@@ -35,7 +37,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         host: String = defaultHost, port: Int = defaultPort, dataDirectory: String = defaultDataDirectory,
         apiKeys: Set<String> = [], publicBaseURL: String? = nil, maximumTextCharacters: Int = 200_000,
         maximumBodyBytes: Int = 4 << 20, dailyCharacterBudget: Int? = nil,
-        downloadCacheBytes: Int = 256 << 20, maximumUploadBytes: Int = 50_000_000, maximumRanges: Int = 16
+        downloadCacheBytes: Int = 256 << 20, maximumUploadBytes: Int = 50_000_000, maximumRanges: Int = 16,
+        crossOrigin: CrossOriginPolicy = CrossOriginPolicy(origins: .any)
     ) {
         self.host = host
         self.port = port
@@ -50,5 +53,6 @@ public struct ServerConfiguration: Sendable, Equatable {
         self.downloadCacheBytes = max(0, downloadCacheBytes)
         self.maximumUploadBytes = max(0, maximumUploadBytes)
         self.maximumRanges = max(1, maximumRanges)
+        self.crossOrigin = crossOrigin
     }
 }

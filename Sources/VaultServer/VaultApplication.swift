@@ -10,6 +10,7 @@ public enum VaultApplication {
     ) -> Router<BasicRequestContext> {
         let router = Router()
         let routes = RouteTable()
+        router.add(middleware: CrossOriginMiddleware(policy: configuration.crossOrigin))
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: JSONErrorMiddleware(routes: routes))
         HealthRoutes(store: voice.store).register(on: router, table: routes)

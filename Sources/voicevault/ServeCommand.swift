@@ -38,7 +38,8 @@ struct ServeCommand: AsyncParsableCommand {
             dailyCharacterBudget: try Environment.integer("VOICEVAULT_DAILY_CHARACTER_BUDGET", default: 0, minimum: 0),
             downloadCacheBytes: try Environment.integer("VOICEVAULT_DOWNLOAD_CACHE_MIB", default: 256, minimum: 0) << 20,
             maximumUploadBytes: try Environment.integer("VOICEVAULT_MAX_UPLOAD_BYTES", default: 50_000_000, minimum: 1),
-            maximumRanges: try Environment.integer("VOICEVAULT_MAX_RANGES", default: 16, minimum: 1))
+            maximumRanges: try Environment.integer("VOICEVAULT_MAX_RANGES", default: 16, minimum: 1),
+            crossOrigin: CrossOriginPolicy(setting: Environment.value("VOICEVAULT_CORS_ORIGINS")))
         var options = LMDBEnvironment.Options()
         if let mib = indexMapMib ?? Environment.value("VOICEVAULT_INDEX_MAP_MIB").flatMap(Int.init) {
             guard mib > 0 else { throw ValidationError("--index-map-mib must be positive") }
