@@ -15,16 +15,14 @@ public enum VaultApplication {
         router.add(middleware: JSONErrorMiddleware(routes: routes))
         HealthRoutes(store: voice.store).register(on: router, table: routes)
         let responder = DownloadResponder(planner: DownloadPlanner(maximumRanges: configuration.maximumRanges))
-        DownloadRoutes(
-            store: voice.store,
-            cache: HotFileCache(capacity: configuration.downloadCacheBytes, entryLimit: configuration.downloadCacheEntryLimit),
-            responder: responder
-        ).register(on: router, table: routes)
+        let audioCache = HotFileCache<SHA256Digest>(capacity: configuration.downloadCacheBytes, entryLimit: configuration.downloadCacheEntryLimit)
+        DownloadRoutes(store: voice.store, cache: audioCache, responder: responder).register(on: router, table: routes)
         if let storage {
             StorageRoutes(
                 objects: storage.store, assets: VoiceAssetBucket(store: voice.store), authenticator: APIKeyAuthenticator(keys: configuration.apiKeys),
                 signer: SignedURLToken(secret: storage.signingSecret),
                 cache: HotFileCache(capacity: configuration.downloadCacheBytes / 4, entryLimit: configuration.downloadCacheEntryLimit),
+                audioCache: audioCache,
                 maximumUploadBytes: configuration.maximumUploadBytes, responder: responder
             ).register(on: router, table: routes)
         }

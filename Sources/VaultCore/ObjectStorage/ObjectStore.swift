@@ -42,13 +42,24 @@ public final class ObjectStore: Sendable {
     /// The most bytes an upload to `bucket` may have: the global cap, lowered by the bucket's own limit.
     /// Known before the body is read, so a streaming upload can stop at the first byte too many.
     public func uploadLimit(bucket: String, globalLimit: Int) throws -> Int {
-        guard let policy = try catalog.bucket(bucket) else { throw StorageCatalogError.bucketNotFound(bucket) }
-        return min(globalLimit, policy.fileSizeLimit ?? .max)
+        Self.uploadLimit(try policy(of: bucket), globalLimit: globalLimit)
     }
 
     /// Refuses a MIME type the bucket does not allow (before any byte of the body is read, where possible).
     public func checkMimeType(_ mimeType: String, bucket: String) throws {
+        try Self.checkMimeType(mimeType, in: try policy(of: bucket))
+    }
+
+    private func policy(of bucket: String) throws -> BucketRecord {
         guard let policy = try catalog.bucket(bucket) else { throw StorageCatalogError.bucketNotFound(bucket) }
+        return policy
+    }
+
+    private static func uploadLimit(_ policy: BucketRecord, globalLimit: Int) -> Int {
+        min(globalLimit, policy.fileSizeLimit ?? .max)
+    }
+
+    private static func checkMimeType(_ mimeType: String, in policy: BucketRecord) throws {
         guard BucketPolicy.allows(mimeType: mimeType, in: policy.allowedMimeTypes) else {
             throw Failure.mimeTypeNotAllowed(mimeType)
         }
@@ -70,9 +81,10 @@ public final class ObjectStore: Sendable {
         staged: StagingFile.Staged, mimeType: String, cacheControl: String, userMetadata: String?, bucket: String, key: String,
         upsert: Bool, globalLimit: Int, now: Date = Date()
     ) throws -> ObjectRecord {
-        let limit = try uploadLimit(bucket: bucket, globalLimit: globalLimit)
+        let policy = try policy(of: bucket)  // read once: the limit and the MIME rule come from the same row
+        let limit = Self.uploadLimit(policy, globalLimit: globalLimit)
         guard staged.size <= limit else { throw Failure.tooLarge(limit: limit) }
-        try checkMimeType(mimeType, bucket: bucket)
+        try Self.checkMimeType(mimeType, in: policy)
         if !upsert, try catalog.object(bucket: bucket, key: key) != nil {  // cheap early refusal; the commit re-checks
             throw StorageCatalogError.objectExists(bucket: bucket, key: key)
         }

@@ -10,6 +10,14 @@ import VaultCore
 enum DownloadBytes: Sendable {
     case memory(ByteBuffer)
     case file(OpenFile)
+
+    /// The representation's length: what is held, or the open file's size.
+    var length: UInt64 {
+        switch self {
+        case let .memory(buffer): UInt64(buffer.readableBytes)
+        case let .file(file): file.size
+        }
+    }
 }
 
 /// What a download answers with besides the bytes: the validators the planner decides on and the headers

@@ -32,17 +32,9 @@ struct DownloadRoutes {
         }
         let notFound = APIError(.notFound, code: "not_found", message: "no audio \(hash.hex) in book \(bookId.value)")
         guard let record = try store.record(for: hash), record.bookIds.contains(bookId.value) else { throw notFound }
-        let bytes: DownloadBytes
-        let length: UInt64
-        if let held = cache.cached(hash) {
-            bytes = .memory(held)
-            length = UInt64(held.readableBytes)
-        } else {
-            guard let opened = OpenFile(path: store.directory.audioFile(book: bookId, hash: hash)) else { throw notFound }
-            // HEAD and 304s need no bytes; only a body worth sending is worth holding.
-            if method == .get, let loaded = try cache.load(hash, from: opened) { bytes = .memory(loaded) } else { bytes = .file(opened) }
-            length = opened.size
-        }
+        guard let bytes = try cache.bytes(for: hash, path: store.directory.audioFile(book: bookId, hash: hash), load: method == .get)
+        else { throw notFound }
+        let length = bytes.length
         let disposition = Self.downloadParameter(request.uri.query).map {
             "attachment; filename=\"\(Self.safeFilename($0, fallback: hash.hex))\""
         }

@@ -49,6 +49,17 @@ final class HotFileCache<Key: Hashable & Sendable>: Sendable {
         return buffer
     }
 
+    /// The bytes to answer with: the held copy of `key`, else the file at `path`, read into the cache when
+    /// `load` is set and it fits, otherwise streamed from the descriptor opened here. Nil when there is no file.
+    /// HEAD and 304 answers need no bytes, so callers load only for GET: only a body worth sending is worth
+    /// holding.
+    func bytes(for key: Key, path: @autoclosure () -> String?, load: Bool) throws -> DownloadBytes? {
+        if let held = cached(key) { return .memory(held) }
+        guard let path = path(), let opened = OpenFile(path: path) else { return nil }
+        if load, let loaded = try self.load(key, from: opened) { return .memory(loaded) }
+        return .file(opened)
+    }
+
     /// Drops a key whose bytes may have changed (an overwritten upload) or that is gone.
     func invalidate(_ key: Key) {
         state.withLock { state in

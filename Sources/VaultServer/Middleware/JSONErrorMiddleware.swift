@@ -19,11 +19,11 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         } catch let error as any HTTPResponseError {
             if error.status == .notFound, error is HTTPError {  // the router's "no route"; handlers throw APIError
-                let allowed = routes.allowedMethods(for: request.uri.path)
+                let allowed = routes.allowedMethods(for: request.uri.path).map(\.rawValue).joined(separator: ", ")
                 if !allowed.isEmpty {
                     var response = APIError(.methodNotAllowed, code: "method_not_allowed",
-                                            message: "\(request.method) is not allowed on \(request.uri.path); use \(allowed.map(\.rawValue).joined(separator: ", "))").response()
-                    response.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+                                            message: "\(request.method) is not allowed on \(request.uri.path); use \(allowed)").response()
+                    response.headers[.allow] = allowed
                     return response
                 }
             }

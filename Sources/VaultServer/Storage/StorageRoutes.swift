@@ -20,7 +20,10 @@ struct StorageRoutes: Sendable {
     let assets: VoiceAssetBucket
     let authenticator: APIKeyAuthenticator
     let signer: SignedURLToken
+    /// Uploaded objects by version id (a version's bytes never change).
     let cache: HotFileCache<String>
+    /// The `/audio` route's cache, for the `audio` bucket: the same files, so the same held copies.
+    let audioCache: HotFileCache<SHA256Digest>
     let maximumUploadBytes: Int
     let responder: DownloadResponder
     static let prefix = "/storage/v1"
@@ -177,14 +180,13 @@ struct StorageRoutes: Sendable {
     }
 
     func serve(_ record: ObjectRecord, _ request: Request, head: Bool) throws -> Response {
-        let bytes: DownloadBytes
-        if let held = cache.cached(record.version) {
-            bytes = .memory(held)
+        let found: DownloadBytes?
+        if record.bucket == VoiceAssetBucket.name, let hash = SHA256Digest(hex: record.version) {
+            found = try audioCache.bytes(for: hash, path: assets.path(of: record), load: !head)
         } else {
-            let path = record.bucket == VoiceAssetBucket.name ? assets.path(of: record) : objects.path(of: record)
-            guard let path, let opened = OpenFile(path: path) else { throw SupabaseError.objectNotFound }
-            if !head, let loaded = try cache.load(record.version, from: opened) { bytes = .memory(loaded) } else { bytes = .file(opened) }
+            found = try cache.bytes(for: record.version, path: objects.path(of: record), load: !head)
         }
+        guard let bytes = found else { throw SupabaseError.objectNotFound }
         let name = record.key.split(separator: "/").last.map(String.init) ?? record.key
         let disposition = DownloadRoutes.downloadParameter(request.uri.query).map {
             "attachment; filename=\"\(DownloadRoutes.safeFilename($0.isEmpty ? name : $0, fallback: "download", requiredExtension: nil))\""
