@@ -43,7 +43,7 @@ import Testing
     }
 
     static func whole(_ body: [UInt8], boundary: String) throws(MultipartFormData.Failure) -> [Parsed] {
-        try MultipartFormData(body: body, boundary: boundary).parts.map {
+        try WholeBodyMultipart(body: body, boundary: boundary).parts.map {
             Parsed(name: $0.name, filename: $0.filename, contentType: $0.contentType, body: Array($0.body))
         }
     }
@@ -83,7 +83,7 @@ import Testing
                          "--XyZ\r\nContent-Type: text/plain\r\n\r\nno name\r\n--XyZ--", "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n"]
         for text in malformed {
             let bytes = Array(text.utf8)
-            #expect(throws: MultipartFormData.Failure.self, "\(text)") { try MultipartFormData(body: bytes, boundary: "XyZ") }
+            #expect(throws: MultipartFormData.Failure.self, "\(text)") { try WholeBodyMultipart(body: bytes, boundary: "XyZ") }
             for chunks in Self.chunkings {
                 #expect(throws: MultipartFormData.Failure.self, "\(text) in chunks \(chunks)") {
                     try Self.stream(bytes, boundary: "XyZ", chunks: chunks)

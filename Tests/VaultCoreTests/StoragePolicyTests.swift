@@ -67,7 +67,7 @@ import Testing
             "Content-Disposition: form-data; name=\"metadata\"\r\n\r\n{\"a\":1}",
             "Content-Disposition: form-data; name=\"file\"; filename=\"a; b \\\"q\\\".mp3\"\r\nContent-Type: audio/mpeg\r\n\r\nID3\r\n--not-the-boundary\r\n",
         ])
-        let form = try MultipartFormData(body: bytes, boundary: "XyZ")
+        let form = try WholeBodyMultipart(body: bytes, boundary: "XyZ")
         #expect(form.parts.count == 3)
         #expect(form.field("cacheControl") == "60")
         #expect(form.field("metadata") == "{\"a\":1}")
@@ -78,7 +78,7 @@ import Testing
     }
 
     @Test func anEmptyFieldNameAndAnEmptyBody() throws {
-        let form = try MultipartFormData(body: Self.body(["Content-Disposition: form-data; name=\"\"\r\nContent-Type: text/plain\r\n\r\n"]), boundary: "XyZ")
+        let form = try WholeBodyMultipart(body: Self.body(["Content-Disposition: form-data; name=\"\"\r\nContent-Type: text/plain\r\n\r\n"]), boundary: "XyZ")
         let file = try #require(form.filePart(knownFields: ["cacheControl"]))
         #expect(file.name == "")
         #expect(file.body.isEmpty)
@@ -88,7 +88,7 @@ import Testing
         let payload = (0..<2048).map { UInt8($0 % 256) }
         var body = Array("--B\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x\"\r\n\r\n".utf8)
         body += payload + Array("\r\n--B--\r\n".utf8)
-        let form = try MultipartFormData(body: body, boundary: "B")
+        let form = try WholeBodyMultipart(body: body, boundary: "B")
         #expect(Array(form.parts[0].body) == payload)
     }
 
@@ -102,7 +102,7 @@ import Testing
     @Test func malformedBodiesAreErrorsNotCrashes() {
         for text in ["", "no delimiter", "--XyZ", "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nunterminated",
                      "--XyZ\r\nContent-Type: text/plain\r\n\r\nno name\r\n--XyZ--"] {
-            #expect(throws: MultipartFormData.Failure.self, "\(text)") { try MultipartFormData(body: Array(text.utf8), boundary: "XyZ") }
+            #expect(throws: MultipartFormData.Failure.self, "\(text)") { try WholeBodyMultipart(body: Array(text.utf8), boundary: "XyZ") }
         }
     }
 }

@@ -1,24 +1,12 @@
-/// A `multipart/form-data` body (RFC 7578) split into its parts. Pure: bytes in, parts out.
+/// The grammar of `multipart/form-data` (RFC 7578) that uploads are read with: the boundary of a content type,
+/// a part's header block, and the byte search both need. Pure: no I/O.
 ///
-/// The server streams uploads through `MultipartStreamParser` instead; this whole-body form is the simple
-/// reference it is tested against, and holds the header and search helpers both share.
-///
-/// Storage clients send a `cacheControl` field, an optional `metadata` field and one file part whose field
-/// name varies (`file` from storage3, empty from supabase-js); the file part is the one with a filename or,
-/// failing that, the last part that is not a known field.
-public struct MultipartFormData: Sendable {
-    public struct Part: Sendable, Equatable {
-        public var name: String
-        public var filename: String?
-        public var contentType: String?
-        public var body: ArraySlice<UInt8>
-    }
-
+/// The server reads uploads as they stream in, through `MultipartStreamParser`. The tests hold a whole-body
+/// parser over these same helpers as the reference the streaming one must agree with.
+public enum MultipartFormData {
     public struct Failure: Error, Equatable, Sendable {
         public let message: String
     }
-
-    public let parts: [Part]
 
     /// The boundary parameter of a `multipart/form-data` content type, unquoted; nil when it is not one.
     public static func boundary(fromContentType value: String) -> String? {
@@ -34,42 +22,9 @@ public struct MultipartFormData: Sendable {
         return nil
     }
 
-    public init(body: [UInt8], boundary: String) throws(Failure) {
-        let delimiter = Array(("--" + boundary).utf8)
-        guard var position = Self.find(delimiter, in: body, from: 0) else {
-            throw Failure(message: "multipart body has no '--\(boundary)' delimiter")
-        }
-        var parts: [Part] = []
-        while true {
-            position += delimiter.count
-            // "--" after a delimiter closes the body.
-            if body.count >= position + 2, body[position] == UInt8(ascii: "-"), body[position + 1] == UInt8(ascii: "-") { break }
-            guard let lineEnd = Self.find([13, 10], in: body, from: position) else { throw Failure(message: "multipart delimiter line is not terminated") }
-            // The header block ends at the first blank line; a part without headers has it right away.
-            guard let blankLine = Self.find([13, 10, 13, 10], in: body, from: lineEnd) else {
-                throw Failure(message: "multipart part headers are not terminated")
-            }
-            let headerText = blankLine > lineEnd ? String(decoding: body[(lineEnd + 2)..<blankLine], as: UTF8.self) : ""
-            let contentStart = blankLine + 4
-            guard let next = Self.find([13, 10] + delimiter, in: body, from: contentStart - 2) else {
-                throw Failure(message: "multipart part is not closed by '--\(boundary)'")
-            }
-            parts.append(try Self.part(headers: headerText, body: body[contentStart..<max(contentStart, next)]))
-            position = next + 2
-        }
-        self.parts = parts
-    }
-
-    /// The part carrying the file: one with a filename, else the last part that is not a known form field.
-    public func filePart(knownFields: Set<String>) -> Part? {
-        parts.first { $0.filename != nil } ?? parts.last { !knownFields.contains($0.name) }
-    }
-
-    public func field(_ name: String) -> String? {
-        parts.first { $0.name == name && $0.filename == nil }.map { String(decoding: $0.body, as: UTF8.self) }
-    }
-
-    static func part(headers: String, body: ArraySlice<UInt8>) throws(Failure) -> Part {
+    /// The name, filename and content type in a part's header block (the lines between the delimiter line and
+    /// the blank line, CRLF-separated). A part without a Content-Disposition name is refused.
+    static func partHeaders(_ headers: String) throws(Failure) -> MultipartStreamParser.PartHeaders {
         var name: String?
         var filename: String?
         var contentType: String?
@@ -90,7 +45,7 @@ public struct MultipartFormData: Sendable {
             }
         }
         guard let name else { throw Failure(message: "multipart part has no Content-Disposition name") }
-        return Part(name: name, filename: filename, contentType: contentType, body: body)
+        return MultipartStreamParser.PartHeaders(name: name, filename: filename, contentType: contentType)
     }
 
     /// `form-data; name="a"; filename="b c.mp3"` -> [("name","a"), ("filename","b c.mp3")]. Quoted values may

@@ -1,9 +1,9 @@
 /// `multipart/form-data` (RFC 7578) parsed as it arrives, chunk by chunk, so an upload's file part can go to
 /// disk while it streams in and memory stays bounded whatever the file's size.
 ///
-/// Pure: bytes in, events out; no I/O. It accepts exactly what `MultipartFormData` accepts from a whole body
-/// (a test feeds the same bodies both ways, whole and one byte at a time, and compares), so the two can never
-/// disagree about what a client sent. Only a part's header block is held whole, and it is bounded.
+/// Pure: bytes in, events out; no I/O. It accepts exactly what a simple whole-body parser over the same
+/// `MultipartFormData` grammar accepts (the tests keep one and feed the same bodies both ways, whole and one
+/// byte at a time, and compare), so chunking can never change what a client is taken to have sent. Only a part's header block is held whole, and it is bounded.
 public struct MultipartStreamParser: Sendable {
     public struct PartHeaders: Sendable, Equatable {
         public var name: String
@@ -102,8 +102,7 @@ public struct MultipartStreamParser: Sendable {
                 return false
             }
             let text = blankLine > 0 ? String(decoding: pending[2..<blankLine], as: UTF8.self) : ""
-            let part = try MultipartFormData.part(headers: text, body: [])
-            events.append(.partBegan(PartHeaders(name: part.name, filename: part.filename, contentType: part.contentType)))
+            events.append(.partBegan(try MultipartFormData.partHeaders(text)))
             pending.removeFirst(blankLine + 4)
             pending.insert(contentsOf: [13, 10], at: 0)
             state = .body(syntheticPrefix: 2)

@@ -5,10 +5,10 @@ import VaultCore
 /// Reads a Storage upload's body as it streams in and stages the file on disk, so an upload of any size costs
 /// bounded memory: a multipart body goes through `MultipartStreamParser`, a raw body straight to the file.
 ///
-/// The rules are the whole-body ones (`MultipartFormData.filePart`): the file is the first part with a
-/// filename, else the last part that is not a known form field (`cacheControl`, `metadata`). Since the choice
-/// can only be made at the end, each candidate part is staged in its own temp file and the others are
-/// discarded. Small form fields are held in memory, bounded.
+/// The file is the first part with a filename, else the last part that is not a known form field
+/// (`cacheControl`, `metadata`): storage3 names it `file`, supabase-js sends an empty name. Since the choice can
+/// only be made at the end, each candidate part is staged in its own temp file and the others are discarded.
+/// Small form fields are held in memory, bounded.
 struct UploadReceiver {
     let objects: ObjectStore
 
