@@ -98,7 +98,7 @@ struct ServeCommand: AsyncParsableCommand {
         let policy = RetryPolicy(
             maximumAttempts: try Environment.integer("VOICEVAULT_UPSTREAM_MAX_ATTEMPTS", default: 4, minimum: 1),
             baseDelay: Double(try Environment.integer("VOICEVAULT_UPSTREAM_RETRY_BASE_MS", default: 500, minimum: 0)) / 1000,
-            concurrencyWait: Double(try Environment.integer("VOICEVAULT_UPSTREAM_RETRY_BASE_MS", default: 1000, minimum: 0)) / 1000)
+            concurrencyWait: Double(try Environment.integer("VOICEVAULT_UPSTREAM_CONCURRENCY_WAIT_MS", default: 1000, minimum: 0)) / 1000)
         let configuration = ElevenLabsConfiguration(
             baseURL: base, apiKey: key,
             maximumConcurrency: try Environment.integer("VOICEVAULT_UPSTREAM_CONCURRENCY", default: 5, minimum: 1),

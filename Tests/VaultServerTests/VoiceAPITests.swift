@@ -116,6 +116,21 @@ import VaultCore
         #expect(try await bed.upstreamCalls(voice: voice) == 2)
     }
 
+    /// A 429 "too many concurrent requests" waits `VOICEVAULT_UPSTREAM_CONCURRENCY_WAIT_MS`, not the failure
+    /// backoff: with a 60 s wait and a 10 ms backoff base, no second upstream call comes within 3 s (with the
+    /// backoff's timing, or the 1 s default, it would come within 1.5 s).
+    @Test func concurrencyWaitHasItsOwnSetting() async throws {
+        let bed = try VoiceTestbed(environment: ["VOICEVAULT_UPSTREAM_CONCURRENCY_WAIT_MS": "60000"])
+        let voice = "concurrencywait"
+        try await bed.script(voice: voice, ["429-concurrent", "ok"])
+        let body = VoiceTestbed.requestBody(text: "Wait for a free slot.", voice: voice)
+        let answer = try? await bed.post(body, timeout: .seconds(3))
+        #expect(answer == nil, "answered before the concurrency wait was over: \(String(describing: answer?.status))")
+        #expect(try await bed.upstreamCalls(voice: voice) == 1)
+        // A graceful stop would wait for the generation that is still waiting out its 60 s.
+        _ = bed.server.terminate(signal: SIGKILL)
+    }
+
     /// Each scripted upstream behaviour, the answer the client sees, how many upstream calls it took, and that
     /// nothing is stored on failure; afterwards the error is not cached (a new request succeeds).
     @Test(arguments: [

@@ -15,6 +15,7 @@ final class VoiceTestbed: @unchecked Sendable {
         var env = [
             "ELEVENLABS_API_KEY": "fake-key", "ELEVENLABS_BASE_URL": fake.baseURL,
             "VOICEVAULT_API_KEYS": "other-key,\(Self.clientKey)", "VOICEVAULT_UPSTREAM_RETRY_BASE_MS": "10",
+            "VOICEVAULT_UPSTREAM_CONCURRENCY_WAIT_MS": "10",
             "VOICEVAULT_UPSTREAM_MAX_ATTEMPTS": "3", "VOICEVAULT_UPSTREAM_TIMEOUT_MS": "2000",
         ]
         env.merge(environment) { $1 }
