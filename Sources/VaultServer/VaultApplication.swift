@@ -19,10 +19,11 @@ public enum VaultApplication {
         DownloadRoutes(store: voice.store, cache: audioCache, responder: responder).register(on: router, table: routes)
         if let storage {
             StorageRoutes(
-                objects: storage.store, assets: VoiceAssetBucket(store: voice.store), authenticator: APIKeyAuthenticator(keys: configuration.apiKeys),
+                objects: storage.store, authenticator: APIKeyAuthenticator(keys: configuration.apiKeys),
                 signer: SignedURLToken(secret: storage.signingSecret),
-                cache: HotFileCache(capacity: configuration.downloadCacheBytes / 4, entryLimit: configuration.downloadCacheEntryLimit),
-                audioCache: audioCache,
+                uploadCache: HotFileCache(capacity: configuration.downloadCacheBytes / 4, entryLimit: configuration.downloadCacheEntryLimit),
+                // The `/audio` route's cache: the same files, so an MP3 fetched both ways is held once.
+                generatedAudio: GeneratedAudioSource(assets: VoiceAssetBucket(store: voice.store), cache: audioCache),
                 maximumUploadBytes: configuration.maximumUploadBytes, responder: responder
             ).register(on: router, table: routes)
         }

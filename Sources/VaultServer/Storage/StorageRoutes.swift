@@ -13,20 +13,23 @@ import VaultCore
 /// Without one (or with any other key, such as a Supabase anon key) a client may only read objects of public
 /// buckets, and fetch signed URLs, which carry their own proof.
 ///
-/// The bucket `audio` is the voice assets (`VoiceAssetBucket`): reads, listings, removal, copy and move go to the
-/// asset index and the `<bookId>/<hash>.mp3` files; uploads and bucket changes are refused.
+/// Each call works on its bucket's `StorageObjectSource`: the object catalog for uploaded buckets, the asset
+/// index for the bucket `audio` (the generated voice assets, which refuse uploads and bucket changes).
 struct StorageRoutes: Sendable {
     let objects: ObjectStore
-    let assets: VoiceAssetBucket
     let authenticator: APIKeyAuthenticator
     let signer: SignedURLToken
     /// Uploaded objects by version id (a version's bytes never change).
-    let cache: HotFileCache<String>
-    /// The `/audio` route's cache, for the `audio` bucket: the same files, so the same held copies.
-    let audioCache: HotFileCache<SHA256Digest>
+    let uploadCache: HotFileCache<String>
+    let generatedAudio: GeneratedAudioSource
     let maximumUploadBytes: Int
     let responder: DownloadResponder
     static let prefix = "/storage/v1"
+
+    /// Where `bucket`'s objects live.
+    func source(_ bucket: String) -> any StorageObjectSource {
+        bucket == VoiceAssetBucket.name ? generatedAudio : CatalogObjectSource(bucket: bucket, objects: objects, cache: uploadCache)
+    }
 
     func register(on router: Router<some RequestContext>, table: RouteTable) {
         let methods: [(HTTPRequest.Method, StorageRoute.Method)] = [(.get, .get), (.head, .head), (.post, .post), (.put, .put), (.delete, .delete)]
@@ -73,38 +76,36 @@ struct StorageRoutes: Sendable {
             return try await createBucket(try await Self.jsonBody(request))
         case let .updateBucket(name):
             try access.require()
-            if name == VoiceAssetBucket.name { throw SupabaseError.audioBucketIsGenerated("its settings cannot change") }
+            try source(name).permit(.settings)
             return try await updateBucket(name, try await Self.jsonBody(request))
         case let .emptyBucket(name):
             try access.require()
             guard try objects.catalog.bucket(name) != nil else { throw SupabaseError.bucketNotFound }
-            if name == VoiceAssetBucket.name {
-                _ = try await BlockingIO.run { [assets] in try assets.empty() }
-            } else {
-                _ = try await BlockingIO.run { [objects] in try objects.empty(bucket: name) }
-            }
+            let source = source(name)
+            try await BlockingIO.run { try source.empty() }
             return StorageJSON.response(["message": "Successfully emptied"])
         case let .deleteBucket(name):
             try access.require()
-            if name == VoiceAssetBucket.name { throw SupabaseError.audioBucketIsGenerated("it cannot be deleted") }
+            try source(name).permit(.deletion)
             try objects.catalog.deleteBucket(name)
             return StorageJSON.response(["message": "Successfully deleted"])
         case let .upload(bucket, key):
             try access.require()
-            if bucket == VoiceAssetBucket.name { throw SupabaseError.audioBucketIsGenerated("objects cannot be uploaded") }
+            try source(bucket).permit(.upload)
             let upsert = request.headers[.init("x-upsert")!]?.lowercased() == "true"
             return try await upload(request, bucket: bucket, key: key, upsert: upsert)
         case let .update(bucket, key):
             try access.require()
-            if bucket == VoiceAssetBucket.name { throw SupabaseError.audioBucketIsGenerated("objects cannot be replaced") }
+            try source(bucket).permit(.replacement)
             return try await upload(request, bucket: bucket, key: key, upsert: true)
         case let .download(bucket, key, head):
             let record = try readableObject(bucket: bucket, key: key, access: access)
-            return try serve(record, request, head: head)
+            return try serve(record, from: source(bucket), request, head: head)
         case let .publicDownload(bucket, key, head):
             guard let policy = try objects.catalog.bucket(bucket), policy.isPublic else { throw SupabaseError.objectNotFound }
-            guard let record = try object(bucket: bucket, key: key) else { throw SupabaseError.objectNotFound }
-            return try serve(record, request, head: head)
+            let source = source(bucket)
+            guard let record = try source.object(key: key) else { throw SupabaseError.objectNotFound }
+            return try serve(record, from: source, request, head: head)
         case let .signedDownload(bucket, key, head):
             guard let token = request.uri.queryParameters.get("token") else {
                 throw SupabaseError(.badRequest, "InvalidJWT", "a signed URL needs its token query parameter")
@@ -114,8 +115,9 @@ struct StorageRoutes: Sendable {
             case .expired: throw SupabaseError(.badRequest, "ExpiredToken", "jwt expired")
             case let .invalid(reason): throw SupabaseError(.badRequest, "InvalidJWT", reason)
             }
-            guard let record = try object(bucket: bucket, key: key) else { throw SupabaseError.objectNotFound }
-            return try serve(record, request, head: head)
+            let source = source(bucket)
+            guard let record = try source.object(key: key) else { throw SupabaseError.objectNotFound }
+            return try serve(record, from: source, request, head: head)
         case let .info(bucket, key):
             let record = try readableObject(bucket: bucket, key: key, access: access)
             return StorageJSON.response(StorageJSON.info(record))
@@ -129,7 +131,8 @@ struct StorageRoutes: Sendable {
             return try await remove(bucket, keys: prefixes)
         case let .removeOne(bucket, key):
             try access.require()
-            let removed = try await removeObjects(bucket, keys: [key])
+            let source = source(bucket)
+            let removed = try await BlockingIO.run { try source.remove(keys: [key]) }
             guard !removed.isEmpty else { throw SupabaseError.objectNotFound }
             return StorageJSON.response(["message": "Successfully deleted"])
         case .move, .copy:
@@ -138,15 +141,16 @@ struct StorageRoutes: Sendable {
         case let .sign(bucket, key):
             try access.require()
             let body = try await Self.jsonBody(request)
-            guard try object(bucket: bucket, key: key) != nil else { throw SupabaseError.objectNotFound }
+            guard try source(bucket).object(key: key) != nil else { throw SupabaseError.objectNotFound }
             return StorageJSON.response(["signedURL": try signedURL(bucket: bucket, key: key, body: body)])
         case let .signMany(bucket):
             try access.require()
             let body = try await Self.jsonBody(request)
             guard let paths = body["paths"] as? [String] else { throw SupabaseError.invalidRequest("body must have \"paths\": [keys]") }
+            let source = source(bucket)
             var answers: [[String: Any]] = []
             for path in paths {
-                let exists = StorageName.keyProblem(path) == nil ? try object(bucket: bucket, key: path) != nil : false
+                let exists = StorageName.keyProblem(path) == nil ? try source.object(key: path) != nil : false
                 answers.append([
                     "path": path,
                     "signedURL": exists ? try signedURL(bucket: bucket, key: path, body: body) : NSNull(),
@@ -159,34 +163,18 @@ struct StorageRoutes: Sendable {
 
     // MARK: Objects
 
-    /// The object under `bucket/key`, from the asset index for the `audio` bucket, else from the catalog.
-    func object(bucket: String, key: String) throws -> ObjectRecord? {
-        bucket == VoiceAssetBucket.name ? try assets.object(key: key) : try objects.catalog.object(bucket: bucket, key: key)
-    }
-
-    func removeObjects(_ bucket: String, keys: [String]) async throws -> [ObjectRecord] {
-        if bucket == VoiceAssetBucket.name { return try await BlockingIO.run { [assets] in try assets.remove(keys: keys) } }
-        return try await BlockingIO.run { [objects] in try objects.remove(bucket: bucket, keys: keys) }
-    }
-
     /// An object the caller may read: any, with a key; otherwise only in a public bucket.
     func readableObject(bucket: String, key: String, access: Access) throws -> ObjectRecord {
         guard let policy = try objects.catalog.bucket(bucket) else {
             throw access.authorized ? SupabaseError.bucketNotFound : SupabaseError.objectNotFound
         }
         guard access.authorized || policy.isPublic else { throw SupabaseError.objectNotFound }
-        guard let record = try object(bucket: bucket, key: key) else { throw SupabaseError.objectNotFound }
+        guard let record = try source(bucket).object(key: key) else { throw SupabaseError.objectNotFound }
         return record
     }
 
-    func serve(_ record: ObjectRecord, _ request: Request, head: Bool) throws -> Response {
-        let found: DownloadBytes?
-        if record.bucket == VoiceAssetBucket.name, let hash = SHA256Digest(hex: record.version) {
-            found = try audioCache.bytes(for: hash, path: assets.path(of: record), load: !head)
-        } else {
-            found = try cache.bytes(for: record.version, path: objects.path(of: record), load: !head)
-        }
-        guard let bytes = found else { throw SupabaseError.objectNotFound }
+    func serve(_ record: ObjectRecord, from source: any StorageObjectSource, _ request: Request, head: Bool) throws -> Response {
+        guard let bytes = try source.bytes(of: record, load: !head) else { throw SupabaseError.objectNotFound }
         let name = record.key.split(separator: "/").last.map(String.init) ?? record.key
         let disposition = DownloadRoutes.downloadParameter(request.uri.query).map {
             "attachment; filename=\"\(DownloadRoutes.safeFilename($0.isEmpty ? name : $0, fallback: "download", requiredExtension: nil))\""
@@ -230,18 +218,16 @@ struct StorageRoutes: Sendable {
             prefix: body["prefix"] as? String ?? "", search: body["search"] as? String ?? "", column: column,
             ascending: (sortBy["order"] as? String ?? "asc").lowercased() != "desc",
             limit: Self.integer(body["limit"]) ?? ObjectListing.defaultLimit, offset: Self.integer(body["offset"]) ?? 0)
-        if bucket == VoiceAssetBucket.name {
-            let folder = listing.folder
-            let contents = try await BlockingIO.run { [assets] in try assets.listingContents(folder: folder) }
-            return StorageJSON.response(listing.entries(contents.objects, knownFolders: contents.folders).map(StorageJSON.listEntry))
-        }
-        let contents = try objects.catalog.folderContents(bucket: bucket, folder: listing.folder)
+        let source = source(bucket)
+        let folder = listing.folder
+        let contents = try await BlockingIO.run { try source.folderContents(folder) }
         return StorageJSON.response(listing.entries(contents.objects, knownFolders: contents.folders).map(StorageJSON.listEntry))
     }
 
     func remove(_ bucket: String, keys: [String]) async throws -> Response {
         let valid = keys.filter { StorageName.keyProblem($0) == nil }
-        let removed = try await removeObjects(bucket, keys: valid)
+        let source = source(bucket)
+        let removed = try await BlockingIO.run { try source.remove(keys: valid) }
         return StorageJSON.response(removed.map(StorageJSON.removedRow))
     }
 
@@ -256,16 +242,9 @@ struct StorageRoutes: Sendable {
             if let problem = StorageName.keyProblem(key) { throw SupabaseError(.badRequest, "InvalidKey", "Invalid key: \(key) (\(problem))") }
         }
         guard try objects.catalog.bucket(bucket) != nil else { throw SupabaseError.bucketNotFound }
-        if bucket == VoiceAssetBucket.name {
-            let record = try await BlockingIO.run { [assets] in try assets.copy(from: source, to: destination, move: isMove) }
-            return StorageJSON.response(isMove ? ["message": "Successfully moved"] : ["Id": record.id, "Key": "\(bucket)/\(destination)"])
-        }
-        if isMove {
-            _ = try await BlockingIO.run { [objects] in try objects.move(bucket: bucket, from: source, to: destination) }
-            return StorageJSON.response(["message": "Successfully moved"])
-        }
-        let record = try await BlockingIO.run { [objects] in try objects.copy(bucket: bucket, from: source, to: destination) }
-        return StorageJSON.response(["Id": record.id, "Key": "\(bucket)/\(destination)"])
+        let objectsInBucket = self.source(bucket)
+        let record = try await BlockingIO.run { try objectsInBucket.copy(from: source, to: destination, move: isMove) }
+        return StorageJSON.response(isMove ? ["message": "Successfully moved"] : ["Id": record.id, "Key": "\(bucket)/\(destination)"])
     }
 
     // MARK: Buckets
