@@ -10,7 +10,11 @@ final class VoiceTestbed: @unchecked Sendable {
     let fake: ServerProcess
     let server: ServerProcess
 
-    init(environment: [String: String] = [:], fakeArguments: [String] = []) throws {
+    /// - Parameter prepareDataDirectory: runs on the data directory's path before the server starts (to mount
+    ///   a small file system there, say).
+    init(environment: [String: String] = [:], fakeArguments: [String] = [],
+         prepareDataDirectory: (String) throws -> Void = { _ in }) throws {
+        try prepareDataDirectory(directory.path + "/data")
         fake = try ServerProcess(executable: "fake-elevenlabs", arguments: ["--port", "0"] + fakeArguments)
         var env = [
             "ELEVENLABS_API_KEY": "fake-key", "ELEVENLABS_BASE_URL": fake.baseURL,

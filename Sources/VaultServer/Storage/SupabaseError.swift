@@ -62,6 +62,9 @@ struct SupabaseError: Error, Sendable, Equatable {
             case let .notAnAssetKey(key):
                 return .init(.badRequest, "InvalidKey", "Invalid key: \(key) (audio bucket keys are <bookId>/<sha256 hex>.mp3)")
             }
+        case let error where DiskSpace.isExhausted(error):
+            // Supabase has no code of its own for this; 507 and S3's spelling say what happened.
+            return .init(.init(code: 507, reasonPhrase: "Insufficient Storage"), "InsufficientStorage", "the server's disk is full; nothing was stored")
         case let error as StorageRoute.Failure:
             switch error.kind {
             case .notFound: return .init(.notFound, "not_found", error.message)

@@ -26,7 +26,7 @@ enum VoiceErrorMapping {
                 return APIError(.badGateway, code: "upstream_invalid_audio", message: "the generated audio is not a complete MP3: \(reason)")
             }
             return nil
-        case let error as SystemError where error.isDiskFull:
+        case let error where DiskSpace.isExhausted(error):
             return APIError(.init(code: 507, reasonPhrase: "Insufficient Storage"), code: "storage_full", message: "the server's disk is full; nothing was stored")
         default:
             return nil
