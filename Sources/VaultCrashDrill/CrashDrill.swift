@@ -4,10 +4,11 @@ import VaultCore
 /// The child process of the crash test (Tests/VaultCoreTests/CrashTests.swift).
 ///
 /// It opens a data directory the way the server does (lock, sweep temp files), prints `ready`, then publishes
-/// assets, links some into a second book and deletes others, forever or until `--count` operations. With
-/// `--kill-at STEP --kill-on K` it SIGKILLs itself the K-th time publication reaches STEP; otherwise the
-/// parent kills it at a random moment. Either way, the next open plus fsck must find no index record
-/// without a correct file.
+/// assets, links some into a second book and deletes others, and between them writes, overwrites, copies and
+/// removes Storage objects, forever or until `--count` operations. With `--kill-at STEP --kill-on K` it
+/// SIGKILLs itself the K-th time a write reaches STEP (a `PublicationStep` or an `ObjectWriteStep`);
+/// otherwise the parent kills it at a random moment. Either way, the next open plus fsck must find no index
+/// or catalog record without a correct file.
 ///
 ///     vault-crash-drill --data-dir D [--count N] [--kill-at STEP --kill-on K] [--seed S]
 @main
@@ -21,20 +22,32 @@ struct CrashDrill {
         let count = arguments["--count"].flatMap(Int.init) ?? Int.max
         let seed = arguments["--seed"] ?? "0"
         var observer: PublicationObserver?
+        var objectObserver: ObjectWriteObserver?
         if let stepName = arguments["--kill-at"] {
-            guard let step = PublicationStep(rawValue: stepName) else {
-                FileHandle.standardError.write(Data("unknown step \(stepName); one of \(PublicationStep.allCases.map(\.rawValue))\n".utf8))
-                exit(64)
-            }
             let killOn = arguments["--kill-on"].flatMap(Int.init) ?? 1
             let counter = StepCounter()
-            observer = { reached in
-                if reached == step, counter.increment() == killOn { kill(getpid(), SIGKILL) }
+            if let step = PublicationStep(rawValue: stepName) {
+                observer = { reached in
+                    if reached == step, counter.increment() == killOn { kill(getpid(), SIGKILL) }
+                }
+            } else if let step = ObjectWriteStep(rawValue: stepName) {
+                objectObserver = { reached in
+                    if reached == step, counter.increment() == killOn { kill(getpid(), SIGKILL) }
+                }
+            } else {
+                let steps = PublicationStep.allCases.map(\.rawValue) + ObjectWriteStep.allCases.map(\.rawValue)
+                FileHandle.standardError.write(Data("unknown step \(stepName); one of \(steps)\n".utf8))
+                exit(64)
             }
         }
 
         let vault = try OpenedVault(root: dataDirectory, observer: observer)
         let store = vault.store
+        let objects = ObjectStore(directory: store.directory, catalog: try StorageCatalog(environment: store.index.environment),
+                                  observer: objectObserver)
+        let now = Date().timeIntervalSince1970
+        _ = try objects.catalog.ensureBucket(BucketRecord(
+            id: "drill", name: "drill", isPublic: false, fileSizeLimit: nil, allowedMimeTypes: nil, createdAt: now, updatedAt: now))
         // Unbuffered, so the parent sees it at once.
         FileHandle.standardOutput.write(Data("ready\n".utf8))
 
@@ -54,9 +67,44 @@ struct CrashDrill {
                 let old = SHA256Digest.of("drill-\(seed)-\(operation - 4)")
                 if try store.record(for: old) != nil { try store.remove(old) }
             }
+            try exerciseObjects(objects, operation: operation, seed: seed)
             operation += 1
         }
         withExtendedLifetime(vault) {}
+    }
+}
+
+/// One round of Storage object writes: an upload that usually replaces an earlier version (so the replaced
+/// file's removal is exercised), and now and then a removal and a copy (a hard link to the same bytes).
+func exerciseObjects(_ objects: ObjectStore, operation: Int, seed: String) throws {
+    let key = "chapters/part-\(operation % 4).bin"
+    // Sizes and bytes vary so that a short or mixed-up version file shows in fsck's size and digest checks.
+    let size = 200 + (operation * 7919) % 6000
+    var generator = SeededBytes(seed: "\(seed)-\(operation)")
+    let upload = ObjectStore.Upload(bytes: (0..<size).map { _ in generator.next() }, mimeType: "application/octet-stream",
+                                    cacheControl: "max-age=60", userMetadata: nil)
+    _ = try objects.put(upload, bucket: "drill", key: key, upsert: true, globalLimit: 1 << 20)
+    if operation % 5 == 4 {
+        _ = try objects.remove(bucket: "drill", keys: ["chapters/part-\((operation + 2) % 4).bin"])
+    }
+    if operation % 6 == 5 {
+        let copy = "copies/\(seed)-\(operation).bin"
+        _ = try objects.copy(bucket: "drill", from: key, to: copy)
+        if operation % 12 == 11 { _ = try objects.remove(bucket: "drill", keys: [copy]) }
+    }
+}
+
+/// Deterministic bytes from a seed (a 64-bit LCG): enough to make each version's content differ.
+struct SeededBytes {
+    private var state: UInt64
+
+    init(seed: String) {
+        state = seed.utf8.reduce(14_695_981_039_346_656_037) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }
+    }
+
+    mutating func next() -> UInt8 {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return UInt8(truncatingIfNeeded: state >> 33)
     }
 }
 

@@ -2,14 +2,16 @@ import Foundation
 import Testing
 @testable import VaultCore
 
-/// Kills a publishing child process with SIGKILL at every step of the publication order and at random
-/// moments, more than 200 times in all, and after each kill checks with `voicevault fsck` that no index
-/// record lacks a correct file. The data directory carries over from kill to kill, as it would in production.
+/// Kills a publishing child process with SIGKILL at every step of the publication order, at every step of a
+/// Storage object write, and at random moments, more than 200 times in all, and after each kill checks with
+/// `voicevault fsck` that no index or catalog record lacks a correct file. The data directory carries over
+/// from kill to kill, as it would in production.
 ///
 /// SIGKILL drops the process but not the kernel's page cache; power loss is the fsyncs' job (see
 /// Docs/OPERATIONS.md), which this test cannot cut.
 @Suite(.serialized) struct CrashTests {
     static let occurrences = [1, 2, 3, 4, 6, 9, 13, 17, 22, 28, 35, 43, 52, 60]
+    static let objectOccurrences = [1, 2, 5, 11, 23, 40]
     static let randomKills = 110
 
     struct Child {
@@ -66,6 +68,13 @@ import Testing
         return try JSONDecoder().decode(FsckReport.self, from: data)
     }
 
+    /// The drill takes a step by name from either list, so a name in both would only ever stop one path.
+    @Test func stepNamesAreUniqueAcrossBothWritePaths() {
+        let publication = Set(PublicationStep.allCases.map(\.rawValue))
+        let objects = Set(ObjectWriteStep.allCases.map(\.rawValue))
+        #expect(publication.isDisjoint(with: objects), "\(publication.intersection(objects))")
+    }
+
     @Test func killedAtEveryPublicationStepAndAtRandomTheIndexNeverLies() throws {
         let dir = TemporaryDirectory("vv-crash")
         let data = dir.sub("data")
@@ -87,18 +96,20 @@ import Testing
             }
         }
 
-        // 1. Injected: every step, at several depths into the run.
-        for step in PublicationStep.allCases {
-            for occurrence in Self.occurrences {
+        // 1. Injected: every step of both write paths, at several depths into the run.
+        let steps = PublicationStep.allCases.map { ($0.rawValue, Self.occurrences) }
+            + ObjectWriteStep.allCases.map { ($0.rawValue, Self.objectOccurrences) }
+        for (step, occurrences) in steps {
+            for occurrence in occurrences {
                 let child = try Self.start("vault-crash-drill", [
-                    "--data-dir", data, "--seed", "\(step.rawValue)-\(occurrence)", "--count", "1000",
-                    "--kill-at", step.rawValue, "--kill-on", "\(occurrence)",
+                    "--data-dir", data, "--seed", "\(step)-\(occurrence)", "--count", "1000",
+                    "--kill-at", step, "--kill-on", "\(occurrence)",
                 ])
                 child.process.waitUntilExit()
                 #expect(child.process.terminationReason == .uncaughtSignal, "\(step) \(occurrence) did not die")
                 #expect(child.process.terminationStatus == SIGKILL)
                 kills += 1
-                try check(after: "kill at \(step.rawValue) #\(occurrence)")
+                try check(after: "kill at \(step) #\(occurrence)")
             }
         }
 
@@ -116,6 +127,8 @@ import Testing
 
         #expect(kills >= 200)
         #expect(recordsSeen > 50, "the drill should have published real assets between kills")
+        let objectFiles = (try? FileManager.default.contentsOfDirectory(atPath: data + "/objects")) ?? []
+        #expect(!objectFiles.isEmpty, "the drill should have written Storage objects between kills")
         // A final clean start: the drill opens (sweeping temp files), finishes a short run, and all is well.
         let last = try Self.start("vault-crash-drill", ["--data-dir", data, "--seed", "final", "--count", "10"])
         last.process.waitUntilExit()

@@ -13,9 +13,13 @@ public final class ObjectStore: Sendable {
     public let directory: DataDirectory
     public let catalog: StorageCatalog
 
-    public init(directory: DataDirectory, catalog: StorageCatalog) {
+    /// Told each step of a write; the crash test kills the process at one.
+    let observer: ObjectWriteObserver?
+
+    public init(directory: DataDirectory, catalog: StorageCatalog, observer: ObjectWriteObserver? = nil) {
         self.directory = directory
         self.catalog = catalog
+        self.observer = observer
     }
 
     public enum Failure: Error, Equatable, Sendable {
@@ -90,7 +94,9 @@ public final class ObjectStore: Sendable {
         }
         let version = UUID().uuidString.lowercased()
         let file = directory.objectFile(version: version)
+        observer?(.staged)
         try FileSystem.rename(staged.path, to: file)
+        observer?(.renamed)
         let time = now.timeIntervalSince1970
         let record = ObjectRecord(
             id: UUID().uuidString.lowercased(), bucket: bucket, key: key, version: version, size: staged.size,
@@ -99,12 +105,17 @@ public final class ObjectStore: Sendable {
         let previous: ObjectRecord?
         do {
             try FileSystem.syncDirectory(directory.objects)
+            observer?(.versionEntrySynced)
             previous = try catalog.put(record, replacing: upsert)
         } catch {
             try? FileSystem.removeFile(file)
             throw error
         }
-        if let previous { try? FileSystem.removeFile(path(of: previous)) }
+        observer?(.committed)
+        if let previous {
+            try? FileSystem.removeFile(path(of: previous))
+            observer?(.previousRemoved)
+        }
         return try catalog.object(bucket: bucket, key: key) ?? record
     }
 
@@ -112,6 +123,7 @@ public final class ObjectStore: Sendable {
     public func remove(bucket: String, keys: [String]) throws -> [ObjectRecord] {
         guard try catalog.bucket(bucket) != nil else { throw StorageCatalogError.bucketNotFound(bucket) }
         let removed = try catalog.remove(bucket: bucket, keys: keys)
+        if !removed.isEmpty { observer?(.removalCommitted) }
         for record in removed { try? FileSystem.removeFile(path(of: record)) }
         if !removed.isEmpty { try? FileSystem.syncDirectory(directory.objects) }
         return removed
