@@ -4,11 +4,11 @@ import VaultCore
 /// The child process of the crash test (Tests/VaultCoreTests/CrashTests.swift).
 ///
 /// It opens a data directory the way the server does (lock, sweep temp files), prints `ready`, then publishes
-/// assets, links some into a second book and deletes others, and between them writes, overwrites, copies and
-/// removes Storage objects, forever or until `--count` operations. With `--kill-at STEP --kill-on K` it
-/// SIGKILLs itself the K-th time a write reaches STEP (a `PublicationStep` or an `ObjectWriteStep`);
-/// otherwise the parent kills it at a random moment. Either way, the next open plus fsck must find no index
-/// or catalog record without a correct file.
+/// assets, links some into a second book, unlinks some of those and deletes others, and between them writes,
+/// overwrites, copies and removes Storage objects, forever or until `--count` operations. With
+/// `--kill-at STEP --kill-on K` it SIGKILLs itself the K-th time a write reaches STEP (a `PublicationStep` or
+/// an `ObjectWriteStep`); otherwise the parent kills it at a random moment. Either way, the next open plus
+/// fsck must find no index or catalog record without a correct file.
 ///
 ///     vault-crash-drill --data-dir D [--count N] [--kill-at STEP --kill-on K] [--seed S]
 @main
@@ -66,6 +66,11 @@ struct CrashDrill {
             if operation % 7 == 6 {
                 let old = SHA256Digest.of("drill-\(seed)-\(operation - 4)")
                 if try store.record(for: old) != nil { try store.remove(old) }
+            }
+            if operation % 9 == 8 {
+                // One book's reference goes (as the audio bucket's remove does); the asset stays for its other book.
+                let shared = SHA256Digest.of("drill-\(seed)-\(operation - 8)")
+                _ = try store.unlink(shared, from: try StorageIdentifier("shared", kind: .bookId))
             }
             try exerciseObjects(objects, operation: operation, seed: seed)
             operation += 1
