@@ -139,6 +139,42 @@ public final class ObjectStore: Sendable {
         try catalog.move(bucket: bucket, from: source, to: destination, now: now.timeIntervalSince1970)
     }
 
+    /// Makes the immutable file at `path`, described by `original` (an object of another bucket, or a generated
+    /// asset seen as one), the object `bucket/key`: a hard link as a new version, so no bytes are copied, then
+    /// the record. The bucket's rules apply as to an upload (size limit, MIME types); an existing key is
+    /// `objectExists`. The copy keeps the original's content type, cache control and metadata, as Supabase's does.
+    public func adopt(
+        file path: String, as original: ObjectRecord, bucket: String, key: String, globalLimit: Int, now: Date = Date()
+    ) throws -> ObjectRecord {
+        let policy = try policy(of: bucket)
+        let limit = Self.uploadLimit(policy, globalLimit: globalLimit)
+        guard original.size <= limit else { throw Failure.tooLarge(limit: limit) }
+        try Self.checkMimeType(original.mimeType, in: policy)
+        if try catalog.object(bucket: bucket, key: key) != nil {  // cheap early refusal; the commit re-checks
+            throw StorageCatalogError.objectExists(bucket: bucket, key: key)
+        }
+        let version = UUID().uuidString.lowercased()
+        let file = directory.objectFile(version: version)
+        guard try FileSystem.link(path, to: file) else { throw SystemError(errno: EEXIST, operation: "link", path: file) }
+        let time = now.timeIntervalSince1970
+        var record = original
+        record.id = UUID().uuidString.lowercased()
+        record.bucket = bucket
+        record.key = key
+        record.version = version
+        record.createdAt = time
+        record.updatedAt = time
+        record.lastAccessedAt = time
+        do {
+            try FileSystem.syncDirectory(directory.objects)
+            _ = try catalog.put(record, replacing: false)
+        } catch {
+            try? FileSystem.removeFile(file)
+            throw error
+        }
+        return record
+    }
+
     /// Copies within a bucket: the new version is a hard link to the source's bytes (versions never change).
     public func copy(bucket: String, from source: String, to destination: String, now: Date = Date()) throws -> ObjectRecord {
         guard let original = try catalog.object(bucket: bucket, key: source) else {

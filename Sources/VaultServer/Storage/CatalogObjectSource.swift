@@ -17,6 +17,10 @@ struct CatalogObjectSource: StorageObjectSource {
         try cache.bytes(for: record.version, path: objects.path(of: record), load: load)
     }
 
+    func file(of record: ObjectRecord) -> String? {
+        objects.path(of: record)
+    }
+
     func folderContents(_ folder: String) throws -> (folders: [String], objects: [ObjectRecord]) {
         try objects.catalog.folderContents(bucket: bucket, folder: folder)
     }

@@ -29,6 +29,10 @@ struct GeneratedAudioSource: StorageObjectSource {
         return try cache.bytes(for: hash, path: assets.path(of: record), load: load)
     }
 
+    func file(of record: ObjectRecord) -> String? {
+        assets.path(of: record)
+    }
+
     func folderContents(_ folder: String) throws -> (folders: [String], objects: [ObjectRecord]) {
         try assets.listingContents(folder: folder)
     }

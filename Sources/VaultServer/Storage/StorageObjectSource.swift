@@ -12,6 +12,8 @@ protocol StorageObjectSource: Sendable {
     func object(key: String) throws -> ObjectRecord?
     /// The bytes of `record` to answer a download with (held in memory or an open file), nil when missing.
     func bytes(of record: ObjectRecord, load: Bool) throws -> DownloadBytes?
+    /// The immutable file that holds `record`'s bytes, for another bucket to link as its own version.
+    func file(of record: ObjectRecord) -> String?
     /// The direct children of `folder` (a prefix ending in `/`, or empty for the root).
     func folderContents(_ folder: String) throws -> (folders: [String], objects: [ObjectRecord])
     /// Removes the existing keys, skipping the others as Supabase does; returns the objects as they were.

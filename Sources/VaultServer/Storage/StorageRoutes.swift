@@ -235,16 +235,43 @@ struct StorageRoutes: Sendable {
         guard let bucket = body["bucketId"] as? String, let source = body["sourceKey"] as? String,
               let destination = body["destinationKey"] as? String
         else { throw SupabaseError.invalidRequest("body must have bucketId, sourceKey and destinationKey") }
-        if let other = body["destinationBucket"] as? String, other != bucket {
-            throw SupabaseError.invalidRequest("moving or copying between buckets is not supported")
-        }
+        // supabase-js sends `destinationBucket` to move or copy into another bucket; absent means the same one.
+        let destinationBucket = body["destinationBucket"] as? String ?? bucket
         for key in [source, destination] {
             if let problem = StorageName.keyProblem(key) { throw SupabaseError(.badRequest, "InvalidKey", "Invalid key: \(key) (\(problem))") }
         }
-        guard try objects.catalog.bucket(bucket) != nil else { throw SupabaseError.bucketNotFound }
-        let objectsInBucket = self.source(bucket)
-        let record = try await BlockingIO.run { try objectsInBucket.copy(from: source, to: destination, move: isMove) }
-        return StorageJSON.response(isMove ? ["message": "Successfully moved"] : ["Id": record.id, "Key": "\(bucket)/\(destination)"])
+        for name in [bucket, destinationBucket] {
+            guard try objects.catalog.bucket(name) != nil else { throw SupabaseError.bucketNotFound }
+        }
+        let from = self.source(bucket)
+        let record: ObjectRecord
+        if destinationBucket == bucket {
+            record = try await BlockingIO.run { try from.copy(from: source, to: destination, move: isMove) }
+        } else {
+            record = try await transfer(from: from, key: source, to: destinationBucket, key: destination, move: isMove)
+        }
+        return StorageJSON.response(isMove ? ["message": "Successfully moved"] : ["Id": record.id, "Key": "\(destinationBucket)/\(destination)"])
+    }
+
+    /// Between buckets: the destination takes a hard link to the source's immutable file as a new version, under
+    /// its own rules (size limit, MIME types), then a move removes the source key. No bytes are copied, and a
+    /// crash between the two steps leaves both keys, never neither. The generated `audio` bucket can be a
+    /// source (its MP3s become ordinary objects) but not a destination.
+    func transfer(from: any StorageObjectSource, key: String, to bucket: String, key destination: String, move: Bool) async throws -> ObjectRecord {
+        try source(bucket).permit(.upload)
+        let objects = objects
+        let globalLimit = maximumUploadBytes
+        return try await BlockingIO.run {
+            guard let original = try from.object(key: key), let file = from.file(of: original) else { throw SupabaseError.objectNotFound }
+            let adopted: ObjectRecord
+            do {
+                adopted = try objects.adopt(file: file, as: original, bucket: bucket, key: destination, globalLimit: globalLimit)
+            } catch let error as SystemError where error.errno == ENOENT {
+                throw SupabaseError.objectNotFound  // removed while this request ran
+            }
+            if move { _ = try from.remove(keys: [key]) }
+            return adopted
+        }
     }
 
     // MARK: Buckets
