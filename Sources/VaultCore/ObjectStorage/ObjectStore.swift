@@ -153,6 +153,20 @@ public final class ObjectStore: Sendable {
         if try catalog.object(bucket: bucket, key: key) != nil {  // cheap early refusal; the commit re-checks
             throw StorageCatalogError.objectExists(bucket: bucket, key: key)
         }
+        return try linkAsNewVersion(path, of: original, bucket: bucket, key: key, now: now)
+    }
+
+    /// Copies within a bucket: the new version is a hard link to the source's bytes (versions never change).
+    public func copy(bucket: String, from source: String, to destination: String, now: Date = Date()) throws -> ObjectRecord {
+        guard let original = try catalog.object(bucket: bucket, key: source) else {
+            throw StorageCatalogError.objectNotFound(bucket: bucket, key: source)
+        }
+        return try linkAsNewVersion(path(of: original), of: original, bucket: bucket, key: destination, now: now)
+    }
+
+    /// The object `bucket/key` as a new version that hard-links the immutable file at `path`, described by
+    /// `original`: link -> fsync the directory -> commit the record (never replacing). On failure the link goes.
+    private func linkAsNewVersion(_ path: String, of original: ObjectRecord, bucket: String, key: String, now: Date) throws -> ObjectRecord {
         let version = UUID().uuidString.lowercased()
         let file = directory.objectFile(version: version)
         guard try FileSystem.link(path, to: file) else { throw SystemError(errno: EEXIST, operation: "link", path: file) }
@@ -167,32 +181,6 @@ public final class ObjectStore: Sendable {
         record.lastAccessedAt = time
         do {
             try FileSystem.syncDirectory(directory.objects)
-            _ = try catalog.put(record, replacing: false)
-        } catch {
-            try? FileSystem.removeFile(file)
-            throw error
-        }
-        return record
-    }
-
-    /// Copies within a bucket: the new version is a hard link to the source's bytes (versions never change).
-    public func copy(bucket: String, from source: String, to destination: String, now: Date = Date()) throws -> ObjectRecord {
-        guard let original = try catalog.object(bucket: bucket, key: source) else {
-            throw StorageCatalogError.objectNotFound(bucket: bucket, key: source)
-        }
-        let version = UUID().uuidString.lowercased()
-        let file = directory.objectFile(version: version)
-        _ = try FileSystem.link(path(of: original), to: file)
-        try FileSystem.syncDirectory(directory.objects)
-        let time = now.timeIntervalSince1970
-        var record = original
-        record.id = UUID().uuidString.lowercased()
-        record.key = destination
-        record.version = version
-        record.createdAt = time
-        record.updatedAt = time
-        record.lastAccessedAt = time
-        do {
             _ = try catalog.put(record, replacing: false)
         } catch {
             try? FileSystem.removeFile(file)
