@@ -51,7 +51,7 @@ struct VoiceRoutes {
         }
         let response = VoiceResponseBody.generated(
             outcome.record, book: validated.bookId.value, cached: outcome.cached, baseURL: configuration.publicBaseURL)
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: try response.encoded()))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: response.encoded()))
     }
 
     func lookup(_ hashText: String) throws -> Response {
@@ -65,6 +65,6 @@ struct VoiceRoutes {
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-store"
         return Response(status: .ok, headers: headers,
-                        body: .init(byteBuffer: try VoiceResponseBody.record(record, baseURL: configuration.publicBaseURL).encoded()))
+                        body: .init(byteBuffer: VoiceResponseBody.record(record, baseURL: configuration.publicBaseURL).encoded()))
     }
 }
