@@ -29,7 +29,7 @@ public final class ElevenLabsClient: SpeechSynthesizer {
             let failure: UpstreamFailure
             do {
                 let result = try await limiter.withPermit { try await self.attempt(spec) }
-                return Generation(audio: result.audio, info: result.info, requestId: result.requestId,
+                return Generation(mp3: result.mp3, requestId: result.requestId,
                                   characterCost: result.characterCost, attempts: attempts)
             } catch let error as UpstreamFailure {
                 failure = error
@@ -51,8 +51,7 @@ public final class ElevenLabsClient: SpeechSynthesizer {
     }
 
     struct Attempt: Sendable {
-        let audio: [UInt8]
-        let info: MP3Info
+        let mp3: InspectedMP3
         let requestId: String?
         let characterCost: Int?
     }
@@ -96,9 +95,9 @@ public final class ElevenLabsClient: SpeechSynthesizer {
         if let announced = headers["content-length"].flatMap(Int.init), announced != bytes.count {
             throw .invalidAudio("body has \(bytes.count) bytes, content-length said \(announced)")
         }
-        let info: MP3Info
-        do { info = try MP3Inspector.inspect(bytes) } catch { throw .invalidAudio(error.description) }
-        return Attempt(audio: bytes, info: info, requestId: headers["request-id"],
+        let mp3: InspectedMP3
+        do { mp3 = try InspectedMP3(bytes) } catch { throw .invalidAudio(error.description) }
+        return Attempt(mp3: mp3, requestId: headers["request-id"],
                        characterCost: headers["character-cost"].flatMap(Int.init))
     }
 }

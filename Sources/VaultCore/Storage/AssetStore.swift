@@ -49,7 +49,9 @@ public final class AssetStore: Sendable {
         _ audio: [UInt8], hash: SHA256Digest, bookId: StorageIdentifier, metadata: AssetMetadata,
         now: Date = Date()
     ) throws -> AssetRecord {
-        try publishTimed(audio, hash: hash, bookId: bookId, metadata: metadata, now: now).record
+        let mp3: InspectedMP3
+        do { mp3 = try InspectedMP3(audio) } catch { throw StoreError.invalidAudio(error) }
+        return try publishTimed(mp3, hash: hash, bookId: bookId, metadata: metadata, now: now).record
     }
 
     /// How long the two halves of a publication took: making the file durable, and committing the record.
@@ -58,11 +60,13 @@ public final class AssetStore: Sendable {
         public var indexSeconds: Double = 0
     }
 
-    /// `publish`, also reporting where the time went (for the request log).
+    /// `publish` of audio already inspected (by the synthesizer that made it), also reporting where the time
+    /// went (for the request log).
     public func publishTimed(
-        _ audio: [UInt8], hash: SHA256Digest, bookId: StorageIdentifier, metadata: AssetMetadata,
+        _ mp3: InspectedMP3, hash: SHA256Digest, bookId: StorageIdentifier, metadata: AssetMetadata,
         now: Date = Date()
     ) throws -> (record: AssetRecord, timings: PublishTimings) {
+        let audio = mp3.bytes
         let clock = ContinuousClock()
         let start = clock.now
         var timings = PublishTimings()
@@ -70,15 +74,12 @@ public final class AssetStore: Sendable {
             if let existing = try index.record(for: hash) {
                 return (try linkLocked(existing, hash: hash, to: bookId), timings)
             }
-            let info: MP3Info
-            do { info = try MP3Inspector.inspect(audio) } catch let error as MP3Error { throw StoreError.invalidAudio(error) }
-
             let temp = try writeTemporaryFile(audio, hash: hash)
             let finalPath = directory.audioFile(book: bookId, hash: hash)
             try prepareBookDirectory(bookId)
             var size = audio.count
             var digest = SHA256Digest.of(audio)
-            var duration = info.durationSeconds
+            var duration = mp3.info.durationSeconds
             if !(try FileSystem.link(temp, to: finalPath)) {
                 // An unindexed file from an interrupted earlier publication. It was linked only after its bytes
                 // were durable, so it is whole: keep it (first writer wins) if it is valid audio, else set it aside.

@@ -30,7 +30,7 @@ public struct ChunkingSynthesizer: SpeechSynthesizer {
             attempts += generation.attempts
         }
         let joined = try MP3Concatenator.join(pieces)
-        return Generation(audio: joined, info: try MP3Inspector.inspect(joined),
+        return Generation(mp3: try InspectedMP3(joined),
                           requestId: requestIds.isEmpty ? nil : requestIds.joined(separator: ","),
                           characterCost: cost, attempts: attempts)
     }

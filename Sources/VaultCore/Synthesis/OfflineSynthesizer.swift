@@ -46,9 +46,7 @@ public struct OfflineSynthesizer: SpeechSynthesizer {
             } catch let failure as ToolFailed {
                 throw VoiceError.synthesizerFailed(failure.description)
             }
-            let audio = try FileSystem.readFile(mp3)
-            let info = try MP3Inspector.inspect(audio)
-            return Generation(audio: audio, info: info, requestId: nil, characterCost: 0, attempts: 1)
+            return Generation(mp3: try InspectedMP3(try FileSystem.readFile(mp3)), requestId: nil, characterCost: 0, attempts: 1)
         }
     }
 

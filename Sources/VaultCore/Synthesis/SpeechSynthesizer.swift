@@ -12,18 +12,20 @@ extension SpeechSynthesizer {
     public func resolve(_ spec: SpeechSpec) -> SpeechSpec { spec }
 }
 
-/// One generated audio, verified, with what the upstream said about it.
+/// One generated audio, verified (an `InspectedMP3` cannot be made otherwise), with what the upstream said
+/// about it.
 public struct Generation: Sendable {
-    public let audio: [UInt8]
-    public let info: MP3Info
+    public let mp3: InspectedMP3
     public let requestId: String?
     public let characterCost: Int?
     /// Upstream attempts it took (1 when nothing was retried).
     public let attempts: Int
 
-    public init(audio: [UInt8], info: MP3Info, requestId: String?, characterCost: Int?, attempts: Int) {
-        self.audio = audio
-        self.info = info
+    public var audio: [UInt8] { mp3.bytes }
+    public var info: MP3Info { mp3.info }
+
+    public init(mp3: InspectedMP3, requestId: String?, characterCost: Int?, attempts: Int) {
+        self.mp3 = mp3
         self.requestId = requestId
         self.characterCost = characterCost
         self.attempts = attempts

@@ -63,7 +63,7 @@ public final class VoiceService: Sendable {
             let metadata = AssetMetadata(spec: spec, upstreamRequestId: generation.requestId,
                                          characterCost: generation.characterCost)
             let (record, publishTimings) = try await BlockingIO.run {
-                try store.publishTimed(generation.audio, hash: hash, bookId: bookId, metadata: metadata)
+                try store.publishTimed(generation.mp3, hash: hash, bookId: bookId, metadata: metadata)
             }
             var timings = Timings()
             timings.upstreamSeconds = upstream.seconds
