@@ -69,6 +69,19 @@ public final class ObjectStore: Sendable {
         }
     }
 
+    /// The checks a new version passes before any file moves: the size within the bucket's limit and the global
+    /// cap, an allowed MIME type, and (unless replacing) a free key. The bucket row is read once, so the limit
+    /// and the MIME rule come from the same row; the key check is a cheap early refusal that the commit repeats.
+    private func admit(size: Int, mimeType: String, bucket: String, key: String, replacing: Bool, globalLimit: Int) throws {
+        let policy = try policy(of: bucket)
+        let limit = Self.uploadLimit(policy, globalLimit: globalLimit)
+        guard size <= limit else { throw Failure.tooLarge(limit: limit) }
+        try Self.checkMimeType(mimeType, in: policy)
+        if !replacing, try catalog.object(bucket: bucket, key: key) != nil {
+            throw StorageCatalogError.objectExists(bucket: bucket, key: key)
+        }
+    }
+
     /// Stores `upload` under `bucket/key`: stages the bytes in a temp file, then `put(staged:...)`.
     public func put(_ upload: Upload, bucket: String, key: String, upsert: Bool, globalLimit: Int, now: Date = Date()) throws -> ObjectRecord {
         let staging = try StagingFile(directory: directory, limit: try uploadLimit(bucket: bucket, globalLimit: globalLimit))
@@ -85,13 +98,7 @@ public final class ObjectStore: Sendable {
         staged: StagingFile.Staged, mimeType: String, cacheControl: String, userMetadata: String?, bucket: String, key: String,
         upsert: Bool, globalLimit: Int, now: Date = Date()
     ) throws -> ObjectRecord {
-        let policy = try policy(of: bucket)  // read once: the limit and the MIME rule come from the same row
-        let limit = Self.uploadLimit(policy, globalLimit: globalLimit)
-        guard staged.size <= limit else { throw Failure.tooLarge(limit: limit) }
-        try Self.checkMimeType(mimeType, in: policy)
-        if !upsert, try catalog.object(bucket: bucket, key: key) != nil {  // cheap early refusal; the commit re-checks
-            throw StorageCatalogError.objectExists(bucket: bucket, key: key)
-        }
+        try admit(size: staged.size, mimeType: mimeType, bucket: bucket, key: key, replacing: upsert, globalLimit: globalLimit)
         let version = UUID().uuidString.lowercased()
         let file = directory.objectFile(version: version)
         observer?(.staged)
@@ -146,13 +153,7 @@ public final class ObjectStore: Sendable {
     public func adopt(
         file path: String, as original: ObjectRecord, bucket: String, key: String, globalLimit: Int, now: Date = Date()
     ) throws -> ObjectRecord {
-        let policy = try policy(of: bucket)
-        let limit = Self.uploadLimit(policy, globalLimit: globalLimit)
-        guard original.size <= limit else { throw Failure.tooLarge(limit: limit) }
-        try Self.checkMimeType(original.mimeType, in: policy)
-        if try catalog.object(bucket: bucket, key: key) != nil {  // cheap early refusal; the commit re-checks
-            throw StorageCatalogError.objectExists(bucket: bucket, key: key)
-        }
+        try admit(size: original.size, mimeType: original.mimeType, bucket: bucket, key: key, replacing: false, globalLimit: globalLimit)
         return try linkAsNewVersion(path, of: original, bucket: bucket, key: key, now: now)
     }
 
