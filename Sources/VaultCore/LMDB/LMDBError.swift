@@ -1,4 +1,9 @@
 import CLMDB
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// An LMDB return code with the operation that produced it.
 public struct LMDBError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -12,6 +17,8 @@ public struct LMDBError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var isMapFull: Bool { code == MDB_MAP_FULL }
     public var isMapResized: Bool { code == MDB_MAP_RESIZED }
+    /// LMDB passes the errno of a failed write or sync through as its return code.
+    public var isDiskFull: Bool { code == ENOSPC || code == EDQUOT }
 
     public var description: String {
         let message = mdb_strerror(code).map { String(cString: $0) } ?? "error \(code)"

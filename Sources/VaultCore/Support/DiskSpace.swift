@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Whether a failure was the disk (or the owner's quota) running out, whichever layer met it: a file write
 /// reports it as a `SystemError`, an LMDB commit as an `LMDBError` carrying the same errno. Each HTTP surface
 /// answers it with 507 and a code an operator can act on, never as an unexplained 500.
@@ -15,9 +9,4 @@ public enum DiskSpace {
         default: return false
         }
     }
-}
-
-extension LMDBError {
-    /// LMDB passes the errno of a failed write or sync through as its return code.
-    public var isDiskFull: Bool { code == ENOSPC || code == EDQUOT }
 }
