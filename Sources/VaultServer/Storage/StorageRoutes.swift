@@ -31,9 +31,13 @@ struct StorageRoutes: Sendable {
         bucket == VoiceAssetBucket.name ? generatedAudio : CatalogObjectSource(bucket: bucket, objects: objects, cache: uploadCache)
     }
 
+    /// The HTTP methods the Storage API answers, each with the name `StorageRoute` parses it under.
+    static let methods: [(http: HTTPRequest.Method, route: StorageRoute.Method)] = [
+        (.get, .get), (.head, .head), (.post, .post), (.put, .put), (.delete, .delete),
+    ]
+
     func register(on router: Router<some RequestContext>, table: RouteTable) {
-        let methods: [(HTTPRequest.Method, StorageRoute.Method)] = [(.get, .get), (.head, .head), (.post, .post), (.put, .put), (.delete, .delete)]
-        for (httpMethod, method) in methods {
+        for (httpMethod, method) in Self.methods {
             router.on("\(Self.prefix)/**", method: httpMethod, recordingIn: table) { request, context in
                 await handle(request, method: method, logger: context.logger)
             }
