@@ -10,6 +10,7 @@ import NIOCore
 struct JSONObjectWriter {
     private var buffer: ByteBuffer
     private var empty = true
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     init(capacity: Int = 512) {
         buffer = ByteBufferAllocator().buffer(capacity: capacity)
@@ -82,7 +83,7 @@ struct JSONObjectWriter {
     /// characters as `\u00XX`; everything else, non-ASCII included, as its UTF-8 bytes.
     private mutating func writeString(_ value: String) {
         buffer.writeInteger(UInt8(ascii: "\""))
-        var utf8 = value.utf8
+        let utf8 = value.utf8
         // Plain runs go in one copy; only the bytes that need escaping are written one by one.
         var runStart = utf8.startIndex
         var index = runStart
@@ -102,10 +103,9 @@ struct JSONObjectWriter {
             case 0x0C: buffer.writeStaticString("\\f")
             case 0x0D: buffer.writeStaticString("\\r")
             default:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
                 buffer.writeStaticString("\\u00")
-                buffer.writeInteger(hex[Int(byte >> 4)])
-                buffer.writeInteger(hex[Int(byte & 0x0F)])
+                buffer.writeInteger(Self.hexDigits[Int(byte >> 4)])
+                buffer.writeInteger(Self.hexDigits[Int(byte & 0x0F)])
             }
             utf8.formIndex(after: &index)
             runStart = index
