@@ -205,16 +205,31 @@ public final class AssetIndex: Sendable {
         }
     }
 
-    /// Adds to the day's spend atomically and returns the new total.
+    /// Adds to the day's spend atomically (a negative amount gives back a released reservation; the total never
+    /// goes below zero) and returns the new total.
     @discardableResult
     public func addCharactersSpent(_ characters: Int, on day: String) throws -> Int {
         let databases = databases
         return try environment.write { txn in
             let key = Self.spendKey(day)
             let current = try txn.get(key, in: databases.meta).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
-            let next = current + characters
+            let next = max(0, current + characters)
             try txn.put(Array(String(next).utf8), for: key, in: databases.meta)
             return next
+        }
+    }
+
+    /// Adds `characters` to the day's spend only if the total stays within `limit`, in one write transaction:
+    /// the check and the spend cannot be separated by a concurrent reservation. Returns the day's spend
+    /// before this call and whether the characters were added.
+    public func reserveCharacters(_ characters: Int, on day: String, limit: Int) throws -> (spent: Int, granted: Bool) {
+        let databases = databases
+        return try environment.write { txn in
+            let key = Self.spendKey(day)
+            let current = try txn.get(key, in: databases.meta).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+            guard current + characters <= limit else { return (current, false) }
+            try txn.put(Array(String(current + characters).utf8), for: key, in: databases.meta)
+            return (current, true)
         }
     }
 

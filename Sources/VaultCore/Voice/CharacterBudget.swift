@@ -2,11 +2,23 @@ public import Foundation
 
 /// A daily cap on characters sent upstream (UTC days), or no cap. Hits cost nothing and are never refused.
 ///
-/// The check is "would this generation take the day over the cap": a request is refused before any upstream
-/// call rather than after the money is spent. Spending is recorded in the index, so it survives restarts.
+/// Money is guarded by a reservation, not a check: a generation first reserves its characters in one LMDB
+/// write transaction that refuses them when the day would go over the cap, and only then calls upstream. So
+/// twenty concurrent misses against a small budget cannot all pass a check before any of them records its
+/// spend. After the call the reservation is settled to the cost upstream reported, or released when the
+/// generation failed (ElevenLabs bills nothing for a failed request). A crash between reserve and settle
+/// leaves the characters counted: the budget can under-spend after a crash, never over-spend.
+///
+/// The LMDB counter is the truth for the budget; it survives restarts.
 public struct CharacterBudget: Sendable {
     public let dailyLimit: Int?
     let index: AssetIndex
+
+    /// Characters set aside for one generation on one UTC day.
+    public struct Reservation: Sendable, Equatable {
+        public let day: String
+        public let characters: Int
+    }
 
     public init(dailyLimit: Int?, index: AssetIndex) {
         self.dailyLimit = dailyLimit.flatMap { $0 > 0 ? $0 : nil }
@@ -20,16 +32,33 @@ public struct CharacterBudget: Sendable {
         return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
     }
 
-    /// Throws `VoiceError.budgetExhausted` when `characters` more would exceed today's limit.
-    public func check(_ characters: Int, now: Date = Date()) throws {
-        guard let dailyLimit else { return }
-        let spent = try index.charactersSpent(on: Self.day(of: now))
-        if spent + characters > dailyLimit {
-            throw VoiceError.budgetExhausted(spent: spent, limit: dailyLimit)
+    /// Reserves `characters` of today's budget, or throws `VoiceError.budgetExhausted` when they would take
+    /// the day over the limit. Without a limit the characters are simply counted.
+    public func reserve(_ characters: Int, now: Date = Date()) throws -> Reservation {
+        let day = Self.day(of: now)
+        guard let dailyLimit else {
+            try index.addCharactersSpent(characters, on: day)
+            return Reservation(day: day, characters: characters)
         }
+        let (spent, granted) = try index.reserveCharacters(characters, on: day, limit: dailyLimit)
+        guard granted else { throw VoiceError.budgetExhausted(spent: spent, limit: dailyLimit) }
+        return Reservation(day: day, characters: characters)
     }
 
-    public func record(_ characters: Int, now: Date = Date()) throws {
-        try index.addCharactersSpent(characters, on: Self.day(of: now))
+    /// Replaces the reserved amount with what upstream actually billed (its `character-cost`), on the day
+    /// the reservation was made.
+    public func settle(_ reservation: Reservation, actualCost: Int) throws {
+        let difference = actualCost - reservation.characters
+        if difference != 0 { try index.addCharactersSpent(difference, on: reservation.day) }
+    }
+
+    /// Gives a reservation back: the generation failed and nothing was billed.
+    public func release(_ reservation: Reservation) throws {
+        try index.addCharactersSpent(-reservation.characters, on: reservation.day)
+    }
+
+    /// Characters counted on the day of `now` so far (reserved and settled).
+    public func spent(now: Date = Date()) throws -> Int {
+        try index.charactersSpent(on: Self.day(of: now))
     }
 }

@@ -39,15 +39,31 @@ public final class VoiceService: Sendable {
         let generated: Bool
     }
 
+    /// How many times a request starts over when the asset it found vanished before it could be linked into
+    /// the book (another client removed the last other reference in between). The second pass sees no record
+    /// and generates; a third is for a removal racing that generation's own link.
+    static let attemptsWhenAssetVanishes = 3
+
     public func voice(_ requested: SpeechSpec, bookId: StorageIdentifier) async throws -> Outcome {
         let spec = synthesizer?.resolve(requested) ?? requested
         let hash = spec.contentHash
+        var attempt = 1
+        while true {
+            do {
+                return try await voiceOnce(spec, hash: hash, bookId: bookId)
+            } catch StoreError.notFound where attempt < Self.attemptsWhenAssetVanishes {
+                // A normal client action (removing a book's reference) must never fail another client's request.
+                attempt += 1
+            }
+        }
+    }
+
+    private func voiceOnce(_ spec: SpeechSpec, hash: SHA256Digest, bookId: StorageIdentifier) async throws -> Outcome {
         if let record = try store.record(for: hash) {
             return Outcome(record: try await linked(record, hash: hash, to: bookId), hash: hash, cached: true,
                            timings: nil, upstreamAttempts: nil)
         }
         guard let synthesizer else { throw VoiceError.noSynthesizer }
-        try budget.check(spec.text.unicodeScalars.count)
         let store = store
         let budget = budget
         let (asset, role) = try await flights.run(hash) {
@@ -55,11 +71,21 @@ public final class VoiceService: Sendable {
             if let record = try store.record(for: hash) {
                 return GeneratedAsset(record: record, timings: Timings(), attempts: 0, generated: false)
             }
+            // Reserved by the flight's leader only: followers share its generation and cost nothing.
+            let reservation = try await BlockingIO.run { try budget.reserve(spec.text.unicodeScalars.count) }
             let clock = ContinuousClock()
             let start = clock.now
-            let generation = try await synthesizer.synthesize(spec)
+            let generation: Generation
+            do {
+                generation = try await synthesizer.synthesize(spec)
+            } catch {
+                try? await BlockingIO.run { try budget.release(reservation) }
+                throw error
+            }
             let upstream = clock.now - start
-            try budget.record(generation.characterCost ?? spec.text.unicodeScalars.count)
+            try await BlockingIO.run {
+                try budget.settle(reservation, actualCost: generation.characterCost ?? reservation.characters)
+            }
             let metadata = AssetMetadata(spec: spec, upstreamRequestId: generation.requestId,
                                          characterCost: generation.characterCost)
             let (record, publishTimings) = try await BlockingIO.run {

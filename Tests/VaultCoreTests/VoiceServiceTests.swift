@@ -1,0 +1,108 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import VaultCore
+
+/// A count shared by concurrent tasks.
+final class Tally: Sendable {
+    private let count = Atomic<Int>(0)
+    func add() { count.add(1, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
+}
+
+/// The voice service in-process, over a real data directory, with a gated synthesizer.
+@Suite struct VoiceServiceTests {
+    let directory = TemporaryDirectory()
+
+    func openStore() throws -> AssetStore {
+        try AssetStore.open(directory: DataDirectory(root: directory.path))
+    }
+
+    static func text(_ index: Int, characters: Int) -> String {
+        let prefix = "Chapter \(index). "
+        return prefix + String(repeating: "a", count: characters - prefix.count)
+    }
+
+    /// Issue 10 item 8: the budget check and the spend used to be separate steps, so concurrent misses all
+    /// passed the check before any of them was recorded (20 x 900 characters against a 1,000 budget).
+    @Test func concurrentMissesNeverOverspendTheDailyBudget() async throws {
+        let store = try openStore()
+        let synthesizer = GatedSynthesizer()
+        let service = VoiceService(store: store, synthesizer: synthesizer, dailyCharacterBudget: 1_000)
+        let refused = Tally()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<20 {
+                group.addTask {
+                    let spec = try SpeechSpec(text: Self.text(index, characters: 900), voiceId: "voice1")
+                    do {
+                        _ = try await service.voice(spec, bookId: .book("book-\(index)"))
+                    } catch let VoiceError.budgetExhausted(_, limit) {
+                        #expect(limit == 1_000)
+                        refused.add()
+                    }
+                }
+            }
+            // Every request has either reached the synthesizer or been refused before the gate opens: with a
+            // check-then-act budget all twenty would be inside.
+            while synthesizer.entered + refused.value < 20 { await Task.yield() }
+            synthesizer.open()
+            try await group.waitForAll()
+        }
+        #expect(synthesizer.entered == 1)
+        #expect(refused.value == 19)
+        #expect(try service.budget.spent() == 900)
+    }
+
+    @Test func aFailedGenerationGivesItsReservationBack() async throws {
+        let store = try openStore()
+        let synthesizer = GatedSynthesizer(open: true)
+        let service = VoiceService(store: store, synthesizer: synthesizer, dailyCharacterBudget: 1_000)
+        let spec = try SpeechSpec(text: Self.text(1, characters: 900), voiceId: "voice1")
+        synthesizer.setFailing(true)
+        await #expect(throws: GatedSynthesizer.Failure.self) { try await service.voice(spec, bookId: .book("b")) }
+        #expect(try service.budget.spent() == 0)
+        synthesizer.setFailing(false)
+        let outcome = try await service.voice(spec, bookId: .book("b"))
+        #expect(!outcome.cached)
+        #expect(try service.budget.spent() == 900)
+        // A hit costs nothing, even with the budget nearly spent.
+        let hit = try await service.voice(spec, bookId: .book("c"))
+        #expect(hit.cached)
+        #expect(try service.budget.spent() == 900)
+    }
+
+    @Test func reservationsAreSettledToTheBilledCost() throws {
+        let store = try openStore()
+        let budget = CharacterBudget(dailyLimit: 100, index: store.index)
+        let reservation = try budget.reserve(60)
+        #expect(throws: VoiceError.budgetExhausted(spent: 60, limit: 100)) { try budget.reserve(41) }
+        try budget.settle(reservation, actualCost: 50)
+        #expect(try budget.spent() == 50)
+        _ = try budget.reserve(50)
+        #expect(throws: VoiceError.budgetExhausted(spent: 100, limit: 100)) { try budget.reserve(1) }
+    }
+
+    /// Issue 10 item 6: a hit found the record, then another client removed the last other book's reference
+    /// before this book was linked, and the request failed with `no asset <hash>`. It must generate again.
+    @Test func removingTheLastOtherReferenceNeverFailsAConcurrentRequest() async throws {
+        let store = try openStore()
+        let service = VoiceService(store: store, synthesizer: GatedSynthesizer(open: true), dailyCharacterBudget: nil)
+        let source = StorageIdentifier.book("source")
+        for index in 0..<300 {
+            let spec = try SpeechSpec(text: "Sentence number \(index).", voiceId: "voice1")
+            _ = try store.publish(SilentMP3.make(frames: 8, seed: UInt8(index % 200)), hash: spec.contentHash,
+                                  bookId: source, metadata: AssetMetadata(spec: spec))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    let outcome = try await service.voice(spec, bookId: .book("reader"))
+                    #expect(outcome.record.bookIds.contains("reader"))
+                }
+                group.addTask { try await BlockingIO.run { _ = try store.unlink(spec.contentHash, from: source) } }
+                try await group.waitForAll()
+            }
+            let record = try #require(try store.record(for: spec.contentHash))
+            #expect(record.bookIds == ["reader"])
+            #expect(FileManager.default.fileExists(atPath: store.directory.audioFile(book: .book("reader"), hash: spec.contentHash)))
+        }
+    }
+}
