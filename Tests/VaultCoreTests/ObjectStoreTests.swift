@@ -86,6 +86,24 @@ import Testing
         #expect(try versionFiles(store).isEmpty)
     }
 
+    /// Issue 10 item 7: a cross-bucket move adopts the source's bytes into the destination, then removes the
+    /// source. An upsert that replaced the source in between was answered 200; the move must not remove it.
+    @Test func aMoveRemovesTheSourceOnlyWhileItStillHoldsTheMovedVersion() throws {
+        let store = try open()
+        try bucket(store, "from")
+        try bucket(store, "to")
+        let moved = try store.put(upload("first"), bucket: "from", key: "k", upsert: false, globalLimit: 100)
+        _ = try store.adopt(file: store.path(of: moved), as: moved, bucket: "to", key: "k", globalLimit: 100)
+        let replacement = try store.put(upload("second"), bucket: "from", key: "k", upsert: true, globalLimit: 100)
+        #expect(try store.remove(bucket: "from", keys: ["k"], ifVersion: moved.version).isEmpty)
+        #expect(try store.catalog.object(bucket: "from", key: "k")?.version == replacement.version)
+        #expect(try FileSystem.readFile(store.path(of: replacement)) == Array("second".utf8))
+        // Unchanged, the source goes.
+        let removed = try store.remove(bucket: "from", keys: ["k"], ifVersion: replacement.version)
+        #expect(removed.map(\.version) == [replacement.version])
+        #expect(try store.catalog.object(bucket: "from", key: "k") == nil)
+    }
+
     @Test func copyHardLinksMoveRenamesRemoveDeletes() throws {
         let store = try open()
         try bucket(store)

@@ -31,14 +31,19 @@ public enum BucketPolicy {
         return allowed.contains { pattern in
             let pattern = mediaTypeEssence(pattern)
             if pattern == "*/*" || pattern == "*" { return true }
-            if pattern.hasSuffix("/*") { return essence.hasPrefix(String(pattern.dropLast())) }
-            return pattern == essence
+            // Byte comparisons: `essence` is what a client sent (see `FieldBytes`).
+            if pattern.utf8.count >= 2, pattern.utf8.suffix(2).elementsEqual("/*".utf8) {
+                return essence.utf8.starts(with: pattern.utf8.dropLast())
+            }
+            return pattern.utf8.elementsEqual(essence.utf8)
         }
     }
 
-    /// `Audio/MPEG; charset=x` -> `audio/mpeg`.
+    /// `Audio/MPEG; charset=x` -> `audio/mpeg`. Bytes only (the value is a client's header, see `FieldBytes`);
+    /// only ASCII letters are lower-cased.
     public static func mediaTypeEssence(_ value: String) -> String {
-        String(value.split(separator: ";", maxSplits: 1).first ?? "").trimmingWhitespace().lowercased()
+        let type = value.utf8.prefix { $0 != UInt8(ascii: ";") }
+        return String(decoding: FieldBytes.trimmed(type).map(FieldBytes.lowercased), as: UTF8.self)
     }
 }
 

@@ -126,10 +126,11 @@ public final class ObjectStore: Sendable {
         return try catalog.object(bucket: bucket, key: key) ?? record
     }
 
-    /// Removes the keys that exist (records first, then files) and returns their records.
-    public func remove(bucket: String, keys: [String]) throws -> [ObjectRecord] {
+    /// Removes the keys that exist (records first, then files) and returns their records. With `ifVersion`,
+    /// only a key that still holds that version goes (see `StorageCatalog.remove`).
+    public func remove(bucket: String, keys: [String], ifVersion version: String? = nil) throws -> [ObjectRecord] {
         guard try catalog.bucket(bucket) != nil else { throw StorageCatalogError.bucketNotFound(bucket) }
-        let removed = try catalog.remove(bucket: bucket, keys: keys)
+        let removed = try catalog.remove(bucket: bucket, keys: keys, ifVersion: version)
         if !removed.isEmpty { observer?(.removalCommitted) }
         for record in removed { try? FileSystem.removeFile(path(of: record)) }
         if !removed.isEmpty { try? FileSystem.syncDirectory(directory.objects) }

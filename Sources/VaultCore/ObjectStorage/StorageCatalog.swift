@@ -196,14 +196,18 @@ public final class StorageCatalog: Sendable {
         }
     }
 
-    /// Removes the given keys that exist and returns their records.
-    public func remove(bucket: String, keys: [String]) throws -> [ObjectRecord] {
+    /// Removes the given keys that exist and returns their records. With `ifVersion`, a key is removed only
+    /// while it still holds that version (compare and delete in one transaction): a move must not take away
+    /// an upload that replaced the object it moved.
+    public func remove(bucket: String, keys: [String], ifVersion version: String? = nil) throws -> [ObjectRecord] {
         try environment.write { txn in
             var removed: [ObjectRecord] = []
             for key in keys {
                 let dbKey = Self.objectKey(bucket, key)
                 guard let raw = try txn.get(dbKey, in: objects) else { continue }
-                removed.append(try Self.decode(ObjectRecord.self, raw))
+                let record = try Self.decode(ObjectRecord.self, raw)
+                if let version, record.version != version { continue }
+                removed.append(record)
                 _ = try txn.delete(dbKey, in: objects)
             }
             return removed

@@ -29,6 +29,10 @@ struct CatalogObjectSource: StorageObjectSource {
         try objects.remove(bucket: bucket, keys: keys)
     }
 
+    func remove(key: String, ifStill original: ObjectRecord) throws -> Bool {
+        try !objects.remove(bucket: bucket, keys: [key], ifVersion: original.version).isEmpty
+    }
+
     func empty() throws {
         _ = try objects.empty(bucket: bucket)
     }

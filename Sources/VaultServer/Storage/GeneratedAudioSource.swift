@@ -41,6 +41,11 @@ struct GeneratedAudioSource: StorageObjectSource {
         try assets.remove(keys: keys)
     }
 
+    /// A key here is `<bookId>/<hash>.mp3`: it can only ever name those bytes, so there is nothing to compare.
+    func remove(key: String, ifStill original: ObjectRecord) throws -> Bool {
+        try !assets.remove(keys: [key]).isEmpty
+    }
+
     func empty() throws {
         _ = try assets.empty()
     }

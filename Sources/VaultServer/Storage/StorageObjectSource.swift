@@ -18,6 +18,9 @@ protocol StorageObjectSource: Sendable {
     func folderContents(_ folder: String) throws -> (folders: [String], objects: [ObjectRecord])
     /// Removes the existing keys, skipping the others as Supabase does; returns the objects as they were.
     func remove(keys: [String]) throws -> [ObjectRecord]
+    /// Removes `key` only while it still holds `original`'s bytes, atomically; false when it no longer does
+    /// (replaced or removed meanwhile). What a move out of this bucket does after the destination has the bytes.
+    func remove(key: String, ifStill original: ObjectRecord) throws -> Bool
     func empty() throws
     /// Copies (or with `move`, moves) `source` to `destination` in the same bucket; returns the new object.
     func copy(from source: String, to destination: String, move: Bool) throws -> ObjectRecord

@@ -273,7 +273,9 @@ struct StorageRoutes: Sendable {
             } catch let error as SystemError where error.errno == ENOENT {
                 throw SupabaseError.objectNotFound  // removed while this request ran
             }
-            if move { _ = try from.remove(keys: [key]) }
+            // Only the version that was moved goes: an upsert that replaced the source meanwhile was answered
+            // 200 and must stay.
+            if move { _ = try from.remove(key: key, ifStill: original) }
             return adopted
         }
     }
