@@ -11,50 +11,33 @@ public enum ByteRangeSet {
     /// The ranges of a `Range` header, or nil when it must be ignored: another unit (`items=`), bad syntax, or
     /// an empty list. RFC 9110: a server ignores a Range it does not understand and sends the whole file.
     public static func parse(_ header: String) -> [ByteRangeSpec]? {
-        let trimmed = header.trimmingWhitespace
-        guard trimmed.count > 6, trimmed.prefix(6).lowercased() == "bytes=" else { return nil }
+        parse(bytes: header.utf8)
+    }
+
+    /// One pass over the bytes (`FieldBytes`): anything outside the ASCII grammar makes the header ignored.
+    static func parse<Bytes: BidirectionalCollection>(bytes: Bytes) -> [ByteRangeSpec]? where Bytes.Element == UInt8 {
+        let value = FieldBytes.trimmed(bytes)
+        guard FieldBytes.hasPrefixIgnoringCase(value, "bytes=") else { return nil }
+        let list = value.dropFirst(6)
         var specs = [ByteRangeSpec]()
-        for element in trimmed.dropFirst(6).split(separator: ",", omittingEmptySubsequences: false) {
-            let item = String(element).trimmingWhitespace
+        for element in FieldBytes.split(list, on: UInt8(ascii: ",")) {
+            let item = FieldBytes.trimmed(element)
             if item.isEmpty { continue }  // RFC 9110 allows empty list elements
-            guard let dash = item.firstIndex(of: "-") else { return nil }
+            guard let dash = item.firstIndex(of: UInt8(ascii: "-")) else { return nil }
             let firstText = item[..<dash], lastText = item[item.index(after: dash)...]
             if firstText.isEmpty {
-                guard let length = number(lastText) else { return nil }
+                guard let length = FieldBytes.decimal(lastText) else { return nil }
                 specs.append(.suffix(length: length))
             } else {
-                guard let first = number(firstText) else { return nil }
+                guard let first = FieldBytes.decimal(firstText) else { return nil }
                 if lastText.isEmpty {
                     specs.append(.from(first: first, last: nil))
                 } else {
-                    guard let last = number(lastText), last >= first else { return nil }
+                    guard let last = FieldBytes.decimal(lastText), last >= first else { return nil }
                     specs.append(.from(first: first, last: last))
                 }
             }
         }
         return specs.isEmpty ? nil : specs
-    }
-
-    /// Decimal digits only (no sign, no spaces inside), saturating at UInt64.max.
-    static func number(_ text: Substring) -> UInt64? {
-        guard !text.isEmpty, text.utf8.allSatisfy({ (48...57).contains($0) }) else { return nil }
-        var value: UInt64 = 0
-        for digit in text.utf8 {
-            let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times.addingReportingOverflow(UInt64(digit - 48))
-            if overflow1 || overflow2 { return .max }
-            value = sum
-        }
-        return value
-    }
-}
-
-extension String {
-    /// Without leading and trailing spaces and tabs (HTTP's optional whitespace).
-    var trimmingWhitespace: String {
-        var scalars = Substring(self)
-        while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
-        while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
-        return String(scalars)
     }
 }

@@ -134,28 +134,39 @@ public struct DownloadPlanner: Sendable {
 
     /// If-Range holds for a strong entity tag that matches exactly, or a date equal to Last-Modified.
     func ifRangeHolds(_ value: String, _ facts: DownloadFacts) -> Bool {
-        let trimmed = value.trimmingWhitespace
-        if trimmed.hasPrefix("W/") { return false }  // a weak tag never satisfies If-Range
-        if trimmed.hasPrefix("\"") { return trimmed == facts.entityTag }
-        guard let date = HTTPDate.parse(trimmed) else { return false }
+        Self.ifRangeHolds(bytes: value.utf8, facts)
+    }
+
+    static func ifRangeHolds<Bytes: BidirectionalCollection>(bytes: Bytes, _ facts: DownloadFacts) -> Bool
+    where Bytes.Element == UInt8 {
+        let value = FieldBytes.trimmed(bytes)
+        guard let first = value.first else { return false }
+        if first == UInt8(ascii: "W") { return false }  // a weak tag never satisfies If-Range
+        if first == UInt8(ascii: "\"") { return value.elementsEqual(facts.entityTag.utf8) }
+        guard let date = HTTPDate.parse(bytes: value) else { return false }
         return date == facts.lastModified
     }
 }
 
-/// `If-Match` / `If-None-Match` values: `*` or a comma-separated list of entity tags.
+/// `If-Match` / `If-None-Match` values: `*` or a comma-separated list of entity tags, compared byte for byte.
 public enum EntityTagList {
     /// Whether the list names `entityTag`. Weak comparison ignores `W/` on either side; strong comparison
     /// never matches a weak tag.
     public static func matches(_ list: String, _ entityTag: String, weak: Bool) -> Bool {
-        let trimmed = list.trimmingWhitespace
-        if trimmed == "*" { return true }
-        for item in trimmed.split(separator: ",") {
-            var tag = String(item).trimmingWhitespace
-            if tag.hasPrefix("W/") {
+        matches(bytes: list.utf8, entityTag, weak: weak)
+    }
+
+    static func matches<Bytes: BidirectionalCollection>(bytes list: Bytes, _ entityTag: String, weak: Bool) -> Bool
+    where Bytes.Element == UInt8 {
+        let value = FieldBytes.trimmed(list)
+        if value.count == 1, value.first == UInt8(ascii: "*") { return true }
+        for item in FieldBytes.split(value, on: UInt8(ascii: ",")) {
+            var tag = FieldBytes.trimmed(item)
+            if tag.starts(with: "W/".utf8) {
                 guard weak else { continue }
-                tag.removeFirst(2)
+                tag = tag.dropFirst(2)
             }
-            if tag == entityTag { return true }
+            if tag.elementsEqual(entityTag.utf8) { return true }
         }
         return false
     }

@@ -17,31 +17,50 @@ public enum HTTPDate {
 
     /// Seconds since 1970, or nil for anything that is not one of the three forms.
     public static func parse(_ text: String) -> Int64? {
-        let parts = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        parse(bytes: text.utf8)
+    }
+
+    /// The longest date any of the three forms can spell, with room for extra spaces: a longer value is not
+    /// a date, and is refused before any work.
+    static let maximumLength = 64
+
+    /// One pass over the bytes: dates are ASCII, and a value that is not is no date.
+    static func parse<Bytes: Collection>(bytes: Bytes) -> Int64? where Bytes.Element == UInt8 {
+        guard bytes.count <= maximumLength, FieldBytes.isASCII(bytes) else { return nil }
+        let parts = FieldBytes.split(bytes, on: UInt8(ascii: " ")).filter { !$0.isEmpty }.map { Array($0) }
+        let comma = UInt8(ascii: ",")
         // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
-        if parts.count == 6, parts[0].hasSuffix(","), parts[5] == "GMT" {
-            return make(year: Int(parts[3]), month: parts[2], day: Int(parts[1]), time: parts[4])
+        if parts.count == 6, parts[0].last == comma, parts[5] == Array("GMT".utf8) {
+            return make(year: number(parts[3]), month: parts[2], day: number(parts[1]), time: parts[4])
         }
         // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
-        if parts.count == 4, parts[0].hasSuffix(","), parts[3] == "GMT" {
-            let date = parts[1].split(separator: "-").map(String.init)
-            guard date.count == 3, let shortYear = Int(date[2]), date[2].count == 2 else { return nil }
+        if parts.count == 4, parts[0].last == comma, parts[3] == Array("GMT".utf8) {
+            let date = FieldBytes.split(parts[1], on: UInt8(ascii: "-"))
+            guard date.count == 3, date[2].count == 2, let shortYear = number(date[2]) else { return nil }
             // RFC 9110: a two-digit year more than 50 years in the future is in the past century.
             let year = shortYear < 70 ? 2000 + shortYear : 1900 + shortYear
-            return make(year: year, month: date[1], day: Int(date[0]), time: parts[2])
+            return make(year: year, month: Array(date[1]), day: number(date[0]), time: parts[2])
         }
         // asctime: Sun Nov  6 08:49:37 1994
-        if parts.count == 5, !parts[0].hasSuffix(",") {
-            return make(year: Int(parts[4]), month: parts[1], day: Int(parts[2]), time: parts[3])
+        if parts.count == 5, parts[0].last != comma {
+            return make(year: number(parts[4]), month: parts[1], day: number(parts[2]), time: parts[3])
         }
         return nil
     }
 
-    static func make(year: Int?, month: String, day: Int?, time: String) -> Int64? {
-        guard let year, let day, let monthIndex = months.firstIndex(of: month), (1...31).contains(day),
+    static let monthBytes = months.map { Array($0.utf8) }
+
+    /// A small decimal number (at most 9 digits), or nil.
+    static func number<Bytes: Collection>(_ bytes: Bytes) -> Int? where Bytes.Element == UInt8 {
+        guard bytes.count <= 9, let value = FieldBytes.decimal(bytes) else { return nil }
+        return Int(value)
+    }
+
+    static func make(year: Int?, month: [UInt8], day: Int?, time: [UInt8]) -> Int64? {
+        guard let year, let day, let monthIndex = monthBytes.firstIndex(of: month), (1...31).contains(day),
               (1...9999).contains(year)
         else { return nil }
-        let clock = time.split(separator: ":").map { Int($0) }
+        let clock = FieldBytes.split(time, on: UInt8(ascii: ":")).map { number($0) }
         guard clock.count == 3, let hour = clock[0], let minute = clock[1], let second = clock[2],
               (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second)
         else { return nil }

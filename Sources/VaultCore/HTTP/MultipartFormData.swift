@@ -9,72 +9,86 @@ public enum MultipartFormData {
     }
 
     /// The boundary parameter of a `multipart/form-data` content type, unquoted; nil when it is not one.
+    /// Read as bytes (`FieldBytes`): a boundary is ASCII, and so is any content type we accept.
     public static func boundary(fromContentType value: String) -> String? {
-        let pieces = value.split(separator: ";").map { $0.trimmingWhitespace() }
-        guard pieces.first?.lowercased() == "multipart/form-data" else { return nil }
+        guard FieldBytes.isASCII(value.utf8) else { return nil }
+        let pieces = FieldBytes.split(value.utf8, on: UInt8(ascii: ";")).map { FieldBytes.trimmed($0) }
+        guard let type = pieces.first, FieldBytes.equalsIgnoringCase(type, "multipart/form-data") else { return nil }
         for piece in pieces.dropFirst() {
-            let pair = piece.split(separator: "=", maxSplits: 1)
-            guard pair.count == 2, pair[0].trimmingWhitespace().lowercased() == "boundary" else { continue }
-            var boundary = pair[1].trimmingWhitespace()
-            if boundary.hasPrefix("\""), boundary.hasSuffix("\""), boundary.count >= 2 { boundary = String(boundary.dropFirst().dropLast()) }
-            return (1...70).contains(boundary.utf8.count) ? boundary : nil
+            guard let equals = piece.firstIndex(of: UInt8(ascii: "=")),
+                  FieldBytes.equalsIgnoringCase(FieldBytes.trimmed(piece[..<equals]), "boundary") else { continue }
+            var boundary = FieldBytes.trimmed(piece[piece.index(after: equals)...])
+            if boundary.count >= 2, boundary.first == UInt8(ascii: "\""), boundary.last == UInt8(ascii: "\"") {
+                boundary = boundary.dropFirst().dropLast()
+            }
+            return (1...70).contains(boundary.count) ? String(decoding: boundary, as: UTF8.self) : nil
         }
         return nil
     }
 
     /// The name, filename and content type in a part's header block (the lines between the delimiter line and
-    /// the blank line, CRLF-separated). A part without a Content-Disposition name is refused.
+    /// the blank line, CRLF-separated). A part without a Content-Disposition name is refused. Bytes only: the
+    /// block comes from the client, and a filename may be UTF-8 of any shape.
     static func partHeaders(_ headers: String) throws(Failure) -> MultipartStreamParser.PartHeaders {
         var name: String?
         var filename: String?
         var contentType: String?
-        for line in headers.split(separator: "\r\n") {
-            let pair = line.split(separator: ":", maxSplits: 1)
-            guard pair.count == 2 else { continue }
-            let value = pair[1].trimmingWhitespace()
-            switch pair[0].trimmingWhitespace().lowercased() {
-            case "content-disposition":
+        for line in FieldBytes.split(headers.utf8, on: UInt8(ascii: "\n")) {
+            let content = line.last == UInt8(ascii: "\r") ? line.dropLast() : line[...]
+            guard let colon = content.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            let key = FieldBytes.trimmed(content[..<colon])
+            let value = FieldBytes.trimmed(content[content.index(after: colon)...])
+            if FieldBytes.equalsIgnoringCase(key, "content-disposition") {
                 for parameter in Self.parameters(value) {
                     if parameter.key == "name" { name = parameter.value }
                     if parameter.key == "filename" { filename = parameter.value }
                 }
-            case "content-type":
-                contentType = value
-            default:
-                continue
+            } else if FieldBytes.equalsIgnoringCase(key, "content-type") {
+                contentType = String(decoding: value, as: UTF8.self)
             }
         }
         guard let name else { throw Failure(message: "multipart part has no Content-Disposition name") }
         return MultipartStreamParser.PartHeaders(name: name, filename: filename, contentType: contentType)
     }
 
-    /// `form-data; name="a"; filename="b c.mp3"` -> [("name","a"), ("filename","b c.mp3")]. Quoted values may
-    /// hold `;` and escaped quotes.
     static func parameters(_ value: String) -> [(key: String, value: String)] {
+        parameters(value.utf8[...])
+    }
+
+    /// `form-data; name="a"; filename="b c.mp3"` -> [("name","a"), ("filename","b c.mp3")]. Quoted values may
+    /// hold `;` and escaped quotes. Keys are lower-cased ASCII. One pass over the bytes.
+    static func parameters<Bytes: BidirectionalCollection>(_ value: Bytes) -> [(key: String, value: String)]
+    where Bytes.Element == UInt8 {
         var result: [(String, String)] = []
-        var scalars = Substring(value)
         // Skip the disposition type.
-        if let semicolon = scalars.firstIndex(of: ";") { scalars = scalars[scalars.index(after: semicolon)...] } else { return [] }
-        while !scalars.isEmpty {
-            while scalars.first == " " || scalars.first == ";" { scalars.removeFirst() }
-            guard let equals = scalars.firstIndex(of: "=") else { break }
-            let key = scalars[..<equals].trimmingWhitespace().lowercased()
-            scalars = scalars[scalars.index(after: equals)...]
-            var parsed = ""
-            if scalars.first == "\"" {
-                scalars.removeFirst()
-                while let character = scalars.first {
-                    scalars.removeFirst()
-                    if character == "\\", let escaped = scalars.first { parsed.append(escaped); scalars.removeFirst(); continue }
-                    if character == "\"" { break }
-                    parsed.append(character)
+        guard let semicolon = value.firstIndex(of: UInt8(ascii: ";")) else { return [] }
+        var index = value.index(after: semicolon)
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\"), separator = UInt8(ascii: ";")
+        while index < value.endIndex {
+            while index < value.endIndex, value[index] == 0x20 || value[index] == separator { value.formIndex(after: &index) }
+            guard let equals = value[index...].firstIndex(of: UInt8(ascii: "=")) else { break }
+            let key = String(decoding: FieldBytes.trimmed(value[index..<equals]).map(FieldBytes.lowercased), as: UTF8.self)
+            index = value.index(after: equals)
+            var parsed: [UInt8] = []
+            if index < value.endIndex, value[index] == quote {
+                value.formIndex(after: &index)
+                while index < value.endIndex {
+                    let byte = value[index]
+                    value.formIndex(after: &index)
+                    if byte == backslash, index < value.endIndex {
+                        parsed.append(value[index])
+                        value.formIndex(after: &index)
+                        continue
+                    }
+                    if byte == quote { break }
+                    parsed.append(byte)
                 }
             } else {
-                let end = scalars.firstIndex(of: ";") ?? scalars.endIndex
-                parsed = scalars[..<end].trimmingWhitespace()
-                scalars = scalars[end...]
+                let end = value[index...].firstIndex(of: separator) ?? value.endIndex
+                parsed = Array(FieldBytes.trimmed(value[index..<end]))
+                index = end
             }
-            result.append((key, parsed))
+            result.append((key, String(decoding: parsed, as: UTF8.self)))
         }
         return result
     }

@@ -23,13 +23,7 @@ public struct APIKeyAuthenticator: Sendable, Equatable {
     /// hide a valid key in the other.
     public static func presentedKeys(authorization: String?, apikey: String?, xiAPIKey: String?) -> [String] {
         var keys: [String] = []
-        if let authorization {
-            let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-            if parts.count == 2, parts[0].lowercased() == "bearer" {
-                let token = parts[1].trimmingCharacters(in: .whitespaces)
-                if !token.isEmpty { keys.append(token) }
-            }
-        }
+        if let authorization, let token = bearerToken(authorization) { keys.append(token) }
         if let apikey, !apikey.isEmpty { keys.append(apikey) }
         if let xiAPIKey, !xiAPIKey.isEmpty { keys.append(xiAPIKey) }
         return keys
@@ -42,5 +36,15 @@ public struct APIKeyAuthenticator: Sendable, Equatable {
             for key in keys where HMACSHA256.constantTimeEquals(key, candidate) { matched = true }
         }
         return matched
+    }
+
+    /// The token of `Bearer <token>` (scheme case-insensitive, RFC 9110 §11.1), read as bytes: a credential
+    /// is ASCII, and a header of combining marks must cost no more than its length (`FieldBytes`).
+    static func bearerToken(_ authorization: String) -> String? {
+        let value = FieldBytes.trimmed(authorization.utf8)
+        guard FieldBytes.hasPrefixIgnoringCase(value, "bearer"),
+              let separator = value.dropFirst(6).first, FieldBytes.isOptionalWhitespace(separator) else { return nil }
+        let token = FieldBytes.trimmed(value.dropFirst(7))
+        return token.isEmpty ? nil : String(decoding: token, as: UTF8.self)
     }
 }

@@ -1,4 +1,5 @@
 public import Hummingbird
+import VaultCore
 
 /// Which cross-origin requests browsers may make, and the headers that say so (the Fetch standard's CORS
 /// protocol). Pure: request headers in, response headers out.
@@ -34,17 +35,21 @@ public struct CrossOriginPolicy: Sendable, Equatable {
     }
 
     static let allowedMethods = "GET, HEAD, POST, PUT, DELETE"
+    /// `allowedMethods` as lower-case names, for a byte comparison with `Access-Control-Request-Method`.
+    static let allowedMethodNames = ["get", "head", "post", "put", "delete"]
     /// What a browser needs to see of our answers: ranges, validators, cache verdicts.
     static let exposedHeaders = "Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified, Content-Disposition, X-Cache, X-Content-Hash, Server-Timing"
     static let defaultAllowedHeaders = "authorization, apikey, x-client-info, xi-api-key, content-type, x-upsert, cache-control, range, if-none-match, if-modified-since, if-range"
     static let maxAgeSeconds = "86400"
 
     /// The value of `Access-Control-Allow-Origin` for a request from `origin`, or nil when it is not allowed.
+    /// An origin is ASCII (RFC 6454 serialises hosts in their ASCII form); any other is refused before it is
+    /// hashed or compared as a `String` (see `FieldBytes`).
     func allowedOrigin(_ origin: String) -> String? {
         switch origins {
         case .none: nil
         case .any: "*"
-        case let .list(allowed): allowed.contains(origin) ? origin : nil
+        case let .list(allowed): FieldBytes.isASCII(origin.utf8) && allowed.contains(origin) ? origin : nil
         }
     }
 
@@ -67,13 +72,27 @@ public struct CrossOriginPolicy: Sendable, Equatable {
     public func preflight(origin: String, requestedMethod: String, requestedHeaders: String?) -> (status: HTTPResponse.Status, headers: HTTPFields) {
         var headers = HTTPFields()
         if case .list = origins { headers[.vary] = "Origin" }
-        let methods = Self.allowedMethods.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard let allowed = allowedOrigin(origin), methods.contains(requestedMethod.uppercased()) else { return (.forbidden, headers) }
+        let method = FieldBytes.trimmed(requestedMethod.utf8)
+        guard let allowed = allowedOrigin(origin),
+              Self.allowedMethodNames.contains(where: { FieldBytes.equalsIgnoringCase(method, $0) })
+        else { return (.forbidden, headers) }
         headers[.accessControlAllowOrigin] = allowed
         headers[.accessControlAllowMethods] = Self.allowedMethods
-        // Echoing what the browser asks for is safe without credentials, and keeps new client headers working.
-        headers[.accessControlAllowHeaders] = requestedHeaders.flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultAllowedHeaders
+        // Echoing what the browser asks for is safe without credentials, and keeps new client headers working;
+        // only a list of header names is echoed, anything else gets the default list.
+        headers[.accessControlAllowHeaders] = requestedHeaders.flatMap { Self.isHeaderNameList($0) ? $0 : nil } ?? Self.defaultAllowedHeaders
         headers[.accessControlMaxAge] = Self.maxAgeSeconds
         return (.noContent, headers)
+    }
+
+    /// Whether `value` is a non-empty comma-separated list of header names (tokens), as browsers send in
+    /// `Access-Control-Request-Headers`. Bytes only.
+    static func isHeaderNameList(_ value: String) -> Bool {
+        var sawName = false
+        for byte in value.utf8 {
+            if FieldBytes.isTokenCharacter(byte) { sawName = true; continue }
+            guard byte == UInt8(ascii: ",") || FieldBytes.isOptionalWhitespace(byte) else { return false }
+        }
+        return sawName
     }
 }

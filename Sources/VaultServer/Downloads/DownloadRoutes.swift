@@ -47,12 +47,13 @@ struct DownloadRoutes {
     }
 
     /// `?download` -> "", `?download=name` -> "name" (percent-decoded), absent -> nil.
+    /// Read as bytes, like every other client-controlled value (`FieldBytes`).
     static func downloadParameter(_ query: String?) -> String? {
-        for item in (query ?? "").split(separator: "&") {
-            if item == "download" { return "" }
-            if item.hasPrefix("download=") {
-                let raw = String(item.dropFirst("download=".count)).replacingOccurrences(of: "+", with: " ")
-                return raw.removingPercentEncoding ?? raw
+        guard let query else { return nil }
+        for item in FieldBytes.split(query.utf8, on: UInt8(ascii: "&")) {
+            if item.elementsEqual("download".utf8) { return "" }
+            if item.starts(with: "download=".utf8) {
+                return String(decoding: FieldBytes.formDecoded(item.dropFirst("download=".utf8.count)), as: UTF8.self)
             }
         }
         return nil

@@ -96,7 +96,7 @@ struct StorageRoutes: Sendable {
         case let .upload(bucket, key):
             try access.require()
             try source(bucket).permit(.upload)
-            let upsert = request.headers[.init("x-upsert")!]?.lowercased() == "true"
+            let upsert = request.headers[.init("x-upsert")!].map { FieldBytes.equalsIgnoringCase(FieldBytes.trimmed($0.utf8), "true") } ?? false
             return try await upload(request, bucket: bucket, key: key, upsert: upsert)
         case let .update(bucket, key):
             try access.require()
