@@ -119,3 +119,41 @@ import Testing
         #expect(stats.characterCount == characters)
     }
 }
+
+/// Issue 10 item 2: text is refused for its shape before anything normalises it, and cheap fields are
+/// checked before the text at all.
+@Suite struct StreamSafeTextTests {
+    static func marks(_ count: Int) -> String { "a" + String(repeating: "\u{301}\u{316}", count: count / 2) + (count % 2 == 1 ? "\u{301}" : "") }
+
+    @Test func thirtyCombiningMarksInARowAreTextMoreAreNot() throws {
+        #expect(CanonicalText.longestNonStarterRun(Self.marks(30), exceeding: 30) == nil)
+        #expect(CanonicalText.longestNonStarterRun(Self.marks(31), exceeding: 30) == 31)
+        // Counted only up to the limit: a run of 200,000 costs what a run of 31 does past the first 31 scalars.
+        #expect(CanonicalText.longestNonStarterRun(Self.marks(200_000), exceeding: 30) == 31)
+        // Starters reset the run: many marks in total, few in a row.
+        #expect(CanonicalText.longestNonStarterRun(String(repeating: Self.marks(30) + " ", count: 1_000), exceeding: 30) == nil)
+        _ = try SpeechSpec(text: Self.marks(30), voiceId: "v")
+        #expect(throws: SpeechSpecError.textNotStreamSafe(field: "text", run: 31)) {
+            try SpeechSpec(text: Self.marks(200_000), voiceId: "v")
+        }
+        #expect(throws: SpeechSpecError.textNotStreamSafe(field: "nextText", run: 31)) {
+            try SpeechSpec(text: "fine", voiceId: "v", nextText: Self.marks(31))
+        }
+    }
+
+    @Test func contextFieldsHaveTheirOwnLimit() throws {
+        let limit = SpeechSpec.maximumContextCharacters
+        _ = try SpeechSpec(text: "fine", voiceId: "v", previousText: String(repeating: "x", count: limit))
+        #expect(throws: SpeechSpecError.contextTooLong(field: "previousText", characters: limit + 1, limit: limit)) {
+            try SpeechSpec(text: "fine", voiceId: "v", previousText: String(repeating: "x", count: limit + 1))
+        }
+    }
+
+    @Test func cheapFieldsAreCheckedBeforeTheText() {
+        let hostile = Self.marks(200_000)
+        #expect(throws: SpeechSpecError.invalidVoiceId("bad id")) { try SpeechSpec(text: hostile, voiceId: "bad id") }
+        #expect(throws: SpeechSpecError.invalidModelId("m/x")) { try SpeechSpec(text: hostile, voiceId: "v", modelId: "m/x") }
+        #expect(throws: SpeechSpecError.unknownOutputFormat("wav")) { try SpeechSpec(text: hostile, voiceId: "v", outputFormat: "wav") }
+        #expect(throws: SpeechSpecError.seedOutOfRange(-1)) { try SpeechSpec(text: hostile, voiceId: "v", seed: -1) }
+    }
+}

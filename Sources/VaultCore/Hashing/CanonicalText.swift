@@ -63,6 +63,27 @@ public enum CanonicalText {
         return String(output)
     }
 
+    /// UAX #15's Stream-Safe Text Format: no more than 30 non-starters in a row. Real text never comes close
+    /// (the longest in Unicode's own test data is about 20); unbounded runs are what make normalisation
+    /// superlinear, so text beyond this is refused before it is normalised.
+    public static let streamSafeNonStarterLimit = 30
+
+    /// The length of the first run of non-starters (canonical combining class other than 0) longer than
+    /// `limit`, counted only up to `limit + 1`; nil when there is none. One pass over the scalars; below
+    /// U+0300 every scalar is a starter, so ordinary text costs one comparison per scalar.
+    public static func longestNonStarterRun(_ text: String, exceeding limit: Int) -> Int? {
+        var run = 0
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x300 || scalar.properties.canonicalCombiningClass.rawValue == 0 {
+                run = 0
+                continue
+            }
+            run += 1
+            if run > limit { return run }
+        }
+        return nil
+    }
+
     /// True when the text has nothing left to speak after normalisation.
     public static func isBlank(_ text: String) -> Bool {
         normalize(text).isEmpty

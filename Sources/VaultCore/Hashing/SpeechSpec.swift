@@ -30,10 +30,7 @@ public struct SpeechSpec: Sendable, Hashable {
         nextText: String? = nil,
         maximumTextLength: Int = .max
     ) throws(SpeechSpecError) {
-        let canonical = CanonicalText.normalize(text)
-        guard !canonical.isEmpty else { throw .emptyText }
-        let length = canonical.unicodeScalars.count
-        guard length <= maximumTextLength else { throw .textTooLong(characters: length, limit: maximumTextLength) }
+        // Cheap checks first: a request that fails them never pays for normalising its text.
         guard Self.isToken(voiceId, extra: "_-") else { throw .invalidVoiceId(voiceId) }
         let model = modelId ?? Self.defaultModelId
         guard Self.isToken(model, extra: "_.-") else { throw .invalidModelId(model) }
@@ -52,6 +49,21 @@ public struct SpeechSpec: Sendable, Hashable {
             guard let exact = UInt32(exactly: seed) else { throw .seedOutOfRange(seed) }
             seedValue = exact
         }
+        // Then the shape of the text, in one linear pass each, before any normalisation: NFC of a long run of
+        // combining marks is superlinear, so such text is refused, never normalised.
+        try Self.checkStreamSafe(text, field: "text")
+        for (field, context) in [("previousText", previousText), ("nextText", nextText)] {
+            guard let context else { continue }
+            let length = context.unicodeScalars.count
+            guard length <= Self.maximumContextCharacters else {
+                throw .contextTooLong(field: field, characters: length, limit: Self.maximumContextCharacters)
+            }
+            try Self.checkStreamSafe(context, field: field)
+        }
+        let canonical = CanonicalText.normalize(text)
+        guard !canonical.isEmpty else { throw .emptyText }
+        let length = canonical.unicodeScalars.count
+        guard length <= maximumTextLength else { throw .textTooLong(characters: length, limit: maximumTextLength) }
         self.text = canonical
         self.voiceId = voiceId
         self.modelId = model
@@ -88,6 +100,17 @@ public struct SpeechSpec: Sendable, Hashable {
 
     /// The versioned, length-prefixed encoding described in Docs/HASHING.md.
     public var canonicalEncoding: [UInt8] { ContentHashEncoding.v1(self) }
+
+    /// Longest `previousText` / `nextText` accepted, in Unicode scalars as sent. Context shapes prosody at
+    /// the edges only (long text sends at most 1,000 characters of it per chunk), so this is generous; without
+    /// it a context field could carry megabytes of text to normalise and hash.
+    public static let maximumContextCharacters = 10_000
+
+    private static func checkStreamSafe(_ text: String, field: String) throws(SpeechSpecError) {
+        if let run = CanonicalText.longestNonStarterRun(text, exceeding: CanonicalText.streamSafeNonStarterLimit) {
+            throw .textNotStreamSafe(field: field, run: run)
+        }
+    }
 
     private static func isToken(_ value: String, extra: String) -> Bool {
         let allowed = Set(extra.utf8)

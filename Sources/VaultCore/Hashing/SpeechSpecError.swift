@@ -8,6 +8,9 @@ public enum SpeechSpecError: Error, Equatable, Sendable, CustomStringConvertible
     case invalidLanguageCode(String)
     case settingOutOfRange(field: String, value: Double, range: ClosedRange<Double>)
     case seedOutOfRange(Int64)
+    /// More than 30 combining marks in a row (UAX #15's stream-safe limit); `run` is how many were seen.
+    case textNotStreamSafe(field: String, run: Int)
+    case contextTooLong(field: String, characters: Int, limit: Int)
 
     public var code: String {
         switch self {
@@ -19,6 +22,8 @@ public enum SpeechSpecError: Error, Equatable, Sendable, CustomStringConvertible
         case .invalidLanguageCode: "invalid_language_code"
         case .settingOutOfRange: "setting_out_of_range"
         case .seedOutOfRange: "seed_out_of_range"
+        case .textNotStreamSafe: "text_not_stream_safe"
+        case .contextTooLong: "context_too_long"
         }
     }
 
@@ -33,6 +38,9 @@ public enum SpeechSpecError: Error, Equatable, Sendable, CustomStringConvertible
         case let .settingOutOfRange(field, value, range):
             "voice setting \(field)=\(value) is outside \(range.lowerBound)...\(range.upperBound)"
         case let .seedOutOfRange(seed): "seed \(seed) is outside 0...4294967295"
+        case let .textNotStreamSafe(field, run):
+            "\(field) has \(run) or more combining marks in a row; at most 30 are allowed (Unicode stream-safe text, UAX #15)"
+        case let .contextTooLong(field, count, limit): "\(field) has \(count) characters; the limit is \(limit)"
         }
     }
 }

@@ -20,6 +20,9 @@ struct VoiceRoutes {
         router.on("/api/voice/:hash", method: .get, recordingIn: table) { _, context in try lookup(context.parameters.get("hash") ?? "") }
     }
 
+    /// Bodies up to this size are decoded and canonicalised on the request's own task.
+    static let inlineValidationBytes = 32 * 1024
+
     func generate(_ request: Request, _ context: some RequestContext) async throws -> Response {
         let presented = APIKeyAuthenticator.presentedKeys(
             authorization: request.headers[.authorization], apikey: request.headers[.init("apikey")!],
@@ -30,8 +33,14 @@ struct VoiceRoutes {
                                : "the client key is not valid")
         }
         let body = try await request.body.collect(upTo: configuration.maximumBodyBytes)
-        let validated = try VoiceRequestBody.decode(Data(buffer: body))
-            .validated(maximumTextCharacters: configuration.maximumTextCharacters)
+        let maximumTextCharacters = configuration.maximumTextCharacters
+        let validate: @Sendable () throws -> VoiceRequestBody.Validated = {
+            try VoiceRequestBody.decode(Data(buffer: body)).validated(maximumTextCharacters: maximumTextCharacters)
+        }
+        // Decoding and normalising are linear, but a body of megabytes still takes milliseconds: off the
+        // cooperative pool, where it would hold up every other request. A chapter-sized body stays inline,
+        // where the hop would cost a cache hit more than the work.
+        let validated = body.readableBytes > Self.inlineValidationBytes ? try await BlockingIO.run(validate) : try validate()
         let outcome: VoiceService.Outcome
         do {
             outcome = try await voice.voice(validated.spec, bookId: validated.bookId)
