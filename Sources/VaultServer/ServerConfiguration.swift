@@ -26,6 +26,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// More ranges than this in one Range header and the header is ignored (a 200 with the whole file), as
     /// nginx's `max_ranges` does (`VOICEVAULT_MAX_RANGES`; default 16). Bounds the work one request can ask for.
     public var maximumRanges: Int
+    /// Timeouts and the connection cap (Docs/OPERATIONS.md, "Limits").
+    public var connectionLimits: ConnectionLimits
     /// Which browser origins may call the server (`VOICEVAULT_CORS_ORIGINS`: `*` by default, a list, or `none`).
     public var crossOrigin: CrossOriginPolicy
 
@@ -38,8 +40,9 @@ public struct ServerConfiguration: Sendable, Equatable {
         apiKeys: Set<String> = [], publicBaseURL: String? = nil, maximumTextCharacters: Int = 200_000,
         maximumBodyBytes: Int = 4 << 20, dailyCharacterBudget: Int? = nil,
         downloadCacheBytes: Int = 256 << 20, maximumUploadBytes: Int = 50_000_000, maximumRanges: Int = 16,
-        crossOrigin: CrossOriginPolicy = CrossOriginPolicy(origins: .any)
+        crossOrigin: CrossOriginPolicy = CrossOriginPolicy(origins: .any), connectionLimits: ConnectionLimits = ConnectionLimits()
     ) {
+        self.connectionLimits = connectionLimits
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory

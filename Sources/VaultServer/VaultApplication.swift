@@ -37,10 +37,15 @@ public enum VaultApplication {
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        Application(
+        let limits = configuration.connectionLimits
+        return Application(
             router: makeRouter(voice: voice, configuration: configuration, storage: storage),
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [StalledConnectionHandler(limits: limits, logger: logger)],
+                idleTimeout: .seconds(Int64(limits.idleTimeoutSeconds)))),
             configuration: .init(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "VoiceVault"),
+                address: .hostname(configuration.host, port: configuration.port), serverName: "VoiceVault",
+                availableConnectionsDelegate: ConnectionCap(maximum: limits.maximumConnections, logger: logger)),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }

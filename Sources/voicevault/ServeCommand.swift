@@ -27,6 +27,14 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = makeLogger(label: "voicevault", level: logLevel ?? Environment.value("VOICEVAULT_LOG_LEVEL"))
         guard let port = try resolvedPort() else { throw ValidationError("--port must be 0...65535") }
+        // Every client connection is a descriptor: take all the process may have before serving any.
+        let descriptorLimit = DescriptorLimit.raiseSoftLimit()
+        let connectionLimits = ConnectionLimits(
+            idleTimeoutSeconds: try Environment.integer("VOICEVAULT_IDLE_TIMEOUT_SECONDS", default: ConnectionLimits.defaultIdleTimeoutSeconds, minimum: 1),
+            sendTimeoutSeconds: try Environment.integer("VOICEVAULT_SEND_TIMEOUT_SECONDS", default: ConnectionLimits.defaultSendTimeoutSeconds, minimum: 1),
+            maximumConnections: try Environment.integer(
+                "VOICEVAULT_MAX_CONNECTIONS", default: ConnectionLimits.defaultMaximumConnections(descriptorLimit: descriptorLimit), minimum: 1),
+            lingeringSeconds: try Environment.integer("VOICEVAULT_LINGER_SECONDS", default: 5, minimum: 1))
         let configuration = ServerConfiguration(
             host: host ?? Environment.value("VOICEVAULT_HOST") ?? ServerConfiguration.defaultHost,
             port: port, dataDirectory: data.resolved,
@@ -39,7 +47,8 @@ struct ServeCommand: AsyncParsableCommand {
             downloadCacheBytes: try Environment.integer("VOICEVAULT_DOWNLOAD_CACHE_MIB", default: 256, minimum: 0) << 20,
             maximumUploadBytes: try Environment.integer("VOICEVAULT_MAX_UPLOAD_BYTES", default: 50_000_000, minimum: 1),
             maximumRanges: try Environment.integer("VOICEVAULT_MAX_RANGES", default: 16, minimum: 1),
-            crossOrigin: CrossOriginPolicy(setting: Environment.value("VOICEVAULT_CORS_ORIGINS")))
+            crossOrigin: CrossOriginPolicy(setting: Environment.value("VOICEVAULT_CORS_ORIGINS")),
+            connectionLimits: connectionLimits)
         var options = LMDBEnvironment.Options()
         if let mib = indexMapMib ?? Environment.value("VOICEVAULT_INDEX_MAP_MIB").flatMap(Int.init) {
             guard mib > 0 else { throw ValidationError("--index-map-mib must be positive") }
@@ -59,6 +68,10 @@ struct ServeCommand: AsyncParsableCommand {
                 "dir": "\(configuration.dataDirectory)", "assets": "\(assetCount)",
                 "schema": "\(IndexSchema.current)", "sweptTempFiles": "\(vault.temporaryFilesFound.count)",
             ])
+        logger.info("connection limits", metadata: [
+            "maxConnections": "\(connectionLimits.maximumConnections)", "descriptorLimit": "\(descriptorLimit)",
+            "idleTimeoutSeconds": "\(connectionLimits.idleTimeoutSeconds)", "sendTimeoutSeconds": "\(connectionLimits.sendTimeoutSeconds)",
+        ])
         if configuration.apiKeys.isEmpty {
             logger.warning("VOICEVAULT_API_KEYS is empty: nobody can generate audio until client keys are configured")
         }

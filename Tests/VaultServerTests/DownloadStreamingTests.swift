@@ -27,16 +27,16 @@ import Glibc
         let (path, bytes) = try await Self.largeStoredFile(bed)
         let baseline = try residentBytes(of: bed.server.process.processIdentifier)
 
-        let client = try SlowClient(port: bed.server.port)
-        try client.send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        var received = try client.receive(atLeast: 64 << 10)
+        let client = try RawConnection(port: bed.server.port, receiveBuffer: 64 << 10)
+        client.send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        var received = client.receive(atLeast: 64 << 10)
         // Stop reading: the kernel's socket buffers fill and the server must wait rather than buffer the file.
         try await Task.sleep(for: .milliseconds(500))
         let during = try residentBytes(of: bed.server.process.processIdentifier)
         #expect(during - baseline < 8 << 20, "resident memory grew by \(during - baseline) bytes while a \(bytes.count)-byte response was paused")
 
         try FileManager.default.removeItem(atPath: bed.dataDirectory + path)
-        received += try client.receiveToEnd()
+        received += client.receiveAll(limit: .max)
         let (head, body) = try #require(Self.split(received))
         #expect(head.hasPrefix("HTTP/1.1 200"))
         #expect(head.lowercased().contains("content-length: \(bytes.count)"))
@@ -67,60 +67,4 @@ import Glibc
         }
         return nil
     }
-}
-
-/// Resident set size of a process, from /proc.
-func residentBytes(of pid: Int32) throws -> Int {
-    let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
-    guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-          let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
-    else { throw CocoaError(.fileReadCorruptFile) }
-    return kilobytes * 1024
-}
-
-/// A blocking HTTP/1.1 client on a plain socket that reads only when told to, so a test can hold a
-/// response half-read. Its receive buffer is kept small so the server feels the pause quickly.
-final class SlowClient {
-    let descriptor: Int32
-
-    init(port: Int) throws {
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw SystemError(errno: errno, operation: "socket", path: "") }
-        var small: Int32 = 64 << 10
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw SystemError(errno: errno, operation: "connect", path: "127.0.0.1:\(port)") }
-    }
-
-    deinit { close(descriptor) }
-
-    func send(_ text: String) throws {
-        let bytes = Array(text.utf8)
-        var sent = 0
-        while sent < bytes.count {
-            let result = bytes[sent...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, 0) }
-            guard result > 0 else { throw SystemError(errno: errno, operation: "send", path: "") }
-            sent += result
-        }
-    }
-
-    func receive(atLeast count: Int) throws -> [UInt8] {
-        var received: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 << 10)
-        while received.count < count {
-            let got = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-            if got < 0 && errno == EINTR { continue }
-            guard got > 0 else { break }
-            received += chunk[..<got]
-        }
-        return received
-    }
-
-    func receiveToEnd() throws -> [UInt8] { try receive(atLeast: .max) }
 }

@@ -4,7 +4,8 @@ import Glibc
 import Foundation
 
 /// A plain TCP connection for what an HTTP client library will not do: hostile headers, half-sent requests,
-/// idle and never-reading connections. Blocking, with a receive timeout; use it from a detached task.
+/// idle, slow and never-reading connections. Blocking, with a receive timeout; use it from a detached task.
+/// A small `receiveBuffer` makes the server feel a pause in reading quickly.
 final class RawConnection: @unchecked Sendable {
     let descriptor: Int32
 
@@ -12,9 +13,12 @@ final class RawConnection: @unchecked Sendable {
         let description: String
     }
 
-    init(port: Int, receiveTimeout: Double = 30) throws {
+    init(port: Int, receiveBuffer: Int32? = nil, receiveTimeout: Double = 30) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(description: "socket: \(errno)") }
+        if var size = receiveBuffer {
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -48,6 +52,9 @@ final class RawConnection: @unchecked Sendable {
     }
 
     func send(_ text: String) -> Bool { send(Array(text.utf8)) }
+
+    /// Reads until at least `count` bytes arrived, the peer closes or the timeout passes.
+    func receive(atLeast count: Int) -> [UInt8] { receiveAll(limit: count) }
 
     /// Reads until the peer closes, the timeout passes, or `limit` bytes arrived.
     func receiveAll(limit: Int = 1 << 20) -> [UInt8] {

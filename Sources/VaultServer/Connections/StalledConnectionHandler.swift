@@ -1,0 +1,111 @@
+import Logging
+import NIOCore
+import NIOHTTPTypes
+
+/// Closes connections that hold the server without moving, in the two ways Hummingbird's own idle timeout
+/// does not see:
+/// - **A response the client stops reading.** Hummingbird never times out a connection whose response is
+///   in progress. When the socket stays unwritable (the client's window is full) for
+///   `ConnectionLimits.sendTimeoutSeconds`, the connection is closed, as nginx's `send_timeout` does.
+/// - **A request body left unread behind a finished response** (an early 401/413, a parse error, a body
+///   sent to `/healthz`). Hummingbird would read and discard all of it before the next request (a gigabyte
+///   accepted to be refused), or with `Connection: close` wait, owning the socket and its receive queue,
+///   for the client to close. Once the response has ended, the connection may take
+///   `lingeringBodyBytes` more of that body within `lingeringSeconds`; past either it is closed.
+///
+/// Sits in the pipeline after the HTTP/1 codec, so it sees request and response parts.
+final class StalledConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let limits: ConnectionLimits
+    private let logger: Logger
+    /// A request head was read and its end was not yet.
+    private var requestOpen = false
+    /// Body bytes read since the response ended, while lingering; nil when not lingering.
+    private var lingeringBytes: Int?
+    private var lingeringDeadline: Scheduled<Void>?
+    private var sendDeadline: Scheduled<Void>?
+
+    init(limits: ConnectionLimits, logger: Logger) {
+        self.limits = limits
+        self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head:
+            requestOpen = true
+            stopLingering()
+        case let .body(buffer):
+            if let read = lingeringBytes {
+                let total = read + buffer.readableBytes
+                lingeringBytes = total
+                if total > limits.lingeringBodyBytes {
+                    close(context, reason: "request body still arriving after its response ended")
+                    return
+                }
+            }
+        case .end:
+            requestOpen = false
+            stopLingering()
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data), requestOpen, lingeringBytes == nil {
+            lingeringBytes = 0
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            lingeringDeadline = context.eventLoop.scheduleTask(in: .seconds(Int64(limits.lingeringSeconds))) {
+                let (handler, context) = loopBound.value
+                handler.close(context, reason: "request body left unread behind its response")
+            }
+        }
+        context.write(data, promise: promise)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            sendDeadline?.cancel()
+            sendDeadline = nil
+        } else if sendDeadline == nil {
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            sendDeadline = context.eventLoop.scheduleTask(in: .seconds(Int64(limits.sendTimeoutSeconds))) {
+                let (handler, context) = loopBound.value
+                handler.close(context, reason: "the client stopped reading its response")
+            }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        cancelTimers()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        cancelTimers()
+    }
+
+    private func stopLingering() {
+        lingeringBytes = nil
+        lingeringDeadline?.cancel()
+        lingeringDeadline = nil
+    }
+
+    private func cancelTimers() {
+        stopLingering()
+        sendDeadline?.cancel()
+        sendDeadline = nil
+    }
+
+    private func close(_ context: ChannelHandlerContext, reason: String) {
+        cancelTimers()
+        guard context.channel.isActive else { return }
+        logger.debug("closing connection", metadata: ["reason": "\(reason)", "peer": "\(context.remoteAddress.map { "\($0)" } ?? "-")"])
+        context.close(promise: nil)
+    }
+}

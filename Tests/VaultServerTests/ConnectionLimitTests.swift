@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+import VaultServer
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Issue 10 items 3 and 4, on a real server process: what connections that send nothing, send slowly, or
+/// leave a body unread hold of it, read from `/proc/<pid>/fd`.
+@Suite struct ConnectionLimitTests {
+    let directory = TemporaryDirectory()
+
+    func startServer(_ environment: [String: String]) throws -> ServerProcess {
+        try ServerProcess(arguments: ["serve", "--port", "0", "--data-dir", directory.path + "/data"],
+                          environment: ["VOICEVAULT_API_KEYS": "client-key"].merging(environment) { $1 })
+    }
+
+    /// Sockets the server holds beyond its own files (its listening socket and data directory included).
+    func connections(_ server: ServerProcess) throws -> Int {
+        try openDescriptors(of: server.process.processIdentifier)
+    }
+
+    /// A request with `Connection: close` and a 4 MB body the server never reads (refused early, or sent to
+    /// `/healthz`) left the socket and its receive queue owned by the process until restart.
+    @Test func bodiesLeftUnreadBehindAnAnswerDoNotHoldTheSocket() async throws {
+        let server = try startServer([:])  // lingering: the default 5 s
+        let baseline = try connections(server)
+        let attackers = try await Task.detached {
+            try (0..<30).map { index -> RawConnection in
+                let connection = try RawConnection(port: server.port)
+                let target = index % 2 == 0 ? "POST /api/voice" : "GET /healthz"
+                connection.send("\(target) HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 4000000\r\n\r\n")
+                connection.send([UInt8](repeating: 0x61, count: 256 << 10))
+                _ = connection.receiveHead()
+                return connection
+            }
+        }.value
+        #expect(try connections(server) >= baseline + 10)
+        // Released within the lingering time, though the clients keep their ends open.
+        #expect(try await eventually(within: .seconds(20)) { try connections(server) <= baseline })
+        withExtendedLifetime(attackers) {}
+    }
+
+    /// On a keep-alive connection, an early answer used to read and discard the whole refused body before
+    /// the next request; now the connection closes after a small allowance.
+    @Test func anEarlyRefusalDoesNotReadTheWholeRefusedBody() async throws {
+        let server = try startServer([:])
+        let closed = try await Task.detached {
+            let connection = try RawConnection(port: server.port, receiveTimeout: 20)
+            connection.send("POST /api/voice HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n")
+            guard let head = connection.receiveHead(), head.hasPrefix("HTTP/1.1 401") else { return false }
+            // Keep sending: the server closes once the allowance past its answer is used up.
+            let chunk = [UInt8](repeating: 0x61, count: 64 << 10)
+            for _ in 0..<2_000 where !connection.send(chunk) { return true }
+            return false
+        }.value
+        #expect(closed, "the server read 128 MB of a refused body")
+    }
+
+    @Test func idleAndSlowlorisConnectionsAreClosedAtTheIdleTimeout() async throws {
+        let server = try startServer(["VOICEVAULT_IDLE_TIMEOUT_SECONDS": "2"])
+        let baseline = try connections(server)
+        let idle = try await Task.detached {
+            try (0..<50).map { _ in try RawConnection(port: server.port) }
+        }.value
+        #expect(try await eventually(within: .seconds(5)) { try connections(server) >= baseline + 50 })
+        // A header byte every 200 ms: the header is never complete, so the connection is closed at the
+        // idle timeout however steadily bytes arrive.
+        let slowloris = try await Task.detached {
+            let connection = try RawConnection(port: server.port)
+            let start = ContinuousClock.now
+            for byte in Array("GET /healthz HTTP/1.1\r\nHost: x\r\n".utf8) + Array(repeating: UInt8(ascii: "X"), count: 1_000) {
+                guard connection.send([byte]), !connection.peerClosed(within: 0.2) else { return ContinuousClock.now - start }
+            }
+            return ContinuousClock.now - start
+        }.value
+        #expect(slowloris < .seconds(30), "a slowloris connection was held for \(slowloris)")
+        #expect(try await eventually(within: .seconds(20)) { try connections(server) <= baseline })
+        for connection in idle { #expect(connection.peerClosed(within: 1)) }
+    }
+
+    @Test func theConnectionCapHoldsAndIsLogged() async throws {
+        let server = try startServer(["VOICEVAULT_MAX_CONNECTIONS": "8"])
+        let held = try await Task.detached {
+            try (0..<8).map { _ in try RawConnection(port: server.port) }
+        }.value
+        #expect(try await eventually(within: .seconds(5)) { (try? connections(server)) ?? 0 >= 8 })
+        // The ninth waits in the backlog: no answer while the eight are open...
+        let waiting = try RawConnection(port: server.port, receiveTimeout: 1)
+        waiting.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let early = await Task.detached { waiting.receiveHead() }.value
+        #expect(early == nil)
+        // ... and is answered once they go.
+        withExtendedLifetime(held) {}
+        _ = consume held
+        let late = try await Task.detached { () -> String? in
+            let connection = try RawConnection(port: server.port, receiveTimeout: 10)
+            connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            return connection.receiveHead()
+        }.value
+        #expect(late?.hasPrefix("HTTP/1.1 200") == true)
+        _ = server.terminate()
+        #expect(server.log.contains("connection limit reached"))
+        #expect(server.log.contains("VOICEVAULT_MAX_CONNECTIONS"))
+    }
+
+    /// A response the client stops reading was held forever (Hummingbird times out idle connections only
+    /// between requests); now it is abandoned after the send timeout.
+    @Test func aClientThatStopsReadingIsDroppedAtTheSendTimeout() async throws {
+        let server = try startServer(["VOICEVAULT_SEND_TIMEOUT_SECONDS": "2"])
+        let key = ["authorization": "Bearer client-key"]
+        #expect(try await httpRequest("POST", server.baseURL + "/storage/v1/bucket", headers: key,
+                                      body: #"{"id":"big","public":true}"#).status == 200)
+        let upload = try await httpRequest("POST", server.baseURL + "/storage/v1/object/big/a.bin",
+                                           headers: key.merging(["content-type": "application/octet-stream"]) { $1 },
+                                           body: String(repeating: "x", count: 8 << 20))
+        #expect(upload.status == 200, "\(upload.body)")
+        let baseline = try connections(server)
+        let readers = try await Task.detached {
+            try (0..<5).map { _ -> RawConnection in
+                let connection = try RawConnection(port: server.port, receiveBuffer: 16 << 10)
+                connection.send("GET /storage/v1/object/public/big/a.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+                _ = connection.receiveHead()
+                return connection  // and never read again
+            }
+        }.value
+        #expect(try connections(server) >= baseline + 5)
+        #expect(try await eventually(within: .seconds(20)) { try connections(server) <= baseline })
+        withExtendedLifetime(readers) {}
+    }
+}
+
+@Suite struct ConnectionLimitsTests {
+    @Test func theDefaultCapLeavesDescriptorsForFilesAndTheIndex() {
+        #expect(ConnectionLimits.defaultMaximumConnections(descriptorLimit: 1_024) == 384)
+        #expect(ConnectionLimits.defaultMaximumConnections(descriptorLimit: 65_536) == 32_640)
+        #expect(ConnectionLimits.defaultMaximumConnections(descriptorLimit: 100) == 16)
+        #expect(ConnectionLimits(idleTimeoutSeconds: 0, maximumConnections: -5).maximumConnections == 1)
+    }
+
+    @Test func theSoftDescriptorLimitIsRaisedToTheHardOne() {
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        let raised = DescriptorLimit.raiseSoftLimit()
+        #expect(raised == Int(clamping: min(limit.rlim_max, 1 << 20)))
+    }
+}
