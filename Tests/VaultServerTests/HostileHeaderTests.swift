@@ -3,9 +3,11 @@ import Foundation
 import Testing
 
 /// Issue 10 item 1 over real HTTP: header values made of one letter and tens of thousands of combining marks
-/// took 0.7-8 s each to answer, and four at once stalled `/healthz` for 3-16 s, because they were parsed as
-/// Swift strings. Parsed as bytes they cost microseconds. The bound below (1 s of `/healthz` latency while
-/// the attack runs) is an order of magnitude from both: milliseconds fixed, seconds broken.
+/// took 0.7-8 s of CPU each to answer, and four at once stalled `/healthz` for 3-16 s, because they were
+/// parsed as Swift strings. Parsed as bytes they cost microseconds. The attack below (88 such requests) is
+/// measured in the server's own CPU time, which the rest of a loaded machine does not change: under 3 s,
+/// an order of magnitude from both the fixed figure (a fraction of a second, debug build) and the broken one
+/// (over a minute).
 @Suite struct HostileHeaderTests {
     /// About 76 KB: just under the 80 KB a header may have.
     static let hostile = "a" + String(repeating: "\u{301}\u{316}", count: 19_000)
@@ -33,7 +35,9 @@ import Testing
             ("GET", audio + "?download=" + String(repeating: "%CC%81", count: 10_000), []),
         ]
         let client = HTTPClient.shared
-        let slowest = try await withThrowingTaskGroup(of: Duration.self) { group in
+        let pid = bed.server.process.processIdentifier
+        let cpuBefore = try cpuSeconds(of: pid)
+        try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<4 {
                 group.addTask {
                     for attack in attacks + attacks {
@@ -41,23 +45,19 @@ import Testing
                         let status = try #require(result.status, "\(attack.method) \(attack.headers.map(\.0)): no answer")
                         #expect(status < 500, "\(attack.method) \(attack.headers.map(\.0)): \(status)")
                     }
-                    return .zero
                 }
             }
-            // Meanwhile, health checks: the slowest one is what an operator's probe would see.
+            // Meanwhile the server keeps answering health checks.
             group.addTask {
-                var slowest = Duration.zero
-                for _ in 0..<40 {
-                    let start = ContinuousClock.now
+                for _ in 0..<20 {
                     let status = try await httpRequest("GET", base + "/healthz", client: client).status
                     #expect(status == 200)
-                    slowest = max(slowest, ContinuousClock.now - start)
                 }
-                return slowest
             }
-            return try await group.reduce(Duration.zero) { max($0, $1) }
+            try await group.waitForAll()
         }
-        #expect(slowest < .seconds(1), "the slowest request took \(slowest)")
+        let spent = try cpuSeconds(of: pid) - cpuBefore
+        #expect(spent < 3, "88 hostile requests cost the server \(spent) s of CPU")
     }
 
     @Test func hostileValuesAreRefusedOrIgnoredWithTheirUsualAnswers() async throws {
@@ -89,19 +89,22 @@ import Testing
 }
 
 /// Issue 10 item 2 over real HTTP: `text` with 200,000 combining marks took 26-54 s of CPU to normalise. It is
-/// now refused before normalisation, in microseconds; four at once leave `/healthz` answering well within 1 s.
+/// now refused before normalisation: 24 such requests cost the server well under 3 s of CPU (debug build),
+/// where one alone cost ten times that before.
 @Suite struct HostileTextTests {
     static let marks = "a" + String(repeating: "\u{301}\u{316}", count: 100_000)
 
     @Test func textThatIsNotStreamSafeIsRefusedWithoutStallingTheServer() async throws {
         let bed = try VoiceTestbed()
         let base = bed.server.baseURL
+        let pid = bed.server.process.processIdentifier
+        let cpuBefore = try cpuSeconds(of: pid)
         let bodies = [
             VoiceTestbed.requestBody(text: Self.marks),
             VoiceTestbed.requestBody(text: "Fine text.", extra: #""previousText":"\#(Self.marks)""#),
             VoiceTestbed.requestBody(text: Self.marks, voice: "not a voice"),
         ]
-        let slowest = try await withThrowingTaskGroup(of: Duration.self) { group in
+        try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<4 {
                 group.addTask {
                     for body in bodies + bodies {
@@ -110,22 +113,18 @@ import Testing
                         let code = json(result.body)["error"] as? String
                         #expect(["text_not_stream_safe", "context_too_long", "invalid_voice_id"].contains(code), "\(code ?? result.body)")
                     }
-                    return .zero
                 }
             }
             group.addTask {
-                var slowest = Duration.zero
-                for _ in 0..<40 {
-                    let start = ContinuousClock.now
+                for _ in 0..<20 {
                     let status = try await httpRequest("GET", base + "/healthz").status
                     #expect(status == 200)
-                    slowest = max(slowest, ContinuousClock.now - start)
                 }
-                return slowest
             }
-            return try await group.reduce(Duration.zero) { max($0, $1) }
+            try await group.waitForAll()
         }
-        #expect(slowest < .seconds(1), "the slowest request took \(slowest)")
+        let spent = try cpuSeconds(of: pid) - cpuBefore
+        #expect(spent < 3, "24 requests with hostile text cost the server \(spent) s of CPU")
         #expect(try await bed.upstreamCalls() == 0)
         let context = try await bed.post(VoiceTestbed.requestBody(
             text: "Fine.", extra: #""nextText":"\#(String(repeating: "word ", count: 2_001))""#))

@@ -23,3 +23,17 @@ func eventually(within timeout: Duration, _ condition: () throws -> Bool) async 
     }
     return try condition()
 }
+
+/// CPU time a process has used (user + system), from /proc/<pid>/stat: what an attack costs the server,
+/// whatever else the machine is doing, where wall-clock latency would depend on the load.
+func cpuSeconds(of pid: Int32) throws -> Double {
+    let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+    // The command name may hold spaces; the fields after its closing parenthesis are fixed.
+    guard let close = stat.lastIndex(of: ")") else { throw CocoaError(.fileReadCorruptFile) }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else {
+        throw CocoaError(.fileReadCorruptFile)
+    }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
