@@ -125,4 +125,20 @@ import Testing
             #expect(lru.used == model.reduce(0) { $0 + $1.cost })
         }
     }
+
+    @Test func pinnedEntriesAreSkippedAndReservedBytesCount() {
+        var lru = LeastRecentlyUsedBudget<String>(capacity: 100, entryLimit: 100)
+        _ = lru.admit("a", cost: 40)
+        _ = lru.admit("b", cost: 40)
+        // a is oldest but pinned: b goes instead.
+        #expect(lru.admit("c", cost: 40, isPinned: { $0 == "a" }) == ["b"])
+        #expect(Set(lru.keysByRecency) == ["a", "c"])
+        // Nothing unpinned can make room: refused, and nothing evicted.
+        #expect(lru.admit("d", cost: 60, isPinned: { _ in true }) == nil)
+        #expect(lru.used == 80 && lru.count == 2)
+        // Reserved bytes (held outside the budget) count against the capacity.
+        #expect(lru.admit("e", cost: 30, reserved: 80) == nil)
+        #expect(lru.admit("e", cost: 20, reserved: 70) == ["a", "c"])
+        #expect(lru.used == 20)
+    }
 }

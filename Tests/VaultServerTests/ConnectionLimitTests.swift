@@ -145,3 +145,37 @@ import Glibc
         #expect(raised == Int(clamping: min(limit.rlim_max, 1 << 20)))
     }
 }
+
+/// Issue 10 item 5: files up to the hot cache's entry limit were answered from whole in-memory buffers, and
+/// when the set requested exceeded the cache, each stalled response pinned its own full copy (100 never-
+/// reading clients of eight 15 MB objects: 231 MB to 1 GB). Now a stalled response holds one chunk.
+@Suite struct StalledDownloadMemoryTests {
+    @Test func neverReadingClientsCostAChunkEachNotAFile() async throws {
+        let directory = TemporaryDirectory()
+        // A 32 MiB download cache: 8 MiB for uploads, files up to 4 MiB held. Eight 3 MB objects churn it.
+        let server = try ServerProcess(arguments: ["serve", "--port", "0", "--data-dir", directory.path + "/data"],
+                                       environment: ["VOICEVAULT_API_KEYS": "client-key", "VOICEVAULT_DOWNLOAD_CACHE_MIB": "32"])
+        let key = ["authorization": "Bearer client-key"]
+        #expect(try await httpRequest("POST", server.baseURL + "/storage/v1/bucket", headers: key,
+                                      body: #"{"id":"public","public":true}"#).status == 200)
+        for index in 0..<8 {
+            let upload = try await httpRequest("POST", server.baseURL + "/storage/v1/object/public/\(index).bin",
+                                               headers: key.merging(["content-type": "application/octet-stream"]) { $1 },
+                                               body: String(repeating: String(index), count: 3_000_000))
+            #expect(upload.status == 200)
+        }
+        let pid = server.process.processIdentifier
+        let baseline = try residentBytes(of: pid)
+        let readers = try await Task.detached {
+            try (0..<100).map { index -> RawConnection in
+                let connection = try RawConnection(port: server.port, receiveBuffer: 16 << 10)
+                connection.send("GET /storage/v1/object/public/public/\(index % 8).bin HTTP/1.1\r\nHost: x\r\n\r\n")
+                _ = connection.receiveHead()
+                return connection  // and never read again
+            }
+        }.value
+        let during = try residentBytes(of: pid)
+        #expect(during - baseline < 100 << 20, "100 stalled downloads of 3 MB objects took \((during - baseline) >> 20) MiB")
+        withExtendedLifetime(readers) {}
+    }
+}

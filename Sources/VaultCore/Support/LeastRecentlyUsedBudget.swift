@@ -43,11 +43,27 @@ public struct LeastRecentlyUsedBudget<Key: Hashable & Sendable>: Sendable {
     /// Holds `key` at `cost` as the newest entry and returns the keys evicted to make room, oldest first.
     /// An entry over `entryLimit` is refused (returns nil) and nothing is evicted. Admitting a key already
     /// held replaces its cost.
-    public mutating func admit(_ key: Key, cost: Int) -> [Key]? {
-        guard admits(cost: cost) else { return nil }
+    ///
+    /// `reserved` is memory the owner holds outside this budget (bytes removed while still in use) and
+    /// counts against the capacity. A pinned entry (still in use) is never evicted: evicting it would free
+    /// nothing. When evicting every unpinned entry would not make room, the entry is refused and nothing is
+    /// evicted.
+    public mutating func admit(_ key: Key, cost: Int, reserved: Int = 0, isPinned: (Key) -> Bool = { _ in false }) -> [Key]? {
+        guard admits(cost: cost), reserved + cost <= capacity else { return nil }
+        let replaced = entries[key]?.cost ?? 0
+        var stillNeeded = used - replaced + reserved + cost - capacity
+        var victims: [Key] = []
+        var cursor = oldest
+        while stillNeeded > 0, let candidate = cursor {
+            cursor = entries[candidate]?.newer
+            guard candidate != key, let entry = entries[candidate], !isPinned(candidate) else { continue }
+            victims.append(candidate)
+            stillNeeded -= entry.cost
+        }
+        guard stillNeeded <= 0 else { return nil }
         remove(key)
         var evicted: [Key] = []
-        while used + cost > capacity, let victim = oldest {
+        for victim in victims {
             remove(victim)
             evicted.append(victim)
         }

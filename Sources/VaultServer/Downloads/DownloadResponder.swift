@@ -5,16 +5,16 @@ import Hummingbird
 import NIOCore
 import VaultCore
 
-/// The bytes behind one download: a shared in-memory copy (`HotFileCache`) or the descriptor opened for
-/// this response, streamed in bounded chunks.
+/// The bytes behind one download: a shared in-memory copy (`HotFileCache`) with the lease that keeps it
+/// counted, or the descriptor opened for this response, streamed in bounded chunks.
 enum DownloadBytes: Sendable {
-    case memory(ByteBuffer)
+    case memory(ByteBuffer, HotFileLease)
     case file(OpenFile)
 
     /// The representation's length: what is held, or the open file's size.
     var length: UInt64 {
         switch self {
-        case let .memory(buffer): UInt64(buffer.readableBytes)
+        case let .memory(buffer, _): UInt64(buffer.readableBytes)
         case let .file(file): file.size
         }
     }
@@ -23,6 +23,7 @@ enum DownloadBytes: Sendable {
 /// What a download answers with besides the bytes: the validators the planner decides on and the headers
 /// every status carries. Shared by `/audio/...` and the Storage object routes so both follow one engine.
 struct DownloadRepresentation: Sendable {
+    /// From the record: the length here is the one `Content-Length` states, and the bytes must match it.
     var facts: DownloadFacts
     var contentType: String
     var cacheControl: String
@@ -35,7 +36,8 @@ struct DownloadRepresentation: Sendable {
 struct DownloadResponder: Sendable {
     typealias ErrorRenderer = @Sendable (HTTPResponse.Status, _ code: String, _ message: String) -> Response
 
-    /// Bytes read and written per step when streaming from a file: memory per response stays bounded.
+    /// Bytes read and written per step, from a file or out of a cached buffer: what one response can hold
+    /// in the socket's queue when its client stops reading.
     static let chunkSize = 256 * 1024
     let planner: DownloadPlanner
 
@@ -43,8 +45,19 @@ struct DownloadResponder: Sendable {
         self.planner = planner
     }
 
+    /// Why a download found no bytes to send for a record that promised them.
+    enum Missing: Error {
+        /// No file (removed or replaced since the record was read).
+        case noFile
+        /// A file whose size is not the record's: never served, whatever it holds.
+        case wrongLength(expected: UInt64, found: UInt64)
+    }
+
+    /// Plans from the record's facts alone, and only a plan with a body asks `bytes` for them: a 304, a HEAD,
+    /// a 412 or a 416 reads and opens nothing. Throws `Missing` when the bytes are gone or disagree in length
+    /// with the record.
     func respond(_ request: Request, method: DownloadRequest.Method, representation: DownloadRepresentation,
-                 bytes: DownloadBytes, renderError: ErrorRenderer) -> Response {
+                 bytes: () throws -> DownloadBytes?, renderError: ErrorRenderer) throws -> Response {
         let facts = representation.facts
         let plan = planner.plan(Self.downloadRequest(request, method: method), facts)
         var headers = Self.commonHeaders(representation)
@@ -63,22 +76,25 @@ struct DownloadResponder: Sendable {
         case .full:
             headers[.contentLength] = String(facts.length)
             if method == .head { return Response(status: .ok, headers: headers, body: .init()) }
-            if case let .memory(buffer) = bytes { return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer)) }
-            return Response(status: .ok, headers: headers, body: Self.stream(bytes, [0..<facts.length]))
+            return Response(status: .ok, headers: headers, body: Self.stream(try Self.checked(bytes(), facts), [0..<facts.length]))
         case let .partial(range):
             headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(facts.length)"
             headers[.contentLength] = String(range.upperBound - range.lowerBound + 1)
             let span = range.lowerBound..<(range.upperBound + 1)
-            if case let .memory(buffer) = bytes, let slice = buffer.getSlice(at: Int(span.lowerBound), length: span.count) {
-                return Response(status: .partialContent, headers: headers, body: .init(byteBuffer: slice))
-            }
-            return Response(status: .partialContent, headers: headers, body: Self.stream(bytes, [span]))
+            return Response(status: .partialContent, headers: headers, body: Self.stream(try Self.checked(bytes(), facts), [span]))
         case let .multipart(ranges):
             let multipart = MultipartByteRanges(ranges: ranges, length: facts.length, contentType: representation.contentType)
             headers[.contentType] = "multipart/byteranges; boundary=\(multipart.boundary)"
             headers[.contentLength] = String(multipart.contentLength)
-            return Response(status: .partialContent, headers: headers, body: Self.stream(bytes, multipart))
+            return Response(status: .partialContent, headers: headers, body: Self.stream(try Self.checked(bytes(), facts), multipart))
         }
+    }
+
+    /// One length: the record's, which the headers state, and the bytes about to be sent must agree.
+    static func checked(_ bytes: DownloadBytes?, _ facts: DownloadFacts) throws -> DownloadBytes {
+        guard let bytes else { throw Missing.noFile }
+        guard bytes.length == facts.length else { throw Missing.wrongLength(expected: facts.length, found: bytes.length) }
+        return bytes
     }
 
     static func downloadRequest(_ request: Request, method: DownloadRequest.Method) -> DownloadRequest {
@@ -120,22 +136,26 @@ struct DownloadResponder: Sendable {
         }
     }
 
+    /// Writes `span` in chunks of at most `chunkSize`, each awaited (the writer waits while the socket is
+    /// full). From memory, each chunk is a copy: a slice would pin the whole shared buffer in the socket's
+    /// queue for as long as the client stalls, past the lease that keeps it counted.
     static func copy(_ bytes: DownloadBytes, _ span: Range<UInt64>, to writer: inout any ResponseBodyWriter) async throws {
-        switch bytes {
-        case let .memory(buffer):
-            guard let slice = buffer.getSlice(at: Int(span.lowerBound), length: span.count) else {
-                throw SystemError(errno: EIO, operation: "slice past end of", path: "cached file")
-            }
-            try await writer.write(slice)
-        case let .file(file):
-            var offset = span.lowerBound
-            while offset < span.upperBound {
-                let count = Int(min(UInt64(chunkSize), span.upperBound - offset))
-                let chunk = try file.read(offset: offset, count: count)
+        var offset = span.lowerBound
+        while offset < span.upperBound {
+            let count = Int(min(UInt64(chunkSize), span.upperBound - offset))
+            let chunk: ByteBuffer
+            switch bytes {
+            case let .memory(buffer, _):
+                guard let view = buffer.viewBytes(at: Int(offset), length: count) else {
+                    throw SystemError(errno: EIO, operation: "slice past end of", path: "cached file")
+                }
+                chunk = ByteBuffer(bytes: view)
+            case let .file(file):
+                chunk = try file.read(offset: offset, count: count)
                 guard chunk.readableBytes > 0 else { throw SystemError(errno: EIO, operation: "read past end of", path: "audio file") }
-                offset += UInt64(chunk.readableBytes)
-                try await writer.write(chunk)
             }
+            offset += UInt64(chunk.readableBytes)
+            try await writer.write(chunk)
         }
     }
 }

@@ -32,17 +32,26 @@ struct DownloadRoutes {
         }
         let notFound = APIError(.notFound, code: "not_found", message: "no audio \(hash.hex) in book \(bookId.value)")
         guard let record = try store.record(for: hash), record.bookIds.contains(bookId.value) else { throw notFound }
-        guard let bytes = try cache.bytes(for: hash, path: store.directory.audioFile(book: bookId, hash: hash), load: method == .get)
-        else { throw notFound }
-        let length = bytes.length
         let disposition = Self.downloadParameter(request.uri.query).map {
             "attachment; filename=\"\(Self.safeFilename($0, fallback: hash.hex))\""
         }
         let representation = DownloadRepresentation(
-            facts: DownloadFacts(length: length, entityTag: "\"\(record.sha256)\"", lastModified: Int64(record.createdAt.rounded(.down))),
+            facts: DownloadFacts(length: UInt64(record.byteSize), entityTag: "\"\(record.sha256)\"",
+                                 lastModified: Int64(record.createdAt.rounded(.down))),
             contentType: "audio/mpeg", cacheControl: Self.cacheControl, contentDisposition: disposition)
-        return responder.respond(request, method: method, representation: representation, bytes: bytes) { status, code, message in
-            APIError(status, code: code, message: message).response()
+        do {
+            // The file is opened (and read into the cache) only for an answer with a body.
+            return try responder.respond(request, method: method, representation: representation, bytes: {
+                try cache.bytes(for: hash, path: store.directory.audioFile(book: bookId, hash: hash), load: true)
+            }) { status, code, message in
+                APIError(status, code: code, message: message).response()
+            }
+        } catch DownloadResponder.Missing.noFile {
+            throw notFound
+        } catch let DownloadResponder.Missing.wrongLength(expected, found) {
+            // Bytes under a content hash are immutable: a file of another size is damage, never served.
+            throw APIError(.internalServerError, code: "asset_damaged",
+                           message: "the file of \(hash.hex) has \(found) bytes where its record says \(expected); the operator should run voicevault fsck")
         }
     }
 

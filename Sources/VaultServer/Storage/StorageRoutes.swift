@@ -177,8 +177,28 @@ struct StorageRoutes: Sendable {
         return record
     }
 
+    /// Answers a download of `record`. Its version's file can go between reading the record and opening it
+    /// (an upsert replaced the object, and the old version was removed): the record is read once more and
+    /// the new version served, so a download racing an overwrite gets one version or the other, never a
+    /// false 404.
     func serve(_ record: ObjectRecord, from source: any StorageObjectSource, _ request: Request, head: Bool) throws -> Response {
-        guard let bytes = try source.bytes(of: record, load: !head) else { throw SupabaseError.objectNotFound }
+        var record = record
+        while true {
+            do {
+                return try serveOnce(record, from: source, request, head: head)
+            } catch DownloadResponder.Missing.noFile {
+                guard let current = try source.object(key: record.key), current.version != record.version else {
+                    throw SupabaseError.objectNotFound
+                }
+                record = current
+            } catch let DownloadResponder.Missing.wrongLength(expected, found) {
+                throw SupabaseError(.internalServerError, "internal",
+                                    "the stored object has \(found) bytes where its record says \(expected); the operator should run voicevault fsck")
+            }
+        }
+    }
+
+    private func serveOnce(_ record: ObjectRecord, from source: any StorageObjectSource, _ request: Request, head: Bool) throws -> Response {
         let name = record.key.split(separator: "/").last.map(String.init) ?? record.key
         let disposition = DownloadRoutes.downloadParameter(request.uri.query).map {
             "attachment; filename=\"\(DownloadRoutes.safeFilename($0.isEmpty ? name : $0, fallback: "download", requiredExtension: nil))\""
@@ -186,7 +206,8 @@ struct StorageRoutes: Sendable {
         let representation = DownloadRepresentation(
             facts: DownloadFacts(length: UInt64(record.size), entityTag: "\"\(record.sha256)\"", lastModified: Int64(record.updatedAt.rounded(.down))),
             contentType: record.mimeType, cacheControl: record.cacheControl, contentDisposition: disposition)
-        return responder.respond(request, method: head ? .head : .get, representation: representation, bytes: bytes) { status, code, message in
+        return try responder.respond(request, method: head ? .head : .get, representation: representation,
+                                     bytes: { try source.bytes(of: record, load: true) }) { status, code, message in
             SupabaseError(status, code, message).response()
         }
     }
