@@ -124,3 +124,76 @@ import Testing
         #expect(try FileSystem.contents(of: dir.sub("data/quarantine")).count == 1)
     }
 }
+
+/// Issue 10 item 9: a symbolic link anywhere under the data directory is an entry, never followed, by fsck,
+/// by the store's writes and deletes, and by reads.
+@Suite struct SymbolicLinkTests {
+    let dir = TemporaryDirectory()
+    let outside = TemporaryDirectory("vv-outside")
+
+    func store() throws -> AssetStore {
+        try AssetStore.open(directory: DataDirectory(root: dir.sub("data")))
+    }
+
+    func secret() throws -> String {
+        let path = outside.sub("secret.mp3")
+        try Data(SilentMP3.make(frames: 10, seed: 9)).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func fsckRepairMovesALinkedBookDirectoryItselfNeverItsTarget() throws {
+        let store = try store()
+        let target = outside.sub("book")
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        let hash = SHA256Digest.test("x")
+        try Data(SilentMP3.make(frames: 3)).write(to: URL(fileURLWithPath: target + "/\(hash.hex).mp3"))
+        try FileManager.default.createSymbolicLink(atPath: dir.sub("data/audio/linked"), withDestinationPath: target)
+        let report = try Fsck(store: store).run(repair: true)
+        #expect(report.problems.contains { $0.kind == .strayEntry && $0.path == "audio/linked" && $0.detail.contains("symbolic link") })
+        // The target's file is where it was; the link went to quarantine as a link.
+        #expect(FileManager.default.fileExists(atPath: target + "/\(hash.hex).mp3"))
+        let quarantined = try FileSystem.contents(of: dir.sub("data/quarantine"))
+        #expect(quarantined.count == 1)
+        #expect(try FileSystem.status(dir.sub("data/quarantine/") + quarantined[0])?.isSymbolicLink == true)
+        #expect(try Fsck(store: store).run(repair: false).isClean)
+    }
+
+    @Test func anIndexedFileReplacedByALinkIsMissingNeverRead() throws {
+        let store = try store()
+        let hash = SHA256Digest.test("asset")
+        _ = try store.publish(SilentMP3.make(frames: 10, seed: 1), hash: hash, bookId: .book("b"), metadata: sampleMetadata())
+        let path = store.directory.audioFile(book: .book("b"), hash: hash)
+        try FileSystem.removeFile(path)
+        try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: try secret())
+        #expect(FileSystem.openNoFollow(path, O_RDONLY) == -1)
+        #expect(throws: SystemError.self) { try FileSystem.readFile(path) }
+        let report = try Fsck(store: store).run(repair: true)
+        #expect(report.problems.contains { $0.kind == .missingFile })
+        #expect(report.problems.contains { $0.kind == .strayEntry && $0.detail.contains("symbolic link") })
+        #expect(try store.record(for: hash) == nil)
+        #expect(FileManager.default.fileExists(atPath: outside.sub("secret.mp3")))
+        #expect(try Fsck(store: store).run(repair: false).isClean)
+    }
+
+    @Test func writesAndDeletesNeverGoThroughALinkedBookDirectory() throws {
+        let store = try store()
+        let target = outside.sub("victim")
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        let hash = SHA256Digest.test("y")
+        let victim = target + "/\(hash.hex).mp3"
+        try Data(SilentMP3.make(frames: 4)).write(to: URL(fileURLWithPath: victim))
+        try FileManager.default.createSymbolicLink(atPath: dir.sub("data/audio/linked"), withDestinationPath: target)
+        // Publishing into the linked book fails and writes nothing outside.
+        let other = SHA256Digest.test("z")
+        #expect(throws: SystemError.self) {
+            try store.publish(SilentMP3.make(frames: 5), hash: other, bookId: .book("linked"), metadata: sampleMetadata())
+        }
+        #expect(try FileSystem.contents(of: target) == ["\(hash.hex).mp3"])
+        #expect(try store.record(for: other) == nil)
+        // Deleting the book's (unindexed) references removes nothing outside.
+        try store.removeBook(.book("linked"))
+        #expect(FileManager.default.fileExists(atPath: victim))
+        #expect(throws: SystemError.self) { try FileSystem.removeFile(store.directory.audioFile(book: .book("linked"), hash: hash)) }
+        #expect(FileManager.default.fileExists(atPath: victim))
+    }
+}

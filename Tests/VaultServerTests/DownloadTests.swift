@@ -173,4 +173,22 @@ import VaultCore
         }
         return parts
     }
+
+    /// Issue 10 item 9: an indexed asset replaced by a link to any file was served, with a year of immutable
+    /// caching. Links are never followed; a file of another size than its record is never served.
+    @Test func aLinkOrAFileOfTheWrongSizeIsNeverServed() async throws {
+        let s = try await Self.stored(cached: false)
+        let path = s.bed.dataDirectory + String(s.url.dropFirst(s.bed.server.baseURL.count))
+        let elsewhere = s.bed.directory.path + "/elsewhere.mp3"
+        try Data(s.bytes.reversed()).write(to: URL(fileURLWithPath: elsewhere))
+        try FileSystem.removeFile(path)
+        try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: elsewhere)
+        #expect(try await httpRequest("GET", s.url).status == 404)
+        #expect(try await httpRequest("GET", s.url, headers: ["range": "bytes=0-9"]).status == 404)
+        try FileSystem.removeFile(path)
+        try Data(s.bytes + [0]).write(to: URL(fileURLWithPath: path))
+        let damaged = try await httpRequest("GET", s.url)
+        #expect(damaged.status == 500)
+        #expect(json(damaged.body)["error"] as? String == "asset_damaged")
+    }
 }

@@ -53,13 +53,15 @@ public struct Fsck {
                     badReferences.append((hash, book, false))
                     continue
                 }
-                indexedPaths.insert(relative)
                 let path = directory.audioFile(book: bookId, hash: hash)
+                // A link where the file should be (or a linked book directory on the way) is not the file:
+                // the reference is missing, and the link itself is a stray entry for the files pass.
                 guard let status = try FileSystem.status(path), status.isRegularFile else {
                     report.problems.append(.init(kind: .missingFile, hash: hash.hex, path: relative, detail: "indexed file is missing"))
                     badReferences.append((hash, book, false))
                     continue
                 }
+                indexedPaths.insert(relative)
                 report.filesChecked += 1
                 let facts: (size: Int, sha: String)
                 if let known = verifiedInodes[status.inode] {
@@ -91,7 +93,9 @@ public struct Fsck {
             progress(.files, position + 1, books.count)
             let bookPath = directory.audio + "/" + book
             guard (try? StorageIdentifier(book, kind: .bookId)) != nil, FileSystem.isDirectory(bookPath) else {
-                report.problems.append(.init(kind: .strayEntry, hash: nil, path: "audio/\(book)", detail: "not a book directory VoiceVault writes"))
+                let isLink = (try? FileSystem.status(bookPath))??.isSymbolicLink == true
+                report.problems.append(.init(kind: .strayEntry, hash: nil, path: "audio/\(book)",
+                                             detail: isLink ? "a symbolic link, never followed" : "not a book directory VoiceVault writes"))
                 strayPaths.append(bookPath)
                 continue
             }
@@ -103,7 +107,8 @@ public struct Fsck {
                 if isAssetName, status?.isRegularFile == true {
                     report.problems.append(.init(kind: .unindexedFile, hash: String(name.dropLast(4)), path: relative, detail: "file is not in the index"))
                 } else {
-                    report.problems.append(.init(kind: .strayEntry, hash: nil, path: relative, detail: "not a file VoiceVault writes"))
+                    report.problems.append(.init(kind: .strayEntry, hash: nil, path: relative,
+                                                 detail: status?.isSymbolicLink == true ? "a symbolic link, never followed" : "not a file VoiceVault writes"))
                 }
                 strayPaths.append(bookPath + "/" + name)
             }

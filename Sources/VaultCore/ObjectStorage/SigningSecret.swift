@@ -16,7 +16,7 @@ public enum SigningSecret {
         var generator = SystemRandomNumberGenerator()
         let secret = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         let temporary = path + ".part"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let fd = FileSystem.openNoFollow(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
         guard fd >= 0 else { throw SystemError.last("create", temporary) }
         let written = secret.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         let synced = fsync(fd)

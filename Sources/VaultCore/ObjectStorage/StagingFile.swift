@@ -33,7 +33,7 @@ public final class StagingFile: @unchecked Sendable {
     public init(directory: DataDirectory, limit: Int) throws {
         path = directory.temporary + "/object." + UUID().uuidString.lowercased() + ".part"
         self.limit = limit
-        descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        descriptor = FileSystem.openNoFollow(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
         guard descriptor >= 0 else { throw SystemError.last("create", path) }
     }
 

@@ -248,7 +248,7 @@ public final class AssetStore: Sendable {
 
     private func writeTemporaryFile(_ bytes: [UInt8], hash: SHA256Digest) throws -> String {
         let path = directory.temporary + "/" + hash.hex + "." + UUID().uuidString.lowercased() + ".part"
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let fd = FileSystem.openNoFollow(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
         guard fd >= 0 else { throw SystemError.last("create", path) }
         var closed = false
         defer { if !closed { close(fd) } }

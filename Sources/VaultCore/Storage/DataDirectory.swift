@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The layout of one VoiceVault data directory:
 ///
 ///     <root>/audio/<bookId>/<hash>.mp3   published audio (hard links when several books share a hash)
@@ -13,10 +17,30 @@
 public struct DataDirectory: Sendable, Equatable {
     public let root: String
 
+    /// `root` is made canonical (`realpath`): links in the path *to* the data directory are the operator's
+    /// (`/var/lib/voicevault` on another disk, say) and are resolved once here, so that no path under it
+    /// legitimately passes through a link and `FileSystem` can refuse every one it meets (Docs/OPERATIONS.md).
+    /// A root that does not exist yet is resolved through its parent.
     public init(root: String) {
         var trimmed = root
         while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
-        self.root = trimmed
+        self.root = Self.canonical(trimmed)
+    }
+
+    static func canonical(_ path: String) -> String {
+        if let resolved = realpath(path, nil) {
+            defer { free(resolved) }
+            return String(cString: resolved)
+        }
+        guard let slash = path.lastIndex(of: "/") else {
+            return path == "." || path == ".." ? path : canonical(".") + "/" + path
+        }
+        let parent = slash == path.startIndex ? "/" : String(path[..<slash])
+        let name = path[path.index(after: slash)...]
+        guard let resolved = realpath(parent, nil) else { return path }
+        defer { free(resolved) }
+        let base = String(cString: resolved)
+        return (base == "/" ? "" : base) + "/" + name
     }
 
     public var audio: String { root + "/audio" }

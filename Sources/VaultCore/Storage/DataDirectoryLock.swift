@@ -28,7 +28,7 @@ public final class DataDirectoryLock: Sendable {
     }
 
     public init(path: String) throws(Failure) {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = FileSystem.openNoFollow(path, O_RDWR | O_CREAT, mode: 0o644)
         guard fd >= 0 else { throw .system(.last("open", path)) }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let error = errno

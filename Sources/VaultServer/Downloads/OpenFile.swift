@@ -15,7 +15,7 @@ final class OpenFile: @unchecked Sendable {
     let modified: Int64
 
     init?(path: String) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = FileSystem.openNoFollow(path, O_RDONLY)
         guard fd >= 0 else { return nil }
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
