@@ -13,7 +13,8 @@ public struct ConnectionLimits: Sendable, Equatable {
     /// Open connections served at once; more wait in the listen backlog (`VOICEVAULT_MAX_CONNECTIONS`).
     public var maximumConnections: Int
     /// After a response has ended while its request body is still unread, the connection may take this much
-    /// more of that body before it is closed, so an early refusal never reads a gigabyte it refused.
+    /// more of that body (so a small refused upload ends cleanly); past it the server stops reading, so an
+    /// early refusal never reads a gigabyte it refused.
     public var lingeringBodyBytes: Int
     /// ... and this long.
     public var lingeringSeconds: Int
@@ -25,7 +26,7 @@ public struct ConnectionLimits: Sendable, Equatable {
     public static let reservedDescriptors = 256
 
     public init(idleTimeoutSeconds: Int = defaultIdleTimeoutSeconds, sendTimeoutSeconds: Int = defaultSendTimeoutSeconds,
-                maximumConnections: Int = 4_096, lingeringBodyBytes: Int = 64 * 1024, lingeringSeconds: Int = 5) {
+                maximumConnections: Int = 4_096, lingeringBodyBytes: Int = 1 << 20, lingeringSeconds: Int = 5) {
         self.idleTimeoutSeconds = max(1, idleTimeoutSeconds)
         self.sendTimeoutSeconds = max(1, sendTimeoutSeconds)
         self.maximumConnections = max(1, maximumConnections)

@@ -10,8 +10,11 @@ import NIOHTTPTypes
 /// - **A request body left unread behind a finished response** (an early 401/413, a parse error, a body
 ///   sent to `/healthz`). Hummingbird would read and discard all of it before the next request (a gigabyte
 ///   accepted to be refused), or with `Connection: close` wait, owning the socket and its receive queue,
-///   for the client to close. Once the response has ended, the connection may take
-///   `lingeringBodyBytes` more of that body within `lingeringSeconds`; past either it is closed.
+///   for the client to close. Once the response has ended, the connection lingers: it may take
+///   `lingeringBodyBytes` more of that body, so a small refused upload still ends cleanly and the connection
+///   is reused; past that the server stops reading and sends FIN, and after `lingeringSeconds` it closes.
+///   Closing at once would reset the connection while the client may not have read the answer yet (a reset
+///   discards what its kernel holds), which is why nginx lingers too.
 ///
 /// Sits in the pipeline after the HTTP/1 codec, so it sees request and response parts.
 final class StalledConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -26,6 +29,8 @@ final class StalledConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     private var requestOpen = false
     /// Body bytes read since the response ended, while lingering; nil when not lingering.
     private var lingeringBytes: Int?
+    /// Past the allowance: reads are no longer passed on and the output side is shut.
+    private var refusingInput = false
     private var lingeringDeadline: Scheduled<Void>?
     private var sendDeadline: Scheduled<Void>?
 
@@ -43,9 +48,11 @@ final class StalledConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
             if let read = lingeringBytes {
                 let total = read + buffer.readableBytes
                 lingeringBytes = total
-                if total > limits.lingeringBodyBytes {
-                    close(context, reason: "request body still arriving after its response ended")
-                    return
+                if total > limits.lingeringBodyBytes, !refusingInput {
+                    refusingInput = true
+                    logger.debug("refusing the rest of a request body after its response",
+                                 metadata: ["peer": "\(context.remoteAddress.map { "\($0)" } ?? "-")"])
+                    context.close(mode: .output, promise: nil)
                 }
             }
         case .end:
@@ -65,6 +72,11 @@ final class StalledConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
             }
         }
         context.write(data, promise: promise)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        guard !refusingInput else { return }
+        context.read()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
