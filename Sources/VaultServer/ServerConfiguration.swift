@@ -26,6 +26,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// More ranges than this in one Range header and the header is ignored (a 200 with the whole file), as
     /// nginx's `max_ranges` does (`VOICEVAULT_MAX_RANGES`; default 16). Bounds the work one request can ask for.
     public var maximumRanges: Int
+    /// The operator's token (`VOICEVAULT_ADMIN_TOKEN`): what wholesale deletes of generated audio take,
+    /// as `Authorization: Bearer`. Nil: those are refused.
+    public var adminToken: String?
     /// Timeouts and the connection cap (Docs/OPERATIONS.md, "Limits").
     public var connectionLimits: ConnectionLimits
     /// Which browser origins may call the server (`VOICEVAULT_CORS_ORIGINS`: `*` by default, a list, or `none`).
@@ -40,8 +43,10 @@ public struct ServerConfiguration: Sendable, Equatable {
         apiKeys: Set<String> = [], publicBaseURL: String? = nil, maximumTextCharacters: Int = 200_000,
         maximumBodyBytes: Int = 4 << 20, dailyCharacterBudget: Int? = nil,
         downloadCacheBytes: Int = 256 << 20, maximumUploadBytes: Int = 50_000_000, maximumRanges: Int = 16,
-        crossOrigin: CrossOriginPolicy = CrossOriginPolicy(origins: .any), connectionLimits: ConnectionLimits = ConnectionLimits()
+        crossOrigin: CrossOriginPolicy = CrossOriginPolicy(origins: .any), connectionLimits: ConnectionLimits = ConnectionLimits(),
+        adminToken: String? = nil
     ) {
+        self.adminToken = adminToken.flatMap { $0.isEmpty ? nil : $0 }
         self.connectionLimits = connectionLimits
         self.host = host
         self.port = port

@@ -24,7 +24,8 @@ public enum VaultApplication {
                 uploadCache: HotFileCache(capacity: configuration.downloadCacheBytes / 4, entryLimit: configuration.downloadCacheEntryLimit),
                 // The `/audio` route's cache: the same files, so an MP3 fetched both ways is held once.
                 generatedAudio: GeneratedAudioSource(assets: VoiceAssetBucket(store: voice.store), cache: audioCache),
-                maximumUploadBytes: configuration.maximumUploadBytes, responder: responder
+                maximumUploadBytes: configuration.maximumUploadBytes, responder: responder,
+                adminToken: configuration.adminToken.map { Array($0.utf8) }
             ).register(on: router, table: routes)
         }
         VoiceRoutes(voice: voice, configuration: configuration,

@@ -48,7 +48,8 @@ struct ServeCommand: AsyncParsableCommand {
             maximumUploadBytes: try Environment.integer("VOICEVAULT_MAX_UPLOAD_BYTES", default: 50_000_000, minimum: 1),
             maximumRanges: try Environment.integer("VOICEVAULT_MAX_RANGES", default: 16, minimum: 1),
             crossOrigin: CrossOriginPolicy(setting: Environment.value("VOICEVAULT_CORS_ORIGINS")),
-            connectionLimits: connectionLimits)
+            connectionLimits: connectionLimits,
+            adminToken: Environment.value("VOICEVAULT_ADMIN_TOKEN"))
         var options = LMDBEnvironment.Options()
         if let mib = indexMapMib ?? Environment.value("VOICEVAULT_INDEX_MAP_MIB").flatMap(Int.init) {
             guard mib > 0 else { throw ValidationError("--index-map-mib must be positive") }
@@ -72,6 +73,9 @@ struct ServeCommand: AsyncParsableCommand {
             "maxConnections": "\(connectionLimits.maximumConnections)", "descriptorLimit": "\(descriptorLimit)",
             "idleTimeoutSeconds": "\(connectionLimits.idleTimeoutSeconds)", "sendTimeoutSeconds": "\(connectionLimits.sendTimeoutSeconds)",
         ])
+        if configuration.adminToken == nil {
+            logger.notice("VOICEVAULT_ADMIN_TOKEN is not set: operator-only actions (emptying the generated audio bucket) are refused")
+        }
         if configuration.apiKeys.isEmpty {
             logger.warning("VOICEVAULT_API_KEYS is empty: nobody can generate audio until client keys are configured")
         }

@@ -104,6 +104,45 @@ import Testing
         #expect(try store.catalog.object(bucket: "from", key: "k") == nil)
     }
 
+    /// Issue 10: a same-bucket copy racing an upsert or removal of its source answered 500 (ENOENT on link).
+    /// Copiers and a writer run flat out against one key; every copy must hold one whole version or find no
+    /// source, never fail on a vanished file.
+    @Test func aCopyRacingAReplacementOrRemovalOfItsSourceNeverFailsWithAFileError() async throws {
+        let store = try open()
+        try bucket(store)
+        _ = try store.put(upload("v-0"), bucket: "b", key: "src", upsert: true, globalLimit: 100)
+        let writes = 400
+        let writerDone = Tally()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for round in 1...writes {
+                    if round % 5 == 0 {
+                        _ = try store.remove(bucket: "b", keys: ["src"])
+                    } else {
+                        _ = try store.put(self.upload("v-\(round)"), bucket: "b", key: "src", upsert: true, globalLimit: 100)
+                    }
+                }
+                writerDone.add()
+            }
+            for copier in 0..<3 {
+                group.addTask {
+                    var copies = 0
+                    while writerDone.value == 0 {
+                        do {
+                            let copy = try store.copy(bucket: "b", from: "src", to: "dst-\(copier)-\(copies)")
+                            let text = String(decoding: try FileSystem.readFile(store.path(of: copy)), as: UTF8.self)
+                            #expect(text.hasPrefix("v-"))
+                            copies += 1
+                        } catch StorageCatalogError.objectNotFound {
+                            // the source was removed first: a clean 404
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
     @Test func copyHardLinksMoveRenamesRemoveDeletes() throws {
         let store = try open()
         try bucket(store)

@@ -175,4 +175,38 @@ import VaultCore
     static func storageMethod(_ method: HTTPRequest.Method) throws -> StorageRoute.Method {
         try #require(StorageRoutes.methods.first { $0.http == method }, "the Storage API does not answer \(method)").route
     }
+
+    /// Issue 10: every client key could empty the generated-audio bucket. That wholesale delete is an
+    /// operator's: it takes `VOICEVAULT_ADMIN_TOKEN`, and with none configured nobody can.
+    @Test(arguments: [nil, "operator-secret"] as [String?])
+    func emptyingTheGeneratedAudioTakesTheAdminToken(adminToken: String?) async throws {
+        let dir = TemporaryDirectory()
+        let directory = DataDirectory(root: dir.path)
+        let store = try AssetStore.open(directory: directory)
+        let objects = ObjectStore(directory: directory, catalog: try StorageCatalog(environment: store.index.environment))
+        _ = try objects.catalog.ensureBucket(VoiceAssetBucket.bucketRecord(now: 1))
+        let metadata = AssetMetadata(voiceId: "v", modelId: "m", outputFormat: "mp3_44100_128", wordCount: 1, characterCount: 1)
+        _ = try store.publish(SilentMP3.make(frames: 30, seed: 7), hash: Self.assetHash,
+                              bookId: try StorageIdentifier("book-1", kind: .bookId), metadata: metadata)
+        let voice = VoiceService(store: store, synthesizer: nil, dailyCharacterBudget: nil)
+        let router = VaultApplication.makeRouter(
+            voice: voice, configuration: ServerConfiguration(apiKeys: ["the-key"], adminToken: adminToken),
+            storage: (objects, Array(repeating: 7, count: 32)))
+        try await Application(router: router, logger: Logger(label: "test")).test(.router) { client in
+            for headers: HTTPFields in [[.authorization: "Bearer the-key"], [.init("apikey")!: "the-key"],
+                                        [.authorization: "Bearer wrong"], [.init("apikey")!: adminToken ?? "x"]] {
+                try await client.execute(uri: "/storage/v1/bucket/audio/empty", method: .post, headers: headers) { response in
+                    #expect(response.status == .forbidden)
+                    #expect(String(buffer: response.body).contains("VOICEVAULT_ADMIN_TOKEN"))
+                }
+            }
+            #expect(try store.record(for: Self.assetHash) != nil)
+            guard let adminToken else { return }
+            try await client.execute(uri: "/storage/v1/bucket/audio/empty", method: .post,
+                                     headers: [.authorization: "Bearer \(adminToken)"]) { response in
+                #expect(response.status == .ok)
+            }
+            #expect(try store.record(for: Self.assetHash) == nil)
+        }
+    }
 }

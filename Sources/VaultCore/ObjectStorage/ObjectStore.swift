@@ -159,11 +159,21 @@ public final class ObjectStore: Sendable {
     }
 
     /// Copies within a bucket: the new version is a hard link to the source's bytes (versions never change).
+    /// The source can be replaced or removed between reading its record and linking its file (its old
+    /// version's file is then gone): the record is read again, so the copy takes the newer version, or the
+    /// source is not found; never a 500 for a file that vanished.
     public func copy(bucket: String, from source: String, to destination: String, now: Date = Date()) throws -> ObjectRecord {
-        guard let original = try catalog.object(bucket: bucket, key: source) else {
-            throw StorageCatalogError.objectNotFound(bucket: bucket, key: source)
+        var previous: String?
+        while true {
+            guard let original = try catalog.object(bucket: bucket, key: source), original.version != previous else {
+                throw StorageCatalogError.objectNotFound(bucket: bucket, key: source)
+            }
+            do {
+                return try linkAsNewVersion(path(of: original), of: original, bucket: bucket, key: destination, now: now)
+            } catch let error as SystemError where error.errno == ENOENT {
+                previous = original.version
+            }
         }
-        return try linkAsNewVersion(path(of: original), of: original, bucket: bucket, key: destination, now: now)
     }
 
     /// The object `bucket/key` as a new version that hard-links the immutable file at `path`, described by

@@ -35,7 +35,9 @@ public enum StorageRoute: Equatable, Sendable {
         var raw = path
         while raw.first == "/" { raw = raw.dropFirst() }
         var segments: [String] = []
-        for piece in raw.split(separator: "/", omittingEmptySubsequences: false) {
+        // Split as bytes: a path is what the client sent (see `FieldBytes`).
+        for pieceBytes in FieldBytes.split(raw.utf8, on: UInt8(ascii: "/")) {
+            let piece = Substring(pieceBytes)
             guard let decoded = StorageName.percentDecoded(piece) else {
                 throw Failure(kind: .badEncoding, message: "malformed percent-encoding in '\(piece)'")
             }

@@ -24,6 +24,8 @@ struct StorageRoutes: Sendable {
     let generatedAudio: GeneratedAudioSource
     let maximumUploadBytes: Int
     let responder: DownloadResponder
+    /// `VOICEVAULT_ADMIN_TOKEN`'s bytes; nil when none is configured.
+    let adminToken: [UInt8]?
     static let prefix = "/storage/v1"
 
     /// Where `bucket`'s objects live.
@@ -50,7 +52,8 @@ struct StorageRoutes: Sendable {
             let route = try StorageRoute.parse(method: method, path: path)
             let keys = APIKeyAuthenticator.presentedKeys(
                 authorization: request.headers[.authorization], apikey: request.headers[.init("apikey")!], xiAPIKey: nil)
-            let access = Access(authorized: authenticator.isAuthorized(anyOf: keys))
+            let access = Access(authorized: authenticator.isAuthorized(anyOf: keys),
+                                admin: Self.isAdmin(authorization: request.headers[.authorization], token: adminToken))
             return try await perform(route, request, access)
         } catch {
             if let known = SupabaseError.from(error) { return known.response() }
@@ -61,9 +64,17 @@ struct StorageRoutes: Sendable {
 
     struct Access {
         let authorized: Bool
+        /// The caller presented `VOICEVAULT_ADMIN_TOKEN` as `Authorization: Bearer`.
+        let admin: Bool
         func require() throws {
             guard authorized else { throw SupabaseError.unauthorized }
         }
+    }
+
+    /// Whether `Authorization: Bearer <token>` carries the admin token, compared in constant time.
+    static func isAdmin(authorization: String?, token: [UInt8]?) -> Bool {
+        guard let token, let presented = authorization.flatMap(APIKeyAuthenticator.bearerToken) else { return false }
+        return HMACSHA256.constantTimeEquals(Array(presented.utf8), token)
     }
 
     func perform(_ route: StorageRoute, _ request: Request, _ access: Access) async throws -> Response {
@@ -83,7 +94,19 @@ struct StorageRoutes: Sendable {
             try source(name).permit(.settings)
             return try await updateBucket(name, try await Self.jsonBody(request))
         case let .emptyBucket(name):
-            try access.require()
+            if name == VoiceAssetBucket.name {
+                // Every book's generated audio at once: an operator's act, not a client's.
+                guard adminToken != nil else {
+                    throw SupabaseError(.forbidden, "Unauthorized",
+                                        "emptying the generated audio bucket takes VOICEVAULT_ADMIN_TOKEN, and this server has none configured")
+                }
+                guard access.admin else {
+                    throw SupabaseError(.forbidden, "Unauthorized",
+                                        "emptying the generated audio bucket takes Authorization: Bearer <VOICEVAULT_ADMIN_TOKEN>; a client key cannot")
+                }
+            } else {
+                try access.require()
+            }
             guard try objects.catalog.bucket(name) != nil else { throw SupabaseError.bucketNotFound }
             let source = source(name)
             try await BlockingIO.run { try source.empty() }
@@ -345,10 +368,21 @@ struct StorageRoutes: Sendable {
         }
     }
 
+    /// Most entries an `allowed_mime_types` list may have, and longest entry (RFC 6838 caps a type and a
+    /// subtype at 127 characters each). Every upload is checked against the list, so its size is bounded.
+    static let maximumMimeTypes = 100
+    static let maximumMimeTypeLength = 255
+
     static func mimeTypes(_ value: Any?) throws -> [String]? {
         switch value {
         case nil, is NSNull: return nil
         case let list as [String]:
+            guard list.count <= maximumMimeTypes else {
+                throw SupabaseError.invalidRequest("allowed_mime_types has \(list.count) entries; at most \(maximumMimeTypes) are allowed")
+            }
+            for type in list where type.utf8.count > maximumMimeTypeLength || !FieldBytes.isASCII(type.utf8) {
+                throw SupabaseError.invalidRequest("allowed_mime_types entries must be ASCII of at most \(maximumMimeTypeLength) characters")
+            }
             for type in list where type.split(separator: "/").count != 2 {
                 throw SupabaseError.invalidRequest("allowed_mime_types entry '\(type)' is not a type/subtype such as audio/mpeg or audio/*")
             }
@@ -359,14 +393,18 @@ struct StorageRoutes: Sendable {
 
     // MARK: Signed URLs
 
-    /// `/object/sign/<bucket>/<key>?token=...`, relative to `/storage/v1` as the clients expect.
+    /// `/object/sign/<bucket>/<key>?token=...`, relative to `/storage/v1` as the clients expect, with the key
+    /// **unescaped** as upstream sends it: storage-js applies `encodeURI` to base + signedURL, so a key escaped
+    /// here (`%20`) would arrive escaped twice (`%2520`). Only `?` is escaped (`%3F`): left bare it would end
+    /// the path for every client.
     func signedURL(bucket: String, key: String, body: [String: Any]) throws -> String {
         guard let seconds = Self.integer(body["expiresIn"]), seconds > 0 else {
             throw SupabaseError.invalidRequest("expiresIn must be a positive number of seconds (a number or a string)")
         }
         let now = Int64(Date().timeIntervalSince1970)
         let token = signer.issue(bucket: bucket, key: key, expiresAt: now + Int64(min(seconds, 10 * 365 * 86400)), issuedAt: now)
-        return "/object/sign/\(StorageJSON.encodePath(bucket))/\(StorageJSON.encodePath(key))?token=\(token)"
+        func bare(_ name: String) -> String { name.replacingOccurrences(of: "?", with: "%3F") }
+        return "/object/sign/\(bare(bucket))/\(bare(key))?token=\(token)"
     }
 
     // MARK: Request bodies
