@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "voicevault-bench", targets: ["VaultBenchmarks"]),
         .executable(name: "vault-crash-drill", targets: ["VaultCrashDrill"]),
         .executable(name: "fake-elevenlabs", targets: ["FakeElevenLabs"]),
+        .executable(name: "vault-fuzz", targets: ["VaultFuzz"]),
         .library(name: "VaultCore", targets: ["VaultCore"]),
         .library(name: "VaultServer", targets: ["VaultServer"]),
     ],
@@ -81,6 +82,13 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // libFuzzer targets for the parsers that face client input (Scripts/fuzz.sh builds them with
+        // -sanitize=fuzzer); a plain build is a replay tool for what a fuzz run found.
+        .executableTarget(
+            name: "VaultFuzz",
+            dependencies: ["VaultCore", "VaultServer"],
             swiftSettings: strictSettings
         ),
         // Release-build benchmarks (not tests): `swift run -c release voicevault-bench`.

@@ -126,19 +126,17 @@ import Testing
         }
     }
 
-    @Test func pinnedEntriesAreSkippedAndReservedBytesCount() {
+    @Test func reservedBytesCountAgainstTheCapacity() {
         var lru = LeastRecentlyUsedBudget<String>(capacity: 100, entryLimit: 100)
         _ = lru.admit("a", cost: 40)
         _ = lru.admit("b", cost: 40)
-        // a is oldest but pinned: b goes instead.
-        #expect(lru.admit("c", cost: 40, isPinned: { $0 == "a" }) == ["b"])
-        #expect(Set(lru.keysByRecency) == ["a", "c"])
-        // Nothing unpinned can make room: refused, and nothing evicted.
-        #expect(lru.admit("d", cost: 60, isPinned: { _ in true }) == nil)
+        // Bytes held outside the budget (evicted but still in use) leave less room: a goes for c.
+        #expect(lru.admit("c", cost: 40, reserved: 20) == ["a"])
+        #expect(Set(lru.keysByRecency) == ["b", "c"])
+        // Even evicting everything would not make room beside what is reserved: refused, nothing evicted.
+        #expect(lru.admit("d", cost: 30, reserved: 80) == nil)
         #expect(lru.used == 80 && lru.count == 2)
-        // Reserved bytes (held outside the budget) count against the capacity.
-        #expect(lru.admit("e", cost: 30, reserved: 80) == nil)
-        #expect(lru.admit("e", cost: 20, reserved: 70) == ["a", "c"])
+        #expect(lru.admit("e", cost: 20, reserved: 70) == ["b", "c"])
         #expect(lru.used == 20)
     }
 }

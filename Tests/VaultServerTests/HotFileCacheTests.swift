@@ -3,14 +3,17 @@ import Testing
 @testable import VaultCore
 @testable import VaultServer
 
-/// The hot-file cache's memory bound under responses that outlive their entries.
+/// The hot-file cache's memory bound under responses that outlive their entries: a buffer still held by a
+/// response (a client that stopped reading) stays counted until its memory is really freed.
 @Suite struct HotFileCacheTests {
     let directory = TemporaryDirectory()
 
-    func file(_ name: String, size: Int) throws -> String {
-        let path = directory.path + "/" + name
-        try Data(repeating: UInt8(size % 251), count: size).write(to: URL(fileURLWithPath: path))
-        return path
+    func files(_ names: [String], size: Int) throws -> [String] {
+        try names.map { name in
+            let path = directory.path + "/" + name
+            try Data(repeating: UInt8(name.utf8.first ?? 0), count: size).write(to: URL(fileURLWithPath: path))
+            return path
+        }
     }
 
     func isMemory(_ bytes: DownloadBytes?) -> Bool {
@@ -18,45 +21,44 @@ import Testing
         return false
     }
 
-    @Test func anEntryInUseIsNeverEvictedAndNewFilesStreamWhenNothingElseCanGo() throws {
+    @Test func anEvictedBufferStillBeingSentStaysCountedUntilItIsFreed() throws {
         let cache = HotFileCache<String>(capacity: 100_000, entryLimit: 60_000)
-        let paths = try ["a", "b", "c"].map { try file($0, size: 60_000) }
-        var first = try cache.bytes(for: "a", path: paths[0], load: true)
-        #expect(isMemory(first))
-        // a is being sent: evicting it would free nothing, so b streams from its file.
-        let second = try cache.bytes(for: "b", path: paths[1], load: true)
-        #expect(!isMemory(second))
-        #expect(cache.statistics.bytes == 60_000)
-        // Once a's response is done, b takes its place.
-        first = nil
-        let third = try cache.bytes(for: "b", path: paths[1], load: true)
-        #expect(isMemory(third))
-        #expect(cache.statistics.bytes == 60_000 && cache.statistics.entries == 1)
-        _ = (first, second)
+        let paths = try files(["a", "b"], size: 60_000)
+        var sending = try cache.bytes(for: "a", path: paths[0], load: true)  // a response holds a's buffer
+        #expect(isMemory(sending))
+        // b would evict a, but a's bytes are still in use: no room beside them, so b streams from its file.
+        let streamed = try cache.bytes(for: "b", path: paths[1], load: true)
+        #expect(!isMemory(streamed))
+        #expect(cache.statistics.retiredBytes == 60_000 && cache.statistics.bytes == 0)
+        // The response ends: the memory is freed and no longer counted; b now fits.
+        sending = nil
+        #expect(cache.statistics.retiredBytes == 0)
+        #expect(isMemory(try cache.bytes(for: "b", path: paths[1], load: true)))
+        _ = (sending, streamed)
     }
 
-    @Test func theLeastRecentlyUsedEntryNotInUseGoesFirst() throws {
-        let cache = HotFileCache<String>(capacity: 100_000, entryLimit: 40_000)
-        let paths = try ["a", "b", "c"].map { try file($0, size: 40_000) }
-        let a = try cache.bytes(for: "a", path: paths[0], load: true)  // oldest, in use
-        _ = try cache.bytes(for: "b", path: paths[1], load: true)      // newer, done
-        let c = try cache.bytes(for: "c", path: paths[2], load: true)
-        #expect(isMemory(c))
-        #expect(isMemory(try cache.bytes(for: "a", path: nil, load: true)))
-        #expect(try cache.bytes(for: "b", path: nil, load: true) == nil)
-        _ = (a, c)
+    @Test func anEvictedBufferNobodyHoldsIsFreedAtOnce() throws {
+        let cache = HotFileCache<String>(capacity: 100_000, entryLimit: 60_000)
+        let paths = try files(["a", "b"], size: 60_000)
+        _ = try cache.bytes(for: "a", path: paths[0], load: true)
+        #expect(isMemory(try cache.bytes(for: "b", path: paths[1], load: true)))
+        #expect(cache.statistics.retiredBytes == 0 && cache.statistics.bytes == 60_000 && cache.statistics.entries == 1)
+        #expect(try cache.bytes(for: "a", path: nil, load: true) == nil)
     }
 
-    @Test func aHitLeasesTheHeldBufferAndInvalidationRetiresIt() throws {
+    @Test func invalidatingABufferInUseRetiresItUntilItsSliceIsGone() throws {
         let cache = HotFileCache<String>(capacity: 100_000, entryLimit: 60_000)
-        let path = try file("a", size: 40_000)
-        _ = try cache.bytes(for: "a", path: path, load: true)  // loaded, lease dropped at once
-        var hit = try cache.bytes(for: "a", path: nil, load: true)
-        #expect(isMemory(hit))
+        let paths = try files(["a"], size: 40_000)
+        guard case let .memory(buffer)? = try cache.bytes(for: "a", path: paths[0], load: true) else {
+            Issue.record("a was not loaded")
+            return
+        }
+        var slice = buffer.getSlice(at: 100, length: 10)  // what a range response hands the socket
+        _ = consume buffer
         cache.invalidate("a")
         #expect(cache.statistics.bytes == 0 && cache.statistics.retiredBytes == 40_000)
-        hit = nil
+        slice = nil
         #expect(cache.statistics.retiredBytes == 0)
-        _ = hit
+        _ = slice
     }
 }

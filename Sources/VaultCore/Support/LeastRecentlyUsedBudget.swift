@@ -44,11 +44,10 @@ public struct LeastRecentlyUsedBudget<Key: Hashable & Sendable>: Sendable {
     /// An entry over `entryLimit` is refused (returns nil) and nothing is evicted. Admitting a key already
     /// held replaces its cost.
     ///
-    /// `reserved` is memory the owner holds outside this budget (bytes removed while still in use) and
-    /// counts against the capacity. A pinned entry (still in use) is never evicted: evicting it would free
-    /// nothing. When evicting every unpinned entry would not make room, the entry is refused and nothing is
-    /// evicted.
-    public mutating func admit(_ key: Key, cost: Int, reserved: Int = 0, isPinned: (Key) -> Bool = { _ in false }) -> [Key]? {
+    /// `reserved` is memory the owner holds outside this budget (entries evicted but still in use) and counts
+    /// against the capacity; when even evicting everything would not make room beside it, the entry is
+    /// refused and nothing is evicted.
+    public mutating func admit(_ key: Key, cost: Int, reserved: Int = 0) -> [Key]? {
         guard admits(cost: cost), reserved + cost <= capacity else { return nil }
         let replaced = entries[key]?.cost ?? 0
         var stillNeeded = used - replaced + reserved + cost - capacity
@@ -56,7 +55,7 @@ public struct LeastRecentlyUsedBudget<Key: Hashable & Sendable>: Sendable {
         var cursor = oldest
         while stillNeeded > 0, let candidate = cursor {
             cursor = entries[candidate]?.newer
-            guard candidate != key, let entry = entries[candidate], !isPinned(candidate) else { continue }
+            guard candidate != key, let entry = entries[candidate] else { continue }
             victims.append(candidate)
             stillNeeded -= entry.cost
         }

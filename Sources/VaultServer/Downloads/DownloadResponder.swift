@@ -5,16 +5,16 @@ import Hummingbird
 import NIOCore
 import VaultCore
 
-/// The bytes behind one download: a shared in-memory copy (`HotFileCache`) with the lease that keeps it
-/// counted, or the descriptor opened for this response, streamed in bounded chunks.
+/// The bytes behind one download: a shared in-memory copy (`HotFileCache`) or the descriptor opened for
+/// this response, streamed in bounded chunks.
 enum DownloadBytes: Sendable {
-    case memory(ByteBuffer, HotFileLease)
+    case memory(ByteBuffer)
     case file(OpenFile)
 
     /// The representation's length: what is held, or the open file's size.
     var length: UInt64 {
         switch self {
-        case let .memory(buffer, _): UInt64(buffer.readableBytes)
+        case let .memory(buffer): UInt64(buffer.readableBytes)
         case let .file(file): file.size
         }
     }
@@ -36,8 +36,7 @@ struct DownloadRepresentation: Sendable {
 struct DownloadResponder: Sendable {
     typealias ErrorRenderer = @Sendable (HTTPResponse.Status, _ code: String, _ message: String) -> Response
 
-    /// Bytes read and written per step, from a file or out of a cached buffer: what one response can hold
-    /// in the socket's queue when its client stops reading.
+    /// Bytes read and written per step when streaming from a file: memory per response stays bounded.
     static let chunkSize = 256 * 1024
     let planner: DownloadPlanner
 
@@ -76,12 +75,19 @@ struct DownloadResponder: Sendable {
         case .full:
             headers[.contentLength] = String(facts.length)
             if method == .head { return Response(status: .ok, headers: headers, body: .init()) }
-            return Response(status: .ok, headers: headers, body: Self.stream(try Self.checked(bytes(), facts), [0..<facts.length]))
+            let body = try Self.checked(bytes(), facts)
+            // From memory: the shared buffer itself, one write, no copy (`HotFileCache` counts it while sent).
+            if case let .memory(buffer) = body { return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer)) }
+            return Response(status: .ok, headers: headers, body: Self.stream(body, [0..<facts.length]))
         case let .partial(range):
             headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(facts.length)"
             headers[.contentLength] = String(range.upperBound - range.lowerBound + 1)
             let span = range.lowerBound..<(range.upperBound + 1)
-            return Response(status: .partialContent, headers: headers, body: Self.stream(try Self.checked(bytes(), facts), [span]))
+            let body = try Self.checked(bytes(), facts)
+            if case let .memory(buffer) = body, let slice = buffer.getSlice(at: Int(span.lowerBound), length: span.count) {
+                return Response(status: .partialContent, headers: headers, body: .init(byteBuffer: slice))
+            }
+            return Response(status: .partialContent, headers: headers, body: Self.stream(body, [span]))
         case let .multipart(ranges):
             let multipart = MultipartByteRanges(ranges: ranges, length: facts.length, contentType: representation.contentType)
             headers[.contentType] = "multipart/byteranges; boundary=\(multipart.boundary)"
@@ -136,26 +142,22 @@ struct DownloadResponder: Sendable {
         }
     }
 
-    /// Writes `span` in chunks of at most `chunkSize`, each awaited (the writer waits while the socket is
-    /// full). From memory, each chunk is a copy: a slice would pin the whole shared buffer in the socket's
-    /// queue for as long as the client stalls, past the lease that keeps it counted.
     static func copy(_ bytes: DownloadBytes, _ span: Range<UInt64>, to writer: inout any ResponseBodyWriter) async throws {
-        var offset = span.lowerBound
-        while offset < span.upperBound {
-            let count = Int(min(UInt64(chunkSize), span.upperBound - offset))
-            let chunk: ByteBuffer
-            switch bytes {
-            case let .memory(buffer, _):
-                guard let view = buffer.viewBytes(at: Int(offset), length: count) else {
-                    throw SystemError(errno: EIO, operation: "slice past end of", path: "cached file")
-                }
-                chunk = ByteBuffer(bytes: view)
-            case let .file(file):
-                chunk = try file.read(offset: offset, count: count)
-                guard chunk.readableBytes > 0 else { throw SystemError(errno: EIO, operation: "read past end of", path: "audio file") }
+        switch bytes {
+        case let .memory(buffer):
+            guard let slice = buffer.getSlice(at: Int(span.lowerBound), length: span.count) else {
+                throw SystemError(errno: EIO, operation: "slice past end of", path: "cached file")
             }
-            offset += UInt64(chunk.readableBytes)
-            try await writer.write(chunk)
+            try await writer.write(slice)
+        case let .file(file):
+            var offset = span.lowerBound
+            while offset < span.upperBound {
+                let count = Int(min(UInt64(chunkSize), span.upperBound - offset))
+                let chunk = try file.read(offset: offset, count: count)
+                guard chunk.readableBytes > 0 else { throw SystemError(errno: EIO, operation: "read past end of", path: "audio file") }
+                offset += UInt64(chunk.readableBytes)
+                try await writer.write(chunk)
+            }
         }
     }
 }

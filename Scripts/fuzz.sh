@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing (libFuzzer) of the pure parsers that face client input: header values and ranges,
+# conditional lists, dates, content types, multipart (whole header blocks and the streaming parser), canonical
+# text and the voice API's request JSON. Not part of the test command; its last result is in
+# Docs/OPERATIONS.md ("Fuzzing").
+#
+# Usage: Scripts/fuzz.sh [seconds-per-target=180] [target ...]
+# A crash, a hang (-timeout) or an input that takes more than a second stops that target and leaves the
+# input in .build-fuzz/findings/<target>/; replay it with `swift run vault-fuzz <target> <file>`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER_TARGET=${1:-180}
+shift || true
+TARGETS=("$@")
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(range entityTags httpDate ifRange contentType multipartHeaders multipartStream canonicalText voiceRequest)
+
+Scripts/install-system-packages.sh >/dev/null
+mkdir -p .build-fuzz
+swift build --scratch-path .build-fuzz --product vault-fuzz \
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING > .build-fuzz/build.log 2>&1 \
+    || { grep -E "error" .build-fuzz/build.log; exit 1; }
+BIN="$(swift build --scratch-path .build-fuzz --show-bin-path)/vault-fuzz"
+
+status=0
+for target in "${TARGETS[@]}"; do
+    corpus=.build-fuzz/corpus/$target; findings=.build-fuzz/findings/$target
+    mkdir -p "$corpus" "$findings"
+    # -timeout: one input taking over a second is a hang or superlinear work (inputs run up to 64 KiB).
+    if VV_FUZZ_TARGET=$target "$BIN" "$corpus" -max_total_time="$SECONDS_PER_TARGET" -timeout=1 -max_len=65536 \
+        -rss_limit_mb=2048 -artifact_prefix="$findings/" -print_final_stats=1 > ".build-fuzz/$target.log" 2>&1; then
+        runs=$(grep -a -o -E "stat::number_of_executed_units: *[0-9]+" ".build-fuzz/$target.log" | grep -o -E "[0-9]+$" || echo "?")
+        cov=$(grep -a -o -E "cov: [0-9]+" ".build-fuzz/$target.log" | tail -1 | grep -o -E "[0-9]+" || echo "?")
+        printf "%-18s ok    %10s runs in %ss, coverage %s edges, corpus %s inputs\n" "$target" "$runs" "$SECONDS_PER_TARGET" "$cov" "$(ls "$corpus" | wc -l)"
+    else
+        printf "%-18s FAILED (see .build-fuzz/%s.log and %s)\n" "$target" "$target" "$findings"
+        status=1
+    fi
+done
+exit $status
