@@ -10,6 +10,7 @@ public enum VaultApplication {
     ) -> Router<BasicRequestContext> {
         let router = Router()
         let routes = RouteTable()
+        router.add(middleware: NoSniffMiddleware())
         router.add(middleware: CrossOriginMiddleware(policy: configuration.crossOrigin))
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: JSONErrorMiddleware(routes: routes))
@@ -42,7 +43,7 @@ public enum VaultApplication {
         return Application(
             router: makeRouter(voice: voice, configuration: configuration, storage: storage),
             server: .http1(configuration: .init(
-                additionalChannelHandlers: [StalledConnectionHandler(limits: limits, logger: logger)],
+                additionalChannelHandlers: [HostRequirementHandler.Installer(), StalledConnectionHandler(limits: limits, logger: logger)],
                 idleTimeout: .seconds(Int64(limits.idleTimeoutSeconds)))),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "VoiceVault",

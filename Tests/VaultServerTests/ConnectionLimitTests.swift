@@ -179,3 +179,26 @@ import Glibc
         withExtendedLifetime(readers) {}
     }
 }
+
+/// RFC 9112 §3.2: HTTP/1.1 without `Host` is a 400; HTTP/1.0 may omit it.
+@Suite struct HostHeaderTests {
+    @Test func http11WithoutHostIsRefusedAndHttp10IsNot() async throws {
+        let directory = TemporaryDirectory()
+        let server = try ServerProcess(arguments: ["serve", "--port", "0", "--data-dir", directory.path + "/data"])
+        func ask(_ request: String) async throws -> Int? {
+            try await Task.detached {
+                let connection = try RawConnection(port: server.port, receiveTimeout: 10)
+                connection.send(request)
+                return RawConnection.status(connection.receiveAll())
+            }.value
+        }
+        #expect(try await ask("GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n") == 400)
+        #expect(try await ask("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") == 200)
+        let old = try await Task.detached { () -> String? in
+            let connection = try RawConnection(port: server.port, receiveTimeout: 10)
+            connection.send("GET /healthz HTTP/1.0\r\n\r\n")
+            return connection.receiveHead()
+        }.value
+        #expect(old?.hasSuffix("\r\n\r\n") == true && old?.contains(" 200 ") == true, "\(old ?? "no answer")")
+    }
+}

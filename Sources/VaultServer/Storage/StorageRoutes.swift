@@ -223,7 +223,9 @@ struct StorageRoutes: Sendable {
 
     private func serveOnce(_ record: ObjectRecord, from source: any StorageObjectSource, _ request: Request, head: Bool) throws -> Response {
         let name = record.key.split(separator: "/").last.map(String.init) ?? record.key
-        let disposition = DownloadRoutes.downloadParameter(request.uri.query).map {
+        // A type a browser would run from this origin (HTML, SVG, XML, script...) is always a download.
+        let requested = DownloadRoutes.downloadParameter(request.uri.query) ?? (Self.isSafeInline(record.mimeType) ? nil : "")
+        let disposition = requested.map {
             "attachment; filename=\"\(DownloadRoutes.safeFilename($0.isEmpty ? name : $0, fallback: "download", requiredExtension: nil))\""
         }
         let representation = DownloadRepresentation(
@@ -233,6 +235,16 @@ struct StorageRoutes: Sendable {
                                      bytes: { try source.bytes(of: record, load: true) }) { status, code, message in
             SupabaseError(status, code, message).response()
         }
+    }
+
+    /// Types a browser shows without running anything: media, plain text, JSON, opaque bytes. Anything else
+    /// a user uploaded (HTML, SVG, XML, JavaScript, PDF...) is served as an attachment, never rendered on the
+    /// API's origin.
+    static func isSafeInline(_ mimeType: String) -> Bool {
+        let essence = BucketPolicy.mediaTypeEssence(mimeType)
+        if essence == "image/svg+xml" { return false }
+        for prefix in ["audio/", "video/", "image/"] where essence.utf8.starts(with: prefix.utf8) { return true }
+        return ["text/plain", "application/json", "application/octet-stream"].contains(essence)
     }
 
     /// Streams the body to a staging file (bounded memory for any size), then publishes it crash-safely.
