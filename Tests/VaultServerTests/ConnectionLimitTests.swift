@@ -116,14 +116,7 @@ import Glibc
                                            body: String(repeating: "x", count: 8 << 20))
         #expect(upload.status == 200, "\(upload.body)")
         let baseline = try connections(server)
-        let readers = try await Task.detached {
-            try (0..<5).map { _ -> RawConnection in
-                let connection = try RawConnection(port: server.port, receiveBuffer: 16 << 10)
-                connection.send("GET /storage/v1/object/public/big/a.bin HTTP/1.1\r\nHost: x\r\n\r\n")
-                _ = connection.receiveHead()
-                return connection  // and never read again
-            }
-        }.value
+        let readers = try await stalledReaders(port: server.port, count: 5) { _ in "/storage/v1/object/public/big/a.bin" }
         #expect(try connections(server) >= baseline + 5)
         #expect(try await eventually(within: .seconds(20)) { try connections(server) <= baseline })
         withExtendedLifetime(readers) {}
@@ -166,14 +159,7 @@ import Glibc
         }
         let pid = server.process.processIdentifier
         let baseline = try residentBytes(of: pid)
-        let readers = try await Task.detached {
-            try (0..<100).map { index -> RawConnection in
-                let connection = try RawConnection(port: server.port, receiveBuffer: 16 << 10)
-                connection.send("GET /storage/v1/object/public/public/\(index % 8).bin HTTP/1.1\r\nHost: x\r\n\r\n")
-                _ = connection.receiveHead()
-                return connection  // and never read again
-            }
-        }.value
+        let readers = try await stalledReaders(port: server.port, count: 100) { "/storage/v1/object/public/public/\($0 % 8).bin" }
         let during = try residentBytes(of: pid)
         #expect(during - baseline < 100 << 20, "100 stalled downloads of 3 MB objects took \((during - baseline) >> 20) MiB")
         withExtendedLifetime(readers) {}
@@ -201,4 +187,16 @@ import Glibc
         }.value
         #expect(old?.hasSuffix("\r\n\r\n") == true && old?.contains(" 200 ") == true, "\(old ?? "no answer")")
     }
+}
+
+/// `count` connections that each ask for `path(index)`, read the answer's head, and never read again.
+func stalledReaders(port: Int, count: Int, path: @escaping @Sendable (Int) -> String) async throws -> [RawConnection] {
+    try await Task.detached {
+        try (0..<count).map { index -> RawConnection in
+            let connection = try RawConnection(port: port, receiveBuffer: 16 << 10)
+            connection.send("GET \(path(index)) HTTP/1.1\r\nHost: x\r\n\r\n")
+            _ = connection.receiveHead()
+            return connection
+        }
+    }.value
 }

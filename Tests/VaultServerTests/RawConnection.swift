@@ -36,6 +36,9 @@ final class RawConnection: @unchecked Sendable {
 
     deinit { close(descriptor) }
 
+    /// Hangs up both ways now (the descriptor itself is closed at deinit).
+    func disconnect() { shutdown(descriptor, Int32(SHUT_RDWR)) }
+
     /// Sends all of `bytes`; false when the peer has closed (EPIPE/ECONNRESET).
     @discardableResult
     func send(_ bytes: [UInt8]) -> Bool {

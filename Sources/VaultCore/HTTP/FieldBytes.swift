@@ -44,12 +44,7 @@ public enum FieldBytes {
     /// Whether `bytes` equal `ascii` ignoring ASCII case. `ascii` must be lower-case ASCII (a literal).
     public static func equalsIgnoringCase<Bytes: Collection>(_ bytes: Bytes, _ ascii: String) -> Bool
     where Bytes.Element == UInt8 {
-        var index = bytes.startIndex
-        for expected in ascii.utf8 {
-            guard index < bytes.endIndex, lowercased(bytes[index]) == expected else { return false }
-            bytes.formIndex(after: &index)
-        }
-        return index == bytes.endIndex
+        bytes.count == ascii.utf8.count && hasPrefixIgnoringCase(bytes, ascii)
     }
 
     /// Whether `bytes` start with `ascii` ignoring ASCII case; `ascii` lower-case.
