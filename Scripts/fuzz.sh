@@ -21,6 +21,22 @@ swift build --scratch-path .build-fuzz --product vault-fuzz \
     || { grep -E "error" .build-fuzz/build.log; exit 1; }
 BIN="$(swift build --scratch-path .build-fuzz --show-bin-path)/vault-fuzz"
 
+# Seeds: one well-formed input per grammar, so mutation starts inside the structure (random bytes are rarely JSON).
+seed() {  # $1 target, $2 name, $3 content
+    mkdir -p ".build-fuzz/corpus/$1"
+    [ -e ".build-fuzz/corpus/$1/$2" ] || printf '%b' "$3" > ".build-fuzz/corpus/$1/$2"
+}
+seed range a 'bytes=0-499, -500, 1000-'
+seed entityTags a '"abc", W/"def"'
+seed httpDate a 'Sun, 06 Nov 1994 08:49:37 GMT'
+seed httpDate b 'Sunday, 06-Nov-94 08:49:37 GMT'
+seed ifRange a '"e"'
+seed contentType a 'multipart/form-data; boundary="a b"'
+seed multipartHeaders a 'Content-Disposition: form-data; name="file"; filename="a b.mp3"\r\nContent-Type: audio/mpeg'
+seed multipartStream a '--vvboundary\r\nContent-Disposition: form-data; name="cacheControl"\r\n\r\n3600\r\n--vvboundary\r\nContent-Disposition: form-data; name="file"; filename="a.mp3"\r\n\r\nbytes\r\n--vvboundary--\r\n'
+seed canonicalText a 'A  chapter\r\n\r\nwith e\xcc\x81 and \xe2\x80\xa8 breaks'
+seed voiceRequest a '{"text":"Hello there","voiceId":"21m00Tcm4TlvDq8ikWAM","bookId":"book-1","chapterId":"c1","model":"eleven_multilingual_v2","voiceSettings":{"stability":0.5,"similarity_boost":0.75,"speed":1.0},"format":"mp3_44100_128","languageCode":"en","seed":7,"previousText":"Before.","nextText":"After."}'
+
 status=0
 for target in "${TARGETS[@]}"; do
     corpus=.build-fuzz/corpus/$target; findings=.build-fuzz/findings/$target

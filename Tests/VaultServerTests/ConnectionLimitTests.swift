@@ -57,6 +57,26 @@ import Glibc
         #expect(closed, "the server read 128 MB of a refused body")
     }
 
+    /// Lingering is for the body of the request just answered: a pipelined next request's large body,
+    /// arriving while the previous answer ends, is read in full.
+    @Test func aPipelinedUploadBehindAnAnsweredRequestIsNotCutShort() async throws {
+        let server = try startServer([:])
+        #expect(try await httpRequest("POST", server.baseURL + "/storage/v1/bucket", headers: ["authorization": "Bearer client-key"],
+                                      body: #"{"id":"up"}"#).status == 200)
+        let size = 3 << 20
+        let heads = try await Task.detached { () -> [String] in
+            let connection = try RawConnection(port: server.port, receiveTimeout: 30)
+            connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                            + "POST /storage/v1/object/up/big.bin HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer client-key\r\n"
+                            + "Content-Type: application/octet-stream\r\nContent-Length: \(size)\r\nConnection: close\r\n\r\n")
+            connection.send([UInt8](repeating: 0x62, count: size))
+            let answer = String(decoding: connection.receiveAll(limit: 1 << 20), as: UTF8.self)
+            // Bodies end without CRLF, so a status line may follow one on the same "line".
+            return answer.components(separatedBy: "HTTP/1.1 ").dropFirst().map { String($0.prefix(6)) }
+        }.value
+        #expect(heads == ["200 OK", "200 OK"], "\(heads)")
+    }
+
     @Test func idleAndSlowlorisConnectionsAreClosedAtTheIdleTimeout() async throws {
         let server = try startServer(["VOICEVAULT_IDLE_TIMEOUT_SECONDS": "2"])
         let baseline = try connections(server)

@@ -27,6 +27,10 @@ final class StalledConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     private let logger: Logger
     /// A request head was read and its end was not yet.
     private var requestOpen = false
+    /// Request heads read and responses ended on this connection: a response ends *its own* request's
+    /// exchange only when the two counts meet (a pipelined next request may already be arriving).
+    private var requestsStarted = 0
+    private var responsesEnded = 0
     /// Body bytes read since the response ended, while lingering; nil when not lingering.
     private var lingeringBytes: Int?
     /// Past the allowance: reads are no longer passed on and the output side is shut.
@@ -43,6 +47,7 @@ final class StalledConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         switch unwrapInboundIn(data) {
         case .head:
             requestOpen = true
+            requestsStarted += 1
             stopLingering()
         case let .body(buffer):
             if let read = lingeringBytes {
@@ -63,15 +68,21 @@ final class StalledConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data), requestOpen, lingeringBytes == nil {
-            lingeringBytes = 0
-            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            lingeringDeadline = context.eventLoop.scheduleTask(in: .seconds(Int64(limits.lingeringSeconds))) {
-                let (handler, context) = loopBound.value
-                handler.close(context, reason: "request body left unread behind its response")
-            }
+        if case .end = unwrapOutboundIn(data) {
+            responsesEnded += 1
+            // The answer to the request still being read: linger on what is left of its body.
+            if requestOpen, responsesEnded == requestsStarted, lingeringBytes == nil { startLingering(context) }
         }
         context.write(data, promise: promise)
+    }
+
+    private func startLingering(_ context: ChannelHandlerContext) {
+        lingeringBytes = 0
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        lingeringDeadline = context.eventLoop.scheduleTask(in: .seconds(Int64(limits.lingeringSeconds))) {
+            let (handler, context) = loopBound.value
+            handler.close(context, reason: "request body left unread behind its response")
+        }
     }
 
     func read(context: ChannelHandlerContext) {
