@@ -46,7 +46,8 @@ public struct OfflineSynthesizer: SpeechSynthesizer {
             } catch let failure as ToolFailed {
                 throw VoiceError.synthesizerFailed(failure.description)
             }
-            return Generation(mp3: try InspectedMP3(try FileSystem.readFile(mp3)), requestId: nil, characterCost: 0, attempts: 1)
+            // A scratch file outside the data directory: read as any file (FileSystem refuses links, for the data directory).
+            return Generation(mp3: try InspectedMP3(Array(try Data(contentsOf: URL(fileURLWithPath: mp3)))), requestId: nil, characterCost: 0, attempts: 1)
         }
     }
 
