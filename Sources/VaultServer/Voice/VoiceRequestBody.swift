@@ -48,6 +48,11 @@ struct VoiceRequestBody: Decodable, Sendable {
         let chapterId: StorageIdentifier?
     }
 
+    /// The whole of what `POST /api/voice` does with its body before any lookup: decode, then validate.
+    static func validated(body data: Data, maximumTextCharacters: Int) throws(APIError) -> Validated {
+        try decode(data).validated(maximumTextCharacters: maximumTextCharacters)
+    }
+
     static func decode(_ data: Data) throws(APIError) -> VoiceRequestBody {
         do {
             return try JSONDecoder().decode(VoiceRequestBody.self, from: data)

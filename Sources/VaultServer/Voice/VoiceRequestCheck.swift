@@ -6,7 +6,7 @@ import Foundation
 public enum VoiceRequestCheck {
     public static func errorCode(forBody body: [UInt8], maximumTextCharacters: Int = 200_000) -> String? {
         do {
-            _ = try VoiceRequestBody.decode(Data(body)).validated(maximumTextCharacters: maximumTextCharacters)
+            _ = try VoiceRequestBody.validated(body: Data(body), maximumTextCharacters: maximumTextCharacters)
             return nil
         } catch {
             return error.code

@@ -35,7 +35,7 @@ struct VoiceRoutes {
         let body = try await request.body.collect(upTo: configuration.maximumBodyBytes)
         let maximumTextCharacters = configuration.maximumTextCharacters
         let validate: @Sendable () throws -> VoiceRequestBody.Validated = {
-            try VoiceRequestBody.decode(Data(buffer: body)).validated(maximumTextCharacters: maximumTextCharacters)
+            try VoiceRequestBody.validated(body: Data(buffer: body), maximumTextCharacters: maximumTextCharacters)
         }
         // Decoding and normalising are linear, but a body of megabytes still takes milliseconds: off the
         // cooperative pool, where it would hold up every other request. A chapter-sized body stays inline,
