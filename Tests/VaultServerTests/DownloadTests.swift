@@ -191,4 +191,21 @@ import VaultCore
         #expect(damaged.status == 500)
         #expect(json(damaged.body)["error"] as? String == "asset_damaged")
     }
+
+    /// Issue 10: a 304 read the whole file into the cache first. The plan is now made from the record alone,
+    /// so a conditional GET that answers 304, a HEAD, a 412 or a 416 opens nothing: with the file gone
+    /// from under its record they still answer from the record (fsck is what reports the missing file).
+    @Test func answersWithoutABodyOpenNoFile() async throws {
+        let s = try await Self.stored(cached: false)
+        let path = s.bed.dataDirectory + String(s.url.dropFirst(s.bed.server.baseURL.count))
+        try FileSystem.removeFile(path)
+        let etag = "\"\(s.sha256)\""
+        #expect(try await httpRequest("GET", s.url, headers: ["if-none-match": etag]).status == 304)
+        let head = try await httpRequest("HEAD", s.url)
+        #expect(head.status == 200 && head.header("content-length") == String(s.bytes.count))
+        #expect(try await httpRequest("GET", s.url, headers: ["if-match": "\"other\""]).status == 412)
+        #expect(try await httpRequest("GET", s.url, headers: ["range": "bytes=\(s.bytes.count)-"]).status == 416)
+        // A body needs the file: that one is a 404.
+        #expect(try await httpRequest("GET", s.url).status == 404)
+    }
 }

@@ -33,6 +33,12 @@ import Testing
         #expect(response.status == .ok)
         #expect(response.headers[.contentLength] == String("second version!".utf8.count))
         #expect(response.headers[.eTag] == "\"\(SHA256Digest.of(Array("second version!".utf8)).hex)\"")
+        // A version file whose size is not the record's is never sent (Content-Length comes from the record).
+        let current = try #require(try objects.catalog.object(bucket: "b", key: "k"))
+        try FileSystem.removeFile(objects.path(of: current))
+        try Data("a different length".utf8).write(to: URL(fileURLWithPath: objects.path(of: current)))
+        #expect(throws: SupabaseError.self) { try routes.serve(current, from: source, request, head: false) }
+        #expect(try routes.serve(current, from: source, request, head: true).status == .ok)
         // Gone altogether: a clean 404, not a 500.
         _ = try objects.remove(bucket: "b", keys: ["k"])
         #expect(throws: SupabaseError.objectNotFound) { try routes.serve(stale, from: source, request, head: false) }
