@@ -24,32 +24,32 @@ import Testing
     @Test func anEvictedBufferStillBeingSentStaysCountedUntilItIsFreed() throws {
         let cache = HotFileCache<String>(capacity: 100_000, entryLimit: 60_000)
         let paths = try files(["a", "b"], size: 60_000)
-        var sending = try cache.bytes(for: "a", path: paths[0], load: true)  // a response holds a's buffer
+        var sending = try cache.bytes(for: "a", path: paths[0])  // a response holds a's buffer
         #expect(isMemory(sending))
         // b would evict a, but a's bytes are still in use: no room beside them, so b streams from its file.
-        let streamed = try cache.bytes(for: "b", path: paths[1], load: true)
+        let streamed = try cache.bytes(for: "b", path: paths[1])
         #expect(!isMemory(streamed))
         #expect(cache.statistics.retiredBytes == 60_000 && cache.statistics.bytes == 0)
         // The response ends: the memory is freed and no longer counted; b now fits.
         sending = nil
         #expect(cache.statistics.retiredBytes == 0)
-        #expect(isMemory(try cache.bytes(for: "b", path: paths[1], load: true)))
+        #expect(isMemory(try cache.bytes(for: "b", path: paths[1])))
         _ = (sending, streamed)
     }
 
     @Test func anEvictedBufferNobodyHoldsIsFreedAtOnce() throws {
         let cache = HotFileCache<String>(capacity: 100_000, entryLimit: 60_000)
         let paths = try files(["a", "b"], size: 60_000)
-        _ = try cache.bytes(for: "a", path: paths[0], load: true)
-        #expect(isMemory(try cache.bytes(for: "b", path: paths[1], load: true)))
+        _ = try cache.bytes(for: "a", path: paths[0])
+        #expect(isMemory(try cache.bytes(for: "b", path: paths[1])))
         #expect(cache.statistics.retiredBytes == 0 && cache.statistics.bytes == 60_000 && cache.statistics.entries == 1)
-        #expect(try cache.bytes(for: "a", path: nil, load: true) == nil)
+        #expect(try cache.bytes(for: "a", path: nil) == nil)
     }
 
     @Test func invalidatingABufferInUseRetiresItUntilItsSliceIsGone() throws {
         let cache = HotFileCache<String>(capacity: 100_000, entryLimit: 60_000)
         let paths = try files(["a"], size: 40_000)
-        guard case let .memory(buffer)? = try cache.bytes(for: "a", path: paths[0], load: true) else {
+        guard case let .memory(buffer)? = try cache.bytes(for: "a", path: paths[0]) else {
             Issue.record("a was not loaded")
             return
         }

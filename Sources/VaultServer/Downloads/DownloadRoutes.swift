@@ -42,7 +42,7 @@ struct DownloadRoutes {
         do {
             // The file is opened (and read into the cache) only for an answer with a body.
             return try responder.respond(request, method: method, representation: representation, bytes: {
-                try cache.bytes(for: hash, path: store.directory.audioFile(book: bookId, hash: hash), load: true)
+                try cache.bytes(for: hash, path: store.directory.audioFile(book: bookId, hash: hash))
             }) { status, code, message in
                 APIError(status, code: code, message: message).response()
             }

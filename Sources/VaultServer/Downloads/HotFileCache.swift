@@ -51,8 +51,8 @@ final class HotFileCache<Key: Hashable & Sendable>: Sendable {
     func load(_ key: Key, from file: OpenFile) throws -> ByteBuffer? {
         guard file.size <= UInt64(Int.max) else { return nil }
         let cost = Int(file.size)
-        let capacity = state.withLock { $0.budget.capacity }
-        guard state.withLock({ $0.budget.admits(cost: cost) }), retired.value + cost <= capacity else { return nil }
+        let (admissible, capacity) = state.withLock { ($0.budget.admits(cost: cost), $0.budget.capacity) }
+        guard admissible, retired.value + cost <= capacity else { return nil }
         let buffer = try file.read(offset: 0, count: cost, allocator: CachedBufferMemory.allocator)
         guard buffer.readableBytes == cost else { return nil }
         CachedBufferMemory.register(buffer, owner: retired)
@@ -71,12 +71,13 @@ final class HotFileCache<Key: Hashable & Sendable>: Sendable {
         return admitted ? buffer : nil
     }
 
-    /// The bytes to answer with: the held copy of `key`, else the file at `path`, read into the cache when
-    /// `load` is set and it fits, otherwise streamed from the descriptor opened here. Nil when there is no file.
-    func bytes(for key: Key, path: @autoclosure () -> String?, load: Bool) throws -> DownloadBytes? {
+    /// The bytes to answer with: the held copy of `key`, else the file at `path`, read into the cache when it
+    /// fits, otherwise streamed from the descriptor opened here. Nil when there is no file. Only answers with
+    /// a body ask (`DownloadResponder` plans first), so whatever is read is worth holding.
+    func bytes(for key: Key, path: @autoclosure () -> String?) throws -> DownloadBytes? {
         if let held = cached(key) { return .memory(held) }
         guard let path = path(), let opened = OpenFile(path: path) else { return nil }
-        if load, let loaded = try self.load(key, from: opened) { return .memory(loaded) }
+        if let loaded = try load(key, from: opened) { return .memory(loaded) }
         return .file(opened)
     }
 

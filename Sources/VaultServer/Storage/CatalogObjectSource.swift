@@ -13,8 +13,8 @@ struct CatalogObjectSource: StorageObjectSource {
         try objects.catalog.object(bucket: bucket, key: key)
     }
 
-    func bytes(of record: ObjectRecord, load: Bool) throws -> DownloadBytes? {
-        try cache.bytes(for: record.version, path: objects.path(of: record), load: load)
+    func bytes(of record: ObjectRecord) throws -> DownloadBytes? {
+        try cache.bytes(for: record.version, path: objects.path(of: record))
     }
 
     func file(of record: ObjectRecord) -> String? {

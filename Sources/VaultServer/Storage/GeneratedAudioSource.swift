@@ -24,9 +24,9 @@ struct GeneratedAudioSource: StorageObjectSource {
         try assets.object(key: key)
     }
 
-    func bytes(of record: ObjectRecord, load: Bool) throws -> DownloadBytes? {
+    func bytes(of record: ObjectRecord) throws -> DownloadBytes? {
         guard let hash = SHA256Digest(hex: record.version) else { return nil }
-        return try cache.bytes(for: hash, path: assets.path(of: record), load: load)
+        return try cache.bytes(for: hash, path: assets.path(of: record))
     }
 
     func file(of record: ObjectRecord) -> String? {

@@ -11,7 +11,7 @@ protocol StorageObjectSource: Sendable {
     /// The object under `key`, nil when there is none. A quick index read.
     func object(key: String) throws -> ObjectRecord?
     /// The bytes of `record` to answer a download with (held in memory or an open file), nil when missing.
-    func bytes(of record: ObjectRecord, load: Bool) throws -> DownloadBytes?
+    func bytes(of record: ObjectRecord) throws -> DownloadBytes?
     /// The immutable file that holds `record`'s bytes, for another bucket to link as its own version.
     func file(of record: ObjectRecord) -> String?
     /// The direct children of `folder` (a prefix ending in `/`, or empty for the root).

@@ -232,7 +232,7 @@ struct StorageRoutes: Sendable {
             facts: DownloadFacts(length: UInt64(record.size), entityTag: "\"\(record.sha256)\"", lastModified: Int64(record.updatedAt.rounded(.down))),
             contentType: record.mimeType, cacheControl: record.cacheControl, contentDisposition: disposition)
         return try responder.respond(request, method: head ? .head : .get, representation: representation,
-                                     bytes: { try source.bytes(of: record, load: true) }) { status, code, message in
+                                     bytes: { try source.bytes(of: record) }) { status, code, message in
             SupabaseError(status, code, message).response()
         }
     }
