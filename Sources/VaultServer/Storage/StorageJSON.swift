@@ -71,21 +71,4 @@ enum StorageJSON {
                     "user_metadata": userMetadata(record)]
         }
     }
-
-    /// Percent-encodes a key for a URL path: each segment's reserved and non-ASCII bytes escaped, `/` kept.
-    /// `+` and the other sub-delimiters stay literal, as the clients send them.
-    static func encodePath(_ key: String) -> String {
-        let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/".utf8)
-        var encoded = ""
-        for byte in key.utf8 {
-            if allowed.contains(byte) { encoded.unicodeScalars.append(Unicode.Scalar(byte)) } else {
-                encoded += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
-            }
-        }
-        return encoded
-    }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }
