@@ -8,11 +8,14 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
     public let status: HTTPResponse.Status
     public let code: String
     public let message: String
+    /// Extra headers the answer carries (`WWW-Authenticate` on a 401, say).
+    public var headers: HTTPFields
 
-    public init(_ status: HTTPResponse.Status, code: String, message: String) {
+    public init(_ status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) {
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers
     }
 
     struct Body: Codable {
@@ -26,13 +29,7 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
 
     /// The error as a response, for paths that answer directly instead of throwing.
     public func response() -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(Body(error: code, message: message))) ?? Data(#"{"error":"internal_error","message":""}"#.utf8)
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json; charset=utf-8"
-        headers[.cacheControl] = "no-store"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        JSONResponse.make(status, encoding: Body(error: code, message: message), headers: headers)
     }
 }
 

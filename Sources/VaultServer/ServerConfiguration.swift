@@ -4,8 +4,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var host: String
     public var port: Int
     public var dataDirectory: String
-    /// Client keys that may generate (`VOICEVAULT_API_KEYS`). Empty: nobody may.
-    public var apiKeys: Set<String>
+    /// Client keys that may generate (`VOICEVAULT_API_KEYS` and the keys file). Empty: nobody may.
+    public var clientKeys: [ClientKey]
     /// Prefix for the `url` of answers, for deployments behind a CDN (`VOICEVAULT_PUBLIC_BASE_URL`).
     public var publicBaseURL: String?
     /// Longest text accepted, in Unicode scalars after canonicalisation.
@@ -28,7 +28,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maximumRanges: Int
     /// The operator's token (`VOICEVAULT_ADMIN_TOKEN`): what wholesale deletes of generated audio take,
     /// as `Authorization: Bearer`. Nil: those are refused.
-    public var adminToken: String?
+    public var adminToken: String? { didSet { adminCredential = AdminToken(adminToken) } }
+    /// `adminToken`, ready for constant-time checks.
+    public private(set) var adminCredential: AdminToken?
     /// Timeouts and the connection cap (Docs/OPERATIONS.md, "Limits").
     public var connectionLimits: ConnectionLimits
     /// Which browser origins may call the server (`VOICEVAULT_CORS_ORIGINS`: `*` by default, a list, or `none`).
@@ -40,18 +42,19 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     public init(
         host: String = defaultHost, port: Int = defaultPort, dataDirectory: String = defaultDataDirectory,
-        apiKeys: Set<String> = [], publicBaseURL: String? = nil, maximumTextCharacters: Int = 200_000,
+        apiKeys: Set<String> = [], clientKeys: [ClientKey] = [], publicBaseURL: String? = nil, maximumTextCharacters: Int = 200_000,
         maximumBodyBytes: Int = 4 << 20, dailyCharacterBudget: Int? = nil,
         downloadCacheBytes: Int = 256 << 20, maximumUploadBytes: Int = 50_000_000, maximumRanges: Int = 16,
         crossOrigin: CrossOriginPolicy = CrossOriginPolicy(origins: .any), connectionLimits: ConnectionLimits = ConnectionLimits(),
         adminToken: String? = nil
     ) {
         self.adminToken = adminToken.flatMap { $0.isEmpty ? nil : $0 }
+        adminCredential = AdminToken(adminToken)
         self.connectionLimits = connectionLimits
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
-        self.apiKeys = apiKeys
+        self.clientKeys = apiKeys.sorted().map { ClientKey(secret: $0) } + clientKeys
         var base = publicBaseURL
         while base?.hasSuffix("/") == true { base?.removeLast() }
         self.publicBaseURL = base

@@ -7,30 +7,36 @@ public enum VaultApplication {
     /// - Parameter storage: the Supabase Storage surface's store and URL-signing secret; nil leaves it out.
     public static func makeRouter(
         voice: VoiceService, configuration: ServerConfiguration, storage: (store: ObjectStore, signingSecret: [UInt8])? = nil
-    ) -> Router<BasicRequestContext> {
-        let router = Router()
+    ) -> Router<VaultRequestContext> {
+        let router = Router(context: VaultRequestContext.self)
         let routes = RouteTable()
         router.add(middleware: NoSniffMiddleware())
         router.add(middleware: CrossOriginMiddleware(policy: configuration.crossOrigin))
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: JSONErrorMiddleware(routes: routes))
+        router.add(middleware: CallerIdentificationMiddleware(
+            clientKeys: APIKeyAuthenticator(keys: configuration.clientKeys), adminToken: configuration.adminCredential))
+        // Route groups by who may call them; the groups add no path, so each route names its whole path.
+        let clients = router.group().add(middleware: AccessRequirementMiddleware(requirement: .clientKey))
+        let admins = router.group().add(middleware: AccessRequirementMiddleware(
+            requirement: .admin(configured: configuration.adminCredential != nil)))
+        _ = admins
         HealthRoutes(store: voice.store).register(on: router, table: routes)
         let responder = DownloadResponder(planner: DownloadPlanner(maximumRanges: configuration.maximumRanges))
         let audioCache = HotFileCache<SHA256Digest>(capacity: configuration.downloadCacheBytes, entryLimit: configuration.downloadCacheEntryLimit)
         DownloadRoutes(store: voice.store, cache: audioCache, responder: responder).register(on: router, table: routes)
         if let storage {
             StorageRoutes(
-                objects: storage.store, authenticator: APIKeyAuthenticator(keys: configuration.apiKeys),
+                objects: storage.store,
                 signer: SignedURLToken(secret: storage.signingSecret),
                 uploadCache: HotFileCache(capacity: configuration.downloadCacheBytes / 4, entryLimit: configuration.downloadCacheEntryLimit),
                 // The `/audio` route's cache: the same files, so an MP3 fetched both ways is held once.
                 generatedAudio: GeneratedAudioSource(assets: VoiceAssetBucket(store: voice.store), cache: audioCache),
                 maximumUploadBytes: configuration.maximumUploadBytes, responder: responder,
-                adminToken: configuration.adminToken.map { Array($0.utf8) }
+                adminConfigured: configuration.adminCredential != nil
             ).register(on: router, table: routes)
         }
-        VoiceRoutes(voice: voice, configuration: configuration,
-                    authenticator: APIKeyAuthenticator(keys: configuration.apiKeys)).register(on: router, table: routes)
+        VoiceRoutes(voice: voice, configuration: configuration).register(on: router, clients: clients, table: routes)
         return router
     }
 

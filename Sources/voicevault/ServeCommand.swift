@@ -76,7 +76,7 @@ struct ServeCommand: AsyncParsableCommand {
         if configuration.adminToken == nil {
             logger.notice("VOICEVAULT_ADMIN_TOKEN is not set: operator-only actions (emptying the generated audio bucket) are refused")
         }
-        if configuration.apiKeys.isEmpty {
+        if configuration.clientKeys.isEmpty {
             logger.warning("VOICEVAULT_API_KEYS is empty: nobody can generate audio until client keys are configured")
         }
         let synthesizer = try makeSynthesizer(logger: logger)

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Testing
+import VaultServer
 
 /// The names outside tools rely on (shared/design.md): CLI flags, environment fallbacks, `/healthz`, the
 /// JSON error shape, the single-process lock, graceful shutdown.
@@ -12,7 +13,7 @@ import Testing
         let health = try await httpRequest("GET", server.baseURL + "/healthz")
         #expect(health.status == 200)
         #expect(health.body == #"{"status":"ok","assets":0}"#)
-        #expect(health.header("content-type") == "application/json")
+        #expect(health.header("content-type") == JSONResponse.contentType)
         // The data directory was laid out where the flag said.
         for sub in ["audio", "tmp", "index", "quarantine"] {
             #expect(FileManager.default.fileExists(atPath: dir.path + "/data/" + sub))

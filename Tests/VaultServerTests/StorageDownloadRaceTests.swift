@@ -22,10 +22,10 @@ import Testing
         let stale = try upload("first version")
         _ = try upload("second version!")  // removes the first version's file
         let routes = StorageRoutes(
-            objects: objects, authenticator: APIKeyAuthenticator(keys: ["key"]), signer: SignedURLToken(secret: Array(repeating: 1, count: 32)),
+            objects: objects, signer: SignedURLToken(secret: Array(repeating: 1, count: 32)),
             uploadCache: HotFileCache(capacity: 0, entryLimit: 0),
             generatedAudio: GeneratedAudioSource(assets: VoiceAssetBucket(store: store), cache: HotFileCache(capacity: 0, entryLimit: 0)),
-            maximumUploadBytes: 1 << 20, responder: DownloadResponder(), adminToken: nil)
+            maximumUploadBytes: 1 << 20, responder: DownloadResponder(), adminConfigured: false)
         let request = Request(head: HTTPRequest(method: .get, scheme: "http", authority: "x", path: "/storage/v1/object/public/b/k"),
                               body: RequestBody(buffer: ByteBuffer()))
         let source = routes.source("b")

@@ -1,17 +1,22 @@
 import Foundation
-import VaultCore
+public import VaultCore
 
-/// Decides whether a request carries a valid client key, as the clients we mirror send them:
+/// Decides which client key a request carries, as the clients we mirror send them:
 /// `Authorization: Bearer <key>` (Supabase, most HTTP clients), `apikey: <key>` (Supabase) or
 /// `xi-api-key: <key>` (ElevenLabs SDKs pointed at VoiceVault).
 ///
 /// Every configured key is compared in constant time, so response timing says nothing about how close a guess
 /// was. With no keys configured nobody is authorised: an unconfigured server never generates for strangers.
 public struct APIKeyAuthenticator: Sendable, Equatable {
-    let keys: [[UInt8]]
+    let keys: [ClientKey]
 
+    public init(keys: [ClientKey]) {
+        self.keys = keys.filter { !$0.secret.isEmpty }
+    }
+
+    /// Plain keys, each unnamed and without limits of its own.
     public init(keys: Set<String>) {
-        self.keys = keys.filter { !$0.isEmpty }.map { Array($0.utf8) }
+        self.init(keys: keys.sorted().map { ClientKey(secret: $0) })
     }
 
     public var hasKeys: Bool { !keys.isEmpty }
@@ -29,14 +34,25 @@ public struct APIKeyAuthenticator: Sendable, Equatable {
         return keys
     }
 
-    /// Whether any presented key is a configured one. Every pair is compared in constant time.
+    /// Whether any presented key is a configured one.
     public func isAuthorized(anyOf presented: [String]) -> Bool {
-        var matched = false
+        key(anyOf: presented) != nil
+    }
+
+    /// The first configured key among those presented. Every pair is compared, each in constant time, so the
+    /// time taken depends on the number of keys, not on which one matched or how closely a guess came.
+    public func key(anyOf presented: [String]) -> ClientKey? {
+        var matched: ClientKey?
         for candidate in presented.map({ Array($0.utf8) }) {
-            for key in keys where HMACSHA256.constantTimeEquals(key, candidate) { matched = true }
+            for key in keys where HMACSHA256.constantTimeEquals(key.secret, candidate) {
+                if matched == nil { matched = key }
+            }
         }
         return matched
     }
+
+    /// Whether `secret` is one of the client keys (configuration checks: the admin token must not be one).
+    public func contains(secret: String) -> Bool { key(anyOf: [secret]) != nil }
 
     /// The token of `Bearer <token>` (scheme case-insensitive, RFC 9110 §11.1), read as bytes: a credential
     /// is ASCII, and a header of combining marks must cost no more than its length (`FieldBytes`).

@@ -3,10 +3,12 @@ import Logging
 import Foundation
 import NIOCore
 
-/// One structured log line per request: method, path, status and server time; for the voice API also the
-/// content hash prefix, HIT/MISS and, on a generating miss, upstream, write and index times (read back from
-/// the `X-Content-Hash`, `X-Cache` and standard `Server-Timing` headers the route sets).
-struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+/// One structured log line per request: method, path, status, server time and who called; for the voice API
+/// also the content hash prefix, HIT/MISS and, on a generating miss, upstream, write and index times, all
+/// read from the request's `Exchange`.
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = VaultRequestContext
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
@@ -15,7 +17,7 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         let start = ContinuousClock.now
         do {
             let response = try await next(request, context)
-            log(request, context, status: response.status.code, start: start, headers: response.headers)
+            log(request, context, status: response.status.code, start: start)
             return response
         } catch let error as any HTTPResponseError {
             log(request, context, status: error.status.code, start: start)
@@ -26,24 +28,23 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    private func log(
-        _ request: Request, _ context: Context, status: Int, start: ContinuousClock.Instant, headers: HTTPFields = [:]
-    ) {
+    private func log(_ request: Request, _ context: Context, status: Int, start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
         let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
         var metadata: Logger.Metadata = [
             "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(status)", "us": "\(micros)",
         ]
-        if let hash = headers[.init("x-content-hash")!] { metadata["hash"] = "\(hash.prefix(12))" }
-        if let cache = headers[.init("x-cache")!] { metadata["cache"] = "\(cache)" }
-        if let timing = headers[.init("server-timing")!] {
-            for part in timing.split(separator: ",") {
-                let fields = part.split(separator: ";")
-                if fields.count == 2, fields[1].hasPrefix("dur=") {
-                    metadata["\(fields[0].trimmingCharacters(in: .whitespaces))Ms"] = "\(fields[1].dropFirst(4))"
-                }
-            }
+        let facts = context.exchange.facts
+        if facts.caller != .anonymous { metadata["caller"] = "\(facts.caller.label)" }
+        if let hash = facts.contentHash { metadata["hash"] = "\(hash.hex.prefix(12))" }
+        if let cache = facts.cache { metadata["cache"] = "\(cache.rawValue)" }
+        if let timings = facts.timings {
+            metadata["upstreamMs"] = "\(Self.milliseconds(timings.upstreamSeconds))"
+            metadata["writeMs"] = "\(Self.milliseconds(timings.writeSeconds))"
+            metadata["indexMs"] = "\(Self.milliseconds(timings.indexSeconds))"
         }
         context.logger.info("request", metadata: metadata)
     }
+
+    static func milliseconds(_ seconds: Double) -> String { String(format: "%.1f", seconds * 1000) }
 }

@@ -8,12 +8,7 @@ struct HealthRoutes {
     func register(on router: Router<some RequestContext>, table: RouteTable) {
         router.on("/healthz", method: .get, recordingIn: table) { _, _ -> Response in
             let assets = try store.index.count()
-            var headers = HTTPFields()
-            headers[.contentType] = "application/json"
-            headers[.cacheControl] = "no-store"
-            return Response(
-                status: .ok, headers: headers,
-                body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok","assets":\#(assets)}"#)))
+            return JSONResponse.make(body: ByteBuffer(string: #"{"status":"ok","assets":\#(assets)}"#))
         }
     }
 }

@@ -51,7 +51,7 @@ final class RouteTable: Sendable {
     }
 }
 
-extension Router {
+extension RouterMethods {
     /// Registers `handler` for `method` on `path` and records the pair in `table` for 405 answers.
     @discardableResult
     func on(

@@ -5,11 +5,7 @@ import VaultCore
 /// The JSON shapes the Storage clients validate, built from catalog records.
 enum StorageJSON {
     static func response(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        headers[.cacheControl] = "no-store"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        JSONResponse.make(status, object: object)
     }
 
     static func time(_ seconds: Double) -> String { ISO8601Timestamp.format(secondsSince1970: seconds) }

@@ -17,15 +17,14 @@ import VaultCore
 /// index for the bucket `audio` (the generated voice assets, which refuse uploads and bucket changes).
 struct StorageRoutes: Sendable {
     let objects: ObjectStore
-    let authenticator: APIKeyAuthenticator
     let signer: SignedURLToken
     /// Uploaded objects by version id (a version's bytes never change).
     let uploadCache: HotFileCache<String>
     let generatedAudio: GeneratedAudioSource
     let maximumUploadBytes: Int
     let responder: DownloadResponder
-    /// `VOICEVAULT_ADMIN_TOKEN`'s bytes; nil when none is configured.
-    let adminToken: [UInt8]?
+    /// Whether the server has a `VOICEVAULT_ADMIN_TOKEN` (for a clearer refusal when it has none).
+    let adminConfigured: Bool
     static let prefix = "/storage/v1"
 
     /// Where `bucket`'s objects live.
@@ -38,23 +37,19 @@ struct StorageRoutes: Sendable {
         (.get, .get), (.head, .head), (.post, .post), (.put, .put), (.delete, .delete),
     ]
 
-    func register(on router: Router<some RequestContext>, table: RouteTable) {
+    func register(on router: Router<VaultRequestContext>, table: RouteTable) {
         for (httpMethod, method) in Self.methods {
             router.on("\(Self.prefix)/**", method: httpMethod, recordingIn: table) { request, context in
-                await handle(request, method: method, logger: context.logger)
+                await handle(request, method: method, caller: context.caller, logger: context.logger)
             }
         }
     }
 
-    func handle(_ request: Request, method: StorageRoute.Method, logger: Logger) async -> Response {
+    func handle(_ request: Request, method: StorageRoute.Method, caller: Caller, logger: Logger) async -> Response {
         do {
             let path = request.uri.path.dropFirst(Self.prefix.count)
             let route = try StorageRoute.parse(method: method, path: path)
-            let keys = APIKeyAuthenticator.presentedKeys(
-                authorization: request.headers[.authorization], apikey: request.headers[.init("apikey")!], xiAPIKey: nil)
-            let access = Access(authorized: authenticator.isAuthorized(anyOf: keys),
-                                admin: Self.isAdmin(authorization: request.headers[.authorization], token: adminToken))
-            return try await perform(route, request, access)
+            return try await perform(route, request, Access(authorized: caller.clientKey != nil, admin: caller.isAdmin))
         } catch {
             if let known = SupabaseError.from(error) { return known.response() }
             logger.error("storage request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
@@ -69,12 +64,6 @@ struct StorageRoutes: Sendable {
         func require() throws {
             guard authorized else { throw SupabaseError.unauthorized }
         }
-    }
-
-    /// Whether `Authorization: Bearer <token>` carries the admin token, compared in constant time.
-    static func isAdmin(authorization: String?, token: [UInt8]?) -> Bool {
-        guard let token, let presented = authorization.flatMap(APIKeyAuthenticator.bearerToken) else { return false }
-        return HMACSHA256.constantTimeEquals(Array(presented.utf8), token)
     }
 
     func perform(_ route: StorageRoute, _ request: Request, _ access: Access) async throws -> Response {
@@ -96,7 +85,7 @@ struct StorageRoutes: Sendable {
         case let .emptyBucket(name):
             if name == VoiceAssetBucket.name {
                 // Every book's generated audio at once: an operator's act, not a client's.
-                guard adminToken != nil else {
+                guard adminConfigured else {
                     throw SupabaseError(.forbidden, "Unauthorized",
                                         "emptying the generated audio bucket takes VOICEVAULT_ADMIN_TOKEN, and this server has none configured")
                 }
@@ -119,7 +108,7 @@ struct StorageRoutes: Sendable {
         case let .upload(bucket, key):
             try access.require()
             try source(bucket).permit(.upload)
-            let upsert = request.headers[.init("x-upsert")!].map { FieldBytes.equalsIgnoringCase(FieldBytes.trimmed($0.utf8), "true") } ?? false
+            let upsert = request.headers[.xUpsert].map { FieldBytes.equalsIgnoringCase(FieldBytes.trimmed($0.utf8), "true") } ?? false
             return try await upload(request, bucket: bucket, key: key, upsert: upsert)
         case let .update(bucket, key):
             try access.require()

@@ -18,12 +18,7 @@ struct SupabaseError: Error, Sendable, Equatable {
     }
 
     func response() -> Response {
-        let body: [String: String] = ["statusCode": String(status.code), "error": error, "message": message]
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        headers[.cacheControl] = "no-store"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        JSONResponse.make(status, object: ["statusCode": String(status.code), "error": error, "message": message])
     }
 
     static let objectNotFound = SupabaseError(.notFound, "not_found", "Object not found")

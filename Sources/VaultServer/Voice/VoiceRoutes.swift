@@ -7,10 +7,11 @@ import VaultCore
 struct VoiceRoutes {
     let voice: VoiceService
     let configuration: ServerConfiguration
-    let authenticator: APIKeyAuthenticator
 
-    func register(on router: Router<some RequestContext>, table: RouteTable) {
-        router.on("/api/voice", method: .post, recordingIn: table) { request, context in try await generate(request, context) }
+    /// - Parameter clients: the group that requires a client key (generating costs money); lookups are public,
+    ///   as the audio they describe is.
+    func register(on router: Router<VaultRequestContext>, clients: RouterGroup<VaultRequestContext>, table: RouteTable) {
+        clients.on("/api/voice", method: .post, recordingIn: table) { request, context in try await generate(request, context) }
         router.on("/api/voice", method: .get, recordingIn: table) { request, _ in
             guard let hash = request.uri.queryParameters.get("contentHash") else {
                 throw APIError.missing("contentHash")
@@ -23,15 +24,7 @@ struct VoiceRoutes {
     /// Bodies up to this size are decoded and canonicalised on the request's own task.
     static let inlineValidationBytes = 32 * 1024
 
-    func generate(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        let presented = APIKeyAuthenticator.presentedKeys(
-            authorization: request.headers[.authorization], apikey: request.headers[.init("apikey")!],
-            xiAPIKey: request.headers[.init("xi-api-key")!])
-        guard authenticator.isAuthorized(anyOf: presented) else {
-            throw APIError(.unauthorized, code: "unauthorized",
-                           message: presented.isEmpty ? "a client key is required (Authorization: Bearer <key>, apikey or xi-api-key)"
-                               : "the client key is not valid")
-        }
+    func generate(_ request: Request, _ context: VaultRequestContext) async throws -> Response {
         let body = try await request.body.collect(upTo: configuration.maximumBodyBytes)
         let maximumTextCharacters = configuration.maximumTextCharacters
         let validate: @Sendable () throws -> VoiceRequestBody.Validated = {
@@ -48,19 +41,24 @@ struct VoiceRoutes {
             if let mapped = VoiceErrorMapping.apiError(for: error) { throw mapped }
             throw error
         }
+        let cache: Exchange.CacheOutcome = outcome.cached ? .hit : .miss
+        context.exchange.update { facts in
+            facts.contentHash = outcome.hash
+            facts.cache = cache
+            facts.timings = outcome.timings
+            facts.characters = outcome.record.characterCount
+        }
         var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        headers[.cacheControl] = "no-store"
-        headers[.init("x-cache")!] = outcome.cached ? "HIT" : "MISS"
-        headers[.init("x-content-hash")!] = outcome.hash.hex
+        headers[.xCache] = cache.rawValue
+        headers[.xContentHash] = outcome.hash.hex
         if let timings = outcome.timings {
-            headers[.init("server-timing")!] = String(
+            headers[.serverTiming] = String(
                 format: "upstream;dur=%.1f, write;dur=%.1f, index;dur=%.1f",
                 timings.upstreamSeconds * 1000, timings.writeSeconds * 1000, timings.indexSeconds * 1000)
         }
         let response = VoiceResponseBody.generated(
             outcome.record, book: validated.bookId.value, cached: outcome.cached, baseURL: configuration.publicBaseURL)
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: response.encoded()))
+        return JSONResponse.make(body: response.encoded(), headers: headers)
     }
 
     func lookup(_ hashText: String) throws -> Response {
@@ -70,10 +68,6 @@ struct VoiceRoutes {
         guard let record = try voice.store.record(for: hash) else {
             throw APIError(.notFound, code: "not_found", message: "no audio with contentHash \(hash.hex)")
         }
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        headers[.cacheControl] = "no-store"
-        return Response(status: .ok, headers: headers,
-                        body: .init(byteBuffer: VoiceResponseBody.record(record, baseURL: configuration.publicBaseURL).encoded()))
+        return JSONResponse.make(body: VoiceResponseBody.record(record, baseURL: configuration.publicBaseURL).encoded())
     }
 }

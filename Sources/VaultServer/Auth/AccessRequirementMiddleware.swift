@@ -1,0 +1,55 @@
+import Hummingbird
+
+/// What a route group requires of its caller, checked before any of its handlers runs. The two credentials
+/// never stand in for each other: a client key opens no admin route, the admin token generates nothing.
+struct AccessRequirementMiddleware: RouterMiddleware {
+    typealias Context = VaultRequestContext
+
+    enum Requirement: Sendable {
+        /// A configured client key (`VOICEVAULT_API_KEYS`).
+        case clientKey
+        /// `Authorization: Bearer <VOICEVAULT_ADMIN_TOKEN>`; `configured` is false when the server has none,
+        /// and then every request is refused.
+        case admin(configured: Bool)
+    }
+
+    let requirement: Requirement
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        if let refusal = Self.refusal(requirement, caller: context.caller, presentedCredentials: Self.presentsCredentials(request)) {
+            throw refusal
+        }
+        return try await next(request, context)
+    }
+
+    static func presentsCredentials(_ request: Request) -> Bool {
+        request.headers[.authorization] != nil || request.headers[.apikey] != nil || request.headers[.xiAPIKey] != nil
+    }
+
+    /// The error a caller gets, or nil when it may pass. Pure, so every case has a unit test.
+    static func refusal(_ requirement: Requirement, caller: Caller, presentedCredentials: Bool) -> APIError? {
+        switch requirement {
+        case .clientKey:
+            if caller.clientKey != nil { return nil }
+            return APIError(.unauthorized, code: "unauthorized", message: presentedCredentials
+                ? "the client key is not valid"
+                : "a client key is required (Authorization: Bearer <key>, apikey or xi-api-key)",
+                headers: [.wwwAuthenticate: #"Bearer realm="voicevault""#])
+        case let .admin(configured):
+            guard configured else {
+                return APIError(.forbidden, code: "admin_disabled",
+                                message: "this server has no VOICEVAULT_ADMIN_TOKEN, so its admin surface is closed")
+            }
+            if caller.isAdmin { return nil }
+            if caller.clientKey != nil {
+                return APIError(.forbidden, code: "forbidden", message: "a client key cannot open the admin surface; use Authorization: Bearer <VOICEVAULT_ADMIN_TOKEN>")
+            }
+            return APIError(.unauthorized, code: "unauthorized", message: presentedCredentials
+                ? "the admin token is not valid"
+                : "the admin token is required (Authorization: Bearer <VOICEVAULT_ADMIN_TOKEN>)",
+                headers: [.wwwAuthenticate: #"Bearer realm="voicevault-admin""#])
+        }
+    }
+}

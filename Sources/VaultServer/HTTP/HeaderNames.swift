@@ -1,0 +1,18 @@
+public import HTTPTypes
+
+/// The header names VoiceVault reads and writes beyond the standard ones `HTTPTypes` already names: one
+/// vocabulary, so a name is spelled once and a typo is a compile error, not a silent miss.
+extension HTTPField.Name {
+    /// `HIT` or `MISS`: whether an answer needed a generation (voice API, ElevenLabs-compatible surface).
+    public static let xCache = HTTPField.Name("x-cache")!
+    /// The content hash of the audio an answer is about.
+    public static let xContentHash = HTTPField.Name("x-content-hash")!
+    /// Supabase's project key header.
+    public static let apikey = HTTPField.Name("apikey")!
+    /// The ElevenLabs SDKs' key header.
+    public static let xiAPIKey = HTTPField.Name("xi-api-key")!
+    /// Supabase Storage's "replace if present" upload flag.
+    public static let xUpsert = HTTPField.Name("x-upsert")!
+    /// W3C Server-Timing: where a generating miss spent its time, for browsers' network panels.
+    public static let serverTiming = HTTPField.Name("server-timing")!
+}
