@@ -26,30 +26,17 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = makeLogger(label: "voicevault", level: logLevel ?? Environment.value("VOICEVAULT_LOG_LEVEL"))
-        guard let port = try resolvedPort() else { throw ValidationError("--port must be 0...65535") }
         // Every client connection is a descriptor: take all the process may have before serving any.
         let descriptorLimit = DescriptorLimit.raiseSoftLimit()
-        let connectionLimits = ConnectionLimits(
-            idleTimeoutSeconds: try Environment.integer("VOICEVAULT_IDLE_TIMEOUT_SECONDS", default: ConnectionLimits.defaultIdleTimeoutSeconds, minimum: 1),
-            sendTimeoutSeconds: try Environment.integer("VOICEVAULT_SEND_TIMEOUT_SECONDS", default: ConnectionLimits.defaultSendTimeoutSeconds, minimum: 1),
-            maximumConnections: try Environment.integer(
-                "VOICEVAULT_MAX_CONNECTIONS", default: ConnectionLimits.defaultMaximumConnections(descriptorLimit: descriptorLimit), minimum: 1),
-            lingeringSeconds: try Environment.integer("VOICEVAULT_LINGER_SECONDS", default: 5, minimum: 1))
-        let configuration = ServerConfiguration(
-            host: host ?? Environment.value("VOICEVAULT_HOST") ?? ServerConfiguration.defaultHost,
-            port: port, dataDirectory: data.resolved,
-            apiKeys: Set((Environment.value("VOICEVAULT_API_KEYS") ?? "").split(separator: ",")
-                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }),
-            publicBaseURL: Environment.value("VOICEVAULT_PUBLIC_BASE_URL"),
-            maximumTextCharacters: try Environment.integer("VOICEVAULT_MAX_TEXT_CHARS", default: 200_000, minimum: 1),
-            maximumBodyBytes: try Environment.integer("VOICEVAULT_MAX_BODY_BYTES", default: 4 << 20, minimum: 1024),
-            dailyCharacterBudget: try Environment.integer("VOICEVAULT_DAILY_CHARACTER_BUDGET", default: 0, minimum: 0),
-            downloadCacheBytes: try Environment.integer("VOICEVAULT_DOWNLOAD_CACHE_MIB", default: 256, minimum: 0) << 20,
-            maximumUploadBytes: try Environment.integer("VOICEVAULT_MAX_UPLOAD_BYTES", default: 50_000_000, minimum: 1),
-            maximumRanges: try Environment.integer("VOICEVAULT_MAX_RANGES", default: 16, minimum: 1),
-            crossOrigin: CrossOriginPolicy(setting: Environment.value("VOICEVAULT_CORS_ORIGINS")),
-            connectionLimits: connectionLimits,
-            adminToken: Environment.value("VOICEVAULT_ADMIN_TOKEN"))
+        let configuration: ServerConfiguration
+        do {
+            configuration = try ConfigurationResolution.resolve(
+                flags: .init(host: host, port: port, dataDirectory: data.dataDirectory),
+                environment: ProcessInfo.processInfo.environment, descriptorLimit: descriptorLimit)
+        } catch {
+            throw ValidationError(error.message)
+        }
+        let connectionLimits = configuration.connectionLimits
         var options = LMDBEnvironment.Options()
         if let mib = indexMapMib ?? Environment.value("VOICEVAULT_INDEX_MAP_MIB").flatMap(Int.init) {
             guard mib > 0 else { throw ValidationError("--index-map-mib must be positive") }
@@ -74,8 +61,9 @@ struct ServeCommand: AsyncParsableCommand {
             "idleTimeoutSeconds": "\(connectionLimits.idleTimeoutSeconds)", "sendTimeoutSeconds": "\(connectionLimits.sendTimeoutSeconds)",
         ])
         if configuration.adminToken == nil {
-            logger.notice("VOICEVAULT_ADMIN_TOKEN is not set: operator-only actions (emptying the generated audio bucket) are refused")
+            logger.notice("VOICEVAULT_ADMIN_TOKEN is not set: the admin surface (/admin, /metrics, emptying the audio bucket) refuses every request")
         }
+        logger.info("client keys", metadata: ["keys": "\(configuration.clientKeys.map(\.name))"])
         if configuration.clientKeys.isEmpty {
             logger.warning("VOICEVAULT_API_KEYS is empty: nobody can generate audio until client keys are configured")
         }
@@ -124,11 +112,6 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("synthesizer: ElevenLabs", metadata: ["baseURL": "\(configuration.baseURL)",
                                                           "concurrency": "\(configuration.maximumConcurrency)"])
         return ChunkingSynthesizer(base: ElevenLabsClient(configuration: configuration, logger: logger))
-    }
-
-    private func resolvedPort() throws -> Int? {
-        let value = port ?? Environment.value("VOICEVAULT_PORT").flatMap(Int.init) ?? ServerConfiguration.defaultPort
-        return (0...65535).contains(value) ? value : nil
     }
 }
 
