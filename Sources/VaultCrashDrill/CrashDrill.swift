@@ -4,7 +4,8 @@ import VaultCore
 /// The child process of the crash test (Tests/VaultCoreTests/CrashTests.swift).
 ///
 /// It opens a data directory the way the server does (lock, sweep temp files), prints `ready`, then publishes
-/// assets, links some into a second book, unlinks some of those and deletes others, and between them writes,
+/// assets, links some into a second book, unlinks some of those, deletes others and now and then a whole book,
+/// and between them writes,
 /// overwrites, copies and removes Storage objects, forever or until `--count` operations. With
 /// `--kill-at STEP --kill-on K` it SIGKILLs itself the K-th time a write reaches STEP (a `PublicationStep` or
 /// an `ObjectWriteStep`); otherwise the parent kills it at a random moment. Either way, the next open plus
@@ -23,6 +24,7 @@ struct CrashDrill {
         let seed = arguments["--seed"] ?? "0"
         var observer: PublicationObserver?
         var objectObserver: ObjectWriteObserver?
+        var deletionObserver: DeletionObserver?
         if let stepName = arguments["--kill-at"] {
             let killOn = arguments["--kill-on"].flatMap(Int.init) ?? 1
             let counter = StepCounter()
@@ -30,18 +32,23 @@ struct CrashDrill {
                 observer = { reached in
                     if reached == step, counter.increment() == killOn { kill(getpid(), SIGKILL) }
                 }
+            } else if let step = DeletionStep(rawValue: stepName) {
+                deletionObserver = { reached in
+                    if reached == step, counter.increment() == killOn { kill(getpid(), SIGKILL) }
+                }
             } else if let step = ObjectWriteStep(rawValue: stepName) {
                 objectObserver = { reached in
                     if reached == step, counter.increment() == killOn { kill(getpid(), SIGKILL) }
                 }
             } else {
-                let steps = PublicationStep.allCases.map(\.rawValue) + ObjectWriteStep.allCases.map(\.rawValue)
+                let steps = PublicationStep.allCases.map(\.rawValue) + DeletionStep.allCases.map(\.rawValue)
+                    + ObjectWriteStep.allCases.map(\.rawValue)
                 FileHandle.standardError.write(Data("unknown step \(stepName); one of \(steps)\n".utf8))
                 exit(64)
             }
         }
 
-        let vault = try OpenedVault(root: dataDirectory, observer: observer)
+        let vault = try OpenedVault(root: dataDirectory, observer: observer, deletionObserver: deletionObserver)
         let store = vault.store
         let objects = ObjectStore(directory: store.directory, catalog: try StorageCatalog(environment: store.index.environment),
                                   observer: objectObserver)
@@ -71,6 +78,10 @@ struct CrashDrill {
                 // One book's reference goes (as the audio bucket's remove does); the asset stays for its other book.
                 let shared = SHA256Digest.of("drill-\(seed)-\(operation - 8)")
                 _ = try store.unlink(shared, from: try StorageIdentifier("shared", kind: .bookId))
+            }
+            if operation % 11 == 10 {
+                // A whole book goes (the admin API's book delete): shared audio stays, orphans go with their records.
+                _ = try store.removeBook(try StorageIdentifier("book-\((operation / 11) % 3)", kind: .bookId))
             }
             try exerciseObjects(objects, operation: operation, seed: seed)
             operation += 1

@@ -63,7 +63,12 @@ import Testing
         _ = try store.publish(audio, hash: shared, bookId: .book("drop"), metadata: sampleMetadata())
         _ = try store.publish(SilentMP3.make(frames: 13), hash: own, bookId: .book("drop"), metadata: sampleMetadata())
 
-        #expect(try store.removeBook(.book("drop")) == 2)
+        let removal = try #require(try store.removeBook(.book("drop")))
+        #expect(removal.books == ["drop"])
+        #expect(removal.links == 2)
+        #expect(removal.assetsRemoved == 1, "only the audio no other book uses goes")
+        #expect(removal.bytesFreed == SilentMP3.make(frames: 13).count)
+        #expect(try store.removeBook(.book("drop")) == nil, "an unknown book removes nothing")
         #expect(try store.record(for: shared)?.bookIds == ["keep"])
         #expect(try store.record(for: own) == nil)
         #expect(try FileSystem.readFile(dir.sub("data/audio/keep/\(shared.hex).mp3")) == audio)
@@ -78,11 +83,27 @@ import Testing
         let hash = SHA256Digest.test("gone")
         _ = try store.publish(SilentMP3.make(frames: 3), hash: hash, bookId: .book("a"), metadata: sampleMetadata())
         _ = try store.link(hash, to: .book("b"))
-        try store.remove(hash)
+        let removal = try #require(try store.remove(hash))
+        #expect(removal == { var r = Removal(); r.books = ["a", "b"]; r.links = 2; r.assetsRemoved = 1
+            r.bytesFreed = SilentMP3.make(frames: 3).count; return r }())
         #expect(try store.record(for: hash) == nil)
         #expect(!FileSystem.exists(dir.sub("data/audio/a/\(hash.hex).mp3")))
         #expect(!FileSystem.exists(dir.sub("data/audio/b/\(hash.hex).mp3")))
-        #expect(throws: StoreError.notFound(hash: hash.hex)) { try store.remove(hash) }
+        #expect(try store.remove(hash) == nil)
+    }
+
+    @Test func unlinkingTheLastBookFreesTheBytes() throws {
+        let store = try openStore()
+        let hash = SHA256Digest.test("two-books")
+        let audio = SilentMP3.make(frames: 5)
+        _ = try store.publish(audio, hash: hash, bookId: .book("a"), metadata: sampleMetadata())
+        _ = try store.link(hash, to: .book("b"))
+        let first = try #require(try store.unlink(hash, from: .book("a")))
+        #expect(first.links == 1 && first.assetsRemoved == 0 && first.bytesFreed == 0)
+        #expect(try store.unlink(hash, from: .book("a")) == nil)
+        let last = try #require(try store.unlink(hash, from: .book("b")))
+        #expect(last.assetsRemoved == 1 && last.bytesFreed == audio.count)
+        #expect(try store.record(for: hash) == nil)
     }
 
     @Test func invalidAudioStoresNothing() throws {

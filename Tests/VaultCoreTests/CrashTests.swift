@@ -3,7 +3,7 @@ import Testing
 @testable import VaultCore
 
 /// Kills a publishing child process with SIGKILL at every step of the publication order, at every step of a
-/// Storage object write, and at random moments, more than 200 times in all, and after each kill checks with
+/// deletion (an asset, a book's reference, a whole book), at every step of a Storage object write, and at random moments, more than 200 times in all, and after each kill checks with
 /// `voicevault fsck` that no index or catalog record lacks a correct file. The data directory carries over
 /// from kill to kill, as it would in production.
 ///
@@ -12,6 +12,7 @@ import Testing
 @Suite(.serialized) struct CrashTests {
     static let occurrences = [1, 2, 3, 4, 6, 9, 13, 17, 22, 28, 35, 43, 52, 60]
     static let objectOccurrences = [1, 2, 5, 11, 23, 40]
+    static let deletionOccurrences = [1, 2, 4, 7, 12, 20]
     static let randomKills = 110
 
     struct Child {
@@ -71,8 +72,10 @@ import Testing
     /// The drill takes a step by name from either list, so a name in both would only ever stop one path.
     @Test func stepNamesAreUniqueAcrossBothWritePaths() {
         let publication = Set(PublicationStep.allCases.map(\.rawValue))
+        let deletion = Set(DeletionStep.allCases.map(\.rawValue))
         let objects = Set(ObjectWriteStep.allCases.map(\.rawValue))
         #expect(publication.isDisjoint(with: objects), "\(publication.intersection(objects))")
+        #expect(deletion.isDisjoint(with: objects.union(publication)), "\(deletion.intersection(objects.union(publication)))")
     }
 
     @Test func killedAtEveryPublicationStepAndAtRandomTheIndexNeverLies() throws {
@@ -98,6 +101,7 @@ import Testing
 
         // 1. Injected: every step of both write paths, at several depths into the run.
         let steps = PublicationStep.allCases.map { ($0.rawValue, Self.occurrences) }
+            + DeletionStep.allCases.map { ($0.rawValue, Self.deletionOccurrences) }
             + ObjectWriteStep.allCases.map { ($0.rawValue, Self.objectOccurrences) }
         for (step, occurrences) in steps {
             for occurrence in occurrences {

@@ -102,7 +102,9 @@ public struct VoiceAssetBucket: Sendable {
     public func remove(keys: [String]) throws -> [ObjectRecord] {
         var removed: [ObjectRecord] = []
         for key in keys {
-            guard let (book, hash) = Self.parseKey(key), let record = try store.unlink(hash, from: book) else { continue }
+            // The record as it was, for the answer; the unlink decides whether this call removed the reference.
+            guard let (book, hash) = Self.parseKey(key), let record = try store.record(for: hash),
+                  try store.unlink(hash, from: book) != nil else { continue }
             removed.append(Self.object(record, book: book.value))
         }
         return removed
@@ -119,7 +121,7 @@ public struct VoiceAssetBucket: Sendable {
             guard let last = books.last else { return removed }
             for book in books {
                 guard let id = try? StorageIdentifier(book, kind: .bookId) else { continue }
-                removed += try store.removeBook(id)
+                removed += try store.removeBook(id)?.links ?? 0
             }
             after = last
         }

@@ -17,21 +17,25 @@ public final class AssetStore: Sendable {
     public let directory: DataDirectory
     public let index: AssetIndex
     private let observer: PublicationObserver?
+    private let deletionObserver: DeletionObserver?
     private let hashLocks = StripedLock()
 
-    public init(directory: DataDirectory, index: AssetIndex, observer: PublicationObserver? = nil) {
+    public init(directory: DataDirectory, index: AssetIndex, observer: PublicationObserver? = nil,
+                deletionObserver: DeletionObserver? = nil) {
         self.directory = directory
         self.index = index
         self.observer = observer
+        self.deletionObserver = deletionObserver
     }
 
     /// Prepares the directory tree and opens the index in it. The caller must hold the directory lock.
     public static func open(
-        directory: DataDirectory, options: LMDBEnvironment.Options = .init(), observer: PublicationObserver? = nil
+        directory: DataDirectory, options: LMDBEnvironment.Options = .init(), observer: PublicationObserver? = nil,
+        deletionObserver: DeletionObserver? = nil
     ) throws -> AssetStore {
         try directory.prepare()
         let index = try AssetIndex(directory: directory.index, options: options)
-        return AssetStore(directory: directory, index: index, observer: observer)
+        return AssetStore(directory: directory, index: index, observer: observer, deletionObserver: deletionObserver)
     }
 
     public func record(for hash: SHA256Digest) throws -> AssetRecord? {
@@ -177,59 +181,98 @@ public final class AssetStore: Sendable {
     }
 
     // MARK: Deleting
+    //
+    // Every deletion takes the asset's hash lock (so it and a publication or link of the same hash happen one
+    // after the other, never interleaved), commits the index change first, then removes links, then makes the
+    // removals durable: a crash leaves at worst unindexed files, which fsck quarantines.
 
     /// Removes a book: its references first, then its files. Audio still referenced by other books keeps its
-    /// other links and stays intact. Returns the number of assets the book referenced.
+    /// other links and stays intact; audio left with no book goes with its record. Nil when the book references
+    /// nothing.
     @discardableResult
-    public func removeBook(_ bookId: StorageIdentifier) throws -> Int {
+    public func removeBook(_ bookId: StorageIdentifier) throws -> Removal? {
         let hashes = try index.hashes(forBook: bookId)
+        var removal = Removal()
         for hash in hashes {
-            try hashLocks.withLock(for: hash) { _ = try unlinkLocked(hash, from: bookId) }
+            try hashLocks.withLock(for: hash) {
+                if let one = try unlinkLocked(hash, from: bookId) { removal.add(one) }
+            }
         }
         let bookDirectory = directory.bookDirectory(bookId)
         if FileSystem.isDirectory(bookDirectory) {
             try FileSystem.syncDirectory(bookDirectory)
+            deletionObserver?(.removalSynced)
             try FileSystem.removeEmptyDirectory(bookDirectory)
             try FileSystem.syncDirectory(directory.audio)
         }
-        return hashes.count
+        return hashes.isEmpty ? nil : removal
     }
 
     /// Removes one book's reference to one asset: the record first (dropped when no book is left), then that
-    /// book's file. Other books' links to the same bytes are untouched. Returns the record as it was, or nil
-    /// when the book did not reference the asset.
+    /// book's file. Other books' links to the same bytes are untouched. Nil when the book did not reference
+    /// the asset.
     @discardableResult
-    public func unlink(_ hash: SHA256Digest, from bookId: StorageIdentifier) throws -> AssetRecord? {
+    public func unlink(_ hash: SHA256Digest, from bookId: StorageIdentifier) throws -> Removal? {
         try hashLocks.withLock(for: hash) {
-            guard let removed = try unlinkLocked(hash, from: bookId) else { return nil }
+            guard let removal = try unlinkLocked(hash, from: bookId) else { return nil }
             try FileSystem.syncDirectory(directory.bookDirectory(bookId))
-            return removed
+            deletionObserver?(.removalSynced)
+            return removal
         }
     }
 
-    private func unlinkLocked(_ hash: SHA256Digest, from bookId: StorageIdentifier) throws -> AssetRecord? {
+    private func unlinkLocked(_ hash: SHA256Digest, from bookId: StorageIdentifier) throws -> Removal? {
         var before: AssetRecord?
+        var recordGone = false
         try index.update(hash) { current in
             guard var current, current.bookIds.contains(bookId.value) else { return current }
             before = current
             current.removeBook(bookId.value)
-            return current.bookIds.isEmpty ? nil : current
+            recordGone = current.bookIds.isEmpty
+            return recordGone ? nil : current
         }
         guard let before else { return nil }
+        deletionObserver?(.referenceDropped)
         try FileSystem.removeFile(directory.audioFile(book: bookId, hash: hash))
-        return before
+        deletionObserver?(.linkRemoved)
+        var removal = Removal()
+        removal.books = [bookId.value]
+        removal.links = 1
+        if recordGone {
+            removal.assetsRemoved = 1
+            removal.bytesFreed = before.byteSize
+        }
+        return removal
     }
 
-    /// Removes an asset from every book that references it.
-    public func remove(_ hash: SHA256Digest) throws {
+    /// Removes an asset from every book that references it: the record, then every link (the last one frees
+    /// the bytes). Nil when the index has no such asset.
+    @discardableResult
+    public func remove(_ hash: SHA256Digest) throws -> Removal? {
         try hashLocks.withLock(for: hash) {
-            guard let record = try index.record(for: hash) else { throw StoreError.notFound(hash: hash.hex) }
-            try index.update(hash) { _ in nil }
+            var removed: AssetRecord?
+            try index.update(hash) { current in
+                removed = current
+                return nil
+            }
+            guard let record = removed else { return nil }
+            deletionObserver?(.referenceDropped)
+            var removal = Removal()
+            removal.books = record.bookIds
+            removal.assetsRemoved = 1
+            removal.bytesFreed = record.byteSize
             for book in record.bookIds {
                 guard let id = try? StorageIdentifier(book, kind: .bookId) else { continue }
-                try FileSystem.removeFile(directory.audioFile(book: id, hash: hash))
+                let path = directory.audioFile(book: id, hash: hash)
+                if try FileSystem.status(path) != nil {
+                    try FileSystem.removeFile(path)
+                    removal.links += 1
+                    deletionObserver?(.linkRemoved)
+                }
                 try FileSystem.syncDirectory(directory.bookDirectory(id))
+                deletionObserver?(.removalSynced)
             }
+            return removal
         }
     }
 

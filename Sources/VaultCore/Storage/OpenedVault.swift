@@ -26,7 +26,7 @@ public final class OpenedVault: Sendable {
     /// - Parameter sweepTemporaryFiles: false for fsck, which reports temp files instead of removing them.
     public init(
         root: String, options: LMDBEnvironment.Options = .init(), sweepTemporaryFiles: Bool = true,
-        observer: PublicationObserver? = nil, logger: Logger = Logger(label: "voicevault")
+        observer: PublicationObserver? = nil, deletionObserver: DeletionObserver? = nil, logger: Logger = Logger(label: "voicevault")
     ) throws(OpenError) {
         let directory = DataDirectory(root: root)
         do { try FileSystem.makeDirectories(directory.root) } catch { throw .layout(error) }
@@ -34,7 +34,7 @@ public final class OpenedVault: Sendable {
         do { try directory.prepare() } catch { throw .layout(error) }
         do {
             let index = try AssetIndex(directory: directory.index, options: options)
-            store = AssetStore(directory: directory, index: index, observer: observer)
+            store = AssetStore(directory: directory, index: index, observer: observer, deletionObserver: deletionObserver)
         } catch {
             throw .index(error)
         }
