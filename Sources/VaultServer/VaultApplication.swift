@@ -6,7 +6,8 @@ public import VaultCore
 public enum VaultApplication {
     /// - Parameter storage: the Supabase Storage surface's store and URL-signing secret; nil leaves it out.
     public static func makeRouter(
-        voice: VoiceService, configuration: ServerConfiguration, storage: (store: ObjectStore, signingSecret: [UInt8])? = nil
+        voice: VoiceService, configuration: ServerConfiguration, storage: (store: ObjectStore, signingSecret: [UInt8])? = nil,
+        tally: UsageTally = UsageTally()
     ) -> Router<VaultRequestContext> {
         let router = Router(context: VaultRequestContext.self)
         let routes = RouteTable()
@@ -20,7 +21,6 @@ public enum VaultApplication {
         let clients = router.group().add(middleware: AccessRequirementMiddleware(requirement: .clientKey))
         let admins = router.group().add(middleware: AccessRequirementMiddleware(
             requirement: .admin(configured: configuration.adminCredential != nil)))
-        _ = admins
         HealthRoutes(store: voice.store).register(on: router, table: routes)
         let responder = DownloadResponder(planner: DownloadPlanner(maximumRanges: configuration.maximumRanges))
         let audioCache = HotFileCache<SHA256Digest>(capacity: configuration.downloadCacheBytes, entryLimit: configuration.downloadCacheEntryLimit)
@@ -37,17 +37,18 @@ public enum VaultApplication {
             ).register(on: router, table: routes)
         }
         VoiceRoutes(voice: voice, configuration: configuration).register(on: router, clients: clients, table: routes)
+        AdminRoutes(voice: voice, tally: tally, configuration: configuration).register(on: admins, table: routes)
         return router
     }
 
     public static func make(
         configuration: ServerConfiguration, voice: VoiceService, storage: (store: ObjectStore, signingSecret: [UInt8])? = nil,
-        logger: Logger,
+        tally: UsageTally = UsageTally(), logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let limits = configuration.connectionLimits
         return Application(
-            router: makeRouter(voice: voice, configuration: configuration, storage: storage),
+            router: makeRouter(voice: voice, configuration: configuration, storage: storage, tally: tally),
             server: .http1(configuration: .init(
                 additionalChannelHandlers: [HostRequirementHandler.Installer(), StalledConnectionHandler(limits: limits, logger: logger)],
                 idleTimeout: .seconds(Int64(limits.idleTimeoutSeconds)))),

@@ -68,14 +68,15 @@ struct ServeCommand: AsyncParsableCommand {
             logger.warning("VOICEVAULT_API_KEYS is empty: nobody can generate audio until client keys are configured")
         }
         let synthesizer = try makeSynthesizer(logger: logger)
+        let tally = UsageTally()
         let voice = VoiceService(store: vault.store, synthesizer: synthesizer,
-                                 dailyCharacterBudget: configuration.dailyCharacterBudget)
+                                 dailyCharacterBudget: configuration.dailyCharacterBudget, events: tally)
         let objects = ObjectStore(directory: vault.store.directory, catalog: try StorageCatalog(environment: vault.store.index.environment))
         try objects.catalog.ensureBucket(VoiceAssetBucket.bucketRecord(now: Date().timeIntervalSince1970))
         let signingSecret = try SigningSecret.loadOrCreate(
             path: vault.store.directory.signingKeyFile, override: Environment.value("VOICEVAULT_SIGNING_SECRET"))
         let app = VaultApplication.make(
-            configuration: configuration, voice: voice, storage: (objects, signingSecret), logger: logger
+            configuration: configuration, voice: voice, storage: (objects, signingSecret), tally: tally, logger: logger
         ) { port in
             logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
         }

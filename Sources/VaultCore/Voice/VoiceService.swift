@@ -6,12 +6,16 @@ public final class VoiceService: Sendable {
     public let store: AssetStore
     public let synthesizer: (any SpeechSynthesizer)?
     public let budget: CharacterBudget
-    private let flights = SingleFlight<SHA256Digest, GeneratedAsset>()
+    /// Where every answered or failed request is reported (tally, ledger, metrics).
+    public let events: any VoiceEventSink
+    let flights = SingleFlight<SHA256Digest, GeneratedAsset>()
 
-    public init(store: AssetStore, synthesizer: (any SpeechSynthesizer)?, dailyCharacterBudget: Int?) {
+    public init(store: AssetStore, synthesizer: (any SpeechSynthesizer)?, dailyCharacterBudget: Int?,
+                events: any VoiceEventSink = VoiceEventSinks([])) {
         self.store = store
         self.synthesizer = synthesizer
         self.budget = CharacterBudget(dailyLimit: dailyCharacterBudget, index: store.index)
+        self.events = events
     }
 
     /// Timings of a miss, for the request log.
@@ -45,16 +49,39 @@ public final class VoiceService: Sendable {
     static let attemptsWhenAssetVanishes = 3
 
     public func voice(_ requested: SpeechSpec, bookId: StorageIdentifier) async throws -> Outcome {
-        let spec = synthesizer?.resolve(requested) ?? requested
+        try await voice(VoiceRequest(spec: requested, who: .init(bookId: bookId)))
+    }
+
+    public func voice(_ request: VoiceRequest) async throws -> Outcome {
+        let spec = synthesizer?.resolve(request.spec) ?? request.spec
         let hash = spec.contentHash
         var attempt = 1
         while true {
             do {
-                return try await voiceOnce(spec, hash: hash, bookId: bookId)
+                let outcome = try await voiceOnce(spec, hash: hash, bookId: request.who.bookId)
+                report(outcome, spec: spec, who: request.who)
+                return outcome
             } catch StoreError.notFound where attempt < Self.attemptsWhenAssetVanishes {
                 // A normal client action (removing a book's reference) must never fail another client's request.
                 attempt += 1
+            } catch {
+                events.record(.failed(request.who, error: error))
+                throw error
             }
+        }
+    }
+
+    private func report(_ outcome: Outcome, spec: SpeechSpec, who: VoiceRequest.Who) {
+        let usage = VoiceEvent.Usage(hash: outcome.hash, who: who, voiceId: spec.voiceId, modelId: spec.modelId,
+                                     characters: spec.text.unicodeScalars.count)
+        if outcome.cached {
+            events.record(.hit(usage))
+        } else if let timings = outcome.timings {
+            events.record(.generated(usage, .init(
+                characterCost: outcome.record.characterCost, upstreamRequestId: outcome.record.upstreamRequestId,
+                upstreamAttempts: outcome.upstreamAttempts ?? 1, timings: timings)))
+        } else {
+            events.record(.joined(usage))
         }
     }
 
@@ -113,6 +140,19 @@ public final class VoiceService: Sendable {
     /// Generations in progress (for health and metrics).
     public var flightsInProgress: Int {
         get async { await flights.inFlight }
+    }
+
+    /// Generations in progress with their waiters and age, oldest first: the operator's view of what the old
+    /// design's Redis locks were.
+    public func flightSnapshot() async -> [Flight] {
+        await flights.snapshot().map { Flight(hash: $0.key, waiters: $0.waiters, ageSeconds: $0.ageSeconds) }
+    }
+
+    public struct Flight: Sendable, Equatable {
+        public let hash: SHA256Digest
+        /// Requests waiting for it, the one that started it included.
+        public let waiters: Int
+        public let ageSeconds: Double
     }
 }
 

@@ -45,6 +45,13 @@ public enum ConfigurationResolution {
             // One secret in both roles would let every reading app administer the server.
             throw Problem("VOICEVAULT_ADMIN_TOKEN is also a client key; the admin token must be a secret of its own")
         }
+        var price: Double?
+        if let raw = settings["VOICEVAULT_PRICE_PER_1000_CHARACTERS"] {
+            guard let value = Double(raw), value.isFinite, value >= 0 else {
+                throw Problem("VOICEVAULT_PRICE_PER_1000_CHARACTERS=\(raw) must be a number >= 0 (say 0.30)")
+            }
+            price = value
+        }
         return ServerConfiguration(
             host: flags.host ?? settings["VOICEVAULT_HOST"] ?? ServerConfiguration.defaultHost,
             port: port,
@@ -59,7 +66,7 @@ public enum ConfigurationResolution {
             maximumRanges: try settings.integer("VOICEVAULT_MAX_RANGES", default: 16, minimum: 1),
             crossOrigin: CrossOriginPolicy(setting: settings["VOICEVAULT_CORS_ORIGINS"]),
             connectionLimits: limits,
-            adminToken: adminToken)
+            adminToken: adminToken, pricePerThousandCharacters: price)
     }
 
     /// `VOICEVAULT_API_KEYS` (a plain comma-separated list: unnamed keys without limits of their own) and

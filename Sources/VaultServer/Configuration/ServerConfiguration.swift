@@ -31,6 +31,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var adminToken: String? { didSet { adminCredential = AdminToken(adminToken) } }
     /// `adminToken`, ready for constant-time checks.
     public private(set) var adminCredential: AdminToken?
+    /// What ElevenLabs charges per 1,000 characters on the operator's plan (`VOICEVAULT_PRICE_PER_1000_CHARACTERS`),
+    /// for the cost figures of `/admin/stats`; nil: costs are not shown.
+    public var pricePerThousandCharacters: Double?
     /// Timeouts and the connection cap (Docs/OPERATIONS.md, "Limits").
     public var connectionLimits: ConnectionLimits
     /// Which browser origins may call the server (`VOICEVAULT_CORS_ORIGINS`: `*` by default, a list, or `none`).
@@ -46,8 +49,9 @@ public struct ServerConfiguration: Sendable, Equatable {
         maximumBodyBytes: Int = 4 << 20, dailyCharacterBudget: Int? = nil,
         downloadCacheBytes: Int = 256 << 20, maximumUploadBytes: Int = 50_000_000, maximumRanges: Int = 16,
         crossOrigin: CrossOriginPolicy = CrossOriginPolicy(origins: .any), connectionLimits: ConnectionLimits = ConnectionLimits(),
-        adminToken: String? = nil
+        adminToken: String? = nil, pricePerThousandCharacters: Double? = nil
     ) {
+        self.pricePerThousandCharacters = pricePerThousandCharacters
         self.adminToken = adminToken.flatMap { $0.isEmpty ? nil : $0 }
         adminCredential = AdminToken(adminToken)
         self.connectionLimits = connectionLimits

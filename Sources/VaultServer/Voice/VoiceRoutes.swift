@@ -36,7 +36,10 @@ struct VoiceRoutes {
         let validated = body.readableBytes > Self.inlineValidationBytes ? try await BlockingIO.run(validate) : try validate()
         let outcome: VoiceService.Outcome
         do {
-            outcome = try await voice.voice(validated.spec, bookId: validated.bookId)
+            let caller = context.caller
+            outcome = try await voice.voice(VoiceRequest(spec: validated.spec, who: .init(
+                bookId: validated.bookId, chapterId: validated.chapterId?.value,
+                clientKeyId: caller.clientKey?.id, clientName: caller.clientKey?.name)))
         } catch {
             if let mapped = VoiceErrorMapping.apiError(for: error) { throw mapped }
             throw error

@@ -1,0 +1,49 @@
+public import Foundation
+
+/// What happened to one request for speech, told to sinks (the usage tally, the ledger, metrics) instead of
+/// travelling back through return values and headers. The core decides what happened; sinks decide what to
+/// keep.
+public enum VoiceEvent: Sendable {
+    /// Answered from the index: nothing was paid, `characters` were saved.
+    case hit(Usage)
+    /// This request led a generation that was published.
+    case generated(Usage, Generated)
+    /// Answered by a generation another request led (a follower of its single flight).
+    case joined(Usage)
+    /// The request failed; `error` is what the service threw.
+    case failed(VoiceRequest.Who, error: any Error)
+
+    /// Facts every answered request has.
+    public struct Usage: Sendable, Equatable {
+        public let hash: SHA256Digest
+        public let who: VoiceRequest.Who
+        public let voiceId: String
+        public let modelId: String
+        /// Unicode scalars of the text: what a generation costs, or what a hit saved.
+        public let characters: Int
+    }
+
+    /// Facts only a generation has.
+    public struct Generated: Sendable, Equatable {
+        /// What ElevenLabs billed (`character-cost`), when it said.
+        public let characterCost: Int?
+        public let upstreamRequestId: String?
+        public let upstreamAttempts: Int
+        public let timings: VoiceService.Timings
+    }
+}
+
+/// Where `VoiceService` reports events. `record` must not block or fail: a sink that writes somewhere slow
+/// queues the event and returns.
+public protocol VoiceEventSink: Sendable {
+    func record(_ event: VoiceEvent)
+}
+
+/// Several sinks as one.
+public struct VoiceEventSinks: VoiceEventSink {
+    public let sinks: [any VoiceEventSink]
+    public init(_ sinks: [any VoiceEventSink]) { self.sinks = sinks }
+    public func record(_ event: VoiceEvent) {
+        for sink in sinks { sink.record(event) }
+    }
+}

@@ -1,0 +1,28 @@
+/// One request for speech: what shapes the audio (`spec`, which alone makes the content hash) and what does
+/// not (which book and chapter it is for, who asked), which accounting needs.
+public struct VoiceRequest: Sendable {
+    public var spec: SpeechSpec
+    public var who: Who
+
+    /// The parts of a request that do not shape the audio.
+    public struct Who: Sendable, Equatable {
+        public var bookId: StorageIdentifier
+        public var chapterId: String?
+        /// The client key's stable id (`ClientKey.id`), nil for callers without one (tests, jobs).
+        public var clientKeyId: String?
+        /// The client key's name, for people.
+        public var clientName: String?
+
+        public init(bookId: StorageIdentifier, chapterId: String? = nil, clientKeyId: String? = nil, clientName: String? = nil) {
+            self.bookId = bookId
+            self.chapterId = chapterId
+            self.clientKeyId = clientKeyId
+            self.clientName = clientName
+        }
+    }
+
+    public init(spec: SpeechSpec, who: Who) {
+        self.spec = spec
+        self.who = who
+    }
+}

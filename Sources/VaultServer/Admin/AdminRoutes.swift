@@ -1,0 +1,147 @@
+import Foundation
+import Hummingbird
+import Logging
+import VaultCore
+
+/// The operator's API under `/admin`, in the admin group (`Authorization: Bearer <VOICEVAULT_ADMIN_TOKEN>`):
+/// precise deletes, listings, purges by filter and the stats behind the dashboard.
+///
+/// Every store call blocks on disk or LMDB writes, so it runs through `BlockingIO`; every action that changes
+/// something is logged at notice level with what it removed.
+struct AdminRoutes {
+    let voice: VoiceService
+    let tally: UsageTally
+    let configuration: ServerConfiguration
+
+    var store: AssetStore { voice.store }
+
+    func register(on admins: RouterGroup<VaultRequestContext>, table: RouteTable) {
+        admins.on("/admin/audio/:hash", method: .delete, recordingIn: table) { _, context in
+            let hash = try AdminQuery.hash(context.parameters.get("hash") ?? "")
+            let store = store
+            guard let removal = try await BlockingIO.run({ try store.remove(hash) }) else {
+                throw APIError.notFound("no audio with contentHash \(hash.hex)")
+            }
+            logAction("delete audio", removal, context, ["hash": "\(hash.hex)"])
+            return JSONResponse.make(encoding: AdminJSON.Removed(removal, contentHash: hash.hex))
+        }
+        admins.on("/admin/books/:book", method: .delete, recordingIn: table) { _, context in
+            let book = try AdminQuery.book(context.parameters.get("book") ?? "")
+            let store = store
+            guard let removal = try await BlockingIO.run({ try store.removeBook(book) }) else {
+                throw APIError.notFound("book \(book.value) has no audio")
+            }
+            logAction("delete book", removal, context, ["book": "\(book.value)"])
+            return JSONResponse.make(encoding: AdminJSON.Removed(removal, bookId: book.value))
+        }
+        admins.on("/admin/books/:book/audio/:hash", method: .delete, recordingIn: table) { _, context in
+            let book = try AdminQuery.book(context.parameters.get("book") ?? "")
+            let hash = try AdminQuery.hash(context.parameters.get("hash") ?? "")
+            let store = store
+            guard let removal = try await BlockingIO.run({ try store.unlink(hash, from: book) }) else {
+                throw APIError.notFound("book \(book.value) has no audio \(hash.hex)")
+            }
+            logAction("delete book reference", removal, context, ["book": "\(book.value)", "hash": "\(hash.hex)"])
+            return JSONResponse.make(encoding: AdminJSON.Removed(removal, contentHash: hash.hex, bookId: book.value))
+        }
+        admins.on("/admin/assets", method: .get, recordingIn: table) { request, _ in try await assets(request) }
+        admins.on("/admin/assets/:hash", method: .get, recordingIn: table) { _, context in
+            let hash = try AdminQuery.hash(context.parameters.get("hash") ?? "")
+            guard let record = try store.record(for: hash) else { throw APIError.notFound("no audio with contentHash \(hash.hex)") }
+            return JSONResponse.make(encoding: AdminJSON.Asset(record, baseURL: configuration.publicBaseURL))
+        }
+        admins.on("/admin/books", method: .get, recordingIn: table) { request, _ in
+            let query = request.uri.queryParameters
+            let limit = try AdminQuery.limit(query.get("limit"), fallback: 50, maximum: 500)
+            let after = try query.get("cursor").map { try AdminQuery.book($0).value }
+            let index = store.index
+            let books = try await BlockingIO.run { try index.bookSummaries(after: after, limit: limit) }
+            return JSONResponse.make(encoding: AdminJSON.BookList(books: books, nextCursor: books.count == limit ? books.last?.bookId : nil))
+        }
+        admins.on("/admin/purge", method: .post, recordingIn: table) { request, context in try await purge(request, context) }
+        admins.on("/admin/stats", method: .get, recordingIn: table) { _, _ in
+            JSONResponse.make(encoding: try await stats())
+        }
+    }
+
+    func assets(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        let filter = try AdminQuery.filter(
+            bookId: query.get("bookId"), voiceId: query.get("voiceId"), model: query.get("model"),
+            createdBefore: query.get("createdBefore"), createdAfter: query.get("createdAfter"))
+        let limit = try AdminQuery.limit(query.get("limit"), fallback: 100, maximum: 1000)
+        let cursor = try query.get("cursor").map(AdminQuery.hash)
+        let index = store.index
+        let page = try await BlockingIO.run { try index.page(matching: filter, after: cursor, limit: limit) }
+        return JSONResponse.make(encoding: AdminJSON.AssetList(
+            assets: page.records.map { AdminJSON.Asset($0, baseURL: configuration.publicBaseURL) },
+            nextCursor: page.nextCursor?.hex))
+    }
+
+    struct PurgeBody: Decodable {
+        let voiceId: String?
+        let model: String?
+        let bookId: String?
+        let createdBefore: String?
+        let createdAfter: String?
+        let dryRun: Bool?
+    }
+
+    func purge(_ request: Request, _ context: VaultRequestContext) async throws -> Response {
+        let data = try await request.body.collect(upTo: 16 * 1024)
+        let body: PurgeBody
+        do { body = try JSONDecoder().decode(PurgeBody.self, from: Data(buffer: data)) } catch {
+            throw APIError(.badRequest, code: "invalid_json", message: "the body must be a JSON object: {voiceId?, model?, bookId?, createdBefore?, createdAfter?, dryRun}")
+        }
+        let filter = try AdminQuery.filter(bookId: body.bookId, voiceId: body.voiceId, model: body.model,
+                                           createdBefore: body.createdBefore, createdAfter: body.createdAfter)
+        guard !filter.isEmpty else {
+            // Everything at once is `voicevault` with the data directory removed, not a request with a typo.
+            throw APIError(.badRequest, code: "empty_filter", message: "a purge needs at least one of voiceId, model, bookId, createdBefore, createdAfter")
+        }
+        guard let dryRun = body.dryRun else {
+            throw APIError(.badRequest, code: "missing_dry_run", message: "say dryRun: true to see what would go, or dryRun: false to delete it")
+        }
+        let store = store
+        let result = try await BlockingIO.run { try store.purge(filter, dryRun: dryRun) }
+        if !dryRun { logAction("purge", result.removal, context, ["matched": "\(result.matched)"]) }
+        return JSONResponse.make(encoding: AdminJSON.Purge(
+            dryRun: dryRun, matched: result.matched, sample: result.sample.map(\.hex), books: result.removal.books,
+            links: result.removal.links, assetsRemoved: result.removal.assetsRemoved, bytesFreed: result.removal.bytesFreed))
+    }
+
+    func stats() async throws -> AdminJSON.Stats {
+        let index = store.index
+        let budget = voice.budget
+        let (totals, spent) = try await BlockingIO.run { (try index.totals(), try budget.spent()) }
+        let counts = tally.snapshot
+        let flights = await voice.flightSnapshot()
+        let price = configuration.pricePerThousandCharacters
+        func cost(_ characters: Int) -> Double? { price.map { (Double(characters) / 1000 * $0 * 10_000).rounded() / 10_000 } }
+        func top(_ byId: [String: Int]) -> [AdminJSON.Stats.Count] {
+            byId.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10).map { .init(id: $0.key, hits: $0.value) }
+        }
+        let asked = counts.hits + counts.misses
+        return AdminJSON.Stats(
+            assets: totals.assets, bytes: totals.bytes, books: totals.books, hits: counts.hits, misses: counts.misses,
+            hitRate: asked == 0 ? nil : Double(counts.hits) / Double(asked), generations: counts.generations,
+            failures: counts.failures, charactersGenerated: counts.charactersGenerated, charactersSaved: counts.charactersSaved,
+            pricePer1000Characters: price, costGenerated: cost(counts.charactersGenerated), costSaved: cost(counts.charactersSaved),
+            topVoices: top(counts.hitsByVoice), topBooks: top(counts.hitsByBook),
+            inFlight: flights.map { .init(contentHash: $0.hash.hex, waiters: $0.waiters, ageSeconds: VoiceResponseBody.rounded($0.ageSeconds)) },
+            upstreamLatencyLastHour: tally.upstreamLatency().map {
+                .init(generations: $0.count, p50Seconds: $0.p50, p95Seconds: $0.p95, p99Seconds: $0.p99)
+            },
+            budget: .init(day: CharacterBudget.day(of: Date()), charactersSpent: spent, dailyLimit: budget.dailyLimit),
+            countingSince: ISO8601Timestamp.format(secondsSince1970: tally.startedAt.timeIntervalSince1970))
+    }
+
+    private func logAction(_ action: String, _ removal: Removal, _ context: VaultRequestContext, _ extra: Logger.Metadata) {
+        var metadata: Logger.Metadata = [
+            "action": "\(action)", "books": "\(removal.books.count)", "links": "\(removal.links)",
+            "assetsRemoved": "\(removal.assetsRemoved)", "bytesFreed": "\(removal.bytesFreed)",
+        ]
+        metadata.merge(extra) { $1 }
+        context.logger.notice("admin action", metadata: metadata)
+    }
+}
