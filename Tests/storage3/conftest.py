@@ -11,6 +11,7 @@ import pytest
 from storage3 import SyncStorageClient
 
 KEY = "storage-suite-key"
+ADMIN = "storage-suite-admin-token"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -23,7 +24,7 @@ class Server:
     def __init__(self, **settings: str) -> None:
         self.directory = tempfile.mkdtemp(prefix="vv-storage3-")
         env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEVAULT_") and k != "ELEVENLABS_API_KEY"}
-        env.update({"VOICEVAULT_API_KEYS": KEY, "VOICEVAULT_MAX_UPLOAD_BYTES": str(8 * 1024 * 1024)})
+        env.update({"VOICEVAULT_API_KEYS": KEY, "VOICEVAULT_ADMIN_TOKEN": ADMIN, "VOICEVAULT_MAX_UPLOAD_BYTES": str(8 * 1024 * 1024)})
         env.update(settings)
         self.log = open(os.path.join(self.directory, "server.log"), "w+")
         self.process = subprocess.Popen(

@@ -7,7 +7,7 @@ import jsonschema
 import yaml
 from openapi_spec_validator import validate as validate_spec
 
-from conftest import KEY, ROOT
+from conftest import ADMIN, KEY, ROOT
 
 with open(os.path.join(ROOT, "Docs", "openapi.yaml")) as source:
     SPEC = yaml.safe_load(source)
@@ -54,6 +54,30 @@ def test_voice_answers_records_errors_and_health_match_the_schemas(server, gener
     assert audio.headers["cache-control"] == declared["Cache-Control"]["schema"]["const"]
     assert audio.headers["accept-ranges"] == declared["Accept-Ranges"]["schema"]["const"]
     assert audio.headers["etag"] == f'"{record["sha256"]}"'
+
+
+def test_admin_answers_match_the_schemas(server, generate):
+    book = f"admin-{uuid.uuid4().hex[:8]}"
+    answer = generate("The operator's view agrees with the contract.", book)
+    admin = {"Authorization": f"Bearer {ADMIN}"}
+    check(httpx.get(f"{server.base}/admin/stats", headers=admin).json(), "Stats")
+    listing = httpx.get(f"{server.base}/admin/assets", params={"bookId": book}, headers=admin).json()
+    assert [asset["contentHash"] for asset in listing["assets"]] == [answer["contentHash"]]
+    for asset in listing["assets"]:
+        check(asset, "AdminAsset")
+    check(httpx.get(f"{server.base}/admin/assets/{answer['contentHash']}", headers=admin).json(), "AdminAsset")
+    dry = httpx.post(f"{server.base}/admin/purge", json={"bookId": book, "dryRun": True}, headers=admin)
+    assert dry.status_code == 200 and dry.json()["matched"] == 1
+    removed = httpx.delete(f"{server.base}/admin/books/{book}", headers=admin)
+    assert removed.status_code == 200
+    check(removed.json(), "Removed")
+    for response in (
+        httpx.delete(f"{server.base}/admin/books/{book}", headers=admin),
+        httpx.get(f"{server.base}/admin/stats", headers={"Authorization": f"Bearer {KEY}"}),
+        httpx.get(f"{server.base}/admin/stats"),
+    ):
+        assert response.status_code in (401, 403, 404)
+        check(response.json(), "Error")
 
 
 def test_fuzzing_the_documented_api_finds_no_server_errors_and_no_off_contract_answers(server, tmp_path):
