@@ -3,6 +3,17 @@ import Synchronization
 import Testing
 @testable import VaultCore
 
+extension Range<Int> {
+    /// The first element whose operation succeeds (the others' errors are ignored).
+    func asyncFirstSucceeding<T>(_ operation: (Int) async throws -> T) async throws -> T {
+        var lastError: (any Error)?
+        for index in self {
+            do { return try await operation(index) } catch { lastError = error }
+        }
+        throw lastError ?? CancellationError()
+    }
+}
+
 /// A count shared by concurrent tasks.
 final class Tally: Sendable {
     private let count = Atomic<Int>(0)
@@ -51,6 +62,45 @@ final class Tally: Sendable {
         #expect(synthesizer.entered == 1)
         #expect(refused.value == 19)
         #expect(try service.budget.spent() == 900)
+    }
+
+    /// One reading app cannot spend another's budget: each key's own counter is reserved in the same
+    /// transaction as the server's, so concurrent misses of one key never pass its limit, and another key
+    /// still generates.
+    @Test func aClientKeysOwnBudgetIsReservedAtomicallyAndSparesOtherKeys() async throws {
+        let store = try openStore()
+        let synthesizer = GatedSynthesizer()
+        let service = VoiceService(store: store, synthesizer: synthesizer, dailyCharacterBudget: 10_000)
+        let refused = Tally()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<10 {
+                group.addTask {
+                    let spec = try SpeechSpec(text: Self.text(index, characters: 60), voiceId: "voice1")
+                    let who = VoiceRequest.Who(bookId: .book("greedy-\(index)"), clientKeyId: "key_greedy", clientDailyLimit: 100)
+                    do { _ = try await service.voice(VoiceRequest(spec: spec, who: who)) } catch let VoiceError.clientBudgetExhausted(_, limit) {
+                        #expect(limit == 100)
+                        refused.add()
+                    }
+                }
+            }
+            while synthesizer.entered + refused.value < 10 { await Task.yield() }
+            synthesizer.open()
+            try await group.waitForAll()
+        }
+        #expect(synthesizer.entered == 1)
+        #expect(refused.value == 9)
+        #expect(try service.budget.spent(byClient: "key_greedy") == 60)
+        // Another key is untouched by the first one's limit.
+        let other = try SpeechSpec(text: Self.text(99, characters: 60), voiceId: "voice1")
+        _ = try await service.voice(VoiceRequest(spec: other, who: .init(bookId: .book("calm"), clientKeyId: "key_calm", clientDailyLimit: 100)))
+        #expect(try service.budget.spent(byClient: "key_calm") == 60)
+        #expect(try service.budget.spent() == 120)
+        // A hit costs the greedy key nothing, even over its limit.
+        let done = try await (0..<10).asyncFirstSucceeding { index in
+            try await service.voice(VoiceRequest(spec: try SpeechSpec(text: Self.text(index, characters: 60), voiceId: "voice1"),
+                                                 who: .init(bookId: .book("again"), clientKeyId: "key_greedy", clientDailyLimit: 100)))
+        }
+        #expect(done.cached)
     }
 
     @Test func aFailedGenerationGivesItsReservationBack() async throws {

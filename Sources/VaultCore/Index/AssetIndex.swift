@@ -235,6 +235,55 @@ public final class AssetIndex: Sendable {
 
     static func spendKey(_ day: String) -> [UInt8] { Array(("spend/" + day).utf8) }
 
+    /// One day's spend counter: the server's (`client` nil) or one client key's.
+    public struct SpendCounter: Sendable, Equatable {
+        public let day: String
+        public let client: String?
+        public let limit: Int?
+        public init(day: String, client: String? = nil, limit: Int? = nil) {
+            self.day = day
+            self.client = client
+            self.limit = limit
+        }
+        var key: [UInt8] { Array(("spend/" + day + (client.map { "/key/" + $0 } ?? "")).utf8) }
+    }
+
+    /// Adds `characters` to every counter only if each stays within its limit, in one write transaction: all
+    /// or none. Returns the first counter that refused, with its spend, or nil when the characters were added.
+    public func reserveCharacters(_ characters: Int, counters: [SpendCounter]) throws -> (counter: SpendCounter, spent: Int)? {
+        let databases = databases
+        return try environment.write { txn in
+            var current: [Int] = []
+            for counter in counters {
+                let spent = try txn.get(counter.key, in: databases.meta).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+                if let limit = counter.limit, spent + characters > limit { return (counter, spent) }
+                current.append(spent)
+            }
+            for (counter, spent) in zip(counters, current) {
+                try txn.put(Array(String(spent + characters).utf8), for: counter.key, in: databases.meta)
+            }
+            return nil
+        }
+    }
+
+    /// Adds (or, negative, gives back) characters on every counter in one transaction; none goes below zero.
+    public func addCharactersSpent(_ characters: Int, counters: [SpendCounter]) throws {
+        let databases = databases
+        try environment.write { txn in
+            for counter in counters {
+                let spent = try txn.get(counter.key, in: databases.meta).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+                try txn.put(Array(String(max(0, spent + characters)).utf8), for: counter.key, in: databases.meta)
+            }
+        }
+    }
+
+    /// Characters one counter holds.
+    public func charactersSpent(_ counter: SpendCounter) throws -> Int {
+        try environment.read { txn in
+            try txn.get(counter.key, in: databases.meta).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+        }
+    }
+
     // MARK: Keys
 
     /// Asset keys are the 32 raw digest bytes, not hex: half the size, so branch pages hold twice the keys and

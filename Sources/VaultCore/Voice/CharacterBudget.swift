@@ -18,6 +18,22 @@ public struct CharacterBudget: Sendable {
     public struct Reservation: Sendable, Equatable {
         public let day: String
         public let characters: Int
+        /// The client key whose own counter also holds the characters, if any.
+        public var clientKeyId: String? = nil
+
+        var counters: [AssetIndex.SpendCounter] {
+            [AssetIndex.SpendCounter(day: day)] + (clientKeyId.map { [AssetIndex.SpendCounter(day: day, client: $0)] } ?? [])
+        }
+    }
+
+    /// The client a generation is for, with its own daily limit (nil: counted, not capped).
+    public struct Client: Sendable, Equatable {
+        public let keyId: String
+        public let dailyLimit: Int?
+        public init(keyId: String, dailyLimit: Int?) {
+            self.keyId = keyId
+            self.dailyLimit = dailyLimit
+        }
     }
 
     public init(dailyLimit: Int?, index: AssetIndex) {
@@ -35,7 +51,23 @@ public struct CharacterBudget: Sendable {
     /// Reserves `characters` of today's budget, or throws `VoiceError.budgetExhausted` when they would take
     /// the day over the limit. Without a limit the characters are simply counted.
     public func reserve(_ characters: Int, now: Date = Date()) throws -> Reservation {
+        try reserve(characters, for: nil, now: now)
+    }
+
+    /// Reserves on the server's counter and, for a client key, on that key's own counter too, in one
+    /// transaction: a key over its own limit spends nothing of the server's, and the reverse.
+    public func reserve(_ characters: Int, for client: Client?, now: Date = Date()) throws -> Reservation {
         let day = Self.day(of: now)
+        if let client {
+            let counters = [AssetIndex.SpendCounter(day: day, limit: dailyLimit),
+                            AssetIndex.SpendCounter(day: day, client: client.keyId, limit: client.dailyLimit.flatMap { $0 > 0 ? $0 : nil })]
+            if let refusal = try index.reserveCharacters(characters, counters: counters) {
+                let limit = refusal.counter.limit ?? 0
+                throw refusal.counter.client == nil ? VoiceError.budgetExhausted(spent: refusal.spent, limit: limit)
+                    : VoiceError.clientBudgetExhausted(spent: refusal.spent, limit: limit)
+            }
+            return Reservation(day: day, characters: characters, clientKeyId: client.keyId)
+        }
         guard let dailyLimit else {
             try index.addCharactersSpent(characters, on: day)
             return Reservation(day: day, characters: characters)
@@ -49,16 +81,21 @@ public struct CharacterBudget: Sendable {
     /// the reservation was made.
     public func settle(_ reservation: Reservation, actualCost: Int) throws {
         let difference = actualCost - reservation.characters
-        if difference != 0 { try index.addCharactersSpent(difference, on: reservation.day) }
+        if difference != 0 { try index.addCharactersSpent(difference, counters: reservation.counters) }
     }
 
     /// Gives a reservation back: the generation failed and nothing was billed.
     public func release(_ reservation: Reservation) throws {
-        try index.addCharactersSpent(-reservation.characters, on: reservation.day)
+        try index.addCharactersSpent(-reservation.characters, counters: reservation.counters)
     }
 
     /// Characters counted on the day of `now` so far (reserved and settled).
     public func spent(now: Date = Date()) throws -> Int {
         try index.charactersSpent(on: Self.day(of: now))
+    }
+
+    /// Characters one client key has had generated on the day of `now`.
+    public func spent(byClient keyId: String, now: Date = Date()) throws -> Int {
+        try index.charactersSpent(AssetIndex.SpendCounter(day: Self.day(of: now), client: keyId))
     }
 }

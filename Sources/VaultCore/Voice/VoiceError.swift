@@ -1,6 +1,8 @@
 /// Failures of the voice service that are not input or upstream errors.
 public enum VoiceError: Error, Equatable, Sendable, CustomStringConvertible {
     case budgetExhausted(spent: Int, limit: Int)
+    /// The calling client key's own daily budget is spent; other keys may still generate.
+    case clientBudgetExhausted(spent: Int, limit: Int)
     case noSynthesizer
     /// The offline synthesizer (espeak-ng) has no voice for the requested language.
     case unsupportedLanguage(String)
@@ -11,6 +13,8 @@ public enum VoiceError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case let .budgetExhausted(spent, limit):
             "today's character budget is spent (\(spent) of \(limit)); cached audio is still served"
+        case let .clientBudgetExhausted(spent, limit):
+            "this client key's character budget for today is spent (\(spent) of \(limit)); cached audio is still served"
         case .noSynthesizer: "no speech synthesizer is configured"
         case let .unsupportedLanguage(code): "the offline synthesizer (espeak-ng) has no voice for languageCode '\(code)'"
         case let .synthesizerFailed(detail): "the offline synthesizer failed: \(detail)"

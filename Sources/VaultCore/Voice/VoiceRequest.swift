@@ -12,12 +12,16 @@ public struct VoiceRequest: Sendable {
         public var clientKeyId: String?
         /// The client key's name, for people.
         public var clientName: String?
+        /// The client key's own characters per UTC day (`ClientKey.dailyCharacterLimit`); nil: no own cap.
+        public var clientDailyLimit: Int?
 
-        public init(bookId: StorageIdentifier, chapterId: String? = nil, clientKeyId: String? = nil, clientName: String? = nil) {
+        public init(bookId: StorageIdentifier, chapterId: String? = nil, clientKeyId: String? = nil, clientName: String? = nil,
+                    clientDailyLimit: Int? = nil) {
             self.bookId = bookId
             self.chapterId = chapterId
             self.clientKeyId = clientKeyId
             self.clientName = clientName
+            self.clientDailyLimit = clientDailyLimit
         }
     }
 

@@ -58,7 +58,7 @@ public final class VoiceService: Sendable {
         var attempt = 1
         while true {
             do {
-                let outcome = try await voiceOnce(spec, hash: hash, bookId: request.who.bookId)
+                let outcome = try await voiceOnce(spec, hash: hash, who: request.who)
                 report(outcome, spec: spec, who: request.who)
                 return outcome
             } catch StoreError.notFound where attempt < Self.attemptsWhenAssetVanishes {
@@ -85,7 +85,9 @@ public final class VoiceService: Sendable {
         }
     }
 
-    private func voiceOnce(_ spec: SpeechSpec, hash: SHA256Digest, bookId: StorageIdentifier) async throws -> Outcome {
+    private func voiceOnce(_ spec: SpeechSpec, hash: SHA256Digest, who: VoiceRequest.Who) async throws -> Outcome {
+        let bookId = who.bookId
+        let client = who.clientKeyId.map { CharacterBudget.Client(keyId: $0, dailyLimit: who.clientDailyLimit) }
         if let record = try store.record(for: hash) {
             return Outcome(record: try await linked(record, hash: hash, to: bookId), hash: hash, cached: true,
                            timings: nil, upstreamAttempts: nil)
@@ -98,8 +100,8 @@ public final class VoiceService: Sendable {
             if let record = try store.record(for: hash) {
                 return GeneratedAsset(record: record, timings: Timings(), attempts: 0, generated: false)
             }
-            // Reserved by the flight's leader only: followers share its generation and cost nothing.
-            let reservation = try await BlockingIO.run { try budget.reserve(spec.text.unicodeScalars.count) }
+            // Reserved by the flight's leader only, on its client key: followers share its generation and cost nothing.
+            let reservation = try await BlockingIO.run { try budget.reserve(spec.text.unicodeScalars.count, for: client) }
             let clock = ContinuousClock()
             let start = clock.now
             let generation: Generation

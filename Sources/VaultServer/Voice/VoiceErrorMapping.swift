@@ -11,6 +11,8 @@ enum VoiceErrorMapping {
             switch error {
             case .budgetExhausted:
                 return APIError(.tooManyRequests, code: "budget_exhausted", message: error.description)
+            case .clientBudgetExhausted:
+                return APIError(.tooManyRequests, code: "client_budget_exhausted", message: error.description)
             case .noSynthesizer:
                 return APIError(.serviceUnavailable, code: "synthesizer_unavailable",
                                 message: "no speech synthesizer is configured: set ELEVENLABS_API_KEY")

@@ -39,7 +39,8 @@ struct VoiceRoutes {
             let caller = context.caller
             outcome = try await voice.voice(VoiceRequest(spec: validated.spec, who: .init(
                 bookId: validated.bookId, chapterId: validated.chapterId?.value,
-                clientKeyId: caller.clientKey?.id, clientName: caller.clientKey?.name)))
+                clientKeyId: caller.clientKey?.id, clientName: caller.clientKey?.name,
+                clientDailyLimit: caller.clientKey?.dailyCharacterLimit)))
         } catch {
             if let mapped = VoiceErrorMapping.apiError(for: error) { throw mapped }
             throw error

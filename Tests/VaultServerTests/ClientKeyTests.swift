@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+import VaultCore
+
+/// Named client keys from a keys file, end to end: each spends its own budget, and logs name the key, never
+/// show it.
+@Suite struct ClientKeyTests {
+    @Test func eachKeySpendsItsOwnBudgetAndLogsShowOnlyItsName() async throws {
+        let keysFile = TemporaryDirectory()
+        let limited = "limited-secret-0123456789", other = "other-secret-0123456789"
+        let path = keysFile.path + "/keys.json"
+        try Data(#"{"keys":[{"name":"reader-ios","key":"\#(limited)","dailyCharacters":40},{"name":"web","key":"\#(other)"}]}"#.utf8)
+            .write(to: URL(fileURLWithPath: path))
+        let bed = try VoiceTestbed(environment: ["VOICEVAULT_API_KEYS_FILE": path])
+        let first = try await bed.post(VoiceTestbed.requestBody(text: "Thirty four characters of text ok."), key: limited)
+        #expect(first.status == 200, "\(first.body)")
+        let over = try await bed.post(VoiceTestbed.requestBody(text: "Another thirty four characters ok."), key: limited)
+        #expect(over.status == 429)
+        #expect(json(over.body)["error"] as? String == "client_budget_exhausted")
+        // The same text through another key is generated; the first key still gets hits.
+        let web = try await bed.post(VoiceTestbed.requestBody(text: "Another thirty four characters ok."), key: other)
+        #expect(web.status == 200)
+        let hit = try await bed.post(VoiceTestbed.requestBody(text: "Another thirty four characters ok."), key: limited)
+        #expect(hit.header("x-cache") == "HIT")
+        // The plain list still works alongside the file.
+        #expect(try await bed.post(VoiceTestbed.requestBody(text: "Plain key."), key: VoiceTestbed.clientKey).status == 200)
+        #expect(try await bed.upstreamCalls() == 3)
+
+        #expect(bed.server.terminate() == 0)
+        #expect(bed.server.log.contains("caller=reader-ios"))
+        #expect(bed.server.log.contains("caller=web"))
+        #expect(!bed.server.log.contains(limited) && !bed.server.log.contains(other), "a key must never reach the log")
+    }
+}
