@@ -19,30 +19,21 @@ struct AdminRoutes {
         admins.on("/admin/audio/:hash", method: .delete, recordingIn: table) { _, context in
             let hash = try AdminQuery.hash(context.parameters.get("hash") ?? "")
             let store = store
-            guard let removal = try await BlockingIO.run({ try store.remove(hash) }) else {
-                throw APIError.notFound("no audio with contentHash \(hash.hex)")
-            }
-            logAction("delete audio", removal, context, ["hash": "\(hash.hex)"])
-            return JSONResponse.make(encoding: AdminJSON.Removed(removal, contentHash: hash.hex))
+            return try await removal(of: "audio", hash: hash, book: nil, context: context,
+                                     missing: "no audio with contentHash \(hash.hex)") { try store.remove(hash) }
         }
         admins.on("/admin/books/:book", method: .delete, recordingIn: table) { _, context in
             let book = try AdminQuery.book(context.parameters.get("book") ?? "")
             let store = store
-            guard let removal = try await BlockingIO.run({ try store.removeBook(book) }) else {
-                throw APIError.notFound("book \(book.value) has no audio")
-            }
-            logAction("delete book", removal, context, ["book": "\(book.value)"])
-            return JSONResponse.make(encoding: AdminJSON.Removed(removal, bookId: book.value))
+            return try await removal(of: "book", hash: nil, book: book, context: context,
+                                     missing: "book \(book.value) has no audio") { try store.removeBook(book) }
         }
         admins.on("/admin/books/:book/audio/:hash", method: .delete, recordingIn: table) { _, context in
             let book = try AdminQuery.book(context.parameters.get("book") ?? "")
             let hash = try AdminQuery.hash(context.parameters.get("hash") ?? "")
             let store = store
-            guard let removal = try await BlockingIO.run({ try store.unlink(hash, from: book) }) else {
-                throw APIError.notFound("book \(book.value) has no audio \(hash.hex)")
-            }
-            logAction("delete book reference", removal, context, ["book": "\(book.value)", "hash": "\(hash.hex)"])
-            return JSONResponse.make(encoding: AdminJSON.Removed(removal, contentHash: hash.hex, bookId: book.value))
+            return try await removal(of: "book reference", hash: hash, book: book, context: context,
+                                     missing: "book \(book.value) has no audio \(hash.hex)") { try store.unlink(hash, from: book) }
         }
         admins.on("/admin/assets", method: .get, recordingIn: table) { request, _ in try await assets(request) }
         admins.on("/admin/assets/:hash", method: .get, recordingIn: table) { _, context in
@@ -62,6 +53,19 @@ struct AdminRoutes {
         admins.on("/admin/stats", method: .get, recordingIn: table) { _, _ in
             JSONResponse.make(encoding: try await stats())
         }
+    }
+
+    /// Runs one delete off the cooperative pool; answers what it removed (logged), or 404 when it found nothing.
+    private func removal(
+        of what: String, hash: SHA256Digest?, book: StorageIdentifier?, context: VaultRequestContext, missing: String,
+        _ delete: @escaping @Sendable () throws -> Removal?
+    ) async throws -> Response {
+        guard let removal = try await BlockingIO.run(delete) else { throw APIError.notFound(missing) }
+        var metadata: Logger.Metadata = [:]
+        if let hash { metadata["hash"] = "\(hash.hex)" }
+        if let book { metadata["book"] = "\(book.value)" }
+        logAction("delete \(what)", removal, context, metadata)
+        return JSONResponse.make(encoding: AdminJSON.Removed(removal, contentHash: hash?.hex, bookId: book?.value))
     }
 
     func assets(_ request: Request) async throws -> Response {
