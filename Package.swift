@@ -35,7 +35,7 @@ let package = Package(
         .target(
             name: "VaultCore",
             dependencies: [
-                "CLMDB", "COpenSSL",
+                "CLMDB", "COpenSSL", "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -7,7 +7,7 @@ public enum VaultApplication {
     /// - Parameter storage: the Supabase Storage surface's store and URL-signing secret; nil leaves it out.
     public static func makeRouter(
         voice: VoiceService, configuration: ServerConfiguration, storage: (store: ObjectStore, signingSecret: [UInt8])? = nil,
-        tally: UsageTally = UsageTally()
+        usage: UsageRecorder = UsageRecorder()
     ) -> Router<VaultRequestContext> {
         let router = Router(context: VaultRequestContext.self)
         let routes = RouteTable()
@@ -37,18 +37,18 @@ public enum VaultApplication {
             ).register(on: router, table: routes)
         }
         VoiceRoutes(voice: voice, configuration: configuration).register(on: router, clients: clients, table: routes)
-        AdminRoutes(voice: voice, tally: tally, configuration: configuration).register(on: admins, table: routes)
+        AdminRoutes(voice: voice, usage: usage, configuration: configuration).register(on: admins, table: routes)
         return router
     }
 
     public static func make(
         configuration: ServerConfiguration, voice: VoiceService, storage: (store: ObjectStore, signingSecret: [UInt8])? = nil,
-        tally: UsageTally = UsageTally(), logger: Logger,
+        usage: UsageRecorder = UsageRecorder(), logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let limits = configuration.connectionLimits
         return Application(
-            router: makeRouter(voice: voice, configuration: configuration, storage: storage, tally: tally),
+            router: makeRouter(voice: voice, configuration: configuration, storage: storage, usage: usage),
             server: .http1(configuration: .init(
                 additionalChannelHandlers: [HostRequirementHandler.Installer(), StalledConnectionHandler(limits: limits, logger: logger)],
                 idleTimeout: .seconds(Int64(limits.idleTimeoutSeconds)))),

@@ -3,6 +3,7 @@ import Foundation
 import ElevenLabs
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import VaultCore
 import VaultServer
 
@@ -68,19 +69,25 @@ struct ServeCommand: AsyncParsableCommand {
             logger.warning("VOICEVAULT_API_KEYS is empty: nobody can generate audio until client keys are configured")
         }
         let synthesizer = try makeSynthesizer(logger: logger)
-        let tally = UsageTally()
+        let ledgerWriter = UsageLedger.openOrSetAside(in: vault.store.directory, logger: logger).map { LedgerWriter(ledger: $0) }
+        let usage = UsageRecorder(writer: ledgerWriter)
         let voice = VoiceService(store: vault.store, synthesizer: synthesizer,
-                                 dailyCharacterBudget: configuration.dailyCharacterBudget, events: tally)
+                                 dailyCharacterBudget: configuration.dailyCharacterBudget, events: usage)
         let objects = ObjectStore(directory: vault.store.directory, catalog: try StorageCatalog(environment: vault.store.index.environment))
         try objects.catalog.ensureBucket(VoiceAssetBucket.bucketRecord(now: Date().timeIntervalSince1970))
         let signingSecret = try SigningSecret.loadOrCreate(
             path: vault.store.directory.signingKeyFile, override: Environment.value("VOICEVAULT_SIGNING_SECRET"))
         let app = VaultApplication.make(
-            configuration: configuration, voice: voice, storage: (objects, signingSecret), tally: tally, logger: logger
+            configuration: configuration, voice: voice, storage: (objects, signingSecret), usage: usage, logger: logger
         ) { port in
             logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
         }
-        try await app.runService()
+        // The ledger writer is listed first so it stops last: the app drains its requests, then the writer
+        // writes what they queued.
+        let services: [any Service] = (ledgerWriter.map { [LedgerService(writer: $0)] } ?? []) + [app]
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
         withExtendedLifetime(vault) {}
         logger.info("stopped")
     }
@@ -113,6 +120,15 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("synthesizer: ElevenLabs", metadata: ["baseURL": "\(configuration.baseURL)",
                                                           "concurrency": "\(configuration.maximumConcurrency)"])
         return ChunkingSynthesizer(base: ElevenLabsClient(configuration: configuration, logger: logger))
+    }
+}
+
+/// The ledger writer as a service of `serve`'s group: it runs until graceful shutdown, then writes what is
+/// still queued.
+struct LedgerService: Service {
+    let writer: LedgerWriter
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { await writer.run() }
     }
 }
 

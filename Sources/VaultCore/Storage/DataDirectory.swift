@@ -10,6 +10,7 @@ import Glibc
 ///     <root>/quarantine/                 files fsck --repair moved aside
 ///     <root>/objects/<version>           bytes of Storage-API uploads, one file per written version
 ///     <root>/signing.key                 secret for signed URLs (created on first start, mode 0600)
+///     <root>/usage.sqlite                the usage ledger (SQLite, WAL: also -wal and -shm)
 ///     <root>/voicevault.lock             exclusive lock held by the one process using the directory
 ///
 /// `tmp` lives inside the data directory so that a temp file and its final path are on one filesystem and
@@ -50,6 +51,8 @@ public struct DataDirectory: Sendable, Equatable {
     public var lockFile: String { root + "/voicevault.lock" }
     public var objects: String { root + "/objects" }
     public var signingKeyFile: String { root + "/signing.key" }
+    /// The usage ledger (SQLite, WAL; `UsageLedger`).
+    public var ledgerFile: String { root + "/usage.sqlite" }
 
     /// The file holding one version of an uploaded object; versions are generated UUIDs, never client input.
     public func objectFile(version: String) -> String { objects + "/" + version }

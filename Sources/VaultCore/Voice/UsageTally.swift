@@ -27,21 +27,6 @@ public final class UsageTally: VoiceEventSink {
 
     public init() {}
 
-    /// Upstream latency percentiles (p50, p95, p99, in seconds) of the generations in the last hour; nil
-    /// when there were none.
-    public func upstreamLatency(now: ContinuousClock.Instant = .now) -> (count: Int, p50: Double, p95: Double, p99: Double)? {
-        let recent = latencies.withLock { samples in
-            samples.removeAll { now - $0.at > Self.latencyWindow }
-            return samples.map(\.seconds)
-        }
-        guard !recent.isEmpty else { return nil }
-        let sorted = recent.sorted()
-        func percentile(_ p: Double) -> Double {
-            sorted[min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)]
-        }
-        return (sorted.count, percentile(0.5), percentile(0.95), percentile(0.99))
-    }
-
     public var snapshot: Counts { counts.withLock { $0 } }
 
     public func record(_ event: VoiceEvent) {
@@ -68,5 +53,29 @@ public final class UsageTally: VoiceEventSink {
                 counts.failures += 1
             }
         }
+    }
+}
+
+extension UsageTally {
+    /// The counts in the ledger's shape, for a server running without a ledger (its file could not be made).
+    public func report() -> LedgerReport {
+        let counts = snapshot
+        var report = LedgerReport()
+        report.hits = counts.hits
+        report.generations = counts.generations
+        report.joined = counts.misses - counts.generations
+        report.failures = counts.failures
+        report.charactersGenerated = counts.charactersGenerated
+        report.charactersSaved = counts.charactersSaved
+        func top(_ byId: [String: Int]) -> [LedgerReport.Count] {
+            byId.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10).map { .init(id: $0.key, hits: $0.value) }
+        }
+        report.topVoices = top(counts.hitsByVoice)
+        report.topBooks = top(counts.hitsByBook)
+        report.upstreamSecondsLastHour = latencies.withLock { samples in
+            let now = ContinuousClock.now
+            return samples.filter { now - $0.at <= Self.latencyWindow }.map(\.seconds).sorted()
+        }
+        return report
     }
 }

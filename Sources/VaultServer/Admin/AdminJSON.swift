@@ -36,8 +36,11 @@ enum AdminJSON {
         let upstreamRequestId: String?
         let createdAt: String
         let urls: [String]
+        /// Hits over the ledger's history (detail view only; nil in listings and without a ledger).
+        let hits: Int?
 
-        init(_ record: AssetRecord, baseURL: String?) {
+        init(_ record: AssetRecord, baseURL: String?, hits: Int? = nil) {
+            self.hits = hits
             contentHash = record.contentHash
             bookIds = record.bookIds
             voiceId = record.voiceId
@@ -91,6 +94,14 @@ enum AdminJSON {
             let p95Seconds: Double
             let p99Seconds: Double
         }
+        struct Recent: Encodable {
+            let at: String
+            let contentHash: String
+            let bookId: String
+            let voiceId: String
+            let characters: Int
+            let upstreamSeconds: Double
+        }
         struct Budget: Encodable {
             let day: String
             let charactersSpent: Int
@@ -111,10 +122,15 @@ enum AdminJSON {
         let costSaved: Double?
         let topVoices: [Count]
         let topBooks: [Count]
+        /// Usage by client key name (never the key).
+        let byClient: [LedgerReport.ClientUsage]
+        /// The last 14 days, oldest first.
+        let days: [LedgerReport.Day]
+        let recentGenerations: [Recent]
         let inFlight: [Flight]
         let upstreamLatencyLastHour: Latency?
         let budget: Budget
-        /// Counts (hits to latency) are since this moment, the server's start.
-        let countingSince: String
+        /// Null when counts are the ledger's whole history; else they are since this moment (the server's start).
+        let countingSince: String?
     }
 }

@@ -10,7 +10,7 @@ import VaultCore
 /// something is logged at notice level with what it removed.
 struct AdminRoutes {
     let voice: VoiceService
-    let tally: UsageTally
+    let usage: UsageRecorder
     let configuration: ServerConfiguration
 
     var store: AssetStore { voice.store }
@@ -39,7 +39,12 @@ struct AdminRoutes {
         admins.on("/admin/assets/:hash", method: .get, recordingIn: table) { _, context in
             let hash = try AdminQuery.hash(context.parameters.get("hash") ?? "")
             guard let record = try store.record(for: hash) else { throw APIError.notFound("no audio with contentHash \(hash.hex)") }
-            return JSONResponse.make(encoding: AdminJSON.Asset(record, baseURL: configuration.publicBaseURL))
+            var hits: Int?
+            if let writer = usage.writer {
+                await writer.flush()
+                hits = try await BlockingIO.run { try LedgerReport.hits(of: hash.hex, in: writer.ledger) }
+            }
+            return JSONResponse.make(encoding: AdminJSON.Asset(record, baseURL: configuration.publicBaseURL, hits: hits))
         }
         admins.on("/admin/books", method: .get, recordingIn: table) { request, _ in
             let query = request.uri.queryParameters
@@ -115,29 +120,22 @@ struct AdminRoutes {
     }
 
     func stats() async throws -> AdminJSON.Stats {
-        let index = store.index
+        let store = store
         let budget = voice.budget
-        let (totals, spent) = try await BlockingIO.run { (try index.totals(), try budget.spent()) }
-        let counts = tally.snapshot
-        let flights = await voice.flightSnapshot()
-        let price = configuration.pricePerThousandCharacters
-        func cost(_ characters: Int) -> Double? { price.map { (Double(characters) / 1000 * $0 * 10_000).rounded() / 10_000 } }
-        func top(_ byId: [String: Int]) -> [AdminJSON.Stats.Count] {
-            byId.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10).map { .init(id: $0.key, hits: $0.value) }
+        let facts = try await BlockingIO.run { try AdminStats.storeFacts(store, budget: budget) }
+        let report: LedgerReport
+        if let ledger = usage.writer {
+            // Read-your-writes: what this server has queued is in the answer.
+            await ledger.flush()
+            let now = Date().timeIntervalSince1970
+            report = try await BlockingIO.run { try LedgerReport.read(ledger.ledger, now: now) }
+        } else {
+            report = usage.tally.report()
         }
-        let asked = counts.hits + counts.misses
-        return AdminJSON.Stats(
-            assets: totals.assets, bytes: totals.bytes, books: totals.books, hits: counts.hits, misses: counts.misses,
-            hitRate: asked == 0 ? nil : Double(counts.hits) / Double(asked), generations: counts.generations,
-            failures: counts.failures, charactersGenerated: counts.charactersGenerated, charactersSaved: counts.charactersSaved,
-            pricePer1000Characters: price, costGenerated: cost(counts.charactersGenerated), costSaved: cost(counts.charactersSaved),
-            topVoices: top(counts.hitsByVoice), topBooks: top(counts.hitsByBook),
-            inFlight: flights.map { .init(contentHash: $0.hash.hex, waiters: $0.waiters, ageSeconds: VoiceResponseBody.rounded($0.ageSeconds)) },
-            upstreamLatencyLastHour: tally.upstreamLatency().map {
-                .init(generations: $0.count, p50Seconds: $0.p50, p95Seconds: $0.p95, p99Seconds: $0.p99)
-            },
-            budget: .init(day: CharacterBudget.day(of: Date()), charactersSpent: spent, dailyLimit: budget.dailyLimit),
-            countingSince: ISO8601Timestamp.format(secondsSince1970: tally.startedAt.timeIntervalSince1970))
+        return AdminStats.make(.init(
+            totals: facts.totals, spentToday: facts.spent, dailyLimit: budget.dailyLimit, report: report,
+            flights: await voice.flightSnapshot(), pricePerThousandCharacters: configuration.pricePerThousandCharacters,
+            countingSince: usage.writer == nil ? usage.tally.startedAt : nil))
     }
 
     private func logAction(_ action: String, _ removal: Removal, _ context: VaultRequestContext, _ extra: Logger.Metadata) {
@@ -147,5 +145,8 @@ struct AdminRoutes {
         ]
         metadata.merge(extra) { $1 }
         context.logger.notice("admin action", metadata: metadata)
+        usage.writer?.enqueue(.adminAction(.init(
+            at: Date().timeIntervalSince1970, action: action, contentHash: extra["hash"].map { "\($0)" },
+            bookId: extra["book"].map { "\($0)" }, removal: removal, detail: extra["matched"].map { "matched \($0)" })))
     }
 }

@@ -1,0 +1,177 @@
+public import Foundation
+public import Logging
+
+/// The usage ledger: one SQLite file in the data directory (`usage.sqlite`, WAL) with the history the index
+/// does not keep: generations with their cost and timings, failures with their codes, hits per day per asset
+/// per book per client key, and admin actions (schema in Docs/OPERATIONS.md, "The usage ledger").
+///
+/// It is accounting, not truth: the LMDB counter decides the budget, the index decides what exists. So a
+/// ledger that cannot be read never stops the server: a damaged file is set aside and a new one started.
+///
+/// Every method blocks (SQLite I/O); one connection, serialised by a mutex.
+public final class UsageLedger: @unchecked Sendable {
+    // @unchecked: the connection is only touched inside `lock`.
+    private let database: SQLiteDatabase
+    private let lock = PosixMutex()
+    public let path: String
+
+    public static let fileName = "usage.sqlite"
+    /// `PRAGMA user_version` of the schema this build writes.
+    public static let schemaVersion = 1
+
+    public enum OpenError: Error, CustomStringConvertible {
+        case newerSchema(Int)
+        case sqlite(SQLiteDatabase.Failure)
+        public var description: String {
+            switch self {
+            case let .newerSchema(version): "the ledger has schema \(version), newer than this build's \(UsageLedger.schemaVersion)"
+            case let .sqlite(failure): "\(failure)"
+            }
+        }
+    }
+
+    /// Opens (creating or migrating) the ledger at `path`. `readOnly` is for `voicevault stats`, which may run
+    /// beside a serving process.
+    public init(path: String, readOnly: Bool = false) throws {
+        self.path = path
+        database = try SQLiteDatabase(path: path, readOnly: readOnly)
+        if readOnly {
+            _ = try database.rows("PRAGMA user_version")
+            return
+        }
+        try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        let version = try database.rows("PRAGMA user_version").first?.first?.int ?? 0
+        guard version <= Self.schemaVersion else { throw OpenError.newerSchema(version) }
+        try database.transaction {
+            for step in Self.migrations.dropFirst(version) { try database.execute(step) }
+            try database.execute("PRAGMA user_version = \(Self.schemaVersion)")
+        }
+    }
+
+    /// Opens the ledger in `directory`; a file SQLite cannot read (not a database, damaged, or from a newer
+    /// build) is renamed `usage.sqlite.set-aside-<time>` (with its `-wal` and `-shm`) and a new ledger is
+    /// started. Nil only when even a new file cannot be made (a full or read-only disk): the server then runs
+    /// without history.
+    public static func openOrSetAside(in directory: DataDirectory, logger: Logger, now: Date = Date()) -> UsageLedger? {
+        let path = directory.ledgerFile
+        do {
+            let ledger = try UsageLedger(path: path)
+            try ledger.check()
+            return ledger
+        } catch {
+            let aside = path + ".set-aside-" + String(Int(now.timeIntervalSince1970))
+            for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+                try? FileManager.default.moveItem(atPath: path + suffix, toPath: aside + suffix)
+            }
+            logger.error("the usage ledger could not be opened; it was set aside and a new one started",
+                         metadata: ["error": "\(error)", "setAside": "\(aside)"])
+            do { return try UsageLedger(path: path) } catch {
+                logger.error("no usage ledger: a new one cannot be created", metadata: ["error": "\(error)"])
+                return nil
+            }
+        }
+    }
+
+    /// A cheap read of every table, so a damaged file is found at start, not at the first write.
+    func check() throws {
+        try lock.withLock {
+            for table in ["generations", "failures", "hits", "admin_actions"] {
+                _ = try database.rows("SELECT count(*) FROM \(table)")
+            }
+        }
+    }
+
+    /// Schema steps, one per version: step N takes a ledger from version N to N+1. A new version appends a
+    /// step (ALTER TABLE, CREATE ...) and never edits an old one.
+    static let migrations = [
+        """
+        CREATE TABLE generations (
+            id INTEGER PRIMARY KEY, at REAL NOT NULL, content_hash TEXT NOT NULL, book_id TEXT NOT NULL,
+            chapter_id TEXT, voice_id TEXT NOT NULL, model_id TEXT NOT NULL, characters INTEGER NOT NULL,
+            character_cost INTEGER, upstream_request_id TEXT, upstream_ms REAL NOT NULL, write_ms REAL NOT NULL,
+            index_ms REAL NOT NULL, attempts INTEGER NOT NULL, client_key_id TEXT, client_name TEXT);
+        CREATE INDEX generations_at ON generations(at);
+        CREATE TABLE failures (
+            id INTEGER PRIMARY KEY, at REAL NOT NULL, book_id TEXT NOT NULL, error_code TEXT NOT NULL,
+            client_key_id TEXT, client_name TEXT);
+        CREATE TABLE hits (
+            day TEXT NOT NULL, content_hash TEXT NOT NULL, book_id TEXT NOT NULL, client_key_id TEXT NOT NULL,
+            client_name TEXT, voice_id TEXT NOT NULL, hits INTEGER NOT NULL, joined INTEGER NOT NULL,
+            characters_saved INTEGER NOT NULL, PRIMARY KEY (day, content_hash, book_id, client_key_id)) WITHOUT ROWID;
+        CREATE TABLE admin_actions (
+            id INTEGER PRIMARY KEY, at REAL NOT NULL, action TEXT NOT NULL, content_hash TEXT, book_id TEXT,
+            books INTEGER NOT NULL, links INTEGER NOT NULL, assets_removed INTEGER NOT NULL,
+            bytes_freed INTEGER NOT NULL, detail TEXT);
+        """,
+    ]
+
+    // MARK: Writing
+
+    /// Writes a batch in one transaction: hits are summed per (day, asset, book, key) first, so a batch of a
+    /// thousand hits on one chapter is one upsert.
+    public func write(_ events: [LedgerEvent]) throws {
+        var generations: [[SQLiteDatabase.Value]] = []
+        var failures: [[SQLiteDatabase.Value]] = []
+        var actions: [[SQLiteDatabase.Value]] = []
+        struct HitKey: Hashable { let day, hash, book, key: String }
+        var hits: [HitKey: (name: String?, voice: String, hits: Int, joined: Int, saved: Int)] = [:]
+        for event in events {
+            switch event {
+            case let .generation(g):
+                generations.append([.real(g.at), .text(g.contentHash), .text(g.bookId), text(g.chapterId), .text(g.voiceId),
+                                    .text(g.modelId), .integer(g.characters), integer(g.characterCost), text(g.upstreamRequestId),
+                                    .real(g.upstreamMilliseconds), .real(g.writeMilliseconds), .real(g.indexMilliseconds),
+                                    .integer(g.attempts), text(g.clientKeyId), text(g.clientName)])
+            case let .failure(f):
+                failures.append([.real(f.at), .text(f.bookId), .text(f.errorCode), text(f.clientKeyId), text(f.clientName)])
+            case let .hit(h):
+                let key = HitKey(day: CharacterBudget.day(of: Date(timeIntervalSince1970: h.at)), hash: h.contentHash,
+                                 book: h.bookId, key: h.clientKeyId ?? "")
+                var entry = hits[key] ?? (h.clientName, h.voiceId, 0, 0, 0)
+                if h.joined { entry.joined += 1 } else { entry.hits += 1 }
+                entry.saved += h.characters
+                hits[key] = entry
+            case let .adminAction(a):
+                actions.append([.real(a.at), .text(a.action), text(a.contentHash), text(a.bookId), .integer(a.removal.books.count),
+                                .integer(a.removal.links), .integer(a.removal.assetsRemoved), .integer(a.removal.bytesFreed), text(a.detail)])
+            }
+        }
+        let hitRows: [[SQLiteDatabase.Value]] = hits.map { key, value in
+            [.text(key.day), .text(key.hash), .text(key.book), .text(key.key), text(value.name), .text(value.voice),
+             .integer(value.hits), .integer(value.joined), .integer(value.saved)]
+        }
+        try lock.withLock {
+            try database.transaction {
+                try database.runBatch("""
+                    INSERT INTO generations (at, content_hash, book_id, chapter_id, voice_id, model_id, characters, character_cost,
+                    upstream_request_id, upstream_ms, write_ms, index_ms, attempts, client_key_id, client_name)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                    """, generations)
+                try database.runBatch("""
+                    INSERT INTO failures (at, book_id, error_code, client_key_id, client_name) VALUES (?1, ?2, ?3, ?4, ?5)
+                    """, failures)
+                try database.runBatch("""
+                    INSERT INTO hits (day, content_hash, book_id, client_key_id, client_name, voice_id, hits, joined, characters_saved)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                    ON CONFLICT (day, content_hash, book_id, client_key_id) DO UPDATE SET
+                    hits = hits + excluded.hits, joined = joined + excluded.joined,
+                    characters_saved = characters_saved + excluded.characters_saved
+                    """, hitRows)
+                try database.runBatch("""
+                    INSERT INTO admin_actions (at, action, content_hash, book_id, books, links, assets_removed, bytes_freed, detail)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                    """, actions)
+            }
+        }
+    }
+
+    private func text(_ value: String?) -> SQLiteDatabase.Value { value.map { .text($0) } ?? .null }
+    private func integer(_ value: Int?) -> SQLiteDatabase.Value { value.map { .integer($0) } ?? .null }
+
+    // MARK: Reading
+
+    /// Rows of a read-only query, for reports (`LedgerReport`).
+    public func query(_ sql: String, _ values: [SQLiteDatabase.Value] = []) throws -> [[SQLiteDatabase.Value]] {
+        try lock.withLock { try database.rows(sql, values) }
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+public import VaultCore
+
+/// The voice service's event sink on the server: every event goes to the in-memory tally and, when the
+/// ledger is open, to its writer's queue as a ledger row. Failures get their stable API error code here, from
+/// the one classification the voice API answers with (`VoiceErrorMapping`).
+public struct UsageRecorder: VoiceEventSink {
+    public let tally: UsageTally
+    public let writer: LedgerWriter?
+
+    public init(tally: UsageTally = UsageTally(), writer: LedgerWriter? = nil) {
+        self.tally = tally
+        self.writer = writer
+    }
+
+    public func record(_ event: VoiceEvent) {
+        tally.record(event)
+        guard let writer else { return }
+        let now = Date().timeIntervalSince1970
+        switch event {
+        case let .hit(usage), let .joined(usage):
+            var joined = false
+            if case .joined = event { joined = true }
+            writer.enqueue(.hit(.init(at: now, contentHash: usage.hash.hex, bookId: usage.who.bookId.value, voiceId: usage.voiceId,
+                                      characters: usage.characters, joined: joined, clientKeyId: usage.who.clientKeyId,
+                                      clientName: usage.who.clientName)))
+        case let .generated(usage, generated):
+            writer.enqueue(.generation(.init(
+                at: now, contentHash: usage.hash.hex, bookId: usage.who.bookId.value, chapterId: usage.who.chapterId,
+                voiceId: usage.voiceId, modelId: usage.modelId, characters: usage.characters, characterCost: generated.characterCost,
+                upstreamRequestId: generated.upstreamRequestId, upstreamMilliseconds: generated.timings.upstreamSeconds * 1000,
+                writeMilliseconds: generated.timings.writeSeconds * 1000, indexMilliseconds: generated.timings.indexSeconds * 1000,
+                attempts: generated.upstreamAttempts, clientKeyId: usage.who.clientKeyId, clientName: usage.who.clientName)))
+        case let .failed(who, error):
+            let code = VoiceErrorMapping.apiError(for: error)?.code ?? "internal_error"
+            writer.enqueue(.failure(.init(at: now, bookId: who.bookId.value, errorCode: code, clientKeyId: who.clientKeyId,
+                                          clientName: who.clientName)))
+        }
+    }
+}
