@@ -1,19 +1,21 @@
 public import Hummingbird
 public import Logging
 public import VaultCore
+public import Prometheus
 
 /// Builds the Hummingbird application: routes grouped by surface, behind logging and the JSON error shape.
 public enum VaultApplication {
     /// - Parameter storage: the Supabase Storage surface's store and URL-signing secret; nil leaves it out.
     public static func makeRouter(
         voice: VoiceService, configuration: ServerConfiguration, storage: (store: ObjectStore, signingSecret: [UInt8])? = nil,
-        usage: UsageRecorder = UsageRecorder()
+        usage: UsageRecorder = UsageRecorder(), metrics: PrometheusCollectorRegistry? = nil
     ) -> Router<VaultRequestContext> {
         let router = Router(context: VaultRequestContext.self)
         let routes = RouteTable()
         router.add(middleware: NoSniffMiddleware())
         router.add(middleware: CrossOriginMiddleware(policy: configuration.crossOrigin))
         router.add(middleware: RequestLogMiddleware())
+        if metrics != nil { router.add(middleware: HTTPMetricsMiddleware()) }
         router.add(middleware: JSONErrorMiddleware(routes: routes))
         router.add(middleware: CallerIdentificationMiddleware(
             clientKeys: APIKeyAuthenticator(keys: configuration.clientKeys), adminToken: configuration.adminCredential))
@@ -38,17 +40,21 @@ public enum VaultApplication {
         }
         VoiceRoutes(voice: voice, configuration: configuration).register(on: router, clients: clients, table: routes)
         AdminRoutes(voice: voice, usage: usage, configuration: configuration).register(on: admins, table: routes)
+        if let metrics {
+            let scrapers = configuration.metricsPublic ? router.group() : admins
+            MetricsRoutes(registry: metrics, voice: voice, usage: usage).register(on: scrapers, table: routes)
+        }
         return router
     }
 
     public static func make(
         configuration: ServerConfiguration, voice: VoiceService, storage: (store: ObjectStore, signingSecret: [UInt8])? = nil,
-        usage: UsageRecorder = UsageRecorder(), logger: Logger,
+        usage: UsageRecorder = UsageRecorder(), metrics: PrometheusCollectorRegistry? = nil, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let limits = configuration.connectionLimits
         return Application(
-            router: makeRouter(voice: voice, configuration: configuration, storage: storage, usage: usage),
+            router: makeRouter(voice: voice, configuration: configuration, storage: storage, usage: usage, metrics: metrics),
             server: .http1(configuration: .init(
                 additionalChannelHandlers: [HostRequirementHandler.Installer(), StalledConnectionHandler(limits: limits, logger: logger)],
                 idleTimeout: .seconds(Int64(limits.idleTimeoutSeconds)))),

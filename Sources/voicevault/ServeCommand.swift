@@ -3,6 +3,8 @@ import Foundation
 import ElevenLabs
 import Hummingbird
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import VaultCore
 import VaultServer
@@ -71,14 +73,18 @@ struct ServeCommand: AsyncParsableCommand {
         let synthesizer = try makeSynthesizer(logger: logger)
         let ledgerWriter = UsageLedger.openOrSetAside(in: vault.store.directory, logger: logger).map { LedgerWriter(ledger: $0) }
         let usage = UsageRecorder(writer: ledgerWriter)
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let voice = VoiceService(store: vault.store, synthesizer: synthesizer,
-                                 dailyCharacterBudget: configuration.dailyCharacterBudget, events: usage)
+                                 dailyCharacterBudget: configuration.dailyCharacterBudget,
+                                 events: VoiceEventSinks([usage, VoiceMetrics()]))
         let objects = ObjectStore(directory: vault.store.directory, catalog: try StorageCatalog(environment: vault.store.index.environment))
         try objects.catalog.ensureBucket(VoiceAssetBucket.bucketRecord(now: Date().timeIntervalSince1970))
         let signingSecret = try SigningSecret.loadOrCreate(
             path: vault.store.directory.signingKeyFile, override: Environment.value("VOICEVAULT_SIGNING_SECRET"))
         let app = VaultApplication.make(
-            configuration: configuration, voice: voice, storage: (objects, signingSecret), usage: usage, logger: logger
+            configuration: configuration, voice: voice, storage: (objects, signingSecret), usage: usage, metrics: registry,
+            logger: logger
         ) { port in
             logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
         }

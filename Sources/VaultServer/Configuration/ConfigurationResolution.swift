@@ -52,7 +52,13 @@ public enum ConfigurationResolution {
             }
             price = value
         }
-        return ServerConfiguration(
+        let metricsPublic: Bool
+        switch settings["VOICEVAULT_METRICS_PUBLIC"]?.lowercased() {
+        case nil, "false", "0", "no": metricsPublic = false
+        case "true", "1", "yes": metricsPublic = true
+        case let other?: throw Problem("VOICEVAULT_METRICS_PUBLIC=\(other) must be true or false")
+        }
+        var configuration = ServerConfiguration(
             host: flags.host ?? settings["VOICEVAULT_HOST"] ?? ServerConfiguration.defaultHost,
             port: port,
             dataDirectory: flags.dataDirectory ?? settings["VOICEVAULT_DATA_DIR"] ?? ServerConfiguration.defaultDataDirectory,
@@ -67,6 +73,8 @@ public enum ConfigurationResolution {
             crossOrigin: CrossOriginPolicy(setting: settings["VOICEVAULT_CORS_ORIGINS"]),
             connectionLimits: limits,
             adminToken: adminToken, pricePerThousandCharacters: price)
+        configuration.metricsPublic = metricsPublic
+        return configuration
     }
 
     /// `VOICEVAULT_API_KEYS` (a plain comma-separated list: unnamed keys without limits of their own) and

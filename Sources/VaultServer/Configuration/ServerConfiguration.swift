@@ -34,6 +34,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// What ElevenLabs charges per 1,000 characters on the operator's plan (`VOICEVAULT_PRICE_PER_1000_CHARACTERS`),
     /// for the cost figures of `/admin/stats`; nil: costs are not shown.
     public var pricePerThousandCharacters: Double?
+    /// `GET /metrics` without the admin token (`VOICEVAULT_METRICS_PUBLIC=true`), for a private network.
+    public var metricsPublic: Bool = false
     /// Timeouts and the connection cap (Docs/OPERATIONS.md, "Limits").
     public var connectionLimits: ConnectionLimits
     /// Which browser origins may call the server (`VOICEVAULT_CORS_ORIGINS`: `*` by default, a list, or `none`).

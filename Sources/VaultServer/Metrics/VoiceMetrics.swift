@@ -1,0 +1,46 @@
+import Metrics
+public import VaultCore
+
+/// The voice service's events as Prometheus series (swift-metrics API; the Prometheus backend is bootstrapped
+/// by `serve`): cache hits and misses by surface, generations, failures by error code, characters generated
+/// and saved, and where generations spent their time.
+public struct VoiceMetrics: VoiceEventSink {
+    let surface: String
+
+    private let hits: Counter
+    private let misses: Counter
+    private let generations = Counter(label: "voicevault_generations_total")
+    private let charactersGenerated = Counter(label: "voicevault_characters_generated_total")
+    private let charactersSaved = Counter(label: "voicevault_characters_saved_total")
+    private let upstream = Timer(label: "voicevault_upstream_duration_seconds", preferredDisplayUnit: .seconds)
+    private let write = Timer(label: "voicevault_publish_write_duration_seconds", preferredDisplayUnit: .seconds)
+    private let index = Timer(label: "voicevault_publish_index_duration_seconds", preferredDisplayUnit: .seconds)
+
+    public init(surface: String = "voice") {
+        self.surface = surface
+        hits = Counter(label: "voicevault_cache_requests_total", dimensions: [("surface", surface), ("result", "hit")])
+        misses = Counter(label: "voicevault_cache_requests_total", dimensions: [("surface", surface), ("result", "miss")])
+    }
+
+    public func record(_ event: VoiceEvent) {
+        switch event {
+        case let .hit(usage):
+            hits.increment()
+            charactersSaved.increment(by: usage.characters)
+        case let .joined(usage):
+            misses.increment()
+            charactersSaved.increment(by: usage.characters)
+        case let .generated(usage, generated):
+            misses.increment()
+            generations.increment()
+            charactersGenerated.increment(by: generated.characterCost ?? usage.characters)
+            upstream.recordNanoseconds(Int64(generated.timings.upstreamSeconds * 1e9))
+            write.recordNanoseconds(Int64(generated.timings.writeSeconds * 1e9))
+            index.recordNanoseconds(Int64(generated.timings.indexSeconds * 1e9))
+        case let .failed(_, error):
+            // The code is one of the API's stable codes: a bounded set.
+            let code = VoiceErrorMapping.apiError(for: error)?.code ?? "internal_error"
+            Counter(label: "voicevault_generation_failures_total", dimensions: [("code", code)]).increment()
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+@testable import VaultServer
+
+/// Who may scrape `/metrics`, and the labels the server chooses (the values are checked by the Prometheus
+/// parser in Tests/storage3/test_metrics.py).
+@Suite struct MetricsAccessTests {
+    @Test func metricsAreClosedWithoutAnAdminTokenAndOpenOnlyWhenMadePublic() async throws {
+        let closed = try VoiceTestbed()
+        let refused = try await httpRequest("GET", closed.server.baseURL + "/metrics")
+        #expect(refused.status == 403)
+        #expect(json(refused.body)["error"] as? String == "admin_disabled")
+
+        let open = try VoiceTestbed(environment: ["VOICEVAULT_METRICS_PUBLIC": "true"])
+        let scrape = try await httpRequest("GET", open.server.baseURL + "/metrics")
+        #expect(scrape.status == 200)
+        #expect(scrape.header("content-type")?.hasPrefix("text/plain; version=0.0.4") == true)
+        #expect(scrape.body.contains("# TYPE voicevault_assets gauge"))
+    }
+
+    @Test func routeLabelsAreTemplates() {
+        #expect(HTTPMetricsMiddleware.route("/audio/:book/:file") == "/audio/{book}/{file}")
+        #expect(HTTPMetricsMiddleware.route("/storage/v1/**") == "/storage/v1/**")
+        #expect(HTTPMetricsMiddleware.route(nil) == "unmatched")
+        #expect(HTTPMetricsMiddleware.route("NotFound") == "unmatched")
+        #expect(HTTPMetricsMiddleware.method(.init("PROPFIND")!) == "other")
+        #expect(HTTPMetricsMiddleware.method(.get) == "GET")
+    }
+
+    @Test func theMetricsSettingIsABoolean() throws {
+        let resolve = { (value: String) in
+            try ConfigurationResolution.resolve(flags: .init(), environment: ["VOICEVAULT_METRICS_PUBLIC": value], descriptorLimit: 1024)
+        }
+        #expect(try resolve("true").metricsPublic)
+        #expect(try !resolve("false").metricsPublic)
+        #expect(throws: ConfigurationResolution.Problem.self) { try resolve("maybe") }
+    }
+}
