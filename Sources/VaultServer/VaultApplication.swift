@@ -40,6 +40,7 @@ public enum VaultApplication {
         }
         VoiceRoutes(voice: voice, configuration: configuration).register(on: router, clients: clients, table: routes)
         AdminRoutes(voice: voice, usage: usage, configuration: configuration).register(on: admins, table: routes)
+        DashboardRoutes().register(on: router, table: routes)
         if let metrics {
             let scrapers = configuration.metricsPublic ? router.group() : admins
             MetricsRoutes(registry: metrics, voice: voice, usage: usage).register(on: scrapers, table: routes)

@@ -26,4 +26,17 @@ import Testing
                     == formatter.string(from: Date(timeIntervalSince1970: seconds)))
         }
     }
+
+    /// The UTC day the budget and the ledger file things under agrees with the calendar, at day edges too.
+    @Test func daysAgreeWithTheCalendar() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
+        var generator = SystemRandomNumberGenerator()
+        let edges: [Double] = [0, 86_399.999, 86_400, -0.001, 951_782_399.999, 951_782_400]
+        for seconds in edges + (0..<2_000).map({ _ in Double(Int64.random(in: 0...7_258_118_400, using: &generator)) }) {
+            let parts = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: seconds))
+            let expected = String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+            #expect(ISO8601Timestamp.day(secondsSince1970: seconds) == expected, "\(seconds)")
+        }
+    }
 }

@@ -125,7 +125,7 @@ public final class UsageLedger: @unchecked Sendable {
             case let .failure(f):
                 failures.append([.real(f.at), .text(f.bookId), .text(f.errorCode), text(f.clientKeyId), text(f.clientName)])
             case let .hit(h):
-                let key = HitKey(day: CharacterBudget.day(of: Date(timeIntervalSince1970: h.at)), hash: h.contentHash,
+                let key = HitKey(day: ISO8601Timestamp.day(secondsSince1970: h.at), hash: h.contentHash,
                                  book: h.bookId, key: h.clientKeyId ?? "")
                 var entry = hits[key] ?? (h.clientName, h.voiceId, 0, 0, 0)
                 if h.joined { entry.joined += 1 } else { entry.hits += 1 }

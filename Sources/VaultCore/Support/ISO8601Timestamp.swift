@@ -14,6 +14,12 @@ public enum ISO8601Timestamp {
             + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2) + "." + pad(milliseconds, 3) + "Z"
     }
 
+    /// `2026-11-25`: the UTC day of a moment, by arithmetic alone (the ledger files every hit under one).
+    public static func day(secondsSince1970 seconds: Double) -> String {
+        let (year, month, day) = civilDate(daysSince1970: Int((seconds / 86_400).rounded(.down)))
+        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
+    }
+
     /// Howard Hinnant's `civil_from_days`: the proleptic Gregorian date of a day count since 1970-01-01.
     static func civilDate(daysSince1970: Int) -> (year: Int, month: Int, day: Int) {
         let z = daysSince1970 + 719_468

@@ -42,10 +42,7 @@ public struct CharacterBudget: Sendable {
     }
 
     public static func day(of date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+        ISO8601Timestamp.day(secondsSince1970: date.timeIntervalSince1970)
     }
 
     /// Reserves `characters` of today's budget, or throws `VoiceError.budgetExhausted` when they would take

@@ -13,33 +13,32 @@ import Synchronization
 struct HTTPMetricsMiddleware: RouterMiddleware {
     typealias Context = VaultRequestContext
 
+    /// One label set's counter and timer, found with one lookup keyed by what the request already has (the
+    /// router's endpoint string, the method, the status class); the label text is built only the first time.
     private final class Handles: Sendable {
         struct Key: Hashable {
-            let route: String
-            let method: String
-            let status: String
+            let endpoint: String?
+            let method: HTTPRequest.Method
+            let statusClass: Int
         }
-        private let counters = Mutex<[Key: Counter]>([:])
-        private let timers = Mutex<[Key: Timer]>([:])
-
-        func counter(_ key: Key) -> Counter {
-            counters.withLock { cache in
-                if let counter = cache[key] { return counter }
-                let counter = Counter(label: "voicevault_http_requests_total",
-                                      dimensions: [("route", key.route), ("method", key.method), ("status", key.status)])
-                cache[key] = counter
-                return counter
-            }
+        struct Series {
+            let requests: Counter
+            let duration: Timer
         }
+        private let cache = Mutex<[Key: Series]>([:])
 
-        func timer(_ key: Key) -> Timer {
-            let timerKey = Key(route: key.route, method: key.method, status: "")
-            return timers.withLock { cache in
-                if let timer = cache[timerKey] { return timer }
-                let timer = Timer(label: "voicevault_http_request_duration_seconds",
-                                  dimensions: [("route", key.route), ("method", key.method)], preferredDisplayUnit: .seconds)
-                cache[timerKey] = timer
-                return timer
+        func series(_ key: Key) -> Series {
+            cache.withLock { cache in
+                if let series = cache[key] { return series }
+                let route = HTTPMetricsMiddleware.route(key.endpoint)
+                let method = HTTPMetricsMiddleware.method(key.method)
+                let series = Series(
+                    requests: Counter(label: "voicevault_http_requests_total",
+                                      dimensions: [("route", route), ("method", method), ("status", "\(key.statusClass)xx")]),
+                    duration: Timer(label: "voicevault_http_request_duration_seconds",
+                                    dimensions: [("route", route), ("method", method)], preferredDisplayUnit: .seconds))
+                cache[key] = series
+                return series
             }
         }
     }
@@ -50,11 +49,9 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
         -> Response
     {
         let start = DispatchTime.now().uptimeNanoseconds
-        let status: Int
         do {
             let response = try await next(request, context)
-            status = response.status.code
-            record(request, context, status: status, start: start)
+            record(request, context, status: response.status.code, start: start)
             return response
         } catch let error as any HTTPResponseError {
             record(request, context, status: error.status.code, start: start)
@@ -66,10 +63,11 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
     }
 
     private func record(_ request: Request, _ context: Context, status: Int, start: UInt64) {
-        let key = Handles.Key(route: Self.route(context.endpointPath), method: Self.method(request.method),
-                              status: "\(status / 100)xx")
-        handles.counter(key).increment()
-        handles.timer(key).recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
+        // An unknown method's own name is never a key: every one of them shares one entry.
+        let method = Self.isKnown(request.method) ? request.method : Self.otherMethod
+        let series = handles.series(.init(endpoint: context.endpointPath, method: method, statusClass: status / 100))
+        series.requests.increment()
+        series.duration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
     }
 
     /// Hummingbird's `/audio/:bookId/:file` as `/audio/{bookId}/{file}`, OpenAPI's spelling.
@@ -81,9 +79,17 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
         }.joined(separator: "/")
     }
 
-    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    /// Where every method no route uses is counted (a constant, valid token).
+    static let otherMethod = HTTPRequest.Method("OTHER") ?? .options
+
+    static func isKnown(_ method: HTTPRequest.Method) -> Bool {
+        switch method {
+        case .get, .head, .post, .put, .patch, .delete, .options: true
+        default: false
+        }
+    }
 
     static func method(_ method: HTTPRequest.Method) -> String {
-        knownMethods.contains(method.rawValue) ? method.rawValue : "other"
+        isKnown(method) ? method.rawValue : "other"
     }
 }

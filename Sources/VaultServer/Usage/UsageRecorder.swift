@@ -1,8 +1,8 @@
 import Foundation
 public import VaultCore
 
-/// The voice service's event sink on the server: every event goes to the in-memory tally and, when the
-/// ledger is open, to its writer's queue as a ledger row. Failures get their stable API error code here, from
+/// The voice service's event sink on the server: every event goes to the ledger writer's queue as a ledger
+/// row, or, when the server has no ledger, to the in-memory tally. Failures get their stable API error code here, from
 /// the one classification the voice API answers with (`VoiceErrorMapping`).
 public struct UsageRecorder: VoiceEventSink {
     public let tally: UsageTally
@@ -14,8 +14,11 @@ public struct UsageRecorder: VoiceEventSink {
     }
 
     public func record(_ event: VoiceEvent) {
-        tally.record(event)
-        guard let writer else { return }
+        // The tally is what stats show when there is no ledger; with one, it would only cost every hit a lock.
+        guard let writer else {
+            tally.record(event)
+            return
+        }
         let now = Date().timeIntervalSince1970
         switch event {
         case let .hit(usage), let .joined(usage):
