@@ -20,7 +20,7 @@ public enum VaultApplication {
         router.add(middleware: CallerIdentificationMiddleware(
             clientKeys: APIKeyAuthenticator(keys: configuration.clientKeys), adminToken: configuration.adminCredential))
         // Route groups by who may call them; the groups add no path, so each route names its whole path.
-        let clients = router.group().add(middleware: AccessRequirementMiddleware(requirement: .clientKey))
+        let clients = router.group().add(middleware: AccessRequirementMiddleware(requirement: .clientKey, rateLimiter: RequestRateLimiter()))
         let admins = router.group().add(middleware: AccessRequirementMiddleware(
             requirement: .admin(configured: configuration.adminCredential != nil)))
         HealthRoutes(store: voice.store).register(on: router, table: routes)

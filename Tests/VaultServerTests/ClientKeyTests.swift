@@ -31,4 +31,24 @@ import VaultCore
         #expect(bed.server.log.contains("caller=web"))
         #expect(!bed.server.log.contains(limited) && !bed.server.log.contains(other), "a key must never reach the log")
     }
+
+    @Test func aKeysRequestRateIsItsOwn() async throws {
+        let keysFile = TemporaryDirectory()
+        let slow = "slow-secret-0123456789", fast = "fast-secret-0123456789"
+        let path = keysFile.path + "/keys.json"
+        try Data(#"{"keys":[{"name":"slow","key":"\#(slow)","requestsPerMinute":2},{"name":"fast","key":"\#(fast)"}]}"#.utf8)
+            .write(to: URL(fileURLWithPath: path))
+        let bed = try VoiceTestbed(environment: ["VOICEVAULT_API_KEYS_FILE": path])
+        let body = VoiceTestbed.requestBody(text: "Rate limited text.")
+        #expect(try await bed.post(body, key: slow).status == 200)
+        #expect(try await bed.post(body, key: slow).status == 200)
+        let third = try await bed.post(body, key: slow)
+        #expect(third.status == 429)
+        #expect(json(third.body)["error"] as? String == "rate_limited")
+        #expect(Int(third.header("retry-after") ?? "") ?? 0 >= 1)
+        for _ in 0..<5 { #expect(try await bed.post(body, key: fast).status == 200, "another key has its own rate") }
+        // Lookups are not generating routes: they stay open to the limited key's app.
+        let hash = try VoiceTestbed.hash(text: "Rate limited text.")
+        #expect(try await httpRequest("GET", bed.server.baseURL + "/api/voice/\(hash)").status == 200)
+    }
 }

@@ -14,12 +14,20 @@ struct AccessRequirementMiddleware: RouterMiddleware {
     }
 
     let requirement: Requirement
+    /// Client keys' own request rates (keys file `requestsPerMinute`); checked once the key is known good.
+    var rateLimiter: RequestRateLimiter? = nil
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        if let refusal = Self.refusal(requirement, caller: context.caller, presentedCredentials: Self.presentsCredentials(request)) {
+        let caller = context.caller
+        if let refusal = Self.refusal(requirement, caller: caller, presentedCredentials: Self.presentsCredentials(request)) {
             throw refusal
+        }
+        if let rateLimiter, let key = caller.clientKey, case let .refused(retryAfter) = rateLimiter.take(for: key) {
+            throw APIError(.tooManyRequests, code: "rate_limited",
+                           message: "this client key may make \(key.requestsPerMinute ?? 0) requests a minute here; try again in \(retryAfter) s",
+                           headers: [.retryAfter: String(retryAfter)])
         }
         return try await next(request, context)
     }
