@@ -104,20 +104,31 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // What the test targets share: temp directories, paths, the gated synthesizer, real processes (the
+        // server, the fake upstream) and raw sockets. A plain target, so it uses only VaultCore's public API.
+        .target(
+            name: "VaultTestSupport",
+            dependencies: [
+                "VaultCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Tests/VaultTestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "VaultCoreTests",
-            dependencies: ["VaultCore"],
+            dependencies: ["VaultCore", "VaultTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "ElevenLabsTests",
-            dependencies: ["ElevenLabs", "VaultCore"],
+            dependencies: ["ElevenLabs", "VaultCore", "VaultTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "VaultServerTests",
             dependencies: [
-                "VaultServer", "VaultCore",
+                "VaultServer", "VaultCore", "VaultTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VaultTestSupport
 @testable import VaultCore
 
 /// Kills a publishing child process with SIGKILL at every step of the publication order, at every step of a

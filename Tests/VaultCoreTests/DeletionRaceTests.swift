@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VaultTestSupport
 @testable import VaultCore
 
 /// The races an admin delete can meet, in-process with gates: each one's winner is defined

@@ -1,4 +1,5 @@
 import Testing
+import VaultTestSupport
 @testable import VaultCore
 
 /// RFC 9110 range and conditional decisions, one row per header combination, against a 1,000-byte file whose

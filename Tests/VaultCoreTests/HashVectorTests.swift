@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VaultTestSupport
 @testable import VaultCore
 
 /// `Fixtures/hash-vectors.json` is produced by an independent Python implementation of Docs/HASHING.md

@@ -1,4 +1,5 @@
 import Testing
+import VaultTestSupport
 @testable import VaultCore
 
 /// Issue 10 item 1: header values full of combining marks cost seconds each when parsed as Swift strings

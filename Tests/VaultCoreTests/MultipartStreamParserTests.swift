@@ -1,4 +1,5 @@
 import Testing
+import VaultTestSupport
 @testable import VaultCore
 
 /// The streaming parser must accept exactly what the whole-body parser accepts and yield the same parts,

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VaultTestSupport
 @testable import VaultCore
 
 /// Uploaded objects on a real data directory: LMDB catalog files and version files on disk.

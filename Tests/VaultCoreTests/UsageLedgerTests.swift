@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+import VaultTestSupport
 @testable import VaultCore
 
 /// The SQLite usage ledger and its batched writer, on real files.

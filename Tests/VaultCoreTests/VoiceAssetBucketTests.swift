@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VaultTestSupport
 @testable import VaultCore
 
 /// The `audio` bucket as a view of the asset index, on a real data directory (LMDB files, hard links).

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import VaultTestSupport
 @testable import VaultCore
 
 extension Range<Int> {
@@ -12,13 +13,6 @@ extension Range<Int> {
         }
         throw lastError ?? CancellationError()
     }
-}
-
-/// A count shared by concurrent tasks.
-final class Tally: Sendable {
-    private let count = Atomic<Int>(0)
-    func add() { count.add(1, ordering: .relaxed) }
-    var value: Int { count.load(ordering: .relaxed) }
 }
 
 /// The voice service in-process, over a real data directory, with a gated synthesizer.

@@ -1,3 +1,4 @@
+import VaultTestSupport
 @testable import VaultCore
 
 /// A whole `multipart/form-data` body split into its parts at once: the simple reference that

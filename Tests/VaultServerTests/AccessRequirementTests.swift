@@ -1,4 +1,5 @@
 import Testing
+import VaultTestSupport
 @testable import VaultServer
 
 /// Every caller against every requirement: the two credentials never stand in for each other.

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Testing
+import VaultTestSupport
 import VaultCore
 @testable import VaultServer
 

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Testing
+import VaultTestSupport
 import VaultCore
 
 /// The admin API over real sockets, against a real voicevault and the fake ElevenLabs.

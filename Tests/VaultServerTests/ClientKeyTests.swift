@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VaultTestSupport
 import VaultCore
 
 /// Named client keys from a keys file, end to end: each spends its own budget, and logs name the key, never

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VaultTestSupport
 import VaultCore
 
 /// A full disk, for real: the data directory is a small tmpfs, filled to the last byte while the server runs.

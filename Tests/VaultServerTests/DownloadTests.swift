@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import Testing
+import VaultTestSupport
 import VaultCore
 
 /// `GET`/`HEAD /audio/<bookId>/<hash>.mp3` over real HTTP: status, headers and exact bytes.

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import Testing
+import VaultTestSupport
 import VaultCore
 
 /// The fake upstream itself: it must speak the endpoints the real ElevenLabs API has, or tests against it prove

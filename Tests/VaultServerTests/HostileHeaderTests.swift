@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Testing
+import VaultTestSupport
 
 /// Issue 10 item 1 over real HTTP: header values made of one letter and tens of thousands of combining marks
 /// took 0.7-8 s of CPU each to answer, and four at once stalled `/healthz` for 3-16 s, because they were

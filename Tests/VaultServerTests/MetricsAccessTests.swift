@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VaultTestSupport
 @testable import VaultServer
 
 /// Who may scrape `/metrics`, and the labels the server chooses (the values are checked by the Prometheus

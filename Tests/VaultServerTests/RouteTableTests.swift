@@ -1,5 +1,6 @@
 import Hummingbird
 import Testing
+import VaultTestSupport
 @testable import VaultServer
 
 @Suite struct RouteTableTests {

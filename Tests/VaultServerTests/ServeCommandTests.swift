@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Testing
+import VaultTestSupport
 import VaultServer
 
 /// The names outside tools rely on (shared/design.md): CLI flags, environment fallbacks, `/healthz`, the

@@ -1,3 +1,4 @@
+import VaultTestSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Testing
+import VaultTestSupport
 @testable import VaultCore
 @testable import VaultServer
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VaultTestSupport
 @testable import VaultServer
 
 /// Lists a client sends to the Storage API are bounded, because every later upload is checked against them.

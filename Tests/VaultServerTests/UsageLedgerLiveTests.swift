@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VaultTestSupport
 import VaultCore
 
 /// The usage ledger under a real server: what it records survives SIGKILL and restarts, and a damaged file

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Testing
+import VaultTestSupport
 import NIOCore
 import VaultCore
 

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import Testing
+import VaultTestSupport
 import VaultCore
 
 @Suite struct VoiceLongTextAndOfflineTests {

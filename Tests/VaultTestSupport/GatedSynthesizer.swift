@@ -1,10 +1,10 @@
 import Synchronization
-@testable import VaultCore
+public import VaultCore
 
 /// A synthesizer for in-process tests: every call waits at a gate the test opens, so tests about
 /// concurrency wait on conditions instead of sleeping. It counts calls and can be told to fail.
-final class GatedSynthesizer: SpeechSynthesizer {
-    struct Failure: Error, Equatable {}
+public final class GatedSynthesizer: SpeechSynthesizer {
+    public struct Failure: Error, Equatable {}
 
     private struct State {
         var entered = 0
@@ -15,17 +15,17 @@ final class GatedSynthesizer: SpeechSynthesizer {
 
     private let state: Mutex<State>
 
-    init(open: Bool = false) {
+    public init(open: Bool = false) {
         state = Mutex(State(isOpen: open))
     }
 
     /// Calls that reached the synthesizer (each one an upstream call that would be billed).
-    var entered: Int { state.withLock { $0.entered } }
+    public var entered: Int { state.withLock { $0.entered } }
 
-    func setFailing(_ failing: Bool) { state.withLock { $0.failing = failing } }
+    public func setFailing(_ failing: Bool) { state.withLock { $0.failing = failing } }
 
     /// Lets every waiting and future call through.
-    func open() {
+    public func open() {
         let waiting = state.withLock { state in
             state.isOpen = true
             defer { state.waiting = [] }
@@ -34,7 +34,7 @@ final class GatedSynthesizer: SpeechSynthesizer {
         for continuation in waiting { continuation.resume() }
     }
 
-    func synthesize(_ spec: SpeechSpec) async throws -> Generation {
+    public func synthesize(_ spec: SpeechSpec) async throws -> Generation {
         await withCheckedContinuation { continuation in
             let proceed = state.withLock { state in
                 state.entered += 1

@@ -1,19 +1,19 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
+public import Foundation
 
 /// A plain TCP connection for what an HTTP client library will not do: hostile headers, half-sent requests,
 /// idle, slow and never-reading connections. Blocking, with a receive timeout; use it from a detached task.
 /// A small `receiveBuffer` makes the server feel a pause in reading quickly.
-final class RawConnection: @unchecked Sendable {
-    let descriptor: Int32
+public final class RawConnection: @unchecked Sendable {
+    public let descriptor: Int32
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    init(port: Int, receiveBuffer: Int32? = nil, receiveTimeout: Double = 30) throws {
+    public init(port: Int, receiveBuffer: Int32? = nil, receiveTimeout: Double = 30) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(description: "socket: \(errno)") }
         if var size = receiveBuffer {
@@ -37,11 +37,11 @@ final class RawConnection: @unchecked Sendable {
     deinit { close(descriptor) }
 
     /// Hangs up both ways now (the descriptor itself is closed at deinit).
-    func disconnect() { shutdown(descriptor, Int32(SHUT_RDWR)) }
+    public func disconnect() { shutdown(descriptor, Int32(SHUT_RDWR)) }
 
     /// Sends all of `bytes`; false when the peer has closed (EPIPE/ECONNRESET).
     @discardableResult
-    func send(_ bytes: [UInt8]) -> Bool {
+    public func send(_ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -54,13 +54,13 @@ final class RawConnection: @unchecked Sendable {
         return true
     }
 
-    func send(_ text: String) -> Bool { send(Array(text.utf8)) }
+    public func send(_ text: String) -> Bool { send(Array(text.utf8)) }
 
     /// Reads until at least `count` bytes arrived, the peer closes or the timeout passes.
-    func receive(atLeast count: Int) -> [UInt8] { receiveAll(limit: count) }
+    public func receive(atLeast count: Int) -> [UInt8] { receiveAll(limit: count) }
 
     /// Reads until the peer closes, the timeout passes, or `limit` bytes arrived.
-    func receiveAll(limit: Int = 1 << 20) -> [UInt8] {
+    public func receiveAll(limit: Int = 1 << 20) -> [UInt8] {
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while received.count < limit {
@@ -73,7 +73,7 @@ final class RawConnection: @unchecked Sendable {
     }
 
     /// Reads one response's head (through the blank line); nil when the connection ended first.
-    func receiveHead() -> String? {
+    public func receiveHead() -> String? {
         var received: [UInt8] = []
         var byte: UInt8 = 0
         while true {
@@ -88,7 +88,7 @@ final class RawConnection: @unchecked Sendable {
     }
 
     /// Whether the peer has closed the connection: a read returns end of file (or a reset) within `timeout`.
-    func peerClosed(within timeout: Double) -> Bool {
+    public func peerClosed(within timeout: Double) -> Bool {
         var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
         let deadline = Date().addingTimeInterval(timeout)
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
@@ -102,7 +102,7 @@ final class RawConnection: @unchecked Sendable {
     }
 
     /// The status code of an HTTP response's first line.
-    static func status(_ response: [UInt8]) -> Int? {
+    public static func status(_ response: [UInt8]) -> Int? {
         let line = String(decoding: response.prefix(64), as: UTF8.self)
         guard line.hasPrefix("HTTP/1.1 ") else { return nil }
         return Int(line.dropFirst(9).prefix(3))
@@ -110,7 +110,7 @@ final class RawConnection: @unchecked Sendable {
 }
 
 /// One request on its own connection (`Connection: close`), sent raw, the whole answer read back.
-func rawRequest(port: Int, _ method: String, _ target: String, headers: [(String, String)] = [], body: String = "")
+public func rawRequest(port: Int, _ method: String, _ target: String, headers: [(String, String)] = [], body: String = "")
     async throws -> (status: Int?, response: [UInt8])
 {
     try await Task.detached {

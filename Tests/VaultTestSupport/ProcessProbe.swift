@@ -1,7 +1,7 @@
-import Foundation
+public import Foundation
 
 /// Resident set size of a process, from /proc.
-func residentBytes(of pid: Int32) throws -> Int {
+public func residentBytes(of pid: Int32) throws -> Int {
     let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
     guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
           let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
@@ -10,12 +10,12 @@ func residentBytes(of pid: Int32) throws -> Int {
 }
 
 /// Open descriptors of a process, from /proc: every client connection the server holds is one.
-func openDescriptors(of pid: Int32) throws -> Int {
+public func openDescriptors(of pid: Int32) throws -> Int {
     try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count
 }
 
 /// Polls `condition` until it holds or `timeout` passes: a gate on a condition, never a fixed sleep.
-func eventually(within timeout: Duration, _ condition: () throws -> Bool) async rethrows -> Bool {
+public func eventually(within timeout: Duration, _ condition: () throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try condition() { return true }
@@ -26,7 +26,7 @@ func eventually(within timeout: Duration, _ condition: () throws -> Bool) async 
 
 /// CPU time a process has used (user + system), from /proc/<pid>/stat: what an attack costs the server,
 /// whatever else the machine is doing, where wall-clock latency would depend on the load.
-func cpuSeconds(of pid: Int32) throws -> Double {
+public func cpuSeconds(of pid: Int32) throws -> Double {
     let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
     // The command name may hold spaces; the fields after its closing parenthesis are fixed.
     guard let close = stat.lastIndex(of: ")") else { throw CocoaError(.fileReadCorruptFile) }

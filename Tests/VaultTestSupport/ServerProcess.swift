@@ -1,30 +1,25 @@
-import AsyncHTTPClient
-import Foundation
-import NIOCore
+public import AsyncHTTPClient
+public import Foundation
+public import NIOCore
 
 /// A real `voicevault serve` process on a real socket, as outside tools run it.
-final class ServerProcess: @unchecked Sendable {
-    let process: Process
-    let port: Int
+public final class ServerProcess: @unchecked Sendable {
+    public let process: Process
+    public let port: Int
     private let errorPipe: Pipe
-    private(set) var log = ""
+    public private(set) var log = ""
 
-    static var productsDirectory: URL {
-        if let override = ProcessInfo.processInfo.environment["VOICEVAULT_BIN_DIR"] {
-            return URL(fileURLWithPath: override)
-        }
-        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    }
+    public static var productsDirectory: URL { TestPaths.productsDirectory }
 
-    struct StartFailure: Error, CustomStringConvertible {
-        let status: Int32
-        let log: String
-        var description: String { "voicevault exited with \(status) before listening:\n\(log)" }
+    public struct StartFailure: Error, CustomStringConvertible {
+        public let status: Int32
+        public let log: String
+        public var description: String { "voicevault exited with \(status) before listening:\n\(log)" }
     }
 
     /// Starts the server and waits for its `listening` log line, which carries the bound port (`--port 0`
     /// lets the kernel pick one, so parallel tests never collide).
-    init(executable: String = "voicevault", arguments: [String], environment: [String: String] = [:]) throws {
+    public init(executable: String = "voicevault", arguments: [String], environment: [String: String] = [:]) throws {
         process = Process()
         process.executableURL = Self.productsDirectory.appendingPathComponent(executable)
         process.arguments = arguments
@@ -54,10 +49,10 @@ final class ServerProcess: @unchecked Sendable {
         log = seen
     }
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Sends SIGTERM (graceful) or another signal and waits; returns the exit status.
-    func terminate(signal: Int32 = SIGTERM) -> Int32 {
+    public func terminate(signal: Int32 = SIGTERM) -> Int32 {
         if process.isRunning { kill(process.processIdentifier, signal) }
         process.waitUntilExit()
         log += String(decoding: errorPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -72,7 +67,7 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// Runs `voicevault` to completion (for commands that are expected to exit).
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = productsDirectory.appendingPathComponent("voicevault")
         process.arguments = arguments
@@ -89,18 +84,18 @@ final class ServerProcess: @unchecked Sendable {
     }
 }
 
-struct HTTPResult {
-    let status: Int
-    let headers: [(String, String)]
-    let bytes: [UInt8]
+public struct HTTPResult: Sendable {
+    public let status: Int
+    public let headers: [(String, String)]
+    public let bytes: [UInt8]
 
-    var body: String { String(decoding: bytes, as: UTF8.self) }
+    public var body: String { String(decoding: bytes, as: UTF8.self) }
 
-    func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+    public func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
 }
 
 /// One request, body collected.
-func httpRequest(
+public func httpRequest(
     _ method: String = "GET", _ url: String, headers: [String: String] = [:], body: String? = nil,
     client: HTTPClient = .shared, timeout: TimeAmount = .seconds(30)
 ) async throws -> HTTPResult {
@@ -112,15 +107,4 @@ func httpRequest(
     let body = try await response.body.collect(upTo: 64 << 20)
     return HTTPResult(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
                       bytes: Array(buffer: body))
-}
-
-final class TemporaryDirectory: @unchecked Sendable {
-    let path: String
-
-    init() {
-        path = NSTemporaryDirectory() + "vv-server-" + UUID().uuidString
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
 }

@@ -1,18 +1,18 @@
-import AsyncHTTPClient
-import Foundation
-import NIOCore
+public import AsyncHTTPClient
+public import Foundation
+public import NIOCore
 import VaultCore
 
 /// A fake ElevenLabs and a voicevault pointed at it, each a real process on a real socket.
-final class VoiceTestbed: @unchecked Sendable {
-    static let clientKey = "test-client-key"
-    let directory = TemporaryDirectory()
-    let fake: ServerProcess
-    let server: ServerProcess
+public final class VoiceTestbed: @unchecked Sendable {
+    public static let clientKey = "test-client-key"
+    public let directory = TemporaryDirectory()
+    public let fake: ServerProcess
+    public let server: ServerProcess
 
     /// - Parameter prepareDataDirectory: runs on the data directory's path before the server starts (to mount
     ///   a small file system there, say).
-    init(environment: [String: String] = [:], fakeArguments: [String] = [],
+    public init(environment: [String: String] = [:], fakeArguments: [String] = [],
          prepareDataDirectory: (String) throws -> Void = { _ in }) throws {
         try prepareDataDirectory(directory.path + "/data")
         fake = try ServerProcess(executable: "fake-elevenlabs", arguments: ["--port", "0"] + fakeArguments)
@@ -27,16 +27,16 @@ final class VoiceTestbed: @unchecked Sendable {
                                    environment: env)
     }
 
-    var dataDirectory: String { directory.path + "/data" }
+    public var dataDirectory: String { directory.path + "/data" }
 
-    static func requestBody(text: String = "Hello, world. This is chapter one.", voice: String = "21m00Tcm4TlvDq8ikWAM",
+    public static func requestBody(text: String = "Hello, world. This is chapter one.", voice: String = "21m00Tcm4TlvDq8ikWAM",
                      book: String = "book-1", extra: String = "") -> String {
         let escaped = String(decoding: (try? JSONSerialization.data(withJSONObject: [text], options: [.fragmentsAllowed])) ?? Data(), as: UTF8.self)
             .dropFirst().dropLast()
         return #"{"text":\#(escaped),"voiceId":"\#(voice)","bookId":"\#(book)"\#(extra.isEmpty ? "" : "," + extra)}"#
     }
 
-    func post(_ body: String, key: String? = clientKey, header: String = "Authorization",
+    public func post(_ body: String, key: String? = clientKey, header: String = "Authorization",
               client: HTTPClient = .shared, timeout: TimeAmount = .seconds(30)) async throws -> HTTPResult {
         var headers = ["content-type": "application/json"]
         if let key { headers[header] = header == "Authorization" ? "Bearer \(key)" : key }
@@ -44,13 +44,13 @@ final class VoiceTestbed: @unchecked Sendable {
                                      client: client, timeout: timeout)
     }
 
-    func script(voice: String, _ actions: [String]) async throws {
+    public func script(voice: String, _ actions: [String]) async throws {
         let body = String(decoding: try JSONSerialization.data(withJSONObject: ["voiceId": voice, "actions": actions]), as: UTF8.self)
         let result = try await httpRequest("POST", fake.baseURL + "/_fake/script", body: body)
         precondition(result.status == 200, "script rejected: \(result.body)")
     }
 
-    func upstreamCalls(voice: String? = nil) async throws -> Int {
+    public func upstreamCalls(voice: String? = nil) async throws -> Int {
         let result = try await httpRequest("GET", fake.baseURL + "/_fake/calls")
         let object = try JSONSerialization.jsonObject(with: Data(result.body.utf8)) as? [String: Any]
         if let voice { return (object?["byVoice"] as? [String: Int])?[voice] ?? 0 }
@@ -58,11 +58,11 @@ final class VoiceTestbed: @unchecked Sendable {
     }
 
     /// The hash VoiceVault will use for a default request with this text and voice.
-    static func hash(text: String, voice: String = "21m00Tcm4TlvDq8ikWAM") throws -> String {
+    public static func hash(text: String, voice: String = "21m00Tcm4TlvDq8ikWAM") throws -> String {
         try SpeechSpec(text: text, voiceId: voice).contentHash.hex
     }
 
-    func filesUnder(_ relative: String) -> [String] {
+    public func filesUnder(_ relative: String) -> [String] {
         (try? FileManager.default.subpathsOfDirectory(atPath: dataDirectory + "/" + relative)) ?? []
     }
 
@@ -73,6 +73,6 @@ final class VoiceTestbed: @unchecked Sendable {
     }
 }
 
-func json(_ text: String) -> [String: Any] {
+public func json(_ text: String) -> [String: Any] {
     (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
 }
