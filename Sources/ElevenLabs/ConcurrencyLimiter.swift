@@ -1,3 +1,5 @@
+import Metrics
+
 /// At most `limit` operations at once, the rest queued first come, first served.
 ///
 /// ElevenLabs plans cap concurrent generations (Creator: 5); going over earns 429s. A released permit is
@@ -7,10 +9,18 @@ public actor ConcurrencyLimiter {
     public private(set) var inUse = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private var head = 0
+    /// `voicevault_upstream_limiter_queued` and `voicevault_upstream_limiter_in_use`, kept current at every change.
+    private let queuedGauge = Gauge(label: "voicevault_upstream_limiter_queued")
+    private let inUseGauge = Gauge(label: "voicevault_upstream_limiter_in_use")
 
     public init(limit: Int) {
         precondition(limit > 0, "limit must be positive")
         self.limit = limit
+    }
+
+    private func report() {
+        queuedGauge.record(queued)
+        inUseGauge.record(inUse)
     }
 
     /// Operations waiting for a permit.
@@ -31,9 +41,13 @@ public actor ConcurrencyLimiter {
     func acquire() async {
         if inUse < limit {
             inUse += 1
+            report()
             return
         }
-        await withCheckedContinuation { waiters.append($0) }
+        await withCheckedContinuation {
+            waiters.append($0)
+            report()
+        }
         // The releaser handed its permit over: `inUse` already counts us.
     }
 
@@ -49,5 +63,6 @@ public actor ConcurrencyLimiter {
         } else {
             inUse -= 1
         }
+        report()
     }
 }

@@ -1,6 +1,7 @@
 public import AsyncHTTPClient
 import Foundation
 public import Logging
+import Metrics
 import NIOCore
 public import VaultCore
 
@@ -43,6 +44,7 @@ public final class ElevenLabsClient: SpeechSynthesizer {
                 logger.warning("upstream failed", metadata: ["voice": "\(spec.voiceId)", "attempts": "\(attempts)", "error": "\(failure)"])
                 throw failure
             case let .retry(seconds):
+                Counter(label: "voicevault_upstream_retries_total", dimensions: [("reason", failure.reason)]).increment()
                 logger.notice("upstream retry", metadata: ["voice": "\(spec.voiceId)", "attempt": "\(attempts)",
                                                            "inSeconds": "\(seconds)", "error": "\(failure)"])
                 try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))

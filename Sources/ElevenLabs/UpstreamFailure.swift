@@ -43,4 +43,20 @@ public enum UpstreamFailure: Error, Equatable, Sendable, CustomStringConvertible
         case let .invalidAudio(reason): "ElevenLabs returned unusable audio: \(reason)"
         }
     }
+
+    /// A short, fixed name for metrics labels (`voicevault_upstream_retries_total{reason}`).
+    public var reason: String {
+        switch self {
+        case .concurrencyLimited: "concurrency_limited"
+        case .busy: "busy"
+        case .serverError: "server_error"
+        case .timeout: "timeout"
+        case .connection: "connection"
+        case .authentication: "authentication"
+        case .quotaExceeded: "quota_exceeded"
+        case .voiceNotFound: "voice_not_found"
+        case .rejected: "rejected"
+        case .invalidAudio: "invalid_audio"
+        }
+    }
 }

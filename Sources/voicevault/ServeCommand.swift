@@ -70,11 +70,12 @@ struct ServeCommand: AsyncParsableCommand {
         if configuration.clientKeys.isEmpty {
             logger.warning("VOICEVAULT_API_KEYS is empty: nobody can generate audio until client keys are configured")
         }
+        // Before anything creates a metric (the upstream limiter does, when the synthesizer is made).
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let synthesizer = try makeSynthesizer(logger: logger)
         let ledgerWriter = UsageLedger.openOrSetAside(in: vault.store.directory, logger: logger).map { LedgerWriter(ledger: $0) }
         let usage = UsageRecorder(writer: ledgerWriter)
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let voice = VoiceService(store: vault.store, synthesizer: synthesizer,
                                  dailyCharacterBudget: configuration.dailyCharacterBudget,
                                  events: VoiceEventSinks([usage, VoiceMetrics()]))

@@ -19,6 +19,21 @@ import VaultTestSupport
         #expect(scrape.body.contains("# TYPE voicevault_assets gauge"))
     }
 
+    /// The upstream's side: retries by reason, failures by code, and the limiter's gauges, against the fake.
+    @Test func upstreamRetriesFailuresAndTheLimiterAreExported() async throws {
+        let bed = try VoiceTestbed(environment: ["VOICEVAULT_METRICS_PUBLIC": "true"])
+        let voice = "AZnzlk1XvdvUeBnXmlld"
+        try await bed.script(voice: voice, ["500", "ok"])
+        #expect(try await bed.post(VoiceTestbed.requestBody(text: "Retried once.", voice: voice)).status == 200)
+        try await bed.script(voice: voice, ["404"])
+        #expect(try await bed.post(VoiceTestbed.requestBody(text: "No such voice.", voice: voice)).status == 404)
+        let scrape = try await httpRequest("GET", bed.server.baseURL + "/metrics").body
+        #expect(scrape.contains(#"voicevault_upstream_retries_total{reason="server_error"} 1"#), "\(scrape)")
+        #expect(scrape.contains(#"voicevault_generation_failures_total{code="voice_not_found"} 1"#))
+        #expect(scrape.contains("voicevault_upstream_limiter_in_use 0"))
+        #expect(scrape.contains("voicevault_upstream_limiter_queued 0"))
+    }
+
     @Test func routeLabelsAreTemplates() {
         #expect(HTTPMetricsMiddleware.route("/audio/:book/:file") == "/audio/{book}/{file}")
         #expect(HTTPMetricsMiddleware.route("/storage/v1/**") == "/storage/v1/**")
