@@ -49,16 +49,8 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
         -> Response
     {
         let start = DispatchTime.now().uptimeNanoseconds
-        do {
-            let response = try await next(request, context)
-            record(request, context, status: response.status.code, start: start)
-            return response
-        } catch let error as any HTTPResponseError {
-            record(request, context, status: error.status.code, start: start)
-            throw error
-        } catch {
-            record(request, context, status: 500, start: start)
-            throw error
+        return try await ResponseStatus.observing({ try await next(request, context) }) { status in
+            record(request, context, status: status, start: start)
         }
     }
 

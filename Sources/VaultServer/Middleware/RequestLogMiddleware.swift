@@ -15,16 +15,8 @@ struct RequestLogMiddleware: RouterMiddleware {
         // Below info the line is never written; skip building it (downloads are per-request-cost bound).
         guard context.logger.logLevel <= .info else { return try await next(request, context) }
         let start = ContinuousClock.now
-        do {
-            let response = try await next(request, context)
-            log(request, context, status: response.status.code, start: start)
-            return response
-        } catch let error as any HTTPResponseError {
-            log(request, context, status: error.status.code, start: start)
-            throw error
-        } catch {
-            log(request, context, status: 500, start: start)
-            throw error
+        return try await ResponseStatus.observing({ try await next(request, context) }) { status in
+            log(request, context, status: status, start: start)
         }
     }
 
