@@ -33,40 +33,9 @@ struct SupabaseError: Error, Sendable, Equatable {
         invalidRequest("the audio bucket holds the generated voice assets (written by POST /api/voice, keys <bookId>/<hash>.mp3): \(what)")
     }
 
-    /// The Supabase rendering of errors from the core.
+    /// The Supabase rendering of failures: `ClassifiedError` in Supabase's error shape, with its spellings.
     static func from(_ error: any Error) -> SupabaseError? {
-        switch error {
-        case let error as SupabaseError: return error
-        case let error as StorageCatalogError:
-            switch error {
-            case .bucketNotFound: return .bucketNotFound
-            case .bucketExists, .objectExists: return .duplicate
-            case .bucketNotEmpty: return .init(.conflict, "InvalidRequest", "The bucket you tried to delete is not empty")
-            case .objectNotFound: return .objectNotFound
-            case .undecodableRecord: return nil
-            }
-        case let error as ObjectStore.Failure:
-            switch error {
-            case let .tooLarge(limit): return .init(.contentTooLarge, "Payload too large", "The object exceeded the maximum allowed size of \(limit) bytes")
-            case let .mimeTypeNotAllowed(type): return .init(.unsupportedMediaType, "invalid_mime_type", "mime type \(type) is not supported")
-            }
-        case let error as VoiceAssetBucket.Refusal:
-            switch error {
-            case let .differentContent(source, destination):
-                return invalidRequest("in the audio bucket a copy keeps its content hash: \(source) cannot become \(destination)")
-            case let .notAnAssetKey(key):
-                return .init(.badRequest, "InvalidKey", "Invalid key: \(key) (audio bucket keys are <bookId>/<sha256 hex>.mp3)")
-            }
-        case let error where DiskSpace.isExhausted(error):
-            // Supabase has no code of its own for this; 507 and S3's spelling say what happened.
-            return .init(.init(code: 507, reasonPhrase: "Insufficient Storage"), "InsufficientStorage", "the server's disk is full; nothing was stored")
-        case let error as StorageRoute.Failure:
-            switch error.kind {
-            case .notFound: return .init(.notFound, "not_found", error.message)
-            case .badEncoding, .invalidBucket: return .init(.badRequest, "InvalidRequest", error.message)
-            case .invalidKey: return .init(.badRequest, "InvalidKey", error.message)
-            }
-        default: return nil
-        }
+        if let error = error as? SupabaseError { return error }
+        return ClassifiedError.classify(error).map { SupabaseError($0.status, $0.supabaseError, $0.message) }
     }
 }
