@@ -61,6 +61,8 @@ public final class AssetStore: Sendable {
     /// How long the two halves of a publication took: making the file durable, and committing the record.
     public struct PublishTimings: Sendable, Equatable {
         public var writeSeconds: Double = 0
+        /// The part of `writeSeconds` spent waiting for fsync (the file's and its directory's).
+        public var fsyncSeconds: Double = 0
         public var indexSeconds: Double = 0
     }
 
@@ -78,7 +80,7 @@ public final class AssetStore: Sendable {
             if let existing = try index.record(for: hash) {
                 return (try linkLocked(existing, hash: hash, to: bookId), timings)
             }
-            let temp = try writeTemporaryFile(audio, hash: hash)
+            let temp = try writeTemporaryFile(audio, hash: hash, fsyncSeconds: &timings.fsyncSeconds)
             let finalPath = directory.audioFile(book: bookId, hash: hash)
             try prepareBookDirectory(bookId)
             var size = audio.count
@@ -100,7 +102,9 @@ public final class AssetStore: Sendable {
                 }
             }
             observer?(.linked)
+            let directorySync = clock.now
             try FileSystem.syncDirectory(directory.bookDirectory(bookId))
+            timings.fsyncSeconds += (clock.now - directorySync).seconds
             observer?(.directorySynced)
             let durable = clock.now
             timings.writeSeconds = (durable - start).seconds
@@ -289,7 +293,7 @@ public final class AssetStore: Sendable {
 
     // MARK: Helpers
 
-    private func writeTemporaryFile(_ bytes: [UInt8], hash: SHA256Digest) throws -> String {
+    private func writeTemporaryFile(_ bytes: [UInt8], hash: SHA256Digest, fsyncSeconds: inout Double) throws -> String {
         let path = directory.temporary + "/" + hash.hex + "." + UUID().uuidString.lowercased() + ".part"
         let fd = FileSystem.openNoFollow(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
         guard fd >= 0 else { throw SystemError.last("create", path) }
@@ -301,7 +305,10 @@ public final class AssetStore: Sendable {
             observer?(.tempPartiallyWritten)
             try FileSystem.writeAll(fd, bytes[half...], path: path)
             observer?(.tempWritten)
+            let clock = ContinuousClock()
+            let syncStart = clock.now
             guard fsync(fd) == 0 else { throw SystemError.last("fsync", path) }
+            fsyncSeconds += (clock.now - syncStart).seconds
             closed = true
             guard close(fd) == 0 else { throw SystemError.last("close", path) }
             observer?(.tempSynced)

@@ -51,6 +51,8 @@ public final class UsageTally: VoiceEventSink {
                 counts.charactersGenerated += generated.characterCost ?? usage.characters
             case .failed:
                 counts.failures += 1
+            case .deleted:
+                break
             }
         }
     }

@@ -12,6 +12,25 @@ public enum VoiceEvent: Sendable {
     case joined(Usage)
     /// The request failed; `error` is what the service threw.
     case failed(VoiceRequest.Who, error: any Error)
+    /// Audio was deleted (an operator's delete or purge).
+    case deleted(Deletion)
+
+    /// What a deletion was and what it removed.
+    public struct Deletion: Sendable, Equatable {
+        /// `delete audio`, `delete book`, `delete book reference` or `purge`.
+        public var action: String
+        public var contentHash: String?
+        public var bookId: String?
+        public var detail: String?
+        public var removal = Removal()
+
+        public init(action: String, contentHash: String?, bookId: String?, detail: String?) {
+            self.action = action
+            self.contentHash = contentHash
+            self.bookId = bookId
+            self.detail = detail
+        }
+    }
 
     /// Facts every answered request has.
     public struct Usage: Sendable, Equatable {

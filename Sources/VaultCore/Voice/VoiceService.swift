@@ -22,6 +22,8 @@ public final class VoiceService: Sendable {
     public struct Timings: Sendable, Equatable {
         public var upstreamSeconds: Double = 0
         public var writeSeconds: Double = 0
+        /// The part of `writeSeconds` spent in fsync.
+        public var fsyncSeconds: Double = 0
         public var indexSeconds: Double = 0
     }
 
@@ -123,6 +125,7 @@ public final class VoiceService: Sendable {
             var timings = Timings()
             timings.upstreamSeconds = upstream.seconds
             timings.writeSeconds = publishTimings.writeSeconds
+            timings.fsyncSeconds = publishTimings.fsyncSeconds
             timings.indexSeconds = publishTimings.indexSeconds
             return GeneratedAsset(record: record, timings: timings, attempts: generation.attempts, generated: true)
         }

@@ -18,22 +18,19 @@ struct AdminRoutes {
     func register(on admins: RouterGroup<VaultRequestContext>, table: RouteTable) {
         admins.on("/admin/audio/:hash", method: .delete, recordingIn: table) { _, context in
             let hash = try AdminQuery.hash(context.parameters.get("hash") ?? "")
-            let store = store
             return try await removal(of: "audio", hash: hash, book: nil, context: context,
-                                     missing: "no audio with contentHash \(hash.hex)") { try store.remove(hash) }
+                                     missing: "no audio with contentHash \(hash.hex)") { try await voice.removeAsset(hash) }
         }
         admins.on("/admin/books/:book", method: .delete, recordingIn: table) { _, context in
             let book = try AdminQuery.book(context.parameters.get("book") ?? "")
-            let store = store
             return try await removal(of: "book", hash: nil, book: book, context: context,
-                                     missing: "book \(book.value) has no audio") { try store.removeBook(book) }
+                                     missing: "book \(book.value) has no audio") { try await voice.removeBook(book) }
         }
         admins.on("/admin/books/:book/audio/:hash", method: .delete, recordingIn: table) { _, context in
             let book = try AdminQuery.book(context.parameters.get("book") ?? "")
             let hash = try AdminQuery.hash(context.parameters.get("hash") ?? "")
-            let store = store
             return try await removal(of: "book reference", hash: hash, book: book, context: context,
-                                     missing: "book \(book.value) has no audio \(hash.hex)") { try store.unlink(hash, from: book) }
+                                     missing: "book \(book.value) has no audio \(hash.hex)") { try await voice.removeReference(hash, from: book) }
         }
         admins.on("/admin/assets", method: .get, recordingIn: table) { request, _ in try await assets(request) }
         admins.on("/admin/assets/:hash", method: .get, recordingIn: table) { _, context in
@@ -60,12 +57,13 @@ struct AdminRoutes {
         }
     }
 
-    /// Runs one delete off the cooperative pool; answers what it removed (logged), or 404 when it found nothing.
+    /// Runs one delete (the voice service reports it to the ledger and metrics); answers what it removed
+    /// (logged), or 404 when it found nothing.
     private func removal(
         of what: String, hash: SHA256Digest?, book: StorageIdentifier?, context: VaultRequestContext, missing: String,
-        _ delete: @escaping @Sendable () throws -> Removal?
+        _ delete: () async throws -> Removal?
     ) async throws -> Response {
-        guard let removal = try await BlockingIO.run(delete) else { throw APIError.notFound(missing) }
+        guard let removal = try await delete() else { throw APIError.notFound(missing) }
         var metadata: Logger.Metadata = [:]
         if let hash { metadata["hash"] = "\(hash.hex)" }
         if let book { metadata["book"] = "\(book.value)" }
@@ -111,8 +109,7 @@ struct AdminRoutes {
         guard let dryRun = body.dryRun else {
             throw APIError(.badRequest, code: "missing_dry_run", message: "say dryRun: true to see what would go, or dryRun: false to delete it")
         }
-        let store = store
-        let result = try await BlockingIO.run { try store.purge(filter, dryRun: dryRun) }
+        let result = try await voice.purge(filter, dryRun: dryRun)
         if !dryRun { logAction("purge", result.removal, context, ["matched": "\(result.matched)"]) }
         return JSONResponse.make(encoding: AdminJSON.Purge(
             dryRun: dryRun, matched: result.matched, sample: result.sample.map(\.hex), books: result.removal.books,
@@ -145,8 +142,5 @@ struct AdminRoutes {
         ]
         metadata.merge(extra) { $1 }
         context.logger.notice("admin action", metadata: metadata)
-        usage.writer?.enqueue(.adminAction(.init(
-            at: Date().timeIntervalSince1970, action: action, contentHash: extra["hash"].map { "\($0)" },
-            bookId: extra["book"].map { "\($0)" }, removal: removal, detail: extra["matched"].map { "matched \($0)" })))
     }
 }

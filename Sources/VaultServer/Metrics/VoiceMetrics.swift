@@ -14,7 +14,10 @@ public struct VoiceMetrics: VoiceEventSink {
     private let charactersSaved = Counter(label: "voicevault_characters_saved_total")
     private let upstream = Timer(label: "voicevault_upstream_duration_seconds", preferredDisplayUnit: .seconds)
     private let write = Timer(label: "voicevault_publish_write_duration_seconds", preferredDisplayUnit: .seconds)
+    private let fsync = Timer(label: "voicevault_publish_fsync_duration_seconds", preferredDisplayUnit: .seconds)
     private let index = Timer(label: "voicevault_publish_index_duration_seconds", preferredDisplayUnit: .seconds)
+    private let assetsDeleted = Counter(label: "voicevault_assets_deleted_total")
+    private let bytesFreed = Counter(label: "voicevault_bytes_freed_total")
 
     public init(surface: String = "voice") {
         self.surface = surface
@@ -36,7 +39,11 @@ public struct VoiceMetrics: VoiceEventSink {
             charactersGenerated.increment(by: generated.characterCost ?? usage.characters)
             upstream.recordNanoseconds(Int64(generated.timings.upstreamSeconds * 1e9))
             write.recordNanoseconds(Int64(generated.timings.writeSeconds * 1e9))
+            fsync.recordNanoseconds(Int64(generated.timings.fsyncSeconds * 1e9))
             index.recordNanoseconds(Int64(generated.timings.indexSeconds * 1e9))
+        case let .deleted(deletion):
+            assetsDeleted.increment(by: deletion.removal.assetsRemoved)
+            bytesFreed.increment(by: deletion.removal.bytesFreed)
         case let .failed(_, error):
             // The code is one of the API's stable codes: a bounded set.
             let code = VoiceErrorMapping.apiError(for: error)?.code ?? "internal_error"

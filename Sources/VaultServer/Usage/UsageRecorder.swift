@@ -34,6 +34,9 @@ public struct UsageRecorder: VoiceEventSink {
                 upstreamRequestId: generated.upstreamRequestId, upstreamMilliseconds: generated.timings.upstreamSeconds * 1000,
                 writeMilliseconds: generated.timings.writeSeconds * 1000, indexMilliseconds: generated.timings.indexSeconds * 1000,
                 attempts: generated.upstreamAttempts, clientKeyId: usage.who.clientKeyId, clientName: usage.who.clientName)))
+        case let .deleted(deletion):
+            writer.enqueue(.adminAction(.init(at: now, action: deletion.action, contentHash: deletion.contentHash,
+                                              bookId: deletion.bookId, removal: deletion.removal, detail: deletion.detail)))
         case let .failed(who, error):
             let code = VoiceErrorMapping.apiError(for: error)?.code ?? "internal_error"
             writer.enqueue(.failure(.init(at: now, bookId: who.bookId.value, errorCode: code, clientKeyId: who.clientKeyId,
