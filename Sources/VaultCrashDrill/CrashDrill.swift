@@ -48,10 +48,10 @@ struct CrashDrill {
             }
         }
 
-        let vault = try OpenedVault(root: dataDirectory, observer: observer, deletionObserver: deletionObserver)
+        let vault = try OpenedVault(root: dataDirectory, observer: observer, deletionObserver: deletionObserver,
+                                    objectObserver: objectObserver)
         let store = vault.store
-        let objects = ObjectStore(directory: store.directory, catalog: try StorageCatalog(environment: store.index.environment),
-                                  observer: objectObserver)
+        let objects = vault.objects
         let now = Date().timeIntervalSince1970
         _ = try objects.catalog.ensureBucket(BucketRecord(
             id: "drill", name: "drill", isPublic: false, fileSizeLimit: nil, allowedMimeTypes: nil, createdAt: now, updatedAt: now))

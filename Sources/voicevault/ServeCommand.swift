@@ -79,7 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
         let voice = VoiceService(store: vault.store, synthesizer: synthesizer,
                                  dailyCharacterBudget: configuration.dailyCharacterBudget,
                                  events: VoiceEventSinks([usage, VoiceMetrics()]))
-        let objects = ObjectStore(directory: vault.store.directory, catalog: try StorageCatalog(environment: vault.store.index.environment))
+        let objects = vault.objects
         try objects.catalog.ensureBucket(VoiceAssetBucket.bucketRecord(now: Date().timeIntervalSince1970))
         let signingSecret = try SigningSecret.loadOrCreate(
             path: vault.store.directory.signingKeyFile, override: Environment.value("VOICEVAULT_SIGNING_SECRET"))

@@ -1,11 +1,15 @@
 public import Logging
 
-/// A data directory opened for exclusive use: locked, laid out, index open, temp files swept.
+/// A data directory opened for exclusive use: locked, laid out, index open, temp files swept. The one owner
+/// of a directory's stores: the generated audio (`store`) and the Storage objects (`objects`), which share one
+/// LMDB environment (LMDB allows one per file per process).
 ///
-/// Both `serve` and `fsck` go through here, so they can never run on one directory at the same time.
+/// `serve`, `fsck` and the crash drill all go through here, so no two can run on one directory at once.
 public final class OpenedVault: Sendable {
     public let lock: DataDirectoryLock
     public let store: AssetStore
+    /// The Storage API's objects, in the same directory and index environment.
+    public let objects: ObjectStore
     /// Temp files found (and removed, unless opened for inspection) at start.
     public let temporaryFilesFound: [String]
 
@@ -26,7 +30,8 @@ public final class OpenedVault: Sendable {
     /// - Parameter sweepTemporaryFiles: false for fsck, which reports temp files instead of removing them.
     public init(
         root: String, options: LMDBEnvironment.Options = .init(), sweepTemporaryFiles: Bool = true,
-        observer: PublicationObserver? = nil, deletionObserver: DeletionObserver? = nil, logger: Logger = Logger(label: "voicevault")
+        observer: PublicationObserver? = nil, deletionObserver: DeletionObserver? = nil,
+        objectObserver: ObjectWriteObserver? = nil, logger: Logger = Logger(label: "voicevault")
     ) throws(OpenError) {
         let directory = DataDirectory(root: root)
         do { try FileSystem.makeDirectories(directory.root) } catch { throw .layout(error) }
@@ -35,6 +40,8 @@ public final class OpenedVault: Sendable {
         do {
             let index = try AssetIndex(directory: directory.index, options: options)
             store = AssetStore(directory: directory, index: index, observer: observer, deletionObserver: deletionObserver)
+            objects = ObjectStore(directory: directory, catalog: try StorageCatalog(environment: index.environment),
+                                  observer: objectObserver)
         } catch {
             throw .index(error)
         }
