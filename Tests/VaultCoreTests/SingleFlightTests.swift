@@ -8,18 +8,23 @@ import VaultTestSupport
         func increment() -> Int { value += 1; return value }
     }
 
+    /// Every caller has joined the flight before its work may finish: the gate opens once the flight counts
+    /// 200 waiters.
     @Test func concurrentCallersShareOneExecution() async throws {
         let flight = SingleFlight<String, Int>()
         let counter = Counter()
+        let gate = Gate()
         let results = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<200 {
                 group.addTask {
                     try await flight.run("k") {
-                        try await Task.sleep(for: .milliseconds(100))
+                        await gate.wait()
                         return await counter.increment()
                     }.0
                 }
             }
+            while await flight.snapshot().first?.waiters != 200 { await Task.yield() }
+            gate.open()
             return try await group.reduce(into: [Int]()) { $0.append($1) }
         }
         #expect(results == Array(repeating: 1, count: 200))
@@ -32,18 +37,21 @@ import VaultTestSupport
         struct Failed: Error, Equatable {}
         let flight = SingleFlight<String, Int>()
         let counter = Counter()
+        let gate = Gate()
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<10 {
                 group.addTask {
                     await #expect(throws: Failed.self) {
                         _ = try await flight.run("k") {
                             _ = await counter.increment()
-                            try await Task.sleep(for: .milliseconds(50))
+                            await gate.wait()
                             throw Failed()
                         }
                     }
                 }
             }
+            while await flight.snapshot().first?.waiters != 10 { await Task.yield() }
+            gate.open()
         }
         #expect(await counter.value == 1)
         // The next call tries again.
@@ -55,15 +63,19 @@ import VaultTestSupport
     @Test func theWorkOutlivesACancelledLeader() async throws {
         let flight = SingleFlight<String, Int>()
         let counter = Counter()
+        let gate = Gate()
         let leader = Task {
             try await flight.run("k") {
-                try await Task.sleep(for: .milliseconds(100))
+                await gate.wait()
                 return await counter.increment()
             }
         }
-        while await flight.inFlight == 0 { await Task.yield() }
+        while gate.arrived == 0 { await Task.yield() }
         leader.cancel()
-        let (value, role) = try await flight.run("k") { -1 }
+        async let follower = flight.run("k") { -1 }
+        while await flight.snapshot().first?.waiters != 2 { await Task.yield() }
+        gate.open()
+        let (value, role) = try await follower
         #expect(value == 1)
         #expect(role == .follower)
         #expect(await counter.value == 1)

@@ -97,6 +97,26 @@ extension Range<Int> {
         #expect(done.cached)
     }
 
+    /// The first reader closes the app mid-generation (its request's task is cancelled): the generation goes
+    /// on, is stored, and the reader who asks next shares it; upstream is paid once.
+    @Test func aCancelledFirstRequestStillStoresTheAudioForTheNext() async throws {
+        let store = try openStore()
+        let synthesizer = GatedSynthesizer()
+        let service = VoiceService(store: store, synthesizer: synthesizer, dailyCharacterBudget: nil)
+        let spec = try SpeechSpec(text: "The first reader went away.", voiceId: "voice1")
+        let first = Task { try await service.voice(spec, bookId: .book("book")) }
+        while synthesizer.entered == 0 { await Task.yield() }
+        first.cancel()
+        async let second = service.voice(spec, bookId: .book("book"))
+        while await service.flightSnapshot().first?.waiters != 2 { await Task.yield() }
+        synthesizer.open()
+        let answer = try await second
+        #expect(answer.record.contentHash == spec.contentHash.hex)
+        #expect(synthesizer.entered == 1)
+        #expect(try store.record(for: spec.contentHash) != nil)
+        #expect(FileSystem.exists(store.directory.audioFile(book: .book("book"), hash: spec.contentHash)))
+    }
+
     @Test func aFailedGenerationGivesItsReservationBack() async throws {
         let store = try openStore()
         let synthesizer = GatedSynthesizer(open: true)
