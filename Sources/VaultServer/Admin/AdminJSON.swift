@@ -79,10 +79,6 @@ enum AdminJSON {
     }
 
     struct Stats: Encodable {
-        struct Count: Encodable {
-            let id: String
-            let hits: Int
-        }
         struct Flight: Encodable {
             let contentHash: String
             let waiters: Int
@@ -120,8 +116,8 @@ enum AdminJSON {
         let pricePer1000Characters: Double?
         let costGenerated: Double?
         let costSaved: Double?
-        let topVoices: [Count]
-        let topBooks: [Count]
+        let topVoices: [LedgerReport.Count]
+        let topBooks: [LedgerReport.Count]
         /// Usage by client key name (never the key).
         let byClient: [LedgerReport.ClientUsage]
         /// The last 14 days, oldest first.

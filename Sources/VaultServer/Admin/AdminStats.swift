@@ -44,8 +44,7 @@ public enum AdminStats {
             misses: report.misses, hitRate: asked == 0 ? nil : Double(report.hits) / Double(asked), generations: report.generations,
             failures: report.failures, charactersGenerated: report.charactersGenerated, charactersSaved: report.charactersSaved,
             pricePer1000Characters: price, costGenerated: cost(report.charactersGenerated), costSaved: cost(report.charactersSaved),
-            topVoices: report.topVoices.map { .init(id: $0.id, hits: $0.hits) },
-            topBooks: report.topBooks.map { .init(id: $0.id, hits: $0.hits) },
+            topVoices: report.topVoices, topBooks: report.topBooks,
             byClient: report.byClient, days: report.days, recentGenerations: report.recentGenerations.map {
                 .init(at: ISO8601Timestamp.format(secondsSince1970: $0.at), contentHash: $0.contentHash, bookId: $0.bookId,
                       voiceId: $0.voiceId, characters: $0.characters, upstreamSeconds: VoiceResponseBody.rounded($0.upstreamSeconds))
