@@ -198,44 +198,8 @@ public final class AssetIndex: Sendable {
 
     // MARK: Accounting
 
-    /// Characters spent upstream on `day` (`yyyy-mm-dd`, UTC), kept in `meta` so a restart cannot overspend.
-    public func charactersSpent(on day: String) throws -> Int {
-        try environment.read { txn in
-            try txn.get(Self.spendKey(day), in: databases.meta).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
-        }
-    }
-
-    /// Adds to the day's spend atomically (a negative amount gives back a released reservation; the total never
-    /// goes below zero) and returns the new total.
-    @discardableResult
-    public func addCharactersSpent(_ characters: Int, on day: String) throws -> Int {
-        let databases = databases
-        return try environment.write { txn in
-            let key = Self.spendKey(day)
-            let current = try txn.get(key, in: databases.meta).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
-            let next = max(0, current + characters)
-            try txn.put(Array(String(next).utf8), for: key, in: databases.meta)
-            return next
-        }
-    }
-
-    /// Adds `characters` to the day's spend only if the total stays within `limit`, in one write transaction:
-    /// the check and the spend cannot be separated by a concurrent reservation. Returns the day's spend
-    /// before this call and whether the characters were added.
-    public func reserveCharacters(_ characters: Int, on day: String, limit: Int) throws -> (spent: Int, granted: Bool) {
-        let databases = databases
-        return try environment.write { txn in
-            let key = Self.spendKey(day)
-            let current = try txn.get(key, in: databases.meta).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
-            guard current + characters <= limit else { return (current, false) }
-            try txn.put(Array(String(current + characters).utf8), for: key, in: databases.meta)
-            return (current, true)
-        }
-    }
-
-    static func spendKey(_ day: String) -> [UInt8] { Array(("spend/" + day).utf8) }
-
-    /// One day's spend counter: the server's (`client` nil) or one client key's.
+    /// One day's spend counter: the server's (`client` nil: `spend/<yyyy-mm-dd>`, UTC) or one client key's
+    /// (`spend/<day>/key/<id>`), kept in `meta` so a restart cannot overspend.
     public struct SpendCounter: Sendable, Equatable {
         public let day: String
         public let client: String?

@@ -54,24 +54,18 @@ public struct CharacterBudget: Sendable {
     /// Reserves on the server's counter and, for a client key, on that key's own counter too, in one
     /// transaction: a key over its own limit spends nothing of the server's, and the reverse.
     public func reserve(_ characters: Int, for client: Client?, now: Date = Date()) throws -> Reservation {
-        let day = Self.day(of: now)
+        let reservation = Reservation(day: Self.day(of: now), characters: characters, clientKeyId: client?.keyId)
+        // The server's counter, and the key's with its own limit (nil: counted, not capped).
+        var counters = [AssetIndex.SpendCounter(day: reservation.day, limit: dailyLimit)]
         if let client {
-            let counters = [AssetIndex.SpendCounter(day: day, limit: dailyLimit),
-                            AssetIndex.SpendCounter(day: day, client: client.keyId, limit: client.dailyLimit.flatMap { $0 > 0 ? $0 : nil })]
-            if let refusal = try index.reserveCharacters(characters, counters: counters) {
-                let limit = refusal.counter.limit ?? 0
-                throw refusal.counter.client == nil ? VoiceError.budgetExhausted(spent: refusal.spent, limit: limit)
-                    : VoiceError.clientBudgetExhausted(spent: refusal.spent, limit: limit)
-            }
-            return Reservation(day: day, characters: characters, clientKeyId: client.keyId)
+            counters.append(.init(day: reservation.day, client: client.keyId, limit: client.dailyLimit.flatMap { $0 > 0 ? $0 : nil }))
         }
-        guard let dailyLimit else {
-            try index.addCharactersSpent(characters, on: day)
-            return Reservation(day: day, characters: characters)
+        if let refusal = try index.reserveCharacters(characters, counters: counters) {
+            let limit = refusal.counter.limit ?? 0
+            throw refusal.counter.client == nil ? VoiceError.budgetExhausted(spent: refusal.spent, limit: limit)
+                : VoiceError.clientBudgetExhausted(spent: refusal.spent, limit: limit)
         }
-        let (spent, granted) = try index.reserveCharacters(characters, on: day, limit: dailyLimit)
-        guard granted else { throw VoiceError.budgetExhausted(spent: spent, limit: dailyLimit) }
-        return Reservation(day: day, characters: characters)
+        return reservation
     }
 
     /// Replaces the reserved amount with what upstream actually billed (its `character-cost`), on the day
@@ -88,7 +82,7 @@ public struct CharacterBudget: Sendable {
 
     /// Characters counted on the day of `now` so far (reserved and settled).
     public func spent(now: Date = Date()) throws -> Int {
-        try index.charactersSpent(on: Self.day(of: now))
+        try index.charactersSpent(AssetIndex.SpendCounter(day: Self.day(of: now)))
     }
 
     /// Characters one client key has had generated on the day of `now`.
