@@ -34,11 +34,6 @@ public struct APIKeyAuthenticator: Sendable, Equatable {
         return keys
     }
 
-    /// Whether any presented key is a configured one.
-    public func isAuthorized(anyOf presented: [String]) -> Bool {
-        key(anyOf: presented) != nil
-    }
-
     /// The first configured key among those presented. Every pair is compared, each in constant time, so the
     /// time taken depends on the number of keys, not on which one matched or how closely a guess came.
     public func key(anyOf presented: [String]) -> ClientKey? {

@@ -28,9 +28,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maximumRanges: Int
     /// The operator's token (`VOICEVAULT_ADMIN_TOKEN`): what wholesale deletes of generated audio take,
     /// as `Authorization: Bearer`. Nil: those are refused.
-    public var adminToken: String? { didSet { adminCredential = AdminToken(adminToken) } }
-    /// `adminToken`, ready for constant-time checks.
-    public private(set) var adminCredential: AdminToken?
+    public var adminToken: String?
+    /// `adminToken`, ready for constant-time checks; nil when none is configured.
+    public var adminCredential: AdminToken? { AdminToken(adminToken) }
     /// What ElevenLabs charges per 1,000 characters on the operator's plan (`VOICEVAULT_PRICE_PER_1000_CHARACTERS`),
     /// for the cost figures of `/admin/stats`; nil: costs are not shown.
     public var pricePerThousandCharacters: Double?
@@ -55,7 +55,6 @@ public struct ServerConfiguration: Sendable, Equatable {
     ) {
         self.pricePerThousandCharacters = pricePerThousandCharacters
         self.adminToken = adminToken.flatMap { $0.isEmpty ? nil : $0 }
-        adminCredential = AdminToken(adminToken)
         self.connectionLimits = connectionLimits
         self.host = host
         self.port = port

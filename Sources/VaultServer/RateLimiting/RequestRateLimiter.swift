@@ -4,7 +4,6 @@ import Synchronization
 /// the configured ones, so the table cannot grow with traffic.
 final class RequestRateLimiter: Sendable {
     private let buckets = Mutex<[String: TokenBucket]>([:])
-    private let clock = ContinuousClock()
     private let origin = ContinuousClock.now
 
     func take(for key: ClientKey) -> TokenBucket.Decision {
