@@ -21,7 +21,7 @@ struct AccessRequirementMiddleware: RouterMiddleware {
         -> Response
     {
         let caller = context.caller
-        if let refusal = Self.refusal(requirement, caller: caller, presentedCredentials: Self.presentsCredentials(request)) {
+        if let refusal = Self.refusal(requirement, caller: caller) {
             throw refusal
         }
         if let rateLimiter, let key = caller.clientKey, case let .refused(retryAfter) = rateLimiter.take(for: key) {
@@ -32,12 +32,9 @@ struct AccessRequirementMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
-    static func presentsCredentials(_ request: Request) -> Bool {
-        request.headers[.authorization] != nil || request.headers[.apikey] != nil || request.headers[.xiAPIKey] != nil
-    }
-
     /// The error a caller gets, or nil when it may pass. Pure, so every case has a unit test.
-    static func refusal(_ requirement: Requirement, caller: Caller, presentedCredentials: Bool) -> APIError? {
+    static func refusal(_ requirement: Requirement, caller: Caller) -> APIError? {
+        let presentedCredentials = caller.presentedCredentials
         switch requirement {
         case .clientKey:
             if caller.clientKey != nil { return nil }

@@ -18,7 +18,7 @@ struct CallerIdentificationMiddleware: RouterMiddleware {
         if authorization != nil || apikey != nil || xiAPIKey != nil {
             let presented = APIKeyAuthenticator.presentedKeys(authorization: authorization, apikey: apikey, xiAPIKey: xiAPIKey)
             let caller = Caller(clientKey: clientKeys.key(anyOf: presented),
-                                isAdmin: adminToken?.isPresented(in: authorization) ?? false)
+                                isAdmin: adminToken?.isPresented(in: authorization) ?? false, presentedCredentials: true)
             context.exchange.update { $0.caller = caller }
         }
         return try await next(request, context)

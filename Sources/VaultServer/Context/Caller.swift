@@ -8,12 +8,16 @@ public struct Caller: Sendable, Equatable {
     public var clientKey: ClientKey?
     /// Whether `Authorization: Bearer` carried the admin token.
     public var isAdmin: Bool
+    /// Whether the request carried any credential header at all (so a refusal can say "not valid" rather
+    /// than "required").
+    public var presentedCredentials: Bool
 
-    public static let anonymous = Caller(clientKey: nil, isAdmin: false)
+    public static let anonymous = Caller(clientKey: nil, isAdmin: false, presentedCredentials: false)
 
-    public init(clientKey: ClientKey?, isAdmin: Bool) {
+    public init(clientKey: ClientKey?, isAdmin: Bool, presentedCredentials: Bool) {
         self.clientKey = clientKey
         self.isAdmin = isAdmin
+        self.presentedCredentials = presentedCredentials
     }
 
     /// For logs and the ledger: `admin`, the key's name, or `-`. Never a secret.
