@@ -13,19 +13,15 @@ struct DataDirectoryOption: ParsableArguments {
     }
 }
 
+/// The process's settings, read the way `ConfigurationResolution` reads the server's.
 enum Environment {
+    static var settings: ConfigurationResolution.Settings { .init(ProcessInfo.processInfo.environment) }
+
     /// A non-empty environment variable.
-    static func value(_ name: String) -> String? {
-        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
-        return value
-    }
+    static func value(_ name: String) -> String? { settings[name] }
 
     /// An integer environment variable; a malformed one stops start-up with a clear message.
     static func integer(_ name: String, default fallback: Int, minimum: Int) throws -> Int {
-        guard let raw = value(name) else { return fallback }
-        guard let number = Int(raw), number >= minimum else {
-            throw ValidationError("\(name)=\(raw) must be an integer >= \(minimum)")
-        }
-        return number
+        do { return try settings.integer(name, default: fallback, minimum: minimum) } catch { throw ValidationError(error.message) }
     }
 }

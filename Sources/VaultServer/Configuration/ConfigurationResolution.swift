@@ -98,17 +98,18 @@ public enum ConfigurationResolution {
         return keys
     }
 
-    /// Non-empty environment variables, and integers read from them with a clear message when malformed.
-    struct Settings {
+    /// Non-empty environment variables, and integers read from them with a clear message when malformed:
+    /// the one reading of settings, also for the executable's own (log level, upstream tuning).
+    public struct Settings: Sendable {
         let environment: [String: String]
-        init(_ environment: [String: String]) { self.environment = environment }
+        public init(_ environment: [String: String]) { self.environment = environment }
 
-        subscript(name: String) -> String? {
+        public subscript(name: String) -> String? {
             guard let value = environment[name], !value.isEmpty else { return nil }
             return value
         }
 
-        func integer(_ name: String, default fallback: Int, minimum: Int) throws(Problem) -> Int {
+        public func integer(_ name: String, default fallback: Int, minimum: Int) throws(Problem) -> Int {
             guard let raw = self[name] else { return fallback }
             guard let number = Int(raw), number >= minimum else { throw Problem("\(name)=\(raw) must be an integer >= \(minimum)") }
             return number
