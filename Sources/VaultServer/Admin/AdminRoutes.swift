@@ -36,11 +36,7 @@ struct AdminRoutes {
         admins.on("/admin/assets/:hash", method: .get, recordingIn: table) { _, context in
             let hash = try AdminQuery.hash(context.parameters.get("hash") ?? "")
             guard let record = try store.record(for: hash) else { throw APIError.notFound("no audio with contentHash \(hash.hex)") }
-            var hits: Int?
-            if let writer = usage.writer {
-                await writer.flush()
-                hits = try await BlockingIO.run { try LedgerReport.hits(of: hash.hex, in: writer.ledger) }
-            }
+            let hits = try await usage.history { try LedgerReport.hits(of: hash.hex, in: $0) }
             return JSONResponse.make(encoding: AdminJSON.Asset(record, baseURL: configuration.publicBaseURL, hits: hits))
         }
         admins.on("/admin/books", method: .get, recordingIn: table) { request, _ in
@@ -120,19 +116,13 @@ struct AdminRoutes {
         let store = store
         let budget = voice.budget
         let facts = try await BlockingIO.run { try AdminStats.storeFacts(store, budget: budget) }
-        let report: LedgerReport
-        if let ledger = usage.writer {
-            // Read-your-writes: what this server has queued is in the answer.
-            await ledger.flush()
-            let now = Date().timeIntervalSince1970
-            report = try await BlockingIO.run { try LedgerReport.read(ledger.ledger, now: now) }
-        } else {
-            report = usage.tally.report()
-        }
+        let now = Date().timeIntervalSince1970
+        let history = try await usage.history { try LedgerReport.read($0, now: now) }
         return AdminStats.make(.init(
-            totals: facts.totals, spentToday: facts.spent, dailyLimit: budget.dailyLimit, report: report,
+            totals: facts.totals, spentToday: facts.spent, dailyLimit: budget.dailyLimit,
+            report: history ?? usage.tally.report(),
             flights: await voice.flightSnapshot(), pricePerThousandCharacters: configuration.pricePerThousandCharacters,
-            countingSince: usage.writer == nil ? usage.tally.startedAt : nil))
+            countingSince: history == nil ? usage.tally.startedAt : nil))
     }
 
     private func logAction(_ action: String, _ removal: Removal, _ context: VaultRequestContext, _ extra: Logger.Metadata) {

@@ -13,6 +13,15 @@ public struct UsageRecorder: VoiceEventSink {
         self.writer = writer
     }
 
+    /// Reads the ledger's history, this server's queued events included (read-your-writes: it flushes the
+    /// queue first), off the cooperative pool. Nil when the server has no ledger.
+    func history<T: Sendable>(_ read: @escaping @Sendable (UsageLedger) throws -> T) async throws -> T? {
+        guard let writer else { return nil }
+        await writer.flush()
+        let ledger = writer.ledger
+        return try await BlockingIO.run { try read(ledger) }
+    }
+
     public func record(_ event: VoiceEvent) {
         // The tally is what stats show when there is no ledger; with one, it would only cost every hit a lock.
         guard let writer else {
