@@ -30,12 +30,10 @@ public struct UsageRecorder: VoiceEventSink {
         }
         let now = Date().timeIntervalSince1970
         switch event {
-        case let .hit(usage), let .joined(usage):
-            var joined = false
-            if case .joined = event { joined = true }
-            writer.enqueue(.hit(.init(at: now, contentHash: usage.hash.hex, bookId: usage.who.bookId.value, voiceId: usage.voiceId,
-                                      characters: usage.characters, joined: joined, clientKeyId: usage.who.clientKeyId,
-                                      clientName: usage.who.clientName)))
+        case let .hit(usage):
+            writer.enqueue(Self.hit(usage, joined: false, at: now))
+        case let .joined(usage):
+            writer.enqueue(Self.hit(usage, joined: true, at: now))
         case let .generated(usage, generated):
             writer.enqueue(.generation(.init(
                 at: now, contentHash: usage.hash.hex, bookId: usage.who.bookId.value, chapterId: usage.who.chapterId,
@@ -51,5 +49,11 @@ public struct UsageRecorder: VoiceEventSink {
             writer.enqueue(.failure(.init(at: now, bookId: who.bookId.value, errorCode: code, clientKeyId: who.clientKeyId,
                                           clientName: who.clientName)))
         }
+    }
+
+    /// A request that paid nothing: answered from the index, or (`joined`) by a generation another led.
+    static func hit(_ usage: VoiceEvent.Usage, joined: Bool, at: Double) -> LedgerEvent {
+        .hit(.init(at: at, contentHash: usage.hash.hex, bookId: usage.who.bookId.value, voiceId: usage.voiceId,
+                   characters: usage.characters, joined: joined, clientKeyId: usage.who.clientKeyId, clientName: usage.who.clientName))
     }
 }
