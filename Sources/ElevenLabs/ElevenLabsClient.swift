@@ -31,7 +31,7 @@ public final class ElevenLabsClient: SpeechSynthesizer {
             do {
                 let result = try await limiter.withPermit { try await self.attempt(spec) }
                 return Generation(mp3: result.mp3, requestId: result.requestId,
-                                  characterCost: result.characterCost, attempts: attempts)
+                                  characterCost: result.characterCost, attempts: attempts, alignment: result.alignment)
             } catch let error as UpstreamFailure {
                 failure = error
             }
@@ -56,50 +56,86 @@ public final class ElevenLabsClient: SpeechSynthesizer {
         let mp3: InspectedMP3
         let requestId: String?
         let characterCost: Int?
+        let alignment: SpeechAlignment?
+    }
+
+    /// The upstream endpoint every generation uses: streamed, so audio arrives as ElevenLabs speaks it, and
+    /// with timestamps, so every asset keeps when each character is spoken at no extra character cost.
+    static func endpoint(_ spec: SpeechSpec) -> String {
+        "/v1/text-to-speech/" + spec.voiceId + "/stream/with-timestamps?output_format=" + spec.outputFormat
     }
 
     /// One HTTP exchange; every failure comes out as an `UpstreamFailure`.
     func attempt(_ spec: SpeechSpec) async throws(UpstreamFailure) -> Attempt {
-        let url = configuration.baseURL + "/v1/text-to-speech/" + spec.voiceId + "?output_format=" + spec.outputFormat
-        var request = HTTPClientRequest(url: url)
+        var request = HTTPClientRequest(url: configuration.baseURL + Self.endpoint(spec))
         request.method = .POST
         request.headers.add(name: "xi-api-key", value: configuration.apiKey)
         request.headers.add(name: "content-type", value: "application/json")
-        request.headers.add(name: "accept", value: "audio/mpeg")
+        request.headers.add(name: "accept", value: "application/json")
         do {
             request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(TextToSpeechRequestBody(spec))))
         } catch {
             throw .rejected(status: 0, code: "encoding", message: "\(error)")
         }
-        let body: ByteBuffer
-        let status: Int
+        var audio = [UInt8]()
+        var alignment: SpeechAlignment?
+        var status = 0
         var headers = [String: String]()
+        var errorBody = [UInt8]()
+        let maximumAudioBytes = configuration.maximumAudioBytes
         do {
             let response = try await httpClient.execute(request, timeout: .init(configuration.attemptTimeout))
             status = Int(response.status.code)
-            for name in ["retry-after", "retry-after-ms", "content-length", "request-id", "character-cost"] {
+            for name in ["retry-after", "retry-after-ms", "request-id", "character-cost"] {
                 headers[name] = response.headers.first(name: name)
             }
-            body = try await response.body.collect(upTo: configuration.maximumAudioBytes)
+            if (200..<300).contains(status) {
+                // Base64 is 4/3 of the audio, and the alignment adds about 40 bytes per character.
+                var decoder = TimestampedStreamDecoder(maximumLineBytes: maximumAudioBytes / 3 * 4 + (4 << 20))
+                for try await buffer in response.body {
+                    for chunk in try decoder.feed(buffer.readableBytesView) {
+                        try Self.collect(chunk, audio: &audio, alignment: &alignment, limit: maximumAudioBytes)
+                    }
+                }
+                if let last = try decoder.finish() {
+                    try Self.collect(last, audio: &audio, alignment: &alignment, limit: maximumAudioBytes)
+                }
+            } else {
+                errorBody = Array(buffer: try await response.body.collect(upTo: 1 << 20))
+            }
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
             throw .timeout
-        } catch let error as NIOTooManyBytesError {
-            throw .invalidAudio("body larger than \(configuration.maximumAudioBytes) bytes: \(error)")
+        } catch let error as UpstreamFailure {
+            throw error
+        } catch let error as TimestampedStreamDecoder.Failure {
+            throw .invalidAudio(error.description)
+        } catch is NIOTooManyBytesError {
+            throw .connection("error body larger than 1 MiB")
         } catch {
             throw .connection(String(describing: error))
         }
-        let bytes = Array(buffer: body)
         guard (200..<300).contains(status) else {
             throw ErrorClassifier.classify(
-                status: status, body: bytes, retryAfter: headers["retry-after"],
+                status: status, body: errorBody, retryAfter: headers["retry-after"],
                 retryAfterMilliseconds: headers["retry-after-ms"], voiceId: spec.voiceId)
         }
-        if let announced = headers["content-length"].flatMap(Int.init), announced != bytes.count {
-            throw .invalidAudio("body has \(bytes.count) bytes, content-length said \(announced)")
-        }
         let mp3: InspectedMP3
-        do { mp3 = try InspectedMP3(bytes) } catch { throw .invalidAudio(error.description) }
+        do { mp3 = try InspectedMP3(audio) } catch { throw .invalidAudio(error.description) }
         return Attempt(mp3: mp3, requestId: headers["request-id"],
-                       characterCost: headers["character-cost"].flatMap(Int.init))
+                       characterCost: headers["character-cost"].flatMap(Int.init), alignment: alignment)
+    }
+
+    /// Adds one streamed chunk to what the attempt has so far. Times in one response already count from its
+    /// start, so alignments join without an offset.
+    static func collect(_ chunk: TimestampedStreamDecoder.Chunk, audio: inout [UInt8], alignment: inout SpeechAlignment?,
+                        limit: Int) throws(UpstreamFailure) {
+        guard audio.count + chunk.audio.count <= limit else {
+            throw .invalidAudio("audio larger than \(limit) bytes")
+        }
+        audio.append(contentsOf: chunk.audio)
+        if let part = chunk.alignment {
+            alignment = alignment ?? SpeechAlignment()
+            alignment?.append(part, offsetMilliseconds: 0)
+        }
     }
 }

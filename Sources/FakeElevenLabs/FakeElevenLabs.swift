@@ -108,16 +108,21 @@ struct FakeRoutes {
             return error(429, "too_many_concurrent_requests", "Too many concurrent requests", legacy: false)
         }
         defer { Task { await state.leave() } }
-        if defaultLatency > 0 { try await Task.sleep(for: .milliseconds(defaultLatency)) }
+        // Streamed endpoints answer at once and send their first bytes after a tenth of the latency, the rest
+        // spread over the remainder, as ElevenLabs streams; the others answer after the whole latency.
+        var latency = defaultLatency
+        if case let .latency(ms) = action { latency = ms }
+        let streamed = endpoint.hasPrefix("stream")
+        if latency > 0, !streamed { try await Task.sleep(for: .milliseconds(latency)) }
 
         let audio = SilentMP3.make(seconds: max(0.3, Double(text.unicodeScalars.count) / 15), xingHeader: true,
                                    seed: UInt8(truncatingIfNeeded: text.hashValue))
         var headers: HTTPFields = [.contentType: "audio/mpeg"]
         headers[.init("request-id")!] = UUID().uuidString.lowercased()
         headers[.init("character-cost")!] = String(text.unicodeScalars.count)
+        var body = audio
         switch action {
-        case .ok: break
-        case let .latency(ms): try await Task.sleep(for: .milliseconds(ms))
+        case .ok, .latency: break
         case .concurrencyLimited: return error(429, "too_many_concurrent_requests", "Too many concurrent requests", legacy: true)
         case .systemBusy: return error(429, "system_busy", "The system is experiencing heavy traffic", legacy: false)
         case .serverError: return error(500, "internal_error", "Internal server error")
@@ -125,13 +130,14 @@ struct FakeRoutes {
         case .hang:
             try await Task.sleep(for: .seconds(3600))
         case .resetMidBody:
-            let half = ByteBuffer(bytes: audio.prefix(audio.count / 2))
-            return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: audio.count) { writer in
+            let whole = endpoint.hasSuffix("with-timestamps") ? Array(timestampLines(text, audio: audio, pieces: 4).joined().utf8) : audio
+            let half = ByteBuffer(bytes: whole.prefix(whole.count / 2))
+            return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: whole.count) { writer in
                 try await writer.write(half)
                 throw CancellationError()
             })
         case .truncatedBody:
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: audio.dropLast(100))))
+            body = Array(audio.dropLast(100))
         case .notMP3:
             headers[.contentType] = "text/html"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "<html><body>Bad gateway</body></html>")))
@@ -145,37 +151,65 @@ struct FakeRoutes {
             return Response(status: .ok, headers: headers, body: .init())
         }
 
+        let pieces: [ByteBuffer]
         switch endpoint {
         case "with-timestamps":
             headers[.contentType] = "application/json"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: timestamps(text, audio: audio))))
+            pieces = [ByteBuffer(string: String(timestampLines(text, audio: body, pieces: 1)[0].dropLast()))]
         case "stream/with-timestamps":
-            headers[.contentType] = "application/x-ndjson"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: timestamps(text, audio: audio) + "\n")))
+            headers[.contentType] = "application/json"
+            pieces = timestampLines(text, audio: body, pieces: Self.streamPieces(body.count)).map { ByteBuffer(string: $0) }
         case "stream":
-            let chunks = stride(from: 0, to: audio.count, by: 16_384).map {
-                ByteBuffer(bytes: audio[$0..<min($0 + 16_384, audio.count)])
-            }
-            return Response(status: .ok, headers: headers, body: .init(contentsOf: chunks))
+            let size = max(1, body.count / Self.streamPieces(body.count) + 1)
+            pieces = stride(from: 0, to: body.count, by: size).map { ByteBuffer(bytes: body[$0..<min($0 + size, body.count)]) }
         default:
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: audio)))
+            pieces = [ByteBuffer(bytes: body)]
         }
+        guard streamed, latency > 0 else {
+            return Response(status: .ok, headers: headers, body: .init(contentsOf: pieces))
+        }
+        let firstByte = latency / 10
+        let between = pieces.count > 1 ? (latency - firstByte) / (pieces.count - 1) : 0
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            try await Task.sleep(for: .milliseconds(firstByte))
+            for (index, piece) in pieces.enumerated() {
+                if index > 0, between > 0 { try await Task.sleep(for: .milliseconds(between)) }
+                try await writer.write(piece)
+            }
+            try await writer.finish(nil)
+        })
     }
 
-    /// Per-character alignment spread evenly over the audio's duration.
-    func timestamps(_ text: String, audio: [UInt8]) -> String {
-        let characters = text.map(String.init)
+    /// How many chunks a streamed answer comes in: about one per 16 KiB, at least two, so that every stream
+    /// test sees audio arrive in more than one piece.
+    static func streamPieces(_ bytes: Int) -> Int { max(2, bytes / 16_384) }
+
+    /// The audio as `pieces` timestamped JSON lines, each ending in a line feed: every line carries its own
+    /// slice of the audio and the characters spoken during it, with times counted from the start, as
+    /// ElevenLabs' stream does. Characters are Unicode scalars spread evenly over the audio's duration.
+    func timestampLines(_ text: String, audio: [UInt8], pieces: Int) -> [String] {
+        let characters = text.unicodeScalars.map(String.init)
         let duration = (try? MP3Inspector.inspect(audio).durationSeconds) ?? 0
         let step = characters.isEmpty ? 0 : duration / Double(characters.count)
-        let starts = characters.indices.map { Double($0) * step }
-        let alignment: [String: Any] = [
-            "characters": characters,
-            "character_start_times_seconds": starts,
-            "character_end_times_seconds": starts.map { $0 + step },
-        ]
-        let object: [String: Any] = ["audio_base64": Data(audio).base64EncodedString(), "alignment": alignment,
-                                     "normalized_alignment": alignment]
-        return String(decoding: (try? JSONSerialization.data(withJSONObject: object)) ?? Data(), as: UTF8.self)
+        let size = max(1, (audio.count + pieces - 1) / pieces)
+        var lines = [String]()
+        var next = 0
+        for start in stride(from: 0, to: max(audio.count, 1), by: size) {
+            let end = min(start + size, audio.count)
+            let last = end >= audio.count
+            let until = last ? characters.count : min(characters.count, Int(Double(end) / Double(max(audio.count, 1)) * Double(characters.count)))
+            let indices = next..<max(next, until)
+            next = indices.upperBound
+            let alignment: Any = indices.isEmpty ? NSNull() : [
+                "characters": Array(characters[indices]),
+                "character_start_times_seconds": indices.map { Double($0) * step },
+                "character_end_times_seconds": indices.map { Double($0 + 1) * step },
+            ] as [String: Any]
+            let object: [String: Any] = ["audio_base64": Data(audio[start..<end]).base64EncodedString(),
+                                         "alignment": alignment, "normalized_alignment": alignment]
+            lines.append(String(decoding: (try? JSONSerialization.data(withJSONObject: object)) ?? Data(), as: UTF8.self) + "\n")
+        }
+        return lines
     }
 
     func json(_ text: String) -> Response {

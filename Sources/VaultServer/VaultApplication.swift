@@ -39,6 +39,7 @@ public enum VaultApplication {
             ).register(on: router, table: routes)
         }
         VoiceRoutes(voice: voice, configuration: configuration).register(on: router, clients: clients, table: routes)
+        AlignmentRoutes(store: voice.store, configuration: configuration).register(on: router, table: routes)
         AdminRoutes(voice: voice, usage: usage, configuration: configuration).register(on: admins, table: routes)
         DashboardRoutes().register(on: router, table: routes)
         if let metrics {

@@ -204,3 +204,24 @@ import VaultTestSupport
         #expect(try FileSystem.contents(of: dir.sub("data/tmp")).isEmpty)
     }
 }
+
+/// Timings are committed with the record and removed with it.
+@Suite struct AssetAlignmentStorageTests {
+    @Test func timingsArePublishedAndRemovedWithTheirAsset() throws {
+        let directory = TemporaryDirectory()
+        let store = try AssetStore.open(directory: DataDirectory(root: directory.sub("data")))
+        let spec = try SpeechSpec(text: "Hello there.", voiceId: "v")
+        let alignment = SpeechAlignment.evenlySpread(spec.text, startMilliseconds: 0, endMilliseconds: 900)
+        let mp3 = try InspectedMP3(SilentMP3.make(frames: 40))
+        _ = try store.publishTimed(mp3, hash: spec.contentHash, bookId: .book("b"), metadata: AssetMetadata(spec: spec),
+                                   alignment: alignment)
+        #expect(try store.index.alignment(for: spec.contentHash) == alignment)
+        // A second publication (another book) does not replace the first timings.
+        _ = try store.publishTimed(mp3, hash: spec.contentHash, bookId: .book("c"), metadata: AssetMetadata(spec: spec),
+                                   alignment: SpeechAlignment())
+        #expect(try store.index.alignment(for: spec.contentHash) == alignment)
+        try store.remove(spec.contentHash)
+        #expect(try store.index.alignment(for: spec.contentHash) == nil)
+        #expect(try store.index.schemaVersion == 2)
+    }
+}

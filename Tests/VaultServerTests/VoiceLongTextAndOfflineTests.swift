@@ -37,6 +37,17 @@ import VaultCore
         #expect(abs(info.durationSeconds - expected) < 0.1, "\(info.durationSeconds) vs \(expected)")
         #expect(abs((answer["durationSec"] as? Double ?? 0) - info.durationSeconds) < 0.001)
         #expect(answer["characterCost"] as? Int == chunks.map { $0.unicodeScalars.count }.reduce(0, +))
+
+        // One alignment over the whole text, its times absolute: each chunk's characters start where the audio
+        // of the chunks before it ends.
+        let timings = json(try await httpRequest("GET", bed.server.baseURL + "/api/voice/\(hash)/alignment").body)
+        #expect(timings["text"] as? String == text)
+        let sentences = try #require(timings["sentences"] as? [[String: Any]])
+        #expect(sentences.count == 113)
+        let starts = sentences.compactMap { $0["start"] as? Double }
+        #expect(starts == starts.sorted())
+        let last = try #require(sentences.last?["end"] as? Double)
+        #expect(abs(last - info.durationSeconds) < 0.1, "\(last) vs \(info.durationSeconds)")
     }
 
     @Test func withoutAnElevenLabsKeyTheOfflineSynthesizerSpeaks() async throws {
@@ -60,6 +71,18 @@ import VaultCore
         let info = try MP3Inspector.inspect(try FileSystem.readFile(directory.path + "/audio/book-1/\(hash).mp3"))
         #expect(info.durationSeconds > 1 && info.durationSeconds < 10, "real speech has a plausible length: \(info.durationSeconds)")
         #expect(info.sampleRate == 44_100)
+        // Offline speech is timed too: sentence by sentence, each measured from espeak-ng's own audio.
+        let two = try await httpRequest("POST", server.baseURL + "/api/voice", headers: ["authorization": "Bearer k"],
+                                        body: VoiceTestbed.requestBody(text: "First sentence here. And a second, longer one follows it."))
+        let twoHash = try #require(json(two.body)["contentHash"] as? String)
+        let timings = json(try await httpRequest("GET", server.baseURL + "/api/voice/\(twoHash)/alignment").body)
+        let sentences = try #require(timings["sentences"] as? [[String: Any]])
+        #expect(sentences.map { $0["text"] as? String } == ["First sentence here.", "And a second, longer one follows it."])
+        let firstEnd = try #require(sentences[0]["end"] as? Double), secondStart = try #require(sentences[1]["start"] as? Double)
+        let secondEnd = try #require(sentences[1]["end"] as? Double)
+        #expect(firstEnd > 0.8 && secondStart >= firstEnd && secondEnd > secondStart + 1.5, "\(sentences)")
+        let twoDuration = try #require(json(two.body)["durationSec"] as? Double)
+        #expect(abs(secondEnd - twoDuration) < 0.1, "\(secondEnd) vs \(twoDuration)")
         let again = try await httpRequest("POST", server.baseURL + "/api/voice", headers: ["authorization": "Bearer k"],
                                           body: VoiceTestbed.requestBody(text: text))
         #expect(again.header("x-cache") == "HIT")

@@ -10,6 +10,9 @@ public final class AssetIndex: Sendable {
         let assets: LMDBDatabase
         let books: LMDBDatabase
         let meta: LMDBDatabase
+        /// 32 raw digest bytes -> `SpeechAlignmentCodec` value: kept out of the hot record, which a cache hit
+        /// decodes, and written and deleted in the same transactions as the record it belongs to.
+        let alignments: LMDBDatabase
     }
 
     public let environment: LMDBEnvironment
@@ -30,7 +33,8 @@ public final class AssetIndex: Sendable {
         databases = Databases(
             assets: try environment.database(named: "assets"),
             books: try environment.database(named: "books"),
-            meta: try environment.database(named: "meta"))
+            meta: try environment.database(named: "meta"),
+            alignments: try environment.database(named: "alignments"))
         let databases = databases
         openedFromSchemaVersion = try environment.write { txn in
             let stored = try Self.storedSchemaVersion(txn, databases)
@@ -58,6 +62,19 @@ public final class AssetIndex: Sendable {
 
     public func record(for hash: SHA256Digest) throws -> AssetRecord? {
         try environment.read { try Self.record(hash, in: $0, databases) }
+    }
+
+    /// When each character of the asset's speech is spoken; nil for audio stored without timings (made before
+    /// timings were kept, or uploaded without them).
+    public func alignment(for hash: SHA256Digest) throws -> SpeechAlignment? {
+        try environment.read { txn in
+            try txn.withValue(Self.assetKey(hash), in: databases.alignments) { bytes in
+                guard let bytes else { return nil }
+                do { return try SpeechAlignmentCodec.decode(bytes) } catch {
+                    throw IndexError.corruptRecord(hash: hash.hex, reason: "alignment: \(error)")
+                }
+            }
+        }
     }
 
     /// Content hashes referenced by a book, in hash order.
@@ -141,13 +158,21 @@ public final class AssetIndex: Sendable {
 
     /// Atomically replaces the record for `hash` with `transform(current)`; nil deletes it. The `books` keys
     /// follow the record's `bookIds`. Returns the new record.
+    ///
+    /// - Parameter alignment: stored with the record when this update creates it (an encoded
+    ///   `SpeechAlignment`), so an asset and its timings appear in one commit.
     @discardableResult
-    public func update(_ hash: SHA256Digest, _ transform: (AssetRecord?) throws -> AssetRecord?) throws -> AssetRecord? {
+    public func update(
+        _ hash: SHA256Digest, alignment: [UInt8]? = nil, _ transform: (AssetRecord?) throws -> AssetRecord?
+    ) throws -> AssetRecord? {
         let databases = databases
         return try environment.write { txn in
             let current = try Self.record(hash, in: txn, databases)
             let next = try transform(current)
             try Self.replace(current, with: next, hash: hash, in: txn, databases)
+            if current == nil, next != nil, let alignment {
+                try txn.put(alignment, for: Self.assetKey(hash), in: databases.alignments)
+            }
             return next
         }
     }
@@ -193,6 +218,7 @@ public final class AssetIndex: Sendable {
             try txn.put(try next.encoded(), for: assetKey(hash), in: databases.assets)
         } else if current != nil {
             try txn.delete(assetKey(hash), in: databases.assets)
+            _ = try txn.delete(assetKey(hash), in: databases.alignments)
         }
     }
 

@@ -4,7 +4,7 @@
 /// one write transaction, every migration from the stored version up to `current`, so a crash mid-migration
 /// leaves the old version intact. An index newer than `current` is refused (no silent downgrade).
 public enum IndexSchema {
-    public static let current = 1
+    public static let current = 2
 
     /// One step from `version - 1` to `version`.
     struct Migration: Sendable {
@@ -17,6 +17,9 @@ public enum IndexSchema {
     /// stamped with it. Future versions append here, e.g. re-encoding records in place.
     static let migrations: [Migration] = [
         Migration(version: 1, summary: "initial layout: assets by hash, book -> hash keys, meta") { _, _ in },
+        // The database itself is created when the index opens; the stamp keeps an older server, which would not
+        // delete timings with their asset, from opening this index.
+        Migration(version: 2, summary: "alignments: character timings by hash, beside the records") { _, _ in },
     ]
 
     /// The migrations needed to bring `stored` (nil for a new index) up to `current`.

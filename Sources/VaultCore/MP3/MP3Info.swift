@@ -26,6 +26,11 @@ public struct MP3Info: Equatable, Sendable {
     public let audioEnd: Int
     /// Bytes after `audioEnd` that are a recognised trailing tag (ID3v1, APE).
     public let trailingTagLength: Int
+    /// Samples in the audio frames as walked, before any gapless trim.
+    public let walkedSampleCount: Int
+
+    /// How long the audio frames play with nothing trimmed: their length once joined to other audio.
+    public var untrimmedDurationSeconds: Double { Double(walkedSampleCount) / Double(sampleRate) }
 }
 
 /// Why bytes are not a playable MP3.

@@ -62,7 +62,7 @@ public enum MP3Inspector {
             durationSeconds: duration, durationSource: source, audioFrameCount: frames,
             sampleRate: firstHeader.sampleRate, averageBitrateKbps: Int((totalBits / Double(frames)).rounded()),
             id3v2Length: id3Length, firstFrameOffset: first.offset, audioOffset: audioOffset, audioEnd: offset,
-            trailingTagLength: trailing)
+            trailingTagLength: trailing, walkedSampleCount: samples)
     }
 
     /// Length of a leading ID3v2 tag: 10-byte header + syncsafe size (+ 10 when a footer is flagged).

@@ -68,11 +68,17 @@ public final class AssetStore: Sendable {
 
     /// `publish` of audio already inspected (by the synthesizer that made it), also reporting where the time
     /// went (for the request log).
+    ///
+    /// - Parameter alignment: when each character is spoken, committed with the record that it belongs to.
     public func publishTimed(
         _ mp3: InspectedMP3, hash: SHA256Digest, bookId: StorageIdentifier, metadata: AssetMetadata,
-        now: Date = Date()
+        alignment: SpeechAlignment? = nil, now: Date = Date()
     ) throws -> (record: AssetRecord, timings: PublishTimings) {
         let audio = mp3.bytes
+        let encodedAlignment: [UInt8]?
+        do { encodedAlignment = try alignment.map(SpeechAlignmentCodec.encode) } catch {
+            throw StoreError.invalidAlignment(error)
+        }
         let clock = ContinuousClock()
         let start = clock.now
         var timings = PublishTimings()
@@ -109,7 +115,7 @@ public final class AssetStore: Sendable {
             let durable = clock.now
             timings.writeSeconds = (durable - start).seconds
 
-            let record = try index.update(hash) { current in
+            let record = try index.update(hash, alignment: encodedAlignment) { current in
                 var record = current ?? AssetRecord(
                     contentHash: hash.hex, bookIds: [], voiceId: metadata.voiceId, modelId: metadata.modelId,
                     outputFormat: metadata.outputFormat, byteSize: size, sha256: digest.hex,

@@ -21,10 +21,14 @@ public struct ChunkingSynthesizer: SpeechSynthesizer {
         var requestIds = [String]()
         var cost: Int? = 0
         var attempts = 0
+        var alignment: SpeechAlignment? = SpeechAlignment()
+        var elapsedMilliseconds: UInt32 = 0
         for chunk in chunks {
             let part = try spec.replacing(text: chunk.text, previousText: chunk.previousText, nextText: chunk.nextText)
             let generation = try await base.synthesize(part)
             pieces.append(generation.audio)
+            alignment = Self.merged(alignment, generation.alignment, at: elapsedMilliseconds)
+            elapsedMilliseconds += Self.playingMilliseconds(generation.info)
             if let id = generation.requestId { requestIds.append(id) }
             cost = generation.characterCost.flatMap { add in cost.map { $0 + add } }
             attempts += generation.attempts
@@ -32,6 +36,24 @@ public struct ChunkingSynthesizer: SpeechSynthesizer {
         let joined = try MP3Concatenator.join(pieces)
         return Generation(mp3: try InspectedMP3(joined),
                           requestId: requestIds.isEmpty ? nil : requestIds.joined(separator: ","),
-                          characterCost: cost, attempts: attempts)
+                          characterCost: cost, attempts: attempts, alignment: alignment)
+    }
+
+    /// The alignment so far with the next chunk's appended at its offset, and a space between the two (the
+    /// separator the chunker cut, spoken as the seam's silence). Nil once any chunk came without one: timings
+    /// with a hole are not kept.
+    static func merged(_ sofar: SpeechAlignment?, _ next: SpeechAlignment?, at offset: UInt32) -> SpeechAlignment? {
+        guard var sofar, let next else { return nil }
+        if !sofar.characters.isEmpty {
+            sofar.characters.append(.init(text: " ", startMilliseconds: offset, endMilliseconds: offset))
+        }
+        sofar.append(next, offsetMilliseconds: offset)
+        return sofar
+    }
+
+    /// How long a chunk's audio frames play in the joined file. `MP3Concatenator` keeps every audio frame and
+    /// drops the encoder's gapless trim, so this is frames times samples per frame, not the trimmed duration.
+    static func playingMilliseconds(_ info: MP3Info) -> UInt32 {
+        UInt32((info.untrimmedDurationSeconds * 1000).rounded())
     }
 }

@@ -21,25 +21,56 @@ public struct OfflineSynthesizer: SpeechSynthesizer {
         (try? spec.replacing(modelId: Self.modelId)) ?? spec
     }
 
+    /// Speaks the text one sentence at a time (at most `maximumSegments` espeak-ng runs; beyond that,
+    /// neighbouring sentences share a run), measures each sentence's WAV, joins them and encodes the whole once.
+    /// So sentence boundaries are exact to the sample in the WAV (the MP3 encoder adds one frame of delay, which
+    /// the stored duration trims), and characters within a sentence are spread evenly over its time.
     public func synthesize(_ spec: SpeechSpec) async throws -> Generation {
         let espeak = espeak, lame = lame
         return try await BlockingIO.run {
             let directory = NSTemporaryDirectory() + "voicevault-offline-" + UUID().uuidString
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: directory) }
-            let textFile = directory + "/text.txt", wav = directory + "/speech.wav", mp3 = directory + "/speech.mp3"
-            try Data(spec.text.utf8).write(to: URL(fileURLWithPath: textFile))
             // espeak-ng speaks about 175 words per minute at speed 1.0.
             let wordsPerMinute = Int((175 * spec.voiceSettings.speed).rounded())
             let language = spec.languageCode ?? "en"
-            do {
-                try Self.run(espeak, ["-v", language, "-s", "\(wordsPerMinute)", "-f", textFile, "-w", wav])
-            } catch let failure as ToolFailed {
-                // espeak-ng's own voice lookup decides which languages exist; a client asking for another one
-                // made a request this server cannot serve, which is not a server fault.
-                if failure.output.contains("voice does not exist") { throw VoiceError.unsupportedLanguage(language) }
-                throw VoiceError.synthesizerFailed(failure.description)
+            let characters = SpeechAlignment.evenlySpread(spec.text, startMilliseconds: 0, endMilliseconds: 0).characters
+            let segments = Self.segments(TimedSegments(SpeechAlignment(characters: characters)).sentences.map(\.characterRange),
+                                         count: characters.count)
+            var joined: PCMWave?
+            var timed = [SpeechAlignment.Character]()
+            for (number, segment) in segments.enumerated() {
+                let textFile = directory + "/\(number).txt", wav = directory + "/\(number).wav"
+                try Data(characters[segment].map(\.text).joined().utf8).write(to: URL(fileURLWithPath: textFile))
+                do {
+                    try Self.run(espeak, ["-v", language, "-s", "\(wordsPerMinute)", "-f", textFile, "-w", wav])
+                } catch let failure as ToolFailed {
+                    // espeak-ng's own voice lookup decides which languages exist; a client asking for another one
+                    // made a request this server cannot serve, which is not a server fault.
+                    if failure.output.contains("voice does not exist") { throw VoiceError.unsupportedLanguage(language) }
+                    throw VoiceError.synthesizerFailed(failure.description)
+                }
+                let wave: PCMWave
+                do { wave = try PCMWave(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: wav)))) } catch {
+                    throw VoiceError.synthesizerFailed("espeak-ng wrote an unreadable WAV: \(error)")
+                }
+                let start = joined?.milliseconds ?? 0
+                if var whole = joined {
+                    guard whole.sampleRate == wave.sampleRate, whole.frameBytes == wave.frameBytes else {
+                        throw VoiceError.synthesizerFailed("espeak-ng changed its WAV format between sentences")
+                    }
+                    whole.samples += wave.samples
+                    joined = whole
+                } else {
+                    joined = wave
+                }
+                let spread = SpeechAlignment.evenlySpread(
+                    characters[segment].map(\.text).joined(), startMilliseconds: start, endMilliseconds: start + wave.milliseconds)
+                timed += spread.characters
             }
+            guard let joined else { throw VoiceError.synthesizerFailed("nothing to speak") }
+            let wav = directory + "/speech.wav", mp3 = directory + "/speech.mp3"
+            try Data(joined.bytes).write(to: URL(fileURLWithPath: wav))
             let (rate, bitrate) = Self.lameSettings(spec.outputFormat)
             do {
                 try Self.run(lame, ["--quiet", "-b", bitrate, "--resample", rate, wav, mp3])
@@ -47,8 +78,26 @@ public struct OfflineSynthesizer: SpeechSynthesizer {
                 throw VoiceError.synthesizerFailed(failure.description)
             }
             // A scratch file outside the data directory: read as any file (FileSystem refuses links, for the data directory).
-            return Generation(mp3: try InspectedMP3(Array(try Data(contentsOf: URL(fileURLWithPath: mp3)))), requestId: nil, characterCost: 0, attempts: 1)
+            return Generation(mp3: try InspectedMP3(Array(try Data(contentsOf: URL(fileURLWithPath: mp3)))), requestId: nil,
+                              characterCost: 0, attempts: 1, alignment: SpeechAlignment(characters: timed))
         }
+    }
+
+    /// Most espeak-ng runs one generation makes: a chapter of hundreds of sentences is spoken in this many runs
+    /// of neighbouring sentences, keeping the cost of starting processes bounded.
+    static let maximumSegments = 64
+
+    /// Consecutive ranges covering `0..<count` exactly, cut at sentence starts, at most `maximumSegments` of
+    /// them. Whitespace between sentences goes with the sentence before it, so every character is timed.
+    static func segments(_ sentences: [Range<Int>], count: Int) -> [Range<Int>] {
+        guard count > 0 else { return [] }
+        var starts = sentences.map(\.lowerBound).filter { $0 > 0 }
+        if starts.count >= maximumSegments {
+            let stride = Double(starts.count + 1) / Double(maximumSegments)
+            starts = (1..<maximumSegments).map { starts[min(starts.count - 1, Int(Double($0) * stride) - 1)] }
+        }
+        let cuts = [0] + Array(Set(starts)).sorted() + [count]
+        return zip(cuts, cuts.dropFirst()).filter { $0 < $1 }.map { $0..<$1 }
     }
 
     /// `mp3_44100_128` -> (`44.1`, `128`).

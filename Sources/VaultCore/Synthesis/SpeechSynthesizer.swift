@@ -20,12 +20,17 @@ public struct Generation: Sendable {
     public let characterCost: Int?
     /// Upstream attempts it took (1 when nothing was retried).
     public let attempts: Int
+    /// When each character of the text is spoken, with times from the start of `mp3`; nil when the synthesizer
+    /// could not say.
+    public let alignment: SpeechAlignment?
 
     public var audio: [UInt8] { mp3.bytes }
     public var info: MP3Info { mp3.info }
 
-    public init(mp3: InspectedMP3, requestId: String?, characterCost: Int?, attempts: Int) {
+    public init(mp3: InspectedMP3, requestId: String?, characterCost: Int?, attempts: Int,
+                alignment: SpeechAlignment? = nil) {
         self.mp3 = mp3
+        self.alignment = alignment
         self.requestId = requestId
         self.characterCost = characterCost
         self.attempts = attempts

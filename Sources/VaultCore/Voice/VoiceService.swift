@@ -120,7 +120,8 @@ public final class VoiceService: Sendable {
             let metadata = AssetMetadata(spec: spec, upstreamRequestId: generation.requestId,
                                          characterCost: generation.characterCost)
             let (record, publishTimings) = try await BlockingIO.run {
-                try store.publishTimed(generation.mp3, hash: hash, bookId: bookId, metadata: metadata)
+                try store.publishTimed(generation.mp3, hash: hash, bookId: bookId, metadata: metadata,
+                                       alignment: generation.alignment)
             }
             var timings = Timings()
             timings.upstreamSeconds = upstream.seconds

@@ -1,0 +1,97 @@
+import Foundation
+public import VaultCore
+
+/// Reads the body of `POST /v1/text-to-speech/{voice}/stream/with-timestamps`: newline-delimited JSON objects,
+/// each `{"audio_base64", "alignment", "normalized_alignment"}`, whose alignment times count from the start of
+/// the response.
+///
+/// Bytes are fed as they arrive, split at line feeds in one pass; each whole line is decoded alone. Blank
+/// lines are skipped (as the Python SDK does); a line that is not such an object is an error, never skipped:
+/// skipping would store audio with a hole in it. A line may not grow past `maximumLineBytes`, so a body
+/// without line feeds cannot make the decoder hold more than that.
+public struct TimestampedStreamDecoder: Sendable {
+    public struct Chunk: Sendable, Equatable {
+        public let audio: [UInt8]
+        /// This chunk's characters with absolute times; nil when upstream sent `alignment: null`.
+        public let alignment: SpeechAlignment?
+    }
+
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        case lineTooLong(limit: Int)
+        case malformedLine(String)
+
+        public var description: String {
+            switch self {
+            case let .lineTooLong(limit): "a stream line is longer than \(limit) bytes"
+            case let .malformedLine(reason): "a stream line is not a timestamped audio chunk: \(reason)"
+            }
+        }
+    }
+
+    public let maximumLineBytes: Int
+    private var pending: [UInt8] = []
+
+    public init(maximumLineBytes: Int) {
+        self.maximumLineBytes = maximumLineBytes
+    }
+
+    /// The chunks completed by `bytes`.
+    public mutating func feed(_ bytes: some Collection<UInt8>) throws(Failure) -> [Chunk] {
+        var chunks = [Chunk]()
+        var lineStart = bytes.startIndex
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            if bytes[index] == UInt8(ascii: "\n") {
+                let piece = bytes[lineStart..<index]
+                if pending.isEmpty {
+                    if let chunk = try Self.decode(line: Array(piece)) { chunks.append(chunk) }
+                } else {
+                    pending.append(contentsOf: piece)
+                    defer { pending.removeAll(keepingCapacity: false) }
+                    if let chunk = try Self.decode(line: pending) { chunks.append(chunk) }
+                }
+                lineStart = bytes.index(after: index)
+            }
+            index = bytes.index(after: index)
+        }
+        let rest = bytes[lineStart..<bytes.endIndex]
+        guard pending.count + rest.count <= maximumLineBytes else { throw .lineTooLong(limit: maximumLineBytes) }
+        pending.append(contentsOf: rest)
+        return chunks
+    }
+
+    /// The last chunk when the body ends without a final line feed (upstream's last line may lack one).
+    public mutating func finish() throws(Failure) -> Chunk? {
+        defer { pending = [] }
+        return try Self.decode(line: pending)
+    }
+
+    private struct Line: Decodable {
+        struct Alignment: Decodable {
+            let characters: [String]
+            let character_start_times_seconds: [Double]
+            let character_end_times_seconds: [Double]
+        }
+
+        let audio_base64: String?
+        let alignment: Alignment?
+    }
+
+    static func decode(line: [UInt8]) throws(Failure) -> Chunk? {
+        guard line.contains(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0D) }) else { return nil }
+        let decoded: Line
+        do { decoded = try JSONDecoder().decode(Line.self, from: Data(line)) } catch {
+            throw .malformedLine("not the expected JSON object")
+        }
+        guard let base64 = decoded.audio_base64 else { throw .malformedLine("no audio_base64") }
+        guard let audio = Data(base64Encoded: base64) else { throw .malformedLine("audio_base64 is not base64") }
+        var alignment: SpeechAlignment?
+        if let raw = decoded.alignment {
+            guard let parsed = SpeechAlignment(characters: raw.characters, startSeconds: raw.character_start_times_seconds,
+                                               endSeconds: raw.character_end_times_seconds)
+            else { throw .malformedLine("alignment arrays differ in length or hold invalid times") }
+            alignment = parsed
+        }
+        return Chunk(audio: Array(audio), alignment: alignment)
+    }
+}

@@ -1,0 +1,80 @@
+/// When each character of a piece of speech is spoken: ElevenLabs' `alignment` (one entry per character of the
+/// input text, as Python counts characters: Unicode scalars), merged over every chunk of a generation with
+/// absolute times from the start of the audio.
+///
+/// Times are kept in whole milliseconds: ElevenLabs reports them to the millisecond, players seek no finer,
+/// and integers give every stored time one spelling.
+public struct SpeechAlignment: Sendable, Equatable {
+    public struct Character: Sendable, Equatable {
+        /// One Unicode scalar as a string (ElevenLabs sends one per entry; a longer entry is kept whole).
+        public var text: String
+        public var startMilliseconds: UInt32
+        public var endMilliseconds: UInt32
+
+        public init(text: String, startMilliseconds: UInt32, endMilliseconds: UInt32) {
+            self.text = text
+            self.startMilliseconds = startMilliseconds
+            self.endMilliseconds = max(startMilliseconds, endMilliseconds)
+        }
+
+        public var startSeconds: Double { Double(startMilliseconds) / 1000 }
+        public var endSeconds: Double { Double(endMilliseconds) / 1000 }
+    }
+
+    public var characters: [Character]
+
+    public init(characters: [Character] = []) {
+        self.characters = characters
+    }
+
+    /// An alignment from ElevenLabs' three parallel arrays; nil when their lengths differ or a time is not a
+    /// finite, non-negative number (such an alignment describes nothing reliably and is not stored).
+    public init?(characters: [String], startSeconds: [Double], endSeconds: [Double]) {
+        guard characters.count == startSeconds.count, characters.count == endSeconds.count else { return nil }
+        var entries = [Character]()
+        entries.reserveCapacity(characters.count)
+        for index in characters.indices {
+            guard let start = Self.milliseconds(startSeconds[index]), let end = Self.milliseconds(endSeconds[index])
+            else { return nil }
+            entries.append(Character(text: characters[index], startMilliseconds: start, endMilliseconds: end))
+        }
+        self.characters = entries
+    }
+
+    /// The text the alignment follows.
+    public var text: String { characters.map(\.text).joined() }
+
+    /// When the last character ends.
+    public var endMilliseconds: UInt32 { characters.last?.endMilliseconds ?? 0 }
+
+    /// Appends `other`, whose times count from `offsetMilliseconds` (where its audio begins in the whole).
+    public mutating func append(_ other: SpeechAlignment, offsetMilliseconds: UInt32) {
+        characters.reserveCapacity(characters.count + other.characters.count)
+        for character in other.characters {
+            characters.append(Character(
+                text: character.text,
+                startMilliseconds: character.startMilliseconds &+ offsetMilliseconds,
+                endMilliseconds: character.endMilliseconds &+ offsetMilliseconds))
+        }
+    }
+
+    /// Seconds as whole milliseconds, rounded; nil for negative, non-finite or absurd (over 49 days) values.
+    static func milliseconds(_ seconds: Double) -> UInt32? {
+        guard seconds.isFinite, seconds >= 0, seconds < Double(UInt32.max) / 1000 else { return nil }
+        return UInt32((seconds * 1000).rounded())
+    }
+
+    /// Characters spread evenly over `[startMilliseconds, endMilliseconds)`: the estimate for speech whose
+    /// synthesizer reports only where a whole segment begins and ends.
+    public static func evenlySpread(_ text: String, startMilliseconds: UInt32, endMilliseconds: UInt32) -> SpeechAlignment {
+        let scalars = Array(text.unicodeScalars)
+        guard !scalars.isEmpty else { return SpeechAlignment() }
+        let span = Double(max(endMilliseconds, startMilliseconds) - startMilliseconds)
+        let step = span / Double(scalars.count)
+        return SpeechAlignment(characters: scalars.indices.map { index in
+            Character(text: String(scalars[index]),
+                      startMilliseconds: startMilliseconds + UInt32((Double(index) * step).rounded()),
+                      endMilliseconds: startMilliseconds + UInt32((Double(index + 1) * step).rounded()))
+        })
+    }
+}

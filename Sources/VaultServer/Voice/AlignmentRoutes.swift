@@ -1,0 +1,106 @@
+import Foundation
+import Hummingbird
+import VaultCore
+
+/// `GET /api/voice/{contentHash}/alignment[?format=json|vtt|smil]`: when each character, word and sentence of
+/// an asset is spoken, as JSON, as WebVTT cues per sentence, or as an EPUB 3 Media Overlay for the chapter.
+/// Public, like the audio and the lookups it sits beside.
+struct AlignmentRoutes {
+    let store: AssetStore
+    let configuration: ServerConfiguration
+
+    func register(on router: Router<VaultRequestContext>, table: RouteTable) {
+        router.on("/api/voice/:hash/alignment", method: .get, recordingIn: table) { request, context in
+            try await answer(request, hash: context.parameters.get("hash") ?? "")
+        }
+    }
+
+    enum Format: String {
+        case json, vtt, smil
+    }
+
+    func answer(_ request: Request, hash hashText: String) async throws -> Response {
+        let query = request.uri.queryParameters
+        let formatText = query.get("format") ?? "json"
+        guard let format = Format(rawValue: formatText) else {
+            throw APIError(.badRequest, code: "invalid_format", message: "format must be json, vtt or smil, not '\(formatText)'")
+        }
+        guard let hash = SHA256Digest(hex: hashText) else {
+            throw APIError(.badRequest, code: "invalid_content_hash", message: "contentHash must be 64 lowercase hex characters")
+        }
+        let store = store
+        // A chapter's timings are a few hundred kilobytes to decode: off the cooperative pool.
+        let found = try await BlockingIO.run { () -> (AssetRecord, SpeechAlignment?)? in
+            guard let record = try store.record(for: hash) else { return nil }
+            return (record, try store.index.alignment(for: hash))
+        }
+        guard let (record, stored) = found else {
+            throw APIError(.notFound, code: "not_found", message: "no audio with contentHash \(hash.hex)")
+        }
+        guard let alignment = stored else {
+            throw APIError(.notFound, code: "alignment_not_found",
+                           message: "audio \(hash.hex) was stored without timings (made before VoiceVault kept them)")
+        }
+        let segments = TimedSegments(alignment)
+        var headers = HTTPFields()
+        // The timings of an asset never change while it exists, like its bytes.
+        headers[.cacheControl] = "public, max-age=86400"
+        switch format {
+        case .json:
+            return JSONResponse.make(encoding: AlignmentJSON(record: record, alignment: alignment, segments: segments), headers: headers)
+        case .vtt:
+            headers[.contentType] = "text/vtt; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: WebVTTDocument.render(segments))))
+        case .smil:
+            guard let book = try query.get("bookId").map({ try StorageIdentifier($0, kind: .bookId) }) ?? record.bookIds.first.flatMap({ try? StorageIdentifier($0, kind: .bookId) })
+            else { throw APIError(.notFound, code: "not_found", message: "audio \(hash.hex) belongs to no book") }
+            let audio = query.get("audio") ?? ((configuration.publicBaseURL ?? "") + "/audio/\(book.value)/\(hash.hex).mp3")
+            let text = query.get("text") ?? "chapter.xhtml"
+            headers[.contentType] = "application/smil+xml; charset=utf-8"
+            let document = MediaOverlayDocument.render(segments, textReference: text, audioReference: audio)
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: document)))
+        }
+    }
+}
+
+/// The JSON answer: ElevenLabs' three character arrays (so code written for its `alignment` reads it as is),
+/// and the words and sentences made from them.
+struct AlignmentJSON: Encodable {
+    struct Characters: Encodable {
+        let characters: [String]
+        let character_start_times_seconds: [Double]
+        let character_end_times_seconds: [Double]
+    }
+
+    struct Segment: Encodable {
+        let text: String
+        let start: Double
+        let end: Double
+        /// Index of the first character in `alignment.characters`, and one past the last.
+        let characterStart: Int
+        let characterEnd: Int
+    }
+
+    let contentHash: String
+    let durationSeconds: Double
+    let text: String
+    let alignment: Characters
+    let words: [Segment]
+    let sentences: [Segment]
+
+    init(record: AssetRecord, alignment: SpeechAlignment, segments: TimedSegments) {
+        contentHash = record.contentHash
+        durationSeconds = record.durationSeconds
+        text = alignment.text
+        self.alignment = Characters(
+            characters: alignment.characters.map(\.text),
+            character_start_times_seconds: alignment.characters.map(\.startSeconds),
+            character_end_times_seconds: alignment.characters.map(\.endSeconds))
+        func segment(_ item: TimedSegments.Segment) -> Segment {
+            Segment(text: item.text, start: item.startSeconds, end: item.endSeconds,
+                    characterStart: item.characterRange.lowerBound, characterEnd: item.characterRange.upperBound)
+        }
+        words = segments.words.map(segment)
+        sentences = segments.sentences.map(segment)
+    }
+}
