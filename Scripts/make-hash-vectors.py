@@ -62,7 +62,25 @@ def encode(spec):
         ("previous_text", prev or None),
         ("next_text", nxt or None),
     ]
-    out = bytearray(b"VVCH1\n")
+    # VVCH2: the fields the ElevenLabs SDKs can send beyond these. At their defaults the encoding stays VVCH1,
+    # so every hash made before they existed still names its audio.
+    dictionaries = spec.get("pronunciation_dictionary_locators") or []
+    extensions = [
+        ("text_normalization", spec.get("apply_text_normalization") or "auto"),
+        ("language_text_normalization", "true" if spec.get("apply_language_text_normalization") else "false"),
+        ("use_pvc_as_ivc", "true" if spec.get("use_pvc_as_ivc") else "false"),
+        ("pronunciation_dictionaries",
+         ";".join(d["pronunciation_dictionary_id"] + "@" + d["version_id"] for d in dictionaries) or None),
+        ("clone_strength", decimal4(quantize(spec["clone_strength"])) if spec.get("clone_strength") is not None else None),
+        ("optimize_streaming_latency", str(spec.get("optimize_streaming_latency") or 0)),
+    ]
+    defaults = [("text_normalization", "auto"), ("language_text_normalization", "false"), ("use_pvc_as_ivc", "false"),
+                ("pronunciation_dictionaries", None), ("clone_strength", None), ("optimize_streaming_latency", "0")]
+    if extensions == defaults:
+        out = bytearray(b"VVCH1\n")
+    else:
+        out = bytearray(b"VVCH2\n")
+        fields += extensions
     for name, value in fields:
         if value is None:
             out += name.encode() + b"!\n"
@@ -116,10 +134,25 @@ CASES = [
     ("next-text", {"text": "Hello, world.", "voice_id": VOICE, "next_text": "Before this."}),
     ("ambiguity-a", {"text": "Hello a", "voice_id": "bc"}),
     ("ambiguity-b", {"text": "Hello ab", "voice_id": "c"}),
+    ("extensions-default-explicit", {"text": "Hello, world.", "voice_id": VOICE, "apply_text_normalization": "auto",
+                                     "apply_language_text_normalization": False, "use_pvc_as_ivc": False,
+                                     "pronunciation_dictionary_locators": [], "optimize_streaming_latency": 0}),
+    ("text-normalization-off", {"text": "Hello, world.", "voice_id": VOICE, "apply_text_normalization": "off"}),
+    ("language-normalization", {"text": "Hello, world.", "voice_id": VOICE, "apply_language_text_normalization": True}),
+    ("pvc-as-ivc", {"text": "Hello, world.", "voice_id": VOICE, "use_pvc_as_ivc": True}),
+    ("dictionaries", {"text": "Hello, world.", "voice_id": VOICE, "pronunciation_dictionary_locators": [
+        {"pronunciation_dictionary_id": "dictA", "version_id": "v1"},
+        {"pronunciation_dictionary_id": "dictB", "version_id": "v7"}]}),
+    ("dictionaries-reordered", {"text": "Hello, world.", "voice_id": VOICE, "pronunciation_dictionary_locators": [
+        {"pronunciation_dictionary_id": "dictB", "version_id": "v7"},
+        {"pronunciation_dictionary_id": "dictA", "version_id": "v1"}]}),
+    ("clone-strength", {"text": "Hello, world.", "voice_id": VOICE, "clone_strength": 0.35}),
+    ("clone-strength-zero", {"text": "Hello, world.", "voice_id": VOICE, "clone_strength": 0.0}),
+    ("streaming-latency", {"text": "Hello, world.", "voice_id": VOICE, "optimize_streaming_latency": 3}),
 ]
 # Vectors that must hash alike (the rule that makes them equal is in the name).
 SAME = [["basic", "defaults-explicit", "whitespace-trimmed-and-folded", "setting-below-quantum",
-         "blank-stitching-context"],
+         "blank-stitching-context", "extensions-default-explicit"],
         ["nfc-input", "nfd-input"], ["paragraphs-crlf", "paragraphs-lf"], ["language-varied", "language-uppercase"]]
 
 LEGACY = [
@@ -146,7 +179,7 @@ def main():
         _, encoding = encode({"text": row["text"], "voice_id": row["voiceId"], "model_id": row["model"],
                               "output_format": row["format"], "speed": row["speakingRate"]})
         legacy.append({"input": row, "legacyHash": old, "contentHash": hashlib.sha256(encoding).hexdigest()})
-    doc = {"version": "VVCH1", "generator": "Scripts/make-hash-vectors.py", "vectors": vectors,
+    doc = {"version": "VVCH2", "generator": "Scripts/make-hash-vectors.py", "vectors": vectors,
            "sameHash": SAME, "legacy": legacy}
     print(json.dumps(doc, ensure_ascii=False, indent=1))
 

@@ -62,7 +62,9 @@ public final class ElevenLabsClient: SpeechSynthesizer {
     /// The upstream endpoint every generation uses: streamed, so audio arrives as ElevenLabs speaks it, and
     /// with timestamps, so every asset keeps when each character is spoken at no extra character cost.
     static func endpoint(_ spec: SpeechSpec) -> String {
-        "/v1/text-to-speech/" + spec.voiceId + "/stream/with-timestamps?output_format=" + spec.outputFormat
+        let latency = spec.extensions.optimizeStreamingLatency
+        return "/v1/text-to-speech/" + spec.voiceId + "/stream/with-timestamps?output_format=" + spec.outputFormat
+            + (latency > 0 ? "&optimize_streaming_latency=\(latency)" : "")
     }
 
     /// One HTTP exchange; every failure comes out as an `UpstreamFailure`.

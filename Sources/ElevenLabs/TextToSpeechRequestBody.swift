@@ -12,6 +12,12 @@ struct TextToSpeechRequestBody: Encodable, Equatable {
         let style: Double
         let use_speaker_boost: Bool
         let speed: Double
+        let clone_strength: Double?
+    }
+
+    struct DictionaryLocator: Encodable, Equatable {
+        let pronunciation_dictionary_id: String
+        let version_id: String
     }
 
     let text: String
@@ -21,6 +27,12 @@ struct TextToSpeechRequestBody: Encodable, Equatable {
     let seed: UInt32?
     let previous_text: String?
     let next_text: String?
+    /// The extension fields are sent only when they differ from ElevenLabs' defaults, so a request that does
+    /// not use them looks exactly as it did before they existed.
+    let apply_text_normalization: String?
+    let apply_language_text_normalization: Bool?
+    let use_pvc_as_ivc: Bool?
+    let pronunciation_dictionary_locators: [DictionaryLocator]?
 
     init(_ spec: SpeechSpec) {
         text = spec.text
@@ -29,9 +41,16 @@ struct TextToSpeechRequestBody: Encodable, Equatable {
         let settings = spec.voiceSettings
         voice_settings = Settings(
             stability: settings.stability, similarity_boost: settings.similarityBoost, style: settings.style,
-            use_speaker_boost: settings.useSpeakerBoost, speed: settings.speed)
+            use_speaker_boost: settings.useSpeakerBoost, speed: settings.speed,
+            clone_strength: spec.extensions.cloneStrength)
         seed = spec.seed
         previous_text = spec.previousText
         next_text = spec.nextText
+        let extensions = spec.extensions
+        apply_text_normalization = extensions.textNormalization == .auto ? nil : extensions.textNormalization.rawValue
+        apply_language_text_normalization = extensions.languageTextNormalization ? true : nil
+        use_pvc_as_ivc = extensions.usePvcAsIvc ? true : nil
+        pronunciation_dictionary_locators = extensions.pronunciationDictionaries.isEmpty ? nil
+            : extensions.pronunciationDictionaries.map { .init(pronunciation_dictionary_id: $0.dictionaryId, version_id: $0.versionId) }
     }
 }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 public import VaultCore
 
@@ -35,28 +38,41 @@ public struct TimestampedStreamDecoder: Sendable {
         self.maximumLineBytes = maximumLineBytes
     }
 
-    /// The chunks completed by `bytes`.
+    /// The chunks completed by `bytes`. Line feeds are found with `memchr` over contiguous storage: a chapter's
+    /// stream is tens of megabytes of base64, and this is the only pass over it before each line is decoded.
     public mutating func feed(_ bytes: some Collection<UInt8>) throws(Failure) -> [Chunk] {
-        var chunks = [Chunk]()
-        var lineStart = bytes.startIndex
-        var index = bytes.startIndex
-        while index != bytes.endIndex {
-            if bytes[index] == UInt8(ascii: "\n") {
-                let piece = bytes[lineStart..<index]
-                if pending.isEmpty {
-                    if let chunk = try Self.decode(line: Array(piece)) { chunks.append(chunk) }
-                } else {
-                    pending.append(contentsOf: piece)
-                    defer { pending.removeAll(keepingCapacity: false) }
-                    if let chunk = try Self.decode(line: pending) { chunks.append(chunk) }
-                }
-                lineStart = bytes.index(after: index)
-            }
-            index = bytes.index(after: index)
+        let result = bytes.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(Failure) in try feed(contiguous: UnsafeRawBufferPointer(buffer)) }
+        } ?? Result { () throws(Failure) in
+            try Array(bytes).withUnsafeBytes { buffer in
+                Result { () throws(Failure) in try feed(contiguous: buffer) }
+            }.get()
         }
-        let rest = bytes[lineStart..<bytes.endIndex]
-        guard pending.count + rest.count <= maximumLineBytes else { throw .lineTooLong(limit: maximumLineBytes) }
-        pending.append(contentsOf: rest)
+        return try result.get()
+    }
+
+    private mutating func feed(contiguous bytes: UnsafeRawBufferPointer) throws(Failure) -> [Chunk] {
+        var chunks = [Chunk]()
+        guard let base = bytes.baseAddress else { return chunks }
+        var lineStart = 0
+        while lineStart < bytes.count,
+            let found = memchr(base + lineStart, 0x0A, bytes.count - lineStart)
+        {
+            let lineEnd = base.distance(to: UnsafeRawPointer(found))
+            let piece = bytes[lineStart..<lineEnd]
+            if pending.isEmpty {
+                if let chunk = try Self.decode(line: Array(piece)) { chunks.append(chunk) }
+            } else {
+                pending.append(contentsOf: piece)
+                let line = pending
+                pending.removeAll(keepingCapacity: false)
+                if let chunk = try Self.decode(line: line) { chunks.append(chunk) }
+            }
+            lineStart = lineEnd + 1
+        }
+        let rest = bytes.count - lineStart
+        guard pending.count + rest <= maximumLineBytes else { throw .lineTooLong(limit: maximumLineBytes) }
+        pending.append(contentsOf: bytes[lineStart...])
         return chunks
     }
 

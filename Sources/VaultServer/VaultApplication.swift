@@ -8,7 +8,8 @@ public enum VaultApplication {
     /// - Parameter storage: the Supabase Storage surface's store and URL-signing secret; nil leaves it out.
     public static func makeRouter(
         voice: VoiceService, configuration: ServerConfiguration, storage: (store: ObjectStore, signingSecret: [UInt8])? = nil,
-        usage: UsageRecorder = UsageRecorder(), metrics: PrometheusCollectorRegistry? = nil
+        usage: UsageRecorder = UsageRecorder(), metrics: PrometheusCollectorRegistry? = nil,
+        catalog: (any VoiceCatalog)? = nil
     ) -> Router<VaultRequestContext> {
         let router = Router(context: VaultRequestContext.self)
         let routes = RouteTable()
@@ -20,7 +21,9 @@ public enum VaultApplication {
         router.add(middleware: CallerIdentificationMiddleware(
             clientKeys: APIKeyAuthenticator(keys: configuration.clientKeys), adminToken: configuration.adminCredential))
         // Route groups by who may call them; the groups add no path, so each route names its whole path.
-        let clients = router.group().add(middleware: AccessRequirementMiddleware(requirement: .clientKey, rateLimiter: RequestRateLimiter()))
+        // One limiter for every door a client key opens, so a key's rate is the same whichever API it speaks.
+        let rateLimiter = RequestRateLimiter()
+        let clients = router.group().add(middleware: AccessRequirementMiddleware(requirement: .clientKey, rateLimiter: rateLimiter))
         let admins = router.group().add(middleware: AccessRequirementMiddleware(
             requirement: .admin(configured: configuration.adminCredential != nil)))
         HealthRoutes(store: voice.store).register(on: router, table: routes)
@@ -40,6 +43,18 @@ public enum VaultApplication {
         }
         VoiceRoutes(voice: voice, configuration: configuration).register(on: router, clients: clients, table: routes)
         AlignmentRoutes(store: voice.store, configuration: configuration).register(on: router, table: routes)
+        // The SDK-compatible doors answer every failure, a refused key included, in their own error shape.
+        let sdkClients = router.group()
+            .add(middleware: CompatibleErrorMiddleware(shape: .elevenLabs))
+            .add(middleware: AccessRequirementMiddleware(requirement: .clientKey, rateLimiter: rateLimiter))
+        let openAIClients = router.group()
+            .add(middleware: CompatibleErrorMiddleware(shape: .openAI))
+            .add(middleware: AccessRequirementMiddleware(requirement: .clientKey, rateLimiter: rateLimiter))
+        let speech = CompatibleSpeech(voice: voice, configuration: configuration)
+        ElevenLabsRoutes(speech: speech).register(on: sdkClients, table: routes)
+        CatalogRoutes(catalog: catalog ?? OfflineVoiceCatalog(maximumTextCharacters: configuration.maximumTextCharacters))
+            .register(on: sdkClients, table: routes)
+        OpenAIRoutes(speech: speech).register(on: openAIClients, table: routes)
         AdminRoutes(voice: voice, usage: usage, configuration: configuration).register(on: admins, table: routes)
         DashboardRoutes().register(on: router, table: routes)
         if let metrics {
@@ -51,12 +66,14 @@ public enum VaultApplication {
 
     public static func make(
         configuration: ServerConfiguration, voice: VoiceService, storage: (store: ObjectStore, signingSecret: [UInt8])? = nil,
-        usage: UsageRecorder = UsageRecorder(), metrics: PrometheusCollectorRegistry? = nil, logger: Logger,
+        usage: UsageRecorder = UsageRecorder(), metrics: PrometheusCollectorRegistry? = nil,
+        catalog: (any VoiceCatalog)? = nil, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let limits = configuration.connectionLimits
         return Application(
-            router: makeRouter(voice: voice, configuration: configuration, storage: storage, usage: usage, metrics: metrics),
+            router: makeRouter(voice: voice, configuration: configuration, storage: storage, usage: usage, metrics: metrics,
+                               catalog: catalog),
             server: .http1(configuration: .init(
                 additionalChannelHandlers: [HostRequirementHandler.Installer(), StalledConnectionHandler(limits: limits, logger: logger)],
                 idleTimeout: .seconds(Int64(limits.idleTimeoutSeconds)))),

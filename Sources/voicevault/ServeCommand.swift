@@ -73,7 +73,7 @@ struct ServeCommand: AsyncParsableCommand {
         // Before anything creates a metric (the upstream limiter does, when the synthesizer is made).
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let synthesizer = try makeSynthesizer(logger: logger)
+        let (synthesizer, catalog) = try makeSynthesizer(logger: logger)
         let ledgerWriter = UsageLedger.openOrSetAside(in: vault.store.directory, logger: logger).map { LedgerWriter(ledger: $0) }
         let usage = UsageRecorder(writer: ledgerWriter)
         let voice = VoiceService(store: vault.store, synthesizer: synthesizer,
@@ -85,7 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
             path: vault.store.directory.signingKeyFile, override: Environment.value("VOICEVAULT_SIGNING_SECRET"))
         let app = VaultApplication.make(
             configuration: configuration, voice: voice, storage: (objects, signingSecret), usage: usage, metrics: registry,
-            logger: logger
+            catalog: catalog, logger: logger
         ) { port in
             logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
         }
@@ -101,7 +101,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// ElevenLabs when `ELEVENLABS_API_KEY` is set (long text chunked); otherwise the offline espeak-ng
     /// synthesizer when it is installed; otherwise none (misses answer 503, cached audio is still served).
-    private func makeSynthesizer(logger: Logger) throws -> (any SpeechSynthesizer)? {
+    /// With it, where `/v1/models` and `/v1/voices` come from (nil: the offline synthesizer's own lists).
+    private func makeSynthesizer(logger: Logger) throws -> ((any SpeechSynthesizer)?, (any VoiceCatalog)?) {
         guard let key = Environment.value("ELEVENLABS_API_KEY") else {
             if let offline = OfflineSynthesizer() {
                 logger.notice("""
@@ -109,10 +110,10 @@ struct ServeCommand: AsyncParsableCommand {
                     Set ELEVENLABS_API_KEY (and optionally ELEVENLABS_BASE_URL) to generate with ElevenLabs; \
                     offline audio is cached under its own model id and never served for ElevenLabs requests.
                     """)
-                return offline
+                return (offline, nil)
             }
             logger.warning("ELEVENLABS_API_KEY is not set and espeak-ng/lame are not installed: cache misses cannot be generated")
-            return nil
+            return (nil, nil)
         }
         let base = Environment.value("ELEVENLABS_BASE_URL") ?? ElevenLabsConfiguration.defaultBaseURL
         let policy = RetryPolicy(
@@ -126,7 +127,8 @@ struct ServeCommand: AsyncParsableCommand {
             retryPolicy: policy)
         logger.info("synthesizer: ElevenLabs", metadata: ["baseURL": "\(configuration.baseURL)",
                                                           "concurrency": "\(configuration.maximumConcurrency)"])
-        return ChunkingSynthesizer(base: ElevenLabsClient(configuration: configuration, logger: logger))
+        return (ChunkingSynthesizer(base: ElevenLabsClient(configuration: configuration, logger: logger)),
+                ElevenLabsCatalog(configuration: configuration))
     }
 }
 

@@ -132,3 +132,28 @@ struct TimedSilence: SpeechSynthesizer {
                           alignment: .evenlySpread(spec.text, startMilliseconds: 0, endMilliseconds: end))
     }
 }
+
+/// Stored audio cut into timestamped lines for the SDKs' streams.
+@Suite struct TimedAudioChunksTests {
+    @Test func piecesCoverTheFileAtFrameBoundariesWithTheirCharacters() throws {
+        let audio = SilentMP3.make(seconds: 3.2, xingHeader: true)
+        let info = try MP3Inspector.inspect(audio)
+        let alignment = SpeechAlignment.evenlySpread(String(repeating: "a", count: 32), startMilliseconds: 0, endMilliseconds: 3200)
+        let chunks = TimedAudioChunks.plan(audio, info: info, alignment: alignment, targetMilliseconds: 1000)
+        #expect(chunks.count == 4)
+        #expect(chunks.first?.bytes.lowerBound == 0 && chunks.last?.bytes.upperBound == audio.count)
+        for (before, after) in zip(chunks, chunks.dropFirst()) {
+            #expect(before.bytes.upperBound == after.bytes.lowerBound)
+            // Every cut is at a frame header.
+            let at = after.bytes.lowerBound
+            #expect(MP3FrameHeader(audio[at], audio[at + 1], audio[at + 2], audio[at + 3]) != nil)
+        }
+        let characters = chunks.compactMap(\.alignment).flatMap(\.characters)
+        #expect(characters == alignment.characters)
+        // Each character sits in the piece whose time it starts in.
+        #expect(chunks[0].alignment?.characters.count == 10 || chunks[0].alignment?.characters.count == 11)
+        #expect(TimedAudioChunks.plan(audio, info: info, alignment: nil).allSatisfy { $0.alignment == nil })
+        let short = SilentMP3.make(frames: 3)
+        #expect(TimedAudioChunks.plan(short, info: try MP3Inspector.inspect(short), alignment: nil).map(\.bytes) == [0..<short.count])
+    }
+}

@@ -6,7 +6,7 @@ import VaultTestSupport
 /// `Fixtures/hash-vectors.json` is produced by an independent Python implementation of Docs/HASHING.md
 /// (Scripts/make-hash-vectors.py); these tests make the Swift implementation agree with it byte for byte.
 @Suite struct HashVectorTests {
-    struct Vector: Decodable {
+    struct Vector: Decodable, Sendable {
         let name: String
         let input: [String: JSONValue]
         let canonicalText: String
@@ -27,21 +27,25 @@ import VaultTestSupport
         let contentHash: String
     }
 
-    struct Document: Decodable {
+    struct Document: Decodable, Sendable {
         let version: String
         let vectors: [Vector]
         let sameHash: [[String]]
         let legacy: [LegacyVector]
     }
 
-    enum JSONValue: Decodable {
-        case string(String), number(Double), bool(Bool)
+    enum JSONValue: Decodable, Sendable {
+        case string(String), number(Double), bool(Bool), array([JSONValue]), object([String: JSONValue])
         init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
             if let value = try? container.decode(Bool.self) { self = .bool(value) }
             else if let value = try? container.decode(Double.self) { self = .number(value) }
+            else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
+            else if let value = try? container.decode([String: JSONValue].self) { self = .object(value) }
             else { self = .string(try container.decode(String.self)) }
         }
+        var array: [JSONValue]? { if case let .array(a) = self { a } else { nil } }
+        var object: [String: JSONValue]? { if case let .object(o) = self { o } else { nil } }
         var string: String? { if case let .string(s) = self { s } else { nil } }
         var number: Double? { if case let .number(n) = self { n } else { nil } }
         var bool: Bool? { if case let .bool(b) = self { b } else { nil } }
@@ -66,11 +70,24 @@ import VaultTestSupport
                 style: input["style"]?.number, useSpeakerBoost: input["use_speaker_boost"]?.bool,
                 speed: input["speed"]?.number),
             previousText: input["previous_text"]?.string,
-            nextText: input["next_text"]?.string)
+            nextText: input["next_text"]?.string,
+            extensions: SpeechExtensions(
+                textNormalization: input["apply_text_normalization"]?.string.flatMap(SpeechExtensions.TextNormalization.init) ?? .auto,
+                languageTextNormalization: input["apply_language_text_normalization"]?.bool ?? false,
+                usePvcAsIvc: input["use_pvc_as_ivc"]?.bool ?? false,
+                pronunciationDictionaries: (input["pronunciation_dictionary_locators"]?.array ?? []).map { item throws(SpeechSpecError) in
+                    try SpeechExtensions.DictionaryLocator(
+                        dictionaryId: item.object?["pronunciation_dictionary_id"]?.string ?? "",
+                        versionId: item.object?["version_id"]?.string ?? "")
+                },
+                cloneStrength: input["clone_strength"]?.number,
+                optimizeStreamingLatency: Int(input["optimize_streaming_latency"]?.number ?? 0)))
     }
 
     @Test func fixtureHasEnoughVectors() {
-        #expect(Self.document.version == ContentHashEncoding.v1Magic)
+        #expect(Self.document.version == ContentHashEncoding.v2Magic)
+        #expect(Self.document.vectors.contains { $0.canonicalEncoding?.hasPrefix("VVCH1\n") == true })
+        #expect(Self.document.vectors.contains { $0.canonicalEncoding?.hasPrefix("VVCH2\n") == true })
         #expect(Self.document.vectors.count >= 20)
     }
 

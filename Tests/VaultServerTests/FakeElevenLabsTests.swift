@@ -27,15 +27,25 @@ import VaultCore
         #expect(stream.status == 200)
         #expect(try MP3Inspector.inspect(stream.bytes).audioFrameCount == shortInfo.audioFrameCount)
 
-        for path in ["/with-timestamps", "/stream/with-timestamps"] {
+        // One JSON object, or (streamed) several lines each ending in a line feed, each with its own slice of the
+        // audio and the characters spoken in it, times counted from the start.
+        for (path, lines) in [("/with-timestamps", 1...1), ("/stream/with-timestamps", 2...100)] {
             let result = try await rawRequest(base + path, body: short)
-            let line = String(decoding: result.bytes, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-            let audio = try #require(Data(base64Encoded: object["audio_base64"] as? String ?? ""))
-            #expect(try MP3Inspector.inspect(Array(audio)).audioFrameCount == shortInfo.audioFrameCount)
-            let alignment = try #require(object["alignment"] as? [String: Any])
-            #expect(alignment["characters"] as? [String] == ["S", "h", "o", "r", "t", "."])
-            let ends = try #require(alignment["character_end_times_seconds"] as? [Double])
+            let text = String(decoding: result.bytes, as: UTF8.self)
+            #expect(path.hasPrefix("/stream") == text.hasSuffix("\n"))
+            let objects = try text.split(separator: "\n").map { line in
+                try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            }
+            #expect(lines.contains(objects.count), "\(path): \(objects.count) lines")
+            var audio = [UInt8](), characters = [String](), ends = [Double]()
+            for object in objects {
+                audio += Array(try #require(Data(base64Encoded: object["audio_base64"] as? String ?? "")))
+                guard let alignment = object["alignment"] as? [String: Any] else { continue }
+                characters += alignment["characters"] as? [String] ?? []
+                ends += alignment["character_end_times_seconds"] as? [Double] ?? []
+            }
+            #expect(try MP3Inspector.inspect(audio).audioFrameCount == shortInfo.audioFrameCount)
+            #expect(characters == ["S", "h", "o", "r", "t", "."])
             #expect(ends.count == 6 && ends == ends.sorted())
         }
 

@@ -15,9 +15,41 @@ ADMIN = "storage-suite-admin-token"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def binary() -> str:
+def binary(name: str = "voicevault") -> str:
     directory = os.environ.get("VOICEVAULT_BIN_DIR") or os.path.join(ROOT, ".build", "debug")
-    return os.path.join(directory, "voicevault")
+    return os.path.join(directory, name)
+
+
+class FakeElevenLabs:
+    """The fake ElevenLabs (Sources/FakeElevenLabs) on its own port: what voicevault generates with in the SDK suites."""
+
+    def __init__(self, *arguments: str) -> None:
+        self.log = tempfile.NamedTemporaryFile(prefix="fake-elevenlabs-", suffix=".log", mode="w+", delete=False)
+        self.process = subprocess.Popen([binary("fake-elevenlabs"), "--port", "0", *arguments],
+                                        stdout=self.log, stderr=self.log)
+        deadline = time.time() + 30
+        self.port = 0
+        while not self.port:
+            if time.time() > deadline or self.process.poll() is not None:
+                raise RuntimeError(f"fake-elevenlabs did not start: {open(self.log.name).read()}")
+            with open(self.log.name) as seen:
+                match = re.search(r"port=(\d+)", seen.read())
+            if match:
+                self.port = int(match.group(1))
+            else:
+                time.sleep(0.05)
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def calls(self) -> int:
+        return httpx.get(f"{self.base}/_fake/calls").json()["total"]
+
+    def script(self, voice: str, actions: list) -> None:
+        httpx.post(f"{self.base}/_fake/script", json={"voiceId": voice, "actions": actions}).raise_for_status()
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=15)
+        os.unlink(self.log.name)
 
 
 class Server:
@@ -60,6 +92,22 @@ class Server:
         self.process.wait(timeout=15)
         self.log.close()
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def fake_elevenlabs():
+    fake = FakeElevenLabs()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def upstream_server(fake_elevenlabs):
+    """A voicevault that generates with the fake ElevenLabs (the SDK suites' server)."""
+    running = Server(ELEVENLABS_API_KEY="fake-key", ELEVENLABS_BASE_URL=fake_elevenlabs.base,
+                     VOICEVAULT_UPSTREAM_RETRY_BASE_MS="10", VOICEVAULT_UPSTREAM_MAX_ATTEMPTS="2")
+    yield running
+    running.stop()
 
 
 @pytest.fixture(scope="session")

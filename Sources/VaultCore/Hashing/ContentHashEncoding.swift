@@ -10,9 +10,19 @@
 /// A new field or rule means a new version line (`VVCH2`): old hashes stay valid for the audio they name.
 public enum ContentHashEncoding {
     public static let v1Magic = "VVCH1"
+    public static let v2Magic = "VVCH2"
 
     public static func v1(_ spec: SpeechSpec) -> [UInt8] {
-        var out = Array((v1Magic + "\n").utf8)
+        fields(spec, magic: v1Magic, extended: false)
+    }
+
+    /// `VVCH1`'s thirteen fields under its own magic, then the six of `SpeechExtensions`.
+    public static func v2(_ spec: SpeechSpec) -> [UInt8] {
+        fields(spec, magic: v2Magic, extended: true)
+    }
+
+    static func fields(_ spec: SpeechSpec, magic: String, extended: Bool) -> [UInt8] {
+        var out = Array((magic + "\n").utf8)
         out.reserveCapacity(spec.text.utf8.count + 512)
         func field(_ name: String, _ value: String?) {
             out.append(contentsOf: name.utf8)
@@ -38,6 +48,15 @@ public enum ContentHashEncoding {
         field("speed", VoiceSettings.decimalString(settings.speedE4))
         field("previous_text", spec.previousText)
         field("next_text", spec.nextText)
+        if extended {
+            let extensions = spec.extensions
+            field("text_normalization", extensions.textNormalization.rawValue)
+            field("language_text_normalization", extensions.languageTextNormalization ? "true" : "false")
+            field("use_pvc_as_ivc", extensions.usePvcAsIvc ? "true" : "false")
+            field("pronunciation_dictionaries", extensions.dictionariesField)
+            field("clone_strength", extensions.cloneStrengthE4.map(VoiceSettings.decimalString))
+            field("optimize_streaming_latency", String(extensions.optimizeStreamingLatency))
+        }
         return out
     }
 }

@@ -17,6 +17,8 @@ public struct SpeechSpec: Sendable, Hashable {
     /// Stitching context: the neighbouring text, canonicalised; nil when absent or blank.
     public let previousText: String?
     public let nextText: String?
+    /// Fields beyond `VVCH1`'s (`SpeechExtensions.none` for a request that sends none of them).
+    public let extensions: SpeechExtensions
 
     public init(
         text: String,
@@ -28,6 +30,7 @@ public struct SpeechSpec: Sendable, Hashable {
         voiceSettings: VoiceSettings = .defaults,
         previousText: String? = nil,
         nextText: String? = nil,
+        extensions: SpeechExtensions = .none,
         maximumTextLength: Int = .max
     ) throws(SpeechSpecError) {
         // Cheap checks first: a request that fails them never pays for normalising its text.
@@ -73,6 +76,7 @@ public struct SpeechSpec: Sendable, Hashable {
         self.voiceSettings = voiceSettings
         self.previousText = previousText.map(CanonicalText.normalize).flatMap { $0.isEmpty ? nil : $0 }
         self.nextText = nextText.map(CanonicalText.normalize).flatMap { $0.isEmpty ? nil : $0 }
+        self.extensions = extensions
     }
 
     /// The same spec with other text and stitching context (one chunk of a long text).
@@ -92,14 +96,18 @@ public struct SpeechSpec: Sendable, Hashable {
     {
         try SpeechSpec(
             text: text, voiceId: voiceId, modelId: modelId, outputFormat: outputFormat, languageCode: languageCode,
-            seed: seed.map(Int64.init), voiceSettings: voiceSettings, previousText: previousText, nextText: nextText)
+            seed: seed.map(Int64.init), voiceSettings: voiceSettings, previousText: previousText, nextText: nextText,
+            extensions: extensions)
     }
 
     /// SHA-256 of `canonicalEncoding`: the key of the asset in the index and its file name on disk.
     public var contentHash: SHA256Digest { SHA256Digest.of(canonicalEncoding) }
 
-    /// The versioned, length-prefixed encoding described in Docs/HASHING.md.
-    public var canonicalEncoding: [UInt8] { ContentHashEncoding.v1(self) }
+    /// The versioned, length-prefixed encoding described in Docs/HASHING.md: `VVCH1` while every extension
+    /// field is at its default (so hashes made before they existed stay the names of their audio), else `VVCH2`.
+    public var canonicalEncoding: [UInt8] {
+        extensions == .none ? ContentHashEncoding.v1(self) : ContentHashEncoding.v2(self)
+    }
 
     /// Longest `previousText` / `nextText` accepted, in Unicode scalars as sent. Context shapes prosody at
     /// the edges only (long text sends at most 1,000 characters of it per chunk), so this is generous; without
@@ -112,7 +120,7 @@ public struct SpeechSpec: Sendable, Hashable {
         }
     }
 
-    private static func isToken(_ value: String, extra: String) -> Bool {
+    static func isToken(_ value: String, extra: String) -> Bool {
         let allowed = Set(extra.utf8)
         return (1...64).contains(value.utf8.count)
             && value.utf8.allSatisfy { byte in

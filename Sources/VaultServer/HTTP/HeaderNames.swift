@@ -15,4 +15,13 @@ extension HTTPField.Name {
     public static let xUpsert = HTTPField.Name("x-upsert")!
     /// W3C Server-Timing: where a generating miss spent its time, for browsers' network panels.
     public static let serverTiming = HTTPField.Name("server-timing")!
+    /// ElevenLabs' id of one answer (here VoiceVault's own: an upstream id is only good to the account that
+    /// made it, for two hours, so a cached answer never hands one out).
+    public static let requestId = HTTPField.Name("request-id")!
+    /// ElevenLabs' characters billed for this answer: 0 when it cost nothing (a hit, or joining a generation).
+    public static let characterCost = HTTPField.Name("character-cost")!
+    /// What the audio cost when it was generated, on every answer about it.
+    public static let originalCharacterCost = HTTPField.Name("x-original-character-cost")!
+    /// Which book audio made through the SDK-compatible doors belongs to (or query `book_id`).
+    public static let xVoiceVaultBook = HTTPField.Name("x-voicevault-book")!
 }

@@ -1,0 +1,45 @@
+/// Cuts stored audio into pieces of about `targetMilliseconds` at MP3 frame boundaries, each with the
+/// characters whose speech starts in it: the lines of a timestamped stream served from the cache, shaped like
+/// ElevenLabs' own (each line's audio decodable alone, times counted from the start of the response).
+public enum TimedAudioChunks {
+    public struct Chunk: Sendable, Equatable {
+        public let bytes: Range<Int>
+        /// Nil when no character starts in this piece (ElevenLabs sends `alignment: null` then too).
+        public let alignment: SpeechAlignment?
+    }
+
+    public static func plan(_ audio: [UInt8], info: MP3Info, alignment: SpeechAlignment?, targetMilliseconds: Int = 1000)
+        -> [Chunk]
+    {
+        // Cut points (byte offset, time in ms) after every ~target of audio; the first piece carries any tag and
+        // header frame, the last any trailing tag.
+        var cuts: [(offset: Int, milliseconds: Int)] = []
+        var offset = info.audioOffset
+        var samples = 0
+        var sinceCut = 0
+        while offset + 4 <= info.audioEnd,
+            let header = MP3FrameHeader(audio[offset], audio[offset + 1], audio[offset + 2], audio[offset + 3])
+        {
+            offset += header.frameLength
+            samples += header.samplesPerFrame
+            sinceCut += header.samplesPerFrame
+            if sinceCut * 1000 >= targetMilliseconds * info.sampleRate, offset < info.audioEnd {
+                cuts.append((offset, samples * 1000 / info.sampleRate))
+                sinceCut = 0
+            }
+        }
+        let starts = [0] + cuts.map(\.offset)
+        let ends = cuts.map(\.offset) + [audio.count]
+        let boundaries = cuts.map(\.milliseconds)
+        var pieces = [SpeechAlignment](repeating: SpeechAlignment(), count: starts.count)
+        var piece = 0
+        for character in alignment?.characters ?? [] {
+            while piece < boundaries.count, Int(character.startMilliseconds) >= boundaries[piece] { piece += 1 }
+            pieces[piece].characters.append(character)
+        }
+        return starts.indices.map { index in
+            Chunk(bytes: starts[index]..<ends[index],
+                  alignment: alignment == nil || pieces[index].characters.isEmpty ? nil : pieces[index])
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import VaultCore
+
+/// ElevenLabs' text-to-speech API at the server root, as the official SDKs call it with `base_url`: the same
+/// four endpoints, body and query, answered from VoiceVault's cache and in ElevenLabs' shapes. The client key
+/// goes in `xi-api-key` (any of VoiceVault's key headers works).
+///
+/// `Cache-Control: no-cache` and `Pragma: no-cache` on a request are not read: the JS SDK sends them on every
+/// call (its fetch uses `cache: "no-store"`), and they are about HTTP caches between it and us, not about
+/// whether audio already paid for may be served.
+struct ElevenLabsRoutes {
+    let speech: CompatibleSpeech
+
+    enum Endpoint: String, CaseIterable {
+        case convert = ""
+        case stream = "/stream"
+        case withTimestamps = "/with-timestamps"
+        case streamWithTimestamps = "/stream/with-timestamps"
+    }
+
+    func register(on group: RouterGroup<VaultRequestContext>, table: RouteTable) {
+        for endpoint in Endpoint.allCases {
+            group.on("/v1/text-to-speech/:voice" + endpoint.rawValue, method: .post, recordingIn: table) { request, context in
+                try await answer(request, context, endpoint: endpoint)
+            }
+        }
+    }
+
+    func answer(_ request: Request, _ context: VaultRequestContext, endpoint: Endpoint) async throws -> Response {
+        let voiceId = context.parameters.get("voice") ?? ""
+        let book = try speech.book(request)
+        let body = Array(buffer: try await request.body.collect(upTo: speech.configuration.maximumBodyBytes))
+        var query = [String: String]()
+        for name in ["output_format", "enable_logging", "optimize_streaming_latency"] {
+            query[name] = request.uri.queryParameters.get(name)
+        }
+        let maximum = speech.configuration.maximumTextCharacters
+        let parameters = query
+        let parse: @Sendable () throws -> ElevenLabsSpeechRequest = {
+            try ElevenLabsSpeechRequest.parse(voiceId: voiceId, body: body, query: parameters, maximumTextCharacters: maximum)
+        }
+        let parsed = body.count > VoiceRoutes.inlineValidationBytes ? try await BlockingIO.run(parse) : try parse()
+        let outcome = try await speech.speak(parsed.spec, book: book, context: context)
+        let file = try await speech.openAudio(outcome, book: book)
+        switch endpoint {
+        case .convert, .stream:
+            return Response(status: .ok, headers: CompatibleSpeech.headers(outcome, contentType: "audio/mpeg"),
+                            body: CompatibleSpeech.audioBody(file))
+        case .withTimestamps:
+            let (audio, alignment) = try await speech.timedAudio(outcome, file: file)
+            let json = try TimestampedAudioJSON(audio: audio[...], alignment: alignment).encoded()
+            return Response(status: .ok, headers: CompatibleSpeech.headers(outcome, contentType: "application/json"),
+                            body: .init(byteBuffer: ByteBuffer(data: json)))
+        case .streamWithTimestamps:
+            let (audio, alignment) = try await speech.timedAudio(outcome, file: file)
+            let info = try MP3Inspector.inspect(audio)
+            let chunks = TimedAudioChunks.plan(audio, info: info, alignment: alignment)
+            // ElevenLabs labels this stream application/json too; every line ends in a line feed (the JS SDK
+            // loses a last line without one) and carries whole base64 of its own bytes.
+            return Response(status: .ok, headers: CompatibleSpeech.headers(outcome, contentType: "application/json"),
+                            body: ResponseBody { writer in
+                                for chunk in chunks {
+                                    var line = try TimestampedAudioJSON(audio: audio[chunk.bytes], alignment: chunk.alignment).encoded()
+                                    line.append(0x0A)
+                                    try await writer.write(ByteBuffer(data: line))
+                                }
+                                try await writer.finish(nil)
+                            })
+        }
+    }
+}
