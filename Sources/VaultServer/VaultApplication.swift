@@ -43,6 +43,7 @@ public enum VaultApplication {
         }
         VoiceRoutes(voice: voice, configuration: configuration).register(on: router, clients: clients, table: routes)
         AlignmentRoutes(store: voice.store, configuration: configuration).register(on: router, table: routes)
+        ListenRoutes(store: voice.store).register(on: router, table: routes)
         // The SDK-compatible doors answer every failure, a refused key included, in their own error shape.
         let sdkClients = router.group()
             .add(middleware: CompatibleErrorMiddleware(shape: .elevenLabs))

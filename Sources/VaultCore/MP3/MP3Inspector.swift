@@ -10,24 +10,9 @@ public enum MP3Inspector {
     public static func inspect(_ bytes: [UInt8]) throws(MP3Error) -> MP3Info {
         guard !bytes.isEmpty else { throw .empty }
         let id3Length = id3v2Length(bytes)
-        guard let first = findFirstFrame(bytes, from: id3Length) else { throw .noFrameSync }
-        let firstHeader = first.header
-
-        // A Xing/Info or VBRI tag lives in a frame of its own, with no audio.
-        var announcedFrames: Int?
-        var gaplessTrim = 0
-        var source = MP3Info.DurationSource.frameWalk
-        var audioOffset = first.offset
-        if let xing = xingTag(bytes, frameAt: first.offset, header: firstHeader) {
-            announcedFrames = xing.frames
-            gaplessTrim = xing.encoderDelay + xing.endPadding
-            source = .xingHeader
-            audioOffset = first.offset + firstHeader.frameLength
-        } else if let frames = vbriFrameCount(bytes, frameAt: first.offset) {
-            announcedFrames = frames
-            source = .vbriHeader
-            audioOffset = first.offset + firstHeader.frameLength
-        }
+        guard let head = head(bytes, from: id3Length) else { throw .noFrameSync }
+        let firstHeader = head.firstHeader
+        let audioOffset = head.audioOffset
 
         // Walk every frame to the end.
         var offset = audioOffset
@@ -48,9 +33,60 @@ public enum MP3Inspector {
         guard offset + trailing == bytes.count else { throw .truncated(validBytes: offset, totalBytes: bytes.count) }
         guard frames > 0 else { throw .noFrameSync }
 
+        return makeInfo(
+            head: head, id3Length: id3Length, audioEnd: offset, trailing: trailing,
+            walk: FrameWalk(frames: frames, samples: samples, totalBits: totalBits))
+    }
+
+    /// Where the audio begins: the first frame, and whether it is a Xing/Info or VBRI frame (which carries no
+    /// audio, only what the encoder knew about the whole).
+    struct Head: Equatable {
+        var firstOffset: Int
+        var firstHeader: MP3FrameHeader
+        var announcedFrames: Int?
+        var gaplessTrim = 0
+        var source = MP3Info.DurationSource.frameWalk
+        var audioOffset: Int
+
+        func shifted(by base: Int) -> Head {
+            var copy = self
+            copy.firstOffset += base
+            copy.audioOffset += base
+            return copy
+        }
+    }
+
+    static func head(_ bytes: [UInt8], from start: Int) -> Head? {
+        guard let first = findFirstFrame(bytes, from: start) else { return nil }
+        var head = Head(firstOffset: first.offset, firstHeader: first.header, audioOffset: first.offset)
+        if let xing = xingTag(bytes, frameAt: first.offset, header: first.header) {
+            head.announcedFrames = xing.frames
+            head.gaplessTrim = xing.encoderDelay + xing.endPadding
+            head.source = .xingHeader
+            head.audioOffset = first.offset + first.header.frameLength
+        } else if let frames = vbriFrameCount(bytes, frameAt: first.offset) {
+            head.announcedFrames = frames
+            head.source = .vbriHeader
+            head.audioOffset = first.offset + first.header.frameLength
+        }
+        return head
+    }
+
+    /// What a walk over the audio frames counted.
+    struct FrameWalk: Equatable {
+        var frames = 0
+        var samples = 0
+        var totalBits = 0.0
+    }
+
+    /// The info from what the inspection found: shared by the whole-file and the incremental inspector, so
+    /// both compute durations with one rule.
+    static func makeInfo(head: Head, id3Length: Int, audioEnd: Int, trailing: Int, walk: FrameWalk) -> MP3Info {
+        let firstHeader = head.firstHeader, announcedFrames = head.announcedFrames, gaplessTrim = head.gaplessTrim
         // Samples the decoder outputs. The LAME tag's encoder delay and end padding are not part of the
         // speech; players that honour them (and sox, ffmpeg) report the shorter, exact length, and so do we.
-        var totalSamples = samples
+        var source = head.source
+        var totalSamples = walk.samples
         if let announcedFrames, announcedFrames > 0 {
             totalSamples = announcedFrames * firstHeader.samplesPerFrame
         } else {
@@ -59,20 +95,25 @@ public enum MP3Inspector {
         if gaplessTrim > 0, gaplessTrim < totalSamples { totalSamples -= gaplessTrim }
         let duration = Double(totalSamples) / Double(firstHeader.sampleRate)
         return MP3Info(
-            durationSeconds: duration, durationSource: source, audioFrameCount: frames,
-            sampleRate: firstHeader.sampleRate, averageBitrateKbps: Int((totalBits / Double(frames)).rounded()),
-            id3v2Length: id3Length, firstFrameOffset: first.offset, audioOffset: audioOffset, audioEnd: offset,
-            trailingTagLength: trailing, walkedSampleCount: samples)
+            durationSeconds: duration, durationSource: source, audioFrameCount: walk.frames,
+            sampleRate: firstHeader.sampleRate, averageBitrateKbps: Int((walk.totalBits / Double(walk.frames)).rounded()),
+            id3v2Length: id3Length, firstFrameOffset: head.firstOffset, audioOffset: head.audioOffset, audioEnd: audioEnd,
+            trailingTagLength: trailing, walkedSampleCount: walk.samples)
     }
 
     /// Length of a leading ID3v2 tag: 10-byte header + syncsafe size (+ 10 when a footer is flagged).
     static func id3v2Length(_ bytes: [UInt8]) -> Int {
+        min(id3v2DeclaredLength(bytes), bytes.count)
+    }
+
+    /// The length the tag header declares, which may run past the bytes at hand (0 when there is no tag).
+    static func id3v2DeclaredLength(_ bytes: [UInt8]) -> Int {
         guard bytes.count >= 10, bytes[0] == 0x49, bytes[1] == 0x44, bytes[2] == 0x33 else { return 0 }
         let sizeBytes = bytes[6...9]
         guard sizeBytes.allSatisfy({ $0 & 0x80 == 0 }) else { return 0 }
         let size = sizeBytes.reduce(0) { $0 << 7 | Int($1) }
         let footer = bytes[5] & 0x10 != 0 ? 10 : 0
-        return min(10 + size + footer, bytes.count)
+        return 10 + size + footer
     }
 
     /// The first offset holding a frame header whose successor is also a frame header (or the end of the
