@@ -3,6 +3,7 @@ import Foundation
 public import Logging
 import Metrics
 import NIOCore
+import Synchronization
 public import VaultCore
 
 /// The ElevenLabs text-to-speech client: the real request shape, a fair concurrency limit, retries by
@@ -21,24 +22,56 @@ public final class ElevenLabsClient: SpeechSynthesizer {
         self.logger = logger
     }
 
+    /// The whole audio, verified: pieces collected, then inspected. Unusable audio is retried like any other
+    /// transient failure, since nobody heard it.
     public func synthesize(_ spec: SpeechSpec) async throws -> Generation {
+        let collected = Collected()
+        let receipt = try await run(spec, restart: { collected.reset(); return true }) { piece in
+            collected.add(piece)
+        }
+        let (audio, alignment) = collected.value
+        let mp3: InspectedMP3
+        do { mp3 = try InspectedMP3(audio) } catch { throw UpstreamFailure.invalidAudio(error.description) }
+        return Generation(mp3: mp3, requestId: receipt.requestId, characterCost: receipt.characterCost,
+                          attempts: receipt.attempts, alignment: alignment)
+    }
+
+    public func stream(_ spec: SpeechSpec, restart: @escaping @Sendable () async -> Bool,
+                       deliver: @escaping @Sendable (SynthesisPiece) async throws -> Void) async throws -> SynthesisReceipt
+    {
+        try await run(spec, restart: restart, deliver: deliver)
+    }
+
+    /// Attempts with retries by `RetryPolicy`. After a piece went out, a retry also needs `restart` to agree:
+    /// pieces already with listeners cannot be taken back, and another attempt would speak differently.
+    func run(_ spec: SpeechSpec, restart: @Sendable () async -> Bool,
+             deliver: @escaping @Sendable (SynthesisPiece) async throws -> Void) async throws -> SynthesisReceipt
+    {
         var failures = 0
         var concurrencyWaits = 0
         var attempts = 0
+        let delivered = Delivered()
         while true {
             attempts += 1
             let failure: UpstreamFailure
             do {
-                let result = try await limiter.withPermit { try await self.attempt(spec) }
-                return Generation(mp3: result.mp3, requestId: result.requestId,
-                                  characterCost: result.characterCost, attempts: attempts, alignment: result.alignment)
+                let result = try await limiter.withPermit {
+                    try await self.attempt(spec) { piece in
+                        delivered.mark()
+                        try await deliver(piece)
+                    }
+                }
+                return SynthesisReceipt(requestId: result.requestId, characterCost: result.characterCost, attempts: attempts)
             } catch let error as UpstreamFailure {
                 failure = error
             }
             if RetryPolicy.countsAsFailure(failure) { failures += 1 } else { concurrencyWaits += 1 }
-            let decision = configuration.retryPolicy.decide(
+            var decision = configuration.retryPolicy.decide(
                 after: failure, failures: failures, concurrencyWaits: concurrencyWaits,
                 unitRandom: Double.random(in: 0..<1))
+            if case .retry = decision, delivered.value {
+                if await restart() { delivered.reset() } else { decision = .fail }
+            }
             switch decision {
             case .fail:
                 logger.warning("upstream failed", metadata: ["voice": "\(spec.voiceId)", "attempts": "\(attempts)", "error": "\(failure)"])
@@ -53,10 +86,8 @@ public final class ElevenLabsClient: SpeechSynthesizer {
     }
 
     struct Attempt: Sendable {
-        let mp3: InspectedMP3
         let requestId: String?
         let characterCost: Int?
-        let alignment: SpeechAlignment?
     }
 
     /// The upstream endpoint every generation uses: streamed, so audio arrives as ElevenLabs speaks it, and
@@ -67,8 +98,9 @@ public final class ElevenLabsClient: SpeechSynthesizer {
             + (latency > 0 ? "&optimize_streaming_latency=\(latency)" : "")
     }
 
-    /// One HTTP exchange; every failure comes out as an `UpstreamFailure`.
-    func attempt(_ spec: SpeechSpec) async throws(UpstreamFailure) -> Attempt {
+    /// One HTTP exchange, each decoded chunk handed to `onPiece` as it arrives; every failure of the exchange
+    /// comes out as an `UpstreamFailure` (an error thrown by `onPiece` passes through as it is).
+    func attempt(_ spec: SpeechSpec, onPiece: @Sendable (SynthesisPiece) async throws -> Void) async throws -> Attempt {
         var request = HTTPClientRequest(url: configuration.baseURL + Self.endpoint(spec))
         request.method = .POST
         request.headers.add(name: "xi-api-key", value: configuration.apiKey)
@@ -77,14 +109,24 @@ public final class ElevenLabsClient: SpeechSynthesizer {
         do {
             request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(TextToSpeechRequestBody(spec))))
         } catch {
-            throw .rejected(status: 0, code: "encoding", message: "\(error)")
+            throw UpstreamFailure.rejected(status: 0, code: "encoding", message: "\(error)")
         }
-        var audio = [UInt8]()
-        var alignment: SpeechAlignment?
         var status = 0
         var headers = [String: String]()
         var errorBody = [UInt8]()
+        var audioBytes = 0
+        // Checked here too (one header parse per frame), so that unusable audio is an upstream failure that the
+        // retry policy sees, not only a verdict at publication.
+        var inspector = IncrementalMP3Inspector()
         let maximumAudioBytes = configuration.maximumAudioBytes
+        func hand(_ chunk: TimestampedStreamDecoder.Chunk) async throws {
+            audioBytes += chunk.audio.count
+            _ = inspector.feed(chunk.audio)
+            guard audioBytes <= maximumAudioBytes else { throw UpstreamFailure.invalidAudio("audio larger than \(maximumAudioBytes) bytes") }
+            do { try await onPiece(SynthesisPiece(audio: chunk.audio, alignment: chunk.alignment)) } catch {
+                throw DeliveryFailed(underlying: error)
+            }
+        }
         do {
             let response = try await httpClient.execute(request, timeout: .init(configuration.attemptTimeout))
             status = Int(response.status.code)
@@ -95,49 +137,64 @@ public final class ElevenLabsClient: SpeechSynthesizer {
                 // Base64 is 4/3 of the audio, and the alignment adds about 40 bytes per character.
                 var decoder = TimestampedStreamDecoder(maximumLineBytes: maximumAudioBytes / 3 * 4 + (4 << 20))
                 for try await buffer in response.body {
-                    for chunk in try decoder.feed(buffer.readableBytesView) {
-                        try Self.collect(chunk, audio: &audio, alignment: &alignment, limit: maximumAudioBytes)
-                    }
+                    for chunk in try decoder.feed(buffer.readableBytesView) { try await hand(chunk) }
                 }
-                if let last = try decoder.finish() {
-                    try Self.collect(last, audio: &audio, alignment: &alignment, limit: maximumAudioBytes)
-                }
+                if let last = try decoder.finish() { try await hand(last) }
+                do { _ = try inspector.finish() } catch { throw UpstreamFailure.invalidAudio(error.description) }
             } else {
                 errorBody = Array(buffer: try await response.body.collect(upTo: 1 << 20))
             }
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-            throw .timeout
+            throw UpstreamFailure.timeout
         } catch let error as UpstreamFailure {
             throw error
         } catch let error as TimestampedStreamDecoder.Failure {
-            throw .invalidAudio(error.description)
+            throw UpstreamFailure.invalidAudio(error.description)
         } catch is NIOTooManyBytesError {
-            throw .connection("error body larger than 1 MiB")
+            throw UpstreamFailure.connection("error body larger than 1 MiB")
+        } catch let error as DeliveryFailed {
+            throw error.underlying
         } catch {
-            throw .connection(String(describing: error))
+            throw UpstreamFailure.connection(String(describing: error))
         }
         guard (200..<300).contains(status) else {
             throw ErrorClassifier.classify(
                 status: status, body: errorBody, retryAfter: headers["retry-after"],
                 retryAfterMilliseconds: headers["retry-after-ms"], voiceId: spec.voiceId)
         }
-        let mp3: InspectedMP3
-        do { mp3 = try InspectedMP3(audio) } catch { throw .invalidAudio(error.description) }
-        return Attempt(mp3: mp3, requestId: headers["request-id"],
-                       characterCost: headers["character-cost"].flatMap(Int.init), alignment: alignment)
+        return Attempt(requestId: headers["request-id"], characterCost: headers["character-cost"].flatMap(Int.init))
+    }
+}
+
+/// An error from whoever receives the pieces (a full disk while staging them): not the upstream's failure, so
+/// it is neither classified nor retried.
+struct DeliveryFailed: Error {
+    let underlying: any Error
+}
+
+/// Pieces collected for `synthesize`, reset when an attempt is retried.
+final class Collected: Sendable {
+    private let state = Mutex<(audio: [UInt8], alignment: SpeechAlignment?)>(([], nil))
+
+    func add(_ piece: SynthesisPiece) {
+        state.withLock { state in
+            state.audio += piece.audio
+            if let part = piece.alignment {
+                state.alignment = state.alignment ?? SpeechAlignment()
+                state.alignment?.append(part, offsetMilliseconds: 0)
+            }
+        }
     }
 
-    /// Adds one streamed chunk to what the attempt has so far. Times in one response already count from its
-    /// start, so alignments join without an offset.
-    static func collect(_ chunk: TimestampedStreamDecoder.Chunk, audio: inout [UInt8], alignment: inout SpeechAlignment?,
-                        limit: Int) throws(UpstreamFailure) {
-        guard audio.count + chunk.audio.count <= limit else {
-            throw .invalidAudio("audio larger than \(limit) bytes")
-        }
-        audio.append(contentsOf: chunk.audio)
-        if let part = chunk.alignment {
-            alignment = alignment ?? SpeechAlignment()
-            alignment?.append(part, offsetMilliseconds: 0)
-        }
-    }
+    func reset() { state.withLock { $0 = ([], nil) } }
+
+    var value: ([UInt8], SpeechAlignment?) { state.withLock { ($0.audio, $0.alignment) } }
+}
+
+/// Whether any piece of the current run went out.
+final class Delivered: Sendable {
+    private let flag = Mutex(false)
+    func mark() { flag.withLock { $0 = true } }
+    func reset() { flag.withLock { $0 = false } }
+    var value: Bool { flag.withLock { $0 } }
 }

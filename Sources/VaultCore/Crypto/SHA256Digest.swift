@@ -83,6 +83,12 @@ public struct SHA256Hasher: ~Copyable {
     }
 
     public consuming func finalize() -> SHA256Digest {
+        finalizeCopy()
+    }
+
+    /// The digest of everything so far, for a hasher kept inside another value (a lock's state) that cannot be
+    /// consumed. Nothing may be added after it.
+    public mutating func finalizeCopy() -> SHA256Digest {
         var out = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
         out.withUnsafeMutableBufferPointer { buffer in

@@ -75,10 +75,7 @@ public final class AssetStore: Sendable {
         alignment: SpeechAlignment? = nil, now: Date = Date()
     ) throws -> (record: AssetRecord, timings: PublishTimings) {
         let audio = mp3.bytes
-        let encodedAlignment: [UInt8]?
-        do { encodedAlignment = try alignment.map(SpeechAlignmentCodec.encode) } catch {
-            throw StoreError.invalidAlignment(error)
-        }
+        let encodedAlignment = try Self.encode(alignment)
         let clock = ContinuousClock()
         let start = clock.now
         var timings = PublishTimings()
@@ -87,51 +84,98 @@ public final class AssetStore: Sendable {
                 return (try linkLocked(existing, hash: hash, to: bookId), timings)
             }
             let temp = try writeTemporaryFile(audio, hash: hash, fsyncSeconds: &timings.fsyncSeconds)
-            let finalPath = directory.audioFile(book: bookId, hash: hash)
-            try prepareBookDirectory(bookId)
-            var size = audio.count
-            var digest = SHA256Digest.of(audio)
-            var duration = mp3.info.durationSeconds
-            if !(try FileSystem.link(temp, to: finalPath)) {
-                // An unindexed file from an interrupted earlier publication. It was linked only after its bytes
-                // were durable, so it is whole: keep it (first writer wins) if it is valid audio, else set it aside.
-                let bytes = try FileSystem.readFile(finalPath)
-                if let existingInfo = try? MP3Inspector.inspect(bytes) {
-                    size = bytes.count
-                    digest = SHA256Digest.of(bytes)
-                    duration = existingInfo.durationSeconds
-                } else {
-                    try quarantine(finalPath)
-                    guard try FileSystem.link(temp, to: finalPath) else {
-                        throw SystemError(errno: EEXIST, operation: "link", path: finalPath)
-                    }
+            return try commitLocked(
+                temp: temp, size: audio.count, digest: SHA256Digest.of(audio), duration: mp3.info.durationSeconds,
+                hash: hash, bookId: bookId, metadata: metadata, alignment: encodedAlignment, now: now,
+                start: start, timings: timings)
+        }
+    }
+
+    /// A temp file for audio that arrives piece by piece (a streamed generation), to publish with
+    /// `publishStaged` once it is whole.
+    public func stage(_ hash: SHA256Digest) throws -> StagedAudio {
+        try StagedAudio(directory: directory, hash: hash, observer: observer)
+    }
+
+    /// Publishes staged audio that `StagedAudio.seal` proved whole and made durable, in the same order as
+    /// `publishTimed` from the link on. When the asset appeared meanwhile (first writer wins), the book is
+    /// linked to it and the staged file is removed.
+    public func publishStaged(
+        _ sealed: StagedAudio.Sealed, hash: SHA256Digest, bookId: StorageIdentifier, metadata: AssetMetadata,
+        alignment: SpeechAlignment? = nil, now: Date = Date()
+    ) throws -> (record: AssetRecord, timings: PublishTimings) {
+        let encodedAlignment = try Self.encode(alignment)
+        let start = ContinuousClock.now
+        return try hashLocks.withLock(for: hash) {
+            if let existing = try index.record(for: hash) {
+                try? FileSystem.removeFile(sealed.path)
+                return (try linkLocked(existing, hash: hash, to: bookId), PublishTimings())
+            }
+            return try commitLocked(
+                temp: sealed.path, size: sealed.size, digest: sealed.sha256, duration: sealed.info.durationSeconds,
+                hash: hash, bookId: bookId, metadata: metadata, alignment: encodedAlignment, now: now,
+                start: start, timings: PublishTimings())
+        }
+    }
+
+    static func encode(_ alignment: SpeechAlignment?) throws -> [UInt8]? {
+        do { return try alignment.map(SpeechAlignmentCodec.encode) } catch { throw StoreError.invalidAlignment(error) }
+    }
+
+    /// The second half of every publication, under the hash's lock, once the temp file is durable: link it into
+    /// the book (keeping an unindexed file already there if it is whole audio), make the link durable, commit
+    /// the record with its timings, remove the temp name.
+    private func commitLocked(
+        temp: String, size: Int, digest: SHA256Digest, duration: Double, hash: SHA256Digest, bookId: StorageIdentifier,
+        metadata: AssetMetadata, alignment encodedAlignment: [UInt8]?, now: Date, start: ContinuousClock.Instant,
+        timings: PublishTimings
+    ) throws -> (record: AssetRecord, timings: PublishTimings) {
+        let clock = ContinuousClock()
+        var timings = timings
+        let finalPath = directory.audioFile(book: bookId, hash: hash)
+        try prepareBookDirectory(bookId)
+        var size = size
+        var digest = digest
+        var duration = duration
+        if !(try FileSystem.link(temp, to: finalPath)) {
+            // An unindexed file from an interrupted earlier publication. It was linked only after its bytes
+            // were durable, so it is whole: keep it (first writer wins) if it is valid audio, else set it aside.
+            let bytes = try FileSystem.readFile(finalPath)
+            if let existingInfo = try? MP3Inspector.inspect(bytes) {
+                size = bytes.count
+                digest = SHA256Digest.of(bytes)
+                duration = existingInfo.durationSeconds
+            } else {
+                try quarantine(finalPath)
+                guard try FileSystem.link(temp, to: finalPath) else {
+                    throw SystemError(errno: EEXIST, operation: "link", path: finalPath)
                 }
             }
-            observer?(.linked)
-            let directorySync = clock.now
-            try FileSystem.syncDirectory(directory.bookDirectory(bookId))
-            timings.fsyncSeconds += (clock.now - directorySync).seconds
-            observer?(.directorySynced)
-            let durable = clock.now
-            timings.writeSeconds = (durable - start).seconds
-
-            let record = try index.update(hash, alignment: encodedAlignment) { current in
-                var record = current ?? AssetRecord(
-                    contentHash: hash.hex, bookIds: [], voiceId: metadata.voiceId, modelId: metadata.modelId,
-                    outputFormat: metadata.outputFormat, byteSize: size, sha256: digest.hex,
-                    durationSeconds: duration, wordCount: metadata.wordCount,
-                    characterCount: metadata.characterCount, createdAt: now.timeIntervalSince1970,
-                    upstreamRequestId: metadata.upstreamRequestId, characterCost: metadata.characterCost)
-                record.addBook(bookId.value)
-                return record
-            }
-            observer?(.indexCommitted)
-            timings.indexSeconds = (clock.now - durable).seconds
-            try FileSystem.removeFile(temp)
-            observer?(.tempRemoved)
-            guard let record else { throw StoreError.notFound(hash: hash.hex) }
-            return (record, timings)
         }
+        observer?(.linked)
+        let directorySync = clock.now
+        try FileSystem.syncDirectory(directory.bookDirectory(bookId))
+        timings.fsyncSeconds += (clock.now - directorySync).seconds
+        observer?(.directorySynced)
+        let durable = clock.now
+        timings.writeSeconds = (durable - start).seconds
+
+        let record = try index.update(hash, alignment: encodedAlignment) { current in
+            var record = current ?? AssetRecord(
+                contentHash: hash.hex, bookIds: [], voiceId: metadata.voiceId, modelId: metadata.modelId,
+                outputFormat: metadata.outputFormat, byteSize: size, sha256: digest.hex,
+                durationSeconds: duration, wordCount: metadata.wordCount,
+                characterCount: metadata.characterCount, createdAt: now.timeIntervalSince1970,
+                upstreamRequestId: metadata.upstreamRequestId, characterCost: metadata.characterCost)
+            record.addBook(bookId.value)
+            return record
+        }
+        observer?(.indexCommitted)
+        timings.indexSeconds = (clock.now - durable).seconds
+        try FileSystem.removeFile(temp)
+        observer?(.tempRemoved)
+        guard let record else { throw StoreError.notFound(hash: hash.hex) }
+        return (record, timings)
     }
 
     /// Makes an existing asset available under another book: a hard link to the same bytes, then the record.

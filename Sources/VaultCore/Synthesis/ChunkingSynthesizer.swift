@@ -1,7 +1,15 @@
+import Synchronization
+
 /// Makes any synthesizer accept text longer than its model's per-request limit: the text is split at sentence
 /// boundaries (`TextChunker`), each piece is generated in order with its neighbours as `previous_text` /
-/// `next_text` so the prosody flows across the seams, and the pieces are joined into one MP3
-/// (`MP3Concatenator`). Text within the limit passes straight through.
+/// `next_text` so the prosody flows across the seams, and the pieces stream out as one MP3. Text within the
+/// limit passes straight through, bytes unchanged.
+///
+/// The joined MP3 is the audio frames of every chunk in order, with each chunk's ID3 tag, Xing/Info frame and
+/// trailing tags left out (`IncrementalMP3Inspector` hands out exactly its frames). No Xing header is written
+/// for the whole: it would have to come first, before the length is known, and listeners are already hearing
+/// the first chunk. ElevenLabs' MP3 formats are constant bitrate, so players compute the duration from the
+/// size and bitrate; the record keeps the exact duration from the frames (Docs/API.md, "Long text").
 public struct ChunkingSynthesizer: SpeechSynthesizer {
     public let base: any SpeechSynthesizer
     let limit: @Sendable (String) -> Int
@@ -13,47 +21,72 @@ public struct ChunkingSynthesizer: SpeechSynthesizer {
 
     public func resolve(_ spec: SpeechSpec) -> SpeechSpec { base.resolve(spec) }
 
+    /// The whole, collected from `stream` and verified.
     public func synthesize(_ spec: SpeechSpec) async throws -> Generation {
+        // A piece without timings carries no characters (trailing frames, or upstream's `alignment: null`).
+        let collected = Mutex<(audio: [UInt8], alignment: SpeechAlignment?)>(([], nil))
+        let receipt = try await stream(spec, restart: { collected.withLock { $0 = ([], nil) }; return true }) { piece in
+            collected.withLock { state in
+                state.audio += piece.audio
+                if let part = piece.alignment {
+                    state.alignment = state.alignment ?? SpeechAlignment()
+                    state.alignment?.append(part, offsetMilliseconds: 0)
+                }
+            }
+        }
+        let (audio, alignment) = collected.withLock { ($0.audio, $0.alignment) }
+        return Generation(mp3: try InspectedMP3(audio), requestId: receipt.requestId, characterCost: receipt.characterCost,
+                          attempts: receipt.attempts, alignment: alignment)
+    }
+
+    /// A chunk after the first is never restarted: the chunks before it are already delivered.
+    public func stream(_ spec: SpeechSpec, restart: @escaping @Sendable () async -> Bool,
+                       deliver: @escaping @Sendable (SynthesisPiece) async throws -> Void) async throws -> SynthesisReceipt
+    {
         let maximum = limit(spec.modelId)
-        guard spec.text.unicodeScalars.count > maximum else { return try await base.synthesize(spec) }
+        guard spec.text.unicodeScalars.count > maximum else { return try await base.stream(spec, restart: restart, deliver: deliver) }
         let chunks = TextChunker(limit: maximum).chunks(spec.text, previousText: spec.previousText, nextText: spec.nextText)
-        var pieces = [[UInt8]]()
         var requestIds = [String]()
         var cost: Int? = 0
         var attempts = 0
-        var alignment: SpeechAlignment? = SpeechAlignment()
         var elapsedMilliseconds: UInt32 = 0
-        for chunk in chunks {
+        for (index, chunk) in chunks.enumerated() {
             let part = try spec.replacing(text: chunk.text, previousText: chunk.previousText, nextText: chunk.nextText)
-            let generation = try await base.synthesize(part)
-            pieces.append(generation.audio)
-            alignment = Self.merged(alignment, generation.alignment, at: elapsedMilliseconds)
-            elapsedMilliseconds += Self.playingMilliseconds(generation.info)
-            if let id = generation.requestId { requestIds.append(id) }
-            cost = generation.characterCost.flatMap { add in cost.map { $0 + add } }
-            attempts += generation.attempts
+            let frames = Mutex(IncrementalMP3Inspector())
+            let offset = elapsedMilliseconds
+            // The separator the chunker cut, spoken as the seam's silence, keeps the timings' text whole.
+            let seam = Mutex(index > 0)
+            let first = index == 0
+            let restartChunk: @Sendable () async -> Bool = {
+                guard first, await restart() else { return false }
+                frames.withLock { $0 = IncrementalMP3Inspector() }
+                return true
+            }
+            let receipt = try await base.stream(part, restart: restartChunk) { piece in
+                let audio = frames.withLock { $0.feed(piece.audio) }
+                var alignment = piece.alignment.map { part -> SpeechAlignment in
+                    var shifted = SpeechAlignment()
+                    shifted.append(part, offsetMilliseconds: offset)
+                    return shifted
+                }
+                if alignment != nil, seam.withLock({ let first = $0; $0 = false; return first }) {
+                    alignment?.characters.insert(.init(text: " ", startMilliseconds: offset, endMilliseconds: offset), at: 0)
+                }
+                try await deliver(SynthesisPiece(audio: audio, alignment: alignment))
+            }
+            let verdict = frames.withLock { inspector in Result { () throws(MP3Error) in try inspector.finish() } }
+            let info: MP3Info, rest: [UInt8]
+            switch verdict {
+            case let .success(value): (info, rest) = value
+            case let .failure(error): throw StoreError.invalidAudio(error)
+            }
+            if !rest.isEmpty { try await deliver(SynthesisPiece(audio: rest, alignment: nil)) }
+            elapsedMilliseconds += UInt32((info.untrimmedDurationSeconds * 1000).rounded())
+            if let id = receipt.requestId { requestIds.append(id) }
+            cost = receipt.characterCost.flatMap { add in cost.map { $0 + add } }
+            attempts += receipt.attempts
         }
-        let joined = try MP3Concatenator.join(pieces)
-        return Generation(mp3: try InspectedMP3(joined),
-                          requestId: requestIds.isEmpty ? nil : requestIds.joined(separator: ","),
-                          characterCost: cost, attempts: attempts, alignment: alignment)
-    }
-
-    /// The alignment so far with the next chunk's appended at its offset, and a space between the two (the
-    /// separator the chunker cut, spoken as the seam's silence). Nil once any chunk came without one: timings
-    /// with a hole are not kept.
-    static func merged(_ sofar: SpeechAlignment?, _ next: SpeechAlignment?, at offset: UInt32) -> SpeechAlignment? {
-        guard var sofar, let next else { return nil }
-        if !sofar.characters.isEmpty {
-            sofar.characters.append(.init(text: " ", startMilliseconds: offset, endMilliseconds: offset))
-        }
-        sofar.append(next, offsetMilliseconds: offset)
-        return sofar
-    }
-
-    /// How long a chunk's audio frames play in the joined file. `MP3Concatenator` keeps every audio frame and
-    /// drops the encoder's gapless trim, so this is frames times samples per frame, not the trimmed duration.
-    static func playingMilliseconds(_ info: MP3Info) -> UInt32 {
-        UInt32((info.untrimmedDurationSeconds * 1000).rounded())
+        return SynthesisReceipt(requestId: requestIds.isEmpty ? nil : requestIds.joined(separator: ","),
+                                characterCost: cost, attempts: attempts)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Answers "give me this speech for this book": from the index on a hit, through one generation per content
 /// hash on a miss. No HTTP here; VaultServer's routes translate.
@@ -8,7 +9,7 @@ public final class VoiceService: Sendable {
     public let budget: CharacterBudget
     /// Where every answered or failed request is reported (tally, ledger, metrics).
     public let events: any VoiceEventSink
-    let flights = SingleFlight<SHA256Digest, GeneratedAsset>()
+    let registry = GenerationRegistry()
 
     public init(store: AssetStore, synthesizer: (any SpeechSynthesizer)?, dailyCharacterBudget: Int?,
                 events: any VoiceEventSink = VoiceEventSinks([])) {
@@ -21,6 +22,8 @@ public final class VoiceService: Sendable {
     /// Timings of a miss, for the request log.
     public struct Timings: Sendable, Equatable {
         public var upstreamSeconds: Double = 0
+        /// Until the first audio arrived from upstream.
+        public var firstByteSeconds: Double?
         public var writeSeconds: Double = 0
         /// The part of `writeSeconds` spent in fsync.
         public var fsyncSeconds: Double = 0
@@ -37,12 +40,11 @@ public final class VoiceService: Sendable {
         public let upstreamAttempts: Int?
     }
 
-    struct GeneratedAsset: Sendable {
-        let record: AssetRecord
-        let timings: Timings
-        let attempts: Int
-        /// False when the flight found the asset already published on its re-check.
-        let generated: Bool
+    /// How a request is answered: from the index, or by a generation in progress that its audio can be read
+    /// from while it is made, with the outcome once it is over (linked into the request's book, reported).
+    public enum Answer: Sendable {
+        case stored(Outcome)
+        case live(LiveGeneration, outcome: Task<Outcome, any Error>)
     }
 
     /// How many times a request starts over when the asset it found vanished before it could be linked into
@@ -54,23 +56,60 @@ public final class VoiceService: Sendable {
         try await voice(VoiceRequest(spec: requested, who: .init(bookId: bookId)))
     }
 
+    /// The outcome, once there is one: a hit at once, a miss when its generation is published.
     public func voice(_ request: VoiceRequest) async throws -> Outcome {
+        switch try await answer(request) {
+        case let .stored(outcome): return outcome
+        case let .live(_, outcome): return try await outcome.value
+        }
+    }
+
+    /// A hit, or the generation to follow. The outcome of a live answer is settled by a task of its own, so a
+    /// requester that stops listening changes nothing: the audio is still published, linked and accounted.
+    public func answer(_ request: VoiceRequest, attempt: Int = 1) async throws -> Answer {
         let spec = synthesizer?.resolve(request.spec) ?? request.spec
         let hash = spec.contentHash
-        var attempt = 1
-        while true {
+        do {
+            if let record = try store.record(for: hash) {
+                let outcome = Outcome(record: try await linked(record, hash: hash, to: request.who.bookId), hash: hash,
+                                      cached: true, timings: nil, upstreamAttempts: nil)
+                report(outcome, spec: spec, who: request.who)
+                return .stored(outcome)
+            }
+        } catch StoreError.notFound where attempt < Self.attemptsWhenAssetVanishes {
+            // A normal client action (removing a book's reference) must never fail another client's request.
+            return try await answer(request, attempt: attempt + 1)
+        } catch {
+            events.record(.failed(request.who, error: error))
+            throw error
+        }
+        guard let synthesizer else {
+            events.record(.failed(request.who, error: VoiceError.noSynthesizer))
+            throw VoiceError.noSynthesizer
+        }
+        let (generation, role) = registry.join(hash) { generation in
+            Task { await self.generate(generation, spec: spec, who: request.who, synthesizer: synthesizer) }
+        }
+        let outcome = Task { () async throws -> Outcome in
             do {
-                let outcome = try await voiceOnce(spec, hash: hash, who: request.who)
+                let completion = try await generation.completion()
+                let record = try await linked(completion.record, hash: hash, to: request.who.bookId)
+                let outcome = Outcome(record: record, hash: hash, cached: !completion.generated,
+                                      timings: role == .leader && completion.generated ? completion.timings : nil,
+                                      upstreamAttempts: role == .leader ? completion.attempts : nil)
                 report(outcome, spec: spec, who: request.who)
                 return outcome
             } catch StoreError.notFound where attempt < Self.attemptsWhenAssetVanishes {
-                // A normal client action (removing a book's reference) must never fail another client's request.
-                attempt += 1
+                switch try await answer(request, attempt: attempt + 1) {
+                case let .stored(outcome): return outcome
+                case let .live(_, outcome): return try await outcome.value
+                }
             } catch {
                 events.record(.failed(request.who, error: error))
                 throw error
             }
         }
+        return .live(generation, outcome: outcome)
     }
 
     private func report(_ outcome: Outcome, spec: SpeechSpec, who: VoiceRequest.Who) {
@@ -87,53 +126,63 @@ public final class VoiceService: Sendable {
         }
     }
 
-    private func voiceOnce(_ spec: SpeechSpec, hash: SHA256Digest, who: VoiceRequest.Who) async throws -> Outcome {
-        let bookId = who.bookId
-        let client = who.clientKeyId.map { CharacterBudget.Client(keyId: $0, dailyLimit: who.clientDailyLimit) }
-        if let record = try store.record(for: hash) {
-            return Outcome(record: try await linked(record, hash: hash, to: bookId), hash: hash, cached: true,
-                           timings: nil, upstreamAttempts: nil)
-        }
-        guard let synthesizer else { throw VoiceError.noSynthesizer }
-        let store = store
-        let budget = budget
-        let (asset, role) = try await flights.run(hash) {
-            // Re-check inside the flight: a flight for this hash may have finished just before this one began.
-            if let record = try store.record(for: hash) {
-                return GeneratedAsset(record: record, timings: Timings(), attempts: 0, generated: false)
+    /// The owner's work for one generation: stage every piece as it arrives, check the whole, publish it in the
+    /// crash-safe order into the leader's book, and end the generation for everyone. Runs in its own task.
+    private func generate(_ generation: LiveGeneration, spec: SpeechSpec, who: VoiceRequest.Who,
+                          synthesizer: any SpeechSynthesizer) async {
+        let store = store, budget = budget, hash = generation.hash
+        var reservation: CharacterBudget.Reservation?
+        var staged: StagedAudio?
+        do {
+            // Re-check: a generation for this hash may have been published just before this one was registered.
+            if let record = try await BlockingIO.run({ try store.record(for: hash) }) {
+                generation.end(.success(.init(record: record, timings: Timings(), attempts: 0, generated: false)))
+                registry.remove(generation)
+                return
             }
-            // Reserved by the flight's leader only, on its client key: followers share its generation and cost nothing.
-            let reservation = try await BlockingIO.run { try budget.reserve(spec.text.unicodeScalars.count, for: client) }
+            let client = who.clientKeyId.map { CharacterBudget.Client(keyId: $0, dailyLimit: who.clientDailyLimit) }
+            // Reserved by the leader only, on its client key: followers share its generation and cost nothing.
+            reservation = try await BlockingIO.run { try budget.reserve(spec.text.unicodeScalars.count, for: client) }
+            let file = try await BlockingIO.run { try store.stage(hash) }
+            staged = file
+            generation.attach(file)
             let clock = ContinuousClock()
             let start = clock.now
-            let generation: Generation
-            do {
-                generation = try await synthesizer.synthesize(spec)
-            } catch {
-                try? await BlockingIO.run { try budget.release(reservation) }
-                throw error
+            let firstByte = Mutex<Duration?>(nil)
+            let receipt = try await synthesizer.stream(spec, restart: {
+                // Nobody heard anything yet (an /api/voice miss waits for the whole): start the file over.
+                guard generation.restartIfUnheard() else { return false }
+                do { try await BlockingIO.run { try file.restart() } } catch { return false }
+                return true
+            }) { piece in
+                try await BlockingIO.run { try file.append(piece.audio) }
+                firstByte.withLock { if $0 == nil { $0 = clock.now - start } }
+                generation.appended(end: file.size, alignment: piece.alignment)
             }
             let upstream = clock.now - start
-            try await BlockingIO.run {
-                try budget.settle(reservation, actualCost: generation.characterCost ?? reservation.characters)
+            let sealed = try await BlockingIO.run { try file.seal() }
+            if let held = reservation {
+                try await BlockingIO.run { try budget.settle(held, actualCost: receipt.characterCost ?? held.characters) }
+                reservation = nil
             }
-            let metadata = AssetMetadata(spec: spec, upstreamRequestId: generation.requestId,
-                                         characterCost: generation.characterCost)
+            let metadata = AssetMetadata(spec: spec, upstreamRequestId: receipt.requestId, characterCost: receipt.characterCost)
+            let alignment = generation.alignment
             let (record, publishTimings) = try await BlockingIO.run {
-                try store.publishTimed(generation.mp3, hash: hash, bookId: bookId, metadata: metadata,
-                                       alignment: generation.alignment)
+                try store.publishStaged(sealed, hash: hash, bookId: who.bookId, metadata: metadata, alignment: alignment)
             }
             var timings = Timings()
             timings.upstreamSeconds = upstream.seconds
+            timings.firstByteSeconds = firstByte.withLock { $0 }?.seconds
             timings.writeSeconds = publishTimings.writeSeconds
             timings.fsyncSeconds = publishTimings.fsyncSeconds
             timings.indexSeconds = publishTimings.indexSeconds
-            return GeneratedAsset(record: record, timings: timings, attempts: generation.attempts, generated: true)
+            generation.end(.success(.init(record: record, timings: timings, attempts: receipt.attempts, generated: true)))
+        } catch {
+            if let held = reservation { try? await BlockingIO.run { try budget.release(held) } }
+            staged?.discard()
+            generation.end(.failure(error))
         }
-        let record = try await linked(asset.record, hash: hash, to: bookId)
-        return Outcome(record: record, hash: hash, cached: !asset.generated,
-                       timings: role == .leader && asset.generated ? asset.timings : nil,
-                       upstreamAttempts: role == .leader ? asset.attempts : nil)
+        registry.remove(generation)
     }
 
     /// The record with `bookId` linked in (a hard link and an index update when it is new to the book).
@@ -145,13 +194,16 @@ public final class VoiceService: Sendable {
 
     /// Generations in progress (for health and metrics).
     public var flightsInProgress: Int {
-        get async { await flights.inFlight }
+        get async { registry.all.count }
     }
 
     /// Generations in progress with their waiters and age, oldest first: the operator's view of what the old
     /// design's Redis locks were.
     public func flightSnapshot() async -> [Flight] {
-        await flights.snapshot().map { Flight(hash: $0.key, waiters: $0.waiters, ageSeconds: $0.ageSeconds) }
+        let now = ContinuousClock.now
+        return registry.all.map { generation in
+            Flight(hash: generation.hash, waiters: generation.requesters, ageSeconds: (now - generation.startedAt).seconds)
+        }.sorted { $0.ageSeconds > $1.ageSeconds }
     }
 
     public struct Flight: Sendable, Equatable {

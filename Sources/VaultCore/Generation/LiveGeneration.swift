@@ -1,0 +1,174 @@
+import Synchronization
+
+/// One generation in progress, owned by the server, not by whoever asked first: its audio staged on disk as it
+/// arrives (`StagedAudio`), and every requester of its hash, the first and any that join later, reading from
+/// byte 0 of what is staged and then following live (`pieces()`). It ends once, published whole or failed;
+/// a listener that goes away cancels nothing.
+public final class LiveGeneration: Sendable {
+    public let hash: SHA256Digest
+    let startedAt = ContinuousClock.now
+
+    /// How the generation ended for its requesters.
+    public struct Completion: Sendable {
+        public let record: AssetRecord
+        public let timings: VoiceService.Timings
+        public let attempts: Int
+        /// False when the asset was found already published on the owner's re-check.
+        public let generated: Bool
+    }
+
+    struct Piece {
+        /// Staged bytes up to here belong to this piece.
+        let end: Int
+        let alignment: SpeechAlignment?
+    }
+
+    struct State {
+        var staged: StagedAudio?
+        var pieces: [Piece] = []
+        var ended: Result<Completion, any Error>?
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        /// Requests that asked for it, the one that started it included.
+        var requesters = 1
+        /// Whether any listener has taken a piece: from then on, what was delivered cannot be started over.
+        var heard = false
+    }
+
+    let state = Mutex(State())
+
+    init(hash: SHA256Digest) {
+        self.hash = hash
+    }
+
+    // MARK: The owner's side
+
+    func attach(_ staged: StagedAudio) {
+        state.withLock { $0.staged = staged }
+    }
+
+    /// The staged file grew to `end` with this piece.
+    func appended(end: Int, alignment: SpeechAlignment?) {
+        let waiters = state.withLock { state in
+            state.pieces.append(Piece(end: end, alignment: alignment))
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func end(_ result: Result<Completion, any Error>) {
+        let waiters = state.withLock { state in
+            state.ended = result
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// The timings of everything delivered so far, joined (their times already count from the start).
+    var alignment: SpeechAlignment? {
+        state.withLock { state in
+            var merged = SpeechAlignment()
+            for piece in state.pieces {
+                guard let part = piece.alignment else { continue }
+                merged.append(part, offsetMilliseconds: 0)
+            }
+            return state.pieces.contains { $0.alignment != nil } ? merged : nil
+        }
+    }
+
+    /// Drops every piece delivered so far so that delivery can start over, unless a listener has taken one;
+    /// decided under the lock that listeners take pieces under, so no listener can take a piece being dropped.
+    func restartIfUnheard() -> Bool {
+        state.withLock { state in
+            guard !state.heard else { return false }
+            state.pieces = []
+            return true
+        }
+    }
+
+    func joined() { state.withLock { $0.requesters += 1 } }
+
+    var requesters: Int { state.withLock { $0.requesters } }
+
+    // MARK: The requesters' side
+
+    /// Waits for the end, and answers it.
+    public func completion() async throws -> Completion {
+        while true {
+            if let ended = state.withLock({ $0.ended }) { return try ended.get() }
+            await waitForChange(seenPieces: Int.max)
+        }
+    }
+
+    /// The audio from byte 0, piece by piece as it was delivered, then live until the end. Throws the
+    /// generation's error if it fails, even after pieces were read: a stream that ends without error is whole.
+    public func pieces() -> AsyncThrowingStream<SynthesisPiece, any Error> {
+        let cursor = Mutex((piece: 0, offset: 0))
+        return AsyncThrowingStream(unfolding: { [self] in
+            while true {
+                let (index, offset) = cursor.withLock { ($0.piece, $0.offset) }
+                let snapshot = state.withLock { state in
+                    let piece = index < state.pieces.count ? state.pieces[index] : nil
+                    if piece != nil { state.heard = true }
+                    return (piece: piece, staged: state.staged, ended: state.ended)
+                }
+                if let piece = snapshot.piece, let staged = snapshot.staged {
+                    let audio = try await BlockingIO.run { try staged.read(offset: offset, count: piece.end - offset) }
+                    cursor.withLock { $0 = (index + 1, piece.end) }
+                    return SynthesisPiece(audio: audio, alignment: piece.alignment)
+                }
+                switch snapshot.ended {
+                case .success: return nil
+                case let .failure(error): throw error
+                case nil: await waitForChange(seenPieces: index)
+                }
+            }
+        })
+    }
+
+    /// Returns once there are more than `seenPieces` pieces or the generation has ended.
+    private func waitForChange(seenPieces: Int) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready = state.withLock { state -> Bool in
+                if state.ended != nil || state.pieces.count > seenPieces { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+}
+
+/// The generations in progress, one per content hash: asking for a hash that is being generated joins that
+/// generation instead of starting another (what Redis `SET NX EX` locks did in the old design; sound because
+/// one process owns the data directory).
+final class GenerationRegistry: Sendable {
+    private let live = Mutex<[SHA256Digest: LiveGeneration]>([:])
+
+    enum Role: Sendable { case leader, follower }
+
+    /// The generation for `hash`: the running one, or a new one that `start` is called with (under the
+    /// registry's lock, so two callers can never both start one; `start` must only launch its work).
+    func join(_ hash: SHA256Digest, start: (LiveGeneration) -> Void) -> (LiveGeneration, Role) {
+        live.withLock { live in
+            if let running = live[hash] {
+                running.joined()
+                return (running, .follower)
+            }
+            let generation = LiveGeneration(hash: hash)
+            live[hash] = generation
+            start(generation)
+            return (generation, .leader)
+        }
+    }
+
+    /// Forgets `generation` once it has ended (only that one: a newer generation may hold the hash by then).
+    func remove(_ generation: LiveGeneration) {
+        live.withLock { live in
+            if live[generation.hash] === generation { live[generation.hash] = nil }
+        }
+    }
+
+    var all: [LiveGeneration] { live.withLock { Array($0.values) } }
+}
