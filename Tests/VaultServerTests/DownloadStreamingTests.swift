@@ -24,7 +24,9 @@ import Glibc
     }
 
     @Test func aFileDeletedMidResponseCompletesAndMemoryStaysBounded() async throws {
-        let bed = try VoiceTestbed()
+        // A 20 MB chapter is made of two 10,000-character upstream calls: more than the testbed's 2 s per attempt in a
+        // debug build.
+        let bed = try VoiceTestbed(environment: ["VOICEVAULT_UPSTREAM_TIMEOUT_MS": "60000"])
         let (path, bytes) = try await Self.largeStoredFile(bed)
         let baseline = try residentBytes(of: bed.server.process.processIdentifier)
 
@@ -46,7 +48,9 @@ import Glibc
     }
 
     @Test func aCachedFileServesRangesFromMemoryAfterTheFileIsGone() async throws {
-        let bed = try VoiceTestbed()
+        // A 20 MB chapter is made of two 10,000-character upstream calls: more than the testbed's 2 s per attempt in a
+        // debug build.
+        let bed = try VoiceTestbed(environment: ["VOICEVAULT_UPSTREAM_TIMEOUT_MS": "60000"])
         let answer = try await bed.post(VoiceTestbed.requestBody(text: "Held in memory once served."))
         let path = try #require(json(answer.body)["url"] as? String)
         let bytes = try FileSystem.readFile(bed.dataDirectory + path)

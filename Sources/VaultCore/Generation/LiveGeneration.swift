@@ -101,6 +101,17 @@ public final class LiveGeneration: Sendable {
         }
     }
 
+    /// Returns once the first audio is staged, or throws the generation's error if it failed first: so an
+    /// answer that streams can still fail with a proper status when nothing was said yet.
+    public func firstAudio() async throws {
+        while true {
+            let (pieces, ended) = state.withLock { ($0.pieces.count, $0.ended) }
+            if pieces > 0 { return }
+            if let ended { _ = try ended.get(); return }
+            await waitForChange(seenPieces: 0)
+        }
+    }
+
     /// The audio from byte 0, piece by piece as it was delivered, then live until the end. Throws the
     /// generation's error if it fails, even after pieces were read: a stream that ends without error is whole.
     public func pieces() -> AsyncThrowingStream<SynthesisPiece, any Error> {

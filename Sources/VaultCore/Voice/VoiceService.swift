@@ -44,7 +44,8 @@ public final class VoiceService: Sendable {
     /// from while it is made, with the outcome once it is over (linked into the request's book, reported).
     public enum Answer: Sendable {
         case stored(Outcome)
-        case live(LiveGeneration, outcome: Task<Outcome, any Error>)
+        /// `leads`: this request started the generation (and pays for it).
+        case live(LiveGeneration, leads: Bool, outcome: Task<Outcome, any Error>)
     }
 
     /// How many times a request starts over when the asset it found vanished before it could be linked into
@@ -60,7 +61,7 @@ public final class VoiceService: Sendable {
     public func voice(_ request: VoiceRequest) async throws -> Outcome {
         switch try await answer(request) {
         case let .stored(outcome): return outcome
-        case let .live(_, outcome): return try await outcome.value
+        case let .live(_, _, outcome): return try await outcome.value
         }
     }
 
@@ -102,14 +103,14 @@ public final class VoiceService: Sendable {
             } catch StoreError.notFound where attempt < Self.attemptsWhenAssetVanishes {
                 switch try await answer(request, attempt: attempt + 1) {
                 case let .stored(outcome): return outcome
-                case let .live(_, outcome): return try await outcome.value
+                case let .live(_, _, outcome): return try await outcome.value
                 }
             } catch {
                 events.record(.failed(request.who, error: error))
                 throw error
             }
         }
-        return .live(generation, outcome: outcome)
+        return .live(generation, leads: role == .leader, outcome: outcome)
     }
 
     private func report(_ outcome: Outcome, spec: SpeechSpec, who: VoiceRequest.Who) {

@@ -5,7 +5,7 @@ import VaultCore
 
 /// What the SDK-compatible doors (ElevenLabs' `/v1/text-to-speech`, OpenAI's `/v1/audio/speech`) share: which
 /// book the audio goes to, one call into `VoiceService` with the caller's key, the exchange's facts, and
-/// the headers and bodies of the answers.
+/// the headers and bodies of the answers, from the stored file or live from a generation in progress.
 struct CompatibleSpeech: Sendable {
     let voice: VoiceService
     let configuration: ServerConfiguration
@@ -21,31 +21,51 @@ struct CompatibleSpeech: Sendable {
         }
     }
 
-    /// The asset for `spec` in `book`, from the index or one generation, with the exchange's facts set.
-    func speak(_ spec: SpeechSpec, book: StorageIdentifier, context: VaultRequestContext) async throws -> VoiceService.Outcome {
+    /// The stored asset, or the generation making it, with the exchange's facts set.
+    func answer(_ spec: SpeechSpec, book: StorageIdentifier, context: VaultRequestContext) async throws -> VoiceService.Answer {
         let caller = context.caller
-        let outcome = try await voice.voice(VoiceRequest(spec: spec, who: .init(
+        let answer = try await voice.answer(VoiceRequest(spec: spec, who: .init(
             bookId: book, clientKeyId: caller.clientKey?.id, clientName: caller.clientKey?.name,
             clientDailyLimit: caller.clientKey?.dailyCharacterLimit)))
-        context.exchange.update { facts in
-            facts.contentHash = outcome.hash
-            facts.cache = outcome.cached ? .hit : .miss
-            facts.timings = outcome.timings
-            facts.characters = outcome.record.characterCount
+        let hash: SHA256Digest, cached: Bool
+        switch answer {
+        case let .stored(outcome): (hash, cached) = (outcome.hash, outcome.cached)
+        case let .live(generation, _, _): (hash, cached) = (generation.hash, false)
         }
-        return outcome
+        context.exchange.update { facts in
+            facts.contentHash = hash
+            facts.cache = cached ? .hit : .miss
+            facts.characters = spec.text.unicodeScalars.count
+        }
+        return answer
+    }
+
+    /// The outcome once there is one (for answers that need the whole file).
+    static func outcome(_ answer: VoiceService.Answer) async throws -> VoiceService.Outcome {
+        switch answer {
+        case let .stored(outcome): outcome
+        case let .live(_, _, outcome): try await outcome.value
+        }
     }
 
     /// `X-Cache`, `X-Content-Hash`, and ElevenLabs' `request-id` and `character-cost`: what this answer cost
     /// (only the request that led a generation paid), beside what the audio cost when it was made.
     static func headers(_ outcome: VoiceService.Outcome, contentType: String) -> HTTPFields {
+        var headers = liveHeaders(hash: outcome.hash, cached: outcome.cached, contentType: contentType,
+                                  cost: outcome.timings != nil ? outcome.record.characterCost ?? 0 : 0)
+        if let cost = outcome.record.characterCost { headers[.originalCharacterCost] = String(cost) }
+        return headers
+    }
+
+    /// The headers of an answer streamed live: the cost is what the leader reserved (the text's characters),
+    /// since upstream's own count arrives only with the end of the generation.
+    static func liveHeaders(hash: SHA256Digest, cached: Bool, contentType: String, cost: Int) -> HTTPFields {
         var headers = HTTPFields()
         headers[.contentType] = contentType
-        headers[.xCache] = outcome.cached ? "HIT" : "MISS"
-        headers[.xContentHash] = outcome.hash.hex
+        headers[.xCache] = cached ? "HIT" : "MISS"
+        headers[.xContentHash] = hash.hex
         headers[.requestId] = "vv_" + UUID().uuidString.lowercased()
-        headers[.characterCost] = outcome.timings != nil ? String(outcome.record.characterCost ?? 0) : "0"
-        if let cost = outcome.record.characterCost { headers[.originalCharacterCost] = String(cost) }
+        headers[.characterCost] = String(cost)
         return headers
     }
 
@@ -70,6 +90,19 @@ struct CompatibleSpeech: Sendable {
                 guard chunk.readableBytes > 0 else { break }
                 offset += UInt64(chunk.readableBytes)
                 try await writer.write(chunk)
+            }
+            try await writer.finish(nil)
+        }
+    }
+
+    /// A generation's pieces as they are staged, from byte 0, each through `render`. If the generation fails,
+    /// the body throws: the chunked response is cut off without its last chunk, never passed off as complete.
+    static func liveBody(_ generation: LiveGeneration, render: @escaping @Sendable (SynthesisPiece) throws -> ByteBuffer?)
+        -> ResponseBody
+    {
+        ResponseBody { writer in
+            for try await piece in generation.pieces() {
+                if let buffer = try render(piece) { try await writer.write(buffer) }
             }
             try await writer.finish(nil)
         }

@@ -42,7 +42,28 @@ struct ElevenLabsRoutes {
             try ElevenLabsSpeechRequest.parse(voiceId: voiceId, body: body, query: parameters, maximumTextCharacters: maximum)
         }
         let parsed = body.count > VoiceRoutes.inlineValidationBytes ? try await BlockingIO.run(parse) : try parse()
-        let outcome = try await speech.speak(parsed.spec, book: book, context: context)
+        let answer = try await speech.answer(parsed.spec, book: book, context: context)
+        // A miss streams live to the streaming endpoints, from the first staged piece.
+        if case let .live(generation, leads, _) = answer, endpoint == .stream || endpoint == .streamWithTimestamps {
+            try await generation.firstAudio()
+            let cost = leads ? parsed.spec.text.unicodeScalars.count : 0
+            if endpoint == .stream {
+                return Response(status: .ok, headers: CompatibleSpeech.liveHeaders(
+                    hash: generation.hash, cached: false, contentType: "audio/mpeg", cost: cost),
+                    body: CompatibleSpeech.liveBody(generation) { piece in
+                        piece.audio.isEmpty ? nil : ByteBuffer(bytes: piece.audio)
+                    })
+            }
+            return Response(status: .ok, headers: CompatibleSpeech.liveHeaders(
+                hash: generation.hash, cached: false, contentType: "application/json", cost: cost),
+                body: CompatibleSpeech.liveBody(generation) { piece in
+                    guard !piece.audio.isEmpty || piece.alignment != nil else { return nil }
+                    var line = try TimestampedAudioJSON(audio: piece.audio[...], alignment: piece.alignment).encoded()
+                    line.append(0x0A)
+                    return ByteBuffer(data: line)
+                })
+        }
+        let outcome = try await CompatibleSpeech.outcome(answer)
         let file = try await speech.openAudio(outcome, book: book)
         switch endpoint {
         case .convert, .stream:
