@@ -11,10 +11,14 @@ import VaultCore
 /// an `ObjectWriteStep`); otherwise the parent kills it at a random moment. Either way, the next open plus
 /// fsck must find no index or catalog record without a correct file.
 ///
-///     vault-crash-drill --data-dir D [--count N] [--kill-at STEP --kill-on K] [--seed S]
+/// Every other asset is a streamed generation through `VoiceService` (staged piece by piece, published from
+/// the staged file), and now and then one that turns out invalid at its end: killed anywhere in either, nothing
+/// may be indexed unless whole.
+///
+///     vault-crash-drill --data-dir D [--count N] [--kill-at STEP --kill-on K] [--seed S] [--streamed-only yes]
 @main
 struct CrashDrill {
-    static func main() throws {
+    static func main() async throws {
         let arguments = Arguments(CommandLine.arguments.dropFirst())
         guard let dataDirectory = arguments["--data-dir"] else {
             FileHandle.standardError.write(Data("usage: vault-crash-drill --data-dir D [--count N] [--kill-at STEP --kill-on K] [--seed S]\n".utf8))
@@ -60,13 +64,26 @@ struct CrashDrill {
 
         let metadata = AssetMetadata(voiceId: "drill", modelId: "drill_model", outputFormat: "mp3_44100_128",
                                      wordCount: 1, characterCount: 5)
+        let voice = VoiceService(store: store, synthesizer: DrillSynthesizer(), dailyCharacterBudget: nil)
+        let streamedOnly = arguments["--streamed-only"] == "yes"
         var operation = 0
         while operation < count {
-            let hash = SHA256Digest.of("drill-\(seed)-\(operation)")
+            var hash = SHA256Digest.of("drill-\(seed)-\(operation)")
             let book = try StorageIdentifier("book-\(operation % 3)", kind: .bookId)
-            // Sizes vary so that a short or mixed-up file would show in the recorded size.
-            let audio = SilentMP3.make(frames: 20 + operation % 40, seed: UInt8(truncatingIfNeeded: operation))
-            _ = try store.publish(audio, hash: hash, bookId: book, metadata: metadata)
+            if streamedOnly || operation % 2 == 1 {
+                // A streamed generation; one in five is cut short and must leave nothing indexed.
+                let spec = try SpeechSpec(text: "Drill \(seed) \(operation)" + (operation % 10 == 5 ? " cut" : ""), voiceId: "drill")
+                hash = spec.contentHash
+                _ = try? await voice.voice(spec, bookId: book)
+            } else {
+                // Sizes vary so that a short or mixed-up file would show in the recorded size.
+                let audio = SilentMP3.make(frames: 20 + operation % 40, seed: UInt8(truncatingIfNeeded: operation))
+                _ = try store.publish(audio, hash: hash, bookId: book, metadata: metadata)
+            }
+            guard try store.record(for: hash) != nil else {
+                operation += 1
+                continue
+            }
             if operation % 3 == 0 {
                 _ = try store.link(hash, to: try StorageIdentifier("shared", kind: .bookId))
             }
@@ -87,6 +104,27 @@ struct CrashDrill {
             operation += 1
         }
         withExtendedLifetime(vault) {}
+    }
+}
+
+/// Streams silent audio in three pieces with timings, as ElevenLabs streams; text ending in "cut" loses its last
+/// bytes, so the generation is found invalid only at its end, after its pieces were staged.
+struct DrillSynthesizer: SpeechSynthesizer {
+    func synthesize(_ spec: SpeechSpec) async throws -> Generation {
+        throw VoiceError.synthesizerFailed("the drill only streams")
+    }
+
+    func stream(_ spec: SpeechSpec, restart: @escaping @Sendable () async -> Bool,
+                deliver: @escaping @Sendable (SynthesisPiece) async throws -> Void) async throws -> SynthesisReceipt
+    {
+        var audio = SilentMP3.make(frames: 30 + spec.text.utf8.count % 30, seed: UInt8(truncatingIfNeeded: spec.text.utf8.count))
+        if spec.text.hasSuffix("cut") { audio.removeLast(50) }
+        let third = audio.count / 3
+        let alignment = SpeechAlignment.evenlySpread(spec.text, startMilliseconds: 0, endMilliseconds: 500)
+        try await deliver(SynthesisPiece(audio: Array(audio[..<third]), alignment: alignment))
+        try await deliver(SynthesisPiece(audio: Array(audio[third..<(2 * third)]), alignment: nil))
+        try await deliver(SynthesisPiece(audio: Array(audio[(2 * third)...]), alignment: nil))
+        return SynthesisReceipt(requestId: nil, characterCost: spec.text.utf8.count, attempts: 1)
     }
 }
 

@@ -79,6 +79,35 @@ import VaultTestSupport
         #expect(deletion.isDisjoint(with: objects.union(publication)), "\(deletion.intersection(objects.union(publication)))")
     }
 
+    /// Streamed generations only (staged piece by piece, some found invalid at their end), killed at every
+    /// publication step at several depths: nothing is ever indexed unless whole, and timings never outlive
+    /// their asset.
+    @Test func killedDuringStreamedGenerationsNothingIsIndexedUnlessWhole() throws {
+        let dir = TemporaryDirectory("vv-crash-stream")
+        let data = dir.sub("data")
+        for step in PublicationStep.allCases {
+            for occurrence in [1, 2, 5, 9] {
+                let child = try Self.start("vault-crash-drill", [
+                    "--data-dir", data, "--seed", "stream-\(step)-\(occurrence)", "--count", "200",
+                    "--kill-at", step.rawValue, "--kill-on", "\(occurrence)", "--streamed-only", "yes",
+                ])
+                child.process.waitUntilExit()
+                #expect(child.process.terminationStatus == SIGKILL, "\(step) \(occurrence) did not die")
+                let report = try Self.fsck(data)
+                #expect(report.problems.filter(\.violatesInvariant).isEmpty, "after \(step) #\(occurrence): \(report.problems)")
+            }
+        }
+        // Every record the kills left has its timings, and nothing else does.
+        let index = try AssetIndex(directory: data + "/index")
+        var records = 0
+        try index.forEachRecord { record in
+            records += 1
+            let hash = try #require(SHA256Digest(hex: record.contentHash))
+            #expect(try index.alignment(for: hash) != nil, "\(record.contentHash) has no timings")
+        }
+        #expect(records > 10)
+    }
+
     @Test func killedAtEveryPublicationStepAndAtRandomTheIndexNeverLies() throws {
         let dir = TemporaryDirectory("vv-crash")
         let data = dir.sub("data")
