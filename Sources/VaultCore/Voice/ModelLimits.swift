@@ -1,5 +1,5 @@
 /// Characters ElevenLabs accepts in one request, per model (shared/reference/elevenlabs-api.md). Longer text is
-/// split by `TextChunker` and joined by `MP3Concatenator`.
+/// split by `TextChunker` and streamed on as one MP3 by `ChunkingSynthesizer`.
 public enum ModelLimits {
     public static func maximumCharacters(model: String) -> Int {
         switch model {
