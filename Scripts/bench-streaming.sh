@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-7}
 LATENCY_MS=${2:-2000}
-Scripts/install-system-packages.sh curl >/dev/null
+Scripts/install-system-packages.sh curl python3 >/dev/null
 swift build -c release --product voicevault >/dev/null
 swift build -c release --product fake-elevenlabs >/dev/null
 BIN=.build/release
@@ -25,10 +25,25 @@ for port in $FAKE_PORT $VV_PORT; do
   for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
 done
 
-# One timed POST: "<first byte ms> <total ms>".
+# One timed POST: "<first body byte ms> <total ms>". The first byte of the body, not of the response: the fake
+# sends its headers at once and its audio later, VoiceVault its headers with the first audio.
 timed() { # url key-header body
-  curl -s -o /dev/null -w '%{time_starttransfer} %{time_total}\n' -X POST "$1" -H "$2" \
-       -H 'content-type: application/json' --data "$3" | awk '{printf "%.1f %.1f\n", $1*1000, $2*1000}'
+  python3 - "$1" "$2" "$3" <<'PY'
+import http.client, sys, time, urllib.parse
+url, header, body = sys.argv[1:4]
+name, value = header.split(": ", 1)
+parts = urllib.parse.urlsplit(url)
+connection = http.client.HTTPConnection(parts.hostname, parts.port)
+start = time.perf_counter()
+connection.request("POST", parts.path, body=body, headers={name: value, "content-type": "application/json"})
+response = connection.getresponse()
+response.read(1)
+first = time.perf_counter() - start
+response.read()
+total = time.perf_counter() - start
+assert response.status == 200, response.status
+print(f"{first * 1000:.1f} {total * 1000:.1f}")
+PY
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
