@@ -98,3 +98,31 @@ def test_a_chapter_not_in_the_book_is_not_found(server, chapter):
     assert httpx.get(f"{server.base}/listen/another-book/{made['contentHash']}").status_code == 404
     assert httpx.get(f"{server.base}/listen/lighthouse/{'0' * 64}").status_code == 404
     assert httpx.get(f"{server.base}/listen/lighthouse/not-a-hash").status_code == 404
+
+
+def test_a_chunked_chapter_without_a_xing_header_has_the_right_duration_in_the_browser(server, browser, generate):
+    """Long text is stored as every chunk's frames with no Xing header (it would have to come first, before the
+    length is known). The offline model takes 3,000 characters per request, so this chapter is two chunks; the
+    browser must still show the length the record has."""
+    sentence = "The keeper wrote every ship that passed into his long and patient log. "
+    made = generate((sentence * 48).strip(), "lighthouse")
+    assert made["characterCount"] > 3000
+    page = browser.new_context().new_page()
+    page.goto(f"{server.base}/listen/lighthouse/{made['contentHash']}")
+    audio = page.locator("audio#player")
+    duration = 0.0
+    for _ in range(100):
+        duration = audio.evaluate("a => a.duration") or 0.0
+        if duration == duration and duration > 0:
+            break
+        page.wait_for_timeout(100)
+    assert abs(duration - made["durationSec"]) < 0.15, (duration, made["durationSec"])
+    expect(page.locator("[data-sentence]")).to_have_count(48)
+
+
+def test_without_an_elevenlabs_key_the_sdk_lists_the_offline_model_and_voice(server):
+    from elevenlabs.client import ElevenLabs
+    from conftest import KEY
+    sdk = ElevenLabs(api_key=KEY, base_url=server.base)
+    assert [model.model_id for model in sdk.models.list()] == ["offline_espeak_ng"]
+    assert [voice.voice_id for voice in sdk.voices.get_all().voices] == ["offline"]
