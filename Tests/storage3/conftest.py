@@ -52,6 +52,16 @@ class FakeElevenLabs:
         os.unlink(self.log.name)
 
 
+def media_duration(audio_locator, page) -> float:
+    """The duration an <audio> element reports once it has read the file's metadata (polled: NaN until then)."""
+    for _ in range(100):
+        duration = audio_locator.evaluate("a => a.duration") or 0.0
+        if duration == duration and duration > 0:
+            return duration
+        page.wait_for_timeout(100)
+    raise AssertionError("the browser never read the audio's duration")
+
+
 class Server:
     def __init__(self, **settings: str) -> None:
         self.directory = tempfile.mkdtemp(prefix="vv-storage3-")
@@ -101,11 +111,15 @@ def fake_elevenlabs():
     fake.stop()
 
 
+def server_over(fake: FakeElevenLabs) -> "Server":
+    """A voicevault that generates with `fake` (the SDK suites' server), retrying quickly."""
+    return Server(ELEVENLABS_API_KEY="fake-key", ELEVENLABS_BASE_URL=fake.base,
+                  VOICEVAULT_UPSTREAM_RETRY_BASE_MS="10", VOICEVAULT_UPSTREAM_MAX_ATTEMPTS="2")
+
+
 @pytest.fixture(scope="module")
 def upstream_server(fake_elevenlabs):
-    """A voicevault that generates with the fake ElevenLabs (the SDK suites' server)."""
-    running = Server(ELEVENLABS_API_KEY="fake-key", ELEVENLABS_BASE_URL=fake_elevenlabs.base,
-                     VOICEVAULT_UPSTREAM_RETRY_BASE_MS="10", VOICEVAULT_UPSTREAM_MAX_ATTEMPTS="2")
+    running = server_over(fake_elevenlabs)
     yield running
     running.stop()
 

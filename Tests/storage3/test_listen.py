@@ -9,7 +9,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from conftest import ROOT
+from conftest import ROOT, media_duration
 
 ARTIFACTS = os.path.join(ROOT, ".build", "artifacts")
 TEXT = ("The lighthouse keeper climbed the stairs. Every evening he lit the lamp.\n\n"
@@ -55,12 +55,7 @@ def test_the_page_plays_and_the_mark_follows_seeking(server, browser, chapter):
     expect(marks.nth(0)).to_have_attribute("aria-current", "true")
 
     # The browser reads the stored MP3's duration right (its header frame), as the record says.
-    duration = 0.0
-    for _ in range(100):
-        duration = audio.evaluate("a => a.duration") or 0.0
-        if duration == duration and duration > 0:
-            break
-        page.wait_for_timeout(100)
+    duration = media_duration(audio, page)
     assert abs(duration - made["durationSec"]) < 0.15, (duration, made["durationSec"])
 
     # Clicking a sentence seeks to it and plays; the mark moves there.
@@ -110,12 +105,7 @@ def test_a_chunked_chapter_without_a_xing_header_has_the_right_duration_in_the_b
     page = browser.new_context().new_page()
     page.goto(f"{server.base}/listen/lighthouse/{made['contentHash']}")
     audio = page.locator("audio#player")
-    duration = 0.0
-    for _ in range(100):
-        duration = audio.evaluate("a => a.duration") or 0.0
-        if duration == duration and duration > 0:
-            break
-        page.wait_for_timeout(100)
+    duration = media_duration(audio, page)
     assert abs(duration - made["durationSec"]) < 0.15, (duration, made["durationSec"])
     expect(page.locator("[data-sentence]")).to_have_count(48)
 

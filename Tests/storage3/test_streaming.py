@@ -10,7 +10,7 @@ import httpx
 import pytest
 from elevenlabs.client import ElevenLabs
 
-from conftest import KEY, FakeElevenLabs, Server
+from conftest import KEY, FakeElevenLabs, server_over
 
 VOICE = "21m00Tcm4TlvDq8ikWAM"
 
@@ -24,8 +24,7 @@ def slow_fake():
 
 @pytest.fixture(scope="module")
 def slow_server(slow_fake):
-    running = Server(ELEVENLABS_API_KEY="fake-key", ELEVENLABS_BASE_URL=slow_fake.base,
-                     VOICEVAULT_UPSTREAM_RETRY_BASE_MS="10", VOICEVAULT_UPSTREAM_MAX_ATTEMPTS="2")
+    running = server_over(slow_fake)
     yield running
     running.stop()
 

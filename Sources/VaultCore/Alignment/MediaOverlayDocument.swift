@@ -38,17 +38,5 @@ public enum MediaOverlayDocument {
         return "\(milliseconds / 1000)." + String(repeating: "0", count: 3 - millis.count) + millis + "s"
     }
 
-    static func attribute(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
+    static func attribute(_ text: String) -> String { MarkupEscaping.escaped(text) }
 }

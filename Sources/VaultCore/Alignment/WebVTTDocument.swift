@@ -18,7 +18,8 @@ public enum WebVTTDocument {
         return pad(hours, 2) + ":" + pad(minutes, 2) + ":" + pad(seconds, 2) + "." + pad(millis, 3)
     }
 
-    /// Cue text cannot hold `-->` or a blank line, and `&` and `<` start entities and tags.
+    /// Cue text cannot hold `-->` or a blank line, and `&` and `<` start entities and tags. Not
+    /// `MarkupEscaping`: WebVTT knows only a few character references, and `&quot;` would show as written.
     static func escaped(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {

@@ -20,12 +20,6 @@ struct DashboardRoutes {
     }
 
     static func file(_ text: String, type: String) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = type
-        headers[.cacheControl] = "no-cache"
-        headers[.contentSecurityPolicy] = securityPolicy
-        headers[.init("x-frame-options")!] = "DENY"
-        headers[.init("referrer-policy")!] = "no-referrer"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        PageResponse.make(text, type: type, securityPolicy: securityPolicy)
     }
 }

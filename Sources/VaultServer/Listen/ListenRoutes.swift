@@ -37,18 +37,11 @@ struct ListenRoutes {
     }
 
     static func notFound() -> Response {
-        var response = page("<!doctype html><title>Not found</title><p>No such chapter audio in this book.</p>", type: "text/html; charset=utf-8")
-        response.status = .notFound
-        return response
+        PageResponse.make("<!doctype html><title>Not found</title><p>No such chapter audio in this book.</p>",
+                          type: "text/html; charset=utf-8", securityPolicy: securityPolicy, status: .notFound)
     }
 
     static func page(_ text: String, type: String) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = type
-        headers[.cacheControl] = "no-cache"
-        headers[.contentSecurityPolicy] = securityPolicy
-        headers[.init("x-frame-options")!] = "DENY"
-        headers[.init("referrer-policy")!] = "no-referrer"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        PageResponse.make(text, type: type, securityPolicy: securityPolicy)
     }
 }
