@@ -86,6 +86,16 @@ import VaultCore
         #expect(Self.code(#"{"text":"x","pronunciation_dictionary_locators":[{"pronunciation_dictionary_id":"a","version_id":"1"},{"pronunciation_dictionary_id":"b","version_id":"1"},{"pronunciation_dictionary_id":"c","version_id":"1"},{"pronunciation_dictionary_id":"d","version_id":"1"}]}"#) == "invalid_field")
     }
 
+    /// An attack: JSON nested deeper than any request needs must be refused, not recursed into until the stack
+    /// runs out.
+    @Test func deeplyNestedBodiesAreRefusedNotRecursedInto() {
+        for depth in [600, 100_000] {
+            let nested = String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
+            #expect(Self.code(nested) == "invalid_json", "depth \(depth)")
+            #expect(Self.code(#"{"text":"x","voice_settings":"# + String(repeating: #"{"a":"#, count: depth) + "1" + String(repeating: "}", count: depth + 1)) == "invalid_json")
+        }
+    }
+
     @Test func openAIBodiesMapOntoTheElevenLabsSpec() throws {
         func parse(_ body: String) throws(APIError) -> SpeechSpec {
             try OpenAISpeechRequest.parse(body: Array(body.utf8), maximumTextCharacters: 10_000).spec

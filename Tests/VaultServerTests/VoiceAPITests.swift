@@ -13,6 +13,7 @@ import VaultCore
         #expect(first.status == 200, "\(first.body)")
         #expect(first.header("x-cache") == "MISS")
         #expect(first.header("server-timing")?.hasPrefix("upstream;dur=") == true)
+        #expect(first.header("server-timing")?.contains(", first-audio;dur=") == true, "when the first audio arrived")
         let answer = json(first.body)
         let hash = try VoiceTestbed.hash(text: "Hello, world. This is chapter one.")
         #expect(answer["contentHash"] as? String == hash)

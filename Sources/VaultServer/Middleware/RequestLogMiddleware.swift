@@ -32,6 +32,7 @@ struct RequestLogMiddleware: RouterMiddleware {
         if let cache = facts.cache { metadata["cache"] = "\(cache.rawValue)" }
         if let timings = facts.timings {
             metadata["upstreamMs"] = "\(Self.milliseconds(timings.upstreamSeconds))"
+            if let firstByte = timings.firstByteSeconds { metadata["firstAudioMs"] = "\(Self.milliseconds(firstByte))" }
             metadata["writeMs"] = "\(Self.milliseconds(timings.writeSeconds))"
             metadata["indexMs"] = "\(Self.milliseconds(timings.indexSeconds))"
         }

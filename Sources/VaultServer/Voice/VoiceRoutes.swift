@@ -59,6 +59,7 @@ struct VoiceRoutes {
             headers[.serverTiming] = String(
                 format: "upstream;dur=%.1f, write;dur=%.1f, index;dur=%.1f",
                 timings.upstreamSeconds * 1000, timings.writeSeconds * 1000, timings.indexSeconds * 1000)
+                + (timings.firstByteSeconds.map { String(format: ", first-audio;dur=%.1f", $0 * 1000) } ?? "")
         }
         let response = VoiceResponseBody.generated(
             outcome.record, book: validated.bookId.value, cached: outcome.cached, baseURL: configuration.publicBaseURL)
