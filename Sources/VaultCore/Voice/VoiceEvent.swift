@@ -8,7 +8,7 @@ public enum VoiceEvent: Sendable {
     case hit(Usage)
     /// This request led a generation that was published.
     case generated(Usage, Generated)
-    /// Answered by a generation another request led (a follower of its single flight).
+    /// Answered by a generation another request led (it joined that live generation).
     case joined(Usage)
     /// The request failed; `error` is what the service threw.
     case failed(VoiceRequest.Who, error: any Error)

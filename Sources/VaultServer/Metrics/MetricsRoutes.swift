@@ -46,7 +46,7 @@ struct MetricsRoutes {
             lines.append("# TYPE \(name) \(type)")
             lines.append("\(name) \(value)")
         }
-        series("voicevault_flights_in_progress", "gauge", "Generations in progress (single flights).", flights.count)
+        series("voicevault_flights_in_progress", "gauge", "Generations in progress (one live generation per content hash).", flights.count)
         series("voicevault_flight_waiters", "gauge", "Requests waiting for a generation in progress, leaders included.",
                flights.reduce(0) { $0 + $1.waiters })
         series("voicevault_assets", "gauge", "Asset records in the index.", assets)
