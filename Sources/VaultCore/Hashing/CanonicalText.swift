@@ -19,48 +19,105 @@ public enum CanonicalText {
     ]
     static let lineBreaks: Set<UInt32> = [0x0A, 0x0D, 0x85, 0x2028, 0x2029]
 
+    /// One pass over the UTF-8 bytes of the NFC text: ASCII bytes are classified with one comparison or
+    /// two, multi-byte sequences are decoded only to be checked against the few non-ASCII whitespace and
+    /// line-break scalars, and content is copied as bytes. Linear in the text's length whatever it holds (text
+    /// that is not stream-safe, which would make NFC superlinear, is refused before it gets here).
     public static func normalize(_ text: String) -> String {
-        let nfc = nfcNormalized(text)
-        var output = String.UnicodeScalarView()
+        var nfc = nfcNormalized(text)
+        return nfc.withUTF8 { normalize(utf8: $0) }
+    }
+
+    /// What a byte sequence starting at some offset is to the whitespace rule.
+    enum Kind: Equatable {
+        case content
+        case horizontal
+        case lineBreak
+        /// CR immediately followed by LF: one break, two bytes.
+        case crlf
+    }
+
+    static func normalize(utf8 bytes: UnsafeBufferPointer<UInt8>) -> String {
+        var output = [UInt8]()
+        output.reserveCapacity(bytes.count)
         var pendingNewlines = 0
         var inWhitespaceRun = false
-        var scalars = Array(nfc.unicodeScalars)
-        // Fold CR LF into a single break before classifying.
-        var folded = [Unicode.Scalar]()
-        folded.reserveCapacity(scalars.count)
-        var i = 0
-        while i < scalars.count {
-            if scalars[i].value == 0x0D, i + 1 < scalars.count, scalars[i + 1].value == 0x0A {
-                folded.append("\n")
-                i += 2
-                continue
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let lead = bytes[index]
+            let length: Int
+            let kind: Kind
+            if lead < 0x80 {
+                length = 1
+                switch lead {
+                case 0x0A: kind = .lineBreak
+                case 0x0D: kind = index + 1 < count && bytes[index + 1] == 0x0A ? .crlf : .lineBreak
+                case 0x09, 0x0B, 0x0C, 0x20: kind = .horizontal
+                default: kind = .content
+                }
+            } else {
+                length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+                kind = classify(bytes, at: index, length: length)
             }
-            folded.append(scalars[i])
-            i += 1
-        }
-        scalars = folded
-
-        for scalar in scalars {
-            let value = scalar.value
-            if lineBreaks.contains(value) {
+            switch kind {
+            case .lineBreak, .crlf:
                 inWhitespaceRun = true
                 pendingNewlines += 1
-            } else if horizontalWhitespace.contains(value) {
+            case .horizontal:
                 inWhitespaceRun = true
-            } else {
+            case .content:
                 if inWhitespaceRun, !output.isEmpty {
                     switch pendingNewlines {
-                    case 0: output.append(" ")
-                    case 1: output.append("\n")
-                    default: output.append("\n"); output.append("\n")
+                    case 0: output.append(0x20)
+                    case 1: output.append(0x0A)
+                    default: output.append(0x0A); output.append(0x0A)
                     }
                 }
                 inWhitespaceRun = false
                 pendingNewlines = 0
-                output.append(scalar)
+                if length == 1 {
+                    output.append(lead)
+                } else {
+                    output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<min(index + length, count)]))
+                }
             }
+            index += kind == .crlf ? 2 : length
         }
-        return String(output)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// The kind of the multi-byte scalar at `index`: the non-ASCII members of `lineBreaks` and
+    /// `horizontalWhitespace` (U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000)
+    /// spelled as UTF-8, everything else content.
+    static func classify(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, length: Int) -> Kind {
+        guard index + length <= bytes.count else { return .content }
+        let lead = bytes[index]
+        switch length {
+        case 2:
+            guard lead == 0xC2 else { return .content }
+            switch bytes[index + 1] {
+            case 0x85: return .lineBreak
+            case 0xA0: return .horizontal
+            default: return .content
+            }
+        case 3:
+            let second = bytes[index + 1], third = bytes[index + 2]
+            switch (lead, second) {
+            case (0xE1, 0x9A): return third == 0x80 ? .horizontal : .content
+            case (0xE2, 0x80):
+                switch third {
+                case 0x80...0x8A, 0xAF: return .horizontal
+                case 0xA8, 0xA9: return .lineBreak
+                default: return .content
+                }
+            case (0xE2, 0x81): return third == 0x9F ? .horizontal : .content
+            case (0xE3, 0x80): return third == 0x80 ? .horizontal : .content
+            default: return .content
+            }
+        default:
+            return .content
+        }
     }
 
     /// UAX #15's Stream-Safe Text Format: no more than 30 non-starters in a row. Real text never comes close

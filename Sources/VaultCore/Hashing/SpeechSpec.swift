@@ -8,7 +8,7 @@ public struct SpeechSpec: Sendable, Hashable {
     /// Canonical text (see `CanonicalText`); this exact string is what goes upstream.
     public let text: String
     public let voiceId: String
-    public let modelId: String
+    public private(set) var modelId: String
     public let outputFormat: String
     /// Lower-cased ISO 639 code, or nil for ElevenLabs' automatic detection.
     public let languageCode: String?
@@ -84,9 +84,13 @@ public struct SpeechSpec: Sendable, Hashable {
         try rebuilt(text: text, modelId: modelId, previousText: previousText, nextText: nextText)
     }
 
-    /// The same spec for another model.
+    /// The same spec for another model. The text is already canonical, so it is not normalised again: a
+    /// synthesizer that substitutes its model (the offline one) costs a hit nothing more.
     public func replacing(modelId: String) throws(SpeechSpecError) -> SpeechSpec {
-        try rebuilt(text: text, modelId: modelId, previousText: previousText, nextText: nextText)
+        guard Self.isToken(modelId, extra: "_.-") else { throw .invalidModelId(modelId) }
+        var copy = self
+        copy.modelId = modelId
+        return copy
     }
 
     /// Every other field carried over unchanged, through the validating initialiser: the one place a new
