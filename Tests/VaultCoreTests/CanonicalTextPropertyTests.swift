@@ -88,3 +88,36 @@ import Testing
         #expect(CanonicalText.normalize(" \u{3000}\r\n\t") == "")
     }
 }
+
+/// The NFC quick check may only ever skip Foundation for text Foundation would leave unchanged.
+@Suite struct NFCQuickCheckTests {
+    @Test func everyStableScalarIsLeftAloneByNFCInAnyContext() {
+        var secondParts = Set<UInt32>()
+        for value in UInt32(0)..<0x3_0000 {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let decomposed = String(Character(scalar)).decomposedStringWithCanonicalMapping.unicodeScalars.map(\.value)
+            if decomposed.count > 1 { secondParts.formUnion(decomposed.dropFirst()) }
+        }
+        for range in NFCQuickCheck.stableRanges {
+            for value in range {
+                guard let scalar = Unicode.Scalar(value) else { continue }
+                let alone = String(Character(scalar))
+                #expect(alone.precomposedStringWithCanonicalMapping == alone, "U+\(String(value, radix: 16)) changes under NFC")
+                #expect(scalar.properties.canonicalCombiningClass == .notReordered, "U+\(String(value, radix: 16)) is a combining mark")
+                #expect(!secondParts.contains(value), "U+\(String(value, radix: 16)) can compose with what precedes it")
+            }
+        }
+    }
+
+    @Test func theQuickCheckAgreesWithFoundationOnRandomText() {
+        var generator = CanonicalTextPropertyTests.SeededGenerator(state: 7)
+        let pieces = CanonicalTextPropertyTests.pieces + ["“", "”", "—", "…", "€", "Й", "и\u{306}", "カ\u{3099}", "ガ", "\u{1161}",
+                                                           "가", "\u{11A8}", "Ω", "\u{2126}", "ｱ", "\u{302A}"]
+        for _ in 0..<20_000 {
+            let text = (0..<Int.random(in: 0...12, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            #expect(nfcNormalized(text) == text.precomposedStringWithCanonicalMapping, "\(Array(text.unicodeScalars.map(\.value)))")
+        }
+        #expect(NFCQuickCheck.isComposed("“Quoted” — and so on… €5"))
+        #expect(!NFCQuickCheck.isComposed("e\u{301}"))
+    }
+}
