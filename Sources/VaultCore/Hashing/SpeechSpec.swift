@@ -7,6 +7,9 @@ public struct SpeechSpec: Sendable, Hashable {
 
     /// Canonical text (see `CanonicalText`); this exact string is what goes upstream.
     public let text: String
+    /// Unicode scalars in `text`: what ElevenLabs counts and bills, counted once here (every hit needs it, and
+    /// counting walks the whole text).
+    public let characterCount: Int
     public let voiceId: String
     public private(set) var modelId: String
     public let outputFormat: String
@@ -68,6 +71,7 @@ public struct SpeechSpec: Sendable, Hashable {
         let length = canonical.unicodeScalars.count
         guard length <= maximumTextLength else { throw .textTooLong(characters: length, limit: maximumTextLength) }
         self.text = canonical
+        self.characterCount = length
         self.voiceId = voiceId
         self.modelId = model
         self.outputFormat = format

@@ -44,7 +44,7 @@ public struct ChunkingSynthesizer: SpeechSynthesizer {
                        deliver: @escaping @Sendable (SynthesisPiece) async throws -> Void) async throws -> SynthesisReceipt
     {
         let maximum = limit(spec.modelId)
-        guard spec.text.unicodeScalars.count > maximum else { return try await base.stream(spec, restart: restart, deliver: deliver) }
+        guard spec.characterCount > maximum else { return try await base.stream(spec, restart: restart, deliver: deliver) }
         let chunks = TextChunker(limit: maximum).chunks(spec.text, previousText: spec.previousText, nextText: spec.nextText)
         var requestIds = [String]()
         var cost: Int? = 0

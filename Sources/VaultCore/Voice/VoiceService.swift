@@ -115,7 +115,7 @@ public final class VoiceService: Sendable {
 
     private func report(_ outcome: Outcome, spec: SpeechSpec, who: VoiceRequest.Who) {
         let usage = VoiceEvent.Usage(hash: outcome.hash, who: who, voiceId: spec.voiceId, modelId: spec.modelId,
-                                     characters: spec.text.unicodeScalars.count)
+                                     characters: spec.characterCount)
         if outcome.cached {
             events.record(.hit(usage))
         } else if let timings = outcome.timings {
@@ -143,7 +143,7 @@ public final class VoiceService: Sendable {
             }
             let client = who.clientKeyId.map { CharacterBudget.Client(keyId: $0, dailyLimit: who.clientDailyLimit) }
             // Reserved by the leader only, on its client key: followers share its generation and cost nothing.
-            reservation = try await BlockingIO.run { try budget.reserve(spec.text.unicodeScalars.count, for: client) }
+            reservation = try await BlockingIO.run { try budget.reserve(spec.characterCount, for: client) }
             let file = try await BlockingIO.run { try store.stage(hash) }
             staged = file
             generation.attach(file)

@@ -35,7 +35,7 @@ struct CompatibleSpeech: Sendable {
         context.exchange.update { facts in
             facts.contentHash = hash
             facts.cache = cached ? .hit : .miss
-            facts.characters = spec.text.unicodeScalars.count
+            facts.characters = spec.characterCount
         }
         return answer
     }

@@ -46,7 +46,7 @@ struct ElevenLabsRoutes {
         // A miss streams live to the streaming endpoints, from the first staged piece.
         if case let .live(generation, leads, _) = answer, endpoint == .stream || endpoint == .streamWithTimestamps {
             try await generation.firstAudio()
-            let cost = leads ? parsed.spec.text.unicodeScalars.count : 0
+            let cost = leads ? parsed.spec.characterCount : 0
             if endpoint == .stream {
                 return Response(status: .ok, headers: CompatibleSpeech.liveHeaders(
                     hash: generation.hash, cached: false, contentType: "audio/mpeg", cost: cost),

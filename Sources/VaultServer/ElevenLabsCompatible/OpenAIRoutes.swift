@@ -21,7 +21,7 @@ struct OpenAIRoutes {
                 try await generation.firstAudio()
                 return Response(status: .ok, headers: CompatibleSpeech.liveHeaders(
                     hash: generation.hash, cached: false, contentType: "audio/mpeg",
-                    cost: leads ? parsed.spec.text.unicodeScalars.count : 0),
+                    cost: leads ? parsed.spec.characterCount : 0),
                     body: CompatibleSpeech.liveBody(generation) { piece in
                         piece.audio.isEmpty ? nil : ByteBuffer(bytes: piece.audio)
                     })
