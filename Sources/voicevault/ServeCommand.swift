@@ -29,6 +29,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = makeLogger(label: "voicevault", level: logLevel ?? Environment.value("VOICEVAULT_LOG_LEVEL"))
+        // Lines are written by a thread of their own; whatever way serve ends, the last ones go out first.
+        defer { LineLogHandler.flush() }
         // Every client connection is a descriptor: take all the process may have before serving any.
         let descriptorLimit = DescriptorLimit.raiseSoftLimit()
         let configuration: ServerConfiguration

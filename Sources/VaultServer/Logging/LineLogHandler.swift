@@ -3,7 +3,8 @@ import Glibc
 #endif
 public import Logging
 
-/// One line per event on standard error, in swift-log's `StreamLogHandler` layout
+/// One line per event on standard error (through `LogLineWriter`, off the request's thread), in swift-log's
+/// `StreamLogHandler` layout
 /// (`<time> <level> <label>: <key=value ...> [<source>] <message>`), so tools that read the log see no change.
 ///
 /// Why not `StreamLogHandler`: it renders its metadata into a string every time a key is set, and Hummingbird
@@ -30,18 +31,12 @@ public struct LineLogHandler: LogHandler {
         if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
         if let explicit = event.metadata { merged.merge(explicit) { $1 } }
         let rendered = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        let line = "\(Self.timestamp()) \(event.level) \(label):\(rendered) [\(event.source)] \(event.message)\n"
-        var bytes = Array(line.utf8)
-        bytes.withUnsafeMutableBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                guard let base = raw.baseAddress else { return }
-                let written = write(STDERR_FILENO, base + offset, raw.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else { return }
-                offset += written
-            }
-        }
+        LogLineWriter.shared.append("\(Self.timestamp()) \(event.level) \(label):\(rendered) [\(event.source)] \(event.message)\n")
+    }
+
+    /// Writes every line logged so far (at shutdown: lines are written by a thread of their own).
+    public static func flush() {
+        LogLineWriter.shared.flush()
     }
 
     /// Local time as `2026-11-25T18:15:13+0000`, as `StreamLogHandler` writes it.
