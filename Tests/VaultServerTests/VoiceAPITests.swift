@@ -7,6 +7,22 @@ import VaultCore
 
 /// `POST /api/voice` and `GET /api/voice` over real sockets, against the fake ElevenLabs.
 @Suite struct VoiceAPITests {
+    /// The memo of validated bodies holds no audio state: the same body after an admin delete is a miss that
+    /// generates again, never an answer about the deleted audio.
+    @Test func theSameBodyAfterADeleteGeneratesAgain() async throws {
+        let bed = try VoiceTestbed(environment: ["VOICEVAULT_ADMIN_TOKEN": "memo-admin"])
+        let body = VoiceTestbed.requestBody(text: "Remembered, then deleted.")
+        #expect(try await bed.post(body).header("x-cache") == "MISS")
+        #expect(try await bed.post(body).header("x-cache") == "HIT")
+        let hash = try VoiceTestbed.hash(text: "Remembered, then deleted.")
+        let deleted = try await httpRequest("DELETE", bed.server.baseURL + "/admin/audio/\(hash)",
+                                            headers: ["authorization": "Bearer memo-admin"])
+        #expect(deleted.status == 200)
+        let again = try await bed.post(body)
+        #expect(again.status == 200 && again.header("x-cache") == "MISS")
+        #expect(try await bed.upstreamCalls() == 2)
+    }
+
     @Test func missThenHitThenRecord() async throws {
         let bed = try VoiceTestbed()
         let first = try await bed.post(VoiceTestbed.requestBody())

@@ -7,6 +7,8 @@ import VaultCore
 struct VoiceRoutes {
     let voice: VoiceService
     let configuration: ServerConfiguration
+    /// Bodies already validated; what they validate to never depends on what is stored.
+    var memo = ValidatedBodyMemo()
 
     /// - Parameter clients: the group that requires a client key (generating costs money); lookups are public,
     ///   as the audio they describe is.
@@ -33,7 +35,9 @@ struct VoiceRoutes {
         // Decoding and normalising are linear, but a body of megabytes still takes milliseconds: off the
         // cooperative pool, where it would hold up every other request. A chapter-sized body stays inline,
         // where the hop would cost a cache hit more than the work.
-        let validated = body.readableBytes > Self.inlineValidationBytes ? try await BlockingIO.run(validate) : try validate()
+        let validated = try await memo.validated(body) {
+            body.readableBytes > Self.inlineValidationBytes ? try await BlockingIO.run(validate) : try validate()
+        }
         let outcome: VoiceService.Outcome
         do {
             let caller = context.caller
