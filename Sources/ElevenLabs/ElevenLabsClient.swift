@@ -25,15 +25,14 @@ public final class ElevenLabsClient: SpeechSynthesizer {
     /// The whole audio, verified: pieces collected, then inspected. Unusable audio is retried like any other
     /// transient failure, since nobody heard it.
     public func synthesize(_ spec: SpeechSpec) async throws -> Generation {
-        let collected = Collected()
+        let collected = PieceCollector()
         let receipt = try await run(spec, restart: { collected.reset(); return true }) { piece in
             collected.add(piece)
         }
-        let (audio, alignment) = collected.value
         let mp3: InspectedMP3
-        do { mp3 = try InspectedMP3(audio) } catch { throw UpstreamFailure.invalidAudio(error.description) }
+        do { mp3 = try InspectedMP3(collected.audio) } catch { throw UpstreamFailure.invalidAudio(error.description) }
         return Generation(mp3: mp3, requestId: receipt.requestId, characterCost: receipt.characterCost,
-                          attempts: receipt.attempts, alignment: alignment)
+                          attempts: receipt.attempts, alignment: collected.alignment)
     }
 
     public func stream(_ spec: SpeechSpec, restart: @escaping @Sendable () async -> Bool,
@@ -170,25 +169,6 @@ public final class ElevenLabsClient: SpeechSynthesizer {
 /// it is neither classified nor retried.
 struct DeliveryFailed: Error {
     let underlying: any Error
-}
-
-/// Pieces collected for `synthesize`, reset when an attempt is retried.
-final class Collected: Sendable {
-    private let state = Mutex<(audio: [UInt8], alignment: SpeechAlignment?)>(([], nil))
-
-    func add(_ piece: SynthesisPiece) {
-        state.withLock { state in
-            state.audio += piece.audio
-            if let part = piece.alignment {
-                state.alignment = state.alignment ?? SpeechAlignment()
-                state.alignment?.append(part, offsetMilliseconds: 0)
-            }
-        }
-    }
-
-    func reset() { state.withLock { $0 = ([], nil) } }
-
-    var value: ([UInt8], SpeechAlignment?) { state.withLock { ($0.audio, $0.alignment) } }
 }
 
 /// Whether any piece of the current run went out.

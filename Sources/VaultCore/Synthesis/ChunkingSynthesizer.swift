@@ -23,20 +23,10 @@ public struct ChunkingSynthesizer: SpeechSynthesizer {
 
     /// The whole, collected from `stream` and verified.
     public func synthesize(_ spec: SpeechSpec) async throws -> Generation {
-        // A piece without timings carries no characters (trailing frames, or upstream's `alignment: null`).
-        let collected = Mutex<(audio: [UInt8], alignment: SpeechAlignment?)>(([], nil))
-        let receipt = try await stream(spec, restart: { collected.withLock { $0 = ([], nil) }; return true }) { piece in
-            collected.withLock { state in
-                state.audio += piece.audio
-                if let part = piece.alignment {
-                    state.alignment = state.alignment ?? SpeechAlignment()
-                    state.alignment?.append(part, offsetMilliseconds: 0)
-                }
-            }
-        }
-        let (audio, alignment) = collected.withLock { ($0.audio, $0.alignment) }
-        return Generation(mp3: try InspectedMP3(audio), requestId: receipt.requestId, characterCost: receipt.characterCost,
-                          attempts: receipt.attempts, alignment: alignment)
+        let collected = PieceCollector()
+        let receipt = try await stream(spec, restart: { collected.reset(); return true }) { piece in collected.add(piece) }
+        return Generation(mp3: try InspectedMP3(collected.audio), requestId: receipt.requestId,
+                          characterCost: receipt.characterCost, attempts: receipt.attempts, alignment: collected.alignment)
     }
 
     /// A chunk after the first is never restarted: the chunks before it are already delivered.
