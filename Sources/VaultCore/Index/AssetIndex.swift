@@ -67,12 +67,25 @@ public final class AssetIndex: Sendable {
     /// When each character of the asset's speech is spoken; nil for audio stored without timings (made before
     /// timings were kept, or uploaded without them).
     public func alignment(for hash: SHA256Digest) throws -> SpeechAlignment? {
+        try environment.read { try Self.alignment(hash, in: $0, databases) }
+    }
+
+    /// The record and its timings as one snapshot sees them (nil when there is no record): for the answers
+    /// that show both, so they never pair a record with timings from another moment.
+    public func recordWithAlignment(for hash: SHA256Digest) throws -> (record: AssetRecord, alignment: SpeechAlignment?)? {
         try environment.read { txn in
-            try txn.withValue(Self.assetKey(hash), in: databases.alignments) { bytes in
-                guard let bytes else { return nil }
-                do { return try SpeechAlignmentCodec.decode(bytes) } catch {
-                    throw IndexError.corruptRecord(hash: hash.hex, reason: "alignment: \(error)")
-                }
+            guard let record = try Self.record(hash, in: txn, databases) else { return nil }
+            return (record, try Self.alignment(hash, in: txn, databases))
+        }
+    }
+
+    static func alignment(_ hash: SHA256Digest, in txn: borrowing LMDBTransaction, _ databases: Databases) throws
+        -> SpeechAlignment?
+    {
+        try txn.withValue(assetKey(hash), in: databases.alignments) { bytes in
+            guard let bytes else { return nil }
+            do { return try SpeechAlignmentCodec.decode(bytes) } catch {
+                throw IndexError.corruptRecord(hash: hash.hex, reason: "alignment: \(error)")
             }
         }
     }

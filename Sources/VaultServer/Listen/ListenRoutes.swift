@@ -26,11 +26,8 @@ struct ListenRoutes {
             return Self.notFound()
         }
         let store = store
-        let found = try await BlockingIO.run { () -> (AssetRecord, SpeechAlignment?)? in
-            guard let record = try store.record(for: hash), record.bookIds.contains(book.value) else { return nil }
-            return (record, try store.index.alignment(for: hash))
-        }
-        guard let (record, alignment) = found else { return Self.notFound() }
+        let found = try await BlockingIO.run { try store.index.recordWithAlignment(for: hash) }
+        guard let (record, alignment) = found, record.bookIds.contains(book.value) else { return Self.notFound() }
         let chapter = ListenPage.Chapter(book: book.value, record: record, segments: alignment.map(TimedSegments.init),
                                          characters: alignment?.characters.map(\.text) ?? [])
         return Self.page(ListenPage.html(chapter), type: "text/html; charset=utf-8")

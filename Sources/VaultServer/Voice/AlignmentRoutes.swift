@@ -30,10 +30,7 @@ struct AlignmentRoutes {
         }
         let store = store
         // A chapter's timings are a few hundred kilobytes to decode: off the cooperative pool.
-        let found = try await BlockingIO.run { () -> (AssetRecord, SpeechAlignment?)? in
-            guard let record = try store.record(for: hash) else { return nil }
-            return (record, try store.index.alignment(for: hash))
-        }
+        let found = try await BlockingIO.run { try store.index.recordWithAlignment(for: hash) }
         guard let (record, stored) = found else {
             throw APIError(.notFound, code: "not_found", message: "no audio with contentHash \(hash.hex)")
         }
