@@ -46,6 +46,16 @@ public final class VoiceService: Sendable {
         case stored(Outcome)
         /// `leads`: this request started the generation (and pays for it).
         case live(LiveGeneration, leads: Bool, outcome: Task<Outcome, any Error>)
+
+        /// The outcome, once there is one: at once when stored, when its generation is published when live.
+        public var outcome: Outcome {
+            get async throws {
+                switch self {
+                case let .stored(outcome): outcome
+                case let .live(_, _, outcome): try await outcome.value
+                }
+            }
+        }
     }
 
     /// How many times a request starts over when the asset it found vanished before it could be linked into
@@ -59,10 +69,7 @@ public final class VoiceService: Sendable {
 
     /// The outcome, once there is one: a hit at once, a miss when its generation is published.
     public func voice(_ request: VoiceRequest) async throws -> Outcome {
-        switch try await answer(request) {
-        case let .stored(outcome): return outcome
-        case let .live(_, _, outcome): return try await outcome.value
-        }
+        try await answer(request).outcome
     }
 
     /// A hit, or the generation to follow. The outcome of a live answer is settled by a task of its own, so a
@@ -101,10 +108,7 @@ public final class VoiceService: Sendable {
                 report(outcome, spec: spec, who: request.who)
                 return outcome
             } catch StoreError.notFound where attempt < Self.attemptsWhenAssetVanishes {
-                switch try await answer(request, attempt: attempt + 1) {
-                case let .stored(outcome): return outcome
-                case let .live(_, _, outcome): return try await outcome.value
-                }
+                return try await answer(request, attempt: attempt + 1).outcome
             } catch {
                 events.record(.failed(request.who, error: error))
                 throw error
@@ -132,13 +136,14 @@ public final class VoiceService: Sendable {
     private func generate(_ generation: LiveGeneration, spec: SpeechSpec, who: VoiceRequest.Who,
                           synthesizer: any SpeechSynthesizer) async {
         let store = store, budget = budget, hash = generation.hash
+        // Forgotten once it has ended, whichever way: new requests then read the index.
+        defer { registry.remove(generation) }
         var reservation: CharacterBudget.Reservation?
         var staged: StagedAudio?
         do {
             // Re-check: a generation for this hash may have been published just before this one was registered.
             if let record = try await BlockingIO.run({ try store.record(for: hash) }) {
                 generation.end(.success(.init(record: record, timings: Timings(), attempts: 0, generated: false)))
-                registry.remove(generation)
                 return
             }
             let client = who.clientKeyId.map { CharacterBudget.Client(keyId: $0, dailyLimit: who.clientDailyLimit) }
@@ -183,7 +188,6 @@ public final class VoiceService: Sendable {
             staged?.discard()
             generation.end(.failure(error))
         }
-        registry.remove(generation)
     }
 
     /// The record with `bookId` linked in (a hard link and an index update when it is new to the book).

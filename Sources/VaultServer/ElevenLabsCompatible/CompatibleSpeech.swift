@@ -40,14 +40,6 @@ struct CompatibleSpeech: Sendable {
         return answer
     }
 
-    /// The outcome once there is one (for answers that need the whole file).
-    static func outcome(_ answer: VoiceService.Answer) async throws -> VoiceService.Outcome {
-        switch answer {
-        case let .stored(outcome): outcome
-        case let .live(_, _, outcome): try await outcome.value
-        }
-    }
-
     /// `X-Cache`, `X-Content-Hash`, and ElevenLabs' `request-id` and `character-cost`: what this answer cost
     /// (only the request that led a generation paid), beside what the audio cost when it was made.
     static func headers(_ outcome: VoiceService.Outcome, contentType: String) -> HTTPFields {
@@ -55,6 +47,33 @@ struct CompatibleSpeech: Sendable {
                                   cost: outcome.timings != nil ? outcome.record.characterCost ?? 0 : 0)
         if let cost = outcome.record.characterCost { headers[.originalCharacterCost] = String(cost) }
         return headers
+    }
+
+    /// The MP3 of `answer`: the stored file, or, when `streamLive` and it is a miss, the generation's audio as it
+    /// is staged.
+    func audioResponse(_ answer: VoiceService.Answer, spec: SpeechSpec, book: StorageIdentifier, streamLive: Bool)
+        async throws -> Response
+    {
+        if streamLive, case let .live(generation, leads, _) = answer {
+            return try await Self.liveResponse(generation, leads: leads, spec: spec, contentType: "audio/mpeg") { piece in
+                piece.audio.isEmpty ? nil : ByteBuffer(bytes: piece.audio)
+            }
+        }
+        let outcome = try await answer.outcome
+        let file = try await openAudio(outcome, book: book)
+        return Response(status: .ok, headers: Self.headers(outcome, contentType: "audio/mpeg"), body: Self.audioBody(file))
+    }
+
+    /// A miss answered live: once the first audio is staged (so that a failure before anything was said still
+    /// gets its status), each piece through `render`.
+    static func liveResponse(
+        _ generation: LiveGeneration, leads: Bool, spec: SpeechSpec, contentType: String,
+        render: @escaping @Sendable (SynthesisPiece) throws -> ByteBuffer?
+    ) async throws -> Response {
+        try await generation.firstAudio()
+        return Response(status: .ok, headers: liveHeaders(hash: generation.hash, cached: false, contentType: contentType,
+                                                          cost: leads ? spec.characterCount : 0),
+                        body: liveBody(generation, render: render))
     }
 
     /// The headers of an answer streamed live: the cost is what the leader reserved (the text's characters),
@@ -108,8 +127,11 @@ struct CompatibleSpeech: Sendable {
         }
     }
 
-    /// The file's bytes and its timings, for the answers that carry base64 audio and alignment together.
-    func timedAudio(_ outcome: VoiceService.Outcome, file: OpenFile) async throws -> (audio: [UInt8], alignment: SpeechAlignment?) {
+    /// The file's bytes in `book` and its timings, for the answers that carry base64 audio and alignment together.
+    func timedAudio(_ outcome: VoiceService.Outcome, book: StorageIdentifier) async throws
+        -> (audio: [UInt8], alignment: SpeechAlignment?)
+    {
+        let file = try await openAudio(outcome, book: book)
         let index = voice.store.index
         return try await BlockingIO.run {
             let buffer = try file.read(offset: 0, count: Int(file.size))

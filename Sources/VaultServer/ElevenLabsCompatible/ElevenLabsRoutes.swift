@@ -41,51 +41,34 @@ struct ElevenLabsRoutes {
         let parse: @Sendable () throws -> ElevenLabsSpeechRequest = {
             try ElevenLabsSpeechRequest.parse(voiceId: voiceId, body: body, query: parameters, maximumTextCharacters: maximum)
         }
-        let parsed = body.count > VoiceRoutes.inlineValidationBytes ? try await BlockingIO.run(parse) : try parse()
+        let parsed = try await VoiceRoutes.validated(bodySize: body.count, parse)
         let answer = try await speech.answer(parsed.spec, book: book, context: context)
-        // A miss streams live to the streaming endpoints, from the first staged piece.
-        if case let .live(generation, leads, _) = answer, endpoint == .stream || endpoint == .streamWithTimestamps {
-            try await generation.firstAudio()
-            let cost = leads ? parsed.spec.characterCount : 0
-            if endpoint == .stream {
-                return Response(status: .ok, headers: CompatibleSpeech.liveHeaders(
-                    hash: generation.hash, cached: false, contentType: "audio/mpeg", cost: cost),
-                    body: CompatibleSpeech.liveBody(generation) { piece in
-                        piece.audio.isEmpty ? nil : ByteBuffer(bytes: piece.audio)
-                    })
-            }
-            return Response(status: .ok, headers: CompatibleSpeech.liveHeaders(
-                hash: generation.hash, cached: false, contentType: "application/json", cost: cost),
-                body: CompatibleSpeech.liveBody(generation) { piece in
-                    guard !piece.audio.isEmpty || piece.alignment != nil else { return nil }
-                    var line = try TimestampedAudioJSON(audio: piece.audio[...], alignment: piece.alignment).encoded()
-                    line.append(0x0A)
-                    return ByteBuffer(data: line)
-                })
-        }
-        let outcome = try await CompatibleSpeech.outcome(answer)
-        let file = try await speech.openAudio(outcome, book: book)
         switch endpoint {
         case .convert, .stream:
-            return Response(status: .ok, headers: CompatibleSpeech.headers(outcome, contentType: "audio/mpeg"),
-                            body: CompatibleSpeech.audioBody(file))
+            // A miss streams live to the streaming endpoint, from the first staged piece.
+            return try await speech.audioResponse(answer, spec: parsed.spec, book: book, streamLive: endpoint == .stream)
         case .withTimestamps:
-            let (audio, alignment) = try await speech.timedAudio(outcome, file: file)
+            let outcome = try await answer.outcome
+            let (audio, alignment) = try await speech.timedAudio(outcome, book: book)
             let json = try TimestampedAudioJSON(audio: audio[...], alignment: alignment).encoded()
             return Response(status: .ok, headers: CompatibleSpeech.headers(outcome, contentType: "application/json"),
                             body: .init(byteBuffer: ByteBuffer(data: json)))
         case .streamWithTimestamps:
-            let (audio, alignment) = try await speech.timedAudio(outcome, file: file)
-            let info = try MP3Inspector.inspect(audio)
-            let chunks = TimedAudioChunks.plan(audio, info: info, alignment: alignment)
-            // ElevenLabs labels this stream application/json too; every line ends in a line feed (the JS SDK
-            // loses a last line without one) and carries whole base64 of its own bytes.
+            // ElevenLabs labels this stream application/json too; every line carries whole base64 of its own bytes.
+            if case let .live(generation, leads, _) = answer {
+                return try await CompatibleSpeech.liveResponse(
+                    generation, leads: leads, spec: parsed.spec, contentType: "application/json") { piece in
+                    guard !piece.audio.isEmpty || piece.alignment != nil else { return nil }
+                    return try TimestampedAudioJSON(audio: piece.audio[...], alignment: piece.alignment).line()
+                }
+            }
+            let outcome = try await answer.outcome
+            let (audio, alignment) = try await speech.timedAudio(outcome, book: book)
+            let chunks = TimedAudioChunks.plan(audio, info: try MP3Inspector.inspect(audio), alignment: alignment)
             return Response(status: .ok, headers: CompatibleSpeech.headers(outcome, contentType: "application/json"),
                             body: ResponseBody { writer in
                                 for chunk in chunks {
-                                    var line = try TimestampedAudioJSON(audio: audio[chunk.bytes], alignment: chunk.alignment).encoded()
-                                    line.append(0x0A)
-                                    try await writer.write(ByteBuffer(data: line))
+                                    try await writer.write(try TimestampedAudioJSON(audio: audio[chunk.bytes], alignment: chunk.alignment).line())
                                 }
                                 try await writer.finish(nil)
                             })

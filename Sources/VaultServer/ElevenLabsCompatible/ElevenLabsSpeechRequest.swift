@@ -24,18 +24,7 @@ struct ElevenLabsSpeechRequest: Sendable {
     static func parse(voiceId: String, body: [UInt8], query: [String: String], maximumTextCharacters: Int)
         throws(APIError) -> ElevenLabsSpeechRequest
     {
-        let root: [String: JSONValue]
-        do {
-            guard case let .object(object) = try JSONDecoder().decode(JSONValue.self, from: Data(body)) else {
-                throw APIError(.badRequest, code: "invalid_json", message: "the body must be a JSON object")
-            }
-            root = object
-        } catch let error as APIError {
-            throw error
-        } catch {
-            throw APIError(.badRequest, code: "invalid_json", message: "the body must be a JSON object")
-        }
-        let fields = root.compactMapValues(\.present)
+        let fields = try JSONValue.fields(ofBody: body)
         if let unknown = fields.keys.filter({ !knownFields.contains($0) }).sorted().first {
             throw APIError(.badRequest, code: "unknown_field",
                            message: "\(unknown) is not a field VoiceVault knows; it is refused rather than ignored, as it might shape the audio")

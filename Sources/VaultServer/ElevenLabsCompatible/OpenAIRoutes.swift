@@ -14,22 +14,10 @@ struct OpenAIRoutes {
             let parse: @Sendable () throws -> OpenAISpeechRequest = {
                 try OpenAISpeechRequest.parse(body: body, maximumTextCharacters: maximum)
             }
-            let parsed = body.count > VoiceRoutes.inlineValidationBytes ? try await BlockingIO.run(parse) : try parse()
+            let parsed = try await VoiceRoutes.validated(bodySize: body.count, parse)
             let answer = try await speech.answer(parsed.spec, book: book, context: context)
             // OpenAI's speech answer is chunked audio: a miss streams live from the first staged piece.
-            if case let .live(generation, leads, _) = answer {
-                try await generation.firstAudio()
-                return Response(status: .ok, headers: CompatibleSpeech.liveHeaders(
-                    hash: generation.hash, cached: false, contentType: "audio/mpeg",
-                    cost: leads ? parsed.spec.characterCount : 0),
-                    body: CompatibleSpeech.liveBody(generation) { piece in
-                        piece.audio.isEmpty ? nil : ByteBuffer(bytes: piece.audio)
-                    })
-            }
-            let outcome = try await CompatibleSpeech.outcome(answer)
-            let file = try await speech.openAudio(outcome, book: book)
-            return Response(status: .ok, headers: CompatibleSpeech.headers(outcome, contentType: "audio/mpeg"),
-                            body: CompatibleSpeech.audioBody(file))
+            return try await speech.audioResponse(answer, spec: parsed.spec, book: book, streamLive: true)
         }
     }
 }

@@ -17,17 +17,7 @@ struct OpenAISpeechRequest: Sendable {
     static let knownFields: Set<String> = ["model", "voice", "input", "response_format", "speed", "instructions", "stream_format"]
 
     static func parse(body: [UInt8], maximumTextCharacters: Int) throws(APIError) -> OpenAISpeechRequest {
-        let fields: [String: JSONValue]
-        do {
-            guard case let .object(object) = try JSONDecoder().decode(JSONValue.self, from: Data(body)) else {
-                throw APIError(.badRequest, code: "invalid_json", message: "the body must be a JSON object")
-            }
-            fields = object.compactMapValues(\.present)
-        } catch let error as APIError {
-            throw error
-        } catch {
-            throw APIError(.badRequest, code: "invalid_json", message: "the body must be a JSON object")
-        }
+        let fields = try JSONValue.fields(ofBody: body)
         if let unknown = fields.keys.filter({ !knownFields.contains($0) }).sorted().first {
             throw APIError(.badRequest, code: "unknown_field", message: "\(unknown) is not a field of /v1/audio/speech VoiceVault knows")
         }

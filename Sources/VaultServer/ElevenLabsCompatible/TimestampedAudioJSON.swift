@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import VaultCore
 
 /// ElevenLabs' with-timestamps object, `{"audio_base64","alignment","normalized_alignment"}`: the whole answer
@@ -32,5 +33,12 @@ struct TimestampedAudioJSON: Encodable {
     /// Compact JSON; `JSONEncoder` escapes every control character, so a line never contains a raw line feed.
     func encoded() throws -> Data {
         try JSONEncoder().encode(self)
+    }
+
+    /// One line of a timestamped stream: the object and its line feed (the JS SDK loses a last line without one).
+    func line() throws -> ByteBuffer {
+        var line = try encoded()
+        line.append(0x0A)
+        return ByteBuffer(data: line)
     }
 }

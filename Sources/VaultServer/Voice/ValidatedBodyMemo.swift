@@ -12,13 +12,10 @@ import VaultCore
 /// held. Bounded in bytes (each entry costs its body twice, for the key and the canonical text), least
 /// recently used first out.
 final class ValidatedBodyMemo: Sendable {
-    struct Key: Hashable, Sendable {
-        let bytes: [UInt8]
-    }
-
+    /// Keys are the body's readable bytes (`ByteBuffer` hashes and compares those), so a lookup needs no copy.
     private struct State: Sendable {
-        var budget: LeastRecentlyUsedBudget<Key>
-        var values: [Key: VoiceRequestBody.Validated] = [:]
+        var budget: LeastRecentlyUsedBudget<ByteBuffer>
+        var values: [ByteBuffer: VoiceRequestBody.Validated] = [:]
     }
 
     private let state: Mutex<State>
@@ -34,15 +31,16 @@ final class ValidatedBodyMemo: Sendable {
     func validated(_ body: ByteBuffer, validate: () async throws -> VoiceRequestBody.Validated) async throws
         -> VoiceRequestBody.Validated
     {
-        let key = Key(bytes: Array(buffer: body))
-        let cost = 2 * key.bytes.count + 256
         let held = state.withLock { state -> VoiceRequestBody.Validated? in
-            guard let value = state.values[key] else { return nil }
-            state.budget.touch(key)
+            guard let value = state.values[body] else { return nil }
+            state.budget.touch(body)
             return value
         }
         if let held { return held }
         let value = try await validate()
+        // Held as a compact copy: the request's buffer may have room beyond its bytes.
+        let key = ByteBuffer(bytes: body.readableBytesView)
+        let cost = 2 * key.readableBytes + 256
         state.withLock { state in
             guard state.values[key] == nil, let evicted = state.budget.admit(key, cost: cost) else { return }
             for old in evicted { state.values[old] = nil }

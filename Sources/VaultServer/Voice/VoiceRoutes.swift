@@ -26,17 +26,22 @@ struct VoiceRoutes {
     /// Bodies up to this size are decoded and canonicalised on the request's own task.
     static let inlineValidationBytes = 32 * 1024
 
+    /// `validate` for a body of `size` bytes: decoding and normalising are linear, but a body of megabytes
+    /// still takes milliseconds, so a large one goes off the cooperative pool, where it would hold up every
+    /// other request; a chapter-sized body stays inline, where the hop would cost a cache hit more than the work.
+    /// Every door that takes speech in a body validates through here.
+    static func validated<T: Sendable>(bodySize size: Int, _ validate: @escaping @Sendable () throws -> T) async throws -> T {
+        size > inlineValidationBytes ? try await BlockingIO.run(validate) : try validate()
+    }
+
     func generate(_ request: Request, _ context: VaultRequestContext) async throws -> Response {
         let body = try await request.body.collect(upTo: configuration.maximumBodyBytes)
         let maximumTextCharacters = configuration.maximumTextCharacters
         let validate: @Sendable () throws -> VoiceRequestBody.Validated = {
             try VoiceRequestBody.validated(body: Data(buffer: body), maximumTextCharacters: maximumTextCharacters)
         }
-        // Decoding and normalising are linear, but a body of megabytes still takes milliseconds: off the
-        // cooperative pool, where it would hold up every other request. A chapter-sized body stays inline,
-        // where the hop would cost a cache hit more than the work.
         let validated = try await memo.validated(body) {
-            body.readableBytes > Self.inlineValidationBytes ? try await BlockingIO.run(validate) : try validate()
+            try await Self.validated(bodySize: body.readableBytes, validate)
         }
         let outcome: VoiceService.Outcome
         do {
