@@ -21,7 +21,6 @@ public final class StagedAudio: Sendable {
         var hasher = SHA256Hasher()
         var inspector = IncrementalMP3Inspector()
         var size = 0
-        var pieces = 0
     }
 
     private let writer = Mutex(WriterState())
@@ -58,9 +57,8 @@ public final class StagedAudio: Sendable {
             state.hasher.update(bytes)
             _ = state.inspector.feed(bytes)
             state.size += bytes.count
-            state.pieces += 1
             readable.store(state.size, ordering: .releasing)
-            return state.pieces == 1
+            return state.size == bytes.count
         }
         if first { observer?(.tempPartiallyWritten) }
     }

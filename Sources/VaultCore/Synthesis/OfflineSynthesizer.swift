@@ -34,9 +34,10 @@ public struct OfflineSynthesizer: SpeechSynthesizer {
             // espeak-ng speaks about 175 words per minute at speed 1.0.
             let wordsPerMinute = Int((175 * spec.voiceSettings.speed).rounded())
             let language = spec.languageCode ?? "en"
-            let characters = SpeechAlignment.evenlySpread(spec.text, startMilliseconds: 0, endMilliseconds: 0).characters
-            let segments = Self.segments(TimedSegments(SpeechAlignment(characters: characters)).sentences.map(\.characterRange),
-                                         count: characters.count)
+            // The text as untimed characters, to find its sentences with the rule every other timing uses.
+            let untimed = SpeechAlignment.evenlySpread(spec.text, startMilliseconds: 0, endMilliseconds: 0)
+            let characters = untimed.characters
+            let segments = Self.segments(TimedSegments(untimed).sentences.map(\.characterRange), count: characters.count)
             var joined: PCMWave?
             var timed = [SpeechAlignment.Character]()
             for (number, segment) in segments.enumerated() {
