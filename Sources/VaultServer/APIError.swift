@@ -29,8 +29,11 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
 
     /// The error as a response, for paths that answer directly instead of throwing.
     public func response() -> Response {
-        JSONResponse.make(status, encoding: Body(error: code, message: message), headers: headers)
+        JSONResponse.make(status, body: body, headers: headers)
     }
+
+    /// The JSON body alone, for a transport that writes its own head (the download fast path).
+    var body: ByteBuffer { JSONResponse.encoded(Body(error: code, message: message)) }
 }
 
 extension APIError {

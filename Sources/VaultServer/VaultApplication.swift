@@ -2,6 +2,8 @@ public import Hummingbird
 public import Logging
 public import VaultCore
 public import Prometheus
+import Metrics
+import NIOPosix
 
 /// Builds the Hummingbird application: routes grouped by surface, behind logging and the JSON error shape.
 public enum VaultApplication {
@@ -11,12 +13,27 @@ public enum VaultApplication {
         usage: UsageRecorder = UsageRecorder(), metrics: PrometheusCollectorRegistry? = nil,
         catalog: (any VoiceCatalog)? = nil
     ) -> Router<VaultRequestContext> {
+        makeParts(voice: voice, configuration: configuration, storage: storage, usage: usage, metrics: metrics, catalog: catalog).router
+    }
+
+    /// The router, and what the download fast path shares with it (the same routes, cache and metrics).
+    struct Parts {
+        let router: Router<VaultRequestContext>
+        let downloads: DownloadRoutes
+        let requestMetrics: HTTPRequestMetrics?
+    }
+
+    static func makeParts(
+        voice: VoiceService, configuration: ServerConfiguration, storage: (store: ObjectStore, signingSecret: [UInt8])?,
+        usage: UsageRecorder, metrics: PrometheusCollectorRegistry?, catalog: (any VoiceCatalog)?
+    ) -> Parts {
         let router = Router(context: VaultRequestContext.self)
+        let requestMetrics = metrics.map { _ in HTTPRequestMetrics() }
         let routes = RouteTable()
         router.add(middleware: NoSniffMiddleware())
         router.add(middleware: CrossOriginMiddleware(policy: configuration.crossOrigin))
         router.add(middleware: RequestLogMiddleware())
-        if metrics != nil { router.add(middleware: HTTPMetricsMiddleware()) }
+        if let requestMetrics { router.add(middleware: HTTPMetricsMiddleware(metrics: requestMetrics)) }
         router.add(middleware: JSONErrorMiddleware(routes: routes))
         router.add(middleware: CallerIdentificationMiddleware(
             clientKeys: APIKeyAuthenticator(keys: configuration.clientKeys), adminToken: configuration.adminCredential))
@@ -29,7 +46,8 @@ public enum VaultApplication {
         HealthRoutes(store: voice.store).register(on: router, table: routes)
         let responder = DownloadResponder(planner: DownloadPlanner(maximumRanges: configuration.maximumRanges))
         let audioCache = HotFileCache<SHA256Digest>(capacity: configuration.downloadCacheBytes, entryLimit: configuration.downloadCacheEntryLimit)
-        DownloadRoutes(store: voice.store, cache: audioCache, responder: responder).register(on: router, table: routes)
+        let downloads = DownloadRoutes(store: voice.store, cache: audioCache, responder: responder)
+        downloads.register(on: router, table: routes)
         if let storage {
             StorageRoutes(
                 objects: storage.store,
@@ -62,7 +80,7 @@ public enum VaultApplication {
             let scrapers = configuration.metricsPublic ? router.group() : admins
             MetricsRoutes(registry: metrics, voice: voice, usage: usage).register(on: scrapers, table: routes)
         }
-        return router
+        return Parts(router: router, downloads: downloads, requestMetrics: requestMetrics)
     }
 
     public static func make(
@@ -72,14 +90,23 @@ public enum VaultApplication {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let limits = configuration.connectionLimits
+        let parts = makeParts(voice: voice, configuration: configuration, storage: storage, usage: usage, metrics: metrics, catalog: catalog)
+        let serverName = "VoiceVault"
+        let fastPath = AudioFastPathHandler.Configuration(
+            routes: parts.downloads, answersDownloads: configuration.downloadFastPath,
+            cacheEntryLimit: configuration.downloadCacheEntryLimit, crossOrigin: configuration.crossOrigin,
+            metrics: parts.requestMetrics, logger: logger, serverName: serverName,
+            idleTimeout: .seconds(Int64(limits.idleTimeoutSeconds)), fileOpening: .singleton,
+            fastAnswers: metrics.map { _ in Counter(label: "voicevault_http_fast_path_responses_total") })
         return Application(
-            router: makeRouter(voice: voice, configuration: configuration, storage: storage, usage: usage, metrics: metrics,
-                               catalog: catalog),
+            router: parts.router,
             server: .http1(configuration: .init(
-                additionalChannelHandlers: [HostRequirementHandler.Installer(), StalledConnectionHandler(limits: limits, logger: logger)],
-                idleTimeout: .seconds(Int64(limits.idleTimeoutSeconds)))),
+                additionalChannelHandlers: [HostRequirementHandler.Installer(), AudioFastPathHandler.Installer(fastPath),
+                                            StalledConnectionHandler(limits: limits, logger: logger)],
+                // The idle timeout is the fast path handler's, which sees the requests of both transports.
+                idleTimeout: nil)),
             configuration: .init(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "VoiceVault",
+                address: .hostname(configuration.host, port: configuration.port), serverName: serverName,
                 availableConnectionsDelegate: ConnectionCap(maximum: limits.maximumConnections, logger: logger)),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)

@@ -139,7 +139,7 @@ struct ServeCommand: AsyncParsableCommand {
 struct LedgerService: Service {
     let writer: LedgerWriter
     func run() async throws {
-        try await cancelWhenGracefulShutdown { await writer.run() }
+        await cancelWhenGracefulShutdown { await writer.run() }
     }
 }
 

@@ -44,12 +44,12 @@ import VaultTestSupport
     }
 
     @Test func routeLabelsAreTemplates() {
-        #expect(HTTPMetricsMiddleware.route("/audio/:book/:file") == "/audio/{book}/{file}")
-        #expect(HTTPMetricsMiddleware.route("/storage/v1/**") == "/storage/v1/**")
-        #expect(HTTPMetricsMiddleware.route(nil) == "unmatched")
-        #expect(HTTPMetricsMiddleware.route("NotFound") == "unmatched")
-        #expect(HTTPMetricsMiddleware.method(.init("PROPFIND")!) == "other")
-        #expect(HTTPMetricsMiddleware.method(.get) == "GET")
+        #expect(HTTPRequestMetrics.route("/audio/:book/:file") == "/audio/{book}/{file}")
+        #expect(HTTPRequestMetrics.route("/storage/v1/**") == "/storage/v1/**")
+        #expect(HTTPRequestMetrics.route(nil) == "unmatched")
+        #expect(HTTPRequestMetrics.route("NotFound") == "unmatched")
+        #expect(HTTPRequestMetrics.method(.init("PROPFIND")!) == "other")
+        #expect(HTTPRequestMetrics.method(.get) == "GET")
     }
 
     @Test func theMetricsSettingIsABoolean() throws {

@@ -54,6 +54,7 @@ public final class RawConnection: @unchecked Sendable {
         return true
     }
 
+    @discardableResult
     public func send(_ text: String) -> Bool { send(Array(text.utf8)) }
 
     /// Reads until at least `count` bytes arrived, the peer closes or the timeout passes.

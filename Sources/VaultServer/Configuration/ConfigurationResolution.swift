@@ -52,12 +52,7 @@ public enum ConfigurationResolution {
             }
             price = value
         }
-        let metricsPublic: Bool
-        switch settings["VOICEVAULT_METRICS_PUBLIC"]?.lowercased() {
-        case nil, "false", "0", "no": metricsPublic = false
-        case "true", "1", "yes": metricsPublic = true
-        case let other?: throw Problem("VOICEVAULT_METRICS_PUBLIC=\(other) must be true or false")
-        }
+        let metricsPublic = try settings.boolean("VOICEVAULT_METRICS_PUBLIC", default: false)
         var configuration = ServerConfiguration(
             host: flags.host ?? settings["VOICEVAULT_HOST"] ?? ServerConfiguration.defaultHost,
             port: port,
@@ -74,6 +69,7 @@ public enum ConfigurationResolution {
             connectionLimits: limits,
             adminToken: adminToken, pricePerThousandCharacters: price)
         configuration.metricsPublic = metricsPublic
+        configuration.downloadFastPath = try settings.boolean("VOICEVAULT_DOWNLOAD_FAST_PATH", default: true)
         return configuration
     }
 
@@ -113,6 +109,15 @@ public enum ConfigurationResolution {
             guard let raw = self[name] else { return fallback }
             guard let number = Int(raw), number >= minimum else { throw Problem("\(name)=\(raw) must be an integer >= \(minimum)") }
             return number
+        }
+
+        public func boolean(_ name: String, default fallback: Bool) throws(Problem) -> Bool {
+            switch self[name]?.lowercased() {
+            case nil: fallback
+            case "false", "0", "no", "off": false
+            case "true", "1", "yes", "on": true
+            case let other?: throw Problem("\(name)=\(other) must be true or false")
+            }
         }
     }
 }

@@ -40,6 +40,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var connectionLimits: ConnectionLimits
     /// Which browser origins may call the server (`VOICEVAULT_CORS_ORIGINS`: `*` by default, a list, or `none`).
     public var crossOrigin: CrossOriginPolicy
+    /// Whether hot `GET`/`HEAD /audio/...` requests are answered ahead of the router
+    /// (`VOICEVAULT_DOWNLOAD_FAST_PATH`, on by default): the same decision, a cheaper transport. Off sends
+    /// every request through the router, for comparison and as an escape hatch.
+    public var downloadFastPath = true
 
     public static let defaultHost = "127.0.0.1"
     public static let defaultPort = 8080

@@ -57,42 +57,49 @@ struct DownloadResponder: Sendable {
     /// with the record.
     func respond(_ request: Request, method: DownloadRequest.Method, representation: DownloadRepresentation,
                  bytes: () throws -> DownloadBytes?, renderError: ErrorRenderer) throws -> Response {
+        try answer(Self.downloadRequest(request.headers, method: method), representation: representation, bytes: bytes)
+            .response(renderError: renderError)
+    }
+
+    /// The decision for one download, transport aside (see `DownloadAnswer`).
+    func answer(_ request: DownloadRequest, representation: DownloadRepresentation,
+                bytes: () throws -> DownloadBytes?) throws -> DownloadAnswer {
         let facts = representation.facts
-        let plan = planner.plan(Self.downloadRequest(request, method: method), facts)
+        let plan = planner.plan(request, facts)
         var headers = Self.commonHeaders(representation)
         switch plan {
         case .notModified:
             headers[.contentType] = nil
             headers[.contentDisposition] = nil
-            return Response(status: .notModified, headers: headers)
+            return DownloadAnswer(status: .notModified, headers: headers, body: .none)
         case .preconditionFailed:
-            return renderError(.preconditionFailed, "precondition_failed", "If-Match or If-Unmodified-Since does not hold")
+            return DownloadAnswer(failure: .init(status: .preconditionFailed, code: "precondition_failed",
+                                                 message: "If-Match or If-Unmodified-Since does not hold"))
         case .unsatisfiable:
-            var response = renderError(.rangeNotSatisfiable, "range_not_satisfiable",
-                                       "no requested range overlaps the \(facts.length)-byte file")
-            response.headers[.contentRange] = "bytes */\(facts.length)"
-            return response
+            return DownloadAnswer(failure: .init(status: .rangeNotSatisfiable, code: "range_not_satisfiable",
+                                                 message: "no requested range overlaps the \(facts.length)-byte file",
+                                                 headers: [.contentRange: "bytes */\(facts.length)"]))
         case .full:
             headers[.contentLength] = String(facts.length)
-            if method == .head { return Response(status: .ok, headers: headers, body: .init()) }
+            if request.method == .head { return DownloadAnswer(status: .ok, headers: headers, body: .none) }
             let body = try Self.checked(bytes(), facts)
             // From memory: the shared buffer itself, one write, no copy (`HotFileCache` counts it while sent).
-            if case let .memory(buffer) = body { return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer)) }
-            return Response(status: .ok, headers: headers, body: Self.stream(body, [0..<facts.length]))
+            if case let .memory(buffer) = body { return DownloadAnswer(status: .ok, headers: headers, body: .buffer(buffer)) }
+            return DownloadAnswer(status: .ok, headers: headers, body: .spans(body, [0..<facts.length]))
         case let .partial(range):
             headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(facts.length)"
             headers[.contentLength] = String(range.upperBound - range.lowerBound + 1)
             let span = range.lowerBound..<(range.upperBound + 1)
             let body = try Self.checked(bytes(), facts)
             if case let .memory(buffer) = body, let slice = buffer.getSlice(at: Int(span.lowerBound), length: span.count) {
-                return Response(status: .partialContent, headers: headers, body: .init(byteBuffer: slice))
+                return DownloadAnswer(status: .partialContent, headers: headers, body: .buffer(slice))
             }
-            return Response(status: .partialContent, headers: headers, body: Self.stream(body, [span]))
+            return DownloadAnswer(status: .partialContent, headers: headers, body: .spans(body, [span]))
         case let .multipart(ranges):
             let multipart = MultipartByteRanges(ranges: ranges, length: facts.length, contentType: representation.contentType)
             headers[.contentType] = "multipart/byteranges; boundary=\(multipart.boundary)"
             headers[.contentLength] = String(multipart.contentLength)
-            return Response(status: .partialContent, headers: headers, body: Self.stream(try Self.checked(bytes(), facts), multipart))
+            return DownloadAnswer(status: .partialContent, headers: headers, body: .multipart(try Self.checked(bytes(), facts), multipart))
         }
     }
 
@@ -103,11 +110,11 @@ struct DownloadResponder: Sendable {
         return bytes
     }
 
-    static func downloadRequest(_ request: Request, method: DownloadRequest.Method) -> DownloadRequest {
+    static func downloadRequest(_ headers: HTTPFields, method: DownloadRequest.Method) -> DownloadRequest {
         DownloadRequest(
-            method: method, range: request.headers[.range], ifRange: request.headers[.ifRange],
-            ifMatch: request.headers[.ifMatch], ifNoneMatch: request.headers[values: .ifNoneMatch].joined(separator: ", ").nilIfEmpty,
-            ifModifiedSince: request.headers[.ifModifiedSince], ifUnmodifiedSince: request.headers[.ifUnmodifiedSince])
+            method: method, range: headers[.range], ifRange: headers[.ifRange],
+            ifMatch: headers[.ifMatch], ifNoneMatch: headers[values: .ifNoneMatch].joined(separator: ", ").nilIfEmpty,
+            ifModifiedSince: headers[.ifModifiedSince], ifUnmodifiedSince: headers[.ifUnmodifiedSince])
     }
 
     /// What a 200 would carry; 206 and 304 carry the same validators and caching headers (RFC 9110 15.4.5).

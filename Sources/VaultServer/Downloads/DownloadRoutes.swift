@@ -13,6 +13,9 @@ struct DownloadRoutes {
     /// Bytes under a content hash never change (RFC 8246).
     static let cacheControl = "public, max-age=31536000, immutable"
 
+    /// The route template both transports report in metrics and logs.
+    static let endpoint = "/audio/:book/:file"
+
     func register(on router: Router<some RequestContext>, table: RouteTable) {
         router.on("/audio/:book/:file", method: .get, recordingIn: table) { request, context in
             try serve(request, book: context.parameters.get("book") ?? "", file: context.parameters.get("file") ?? "", method: .get)
@@ -23,6 +26,18 @@ struct DownloadRoutes {
     }
 
     func serve(_ request: Request, book: String, file: String, method: DownloadRequest.Method) throws -> Response {
+        try answer(book: book, file: file, query: request.uri.query, request: DownloadResponder.downloadRequest(request.headers, method: method)) {
+            hash, _, path in try cache.bytes(for: hash, path: path())
+        }.response { status, code, message in APIError(status, code: code, message: message).response() }
+    }
+
+    /// Where a download's bytes come from, asked only for an answer with a body: the router's transport
+    /// reads through the cache; the fast path takes only what needs no blocking read.
+    typealias BytesSource = (_ hash: SHA256Digest, _ record: AssetRecord, _ path: () -> String?) throws -> DownloadBytes?
+
+    /// The whole decision for `/audio/<book>/<file>`, transport aside: validation, the index read, the plan.
+    /// Refusals are `APIError`s; anything `bytes` throws other than `DownloadResponder.Missing` passes through.
+    func answer(book: String, file: String, query: String?, request: DownloadRequest, bytes: BytesSource) throws -> DownloadAnswer {
         let bookId: StorageIdentifier
         do { bookId = try StorageIdentifier(book, kind: .bookId) } catch {
             throw APIError(.badRequest, code: error.code, message: error.description)
@@ -32,7 +47,7 @@ struct DownloadRoutes {
         }
         let notFound = APIError(.notFound, code: "not_found", message: "no audio \(hash.hex) in book \(bookId.value)")
         guard let record = try store.record(for: hash), record.bookIds.contains(bookId.value) else { throw notFound }
-        let disposition = Self.downloadParameter(request.uri.query).map {
+        let disposition = Self.downloadParameter(query).map {
             "attachment; filename=\"\(Self.safeFilename($0, fallback: hash.hex))\""
         }
         let representation = DownloadRepresentation(
@@ -41,10 +56,8 @@ struct DownloadRoutes {
             contentType: "audio/mpeg", cacheControl: Self.cacheControl, contentDisposition: disposition)
         do {
             // The file is opened (and read into the cache) only for an answer with a body.
-            return try responder.respond(request, method: method, representation: representation, bytes: {
-                try cache.bytes(for: hash, path: store.directory.audioFile(book: bookId, hash: hash))
-            }) { status, code, message in
-                APIError(status, code: code, message: message).response()
+            return try responder.answer(request, representation: representation) {
+                try bytes(hash, record, { store.directory.audioFile(book: bookId, hash: hash) })
             }
         } catch DownloadResponder.Missing.noFile {
             throw notFound

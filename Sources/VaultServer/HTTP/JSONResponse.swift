@@ -8,18 +8,27 @@ public enum JSONResponse {
 
     /// Bytes already encoded as JSON.
     public static func make(_ status: HTTPResponse.Status = .ok, body: ByteBuffer, headers extra: HTTPFields = [:]) -> Response {
+        Response(status: status, headers: headers(extra), body: .init(byteBuffer: body))
+    }
+
+    /// The headers every JSON answer carries, after the answer's own.
+    public static func headers(_ extra: HTTPFields) -> HTTPFields {
         var headers = extra
         headers[.contentType] = contentType
         headers[.cacheControl] = "no-store"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
+        return headers
     }
 
     /// An `Encodable` value, with sorted keys so answers are stable byte for byte.
     public static func make(_ status: HTTPResponse.Status = .ok, encoding value: some Encodable, headers extra: HTTPFields = [:]) -> Response {
+        make(status, body: encoded(value), headers: extra)
+    }
+
+    public static func encoded(_ value: some Encodable) -> ByteBuffer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(value)) ?? Data(#"{"error":"internal_error","message":"unencodable answer"}"#.utf8)
-        return make(status, body: ByteBuffer(bytes: data), headers: extra)
+        return ByteBuffer(bytes: data)
     }
 
     /// A `JSONSerialization` object (dictionaries and arrays of the Supabase shapes, which mix `NSNull` in).

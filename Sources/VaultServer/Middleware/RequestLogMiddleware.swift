@@ -23,9 +23,7 @@ struct RequestLogMiddleware: RouterMiddleware {
     private func log(_ request: Request, _ context: Context, status: Int, start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
         let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
-        var metadata: Logger.Metadata = [
-            "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(status)", "us": "\(micros)",
-        ]
+        var metadata = Self.metadata(method: request.method.rawValue, path: request.uri.path, status: status, microseconds: micros)
         let facts = context.exchange.facts
         if facts.caller != .anonymous { metadata["caller"] = "\(facts.caller.label)" }
         if let hash = facts.contentHash { metadata["hash"] = "\(hash.hex.prefix(12))" }
@@ -37,6 +35,11 @@ struct RequestLogMiddleware: RouterMiddleware {
             metadata["indexMs"] = "\(Self.milliseconds(timings.indexSeconds))"
         }
         context.logger.info("request", metadata: metadata)
+    }
+
+    /// What every request's line says, whichever transport answered it (the download fast path logs too).
+    static func metadata(method: String, path: String, status: Int, microseconds: Int64) -> Logger.Metadata {
+        ["method": "\(method)", "path": "\(path)", "status": "\(status)", "us": "\(microseconds)"]
     }
 
     static func milliseconds(_ seconds: Double) -> String { String(format: "%.1f", seconds * 1000) }

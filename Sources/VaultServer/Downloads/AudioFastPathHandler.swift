@@ -1,0 +1,405 @@
+import Dispatch
+import Hummingbird
+import Logging
+import Metrics
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypesHTTP1
+import NIOPosix
+import VaultCore
+
+/// Answers hot `GET`/`HEAD /audio/<book>/<hash>.mp3` in the channel pipeline, ahead of Hummingbird's router:
+/// one decision path (`DownloadRoutes.answer`, the planner, the same error shape, headers, log line and
+/// metrics), a second transport. A range of a held file then costs the HTTP parser, an index read and one
+/// write, not the router's per-request machinery (measured in Docs/PERFORMANCE.md).
+///
+/// What it takes, and what it leaves to the router (which answers everything else exactly as before):
+/// - only `GET`/`HEAD` of the plainest `/audio/...` spelling (`AudioRequestTarget`), without a body or a
+///   credential (a keyed request is logged with its caller, which is the router's business);
+/// - only when nothing the router owes an answer for is pending on the connection, so pipelined answers
+///   keep their order (`ConnectionActivity`);
+/// - bytes held by the hot-file cache (sent as the shared buffer) or files too large to hold (opened on
+///   NIO's thread pool, never on the event loop, and sent with `sendfile` through a `FileRegion`). A file
+///   small enough to hold but not held yet goes to the router, which reads it into the cache.
+///
+/// It also owns the connection's idle timeout, because only here are both transports' requests seen.
+/// It sits before the HTTP/1 to HTTP types codec (it writes `FileRegion`s, which HTTP types cannot carry),
+/// after the `Host` check.
+final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// What every connection's handler shares.
+    struct Configuration: Sendable {
+        var routes: DownloadRoutes
+        /// Off: every request goes to the router (the handler still keeps the idle timeout).
+        var answersDownloads: Bool
+        var cacheEntryLimit: Int
+        var crossOrigin: CrossOriginPolicy
+        var metrics: HTTPRequestMetrics?
+        var logger: Logger
+        var serverName: String
+        var idleTimeout: TimeAmount
+        var fileOpening: NIOThreadPool
+        /// `voicevault_http_fast_path_responses_total`: shows an operator (and the tests) that it is in use.
+        var fastAnswers: Counter?
+    }
+
+    /// Placed after the codec by Hummingbird with the other connection handlers; moves a fresh handler in
+    /// front of the codec and leaves.
+    final class Installer: ChannelInboundHandler, RemovableChannelHandler {
+        typealias InboundIn = Never
+        let configuration: Configuration
+
+        init(_ configuration: Configuration) {
+            self.configuration = configuration
+        }
+
+        func handlerAdded(context: ChannelHandlerContext) {
+            let pipeline = context.pipeline.syncOperations
+            if let codec = try? pipeline.handler(type: HTTP1ToHTTPServerCodec.self) {
+                try? pipeline.addHandler(AudioFastPathHandler(configuration), position: .before(codec))
+            }
+            pipeline.removeHandler(context: context, promise: nil)
+        }
+    }
+
+    private let configuration: Configuration
+    private var activity: ConnectionActivity
+    /// A request this handler may answer, waiting for its end.
+    private var heldHead: HTTPRequestHead?
+    /// A file is being opened for an answer: parts that arrive meanwhile wait, in order, and reading stops.
+    private var openingFile = false
+    private var waitingParts: CircularBuffer<HTTPServerRequestPart> = []
+    private var readRequested = false
+    /// A `Connection: close` request was answered here: the output side closes once the answer is sent,
+    /// and nothing read after it is answered.
+    private var closeWhenIdle = false
+    /// The server is quiescing: the connection closes as soon as what it owes is sent.
+    private var quiescing = false
+    private var idleTimer: Scheduled<Void>?
+    private var date = (second: Int64.min, text: "")
+
+    init(_ configuration: Configuration) {
+        self.configuration = configuration
+        self.activity = ConnectionActivity(now: DispatchTime.now().uptimeNanoseconds)
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        guard !closeWhenIdle || heldHead != nil else { return }
+        if openingFile {
+            waitingParts.append(part)
+            return
+        }
+        process(part, context: context)
+    }
+
+    private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
+        case let .head(head):
+            if configuration.answersDownloads, !quiescing, activity.mayAnswerDirectly, Self.mayAnswer(head) {
+                heldHead = head
+                activity.directAnswerStarted()
+                return
+            }
+            activity.routedRequestStarted()
+            context.fireChannelRead(wrapInboundOut(part))
+        case .body:
+            // A held request declared no body, so none can follow its head.
+            guard heldHead == nil else { return }
+            context.fireChannelRead(wrapInboundOut(part))
+        case .end:
+            if let head = heldHead {
+                heldHead = nil
+                answer(head, context: context)
+                return
+            }
+            context.fireChannelRead(wrapInboundOut(part))
+            activity.routedRequestRead(now: Self.now)
+            becameIdleIfSo(context)
+        }
+    }
+
+    /// A request's own properties that let this handler take it; the rest is `answer`'s to decide.
+    static func mayAnswer(_ head: HTTPRequestHead) -> Bool {
+        guard head.method == .GET || head.method == .HEAD, head.uri.utf8.starts(with: "/audio/".utf8) else { return false }
+        let headers = head.headers
+        for name in ["transfer-encoding", "authorization", "apikey", "xi-api-key"] where headers.contains(name: name) { return false }
+        if let length = headers.first(name: "content-length"), length != "0" { return false }
+        return true
+    }
+
+    // MARK: Answering
+
+    /// Why a request goes to the router after all; it never reaches the client.
+    private enum Declined: Error {
+        /// A file small enough for the cache that is not held: the router reads it in.
+        case notHeld
+        /// A file too large to hold, to be opened off the event loop.
+        case needsFile(String)
+    }
+
+    private func answer(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        guard let target = AudioRequestTarget(head.uri), let request = try? HTTPRequest(head, secure: false, splitCookie: false) else {
+            return route(head, context: context)
+        }
+        let downloadRequest = DownloadResponder.downloadRequest(request.headerFields, method: head.method == .HEAD ? .head : .get)
+        let cache = configuration.routes.cache
+        let entryLimit = configuration.cacheEntryLimit
+        do {
+            let answer = try configuration.routes.answer(book: target.book, file: target.file, query: target.query, request: downloadRequest) {
+                hash, record, path in
+                if let held = cache.cached(hash) { return .memory(held) }
+                guard record.byteSize > entryLimit, let path = path() else { throw Declined.notHeld }
+                throw Declined.needsFile(path)
+            }
+            send(answer, for: head, request: request, target: target, start: start, context: context)
+        } catch let error as APIError {
+            send(DownloadAnswer(failure: .init(status: error.status, code: error.code, message: error.message, headers: error.headers)),
+                 for: head, request: request, target: target, start: start, context: context)
+        } catch let Declined.needsFile(path) {
+            openThenAnswer(path, head: head, request: request, target: target, start: start, context: context)
+        } catch {
+            // Not held, or an index error: the router's answer, with its logging of failures.
+            route(head, context: context)
+        }
+    }
+
+    /// Opens the file on the thread pool; the answer is decided again with it open (the record may have
+    /// changed meanwhile), in order: parts that arrive meanwhile wait.
+    private func openThenAnswer(_ path: String, head: HTTPRequestHead, request: HTTPRequest, target: AudioRequestTarget,
+                                start: UInt64, context: ChannelHandlerContext) {
+        openingFile = true
+        let opening = configuration.fileOpening.runIfActive(eventLoop: context.eventLoop) { OpenFile(path: path) }
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        opening.whenComplete { result in
+            let (handler, context) = bound.value
+            handler.openingFile = false
+            guard context.channel.isActive else { return }
+            let downloadRequest = DownloadResponder.downloadRequest(request.headerFields, method: head.method == .HEAD ? .head : .get)
+            if case let .success(file?) = result {
+                do {
+                    let answer = try handler.configuration.routes.answer(
+                        book: target.book, file: target.file, query: target.query, request: downloadRequest) { _, _, _ in .file(file) }
+                    handler.send(answer, for: head, request: request, target: target, start: start, context: context)
+                } catch let error as APIError {
+                    handler.send(DownloadAnswer(failure: .init(status: error.status, code: error.code, message: error.message,
+                                                               headers: error.headers)),
+                                 for: head, request: request, target: target, start: start, context: context)
+                } catch {
+                    handler.route(head, context: context)
+                }
+            } else {
+                // Gone or unreadable since the index was read: the router says what that means.
+                handler.route(head, context: context)
+            }
+            handler.processWaitingParts(context: context)
+        }
+    }
+
+    private func processWaitingParts(context: ChannelHandlerContext) {
+        while !openingFile, let part = waitingParts.popFirst() {
+            process(part, context: context)
+        }
+        // Parts passed on outside a read: the router's inbound side delivers what it buffered only at a
+        // read's completion.
+        context.fireChannelReadComplete()
+        if !openingFile, readRequested {
+            readRequested = false
+            context.read()
+        }
+    }
+
+    /// Hands a held request to the router, as if this handler were not there.
+    private func route(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        activity.routedRequestStarted()
+        activity.directAnswerFinished(now: Self.now)
+        context.fireChannelRead(wrapInboundOut(.head(head)))
+        context.fireChannelRead(wrapInboundOut(.end(nil)))
+        activity.routedRequestRead(now: Self.now)
+    }
+
+    private func send(_ answer: DownloadAnswer, for head: HTTPRequestHead, request: HTTPRequest, target: AudioRequestTarget,
+                      start: UInt64, context: ChannelHandlerContext) {
+        var fields: HTTPFields
+        var body = answer.body
+        var errorBody: ByteBuffer?
+        let status: HTTPResponse.Status
+        if let failure = answer.failure {
+            let json = APIError(failure.status, code: failure.code, message: failure.message).body
+            fields = JSONResponse.headers([:])
+            for field in failure.headers { fields[field.name] = field.value }
+            fields[.contentLength] = String(json.readableBytes)
+            status = failure.status
+            errorBody = json
+            body = .none
+        } else {
+            fields = answer.headers
+            status = answer.status
+        }
+        // What the router's middleware and Hummingbird add to every answer.
+        if let origin = request.headerFields[.origin], configuration.crossOrigin.origins != .none {
+            for field in configuration.crossOrigin.responseHeaders(origin: origin) { fields[field.name] = field.value }
+        }
+        fields[.xContentTypeOptions] = "nosniff"
+        fields[.date] = currentDate()
+        fields[.server] = configuration.serverName
+        if !head.isKeepAlive || quiescing {
+            fields[.connection] = "close"
+            closeWhenIdle = true
+        }
+
+        // Counted and logged before the first byte goes out, as the router's middleware does: whoever reads
+        // the answer and then the metrics finds it counted.
+        configuration.fastAnswers?.increment()
+        record(head, target: target, status: Int(status.code), start: start)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: Int(status.code)),
+                                                             headers: HTTPHeaders(fields)))), promise: nil)
+        var openFile: OpenFile?
+        var fileHandle: NIOFileHandle?
+        if head.method != .HEAD {
+            if let errorBody { context.write(wrapOutboundOut(.body(.byteBuffer(errorBody))), promise: nil) }
+            func write(_ bytes: DownloadBytes, _ span: Range<UInt64>) {
+                switch bytes {
+                case let .memory(buffer):
+                    if let slice = buffer.getSlice(at: Int(span.lowerBound), length: span.count) {
+                        context.write(wrapOutboundOut(.body(.byteBuffer(slice))), promise: nil)
+                    }
+                case let .file(file):
+                    let handle = fileHandle ?? NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: file.descriptor)
+                    fileHandle = handle
+                    openFile = file
+                    let region = FileRegion(fileHandle: handle, readerIndex: Int(span.lowerBound), endIndex: Int(span.upperBound))
+                    context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: nil)
+                }
+            }
+            switch body {
+            case .none: break
+            case let .buffer(buffer): context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            case let .spans(bytes, spans): for span in spans { write(bytes, span) }
+            case let .multipart(bytes, multipart):
+                for (index, range) in multipart.ranges.enumerated() {
+                    context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: multipart.partHeader(index))))), promise: nil)
+                    write(bytes, range.lowerBound..<(range.upperBound + 1))
+                }
+                context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: multipart.closing)))), promise: nil)
+            }
+        }
+        let sent = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: sent)
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let borrowed = fileHandle
+        sent.futureResult.whenComplete { [openFile] _ in
+            // The region borrowed the descriptor; `OpenFile` owns and closes it.
+            _ = try? borrowed?.takeDescriptorOwnership()
+            withExtendedLifetime(openFile) {}
+            let (handler, context) = bound.value
+            handler.activity.directAnswerFinished(now: Self.now)
+            handler.becameIdleIfSo(context)
+        }
+    }
+
+    private func record(_ head: HTTPRequestHead, target: AudioRequestTarget, status: Int, start: UInt64) {
+        let elapsed = DispatchTime.now().uptimeNanoseconds - start
+        let method: HTTPRequest.Method = head.method == .HEAD ? .head : .get
+        configuration.metrics?.record(endpoint: DownloadRoutes.endpoint, method: method, status: status, nanoseconds: elapsed)
+        guard configuration.logger.logLevel <= .info else { return }
+        var metadata = RequestLogMiddleware.metadata(method: method.rawValue, path: target.path, status: status,
+                                                     microseconds: Int64(elapsed / 1_000))
+        metadata["hb.request.id"] = "\(RequestID())"
+        configuration.logger.info("request", metadata: metadata)
+    }
+
+    private func currentDate() -> String {
+        let second = Int64(time(nil))
+        if second != date.second { date = (second, HTTPDate.format(second)) }
+        return date.text
+    }
+
+    // MARK: Outbound
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        context.write(data, promise: promise)
+        if case .end = unwrapOutboundIn(data) {
+            activity.routedResponseEnded(now: Self.now)
+            becameIdleIfSo(context)
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if openingFile {
+            readRequested = true
+            return
+        }
+        context.read()
+    }
+
+    // MARK: Connection lifetime
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { scheduleIdleCheck(context, at: activity.idleSince ?? Self.now) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        scheduleIdleCheck(context, at: activity.idleSince ?? Self.now)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        idleTimer = nil
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        idleTimer = nil
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // Quiescing: Hummingbird's state handler would close at once, not seeing an answer sent from here.
+        if event is ChannelShouldQuiesceEvent, !activity.isIdle, activity.mayAnswerDirectly {
+            quiescing = true
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    private func becameIdleIfSo(_ context: ChannelHandlerContext) {
+        guard activity.isIdle else { return }
+        if quiescing {
+            context.close(promise: nil)
+            return
+        }
+        if closeWhenIdle {
+            // Output only, as the router does: the answer is flushed and the client reads it before it
+            // closes its side; the idle timeout closes the rest.
+            context.close(mode: .output, promise: nil)
+        }
+        scheduleIdleCheck(context, at: activity.idleSince ?? Self.now)
+    }
+
+    private func scheduleIdleCheck(_ context: ChannelHandlerContext, at idleSince: UInt64) {
+        guard idleTimer == nil else { return }
+        let timeout = UInt64(max(0, configuration.idleTimeout.nanoseconds))
+        let delay = Int64(clamping: (idleSince &+ timeout) &- min(Self.now, idleSince &+ timeout))
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        idleTimer = context.eventLoop.scheduleTask(in: .nanoseconds(delay)) {
+            let (handler, context) = bound.value
+            handler.idleTimer = nil
+            switch handler.activity.idleCheck(now: Self.now, timeout: timeout) {
+            case .busy: break
+            case .close: context.close(promise: nil)
+            case let .checkAgain(at: deadline): handler.scheduleIdleCheck(context, at: deadline &- timeout)
+            }
+        }
+    }
+
+    private static var now: UInt64 { DispatchTime.now().uptimeNanoseconds }
+}

@@ -1,0 +1,226 @@
+import Foundation
+import Testing
+import VaultTestSupport
+import VaultCore
+
+/// Issue 13: hot `/audio` downloads are answered ahead of the router. The router's answer is the oracle:
+/// every request below is asked of a server with the fast path and of one without, over the same data
+/// directory, and the answers must agree byte for byte (the `Date` header and a multipart boundary aside).
+@Suite struct DownloadFastPathTests {
+    /// One request of the matrix, and whether the fast path may take it.
+    struct Probe: CustomStringConvertible {
+        let method: String
+        let target: String
+        var headers: [(String, String)] = []
+        var fast = true
+        var description: String { "\(method) \(target) \(headers)" }
+    }
+
+    static func probes(path: String, hash: String, etag: String, length: Int) -> [Probe] {
+        let missing = String(repeating: "ab", count: 32)
+        let lastModifiedLater = HTTPDate.format(Int64(Date().timeIntervalSince1970) + 3_600)
+        let earlier = HTTPDate.format(1_000_000)
+        return [
+            Probe(method: "GET", target: path),
+            Probe(method: "HEAD", target: path),
+            Probe(method: "GET", target: path, headers: [("Range", "bytes=0-99")]),
+            Probe(method: "GET", target: path, headers: [("Range", "bytes=100-")]),
+            Probe(method: "GET", target: path, headers: [("Range", "bytes=-100")]),
+            Probe(method: "GET", target: path, headers: [("Range", "bytes=\(length - 10)-\(length + 500)")]),
+            Probe(method: "GET", target: path, headers: [("Range", "bytes=0-0,1-1")]),
+            Probe(method: "GET", target: path, headers: [("Range", "bytes=0-9, 200-299, -50")]),
+            Probe(method: "GET", target: path, headers: [("Range", "bytes=0-9"), ("Range", "bytes=20-29")]),
+            Probe(method: "GET", target: path, headers: [("Range", "bytes=\(length)-")]),
+            Probe(method: "GET", target: path, headers: [("Range", "bytes=abc")]),
+            Probe(method: "GET", target: path, headers: [("Range", "bytes=" + (0..<40).map { "\($0 * 10)-\($0 * 10 + 1)" }.joined(separator: ","))]),
+            Probe(method: "HEAD", target: path, headers: [("Range", "bytes=0-9")]),
+            Probe(method: "GET", target: path, headers: [("If-None-Match", etag)]),
+            Probe(method: "GET", target: path, headers: [("If-None-Match", "\"other\", \(etag)")]),
+            Probe(method: "GET", target: path, headers: [("If-None-Match", "\"other\"")]),
+            Probe(method: "GET", target: path, headers: [("If-Match", "\"other\"")]),
+            Probe(method: "GET", target: path, headers: [("If-Modified-Since", lastModifiedLater)]),
+            Probe(method: "GET", target: path, headers: [("If-Unmodified-Since", earlier)]),
+            Probe(method: "GET", target: path, headers: [("Range", "bytes=0-9"), ("If-Range", etag)]),
+            Probe(method: "GET", target: path, headers: [("Range", "bytes=0-9"), ("If-Range", "\"other\"")]),
+            Probe(method: "GET", target: path + "?download"),
+            Probe(method: "GET", target: path + "?download=My%20Chapter%20One.mp3&x=1"),
+            Probe(method: "GET", target: path, headers: [("Origin", "https://app.example")]),
+            Probe(method: "GET", target: "/audio/book-1/\(missing).mp3"),
+            Probe(method: "HEAD", target: "/audio/book-1/\(missing).mp3"),
+            Probe(method: "GET", target: "/audio/book-2/\(hash).mp3"),
+            Probe(method: "GET", target: "/audio/book-1/\(hash)"),
+            Probe(method: "GET", target: "/audio/book-1/\(hash.uppercased()).mp3"),
+            Probe(method: "GET", target: "/audio/book-1/abc.mp3"),
+            Probe(method: "GET", target: "/audio/../\(hash).mp3"),
+            Probe(method: "GET", target: "/audio/" + String(repeating: "b", count: 300) + "/\(hash).mp3"),
+            // Spellings the fast path leaves to the router.
+            Probe(method: "GET", target: "/audio/book%2D1/\(hash).mp3", fast: false),
+            Probe(method: "GET", target: path + "/", fast: false),
+            Probe(method: "GET", target: "/audio//\(hash).mp3", fast: false),
+            Probe(method: "GET", target: path, headers: [("Authorization", "Bearer nobody")], fast: false),
+            Probe(method: "POST", target: path, fast: false),
+            Probe(method: "DELETE", target: path, fast: false),
+        ]
+    }
+
+    /// A response, normalised: status line, headers sorted (without `Date`), the body with any multipart
+    /// boundary replaced.
+    struct Answer: Equatable, CustomStringConvertible {
+        let statusLine: String
+        let headers: [String]
+        let body: [UInt8]
+        var description: String { "\(statusLine) \(headers) \(body.count) bytes" }
+
+        init(_ raw: [UInt8]) {
+            let separator: [UInt8] = [13, 10, 13, 10]
+            let end = raw.indices.first { raw[$0...].starts(with: separator) } ?? raw.endIndex
+            let lines = String(decoding: raw[..<end], as: UTF8.self).components(separatedBy: "\r\n")
+            statusLine = lines.first ?? ""
+            // `Connection: close` is the fast path's alone: it says so when it closes, as RFC 9112 §9.6 asks;
+            // the router closes without saying.
+            var fields = lines.dropFirst().filter { !$0.lowercased().hasPrefix("date:") && !$0.lowercased().hasPrefix("connection:") }
+            var body = Array(raw[min(raw.endIndex, end + 4)...])
+            if let type = fields.first(where: { $0.lowercased().hasPrefix("content-type: multipart/byteranges; boundary=") }) {
+                let boundary = String(type.drop { $0 != "=" }.dropFirst())
+                fields = fields.map { $0.replacingOccurrences(of: boundary, with: "BOUNDARY") }
+                body = Array(String(decoding: body, as: UTF8.self).replacingOccurrences(of: boundary, with: "BOUNDARY").utf8)
+            }
+            headers = fields.sorted()
+            self.body = body
+        }
+    }
+
+    static func ask(_ probe: Probe, port: Int) async throws -> Answer {
+        let response = try await rawRequest(port: port, probe.method, probe.target, headers: probe.headers)
+        return Answer(response.response)
+    }
+
+    static func fastAnswers(_ server: ServerProcess) async throws -> Int {
+        let scrape = try await httpRequest("GET", server.baseURL + "/metrics").body
+        let line = scrape.split(separator: "\n").first { $0.hasPrefix("voicevault_http_fast_path_responses_total ") }
+        return line.flatMap { Int(Double($0.split(separator: " ").last ?? "") ?? -1) } ?? 0
+    }
+
+    @Test(arguments: [true, false])
+    func bothTransportsAnswerEveryDownloadAlike(cached: Bool) async throws {
+        // Uncached (no download cache), every body is sent with sendfile from a descriptor opened off the loop.
+        let environment = ["VOICEVAULT_DOWNLOAD_CACHE_MIB": cached ? "256" : "0", "VOICEVAULT_METRICS_PUBLIC": "true"]
+        let bed = try VoiceTestbed(environment: environment)
+        let answer = json(try await bed.post(VoiceTestbed.requestBody(text: "A chapter both transports must serve alike.")).body)
+        let path = try #require(answer["url"] as? String)
+        let bytes = try FileSystem.readFile(bed.dataDirectory + path)
+        let hash = String(path.split(separator: "/").last?.dropLast(4) ?? "")
+        let probes = Self.probes(path: path, hash: hash, etag: "\"\(SHA256Digest.of(bytes).hex)\"", length: bytes.count)
+
+        var first: [Answer] = []
+        for probe in probes { first.append(try await Self.ask(probe, port: bed.server.port)) }
+        // Second pass: the file is held now (when cached), so each eligible request is the fast path's.
+        var fast: [Answer] = []
+        for probe in probes {
+            let before = try await Self.fastAnswers(bed.server)
+            fast.append(try await Self.ask(probe, port: bed.server.port))
+            let taken = try await Self.fastAnswers(bed.server) - before
+            #expect(taken == (probe.fast ? 1 : 0), "\(probe) -> \(fast.last.map { "\($0)" } ?? "")")
+        }
+        #expect(bed.server.terminate() == 0)
+
+        var routedEnvironment = environment
+        routedEnvironment["VOICEVAULT_DOWNLOAD_FAST_PATH"] = "off"
+        let router = try ServerProcess(arguments: ["serve", "--port", "0", "--data-dir", bed.dataDirectory], environment: routedEnvironment)
+        for (index, probe) in probes.enumerated() {
+            let routed = try await Self.ask(probe, port: router.port)
+            #expect(fast[index] == routed, "\(probe)")
+            #expect(first[index] == routed, "\(probe)")
+        }
+        #expect(try await Self.fastAnswers(router) == 0)
+        // The answers are the real ones, not two equal failures.
+        #expect(fast[0].statusLine == "HTTP/1.1 200 OK" && fast[0].body == bytes)
+        #expect(fast[2].statusLine == "HTTP/1.1 206 Partial Content" && fast[2].body == Array(bytes[0..<100]))
+    }
+
+    /// Answers on one connection come back in request order, whichever transport gives each, including
+    /// while a file is being opened off the event loop.
+    @Test(arguments: [true, false])
+    func pipelinedRequestsOfBothTransportsAreAnsweredInOrder(cached: Bool) async throws {
+        let bed = try VoiceTestbed(environment: ["VOICEVAULT_DOWNLOAD_CACHE_MIB": cached ? "256" : "0"])
+        let body = VoiceTestbed.requestBody(text: "Pipelined answers keep their order.")
+        let path = try #require(json(try await bed.post(body).body)["url"] as? String)
+        let bytes = try FileSystem.readFile(bed.dataDirectory + path)
+        _ = try await httpRequest("GET", bed.server.baseURL + path)  // held from now on, when cached
+        let requests = [
+            "GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=0-9\r\n\r\n",
+            "POST /api/voice HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(VoiceTestbed.clientKey)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)",
+            "GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=10-19\r\n\r\n",
+            "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+            "HEAD \(path) HTTP/1.1\r\nHost: x\r\n\r\n",
+            "GET /audio/book-1/\(String(repeating: "0", count: 64)).mp3 HTTP/1.1\r\nHost: x\r\n\r\n",
+            "GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=20-29\r\n\r\n",
+            "GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        ]
+        let raw = try await Task.detached {
+            let connection = try RawConnection(port: bed.server.port)
+            connection.send(requests.joined())
+            return connection.receiveAll(limit: 8 << 20)
+        }.value
+        let answers = Self.split(raw, heads: requests.map { $0.hasPrefix("HEAD") })
+        #expect(answers.map(\.status) == [206, 200, 206, 200, 200, 404, 206, 200])
+        guard answers.count == 8 else { return }
+        #expect(answers[0].body == Array(bytes[0..<10]))
+        #expect(String(decoding: answers[1].body, as: UTF8.self).contains("\"cached\":true"))
+        #expect(answers[2].body == Array(bytes[10..<20]))
+        #expect(String(decoding: answers[3].body, as: UTF8.self).contains("\"status\":\"ok\""))
+        #expect(answers[4].body.isEmpty)
+        #expect(answers[6].body == Array(bytes[20..<30]))
+        #expect(answers[7].body == bytes)
+    }
+
+    /// Splits answers read from one connection by their `Content-Length`; a HEAD's answer has no body.
+    static func split(_ raw: [UInt8], heads: [Bool]) -> [(status: Int, body: [UInt8])] {
+        var answers: [(Int, [UInt8])] = []
+        var rest = raw[...]
+        for isHead in heads {
+            guard let end = rest.indices.first(where: { rest[$0...].starts(with: [13, 10, 13, 10]) }) else { break }
+            let head = String(decoding: rest[rest.startIndex..<end], as: UTF8.self)
+            let status = Int(head.dropFirst(9).prefix(3)) ?? 0
+            let length = head.components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                .flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
+            let bodyStart = end + 4
+            let bodyEnd = isHead ? bodyStart : min(rest.endIndex, bodyStart + length)
+            answers.append((status, Array(rest[bodyStart..<bodyEnd])))
+            rest = rest[bodyEnd...]
+        }
+        return answers
+    }
+
+    /// The idle timeout counts from the last answer of either transport: a keep-alive connection busy only
+    /// with fast-path downloads stays open past it (Hummingbird's own timer, which never sees them, closed
+    /// it), and is closed once it goes quiet.
+    @Test func aConnectionBusyWithFastDownloadsIsNotClosedAsIdle() async throws {
+        let bed = try VoiceTestbed(environment: ["VOICEVAULT_IDLE_TIMEOUT_SECONDS": "2", "VOICEVAULT_METRICS_PUBLIC": "true"])
+        let path = try #require(json(try await bed.post(VoiceTestbed.requestBody(text: "Busy, never idle.")).body)["url"] as? String)
+        _ = try await httpRequest("GET", bed.server.baseURL + path)
+        let before = try await Self.fastAnswers(bed.server)
+        let statuses = try await Task.detached { () -> [Int] in
+            let connection = try RawConnection(port: bed.server.port, receiveTimeout: 10)
+            var statuses: [Int] = []
+            // Eight answers, 600 ms apart: 4.2 s on one connection with an idle timeout of 2 s.
+            for index in 0..<8 {
+                if index > 0, connection.peerClosed(within: 0.6) { break }
+                connection.send("GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=0-0\r\n\r\n")
+                guard let head = connection.receiveHead(), let status = RawConnection.status(Array(head.utf8)) else { break }
+                _ = connection.receive(atLeast: 1)
+                statuses.append(status)
+            }
+            return statuses
+        }.value
+        #expect(statuses == Array(repeating: 206, count: 8))
+        #expect(try await Self.fastAnswers(bed.server) - before == 8)
+        let quiet = try await Task.detached {
+            let connection = try RawConnection(port: bed.server.port, receiveTimeout: 10)
+            connection.send("GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=0-0\r\n\r\n")
+            _ = connection.receiveHead()
+            return connection.peerClosed(within: 15)
+        }.value
+        #expect(quiet, "an idle connection was never closed")
+    }
+}
