@@ -31,6 +31,21 @@ URL_PATH=$(curl -s -H 'Authorization: Bearer bench' \
 SIZE=$(stat -c %s "$WORK/data$URL_PATH")
 chmod -R a+rX "$WORK/data/audio"
 
+# The same directory behind two more servers (each needs its own copy: one server per data directory):
+# every download through the router (the fast path off), and the fast path with no download cache, so
+# every body goes out with sendfile from a descriptor.
+VV_ROUTER_PORT=18955; VV_SENDFILE_PORT=18956
+cp -a "$WORK/data" "$WORK/data-router"; cp -a "$WORK/data" "$WORK/data-sendfile"
+VOICEVAULT_LOG_LEVEL=warning VOICEVAULT_DOWNLOAD_FAST_PATH=off \
+  "$BIN/voicevault" serve --port $VV_ROUTER_PORT --data-dir "$WORK/data-router" > "$WORK/vv-router.log" 2>&1 & PIDS+=($!)
+VOICEVAULT_LOG_LEVEL=warning VOICEVAULT_DOWNLOAD_CACHE_MIB=0 \
+  "$BIN/voicevault" serve --port $VV_SENDFILE_PORT --data-dir "$WORK/data-sendfile" > "$WORK/vv-sendfile.log" 2>&1 & PIDS+=($!)
+for port in $VV_ROUTER_PORT $VV_SENDFILE_PORT; do
+  for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
+done
+# Warm: the first GET reads the file into the download cache.
+curl -s -o /dev/null "http://127.0.0.1:$VV_PORT$URL_PATH"; curl -s -o /dev/null "http://127.0.0.1:$VV_ROUTER_PORT$URL_PATH"
+
 cat > "$WORK/nginx.conf" <<CONF
 worker_processes 2;
 pid $WORK/nginx.pid;
@@ -63,11 +78,11 @@ run() {  # $1 label, $2 port, $3 extra wrk args
     "$(awk '/Non-2xx/ {print $5}' "$WORK/out" | grep . || echo 0)"
 }
 echo "file: $SIZE bytes; wrk -t2 -c64 -d${DURATION}s"
-echo "== full GET"
-run "voicevault" $VV_PORT ""
-run "nginx sendfile, tcp_nopush on" $NGINX_NOPUSH_ON ""
-run "nginx sendfile, tcp_nopush off" $NGINX_NOPUSH_OFF ""
-echo "== random 64 KiB ranges"
-run "voicevault" $VV_PORT "-s $WORK/ranges.lua"
-run "nginx sendfile, tcp_nopush on" $NGINX_NOPUSH_ON "-s $WORK/ranges.lua"
-run "nginx sendfile, tcp_nopush off" $NGINX_NOPUSH_OFF "-s $WORK/ranges.lua"
+for workload in full ranges; do
+  if [ $workload = full ]; then echo "== full GET"; EXTRA=""; else echo "== random 64 KiB ranges"; EXTRA="-s $WORK/ranges.lua"; fi
+  run "voicevault, fast path, held" $VV_PORT "$EXTRA"
+  run "voicevault, fast path, sendfile" $VV_SENDFILE_PORT "$EXTRA"
+  run "voicevault, router" $VV_ROUTER_PORT "$EXTRA"
+  run "nginx sendfile, tcp_nopush on" $NGINX_NOPUSH_ON "$EXTRA"
+  run "nginx sendfile, tcp_nopush off" $NGINX_NOPUSH_OFF "$EXTRA"
+done

@@ -146,10 +146,8 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     private func answer(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         let start = DispatchTime.now().uptimeNanoseconds
-        guard let target = AudioRequestTarget(head.uri), let request = try? HTTPRequest(head, secure: false, splitCookie: false) else {
-            return route(head, context: context)
-        }
-        let downloadRequest = DownloadResponder.downloadRequest(request.headerFields, method: head.method == .HEAD ? .head : .get)
+        guard let target = AudioRequestTarget(head.uri) else { return route(head, context: context) }
+        let downloadRequest = Self.downloadRequest(head)
         let cache = configuration.routes.cache
         let entryLimit = configuration.cacheEntryLimit
         do {
@@ -159,12 +157,12 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
                 guard record.byteSize > entryLimit, let path = path() else { throw Declined.notHeld }
                 throw Declined.needsFile(path)
             }
-            send(answer, for: head, request: request, target: target, start: start, context: context)
+            send(answer, for: head, target: target, start: start, context: context)
         } catch let error as APIError {
             send(DownloadAnswer(failure: .init(status: error.status, code: error.code, message: error.message, headers: error.headers)),
-                 for: head, request: request, target: target, start: start, context: context)
+                 for: head, target: target, start: start, context: context)
         } catch let Declined.needsFile(path) {
-            openThenAnswer(path, head: head, request: request, target: target, start: start, context: context)
+            openThenAnswer(path, head: head, target: target, start: start, context: context)
         } catch {
             // Not held, or an index error: the router's answer, with its logging of failures.
             route(head, context: context)
@@ -173,7 +171,7 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     /// Opens the file on the thread pool; the answer is decided again with it open (the record may have
     /// changed meanwhile), in order: parts that arrive meanwhile wait.
-    private func openThenAnswer(_ path: String, head: HTTPRequestHead, request: HTTPRequest, target: AudioRequestTarget,
+    private func openThenAnswer(_ path: String, head: HTTPRequestHead, target: AudioRequestTarget,
                                 start: UInt64, context: ChannelHandlerContext) {
         openingFile = true
         let opening = configuration.fileOpening.runIfActive(eventLoop: context.eventLoop) { OpenFile(path: path) }
@@ -182,16 +180,16 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
             let (handler, context) = bound.value
             handler.openingFile = false
             guard context.channel.isActive else { return }
-            let downloadRequest = DownloadResponder.downloadRequest(request.headerFields, method: head.method == .HEAD ? .head : .get)
+            let downloadRequest = Self.downloadRequest(head)
             if case let .success(file?) = result {
                 do {
                     let answer = try handler.configuration.routes.answer(
                         book: target.book, file: target.file, query: target.query, request: downloadRequest) { _, _, _ in .file(file) }
-                    handler.send(answer, for: head, request: request, target: target, start: start, context: context)
+                    handler.send(answer, for: head, target: target, start: start, context: context)
                 } catch let error as APIError {
                     handler.send(DownloadAnswer(failure: .init(status: error.status, code: error.code, message: error.message,
                                                                headers: error.headers)),
-                                 for: head, request: request, target: target, start: start, context: context)
+                                 for: head, target: target, start: start, context: context)
                 } catch {
                     handler.route(head, context: context)
                 }
@@ -225,7 +223,20 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
         activity.routedRequestRead(now: Self.now)
     }
 
-    private func send(_ answer: DownloadAnswer, for head: HTTPRequestHead, request: HTTPRequest, target: AudioRequestTarget,
+    /// The planner's view of the request, read from the parsed head as the router reads its `HTTPFields`
+    /// (repeated fields joined with ", "). llhttp has already refused any field name that is not a token.
+    static func downloadRequest(_ head: HTTPRequestHead) -> DownloadRequest {
+        let headers = head.headers
+        func field(_ name: String) -> String? {
+            let values = headers[name]
+            return values.isEmpty ? nil : values.joined(separator: ", ")
+        }
+        return DownloadRequest(method: head.method == .HEAD ? .head : .get, range: field("range"), ifRange: field("if-range"),
+                               ifMatch: field("if-match"), ifNoneMatch: field("if-none-match"),
+                               ifModifiedSince: field("if-modified-since"), ifUnmodifiedSince: field("if-unmodified-since"))
+    }
+
+    private func send(_ answer: DownloadAnswer, for head: HTTPRequestHead, target: AudioRequestTarget,
                       start: UInt64, context: ChannelHandlerContext) {
         var fields: HTTPFields
         var body = answer.body
@@ -244,7 +255,8 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
             status = answer.status
         }
         // What the router's middleware and Hummingbird add to every answer.
-        if let origin = request.headerFields[.origin], configuration.crossOrigin.origins != .none {
+        if configuration.crossOrigin.origins != .none, case let origins = head.headers["origin"], !origins.isEmpty {
+            let origin = origins.joined(separator: ", ")
             for field in configuration.crossOrigin.responseHeaders(origin: origin) { fields[field.name] = field.value }
         }
         fields[.xContentTypeOptions] = "nosniff"
@@ -259,38 +271,40 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
         // the answer and then the metrics finds it counted.
         configuration.fastAnswers?.increment()
         record(head, target: target, status: Int(status.code), start: start)
+        // Through the HTTP encoder, though it has nothing to add to an answer framed by its Content-Length:
+        // it pairs each response with the method of the request it answers (to leave out a HEAD's body), so
+        // an answer that went around it would shift that pairing for the router's next answer.
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: Int(status.code)),
                                                              headers: HTTPHeaders(fields)))), promise: nil)
+        var pieces: [IOData] = []
         var openFile: OpenFile?
         var fileHandle: NIOFileHandle?
         if head.method != .HEAD {
-            if let errorBody { context.write(wrapOutboundOut(.body(.byteBuffer(errorBody))), promise: nil) }
-            func write(_ bytes: DownloadBytes, _ span: Range<UInt64>) {
+            if let errorBody { pieces.append(.byteBuffer(errorBody)) }
+            func add(_ bytes: DownloadBytes, _ span: Range<UInt64>) {
                 switch bytes {
                 case let .memory(buffer):
-                    if let slice = buffer.getSlice(at: Int(span.lowerBound), length: span.count) {
-                        context.write(wrapOutboundOut(.body(.byteBuffer(slice))), promise: nil)
-                    }
+                    if let slice = buffer.getSlice(at: Int(span.lowerBound), length: span.count) { pieces.append(.byteBuffer(slice)) }
                 case let .file(file):
                     let handle = fileHandle ?? NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: file.descriptor)
                     fileHandle = handle
                     openFile = file
-                    let region = FileRegion(fileHandle: handle, readerIndex: Int(span.lowerBound), endIndex: Int(span.upperBound))
-                    context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: nil)
+                    pieces.append(.fileRegion(FileRegion(fileHandle: handle, readerIndex: Int(span.lowerBound), endIndex: Int(span.upperBound))))
                 }
             }
             switch body {
             case .none: break
-            case let .buffer(buffer): context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-            case let .spans(bytes, spans): for span in spans { write(bytes, span) }
+            case let .buffer(buffer): pieces.append(.byteBuffer(buffer))
+            case let .spans(bytes, spans): for span in spans { add(bytes, span) }
             case let .multipart(bytes, multipart):
                 for (index, range) in multipart.ranges.enumerated() {
-                    context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: multipart.partHeader(index))))), promise: nil)
-                    write(bytes, range.lowerBound..<(range.upperBound + 1))
+                    pieces.append(.byteBuffer(ByteBuffer(string: multipart.partHeader(index))))
+                    add(bytes, range.lowerBound..<(range.upperBound + 1))
                 }
-                context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: multipart.closing)))), promise: nil)
+                pieces.append(.byteBuffer(ByteBuffer(string: multipart.closing)))
             }
         }
+        for piece in pieces { context.write(wrapOutboundOut(.body(piece)), promise: nil) }
         let sent = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: sent)
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
