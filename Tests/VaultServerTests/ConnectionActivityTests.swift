@@ -12,55 +12,65 @@ import Testing
 
     @Test func aRoutedRequestBlocksDirectAnswersUntilItsResponseEndsAndItsBodyIsRead() {
         var activity = ConnectionActivity(now: 0)
-        activity.routedRequestStarted()
+        activity.routedRequestStarted(now: 1)
         #expect(!activity.mayAnswerDirectly && !activity.isIdle)
-        #expect(activity.idleCheck(now: 1_000, timeout: 10) == .busy)
-        // Answered early, body still arriving: still busy, still blocking.
+        // Answered early, body still arriving: still blocking.
         activity.routedResponseEnded(now: 5)
         #expect(!activity.mayAnswerDirectly && !activity.isIdle)
         activity.routedRequestRead(now: 7)
         #expect(activity.mayAnswerDirectly && activity.isIdle)
-        #expect(activity.idleSince == 7)
+        #expect(activity.lastActivity == 7)
+    }
+
+    @Test func answeringARequestReadWholeIsNeverIdleHoweverLong() {
+        var activity = ConnectionActivity(now: 0)
+        activity.routedRequestStarted(now: 0)
+        activity.routedRequestRead(now: 1)
+        #expect(activity.idleCheck(now: 1_000_000, timeout: 10) == .busy)
+        var direct = ConnectionActivity(now: 0)
+        direct.directAnswerStarted(now: 0)
+        #expect(direct.idleCheck(now: 1_000_000, timeout: 10) == .busy)
+        direct.directAnswerFinished(now: 500)
+        #expect(direct.idleCheck(now: 505, timeout: 10) == .checkAgain(at: 510))
+        #expect(direct.idleCheck(now: 510, timeout: 10) == .close)
+    }
+
+    @Test func aRequestBodyThatStopsIsClosedAtTheTimeoutSinceItsLastPart() {
+        var activity = ConnectionActivity(now: 0)
+        activity.routedRequestStarted(now: 10)
+        activity.routedBodyRead(now: 20)
+        #expect(activity.idleCheck(now: 25, timeout: 10) == .checkAgain(at: 30))
+        activity.routedBodyRead(now: 28)
+        #expect(activity.idleCheck(now: 30, timeout: 10) == .checkAgain(at: 38))
+        #expect(activity.idleCheck(now: 38, timeout: 10) == .close)
+        // Even with an early answer already owed for it.
+        activity.routedResponseEnded(now: 40)
+        #expect(activity.idleCheck(now: 50, timeout: 10) == .close)
     }
 
     @Test func pipelinedRoutedRequestsAreCountedOneByOne() {
         var activity = ConnectionActivity(now: 0)
-        activity.routedRequestStarted()
+        activity.routedRequestStarted(now: 0)
         activity.routedRequestRead(now: 1)
-        activity.routedRequestStarted()
+        activity.routedRequestStarted(now: 1)
         activity.routedRequestRead(now: 2)
         activity.routedResponseEnded(now: 3)
         #expect(!activity.mayAnswerDirectly)
         activity.routedResponseEnded(now: 4)
-        #expect(activity.mayAnswerDirectly && activity.idleSince == 4)
+        #expect(activity.mayAnswerDirectly && activity.lastActivity == 4)
         // An answer with no request behind it (a parse error's) never goes below zero.
         activity.routedResponseEnded(now: 5)
-        #expect(activity.routedInFlight == 0 && activity.idleSince == 4)
+        #expect(activity.routedInFlight == 0 && activity.isIdle)
     }
 
     @Test func directAnswersKeepTheConnectionBusyButDoNotBlockMoreOfThem() {
         var activity = ConnectionActivity(now: 0)
-        activity.directAnswerStarted()
-        activity.directAnswerStarted()
+        activity.directAnswerStarted(now: 1)
+        activity.directAnswerStarted(now: 2)
         #expect(activity.mayAnswerDirectly && !activity.isIdle)
-        #expect(activity.idleCheck(now: 500, timeout: 10) == .busy)
         activity.directAnswerFinished(now: 20)
         #expect(!activity.isIdle)
         activity.directAnswerFinished(now: 30)
-        #expect(activity.isIdle && activity.idleSince == 30)
-        #expect(activity.idleCheck(now: 35, timeout: 10) == .checkAgain(at: 40))
-        #expect(activity.idleCheck(now: 40, timeout: 10) == .close)
-    }
-
-    @Test func idleSinceIsTheLastTimeTheConnectionBecameIdle() {
-        var activity = ConnectionActivity(now: 0)
-        activity.directAnswerStarted()
-        activity.directAnswerFinished(now: 50)
-        activity.routedRequestStarted()
-        #expect(activity.idleSince == nil)
-        activity.routedRequestRead(now: 60)
-        activity.routedResponseEnded(now: 70)
-        #expect(activity.idleSince == 70)
-        #expect(activity.idleCheck(now: 75, timeout: 10) == .checkAgain(at: 80))
+        #expect(activity.isIdle && activity.lastActivity == 30)
     }
 }

@@ -4,7 +4,10 @@
 /// - whether a request may be answered ahead of the router without overtaking an earlier answer on the
 ///   connection (pipelined responses must keep their order);
 /// - when the connection has been idle long enough to close. Hummingbird's own idle timer sees only the
-///   router's requests, so it would close a connection busy with fast-path downloads; this one sees both.
+///   router's requests, so it would close a connection busy with fast-path downloads; this one sees both,
+///   with Hummingbird's rule: a connection is never closed while it owes an answer to a request it has read
+///   whole, and otherwise is closed once nothing (a request part, the end of an answer) happened for the
+///   timeout (an idle keep-alive, a head arriving byte by byte, a request body that stopped).
 ///
 /// Time is passed in (nanoseconds on any monotonic clock), so every rule is a unit test.
 struct ConnectionActivity: Sendable, Equatable {
@@ -14,60 +17,61 @@ struct ConnectionActivity: Sendable, Equatable {
     private(set) var readingRoutedRequest = false
     /// Answers the fast path has taken and not yet finished sending.
     private(set) var directInFlight = 0
-    /// When the connection last became idle; nil while busy.
-    private(set) var idleSince: UInt64?
+    /// The last request part read or answer ended.
+    private(set) var lastActivity: UInt64
 
     init(now: UInt64) {
-        idleSince = now
+        lastActivity = now
     }
 
+    /// Nothing in flight in either direction.
     var isIdle: Bool { routedInFlight == 0 && !readingRoutedRequest && directInFlight == 0 }
 
     /// Nothing the router owes an answer for is pending, so an answer written now is in order.
     var mayAnswerDirectly: Bool { routedInFlight == 0 && !readingRoutedRequest }
 
-    mutating func routedRequestStarted() {
+    mutating func routedRequestStarted(now: UInt64) {
         routedInFlight += 1
         readingRoutedRequest = true
-        idleSince = nil
+        lastActivity = now
+    }
+
+    mutating func routedBodyRead(now: UInt64) {
+        lastActivity = now
     }
 
     mutating func routedRequestRead(now: UInt64) {
         readingRoutedRequest = false
-        settle(now)
+        lastActivity = now
     }
 
-    /// A response end with no routed request behind it (a parse error's answer) changes nothing.
+    /// A response end with no routed request behind it (a parse error's answer) changes only the time.
     mutating func routedResponseEnded(now: UInt64) {
         routedInFlight = max(0, routedInFlight - 1)
-        settle(now)
+        lastActivity = now
     }
 
-    mutating func directAnswerStarted() {
+    mutating func directAnswerStarted(now: UInt64) {
         directInFlight += 1
-        idleSince = nil
+        lastActivity = now
     }
 
     mutating func directAnswerFinished(now: UInt64) {
         directInFlight = max(0, directInFlight - 1)
-        settle(now)
-    }
-
-    private mutating func settle(_ now: UInt64) {
-        if isIdle, idleSince == nil { idleSince = now }
+        lastActivity = now
     }
 
     enum IdleCheck: Equatable {
-        /// Busy: the check is made again when the connection next becomes idle.
+        /// Answering a request read whole: checked again when an answer ends or a request arrives.
         case busy
         case close
-        /// Idle, but not for long enough yet.
+        /// Not for long enough yet.
         case checkAgain(at: UInt64)
     }
 
     func idleCheck(now: UInt64, timeout: UInt64) -> IdleCheck {
-        guard let idleSince else { return .busy }
-        let deadline = idleSince &+ timeout
+        if !readingRoutedRequest, routedInFlight > 0 || directInFlight > 0 { return .busy }
+        let deadline = lastActivity &+ timeout
         return now >= deadline ? .close : .checkAgain(at: deadline)
     }
 }

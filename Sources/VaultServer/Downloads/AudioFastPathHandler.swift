@@ -104,14 +104,16 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
         case let .head(head):
             if configuration.answersDownloads, !quiescing, activity.mayAnswerDirectly, Self.mayAnswer(head) {
                 heldHead = head
-                activity.directAnswerStarted()
+                activity.directAnswerStarted(now: Self.now)
                 return
             }
-            activity.routedRequestStarted()
+            activity.routedRequestStarted(now: Self.now)
+            ensureIdleCheck(context)
             context.fireChannelRead(wrapInboundOut(part))
         case .body:
             // A held request declared no body, so none can follow its head.
             guard heldHead == nil else { return }
+            activity.routedBodyRead(now: Self.now)
             context.fireChannelRead(wrapInboundOut(part))
         case .end:
             if let head = heldHead {
@@ -121,7 +123,7 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
             }
             context.fireChannelRead(wrapInboundOut(part))
             activity.routedRequestRead(now: Self.now)
-            becameIdleIfSo(context)
+            settled(context)
         }
     }
 
@@ -216,7 +218,7 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     /// Hands a held request to the router, as if this handler were not there.
     private func route(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        activity.routedRequestStarted()
+        activity.routedRequestStarted(now: Self.now)
         activity.directAnswerFinished(now: Self.now)
         context.fireChannelRead(wrapInboundOut(.head(head)))
         context.fireChannelRead(wrapInboundOut(.end(nil)))
@@ -315,7 +317,7 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
             withExtendedLifetime(openFile) {}
             let (handler, context) = bound.value
             handler.activity.directAnswerFinished(now: Self.now)
-            handler.becameIdleIfSo(context)
+            handler.settled(context)
         }
     }
 
@@ -342,7 +344,7 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
         context.write(data, promise: promise)
         if case .end = unwrapOutboundIn(data) {
             activity.routedResponseEnded(now: Self.now)
-            becameIdleIfSo(context)
+            settled(context)
         }
     }
 
@@ -357,11 +359,11 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
     // MARK: Connection lifetime
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { scheduleIdleCheck(context, at: activity.idleSince ?? Self.now) }
+        if context.channel.isActive { ensureIdleCheck(context) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        scheduleIdleCheck(context, at: activity.idleSince ?? Self.now)
+        ensureIdleCheck(context)
         context.fireChannelActive()
     }
 
@@ -385,32 +387,40 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
         context.fireUserInboundEventTriggered(event)
     }
 
-    private func becameIdleIfSo(_ context: ChannelHandlerContext) {
-        guard activity.isIdle else { return }
-        if quiescing {
-            context.close(promise: nil)
-            return
+    /// After an answer ends or a routed request is read: close if that was owed, and keep the idle check
+    /// running (it stops while the connection answers a request read whole, and resumes from here).
+    private func settled(_ context: ChannelHandlerContext) {
+        if activity.isIdle {
+            if quiescing {
+                context.close(promise: nil)
+                return
+            }
+            if closeWhenIdle {
+                // Output only, as the router does: the answer is flushed and the client reads it before it
+                // closes its side; the idle timeout closes the rest.
+                context.close(mode: .output, promise: nil)
+            }
         }
-        if closeWhenIdle {
-            // Output only, as the router does: the answer is flushed and the client reads it before it
-            // closes its side; the idle timeout closes the rest.
-            context.close(mode: .output, promise: nil)
-        }
-        scheduleIdleCheck(context, at: activity.idleSince ?? Self.now)
+        ensureIdleCheck(context)
     }
 
-    private func scheduleIdleCheck(_ context: ChannelHandlerContext, at idleSince: UInt64) {
+    private var idleTimeoutNanoseconds: UInt64 { UInt64(max(0, configuration.idleTimeout.nanoseconds)) }
+
+    private func ensureIdleCheck(_ context: ChannelHandlerContext) {
         guard idleTimer == nil else { return }
-        let timeout = UInt64(max(0, configuration.idleTimeout.nanoseconds))
-        let delay = Int64(clamping: (idleSince &+ timeout) &- min(Self.now, idleSince &+ timeout))
+        scheduleIdleCheck(context, at: activity.lastActivity &+ idleTimeoutNanoseconds)
+    }
+
+    private func scheduleIdleCheck(_ context: ChannelHandlerContext, at deadline: UInt64) {
+        let delay = Int64(clamping: deadline &- min(Self.now, deadline))
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         idleTimer = context.eventLoop.scheduleTask(in: .nanoseconds(delay)) {
             let (handler, context) = bound.value
             handler.idleTimer = nil
-            switch handler.activity.idleCheck(now: Self.now, timeout: timeout) {
+            switch handler.activity.idleCheck(now: Self.now, timeout: handler.idleTimeoutNanoseconds) {
             case .busy: break
             case .close: context.close(promise: nil)
-            case let .checkAgain(at: deadline): handler.scheduleIdleCheck(context, at: deadline &- timeout)
+            case let .checkAgain(at: deadline): handler.scheduleIdleCheck(context, at: deadline)
             }
         }
     }
