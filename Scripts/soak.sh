@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Soak (issue 13): MINUTES of mixed load against one release server, sampling its resident memory and open
+# Soak (issue 13): MINUTES of mixed load against one release server, sampling its memory and open
 # descriptors every 10 s. After a warm-up (the first quarter, at least a minute) neither may keep growing.
+# Memory is the process's anonymous resident memory (RssAnon: heap, stacks, caches): its file-backed pages
+# are mostly the index's memory map, which grows with the data by design (every miss adds a record).
 #   - cache hits (POST /api/voice, 64 bodies in rotation) and random 64 KiB ranges, each from wrk at 16
 #     connections;
 #   - misses: new texts, 4 at a time, through the fake upstream (50 ms);
@@ -106,19 +108,23 @@ for t in threads: t.join()
 print(json.dumps(counts))
 PY
 
-echo "| minute | resident MiB | open descriptors |"
-echo "|---:|---:|---:|"
+echo "| minute | anonymous MiB | file-backed MiB | open descriptors |"
+echo "|---:|---:|---:|---:|"
 SAMPLES="$WORK/samples"
 : > "$SAMPLES"
 START=$(date +%s)
 while [ $(( $(date +%s) - START + 10 )) -le "$SECONDS_TOTAL" ]; do
   sleep 10
   kill -0 "$VV_PID" 2>/dev/null || { echo "voicevault exited"; tail -20 "$WORK/vv.log"; exit 1; }
-  RSS_KB=$(awk '/^VmRSS/ {print $2}' "/proc/$VV_PID/status")
+  RSS_KB=$(awk '/^RssAnon/ {print $2}' "/proc/$VV_PID/status")
+  FILE_KB=$(awk '/^RssFile/ {print $2}' "/proc/$VV_PID/status")
   FDS=$(ls "/proc/$VV_PID/fd" | wc -l)
   ELAPSED=$(( $(date +%s) - START ))
   echo "$ELAPSED $RSS_KB $FDS" >> "$SAMPLES"
-  if [ $((ELAPSED % 60)) -lt 10 ]; then printf "| %d | %.1f | %d |\n" $((ELAPSED / 60)) "$(awk -v k="$RSS_KB" 'BEGIN {print k / 1024}')" "$FDS"; fi
+  if [ $((ELAPSED % 60)) -lt 10 ]; then
+    printf "| %d | %.1f | %.1f | %d |\n" $((ELAPSED / 60)) "$(awk -v k="$RSS_KB" 'BEGIN {print k / 1024}')" \
+      "$(awk -v k="$FILE_KB" 'BEGIN {print k / 1024}')" "$FDS"
+  fi
 done
 wait_for_writers() { for _ in $(seq 60); do [ -s "$WORK/writers.txt" ] && return; sleep 1; done; }
 wait_for_writers
@@ -140,7 +146,7 @@ early, late = after[:quarter], after[-quarter:]
 mean = lambda rs, i: sum(r[i] for r in rs) / len(rs)
 rss_growth = (mean(late, 1) - mean(early, 1)) / 1024
 fd_growth = mean(late, 2) - mean(early, 2)
-print(f"after warm-up ({warm} s): resident {mean(early,1)/1024:.1f} -> {mean(late,1)/1024:.1f} MiB ({rss_growth:+.1f}), "
+print(f"after warm-up ({warm} s): anonymous {mean(early,1)/1024:.1f} -> {mean(late,1)/1024:.1f} MiB ({rss_growth:+.1f}), "
       f"descriptors {mean(early,2):.0f} -> {mean(late,2):.0f} ({fd_growth:+.0f}); peak {max(r[1] for r in rows)/1024:.1f} MiB")
 # Allowance: 16 MiB of allocator noise and 8 descriptors of connections in flight.
 ok = rss_growth <= 16 and fd_growth <= 8

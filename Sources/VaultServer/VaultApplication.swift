@@ -32,7 +32,7 @@ public enum VaultApplication {
         let routes = RouteTable()
         router.add(middleware: NoSniffMiddleware())
         router.add(middleware: CrossOriginMiddleware(policy: configuration.crossOrigin))
-        router.add(middleware: RequestLogMiddleware())
+        if configuration.accessLog { router.add(middleware: RequestLogMiddleware()) }
         if let requestMetrics { router.add(middleware: HTTPMetricsMiddleware(metrics: requestMetrics)) }
         router.add(middleware: JSONErrorMiddleware(routes: routes))
         router.add(middleware: CallerIdentificationMiddleware(
@@ -95,7 +95,7 @@ public enum VaultApplication {
         let fastPath = AudioFastPathHandler.Configuration(
             routes: parts.downloads, answersDownloads: configuration.downloadFastPath,
             cacheEntryLimit: configuration.downloadCacheEntryLimit, crossOrigin: configuration.crossOrigin,
-            metrics: parts.requestMetrics, logger: logger, serverName: serverName,
+            metrics: parts.requestMetrics, logger: configuration.accessLog ? logger : nil, serverName: serverName,
             idleTimeout: .seconds(Int64(limits.idleTimeoutSeconds)), fileOpening: .singleton,
             fastAnswers: metrics.map { _ in Counter(label: "voicevault_http_fast_path_responses_total") })
         return Application(

@@ -48,6 +48,20 @@ import VaultTestSupport
         }
     }
 
+    @Test func switchesReadTrueAndFalseInTheUsualSpellingsAndRefuseTheRest() throws {
+        #expect(try resolve([:]).downloadFastPath && resolve([:]).accessLog && !resolve([:]).metricsPublic)
+        for off in ["false", "0", "no", "off", "OFF", "False"] {
+            let configuration = try resolve(["VOICEVAULT_DOWNLOAD_FAST_PATH": off, "VOICEVAULT_ACCESS_LOG": off])
+            #expect(!configuration.downloadFastPath && !configuration.accessLog, "\(off)")
+        }
+        for on in ["true", "1", "yes", "on", "TRUE"] {
+            #expect(try resolve(["VOICEVAULT_METRICS_PUBLIC": on]).metricsPublic, "\(on)")
+        }
+        for name in ["VOICEVAULT_DOWNLOAD_FAST_PATH", "VOICEVAULT_ACCESS_LOG", "VOICEVAULT_METRICS_PUBLIC"] {
+            #expect(throws: ConfigurationResolution.Problem("\(name)=maybe must be true or false")) { try resolve([name: "maybe"]) }
+        }
+    }
+
     @Test func anEmptySettingCountsAsUnset() throws {
         #expect(try resolve(["VOICEVAULT_PORT": "", "VOICEVAULT_ADMIN_TOKEN": ""]).port == 8080)
         #expect(try resolve(["VOICEVAULT_ADMIN_TOKEN": ""]).adminCredential == nil)

@@ -192,6 +192,30 @@ import VaultCore
         return answers
     }
 
+    /// Both transports write the same request line; `VOICEVAULT_ACCESS_LOG=false` silences both and nothing else.
+    @Test(arguments: [true, false]) func bothTransportsLogAlikeAndTheAccessLogSettingSilencesBoth(accessLog: Bool) async throws {
+        let bed = try VoiceTestbed(environment: ["VOICEVAULT_ACCESS_LOG": accessLog ? "true" : "false"])
+        let path = try #require(json(try await bed.post(VoiceTestbed.requestBody(text: "Logged both ways.")).body)["url"] as? String)
+        #expect(try await httpRequest("GET", bed.server.baseURL + path).status == 200)  // the router reads it in
+        #expect(try await httpRequest("GET", bed.server.baseURL + path, headers: ["range": "bytes=0-9"]).status == 206)  // fast
+        #expect(try await httpRequest("HEAD", bed.server.baseURL + "/audio/book-1/" + String(repeating: "0", count: 64) + ".mp3").status == 404)
+        #expect(bed.server.terminate() == 0)
+        let lines = bed.server.log.split(separator: "\n").filter { $0.hasSuffix("[VaultServer] request") }
+        #expect(bed.server.log.contains("listening"))
+        guard accessLog else {
+            #expect(lines.isEmpty, "\(lines)")
+            return
+        }
+        let downloads = lines.filter { $0.contains("path=/audio/") }
+        #expect(downloads.count == 3)
+        // Same fields in the same order: `<time> info voicevault: hb.request.id=... method=... path=... status=... us=...`.
+        let shapes = downloads.map { line in line.split(separator: " ").dropFirst().map { $0.split(separator: "=").first ?? "" } }
+        #expect(Set(shapes.map { $0.joined(separator: " ") }).count == 1, "\(downloads)")
+        #expect(downloads.map { $0.contains("status=200") || $0.contains("status=206") || $0.contains("status=404") } == [true, true, true])
+        #expect(downloads[2].contains("method=HEAD") && downloads[2].contains("status=404"))
+        #expect(downloads.allSatisfy { $0.contains(" info voicevault: hb.request.id=") })
+    }
+
     /// The idle timeout now belongs to the handler in front of the router; a request body that stops arriving
     /// is still closed at it, counted from the last part (Hummingbird's rule, kept).
     @Test func aRequestBodyThatStopsIsClosedAtTheIdleTimeout() async throws {

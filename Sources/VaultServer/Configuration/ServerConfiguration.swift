@@ -44,6 +44,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// (`VOICEVAULT_DOWNLOAD_FAST_PATH`, on by default): the same decision, a cheaper transport. Off sends
     /// every request through the router, for comparison and as an escape hatch.
     public var downloadFastPath = true
+    /// Whether every request is logged (`VOICEVAULT_ACCESS_LOG`, on by default; the lines are written at
+    /// `info`). Off keeps the other `info` lines; the cost of the line is in Docs/PERFORMANCE.md.
+    public var accessLog = true
 
     public static let defaultHost = "127.0.0.1"
     public static let defaultPort = 8080

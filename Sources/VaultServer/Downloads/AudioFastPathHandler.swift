@@ -39,7 +39,8 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
         var cacheEntryLimit: Int
         var crossOrigin: CrossOriginPolicy
         var metrics: HTTPRequestMetrics?
-        var logger: Logger
+        /// Where each answer's request line goes; nil with the access log off.
+        var logger: Logger?
         var serverName: String
         var idleTimeout: TimeAmount
         var fileOpening: NIOThreadPool
@@ -325,11 +326,11 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
         let elapsed = DispatchTime.now().uptimeNanoseconds - start
         let method: HTTPRequest.Method = head.method == .HEAD ? .head : .get
         configuration.metrics?.record(endpoint: DownloadRoutes.endpoint, method: method, status: status, nanoseconds: elapsed)
-        guard configuration.logger.logLevel <= .info else { return }
+        guard let logger = configuration.logger, logger.logLevel <= .info else { return }
         var metadata = RequestLogMiddleware.metadata(method: method.rawValue, path: target.path, status: status,
                                                      microseconds: Int64(elapsed / 1_000))
         metadata["hb.request.id"] = "\(RequestID())"
-        configuration.logger.info("request", metadata: metadata)
+        logger.info("request", metadata: metadata)
     }
 
     private func currentDate() -> String {
@@ -380,9 +381,10 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         // Quiescing: Hummingbird's state handler would close at once, not seeing an answer sent from here.
-        if event is ChannelShouldQuiesceEvent, !activity.isIdle, activity.mayAnswerDirectly {
+        if event is ChannelShouldQuiesceEvent {
+            // No new answers from here either way; the router's own requests end as Hummingbird decides.
             quiescing = true
-            return
+            if !activity.isIdle, activity.mayAnswerDirectly { return }
         }
         context.fireUserInboundEventTriggered(event)
     }
