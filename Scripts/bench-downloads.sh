@@ -36,7 +36,7 @@ chmod -R a+rX "$WORK/data/audio"
 # every body goes out with sendfile from a descriptor.
 VV_ROUTER_PORT=18955; VV_SENDFILE_PORT=18956
 cp -a "$WORK/data" "$WORK/data-router"; cp -a "$WORK/data" "$WORK/data-sendfile"
-VOICEVAULT_LOG_LEVEL=warning VOICEVAULT_DOWNLOAD_FAST_PATH=off \
+VOICEVAULT_LOG_LEVEL=warning VOICEVAULT_FAST_PATH=off \
   "$BIN/voicevault" serve --port $VV_ROUTER_PORT --data-dir "$WORK/data-router" > "$WORK/vv-router.log" 2>&1 & PIDS+=($!)
 VOICEVAULT_LOG_LEVEL=warning VOICEVAULT_DOWNLOAD_CACHE_MIB=0 \
   "$BIN/voicevault" serve --port $VV_SENDFILE_PORT --data-dir "$WORK/data-sendfile" > "$WORK/vv-sendfile.log" 2>&1 & PIDS+=($!)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Soak (issue 13): MINUTES of mixed load against one release server, sampling its memory and open
-# descriptors every 10 s. After a warm-up (the first quarter, at least a minute) neither may keep growing.
+# descriptors every 10 s. After a warm-up (the first half, at least a minute: long enough for the bounded
+# caches, such as the memo of validated bodies that the misses fill, to be full) neither may keep growing.
 # Memory is the process's anonymous resident memory (RssAnon: heap, stacks, caches): its file-backed pages
 # are mostly the index's memory map, which grows with the data by design (every miss adds a record).
 #   - cache hits (POST /api/voice, 64 bodies in rotation) and random 64 KiB ranges, each from wrk at 16
@@ -137,7 +138,7 @@ python3 - "$SAMPLES" "$SECONDS_TOTAL" <<'PY'
 import sys
 rows = [tuple(map(int, line.split())) for line in open(sys.argv[1])]
 total = int(sys.argv[2])
-warm = max(60, total // 4)
+warm = max(60, total // 2)
 after = [r for r in rows if r[0] > warm]
 if len(after) < 4:
     print("too short to judge growth"); sys.exit(0)

@@ -20,6 +20,7 @@ public enum VaultApplication {
     struct Parts {
         let router: Router<VaultRequestContext>
         let downloads: DownloadRoutes
+        let voiceHits: VoiceHitShortcut
         let requestMetrics: HTTPRequestMetrics?
     }
 
@@ -59,7 +60,11 @@ public enum VaultApplication {
                 adminConfigured: configuration.adminCredential != nil
             ).register(on: router, table: routes)
         }
-        VoiceRoutes(voice: voice, configuration: configuration).register(on: router, clients: clients, table: routes)
+        let voiceRoutes = VoiceRoutes(voice: voice, configuration: configuration)
+        voiceRoutes.register(on: router, clients: clients, table: routes)
+        let voiceHits = VoiceHitShortcut(
+            voice: voice, memo: voiceRoutes.memo, clientKeys: APIKeyAuthenticator(keys: configuration.clientKeys),
+            adminToken: configuration.adminCredential, rateLimiter: rateLimiter, publicBaseURL: configuration.publicBaseURL)
         AlignmentRoutes(store: voice.store, configuration: configuration).register(on: router, table: routes)
         ListenRoutes(store: voice.store).register(on: router, table: routes)
         // The SDK-compatible doors answer every failure, a refused key included, in their own error shape.
@@ -80,7 +85,7 @@ public enum VaultApplication {
             let scrapers = configuration.metricsPublic ? router.group() : admins
             MetricsRoutes(registry: metrics, voice: voice, usage: usage).register(on: scrapers, table: routes)
         }
-        return Parts(router: router, downloads: downloads, requestMetrics: requestMetrics)
+        return Parts(router: router, downloads: downloads, voiceHits: voiceHits, requestMetrics: requestMetrics)
     }
 
     public static func make(
@@ -92,16 +97,17 @@ public enum VaultApplication {
         let limits = configuration.connectionLimits
         let parts = makeParts(voice: voice, configuration: configuration, storage: storage, usage: usage, metrics: metrics, catalog: catalog)
         let serverName = "VoiceVault"
-        let fastPath = AudioFastPathHandler.Configuration(
-            routes: parts.downloads, answersDownloads: configuration.downloadFastPath,
+        let fastPath = FastPathHandler.Configuration(
+            routes: parts.downloads, answersDownloads: configuration.fastPath,
             cacheEntryLimit: configuration.downloadCacheEntryLimit, crossOrigin: configuration.crossOrigin,
             metrics: parts.requestMetrics, logger: configuration.accessLog ? logger : nil, serverName: serverName,
             idleTimeout: .seconds(Int64(limits.idleTimeoutSeconds)), fileOpening: .singleton,
-            fastAnswers: metrics.map { _ in Counter(label: "voicevault_http_fast_path_responses_total") })
+            fastAnswers: metrics.map { _ in Counter(label: "voicevault_http_fast_path_responses_total") },
+            voiceHits: configuration.fastPath ? parts.voiceHits : nil)
         return Application(
             router: parts.router,
             server: .http1(configuration: .init(
-                additionalChannelHandlers: [HostRequirementHandler.Installer(), AudioFastPathHandler.Installer(fastPath),
+                additionalChannelHandlers: [HostRequirementHandler.Installer(), FastPathHandler.Installer(fastPath),
                                             StalledConnectionHandler(limits: limits, logger: logger)],
                 // The idle timeout is the fast path handler's, which sees the requests of both transports.
                 idleTimeout: nil)),

@@ -49,15 +49,15 @@ import VaultTestSupport
     }
 
     @Test func switchesReadTrueAndFalseInTheUsualSpellingsAndRefuseTheRest() throws {
-        #expect(try resolve([:]).downloadFastPath && resolve([:]).accessLog && !resolve([:]).metricsPublic)
+        #expect(try resolve([:]).fastPath && resolve([:]).accessLog && !resolve([:]).metricsPublic)
         for off in ["false", "0", "no", "off", "OFF", "False"] {
-            let configuration = try resolve(["VOICEVAULT_DOWNLOAD_FAST_PATH": off, "VOICEVAULT_ACCESS_LOG": off])
-            #expect(!configuration.downloadFastPath && !configuration.accessLog, "\(off)")
+            let configuration = try resolve(["VOICEVAULT_FAST_PATH": off, "VOICEVAULT_ACCESS_LOG": off])
+            #expect(!configuration.fastPath && !configuration.accessLog, "\(off)")
         }
         for on in ["true", "1", "yes", "on", "TRUE"] {
             #expect(try resolve(["VOICEVAULT_METRICS_PUBLIC": on]).metricsPublic, "\(on)")
         }
-        for name in ["VOICEVAULT_DOWNLOAD_FAST_PATH", "VOICEVAULT_ACCESS_LOG", "VOICEVAULT_METRICS_PUBLIC"] {
+        for name in ["VOICEVAULT_FAST_PATH", "VOICEVAULT_ACCESS_LOG", "VOICEVAULT_METRICS_PUBLIC"] {
             #expect(throws: ConfigurationResolution.Problem("\(name)=maybe must be true or false")) { try resolve([name: "maybe"]) }
         }
     }

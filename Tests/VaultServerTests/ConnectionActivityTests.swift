@@ -48,6 +48,20 @@ import Testing
         #expect(activity.idleCheck(now: 50, timeout: 10) == .close)
     }
 
+    @Test func aBodyTheFastPathHoldsIsTimedLikeARoutedOne() {
+        var activity = ConnectionActivity(now: 0)
+        activity.directRequestStarted(now: 10)
+        #expect(!activity.isIdle && activity.mayAnswerDirectly)
+        activity.directBodyRead(now: 20)
+        #expect(activity.idleCheck(now: 25, timeout: 10) == .checkAgain(at: 30))
+        #expect(activity.idleCheck(now: 30, timeout: 10) == .close)
+        // Read whole, it is being answered: busy until the answer is sent.
+        activity.directRequestRead(now: 31)
+        #expect(activity.idleCheck(now: 1_000, timeout: 10) == .busy)
+        activity.directAnswerFinished(now: 40)
+        #expect(activity.isIdle && activity.idleCheck(now: 50, timeout: 10) == .close)
+    }
+
     @Test func pipelinedRoutedRequestsAreCountedOneByOne() {
         var activity = ConnectionActivity(now: 0)
         activity.routedRequestStarted(now: 0)

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import VaultTestSupport
 import VaultCore
@@ -12,8 +15,9 @@ import VaultCore
         let method: String
         let target: String
         var headers: [(String, String)] = []
+        var body = ""
         var fast = true
-        var description: String { "\(method) \(target) \(headers)" }
+        var description: String { "\(method) \(target) \(headers) \(body.prefix(80))" }
     }
 
     static func probes(path: String, hash: String, etag: String, length: Int) -> [Probe] {
@@ -91,7 +95,7 @@ import VaultCore
     }
 
     static func ask(_ probe: Probe, port: Int) async throws -> Answer {
-        let response = try await rawRequest(port: port, probe.method, probe.target, headers: probe.headers)
+        let response = try await rawRequest(port: port, probe.method, probe.target, headers: probe.headers, body: probe.body)
         return Answer(response.response)
     }
 
@@ -125,7 +129,7 @@ import VaultCore
         #expect(bed.server.terminate() == 0)
 
         var routedEnvironment = environment
-        routedEnvironment["VOICEVAULT_DOWNLOAD_FAST_PATH"] = "off"
+        routedEnvironment["VOICEVAULT_FAST_PATH"] = "off"
         let router = try ServerProcess(arguments: ["serve", "--port", "0", "--data-dir", bed.dataDirectory], environment: routedEnvironment)
         for (index, probe) in probes.enumerated() {
             let routed = try await Self.ask(probe, port: router.port)
@@ -190,6 +194,56 @@ import VaultCore
             rest = rest[bodyEnd...]
         }
         return answers
+    }
+
+    /// A large asset: the fake speaks 1/15 s per character at 128 kbps, so 5,120 characters are about 5.4 MB,
+    /// far more than the socket buffers hold.
+    static func largeAsset(_ bed: VoiceTestbed) async throws -> (path: String, bytes: [UInt8]) {
+        let posted = try await bed.post(VoiceTestbed.requestBody(text: String(repeating: "A long chapter. ", count: 320)))
+        let path = try #require(json(posted.body)["url"] as? String, "\(posted.status) \(posted.body)")
+        return (path, try FileSystem.readFile(bed.dataDirectory + path))
+    }
+
+    /// The send timeout holds for answers sent ahead of the router, from memory and by sendfile alike.
+    @Test(arguments: [true, false]) func aClientThatStopsReadingAFastDownloadIsDroppedAtTheSendTimeout(cached: Bool) async throws {
+        let bed = try VoiceTestbed(environment: ["VOICEVAULT_SEND_TIMEOUT_SECONDS": "2", "VOICEVAULT_METRICS_PUBLIC": "true",
+                                                 "VOICEVAULT_UPSTREAM_TIMEOUT_MS": "60000",
+                                                 "VOICEVAULT_DOWNLOAD_CACHE_MIB": cached ? "256" : "0"])
+        let asset = try await Self.largeAsset(bed)
+        #expect(asset.bytes.count > 4 << 20)
+        _ = try await httpRequest("GET", bed.server.baseURL + asset.path)  // held from now on, when cached
+        let pid = bed.server.process.processIdentifier
+        let baseline = try openDescriptors(of: pid)
+        let before = try await Self.fastAnswers(bed.server)
+        let readers = try await stalledReaders(port: bed.server.port, count: 5) { _ in asset.path }
+        #expect(try await Self.fastAnswers(bed.server) - before == 5)
+        #expect(try openDescriptors(of: pid) >= baseline + 5)
+        #expect(try await eventually(within: .seconds(30)) { try openDescriptors(of: pid) <= baseline })
+        withExtendedLifetime(readers) {}
+    }
+
+    /// SIGTERM lets a download the fast path is sending finish, then the server exits cleanly.
+    @Test func sigtermLetsAFastDownloadInProgressFinish() async throws {
+        let bed = try VoiceTestbed(environment: ["VOICEVAULT_DOWNLOAD_CACHE_MIB": "0", "VOICEVAULT_UPSTREAM_TIMEOUT_MS": "60000"])
+        let asset = try await Self.largeAsset(bed)
+        let pid = bed.server.process.processIdentifier
+        let received = try await Task.detached { () -> [UInt8] in
+            let connection = try RawConnection(port: bed.server.port, receiveBuffer: 16 << 10)
+            connection.send("GET \(asset.path) HTTP/1.1\r\nHost: x\r\n\r\n")
+            guard let head = connection.receiveHead(), head.hasPrefix("HTTP/1.1 200") else { return [] }
+            var body = connection.receive(atLeast: 64 << 10)
+            kill(pid, SIGTERM)
+            // Read the rest slowly enough that the answer is still being sent when the server quiesces.
+            while body.count < asset.bytes.count {
+                let chunk = connection.receive(atLeast: 256 << 10)
+                if chunk.isEmpty { break }
+                body += chunk
+            }
+            return body
+        }.value
+        #expect(received.count == asset.bytes.count)
+        #expect(received == asset.bytes)
+        #expect(bed.server.terminate() == 0)
     }
 
     /// Both transports write the same request line; `VOICEVAULT_ACCESS_LOG=false` silences both and nothing else.

@@ -55,9 +55,9 @@ import VaultTestSupport
             let buffer = Self.body("Chapter \(number). " + String(repeating: "a", count: 200))
             _ = try await memo.validated(buffer) { try Self.validate(buffer) }
         }
-        #expect(memo.count <= 4096 / (2 * 260))
+        #expect(memo.count <= 4096 / ValidatedBodyMemo.cost(ofBody: 260))
         let huge = Self.body(String(repeating: "b", count: 3000))
         _ = try await memo.validated(huge) { try Self.validate(huge) }
-        #expect(memo.count <= 4096 / (2 * 260), "a body over the entry limit is not held")
+        #expect(memo.count <= 4096 / ValidatedBodyMemo.cost(ofBody: 260), "a body over the entry limit is not held")
     }
 }

@@ -74,6 +74,29 @@ public final class VoiceService: Sendable {
 
     /// A hit, or the generation to follow. The outcome of a live answer is settled by a task of its own, so a
     /// requester that stops listening changes nothing: the audio is still published, linked and accounted.
+    /// A plain hit, decided without `async` (only a miss may generate, and only linking an asset into another
+    /// book writes): the index already has the audio in the request's book, so `answer` would return
+    /// `.stored` with this outcome without linking. Nil otherwise; `answer` then decides. Reports nothing:
+    /// `reportHit` does, once the hit is answered (the fast path checks the caller's rate in between).
+    public func plainHit(_ request: VoiceRequest) throws -> StoredHit? {
+        let spec = synthesizer?.resolve(request.spec) ?? request.spec
+        let hash = spec.contentHash
+        guard let record = try store.record(for: hash), record.bookIds.contains(request.who.bookId.value) else { return nil }
+        return StoredHit(outcome: Outcome(record: record, hash: hash, cached: true, timings: nil, upstreamAttempts: nil),
+                         spec: spec)
+    }
+
+    /// A hit found by `plainHit`, with the resolved spec its usage is reported under.
+    public struct StoredHit: Sendable {
+        public let outcome: Outcome
+        let spec: SpeechSpec
+    }
+
+    /// Counts an answered hit in the usage events (metrics, the ledger), as `answer` does for its own.
+    public func reportHit(_ hit: StoredHit, for request: VoiceRequest) {
+        report(hit.outcome, spec: hit.spec, who: request.who)
+    }
+
     public func answer(_ request: VoiceRequest, attempt: Int = 1) async throws -> Answer {
         let spec = synthesizer?.resolve(request.spec) ?? request.spec
         let hash = spec.contentHash

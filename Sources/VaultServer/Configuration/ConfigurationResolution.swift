@@ -69,7 +69,7 @@ public enum ConfigurationResolution {
             connectionLimits: limits,
             adminToken: adminToken, pricePerThousandCharacters: price)
         configuration.metricsPublic = metricsPublic
-        configuration.downloadFastPath = try settings.boolean("VOICEVAULT_DOWNLOAD_FAST_PATH", default: true)
+        configuration.fastPath = try settings.boolean("VOICEVAULT_FAST_PATH", default: true)
         configuration.accessLog = try settings.boolean("VOICEVAULT_ACCESS_LOG", default: true)
         return configuration
     }

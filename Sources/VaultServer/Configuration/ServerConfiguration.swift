@@ -40,10 +40,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var connectionLimits: ConnectionLimits
     /// Which browser origins may call the server (`VOICEVAULT_CORS_ORIGINS`: `*` by default, a list, or `none`).
     public var crossOrigin: CrossOriginPolicy
-    /// Whether hot `GET`/`HEAD /audio/...` requests are answered ahead of the router
-    /// (`VOICEVAULT_DOWNLOAD_FAST_PATH`, on by default): the same decision, a cheaper transport. Off sends
-    /// every request through the router, for comparison and as an escape hatch.
-    public var downloadFastPath = true
+    /// Whether hot downloads and plain cache hits are answered ahead of the router (`VOICEVAULT_FAST_PATH`,
+    /// on by default): the same decisions, a cheaper transport. Off sends every request through the router,
+    /// for comparison and as an escape hatch.
+    public var fastPath = true
     /// Whether every request is logged (`VOICEVAULT_ACCESS_LOG`, on by default; the lines are written at
     /// `info`). Off keeps the other `info` lines; the cost of the line is in Docs/PERFORMANCE.md.
     public var accessLog = true

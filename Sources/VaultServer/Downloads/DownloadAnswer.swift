@@ -2,7 +2,7 @@ import Hummingbird
 import NIOCore
 
 /// What a download answers, before any transport: status, headers and which bytes. The router's transport
-/// (`response(renderError:)`) and the fast path's (`AudioFastPathHandler`) both send exactly this, so the two
+/// (`response(renderError:)`) and the fast path's (`FastPathHandler`) both send exactly this, so the two
 /// can only differ in how bytes reach the socket, never in what is decided.
 struct DownloadAnswer: Sendable {
     enum Body: Sendable {

@@ -45,11 +45,7 @@ struct VoiceRoutes {
         }
         let outcome: VoiceService.Outcome
         do {
-            let caller = context.caller
-            outcome = try await voice.voice(VoiceRequest(spec: validated.spec, who: .init(
-                bookId: validated.bookId, chapterId: validated.chapterId?.value,
-                clientKeyId: caller.clientKey?.id, clientName: caller.clientKey?.name,
-                clientDailyLimit: caller.clientKey?.dailyCharacterLimit)))
+            outcome = try await voice.voice(Self.voiceRequest(validated, caller: context.caller))
         } catch {
             if let mapped = VoiceErrorMapping.apiError(for: error) { throw mapped }
             throw error
@@ -61,8 +57,22 @@ struct VoiceRoutes {
             facts.timings = outcome.timings
             facts.characters = outcome.record.characterCount
         }
+        return JSONResponse.make(body: Self.answerBody(outcome, validated, baseURL: configuration.publicBaseURL),
+                                 headers: Self.answerHeaders(outcome))
+    }
+
+    /// The service's request for a validated body and its caller; the fast path asks with the same.
+    static func voiceRequest(_ validated: VoiceRequestBody.Validated, caller: Caller) -> VoiceRequest {
+        VoiceRequest(spec: validated.spec, who: .init(
+            bookId: validated.bookId, chapterId: validated.chapterId?.value,
+            clientKeyId: caller.clientKey?.id, clientName: caller.clientKey?.name,
+            clientDailyLimit: caller.clientKey?.dailyCharacterLimit))
+    }
+
+    /// `X-Cache`, `X-Content-Hash` and, on the request that led a generation, `Server-Timing`.
+    static func answerHeaders(_ outcome: VoiceService.Outcome) -> HTTPFields {
         var headers = HTTPFields()
-        headers[.xCache] = cache.rawValue
+        headers[.xCache] = (outcome.cached ? Exchange.CacheOutcome.hit : .miss).rawValue
         headers[.xContentHash] = outcome.hash.hex
         if let timings = outcome.timings {
             headers[.serverTiming] = String(
@@ -70,9 +80,11 @@ struct VoiceRoutes {
                 timings.upstreamSeconds * 1000, timings.writeSeconds * 1000, timings.indexSeconds * 1000)
                 + (timings.firstByteSeconds.map { String(format: ", first-audio;dur=%.1f", $0 * 1000) } ?? "")
         }
-        let response = VoiceResponseBody.generated(
-            outcome.record, book: validated.bookId.value, cached: outcome.cached, baseURL: configuration.publicBaseURL)
-        return JSONResponse.make(body: response.encoded(), headers: headers)
+        return headers
+    }
+
+    static func answerBody(_ outcome: VoiceService.Outcome, _ validated: VoiceRequestBody.Validated, baseURL: String?) -> ByteBuffer {
+        VoiceResponseBody.generated(outcome.record, book: validated.bookId.value, cached: outcome.cached, baseURL: baseURL).encoded()
     }
 
     func lookup(_ hashText: String) throws -> Response {

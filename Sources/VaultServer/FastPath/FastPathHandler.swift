@@ -8,12 +8,13 @@ import NIOHTTPTypesHTTP1
 import NIOPosix
 import VaultCore
 
-/// Answers hot `GET`/`HEAD /audio/<book>/<hash>.mp3` in the channel pipeline, ahead of Hummingbird's router:
-/// one decision path (`DownloadRoutes.answer`, the planner, the same error shape, headers, log line and
-/// metrics), a second transport. A range of a held file then costs the HTTP parser, an index read and one
-/// write, not the router's per-request machinery (measured in Docs/PERFORMANCE.md).
+/// Answers the two hot requests in the channel pipeline, ahead of Hummingbird's router: downloads
+/// (`GET`/`HEAD /audio/<book>/<hash>.mp3`) and plain cache hits of `POST /api/voice`. One decision path
+/// (`DownloadRoutes.answer` with the planner; `VoiceHitShortcut` with the service's plain-hit decision), the
+/// same headers, error shape, log line and metrics, a second transport: an answer then costs the HTTP parser,
+/// an index read and one write, not the router's per-request machinery (measured in Docs/PERFORMANCE.md).
 ///
-/// What it takes, and what it leaves to the router (which answers everything else exactly as before):
+/// What it takes of downloads, and what it leaves to the router (which answers everything else as before):
 /// - only `GET`/`HEAD` of the plainest `/audio/...` spelling (`AudioRequestTarget`), without a body or a
 ///   credential (a keyed request is logged with its caller, which is the router's business);
 /// - only when nothing the router owes an answer for is pending on the connection, so pipelined answers
@@ -22,10 +23,13 @@ import VaultCore
 ///   NIO's thread pool, never on the event loop, and sent with `sendfile` through a `FileRegion`). A file
 ///   small enough to hold but not held yet goes to the router, which reads it into the cache.
 ///
+/// Of `POST /api/voice` it takes a body of at most 64 KiB with a credential, collects it, and answers only a
+/// plain hit (`VoiceHitShortcut` says which); any other request goes to the router with its body.
+///
 /// It also owns the connection's idle timeout, because only here are both transports' requests seen.
 /// It sits before the HTTP/1 to HTTP types codec (it writes `FileRegion`s, which HTTP types cannot carry),
 /// after the `Host` check.
-final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
+final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -46,6 +50,8 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
         var fileOpening: NIOThreadPool
         /// `voicevault_http_fast_path_responses_total`: shows an operator (and the tests) that it is in use.
         var fastAnswers: Counter?
+        /// Plain cache hits of `POST /api/voice`; nil leaves them to the router.
+        var voiceHits: VoiceHitShortcut?
     }
 
     /// Placed after the codec by Hummingbird with the other connection handlers; moves a fresh handler in
@@ -61,7 +67,7 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
         func handlerAdded(context: ChannelHandlerContext) {
             let pipeline = context.pipeline.syncOperations
             if let codec = try? pipeline.handler(type: HTTP1ToHTTPServerCodec.self) {
-                try? pipeline.addHandler(AudioFastPathHandler(configuration), position: .before(codec))
+                try? pipeline.addHandler(FastPathHandler(configuration), position: .before(codec))
             }
             pipeline.removeHandler(context: context, promise: nil)
         }
@@ -69,8 +75,12 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     private let configuration: Configuration
     private var activity: ConnectionActivity
-    /// A request this handler may answer, waiting for its end.
-    private var heldHead: HTTPRequestHead?
+    /// A request this handler may answer, waiting for its end (and a voice request's body).
+    private enum Held {
+        case download(HTTPRequestHead)
+        case voiceHit(HTTPRequestHead, body: ByteBuffer)
+    }
+    private var held: Held?
     /// A file is being opened for an answer: parts that arrive meanwhile wait, in order, and reading stops.
     private var openingFile = false
     private var waitingParts: CircularBuffer<HTTPServerRequestPart> = []
@@ -92,7 +102,7 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
-        guard !closeWhenIdle || heldHead != nil else { return }
+        guard !closeWhenIdle || held != nil else { return }
         if openingFile {
             waitingParts.append(part)
             return
@@ -103,24 +113,50 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch part {
         case let .head(head):
-            if configuration.answersDownloads, !quiescing, activity.mayAnswerDirectly, Self.mayAnswer(head) {
-                heldHead = head
-                activity.directAnswerStarted(now: Self.now)
-                return
+            if !quiescing, activity.mayAnswerDirectly {
+                if configuration.answersDownloads, Self.mayAnswer(head) {
+                    held = .download(head)
+                    activity.directAnswerStarted(now: Self.now)
+                    return
+                }
+                if configuration.voiceHits != nil, let length = Self.voiceBodyLength(head) {
+                    held = .voiceHit(head, body: context.channel.allocator.buffer(capacity: length))
+                    activity.directRequestStarted(now: Self.now)
+                    ensureIdleCheck(context)
+                    return
+                }
             }
             activity.routedRequestStarted(now: Self.now)
             ensureIdleCheck(context)
             context.fireChannelRead(wrapInboundOut(part))
-        case .body:
-            // A held request declared no body, so none can follow its head.
-            guard heldHead == nil else { return }
-            activity.routedBodyRead(now: Self.now)
-            context.fireChannelRead(wrapInboundOut(part))
+        case let .body(buffer):
+            switch held {
+            case .download:
+                // A held download declared no body, so none can follow its head.
+                return
+            case .voiceHit(let head, var body):
+                held = nil  // keeps the buffer uniquely referenced while it grows
+                body.writeImmutableBuffer(buffer)
+                held = .voiceHit(head, body: body)
+                activity.directBodyRead(now: Self.now)
+                return
+            case nil:
+                activity.routedBodyRead(now: Self.now)
+                context.fireChannelRead(wrapInboundOut(part))
+            }
         case .end:
-            if let head = heldHead {
-                heldHead = nil
+            switch held {
+            case let .download(head):
+                held = nil
                 answer(head, context: context)
                 return
+            case let .voiceHit(head, body):
+                held = nil
+                activity.directRequestRead(now: Self.now)
+                answerVoice(head, body: body, context: context)
+                return
+            case nil:
+                break
             }
             context.fireChannelRead(wrapInboundOut(part))
             activity.routedRequestRead(now: Self.now)
@@ -129,6 +165,19 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     /// A request's own properties that let this handler take it; the rest is `answer`'s to decide.
+    /// The declared body length of a `POST /api/voice` that may be a plain hit: exactly that path, a
+    /// credential, a `Content-Length` (no chunked body) of at most what the memo of validated bodies holds.
+    static func voiceBodyLength(_ head: HTTPRequestHead) -> Int? {
+        guard head.method == .POST, head.uri == "/api/voice" else { return nil }
+        let headers = head.headers
+        guard !headers.contains(name: "transfer-encoding"),
+              headers.contains(name: "authorization") || headers.contains(name: "apikey") || headers.contains(name: "xi-api-key"),
+              let declared = headers.first(name: "content-length"), let length = Int(declared),
+              (1...VoiceHitShortcut.maximumBodyBytes).contains(length)
+        else { return nil }
+        return length
+    }
+
     static func mayAnswer(_ head: HTTPRequestHead) -> Bool {
         guard head.method == .GET || head.method == .HEAD, head.uri.utf8.starts(with: "/audio/".utf8) else { return false }
         let headers = head.headers
@@ -217,13 +266,28 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
         }
     }
 
-    /// Hands a held request to the router, as if this handler were not there.
-    private func route(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+    /// Hands a held request (and the body collected for it) to the router, as if this handler were not there.
+    private func route(_ head: HTTPRequestHead, body: ByteBuffer? = nil, context: ChannelHandlerContext) {
         activity.routedRequestStarted(now: Self.now)
         activity.directAnswerFinished(now: Self.now)
         context.fireChannelRead(wrapInboundOut(.head(head)))
+        if let body, body.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(.body(body))) }
         context.fireChannelRead(wrapInboundOut(.end(nil)))
         activity.routedRequestRead(now: Self.now)
+    }
+
+    /// A plain hit answered here, anything else routed with its body.
+    private func answerVoice(_ head: HTTPRequestHead, body: ByteBuffer, context: ChannelHandlerContext) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        guard let hit = configuration.voiceHits?.answer(headers: head.headers, body: body) else {
+            return route(head, body: body, context: context)
+        }
+        var fields = JSONResponse.headers(hit.headers)
+        fields[.contentLength] = String(hit.body.readableBytes)
+        var facts: Logger.Metadata = ["hash": "\(hit.hash.hex.prefix(12))", "cache": "\(Exchange.CacheOutcome.hit.rawValue)"]
+        if hit.caller != .anonymous { facts["caller"] = "\(hit.caller.label)" }
+        emit(.ok, fields, pieces: [.byteBuffer(hit.body)], for: head, endpoint: "/api/voice", path: "/api/voice", facts: facts,
+             start: start, context: context)
     }
 
     /// The planner's view of the request, read from the parsed head as the router reads its `HTTPFields`
@@ -257,28 +321,6 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
             fields = answer.headers
             status = answer.status
         }
-        // What the router's middleware and Hummingbird add to every answer.
-        if configuration.crossOrigin.origins != .none, case let origins = head.headers["origin"], !origins.isEmpty {
-            let origin = origins.joined(separator: ", ")
-            for field in configuration.crossOrigin.responseHeaders(origin: origin) { fields[field.name] = field.value }
-        }
-        fields[.xContentTypeOptions] = "nosniff"
-        fields[.date] = currentDate()
-        fields[.server] = configuration.serverName
-        if !head.isKeepAlive || quiescing {
-            fields[.connection] = "close"
-            closeWhenIdle = true
-        }
-
-        // Counted and logged before the first byte goes out, as the router's middleware does: whoever reads
-        // the answer and then the metrics finds it counted.
-        configuration.fastAnswers?.increment()
-        record(head, target: target, status: Int(status.code), start: start)
-        // Through the HTTP encoder, though it has nothing to add to an answer framed by its Content-Length:
-        // it pairs each response with the method of the request it answers (to leave out a HEAD's body), so
-        // an answer that went around it would shift that pairing for the router's next answer.
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: Int(status.code)),
-                                                             headers: HTTPHeaders(fields)))), promise: nil)
         var pieces: [IOData] = []
         var openFile: OpenFile?
         var fileHandle: NIOFileHandle?
@@ -307,28 +349,66 @@ final class AudioFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
                 pieces.append(.byteBuffer(ByteBuffer(string: multipart.closing)))
             }
         }
+        let borrowed = fileHandle
+        emit(status, fields, pieces: pieces, for: head, endpoint: DownloadRoutes.endpoint, path: target.path, facts: [:],
+             start: start, context: context) { [openFile] in
+            // The region borrowed the descriptor; `OpenFile` owns and closes it.
+            _ = try? borrowed?.takeDescriptorOwnership()
+            withExtendedLifetime(openFile) {}
+        }
+    }
+
+    /// Writes an answer decided here: what the router's middleware and Hummingbird add to every answer, the
+    /// count, the log line and metrics, the bytes; `sent` runs once they are written (or the connection died).
+    private func emit(_ status: HTTPResponse.Status, _ answerFields: HTTPFields, pieces: [IOData], for head: HTTPRequestHead,
+                      endpoint: String, path: String, facts: Logger.Metadata, start: UInt64, context: ChannelHandlerContext,
+                      sent whenSent: @escaping @Sendable () -> Void = {}) {
+        var fields = answerFields
+        if configuration.crossOrigin.origins != .none, case let origins = head.headers["origin"], !origins.isEmpty {
+            let origin = origins.joined(separator: ", ")
+            for field in configuration.crossOrigin.responseHeaders(origin: origin) { fields[field.name] = field.value }
+        }
+        fields[.xContentTypeOptions] = "nosniff"
+        fields[.date] = currentDate()
+        fields[.server] = configuration.serverName
+        if !head.isKeepAlive || quiescing {
+            fields[.connection] = "close"
+            closeWhenIdle = true
+        }
+
+        // Counted and logged before the first byte goes out, as the router's middleware does: whoever reads
+        // the answer and then the metrics finds it counted.
+        configuration.fastAnswers?.increment()
+        record(head, endpoint: endpoint, path: path, status: Int(status.code), facts: facts, start: start)
+        // Through the HTTP encoder, though it has nothing to add to an answer framed by its Content-Length:
+        // it pairs each response with the method of the request it answers (to leave out a HEAD's body), so
+        // an answer that went around it would shift that pairing for the router's next answer.
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: Int(status.code)),
+                                                             headers: HTTPHeaders(fields)))), promise: nil)
         for piece in pieces { context.write(wrapOutboundOut(.body(piece)), promise: nil) }
         let sent = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: sent)
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        let borrowed = fileHandle
-        sent.futureResult.whenComplete { [openFile] _ in
-            // The region borrowed the descriptor; `OpenFile` owns and closes it.
-            _ = try? borrowed?.takeDescriptorOwnership()
-            withExtendedLifetime(openFile) {}
+        sent.futureResult.whenComplete { _ in
+            whenSent()
             let (handler, context) = bound.value
             handler.activity.directAnswerFinished(now: Self.now)
             handler.settled(context)
         }
     }
 
-    private func record(_ head: HTTPRequestHead, target: AudioRequestTarget, status: Int, start: UInt64) {
+    private func record(_ head: HTTPRequestHead, endpoint: String, path: String, status: Int, facts: Logger.Metadata, start: UInt64) {
         let elapsed = DispatchTime.now().uptimeNanoseconds - start
-        let method: HTTPRequest.Method = head.method == .HEAD ? .head : .get
-        configuration.metrics?.record(endpoint: DownloadRoutes.endpoint, method: method, status: status, nanoseconds: elapsed)
+        let method: HTTPRequest.Method = switch head.method {
+        case .HEAD: .head
+        case .POST: .post
+        default: .get
+        }
+        configuration.metrics?.record(endpoint: endpoint, method: method, status: status, nanoseconds: elapsed)
         guard let logger = configuration.logger, logger.logLevel <= .info else { return }
-        var metadata = RequestLogMiddleware.metadata(method: method.rawValue, path: target.path, status: status,
+        var metadata = RequestLogMiddleware.metadata(method: method.rawValue, path: path, status: status,
                                                      microseconds: Int64(elapsed / 1_000))
+        metadata.merge(facts) { $1 }
         metadata["hb.request.id"] = "\(RequestID())"
         logger.info("request", metadata: metadata)
     }

@@ -17,6 +17,8 @@ struct ConnectionActivity: Sendable, Equatable {
     private(set) var readingRoutedRequest = false
     /// Answers the fast path has taken and not yet finished sending.
     private(set) var directInFlight = 0
+    /// A request the fast path holds is still arriving (a voice request's body).
+    private(set) var readingDirectRequest = false
     /// The last request part read or answer ended.
     private(set) var lastActivity: UInt64
 
@@ -25,7 +27,7 @@ struct ConnectionActivity: Sendable, Equatable {
     }
 
     /// Nothing in flight in either direction.
-    var isIdle: Bool { routedInFlight == 0 && !readingRoutedRequest && directInFlight == 0 }
+    var isIdle: Bool { routedInFlight == 0 && !readingRoutedRequest && directInFlight == 0 && !readingDirectRequest }
 
     /// Nothing the router owes an answer for is pending, so an answer written now is in order.
     var mayAnswerDirectly: Bool { routedInFlight == 0 && !readingRoutedRequest }
@@ -56,6 +58,21 @@ struct ConnectionActivity: Sendable, Equatable {
         lastActivity = now
     }
 
+    /// A request the fast path may answer once its body is in.
+    mutating func directRequestStarted(now: UInt64) {
+        directAnswerStarted(now: now)
+        readingDirectRequest = true
+    }
+
+    mutating func directBodyRead(now: UInt64) {
+        lastActivity = now
+    }
+
+    mutating func directRequestRead(now: UInt64) {
+        readingDirectRequest = false
+        lastActivity = now
+    }
+
     mutating func directAnswerFinished(now: UInt64) {
         directInFlight = max(0, directInFlight - 1)
         lastActivity = now
@@ -70,7 +87,7 @@ struct ConnectionActivity: Sendable, Equatable {
     }
 
     func idleCheck(now: UInt64, timeout: UInt64) -> IdleCheck {
-        if !readingRoutedRequest, routedInFlight > 0 || directInFlight > 0 { return .busy }
+        if !readingRoutedRequest, !readingDirectRequest, routedInFlight > 0 || directInFlight > 0 { return .busy }
         let deadline = lastActivity &+ timeout
         return now >= deadline ? .close : .checkAgain(at: deadline)
     }

@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+import VaultTestSupport
+import VaultCore
+
+/// Issue 13: plain cache hits of `POST /api/voice` are answered ahead of the router. As for downloads, the
+/// router is the oracle: the same requests, asked of a server with the fast path and of one without over the
+/// same data directory, must get the same answers; and every request that is not a plain hit with a good key
+/// within its rate must reach the router.
+@Suite struct VoiceHitFastPathTests {
+    typealias Probe = DownloadFastPathTests.Probe
+    typealias Answer = DownloadFastPathTests.Answer
+
+    static let reader = "reader-secret-0123456789"
+    static let limited = "limited-secret-0123456789"
+    static let admin = "admin-secret-0123456789"
+
+    static func probes() -> [Probe] {
+        let hit = VoiceTestbed.requestBody(text: "A chapter read again and again.")
+        let otherBook = VoiceTestbed.requestBody(text: "A chapter read again and again.", book: "book-2")
+        let fresh = VoiceTestbed.requestBody(text: "A chapter nobody asked for before.")
+        func post(_ body: String, _ headers: [(String, String)], fast: Bool) -> Probe {
+            Probe(method: "POST", target: "/api/voice", headers: [("Content-Type", "application/json")] + headers, body: body, fast: fast)
+        }
+        let bearer = ("Authorization", "Bearer \(reader)")
+        return [
+            post(hit, [bearer], fast: true),
+            post(hit, [("apikey", reader)], fast: true),
+            post(hit, [("xi-api-key", reader)], fast: true),
+            post(hit, [("Authorization", "Bearer \(admin)"), ("apikey", reader)], fast: true),
+            post(hit, [bearer, ("Origin", "https://app.example")], fast: true),
+            // Linked into its second book on the first pass by the router, a plain hit on the second.
+            post(otherBook, [bearer], fast: true),
+            // Generated on the first pass, a hit on the second.
+            post(fresh, [bearer], fast: true),
+            post(hit, [("Authorization", "Bearer wrong-secret")], fast: false),
+            post(hit, [], fast: false),
+            post(#"{"text":"unterminated"#, [bearer], fast: false),
+            post(VoiceTestbed.requestBody(text: ""), [bearer], fast: false),
+            post("", [bearer], fast: false),
+            // The limited key's two requests a minute are spent on the first pass; on the second it is refused.
+            post(hit, [("Authorization", "Bearer \(limited)")], fast: false),
+            post(hit, [("Authorization", "Bearer \(limited)")], fast: false),
+            post(hit, [("Authorization", "Bearer \(limited)")], fast: false),
+            Probe(method: "GET", target: "/api/voice/" + String(repeating: "0", count: 64), fast: false),
+        ]
+    }
+
+    static func environment(keys path: String) -> [String: String] {
+        ["VOICEVAULT_API_KEYS_FILE": path, "VOICEVAULT_ADMIN_TOKEN": admin, "VOICEVAULT_METRICS_PUBLIC": "true"]
+    }
+
+    static func hits(_ server: ServerProcess) async throws -> Int {
+        let scrape = try await httpRequest("GET", server.baseURL + "/metrics").body
+        let line = scrape.split(separator: "\n").first { $0.hasPrefix(#"voicevault_cache_requests_total{surface="voice",result="hit"}"#) }
+        return line.flatMap { Int(Double($0.split(separator: " ").last ?? "") ?? -1) } ?? 0
+    }
+
+    @Test func bothTransportsAnswerEveryVoiceRequestAlike() async throws {
+        let keys = TemporaryDirectory()
+        let path = keys.path + "/keys.json"
+        try Data(#"{"keys":[{"name":"reader","key":"\#(Self.reader)"},{"name":"limited","key":"\#(Self.limited)","requestsPerMinute":2}]}"#.utf8)
+            .write(to: URL(fileURLWithPath: path))
+        let environment = Self.environment(keys: path)
+        let bed = try VoiceTestbed(environment: environment)
+        #expect(try await bed.post(VoiceTestbed.requestBody(text: "A chapter read again and again."), key: Self.reader).status == 200)
+        let probes = Self.probes()
+
+        // First pass: the memo learns each body (the router validates it), the second book is linked, the
+        // fresh text generated. Second pass: what the fast path takes, it answers.
+        for probe in probes { _ = try await DownloadFastPathTests.ask(probe, port: bed.server.port) }
+        var fast: [Answer] = []
+        let hitsBefore = try await Self.hits(bed.server)
+        for probe in probes {
+            let before = try await DownloadFastPathTests.fastAnswers(bed.server)
+            fast.append(try await DownloadFastPathTests.ask(probe, port: bed.server.port))
+            let taken = try await DownloadFastPathTests.fastAnswers(bed.server) - before
+            #expect(taken == (probe.fast ? 1 : 0), "\(probe) -> \(fast.last.map { "\($0)" } ?? "")")
+        }
+        // Every hit answered either way counts as a hit in the usage events.
+        let cachedAnswers = fast.filter { String(decoding: $0.body, as: UTF8.self).contains(#""cached":true"#) }.count
+        #expect(try await Self.hits(bed.server) - hitsBefore == cachedAnswers)
+        #expect(cachedAnswers == 7)
+        #expect(bed.server.terminate() == 0)
+
+        var routedEnvironment = environment
+        routedEnvironment["VOICEVAULT_FAST_PATH"] = "false"
+        routedEnvironment["ELEVENLABS_API_KEY"] = "fake-key"
+        routedEnvironment["ELEVENLABS_BASE_URL"] = bed.fake.baseURL
+        let router = try ServerProcess(arguments: ["serve", "--port", "0", "--data-dir", bed.dataDirectory], environment: routedEnvironment)
+        for probe in probes { _ = try await DownloadFastPathTests.ask(probe, port: router.port) }
+        for (index, probe) in probes.enumerated() {
+            let routed = try await DownloadFastPathTests.ask(probe, port: router.port)
+            #expect(fast[index] == routed, "\(probe)")
+        }
+        #expect(try await DownloadFastPathTests.fastAnswers(router) == 0)
+        #expect(fast[0].statusLine == "HTTP/1.1 200 OK" && fast[7].statusLine.hasPrefix("HTTP/1.1 401"))
+        #expect(fast[14].statusLine.hasPrefix("HTTP/1.1 429"))
+        _ = router.terminate()
+        // Every answered request's line names the caller, the hash and HIT or MISS, whichever transport wrote it.
+        let answered = bed.server.log.split(separator: "\n").filter { $0.contains("path=/api/voice ") && $0.contains("status=200") }
+        #expect(answered.count >= 14)
+        #expect(answered.allSatisfy { $0.contains("caller=") && $0.contains("hash=") && $0.contains("cache=") }, "\(answered)")
+    }
+
+    /// A voice body that trickles in is still closed at the idle timeout, counted from its last part.
+    @Test func aVoiceBodyThatStopsIsClosedAtTheIdleTimeout() async throws {
+        let bed = try VoiceTestbed(environment: ["VOICEVAULT_IDLE_TIMEOUT_SECONDS": "2"])
+        let closed = try await Task.detached {
+            let connection = try RawConnection(port: bed.server.port, receiveTimeout: 30)
+            connection.send("POST /api/voice HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(VoiceTestbed.clientKey)\r\n"
+                            + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"text\":")
+            return connection.peerClosed(within: 20)
+        }.value
+        #expect(closed, "a stalled voice body held its connection")
+    }
+}
