@@ -196,56 +196,6 @@ import VaultCore
         return answers
     }
 
-    /// A large asset: the fake speaks 1/15 s per character at 128 kbps, so 5,120 characters are about 5.4 MB,
-    /// far more than the socket buffers hold.
-    static func largeAsset(_ bed: VoiceTestbed) async throws -> (path: String, bytes: [UInt8]) {
-        let posted = try await bed.post(VoiceTestbed.requestBody(text: String(repeating: "A long chapter. ", count: 320)))
-        let path = try #require(json(posted.body)["url"] as? String, "\(posted.status) \(posted.body)")
-        return (path, try FileSystem.readFile(bed.dataDirectory + path))
-    }
-
-    /// The send timeout holds for answers sent ahead of the router, from memory and by sendfile alike.
-    @Test(arguments: [true, false]) func aClientThatStopsReadingAFastDownloadIsDroppedAtTheSendTimeout(cached: Bool) async throws {
-        let bed = try VoiceTestbed(environment: ["VOICEVAULT_SEND_TIMEOUT_SECONDS": "2", "VOICEVAULT_METRICS_PUBLIC": "true",
-                                                 "VOICEVAULT_UPSTREAM_TIMEOUT_MS": "60000",
-                                                 "VOICEVAULT_DOWNLOAD_CACHE_MIB": cached ? "256" : "0"])
-        let asset = try await Self.largeAsset(bed)
-        #expect(asset.bytes.count > 4 << 20)
-        _ = try await httpRequest("GET", bed.server.baseURL + asset.path)  // held from now on, when cached
-        let pid = bed.server.process.processIdentifier
-        let baseline = try openDescriptors(of: pid)
-        let before = try await Self.fastAnswers(bed.server)
-        let readers = try await stalledReaders(port: bed.server.port, count: 5) { _ in asset.path }
-        #expect(try await Self.fastAnswers(bed.server) - before == 5)
-        #expect(try openDescriptors(of: pid) >= baseline + 5)
-        #expect(try await eventually(within: .seconds(30)) { try openDescriptors(of: pid) <= baseline })
-        withExtendedLifetime(readers) {}
-    }
-
-    /// SIGTERM lets a download the fast path is sending finish, then the server exits cleanly.
-    @Test func sigtermLetsAFastDownloadInProgressFinish() async throws {
-        let bed = try VoiceTestbed(environment: ["VOICEVAULT_DOWNLOAD_CACHE_MIB": "0", "VOICEVAULT_UPSTREAM_TIMEOUT_MS": "60000"])
-        let asset = try await Self.largeAsset(bed)
-        let pid = bed.server.process.processIdentifier
-        let received = try await Task.detached { () -> [UInt8] in
-            let connection = try RawConnection(port: bed.server.port, receiveBuffer: 16 << 10)
-            connection.send("GET \(asset.path) HTTP/1.1\r\nHost: x\r\n\r\n")
-            guard let head = connection.receiveHead(), head.hasPrefix("HTTP/1.1 200") else { return [] }
-            var body = connection.receive(atLeast: 64 << 10)
-            kill(pid, SIGTERM)
-            // Read the rest slowly enough that the answer is still being sent when the server quiesces.
-            while body.count < asset.bytes.count {
-                let chunk = connection.receive(atLeast: 256 << 10)
-                if chunk.isEmpty { break }
-                body += chunk
-            }
-            return body
-        }.value
-        #expect(received.count == asset.bytes.count)
-        #expect(received == asset.bytes)
-        #expect(bed.server.terminate() == 0)
-    }
-
     /// Both transports write the same request line; `VOICEVAULT_ACCESS_LOG=false` silences both and nothing else.
     @Test(arguments: [true, false]) func bothTransportsLogAlikeAndTheAccessLogSettingSilencesBoth(accessLog: Bool) async throws {
         let bed = try VoiceTestbed(environment: ["VOICEVAULT_ACCESS_LOG": accessLog ? "true" : "false"])
@@ -314,4 +264,97 @@ import VaultCore
         }.value
         #expect(quiet, "an idle connection was never closed")
     }
+}
+
+/// Downloads of a 5 MB asset, one test at a time: each streams megabytes for seconds, and together on a loaded
+/// machine they starved the timing of every other suite.
+@Suite(.serialized) struct LargeFastDownloadTests {
+    /// A large asset: the fake speaks 1/15 s per character at 128 kbps, so 5,120 characters are about 5.4 MB,
+    /// far more than the socket buffers hold.
+    static func largeAsset(_ bed: VoiceTestbed) async throws -> (path: String, bytes: [UInt8]) {
+        let posted: HTTPResult
+        do {
+            posted = try await bed.post(VoiceTestbed.requestBody(text: String(repeating: "A long chapter. ", count: 320)))
+        } catch {
+            Issue.record("generating the large asset: \(error)\n\(bed.server.terminate())\n\(bed.server.log.suffix(4000))")
+            throw error
+        }
+        let path = try #require(json(posted.body)["url"] as? String, "\(posted.status) \(posted.body)")
+        return (path, try FileSystem.readFile(bed.dataDirectory + path))
+    }
+
+    /// The send timeout holds for answers sent ahead of the router (by sendfile here; a held buffer is the
+    /// slow reader's case below).
+    @Test func aClientThatStopsReadingAFastDownloadIsDroppedAtTheSendTimeout() async throws {
+        let cached = false
+        // Long enough that the warm-up download and the five stalls are set up on a loaded machine before the
+        // first stall times out (2 s cut the warm-up itself short with the whole suite running).
+        let bed = try VoiceTestbed(environment: ["VOICEVAULT_SEND_TIMEOUT_SECONDS": "8", "VOICEVAULT_METRICS_PUBLIC": "true",
+                                                 "VOICEVAULT_UPSTREAM_TIMEOUT_MS": "60000",
+                                                 "VOICEVAULT_DOWNLOAD_CACHE_MIB": cached ? "256" : "0"])
+        let asset = try await Self.largeAsset(bed)
+        #expect(asset.bytes.count > 4 << 20)
+        let pid = bed.server.process.processIdentifier
+        let baseline = try openDescriptors(of: pid)
+        let before = try await DownloadFastPathTests.fastAnswers(bed.server)
+        let readers = try await stalledReaders(port: bed.server.port, count: 5) { _ in asset.path }
+        #expect(try await DownloadFastPathTests.fastAnswers(bed.server) - before == 5)
+        #expect(try openDescriptors(of: pid) >= baseline + 5)
+        #expect(try await eventually(within: .seconds(60)) { try openDescriptors(of: pid) <= baseline })
+        withExtendedLifetime(readers) {}
+    }
+
+    /// The send timeout is for a client that takes nothing, not for a slow one: a reader taking 16 KiB every
+    /// 10 ms needs several times the timeout for a 5 MB file, and gets all of it (the whole file is one write,
+    /// so the socket stays unwritable from the first byte to the last).
+    @Test func aSlowButSteadyReaderGetsAWholeLargeFile() async throws {
+        let cached = true
+        let bed = try VoiceTestbed(environment: ["VOICEVAULT_SEND_TIMEOUT_SECONDS": "1", "VOICEVAULT_UPSTREAM_TIMEOUT_MS": "60000",
+                                                 "VOICEVAULT_DOWNLOAD_CACHE_MIB": cached ? "256" : "0"])
+        let asset = try await Self.largeAsset(bed)
+        if cached { _ = try await rawRequest(port: bed.server.port, "GET", asset.path) }  // held from now on
+        let received = try await Task.detached { () -> [UInt8] in
+            let connection = try RawConnection(port: bed.server.port, receiveBuffer: 16 << 10)
+            connection.send("GET \(asset.path) HTTP/1.1\r\nHost: x\r\n\r\n")
+            guard connection.receiveHead() != nil else { return [] }
+            var body: [UInt8] = []
+            while body.count < asset.bytes.count {
+                let chunk = connection.receive(atLeast: 16 << 10)
+                if chunk.isEmpty { break }
+                body += chunk
+                usleep(10_000)
+            }
+            return body
+        }.value
+        #expect(received.count == asset.bytes.count, "cut off after \(received.count) of \(asset.bytes.count) bytes")
+        if received.count != asset.bytes.count {
+            _ = bed.server.terminate()
+            Issue.record("\(bed.server.log.split(separator: "\n").filter { $0.contains("closing") || $0.contains("GET") })")
+        }
+    }
+
+    /// SIGTERM lets a download the fast path is sending finish, then the server exits cleanly.
+    @Test func sigtermLetsAFastDownloadInProgressFinish() async throws {
+        let bed = try VoiceTestbed(environment: ["VOICEVAULT_DOWNLOAD_CACHE_MIB": "0", "VOICEVAULT_UPSTREAM_TIMEOUT_MS": "60000"])
+        let asset = try await Self.largeAsset(bed)
+        let pid = bed.server.process.processIdentifier
+        let received = try await Task.detached { () -> [UInt8] in
+            let connection = try RawConnection(port: bed.server.port, receiveBuffer: 16 << 10)
+            connection.send("GET \(asset.path) HTTP/1.1\r\nHost: x\r\n\r\n")
+            guard let head = connection.receiveHead(), head.hasPrefix("HTTP/1.1 200") else { return [] }
+            var body = connection.receive(atLeast: 64 << 10)
+            kill(pid, SIGTERM)
+            // Read the rest slowly enough that the answer is still being sent when the server quiesces.
+            while body.count < asset.bytes.count {
+                let chunk = connection.receive(atLeast: 256 << 10)
+                if chunk.isEmpty { break }
+                body += chunk
+            }
+            return body
+        }.value
+        #expect(received.count == asset.bytes.count)
+        #expect(received == asset.bytes)
+        #expect(bed.server.terminate() == 0)
+    }
+
 }

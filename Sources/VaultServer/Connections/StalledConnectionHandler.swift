@@ -5,8 +5,8 @@ import NIOHTTPTypes
 /// Closes connections that hold the server without moving, in the two ways Hummingbird's own idle timeout
 /// does not see:
 /// - **A response the client stops reading.** Hummingbird never times out a connection whose response is
-///   in progress. When the socket stays unwritable (the client's window is full) for
-///   `ConnectionLimits.sendTimeoutSeconds`, the connection is closed, as nginx's `send_timeout` does.
+///   in progress. When the socket stays unwritable (the client's window is full) and the client takes no
+///   byte for `ConnectionLimits.sendTimeoutSeconds`, the connection is closed, as nginx's `send_timeout` does.
 /// - **A request body left unread behind a finished response** (an early 401/413, a parse error, a body
 ///   sent to `/healthz`). Hummingbird would read and discard all of it before the next request (a gigabyte
 ///   accepted to be refused), or with `Connection: close` wait, owning the socket and its receive queue,
@@ -37,8 +37,16 @@ final class StalledConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     private var refusingInput = false
     private var lingeringDeadline: Scheduled<Void>?
     private var sendDeadline: Scheduled<Void>?
-    /// Since when the socket has refused more output; nil while it takes it.
-    private var unwritableSince: NIODeadline?
+    /// Since when the client has taken nothing while the socket refused more output, and how much was
+    /// waiting then; nil while the socket takes output.
+    private struct Stall {
+        var since: NIODeadline
+        /// Bytes NIO still held for the socket.
+        var waiting: Int
+        /// Bytes the client's TCP had acknowledged (0 where the kernel does not say).
+        var acknowledged: UInt64
+    }
+    private var stall: Stall?
 
     init(limits: ConnectionLimits, logger: Logger) {
         self.limits = limits
@@ -97,27 +105,48 @@ final class StalledConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         // so a flip only records the time; one timer per connection checks it. Scheduling and cancelling a
         // task on every flip cost 7 % of the server's CPU on small ranges.
         if context.channel.isWritable {
-            unwritableSince = nil
-        } else if unwritableSince == nil {
-            unwritableSince = .now()
+            stall = nil
+        } else if stall == nil {
+            stall = Stall(since: .now(), waiting: Self.waitingBytes(context),
+                          acknowledged: TCPProgress.bytesAcknowledged(context.channel))
             if sendDeadline == nil { scheduleSendCheck(context, in: .seconds(Int64(limits.sendTimeoutSeconds))) }
         }
         context.fireChannelWritabilityChanged()
     }
 
+    /// The timeout runs from the last time the client took a byte, as nginx's `send_timeout` does between two
+    /// successive writes: a whole file written at once (a held buffer, a `sendfile` region) keeps the socket
+    /// unwritable from its first byte to its last, so unwritability alone would cut a slow reader off. Taking
+    /// a byte shows as TCP acknowledging more (the kernel's send buffer, megabytes on a fast link, drains long
+    /// before NIO's queue moves), or, where the kernel does not say, as NIO's queue shrinking.
     private func scheduleSendCheck(_ context: ChannelHandlerContext, in delay: TimeAmount) {
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         sendDeadline = context.eventLoop.scheduleTask(in: delay) {
             let (handler, context) = loopBound.value
             handler.sendDeadline = nil
-            guard let since = handler.unwritableSince else { return }
-            let remaining = since + .seconds(Int64(handler.limits.sendTimeoutSeconds)) - .now()
+            guard var stall = handler.stall else { return }
+            let now = NIODeadline.now()
+            let waiting = Self.waitingBytes(context)
+            let acknowledged = TCPProgress.bytesAcknowledged(context.channel)
+            if waiting < stall.waiting || acknowledged > stall.acknowledged {
+                // The client took bytes: slow, not stalled.
+                stall = Stall(since: now, waiting: waiting, acknowledged: acknowledged)
+            } else {
+                stall.waiting = waiting  // more answers queued behind: progress is measured from here
+            }
+            handler.stall = stall
+            let remaining = stall.since + .seconds(Int64(handler.limits.sendTimeoutSeconds)) - now
             if remaining.nanoseconds <= 0 {
-                handler.close(context, reason: "the client stopped reading its response")
+                handler.close(context, reason: "the client stopped reading its response (\(waiting) bytes waiting)")
             } else {
                 handler.scheduleSendCheck(context, in: remaining)
             }
         }
+    }
+
+    /// Bytes written to the channel and not yet taken by the socket; a partial `sendfile` or write counts.
+    private static func waitingBytes(_ context: ChannelHandlerContext) -> Int {
+        (try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes)) ?? 0
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -139,7 +168,7 @@ final class StalledConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         stopLingering()
         sendDeadline?.cancel()
         sendDeadline = nil
-        unwritableSince = nil
+        stall = nil
     }
 
     private func close(_ context: ChannelHandlerContext, reason: String) {
