@@ -220,19 +220,6 @@ import VaultCore
         #expect(downloads.allSatisfy { $0.contains(" info voicevault: hb.request.id=") })
     }
 
-    /// The idle timeout now belongs to the handler in front of the router; a request body that stops arriving
-    /// is still closed at it, counted from the last part (Hummingbird's rule, kept).
-    @Test func aRequestBodyThatStopsIsClosedAtTheIdleTimeout() async throws {
-        let bed = try VoiceTestbed(environment: ["VOICEVAULT_IDLE_TIMEOUT_SECONDS": "2"])
-        let closed = try await Task.detached {
-            let connection = try RawConnection(port: bed.server.port, receiveTimeout: 30)
-            connection.send("POST /api/voice HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(VoiceTestbed.clientKey)\r\n"
-                            + "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"text\":")
-            return connection.peerClosed(within: 20)
-        }.value
-        #expect(closed, "a stalled request body held its connection")
-    }
-
     /// The idle timeout counts from the last answer of either transport: a keep-alive connection busy only
     /// with fast-path downloads stays open past it (Hummingbird's own timer, which never sees them, closed
     /// it), and is closed once it goes quiet.

@@ -164,7 +164,6 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// A request's own properties that let this handler take it; the rest is `answer`'s to decide.
     /// The declared body length of a `POST /api/voice` that may be a plain hit: exactly that path, a
     /// credential, a `Content-Length` (no chunked body) of at most what the memo of validated bodies holds.
     static func voiceBodyLength(_ head: HTTPRequestHead) -> Int? {
@@ -178,6 +177,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         return length
     }
 
+    /// A download's own properties that let this handler take it; the rest is `answer`'s to decide.
     static func mayAnswer(_ head: HTTPRequestHead) -> Bool {
         guard head.method == .GET || head.method == .HEAD, head.uri.utf8.starts(with: "/audio/".utf8) else { return false }
         let headers = head.headers
