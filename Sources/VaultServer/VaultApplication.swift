@@ -36,8 +36,10 @@ public enum VaultApplication {
         if configuration.accessLog { router.add(middleware: RequestLogMiddleware()) }
         if let requestMetrics { router.add(middleware: HTTPMetricsMiddleware(metrics: requestMetrics)) }
         router.add(middleware: JSONErrorMiddleware(routes: routes))
+        // One authenticator for the router and the fast path: a key is recognised the same way by both.
+        let clientKeys = APIKeyAuthenticator(keys: configuration.clientKeys)
         router.add(middleware: CallerIdentificationMiddleware(
-            clientKeys: APIKeyAuthenticator(keys: configuration.clientKeys), adminToken: configuration.adminCredential))
+            clientKeys: clientKeys, adminToken: configuration.adminCredential))
         // Route groups by who may call them; the groups add no path, so each route names its whole path.
         // One limiter for every door a client key opens, so a key's rate is the same whichever API it speaks.
         let rateLimiter = RequestRateLimiter()
@@ -63,7 +65,7 @@ public enum VaultApplication {
         let voiceRoutes = VoiceRoutes(voice: voice, configuration: configuration)
         voiceRoutes.register(on: router, clients: clients, table: routes)
         let voiceHits = VoiceHitShortcut(
-            voice: voice, memo: voiceRoutes.memo, clientKeys: APIKeyAuthenticator(keys: configuration.clientKeys),
+            voice: voice, memo: voiceRoutes.memo, clientKeys: clientKeys,
             adminToken: configuration.adminCredential, rateLimiter: rateLimiter, publicBaseURL: configuration.publicBaseURL)
         AlignmentRoutes(store: voice.store, configuration: configuration).register(on: router, table: routes)
         ListenRoutes(store: voice.store).register(on: router, table: routes)
@@ -98,8 +100,7 @@ public enum VaultApplication {
         let parts = makeParts(voice: voice, configuration: configuration, storage: storage, usage: usage, metrics: metrics, catalog: catalog)
         let serverName = "VoiceVault"
         let fastPath = FastPathHandler.Configuration(
-            routes: parts.downloads, answersDownloads: configuration.fastPath,
-            cacheEntryLimit: configuration.downloadCacheEntryLimit, crossOrigin: configuration.crossOrigin,
+            downloads: configuration.fastPath ? parts.downloads : nil, crossOrigin: configuration.crossOrigin,
             metrics: parts.requestMetrics, logger: configuration.accessLog ? logger : nil, serverName: serverName,
             idleTimeout: .seconds(Int64(limits.idleTimeoutSeconds)), fileOpening: .singleton,
             fastAnswers: metrics.map { _ in Counter(label: "voicevault_http_fast_path_responses_total") },

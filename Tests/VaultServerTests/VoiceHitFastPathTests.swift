@@ -47,9 +47,7 @@ import VaultCore
     }
 
     static func hits(_ server: ServerProcess) async throws -> Int {
-        let scrape = try await httpRequest("GET", server.baseURL + "/metrics").body
-        let line = scrape.split(separator: "\n").first { $0.hasPrefix(#"voicevault_cache_requests_total{surface="voice",result="hit"}"#) }
-        return line.flatMap { Int(Double($0.split(separator: " ").last ?? "") ?? -1) } ?? 0
+        try await DownloadFastPathTests.scraped(#"voicevault_cache_requests_total{surface="voice",result="hit"}"#, server)
     }
 
     /// An answer as compared: a 429's wait depends on when it was asked (its `Retry-After`, the seconds in

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import VaultCore
@@ -71,35 +72,35 @@ struct DownloadResponder: Sendable {
         case .notModified:
             headers[.contentType] = nil
             headers[.contentDisposition] = nil
-            return DownloadAnswer(status: .notModified, headers: headers, body: .none)
+            return .content(.notModified, headers, .none)
         case .preconditionFailed:
-            return DownloadAnswer(failure: .init(status: .preconditionFailed, code: "precondition_failed",
-                                                 message: "If-Match or If-Unmodified-Since does not hold"))
+            return .refusal(APIError(.preconditionFailed, code: "precondition_failed",
+                                     message: "If-Match or If-Unmodified-Since does not hold"))
         case .unsatisfiable:
-            return DownloadAnswer(failure: .init(status: .rangeNotSatisfiable, code: "range_not_satisfiable",
-                                                 message: "no requested range overlaps the \(facts.length)-byte file",
-                                                 headers: [.contentRange: "bytes */\(facts.length)"]))
+            return .refusal(APIError(.rangeNotSatisfiable, code: "range_not_satisfiable",
+                                     message: "no requested range overlaps the \(facts.length)-byte file",
+                                     headers: [.contentRange: "bytes */\(facts.length)"]))
         case .full:
             headers[.contentLength] = String(facts.length)
-            if request.method == .head { return DownloadAnswer(status: .ok, headers: headers, body: .none) }
+            if request.method == .head { return .content(.ok, headers, .none) }
             let body = try Self.checked(bytes(), facts)
             // From memory: the shared buffer itself, one write, no copy (`HotFileCache` counts it while sent).
-            if case let .memory(buffer) = body { return DownloadAnswer(status: .ok, headers: headers, body: .buffer(buffer)) }
-            return DownloadAnswer(status: .ok, headers: headers, body: .spans(body, [0..<facts.length]))
+            if case let .memory(buffer) = body { return .content(.ok, headers, .buffer(buffer)) }
+            return .content(.ok, headers, .spans(body, [0..<facts.length]))
         case let .partial(range):
             headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(facts.length)"
             headers[.contentLength] = String(range.upperBound - range.lowerBound + 1)
             let span = range.lowerBound..<(range.upperBound + 1)
             let body = try Self.checked(bytes(), facts)
             if case let .memory(buffer) = body, let slice = buffer.getSlice(at: Int(span.lowerBound), length: span.count) {
-                return DownloadAnswer(status: .partialContent, headers: headers, body: .buffer(slice))
+                return .content(.partialContent, headers, .buffer(slice))
             }
-            return DownloadAnswer(status: .partialContent, headers: headers, body: .spans(body, [span]))
+            return .content(.partialContent, headers, .spans(body, [span]))
         case let .multipart(ranges):
             let multipart = MultipartByteRanges(ranges: ranges, length: facts.length, contentType: representation.contentType)
             headers[.contentType] = "multipart/byteranges; boundary=\(multipart.boundary)"
             headers[.contentLength] = String(multipart.contentLength)
-            return DownloadAnswer(status: .partialContent, headers: headers, body: .multipart(try Self.checked(bytes(), facts), multipart))
+            return .content(.partialContent, headers, .multipart(try Self.checked(bytes(), facts), multipart))
         }
     }
 
@@ -111,10 +112,16 @@ struct DownloadResponder: Sendable {
     }
 
     static func downloadRequest(_ headers: HTTPFields, method: DownloadRequest.Method) -> DownloadRequest {
+        downloadRequest(method: method) { headers[$0] }
+    }
+
+    /// The planner's view of a request, from its fields (repeated ones joined with ", ") however a transport
+    /// holds them: the one list of what a download reads.
+    static func downloadRequest(method: DownloadRequest.Method, field: (HTTPField.Name) -> String?) -> DownloadRequest {
         DownloadRequest(
-            method: method, range: headers[.range], ifRange: headers[.ifRange],
-            ifMatch: headers[.ifMatch], ifNoneMatch: headers[values: .ifNoneMatch].joined(separator: ", ").nilIfEmpty,
-            ifModifiedSince: headers[.ifModifiedSince], ifUnmodifiedSince: headers[.ifUnmodifiedSince])
+            method: method, range: field(.range), ifRange: field(.ifRange),
+            ifMatch: field(.ifMatch), ifNoneMatch: field(.ifNoneMatch)?.nilIfEmpty,
+            ifModifiedSince: field(.ifModifiedSince), ifUnmodifiedSince: field(.ifUnmodifiedSince))
     }
 
     /// What a 200 would carry; 206 and 304 carry the same validators and caching headers (RFC 9110 15.4.5).

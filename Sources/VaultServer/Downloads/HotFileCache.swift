@@ -29,8 +29,13 @@ final class HotFileCache<Key: Hashable & Sendable>: Sendable {
     private let state: Mutex<State>
     private let retired = CachedBufferMemory.RetiredBytes()
 
+    /// The largest file held; larger ones always stream from their descriptor.
+    let entryLimit: Int
+
     init(capacity: Int, entryLimit: Int) {
-        state = Mutex(State(budget: LeastRecentlyUsedBudget(capacity: capacity, entryLimit: entryLimit)))
+        let budget = LeastRecentlyUsedBudget<Key>(capacity: capacity, entryLimit: entryLimit)
+        self.entryLimit = budget.entryLimit
+        state = Mutex(State(budget: budget))
     }
 
     /// The held copy of `key`, marking it as just used; nil when not held.

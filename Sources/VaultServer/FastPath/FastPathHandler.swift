@@ -37,10 +37,9 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// What every connection's handler shares.
     struct Configuration: Sendable {
-        var routes: DownloadRoutes
-        /// Off: every request goes to the router (the handler still keeps the idle timeout).
-        var answersDownloads: Bool
-        var cacheEntryLimit: Int
+        /// `/audio` downloads; nil leaves them to the router (with `voiceHits` nil too, the handler only keeps
+        /// the idle timeout).
+        var downloads: DownloadRoutes?
         var crossOrigin: CrossOriginPolicy
         var metrics: HTTPRequestMetrics?
         /// Where each answer's request line goes; nil with the access log off.
@@ -114,7 +113,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch part {
         case let .head(head):
             if !quiescing, activity.mayAnswerDirectly {
-                if configuration.answersDownloads, Self.mayAnswer(head) {
+                if configuration.downloads != nil, Self.mayAnswer(head) {
                     held = .download(head)
                     activity.directAnswerStarted(now: Self.now)
                     return
@@ -169,8 +168,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     static func voiceBodyLength(_ head: HTTPRequestHead) -> Int? {
         guard head.method == .POST, head.uri == "/api/voice" else { return nil }
         let headers = head.headers
-        guard !headers.contains(name: "transfer-encoding"),
-              headers.contains(name: "authorization") || headers.contains(name: "apikey") || headers.contains(name: "xi-api-key"),
+        guard !headers.contains(name: "transfer-encoding"), carriesCredential(headers),
               let declared = headers.first(name: "content-length"), let length = Int(declared),
               (1...VoiceHitShortcut.maximumBodyBytes).contains(length)
         else { return nil }
@@ -181,9 +179,14 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     static func mayAnswer(_ head: HTTPRequestHead) -> Bool {
         guard head.method == .GET || head.method == .HEAD, head.uri.utf8.starts(with: "/audio/".utf8) else { return false }
         let headers = head.headers
-        for name in ["transfer-encoding", "authorization", "apikey", "xi-api-key"] where headers.contains(name: name) { return false }
+        guard !headers.contains(name: "transfer-encoding"), !carriesCredential(headers) else { return false }
         if let length = headers.first(name: "content-length"), length != "0" { return false }
         return true
+    }
+
+    /// Any of the fields a client key may come in (`CallerIdentificationMiddleware` reads the same three).
+    static func carriesCredential(_ headers: HTTPHeaders) -> Bool {
+        headers.contains(name: "authorization") || headers.contains(name: "apikey") || headers.contains(name: "xi-api-key")
     }
 
     // MARK: Answering
@@ -198,32 +201,41 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func answer(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         let start = DispatchTime.now().uptimeNanoseconds
-        guard let target = AudioRequestTarget(head.uri) else { return route(head, context: context) }
-        let downloadRequest = Self.downloadRequest(head)
-        let cache = configuration.routes.cache
-        let entryLimit = configuration.cacheEntryLimit
+        guard let target = AudioRequestTarget(head.uri), let downloads = configuration.downloads else {
+            return route(head, context: context)
+        }
+        let cache = downloads.cache
         do {
-            let answer = try configuration.routes.answer(book: target.book, file: target.file, query: target.query, request: downloadRequest) {
-                hash, record, path in
+            try decideAndSend(head, target: target, downloads: downloads, start: start, context: context) { hash, record, path in
                 if let held = cache.cached(hash) { return .memory(held) }
-                guard record.byteSize > entryLimit, let path = path() else { throw Declined.notHeld }
+                guard record.byteSize > cache.entryLimit, let path = path() else { throw Declined.notHeld }
                 throw Declined.needsFile(path)
             }
-            send(answer, for: head, target: target, start: start, context: context)
-        } catch let error as APIError {
-            send(DownloadAnswer(failure: .init(status: error.status, code: error.code, message: error.message, headers: error.headers)),
-                 for: head, target: target, start: start, context: context)
         } catch let Declined.needsFile(path) {
-            openThenAnswer(path, head: head, target: target, start: start, context: context)
+            openThenAnswer(path, head: head, target: target, downloads: downloads, start: start, context: context)
         } catch {
             // Not held, or an index error: the router's answer, with its logging of failures.
             route(head, context: context)
         }
     }
 
+    /// Decides with the route's own code and sends what it decides, a refusal included; what `bytes` throws
+    /// (and an index error) is the caller's to handle, and then nothing was sent.
+    private func decideAndSend(_ head: HTTPRequestHead, target: AudioRequestTarget, downloads: DownloadRoutes, start: UInt64,
+                               context: ChannelHandlerContext, bytes: DownloadRoutes.BytesSource) throws {
+        let answer: DownloadAnswer
+        do {
+            answer = try downloads.answer(book: target.book, file: target.file, query: target.query,
+                                          request: Self.downloadRequest(head), bytes: bytes)
+        } catch let refusal as APIError {
+            answer = .refusal(refusal)
+        }
+        send(answer, for: head, target: target, start: start, context: context)
+    }
+
     /// Opens the file on the thread pool; the answer is decided again with it open (the record may have
     /// changed meanwhile), in order: parts that arrive meanwhile wait.
-    private func openThenAnswer(_ path: String, head: HTTPRequestHead, target: AudioRequestTarget,
+    private func openThenAnswer(_ path: String, head: HTTPRequestHead, target: AudioRequestTarget, downloads: DownloadRoutes,
                                 start: UInt64, context: ChannelHandlerContext) {
         openingFile = true
         let opening = configuration.fileOpening.runIfActive(eventLoop: context.eventLoop) { OpenFile(path: path) }
@@ -232,21 +244,13 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let (handler, context) = bound.value
             handler.openingFile = false
             guard context.channel.isActive else { return }
-            let downloadRequest = Self.downloadRequest(head)
-            if case let .success(file?) = result {
-                do {
-                    let answer = try handler.configuration.routes.answer(
-                        book: target.book, file: target.file, query: target.query, request: downloadRequest) { _, _, _ in .file(file) }
-                    handler.send(answer, for: head, target: target, start: start, context: context)
-                } catch let error as APIError {
-                    handler.send(DownloadAnswer(failure: .init(status: error.status, code: error.code, message: error.message,
-                                                               headers: error.headers)),
-                                 for: head, target: target, start: start, context: context)
-                } catch {
-                    handler.route(head, context: context)
-                }
-            } else {
+            do {
                 // Gone or unreadable since the index was read: the router says what that means.
+                guard case let .success(file?) = result else { throw Declined.notHeld }
+                try handler.decideAndSend(head, target: target, downloads: downloads, start: start, context: context) { _, _, _ in
+                    .file(file)
+                }
+            } catch {
                 handler.route(head, context: context)
             }
             handler.processWaitingParts(context: context)
@@ -290,36 +294,26 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
              start: start, context: context)
     }
 
-    /// The planner's view of the request, read from the parsed head as the router reads its `HTTPFields`
-    /// (repeated fields joined with ", "). llhttp has already refused any field name that is not a token.
+    /// The planner's view of the request, read from the parsed head as the router reads its `HTTPFields`.
+    /// llhttp has already refused any field name that is not a token.
     static func downloadRequest(_ head: HTTPRequestHead) -> DownloadRequest {
-        let headers = head.headers
-        func field(_ name: String) -> String? {
-            let values = headers[name]
-            return values.isEmpty ? nil : values.joined(separator: ", ")
-        }
-        return DownloadRequest(method: head.method == .HEAD ? .head : .get, range: field("range"), ifRange: field("if-range"),
-                               ifMatch: field("if-match"), ifNoneMatch: field("if-none-match"),
-                               ifModifiedSince: field("if-modified-since"), ifUnmodifiedSince: field("if-unmodified-since"))
+        DownloadResponder.downloadRequest(method: head.method == .HEAD ? .head : .get) { head.headers.joinedValues($0.canonicalName) }
     }
 
     private func send(_ answer: DownloadAnswer, for head: HTTPRequestHead, target: AudioRequestTarget,
                       start: UInt64, context: ChannelHandlerContext) {
-        var fields: HTTPFields
-        var body = answer.body
-        var errorBody: ByteBuffer?
         let status: HTTPResponse.Status
-        if let failure = answer.failure {
-            let json = APIError(failure.status, code: failure.code, message: failure.message).body
-            fields = JSONResponse.headers([:])
-            for field in failure.headers { fields[field.name] = field.value }
+        var fields: HTTPFields
+        let body: DownloadAnswer.Body
+        var errorBody: ByteBuffer?
+        switch answer {
+        case let .content(contentStatus, headers, contentBody):
+            (status, fields, body) = (contentStatus, headers, contentBody)
+        case let .refusal(refusal):
+            // As `APIError.response()` renders it for the router.
+            let json = refusal.body
+            (status, fields, body, errorBody) = (refusal.status, JSONResponse.headers(refusal.headers), .none, json)
             fields[.contentLength] = String(json.readableBytes)
-            status = failure.status
-            errorBody = json
-            body = .none
-        } else {
-            fields = answer.headers
-            status = answer.status
         }
         var pieces: [IOData] = []
         var openFile: OpenFile?
@@ -364,8 +358,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
                       endpoint: String, path: String, facts: Logger.Metadata, start: UInt64, context: ChannelHandlerContext,
                       sent whenSent: @escaping @Sendable () -> Void = {}) {
         var fields = answerFields
-        if configuration.crossOrigin.origins != .none, case let origins = head.headers["origin"], !origins.isEmpty {
-            let origin = origins.joined(separator: ", ")
+        if configuration.crossOrigin.origins != .none, let origin = head.headers.joinedValues("origin") {
             for field in configuration.crossOrigin.responseHeaders(origin: origin) { fields[field.name] = field.value }
         }
         fields[.xContentTypeOptions] = "nosniff"
@@ -399,11 +392,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func record(_ head: HTTPRequestHead, endpoint: String, path: String, status: Int, facts: Logger.Metadata, start: UInt64) {
         let elapsed = DispatchTime.now().uptimeNanoseconds - start
-        let method: HTTPRequest.Method = switch head.method {
-        case .HEAD: .head
-        case .POST: .post
-        default: .get
-        }
+        let method = (try? HTTPRequest.Method(head.method)) ?? .get
         configuration.metrics?.record(endpoint: endpoint, method: method, status: status, nanoseconds: elapsed)
         guard let logger = configuration.logger, logger.logLevel <= .info else { return }
         var metadata = RequestLogMiddleware.metadata(method: method.rawValue, path: path, status: status,

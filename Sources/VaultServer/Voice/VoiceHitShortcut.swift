@@ -28,12 +28,9 @@ struct VoiceHitShortcut: Sendable {
     }
 
     func answer(headers: HTTPHeaders, body: ByteBuffer) -> Hit? {
-        func field(_ name: String) -> String? {
-            let values = headers[name]
-            return values.isEmpty ? nil : values.joined(separator: ", ")
-        }
-        let authorization = field("authorization")
-        let presented = APIKeyAuthenticator.presentedKeys(authorization: authorization, apikey: field("apikey"), xiAPIKey: field("xi-api-key"))
+        let authorization = headers.joinedValues("authorization")
+        let presented = APIKeyAuthenticator.presentedKeys(
+            authorization: authorization, apikey: headers.joinedValues("apikey"), xiAPIKey: headers.joinedValues("xi-api-key"))
         guard let key = clientKeys.key(anyOf: presented), let validated = memo.held(body) else { return nil }
         let caller = Caller(clientKey: key, isAdmin: adminToken?.isPresented(in: authorization) ?? false, presentedCredentials: true)
         let request = VoiceRoutes.voiceRequest(validated, caller: caller)
