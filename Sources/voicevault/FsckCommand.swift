@@ -52,10 +52,12 @@ struct FsckCommand: ParsableCommand {
     }
 }
 
-/// A one-line progress bar on a terminal; silent when output is not a terminal.
-final class ProgressBar {
+/// A one-line progress bar on a terminal; silent when output is not a terminal. Safe to update from any
+/// thread (the lock guards the last line drawn).
+final class ProgressBar: @unchecked Sendable {
     let enabled: Bool
     private var lastDrawn = ""
+    private let lock = NSLock()
 
     init(enabled: Bool) { self.enabled = enabled }
 
@@ -66,12 +68,16 @@ final class ProgressBar {
         let line = "\r\(label.padding(toLength: 8, withPad: " ", startingAt: 0)) ["
             + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
             + "] \(done * 100 / total)% \(done)/\(total)"
-        guard line != lastDrawn else { return }
-        lastDrawn = line
-        FileHandle.standardError.write(Data(line.utf8))
+        lock.withLock {
+            guard line != lastDrawn else { return }
+            lastDrawn = line
+            FileHandle.standardError.write(Data(line.utf8))
+        }
     }
 
     func finish() {
-        if enabled, !lastDrawn.isEmpty { FileHandle.standardError.write(Data("\n".utf8)) }
+        lock.withLock {
+            if enabled, !lastDrawn.isEmpty { FileHandle.standardError.write(Data("\n".utf8)) }
+        }
     }
 }

@@ -222,6 +222,6 @@ import VaultTestSupport
         #expect(try store.index.alignment(for: spec.contentHash) == alignment)
         try store.remove(spec.contentHash)
         #expect(try store.index.alignment(for: spec.contentHash) == nil)
-        #expect(try store.index.schemaVersion == 2)
+        #expect(try store.index.schemaVersion == IndexSchema.current)
     }
 }

@@ -13,6 +13,9 @@ public final class AssetIndex: Sendable {
         /// 32 raw digest bytes -> `SpeechAlignmentCodec` value: kept out of the hot record, which a cache hit
         /// decodes, and written and deleted in the same transactions as the record it belongs to.
         let alignments: LMDBDatabase
+        /// 32 raw bytes of a legacy key (`LegacyContentHash`) -> 32 raw bytes of the content hash it was
+        /// imported as. An alias outlives its asset: once the asset is made again, the alias finds it again.
+        let aliases: LMDBDatabase
     }
 
     public let environment: LMDBEnvironment
@@ -34,7 +37,8 @@ public final class AssetIndex: Sendable {
             assets: try environment.database(named: "assets"),
             books: try environment.database(named: "books"),
             meta: try environment.database(named: "meta"),
-            alignments: try environment.database(named: "alignments"))
+            alignments: try environment.database(named: "alignments"),
+            aliases: try environment.database(named: "aliases"))
         let databases = databases
         openedFromSchemaVersion = try environment.write { txn in
             let stored = try Self.storedSchemaVersion(txn, databases)
@@ -88,6 +92,42 @@ public final class AssetIndex: Sendable {
                 throw IndexError.corruptRecord(hash: hash.hex, reason: "alignment: \(error)")
             }
         }
+    }
+
+    // MARK: Legacy aliases
+
+    /// Records that `legacyKey` (the old app's key for a row) names the asset `hash`. Idempotent: an import that
+    /// runs again writes the same alias.
+    public func setAlias(_ legacyKey: SHA256Digest, for hash: SHA256Digest) throws {
+        let databases = databases
+        try environment.write { txn in
+            try txn.put(hash.bytes, for: legacyKey.bytes, in: databases.aliases)
+        }
+    }
+
+    /// The content hash a legacy key was imported as, if any.
+    public func aliasTarget(_ legacyKey: SHA256Digest) throws -> SHA256Digest? {
+        try environment.read { txn in
+            try txn.withValue(legacyKey.bytes, in: databases.aliases) { bytes in bytes.flatMap { SHA256Digest(bytes: Array($0)) } }
+        }
+    }
+
+    /// The record for `key`, a content hash or, failing that, a legacy key's alias: lookups accept either, so
+    /// the old app's stored keys keep working after an import.
+    public func record(forHashOrAlias key: SHA256Digest) throws -> AssetRecord? {
+        try environment.read { txn in
+            if let record = try Self.record(key, in: txn, databases) { return record }
+            let target = try txn.withValue(key.bytes, in: databases.aliases) { bytes in
+                bytes.flatMap { SHA256Digest(bytes: Array($0)) }
+            }
+            guard let target else { return nil }
+            return try Self.record(target, in: txn, databases)
+        }
+    }
+
+    /// Number of legacy aliases.
+    public func aliasCount() throws -> Int {
+        try environment.read { try $0.count(in: databases.aliases) }
     }
 
     /// Content hashes referenced by a book, in hash order.

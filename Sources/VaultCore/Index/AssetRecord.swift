@@ -23,11 +23,13 @@ public struct AssetRecord: Codable, Sendable, Equatable {
     public var upstreamRequestId: String?
     /// ElevenLabs `character-cost` of the generation.
     public var characterCost: Int?
+    /// Where the audio came from: generated here, or imported from an older store (which kept no timings).
+    public var origin: AssetOrigin
 
     public init(
         contentHash: String, bookIds: [String], voiceId: String, modelId: String, outputFormat: String,
         byteSize: Int, sha256: String, durationSeconds: Double, wordCount: Int, characterCount: Int,
-        createdAt: Double, upstreamRequestId: String? = nil, characterCost: Int? = nil
+        createdAt: Double, upstreamRequestId: String? = nil, characterCost: Int? = nil, origin: AssetOrigin = .generated
     ) {
         self.contentHash = contentHash
         self.bookIds = Array(Set(bookIds)).sorted()
@@ -42,6 +44,27 @@ public struct AssetRecord: Codable, Sendable, Equatable {
         self.createdAt = createdAt
         self.upstreamRequestId = upstreamRequestId
         self.characterCost = characterCost
+        self.origin = origin
+    }
+
+    /// Records written before `origin` existed decode as generated.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            contentHash: try container.decode(String.self, forKey: .contentHash),
+            bookIds: try container.decode([String].self, forKey: .bookIds),
+            voiceId: try container.decode(String.self, forKey: .voiceId),
+            modelId: try container.decode(String.self, forKey: .modelId),
+            outputFormat: try container.decode(String.self, forKey: .outputFormat),
+            byteSize: try container.decode(Int.self, forKey: .byteSize),
+            sha256: try container.decode(String.self, forKey: .sha256),
+            durationSeconds: try container.decode(Double.self, forKey: .durationSeconds),
+            wordCount: try container.decode(Int.self, forKey: .wordCount),
+            characterCount: try container.decode(Int.self, forKey: .characterCount),
+            createdAt: try container.decode(Double.self, forKey: .createdAt),
+            upstreamRequestId: try container.decodeIfPresent(String.self, forKey: .upstreamRequestId),
+            characterCost: try container.decodeIfPresent(Int.self, forKey: .characterCost),
+            origin: try container.decodeIfPresent(AssetOrigin.self, forKey: .origin) ?? .generated)
     }
 
     /// Adds a referencing book, keeping `bookIds` sorted and unique.

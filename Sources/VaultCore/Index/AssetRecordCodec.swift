@@ -10,7 +10,9 @@
 ///     8 bytes                        created-at, binary64 seconds since 1970, little-endian
 ///     varint                         byte size
 ///     varint, varint                 word count, character count
-///     1 byte                         flags: 0x01 upstream request id present, 0x02 character cost present
+///     1 byte                         flags: 0x01 upstream request id present, 0x02 character cost present,
+///                                    0x04 imported (`AssetOrigin.imported`; a reader that predates it sees
+///                                    generated audio, which is what such a reader can serve)
 ///     varint                         character cost (if flagged)
 ///     string x 3                     voice id, model id, output format (varint length + UTF-8)
 ///     string                         upstream request id (if flagged)
@@ -40,7 +42,8 @@ public enum AssetRecordCodec {
         appendVarint(UInt64(record.byteSize), to: &out)
         appendVarint(UInt64(record.wordCount), to: &out)
         appendVarint(UInt64(record.characterCount), to: &out)
-        out.append((record.upstreamRequestId == nil ? 0 : 0x01) | (record.characterCost == nil ? 0 : 0x02))
+        out.append((record.upstreamRequestId == nil ? 0 : 0x01) | (record.characterCost == nil ? 0 : 0x02)
+            | (record.origin == .imported ? 0x04 : 0))
         if let cost = record.characterCost { appendVarint(UInt64(cost), to: &out) }
         appendString(record.voiceId, to: &out)
         appendString(record.modelId, to: &out)
@@ -76,7 +79,8 @@ public enum AssetRecordCodec {
         return AssetRecord(
             contentHash: hash, bookIds: books, voiceId: voice, modelId: model, outputFormat: format, byteSize: size,
             sha256: sha, durationSeconds: duration, wordCount: words, characterCount: characters,
-            createdAt: createdAt, upstreamRequestId: requestId, characterCost: cost)
+            createdAt: createdAt, upstreamRequestId: requestId, characterCost: cost,
+            origin: flags & 0x04 != 0 ? .imported : .generated)
     }
 
     // MARK: Writing

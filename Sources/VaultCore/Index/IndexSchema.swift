@@ -4,7 +4,7 @@
 /// one write transaction, every migration from the stored version up to `current`, so a crash mid-migration
 /// leaves the old version intact. An index newer than `current` is refused (no silent downgrade).
 public enum IndexSchema {
-    public static let current = 2
+    public static let current = 3
 
     /// One step from `version - 1` to `version`.
     struct Migration: Sendable {
@@ -20,6 +20,9 @@ public enum IndexSchema {
         // The database itself is created when the index opens; the stamp keeps an older server, which would not
         // delete timings with their asset, from opening this index.
         Migration(version: 2, summary: "alignments: character timings by hash, beside the records") { _, _ in },
+        // Imported records carry flag 0x04, which an older server would read as generated audio: harmless, but
+        // it would not resolve aliases, so the stamp keeps it out.
+        Migration(version: 3, summary: "aliases: legacy keys of imported rows -> content hashes") { _, _ in },
     ]
 
     /// The migrations needed to bring `stored` (nil for a new index) up to `current`.

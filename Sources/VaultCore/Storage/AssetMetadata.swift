@@ -7,10 +7,11 @@ public struct AssetMetadata: Sendable, Equatable {
     public var characterCount: Int
     public var upstreamRequestId: String?
     public var characterCost: Int?
+    public var origin: AssetOrigin
 
     public init(
         voiceId: String, modelId: String, outputFormat: String, wordCount: Int, characterCount: Int,
-        upstreamRequestId: String? = nil, characterCost: Int? = nil
+        upstreamRequestId: String? = nil, characterCost: Int? = nil, origin: AssetOrigin = .generated
     ) {
         self.voiceId = voiceId
         self.modelId = modelId
@@ -19,14 +20,16 @@ public struct AssetMetadata: Sendable, Equatable {
         self.characterCount = characterCount
         self.upstreamRequestId = upstreamRequestId
         self.characterCost = characterCost
+        self.origin = origin
     }
 
     /// Metadata derived from a speech spec: everything but the upstream's answers.
-    public init(spec: SpeechSpec, upstreamRequestId: String? = nil, characterCost: Int? = nil) {
+    public init(spec: SpeechSpec, upstreamRequestId: String? = nil, characterCost: Int? = nil,
+                origin: AssetOrigin = .generated) {
         let stats = TextStatistics(canonicalText: spec.text)
         self.init(
             voiceId: spec.voiceId, modelId: spec.modelId, outputFormat: spec.outputFormat,
             wordCount: stats.wordCount, characterCount: stats.characterCount,
-            upstreamRequestId: upstreamRequestId, characterCost: characterCost)
+            upstreamRequestId: upstreamRequestId, characterCost: characterCost, origin: origin)
     }
 }

@@ -166,7 +166,8 @@ public final class AssetStore: Sendable {
                 outputFormat: metadata.outputFormat, byteSize: size, sha256: digest.hex,
                 durationSeconds: duration, wordCount: metadata.wordCount,
                 characterCount: metadata.characterCount, createdAt: now.timeIntervalSince1970,
-                upstreamRequestId: metadata.upstreamRequestId, characterCost: metadata.characterCost)
+                upstreamRequestId: metadata.upstreamRequestId, characterCost: metadata.characterCost,
+                origin: metadata.origin)
             record.addBook(bookId.value)
             return record
         }

@@ -91,7 +91,7 @@ struct VoiceRoutes {
         guard let hash = SHA256Digest(hex: hashText) else {
             throw APIError(.badRequest, code: "invalid_content_hash", message: "contentHash must be 64 lowercase hex characters")
         }
-        guard let record = try voice.store.record(for: hash) else {
+        guard let record = try voice.store.index.record(forHashOrAlias: hash) else {
             throw APIError(.notFound, code: "not_found", message: "no audio with contentHash \(hash.hex)")
         }
         return JSONResponse.make(body: VoiceResponseBody.record(record, baseURL: configuration.publicBaseURL).encoded())
