@@ -78,9 +78,9 @@ def main():
         ((1, text_a, VOICE, MODEL, 1, "mp3_44100_128", "book-1", "ch-1", f"book-1/{key['a']}.mp3",
           "2024-03-01 12:00:00+00"), "imported"),
         ((2, text_b, VOICE, MODEL, 0.9, "mp3_44100_128", "book-1", "ch-2",
-          f"https://abc.supabase.co/storage/v1/object/public/audio/book-1/{key['b']}.mp3", 1709300000), "imported"),
+          f"https://abc.supabase.co/storage/v1/object/public/book-audio/book-1/{key['b']}.mp3", 1709300000), "imported"),
         # The same request in another book: one asset, linked, its own copy of the file never read.
-        ((3, text_a, VOICE, MODEL, 1, "mp3_44100_128", "book-2", "ch-1", f"audio/book-2/{key['a']}.mp3",
+        ((3, text_a, VOICE, MODEL, 1, "mp3_44100_128", "book-2", "ch-1", f"book-audio/book-2/{key['a']}.mp3",
           "2024-03-02T08:30:00Z"), "linked"),
         ((4, text_c, VOICE, MODEL, 1, "mp3_44100_128", "book-2", "ch-2", f"book-2/{key['c']}.mp3", None), "missing_file"),
         ((5, text_d, VOICE, MODEL, 1, "mp3_44100_128", "book-3", "ch-1", f"book-3/{key['d']}.mp3", None), "not_mp3"),
@@ -92,7 +92,7 @@ def main():
     ]
     odd_rows = [
         ((1, text_f, OTHER_VOICE, MODEL, 1.1, "mp3_44100_128", "book-4", "k-6",
-          f"/storage/v1/object/sign/audio/book-4/{key['f']}.mp3?token=abc", "2023-12-24T18:00:00.250+01:00"), "imported"),
+          f"/storage/v1/object/sign/book-audio/book-4/{key['f']}.mp3?token=abc", "2023-12-24T18:00:00.250+01:00"), "imported"),
         ((2, text_b, VOICE, MODEL, 0.9, "mp3_44100_128", "book-4", "k-2", f"book-4/{key['b']}.mp3", None), "linked"),
     ]
     put(f"book-1/{key['a']}.mp3", AUDIO["a"])

@@ -15,7 +15,11 @@ import VaultCore
 /// the staged file), and now and then one that turns out invalid at its end: killed anywhere in either, nothing
 /// may be indexed unless whole.
 ///
+/// With `--import DB --files DIR` it runs a legacy import (`LegacyImporter`, bucket `book-audio`) instead, so the
+/// same kills land inside an import's publications and links.
+///
 ///     vault-crash-drill --data-dir D [--count N] [--kill-at STEP --kill-on K] [--seed S] [--streamed-only yes]
+///     vault-crash-drill --data-dir D --import legacy.sqlite --files DIR [--kill-at STEP --kill-on K]
 @main
 struct CrashDrill {
     static func main() async throws {
@@ -56,6 +60,15 @@ struct CrashDrill {
                                     objectObserver: objectObserver)
         let store = vault.store
         let objects = vault.objects
+        if let legacy = arguments["--import"], let files = arguments["--files"] {
+            FileHandle.standardOutput.write(Data("ready\n".utf8))
+            let importer = LegacyImporter(options: .init(bucket: "book-audio"))
+            let summary = try await importer.run(database: try SQLiteDatabase(path: legacy, readOnly: true),
+                                                 source: LegacyDirectorySource(root: files), store: store)
+            FileHandle.standardOutput.write(Data("imported \(summary.imported) linked \(summary.linked) present \(summary.alreadyPresent)\n".utf8))
+            withExtendedLifetime(vault) {}
+            return
+        }
         let now = Date().timeIntervalSince1970
         _ = try objects.catalog.ensureBucket(BucketRecord(
             id: "drill", name: "drill", isPublic: false, fileSizeLimit: nil, allowedMimeTypes: nil, createdAt: now, updatedAt: now))

@@ -170,4 +170,55 @@ import VaultTestSupport
         #expect(try Self.fsck(data).invariantViolations == 0)
         print("crash test: \(kills) kills, up to \(recordsSeen) records, \(residue) allowed residue problems seen")
     }
+
+    /// A legacy import killed at every publication step, at each of its publications and links: fsck finds
+    /// nothing indexed without its bytes, and running the import again finishes it into the same store as an
+    /// import that was never interrupted.
+    @Test func anImportKilledAnywhereFinishesIntoTheSameStore() throws {
+        let dir = TemporaryDirectory("vv-crash-import")
+        let database = TestPaths.fixture("legacy.sqlite")
+        let files = TestPaths.fixture("legacy")
+        func importOnce(_ data: String, kill: (step: String, occurrence: Int)? = nil) throws -> Process {
+            let child = try Self.start("vault-crash-drill", ["--data-dir", data, "--import", database, "--files", files]
+                + (kill.map { ["--kill-at", $0.step, "--kill-on", "\($0.occurrence)"] } ?? []))
+            child.process.waitUntilExit()
+            return child.process
+        }
+        func snapshot(_ data: String) throws -> [String] {
+            let vault = try OpenedVault(root: data, sweepTemporaryFiles: false)
+            var lines: [String] = []
+            try vault.store.index.forEachRecord { lines.append("\($0.contentHash) \($0.bookIds) \($0.byteSize) \($0.sha256) \($0.origin)") }
+            lines.append("aliases \(try vault.store.index.aliasCount())")
+            for book in try FileSystem.contents(of: data + "/audio") {
+                lines += try FileSystem.contents(of: data + "/audio/" + book).map { book + "/" + $0 }
+            }
+            return lines
+        }
+        let reference = dir.sub("reference")
+        #expect(try importOnce(reference).terminationStatus == 0)
+        let expected = try snapshot(reference)
+        #expect(expected.count > 5)
+
+        var kills = 0
+        for step in PublicationStep.allCases {
+            for occurrence in 1...4 {
+                let data = dir.sub("\(step.rawValue)-\(occurrence)")
+                let killed = try importOnce(data, kill: (step.rawValue, occurrence))
+                if killed.terminationReason == .uncaughtSignal {
+                    #expect(killed.terminationStatus == SIGKILL)
+                    kills += 1
+                    let report = try Self.fsck(data)
+                    #expect(report.invariantViolations == 0, "after \(step) #\(occurrence): \(report.problems)")
+                } else {
+                    #expect(killed.terminationStatus == 0, "\(step) #\(occurrence)")
+                }
+                #expect(try importOnce(data).terminationStatus == 0)
+                #expect(try snapshot(data) == expected, "after \(step) #\(occurrence)")
+                let report = try Self.fsck(data)
+                #expect(report.isClean, "after \(step) #\(occurrence) and a second import: \(report.problems)")
+            }
+        }
+        // Three publications and one link reach the link, sync and commit steps; the temp-file steps only the three.
+        #expect(kills >= PublicationStep.allCases.count * 3)
+    }
 }

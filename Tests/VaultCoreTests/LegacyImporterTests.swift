@@ -34,7 +34,7 @@ import VaultTestSupport
     static let source = LegacyDirectorySource(root: TestPaths.fixture("legacy"))
 
     static func importer(table: String = "book_audio", columns: [String] = [], dryRun: Bool = false) -> LegacyImporter {
-        LegacyImporter(options: .init(table: table, columnMappings: columns, bucket: "audio", dryRun: dryRun, pageSize: 4))
+        LegacyImporter(options: .init(table: table, columnMappings: columns, bucket: "book-audio", dryRun: dryRun, pageSize: 4))
     }
 
     /// Everything a store holds that an import could change: records, aliases' targets, files and their bytes.
@@ -153,7 +153,7 @@ import VaultTestSupport
     @Test func aFileLargerThanTheLimitIsReportedNotRead() async throws {
         let directory = TemporaryDirectory("vv-import")
         let vault = try OpenedVault(root: directory.sub("data"))
-        let importer = LegacyImporter(options: .init(bucket: "audio", maximumFileBytes: 1000))
+        let importer = LegacyImporter(options: .init(bucket: "book-audio", maximumFileBytes: 1000))
         let summary = try await importer.run(database: try Self.legacyDatabase(), source: Self.source, store: vault.store)
         #expect(summary.imported == 0)
         // Rows 1, 2 and 7, and row 3, which would have linked to row 1's audio.

@@ -80,6 +80,8 @@ public struct LegacyImporter: Sendable {
         progress: @Sendable (Progress) -> Void = { _ in }
     ) async throws -> LegacyImportSummary {
         let map = try columnMap(database)
+        // Listed first: a source that cannot be read (a wrong key, a wrong bucket) fails here, before any row.
+        let inventory = try await source.inventory()
         let total = try database.rows("SELECT count(*) FROM \(LegacyColumnMap.quoted(options.table))").first?.first?.int ?? 0
         var summary = LegacyImportSummary(dryRun: options.dryRun)
         var referenced = Set<String>()
@@ -117,7 +119,7 @@ public struct LegacyImporter: Sendable {
                 }
             }
         }
-        summary.unreferencedFiles = try await source.inventory().filter { !referenced.contains($0) }
+        summary.unreferencedFiles = inventory.filter { !referenced.contains($0) }
         return summary
     }
 

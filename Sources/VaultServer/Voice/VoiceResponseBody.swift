@@ -21,6 +21,8 @@ struct VoiceResponseBody: Encodable {
     let format: String?
     let sha256: String?
     let upstreamRequestId: String?
+    /// `generated` or `imported` (no timings: `…/alignment` answers 404).
+    let origin: String?
 
     static func audioPath(book: String, hash: String) -> String { "/audio/\(book)/\(hash).mp3" }
 
@@ -30,7 +32,7 @@ struct VoiceResponseBody: Encodable {
             cached: cached, bytes: record.byteSize, durationSec: rounded(record.durationSeconds),
             wordCount: record.wordCount, characterCount: record.characterCount, characterCost: record.characterCost,
             createdAt: iso8601(record.createdAt), urls: nil, bookIds: nil, voiceId: nil, model: nil, format: nil,
-            sha256: nil, upstreamRequestId: nil)
+            sha256: nil, upstreamRequestId: nil, origin: nil)
     }
 
     static func record(_ record: AssetRecord, baseURL: String?) -> VoiceResponseBody {
@@ -41,7 +43,7 @@ struct VoiceResponseBody: Encodable {
             characterCount: record.characterCount, characterCost: record.characterCost,
             createdAt: iso8601(record.createdAt), urls: urls, bookIds: record.bookIds, voiceId: record.voiceId,
             model: record.modelId, format: record.outputFormat, sha256: record.sha256,
-            upstreamRequestId: record.upstreamRequestId)
+            upstreamRequestId: record.upstreamRequestId, origin: record.origin.rawValue)
     }
 
     /// Milliseconds are all a player can use; more digits are noise.
@@ -65,6 +67,7 @@ struct VoiceResponseBody: Encodable {
         writer.field("durationSec", durationSec)
         writer.field("format", format)
         writer.field("model", model)
+        writer.field("origin", origin)
         writer.field("sha256", sha256)
         writer.field("upstreamRequestId", upstreamRequestId)
         writer.field("url", url)

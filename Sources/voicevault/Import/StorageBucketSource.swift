@@ -58,14 +58,9 @@ struct StorageBucketSource: LegacyAudioSource {
     func fetch(_ path: LegacyStoragePath, limit: Int) async throws -> LegacyAudioFetch {
         let request = request("/object/" + Self.encoded(bucket) + "/" + Self.encoded(path.description), method: .GET)
         let response = try await client.execute(request, timeout: requestTimeout)
-        switch response.status.code {
-        case 200: break
-        case 400, 404:
-            // Storage answers a missing object 400 or 404 with `statusCode: "404"` in the body.
-            _ = try? await response.body.collect(upTo: 64 << 10)
-            return .missing
-        default:
+        guard response.status == .ok else {
             let body = (try? await response.body.collect(upTo: 64 << 10)).map { String(buffer: $0) } ?? ""
+            if Self.meansNotFound(status: Int(response.status.code), body: body) { return .missing }
             throw Failure(description: "GET \(path): HTTP \(response.status.code) \(body.prefix(200))")
         }
         if let length = response.headers.first(name: "content-length").flatMap(Int.init), length > limit { return .tooLarge }
@@ -75,6 +70,14 @@ struct StorageBucketSource: LegacyAudioSource {
         } catch is NIOTooManyBytesError {
             return .tooLarge
         }
+    }
+
+    /// Storage answers a missing object with `statusCode: "404"` in a JSON body (upstream sends it as HTTP 400);
+    /// any other refusal, a bad key above all, must stop the import rather than read as a missing file.
+    static func meansNotFound(status: Int, body: String) -> Bool {
+        guard status == 400 || status == 404 else { return false }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else { return status == 404 }
+        return (object["statusCode"] as? String) == "404" || (object["statusCode"] as? Int) == 404
     }
 
     func inventory() async throws -> [String] {
