@@ -59,6 +59,15 @@ struct FakeRoutes {
         router.get("/v1/models") { _, _ in
             json(#"[{"model_id":"eleven_multilingual_v2","name":"Eleven Multilingual v2","can_do_text_to_speech":true,"maximum_text_length_per_request":10000,"model_rates":{"character_cost_multiplier":1.0}},{"model_id":"eleven_flash_v2_5","name":"Eleven Flash v2.5","can_do_text_to_speech":true,"maximum_text_length_per_request":40000,"model_rates":{"character_cost_multiplier":0.5}}]"#)
         }
+        // What `voicevault doctor` calls to prove the key works: cheap, authenticated, and it says how much of the
+        // plan is left (the characters counted are the fake's own calls).
+        router.get("/v1/user/subscription") { request, _ in
+            guard request.headers[.init("xi-api-key")!] == apiKey else {
+                return error(401, "invalid_api_key", "Invalid API key", legacy: true)
+            }
+            let used = await state.totalCalls * 100
+            return json(#"{"tier":"creator","character_count":\#(used),"character_limit":100000,"status":"active","next_character_count_reset_unix":1893456000}"#)
+        }
         router.get("/_fake/calls") { _, _ in
             let total = await state.totalCalls
             let byVoice = await state.callsByVoice

@@ -33,12 +33,19 @@ public final class AssetIndex: Sendable {
     /// everything sharing the data file shares this one), migrating its schema if needed.
     public init(environment: LMDBEnvironment) throws {
         self.environment = environment
-        databases = Databases(
-            assets: try environment.database(named: "assets"),
-            books: try environment.database(named: "books"),
-            meta: try environment.database(named: "meta"),
-            alignments: try environment.database(named: "alignments"),
-            aliases: try environment.database(named: "aliases"))
+        if environment.isReadOnly {
+            // Only a writer migrates: a reader beside a server needs the schema this version knows, and the meta
+            // database is read first because a database of a later schema may not exist yet.
+            let meta = try environment.database(named: "meta")
+            let stored = try environment.read { txn in
+                try txn.get(Self.schemaVersionKey, in: meta).flatMap { Int(String(decoding: $0, as: UTF8.self)) }
+            }
+            guard stored == IndexSchema.current else { throw IndexError.schemaNotCurrent(found: stored, current: IndexSchema.current) }
+            openedFromSchemaVersion = stored
+            databases = try Self.openDatabases(environment)
+            return
+        }
+        databases = try Self.openDatabases(environment)
         let databases = databases
         openedFromSchemaVersion = try environment.write { txn in
             let stored = try Self.storedSchemaVersion(txn, databases)
@@ -49,6 +56,15 @@ public final class AssetIndex: Sendable {
             }
             return stored
         }
+    }
+
+    static func openDatabases(_ environment: LMDBEnvironment) throws -> Databases {
+        Databases(
+            assets: try environment.database(named: "assets"),
+            books: try environment.database(named: "books"),
+            meta: try environment.database(named: "meta"),
+            alignments: try environment.database(named: "alignments"),
+            aliases: try environment.database(named: "aliases"))
     }
 
     static func storedSchemaVersion(_ txn: borrowing LMDBTransaction, _ databases: Databases) throws -> Int? {

@@ -28,17 +28,24 @@ public final class LMDBEnvironment: @unchecked Sendable {
         public var maximumMapSize: Int
         public var maxDatabases: UInt32
         public var maxReaders: UInt32
+        /// Opens the environment of a running server beside it (backup, doctor): LMDB is safe across processes,
+        /// and a reader there never writes, so it cannot disturb the server's writes. Databases must exist.
+        public var readOnly: Bool
 
         public init(
             mapSize: Int = 256 << 20, maximumMapSize: Int = 1 << 40, maxDatabases: UInt32 = 16,
-            maxReaders: UInt32 = 512
+            maxReaders: UInt32 = 512, readOnly: Bool = false
         ) {
             self.mapSize = mapSize
             self.maximumMapSize = maximumMapSize
             self.maxDatabases = maxDatabases
             self.maxReaders = maxReaders
+            self.readOnly = readOnly
         }
     }
+
+    /// Opened with `Options.readOnly`.
+    public let isReadOnly: Bool
 
     /// Opens (creating if needed) the environment in `directory`, which must exist.
     public init(directory: String, options: Options = Options()) throws(LMDBError) {
@@ -49,7 +56,8 @@ public final class LMDBEnvironment: @unchecked Sendable {
             try LMDBError.check(mdb_env_set_maxdbs(env, options.maxDatabases), "set maxdbs")
             try LMDBError.check(mdb_env_set_maxreaders(env, options.maxReaders), "set maxreaders")
             try LMDBError.check(mdb_env_set_mapsize(env, options.mapSize), "set mapsize")
-            try LMDBError.check(mdb_env_open(env, directory, UInt32(MDB_NOTLS), 0o644), "open \(directory)")
+            let flags = UInt32(MDB_NOTLS) | (options.readOnly ? UInt32(MDB_RDONLY) : 0)
+            try LMDBError.check(mdb_env_open(env, directory, flags, 0o644), "open \(directory)")
             var dead: Int32 = 0
             try LMDBError.check(mdb_reader_check(env, &dead), "reader check")
             staleReadersCleared = Int(dead)
@@ -58,6 +66,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
             throw error
         }
         self.env = env
+        isReadOnly = options.readOnly
         // The file may already be larger than asked (it grew in an earlier run): LMDB adopts the larger size.
         var info = MDB_envinfo()
         mdb_env_info(env, &info)
@@ -70,9 +79,23 @@ public final class LMDBEnvironment: @unchecked Sendable {
     /// The current map size in bytes (grows automatically).
     public var mapSize: Int { mapSizeState.withLock { $0 } }
 
-    /// Opens or creates a named database.
+    /// Opens or creates a named database (read-only: opens it, and a missing one is `MDB_NOTFOUND`).
     public func database(named name: String) throws -> LMDBDatabase {
-        try write { txn in
+        if isReadOnly {
+            // A handle opened in a read transaction lives on only if that transaction commits.
+            return try resizeLock.withReadLock {
+                let txn = try begin(flags: UInt32(MDB_RDONLY))
+                var handle: MDB_dbi = 0
+                let code = mdb_dbi_open(txn.pointer, name, 0, &handle)
+                guard code == MDB_SUCCESS else {
+                    mdb_txn_abort(txn.pointer)
+                    throw LMDBError(code: code, operation: "open database \(name)")
+                }
+                try LMDBError.check(mdb_txn_commit(txn.pointer), "commit open of \(name)")
+                return LMDBDatabase(name: name, handle: handle)
+            }
+        }
+        return try write { txn in
             var handle: MDB_dbi = 0
             try LMDBError.check(mdb_dbi_open(txn.pointer, name, UInt32(MDB_CREATE), &handle), "open database \(name)")
             return LMDBDatabase(name: name, handle: handle)
@@ -111,6 +134,29 @@ public final class LMDBEnvironment: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// Writes a consistent copy of the whole environment (every database, as one read transaction sees it) to
+    /// `directory`, which must exist and be empty, compacted (free pages left out, so the copy is as small as the
+    /// data): LMDB's own hot backup, safe while another process writes.
+    public func copy(toDirectory directory: String) throws(LMDBError) {
+        try LMDBError.check(mdb_env_copy2(env, directory, UInt32(MDB_CP_COMPACT)), "copy to \(directory)")
+    }
+
+    /// Bytes of the data file in use (last page number times page size) and the page size.
+    public var usedBytes: Int {
+        var info = MDB_envinfo()
+        var stat = MDB_stat()
+        mdb_env_info(env, &info)
+        mdb_env_stat(env, &stat)
+        return (info.me_last_pgno + 1) * Int(stat.ms_psize)
+    }
+
+    /// Reader slots in use and the most there can be.
+    public var readers: (used: Int, maximum: Int) {
+        var info = MDB_envinfo()
+        mdb_env_info(env, &info)
+        return (Int(info.me_numreaders), Int(info.me_maxreaders))
     }
 
     /// Forces a flush of the environment's data file to disk.

@@ -37,6 +37,26 @@ public final class SQLiteDatabase {
 
     deinit { sqlite3_close_v2(handle) }
 
+    /// Copies the whole database, as one read transaction sees it, into a new database file at `path` with
+    /// SQLite's online backup API: consistent while another process writes (a WAL reader blocks no writer).
+    public func backup(to path: String) throws(Failure) {
+        var destination: OpaquePointer?
+        let opened = sqlite3_open_v2(path, &destination, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
+        defer { sqlite3_close_v2(destination) }
+        guard opened == SQLITE_OK, let destination else {
+            throw Failure(code: opened, message: destination.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open \(path)")
+        }
+        guard let backup = sqlite3_backup_init(destination, "main", handle, "main") else {
+            throw Failure(code: sqlite3_errcode(destination), message: String(cString: sqlite3_errmsg(destination)))
+        }
+        // -1: every page in one step, under one read transaction, so the copy is one snapshot.
+        let stepped = sqlite3_backup_step(backup, -1)
+        let finished = sqlite3_backup_finish(backup)
+        guard stepped == SQLITE_DONE, finished == SQLITE_OK else {
+            throw Failure(code: stepped == SQLITE_DONE ? finished : stepped, message: String(cString: sqlite3_errmsg(destination)))
+        }
+    }
+
     /// Runs SQL without results (may hold several statements).
     public func execute(_ sql: String) throws(Failure) {
         var error: UnsafeMutablePointer<CChar>?
