@@ -20,6 +20,12 @@ import VaultCore
 ///
 ///     vault-crash-drill --data-dir D [--count N] [--kill-at STEP --kill-on K] [--seed S] [--streamed-only yes]
 ///     vault-crash-drill --data-dir D --import legacy.sqlite --files DIR [--kill-at STEP --kill-on K]
+///
+/// With `--quota BYTES` it publishes 30 assets in three books (once; a second run finds them), pins `book-0`,
+/// and runs the disk quota (`AssetEviction`) down to 90 % of BYTES: kills at the deletion steps land inside
+/// evictions.
+///
+///     vault-crash-drill --data-dir D --quota BYTES [--kill-at STEP --kill-on K]
 @main
 struct CrashDrill {
     static func main() async throws {
@@ -60,6 +66,23 @@ struct CrashDrill {
                                     objectObserver: objectObserver)
         let store = vault.store
         let objects = vault.objects
+        if let quota = arguments["--quota"].flatMap(Int.init) {
+            FileHandle.standardOutput.write(Data("ready\n".utf8))
+            let metadata = AssetMetadata(voiceId: "drill", modelId: "drill_model", outputFormat: "mp3_44100_128",
+                                         wordCount: 1, characterCount: 5)
+            for number in 0..<30 {
+                let hash = SHA256Digest.of("quota-\(number)")
+                if try store.record(for: hash) != nil { continue }
+                let book = try StorageIdentifier("book-\(number % 3)", kind: .bookId)
+                _ = try store.publish(SilentMP3.make(frames: 40 + number), hash: hash, bookId: book, metadata: metadata,
+                                      now: Date(timeIntervalSince1970: Double(1_700_000_000 + number)))
+            }
+            try store.index.pin(try StorageIdentifier("book-0", kind: .bookId), at: 1_700_000_000)
+            let result = try AssetEviction(store: store, heard: HeardLog(), events: VoiceEventSinks([])).run(limit: quota)
+            FileHandle.standardOutput.write(Data("evicted \(result.evicted.count) after \(result.bytesAfter)\n".utf8))
+            withExtendedLifetime(vault) {}
+            return
+        }
         if let legacy = arguments["--import"], let files = arguments["--files"] {
             FileHandle.standardOutput.write(Data("ready\n".utf8))
             let importer = LegacyImporter(options: .init(bucket: "book-audio"))

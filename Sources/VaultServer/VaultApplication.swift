@@ -49,7 +49,7 @@ public enum VaultApplication {
         HealthRoutes(store: voice.store).register(on: router, table: routes)
         let responder = DownloadResponder(planner: DownloadPlanner(maximumRanges: configuration.maximumRanges))
         let audioCache = HotFileCache<SHA256Digest>(capacity: configuration.downloadCacheBytes, entryLimit: configuration.downloadCacheEntryLimit)
-        let downloads = DownloadRoutes(store: voice.store, cache: audioCache, responder: responder)
+        let downloads = DownloadRoutes(store: voice.store, cache: audioCache, responder: responder, heard: voice.heard)
         downloads.register(on: router, table: routes)
         if let storage {
             StorageRoutes(
@@ -57,7 +57,7 @@ public enum VaultApplication {
                 signer: SignedURLToken(secret: storage.signingSecret),
                 uploadCache: HotFileCache(capacity: configuration.downloadCacheBytes / 4, entryLimit: configuration.downloadCacheEntryLimit),
                 // The `/audio` route's cache: the same files, so an MP3 fetched both ways is held once.
-                generatedAudio: GeneratedAudioSource(assets: VoiceAssetBucket(store: voice.store), cache: audioCache),
+                generatedAudio: GeneratedAudioSource(assets: VoiceAssetBucket(store: voice.store), cache: audioCache, heard: voice.heard),
                 maximumUploadBytes: configuration.maximumUploadBytes, responder: responder,
                 adminConfigured: configuration.adminCredential != nil
             ).register(on: router, table: routes)

@@ -78,9 +78,17 @@ struct ServeCommand: AsyncParsableCommand {
         let (synthesizer, catalog) = try makeSynthesizer(logger: logger)
         let ledgerWriter = UsageLedger.openOrSetAside(in: vault.store.directory, logger: logger).map { LedgerWriter(ledger: $0) }
         let usage = UsageRecorder(writer: ledgerWriter)
+        let quotaWakeup = QuotaWakeup()
         let voice = VoiceService(store: vault.store, synthesizer: synthesizer,
                                  dailyCharacterBudget: configuration.dailyCharacterBudget,
-                                 events: VoiceEventSinks([usage, VoiceMetrics()]))
+                                 events: VoiceEventSinks([usage, VoiceMetrics(), quotaWakeup]))
+        let quota = StoreQuotaService(eviction: voice.eviction, limit: configuration.maximumStoreBytes, wakeup: quotaWakeup,
+                                      interval: .milliseconds(try Environment.integer("VOICEVAULT_QUOTA_INTERVAL_MS", default: 10_000, minimum: 10)),
+                                      logger: logger)
+        if let limit = configuration.maximumStoreBytes {
+            let stored = try vault.store.index.storedBytes()
+            logger.info("disk quota", metadata: ["maxStoreBytes": "\(limit)", "storedBytes": "\(stored)"])
+        }
         let objects = vault.objects
         try objects.catalog.ensureBucket(VoiceAssetBucket.bucketRecord(now: Date().timeIntervalSince1970))
         let signingSecret = try SigningSecret.loadOrCreate(
@@ -93,7 +101,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // The ledger writer is listed first so it stops last: the app drains its requests, then the writer
         // writes what they queued.
-        let services: [any Service] = (ledgerWriter.map { [LedgerService(writer: $0)] } ?? []) + [app]
+        let services: [any Service] = (ledgerWriter.map { [LedgerService(writer: $0)] } ?? []) + [quota, app]
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -29,7 +29,9 @@ struct StatsCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("voicevault stats: no index in \(directory.root) (has a server ever run there?)\n".utf8))
             throw ExitCode(66)  // EX_NOINPUT
         }
-        let store = AssetStore(directory: directory, index: try AssetIndex(directory: directory.index))
+        // Read-only: beside a running server this must never write (or migrate) its index.
+        let index = try AssetIndex(environment: try LMDBEnvironment(directory: directory.index, options: .init(readOnly: true)))
+        let store = AssetStore(directory: directory, index: index)
         let budget = CharacterBudget(dailyLimit: configuration.dailyCharacterBudget, index: store.index)
         let facts = try AdminStats.storeFacts(store, budget: budget)
         var report = LedgerReport()

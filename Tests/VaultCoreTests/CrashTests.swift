@@ -221,4 +221,50 @@ import VaultTestSupport
         // Three publications and one link reach the link, sync and commit steps; the temp-file steps only the three.
         #expect(kills >= PublicationStep.allCases.count * 3)
     }
+
+    /// The disk quota killed at every deletion step of several of its evictions: fsck finds nothing indexed
+    /// without its bytes, a pinned book never loses audio, and running the quota again finishes under its target.
+    @Test func theQuotaKilledAnywhereLeavesAConsistentStore() throws {
+        let dir = TemporaryDirectory("vv-crash-quota")
+        func runQuota(_ data: String, limit: Int, kill: (step: String, occurrence: Int)? = nil) throws -> Process {
+            let child = try Self.start("vault-crash-drill", ["--data-dir", data, "--quota", "\(limit)"]
+                + (kill.map { ["--kill-at", $0.step, "--kill-on", "\($0.occurrence)"] } ?? []))
+            child.process.waitUntilExit()
+            return child.process
+        }
+        func check(_ data: String, _ description: String) throws -> AssetStore {
+            let vault = try OpenedVault(root: data, sweepTemporaryFiles: false)
+            let pinned = Set(try vault.store.index.hashes(forBook: .book("book-0")))
+            #expect(pinned.count == 10, "\(description): the pinned book lost audio")
+            var total = 0
+            try vault.store.index.forEachRecord { total += $0.byteSize }
+            #expect(try vault.store.index.storedBytes() == total, "\(description): the byte total drifted")
+            return vault.store
+        }
+        // The reference: how big the 30 assets are, so the limit evicts about half of what may go.
+        let reference = dir.sub("reference")
+        #expect(try runQuota(reference, limit: Int.max / 2).terminationStatus == 0)
+        let full = try OpenedVault(root: reference).store.index.storedBytes()
+        let limit = full * 2 / 3
+        var kills = 0
+        for step in DeletionStep.allCases {
+            for occurrence in [1, 2, 5, 9] {
+                let data = dir.sub("\(step.rawValue)-\(occurrence)")
+                let killed = try runQuota(data, limit: limit, kill: (step.rawValue, occurrence))
+                if killed.terminationReason == .uncaughtSignal {
+                    kills += 1
+                    let report = try Self.fsck(data)
+                    #expect(report.invariantViolations == 0, "after \(step) #\(occurrence): \(report.problems)")
+                    _ = try check(data, "after \(step) #\(occurrence)")
+                }
+                #expect(try runQuota(data, limit: limit).terminationStatus == 0)
+                let store = try check(data, "after \(step) #\(occurrence) and a second run")
+                #expect(try store.index.storedBytes() <= EvictionPlan.target(forLimit: limit))
+                let repaired = try Self.fsck(data, repair: true)
+                #expect(repaired.invariantViolations == 0)
+                #expect(try Self.fsck(data).isClean, "after \(step) #\(occurrence)")
+            }
+        }
+        #expect(kills >= DeletionStep.allCases.count * 3)
+    }
 }

@@ -69,9 +69,7 @@ import VaultTestSupport
             }
             return round
         }
-        let backup = try await BlockingIO.run {
-            try ServerProcess.run(["backup", destination, "--data-dir", testbed.dataDirectory, "--json"])
-        }
+        let backup = try await ServerProcess.run(["backup", destination, "--data-dir", testbed.dataDirectory, "--json"])
         stop.store(true, ordering: .relaxed)
         let rounds = try await load.value
         #expect(backup.status == 0, "\(backup.output)")
@@ -84,7 +82,7 @@ import VaultTestSupport
 
         // The copy stands on its own: fsck finds it clean, and everything from before the backup that was not
         // deleted meanwhile is in it.
-        let fsck = try ServerProcess.run(["fsck", "--data-dir", destination])
+        let fsck = try await ServerProcess.run(["fsck", "--data-dir", destination])
         #expect(fsck.status == 0, "\(fsck.output)")
         let records = try Self.records(destination)
         let copied = Set(records.map(\.contentHash))
@@ -127,7 +125,7 @@ import VaultTestSupport
         #expect(restored.terminate() == 0)
     }
 
-    @Test func aBackupIsWholeOrAbsent() throws {
+    @Test func aBackupIsWholeOrAbsent() async throws {
         let directory = TemporaryDirectory("vv-backup")
         let data = directory.sub("data")
         let vault = try OpenedVault(root: data)
@@ -139,11 +137,11 @@ import VaultTestSupport
 
         // An existing destination is refused, and left alone.
         try FileManager.default.createDirectory(atPath: directory.sub("exists"), withIntermediateDirectories: false)
-        let refused = try ServerProcess.run(["backup", directory.sub("exists"), "--data-dir", data])
+        let refused = try await ServerProcess.run(["backup", directory.sub("exists"), "--data-dir", data])
         #expect(refused.status == 1)
         #expect(refused.output.contains("already exists"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.sub("exists")).isEmpty)
-        let notData = try ServerProcess.run(["backup", directory.sub("nowhere"), "--data-dir", directory.sub("missing")])
+        let notData = try await ServerProcess.run(["backup", directory.sub("nowhere"), "--data-dir", directory.sub("missing")])
         #expect(notData.status == 1)
         #expect(notData.output.contains("not a VoiceVault data directory"))
 
@@ -157,12 +155,12 @@ import VaultTestSupport
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            usleep(UInt32(round) * 4_000)
+            try await Task.sleep(for: .milliseconds(round * 4))
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            try await BlockingIO.run { process.waitUntilExit() }
             if process.terminationReason == .uncaughtSignal { killedBeforeTheEnd += 1 }
             if FileManager.default.fileExists(atPath: destination) {
-                let fsck = try ServerProcess.run(["fsck", "--data-dir", destination])
+                let fsck = try await ServerProcess.run(["fsck", "--data-dir", destination])
                 #expect(fsck.status == 0, "round \(round): \(fsck.output)")
                 #expect(try Self.records(destination).count == 40)
             }

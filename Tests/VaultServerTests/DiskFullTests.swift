@@ -57,7 +57,7 @@ struct DiskFullTests {
         #expect(try await httpRequest("GET", storage + "/object/uploads/chapter.mp3", headers: auth).bytes.count == 200_000)
 
         #expect(bed.server.terminate() == 0)
-        let fsck = try ServerProcess.run(["fsck", "--data-dir", bed.dataDirectory])
+        let fsck = try await ServerProcess.run(["fsck", "--data-dir", bed.dataDirectory])
         #expect(fsck.status == 0, "\(fsck.output)")
     }
 }

@@ -20,7 +20,7 @@ import VaultTestSupport
         let testbed = try VoiceTestbed()
         #expect(try await testbed.post(VoiceTestbed.requestBody()).status == 200)
         let environment = ["ELEVENLABS_API_KEY": "fake-key", "ELEVENLABS_BASE_URL": testbed.fake.baseURL]
-        let result = try ServerProcess.run(["doctor", "--data-dir", testbed.dataDirectory, "--warn-free-mib", "1", "--fail-free-mib", "1"],
+        let result = try await ServerProcess.run(["doctor", "--data-dir", testbed.dataDirectory, "--warn-free-mib", "1", "--fail-free-mib", "1"],
                                            environment: environment)
         #expect(result.status == 0, "\(result.output)")
         #expect(Self.findings(result.output) == ["elevenlabs": "PASS", "clock": "PASS", "data_directory": "PASS",
@@ -34,16 +34,16 @@ import VaultTestSupport
 
     @Test func aRefusedKeyFails() async throws {
         let testbed = try VoiceTestbed()
-        let result = try ServerProcess.run(["doctor", "--data-dir", testbed.dataDirectory, "--warn-free-mib", "1"],
+        let result = try await ServerProcess.run(["doctor", "--data-dir", testbed.dataDirectory, "--warn-free-mib", "1"],
                                            environment: ["ELEVENLABS_API_KEY": "wrong", "ELEVENLABS_BASE_URL": testbed.fake.baseURL])
         #expect(result.status == 2)
         #expect(Self.findings(result.output)["elevenlabs"] == "FAIL")
         #expect(result.output.contains("refused the key (HTTP 401)"))
     }
 
-    @Test func anUnreachableUpstreamAndAMissingKeyAreTheirOwnLines() throws {
+    @Test func anUnreachableUpstreamAndAMissingKeyAreTheirOwnLines() async throws {
         let directory = TemporaryDirectory("vv-doctor")
-        let unreachable = try ServerProcess.run(["doctor", "--data-dir", directory.sub("data"), "--json"],
+        let unreachable = try await ServerProcess.run(["doctor", "--data-dir", directory.sub("data"), "--json"],
                                                 environment: ["ELEVENLABS_API_KEY": "k", "ELEVENLABS_BASE_URL": "http://127.0.0.1:9"])
         #expect(unreachable.status == 2)
         let findings = try #require(try JSONSerialization.jsonObject(with: Data(unreachable.output.utf8)) as? [[String: String]])
@@ -51,17 +51,17 @@ import VaultTestSupport
         #expect(findings.first { $0["check"] == "clock" }?["verdict"] == "warn")
         #expect(findings.first { $0["check"] == "data_directory" }?["verdict"] == "warn", "a directory that does not exist yet")
 
-        let noKey = try ServerProcess.run(["doctor", "--data-dir", directory.sub("data")])
+        let noKey = try await ServerProcess.run(["doctor", "--data-dir", directory.sub("data")])
         #expect(noKey.status == 1)
         #expect(Self.findings(noKey.output)["elevenlabs"] == "WARN")
     }
 
-    @Test func aDamagedLedgerAndAFullDiskFail() throws {
+    @Test func aDamagedLedgerAndAFullDiskFail() async throws {
         let directory = TemporaryDirectory("vv-doctor")
         let data = directory.sub("data")
         _ = try OpenedVault(root: data)
         try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: data + "/usage.sqlite"))
-        let damaged = try ServerProcess.run(["doctor", "--data-dir", data, "--warn-free-mib", "1"])
+        let damaged = try await ServerProcess.run(["doctor", "--data-dir", data, "--warn-free-mib", "1"])
         #expect(Self.findings(damaged.output)["ledger"] == "FAIL", "\(damaged.output)")
         #expect(Self.findings(damaged.output)["index"] == "PASS", "\(damaged.output)")
         #expect(damaged.status == 2)
@@ -71,7 +71,7 @@ import VaultTestSupport
         let small = try SmallFileSystem(at: directory.sub("small"), bytes: 4 << 20)
         _ = try OpenedVault(root: small.path + "/data")
         _ = try small.fill()
-        let full = try ServerProcess.run(["doctor", "--data-dir", small.path + "/data"])
+        let full = try await ServerProcess.run(["doctor", "--data-dir", small.path + "/data"])
         #expect(Self.findings(full.output)["free_space"] == "FAIL", "\(full.output)")
         #expect(Self.findings(full.output)["data_directory"] == "FAIL", "\(full.output)")
         #expect(full.status == 2)

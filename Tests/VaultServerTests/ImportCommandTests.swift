@@ -33,26 +33,26 @@ import VaultTestSupport
         let files = ["--files", TestPaths.fixture("legacy")]
 
         // A dry run into a directory that does not exist leaves it so.
-        let dry = try ServerProcess.run(["import", "--data-dir", data, "--dry-run"] + Self.fixtureRows + files)
+        let dry = try await ServerProcess.run(["import", "--data-dir", data, "--dry-run"] + Self.fixtureRows + files)
         #expect(dry.status == 2, "\(dry.output)")
         #expect(dry.output.contains("dry run: nothing was written"))
         #expect(dry.output.contains("9 rows: would import 3, linked 1 to audio already stored, 0 already present, 5 not imported"))
         #expect(!FileManager.default.fileExists(atPath: data))
 
-        let first = try ServerProcess.run(["import", "--data-dir", data] + Self.fixtureRows + files)
+        let first = try await ServerProcess.run(["import", "--data-dir", data] + Self.fixtureRows + files)
         #expect(first.status == 2, "\(first.output)")
         #expect(first.output.contains("9 rows: imported 3, linked 1 to audio already stored, 0 already present, 5 not imported (empty_text 1, invalid_book_id 1, invalid_storage_path 1, missing_file 1, not_mp3 1)"))
         #expect(first.output.contains("row 4: not imported: missing_file"))
-        let second = try ServerProcess.run(["import", "--data-dir", data, "--json"] + Self.fixtureRows + files)
+        let second = try await ServerProcess.run(["import", "--data-dir", data, "--json"] + Self.fixtureRows + files)
         #expect(second.status == 2)
         let secondSummary = try Self.json(String(second.output[second.output.firstIndex(of: "{")!...]))
         #expect(secondSummary["imported"] as? Int == 0)
         #expect(secondSummary["alreadyPresent"] as? Int == 4)
-        let fsck = try ServerProcess.run(["fsck", "--data-dir", data])
+        let fsck = try await ServerProcess.run(["fsck", "--data-dir", data])
         #expect(fsck.status == 0, "\(fsck.output)")
 
         // A typo in a mapping stops before the data directory is touched.
-        let typo = try ServerProcess.run(["import", "--data-dir", directory.sub("other"), "--column", "voice=v"] + Self.fixtureRows + files)
+        let typo = try await ServerProcess.run(["import", "--data-dir", directory.sub("other"), "--column", "voice=v"] + Self.fixtureRows + files)
         #expect(typo.status == 1)
         #expect(typo.output.contains("'voice' is not a legacy field"))
         #expect(!FileManager.default.fileExists(atPath: directory.sub("other")))
@@ -105,7 +105,7 @@ import VaultTestSupport
         #expect(uploaded.count == 7)
 
         let fromStorage = directory.sub("from-storage")
-        let result = try ServerProcess.run(["import", "--data-dir", fromStorage, "--from-storage", source.baseURL,
+        let result = try await ServerProcess.run(["import", "--data-dir", fromStorage, "--from-storage", source.baseURL,
                                             "--sqlite", TestPaths.fixture("legacy.sqlite"), "--bucket", "book-audio", "--json"],
                                            environment: ["VOICEVAULT_IMPORT_KEY": "client-key"])
         #expect(result.status == 2, "\(result.output)")
@@ -118,12 +118,12 @@ import VaultTestSupport
 
         // The same store as an import from the files themselves.
         let fromFiles = directory.sub("from-files")
-        _ = try ServerProcess.run(["import", "--data-dir", fromFiles, "--files", root] + Self.fixtureRows)
+        _ = try await ServerProcess.run(["import", "--data-dir", fromFiles, "--files", root] + Self.fixtureRows)
         #expect(try Self.records(fromStorage) == Self.records(fromFiles))
-        #expect(try ServerProcess.run(["fsck", "--data-dir", fromStorage]).status == 0)
+        #expect(try await ServerProcess.run(["fsck", "--data-dir", fromStorage]).status == 0)
 
         // A wrong key is one clear failure, not a row-by-row report.
-        let denied = try ServerProcess.run(["import", "--data-dir", directory.sub("denied"), "--from-storage", source.baseURL,
+        let denied = try await ServerProcess.run(["import", "--data-dir", directory.sub("denied"), "--from-storage", source.baseURL,
                                             "--key", "wrong", "--sqlite", TestPaths.fixture("legacy.sqlite"), "--bucket", "book-audio"])
         #expect(denied.status == 1, "\(denied.output)")
         #expect(source.terminate() == 0)

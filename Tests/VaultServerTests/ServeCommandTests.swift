@@ -56,28 +56,28 @@ import VaultServer
         _ = server.terminate()
     }
 
-    @Test func aSecondProcessOnTheSameDirectoryRefusesToStart() throws {
+    @Test func aSecondProcessOnTheSameDirectoryRefusesToStart() async throws {
         let dir = TemporaryDirectory()
         let first = try ServerProcess(arguments: ["serve", "--port", "0", "--data-dir", dir.path])
-        let second = try ServerProcess.run(["serve", "--port", "0", "--data-dir", dir.path])
+        let second = try await ServerProcess.run(["serve", "--port", "0", "--data-dir", dir.path])
         #expect(second.status == 73)
         #expect(second.output.contains("in use by another voicevault process (pid \(first.process.processIdentifier))"))
-        let fsck = try ServerProcess.run(["fsck", "--data-dir", dir.path])
+        let fsck = try await ServerProcess.run(["fsck", "--data-dir", dir.path])
         #expect(fsck.status == 73)
         #expect(first.terminate() == 0)
         // Once the first is gone, the directory is free again.
-        #expect(try ServerProcess.run(["fsck", "--data-dir", dir.path]).status == 0)
+        #expect(try await ServerProcess.run(["fsck", "--data-dir", dir.path]).status == 0)
     }
 
-    @Test func badFlagsAreRejectedClearly() throws {
-        let result = try ServerProcess.run(["serve", "--port", "70000"])
+    @Test func badFlagsAreRejectedClearly() async throws {
+        let result = try await ServerProcess.run(["serve", "--port", "70000"])
         #expect(result.status != 0)
         #expect(result.output.contains("--port must be 0...65535"))
     }
 
-    @Test func fsckOnAFreshDirectoryIsClean() throws {
+    @Test func fsckOnAFreshDirectoryIsClean() async throws {
         let dir = TemporaryDirectory()
-        let result = try ServerProcess.run(["fsck", "--data-dir", dir.path + "/new"])
+        let result = try await ServerProcess.run(["fsck", "--data-dir", dir.path + "/new"])
         #expect(result.status == 0)
         #expect(result.output.contains("0 problems"))
     }

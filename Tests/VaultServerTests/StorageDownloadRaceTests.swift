@@ -25,7 +25,7 @@ import VaultTestSupport
         let routes = StorageRoutes(
             objects: objects, signer: SignedURLToken(secret: Array(repeating: 1, count: 32)),
             uploadCache: HotFileCache(capacity: 0, entryLimit: 0),
-            generatedAudio: GeneratedAudioSource(assets: VoiceAssetBucket(store: store), cache: HotFileCache(capacity: 0, entryLimit: 0)),
+            generatedAudio: GeneratedAudioSource(assets: VoiceAssetBucket(store: store), cache: HotFileCache(capacity: 0, entryLimit: 0), heard: nil),
             maximumUploadBytes: 1 << 20, responder: DownloadResponder(), adminConfigured: false)
         let request = Request(head: HTTPRequest(method: .get, scheme: "http", authority: "x", path: "/storage/v1/object/public/b/k"),
                               body: RequestBody(buffer: ByteBuffer()))

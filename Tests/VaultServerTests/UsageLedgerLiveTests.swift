@@ -63,7 +63,7 @@ import VaultCore
         #expect(try await bed.post(VoiceTestbed.requestBody(text: "Counted by the command.")).status == 200)
         #expect(try await bed.post(VoiceTestbed.requestBody(text: "Counted by the command.", book: "book-2")).status == 200)
         #expect(await eventually(within: .seconds(10)) { ledgerRows(bed, "hits") == 1 })
-        let running = try ServerProcess.run(["stats", "--json", "--data-dir", bed.dataDirectory],
+        let running = try await ServerProcess.run(["stats", "--json", "--data-dir", bed.dataDirectory],
                                             environment: ["VOICEVAULT_PRICE_PER_1000_CHARACTERS": "0.30"])
         #expect(running.status == 0, "\(running.output)")
         let fromCommand = json(String(running.output.drop { $0 != "{" }))
@@ -75,10 +75,10 @@ import VaultCore
         #expect(fromCommand["hits"] as? Int == 1)
         #expect(fromCommand["costSaved"] as? Double != nil)
         #expect(bed.server.terminate() == 0)
-        let stopped = try ServerProcess.run(["stats", "--data-dir", bed.dataDirectory])
+        let stopped = try await ServerProcess.run(["stats", "--data-dir", bed.dataDirectory])
         #expect(stopped.status == 0)
         #expect(stopped.output.contains("1 hits, 1 misses"), "\(stopped.output)")
-        #expect(try ServerProcess.run(["stats", "--data-dir", bed.directory.path + "/nothing-here"]).status == 66)
+        #expect(try await ServerProcess.run(["stats", "--data-dir", bed.directory.path + "/nothing-here"]).status == 66)
     }
 
     @Test func aDamagedLedgerIsSetAsideAtStartAndTheServerServes() async throws {

@@ -112,7 +112,7 @@ import VaultCore
         #expect(bed.server.terminate() == 0)
         let hash = try VoiceTestbed.hash(text: "Finish me before you stop.", voice: "slowVoice")
         #expect(FileManager.default.fileExists(atPath: bed.dataDirectory + "/audio/book-1/\(hash).mp3"))
-        let fsck = try ServerProcess.run(["fsck", "--data-dir", bed.dataDirectory])
+        let fsck = try await ServerProcess.run(["fsck", "--data-dir", bed.dataDirectory])
         #expect(fsck.status == 0, "\(fsck.output)")
     }
 

@@ -33,6 +33,7 @@ public struct Fsck {
         var done = 0
         var badReferences = [(hash: SHA256Digest, book: String, quarantineFile: Bool)]()
         var corruptKeys = [[UInt8]]()
+        var recordBytes = 0
         try index.forEachRecord(onCorrupt: { key, error in
             done += 1
             corruptKeys.append(key)
@@ -42,6 +43,7 @@ public struct Fsck {
             done += 1
             if done % 64 == 0 || done == total { progress(.records, done, total) }
             report.recordsChecked += 1
+            recordBytes += record.byteSize
             guard let hash = SHA256Digest(hex: record.contentHash) else {
                 report.problems.append(.init(kind: .corruptRecord, hash: record.contentHash, path: nil, detail: "record key is not a sha256"))
                 return
@@ -118,6 +120,12 @@ public struct Fsck {
             report.problems.append(.init(kind: .temporaryFile, hash: nil, path: "tmp/\(name)", detail: "left by an interrupted publication"))
         }
 
+        let storedBytes = try index.storedBytes()
+        if storedBytes != recordBytes {
+            report.problems.append(.init(kind: .byteTotalMismatch, hash: nil, path: nil,
+                                         detail: "the index's byte total is \(storedBytes); its records hold \(recordBytes)"))
+        }
+
         try checkObjects(&report, repair: repair)
         guard repair else { return report }
 
@@ -144,6 +152,13 @@ public struct Fsck {
             }
         }
         try repairBookKeys(bookKeys, &report)
+        // Last among the index repairs: the total of what the repaired records hold.
+        var repairedBytes = 0
+        try index.forEachRecord(onCorrupt: { _, _ in }) { repairedBytes += $0.byteSize }
+        if repairedBytes != storedBytes {
+            try index.setStoredBytes(repairedBytes)
+            report.repairs.append("set the index's byte total to \(repairedBytes)")
+        }
         for path in strayPaths where FileSystem.exists(path) {
             try store.quarantine(path)
             report.repairs.append("quarantined \(path.dropFirst(directory.root.count + 1))")

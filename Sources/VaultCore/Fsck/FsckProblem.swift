@@ -19,6 +19,8 @@ public struct FsckProblem: Sendable, Equatable, Codable {
         case strayEntry = "stray_entry"
         /// A leftover temp file from an interrupted publication.
         case temporaryFile = "temporary_file"
+        /// The index's byte total (the disk quota's measure) differs from its records' sizes.
+        case byteTotalMismatch = "byte_total_mismatch"
     }
 
     public let kind: Kind
@@ -33,7 +35,7 @@ public struct FsckProblem: Sendable, Equatable, Codable {
     public var violatesInvariant: Bool {
         switch kind {
         case .missingFile, .sizeMismatch, .digestMismatch, .corruptRecord, .danglingBookKey, .missingBookKey: true
-        case .unindexedFile, .strayEntry, .temporaryFile: false
+        case .unindexedFile, .strayEntry, .temporaryFile, .byteTotalMismatch: false
         }
     }
 }

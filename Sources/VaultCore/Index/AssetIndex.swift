@@ -16,6 +16,11 @@ public final class AssetIndex: Sendable {
         /// 32 raw bytes of a legacy key (`LegacyContentHash`) -> 32 raw bytes of the content hash it was
         /// imported as. An alias outlives its asset: once the asset is made again, the alias finds it again.
         let aliases: LMDBDatabase
+        /// Book id -> 8-byte time it was pinned: audio any pinned book references is never evicted.
+        let pins: LMDBDatabase
+        /// 32 raw digest bytes -> 8-byte time the asset was last heard (a hit or a download), written in batches
+        /// by `HeardLog`; deleted with the asset.
+        let heard: LMDBDatabase
     }
 
     public let environment: LMDBEnvironment
@@ -24,6 +29,9 @@ public final class AssetIndex: Sendable {
     public let openedFromSchemaVersion: Int?
 
     static let schemaVersionKey = Array("schema_version".utf8)
+    /// In `meta`: the bytes of every asset, each hash counted once, kept in step by `replace` in the same
+    /// transaction as the record it changes, so the quota never needs a walk of the index.
+    static let storedBytesKey = Array("stored_bytes".utf8)
 
     public convenience init(directory: String, options: LMDBEnvironment.Options = .init()) throws {
         try self.init(environment: try LMDBEnvironment(directory: directory, options: options))
@@ -64,7 +72,9 @@ public final class AssetIndex: Sendable {
             books: try environment.database(named: "books"),
             meta: try environment.database(named: "meta"),
             alignments: try environment.database(named: "alignments"),
-            aliases: try environment.database(named: "aliases"))
+            aliases: try environment.database(named: "aliases"),
+            pins: try environment.database(named: "pins"),
+            heard: try environment.database(named: "heard"))
     }
 
     static func storedSchemaVersion(_ txn: borrowing LMDBTransaction, _ databases: Databases) throws -> Int? {
@@ -288,7 +298,105 @@ public final class AssetIndex: Sendable {
         } else if current != nil {
             try txn.delete(assetKey(hash), in: databases.assets)
             _ = try txn.delete(assetKey(hash), in: databases.alignments)
+            _ = try txn.delete(assetKey(hash), in: databases.heard)
         }
+        let delta = (next?.byteSize ?? 0) - (current?.byteSize ?? 0)
+        if delta != 0 {
+            let stored = try txn.get(storedBytesKey, in: databases.meta).map(decodeCount) ?? 0
+            try txn.put(encodeCount(max(0, stored + delta)), for: storedBytesKey, in: databases.meta)
+        }
+    }
+
+    static func encodeCount(_ value: Int) -> [UInt8] { Array(String(value).utf8) }
+    static func decodeCount(_ bytes: [UInt8]) -> Int { Int(String(decoding: bytes, as: UTF8.self)) ?? 0 }
+
+    // MARK: The disk quota
+
+    /// Bytes of every asset, each counted once however many books link it (kept in step with the records).
+    public func storedBytes() throws -> Int {
+        try environment.read { try $0.get(Self.storedBytesKey, in: databases.meta).map(Self.decodeCount) ?? 0 }
+    }
+
+    /// Sets the byte total (fsck's repair, after it counted the records itself).
+    public func setStoredBytes(_ bytes: Int) throws {
+        let databases = databases
+        try environment.write { try $0.put(Self.encodeCount(bytes), for: Self.storedBytesKey, in: databases.meta) }
+    }
+
+    /// Pins a book: none of the audio it references is evicted. Returns false when it was pinned already.
+    @discardableResult
+    public func pin(_ bookId: StorageIdentifier, at time: Double) throws -> Bool {
+        let databases = databases
+        return try environment.write { txn in
+            let key = Array(bookId.value.utf8)
+            if try txn.get(key, in: databases.pins) != nil { return false }
+            try txn.put(Self.encodeTime(time), for: key, in: databases.pins)
+            return true
+        }
+    }
+
+    /// Unpins a book; false when it was not pinned.
+    @discardableResult
+    public func unpin(_ bookId: StorageIdentifier) throws -> Bool {
+        let databases = databases
+        return try environment.write { try $0.delete(Array(bookId.value.utf8), in: databases.pins) }
+    }
+
+    /// Pinned books and when each was pinned, in book order.
+    public func pinnedBooks() throws -> [(bookId: String, pinnedAt: Double)] {
+        try environment.read { txn in
+            var result: [(String, Double)] = []
+            try txn.scan(prefix: [], in: databases.pins) { key, value in
+                result.append((String(decoding: key, as: UTF8.self), Self.decodeTime(value)))
+                return true
+            }
+            return result
+        }
+    }
+
+    /// Stores heard times (newer than what is stored) for assets that still exist, in one transaction.
+    public func recordHeard(_ times: [SHA256Digest: Double]) throws {
+        guard !times.isEmpty else { return }
+        let databases = databases
+        try environment.write { txn in
+            for (hash, time) in times {
+                let key = Self.assetKey(hash)
+                guard try txn.get(key, in: databases.assets) != nil else { continue }
+                if let stored = try txn.get(key, in: databases.heard).map(Self.decodeTime), stored >= time { continue }
+                try txn.put(Self.encodeTime(time), for: key, in: databases.heard)
+            }
+        }
+    }
+
+    /// When the asset was last heard, as stored (nil: never, or not yet flushed).
+    public func heardAt(_ hash: SHA256Digest) throws -> Double? {
+        try environment.read { try $0.get(Self.assetKey(hash), in: databases.heard).map(Self.decodeTime) }
+    }
+
+    /// Removes the asset's record unless a pinned book references it, deciding and deleting in one write
+    /// transaction: a pin committed first is always seen, so pinned audio is never evicted. Returns the removed
+    /// record, or nil (no such asset, or pinned; `pinned` says which).
+    public func removeUnlessPinned(_ hash: SHA256Digest) throws -> (removed: AssetRecord?, pinned: Bool) {
+        let databases = databases
+        return try environment.write { txn in
+            guard let current = try Self.record(hash, in: txn, databases) else { return (nil, false) }
+            for book in current.bookIds {
+                if try txn.get(Array(book.utf8), in: databases.pins) != nil { return (nil, true) }
+            }
+            try Self.replace(current, with: nil, hash: hash, in: txn, databases)
+            return (current, false)
+        }
+    }
+
+    static func encodeTime(_ time: Double) -> [UInt8] {
+        withUnsafeBytes(of: time.bitPattern.littleEndian) { Array($0) }
+    }
+
+    static func decodeTime(_ bytes: [UInt8]) -> Double {
+        guard bytes.count == 8 else { return 0 }
+        var bits: UInt64 = 0
+        for (index, byte) in bytes.enumerated() { bits |= UInt64(byte) << UInt64(index * 8) }
+        return Double(bitPattern: bits)
     }
 
     // MARK: Accounting

@@ -4,7 +4,7 @@
 /// one write transaction, every migration from the stored version up to `current`, so a crash mid-migration
 /// leaves the old version intact. An index newer than `current` is refused (no silent downgrade).
 public enum IndexSchema {
-    public static let current = 3
+    public static let current = 4
 
     /// One step from `version - 1` to `version`.
     struct Migration: Sendable {
@@ -23,6 +23,15 @@ public enum IndexSchema {
         // Imported records carry flag 0x04, which an older server would read as generated audio: harmless, but
         // it would not resolve aliases, so the stamp keeps it out.
         Migration(version: 3, summary: "aliases: legacy keys of imported rows -> content hashes") { _, _ in },
+        // The byte total is kept in step by every later write; this walk, once, starts it at the truth.
+        Migration(version: 4, summary: "pins, heard times and the stored byte total (for the disk quota)") { txn, databases in
+            var total = 0
+            try txn.scan(prefix: [], in: databases.assets) { key, value in
+                total += (try? value.withUnsafeBytes { try AssetIndex.decode($0, hash: AssetIndex.describeKey(key)) })?.byteSize ?? 0
+                return true
+            }
+            try txn.put(AssetIndex.encodeCount(total), for: AssetIndex.storedBytesKey, in: databases.meta)
+        },
     ]
 
     /// The migrations needed to bring `stored` (nil for a new index) up to `current`.

@@ -311,24 +311,48 @@ public final class AssetStore: Sendable {
                 return nil
             }
             guard let record = removed else { return nil }
-            deletionObserver?(.referenceDropped)
-            var removal = Removal()
-            removal.books = record.bookIds
-            removal.assetsRemoved = 1
-            removal.bytesFreed = record.byteSize
-            for book in record.bookIds {
-                guard let id = try? StorageIdentifier(book, kind: .bookId) else { continue }
-                let path = directory.audioFile(book: id, hash: hash)
-                if try FileSystem.status(path) != nil {
-                    try FileSystem.removeFile(path)
-                    removal.links += 1
-                    deletionObserver?(.linkRemoved)
-                }
-                try FileSystem.syncDirectory(directory.bookDirectory(id))
-                deletionObserver?(.removalSynced)
-            }
-            return removal
+            return try removeLinksLocked(record, hash: hash)
         }
+    }
+
+    /// What `evict` did: removed the asset, found it pinned, or found it gone.
+    public enum Eviction: Sendable, Equatable {
+        case evicted(Removal)
+        case pinned
+        case absent
+    }
+
+    /// `remove` for the disk quota: the same crash-safe order, but the record goes only if no pinned book
+    /// references it, decided in the transaction that deletes it (`AssetIndex.removeUnlessPinned`).
+    public func evict(_ hash: SHA256Digest) throws -> Eviction {
+        try hashLocks.withLock(for: hash) {
+            let (removed, pinned) = try index.removeUnlessPinned(hash)
+            if pinned { return .pinned }
+            guard let record = removed else { return .absent }
+            return .evicted(try removeLinksLocked(record, hash: hash))
+        }
+    }
+
+    /// The second half of removing an asset, once its record is gone: every book's link, each removal made
+    /// durable.
+    private func removeLinksLocked(_ record: AssetRecord, hash: SHA256Digest) throws -> Removal {
+        deletionObserver?(.referenceDropped)
+        var removal = Removal()
+        removal.books = record.bookIds
+        removal.assetsRemoved = 1
+        removal.bytesFreed = record.byteSize
+        for book in record.bookIds {
+            guard let id = try? StorageIdentifier(book, kind: .bookId) else { continue }
+            let path = directory.audioFile(book: id, hash: hash)
+            if try FileSystem.status(path) != nil {
+                try FileSystem.removeFile(path)
+                removal.links += 1
+                deletionObserver?(.linkRemoved)
+            }
+            try FileSystem.syncDirectory(directory.bookDirectory(id))
+            deletionObserver?(.removalSynced)
+        }
+        return removal
     }
 
     // MARK: Start-up

@@ -17,12 +17,13 @@ public enum VoiceEvent: Sendable {
 
     /// What a deletion was and what it removed.
     public struct Deletion: Sendable, Equatable {
-        /// `delete audio`, `delete book`, `delete book reference` or `purge`.
+        /// `delete audio`, `delete book`, `delete book reference`, `purge` or `evict` (the disk quota).
         public var action: String
         public var contentHash: String?
         public var bookId: String?
         public var detail: String?
         public var removal = Removal()
+        public static let evictAction = "evict"
 
         public init(action: String, contentHash: String?, bookId: String?, detail: String?) {
             self.action = action

@@ -9,14 +9,21 @@ public final class VoiceService: Sendable {
     public let budget: CharacterBudget
     /// Where every answered or failed request is reported (tally, ledger, metrics).
     public let events: any VoiceEventSink
+    /// When each asset was last heard, for the disk quota: every answered request (hit, generation, or a join
+    /// of one) is a hearing; downloads add theirs through `DownloadRoutes`.
+    public let heard: HeardLog
+    /// The disk quota's evictions, reported to the same sinks as every other deletion.
+    public let eviction: AssetEviction
     let registry = GenerationRegistry()
 
     public init(store: AssetStore, synthesizer: (any SpeechSynthesizer)?, dailyCharacterBudget: Int?,
-                events: any VoiceEventSink = VoiceEventSinks([])) {
+                events: any VoiceEventSink = VoiceEventSinks([]), heard: HeardLog = HeardLog()) {
         self.store = store
         self.synthesizer = synthesizer
         self.budget = CharacterBudget(dailyLimit: dailyCharacterBudget, index: store.index)
-        self.events = events
+        self.heard = heard
+        self.events = VoiceEventSinks([events, HeardRecorder(log: heard)])
+        eviction = AssetEviction(store: store, heard: heard, events: events)
     }
 
     /// Timings of a miss, for the request log.

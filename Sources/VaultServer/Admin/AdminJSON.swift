@@ -3,6 +3,21 @@ import VaultCore
 /// The admin API's answers. Field names are the contract (`Docs/API.md`); `/admin/stats` keeps `hits`,
 /// `misses`, `assets` and `bytes` numeric, as outside tools rely on.
 enum AdminJSON {
+    struct PinChange: Encodable {
+        let bookId: String
+        let pinned: Bool
+        /// False when the book already was (or was not) pinned.
+        let changed: Bool
+    }
+
+    struct Pins: Encodable {
+        struct Pin: Encodable {
+            let bookId: String
+            let pinnedAt: String
+        }
+        let pins: [Pin]
+    }
+
     struct Removed: Encodable {
         let contentHash: String?
         let bookId: String?

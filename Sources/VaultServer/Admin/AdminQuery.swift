@@ -30,6 +30,15 @@ enum AdminQuery {
         throw invalid
     }
 
+    /// A boolean query flag: absent or `false` is false, `true` (or the bare name, `?dryRun`) is true.
+    static func flag(_ text: String?, name: String) throws(APIError) -> Bool {
+        switch text {
+        case nil, "false": return false
+        case "", "true": return true
+        default: throw APIError(.badRequest, code: "invalid_\(name)", message: "\(name) must be true or false")
+        }
+    }
+
     /// A page size: `fallback` when absent, 1...`maximum` otherwise.
     static func limit(_ text: String?, fallback: Int, maximum: Int) throws(APIError) -> Int {
         guard let text else { return fallback }

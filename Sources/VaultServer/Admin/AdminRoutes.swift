@@ -15,6 +15,38 @@ struct AdminRoutes {
 
     var store: AssetStore { voice.store }
 
+    /// `PUT`/`DELETE /admin/books/{bookId}/pin`: audio a pinned book references is never evicted. Idempotent;
+    /// the answer says whether this call changed anything.
+    func pin(_ book: StorageIdentifier, _ context: VaultRequestContext, pinned: Bool) async throws -> Response {
+        let index = store.index
+        let changed = try await BlockingIO.run {
+            pinned ? try index.pin(book, at: Date().timeIntervalSince1970) : try index.unpin(book)
+        }
+        context.logger.notice(pinned ? "book pinned" : "book unpinned", metadata: ["book": "\(book.value)", "changed": "\(changed)"])
+        return JSONResponse.make(encoding: AdminJSON.PinChange(bookId: book.value, pinned: pinned, changed: changed))
+    }
+
+    /// `POST /admin/gc[?dryRun=true][&maxBytes=N]`: the disk quota now, against `maxBytes` or the configured
+    /// `VOICEVAULT_MAX_STORE_BYTES`.
+    func collect(_ request: Request, _ context: VaultRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        let dryRun = try AdminQuery.flag(query.get("dryRun"), name: "dryRun")
+        let limit = try query.get("maxBytes").map { raw in
+            guard let value = Int(raw), value >= 0 else {
+                throw APIError(.badRequest, code: "invalid_max_bytes", message: "maxBytes must be a whole number of bytes >= 0")
+            }
+            return value
+        } ?? configuration.maximumStoreBytes
+        guard let limit else {
+            throw APIError(.badRequest, code: "no_limit", message: "no disk quota is set: pass maxBytes or set VOICEVAULT_MAX_STORE_BYTES")
+        }
+        let eviction = voice.eviction
+        let result = try await BlockingIO.run { try eviction.run(limit: limit, dryRun: dryRun) }
+        context.logger.notice("gc", metadata: ["limit": "\(limit)", "dryRun": "\(dryRun)", "evicted": "\(result.evicted.count)",
+                                               "freed": "\(result.bytesFreed)"])
+        return JSONResponse.make(encoding: result)
+    }
+
     func register(on admins: RouterGroup<VaultRequestContext>, table: RouteTable) {
         admins.on("/admin/audio/:hash", method: .delete, recordingIn: table) { _, context in
             let hash = try AdminQuery.hash(context.parameters.get("hash") ?? "")
@@ -48,6 +80,18 @@ struct AdminRoutes {
             return JSONResponse.make(encoding: AdminJSON.BookList(books: books, nextCursor: books.count == limit ? books.last?.bookId : nil))
         }
         admins.on("/admin/purge", method: .post, recordingIn: table) { request, context in try await purge(request, context) }
+        admins.on("/admin/books/:book/pin", method: .put, recordingIn: table) { _, context in
+            try await pin(try AdminQuery.book(context.parameters.get("book") ?? ""), context, pinned: true)
+        }
+        admins.on("/admin/books/:book/pin", method: .delete, recordingIn: table) { _, context in
+            try await pin(try AdminQuery.book(context.parameters.get("book") ?? ""), context, pinned: false)
+        }
+        admins.on("/admin/pins", method: .get, recordingIn: table) { _, _ in
+            let index = store.index
+            let pins = try await BlockingIO.run { try index.pinnedBooks() }
+            return JSONResponse.make(encoding: AdminJSON.Pins(pins: pins.map { .init(bookId: $0.bookId, pinnedAt: ISO8601Timestamp.format(secondsSince1970: $0.pinnedAt)) }))
+        }
+        admins.on("/admin/gc", method: .post, recordingIn: table) { request, context in try await collect(request, context) }
         admins.on("/admin/stats", method: .get, recordingIn: table) { _, _ in
             JSONResponse.make(encoding: try await stats())
         }

@@ -71,6 +71,8 @@ public enum ConfigurationResolution {
         configuration.metricsPublic = metricsPublic
         configuration.fastPath = try settings.boolean("VOICEVAULT_FAST_PATH", default: true)
         configuration.accessLog = try settings.boolean("VOICEVAULT_ACCESS_LOG", default: true)
+        let storeLimit = try settings.integer("VOICEVAULT_MAX_STORE_BYTES", default: 0, minimum: 0)
+        configuration.maximumStoreBytes = storeLimit > 0 ? storeLimit : nil
         return configuration
     }
 

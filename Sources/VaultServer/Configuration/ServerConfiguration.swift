@@ -47,6 +47,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Whether every request is logged (`VOICEVAULT_ACCESS_LOG`, on by default; the lines are written at
     /// `info`). Off keeps the other `info` lines; the cost of the line is in Docs/PERFORMANCE.md.
     public var accessLog = true
+    /// The disk quota: above this many bytes of audio (each asset once), the least recently heard unpinned
+    /// assets are evicted down to 90 % of it. Nil: off.
+    public var maximumStoreBytes: Int?
 
     public static let defaultHost = "127.0.0.1"
     public static let defaultPort = 8080

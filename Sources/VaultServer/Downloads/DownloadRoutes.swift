@@ -10,6 +10,9 @@ struct DownloadRoutes {
     /// Hot MP3s by content hash: the bytes under a hash never change, so a held copy never goes stale.
     let cache: HotFileCache<SHA256Digest>
     let responder: DownloadResponder
+    /// Where a `GET` that is answered (200, 206 or 304) counts as hearing the asset, for the disk quota. `HEAD`
+    /// and lookups do not count: they are not listening.
+    let heard: HeardLog?
     /// Bytes under a content hash never change (RFC 8246).
     static let cacheControl = "public, max-age=31536000, immutable"
 
@@ -56,9 +59,13 @@ struct DownloadRoutes {
             contentType: "audio/mpeg", cacheControl: Self.cacheControl, contentDisposition: disposition)
         do {
             // The file is opened (and read into the cache) only for an answer with a body.
-            return try responder.answer(request, representation: representation) {
+            let answer = try responder.answer(request, representation: representation) {
                 try bytes(hash, record, { store.directory.audioFile(book: bookId, hash: hash) })
             }
+            if let heard, request.method == .get, case .content = answer {
+                heard.heard(hash, at: Date().timeIntervalSince1970)
+            }
+            return answer
         } catch DownloadResponder.Missing.noFile {
             throw notFound
         } catch let DownloadResponder.Missing.wrongLength(expected, found) {

@@ -13,7 +13,6 @@ struct MetricsRoutes {
     let registry: PrometheusCollectorRegistry
     let voice: VoiceService
     let usage: UsageRecorder
-    private let storedBytes = StoredBytes()
 
     init(registry: PrometheusCollectorRegistry, voice: VoiceService, usage: UsageRecorder) {
         self.registry = registry
@@ -39,7 +38,7 @@ struct MetricsRoutes {
         let flights = await voice.flightSnapshot()
         let store = voice.store
         let assets = try await BlockingIO.run { try store.index.count() }
-        let bytes = try await storedBytes.value(of: store)
+        let bytes = try await BlockingIO.run { try store.index.storedBytes() }
         var lines: [String] = []
         func series(_ name: String, _ type: String, _ help: String, _ value: Int) {
             lines.append("# HELP \(name) \(help)")
@@ -50,7 +49,7 @@ struct MetricsRoutes {
         series("voicevault_flight_waiters", "gauge", "Requests waiting for a generation in progress, leaders included.",
                flights.reduce(0) { $0 + $1.waiters })
         series("voicevault_assets", "gauge", "Asset records in the index.", assets)
-        series("voicevault_stored_bytes", "gauge", "Bytes of generated audio stored, each asset once (refreshed at most every minute).", bytes)
+        series("voicevault_stored_bytes", "gauge", "Bytes of generated audio stored, each asset once.", bytes)
         if let writer = usage.writer {
             let counts = writer.counts
             series("voicevault_ledger_events_dropped_total", "counter", "Usage events the ledger could not keep (queue full or write failed).", counts.dropped)
@@ -58,17 +57,5 @@ struct MetricsRoutes {
             series("voicevault_ledger_queue_events", "gauge", "Usage events waiting to be written.", counts.queued)
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// The stored-bytes total is a walk of the whole index: done at most once a minute, whatever the scrape rate.
-    private final class StoredBytes: Sendable {
-        private let cached = Mutex<(at: ContinuousClock.Instant, bytes: Int)?>(nil)
-
-        func value(of store: AssetStore) async throws -> Int {
-            if let cached = cached.withLock({ $0 }), ContinuousClock.now - cached.at < .seconds(60) { return cached.bytes }
-            let bytes = try await BlockingIO.run { try store.index.totals().bytes }
-            cached.withLock { $0 = (.now, bytes) }
-            return bytes
-        }
     }
 }

@@ -18,6 +18,8 @@ public struct VoiceMetrics: VoiceEventSink {
     private let index = Timer(label: "voicevault_publish_index_duration_seconds", preferredDisplayUnit: .seconds)
     private let assetsDeleted = Counter(label: "voicevault_assets_deleted_total")
     private let bytesFreed = Counter(label: "voicevault_bytes_freed_total")
+    private let assetsEvicted = Counter(label: "voicevault_evicted_assets_total")
+    private let bytesEvicted = Counter(label: "voicevault_evicted_bytes_total")
 
     public init(surface: String = "voice") {
         self.surface = surface
@@ -44,6 +46,10 @@ public struct VoiceMetrics: VoiceEventSink {
         case let .deleted(deletion):
             assetsDeleted.increment(by: deletion.removal.assetsRemoved)
             bytesFreed.increment(by: deletion.removal.bytesFreed)
+            if deletion.action == VoiceEvent.Deletion.evictAction {
+                assetsEvicted.increment(by: deletion.removal.assetsRemoved)
+                bytesEvicted.increment(by: deletion.removal.bytesFreed)
+            }
         case let .failed(_, error):
             // The code is one of the API's stable codes: a bounded set.
             let code = VoiceErrorMapping.apiError(for: error)?.code ?? "internal_error"

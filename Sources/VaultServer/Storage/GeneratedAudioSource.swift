@@ -1,3 +1,4 @@
+import Foundation
 import VaultCore
 
 /// The bucket `audio`: the generated MP3s under `<bookId>/<hash>.mp3`, read from the asset index
@@ -10,6 +11,8 @@ struct GeneratedAudioSource: StorageObjectSource {
     let assets: VoiceAssetBucket
     /// The `/audio` route's cache, keyed by content hash: an MP3 fetched both ways is held once.
     let cache: HotFileCache<SHA256Digest>
+    /// A download through the bucket is a hearing, as one through `/audio` is (asked only for a body).
+    let heard: HeardLog?
 
     func permit(_ change: StorageChange) throws {
         switch change {
@@ -26,6 +29,7 @@ struct GeneratedAudioSource: StorageObjectSource {
 
     func bytes(of record: ObjectRecord) throws -> DownloadBytes? {
         guard let hash = SHA256Digest(hex: record.version) else { return nil }
+        heard?.heard(hash, at: Date().timeIntervalSince1970)
         return try cache.bytes(for: hash, path: assets.path(of: record))
     }
 

@@ -1,0 +1,89 @@
+public import ServiceLifecycle
+public import VaultCore
+public import Logging
+
+/// The disk quota as a service of `serve`: every `interval` it writes the heard times to the index and, when
+/// a limit is set and the store is over it, evicts (`AssetEviction`) down to 90 % of it. A generation wakes it
+/// at once (`wake`, from the voice events), so a burst of misses is not over the limit for a whole interval.
+/// Runs eviction off the cooperative pool.
+public final class StoreQuotaService: Service, Sendable {
+    public let eviction: AssetEviction
+    public let limit: Int?
+    let interval: Duration
+    let logger: Logger
+    let wakeup: QuotaWakeup
+
+    public init(eviction: AssetEviction, limit: Int?, wakeup: QuotaWakeup, interval: Duration = .seconds(10), logger: Logger) {
+        self.eviction = eviction
+        self.limit = limit
+        self.wakeup = wakeup
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let ticks = AsyncStream<Void> { continuation in
+            let task = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    continuation.yield()
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { for await _ in ticks { await self.pass() } }
+                group.addTask { for await _ in self.wakeup.stream { await self.pass() } }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+        // Heard times are worth keeping across a restart.
+        do { try await BlockingIO.run { [eviction] in try eviction.heard.flush(to: eviction.store.index) } } catch {
+            logger.warning("could not write heard times at shutdown", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// One pass: flush, and evict when over the limit.
+    func pass() async {
+        do {
+            if let limit {
+                let result = try await evict(limit: limit, dryRun: false)
+                if !result.evicted.isEmpty || result.targetUnreachable {
+                    logger.notice("disk quota", metadata: [
+                        "limit": "\(limit)", "before": "\(result.bytesBefore)", "after": "\(result.bytesAfter)",
+                        "evicted": "\(result.evicted.count)", "freed": "\(result.bytesFreed)", "skipped": "\(result.skipped)",
+                        "targetUnreachable": "\(result.targetUnreachable)",
+                    ])
+                }
+            } else {
+                try await BlockingIO.run { [eviction] in try eviction.heard.flush(to: eviction.store.index) }
+            }
+        } catch {
+            logger.error("disk quota pass failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// One eviction run (`AssetEviction` serialises runs: the loop's and `POST /admin/gc`'s).
+    public func evict(limit: Int, dryRun: Bool) async throws -> AssetEviction.Result {
+        try await BlockingIO.run { [eviction] in try eviction.run(limit: limit, dryRun: dryRun) }
+    }
+}
+
+/// The voice events' door to the quota: a generation may have taken the store over its limit, so it wakes the
+/// quota's loop (at most one wake-up waits; a burst of generations is one pass). Made before the voice service,
+/// which reports to it, and handed to the quota service, which the voice service's eviction makes.
+public final class QuotaWakeup: VoiceEventSink, Sendable {
+    let stream: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+
+    public init() {
+        (stream, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    public func record(_ event: VoiceEvent) {
+        if case .generated = event { continuation.yield() }
+    }
+}
