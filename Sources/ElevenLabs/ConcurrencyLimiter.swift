@@ -1,4 +1,5 @@
 import Metrics
+public import VaultCore
 
 /// At most `limit` operations at once, the rest queued first come, first served.
 ///
@@ -64,5 +65,13 @@ public actor ConcurrencyLimiter {
             inUse -= 1
         }
         report()
+    }
+}
+
+extension ConcurrencyLimiter: UpstreamLoad {
+    /// Background work (pre-generation jobs) takes a permit only when nobody is waiting and one more permit
+    /// would still be left for a listener, so interactive requests always come first.
+    public func hasRoomForBackground() async -> Bool {
+        queued == 0 && inUse < max(1, limit - 1)
     }
 }

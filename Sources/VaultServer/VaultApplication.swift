@@ -26,7 +26,7 @@ public enum VaultApplication {
 
     static func makeParts(
         voice: VoiceService, configuration: ServerConfiguration, storage: (store: ObjectStore, signingSecret: [UInt8])?,
-        usage: UsageRecorder, metrics: PrometheusCollectorRegistry?, catalog: (any VoiceCatalog)?
+        usage: UsageRecorder, metrics: PrometheusCollectorRegistry?, catalog: (any VoiceCatalog)?, jobs: JobRunner? = nil
     ) -> Parts {
         let router = Router(context: VaultRequestContext.self)
         let requestMetrics = metrics.map { _ in HTTPRequestMetrics() }
@@ -82,6 +82,9 @@ public enum VaultApplication {
             .register(on: sdkClients, table: routes)
         OpenAIRoutes(speech: speech).register(on: openAIClients, table: routes)
         AdminRoutes(voice: voice, usage: usage, configuration: configuration).register(on: admins, table: routes)
+        if let jobs {
+            JobRoutes(runner: jobs, voice: voice, usage: usage, configuration: configuration).register(on: admins, table: routes)
+        }
         DashboardRoutes().register(on: router, table: routes)
         if let metrics {
             let scrapers = configuration.metricsPublic ? router.group() : admins
@@ -93,11 +96,12 @@ public enum VaultApplication {
     public static func make(
         configuration: ServerConfiguration, voice: VoiceService, storage: (store: ObjectStore, signingSecret: [UInt8])? = nil,
         usage: UsageRecorder = UsageRecorder(), metrics: PrometheusCollectorRegistry? = nil,
-        catalog: (any VoiceCatalog)? = nil, logger: Logger,
+        catalog: (any VoiceCatalog)? = nil, jobs: JobRunner? = nil, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let limits = configuration.connectionLimits
-        let parts = makeParts(voice: voice, configuration: configuration, storage: storage, usage: usage, metrics: metrics, catalog: catalog)
+        let parts = makeParts(voice: voice, configuration: configuration, storage: storage, usage: usage, metrics: metrics,
+                              catalog: catalog, jobs: jobs)
         let serverName = "VoiceVault"
         let fastPath = FastPathHandler.Configuration(
             downloads: configuration.fastPath ? parts.downloads : nil, crossOrigin: configuration.crossOrigin,

@@ -75,7 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
         // Before anything creates a metric (the upstream limiter does, when the synthesizer is made).
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let (synthesizer, catalog) = try makeSynthesizer(logger: logger)
+        let (synthesizer, catalog, upstreamLoad) = try makeSynthesizer(logger: logger)
         let ledgerWriter = UsageLedger.openOrSetAside(in: vault.store.directory, logger: logger).map { LedgerWriter(ledger: $0) }
         let usage = UsageRecorder(writer: ledgerWriter)
         let quotaWakeup = QuotaWakeup()
@@ -93,15 +93,17 @@ struct ServeCommand: AsyncParsableCommand {
         try objects.catalog.ensureBucket(VoiceAssetBucket.bucketRecord(now: Date().timeIntervalSince1970))
         let signingSecret = try SigningSecret.loadOrCreate(
             path: vault.store.directory.signingKeyFile, override: Environment.value("VOICEVAULT_SIGNING_SECRET"))
+        let jobs = JobRunner(jobs: try JobStore(path: vault.store.directory.jobsFile), voice: voice, load: upstreamLoad,
+                             maximumTextCharacters: configuration.maximumTextCharacters, logger: logger)
         let app = VaultApplication.make(
             configuration: configuration, voice: voice, storage: (objects, signingSecret), usage: usage, metrics: registry,
-            catalog: catalog, logger: logger
+            catalog: catalog, jobs: jobs, logger: logger
         ) { port in
             logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
         }
-        // The ledger writer is listed first so it stops last: the app drains its requests, then the writer
-        // writes what they queued.
-        let services: [any Service] = (ledgerWriter.map { [LedgerService(writer: $0)] } ?? []) + [quota, app]
+        // Stopped in reverse: the app drains, then the job runner finishes its item in flight, then the quota
+        // writes its heard times, then the ledger what all of them queued.
+        let services: [any Service] = (ledgerWriter.map { [LedgerService(writer: $0)] } ?? []) + [quota, jobs, app]
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -112,7 +114,7 @@ struct ServeCommand: AsyncParsableCommand {
     /// ElevenLabs when `ELEVENLABS_API_KEY` is set (long text chunked); otherwise the offline espeak-ng
     /// synthesizer when it is installed; otherwise none (misses answer 503, cached audio is still served).
     /// With it, where `/v1/models` and `/v1/voices` come from (nil: the offline synthesizer's own lists).
-    private func makeSynthesizer(logger: Logger) throws -> ((any SpeechSynthesizer)?, (any VoiceCatalog)?) {
+    private func makeSynthesizer(logger: Logger) throws -> ((any SpeechSynthesizer)?, (any VoiceCatalog)?, (any UpstreamLoad)?) {
         guard let key = Environment.value("ELEVENLABS_API_KEY") else {
             if let offline = OfflineSynthesizer() {
                 logger.notice("""
@@ -120,10 +122,10 @@ struct ServeCommand: AsyncParsableCommand {
                     Set ELEVENLABS_API_KEY (and optionally ELEVENLABS_BASE_URL) to generate with ElevenLabs; \
                     offline audio is cached under its own model id and never served for ElevenLabs requests.
                     """)
-                return (offline, nil)
+                return (offline, nil, nil)
             }
             logger.warning("ELEVENLABS_API_KEY is not set and espeak-ng/lame are not installed: cache misses cannot be generated")
-            return (nil, nil)
+            return (nil, nil, nil)
         }
         let base = Environment.value("ELEVENLABS_BASE_URL") ?? ElevenLabsConfiguration.defaultBaseURL
         let policy = RetryPolicy(
@@ -137,8 +139,8 @@ struct ServeCommand: AsyncParsableCommand {
             retryPolicy: policy)
         logger.info("synthesizer: ElevenLabs", metadata: ["baseURL": "\(configuration.baseURL)",
                                                           "concurrency": "\(configuration.maximumConcurrency)"])
-        return (ChunkingSynthesizer(base: ElevenLabsClient(configuration: configuration, logger: logger)),
-                ElevenLabsCatalog(configuration: configuration))
+        let client = ElevenLabsClient(configuration: configuration, logger: logger)
+        return (ChunkingSynthesizer(base: client), ElevenLabsCatalog(configuration: configuration), client.limiter)
     }
 }
 

@@ -125,4 +125,27 @@ import VaultTestSupport
         #expect(try await limiter.withPermit { 42 } == 42)
         #expect(await limiter.inUse == 0)
     }
+
+    /// Background work (pre-generation) gets a permit only when nobody waits and one is left for a listener;
+    /// with a plan of one, only when the upstream is idle.
+    @Test(arguments: [1, 2, 5])
+    func backgroundWorkAlwaysLeavesRoomForAListener(limit: Int) async throws {
+        let limiter = ConcurrencyLimiter(limit: limit)
+        #expect(await limiter.hasRoomForBackground())
+        let gate = AsyncStream<Void>.makeStream()
+        var holders: [Task<Void, any Error>] = []
+        for held in 1...limit {
+            holders.append(Task { try await limiter.withPermit { for await _ in gate.stream {} } })
+            while await limiter.inUse < held { await Task.yield() }
+            #expect(await limiter.hasRoomForBackground() == (held < max(1, limit - 1)), "\(held) of \(limit) in use")
+        }
+        // Someone waiting: never room, whatever is in use.
+        let waiter = Task { try await limiter.withPermit {} }
+        while await limiter.queued < 1 { await Task.yield() }
+        #expect(await !limiter.hasRoomForBackground())
+        gate.continuation.finish()
+        for holder in holders { try await holder.value }
+        try await waiter.value
+        #expect(await limiter.hasRoomForBackground())
+    }
 }

@@ -5,6 +5,7 @@ Without the admin token it shows only the form and asks the server for nothing; 
 """
 import os
 import shutil
+import time as time_module
 import uuid
 
 import httpx
@@ -81,6 +82,18 @@ def test_with_the_token_it_shows_what_admin_stats_gives(priced_server, browser):
     speak(priced_server, "Dashboard sentence 0.", book)
     speak(priced_server, "Dashboard sentence 0.", f"{book}-other")
 
+    # A pre-generation job, followed to its end, is listed with its progress.
+    admin = {"Authorization": f"Bearer {ADMIN}"}
+    manifest = {"bookId": f"{book}-jobs", "voices": ["21m00Tcm4TlvDq8ikWAM"],
+                "chapters": [{"chapterId": f"c{n}", "text": f"Dashboard job chapter {n}."} for n in range(2)]}
+    job = httpx.post(f"{priced_server.base}/admin/jobs", headers=admin, json=manifest, timeout=60)
+    assert job.status_code == 201, job.text
+    job_id = job.json()["id"]
+    for _ in range(600):
+        if httpx.get(f"{priced_server.base}/admin/jobs/{job_id}", headers=admin).json()["status"] == "done":
+            break
+        time_module.sleep(0.05)  # polling a condition, with a bound
+
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{priced_server.base}/admin/")
@@ -88,17 +101,21 @@ def test_with_the_token_it_shows_what_admin_stats_gives(priced_server, browser):
     page.click("button[type=submit]")
     page.wait_for_selector("#dashboard:not([hidden])")
     expect(page.locator('[data-stat="hits"]')).not_to_have_text("")
+    row = page.locator("#jobs tbody tr", has_text=job_id)
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("done")
+    expect(row).to_contain_text("2 / 2")
 
     stats = httpx.get(f"{priced_server.base}/admin/stats", headers={"Authorization": f"Bearer {ADMIN}"}).json()
     for name in ["hits", "misses", "generations", "assets", "bytes", "charactersSaved"]:
         assert number(page.text_content(f'[data-stat="{name}"]')) == stats[name], name
-    assert stats["hits"] == 2 and stats["misses"] == 3
+    assert stats["hits"] == 2 and stats["misses"] == 5
     assert number(page.text_content('[data-stat="hitRate"]')) == round(stats["hitRate"] * 100, 1)
     assert page.text_content('[data-stat="costSaved"]') != "no price set"
     # Charts are inline SVG drawn from the same JSON; tables list the recent generations.
     assert page.locator("#chart-hit-rate svg").count() == 1
     assert page.locator("#chart-books svg text", has_text=book).count() >= 1
-    assert page.locator("#recent tbody tr").count() == 3
+    assert page.locator("#recent tbody tr").count() == 5
 
     # The token lives in this tab only: a reload keeps the dashboard, a new session starts at the form.
     page.reload()

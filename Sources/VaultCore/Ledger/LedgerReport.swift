@@ -101,6 +101,19 @@ public struct LedgerReport: Sendable, Equatable, Codable {
         return report
     }
 
+    /// Requests per voice over the whole history (hits and generations): which voices readers ask for most,
+    /// so pre-generation can do those first.
+    public static func requestsByVoice(in ledger: UsageLedger) throws -> [String: Int] {
+        var result: [String: Int] = [:]
+        for row in try ledger.query("""
+            SELECT voice_id, sum(n) FROM (SELECT voice_id, sum(hits) AS n FROM hits GROUP BY voice_id
+            UNION ALL SELECT voice_id, count(*) AS n FROM generations GROUP BY voice_id) GROUP BY voice_id
+            """) {
+            if let voice = row.first?.string, let count = row.last?.int { result[voice] = count }
+        }
+        return result
+    }
+
     /// Hits an asset has had, over every day, book and key.
     public static func hits(of contentHash: String, in ledger: UsageLedger) throws -> Int {
         try ledger.query("SELECT coalesce(sum(hits),0) FROM hits WHERE content_hash = ?1", [.text(contentHash)]).first?.first?.int ?? 0

@@ -11,6 +11,7 @@ import Glibc
 ///     <root>/objects/<version>           bytes of Storage-API uploads, one file per written version
 ///     <root>/signing.key                 secret for signed URLs (created on first start, mode 0600)
 ///     <root>/usage.sqlite                the usage ledger (SQLite, WAL: also -wal and -shm)
+///     <root>/jobs.sqlite                 pre-generation jobs and their items (SQLite, WAL)
 ///     <root>/voicevault.lock             exclusive lock held by the one process using the directory
 ///
 /// `tmp` lives inside the data directory so that a temp file and its final path are on one filesystem and
@@ -53,6 +54,8 @@ public struct DataDirectory: Sendable, Equatable {
     public var signingKeyFile: String { root + "/signing.key" }
     /// The usage ledger (SQLite, WAL; `UsageLedger`).
     public var ledgerFile: String { root + "/usage.sqlite" }
+    /// Pre-generation jobs (`JobStore`).
+    public var jobsFile: String { root + "/jobs.sqlite" }
 
     /// The file holding one version of an uploaded object; versions are generated UUIDs, never client input.
     public func objectFile(version: String) -> String { objects + "/" + version }

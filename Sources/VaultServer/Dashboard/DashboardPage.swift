@@ -1,5 +1,5 @@
 /// The dashboard's three static files. The page holds no data: it asks for the admin token (kept in the
-/// tab's `sessionStorage`), fetches `/admin/stats` with it as a Bearer header, and draws the numbers and small
+/// tab's `sessionStorage`), fetches `/admin/stats` (and `/admin/jobs`) with it as a Bearer header, and draws the numbers and small
 /// SVG charts itself. No cookies, so another site can make a browser send nothing that opens the admin
 /// surface; no CDN and no build step (Docs/OPERATIONS.md, "Dashboard").
 enum DashboardPage {
@@ -43,6 +43,7 @@ enum DashboardPage {
         <div><h2>Top books</h2><div id="chart-books" class="chart"></div></div>
       </section>
       <section><h2>Generations in flight</h2><table id="in-flight"><thead><tr><th>Content hash</th><th>Waiters</th><th>Age (s)</th></tr></thead><tbody></tbody></table></section>
+      <section><h2>Pre-generation jobs</h2><table id="jobs"><thead><tr><th>Job</th><th>Book</th><th>Status</th><th>Done</th><th>Generated</th><th>Cached</th><th>Failed</th><th>Characters</th><th>Time left (s)</th></tr></thead><tbody></tbody></table></section>
       <section><h2>Recent generations</h2><table id="recent"><thead><tr><th>When</th><th>Book</th><th>Voice</th><th>Characters</th><th>Upstream (s)</th></tr></thead><tbody></tbody></table></section>
     </main>
     </body>
@@ -174,6 +175,12 @@ enum DashboardPage {
       }
       if (!response.ok) return;
       render(await response.json());
+      // Jobs are their own route; a server that has none still shows the rest.
+      const jobs = await fetch('/admin/jobs', {headers: {Authorization: 'Bearer ' + token}, cache: 'no-store', credentials: 'omit'})
+        .then(answer => answer.ok ? answer.json() : {jobs: []}).catch(() => ({jobs: []}));
+      fillTable('jobs', jobs.jobs.map(j => [[j.id, 'hash'], [j.bookId], [j.status], [j.done + ' / ' + j.total], [format(j.generated)],
+        [format(j.cached)], [format(j.failed)], [format(j.charactersSpent)],
+        [j.estimatedSecondsLeft === null || j.estimatedSecondsLeft === undefined ? '-' : format(j.estimatedSecondsLeft)]]));
       document.getElementById('token-form').hidden = true;
       document.getElementById('dashboard').hidden = false;
       document.getElementById('sign-out').hidden = false;

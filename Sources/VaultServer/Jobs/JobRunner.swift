@@ -1,0 +1,135 @@
+import Foundation
+public import Logging
+public import ServiceLifecycle
+public import VaultCore
+import Synchronization
+
+/// Runs pre-generation jobs (`JobStore`) one item at a time, as a service of `serve`.
+///
+/// - Interactive first: an item starts only when the upstream has room for background work
+///   (`UpstreamLoad.hasRoomForBackground`: nobody queued and a slot left over), so a listener never waits behind
+///   a job for more than the one item in flight.
+/// - Through `VoiceService`, like any request: an item already cached costs nothing, one in flight is joined,
+///   and the daily budget applies. When it is spent the job pauses until the next UTC day and resumes itself.
+/// - Each finished item is written before the next starts, so a restart resumes at the first unfinished one; at
+///   graceful shutdown the item in flight is finished (its audio stored) rather than abandoned, so nothing is
+///   paid for twice.
+public final class JobRunner: Service, Sendable {
+    public let jobs: JobStore
+    let voice: VoiceService
+    let load: (any UpstreamLoad)?
+    let maximumTextCharacters: Int
+    let logger: Logger
+    private let wakeups: AsyncStream<Void>
+    private let wakeup: AsyncStream<Void>.Continuation
+    private let stopping = Atomic<Bool>(false)
+
+    public init(jobs: JobStore, voice: VoiceService, load: (any UpstreamLoad)?, maximumTextCharacters: Int, logger: Logger) {
+        self.jobs = jobs
+        self.voice = voice
+        self.load = load
+        self.maximumTextCharacters = maximumTextCharacters
+        self.logger = logger
+        (wakeups, wakeup) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// A job was created or cancelled: look again now.
+    public func wake() { wakeup.yield() }
+
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await loop()
+        } onGracefulShutdown: {
+            self.stopping.store(true, ordering: .relaxed)
+            self.wake()
+        }
+    }
+
+    private var isStopping: Bool { stopping.load(ordering: .relaxed) }
+
+    func loop() async throws {
+        let jobs = jobs
+        while !isStopping {
+            let now = Date().timeIntervalSince1970
+            guard let id = try await BlockingIO.run({ try jobs.runnable(now: now).first }) else {
+                let resume = try await BlockingIO.run { try jobs.nextResume() }
+                await waitForWake(upTo: resume.map { max(0.05, $0 - now) } ?? 3600)
+                continue
+            }
+            try await step(id)
+        }
+    }
+
+    /// Waits for a wake-up, at most `seconds`.
+    private func waitForWake(upTo seconds: Double) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [wakeups] in
+                var iterator = wakeups.makeAsyncIterator()
+                _ = await iterator.next()
+            }
+            group.addTask { try? await Task.sleep(for: .seconds(min(seconds, 3600))) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// One item of job `id`, or the job's end.
+    func step(_ id: String) async throws {
+        let jobs = jobs
+        let now = Date().timeIntervalSince1970
+        guard let job = try await BlockingIO.run({ try jobs.job(id) }) else { return }
+        guard let item = try await BlockingIO.run({ try jobs.nextPending(id) }) else {
+            try await BlockingIO.run { try jobs.setStatus(id, .done, now: now) }
+            logger.notice("job done", metadata: ["job": "\(id)", "book": "\(job.bookId)"])
+            return
+        }
+        if job.status != .running { try await BlockingIO.run { try jobs.setStatus(id, .running, now: now) } }
+        // Interactive first: wait until the upstream has room left over for a listener.
+        while let load, !(await load.hasRoomForBackground()) {
+            if isStopping { return }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        // Cancelled while waiting?
+        guard try await BlockingIO.run({ try jobs.job(id)?.status }) == .running else { return }
+        let chapter = job.manifest.chapters[item.chapterIndex]
+        let spec: SpeechSpec
+        let who: VoiceRequest.Who
+        do {
+            let one = JobManifest(bookId: job.manifest.bookId, chapters: [chapter], voices: [item.voiceId], model: job.manifest.model,
+                                  format: job.manifest.format, voiceSettings: job.manifest.voiceSettings, speakingRate: job.manifest.speakingRate)
+            let built = try one.items(maximumTextCharacters: maximumTextCharacters)
+            guard let first = built.items.first else { return }
+            spec = first.spec
+            who = VoiceRequest.Who(bookId: built.book, chapterId: first.chapterId.value, clientName: "job \(id)")
+        } catch {
+            try await BlockingIO.run { try jobs.finish(id, seq: item.seq, state: .failed, code: error.code, now: now) }
+            return
+        }
+        let started = ContinuousClock.now
+        do {
+            let outcome = try await voice.voice(VoiceRequest(spec: spec, who: who))
+            let led = outcome.timings != nil
+            let elapsed = (ContinuousClock.now - started).components
+            let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+            let characters = led ? (outcome.record.characterCost ?? spec.characterCount) : 0
+            try await BlockingIO.run {
+                try jobs.finish(id, seq: item.seq, state: led ? .generated : .cached, characters: characters, seconds: seconds,
+                                contentHash: outcome.hash.hex, now: Date().timeIntervalSince1970)
+            }
+        } catch VoiceError.budgetExhausted {
+            let resume = Self.nextUTCDay(after: Date().timeIntervalSince1970)
+            try await BlockingIO.run { try jobs.setStatus(id, .paused, resumeAt: resume, now: Date().timeIntervalSince1970) }
+            logger.notice("job paused: the daily character budget is spent", metadata: [
+                "job": "\(id)", "resumeAt": "\(ISO8601Timestamp.format(secondsSince1970: resume))"])
+        } catch {
+            let code = VoiceErrorMapping.apiError(for: error)?.code ?? "internal_error"
+            try await BlockingIO.run { try jobs.finish(id, seq: item.seq, state: .failed, code: code, now: Date().timeIntervalSince1970) }
+            logger.warning("job item failed", metadata: ["job": "\(id)", "chapter": "\(chapter.chapterId)", "voice": "\(item.voiceId)", "code": "\(code)"])
+        }
+    }
+
+    /// Midnight UTC after `time`: when a spent daily budget is whole again.
+    static func nextUTCDay(after time: Double) -> Double {
+        (time / 86_400).rounded(.down) * 86_400 + 86_400
+    }
+}

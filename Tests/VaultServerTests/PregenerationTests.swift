@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+import VaultCore
+import VaultTestSupport
+
+/// Pre-generation jobs on a live server against the fake ElevenLabs: the most requested voice first, chapters
+/// already cached not paid for, `voicevault pregenerate` following a job to the end, and a job that resumes
+/// after SIGTERM without paying twice for any chapter.
+@Suite struct PregenerationTests {
+    static let admin = "jobs-admin-token"
+    static let rachel = "21m00Tcm4TlvDq8ikWAM"
+    static let adam = "pNInz6obpgDQGcFmaJgB"
+
+    static func manifest(book: String, chapters: Int, voices: [String]) -> String {
+        let list = (0..<chapters).map { #"{"chapterId":"c\#($0)","text":"Pregenerated \#(book) chapter \#($0)."}"# }.joined(separator: ",")
+        return #"{"bookId":"\#(book)","chapters":[\#(list)],"voices":[\#(voices.map { "\"\($0)\"" }.joined(separator: ","))]}"#
+    }
+
+    static func until(_ what: String, _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try await !condition() {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("timed out waiting until \(what)")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+    }
+
+    /// Texts the fake was asked to speak, with how many times each.
+    static func spoken(_ testbed: VoiceTestbed) async throws -> [String: Int] {
+        let bodies = try JSONSerialization.jsonObject(with: Data(try await httpRequest("GET", testbed.fake.baseURL + "/_fake/requests").body.utf8)) as? [[String: Any]] ?? []
+        return Dictionary(bodies.compactMap { $0["text"] as? String }.map { ($0, 1) }, uniquingKeysWith: +)
+    }
+
+    @Test func aJobGeneratesTheMostRequestedVoiceFirstAndPaysOnlyForWhatIsMissing() async throws {
+        let testbed = try VoiceTestbed(environment: ["VOICEVAULT_ADMIN_TOKEN": Self.admin])
+        let admin = ["authorization": "Bearer \(Self.admin)", "content-type": "application/json"]
+        // Adam is asked for more than Rachel, and one chapter in Rachel is already stored.
+        for round in 0..<3 {
+            #expect(try await testbed.post(VoiceTestbed.requestBody(text: "Adam is popular \(round).", voice: Self.adam)).status == 200)
+        }
+        #expect(try await testbed.post(VoiceTestbed.requestBody(text: "Pregenerated novel chapter 1.", voice: Self.rachel, book: "novel")).status == 200)
+        let before = try await testbed.upstreamCalls()
+
+        let created = try await httpRequest("POST", testbed.server.baseURL + "/admin/jobs", headers: admin,
+                                            body: Self.manifest(book: "novel", chapters: 3, voices: [Self.rachel, Self.adam]))
+        #expect(created.status == 201, "\(created.body)")
+        let job = json(created.body)
+        let id = try #require(job["id"] as? String)
+        #expect(job["voices"] as? [String] == [Self.adam, Self.rachel])
+        #expect(job["total"] as? Int == 6)
+        try await Self.until("the job is done") {
+            json(try await httpRequest("GET", testbed.server.baseURL + "/admin/jobs/" + id, headers: admin).body)["status"] as? String == "done"
+        }
+        let done = json(try await httpRequest("GET", testbed.server.baseURL + "/admin/jobs/" + id, headers: admin).body)
+        #expect(done["generated"] as? Int == 5)
+        #expect(done["cached"] as? Int == 1)
+        #expect(done["failed"] as? Int == 0)
+        #expect(done["done"] as? Int == 6)
+        #expect(done["estimatedSecondsLeft"] as? Double == 0)
+        let spent = (0..<3).map { "Pregenerated novel chapter \($0).".count }.reduce(0, +) * 2 - "Pregenerated novel chapter 1.".count
+        #expect(done["charactersSpent"] as? Int == spent)
+        #expect(try await testbed.upstreamCalls() == before + 5)
+        // Per voice, nothing paid twice: Adam's three popular texts and three chapters; Rachel's stored chapter
+        // and the two others.
+        #expect(try await testbed.upstreamCalls(voice: Self.adam) == 6)
+        #expect(try await testbed.upstreamCalls(voice: Self.rachel) == 3)
+        // Every chapter in every voice is now a hit.
+        let hit = try await testbed.post(VoiceTestbed.requestBody(text: "Pregenerated novel chapter 2.", voice: Self.adam, book: "novel"))
+        #expect(hit.header("x-cache") == "HIT")
+        // Listed; refused manifests say why; unknown jobs are 404; client keys cannot reach any of it.
+        let list = json(try await httpRequest("GET", testbed.server.baseURL + "/admin/jobs", headers: admin).body)
+        #expect((list["jobs"] as? [[String: Any]])?.first?["id"] as? String == id)
+        let refused = try await httpRequest("POST", testbed.server.baseURL + "/admin/jobs", headers: admin,
+                                            body: Self.manifest(book: "novel", chapters: 1, voices: ["bad voice"]))
+        #expect(refused.status == 400)
+        #expect(json(refused.body)["error"] as? String == "invalid_voice_id")
+        #expect(try await httpRequest("GET", testbed.server.baseURL + "/admin/jobs/job-nope", headers: admin).status == 404)
+        #expect(try await httpRequest("GET", testbed.server.baseURL + "/admin/jobs",
+                                      headers: ["authorization": "Bearer \(VoiceTestbed.clientKey)"]).status == 403)
+    }
+
+    @Test func pregenerateFollowsAJobAndAResumedJobNeverPaysTwice() async throws {
+        // Each generation takes a while, so SIGTERM lands with a job half done.
+        let testbed = try VoiceTestbed(environment: ["VOICEVAULT_ADMIN_TOKEN": Self.admin], fakeArguments: ["--latency-ms", "150"])
+        let manifestFile = testbed.directory.sub("manifest.json")
+        try Data(Self.manifest(book: "saga", chapters: 8, voices: [Self.rachel]).utf8).write(to: URL(fileURLWithPath: manifestFile))
+        let submitted = try await ServerProcess.run(["pregenerate", manifestFile, "--server", testbed.server.baseURL, "--detach"],
+                                                    environment: ["VOICEVAULT_ADMIN_TOKEN": Self.admin])
+        #expect(submitted.status == 0, "\(submitted.output)")
+        let id = try #require(submitted.output.split(separator: "\n").last.map(String.init))
+        #expect(id.hasPrefix("job-"))
+        let admin = ["authorization": "Bearer \(Self.admin)"]
+        try await Self.until("two items are done") {
+            (json(try await httpRequest("GET", testbed.server.baseURL + "/admin/jobs/" + id, headers: admin).body)["done"] as? Int ?? 0) >= 2
+        }
+        #expect(testbed.server.terminate() == 0)
+        let stopped = try JobStore(path: testbed.dataDirectory + "/jobs.sqlite")
+        let atStop = try stopped.counts(id)
+        #expect(atStop.pending > 0, "the job must be cut short for this test to mean anything")
+        #expect(try await testbed.upstreamCalls() == atStop.generated, "the item in flight at SIGTERM was finished, not abandoned")
+
+        // A new server on the same directory resumes the job; pregenerate follows it to the end.
+        let restarted = try ServerProcess(arguments: ["serve", "--port", "0", "--data-dir", testbed.dataDirectory], environment: [
+            "ELEVENLABS_API_KEY": "fake-key", "ELEVENLABS_BASE_URL": testbed.fake.baseURL,
+            "VOICEVAULT_API_KEYS": VoiceTestbed.clientKey, "VOICEVAULT_ADMIN_TOKEN": Self.admin,
+        ])
+        let followed = try await ServerProcess.run(["pregenerate", manifestFile, "--server", restarted.baseURL],
+                                                   environment: ["VOICEVAULT_ADMIN_TOKEN": Self.admin])
+        #expect(followed.status == 0, "\(followed.output)")
+        #expect(followed.output.contains("done: 0 generated, 8 already cached"), "a second submission of the same book is all hits")
+        try await Self.until("the first job is done") {
+            json(try await httpRequest("GET", restarted.baseURL + "/admin/jobs/" + id, headers: admin).body)["status"] as? String == "done"
+        }
+        let final = json(try await httpRequest("GET", restarted.baseURL + "/admin/jobs/" + id, headers: admin).body)
+        #expect((final["generated"] as? Int ?? 0) + (final["cached"] as? Int ?? 0) == 8)
+        #expect(try await testbed.upstreamCalls() == 8, "each chapter paid for exactly once across the restart")
+        #expect(try await Self.spoken(testbed).count == 8)
+        #expect(try await Self.spoken(testbed).values.allSatisfy { $0 == 1 })
+        #expect(restarted.terminate() == 0)
+    }
+}
