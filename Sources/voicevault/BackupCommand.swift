@@ -39,9 +39,7 @@ struct BackupCommand: ParsableCommand {
         }
         bar.finish()
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try printJSON(report)
             return
         }
         print("backed up \(report.assets) assets (\(report.audioFiles) book files, \(report.hardLinks) of them hard links) and \(report.objects) Storage objects to \(report.destination)")

@@ -25,3 +25,10 @@ enum Environment {
         do { return try settings.integer(name, default: fallback, minimum: minimum) } catch { throw ValidationError(error.message) }
     }
 }
+
+/// A command's `--json` output: keys sorted, indented, slashes as they are (paths and URLs stay readable).
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}

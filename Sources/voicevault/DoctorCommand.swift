@@ -31,9 +31,7 @@ struct DoctorCommand: AsyncParsableCommand {
         var findings = await upstreamFindings()
         findings += localFindings(DataDirectory(root: data.resolved))
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(findings), as: UTF8.self))
+            try printJSON(findings)
         } else {
             for finding in findings { print(finding.line) }
         }

@@ -37,9 +37,7 @@ struct FsckCommand: ParsableCommand {
         }
         bar.finish()
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try printJSON(report)
         } else {
             for problem in report.problems {
                 print("\(problem.violatesInvariant ? "ERROR" : "warn ") \(problem.kind.rawValue) \(problem.path ?? problem.hash ?? ""): \(problem.detail)")

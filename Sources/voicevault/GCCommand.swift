@@ -44,9 +44,7 @@ struct GCCommand: AsyncParsableCommand {
             result = try await local(limit: limit)
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            try printJSON(result)
             return
         }
         for hash in result.evicted { print("\(result.dryRun ? "would evict" : "evicted") \(hash)") }

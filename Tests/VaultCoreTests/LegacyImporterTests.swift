@@ -6,26 +6,7 @@ import VaultTestSupport
 /// `LegacyImporter` on the fixture (`Scripts/make-legacy-fixture.py`), in process, into real LMDB and files:
 /// every row's outcome as the fixture's independent expectations say, nothing written twice, aliases, dry runs.
 @Suite struct LegacyImporterTests {
-    struct Expected: Decodable {
-        struct Row: Decodable {
-            let rowId: Int
-            let book: String
-            let outcome: String
-            let contentHash: String?
-            let legacyKey: String?
-        }
-        struct OddTable: Decodable {
-            let columns: [String]
-            let rows: [Row]
-        }
-        let book_audio: [Row]
-        let book_audio_v0: OddTable
-        let unreferencedFiles: [String]
-    }
-
-    static func expected() throws -> Expected {
-        try JSONDecoder().decode(Expected.self, from: Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture("legacy-expected.json"))))
-    }
+    static func expected() throws -> LegacyFixture { try LegacyFixture.load() }
 
     static func legacyDatabase() throws -> SQLiteDatabase {
         try SQLiteDatabase(path: TestPaths.fixture("legacy.sqlite"), readOnly: true)

@@ -43,13 +43,12 @@ import VaultTestSupport
                                       body: #"{"bucketId":"notes","sourceKey":"a.txt","destinationKey":"b.txt"}"#).status == 200)
 
         // The ledger writes in batches: wait until the generations so far are committed, so the copy must hold them.
-        let liveLedger = try SQLiteDatabase(path: testbed.dataDirectory + "/usage.sqlite", readOnly: true)
-        let deadline = ContinuousClock.now + .seconds(30)
-        while (try liveLedger.rows("SELECT count(*) FROM generations").first?.first?.int ?? 0) < before.count {
-            #expect(ContinuousClock.now < deadline, "the ledger never recorded the generations")
-            if ContinuousClock.now >= deadline { break }
-            try await Task.sleep(for: .milliseconds(20))
+        let generated = before.count
+        try await waitUntil("the ledger recorded the generations") {
+            let ledger = try SQLiteDatabase(path: testbed.dataDirectory + "/usage.sqlite", readOnly: true)
+            return (try ledger.rows("SELECT count(*) FROM generations").first?.first?.int ?? 0) >= generated
         }
+        let earlier = before
 
         // Load while the backup runs: new generations, downloads, and deletions of earlier assets.
         let deleted = Mutex<Set<String>>([])
@@ -58,9 +57,9 @@ import VaultTestSupport
             var round = 0
             while !stop.load(ordering: .relaxed) {
                 _ = try? await testbed.post(VoiceTestbed.requestBody(text: "Load chapter \(round).", book: "load"))
-                _ = try? await httpRequest("GET", testbed.server.baseURL + "/audio/book-\(round % 3)/\(before[round % before.count]).mp3")
+                _ = try? await httpRequest("GET", testbed.server.baseURL + "/audio/book-\(round % 3)/\(earlier[round % earlier.count]).mp3")
                 if round % 5 == 2, round / 5 < 6 {
-                    let victim = before[(round / 5) * 4 + 1]
+                    let victim = earlier[(round / 5) * 4 + 1]
                     let result = try? await httpRequest("DELETE", testbed.server.baseURL + "/admin/audio/" + victim,
                                                         headers: ["authorization": "Bearer \(Self.admin)"])
                     if result?.status == 200 { deleted.withLock { _ = $0.insert(victim) } }

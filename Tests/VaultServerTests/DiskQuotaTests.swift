@@ -13,17 +13,6 @@ import VaultTestSupport
     /// What the fake answers for these texts: every one has the same length, so the same size.
     static let size = SilentMP3.make(seconds: max(0.3, Double(text(0).unicodeScalars.count) / 15), xingHeader: true).count
 
-    static func until(_ what: String, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("timed out waiting until \(what)")
-                return
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-    }
-
     @Test func theLeastRecentlyHeardUnpinnedAudioIsEvictedAndComesBackOnRequest() async throws {
         let limit = Self.size * 11 / 2
         let testbed = try VoiceTestbed(environment: [
@@ -53,7 +42,7 @@ import VaultTestSupport
         // The sixth asset takes the store to 6 sizes, over 5.5: down to 90 % of the limit (4.95), so two go.
         #expect(try await testbed.post(VoiceTestbed.requestBody(text: Self.text(5), book: "keep")).status == 200)
         let upstreamBefore = try await testbed.upstreamCalls()
-        try await Self.until("the quota evicted") {
+        try await waitUntil("the quota evicted") {
             try await httpRequest("GET", server + "/api/voice/\(hashes[3])").status == 404
         }
         for (number, hash) in hashes.enumerated() {
@@ -65,7 +54,7 @@ import VaultTestSupport
         #expect(try await DownloadFastPathTests.scraped("voicevault_evicted_bytes_total", testbed.server) == 2 * Self.size)
         // In the ledger, as admin actions.
         let ledger = try SQLiteDatabase(path: testbed.dataDirectory + "/usage.sqlite", readOnly: true)
-        try await Self.until("the ledger has the evictions") {
+        try await waitUntil("the ledger has the evictions") {
             (try ledger.rows("SELECT count(*) FROM admin_actions WHERE action = 'evict'").first?.first?.int ?? 0) == 2
         }
         // The next request pays once more and is stored again.

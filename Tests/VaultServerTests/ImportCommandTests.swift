@@ -10,18 +10,7 @@ import VaultTestSupport
 @Suite struct ImportCommandTests {
     static let fixtureRows = ["--sqlite", TestPaths.fixture("legacy.sqlite"), "--bucket", "book-audio"]
 
-    struct Row: Decodable {
-        let rowId: Int
-        let book: String
-        let outcome: String
-        let contentHash: String?
-        let legacyKey: String?
-    }
-
-    static func expectedRows() throws -> [Row] {
-        struct Expected: Decodable { let book_audio: [Row] }
-        return try JSONDecoder().decode(Expected.self, from: Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture("legacy-expected.json")))).book_audio
-    }
+    static func expectedRows() throws -> [LegacyFixture.Row] { try LegacyFixture.load().book_audio }
 
     static func json(_ text: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])

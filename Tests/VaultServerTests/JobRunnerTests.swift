@@ -42,17 +42,7 @@ import Logging
             try jobs.create(id: id, book: planned.book, manifest: manifest, items: planned.items, now: Date().timeIntervalSince1970)
             runner.wake()
         }
-
-        func until(_ what: String, _ condition: () throws -> Bool) async throws {
-            let deadline = ContinuousClock.now + .seconds(20)
-            while try !condition() {
-                guard ContinuousClock.now < deadline else { throw TimedOut(what: what) }
-                try await Task.sleep(for: .milliseconds(5))
-            }
-        }
     }
-
-    struct TimedOut: Error { let what: String }
 
     @Test func anItemStartsOnlyWhenTheUpstreamHasRoomForBackgroundWork() async throws {
         let load = SwitchableLoad()
@@ -61,11 +51,11 @@ import Logging
         defer { running.cancel() }
         try bed.submit("j1", chapters: 2)
         // The runner is asking, and being told no: nothing may reach the upstream.
-        try await bed.until("the runner asks for room") { load.asked.load(ordering: .relaxed) >= 3 }
+        try await waitUntil("the runner asks for room") { load.asked.load(ordering: .relaxed) >= 3 }
         #expect(bed.synthesizer.entered == 0)
         #expect(try bed.jobs.counts("j1").pending == 2)
         load.room.store(true, ordering: .relaxed)
-        try await bed.until("the job is done") { try bed.jobs.job("j1")?.status == .done }
+        try await waitUntil("the job is done") { try bed.jobs.job("j1")?.status == .done }
         #expect(bed.synthesizer.entered == 2)
         #expect(try bed.jobs.counts("j1").generated == 2)
     }
@@ -75,10 +65,10 @@ import Logging
         let running = Task { try await bed.runner.run() }
         defer { running.cancel() }
         try bed.submit("j1", chapters: 3)
-        try await bed.until("the first item is at the upstream") { bed.synthesizer.entered == 1 }
+        try await waitUntil("the first item is at the upstream") { bed.synthesizer.entered == 1 }
         #expect(try bed.jobs.setStatus("j1", .cancelled, now: Date().timeIntervalSince1970) == .cancelled)
         bed.synthesizer.open()
-        try await bed.until("the item in flight is finished") { try bed.jobs.counts("j1").generated == 1 }
+        try await waitUntil("the item in flight is finished") { try bed.jobs.counts("j1").generated == 1 }
         // A second job of the same book and texts: its first chapter is cached, the others are generated; the
         // cancelled job's remaining items never run.
         let manifest = JobManifest(bookId: "book-j1", chapters: (0..<3).map { .init(chapterId: "c\($0)", text: "Job j1 chapter \($0).") },
@@ -86,7 +76,7 @@ import Logging
         let planned = try manifest.items(maximumTextCharacters: 10_000)
         try bed.jobs.create(id: "j2", book: planned.book, manifest: manifest, items: planned.items, now: Date().timeIntervalSince1970)
         bed.runner.wake()
-        try await bed.until("the second job is done") { try bed.jobs.job("j2")?.status == .done }
+        try await waitUntil("the second job is done") { try bed.jobs.job("j2")?.status == .done }
         let second = try bed.jobs.counts("j2")
         #expect(second.cached == 1 && second.generated == 2)
         #expect(second.charactersSpent == ("Job j1 chapter 1.".count + "Job j1 chapter 2.".count))
@@ -101,7 +91,7 @@ import Logging
         let running = Task { try await bed.runner.run() }
         defer { running.cancel() }
         try bed.submit("j1", chapters: 3)
-        try await bed.until("the job pauses") { try bed.jobs.job("j1")?.status == .paused }
+        try await waitUntil("the job pauses") { try bed.jobs.job("j1")?.status == .paused }
         let job = try #require(try bed.jobs.job("j1"))
         #expect(job.resumeAt == JobRunner.nextUTCDay(after: Date().timeIntervalSince1970))
         #expect(try bed.jobs.counts("j1") .generated == 1)
@@ -116,7 +106,7 @@ import Logging
         let group = ServiceGroup(configuration: .init(services: [.init(service: bed.runner)], logger: Logger(label: "test")))
         let running = Task { try await group.run() }
         try bed.submit("j1", chapters: 3)
-        try await bed.until("the first item is at the upstream") { bed.synthesizer.entered == 1 }
+        try await waitUntil("the first item is at the upstream") { bed.synthesizer.entered == 1 }
         await group.triggerGracefulShutdown()
         bed.synthesizer.open()
         try await running.value

@@ -16,17 +16,6 @@ import VaultTestSupport
         return #"{"bookId":"\#(book)","chapters":[\#(list)],"voices":[\#(voices.map { "\"\($0)\"" }.joined(separator: ","))]}"#
     }
 
-    static func until(_ what: String, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("timed out waiting until \(what)")
-                return
-            }
-            try await Task.sleep(for: .milliseconds(25))
-        }
-    }
-
     /// Texts the fake was asked to speak, with how many times each.
     static func spoken(_ testbed: VoiceTestbed) async throws -> [String: Int] {
         let bodies = try JSONSerialization.jsonObject(with: Data(try await httpRequest("GET", testbed.fake.baseURL + "/_fake/requests").body.utf8)) as? [[String: Any]] ?? []
@@ -50,7 +39,7 @@ import VaultTestSupport
         let id = try #require(job["id"] as? String)
         #expect(job["voices"] as? [String] == [Self.adam, Self.rachel])
         #expect(job["total"] as? Int == 6)
-        try await Self.until("the job is done") {
+        try await waitUntil("the job is done") {
             json(try await httpRequest("GET", testbed.server.baseURL + "/admin/jobs/" + id, headers: admin).body)["status"] as? String == "done"
         }
         let done = json(try await httpRequest("GET", testbed.server.baseURL + "/admin/jobs/" + id, headers: admin).body)
@@ -92,7 +81,7 @@ import VaultTestSupport
         let id = try #require(submitted.output.split(separator: "\n").last.map(String.init))
         #expect(id.hasPrefix("job-"))
         let admin = ["authorization": "Bearer \(Self.admin)"]
-        try await Self.until("two items are done") {
+        try await waitUntil("two items are done") {
             (json(try await httpRequest("GET", testbed.server.baseURL + "/admin/jobs/" + id, headers: admin).body)["done"] as? Int ?? 0) >= 2
         }
         #expect(testbed.server.terminate() == 0)
@@ -110,7 +99,7 @@ import VaultTestSupport
                                                    environment: ["VOICEVAULT_ADMIN_TOKEN": Self.admin])
         #expect(followed.status == 0, "\(followed.output)")
         #expect(followed.output.contains("done: 0 generated, 8 already cached"), "a second submission of the same book is all hits")
-        try await Self.until("the first job is done") {
+        try await waitUntil("the first job is done") {
             json(try await httpRequest("GET", restarted.baseURL + "/admin/jobs/" + id, headers: admin).body)["status"] as? String == "done"
         }
         let final = json(try await httpRequest("GET", restarted.baseURL + "/admin/jobs/" + id, headers: admin).body)

@@ -104,9 +104,7 @@ struct ImportCommand: AsyncParsableCommand {
         }
         reporter.finish()
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            try printJSON(summary)
         } else {
             for line in ImportProgressReporter.summaryLines(summary) { print(line) }
         }
