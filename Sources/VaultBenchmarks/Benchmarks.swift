@@ -13,6 +13,10 @@ struct Benchmarks {
         func option(_ name: String) -> String? {
             arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
         }
+        if arguments.contains("--heard") {
+            heardBenchmark(calls: option("--calls").flatMap(Int.init) ?? 2_000_000)
+            return
+        }
         let sizes = (option("--records") ?? "1000,1000000").split(separator: ",").compactMap { Int($0) }
         let lookups = option("--lookups").flatMap(Int.init) ?? 200_000
         let publishes = option("--publishes").flatMap(Int.init) ?? 300
@@ -65,6 +69,27 @@ struct Benchmarks {
             print(String(format: "steady-state lookup, median of %d interleaved round means: %.2f µs at %d records, %.2f µs at %d records: %.2fx",
                          rounds, a * 1e6, small, b * 1e6, large, b / a))
         }
+    }
+
+    /// What the disk quota adds to every hit and download: one `HeardLog.heard` with the time, measured alone
+    /// (Docs/PERFORMANCE.md compares it with a request's whole CPU cost). 10,000 distinct assets, as a busy
+    /// server hears between two flushes; a flush every 100,000 calls, as the quota's pass does.
+    static func heardBenchmark(calls: Int) {
+        let log = HeardLog()
+        let hashes = (0..<10_000).map { SHA256Digest.of("heard \($0)") }
+        var rounds: [Double] = []
+        for _ in 0..<9 {
+            let clock = ContinuousClock()
+            let start = clock.now
+            for call in 0..<calls {
+                log.heard(hashes[(call &* 7919) % hashes.count], at: Date().timeIntervalSince1970)
+                if call % 100_000 == 99_999 { _ = log.drain() }
+            }
+            rounds.append(seconds(clock.now - start) / Double(calls))
+        }
+        rounds.sort()
+        print(String(format: "HeardLog.heard with Date(): median of 9 rounds of %d calls: %.1f ns per call (min %.1f, max %.1f)",
+                     calls, rounds[4] * 1e9, rounds[0] * 1e9, rounds[8] * 1e9))
     }
 
     struct Result {

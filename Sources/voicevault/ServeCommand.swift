@@ -101,9 +101,10 @@ struct ServeCommand: AsyncParsableCommand {
         ) { port in
             logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
         }
-        // Stopped in reverse: the app drains, then the job runner finishes its item in flight, then the quota
-        // writes its heard times, then the ledger what all of them queued.
-        let services: [any Service] = (ledgerWriter.map { [LedgerService(writer: $0)] } ?? []) + [quota, jobs, app]
+        // Stopped one after another, last listed first: the job runner finishes its item in flight and starts no
+        // other (at once, not after the app has drained), the app drains, the quota writes its heard times, the
+        // ledger writes what all of them queued.
+        let services: [any Service] = (ledgerWriter.map { [LedgerService(writer: $0)] } ?? []) + [quota, app, jobs]
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

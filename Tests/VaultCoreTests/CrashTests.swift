@@ -45,6 +45,18 @@ import VaultTestSupport
         return Child(process: process, output: output)
     }
 
+    /// Waits for the child to exit on a thread of its own, so the wait holds none of the cooperative pool's
+    /// few threads (the other suites' async tests run meanwhile).
+    static func finish(_ process: Process) async throws {
+        try await onOwnThread { process.waitUntilExit() }
+    }
+
+    /// Waits for the child's `ready` line (it holds the lock and has swept), on a thread of its own.
+    static func ready(_ child: Child) async throws -> Bool {
+        let output = child.output
+        return try await onOwnThread { waitUntilReady(Child(process: child.process, output: output)) }
+    }
+
     /// Waits for the child's `ready` line (it holds the lock and has swept).
     static func waitUntilReady(_ child: Child) -> Bool {
         var seen = Data()
@@ -56,8 +68,13 @@ import VaultTestSupport
         return true
     }
 
+    /// `voicevault fsck --json` on the directory, waited for on a thread of its own.
+    static func fsck(_ dataDirectory: String, repair: Bool = false) async throws -> FsckReport {
+        try await onOwnThread { try fsckBlocking(dataDirectory, repair: repair) }
+    }
+
     /// Runs `voicevault fsck --json` on the directory and decodes its report.
-    static func fsck(_ dataDirectory: String, repair: Bool = false) throws -> FsckReport {
+    static func fsckBlocking(_ dataDirectory: String, repair: Bool = false) throws -> FsckReport {
         let process = Process()
         process.executableURL = try executable("voicevault")
         process.arguments = ["fsck", "--json", "--data-dir", dataDirectory] + (repair ? ["--repair"] : [])
@@ -82,7 +99,7 @@ import VaultTestSupport
     /// Streamed generations only (staged piece by piece, some found invalid at their end), killed at every
     /// publication step at several depths: nothing is ever indexed unless whole, and timings never outlive
     /// their asset.
-    @Test func killedDuringStreamedGenerationsNothingIsIndexedUnlessWhole() throws {
+    @Test func killedDuringStreamedGenerationsNothingIsIndexedUnlessWhole() async throws {
         let dir = TemporaryDirectory("vv-crash-stream")
         let data = dir.sub("data")
         for step in PublicationStep.allCases {
@@ -91,9 +108,9 @@ import VaultTestSupport
                     "--data-dir", data, "--seed", "stream-\(step)-\(occurrence)", "--count", "200",
                     "--kill-at", step.rawValue, "--kill-on", "\(occurrence)", "--streamed-only", "yes",
                 ])
-                child.process.waitUntilExit()
+                try await Self.finish(child.process)
                 #expect(child.process.terminationStatus == SIGKILL, "\(step) \(occurrence) did not die")
-                let report = try Self.fsck(data)
+                let report = try await Self.fsck(data)
                 #expect(report.problems.filter(\.violatesInvariant).isEmpty, "after \(step) #\(occurrence): \(report.problems)")
             }
         }
@@ -108,23 +125,23 @@ import VaultTestSupport
         #expect(records > 10)
     }
 
-    @Test func killedAtEveryPublicationStepAndAtRandomTheIndexNeverLies() throws {
+    @Test func killedAtEveryPublicationStepAndAtRandomTheIndexNeverLies() async throws {
         let dir = TemporaryDirectory("vv-crash")
         let data = dir.sub("data")
         var kills = 0
         var recordsSeen = 0
         var residue = 0
 
-        func check(after description: String) throws {
-            let report = try Self.fsck(data)
+        func check(after description: String) async throws {
+            let report = try await Self.fsck(data)
             let violations = report.problems.filter(\.violatesInvariant)
             #expect(violations.isEmpty, "after \(description): \(violations)")
             recordsSeen = max(recordsSeen, report.recordsChecked)
             residue += report.problems.count
             // Every so often, repair: a repaired directory must then be clean.
             if kills % 25 == 0 {
-                _ = try Self.fsck(data, repair: true)
-                let clean = try Self.fsck(data)
+                _ = try await Self.fsck(data, repair: true)
+                let clean = try await Self.fsck(data)
                 #expect(clean.isClean, "after repair: \(clean.problems)")
             }
         }
@@ -139,11 +156,11 @@ import VaultTestSupport
                     "--data-dir", data, "--seed", "\(step)-\(occurrence)", "--count", "1000",
                     "--kill-at", step, "--kill-on", "\(occurrence)",
                 ])
-                child.process.waitUntilExit()
+                try await Self.finish(child.process)
                 #expect(child.process.terminationReason == .uncaughtSignal, "\(step) \(occurrence) did not die")
                 #expect(child.process.terminationStatus == SIGKILL)
                 kills += 1
-                try check(after: "kill at \(step) #\(occurrence)")
+                try await check(after: "kill at \(step) #\(occurrence)")
             }
         }
 
@@ -151,12 +168,12 @@ import VaultTestSupport
         var generator = SystemRandomNumberGenerator()
         for round in 0..<Self.randomKills {
             let child = try Self.start("vault-crash-drill", ["--data-dir", data, "--seed", "random-\(round)"])
-            #expect(Self.waitUntilReady(child), "child \(round) never became ready")
-            usleep(UInt32.random(in: 0...40_000, using: &generator))
+            #expect(try await Self.ready(child), "child \(round) never became ready")
+            try await Task.sleep(for: .microseconds(Int.random(in: 0...40_000, using: &generator)))
             kill(child.process.processIdentifier, SIGKILL)
-            child.process.waitUntilExit()
+            try await Self.finish(child.process)
             kills += 1
-            try check(after: "random kill \(round)")
+            try await check(after: "random kill \(round)")
         }
 
         #expect(kills >= 200)
@@ -165,23 +182,23 @@ import VaultTestSupport
         #expect(!objectFiles.isEmpty, "the drill should have written Storage objects between kills")
         // A final clean start: the drill opens (sweeping temp files), finishes a short run, and all is well.
         let last = try Self.start("vault-crash-drill", ["--data-dir", data, "--seed", "final", "--count", "10"])
-        last.process.waitUntilExit()
+        try await Self.finish(last.process)
         #expect(last.process.terminationStatus == 0)
-        #expect(try Self.fsck(data).invariantViolations == 0)
+        #expect(try await Self.fsck(data).invariantViolations == 0)
         print("crash test: \(kills) kills, up to \(recordsSeen) records, \(residue) allowed residue problems seen")
     }
 
     /// A legacy import killed at every publication step, at each of its publications and links: fsck finds
     /// nothing indexed without its bytes, and running the import again finishes it into the same store as an
     /// import that was never interrupted.
-    @Test func anImportKilledAnywhereFinishesIntoTheSameStore() throws {
+    @Test func anImportKilledAnywhereFinishesIntoTheSameStore() async throws {
         let dir = TemporaryDirectory("vv-crash-import")
         let database = TestPaths.fixture("legacy.sqlite")
         let files = TestPaths.fixture("legacy")
-        func importOnce(_ data: String, kill: (step: String, occurrence: Int)? = nil) throws -> Process {
+        func importOnce(_ data: String, kill: (step: String, occurrence: Int)? = nil) async throws -> Process {
             let child = try Self.start("vault-crash-drill", ["--data-dir", data, "--import", database, "--files", files]
                 + (kill.map { ["--kill-at", $0.step, "--kill-on", "\($0.occurrence)"] } ?? []))
-            child.process.waitUntilExit()
+            try await Self.finish(child.process)
             return child.process
         }
         func snapshot(_ data: String) throws -> [String] {
@@ -195,7 +212,7 @@ import VaultTestSupport
             return lines
         }
         let reference = dir.sub("reference")
-        #expect(try importOnce(reference).terminationStatus == 0)
+        #expect(try await importOnce(reference).terminationStatus == 0)
         let expected = try snapshot(reference)
         #expect(expected.count > 5)
 
@@ -203,18 +220,18 @@ import VaultTestSupport
         for step in PublicationStep.allCases {
             for occurrence in 1...4 {
                 let data = dir.sub("\(step.rawValue)-\(occurrence)")
-                let killed = try importOnce(data, kill: (step.rawValue, occurrence))
+                let killed = try await importOnce(data, kill: (step.rawValue, occurrence))
                 if killed.terminationReason == .uncaughtSignal {
                     #expect(killed.terminationStatus == SIGKILL)
                     kills += 1
-                    let report = try Self.fsck(data)
+                    let report = try await Self.fsck(data)
                     #expect(report.invariantViolations == 0, "after \(step) #\(occurrence): \(report.problems)")
                 } else {
                     #expect(killed.terminationStatus == 0, "\(step) #\(occurrence)")
                 }
-                #expect(try importOnce(data).terminationStatus == 0)
+                #expect(try await importOnce(data).terminationStatus == 0)
                 #expect(try snapshot(data) == expected, "after \(step) #\(occurrence)")
-                let report = try Self.fsck(data)
+                let report = try await Self.fsck(data)
                 #expect(report.isClean, "after \(step) #\(occurrence) and a second import: \(report.problems)")
             }
         }
@@ -224,12 +241,12 @@ import VaultTestSupport
 
     /// The disk quota killed at every deletion step of several of its evictions: fsck finds nothing indexed
     /// without its bytes, a pinned book never loses audio, and running the quota again finishes under its target.
-    @Test func theQuotaKilledAnywhereLeavesAConsistentStore() throws {
+    @Test func theQuotaKilledAnywhereLeavesAConsistentStore() async throws {
         let dir = TemporaryDirectory("vv-crash-quota")
-        func runQuota(_ data: String, limit: Int, kill: (step: String, occurrence: Int)? = nil) throws -> Process {
+        func runQuota(_ data: String, limit: Int, kill: (step: String, occurrence: Int)? = nil) async throws -> Process {
             let child = try Self.start("vault-crash-drill", ["--data-dir", data, "--quota", "\(limit)"]
                 + (kill.map { ["--kill-at", $0.step, "--kill-on", "\($0.occurrence)"] } ?? []))
-            child.process.waitUntilExit()
+            try await Self.finish(child.process)
             return child.process
         }
         func check(_ data: String, _ description: String) throws -> AssetStore {
@@ -243,26 +260,26 @@ import VaultTestSupport
         }
         // The reference: how big the 30 assets are, so the limit evicts about half of what may go.
         let reference = dir.sub("reference")
-        #expect(try runQuota(reference, limit: Int.max / 2).terminationStatus == 0)
+        #expect(try await runQuota(reference, limit: Int.max / 2).terminationStatus == 0)
         let full = try OpenedVault(root: reference).store.index.storedBytes()
         let limit = full * 2 / 3
         var kills = 0
         for step in DeletionStep.allCases {
             for occurrence in [1, 2, 5, 9] {
                 let data = dir.sub("\(step.rawValue)-\(occurrence)")
-                let killed = try runQuota(data, limit: limit, kill: (step.rawValue, occurrence))
+                let killed = try await runQuota(data, limit: limit, kill: (step.rawValue, occurrence))
                 if killed.terminationReason == .uncaughtSignal {
                     kills += 1
-                    let report = try Self.fsck(data)
+                    let report = try await Self.fsck(data)
                     #expect(report.invariantViolations == 0, "after \(step) #\(occurrence): \(report.problems)")
                     _ = try check(data, "after \(step) #\(occurrence)")
                 }
-                #expect(try runQuota(data, limit: limit).terminationStatus == 0)
+                #expect(try await runQuota(data, limit: limit).terminationStatus == 0)
                 let store = try check(data, "after \(step) #\(occurrence) and a second run")
                 #expect(try store.index.storedBytes() <= EvictionPlan.target(forLimit: limit))
-                let repaired = try Self.fsck(data, repair: true)
+                let repaired = try await Self.fsck(data, repair: true)
                 #expect(repaired.invariantViolations == 0)
-                #expect(try Self.fsck(data).isClean, "after \(step) #\(occurrence)")
+                #expect(try await Self.fsck(data).isClean, "after \(step) #\(occurrence)")
             }
         }
         #expect(kills >= DeletionStep.allCases.count * 3)

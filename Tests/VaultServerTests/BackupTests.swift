@@ -156,7 +156,7 @@ import VaultTestSupport
             try process.run()
             try await Task.sleep(for: .milliseconds(round * 4))
             kill(process.processIdentifier, SIGKILL)
-            try await BlockingIO.run { process.waitUntilExit() }
+            try await onOwnThread { process.waitUntilExit() }
             if process.terminationReason == .uncaughtSignal { killedBeforeTheEnd += 1 }
             if FileManager.default.fileExists(atPath: destination) {
                 let fsck = try await ServerProcess.run(["fsck", "--data-dir", destination])

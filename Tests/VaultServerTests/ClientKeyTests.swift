@@ -35,18 +35,30 @@ import VaultCore
 
     @Test func aKeysRequestRateIsItsOwn() async throws {
         let keysFile = TemporaryDirectory()
-        let slow = "slow-secret-0123456789", fast = "fast-secret-0123456789"
+        // Three keys of two requests a minute, one per attempt: an attempt whose three requests are not within
+        // the half minute a token takes to come back (the test process held up by a full parallel run) says
+        // nothing either way, and the next key tries again.
+        let slow = (0..<3).map { "slow-secret-\($0)-0123456789" }, fast = "fast-secret-0123456789"
         let path = keysFile.path + "/keys.json"
-        try Data(#"{"keys":[{"name":"slow","key":"\#(slow)","requestsPerMinute":2},{"name":"fast","key":"\#(fast)"}]}"#.utf8)
+        let entries = slow.enumerated().map { #"{"name":"slow\#($0.offset)","key":"\#($0.element)","requestsPerMinute":2}"# }
+        try Data(#"{"keys":[\#(entries.joined(separator: ",")),{"name":"fast","key":"\#(fast)"}]}"#.utf8)
             .write(to: URL(fileURLWithPath: path))
         let bed = try VoiceTestbed(environment: ["VOICEVAULT_API_KEYS_FILE": path])
         let body = VoiceTestbed.requestBody(text: "Rate limited text.")
-        #expect(try await bed.post(body, key: slow).status == 200)
-        #expect(try await bed.post(body, key: slow).status == 200)
-        let third = try await bed.post(body, key: slow)
-        #expect(third.status == 429)
-        #expect(json(third.body)["error"] as? String == "rate_limited")
-        #expect(Int(third.header("retry-after") ?? "") ?? 0 >= 1)
+        var judged = false
+        for key in slow where !judged {
+            let started = ContinuousClock.now
+            let first = try await bed.post(body, key: key).status
+            let second = try await bed.post(body, key: key).status
+            let third = try await bed.post(body, key: key)
+            guard ContinuousClock.now - started < .seconds(25) else { continue }
+            judged = true
+            #expect(first == 200 && second == 200)
+            #expect(third.status == 429)
+            #expect(json(third.body)["error"] as? String == "rate_limited")
+            #expect(Int(third.header("retry-after") ?? "") ?? 0 >= 1)
+        }
+        #expect(judged, "no attempt ran its three requests within 25 s")
         for _ in 0..<5 { #expect(try await bed.post(body, key: fast).status == 200, "another key has its own rate") }
         // Lookups are not generating routes: they stay open to the limited key's app.
         let hash = try VoiceTestbed.hash(text: "Rate limited text.")

@@ -108,21 +108,34 @@ import VaultCore
     @Test func aKeyOverItsRateIsRefusedByTheRouter() async throws {
         let keys = TemporaryDirectory()
         let path = keys.path + "/keys.json"
-        try Data(#"{"keys":[{"name":"limited","key":"\#(Self.limited)","requestsPerMinute":2}]}"#.utf8)
-            .write(to: URL(fileURLWithPath: path))
+        // One key of two requests a minute per attempt: an attempt not done within the half minute a token takes
+        // to come back (the test process held up by a full parallel run) says nothing, and the next one runs.
+        let limited = (0..<3).map { Self.limited + "-\($0)" }
+        let entries = limited.enumerated().map { #"{"name":"limited\#($0.offset)","key":"\#($0.element)","requestsPerMinute":2}"# }
+        try Data(#"{"keys":[\#(entries.joined(separator: ","))]}"#.utf8).write(to: URL(fileURLWithPath: path))
         let bed = try VoiceTestbed(environment: Self.environment(keys: path))
-        let body = VoiceTestbed.requestBody(text: "Rate limited hits.")
-        // The first request generates (and the router learns the body), the second is a fast hit, the third is
-        // over the rate: two tokens a minute, asked back to back.
-        #expect(try await bed.post(body, key: Self.limited).status == 200)
-        let before = try await DownloadFastPathTests.fastAnswers(bed.server)
-        #expect(try await bed.post(body, key: Self.limited).status == 200)
-        #expect(try await DownloadFastPathTests.fastAnswers(bed.server) - before == 1)
-        let refused = try await bed.post(body, key: Self.limited)
-        #expect(refused.status == 429)
-        #expect(json(refused.body)["error"] as? String == "rate_limited")
-        #expect(Int(refused.header("retry-after") ?? "") ?? 0 >= 1)
-        #expect(try await DownloadFastPathTests.fastAnswers(bed.server) - before == 1)
+        var judged = false
+        for (attempt, key) in limited.enumerated() where !judged {
+            let body = VoiceTestbed.requestBody(text: "Rate limited hits \(attempt).")
+            let started = ContinuousClock.now
+            // The first request generates (and the router learns the body), the second is a fast hit, the third is
+            // over the rate: two tokens a minute, asked back to back.
+            let first = try await bed.post(body, key: key).status
+            let before = try await DownloadFastPathTests.fastAnswers(bed.server)
+            let second = try await bed.post(body, key: key).status
+            let fastAfterSecond = try await DownloadFastPathTests.fastAnswers(bed.server) - before
+            let refused = try await bed.post(body, key: key)
+            let fastAfterThird = try await DownloadFastPathTests.fastAnswers(bed.server) - before
+            guard ContinuousClock.now - started < .seconds(25) else { continue }
+            judged = true
+            #expect(first == 200 && second == 200)
+            #expect(fastAfterSecond == 1)
+            #expect(refused.status == 429)
+            #expect(json(refused.body)["error"] as? String == "rate_limited")
+            #expect(Int(refused.header("retry-after") ?? "") ?? 0 >= 1)
+            #expect(fastAfterThird == 1)
+        }
+        #expect(judged, "no attempt ran its three requests within 25 s")
     }
 
     /// A request body that stops arriving is closed at the idle timeout, counted from its last part, whether

@@ -1,7 +1,6 @@
 public import AsyncHTTPClient
 public import Foundation
 public import NIOCore
-import VaultCore
 
 /// A real `voicevault serve` process on a real socket, as outside tools run it.
 public final class ServerProcess: @unchecked Sendable {
@@ -67,11 +66,11 @@ public final class ServerProcess: @unchecked Sendable {
         }
     }
 
-    /// Runs `voicevault` to completion (for commands that are expected to exit), waiting off the cooperative
-    /// pool: a test that waits for a process on one of its few threads starves every other test of it (the
-    /// rate-limit tests then see their requests minutes apart).
+    /// Runs `voicevault` to completion (for commands that are expected to exit), waiting on a thread of its own
+    /// (`onOwnThread`): a test that waits for a process on a shared pool's thread starves the other tests of it
+    /// (the rate-limit tests then see their requests minutes apart).
     public static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
-        try await BlockingIO.run { try runBlocking(arguments, environment: environment) }
+        try await onOwnThread { try runBlocking(arguments, environment: environment) }
     }
 
     /// `run`, blocking the calling thread.

@@ -6,9 +6,11 @@ public struct WaitTimedOut: Error, CustomStringConvertible {
 
 /// Waits until `condition` holds, looking again every `interval`, and throws `WaitTimedOut` naming `what`
 /// when it does not within `timeout`. For conditions a test cannot be told about directly (another process,
-/// a background service): a gate on the condition itself, never a guessed sleep.
+/// a background service): a gate on the condition itself, never a guessed sleep. The timeout only bounds a
+/// failure, so it is generous: in a full parallel run the long synchronous suites (the crash test) can hold
+/// the cooperative pool's few threads for tens of seconds, and a correct test must not fail for that.
 public func waitUntil(
-    _ what: String, timeout: Duration = .seconds(30), every interval: Duration = .milliseconds(20),
+    _ what: String, timeout: Duration = .seconds(120), every interval: Duration = .milliseconds(20),
     _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout

@@ -18,12 +18,12 @@ public final class HeardLog: Sendable {
 
     public func heard(_ hash: SHA256Digest, at time: Double) {
         times.withLock { times in
-            if let known = times[hash], known >= time { return }
             if times.count >= capacity {
                 let cutoff = times.values.sorted()[times.count / 2]
                 times = times.filter { $0.value > cutoff }
             }
-            times[hash] = time
+            // One hash on the common path (times only grow); an older time arriving late puts the newer back.
+            if let previous = times.updateValue(time, forKey: hash), previous > time { times[hash] = previous }
         }
     }
 

@@ -45,7 +45,9 @@ public final class JobRunner: Service, Sendable {
         }
     }
 
-    private var isStopping: Bool { stopping.load(ordering: .relaxed) }
+    /// Graceful shutdown asked for, or the task cancelled (a hard shutdown): either way no new item starts, and
+    /// the loop ends instead of spinning on waits that return at once.
+    private var isStopping: Bool { stopping.load(ordering: .relaxed) || Task.isCancelled }
 
     func loop() async throws {
         let jobs = jobs
