@@ -252,7 +252,5 @@ struct Benchmarks {
         return Result(name: "publish 100 KB MP3", records: count, operations: count, samples: samples, total: total)
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
+    static func seconds(_ duration: Duration) -> Double { duration.seconds }
 }

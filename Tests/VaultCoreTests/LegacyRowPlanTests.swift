@@ -11,7 +11,7 @@ import Testing
     @Test func defaultNamesNeedNoMapping() throws {
         let map = try LegacyColumnMap(mappings: [], tableColumns: Self.defaultColumns + ["id"])
         #expect(map.fields == LegacyField.allCases)
-        #expect(map.selectStatement(table: "book_audio").hasPrefix("SELECT rowid, \"text\", \"voice_id\""))
+        #expect(map.pageStatement(table: "book_audio").hasPrefix("SELECT rowid, \"text\", \"voice_id\""))
     }
 
     @Test func columnNamesMatchWithoutRegardToCase() throws {
@@ -25,7 +25,8 @@ import Testing
         let map = try LegacyColumnMap(mappings: ["text=chapter_text", "storage_path=audio url"],
                                       tableColumns: ["chapter_text", "voice_id", "book_id", "audio url"])
         #expect(map.fields == [.text, .voiceId, .bookId, .storagePath])
-        #expect(map.selectStatement(table: "t\"x") == "SELECT rowid, \"chapter_text\", \"voice_id\", \"book_id\", \"audio url\" FROM \"t\"\"x\" ORDER BY rowid")
+        #expect(map.pageStatement(table: "t\"x")
+            == "SELECT rowid, \"chapter_text\", \"voice_id\", \"book_id\", \"audio url\" FROM \"t\"\"x\" WHERE rowid > ?1 ORDER BY rowid LIMIT ?2")
     }
 
     @Test func badMappingsAreRefusedBeforeAnyRow() {

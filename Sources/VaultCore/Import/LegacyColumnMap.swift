@@ -57,14 +57,14 @@ public struct LegacyColumnMap: Sendable, Equatable {
         self.columns = columns
     }
 
-    /// The fields in the order `selectStatement` returns them.
+    /// The fields in the order `pageStatement` returns them.
     public var fields: [LegacyField] { LegacyField.allCases.filter { columns[$0] != nil } }
 
-    /// `SELECT` of the mapped columns, identifiers quoted (a column may be named anything, even `from`), rows in
-    /// `rowid` order so that a second run meets them in the same order.
-    public func selectStatement(table: String) -> String {
+    /// One page of the mapped columns: rows after rowid `?1`, at most `?2` of them, identifiers quoted (a column
+    /// may be named anything, even `from`), in `rowid` order so that a second run meets them in the same order.
+    public func pageStatement(table: String) -> String {
         let list = fields.compactMap { columns[$0] }.map(Self.quoted).joined(separator: ", ")
-        return "SELECT rowid, \(list) FROM \(Self.quoted(table)) ORDER BY rowid"
+        return "SELECT rowid, \(list) FROM \(Self.quoted(table)) WHERE rowid > ?1 ORDER BY rowid LIMIT ?2"
     }
 
     /// An SQL identifier in double quotes, embedded quotes doubled.

@@ -88,8 +88,7 @@ public struct LegacyImporter: Sendable {
         // In a dry run, assets this run would have published, so later rows of the same audio count as links.
         var plannedAssets: [SHA256Digest: Set<StorageIdentifier>] = [:]
         let fields = map.fields
-        let select = map.selectStatement(table: options.table)
-            .replacingOccurrences(of: " ORDER BY rowid", with: " WHERE rowid > ?1 ORDER BY rowid LIMIT ?2")
+        let select = map.pageStatement(table: options.table)
         var after = Int.min
         while true {
             let page = try database.rows(select, [.integer(after), .integer(options.pageSize)])

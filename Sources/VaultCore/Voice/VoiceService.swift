@@ -248,9 +248,3 @@ public final class VoiceService: Sendable {
         public let ageSeconds: Double
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}

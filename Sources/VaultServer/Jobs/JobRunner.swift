@@ -111,8 +111,7 @@ public final class JobRunner: Service, Sendable {
         do {
             let outcome = try await voice.voice(VoiceRequest(spec: spec, who: who))
             let led = outcome.timings != nil
-            let elapsed = (ContinuousClock.now - started).components
-            let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+            let seconds = (ContinuousClock.now - started).seconds
             let characters = led ? (outcome.record.characterCost ?? spec.characterCount) : 0
             try await BlockingIO.run {
                 try jobs.finish(id, seq: item.seq, state: led ? .generated : .cached, characters: characters, seconds: seconds,

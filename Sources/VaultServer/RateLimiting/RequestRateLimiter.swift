@@ -8,8 +8,7 @@ final class RequestRateLimiter: Sendable {
 
     func take(for key: ClientKey) -> TokenBucket.Decision {
         guard let perMinute = key.requestsPerMinute else { return .allowed }
-        let elapsed = ContinuousClock.now - origin
-        let now = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let now = (ContinuousClock.now - origin).seconds
         return buckets.withLock { buckets in
             var bucket = buckets[key.id] ?? TokenBucket(perMinute: perMinute, now: now)
             let decision = bucket.take(now: now)
