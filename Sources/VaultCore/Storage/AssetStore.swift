@@ -270,7 +270,7 @@ public final class AssetStore: Sendable {
     public func unlink(_ hash: SHA256Digest, from bookId: StorageIdentifier) throws -> Removal? {
         try hashLocks.withLock(for: hash) {
             guard let removal = try unlinkLocked(hash, from: bookId) else { return nil }
-            try FileSystem.syncDirectory(directory.bookDirectory(bookId))
+            try syncRemoval(in: bookId)
             deletionObserver?(.removalSynced)
             return removal
         }
@@ -349,10 +349,19 @@ public final class AssetStore: Sendable {
                 removal.links += 1
                 deletionObserver?(.linkRemoved)
             }
-            try FileSystem.syncDirectory(directory.bookDirectory(id))
+            try syncRemoval(in: id)
             deletionObserver?(.removalSynced)
         }
         return removal
+    }
+
+    /// Makes a link's removal from a book directory durable. The directory may be gone already: a concurrent
+    /// `removeBook` removes a book's directory once it is empty (ours was its last file) and syncs `audio/`
+    /// after, which makes this removal durable with it. The index changed first either way, so a crash can
+    /// leave at worst an unindexed file.
+    private func syncRemoval(in bookId: StorageIdentifier) throws(SystemError) {
+        let path = directory.bookDirectory(bookId)
+        do { try FileSystem.syncDirectory(path) } catch where error.errno == ENOENT && !FileSystem.exists(path) {}
     }
 
     // MARK: Start-up
