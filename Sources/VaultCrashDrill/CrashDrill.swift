@@ -26,6 +26,13 @@ import VaultCore
 /// evictions.
 ///
 ///     vault-crash-drill --data-dir D --quota BYTES [--kill-at STEP --kill-on K]
+///
+/// With `--resumable ROUND` it recovers resumable uploads as the server does at start, finishes any left in
+/// progress (their bytes come from the round recorded in their metadata), then uploads four objects for
+/// ROUND through `ResumableUploadStore` in small checkpointed pieces, replacing the last round's: kills at the
+/// `ResumableStep`s and the `ObjectWriteStep`s land inside checkpoints and commits.
+///
+///     vault-crash-drill --data-dir D --resumable ROUND [--kill-at STEP --kill-on K]
 @main
 struct CrashDrill {
     static func main() async throws {
@@ -39,6 +46,7 @@ struct CrashDrill {
         var observer: PublicationObserver?
         var objectObserver: ObjectWriteObserver?
         var deletionObserver: DeletionObserver?
+        var resumableObserver: ResumableStepObserver?
         if let stepName = arguments["--kill-at"] {
             let killOn = arguments["--kill-on"].flatMap(Int.init) ?? 1
             let counter = StepCounter()
@@ -54,16 +62,20 @@ struct CrashDrill {
                 objectObserver = { reached in
                     if reached == step, counter.increment() == killOn { kill(getpid(), SIGKILL) }
                 }
+            } else if let step = ResumableStep(rawValue: stepName) {
+                resumableObserver = { reached in
+                    if reached == step, counter.increment() == killOn { kill(getpid(), SIGKILL) }
+                }
             } else {
                 let steps = PublicationStep.allCases.map(\.rawValue) + DeletionStep.allCases.map(\.rawValue)
-                    + ObjectWriteStep.allCases.map(\.rawValue)
+                    + ObjectWriteStep.allCases.map(\.rawValue) + ResumableStep.allCases.map(\.rawValue)
                 FileHandle.standardError.write(Data("unknown step \(stepName); one of \(steps)\n".utf8))
                 exit(64)
             }
         }
 
         let vault = try OpenedVault(root: dataDirectory, observer: observer, deletionObserver: deletionObserver,
-                                    objectObserver: objectObserver)
+                                    objectObserver: objectObserver, resumableObserver: resumableObserver)
         let store = vault.store
         let objects = vault.objects
         if let quota = arguments["--quota"].flatMap(Int.init) {
@@ -80,6 +92,11 @@ struct CrashDrill {
             try store.index.pin(try StorageIdentifier("book-0", kind: .bookId), at: 1_700_000_000)
             let result = try AssetEviction(store: store, heard: HeardLog(), events: VoiceEventSinks([])).run(limit: quota)
             FileHandle.standardOutput.write(Data("evicted \(result.evicted.count) after \(result.bytesAfter)\n".utf8))
+            withExtendedLifetime(vault) {}
+            return
+        }
+        if let round = arguments["--resumable"] {
+            try ResumableDrill(uploads: vault.resumable).run(round: round)
             withExtendedLifetime(vault) {}
             return
         }

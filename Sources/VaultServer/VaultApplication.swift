@@ -52,14 +52,18 @@ public enum VaultApplication {
         let downloads = DownloadRoutes(store: voice.store, cache: audioCache, responder: responder, heard: voice.heard)
         downloads.register(on: router, table: routes)
         if let storage {
-            StorageRoutes(
+            let storageRoutes = StorageRoutes(
                 objects: storage.store,
                 signer: SignedURLToken(secret: storage.signingSecret),
                 uploadCache: HotFileCache(capacity: configuration.downloadCacheBytes / 4, entryLimit: configuration.downloadCacheEntryLimit),
                 // The `/audio` route's cache: the same files, so an MP3 fetched both ways is held once.
                 generatedAudio: GeneratedAudioSource(assets: VoiceAssetBucket(store: voice.store), cache: audioCache, heard: voice.heard),
                 maximumUploadBytes: configuration.maximumUploadBytes, responder: responder,
-                adminConfigured: configuration.adminCredential != nil
+                adminConfigured: configuration.adminCredential != nil)
+            storageRoutes.register(on: router, table: routes)
+            ResumableRoutes(
+                storage: storageRoutes, uploads: ResumableUploadStore(objects: storage.store), publicBaseURL: configuration.publicBaseURL,
+                expirySeconds: configuration.resumableExpirySeconds, maximumUploadsInProgress: configuration.maximumResumableUploads
             ).register(on: router, table: routes)
         }
         let voiceRoutes = VoiceRoutes(voice: voice, configuration: configuration)

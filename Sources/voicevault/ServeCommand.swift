@@ -91,6 +91,15 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let objects = vault.objects
         try objects.catalog.ensureBucket(VoiceAssetBucket.bucketRecord(now: Date().timeIntervalSince1970))
+        // Resumable uploads: finish commits a crash interrupted, cut parts back to what was acknowledged, and
+        // sweep the expired, before any request can touch them.
+        let recovered = try vault.resumable.recover(globalLimit: configuration.maximumUploadBytes)
+        let expired = try vault.resumable.sweep(now: Date().timeIntervalSince1970)
+        let inProgress = try vault.resumable.count()
+        logger.info("resumable uploads", metadata: [
+            "inProgress": "\(inProgress)", "commitsFinished": "\(recovered.completed)",
+            "commitsFailed": "\(recovered.failed)", "expiredSwept": "\(expired)",
+        ])
         let signingSecret = try SigningSecret.loadOrCreate(
             path: vault.store.directory.signingKeyFile, override: Environment.value("VOICEVAULT_SIGNING_SECRET"))
         let jobs = JobRunner(jobs: try JobStore(path: vault.store.directory.jobsFile), voice: voice, load: upstreamLoad,

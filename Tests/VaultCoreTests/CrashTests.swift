@@ -92,6 +92,8 @@ import VaultTestSupport
         let publication = Set(PublicationStep.allCases.map(\.rawValue))
         let deletion = Set(DeletionStep.allCases.map(\.rawValue))
         let objects = Set(ObjectWriteStep.allCases.map(\.rawValue))
+        let resumable = Set(ResumableStep.allCases.map(\.rawValue))
+        #expect(resumable.isDisjoint(with: objects.union(publication).union(deletion)))
         #expect(publication.isDisjoint(with: objects), "\(publication.intersection(objects))")
         #expect(deletion.isDisjoint(with: objects.union(publication)), "\(deletion.intersection(objects.union(publication)))")
     }
@@ -191,6 +193,74 @@ import VaultTestSupport
     /// A legacy import killed at every publication step, at each of its publications and links: fsck finds
     /// nothing indexed without its bytes, and running the import again finishes it into the same store as an
     /// import that was never interrupted.
+    /// Resumable uploads killed at every step of their checkpoints and commits (and of the publication inside
+    /// a commit), run after run on one data directory: each next start recovers (as the server does) and
+    /// finishes what was left, with the bytes the upload began with. After every run fsck finds nothing
+    /// indexed without its bytes, and every object holds exactly the bytes of the round its metadata names.
+    @Test func resumableUploadsKilledAnywhereAreFinishedWhole() async throws {
+        let dir = TemporaryDirectory("vv-crash-resumable")
+        let data = dir.sub("data")
+        func run(_ round: String, kill: (step: String, occurrence: Int)? = nil) async throws -> Process {
+            let child = try Self.start("vault-crash-drill", ["--data-dir", data, "--resumable", round]
+                + (kill.map { ["--kill-at", $0.step, "--kill-on", "\($0.occurrence)"] } ?? []))
+            try await Self.finish(child.process)
+            return child.process
+        }
+        func checkObjects(_ context: String) throws -> [String] {
+            let vault = try OpenedVault(root: data, sweepTemporaryFiles: false)
+            var rounds: [String] = []
+            for record in try vault.objects.catalog.objects(bucket: "drill-resumable") {
+                let round = try #require(Self.resumableRound(record.userMetadata), "\(context): \(record.key) has no round")
+                let expected = Self.resumableBytes(round: round, key: record.key)
+                #expect(record.sha256 == SHA256Digest.of(expected).hex, "\(context): \(record.key) is not round \(round)'s bytes")
+                #expect(try FileSystem.readFile(vault.objects.path(of: record)) == expected, "\(context): \(record.key)")
+                rounds.append(round)
+            }
+            return rounds
+        }
+        let steps = ResumableStep.allCases.map(\.rawValue)
+            + [ObjectWriteStep.renamed, .versionEntrySynced, .committed, .previousRemoved].map(\.rawValue)
+        var kills = 0
+        var round = 0
+        for step in steps {
+            for occurrence in [1, 2, 3, 6] {
+                round += 1
+                let killed = try await run("r\(round)", kill: (step, occurrence))
+                if killed.terminationReason == .uncaughtSignal {
+                    #expect(killed.terminationStatus == SIGKILL)
+                    kills += 1
+                } else {
+                    #expect(killed.terminationStatus == 0, "\(step) #\(occurrence)")
+                }
+                let report = try await Self.fsck(data)
+                #expect(report.invariantViolations == 0, "after \(step) #\(occurrence): \(report.problems)")
+                _ = try checkObjects("after \(step) #\(occurrence)")
+            }
+        }
+        // A run without kills finishes whatever the last kill left, then uploads its own round over everything.
+        #expect(try await run("final").terminationStatus == 0)
+        #expect(try checkObjects("final") == Array(repeating: "final", count: 4))
+        #expect(try FileSystem.contents(of: data + "/uploads").isEmpty)
+        let report = try await Self.fsck(data)
+        #expect(report.invariantViolations == 0, "\(report.problems)")
+        #expect(kills >= steps.count * 3, "only \(kills) kills landed")
+    }
+
+    /// The drill's bytes for `key` in `round` (Sources/VaultCrashDrill/ResumableDrill.swift; the same rule).
+    static func resumableBytes(round: String, key: String) -> [UInt8] {
+        var state = "\(round)-\(key)".utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }
+        let size = 40_000 + (key.utf8.reduce(0) { $0 + Int($1) } * 977) % 60_000
+        return (0..<size).map { _ in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: state >> 33)
+        }
+    }
+
+    static func resumableRound(_ userMetadata: String?) -> String? {
+        guard let text = userMetadata, let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else { return nil }
+        return object["round"] as? String
+    }
+
     @Test func anImportKilledAnywhereFinishesIntoTheSameStore() async throws {
         let dir = TemporaryDirectory("vv-crash-import")
         let database = TestPaths.fixture("legacy.sqlite")

@@ -25,6 +25,15 @@ import VaultTestSupport
         #expect(StorageName.bucketProblem(String(repeating: "b", count: 101)) != nil)
     }
 
+    @Test func staticRouteSegmentsAreReservedForNewBuckets() {
+        for name in ["upload", "sign", "list", "list-v2", "info", "public", "authenticated", "move", "copy"] {
+            #expect(StorageName.newBucketProblem(name) != nil, "\(name)")
+            #expect(StorageName.bucketProblem(name) == nil, "\(name): still a valid name to address")
+        }
+        #expect(StorageName.newBucketProblem("uploads") == nil)
+        #expect(StorageName.newBucketProblem("a/b") != nil)
+    }
+
     @Test func percentDecodingIsExact() {
         #expect(StorageName.percentDecoded("a%20b+c") == "a b+c")
         #expect(StorageName.percentDecoded("%2e%2E") == "..")
@@ -63,6 +72,13 @@ import VaultTestSupport
         (.post, "/object/copy", .copy),
         (.post, "/object/list/b1/", .list(bucket: "b1")),
         (.get, "/object/my%20bucket/k", .download(bucket: "my bucket", key: "k", head: false)),
+        (.post, "/object/upload/sign/b1/a/b.mp3", .signUpload(bucket: "b1", key: "a/b.mp3")),
+        (.put, "/object/upload/sign/b1/a%20b.mp3", .signedUpload(bucket: "b1", key: "a b.mp3")),
+        (.post, "/object/list-v2/b1", .listV2(bucket: "b1")),
+        (.delete, "/cdn/b1/a/b.mp3", .purgeCache(bucket: "b1", key: "a/b.mp3")),
+        // A plain upload into a bucket whose name is not reserved, and keys that start like a static segment.
+        (.post, "/object/b1/upload/sign/x", .upload(bucket: "b1", key: "upload/sign/x")),
+        (.post, "/object/b1/list-v2", .upload(bucket: "b1", key: "list-v2")),
     ])
     func routes(method: StorageRoute.Method, path: String, expected: StorageRoute) throws {
         #expect(try StorageRoute.parse(method: method, path: path[...]) == expected)
@@ -79,6 +95,8 @@ import VaultTestSupport
         (.get, "/object/b1/caf%C3%A9", .invalidKey),
         (.post, "/object/b1/a%2F%2Fb", .invalidKey),
         (.get, "/object/b%2F1/a", .invalidBucket),
+        (.put, "/object/upload/sign/b1", .notFound),
+        (.delete, "/cdn/b1", .notFound),
     ])
     func refuses(method: StorageRoute.Method, path: String, kind: StorageRoute.Failure.Kind) {
         #expect(throws: StorageRoute.Failure.self) { try StorageRoute.parse(method: method, path: path[...]) }
@@ -94,5 +112,7 @@ import VaultTestSupport
         #expect(try StorageRoute.parse(method: .get, path: "/object/sign/b/k").isOpen)
         #expect(try !StorageRoute.parse(method: .post, path: "/object/sign/b/k").isOpen)
         #expect(try !StorageRoute.parse(method: .get, path: "/object/b/k").isOpen)
+        #expect(try StorageRoute.parse(method: .put, path: "/object/upload/sign/b/k").isOpen)
+        #expect(try !StorageRoute.parse(method: .post, path: "/object/upload/sign/b/k").isOpen)
     }
 }

@@ -29,11 +29,11 @@ import VaultCore
     static func expectation(for route: StorageRoute) -> Expectation {
         switch route {
         case .listBuckets, .createBucket, .getBucket, .updateBucket, .deleteBucket, .emptyBucket, .upload, .update,
-             .list, .remove, .removeOne, .move, .copy, .sign, .signMany:
+             .list, .remove, .removeOne, .move, .copy, .sign, .signMany, .signUpload, .listV2, .purgeCache:
             return .refused
         case let .download(bucket, _, _), let .info(bucket, _), let .publicDownload(bucket, _, _):
             return bucket == "open" ? .allowed : .hidden
-        case .signedDownload:
+        case .signedDownload, .signedUpload:
             return .badToken
         }
     }
@@ -63,6 +63,11 @@ import VaultCore
         (.post, "/object/copy", #"{"bucketId":"docs","sourceKey":"a/b.txt","destinationKey":"copied.txt"}"#),
         (.post, "/object/sign/docs/a/b.txt", #"{"expiresIn":60}"#),
         (.post, "/object/sign/docs", #"{"paths":["a/b.txt"],"expiresIn":60}"#),
+        (.post, "/object/upload/sign/docs/a/b.txt", nil),
+        (.put, "/object/upload/sign/docs/a/b.txt?token=forged", "replaced"),
+        (.put, "/object/upload/sign/docs/new.txt", "planted"),
+        (.post, "/object/list-v2/docs", #"{"prefix":""}"#),
+        (.delete, "/cdn/docs/a/b.txt", nil),
         // The generated audio, through the Storage surface.
         (.delete, "/object/audio", #"{"prefixes":["book-1/\#(Self.assetHash.hex).mp3"]}"#),
         (.post, "/bucket/audio/empty", nil),
@@ -169,8 +174,8 @@ import VaultCore
             let route = try StorageRoute.parse(method: try Self.storageMethod(call.method), path: Substring(path))
             kinds.insert(String(describing: route).split(separator: "(")[0].description)
         }
-        // StorageRoute's 19 cases; `expectation(for:)` will not compile if one is added without a rule.
-        #expect(kinds.count == 19, "\(kinds.sorted())")
+        // StorageRoute's 23 cases; `expectation(for:)` will not compile if one is added without a rule.
+        #expect(kinds.count == 23, "\(kinds.sorted())")
     }
 
     static func storageMethod(_ method: HTTPRequest.Method) throws -> StorageRoute.Method {

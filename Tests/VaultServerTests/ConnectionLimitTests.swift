@@ -181,16 +181,16 @@ import Glibc
                                        environment: ["VOICEVAULT_API_KEYS": "client-key", "VOICEVAULT_DOWNLOAD_CACHE_MIB": "32"])
         let key = ["authorization": "Bearer client-key"]
         #expect(try await httpRequest("POST", server.baseURL + "/storage/v1/bucket", headers: key,
-                                      body: #"{"id":"public","public":true}"#).status == 200)
+                                      body: #"{"id":"open","public":true}"#).status == 200)
         for index in 0..<8 {
-            let upload = try await httpRequest("POST", server.baseURL + "/storage/v1/object/public/\(index).bin",
+            let upload = try await httpRequest("POST", server.baseURL + "/storage/v1/object/open/\(index).bin",
                                                headers: key.merging(["content-type": "application/octet-stream"]) { $1 },
                                                body: String(repeating: String(index), count: 3_000_000))
             #expect(upload.status == 200)
         }
         let pid = server.process.processIdentifier
         let baseline = try residentBytes(of: pid)
-        let readers = try await stalledReaders(port: server.port, count: 100) { "/storage/v1/object/public/public/\($0 % 8).bin" }
+        let readers = try await stalledReaders(port: server.port, count: 100) { "/storage/v1/object/public/open/\($0 % 8).bin" }
         let during = try residentBytes(of: pid)
         #expect(during - baseline < 100 << 20, "100 stalled downloads of 3 MB objects took \((during - baseline) >> 20) MiB")
         withExtendedLifetime(readers) {}

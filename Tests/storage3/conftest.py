@@ -63,14 +63,15 @@ def media_duration(audio_locator, page) -> float:
 
 
 class Server:
-    def __init__(self, **settings: str) -> None:
-        self.directory = tempfile.mkdtemp(prefix="vv-storage3-")
+    def __init__(self, directory: str | None = None, port: int = 0, **settings: str) -> None:
+        """A fresh data directory, or `directory` to restart on an existing one (and `port` to keep its address)."""
+        self.directory = directory or tempfile.mkdtemp(prefix="vv-storage3-")
         env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEVAULT_") and k != "ELEVENLABS_API_KEY"}
         env.update({"VOICEVAULT_API_KEYS": KEY, "VOICEVAULT_ADMIN_TOKEN": ADMIN, "VOICEVAULT_MAX_UPLOAD_BYTES": str(8 * 1024 * 1024)})
         env.update(settings)
         self.log = open(os.path.join(self.directory, "server.log"), "w+")
         self.process = subprocess.Popen(
-            [binary(), "serve", "--port", "0", "--data-dir", os.path.join(self.directory, "data")],
+            [binary(), "serve", "--port", str(port), "--data-dir", os.path.join(self.directory, "data")],
             env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         self.port = self._wait_for_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -102,6 +103,12 @@ class Server:
         self.process.wait(timeout=15)
         self.log.close()
         shutil.rmtree(self.directory, ignore_errors=True)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash: the data directory stays for a restart."""
+        self.process.kill()
+        self.process.wait(timeout=15)
+        self.log.close()
 
 
 @pytest.fixture(scope="module")

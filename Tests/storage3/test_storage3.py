@@ -125,7 +125,7 @@ def test_public_and_private_buckets(storage, anonymous, http):
     assert fetched.headers["accept-ranges"] == "bytes"
 
     hidden = httpx.get(storage.from_(private).get_public_url("a/b.mp3"))
-    assert hidden.status_code == 404 and hidden.json() == {"statusCode": "404", "error": "not_found", "message": "Object not found"}
+    assert hidden.status_code == 404 and hidden.json() == {"statusCode": "404", "code": "NoSuchKey", "error": "not_found", "message": "Object not found"}
 
     # Without a key: public objects read, private ones do not exist, and nothing can be written.
     assert anonymous.from_(public).download("a/b.mp3") == MP3
@@ -262,4 +262,4 @@ def test_invalid_keys_and_missing_objects(storage, http):
     not_json = http.post(f"/object/list/{name}", content=b"{not json", headers=AUTH)
     assert not_json.status_code == 400 and not_json.json()["error"] == "InvalidRequest"
     huge = http.request("DELETE", f"/object/{name}", json={"prefixes": ["k" * 100] * 20000}, headers=AUTH)
-    assert huge.status_code == 413 and huge.json() == {"statusCode": "413", "error": "Payload too large", "message": huge.json()["message"]}
+    assert huge.status_code == 413 and huge.json() == {"statusCode": "413", "code": "EntityTooLarge", "error": "Payload too large", "message": huge.json()["message"]}

@@ -48,6 +48,11 @@ public struct ObjectListing: Sendable, Equatable {
 
     /// The page of entries for `records` (any order; keys need not share the prefix). `knownFolders` are
     /// folder names directly in `folder` that a caller knows without records (the `audio` bucket's books).
+    ///
+    /// `search` is a case-insensitive prefix of the path below the folder, as upstream matches
+    /// `prefix || search` against whole keys: `search: "b/al"` at the root lists the folder `b`, because
+    /// `b/alpha.mp3` matches. A search with a `/` therefore needs every record under the folder, not just
+    /// its direct children (`needsDeepRecords`).
     public func entries(_ records: [ObjectRecord], knownFolders: [String] = []) -> [Entry] {
         let folder = folder
         var folders = Set<String>()
@@ -58,10 +63,11 @@ public struct ObjectListing: Sendable, Equatable {
         }
         for record in records where record.key.hasPrefix(folder) {
             let rest = record.key.dropFirst(folder.count)
+            guard matches(String(rest), needle) else { continue }
             if let slash = rest.firstIndex(of: "/") {
                 let name = String(rest[..<slash])
-                if matches(name, needle), folders.insert(name).inserted { entries.append(.folder(name: name)) }
-            } else if matches(String(rest), needle) {
+                if folders.insert(name).inserted { entries.append(.folder(name: name)) }
+            } else {
                 entries.append(.file(name: String(rest), record: record))
             }
         }
@@ -69,22 +75,32 @@ public struct ObjectListing: Sendable, Equatable {
         return Array(entries.dropFirst(offset).prefix(limit))
     }
 
+    /// Whether the search reaches below the folder's direct children.
+    public var needsDeepRecords: Bool { search.contains("/") }
+
     private func matches(_ name: String, _ needle: String) -> Bool {
         needle.isEmpty || name.lowercased().hasPrefix(needle)
     }
 
-    /// Sorts by the column; folders have no timestamps and sort as SQL NULLs do (last ascending, first
-    /// descending); ties break by name so pages are stable.
+    /// Sorts by the column. Names compare as upstream's `lower(name) COLLATE "C"`: case-insensitive, bytewise,
+    /// ties broken by the exact bytes so pages are stable. Folders have no timestamps: in time sorts they all
+    /// come first, either direction, as upstream lists them.
     private func precedes(_ a: Entry, _ b: Entry) -> Bool {
         if column != .name {
             switch (value(a), value(b)) {
             case let (x?, y?) where x != y: return ascending ? x < y : x > y
-            case (nil, _?): return !ascending
-            case (_?, nil): return ascending
+            case (nil, _?): return true
+            case (_?, nil): return false
             default: break
             }
         }
-        return ascending ? a.name.utf8.lexicographicallyPrecedes(b.name.utf8) : b.name.utf8.lexicographicallyPrecedes(a.name.utf8)
+        return ascending ? Self.namePrecedes(a.name, b.name) : Self.namePrecedes(b.name, a.name)
+    }
+
+    static func namePrecedes(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (a.lowercased(), b.lowercased())
+        if x != y { return x.utf8.lexicographicallyPrecedes(y.utf8) }
+        return a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
     private func value(_ entry: Entry) -> Double? {

@@ -50,7 +50,9 @@ public final class ObjectStore: Sendable {
     }
 
     /// Refuses a MIME type the bucket does not allow (before any byte of the body is read, where possible).
-    public func checkMimeType(_ mimeType: String, bucket: String) throws {
+    /// Folder placeholders are exempt (`StorageName.isFolderPlaceholder`).
+    public func checkMimeType(_ mimeType: String, bucket: String, key: String) throws {
+        guard !StorageName.isFolderPlaceholder(key) else { return }
         try Self.checkMimeType(mimeType, in: try policy(of: bucket))
     }
 
@@ -76,7 +78,7 @@ public final class ObjectStore: Sendable {
         let policy = try policy(of: bucket)
         let limit = Self.uploadLimit(policy, globalLimit: globalLimit)
         guard size <= limit else { throw Failure.tooLarge(limit: limit) }
-        try Self.checkMimeType(mimeType, in: policy)
+        if !StorageName.isFolderPlaceholder(key) { try Self.checkMimeType(mimeType, in: policy) }
         if !replacing, try catalog.object(bucket: bucket, key: key) != nil {
             throw StorageCatalogError.objectExists(bucket: bucket, key: key)
         }
@@ -126,6 +128,60 @@ public final class ObjectStore: Sendable {
         return try catalog.object(bucket: bucket, key: key) ?? record
     }
 
+    /// What a finished upload assembled elsewhere (a resumable upload's part file, an S3 multipart upload's
+    /// parts) is, so it can be published under a version chosen before the publication started.
+    public struct Assembled: Sendable, Equatable {
+        public let path: String
+        public let version: String
+        public let size: Int
+        public let sha256: SHA256Digest
+
+        public init(path: String, version: String, size: Int, sha256: SHA256Digest) {
+            self.path = path
+            self.version = version
+            self.size = size
+            self.sha256 = sha256
+        }
+    }
+
+    /// Publishes `assembled` as `bucket/key` under its own version: link -> fsync the directory -> commit the
+    /// record -> remove a replaced version's file. The file at `assembled.path` is left for the caller to remove.
+    ///
+    /// Idempotent, so a commit a crash interrupted is finished by doing it again: a record already naming the
+    /// version is the publication done, and a version file already there is the same bytes (the version was
+    /// chosen for these bytes and recorded before the first attempt).
+    public func publish(
+        _ assembled: Assembled, mimeType: String, cacheControl: String, userMetadata: String?, bucket: String, key: String,
+        upsert: Bool, globalLimit: Int, now: Date = Date()
+    ) throws -> ObjectRecord {
+        guard StorageName.isVersionName(assembled.version) else { throw SystemError(errno: EINVAL, operation: "publish", path: assembled.version) }
+        if let current = try catalog.object(bucket: bucket, key: key), current.version == assembled.version { return current }
+        try admit(size: assembled.size, mimeType: mimeType, bucket: bucket, key: key, replacing: upsert, globalLimit: globalLimit)
+        let file = directory.objectFile(version: assembled.version)
+        _ = try FileSystem.link(assembled.path, to: file)  // false: already linked by an interrupted attempt
+        observer?(.renamed)
+        let time = now.timeIntervalSince1970
+        let record = ObjectRecord(
+            id: UUID().uuidString.lowercased(), bucket: bucket, key: key, version: assembled.version, size: assembled.size,
+            mimeType: mimeType, cacheControl: cacheControl, sha256: assembled.sha256.hex,
+            userMetadata: userMetadata, createdAt: time, updatedAt: time, lastAccessedAt: time)
+        let previous: ObjectRecord?
+        do {
+            try FileSystem.syncDirectory(directory.objects)
+            observer?(.versionEntrySynced)
+            previous = try catalog.put(record, replacing: upsert)
+        } catch {
+            try? FileSystem.removeFile(file)
+            throw error
+        }
+        observer?(.committed)
+        if let previous, previous.version != assembled.version {
+            try? FileSystem.removeFile(path(of: previous))
+            observer?(.previousRemoved)
+        }
+        return try catalog.object(bucket: bucket, key: key) ?? record
+    }
+
     /// Removes the keys that exist (records first, then files) and returns their records. With `ifVersion`,
     /// only a key that still holds that version goes (see `StorageCatalog.remove`).
     public func remove(bucket: String, keys: [String], ifVersion version: String? = nil) throws -> [ObjectRecord] {
@@ -152,24 +208,25 @@ public final class ObjectStore: Sendable {
     /// the record. The bucket's rules apply as to an upload (size limit, MIME types); an existing key is
     /// `objectExists`. The copy keeps the original's content type, cache control and metadata, as Supabase's does.
     public func adopt(
-        file path: String, as original: ObjectRecord, bucket: String, key: String, globalLimit: Int, now: Date = Date()
+        file path: String, as original: ObjectRecord, bucket: String, key: String, upsert: Bool = false, globalLimit: Int, now: Date = Date()
     ) throws -> ObjectRecord {
-        try admit(size: original.size, mimeType: original.mimeType, bucket: bucket, key: key, replacing: false, globalLimit: globalLimit)
-        return try linkAsNewVersion(path, of: original, bucket: bucket, key: key, now: now)
+        try admit(size: original.size, mimeType: original.mimeType, bucket: bucket, key: key, replacing: upsert, globalLimit: globalLimit)
+        return try linkAsNewVersion(path, of: original, bucket: bucket, key: key, replacing: upsert, now: now)
     }
 
     /// Copies within a bucket: the new version is a hard link to the source's bytes (versions never change).
     /// The source can be replaced or removed between reading its record and linking its file (its old
     /// version's file is then gone): the record is read again, so the copy takes the newer version, or the
     /// source is not found; never a 500 for a file that vanished.
-    public func copy(bucket: String, from source: String, to destination: String, now: Date = Date()) throws -> ObjectRecord {
+    /// With `upsert`, an existing destination is replaced (`x-upsert` on copy, as upstream honours it).
+    public func copy(bucket: String, from source: String, to destination: String, upsert: Bool = false, now: Date = Date()) throws -> ObjectRecord {
         var previous: String?
         while true {
             guard let original = try catalog.object(bucket: bucket, key: source), original.version != previous else {
                 throw StorageCatalogError.objectNotFound(bucket: bucket, key: source)
             }
             do {
-                return try linkAsNewVersion(path(of: original), of: original, bucket: bucket, key: destination, now: now)
+                return try linkAsNewVersion(path(of: original), of: original, bucket: bucket, key: destination, replacing: upsert, now: now)
             } catch let error as SystemError where error.errno == ENOENT {
                 previous = original.version
             }
@@ -177,8 +234,10 @@ public final class ObjectStore: Sendable {
     }
 
     /// The object `bucket/key` as a new version that hard-links the immutable file at `path`, described by
-    /// `original`: link -> fsync the directory -> commit the record (never replacing). On failure the link goes.
-    private func linkAsNewVersion(_ path: String, of original: ObjectRecord, bucket: String, key: String, now: Date) throws -> ObjectRecord {
+    /// `original`: link -> fsync the directory -> commit the record -> (when it replaced one) remove the replaced
+    /// version's file. On failure the link goes.
+    private func linkAsNewVersion(_ path: String, of original: ObjectRecord, bucket: String, key: String, replacing: Bool,
+                                  now: Date) throws -> ObjectRecord {
         let version = UUID().uuidString.lowercased()
         let file = directory.objectFile(version: version)
         guard try FileSystem.link(path, to: file) else { throw SystemError(errno: EEXIST, operation: "link", path: file) }
@@ -191,12 +250,17 @@ public final class ObjectStore: Sendable {
         record.createdAt = time
         record.updatedAt = time
         record.lastAccessedAt = time
+        let previous: ObjectRecord?
         do {
             try FileSystem.syncDirectory(directory.objects)
-            _ = try catalog.put(record, replacing: false)
+            previous = try catalog.put(record, replacing: replacing)
         } catch {
             try? FileSystem.removeFile(file)
             throw error
+        }
+        if let previous {
+            try? FileSystem.removeFile(self.path(of: previous))
+            return try catalog.object(bucket: bucket, key: key) ?? record
         }
         return record
     }

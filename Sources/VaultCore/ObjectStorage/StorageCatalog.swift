@@ -141,6 +141,31 @@ public final class StorageCatalog: Sendable {
         }
     }
 
+    /// One page of `bucket`'s keys for `request` (list-v2, S3 listings), in one read transaction: a folder
+    /// costs one seek past its run, and only returned objects are decoded.
+    public func keyPage(bucket: String, _ request: KeyPageRequest) throws -> KeyPage {
+        let bucketPrefix = Self.bucketPrefix(bucket)
+        let scanPrefix = Self.objectKey(bucket, request.prefix)
+        var builder = KeyPageBuilder(request)
+        return try environment.read { txn in
+            var seek: [UInt8]? = Self.objectKey(bucket, builder.start)
+            while let from = seek {
+                seek = nil
+                try txn.scan(prefix: scanPrefix, in: objects, from: from) { rawKey, value in
+                    let key = String(decoding: rawKey[bucketPrefix.count...], as: UTF8.self)
+                    switch try builder.offer(key, record: { try Self.decode(ObjectRecord.self, value) }) {
+                    case .proceed: return true
+                    case let .seek(to: target):
+                        seek = Self.objectKey(bucket, target)
+                        return false
+                    case .stop: return false
+                    }
+                }
+            }
+            return builder.page
+        }
+    }
+
     /// Visits every object record of every bucket in key order, in pages so no read transaction stays open
     /// long (fsck). An undecodable record goes to `onCorrupt` with its raw key, and the scan goes on.
     public func forEachObject(

@@ -23,7 +23,13 @@ public enum StorageName {
         return nil
     }
 
-    /// Why `name` is not a valid bucket name, or nil when it is.
+    /// Names a new bucket may not take: the static segments after `object/` (and `s3`'s neighbours) that the
+    /// router matches before a bucket name. A bucket called `upload` would otherwise be unreachable for
+    /// uploads under `upload/...`, or swallow signed-upload calls, depending on which rule won.
+    public static let reservedBucketNames: Set<String> = [
+        "upload", "sign", "list", "list-v2", "info", "public", "authenticated", "move", "copy",
+    ]
+
     /// Whether `name` is a version file name the object store generates: a lowercase UUID. Records are read
     /// back from disk, so fsck checks this before joining a version to a path.
     public static func isVersionName(_ name: String) -> Bool {
@@ -39,6 +45,7 @@ public enum StorageName {
         return true
     }
 
+    /// Why `name` is not a valid bucket name, or nil when it is.
     public static func bucketProblem(_ name: String) -> String? {
         let bytes = Array(name.utf8)
         if bytes.isEmpty { return "must not be empty" }
@@ -47,6 +54,19 @@ public enum StorageName {
             return "may contain only A-Z a-z 0-9 and _ ! . * ' ( ) space & $ = @ ; : + , ? -"
         }
         if name == "." || name == ".." { return "must not be '.' or '..'" }
+        return nil
+    }
+
+    /// Supabase Studio's "create folder" uploads an empty `<folder>/.emptyFolderPlaceholder`; upstream lets it
+    /// past a bucket's MIME rules (it is no file of any type), and so does VoiceVault.
+    public static func isFolderPlaceholder(_ key: String) -> Bool {
+        key.hasSuffix(".emptyFolderPlaceholder")
+    }
+
+    /// Why a bucket may not be created under `name`: `bucketProblem`, or a reserved name.
+    public static func newBucketProblem(_ name: String) -> String? {
+        if let problem = bucketProblem(name) { return problem }
+        if reservedBucketNames.contains(name) { return "is reserved: object/\(name)/... is a route of its own" }
         return nil
     }
 

@@ -21,6 +21,14 @@ public enum StorageRoute: Equatable, Sendable {
     case copy
     case sign(bucket: String, key: String)
     case signMany(bucket: String)
+    /// `POST object/upload/sign/{bucket}/{key}`: a token that lets one upload to this key without a key.
+    case signUpload(bucket: String, key: String)
+    /// `PUT object/upload/sign/{bucket}/{key}?token=`: the upload the token allows.
+    case signedUpload(bucket: String, key: String)
+    /// `POST object/list-v2/{bucket}`: cursor-paged listing, flat or by folder.
+    case listV2(bucket: String)
+    /// `DELETE cdn/{bucket}/{key}`: purge a CDN's copy (there is none; answered as done).
+    case purgeCache(bucket: String, key: String)
 
     public enum Method: Sendable { case get, head, post, put, delete }
 
@@ -61,9 +69,21 @@ public enum StorageRoute: Equatable, Sendable {
         case (.put, "bucket") where s.count == 2: return .updateBucket(s[1])
         case (.delete, "bucket") where s.count == 2: return .deleteBucket(s[1])
         case (.post, "bucket") where s.count == 3 && s[2] == "empty": return .emptyBucket(s[1])
+        case (.delete, "cdn"):
+            let (bucket, key) = try bucketAndKey(s.dropFirst())
+            return .purgeCache(bucket: bucket, key: key)
         case (_, "object"):
             let rest = s.dropFirst()
+            // Static segments first, whatever the method: a bucket named like one (refused at creation, see
+            // `StorageName.reservedBucketNames`) never captures these calls.
             switch (method, rest.first) {
+            case (.post, "upload") where rest.dropFirst().first == "sign":
+                let (bucket, key) = try bucketAndKey(rest.dropFirst(2))
+                return .signUpload(bucket: bucket, key: key)
+            case (.put, "upload") where rest.dropFirst().first == "sign":
+                let (bucket, key) = try bucketAndKey(rest.dropFirst(2))
+                return .signedUpload(bucket: bucket, key: key)
+            case (.post, "list-v2") where rest.count == 2: return .listV2(bucket: rest[rest.startIndex + 1])
             case (.post, "move") where rest.count == 1: return .move
             case (.post, "copy") where rest.count == 1: return .copy
             case (.post, "list") where rest.count == 2: return .list(bucket: rest[rest.startIndex + 1])
@@ -119,16 +139,18 @@ public enum StorageRoute: Equatable, Sendable {
         switch self {
         case .listBuckets, .createBucket, .move, .copy: nil
         case let .getBucket(b), let .updateBucket(b), let .deleteBucket(b), let .emptyBucket(b), let .list(b),
-             let .remove(b), let .signMany(b): b
+             let .remove(b), let .signMany(b), let .listV2(b): b
         case let .upload(b, _), let .update(b, _), let .download(b, _, _), let .publicDownload(b, _, _),
-             let .signedDownload(b, _, _), let .info(b, _), let .removeOne(b, _), let .sign(b, _): b
+             let .signedDownload(b, _, _), let .info(b, _), let .removeOne(b, _), let .sign(b, _),
+             let .signUpload(b, _), let .signedUpload(b, _), let .purgeCache(b, _): b
         }
     }
 
     public var key: String? {
         switch self {
         case let .upload(_, k), let .update(_, k), let .download(_, k, _), let .publicDownload(_, k, _),
-             let .signedDownload(_, k, _), let .info(_, k), let .removeOne(_, k), let .sign(_, k): k
+             let .signedDownload(_, k, _), let .info(_, k), let .removeOne(_, k), let .sign(_, k),
+             let .signUpload(_, k), let .signedUpload(_, k), let .purgeCache(_, k): k
         default: nil
         }
     }
@@ -136,7 +158,7 @@ public enum StorageRoute: Equatable, Sendable {
     /// Routes anyone may call without a key; they check access themselves (public bucket, signed token).
     public var isOpen: Bool {
         switch self {
-        case .publicDownload, .signedDownload: true
+        case .publicDownload, .signedDownload, .signedUpload: true
         default: false
         }
     }

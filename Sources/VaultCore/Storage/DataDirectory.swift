@@ -9,6 +9,8 @@ import Glibc
 ///     <root>/index/                      LMDB environment (data.mdb, lock.mdb)
 ///     <root>/quarantine/                 files fsck --repair moved aside
 ///     <root>/objects/<version>           bytes of Storage-API uploads, one file per written version
+///     <root>/uploads/<id>.json|.part     resumable (TUS) uploads in progress: manifest and bytes so far
+///     <root>/multipart/<id>/             S3 multipart uploads in progress: manifest and one file per part
 ///     <root>/signing.key                 secret for signed URLs (created on first start, mode 0600)
 ///     <root>/usage.sqlite                the usage ledger (SQLite, WAL: also -wal and -shm)
 ///     <root>/jobs.sqlite                 pre-generation jobs and their items (SQLite, WAL)
@@ -51,6 +53,10 @@ public struct DataDirectory: Sendable, Equatable {
     public var quarantine: String { root + "/quarantine" }
     public var lockFile: String { root + "/voicevault.lock" }
     public var objects: String { root + "/objects" }
+    /// Resumable uploads in progress (`ResumableUploadStore`).
+    public var uploads: String { root + "/uploads" }
+    /// S3 multipart uploads in progress (`MultipartUploadStore`).
+    public var multipart: String { root + "/multipart" }
     public var signingKeyFile: String { root + "/signing.key" }
     /// The usage ledger (SQLite, WAL; `UsageLedger`).
     public var ledgerFile: String { root + "/usage.sqlite" }
@@ -69,7 +75,7 @@ public struct DataDirectory: Sendable, Equatable {
     /// Creates the directory tree (idempotent).
     public func prepare() throws(SystemError) {
         var created = try FileSystem.makeDirectory(root)
-        for path in [audio, temporary, index, quarantine, objects] {
+        for path in [audio, temporary, index, quarantine, objects, uploads, multipart] {
             if try FileSystem.makeDirectory(path) { created = true }
         }
         if created { try FileSystem.syncDirectory(root) }

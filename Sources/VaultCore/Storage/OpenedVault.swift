@@ -10,6 +10,8 @@ public final class OpenedVault: Sendable {
     public let store: AssetStore
     /// The Storage API's objects, in the same directory and index environment.
     public let objects: ObjectStore
+    /// Resumable (TUS) uploads in progress; `recover` it before serving.
+    public let resumable: ResumableUploadStore
     /// Temp files found (and removed, unless opened for inspection) at start.
     public let temporaryFilesFound: [String]
 
@@ -31,7 +33,8 @@ public final class OpenedVault: Sendable {
     public init(
         root: String, options: LMDBEnvironment.Options = .init(), sweepTemporaryFiles: Bool = true,
         observer: PublicationObserver? = nil, deletionObserver: DeletionObserver? = nil,
-        objectObserver: ObjectWriteObserver? = nil, logger: Logger = Logger(label: "voicevault")
+        objectObserver: ObjectWriteObserver? = nil, resumableObserver: ResumableStepObserver? = nil,
+        logger: Logger = Logger(label: "voicevault")
     ) throws(OpenError) {
         let directory = DataDirectory(root: root)
         do { try FileSystem.makeDirectories(directory.root) } catch { throw .layout(error) }
@@ -45,6 +48,7 @@ public final class OpenedVault: Sendable {
         } catch {
             throw .index(error)
         }
+        resumable = ResumableUploadStore(objects: objects, observer: resumableObserver)
         let environment = store.index.environment
         if environment.staleReadersCleared > 0 {
             logger.warning("cleared stale LMDB reader slots", metadata: ["count": "\(environment.staleReadersCleared)"])

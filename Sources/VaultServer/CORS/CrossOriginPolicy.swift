@@ -34,12 +34,16 @@ public struct CrossOriginPolicy: Sendable, Equatable {
         }
     }
 
-    static let allowedMethods = "GET, HEAD, POST, PUT, DELETE"
+    /// PATCH is TUS's: resumable uploads from a browser (tus-js-client, Uppy) send their bytes with it.
+    static let allowedMethods = "GET, HEAD, POST, PUT, PATCH, DELETE"
     /// `allowedMethods` as lower-case names, for a byte comparison with `Access-Control-Request-Method`.
-    static let allowedMethodNames = ["get", "head", "post", "put", "delete"]
-    /// What a browser needs to see of our answers: ranges, validators, cache verdicts.
-    static let exposedHeaders = "Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified, Content-Disposition, X-Cache, X-Content-Hash, Server-Timing"
-    static let defaultAllowedHeaders = "authorization, apikey, x-client-info, xi-api-key, content-type, x-upsert, cache-control, range, if-none-match, if-modified-since, if-range"
+    static let allowedMethodNames = ["get", "head", "post", "put", "patch", "delete"]
+    /// What a browser needs to see of our answers: ranges, validators, cache verdicts, and where a resumable
+    /// upload lives and how far it got.
+    static let exposedHeaders = "Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified, Content-Disposition, X-Cache, X-Content-Hash, Server-Timing, "
+        + "Location, Upload-Offset, Upload-Length, Upload-Expires, Upload-Metadata, Upload-Defer-Length, Tus-Resumable, Tus-Version, Tus-Extension, Tus-Max-Size"
+    static let defaultAllowedHeaders = "authorization, apikey, x-client-info, xi-api-key, content-type, x-upsert, x-metadata, cache-control, range, if-none-match, if-modified-since, if-range, "
+        + "tus-resumable, upload-length, upload-offset, upload-metadata, upload-defer-length, x-signature"
     static let maxAgeSeconds = "86400"
 
     /// The value of `Access-Control-Allow-Origin` for a request from `origin`, or nil when it is not allowed.

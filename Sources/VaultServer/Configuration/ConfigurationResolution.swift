@@ -73,6 +73,8 @@ public enum ConfigurationResolution {
         configuration.accessLog = try settings.boolean("VOICEVAULT_ACCESS_LOG", default: true)
         let storeLimit = try settings.integer("VOICEVAULT_MAX_STORE_BYTES", default: 0, minimum: 0)
         configuration.maximumStoreBytes = storeLimit > 0 ? storeLimit : nil
+        configuration.resumableExpirySeconds = try settings.integer("VOICEVAULT_RESUMABLE_EXPIRY_SECONDS", default: 86_400, minimum: 1)
+        configuration.maximumResumableUploads = try settings.integer("VOICEVAULT_RESUMABLE_MAX_UPLOADS", default: 1_000, minimum: 1)
         return configuration
     }
 

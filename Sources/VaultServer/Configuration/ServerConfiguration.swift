@@ -50,6 +50,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// The disk quota: above this many bytes of audio (each asset once), the least recently heard unpinned
     /// assets are evicted down to 90 % of it. Nil: off.
     public var maximumStoreBytes: Int?
+    /// How long a resumable (TUS) upload may stay unfinished after its creation before it is swept
+    /// (`VOICEVAULT_RESUMABLE_EXPIRY_SECONDS`; a day by default).
+    public var resumableExpirySeconds = 86_400
+    /// Most resumable uploads in progress at once (`VOICEVAULT_RESUMABLE_MAX_UPLOADS`): each holds disk until
+    /// it finishes or expires.
+    public var maximumResumableUploads = 1_000
 
     public static let defaultHost = "127.0.0.1"
     public static let defaultPort = 8080

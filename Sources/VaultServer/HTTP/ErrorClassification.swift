@@ -11,12 +11,16 @@ struct ClassifiedError: Equatable {
     let code: String
     /// Supabase Storage's `error` value, where it has its own (`"Bucket not found"`, `"Duplicate"`...).
     let supabaseError: String
+    /// The S3 spelling (`NoSuchKey`, `BucketAlreadyExists`...), which storage-js also reads as `code`, where
+    /// it is not the one `SupabaseError` derives from `supabaseError`.
+    let storageCode: String?
     let message: String
 
-    init(_ status: HTTPResponse.Status, _ code: String, supabase: String? = nil, _ message: String) {
+    init(_ status: HTTPResponse.Status, _ code: String, supabase: String? = nil, storage: String? = nil, _ message: String) {
         self.status = status
         self.code = code
         supabaseError = supabase ?? code
+        storageCode = storage
         self.message = message
     }
 
@@ -43,9 +47,13 @@ struct ClassifiedError: Equatable {
         case let error as StorageCatalogError:
             switch error {
             case .bucketNotFound: return .init(.notFound, "bucket_not_found", supabase: "Bucket not found", "Bucket not found")
-            case .bucketExists, .objectExists: return .init(.conflict, "duplicate", supabase: "Duplicate", "The resource already exists")
+            case .bucketExists:
+                return .init(.conflict, "duplicate", supabase: "Duplicate", storage: "BucketAlreadyExists", "The resource already exists")
+            case .objectExists:
+                return .init(.conflict, "duplicate", supabase: "Duplicate", storage: "KeyAlreadyExists", "The resource already exists")
             case .bucketNotEmpty:
-                return .init(.conflict, "bucket_not_empty", supabase: "InvalidRequest", "The bucket you tried to delete is not empty")
+                return .init(.conflict, "bucket_not_empty", supabase: "InvalidRequest", storage: "ResourceNotEmpty",
+                             "The bucket you tried to delete is not empty")
             case .objectNotFound: return .init(.notFound, "not_found", "Object not found")
             case .undecodableRecord: return nil
             }

@@ -13,6 +13,8 @@ extension HTTPField.Name {
     public static let xiAPIKey = HTTPField.Name("xi-api-key")!
     /// Supabase Storage's "replace if present" upload flag.
     public static let xUpsert = HTTPField.Name("x-upsert")!
+    /// Storage raw uploads: the object's user metadata, base64 of a JSON object.
+    public static let xMetadata = HTTPField.Name("x-metadata")!
     /// W3C Server-Timing: where a generating miss spent its time, for browsers' network panels.
     public static let serverTiming = HTTPField.Name("server-timing")!
     /// ElevenLabs' id of one answer (here VoiceVault's own: an upstream id is only good to the account that
@@ -24,4 +26,17 @@ extension HTTPField.Name {
     public static let originalCharacterCost = HTTPField.Name("x-original-character-cost")!
     /// Which book audio made through the SDK-compatible doors belongs to (or query `book_id`).
     public static let xVoiceVaultBook = HTTPField.Name("x-voicevault-book")!
+
+    // TUS 1.0.0 (resumable uploads).
+    public static let tusResumable = HTTPField.Name("tus-resumable")!
+    public static let tusVersion = HTTPField.Name("tus-version")!
+    public static let tusExtension = HTTPField.Name("tus-extension")!
+    public static let tusMaxSize = HTTPField.Name("tus-max-size")!
+    public static let uploadLength = HTTPField.Name("upload-length")!
+    public static let uploadOffset = HTTPField.Name("upload-offset")!
+    public static let uploadMetadata = HTTPField.Name("upload-metadata")!
+    public static let uploadDeferLength = HTTPField.Name("upload-defer-length")!
+    public static let uploadExpires = HTTPField.Name("upload-expires")!
+    /// Supabase's resumable `/sign` routes: an upload token (from `object/upload/sign`) instead of a key.
+    public static let xSignature = HTTPField.Name("x-signature")!
 }

@@ -25,6 +25,10 @@ struct CatalogObjectSource: StorageObjectSource {
         try objects.catalog.folderContents(bucket: bucket, folder: folder)
     }
 
+    func keyPage(_ request: KeyPageRequest) throws -> KeyPage {
+        try objects.catalog.keyPage(bucket: bucket, request)
+    }
+
     func remove(keys: [String]) throws -> [ObjectRecord] {
         try objects.remove(bucket: bucket, keys: keys)
     }
@@ -37,8 +41,8 @@ struct CatalogObjectSource: StorageObjectSource {
         _ = try objects.empty(bucket: bucket)
     }
 
-    func copy(from source: String, to destination: String, move: Bool) throws -> ObjectRecord {
+    func copy(from source: String, to destination: String, move: Bool, upsert: Bool) throws -> ObjectRecord {
         move ? try objects.move(bucket: bucket, from: source, to: destination)
-             : try objects.copy(bucket: bucket, from: source, to: destination)
+             : try objects.copy(bucket: bucket, from: source, to: destination, upsert: upsert)
     }
 }

@@ -41,6 +41,22 @@ struct GeneratedAudioSource: StorageObjectSource {
         try assets.listingContents(folder: folder)
     }
 
+    /// Books are the folders: a page that stops at the book level lists book ids without reading their assets;
+    /// one that reaches into books reads only the books the prefix can match.
+    func keyPage(_ request: KeyPageRequest) throws -> KeyPage {
+        var folders: [String] = []
+        var records: [ObjectRecord] = []
+        for book in try assets.listingContents(folder: "").folders {
+            let folder = book + "/"
+            if folder.hasPrefix(request.prefix), request.delimited, folder != request.prefix {
+                folders.append(folder)
+            } else if folder.hasPrefix(request.prefix) || request.prefix.hasPrefix(folder) {
+                records += try assets.listingContents(folder: folder).objects
+            }
+        }
+        return KeyPageBuilder.page(request, of: records, folders: folders)
+    }
+
     func remove(keys: [String]) throws -> [ObjectRecord] {
         try assets.remove(keys: keys)
     }
@@ -54,7 +70,8 @@ struct GeneratedAudioSource: StorageObjectSource {
         _ = try assets.empty()
     }
 
-    func copy(from source: String, to destination: String, move: Bool) throws -> ObjectRecord {
+    /// `upsert` changes nothing: a destination key names the same hash, so it already holds these bytes.
+    func copy(from source: String, to destination: String, move: Bool, upsert: Bool) throws -> ObjectRecord {
         try assets.copy(from: source, to: destination, move: move)
     }
 }

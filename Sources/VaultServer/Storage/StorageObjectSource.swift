@@ -16,6 +16,8 @@ protocol StorageObjectSource: Sendable {
     func file(of record: ObjectRecord) -> String?
     /// The direct children of `folder` (a prefix ending in `/`, or empty for the root).
     func folderContents(_ folder: String) throws -> (folders: [String], objects: [ObjectRecord])
+    /// One page of keys under a raw prefix, in key order (list-v2, S3 listings).
+    func keyPage(_ request: KeyPageRequest) throws -> KeyPage
     /// Removes the existing keys, skipping the others as Supabase does; returns the objects as they were.
     func remove(keys: [String]) throws -> [ObjectRecord]
     /// Removes `key` only while it still holds `original`'s bytes, atomically; false when it no longer does
@@ -23,7 +25,8 @@ protocol StorageObjectSource: Sendable {
     func remove(key: String, ifStill original: ObjectRecord) throws -> Bool
     func empty() throws
     /// Copies (or with `move`, moves) `source` to `destination` in the same bucket; returns the new object.
-    func copy(from source: String, to destination: String, move: Bool) throws -> ObjectRecord
+    /// A copy with `upsert` replaces an existing destination.
+    func copy(from source: String, to destination: String, move: Bool, upsert: Bool) throws -> ObjectRecord
 }
 
 /// A change to a bucket or its bytes that only uploaded buckets take.

@@ -70,7 +70,9 @@ struct StorageRoutes: Sendable {
         switch route {
         case .listBuckets:
             try access.require()
-            return StorageJSON.response(try objects.catalog.allBuckets().map(StorageJSON.bucket))
+            let parameters = request.uri.queryParameters
+            let query = try BucketQuery { parameters.get($0) }
+            return StorageJSON.response(query.apply(to: try objects.catalog.allBuckets()).map(StorageJSON.bucket))
         case let .getBucket(name):
             try access.require()
             guard let bucket = try objects.catalog.bucket(name) else { throw SupabaseError.bucketNotFound }
@@ -108,8 +110,7 @@ struct StorageRoutes: Sendable {
         case let .upload(bucket, key):
             try access.require()
             try source(bucket).permit(.upload)
-            let upsert = request.headers[.xUpsert].map { FieldBytes.equalsIgnoringCase(FieldBytes.trimmed($0.utf8), "true") } ?? false
-            return try await upload(request, bucket: bucket, key: key, upsert: upsert)
+            return try await upload(request, bucket: bucket, key: key, upsert: Self.upsertRequested(request))
         case let .update(bucket, key):
             try access.require()
             try source(bucket).permit(.replacement)
@@ -123,17 +124,23 @@ struct StorageRoutes: Sendable {
             guard let record = try source.object(key: key) else { throw SupabaseError.objectNotFound }
             return try serve(record, from: source, request, head: head)
         case let .signedDownload(bucket, key, head):
-            guard let token = request.uri.queryParameters.get("token") else {
-                throw SupabaseError(.badRequest, "InvalidJWT", "a signed URL needs its token query parameter")
-            }
-            switch signer.verify(token, bucket: bucket, key: key, now: Int64(Date().timeIntervalSince1970)) {
-            case .valid: break
-            case .expired: throw SupabaseError(.badRequest, "ExpiredToken", "jwt expired")
-            case let .invalid(reason): throw SupabaseError(.badRequest, "InvalidJWT", reason)
-            }
+            let grant = try verifiedGrant(request, bucket: bucket, key: key, scope: .download)
             let source = source(bucket)
             guard let record = try source.object(key: key) else { throw SupabaseError.objectNotFound }
-            return try serve(record, from: source, request, head: head)
+            // The token's expiry, not the object's cache control: no cache keeps a signed answer past it.
+            return try serve(record, from: source, request, head: head, signedUntil: grant.expiresAt)
+        case let .signUpload(bucket, key):
+            try access.require()
+            return try signUpload(bucket: bucket, key: key, request)
+        case let .signedUpload(bucket, key):
+            return try await signedUpload(bucket: bucket, key: key, request)
+        case let .listV2(bucket):
+            try access.require()
+            return try await listV2(bucket, try await Self.jsonBody(request))
+        case .purgeCache:
+            // storage-js `purgeCache`: there is no CDN in front of VoiceVault to purge, so it is done.
+            try access.require()
+            return StorageJSON.response(["message": "success"])
         case let .info(bucket, key):
             let record = try readableObject(bucket: bucket, key: key, access: access)
             return StorageJSON.response(StorageJSON.info(record))
@@ -153,7 +160,7 @@ struct StorageRoutes: Sendable {
             return StorageJSON.response(["message": "Successfully deleted"])
         case .move, .copy:
             try access.require()
-            return try await moveOrCopy(route == .move, try await Self.jsonBody(request))
+            return try await moveOrCopy(route == .move, try await Self.jsonBody(request), upsert: route == .copy && Self.upsertRequested(request))
         case let .sign(bucket, key):
             try access.require()
             let body = try await Self.jsonBody(request)
@@ -193,11 +200,17 @@ struct StorageRoutes: Sendable {
     /// (an upsert replaced the object, and the old version was removed): the record is read once more and
     /// the new version served, so a download racing an overwrite gets one version or the other, never a
     /// false 404.
-    func serve(_ record: ObjectRecord, from source: any StorageObjectSource, _ request: Request, head: Bool) throws -> Response {
+    func serve(_ record: ObjectRecord, from source: any StorageObjectSource, _ request: Request, head: Bool,
+               signedUntil: Int64? = nil) throws -> Response {
         var record = record
         while true {
             do {
-                return try serveOnce(record, from: source, request, head: head)
+                var response = try serveOnce(record, from: source, request, head: head)
+                if let expiry = signedUntil {
+                    response.headers[.cacheControl] = nil
+                    response.headers[.expires] = HTTPDate.format(expiry)
+                }
+                return response
             } catch DownloadResponder.Missing.noFile {
                 guard let current = try source.object(key: record.key), current.version != record.version else {
                     throw SupabaseError.objectNotFound
@@ -239,7 +252,7 @@ struct StorageRoutes: Sendable {
     /// Streams the body to a staging file (bounded memory for any size), then publishes it crash-safely.
     func upload(_ request: Request, bucket: String, key: String, upsert: Bool) async throws -> Response {
         let limit = try objects.uploadLimit(bucket: bucket, globalLimit: maximumUploadBytes)
-        let received = try await UploadReceiver(objects: objects).receive(request, bucket: bucket, limit: limit)
+        let received = try await UploadReceiver(objects: objects).receive(request, bucket: bucket, key: key, limit: limit)
         defer { received.file.discard() }  // a no-op once the file has been renamed into place
         let globalLimit = maximumUploadBytes
         let record = try await BlockingIO.run { [objects] in
@@ -249,10 +262,11 @@ struct StorageRoutes: Sendable {
         return StorageJSON.response(["Id": record.id, "Key": "\(bucket)/\(key)"])
     }
 
-    /// `"3600"` -> `max-age=3600` (Supabase's rule); anything else is kept verbatim; absent -> one hour.
+    /// `"3600"` -> `max-age=3600` (Supabase's rule); anything else is kept verbatim; absent -> `no-cache`, as
+    /// upstream stores it (the clients send `3600` themselves when the caller says nothing).
     static func cacheControlValue(_ field: String?) -> String {
-        let value = (field ?? "3600").trimmingCharacters(in: .whitespaces)
-        if value.isEmpty { return "max-age=3600" }
+        let value = (field ?? "").trimmingCharacters(in: .whitespaces)
+        if value.isEmpty { return "no-cache" }
         return value.allSatisfy(\.isNumber) ? "max-age=\(value)" : value
     }
 
@@ -269,7 +283,14 @@ struct StorageRoutes: Sendable {
             limit: Self.integer(body["limit"]) ?? ObjectListing.defaultLimit, offset: Self.integer(body["offset"]) ?? 0)
         let source = source(bucket)
         let folder = listing.folder
-        let contents = try await BlockingIO.run { try source.folderContents(folder) }
+        let contents = try await BlockingIO.run {
+            guard listing.needsDeepRecords else { return try source.folderContents(folder) }
+            let everything = try source.keyPage(KeyPageRequest(prefix: folder, delimited: false, limit: Self.maximumSortedListing))
+            guard !everything.isTruncated else {
+                throw SupabaseError.invalidRequest("a search with '/' reads every key under the folder, and this one has more than \(Self.maximumSortedListing)")
+            }
+            return ([], everything.entries.compactMap { if case let .object(record) = $0 { record } else { nil } })
+        }
         return StorageJSON.response(listing.entries(contents.objects, knownFolders: contents.folders).map(StorageJSON.listEntry))
     }
 
@@ -280,7 +301,7 @@ struct StorageRoutes: Sendable {
         return StorageJSON.response(removed.map(StorageJSON.removedRow))
     }
 
-    func moveOrCopy(_ isMove: Bool, _ body: [String: Any]) async throws -> Response {
+    func moveOrCopy(_ isMove: Bool, _ body: [String: Any], upsert: Bool) async throws -> Response {
         guard let bucket = body["bucketId"] as? String, let source = body["sourceKey"] as? String,
               let destination = body["destinationKey"] as? String
         else { throw SupabaseError.invalidRequest("body must have bucketId, sourceKey and destinationKey") }
@@ -295,9 +316,9 @@ struct StorageRoutes: Sendable {
         let from = self.source(bucket)
         let record: ObjectRecord
         if destinationBucket == bucket {
-            record = try await BlockingIO.run { try from.copy(from: source, to: destination, move: isMove) }
+            record = try await BlockingIO.run { try from.copy(from: source, to: destination, move: isMove, upsert: upsert) }
         } else {
-            record = try await transfer(from: from, key: source, to: destinationBucket, key: destination, move: isMove)
+            record = try await transfer(from: from, key: source, to: destinationBucket, key: destination, move: isMove, upsert: upsert)
         }
         return StorageJSON.response(isMove ? ["message": "Successfully moved"] : ["Id": record.id, "Key": "\(destinationBucket)/\(destination)"])
     }
@@ -306,7 +327,8 @@ struct StorageRoutes: Sendable {
     /// its own rules (size limit, MIME types), then a move removes the source key. No bytes are copied, and a
     /// crash between the two steps leaves both keys, never neither. The generated `audio` bucket can be a
     /// source (its MP3s become ordinary objects) but not a destination.
-    func transfer(from: any StorageObjectSource, key: String, to bucket: String, key destination: String, move: Bool) async throws -> ObjectRecord {
+    func transfer(from: any StorageObjectSource, key: String, to bucket: String, key destination: String, move: Bool,
+                  upsert: Bool = false) async throws -> ObjectRecord {
         try source(bucket).permit(.upload)
         let objects = objects
         let globalLimit = maximumUploadBytes
@@ -314,7 +336,7 @@ struct StorageRoutes: Sendable {
             guard let original = try from.object(key: key), let file = from.file(of: original) else { throw SupabaseError.objectNotFound }
             let adopted: ObjectRecord
             do {
-                adopted = try objects.adopt(file: file, as: original, bucket: bucket, key: destination, globalLimit: globalLimit)
+                adopted = try objects.adopt(file: file, as: original, bucket: bucket, key: destination, upsert: upsert, globalLimit: globalLimit)
             } catch let error as SystemError where error.errno == ENOENT {
                 throw SupabaseError.objectNotFound  // removed while this request ran
             }
@@ -329,7 +351,7 @@ struct StorageRoutes: Sendable {
 
     func createBucket(_ body: [String: Any]) async throws -> Response {
         guard let id = body["id"] as? String ?? body["name"] as? String else { throw SupabaseError.invalidRequest("body must have \"id\"") }
-        if let problem = StorageName.bucketProblem(id) { throw SupabaseError.invalidRequest("Invalid bucket name: \(id) \(problem)") }
+        if let problem = StorageName.newBucketProblem(id) { throw SupabaseError.invalidRequest("Invalid bucket name: \(id) \(problem)") }
         let now = Date().timeIntervalSince1970
         let record = BucketRecord(
             id: id, name: body["name"] as? String ?? id, isPublic: body["public"] as? Bool ?? false,
@@ -404,8 +426,7 @@ struct StorageRoutes: Sendable {
         }
         let now = Int64(Date().timeIntervalSince1970)
         let token = signer.issue(bucket: bucket, key: key, expiresAt: now + Int64(min(seconds, 10 * 365 * 86400)), issuedAt: now)
-        func bare(_ name: String) -> String { name.replacingOccurrences(of: "?", with: "%3F") }
-        return "/object/sign/\(bare(bucket))/\(bare(key))?token=\(token)"
+        return "/object/sign/\(Self.bareSegment(bucket))/\(Self.bareSegment(key))?token=\(token)"
     }
 
     // MARK: Request bodies

@@ -6,19 +6,42 @@ import VaultCore
 /// with `statusCode` a string, as the official clients parse it. The HTTP status is the same number (the
 /// upstream sends 400 for most errors for legacy reasons; clients accept any 4xx, and a true status is more
 /// useful to caches and people).
+///
+/// `code` is the S3-style code storage-js 2.112 exposes as `error.code` (`NoSuchKey`, `NoSuchBucket`,
+/// `KeyAlreadyExists`...), which apps branch on; it is derived from `error` unless given.
 struct SupabaseError: Error, Sendable, Equatable {
     let status: HTTPResponse.Status
     let error: String
     let message: String
+    let code: String
 
-    init(_ status: HTTPResponse.Status, _ error: String, _ message: String) {
+    init(_ status: HTTPResponse.Status, _ error: String, _ message: String, code: String? = nil) {
         self.status = status
         self.error = error
         self.message = message
+        self.code = code ?? Self.code(forError: error, status: status)
     }
 
     func response() -> Response {
-        JSONResponse.make(status, object: ["statusCode": String(status.code), "error": error, "message": message])
+        JSONResponse.make(status, object: ["statusCode": String(status.code), "code": code, "error": error, "message": message])
+    }
+
+    /// storage-js's code for an `error` value this server sends.
+    static func code(forError error: String, status: HTTPResponse.Status) -> String {
+        switch error {
+        case "not_found": "NoSuchKey"
+        case "Bucket not found": "NoSuchBucket"
+        case "Duplicate": "KeyAlreadyExists"
+        case "InvalidKey": "InvalidKey"
+        case "invalid_mime_type": "InvalidMimeType"
+        case "Payload too large": "EntityTooLarge"
+        case "InvalidJWT": "InvalidJWT"
+        case "ExpiredToken": "ExpiredToken"
+        case "Unauthorized": "AccessDenied"
+        case "InsufficientStorage": "InsufficientStorage"
+        case "internal": "InternalError"
+        default: status.code >= 500 ? "InternalError" : "InvalidRequest"
+        }
     }
 
     static let objectNotFound = SupabaseError(.notFound, "not_found", "Object not found")
@@ -36,6 +59,6 @@ struct SupabaseError: Error, Sendable, Equatable {
     /// The Supabase rendering of failures: `ClassifiedError` in Supabase's error shape, with its spellings.
     static func from(_ error: any Error) -> SupabaseError? {
         if let error = error as? SupabaseError { return error }
-        return ClassifiedError.classify(error).map { SupabaseError($0.status, $0.supabaseError, $0.message) }
+        return ClassifiedError.classify(error).map { SupabaseError($0.status, $0.supabaseError, $0.message, code: $0.storageCode) }
     }
 }

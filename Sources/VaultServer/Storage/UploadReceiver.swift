@@ -8,11 +8,12 @@ import VaultCore
 /// The file is the first part with a filename, else the last part that is not a known form field
 /// (`cacheControl`, `metadata`): storage3 names it `file`, supabase-js sends an empty name. Since the choice can
 /// only be made at the end, each candidate part is staged in its own temp file and the others are discarded.
-/// Small form fields are held in memory, bounded.
+/// Small form fields are held in memory, bounded. A `contentType` field overrides the file part's own type;
+/// a raw body takes its user metadata from `x-metadata` (base64 of a JSON object), as upstream reads them.
 struct UploadReceiver {
     let objects: ObjectStore
 
-    static let knownFields: Set<String> = ["cacheControl", "metadata"]
+    static let knownFields: Set<String> = ["cacheControl", "metadata", "contentType"]
     /// A form field (cacheControl, metadata) larger than this is refused.
     static let maximumFieldBytes = 64 * 1024
     /// Parts that could be the file; more is not an upload a client sends.
@@ -29,19 +30,20 @@ struct UploadReceiver {
     }
 
     /// Stages the upload's file (at most `limit` bytes). On any error every temp file is removed.
-    func receive(_ request: Request, bucket: String, limit: Int) async throws -> Received {
+    func receive(_ request: Request, bucket: String, key: String, limit: Int) async throws -> Received {
         let contentType = request.headers[.contentType] ?? ""
         if let boundary = MultipartFormData.boundary(fromContentType: contentType) {
-            return try await receiveMultipart(request.body, boundary: boundary, bucket: bucket, limit: limit)
+            return try await receiveMultipart(request.body, boundary: boundary, bucket: bucket, key: key, limit: limit)
         }
         let mimeType = contentType.isEmpty ? "application/octet-stream" : contentType
-        try objects.checkMimeType(mimeType, bucket: bucket)  // refuse before reading a byte of the body
+        try objects.checkMimeType(mimeType, bucket: bucket, key: key)  // refuse before reading a byte of the body
+        let metadata = try request.headers[.xMetadata].map(Self.decodedMetadataHeader)
         let sink = StagingSink(file: try StagingFile(directory: objects.directory, limit: limit))
         do {
             for try await buffer in request.body { try await sink.write(buffer.readableBytesView) }
             let staged = try await sink.finish()
             return Received(file: sink.file, staged: staged, mimeType: mimeType,
-                            cacheControl: request.headers[.cacheControl] ?? StorageRoutes.cacheControlValue(nil), userMetadata: nil)
+                            cacheControl: StorageRoutes.cacheControlValue(request.headers[.cacheControl]), userMetadata: metadata)
         } catch {
             sink.file.discard()
             throw error
@@ -53,7 +55,15 @@ struct UploadReceiver {
         let sink: StagingSink
     }
 
-    private func receiveMultipart(_ body: RequestBody, boundary: String, bucket: String, limit: Int) async throws -> Received {
+    /// `x-metadata`: base64 of a JSON object, kept as the object's user metadata.
+    static func decodedMetadataHeader(_ value: String) throws -> String {
+        guard value.utf8.count <= maximumFieldBytes * 2, let data = Data(base64Encoded: value.trimmingCharacters(in: .whitespaces)),
+              (try? JSONSerialization.jsonObject(with: data)) is [String: Any]
+        else { throw SupabaseError.invalidRequest("x-metadata must be base64 of a JSON object") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private func receiveMultipart(_ body: RequestBody, boundary: String, bucket: String, key: String, limit: Int) async throws -> Received {
         var parser = MultipartStreamParser(boundary: boundary)
         var candidates: [Candidate] = []
         var fields: [String: [UInt8]] = [:]
@@ -76,7 +86,10 @@ struct UploadReceiver {
                         guard candidates.count < Self.maximumFileParts else {
                             throw SupabaseError.invalidRequest("multipart body has more than \(Self.maximumFileParts) file parts")
                         }
-                        if headers.filename != nil { try objects.checkMimeType(Self.mimeType(of: headers), bucket: bucket) }
+                        if headers.filename != nil {
+                            let declared = fields["contentType"].map { String(decoding: $0, as: UTF8.self) } ?? Self.mimeType(of: headers)
+                            try objects.checkMimeType(declared, bucket: bucket, key: key)
+                        }
                         let sink = StagingSink(file: try StagingFile(directory: objects.directory, limit: limit))
                         candidates.append(Candidate(headers: headers, sink: sink))
                         current = sink
@@ -106,8 +119,9 @@ struct UploadReceiver {
                 throw SupabaseError.invalidRequest("metadata must be a JSON object")
             }
             let staged = try await chosen.sink.finish()
+            let override = fields["contentType"].map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespaces) }
             return Received(
-                file: chosen.sink.file, staged: staged, mimeType: Self.mimeType(of: chosen.headers),
+                file: chosen.sink.file, staged: staged, mimeType: override.flatMap { $0.isEmpty ? nil : $0 } ?? Self.mimeType(of: chosen.headers),
                 cacheControl: StorageRoutes.cacheControlValue(fields["cacheControl"].map { String(decoding: $0, as: UTF8.self) }),
                 userMetadata: metadata)
         } catch {
