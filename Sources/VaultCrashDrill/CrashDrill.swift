@@ -33,6 +33,11 @@ import VaultCore
 /// `ResumableStep`s and the `ObjectWriteStep`s land inside checkpoints and commits.
 ///
 ///     vault-crash-drill --data-dir D --resumable ROUND [--kill-at STEP --kill-on K]
+///
+/// With `--multipart ROUND` it does the same for S3 multipart uploads (`MultipartDrill`): kills at the
+/// `MultipartStep`s and the publication's `ObjectWriteStep`s land inside completions.
+///
+///     vault-crash-drill --data-dir D --multipart ROUND [--kill-at STEP --kill-on K]
 @main
 struct CrashDrill {
     static func main() async throws {
@@ -47,6 +52,7 @@ struct CrashDrill {
         var objectObserver: ObjectWriteObserver?
         var deletionObserver: DeletionObserver?
         var resumableObserver: ResumableStepObserver?
+        var multipartObserver: MultipartStepObserver?
         if let stepName = arguments["--kill-at"] {
             let killOn = arguments["--kill-on"].flatMap(Int.init) ?? 1
             let counter = StepCounter()
@@ -66,16 +72,21 @@ struct CrashDrill {
                 resumableObserver = { reached in
                     if reached == step, counter.increment() == killOn { kill(getpid(), SIGKILL) }
                 }
+            } else if let step = MultipartStep(rawValue: stepName) {
+                multipartObserver = { reached in
+                    if reached == step, counter.increment() == killOn { kill(getpid(), SIGKILL) }
+                }
             } else {
                 let steps = PublicationStep.allCases.map(\.rawValue) + DeletionStep.allCases.map(\.rawValue)
-                    + ObjectWriteStep.allCases.map(\.rawValue) + ResumableStep.allCases.map(\.rawValue)
+                    + ObjectWriteStep.allCases.map(\.rawValue) + ResumableStep.allCases.map(\.rawValue) + MultipartStep.allCases.map(\.rawValue)
                 FileHandle.standardError.write(Data("unknown step \(stepName); one of \(steps)\n".utf8))
                 exit(64)
             }
         }
 
         let vault = try OpenedVault(root: dataDirectory, observer: observer, deletionObserver: deletionObserver,
-                                    objectObserver: objectObserver, resumableObserver: resumableObserver)
+                                    objectObserver: objectObserver, resumableObserver: resumableObserver,
+                                    multipartObserver: multipartObserver)
         let store = vault.store
         let objects = vault.objects
         if let quota = arguments["--quota"].flatMap(Int.init) {
@@ -92,6 +103,11 @@ struct CrashDrill {
             try store.index.pin(try StorageIdentifier("book-0", kind: .bookId), at: 1_700_000_000)
             let result = try AssetEviction(store: store, heard: HeardLog(), events: VoiceEventSinks([])).run(limit: quota)
             FileHandle.standardOutput.write(Data("evicted \(result.evicted.count) after \(result.bytesAfter)\n".utf8))
+            withExtendedLifetime(vault) {}
+            return
+        }
+        if let round = arguments["--multipart"] {
+            try MultipartDrill(store: vault.multipart).run(round: round)
             withExtendedLifetime(vault) {}
             return
         }

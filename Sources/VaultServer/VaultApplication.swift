@@ -65,6 +65,8 @@ public enum VaultApplication {
                 storage: storageRoutes, uploads: ResumableUploadStore(objects: storage.store), publicBaseURL: configuration.publicBaseURL,
                 expirySeconds: configuration.resumableExpirySeconds, maximumUploadsInProgress: configuration.maximumResumableUploads
             ).register(on: router, table: routes)
+            S3Routes(storage: storageRoutes, multipart: MultipartUploadStore(objects: storage.store), credentials: configuration.s3Credentials)
+                .register(on: router, table: routes)
         }
         let voiceRoutes = VoiceRoutes(voice: voice, configuration: configuration)
         voiceRoutes.register(on: router, clients: clients, table: routes)

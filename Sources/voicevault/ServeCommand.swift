@@ -96,6 +96,12 @@ struct ServeCommand: AsyncParsableCommand {
         let recovered = try vault.resumable.recover(globalLimit: configuration.maximumUploadBytes)
         let expired = try vault.resumable.sweep(now: Date().timeIntervalSince1970)
         let inProgress = try vault.resumable.count()
+        let multipartRecovered = try vault.multipart.recover(globalLimit: configuration.maximumUploadBytes)
+        let multipartSwept = try vault.multipart.sweep(now: Date().timeIntervalSince1970)
+        logger.info("s3 multipart uploads", metadata: [
+            "commitsFinished": "\(multipartRecovered.completed)", "commitsFailed": "\(multipartRecovered.failed)",
+            "abandonedSwept": "\(multipartSwept)", "s3": "\(configuration.s3Credentials == nil ? "off" : "on")",
+        ])
         logger.info("resumable uploads", metadata: [
             "inProgress": "\(inProgress)", "commitsFinished": "\(recovered.completed)",
             "commitsFailed": "\(recovered.failed)", "expiredSwept": "\(expired)",

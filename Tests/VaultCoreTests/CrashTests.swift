@@ -93,7 +93,9 @@ import VaultTestSupport
         let deletion = Set(DeletionStep.allCases.map(\.rawValue))
         let objects = Set(ObjectWriteStep.allCases.map(\.rawValue))
         let resumable = Set(ResumableStep.allCases.map(\.rawValue))
+        let multipart = Set(MultipartStep.allCases.map(\.rawValue))
         #expect(resumable.isDisjoint(with: objects.union(publication).union(deletion)))
+        #expect(multipart.isDisjoint(with: objects.union(publication).union(deletion).union(resumable)))
         #expect(publication.isDisjoint(with: objects), "\(publication.intersection(objects))")
         #expect(deletion.isDisjoint(with: objects.union(publication)), "\(deletion.intersection(objects.union(publication)))")
     }
@@ -244,6 +246,65 @@ import VaultTestSupport
         let report = try await Self.fsck(data)
         #expect(report.invariantViolations == 0, "\(report.problems)")
         #expect(kills >= steps.count * 3, "only \(kills) kills landed")
+    }
+
+    /// S3 multipart completions killed at every step (planning, assembling, the publication's own steps,
+    /// clean-up), run after run on one data directory: each start finishes an interrupted completion once, and
+    /// every object holds exactly the parts of the round its metadata names.
+    @Test func multipartCompletionsKilledAnywhereAreFinishedWhole() async throws {
+        let dir = TemporaryDirectory("vv-crash-multipart")
+        let data = dir.sub("data")
+        func run(_ round: String, kill: (step: String, occurrence: Int)? = nil) async throws -> Process {
+            let child = try Self.start("vault-crash-drill", ["--data-dir", data, "--multipart", round]
+                + (kill.map { ["--kill-at", $0.step, "--kill-on", "\($0.occurrence)"] } ?? []))
+            try await Self.finish(child.process)
+            return child.process
+        }
+        func checkObjects(_ context: String) throws -> [String] {
+            let vault = try OpenedVault(root: data, sweepTemporaryFiles: false)
+            var rounds: [String] = []
+            for record in try vault.objects.catalog.objects(bucket: "drill-multipart") {
+                let round = try #require(Self.resumableRound(record.userMetadata), "\(context): \(record.key) has no round")
+                let expected = (1...3).flatMap { Self.multipartPart(round: round, key: record.key, number: $0) }
+                #expect(try FileSystem.readFile(vault.objects.path(of: record)) == expected, "\(context): \(record.key) is not round \(round)'s parts")
+                #expect(record.sha256 == SHA256Digest.of(expected).hex, "\(context): \(record.key)")
+                rounds.append(round)
+            }
+            return rounds
+        }
+        let steps = MultipartStep.allCases.map(\.rawValue)
+            + [ObjectWriteStep.renamed, .versionEntrySynced, .committed, .previousRemoved].map(\.rawValue)
+        var kills = 0
+        var round = 0
+        for step in steps {
+            for occurrence in [1, 2, 3] {
+                round += 1
+                let killed = try await run("m\(round)", kill: (step, occurrence))
+                if killed.terminationReason == .uncaughtSignal {
+                    #expect(killed.terminationStatus == SIGKILL)
+                    kills += 1
+                } else {
+                    #expect(killed.terminationStatus == 0, "\(step) #\(occurrence)")
+                }
+                let report = try await Self.fsck(data)
+                #expect(report.invariantViolations == 0, "after \(step) #\(occurrence): \(report.problems)")
+                _ = try checkObjects("after \(step) #\(occurrence)")
+            }
+        }
+        #expect(try await run("final").terminationStatus == 0)
+        #expect(try checkObjects("final") == Array(repeating: "final", count: 3))
+        #expect(try FileSystem.contents(of: data + "/multipart").isEmpty)
+        #expect(try await Self.fsck(data).invariantViolations == 0)
+        #expect(kills >= steps.count * 2, "only \(kills) kills landed")
+    }
+
+    /// The drill's bytes for part `number` of `key` in `round` (Sources/VaultCrashDrill/MultipartDrill.swift).
+    static func multipartPart(round: String, key: String, number: Int) -> [UInt8] {
+        var state = "\(round)-\(key)-\(number)".utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }
+        return (0..<(20_000 + number * 3_001)).map { _ in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: state >> 33)
+        }
     }
 
     /// The drill's bytes for `key` in `round` (Sources/VaultCrashDrill/ResumableDrill.swift; the same rule).

@@ -23,6 +23,20 @@ import VaultTestSupport
         #expect(configuration.connectionLimits.maximumConnections == ConnectionLimits.defaultMaximumConnections(descriptorLimit: 1024))
     }
 
+    @Test func theS3KeyPairIsBothOrNeither() throws {
+        #expect(try resolve([:]).s3Credentials == nil)
+        let on = try resolve(["VOICEVAULT_S3_ACCESS_KEY_ID": "id", "VOICEVAULT_S3_SECRET_ACCESS_KEY": "a-secret-of-16-chars"])
+        #expect(on.s3Credentials == .init(accessKeyId: "id", secretAccessKey: "a-secret-of-16-chars"))
+        #expect(throws: ConfigurationResolution.Problem.self) { try resolve(["VOICEVAULT_S3_ACCESS_KEY_ID": "id"]) }
+        #expect(throws: ConfigurationResolution.Problem.self) { try resolve(["VOICEVAULT_S3_SECRET_ACCESS_KEY": "a-secret-of-16-chars"]) }
+        #expect(throws: ConfigurationResolution.Problem.self) {
+            try resolve(["VOICEVAULT_S3_ACCESS_KEY_ID": "id", "VOICEVAULT_S3_SECRET_ACCESS_KEY": "short"])
+        }
+        let resumable = try resolve(["VOICEVAULT_RESUMABLE_EXPIRY_SECONDS": "60", "VOICEVAULT_RESUMABLE_MAX_UPLOADS": "5"])
+        #expect((resumable.resumableExpirySeconds, resumable.maximumResumableUploads) == (60, 5))
+        #expect(throws: ConfigurationResolution.Problem.self) { try resolve(["VOICEVAULT_RESUMABLE_EXPIRY_SECONDS": "0"]) }
+    }
+
     @Test func flagsWinOverTheEnvironment() throws {
         let configuration = try resolve(
             ["VOICEVAULT_HOST": "0.0.0.0", "VOICEVAULT_PORT": "9000", "VOICEVAULT_DATA_DIR": "/env"],

@@ -77,13 +77,14 @@ public struct SignedURLToken: Sendable {
         return .valid(Grant(scope: granted, upsert: (claims["upsert"] as? Bool) ?? false, expiresAt: expiry))
     }
 
-    static func base64URL(_ bytes: [UInt8]) -> String {
+    /// base64url without padding (JWT segments, opaque cursors and continuation tokens).
+    public static func base64URL(_ bytes: [UInt8]) -> String {
         Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
 
-    static func decodeBase64URL(_ text: Substring) -> [UInt8]? {
+    public static func decodeBase64URL(_ text: Substring) -> [UInt8]? {
         guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }

@@ -12,6 +12,8 @@ public final class OpenedVault: Sendable {
     public let objects: ObjectStore
     /// Resumable (TUS) uploads in progress; `recover` it before serving.
     public let resumable: ResumableUploadStore
+    /// S3 multipart uploads in progress; `recover` it before serving.
+    public let multipart: MultipartUploadStore
     /// Temp files found (and removed, unless opened for inspection) at start.
     public let temporaryFilesFound: [String]
 
@@ -34,6 +36,7 @@ public final class OpenedVault: Sendable {
         root: String, options: LMDBEnvironment.Options = .init(), sweepTemporaryFiles: Bool = true,
         observer: PublicationObserver? = nil, deletionObserver: DeletionObserver? = nil,
         objectObserver: ObjectWriteObserver? = nil, resumableObserver: ResumableStepObserver? = nil,
+        multipartObserver: MultipartStepObserver? = nil,
         logger: Logger = Logger(label: "voicevault")
     ) throws(OpenError) {
         let directory = DataDirectory(root: root)
@@ -49,6 +52,7 @@ public final class OpenedVault: Sendable {
             throw .index(error)
         }
         resumable = ResumableUploadStore(objects: objects, observer: resumableObserver)
+        multipart = MultipartUploadStore(objects: objects, observer: multipartObserver)
         let environment = store.index.environment
         if environment.staleReadersCleared > 0 {
             logger.warning("cleared stale LMDB reader slots", metadata: ["count": "\(environment.staleReadersCleared)"])

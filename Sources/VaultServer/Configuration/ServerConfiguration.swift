@@ -1,3 +1,5 @@
+public import VaultCore
+
 /// Settings of one running server. Flags win over environment variables, which win over defaults; the
 /// executable resolves them, this type only carries them.
 public struct ServerConfiguration: Sendable, Equatable {
@@ -56,6 +58,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Most resumable uploads in progress at once (`VOICEVAULT_RESUMABLE_MAX_UPLOADS`): each holds disk until
     /// it finishes or expires.
     public var maximumResumableUploads = 1_000
+    /// The access key pair of the S3 protocol (`VOICEVAULT_S3_ACCESS_KEY_ID`, `VOICEVAULT_S3_SECRET_ACCESS_KEY`);
+    /// nil: the S3 surface refuses every request.
+    public var s3Credentials: SigV4Verifier.Credentials?
 
     public static let defaultHost = "127.0.0.1"
     public static let defaultPort = 8080

@@ -127,6 +127,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             activity.routedRequestStarted(now: Self.now)
             ensureIdleCheck(context)
+            Self.acceptExpectedBody(head, context: context, handler: self)
             context.fireChannelRead(wrapInboundOut(part))
         case let .body(buffer):
             switch held {
@@ -255,6 +256,17 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             handler.processWaitingParts(context: context)
         }
+    }
+
+    /// `Expect: 100-continue` (S3 SDKs send it on every PUT with a body): answered `100 Continue` as the
+    /// request goes to the router, so the client sends its body at once instead of waiting a second for a
+    /// go-ahead. A request the router then refuses has its body read and dropped (Hummingbird drains it), so
+    /// the connection stays in step; refusing without the go-ahead would leave the client never sending a body
+    /// the server is waiting for.
+    static func acceptExpectedBody(_ head: HTTPRequestHead, context: ChannelHandlerContext, handler: FastPathHandler) {
+        guard head.version.major == 1, head.version.minor >= 1,
+              head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) else { return }
+        context.writeAndFlush(handler.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
     }
 
     private func processWaitingParts(context: ChannelHandlerContext) {
