@@ -65,7 +65,8 @@ public enum VaultApplication {
                 storage: storageRoutes, uploads: ResumableUploadStore(objects: storage.store), publicBaseURL: configuration.publicBaseURL,
                 expirySeconds: configuration.resumableExpirySeconds, maximumUploadsInProgress: configuration.maximumResumableUploads
             ).register(on: router, table: routes)
-            S3Routes(storage: storageRoutes, multipart: MultipartUploadStore(objects: storage.store), credentials: configuration.s3Credentials)
+            S3Routes(storage: storageRoutes, multipart: MultipartUploadStore(objects: storage.store), credentials: configuration.s3Credentials,
+                     maximumUploadsInProgress: configuration.maximumResumableUploads)
                 .register(on: router, table: routes)
         }
         let voiceRoutes = VoiceRoutes(voice: voice, configuration: configuration)

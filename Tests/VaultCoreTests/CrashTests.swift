@@ -202,12 +202,6 @@ import VaultTestSupport
     @Test func resumableUploadsKilledAnywhereAreFinishedWhole() async throws {
         let dir = TemporaryDirectory("vv-crash-resumable")
         let data = dir.sub("data")
-        func run(_ round: String, kill: (step: String, occurrence: Int)? = nil) async throws -> Process {
-            let child = try Self.start("vault-crash-drill", ["--data-dir", data, "--resumable", round]
-                + (kill.map { ["--kill-at", $0.step, "--kill-on", "\($0.occurrence)"] } ?? []))
-            try await Self.finish(child.process)
-            return child.process
-        }
         func checkObjects(_ context: String) throws -> [String] {
             let vault = try OpenedVault(root: data, sweepTemporaryFiles: false)
             var rounds: [String] = []
@@ -222,29 +216,9 @@ import VaultTestSupport
         }
         let steps = ResumableStep.allCases.map(\.rawValue)
             + [ObjectWriteStep.renamed, .versionEntrySynced, .committed, .previousRemoved].map(\.rawValue)
-        var kills = 0
-        var round = 0
-        for step in steps {
-            for occurrence in [1, 2, 3, 6] {
-                round += 1
-                let killed = try await run("r\(round)", kill: (step, occurrence))
-                if killed.terminationReason == .uncaughtSignal {
-                    #expect(killed.terminationStatus == SIGKILL)
-                    kills += 1
-                } else {
-                    #expect(killed.terminationStatus == 0, "\(step) #\(occurrence)")
-                }
-                let report = try await Self.fsck(data)
-                #expect(report.invariantViolations == 0, "after \(step) #\(occurrence): \(report.problems)")
-                _ = try checkObjects("after \(step) #\(occurrence)")
-            }
-        }
-        // A run without kills finishes whatever the last kill left, then uploads its own round over everything.
-        #expect(try await run("final").terminationStatus == 0)
+        let kills = try await Self.killedRounds("--resumable", data: data, steps: steps, occurrences: [1, 2, 3, 6], check: checkObjects)
         #expect(try checkObjects("final") == Array(repeating: "final", count: 4))
         #expect(try FileSystem.contents(of: data + "/uploads").isEmpty)
-        let report = try await Self.fsck(data)
-        #expect(report.invariantViolations == 0, "\(report.problems)")
         #expect(kills >= steps.count * 3, "only \(kills) kills landed")
     }
 
@@ -254,12 +228,6 @@ import VaultTestSupport
     @Test func multipartCompletionsKilledAnywhereAreFinishedWhole() async throws {
         let dir = TemporaryDirectory("vv-crash-multipart")
         let data = dir.sub("data")
-        func run(_ round: String, kill: (step: String, occurrence: Int)? = nil) async throws -> Process {
-            let child = try Self.start("vault-crash-drill", ["--data-dir", data, "--multipart", round]
-                + (kill.map { ["--kill-at", $0.step, "--kill-on", "\($0.occurrence)"] } ?? []))
-            try await Self.finish(child.process)
-            return child.process
-        }
         func checkObjects(_ context: String) throws -> [String] {
             let vault = try OpenedVault(root: data, sweepTemporaryFiles: false)
             var rounds: [String] = []
@@ -274,44 +242,61 @@ import VaultTestSupport
         }
         let steps = MultipartStep.allCases.map(\.rawValue)
             + [ObjectWriteStep.renamed, .versionEntrySynced, .committed, .previousRemoved].map(\.rawValue)
+        let kills = try await Self.killedRounds("--multipart", data: data, steps: steps, occurrences: [1, 2, 3], check: checkObjects)
+        #expect(try checkObjects("final") == Array(repeating: "final", count: 3))
+        #expect(try FileSystem.contents(of: data + "/multipart").isEmpty)
+        #expect(kills >= steps.count * 2, "only \(kills) kills landed")
+    }
+
+    /// Runs the drill's `mode` round after round on one data directory, killed at each step and occurrence in
+    /// turn, then once more without a kill (round `final`). After every run fsck finds no invariant broken and
+    /// `check` holds. Returns how many kills landed.
+    static func killedRounds(_ mode: String, data: String, steps: [String], occurrences: [Int],
+                             check: (String) throws -> [String]) async throws -> Int {
+        func run(_ round: String, kill: (step: String, occurrence: Int)?) async throws -> Process {
+            let child = try start("vault-crash-drill", ["--data-dir", data, mode, round]
+                + (kill.map { ["--kill-at", $0.step, "--kill-on", "\($0.occurrence)"] } ?? []))
+            try await finish(child.process)
+            return child.process
+        }
         var kills = 0
         var round = 0
         for step in steps {
-            for occurrence in [1, 2, 3] {
+            for occurrence in occurrences {
                 round += 1
-                let killed = try await run("m\(round)", kill: (step, occurrence))
+                let killed = try await run("r\(round)", kill: (step, occurrence))
                 if killed.terminationReason == .uncaughtSignal {
                     #expect(killed.terminationStatus == SIGKILL)
                     kills += 1
                 } else {
                     #expect(killed.terminationStatus == 0, "\(step) #\(occurrence)")
                 }
-                let report = try await Self.fsck(data)
+                let report = try await fsck(data)
                 #expect(report.invariantViolations == 0, "after \(step) #\(occurrence): \(report.problems)")
-                _ = try checkObjects("after \(step) #\(occurrence)")
+                _ = try check("after \(step) #\(occurrence)")
             }
         }
-        #expect(try await run("final").terminationStatus == 0)
-        #expect(try checkObjects("final") == Array(repeating: "final", count: 3))
-        #expect(try FileSystem.contents(of: data + "/multipart").isEmpty)
-        #expect(try await Self.fsck(data).invariantViolations == 0)
-        #expect(kills >= steps.count * 2, "only \(kills) kills landed")
+        // A run without kills finishes whatever the last kill left, then writes its own round over everything.
+        #expect(try await run("final", kill: nil).terminationStatus == 0)
+        #expect(try await fsck(data).invariantViolations == 0)
+        return kills
     }
 
     /// The drill's bytes for part `number` of `key` in `round` (Sources/VaultCrashDrill/MultipartDrill.swift).
     static func multipartPart(round: String, key: String, number: Int) -> [UInt8] {
-        var state = "\(round)-\(key)-\(number)".utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }
-        return (0..<(20_000 + number * 3_001)).map { _ in
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return UInt8(truncatingIfNeeded: state >> 33)
-        }
+        drillBytes(seed: "\(round)-\(key)-\(number)", count: 20_000 + number * 3_001)
     }
 
-    /// The drill's bytes for `key` in `round` (Sources/VaultCrashDrill/ResumableDrill.swift; the same rule).
+    /// The drill's bytes for `key` in `round` (Sources/VaultCrashDrill/ResumableDrill.swift).
     static func resumableBytes(round: String, key: String) -> [UInt8] {
-        var state = "\(round)-\(key)".utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }
-        let size = 40_000 + (key.utf8.reduce(0) { $0 + Int($1) } * 977) % 60_000
-        return (0..<size).map { _ in
+        drillBytes(seed: "\(round)-\(key)", count: 40_000 + (key.utf8.reduce(0) { $0 + Int($1) } * 977) % 60_000)
+    }
+
+    /// The drill's `SeededBytes` (an FNV-seeded 64-bit LCG), written again here so the test checks the drill's
+    /// output against its own reading of the rule rather than against the drill's code.
+    static func drillBytes(seed: String, count: Int) -> [UInt8] {
+        var state = seed.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }
+        return (0..<count).map { _ in
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return UInt8(truncatingIfNeeded: state >> 33)
         }

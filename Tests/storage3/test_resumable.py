@@ -36,6 +36,16 @@ def encoded(values: dict) -> str:
     return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in values.items())
 
 
+def start_patch(server, url: str, offset: int, length: int, first_bytes: bytes) -> socket.socket:
+    """A PATCH on a raw connection with only `first_bytes` of its `length`-byte body sent: a client mid-upload."""
+    raw = socket.create_connection(("127.0.0.1", server.port))
+    path = url.split(str(server.port), 1)[1]
+    raw.sendall((f"PATCH {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {KEY}\r\nTus-Resumable: 1.0.0\r\n"
+                 f"Upload-Offset: {offset}\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: {length}\r\n\r\n").encode())
+    raw.sendall(first_bytes)
+    return raw
+
+
 def uploads_on_disk(server) -> list:
     return sorted(os.path.basename(p) for p in glob.glob(os.path.join(server.directory, "data", "uploads", "*")))
 
@@ -210,11 +220,7 @@ def test_a_resume_after_the_server_was_killed_mid_upload(storage):
         assert uploader.offset == 3 * MIB
         url = uploader.url
         # A fourth chunk is on the wire, half sent, when the server dies.
-        with socket.create_connection(("127.0.0.1", port)) as raw:
-            path = url.split(str(port), 1)[1]
-            raw.sendall((f"PATCH {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {KEY}\r\nTus-Resumable: 1.0.0\r\n"
-                         f"Upload-Offset: {3 * MIB}\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: {MIB}\r\n\r\n").encode())
-            raw.sendall(data[3 * MIB: 3 * MIB + MIB // 2])
+        with start_patch(first, url, 3 * MIB, MIB, data[3 * MIB: 3 * MIB + MIB // 2]):
             first.kill()
     finally:
         if first.process.poll() is None:
@@ -231,3 +237,32 @@ def test_a_resume_after_the_server_was_killed_mid_upload(storage):
         assert fetched.status_code == 200 and fetched.content == data
     finally:
         second.stop()
+
+
+def test_one_writer_per_upload_and_a_bounded_number_of_uploads():
+    server = Server(VOICEVAULT_RESUMABLE_MAX_UPLOADS="2")
+    try:
+        http = httpx.Client(base_url=f"{server.base}/storage/v1", headers=AUTH)
+        assert http.post("/bucket", json={"id": "w"}).status_code == 200
+        create = lambda key: http.post("/upload/resumable", headers={**TUS, "Upload-Length": "1000", "Upload-Metadata": encoded(metadata("w", key))})
+        url = create("a.mp3").headers["location"]
+        assert create("b.mp3").status_code == 201
+        assert create("c.mp3").status_code == 429
+        # A PATCH is on the wire, its body half sent: a second writer is refused rather than interleaved.
+        with start_patch(server, url, 0, 1000, b"x" * 10) as raw:
+            # A second writer (its offset deliberately stale, so it can change nothing whichever way it is refused)
+            # is told the upload is busy once the first holds it; until then it hears only about the offset.
+            deadline = time.time() + 30
+            while True:
+                second = httpx.patch(url, content=b"y", headers={**AUTH, **TUS, "Upload-Offset": "7",
+                                                                 "Content-Type": "application/offset+octet-stream"})
+                assert second.status_code == 409, second.text
+                if "another request is writing" in second.json()["message"]:
+                    break
+                assert time.time() < deadline, "the first PATCH never took the upload"
+                time.sleep(0.02)
+            raw.sendall(b"x" * 990)
+            assert b"204" in raw.recv(4096).split(b"\r\n")[0]
+        assert http.get("/object/w/a.mp3").content == b"x" * 1000
+    finally:
+        server.stop()

@@ -193,6 +193,20 @@ def test_multipart_by_hand_list_parts_abort_and_refusals(s3):
     assert code_of(lambda: s3.upload_part(Bucket=name, Key="theirs.bin", UploadId=other, PartNumber=1, Body=b"x")) == "NoSuchUpload"
 
 
+def test_multipart_uploads_in_progress_are_bounded():
+    bounded = Server(VOICEVAULT_S3_ACCESS_KEY_ID=ACCESS, VOICEVAULT_S3_SECRET_ACCESS_KEY=SECRET, VOICEVAULT_RESUMABLE_MAX_UPLOADS="2")
+    try:
+        s3 = client(bounded)
+        name = fresh(s3)
+        first = s3.create_multipart_upload(Bucket=name, Key="a.bin")["UploadId"]
+        s3.create_multipart_upload(Bucket=name, Key="b.bin")
+        assert code_of(lambda: s3.create_multipart_upload(Bucket=name, Key="c.bin")) == "SlowDown"
+        s3.abort_multipart_upload(Bucket=name, Key="a.bin", UploadId=first)
+        s3.create_multipart_upload(Bucket=name, Key="c.bin")
+    finally:
+        bounded.stop()
+
+
 def test_aws_chunked_bodies_as_boto3_streams_them_over_tls(s3_server):
     """boto3 sends aws-chunked with a CRC32 trailer only over HTTPS; the client is told this URL is https so it
     builds exactly that body, which then goes over the plain socket."""

@@ -10,11 +10,16 @@ from conftest import AUTH
 from test_storage3 import AUDIO, MP3, fresh_bucket
 
 
-def encode_uri(url: str) -> str:
+def in_node(expression: str, url: str) -> str:
+    """`expression` of `url` (as `u`), evaluated by node, as storage-js would."""
     node = shutil.which("node") or shutil.which("nodejs")
     assert node, "node is required (Scripts/test.sh installs Debian's nodejs)"
-    return subprocess.run([node, "-e", "process.stdout.write(encodeURI(process.argv[1]))", url],
+    return subprocess.run([node, "-e", f"const u = process.argv[1]; process.stdout.write({expression})", url],
                           check=True, capture_output=True, text=True).stdout
+
+
+def encode_uri(url: str) -> str:
+    return in_node("encodeURI(u)", url)
 
 
 def test_signed_urls_survive_storage_js_encode_uri(storage, http):
@@ -38,3 +43,21 @@ def test_signed_urls_survive_storage_js_encode_uri(storage, http):
         response = httpx.get(httpx.URL(url))
         assert response.status_code == 200, f"{url}: {response.status_code} {response.text[:200]}"
         assert response.content == MP3
+
+
+def new_url(url: str) -> str:
+    """What storage-js's createSignedUploadUrl makes of base + url."""
+    return in_node("new URL(u).toString()", url)
+
+
+def test_signed_upload_urls_survive_storage_js_new_url(storage, http):
+    name = fresh_bucket(storage)
+    for key in ["Chapter 1.mp3", "a+b.mp3", "x&y.mp3", "it's (draft)!.mp3", "dir with space/a b+c.mp3"]:
+        answer = http.post(f"/object/upload/sign/{name}/{key.replace(' ', '%20')}", headers=AUTH)
+        assert answer.status_code == 200, answer.text
+        signed = answer.json()["url"]
+        url = new_url(f"{str(http.base_url).rstrip('/')}{signed}")
+        # storage-js uploads to that URL without a key, as a multipart form.
+        uploaded = httpx.put(httpx.URL(url), files={"": (key.split("/")[-1], MP3, "audio/mpeg")})
+        assert uploaded.status_code == 200, f"{url}: {uploaded.status_code} {uploaded.text[:200]}"
+        assert storage.from_(name).download(key) == MP3

@@ -102,14 +102,22 @@ public final class ObjectStore: Sendable {
     ) throws -> ObjectRecord {
         try admit(size: staged.size, mimeType: mimeType, bucket: bucket, key: key, replacing: upsert, globalLimit: globalLimit)
         let version = UUID().uuidString.lowercased()
-        let file = directory.objectFile(version: version)
         observer?(.staged)
-        try FileSystem.rename(staged.path, to: file)
+        try FileSystem.rename(staged.path, to: directory.objectFile(version: version))
         observer?(.renamed)
+        return try commit(version: version, size: staged.size, sha256: staged.sha256, mimeType: mimeType, cacheControl: cacheControl,
+                          userMetadata: userMetadata, bucket: bucket, key: key, upsert: upsert, now: now)
+    }
+
+    /// The steps after a new version's file is in place, shared by every write: fsync the directory -> commit
+    /// the record -> remove the replaced version's file. On a failure before the commit the version file goes.
+    private func commit(version: String, size: Int, sha256: SHA256Digest, mimeType: String, cacheControl: String, userMetadata: String?,
+                        bucket: String, key: String, upsert: Bool, now: Date) throws -> ObjectRecord {
+        let file = directory.objectFile(version: version)
         let time = now.timeIntervalSince1970
         let record = ObjectRecord(
-            id: UUID().uuidString.lowercased(), bucket: bucket, key: key, version: version, size: staged.size,
-            mimeType: mimeType, cacheControl: cacheControl, sha256: staged.sha256.hex,
+            id: UUID().uuidString.lowercased(), bucket: bucket, key: key, version: version, size: size,
+            mimeType: mimeType, cacheControl: cacheControl, sha256: sha256.hex,
             userMetadata: userMetadata, createdAt: time, updatedAt: time, lastAccessedAt: time)
         let previous: ObjectRecord?
         do {
@@ -121,7 +129,7 @@ public final class ObjectStore: Sendable {
             throw error
         }
         observer?(.committed)
-        if let previous {
+        if let previous, previous.version != version {
             try? FileSystem.removeFile(path(of: previous))
             observer?(.previousRemoved)
         }
@@ -157,29 +165,10 @@ public final class ObjectStore: Sendable {
         guard StorageName.isVersionName(assembled.version) else { throw SystemError(errno: EINVAL, operation: "publish", path: assembled.version) }
         if let current = try catalog.object(bucket: bucket, key: key), current.version == assembled.version { return current }
         try admit(size: assembled.size, mimeType: mimeType, bucket: bucket, key: key, replacing: upsert, globalLimit: globalLimit)
-        let file = directory.objectFile(version: assembled.version)
-        _ = try FileSystem.link(assembled.path, to: file)  // false: already linked by an interrupted attempt
+        _ = try FileSystem.link(assembled.path, to: directory.objectFile(version: assembled.version))  // false: linked by an interrupted attempt
         observer?(.renamed)
-        let time = now.timeIntervalSince1970
-        let record = ObjectRecord(
-            id: UUID().uuidString.lowercased(), bucket: bucket, key: key, version: assembled.version, size: assembled.size,
-            mimeType: mimeType, cacheControl: cacheControl, sha256: assembled.sha256.hex,
-            userMetadata: userMetadata, createdAt: time, updatedAt: time, lastAccessedAt: time)
-        let previous: ObjectRecord?
-        do {
-            try FileSystem.syncDirectory(directory.objects)
-            observer?(.versionEntrySynced)
-            previous = try catalog.put(record, replacing: upsert)
-        } catch {
-            try? FileSystem.removeFile(file)
-            throw error
-        }
-        observer?(.committed)
-        if let previous, previous.version != assembled.version {
-            try? FileSystem.removeFile(path(of: previous))
-            observer?(.previousRemoved)
-        }
-        return try catalog.object(bucket: bucket, key: key) ?? record
+        return try commit(version: assembled.version, size: assembled.size, sha256: assembled.sha256, mimeType: mimeType,
+                          cacheControl: cacheControl, userMetadata: userMetadata, bucket: bucket, key: key, upsert: upsert, now: now)
     }
 
     /// Removes the keys that exist (records first, then files) and returns their records. With `ifVersion`,

@@ -40,32 +40,12 @@ public final class ResumableUploadStore: Sendable {
     // MARK: Manifests
 
     public func upload(_ id: String) throws -> ResumableUpload? {
-        guard ResumableUpload.isValidId(id), FileSystem.exists(manifestPath(id)) else { return nil }
-        let bytes: [UInt8]
-        do { bytes = try FileSystem.readFile(manifestPath(id)) } catch where error.errno == ENOENT { return nil }
-        do { return try JSONDecoder().decode(ResumableUpload.self, from: Data(bytes)) } catch {
-            throw ResumableUploadError.unreadableManifest(id)
-        }
+        guard ResumableUpload.isValidId(id) else { return nil }
+        return try DurableFile.readJSON(ResumableUpload.self, at: manifestPath(id), unreadable: ResumableUploadError.unreadableManifest(id))
     }
 
     func save(_ upload: ResumableUpload) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let bytes = Array(try encoder.encode(upload))
-        let temporary = directory + "/" + upload.id + ".json.tmp"
-        let fd = FileSystem.openNoFollow(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
-        guard fd >= 0 else { throw SystemError.last("create", temporary) }
-        do {
-            try FileSystem.writeAll(fd, bytes[...], path: temporary)
-            guard fsync(fd) == 0 else { throw SystemError.last("fsync", temporary) }
-            close(fd)
-        } catch {
-            close(fd)
-            try? FileSystem.removeFile(temporary)
-            throw error
-        }
-        try FileSystem.rename(temporary, to: manifestPath(upload.id))
-        try FileSystem.syncDirectory(directory)
+        try DurableFile.replace(manifestPath(upload.id), withJSON: upload, directory: directory)
     }
 
     /// Every upload's manifest (unreadable ones are skipped; `sweep` removes them once their files are old).

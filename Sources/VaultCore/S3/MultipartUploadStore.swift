@@ -38,36 +38,17 @@ public final class MultipartUploadStore: Sendable {
     // MARK: Manifests
 
     public func upload(_ id: String) throws -> MultipartUpload? {
-        guard ResumableUpload.isValidId(id), FileSystem.exists(manifestPath(id)) else { return nil }
-        let bytes: [UInt8]
-        do { bytes = try FileSystem.readFile(manifestPath(id)) } catch where error.errno == ENOENT { return nil }
-        do { return try JSONDecoder().decode(MultipartUpload.self, from: Data(bytes)) } catch {
-            throw ResumableUploadError.unreadableManifest(id)
-        }
+        guard ResumableUpload.isValidId(id) else { return nil }
+        return try DurableFile.readJSON(MultipartUpload.self, at: manifestPath(id), unreadable: ResumableUploadError.unreadableManifest(id))
     }
 
     func save(_ upload: MultipartUpload) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        try Self.writeDurably(Array(try encoder.encode(upload)), to: manifestPath(upload.id), directory: uploadDirectory(upload.id))
+        try DurableFile.replace(manifestPath(upload.id), withJSON: upload, directory: uploadDirectory(upload.id))
     }
 
-    /// temp -> fsync -> rename -> fsync the directory.
-    static func writeDurably(_ bytes: [UInt8], to path: String, directory: String) throws {
-        let temporary = path + ".tmp"
-        let fd = FileSystem.openNoFollow(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
-        guard fd >= 0 else { throw SystemError.last("create", temporary) }
-        do {
-            try FileSystem.writeAll(fd, bytes[...], path: temporary)
-            guard fsync(fd) == 0 else { throw SystemError.last("fsync", temporary) }
-            close(fd)
-        } catch {
-            close(fd)
-            try? FileSystem.removeFile(temporary)
-            throw error
-        }
-        try FileSystem.rename(temporary, to: path)
-        try FileSystem.syncDirectory(directory)
+    /// Uploads in progress (directories).
+    public func count() throws -> Int {
+        try FileSystem.contents(of: directory).filter(ResumableUpload.isValidId).count
     }
 
     public func all() throws -> [MultipartUpload] {

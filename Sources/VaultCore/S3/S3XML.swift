@@ -23,24 +23,9 @@ public struct S3XMLWriter {
         close(name)
     }
 
-    public static func escape(_ value: String) -> String {
-        var out = ""
-        out.reserveCapacity(value.utf8.count)
-        for character in value.unicodeScalars {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default:
-                // Characters XML 1.0 cannot carry at all (controls other than tab, LF, CR) as a numeric reference
-                // would still be invalid; S3 keys cannot hold them (StorageName), so they never reach here.
-                out.unicodeScalars.append(character)
-            }
-        }
-        return out
-    }
+    /// Text and attribute values, as every document VoiceVault writes escapes them. Characters XML 1.0 cannot
+    /// carry (controls other than tab, LF, CR) never reach here: keys and bucket names cannot hold them.
+    public static func escape(_ value: String) -> String { MarkupEscaping.escaped(value) }
 }
 
 /// One element of a request body: its local name (any prefix dropped), text, and children.

@@ -55,8 +55,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// How long a resumable (TUS) upload may stay unfinished after its creation before it is swept
     /// (`VOICEVAULT_RESUMABLE_EXPIRY_SECONDS`; a day by default).
     public var resumableExpirySeconds = 86_400
-    /// Most resumable uploads in progress at once (`VOICEVAULT_RESUMABLE_MAX_UPLOADS`): each holds disk until
-    /// it finishes or expires.
+    /// Most resumable (TUS) uploads in progress at once, and separately most S3 multipart uploads
+    /// (`VOICEVAULT_RESUMABLE_MAX_UPLOADS`): each holds disk until it finishes, is aborted or expires.
     public var maximumResumableUploads = 1_000
     /// The access key pair of the S3 protocol (`VOICEVAULT_S3_ACCESS_KEY_ID`, `VOICEVAULT_S3_SECRET_ACCESS_KEY`);
     /// nil: the S3 surface refuses every request.

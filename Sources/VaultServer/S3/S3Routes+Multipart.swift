@@ -17,9 +17,13 @@ extension S3Routes {
             id: ResumableUploadStore.newId(), bucket: bucket, key: key, mimeType: mimeType,
             cacheControl: request.headers[.cacheControl] ?? "no-cache", userMetadata: try Self.userMetadata(request.headers), createdAt: now)
         let multipart = multipart
+        let maximum = maximumUploadsInProgress
         let sweepDue = lastSweep.due(now: now, every: 3600)
         try await BlockingIO.run {
             if sweepDue { try multipart.sweep(now: now) }
+            guard try multipart.count() < maximum else {
+                throw S3Error(503, "SlowDown", "\(maximum) multipart uploads are in progress; complete or abort some first")
+            }
             try multipart.create(upload)
         }
         var xml = S3XMLWriter()

@@ -15,14 +15,17 @@ struct S3Routes: Sendable {
     let storage: StorageRoutes
     let multipart: MultipartUploadStore
     let verifier: SigV4Verifier?
+    /// Most multipart uploads in progress at once (`VOICEVAULT_RESUMABLE_MAX_UPLOADS`, as for TUS uploads).
+    let maximumUploadsInProgress: Int
     let lastSweep = SweepClock()
 
     static let path = StorageRoutes.prefix + "/s3"
     static let methods: [HTTPRequest.Method] = [.get, .head, .put, .post, .delete]
 
-    init(storage: StorageRoutes, multipart: MultipartUploadStore, credentials: SigV4Verifier.Credentials?) {
+    init(storage: StorageRoutes, multipart: MultipartUploadStore, credentials: SigV4Verifier.Credentials?, maximumUploadsInProgress: Int) {
         self.storage = storage
         self.multipart = multipart
+        self.maximumUploadsInProgress = maximumUploadsInProgress
         verifier = credentials.map(SigV4Verifier.init)
     }
 

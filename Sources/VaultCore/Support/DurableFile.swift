@@ -1,0 +1,40 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// Small files replaced whole and durably (the manifests of uploads in progress): the new content goes to a
+/// temp file beside the target, is fsynced, renamed over it, and the directory is fsynced, so after a crash
+/// the file holds the old content or the new, never a mix or nothing.
+enum DurableFile {
+    static func replace(_ path: String, with bytes: [UInt8], directory: String) throws {
+        let temporary = path + ".tmp"
+        let fd = FileSystem.openNoFollow(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
+        guard fd >= 0 else { throw SystemError.last("create", temporary) }
+        do {
+            try FileSystem.writeAll(fd, bytes[...], path: temporary)
+            guard fsync(fd) == 0 else { throw SystemError.last("fsync", temporary) }
+            close(fd)
+        } catch {
+            close(fd)
+            try? FileSystem.removeFile(temporary)
+            throw error
+        }
+        try FileSystem.rename(temporary, to: path)
+        try FileSystem.syncDirectory(directory)
+    }
+
+    /// `value` as sorted-key JSON, replacing `path` durably.
+    static func replace(_ path: String, withJSON value: some Encodable, directory: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        try replace(path, with: Array(try encoder.encode(value)), directory: directory)
+    }
+
+    /// The JSON value at `path`, nil when there is no such file; `unreadable` when it does not decode.
+    static func readJSON<T: Decodable>(_ type: T.Type, at path: String, unreadable: @autoclosure () -> any Error) throws -> T? {
+        let bytes: [UInt8]
+        do { bytes = try FileSystem.readFile(path) } catch where error.errno == ENOENT { return nil }
+        do { return try JSONDecoder().decode(type, from: Data(bytes)) } catch { throw unreadable() }
+    }
+}
