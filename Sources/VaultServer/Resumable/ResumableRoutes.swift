@@ -134,7 +134,7 @@ struct ResumableRoutes: Sendable {
             throw ResumableUpload.isValidId(id) ? Self.busy : Self.notFound
         }
         defer { uploads.release(id) }
-        var upload = try await current(id, request: request, caller: caller)
+        var upload = try await current(id, request: request, caller: caller, claimed: true)
         _ = try TusHeaders.patchOffset(request.headers[.uploadOffset], expected: upload.offset)
         let limit = try storage.objects.uploadLimit(bucket: upload.bucket, globalLimit: storage.maximumUploadBytes)
         if upload.length == nil, let length = try TusHeaders.deferredLength(request.headers[.uploadLength], offset: upload.offset, limit: limit) {
@@ -155,7 +155,7 @@ struct ResumableRoutes: Sendable {
             throw ResumableUpload.isValidId(id) ? Self.busy : Self.notFound
         }
         defer { uploads.release(id) }
-        let upload = try await current(id, request: request, caller: caller)
+        let upload = try await current(id, request: request, caller: caller, claimed: true)
         let uploads = uploads
         try await BlockingIO.run { try uploads.remove(upload.id) }
         return Response(status: .noContent, headers: Self.tusHeaders())
@@ -208,14 +208,18 @@ struct ResumableRoutes: Sendable {
         }
     }
 
-    /// The upload `id` if it exists, has not expired, and the caller may touch it.
-    func current(_ id: String, request: Request, caller: Caller) async throws -> ResumableUpload {
+    /// The upload `id` if it exists, has not expired, and the caller may touch it. An expired one is removed
+    /// (410) by whoever holds it: this request when it `claimed` the upload, else only if no writer holds it.
+    func current(_ id: String, request: Request, caller: Caller, claimed: Bool = false) async throws -> ResumableUpload {
         guard ResumableUpload.isValidId(id) else { throw Self.notFound }
         let uploads = uploads
         guard let upload = try await BlockingIO.run({ try uploads.upload(id) }) else { throw Self.notFound }
         _ = try authorize(request, caller: caller, bucket: upload.bucket, key: upload.key)
         guard upload.expiresAt > Date().timeIntervalSince1970 else {
-            try? await BlockingIO.run { try uploads.remove(id) }
+            if claimed || uploads.claim(id) {
+                try? await BlockingIO.run { try uploads.remove(id) }
+                if !claimed { uploads.release(id) }
+            }
             throw SupabaseError(.gone, "not_found", "the upload expired and was removed", code: "NoSuchUpload")
         }
         return upload
