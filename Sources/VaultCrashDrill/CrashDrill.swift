@@ -38,6 +38,11 @@ import VaultCore
 /// `MultipartStep`s and the publication's `ObjectWriteStep`s land inside completions.
 ///
 ///     vault-crash-drill --data-dir D --multipart ROUND [--kill-at STEP --kill-on K]
+///
+/// With `--jobs yes` it finishes the items of one pre-generation job in `<data>/jobs.sqlite` (`JobsDrill`):
+/// kills at the `JobWriteStep`s land inside and after each item's transaction.
+///
+///     vault-crash-drill --data-dir D --jobs yes [--kill-at STEP --kill-on K]
 @main
 struct CrashDrill {
     static func main() async throws {
@@ -53,6 +58,7 @@ struct CrashDrill {
         var deletionObserver: DeletionObserver?
         var resumableObserver: ResumableStepObserver?
         var multipartObserver: MultipartStepObserver?
+        var jobObserver: JobWriteObserver?
         if let stepName = arguments["--kill-at"] {
             let killOn = arguments["--kill-on"].flatMap(Int.init) ?? 1
             let counter = StepCounter()
@@ -72,6 +78,10 @@ struct CrashDrill {
                 resumableObserver = { reached in
                     if reached == step, counter.increment() == killOn { kill(getpid(), SIGKILL) }
                 }
+            } else if let step = JobWriteStep(rawValue: stepName) {
+                jobObserver = { reached in
+                    if reached == step, counter.increment() == killOn { kill(getpid(), SIGKILL) }
+                }
             } else if let step = MultipartStep(rawValue: stepName) {
                 multipartObserver = { reached in
                     if reached == step, counter.increment() == killOn { kill(getpid(), SIGKILL) }
@@ -79,6 +89,7 @@ struct CrashDrill {
             } else {
                 let steps = PublicationStep.allCases.map(\.rawValue) + DeletionStep.allCases.map(\.rawValue)
                     + ObjectWriteStep.allCases.map(\.rawValue) + ResumableStep.allCases.map(\.rawValue) + MultipartStep.allCases.map(\.rawValue)
+                    + JobWriteStep.allCases.map(\.rawValue)
                 FileHandle.standardError.write(Data("unknown step \(stepName); one of \(steps)\n".utf8))
                 exit(64)
             }
@@ -103,6 +114,11 @@ struct CrashDrill {
             try store.index.pin(try StorageIdentifier("book-0", kind: .bookId), at: 1_700_000_000)
             let result = try AssetEviction(store: store, heard: HeardLog(), events: VoiceEventSinks([])).run(limit: quota)
             FileHandle.standardOutput.write(Data("evicted \(result.evicted.count) after \(result.bytesAfter)\n".utf8))
+            withExtendedLifetime(vault) {}
+            return
+        }
+        if arguments["--jobs"] == "yes" {
+            try JobsDrill(store: try JobStore(path: vault.store.directory.jobsFile, observer: jobObserver)).run()
             withExtendedLifetime(vault) {}
             return
         }

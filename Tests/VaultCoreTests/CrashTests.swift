@@ -94,6 +94,8 @@ import VaultTestSupport
         let objects = Set(ObjectWriteStep.allCases.map(\.rawValue))
         let resumable = Set(ResumableStep.allCases.map(\.rawValue))
         let multipart = Set(MultipartStep.allCases.map(\.rawValue))
+        let jobs = Set(JobWriteStep.allCases.map(\.rawValue))
+        #expect(jobs.isDisjoint(with: objects.union(publication).union(deletion).union(resumable).union(multipart)))
         #expect(resumable.isDisjoint(with: objects.union(publication).union(deletion)))
         #expect(multipart.isDisjoint(with: objects.union(publication).union(deletion).union(resumable)))
         #expect(publication.isDisjoint(with: objects), "\(publication.intersection(objects))")
@@ -305,6 +307,49 @@ import VaultTestSupport
     static func resumableRound(_ userMetadata: String?) -> String? {
         guard let text = userMetadata, let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else { return nil }
         return object["round"] as? String
+    }
+
+    /// A pre-generation job's bookkeeping killed inside each item's transaction and after its commit, run after
+    /// run on one database: every item the drill reported finished stays finished (durable), the finished items
+    /// are always a prefix of the job with their own values (atomic: never an item half-recorded), and a last
+    /// run finishes the job.
+    @Test func jobBookkeepingKilledAnywhereLosesNoFinishedItem() async throws {
+        let dir = TemporaryDirectory("vv-crash-jobs")
+        let data = dir.sub("data")
+        var acknowledged = -1
+        func check(_ context: String) throws {
+            let database = try SQLiteDatabase(path: data + "/jobs.sqlite", readOnly: true)
+            #expect(try database.rows("PRAGMA integrity_check").first?.first?.string == "ok", "\(context)")
+            let rows = try database.rows("SELECT seq, state, characters FROM job_items WHERE job_id = 'drill-job' ORDER BY seq")
+            #expect(rows.count == 40, "\(context)")
+            let finished = rows.filter { $0[1].string != "pending" }
+            #expect(finished.map { $0[0].int } == (0..<finished.count).map { $0 }, "\(context): finished items are not a prefix")
+            for row in finished {
+                let seq = row[0].int ?? -1
+                #expect(row[1].string == (seq % 2 == 0 ? "generated" : "cached") && row[2].int == seq, "\(context): item \(seq) is half-recorded")
+            }
+            #expect(finished.count > acknowledged, "\(context): item \(acknowledged) was reported finished and is not")
+        }
+        var kills = 0
+        for step in JobWriteStep.allCases {
+            for occurrence in [1, 2, 3] {
+                let child = try Self.start("vault-crash-drill", ["--data-dir", data, "--jobs", "yes", "--kill-at", step.rawValue,
+                                                                 "--kill-on", "\(occurrence)"])
+                try await Self.finish(child.process)
+                let output = String(decoding: child.output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                for line in output.split(separator: "\n") where line.hasPrefix("finished ") {
+                    acknowledged = max(acknowledged, Int(line.dropFirst("finished ".count)) ?? -1)
+                }
+                if child.process.terminationReason == .uncaughtSignal { kills += 1 }
+                try check("after \(step.rawValue) #\(occurrence)")
+            }
+        }
+        let last = try Self.start("vault-crash-drill", ["--data-dir", data, "--jobs", "yes"])
+        try await Self.finish(last.process)
+        #expect(last.process.terminationStatus == 0)
+        acknowledged = 39
+        try check("after the last run")
+        #expect(kills == JobWriteStep.allCases.count * 3)
     }
 
     @Test func anImportKilledAnywhereFinishesIntoTheSameStore() async throws {

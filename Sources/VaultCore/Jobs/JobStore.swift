@@ -8,6 +8,8 @@ public final class JobStore: @unchecked Sendable {
     // @unchecked: the connection is only touched under `lock`.
     private let database: SQLiteDatabase
     private let lock = NSLock()
+    /// Told each step of an item's write; only the crash test sets one.
+    let observer: JobWriteObserver?
 
     public enum Status: String, Codable, Sendable, CaseIterable {
         case queued, running
@@ -57,7 +59,8 @@ public final class JobStore: @unchecked Sendable {
             seconds REAL NOT NULL DEFAULT 0, content_hash TEXT, PRIMARY KEY (job_id, seq)) WITHOUT ROWID;
         """
 
-    public init(path: String) throws {
+    public init(path: String, observer: JobWriteObserver? = nil) throws {
+        self.observer = observer
         database = try SQLiteDatabase(path: path)
         try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")
         try database.execute(Self.schema)
@@ -158,8 +161,10 @@ public final class JobStore: @unchecked Sendable {
                 try database.run("UPDATE job_items SET state = ?3, code = ?4, characters = ?5, seconds = ?6, content_hash = ?7 WHERE job_id = ?1 AND seq = ?2",
                                  [.text(id), .integer(seq), .text(state.rawValue), code.map(SQLiteDatabase.Value.text) ?? .null,
                                   .integer(characters), .real(seconds), contentHash.map(SQLiteDatabase.Value.text) ?? .null])
+                observer?(.itemUpdated)
                 try database.run("UPDATE jobs SET updated_at = ?2 WHERE id = ?1", [.text(id), .real(now)])
             }
+            observer?(.itemCommitted)
         }
     }
 
@@ -186,3 +191,12 @@ public final class JobStore: @unchecked Sendable {
         try locked { try database.rows("SELECT min(resume_at) FROM jobs WHERE status = 'paused'").first?.first?.double }
     }
 }
+
+/// The steps of recording a finished job item, so the crash test can stop a process at each: inside the
+/// transaction (the item updated, the job's time not yet) and after its commit.
+public enum JobWriteStep: String, CaseIterable, Sendable {
+    case itemUpdated = "job-item-updated"
+    case itemCommitted = "job-item-committed"
+}
+
+public typealias JobWriteObserver = @Sendable (JobWriteStep) -> Void
