@@ -167,6 +167,32 @@ import VaultTestSupport
         #expect(pieces.checksum == 0xCBF4_3926)
         #expect(CRC32(.ieee).base64 == "AAAAAA==")
     }
+
+    /// The eight-bytes-a-step path against the definition, a bit at a time, at every length and alignment
+    /// around the step.
+    @Test func eightAtATimeMatchesTheDefinition() {
+        func reference(_ bytes: [UInt8], _ reversed: UInt32) -> UInt32 {
+            var crc: UInt32 = 0xFFFF_FFFF
+            for byte in bytes {
+                crc ^= UInt32(byte)
+                for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ reversed : crc >> 1 }
+            }
+            return crc ^ 0xFFFF_FFFF
+        }
+        var generator = SystemRandomNumberGenerator()
+        let data = (0..<300).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        for length in [0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 299] {
+            for start in [0, 1, 3] where start + length <= data.count {
+                let slice = Array(data[start..<(start + length)])
+                var ieee = CRC32(.ieee)
+                ieee.update(data[start..<(start + length)])
+                #expect(ieee.checksum == reference(slice, 0xEDB8_8320), "ieee \(length) at \(start)")
+                var castagnoli = CRC32(.castagnoli)
+                castagnoli.update(slice.lazy.map { $0 })  // not contiguous: the copying path
+                #expect(castagnoli.checksum == reference(slice, 0x82F6_3B78), "castagnoli \(length) at \(start)")
+            }
+        }
+    }
 }
 
 @Suite struct S3XMLTests {

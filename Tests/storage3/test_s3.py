@@ -193,6 +193,25 @@ def test_multipart_by_hand_list_parts_abort_and_refusals(s3):
     assert code_of(lambda: s3.upload_part(Bucket=name, Key="theirs.bin", UploadId=other, PartNumber=1, Body=b"x")) == "NoSuchUpload"
 
 
+def test_sizes_are_bounded_as_on_the_rest_surface():
+    small = Server(VOICEVAULT_S3_ACCESS_KEY_ID=ACCESS, VOICEVAULT_S3_SECRET_ACCESS_KEY=SECRET, VOICEVAULT_MAX_UPLOAD_BYTES=str(3 * MIB))
+    try:
+        s3 = client(small)
+        name = fresh(s3)
+        # Refused from the declared length, before the body is read; nothing is stored.
+        assert code_of(lambda: s3.put_object(Bucket=name, Key="big.bin", Body=b"x" * (3 * MIB + 1))) == "EntityTooLarge"
+        assert code_of(lambda: s3.head_object(Bucket=name, Key="big.bin")) == "404"
+        upload = s3.create_multipart_upload(Bucket=name, Key="parts.bin")["UploadId"]
+        parts = [{"PartNumber": n, "ETag": s3.upload_part(Bucket=name, Key="parts.bin", UploadId=upload, PartNumber=n, Body=b"y" * (2 * MIB))["ETag"]}
+                 for n in (1, 2)]
+        # The parts fit one by one; the whole does not.
+        complete = lambda: s3.complete_multipart_upload(Bucket=name, Key="parts.bin", UploadId=upload, MultipartUpload={"Parts": parts})
+        assert code_of(complete) == "EntityTooLarge"
+        assert code_of(lambda: s3.head_object(Bucket=name, Key="parts.bin")) == "404"
+    finally:
+        small.stop()
+
+
 def test_multipart_uploads_in_progress_are_bounded():
     bounded = Server(VOICEVAULT_S3_ACCESS_KEY_ID=ACCESS, VOICEVAULT_S3_SECRET_ACCESS_KEY=SECRET, VOICEVAULT_RESUMABLE_MAX_UPLOADS="2")
     try:
