@@ -170,7 +170,7 @@ public final class MultipartUploadStore: Sendable {
                 }
                 if count == 0 { break }
                 let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-                try FileSystem.writeAll(out, Array(bytes)[...], path: temporary)
+                try FileSystem.writeAll(out, bytes, path: temporary)
                 partHash.update(bytes)
                 whole.update(bytes)
                 size += count

@@ -65,9 +65,18 @@ public enum FileSystem {
     /// Writes all of `bytes` to `fd`, resuming after short writes and EINTR; a full disk or an I/O error is
     /// thrown with `path`, so callers can remove the half-written file.
     public static func writeAll(_ fd: Int32, _ bytes: ArraySlice<UInt8>, path: String) throws(SystemError) {
-        var offset = bytes.startIndex
-        while offset < bytes.endIndex {
-            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let failure: SystemError? = bytes.withUnsafeBytes { raw -> SystemError? in
+            do throws(SystemError) { try writeAll(fd, raw, path: path) } catch { return error }
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
+    /// Writes every byte of `bytes` (from a buffer the caller owns: no copy is made).
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(SystemError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(fd, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
                 throw .last("write", path)
