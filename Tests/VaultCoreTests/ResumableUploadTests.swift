@@ -187,6 +187,27 @@ import VaultTestSupport
         #expect(try uploads.count() == 1)
     }
 
+    /// Many creations at once never pass the bound together: counting and creating are one step.
+    @Test func theBoundOnUploadsInProgressHoldsUnderConcurrentCreations() async throws {
+        let directory = TemporaryDirectory("vv-resumable")
+        let uploads = try Self.vault(directory).resumable
+        let refused = Tally()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    try await BlockingIO.run {
+                        do { try uploads.create(Self.upload(length: 1), maximumInProgress: 5) } catch ResumableUploadError.tooManyUploads(5) {
+                            refused.add()
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try uploads.count() == 5)
+        #expect(refused.value == 15)
+    }
+
     @Test func onlyOneWriterAtATime() throws {
         let directory = TemporaryDirectory("vv-resumable")
         let uploads = try Self.vault(directory).resumable

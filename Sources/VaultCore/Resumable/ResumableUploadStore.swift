@@ -19,6 +19,8 @@ public final class ResumableUploadStore: Sendable {
     public let directory: String
     let observer: ResumableStepObserver?
     private let claimed = LockedSet()
+    /// Makes counting the uploads in progress and adding one a single step.
+    private let creation = PosixMutex()
 
     /// Bytes written between checkpoints within one PATCH: a connection cut mid-request keeps what arrived,
     /// to within this much.
@@ -58,7 +60,17 @@ public final class ResumableUploadStore: Sendable {
 
     // MARK: Lifecycle
 
-    /// Records a new upload with no bytes yet. The count of uploads in progress is bounded by the caller.
+    /// Records a new upload with no bytes yet, unless `maximumInProgress` are already in progress
+    /// (`ResumableUploadError.tooManyUploads`); the count and the creation are one step, so concurrent
+    /// creations cannot pass the bound together.
+    public func create(_ upload: ResumableUpload, maximumInProgress: Int) throws {
+        try creation.withLock {
+            guard try count() < maximumInProgress else { throw ResumableUploadError.tooManyUploads(maximumInProgress) }
+            try create(upload)
+        }
+    }
+
+    /// Records a new upload with no bytes yet.
     public func create(_ upload: ResumableUpload) throws {
         precondition(ResumableUpload.isValidId(upload.id) && upload.offset == 0)
         let fd = FileSystem.openNoFollow(partPath(upload.id), O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
@@ -180,6 +192,8 @@ public final class ResumableUploadStore: Sendable {
 
 public enum ResumableUploadError: Error, Equatable, Sendable {
     case unreadableManifest(String)
+    /// This many uploads are in progress already.
+    case tooManyUploads(Int)
     case partSizeMismatch(id: String, expected: Int, found: Int)
 }
 

@@ -19,6 +19,8 @@ public final class MultipartUploadStore: Sendable {
     let directory: String
     let observer: MultipartStepObserver?
     private let claimed = LockedSet()
+    /// Makes counting the uploads in progress and adding one a single step.
+    private let creation = PosixMutex()
 
     public static let maximumParts = 10_000
     /// Uploads never completed nor aborted are swept after this long (S3 keeps them until a lifecycle rule).
@@ -56,6 +58,15 @@ public final class MultipartUploadStore: Sendable {
     }
 
     // MARK: Lifecycle
+
+    /// Records a new upload unless `maximumInProgress` are already in progress
+    /// (`ResumableUploadError.tooManyUploads`), counting and creating in one step.
+    public func create(_ upload: MultipartUpload, maximumInProgress: Int) throws {
+        try creation.withLock {
+            guard try count() < maximumInProgress else { throw ResumableUploadError.tooManyUploads(maximumInProgress) }
+            try create(upload)
+        }
+    }
 
     public func create(_ upload: MultipartUpload) throws {
         precondition(ResumableUpload.isValidId(upload.id))

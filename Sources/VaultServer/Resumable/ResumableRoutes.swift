@@ -96,11 +96,10 @@ struct ResumableRoutes: Sendable {
         let sweepDue = lastSweep.due(now: now, every: min(60, Double(expirySeconds)))
         try await BlockingIO.run {
             if sweepDue { try uploads.sweep(now: now) }
-            guard try uploads.count() < maximum else {
+            do { try uploads.create(upload, maximumInProgress: maximum) } catch ResumableUploadError.tooManyUploads {
                 throw SupabaseError(.tooManyRequests, "too_many_uploads",
                                     "\(maximum) resumable uploads are in progress; finish or terminate some first", code: "SlowDown")
             }
-            try uploads.create(upload)
         }
         var headers = Self.tusHeaders()
         headers[.location] = location + "/" + upload.id

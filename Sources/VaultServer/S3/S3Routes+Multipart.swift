@@ -21,10 +21,9 @@ extension S3Routes {
         let sweepDue = lastSweep.due(now: now, every: 3600)
         try await BlockingIO.run {
             if sweepDue { try multipart.sweep(now: now) }
-            guard try multipart.count() < maximum else {
+            do { try multipart.create(upload, maximumInProgress: maximum) } catch ResumableUploadError.tooManyUploads {
                 throw S3Error(503, "SlowDown", "\(maximum) multipart uploads are in progress; complete or abort some first")
             }
-            try multipart.create(upload)
         }
         var xml = S3XMLWriter()
         xml.open("InitiateMultipartUploadResult", namespace: true)
