@@ -128,7 +128,7 @@ public final class AwsChunkedDecoder {
         guard !hex.isEmpty, hex.count <= 8 else { throw Self.malformed("a chunk size must be 1 to 8 hex digits") }
         var size = 0
         for byte in hex {
-            guard let digit = Self.hexValue(byte) else { throw Self.malformed("a chunk size must be hex") }
+            guard let digit = FieldBytes.hexValue(byte).map(Int.init) else { throw Self.malformed("a chunk size must be hex") }
             size = size * 16 + digit
         }
         guard size <= Self.maximumChunkBytes else { throw Self.malformed("a chunk is larger than \(Self.maximumChunkBytes) bytes") }
@@ -174,15 +174,6 @@ public final class AwsChunkedDecoder {
             .joined(separator: "\n")
         let expected = SigV4.signature(toSign, key: signing.key)
         guard HMACSHA256.constantTimeEquals(Array(expected.utf8), Array(presented.utf8)) else { throw S3Error.signatureMismatch() }
-    }
-
-    static func hexValue(_ byte: UInt8) -> Int? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): Int(byte - UInt8(ascii: "0"))
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): Int(byte - UInt8(ascii: "a")) + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): Int(byte - UInt8(ascii: "A")) + 10
-        default: nil
-        }
     }
 
     static func malformed(_ message: String) -> S3Error { S3Error(400, "IncompleteBody", "unreadable aws-chunked body: \(message)") }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// CRC-32 (the zlib/IEEE polynomial) and CRC-32C (Castagnoli), as S3's `x-amz-checksum-crc32` and `-crc32c`
 /// carry them: base64 of the big-endian 4 bytes. Fed in pieces as a body streams.
 ///
@@ -71,22 +73,7 @@ public struct CRC32: Sendable {
     /// The value as S3 headers carry it.
     public var base64: String {
         let sum = checksum
-        return base64Encode([UInt8(sum >> 24), UInt8(truncatingIfNeeded: sum >> 16), UInt8(truncatingIfNeeded: sum >> 8), UInt8(truncatingIfNeeded: sum)])
+        return Data([UInt8(sum >> 24), UInt8(truncatingIfNeeded: sum >> 16), UInt8(truncatingIfNeeded: sum >> 8), UInt8(truncatingIfNeeded: sum)])
+            .base64EncodedString()
     }
-}
-
-func base64Encode(_ bytes: [UInt8]) -> String {
-    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-    var out = [UInt8]()
-    var index = 0
-    while index < bytes.count {
-        let chunk = Array(bytes[index..<min(index + 3, bytes.count)])
-        let n = (UInt32(chunk[0]) << 16) | (UInt32(chunk.count > 1 ? chunk[1] : 0) << 8) | UInt32(chunk.count > 2 ? chunk[2] : 0)
-        out.append(alphabet[Int(n >> 18 & 63)])
-        out.append(alphabet[Int(n >> 12 & 63)])
-        out.append(chunk.count > 1 ? alphabet[Int(n >> 6 & 63)] : UInt8(ascii: "="))
-        out.append(chunk.count > 2 ? alphabet[Int(n & 63)] : UInt8(ascii: "="))
-        index += 3
-    }
-    return String(decoding: out, as: UTF8.self)
 }

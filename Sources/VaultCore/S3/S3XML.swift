@@ -78,7 +78,7 @@ public enum S3XMLReader {
             case UInt8(ascii: "/"):
                 let name = localName(tag.dropFirst())
                 guard var element = stack.popLast(), element.name == name else { throw fail("a closing tag </\(name)> without its opening") }
-                element.text = element.children.isEmpty ? element.text : element.text.trimmingWhitespace
+                element.text = element.children.isEmpty ? element.text : element.text.trimmingWhitespace()
                 if stack.isEmpty {
                     guard root == nil else { throw fail("more than one document element") }
                     root = element
@@ -149,14 +149,5 @@ public enum S3XMLReader {
         }
         guard let text = String(validating: out, as: UTF8.self) else { throw .malformedXML("the XML is not UTF-8") }
         return text
-    }
-}
-
-extension String {
-    var trimmingWhitespace: String {
-        var view = Substring(self)
-        while view.first?.isWhitespace == true { view.removeFirst() }
-        while view.last?.isWhitespace == true { view.removeLast() }
-        return String(view)
     }
 }

@@ -185,7 +185,7 @@ public struct SigV4Verifier: Sendable {
         for piece in header.dropFirst(SigV4.algorithm.count + 1).split(separator: ",") {
             let pair = piece.split(separator: "=", maxSplits: 1)
             guard pair.count == 2 else { continue }
-            fields[pair[0].trimmingSpaces] = pair[1].trimmingSpaces
+            fields[pair[0].trimmingWhitespace()] = pair[1].trimmingWhitespace()
         }
         guard let credential = fields["Credential"], let signed = fields["SignedHeaders"], let signature = fields["Signature"] else {
             throw S3Error(400, "AuthorizationHeaderMalformed", "Authorization needs Credential, SignedHeaders and Signature")
@@ -221,8 +221,4 @@ public struct SigV4Verifier: Sendable {
             return .sha256(hash)
         }
     }
-}
-
-extension Substring {
-    var trimmingSpaces: String { String(self).trimmingCharacters(in: .whitespaces) }
 }

@@ -21,7 +21,7 @@ extension S3Routes {
         for bucket in try storage.objects.catalog.allBuckets() {
             xml.element("Bucket") { xml in
                 xml.element("Name", bucket.id)
-                xml.element("CreationDate", Self.time(bucket.createdAt))
+                xml.element("CreationDate", StorageJSON.time(bucket.createdAt))
             }
         }
         xml.close("Buckets")
@@ -109,7 +109,7 @@ extension S3Routes {
             case let .object(record):
                 xml.element("Contents") { xml in
                     xml.element("Key", shown(record.key))
-                    xml.element("LastModified", Self.time(record.updatedAt))
+                    xml.element("LastModified", StorageJSON.time(record.updatedAt))
                     xml.element("ETag", Self.entityTag(record))
                     xml.element("Size", String(record.size))
                     xml.element("StorageClass", "STANDARD")

@@ -74,7 +74,7 @@ extension S3Routes {
         for part in page {
             xml.element("Part") { xml in
                 xml.element("PartNumber", String(part.number))
-                xml.element("LastModified", Self.time(part.modifiedAt))
+                xml.element("LastModified", StorageJSON.time(part.modifiedAt))
                 xml.element("ETag", "\"\(part.sha256)\"")
                 xml.element("Size", String(part.size))
             }
@@ -137,7 +137,7 @@ extension S3Routes {
                 xml.element("Key", upload.key)
                 xml.element("UploadId", upload.id)
                 xml.element("StorageClass", "STANDARD")
-                xml.element("Initiated", Self.time(upload.createdAt))
+                xml.element("Initiated", StorageJSON.time(upload.createdAt))
             }
         }
         xml.close("ListMultipartUploadsResult")

@@ -30,13 +30,8 @@ extension S3Routes {
     }
 
     private func serveOnce(_ record: ObjectRecord, from source: any StorageObjectSource, _ request: Request, head: Bool) throws -> Response {
-        // A type a browser would run from this origin is always an attachment, as on the REST surface.
-        let name = record.key.split(separator: "/").last.map(String.init) ?? record.key
-        let disposition = StorageRoutes.isSafeInline(record.mimeType) ? nil
-            : "attachment; filename=\"\(DownloadRoutes.safeFilename(name, fallback: "download", requiredExtension: nil))\""
-        let representation = DownloadRepresentation(
-            facts: DownloadFacts(length: UInt64(record.size), entityTag: Self.entityTag(record), lastModified: Int64(record.updatedAt.rounded(.down))),
-            contentType: record.mimeType, cacheControl: record.cacheControl, contentDisposition: disposition)
+        // As the REST surface describes it (a type a browser would run is an attachment); S3 has no `?download`.
+        let representation = StorageRoutes.representation(of: record, requestedName: nil)
         let resource = "/\(record.bucket)/\(record.key)"
         return try storage.responder.respond(request, method: head ? .head : .get, representation: representation,
                                              bytes: { try source.bytes(of: record) }) { status, code, message in
@@ -108,7 +103,7 @@ extension S3Routes {
         }
         var xml = S3XMLWriter()
         xml.open("CopyObjectResult", namespace: true)
-        xml.element("LastModified", Self.time(record.updatedAt))
+        xml.element("LastModified", StorageJSON.time(record.updatedAt))
         xml.element("ETag", Self.entityTag(record))
         xml.close("CopyObjectResult")
         return Self.xml(xml)

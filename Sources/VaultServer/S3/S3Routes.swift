@@ -153,9 +153,6 @@ struct S3Routes: Sendable {
         }
     }
 
-    /// `2026-11-30T09:46:02.000Z`, as S3 listings write times.
-    static func time(_ seconds: Double) -> String { ISO8601Timestamp.format(secondsSince1970: seconds) }
-
     static func entityTag(_ record: ObjectRecord) -> String { "\"\(record.sha256)\"" }
 }
 

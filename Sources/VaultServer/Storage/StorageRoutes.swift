@@ -224,19 +224,25 @@ struct StorageRoutes: Sendable {
     }
 
     private func serveOnce(_ record: ObjectRecord, from source: any StorageObjectSource, _ request: Request, head: Bool) throws -> Response {
-        let name = record.key.split(separator: "/").last.map(String.init) ?? record.key
-        // A type a browser would run from this origin (HTML, SVG, XML, script...) is always a download.
-        let requested = DownloadRoutes.downloadParameter(request.uri.query) ?? (Self.isSafeInline(record.mimeType) ? nil : "")
-        let disposition = requested.map {
-            "attachment; filename=\"\(DownloadRoutes.safeFilename($0.isEmpty ? name : $0, fallback: "download", requiredExtension: nil))\""
-        }
-        let representation = DownloadRepresentation(
-            facts: DownloadFacts(length: UInt64(record.size), entityTag: "\"\(record.sha256)\"", lastModified: Int64(record.updatedAt.rounded(.down))),
-            contentType: record.mimeType, cacheControl: record.cacheControl, contentDisposition: disposition)
+        let representation = Self.representation(of: record, requestedName: DownloadRoutes.downloadParameter(request.uri.query))
         return try responder.respond(request, method: head ? .head : .get, representation: representation,
                                      bytes: { try source.bytes(of: record) }) { status, code, message in
             SupabaseError(status, code, message).response()
         }
+    }
+
+    /// How an object is downloaded, through the REST surface or S3: its type and cache control, its SHA-256 as
+    /// the strong ETag, and `Content-Disposition: attachment` when asked for (`requestedName`, empty for the
+    /// key's own name) or when its type would run in a browser on this origin (HTML, SVG, XML, script...).
+    static func representation(of record: ObjectRecord, requestedName: String?) -> DownloadRepresentation {
+        let name = record.key.split(separator: "/").last.map(String.init) ?? record.key
+        let requested = requestedName ?? (isSafeInline(record.mimeType) ? nil : "")
+        let disposition = requested.map {
+            "attachment; filename=\"\(DownloadRoutes.safeFilename($0.isEmpty ? name : $0, fallback: "download", requiredExtension: nil))\""
+        }
+        return DownloadRepresentation(
+            facts: DownloadFacts(length: UInt64(record.size), entityTag: "\"\(record.sha256)\"", lastModified: Int64(record.updatedAt.rounded(.down))),
+            contentType: record.mimeType, cacheControl: record.cacheControl, contentDisposition: disposition)
     }
 
     /// Types a browser shows without running anything: media, plain text, JSON, opaque bytes. Anything else
