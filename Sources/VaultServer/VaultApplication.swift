@@ -115,6 +115,7 @@ public enum VaultApplication {
             metrics: parts.requestMetrics, logger: configuration.accessLog ? logger : nil, serverName: serverName,
             idleTimeout: .seconds(Int64(limits.idleTimeoutSeconds)), fileOpening: .singleton,
             fastAnswers: metrics.map { _ in Counter(label: "voicevault_http_fast_path_responses_total") },
+            directAnswers: metrics.map { _ in Counter(label: "voicevault_http_fast_path_direct_responses_total") },
             voiceHits: configuration.fastPath ? parts.voiceHits : nil)
         return Application(
             router: parts.router,

@@ -49,6 +49,9 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var fileOpening: NIOThreadPool
         /// `voicevault_http_fast_path_responses_total`: shows an operator (and the tests) that it is in use.
         var fastAnswers: Counter?
+        /// `voicevault_http_fast_path_direct_responses_total`: the share of those answered from the bytes,
+        /// beneath NIO's HTTP/1 codec (`DirectDownloadHandler`).
+        var directAnswers: Counter?
         /// Plain cache hits of `POST /api/voice`; nil leaves them to the router.
         var voiceHits: VoiceHitShortcut?
     }
@@ -66,7 +69,13 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         func handlerAdded(context: ChannelHandlerContext) {
             let pipeline = context.pipeline.syncOperations
             if let codec = try? pipeline.handler(type: HTTP1ToHTTPServerCodec.self) {
-                try? pipeline.addHandler(FastPathHandler(configuration), position: .before(codec))
+                let handler = FastPathHandler(configuration)
+                try? pipeline.addHandler(handler, position: .before(codec))
+                // Downloads in their plainest form are answered from the bytes, before NIO's HTTP/1 encoder and
+                // parser; whatever that handler declines comes here through the codec.
+                if let downloads = configuration.downloads, let encoder = try? pipeline.handler(type: HTTPResponseEncoder.self) {
+                    try? pipeline.addHandler(DirectDownloadHandler(downloads: downloads, fastPath: handler), position: .before(encoder))
+                }
             }
             pipeline.removeHandler(context: context, promise: nil)
         }
@@ -91,6 +100,8 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var quiescing = false
     private var idleTimer: Scheduled<Void>?
     private var date = (second: Int64.min, text: "")
+    /// For the calls `DirectDownloadHandler` makes from its own place in the pipeline (same event loop).
+    private var ownContext: ChannelHandlerContext?
 
     init(_ configuration: Configuration) {
         self.configuration = configuration
@@ -370,21 +381,14 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
                       endpoint: String, path: String, facts: Logger.Metadata, start: UInt64, context: ChannelHandlerContext,
                       sent whenSent: @escaping @Sendable () -> Void = {}) {
         var fields = answerFields
-        if configuration.crossOrigin.origins != .none, let origin = head.headers.joinedValues("origin") {
-            for field in configuration.crossOrigin.responseHeaders(origin: origin) { fields[field.name] = field.value }
-        }
-        fields[.xContentTypeOptions] = "nosniff"
-        fields[.date] = currentDate()
-        fields[.server] = configuration.serverName
-        if !head.isKeepAlive || quiescing {
-            fields[.connection] = "close"
-            closeWhenIdle = true
-        }
+        let closing = finish(&fields, origin: head.headers.joinedValues("origin"), keepAlive: head.isKeepAlive)
+        if closing { closeWhenIdle = true }
 
         // Counted and logged before the first byte goes out, as the router's middleware does: whoever reads
         // the answer and then the metrics finds it counted.
         configuration.fastAnswers?.increment()
-        record(head, endpoint: endpoint, path: path, status: Int(status.code), facts: facts, start: start)
+        record(method: (try? HTTPRequest.Method(head.method)) ?? .get, endpoint: endpoint, path: path, status: Int(status.code),
+               facts: facts, start: start)
         // Through the HTTP encoder, though it has nothing to add to an answer framed by its Content-Length:
         // it pairs each response with the method of the request it answers (to leave out a HEAD's body), so
         // an answer that went around it would shift that pairing for the router's next answer.
@@ -402,9 +406,24 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func record(_ head: HTTPRequestHead, endpoint: String, path: String, status: Int, facts: Logger.Metadata, start: UInt64) {
+    /// Adds what the router's middleware and Hummingbird add to every answer: the cross-origin headers, `nosniff`,
+    /// `Date`, `Server`, and `Connection: close` when the request asked for it or the server is quiescing (then
+    /// true: the connection closes once the answer is sent).
+    func finish(_ fields: inout HTTPFields, origin: String?, keepAlive: Bool) -> Bool {
+        if configuration.crossOrigin.origins != .none, let origin {
+            for field in configuration.crossOrigin.responseHeaders(origin: origin) { fields[field.name] = field.value }
+        }
+        fields[.xContentTypeOptions] = "nosniff"
+        fields[.date] = currentDate()
+        fields[.server] = configuration.serverName
+        guard !keepAlive || quiescing else { return false }
+        fields[.connection] = "close"
+        return true
+    }
+
+    /// The answer's metrics and request log line, as the router's middleware records them.
+    func record(method: HTTPRequest.Method, endpoint: String, path: String, status: Int, facts: Logger.Metadata, start: UInt64) {
         let elapsed = DispatchTime.now().uptimeNanoseconds - start
-        let method = (try? HTTPRequest.Method(head.method)) ?? .get
         configuration.metrics?.record(endpoint: endpoint, method: method, status: status, nanoseconds: elapsed)
         guard let logger = configuration.logger, logger.logLevel <= .info else { return }
         var metadata = RequestLogMiddleware.metadata(method: method.rawValue, path: path, status: status,
@@ -418,6 +437,26 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let second = Int64(time(nil))
         if second != date.second { date = (second, HTTPDate.format(second)) }
         return date.text
+    }
+
+    // MARK: Answers sent beneath the codec
+
+    /// The server is quiescing: no new answers ahead of the router.
+    var isQuiescing: Bool { quiescing }
+
+    /// `DirectDownloadHandler` (in front of the codec) took a request: counted and logged here as this
+    /// handler's own answers are, and the connection is busy until `directAnswerSent`.
+    func directAnswerStarted() {
+        configuration.fastAnswers?.increment()
+        configuration.directAnswers?.increment()
+        activity.directAnswerStarted(now: Self.now)
+    }
+
+    /// A byte-level answer is written (or the connection died); `closing` when the connection closes after it.
+    func directAnswerSent(closing: Bool) {
+        activity.directAnswerFinished(now: Self.now)
+        if closing { closeWhenIdle = true }
+        if let ownContext { settled(ownContext) }
     }
 
     // MARK: Outbound
@@ -441,6 +480,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Connection lifetime
 
     func handlerAdded(context: ChannelHandlerContext) {
+        ownContext = context
         if context.channel.isActive { ensureIdleCheck(context) }
     }
 
@@ -456,6 +496,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        ownContext = nil
         idleTimer?.cancel()
         idleTimer = nil
     }

@@ -1,0 +1,227 @@
+import Dispatch
+import Hummingbird
+import NIOCore
+import VaultCore
+
+/// Answers hot downloads straight from a connection's bytes, beneath NIO's HTTP/1 parser and encoder: the
+/// same decision (`DownloadRoutes.answer`), headers, log line and metrics as `FastPathHandler` and the router,
+/// without the per-request machinery in between (llhttp, the parsed head's header storage, the encoder, the
+/// pipeline's hops). Docs/PERFORMANCE.md has what that is worth.
+///
+/// It takes a connection only while every request on it is one it answers:
+/// - a head `DirectRequestHead` reads (plain `GET`/`HEAD /audio/...`, no body, no credential),
+/// - a target `AudioRequestTarget` reads, and
+/// - an answer that needs no file opened: bytes the hot-file cache holds, or a refusal (404, 412, 416, 304).
+/// The first request that is anything else, and every byte after it, goes on to NIO's parser as if this handler
+/// had never been there, and the handler leaves the pipeline. Nothing was ever handed to the router before
+/// that, so pipelined answers stay in order without any bookkeeping; and since it never answers once it has
+/// handed bytes on, there are never two parsers in play for one request.
+///
+/// Pipelined requests read together are answered together and flushed once. While the socket will not take
+/// more (a client that pipelines and does not read), it stops answering and reading until it will.
+///
+/// The connection's idle timeout, its `Connection: close` and quiescing stay `FastPathHandler`'s, which it
+/// tells of each answer. Sits in front of the HTTP/1 encoder (after TLS, where there is one).
+final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
+
+    private let downloads: DownloadRoutes
+    private let fastPath: FastPathHandler
+    /// Bytes read and not yet answered (the start of the next request).
+    private var pending: ByteBuffer?
+    /// How far the search for the end of the pending head has got.
+    private var searchedUpTo = 0
+    private enum Mode {
+        /// Answering from the bytes.
+        case direct
+        /// A request asked for the connection to close and was answered: later bytes are dropped.
+        case closing
+        /// Handing everything on; the handler is leaving the pipeline.
+        case handedOn
+    }
+    private var mode = Mode.direct
+    /// A read was asked for while answering was paused for the socket.
+    private var readRequested = false
+
+    init(downloads: DownloadRoutes, fastPath: FastPathHandler) {
+        self.downloads = downloads
+        self.fastPath = fastPath
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch mode {
+        case .handedOn:
+            context.fireChannelRead(data)
+        case .closing:
+            return
+        case .direct:
+            let bytes = unwrapInboundIn(data)
+            if pending == nil || pending?.readableBytes == 0 {
+                pending = bytes
+            } else {
+                pending?.writeImmutableBuffer(bytes)
+            }
+            answerPending(context: context)
+        }
+    }
+
+    /// Answers every complete request pending, in order, while the socket takes output.
+    private func answerPending(context: ChannelHandlerContext, outsideRead: Bool = false) {
+        var answered = false
+        var declined = false
+        answering: while mode == .direct, context.channel.isWritable, var bytes = pending, bytes.readableBytes > 0 {
+            let reading = bytes.withUnsafeReadableBytes { DirectRequestHead.read($0, searchedUpTo: &searchedUpTo) }
+            switch reading {
+            case .incomplete:
+                break answering
+            case .declined:
+                declined = true
+                break answering
+            case let .head(head, length):
+                let start = DispatchTime.now().uptimeNanoseconds
+                guard !fastPath.isQuiescing, let target = AudioRequestTarget(head.target),
+                      let answer = decide(head, target: target)
+                else {
+                    declined = true
+                    break answering
+                }
+                bytes.moveReaderIndex(forwardBy: length)
+                pending = bytes.readableBytes > 0 ? bytes : nil
+                searchedUpTo = 0
+                send(answer, for: head, target: target, start: start, context: context)
+                answered = true
+            }
+        }
+        // Answers first: what is handed on is answered after them.
+        if answered { context.flush() }
+        if declined { handOn(context: context, outsideRead: outsideRead) }
+    }
+
+    /// The route's decision, or nil when the answer needs what only the other transports do (a file opened off
+    /// the event loop, or read into the cache; an index error and its logging).
+    private func decide(_ head: DirectRequestHead, target: AudioRequestTarget) -> DownloadAnswer? {
+        let cache = downloads.cache
+        let request = DownloadResponder.downloadRequest(method: head.method == .head ? .head : .get) { name in
+            switch name {
+            case .range: head.range
+            case .ifRange: head.ifRange
+            case .ifMatch: head.ifMatch
+            case .ifNoneMatch: head.ifNoneMatch
+            case .ifModifiedSince: head.ifModifiedSince
+            case .ifUnmodifiedSince: head.ifUnmodifiedSince
+            default: nil
+            }
+        }
+        do {
+            return try downloads.answer(book: target.book, file: target.file, query: target.query, request: request) { hash, _, _ in
+                guard let held = cache.cached(hash) else { throw NotHeld() }
+                return .memory(held)
+            }
+        } catch let refusal as APIError {
+            return .refusal(refusal)
+        } catch {
+            return nil
+        }
+    }
+
+    private struct NotHeld: Error {}
+
+    private func send(_ answer: DownloadAnswer, for head: DirectRequestHead, target: AudioRequestTarget, start: UInt64,
+                      context: ChannelHandlerContext) {
+        let status: HTTPResponse.Status
+        var fields: HTTPFields
+        var pieces: [ByteBuffer] = []
+        switch answer {
+        case let .content(contentStatus, headers, body):
+            (status, fields) = (contentStatus, headers)
+            if head.method == .get {
+                switch body {
+                case .none: break
+                case let .buffer(buffer): pieces.append(buffer)
+                case let .spans(bytes, spans): for span in spans { Self.append(bytes, span, to: &pieces) }
+                case let .multipart(bytes, multipart):
+                    for (index, range) in multipart.ranges.enumerated() {
+                        pieces.append(ByteBuffer(string: multipart.partHeader(index)))
+                        Self.append(bytes, range.lowerBound..<(range.upperBound + 1), to: &pieces)
+                    }
+                    pieces.append(ByteBuffer(string: multipart.closing))
+                }
+            }
+        case let .refusal(refusal):
+            // As `APIError.response()` renders it for the router.
+            let json = refusal.body
+            (status, fields) = (refusal.status, JSONResponse.headers(refusal.headers))
+            fields[.contentLength] = String(json.readableBytes)
+            if head.method == .get { pieces.append(json) }
+        }
+        let closing = fastPath.finish(&fields, origin: head.origin, keepAlive: head.keepAlive)
+        if closing {
+            mode = .closing
+            pending = nil
+        }
+        fastPath.directAnswerStarted()
+        fastPath.record(method: head.method == .head ? .head : .get, endpoint: DownloadRoutes.endpoint, path: target.path,
+                        status: Int(status.code), facts: [:], start: start)
+
+        var headBytes = context.channel.allocator.buffer(capacity: 512)
+        ResponseHeadBytes.write(status: status, fields: fields, into: &headBytes)
+        let sent = context.eventLoop.makePromise(of: Void.self)
+        if pieces.isEmpty {
+            context.write(wrapOutboundOut(.byteBuffer(headBytes)), promise: sent)
+        } else {
+            context.write(wrapOutboundOut(.byteBuffer(headBytes)), promise: nil)
+            for piece in pieces.dropLast() { context.write(wrapOutboundOut(.byteBuffer(piece)), promise: nil) }
+            context.write(wrapOutboundOut(.byteBuffer(pieces[pieces.count - 1])), promise: sent)
+        }
+        let fastPath = NIOLoopBound(self.fastPath, eventLoop: context.eventLoop)
+        sent.futureResult.whenComplete { _ in
+            fastPath.value.directAnswerSent(closing: closing)
+        }
+    }
+
+    /// Only held bytes reach here (`decide` declines the rest).
+    private static func append(_ bytes: DownloadBytes, _ span: Range<UInt64>, to pieces: inout [ByteBuffer]) {
+        if case let .memory(buffer) = bytes, let slice = buffer.getSlice(at: Int(span.lowerBound), length: span.count) {
+            pieces.append(slice)
+        }
+    }
+
+    /// From this request on, the connection is NIO's parser's and the router's: what is pending goes on, and
+    /// the handler leaves. `outsideRead`: not called from `channelRead`, so the read's completion is passed on
+    /// here (the router's inbound side delivers what it buffered only then).
+    private func handOn(context: ChannelHandlerContext, outsideRead: Bool = false) {
+        mode = .handedOn
+        if let bytes = pending, bytes.readableBytes > 0 {
+            pending = nil
+            context.fireChannelRead(wrapInboundOut(bytes))
+            if outsideRead { context.fireChannelReadComplete() }
+        }
+        if readRequested {
+            readRequested = false
+            context.read()
+        }
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        context.fireChannelWritabilityChanged()
+        guard mode == .direct, context.channel.isWritable else { return }
+        answerPending(context: context, outsideRead: true)
+        if mode == .direct, readRequested {
+            readRequested = false
+            context.read()
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        // Paused for the socket with bytes pending: no more until what is pending is answered.
+        if mode == .direct, !context.channel.isWritable, pending != nil {
+            readRequested = true
+            return
+        }
+        context.read()
+    }
+}
