@@ -131,9 +131,13 @@ import VaultCore
         var fast: [Answer] = []
         for probe in probes {
             let before = try await Self.fastAnswers(bed.server)
+            let directBefore = try await DirectDownloadTests.direct(bed.server)
             fast.append(try await Self.ask(probe, port: bed.server.port))
             let taken = try await Self.fastAnswers(bed.server) - before
+            let direct = try await DirectDownloadTests.direct(bed.server) - directBefore
             #expect(taken == (probe.fast ? 1 : 0), "\(probe) -> \(fast.last.map { "\($0)" } ?? "")")
+            // Held bytes and refusals are answered from the request bytes; a file to open goes through the codec.
+            if cached { #expect(direct == taken, "\(probe)") } else { #expect(direct <= taken, "\(probe)") }
         }
         #expect(bed.server.terminate() == 0)
 

@@ -54,8 +54,9 @@ public final class ServerProcess: @unchecked Sendable {
     /// Sends SIGTERM (graceful) or another signal and waits; returns the exit status.
     public func terminate(signal: Int32 = SIGTERM) -> Int32 {
         if process.isRunning { kill(process.processIdentifier, signal) }
-        process.waitUntilExit()
+        // The log first: a server whose log fills the pipe blocks writing it and would never exit.
         log += String(decoding: errorPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
         return process.terminationStatus
     }
 

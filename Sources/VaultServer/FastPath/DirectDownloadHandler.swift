@@ -210,7 +210,8 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
         context.fireChannelWritabilityChanged()
         guard mode == .direct, context.channel.isWritable else { return }
         answerPending(context: context, outsideRead: true)
-        if mode == .direct, readRequested {
+        // Reading resumes, also after a `Connection: close` answer: the client's end of file must still be read.
+        if mode != .handedOn, readRequested {
             readRequested = false
             context.read()
         }
