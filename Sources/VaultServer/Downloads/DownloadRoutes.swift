@@ -48,7 +48,8 @@ struct DownloadRoutes {
         guard file.hasSuffix(".mp3"), let hash = SHA256Digest(hex: file.dropLast(4)) else {
             throw APIError(.notFound, code: "not_found", message: "no audio file '\(file)'; names are <sha256>.mp3")
         }
-        let notFound = APIError(.notFound, code: "not_found", message: "no audio \(hash.hex) in book \(bookId.value)")
+        // Built only when refused: the hash's hex and the message are not on a hit's path.
+        var notFound: APIError { APIError(.notFound, code: "not_found", message: "no audio \(hash.hex) in book \(bookId.value)") }
         guard let record = try store.record(for: hash), record.bookIds.contains(bookId.value) else { throw notFound }
         let disposition = Self.downloadParameter(query).map {
             "attachment; filename=\"\(Self.safeFilename($0, fallback: hash.hex))\""
