@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VaultTestSupport
 @testable import VaultCore
@@ -139,6 +140,22 @@ import VaultTestSupport
         for bad in ["", "Sun, 31 Feb 1994 08:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:00:00 GMT",
                     "Sun, 06 Nov 1994 08:49:37 UTC", "1994-11-06T08:49:37Z", "Sunday, 06-Nov-1994 08:49:37 GMT"] {
             #expect(HTTPDate.parse(bad) == nil, "\(bad)")
+        }
+    }
+
+    /// The byte-written format agrees with Foundation's formatter (en_US_POSIX, GMT) across the years a file's
+    /// time can hold (1900 to 9999: before 1582 Foundation counts Julian days), leap days and second boundaries
+    /// included, and before 1970.
+    @Test func httpDatesAgreeWithFoundationsFormatter() throws {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = try #require(TimeZone(identifier: "GMT"))
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        var generator = SystemRandomNumberGenerator()
+        var seconds: [Int64] = [0, -1, 59, 60, 86_399, 86_400, 951_868_799, 951_868_800, 4_102_444_799, 253_402_300_799, -2_208_988_800]
+        for _ in 0..<5_000 { seconds.append(Int64.random(in: -2_208_988_800...4_102_444_800, using: &generator)) }
+        for second in seconds {
+            #expect(HTTPDate.format(second) == formatter.string(from: Date(timeIntervalSince1970: TimeInterval(second))), "\(second)")
         }
     }
 

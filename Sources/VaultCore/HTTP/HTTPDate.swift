@@ -9,10 +9,45 @@ public enum HTTPDate {
         let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
         let secondOfDay = Int(seconds - Int64(days) * 86_400)
         let (year, month, day) = ISO8601Timestamp.civilDate(daysSince1970: days)
-        let weekday = weekdays[((days % 7) + 7) % 7]
-        return "\(weekday), \(ISO8601Timestamp.pad(day, 2)) \(months[month - 1]) \(ISO8601Timestamp.pad(year, 4)) "
-            + "\(ISO8601Timestamp.pad(secondOfDay / 3600, 2)):\(ISO8601Timestamp.pad(secondOfDay / 60 % 60, 2)):"
-            + "\(ISO8601Timestamp.pad(secondOfDay % 60, 2)) GMT"
+        // Written as 29 bytes into one string: every download answer formats its Last-Modified, and the
+        // interpolated version cost about 7,000 instructions (callgrind, Docs/PERFORMANCE.md).
+        guard (0...9999).contains(year) else {
+            let weekday = weekdays[((days % 7) + 7) % 7]
+            return "\(weekday), \(ISO8601Timestamp.pad(day, 2)) \(months[month - 1]) \(ISO8601Timestamp.pad(year, 4)) "
+                + "\(ISO8601Timestamp.pad(secondOfDay / 3600, 2)):\(ISO8601Timestamp.pad(secondOfDay / 60 % 60, 2)):"
+                + "\(ISO8601Timestamp.pad(secondOfDay % 60, 2)) GMT"
+        }
+        let weekday = weekdayBytes[((days % 7) + 7) % 7]
+        let monthName = monthNameBytes[month - 1]
+        return String(unsafeUninitializedCapacity: 29) { out in
+            func digits(_ value: Int, _ count: Int, at offset: Int) {
+                var value = value
+                for index in stride(from: offset + count - 1, through: offset, by: -1) {
+                    out[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+            }
+            out[0] = weekday.0; out[1] = weekday.1; out[2] = weekday.2; out[3] = UInt8(ascii: ","); out[4] = UInt8(ascii: " ")
+            digits(day, 2, at: 5)
+            out[7] = UInt8(ascii: " ")
+            out[8] = monthName.0; out[9] = monthName.1; out[10] = monthName.2; out[11] = UInt8(ascii: " ")
+            digits(year, 4, at: 12)
+            out[16] = UInt8(ascii: " ")
+            digits(secondOfDay / 3600, 2, at: 17)
+            out[19] = UInt8(ascii: ":")
+            digits(secondOfDay / 60 % 60, 2, at: 20)
+            out[22] = UInt8(ascii: ":")
+            digits(secondOfDay % 60, 2, at: 23)
+            out[25] = UInt8(ascii: " "); out[26] = UInt8(ascii: "G"); out[27] = UInt8(ascii: "M"); out[28] = UInt8(ascii: "T")
+            return 29
+        }
+    }
+
+    private static let weekdayBytes: [(UInt8, UInt8, UInt8)] = weekdays.map { Self.threeBytes($0) }
+    private static let monthNameBytes: [(UInt8, UInt8, UInt8)] = months.map { Self.threeBytes($0) }
+    private static func threeBytes(_ name: String) -> (UInt8, UInt8, UInt8) {
+        let bytes = Array(name.utf8)
+        return (bytes[0], bytes[1], bytes[2])
     }
 
     /// Seconds since 1970, or nil for anything that is not one of the three forms.
