@@ -462,10 +462,19 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Outbound
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        context.write(data, promise: promise)
-        if case .end = unwrapOutboundIn(data) {
-            activity.routedResponseEnded(now: Self.now)
-            settled(context)
+        guard case .end = unwrapOutboundIn(data) else {
+            return context.write(data, promise: promise)
+        }
+        // The activity changes now (a pipelined request read next may be answered here, after this one);
+        // what the end of the answer may close waits until it is written: closing now would drop the
+        // answer, which the router flushes only after this write.
+        activity.routedResponseEnded(now: Self.now)
+        let written = promise ?? context.eventLoop.makePromise(of: Void.self)
+        context.write(data, promise: written)
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        written.futureResult.whenComplete { _ in
+            let (handler, context) = bound.value
+            handler.settled(context)
         }
     }
 
