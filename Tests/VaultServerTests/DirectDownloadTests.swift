@@ -34,12 +34,7 @@ import VaultCore
             "GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=10-19\r\n\r\n",
             "GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         ]
-        let raw = try await Task.detached {
-            let connection = try RawConnection(port: bed.server.port)
-            connection.send(requests.joined())
-            return connection.receiveAll(limit: 8 << 20)
-        }.value
-        let answers = DownloadFastPathTests.split(raw, heads: requests.map { $0.hasPrefix("HEAD") })
+        let answers = try await DownloadFastPathTests.pipelined(requests, port: bed.server.port)
         #expect(answers.map(\.status) == [206, 200, 404, 200, 206, 200])
         guard answers.count == 6 else { return }
         #expect(answers[0].body == Array(bytes[0..<10]))

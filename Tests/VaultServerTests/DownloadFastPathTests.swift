@@ -174,12 +174,7 @@ import VaultCore
             "GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=20-29\r\n\r\n",
             "GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         ]
-        let raw = try await Task.detached {
-            let connection = try RawConnection(port: bed.server.port)
-            connection.send(requests.joined())
-            return connection.receiveAll(limit: 8 << 20)
-        }.value
-        let answers = Self.split(raw, heads: requests.map { $0.hasPrefix("HEAD") })
+        let answers = try await Self.pipelined(requests, port: bed.server.port)
         #expect(answers.map(\.status) == [206, 200, 206, 200, 200, 404, 206, 200])
         guard answers.count == 8 else { return }
         #expect(answers[0].body == Array(bytes[0..<10]))
@@ -189,6 +184,16 @@ import VaultCore
         #expect(answers[4].body.isEmpty)
         #expect(answers[6].body == Array(bytes[20..<30]))
         #expect(answers[7].body == bytes)
+    }
+
+    /// Sends `requests` at once on one connection (the last one closing it) and splits what comes back.
+    static func pipelined(_ requests: [String], port: Int) async throws -> [(status: Int, body: [UInt8])] {
+        let raw = try await Task.detached {
+            let connection = try RawConnection(port: port)
+            connection.send(requests.joined())
+            return connection.receiveAll(limit: 8 << 20)
+        }.value
+        return split(raw, heads: requests.map { $0.hasPrefix("HEAD") })
     }
 
     /// Splits answers read from one connection by their `Content-Length`; a HEAD's answer has no body.
