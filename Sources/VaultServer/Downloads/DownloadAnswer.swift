@@ -42,3 +42,48 @@ enum DownloadAnswer: Sendable {
         }
     }
 }
+
+extension DownloadAnswer {
+    /// One piece of an answer's body as the fast paths write it: bytes (a held file's slice, a multipart
+    /// part header, a refusal's JSON), or a span of an open file to send with `sendfile`.
+    enum WirePiece {
+        case bytes(ByteBuffer)
+        case file(OpenFile, Range<UInt64>)
+    }
+
+    /// The answer as the fast paths write it beneath the router: its status, its headers (a refusal with its
+    /// JSON's length, as `APIError.response()` renders it for the router) and the pieces of its body, none when
+    /// `withBody` is false (a HEAD).
+    func wire(withBody: Bool) -> (status: HTTPResponse.Status, fields: HTTPFields, pieces: [WirePiece]) {
+        switch self {
+        case let .refusal(refusal):
+            let json = refusal.body
+            var fields = JSONResponse.headers(refusal.headers)
+            fields[.contentLength] = String(json.readableBytes)
+            return (refusal.status, fields, withBody ? [.bytes(json)] : [])
+        case let .content(status, fields, body):
+            guard withBody else { return (status, fields, []) }
+            var pieces: [WirePiece] = []
+            func add(_ bytes: DownloadBytes, _ span: Range<UInt64>) {
+                switch bytes {
+                case let .memory(buffer):
+                    if let slice = buffer.getSlice(at: Int(span.lowerBound), length: span.count) { pieces.append(.bytes(slice)) }
+                case let .file(file):
+                    pieces.append(.file(file, span))
+                }
+            }
+            switch body {
+            case .none: break
+            case let .buffer(buffer): pieces.append(.bytes(buffer))
+            case let .spans(bytes, spans): for span in spans { add(bytes, span) }
+            case let .multipart(bytes, multipart):
+                for (index, range) in multipart.ranges.enumerated() {
+                    pieces.append(.bytes(ByteBuffer(string: multipart.partHeader(index))))
+                    add(bytes, range.lowerBound..<(range.upperBound + 1))
+                }
+                pieces.append(.bytes(ByteBuffer(string: multipart.closing)))
+            }
+            return (status, fields, pieces)
+        }
+    }
+}

@@ -144,31 +144,11 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private func send(_ answer: DownloadAnswer, for head: DirectRequestHead, target: AudioRequestTarget, start: UInt64,
                       context: ChannelHandlerContext) {
-        let status: HTTPResponse.Status
-        var fields: HTTPFields
-        var pieces: [ByteBuffer] = []
-        switch answer {
-        case let .content(contentStatus, headers, body):
-            (status, fields) = (contentStatus, headers)
-            if head.method == .get {
-                switch body {
-                case .none: break
-                case let .buffer(buffer): pieces.append(buffer)
-                case let .spans(bytes, spans): for span in spans { Self.append(bytes, span, to: &pieces) }
-                case let .multipart(bytes, multipart):
-                    for (index, range) in multipart.ranges.enumerated() {
-                        pieces.append(ByteBuffer(string: multipart.partHeader(index)))
-                        Self.append(bytes, range.lowerBound..<(range.upperBound + 1), to: &pieces)
-                    }
-                    pieces.append(ByteBuffer(string: multipart.closing))
-                }
-            }
-        case let .refusal(refusal):
-            // As `APIError.response()` renders it for the router.
-            let json = refusal.body
-            (status, fields) = (refusal.status, JSONResponse.headers(refusal.headers))
-            fields[.contentLength] = String(json.readableBytes)
-            if head.method == .get { pieces.append(json) }
+        let (status, answerFields, wire) = answer.wire(withBody: head.method == .get)
+        var fields = answerFields
+        // Only held bytes reach here: `decide` hands on any answer that needs a file.
+        let pieces = wire.compactMap { piece -> ByteBuffer? in
+            if case let .bytes(buffer) = piece { buffer } else { nil }
         }
         let closing = fastPath.finish(&fields, origin: head.origin, keepAlive: head.keepAlive)
         if closing {
@@ -192,13 +172,6 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
         let fastPath = NIOLoopBound(self.fastPath, eventLoop: context.eventLoop)
         sent.futureResult.whenComplete { _ in
             fastPath.value.directAnswerSent(closing: closing)
-        }
-    }
-
-    /// Only held bytes reach here (`decide` declines the rest).
-    private static func append(_ bytes: DownloadBytes, _ span: Range<UInt64>, to pieces: inout [ByteBuffer]) {
-        if case let .memory(buffer) = bytes, let slice = buffer.getSlice(at: Int(span.lowerBound), length: span.count) {
-            pieces.append(slice)
         }
     }
 

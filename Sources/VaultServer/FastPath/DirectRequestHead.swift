@@ -1,3 +1,5 @@
+import VaultCore
+
 /// A request head read straight from a connection's bytes, for the one shape the byte-level fast path answers
 /// (`DirectDownloadHandler`): `GET`/`HEAD` of `/audio/...` over HTTP/1.1 with no body and no credential.
 ///
@@ -113,22 +115,18 @@ struct DirectRequestHead: Equatable, Sendable {
             fields += 1
             guard fields <= maximumFields else { return nil }
             let nameStart = cursor
-            while cursor < end, isTokenByte(head[cursor]) { cursor += 1 }
+            while cursor < end, FieldBytes.isTokenCharacter(head[cursor]) { cursor += 1 }
             guard cursor > nameStart, cursor < end, head[cursor] == colon else { return nil }
             let name = UnsafeRawBufferPointer(rebasing: head[nameStart..<cursor])
             cursor += 1
-            while cursor < end, head[cursor] == space || head[cursor] == tab { cursor += 1 }
             let valueStart = cursor
-            var valueEnd = cursor
             while cursor < end, head[cursor] != cr {
-                let byte = head[cursor]
-                guard byte == tab || byte == space || isVisible(byte) else { return nil }
+                guard FieldBytes.isOptionalWhitespace(head[cursor]) || isVisible(head[cursor]) else { return nil }
                 cursor += 1
-                if byte != space, byte != tab { valueEnd = cursor }
             }
             guard cursor + 1 < head.count, head[cursor] == cr, head[cursor + 1] == lf else { return nil }
+            let value = UnsafeRawBufferPointer(rebasing: FieldBytes.trimmed(head[valueStart..<cursor]))
             cursor += 2
-            let value = UnsafeRawBufferPointer(rebasing: head[valueStart..<valueEnd])
             guard request.take(name: name, value: value, hosts: &hosts) else { return nil }
         }
         guard cursor == end, hosts == 1 else { return nil }
@@ -141,35 +139,35 @@ struct DirectRequestHead: Equatable, Sendable {
         func joined(_ earlier: String?) -> String { earlier.map { "\($0), \(text())" } ?? text() }
         // Dispatch on length first: most fields a browser or CDN sends match none of these.
         switch name.count {
-        case 4 where Self.equalsIgnoringCase(name, "host"):
+        case 4 where FieldBytes.equalsIgnoringCase(name, "host"):
             hosts += 1
-        case 5 where Self.equalsIgnoringCase(name, "range"):
+        case 5 where FieldBytes.equalsIgnoringCase(name, "range"):
             range = joined(range)
-        case 6 where Self.equalsIgnoringCase(name, "origin"):
+        case 6 where FieldBytes.equalsIgnoringCase(name, "origin"):
             origin = joined(origin)
-        case 6 where Self.equalsIgnoringCase(name, "expect"), 6 where Self.equalsIgnoringCase(name, "apikey"):
+        case 6 where FieldBytes.equalsIgnoringCase(name, "expect"), 6 where FieldBytes.equalsIgnoringCase(name, "apikey"):
             return false
-        case 7 where Self.equalsIgnoringCase(name, "upgrade"):
+        case 7 where FieldBytes.equalsIgnoringCase(name, "upgrade"):
             return false
-        case 8 where Self.equalsIgnoringCase(name, "if-range"):
+        case 8 where FieldBytes.equalsIgnoringCase(name, "if-range"):
             ifRange = joined(ifRange)
-        case 8 where Self.equalsIgnoringCase(name, "if-match"):
+        case 8 where FieldBytes.equalsIgnoringCase(name, "if-match"):
             ifMatch = joined(ifMatch)
-        case 10 where Self.equalsIgnoringCase(name, "connection"):
+        case 10 where FieldBytes.equalsIgnoringCase(name, "connection"):
             if Self.listContainsClose(value) { keepAlive = false }
-        case 10 where Self.equalsIgnoringCase(name, "xi-api-key"):
+        case 10 where FieldBytes.equalsIgnoringCase(name, "xi-api-key"):
             return false
-        case 13 where Self.equalsIgnoringCase(name, "if-none-match"):
+        case 13 where FieldBytes.equalsIgnoringCase(name, "if-none-match"):
             ifNoneMatch = joined(ifNoneMatch)
-        case 13 where Self.equalsIgnoringCase(name, "authorization"):
+        case 13 where FieldBytes.equalsIgnoringCase(name, "authorization"):
             return false
-        case 14 where Self.equalsIgnoringCase(name, "content-length"):
+        case 14 where FieldBytes.equalsIgnoringCase(name, "content-length"):
             return value.count == 1 && value[0] == UInt8(ascii: "0")
-        case 17 where Self.equalsIgnoringCase(name, "if-modified-since"):
+        case 17 where FieldBytes.equalsIgnoringCase(name, "if-modified-since"):
             ifModifiedSince = joined(ifModifiedSince)
-        case 17 where Self.equalsIgnoringCase(name, "transfer-encoding"):
+        case 17 where FieldBytes.equalsIgnoringCase(name, "transfer-encoding"):
             return false
-        case 19 where Self.equalsIgnoringCase(name, "if-unmodified-since"):
+        case 19 where FieldBytes.equalsIgnoringCase(name, "if-unmodified-since"):
             ifUnmodifiedSince = joined(ifUnmodifiedSince)
         default:
             break
@@ -179,29 +177,7 @@ struct DirectRequestHead: Equatable, Sendable {
 
     /// Whether a `Connection` value lists the `close` option (case-insensitive, comma-separated, OWS around).
     static func listContainsClose(_ value: UnsafeRawBufferPointer) -> Bool {
-        var start = 0
-        while start <= value.count {
-            var end = start
-            while end < value.count, value[end] != UInt8(ascii: ",") { end += 1 }
-            var first = start
-            var last = end
-            while first < last, value[first] == space || value[first] == tab { first += 1 }
-            while last > first, value[last - 1] == space || value[last - 1] == tab { last -= 1 }
-            if equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: value[first..<last]), "close") { return true }
-            start = end + 1
-        }
-        return false
-    }
-
-    static func equalsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
-        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
-        let expected = UnsafeRawBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
-        for index in 0..<bytes.count {
-            let byte = bytes[index]
-            let folded = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-            if folded != expected[index] { return false }
-        }
-        return true
+        FieldBytes.split(value, on: UInt8(ascii: ",")).contains { FieldBytes.equalsIgnoringCase(FieldBytes.trimmed($0), "close") }
     }
 
     private static func matches(_ bytes: UnsafeRawBufferPointer, at offset: Int, _ literal: StaticString) -> Bool {
@@ -212,26 +188,11 @@ struct DirectRequestHead: Equatable, Sendable {
         return true
     }
 
-    /// `tchar` (RFC 9110 §5.6.2).
-    static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
-             UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
-             UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            true
-        default:
-            false
-        }
-    }
-
     /// `VCHAR`, ASCII only.
     static func isVisible(_ byte: UInt8) -> Bool { byte > 0x20 && byte < 0x7F }
 
     private static let cr = UInt8(ascii: "\r")
     private static let lf = UInt8(ascii: "\n")
     private static let space = UInt8(ascii: " ")
-    private static let tab = UInt8(ascii: "\t")
     private static let colon = UInt8(ascii: ":")
 }

@@ -325,45 +325,19 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func send(_ answer: DownloadAnswer, for head: HTTPRequestHead, target: AudioRequestTarget,
                       start: UInt64, context: ChannelHandlerContext) {
-        let status: HTTPResponse.Status
-        var fields: HTTPFields
-        let body: DownloadAnswer.Body
-        var errorBody: ByteBuffer?
-        switch answer {
-        case let .content(contentStatus, headers, contentBody):
-            (status, fields, body) = (contentStatus, headers, contentBody)
-        case let .refusal(refusal):
-            // As `APIError.response()` renders it for the router.
-            let json = refusal.body
-            (status, fields, body, errorBody) = (refusal.status, JSONResponse.headers(refusal.headers), .none, json)
-            fields[.contentLength] = String(json.readableBytes)
-        }
+        let (status, fields, wire) = answer.wire(withBody: head.method != .HEAD)
         var pieces: [IOData] = []
         var openFile: OpenFile?
         var fileHandle: NIOFileHandle?
-        if head.method != .HEAD {
-            if let errorBody { pieces.append(.byteBuffer(errorBody)) }
-            func add(_ bytes: DownloadBytes, _ span: Range<UInt64>) {
-                switch bytes {
-                case let .memory(buffer):
-                    if let slice = buffer.getSlice(at: Int(span.lowerBound), length: span.count) { pieces.append(.byteBuffer(slice)) }
-                case let .file(file):
-                    let handle = fileHandle ?? NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: file.descriptor)
-                    fileHandle = handle
-                    openFile = file
-                    pieces.append(.fileRegion(FileRegion(fileHandle: handle, readerIndex: Int(span.lowerBound), endIndex: Int(span.upperBound))))
-                }
-            }
-            switch body {
-            case .none: break
-            case let .buffer(buffer): pieces.append(.byteBuffer(buffer))
-            case let .spans(bytes, spans): for span in spans { add(bytes, span) }
-            case let .multipart(bytes, multipart):
-                for (index, range) in multipart.ranges.enumerated() {
-                    pieces.append(.byteBuffer(ByteBuffer(string: multipart.partHeader(index))))
-                    add(bytes, range.lowerBound..<(range.upperBound + 1))
-                }
-                pieces.append(.byteBuffer(ByteBuffer(string: multipart.closing)))
+        for piece in wire {
+            switch piece {
+            case let .bytes(buffer):
+                pieces.append(.byteBuffer(buffer))
+            case let .file(file, span):
+                let handle = fileHandle ?? NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: file.descriptor)
+                fileHandle = handle
+                openFile = file
+                pieces.append(.fileRegion(FileRegion(fileHandle: handle, readerIndex: Int(span.lowerBound), endIndex: Int(span.upperBound))))
             }
         }
         let borrowed = fileHandle

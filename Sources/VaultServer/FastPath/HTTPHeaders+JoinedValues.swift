@@ -1,4 +1,5 @@
 import NIOHTTP1
+import VaultCore
 
 extension HTTPHeaders {
     /// A field's values as the router reads them through `HTTPFields` (each trimmed of the spaces and tabs
@@ -8,12 +9,8 @@ extension HTTPHeaders {
         let values = self[name]
         guard !values.isEmpty else { return nil }
         return values.map { value in
-            let utf8 = value.utf8
-            let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-            guard let first = utf8.firstIndex(where: { !isSpace($0) }), let last = utf8.lastIndex(where: { !isSpace($0) }) else {
-                return ""
-            }
-            return first == utf8.startIndex && last == utf8.index(before: utf8.endIndex) ? value : String(value[first...last])
+            let trimmed = FieldBytes.trimmed(value.utf8)
+            return trimmed.count == value.utf8.count ? value : String(Substring(trimmed))
         }.joined(separator: ", ")
     }
 }
