@@ -48,7 +48,11 @@ public enum VaultApplication {
             requirement: .admin(configured: configuration.adminCredential != nil)))
         HealthRoutes(store: voice.store).register(on: router, table: routes)
         let responder = DownloadResponder(planner: DownloadPlanner(maximumRanges: configuration.maximumRanges))
-        let audioCache = HotFileCache<SHA256Digest>(capacity: configuration.downloadCacheBytes, entryLimit: configuration.downloadCacheEntryLimit)
+        // Kept descriptors must go as soon as their file is unlinked, or a deleted asset keeps its disk space.
+        let openAudio = OpenFileCache<SHA256Digest>(capacity: configuration.openFileCacheEntries)
+        voice.store.linkRemovals.listen { openAudio.invalidate($0) }
+        let audioCache = HotFileCache<SHA256Digest>(
+            capacity: configuration.downloadCacheBytes, entryLimit: configuration.downloadCacheEntryLimit, descriptors: openAudio)
         let downloads = DownloadRoutes(store: voice.store, cache: audioCache, responder: responder, heard: voice.heard)
         downloads.register(on: router, table: routes)
         if let storage {

@@ -107,6 +107,39 @@ import VaultTestSupport
         #expect(try store.record(for: hash) == nil)
     }
 
+    /// Whoever keeps descriptors open hears of every unlinked file, after it is unlinked, by every way of
+    /// deleting: one book's link, a whole asset, a book, an eviction.
+    @Test func everyUnlinkedFileIsHeardOfAfterItIsGone() throws {
+        final class Heard: @unchecked Sendable {
+            var hashes = [SHA256Digest]()
+            var linksLeft = [Int]()
+            let lock = NSLock()
+        }
+        let heard = Heard()
+        let store = try openStore()
+        store.linkRemovals.listen { hash in
+            let remaining = (try? FileSystem.contents(of: self.dir.sub("data/audio")).flatMap { book in
+                (try? FileSystem.contents(of: self.dir.sub("data/audio/\(book)"))) ?? [] }.filter { $0 == "\(hash.hex).mp3" }.count) ?? 0
+            heard.lock.withLock { heard.hashes.append(hash); heard.linksLeft.append(remaining) }
+        }
+        let (one, two, three, four) = (SHA256Digest.test("one"), SHA256Digest.test("two"), SHA256Digest.test("three"), SHA256Digest.test("four"))
+        for hash in [one, two, three, four] {
+            _ = try store.publish(SilentMP3.make(frames: 3), hash: hash, bookId: .book("a"), metadata: sampleMetadata())
+        }
+        _ = try store.link(one, to: .book("b"))
+        _ = try store.unlink(one, from: .book("a"))
+        #expect(heard.hashes == [one])
+        _ = try store.remove(one)
+        #expect(heard.hashes == [one, one])
+        #expect(try store.evict(two) != .absent)
+        #expect(heard.hashes == [one, one, two])
+        _ = try store.removeBook(.book("a"))
+        #expect(heard.hashes.suffix(2).sorted { $0.hex < $1.hex } == [three, four].sorted { $0.hex < $1.hex })
+        // Each was heard of once its own link was gone: only the first left a link (book b's of `one`).
+        #expect(heard.linksLeft == [1, 0, 0, 0, 0])
+        #expect(try store.remove(one) == nil && heard.hashes.count == 5)
+    }
+
     @Test func invalidAudioStoresNothing() throws {
         let store = try openStore()
         let hash = SHA256Digest.test("bad")

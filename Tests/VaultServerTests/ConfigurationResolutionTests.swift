@@ -21,6 +21,9 @@ import VaultTestSupport
         #expect(configuration.adminCredential == nil)
         #expect(configuration.dailyCharacterBudget == nil || configuration.dailyCharacterBudget == 0)
         #expect(configuration.connectionLimits.maximumConnections == ConnectionLimits.defaultMaximumConnections(descriptorLimit: 1024))
+        #expect(configuration.openFileCacheEntries == 128)
+        #expect(try resolve(["VOICEVAULT_OPEN_FILE_CACHE": "0"]).openFileCacheEntries == 0)
+        #expect(try resolve(["VOICEVAULT_OPEN_FILE_CACHE": "1000"]).openFileCacheEntries == 1000)
     }
 
     @Test func theS3KeyPairIsBothOrNeither() throws {
@@ -52,7 +55,7 @@ import VaultTestSupport
 
     @Test(arguments: [
         ["VOICEVAULT_PORT": "http"], ["VOICEVAULT_PORT": "70000"], ["VOICEVAULT_MAX_RANGES": "0"],
-        ["VOICEVAULT_IDLE_TIMEOUT_SECONDS": "-1"], ["VOICEVAULT_DOWNLOAD_CACHE_MIB": "lots"],
+        ["VOICEVAULT_IDLE_TIMEOUT_SECONDS": "-1"], ["VOICEVAULT_DOWNLOAD_CACHE_MIB": "lots"], ["VOICEVAULT_OPEN_FILE_CACHE": "-1"],
     ])
     func malformedNumbersStopStartUpNamingTheSetting(_ environment: [String: String]) {
         #expect(throws: ConfigurationResolution.Problem.self) { try resolve(environment) }

@@ -19,6 +19,8 @@ public final class AssetStore: Sendable {
     private let observer: PublicationObserver?
     private let deletionObserver: DeletionObserver?
     private let hashLocks = StripedLock()
+    /// Told after each audio file is unlinked, for whoever holds descriptors open.
+    public let linkRemovals = AudioLinkRemovals()
 
     public init(directory: DataDirectory, index: AssetIndex, observer: PublicationObserver? = nil,
                 deletionObserver: DeletionObserver? = nil) {
@@ -147,6 +149,7 @@ public final class AssetStore: Sendable {
                 duration = existingInfo.durationSeconds
             } else {
                 try quarantine(finalPath)
+                linkRemovals.linkRemoved(hash)
                 guard try FileSystem.link(temp, to: finalPath) else {
                     throw SystemError(errno: EEXIST, operation: "link", path: finalPath)
                 }
@@ -204,6 +207,7 @@ public final class AssetStore: Sendable {
                 let facts = try FileSystem.digest(of: destination)
                 if facts.size != record.byteSize || facts.sha256.hex != record.sha256 {
                     try quarantine(destination)
+                    linkRemovals.linkRemoved(hash)
                     guard try FileSystem.link(source.path, to: destination) else {
                         throw SystemError(errno: EEXIST, operation: "link", path: destination)
                     }
@@ -289,6 +293,7 @@ public final class AssetStore: Sendable {
         guard let before else { return nil }
         deletionObserver?(.referenceDropped)
         try FileSystem.removeFile(directory.audioFile(book: bookId, hash: hash))
+        linkRemovals.linkRemoved(hash)
         deletionObserver?(.linkRemoved)
         var removal = Removal()
         removal.books = [bookId.value]
@@ -346,6 +351,7 @@ public final class AssetStore: Sendable {
             let path = directory.audioFile(book: id, hash: hash)
             if try FileSystem.status(path) != nil {
                 try FileSystem.removeFile(path)
+                linkRemovals.linkRemoved(hash)
                 removal.links += 1
                 deletionObserver?(.linkRemoved)
             }

@@ -71,6 +71,8 @@ public enum ConfigurationResolution {
         configuration.metricsPublic = metricsPublic
         configuration.fastPath = try settings.boolean("VOICEVAULT_FAST_PATH", default: true)
         configuration.accessLog = try settings.boolean("VOICEVAULT_ACCESS_LOG", default: true)
+        configuration.openFileCacheEntries = try settings.integer(
+            "VOICEVAULT_OPEN_FILE_CACHE", default: 128, minimum: 0)
         let storeLimit = try settings.integer("VOICEVAULT_MAX_STORE_BYTES", default: 0, minimum: 0)
         configuration.maximumStoreBytes = storeLimit > 0 ? storeLimit : nil
         configuration.resumableExpirySeconds = try settings.integer("VOICEVAULT_RESUMABLE_EXPIRY_SECONDS", default: 86_400, minimum: 1)

@@ -22,6 +22,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Largest single file held: an eighth of the cache, at most 16 MiB, so one long book cannot flush the
     /// hot set. Larger files stream from the open descriptor in 256 KiB chunks.
     public var downloadCacheEntryLimit: Int { min(downloadCacheBytes / 8, 16 << 20) }
+    /// Descriptors of hot MP3s kept open (`VOICEVAULT_OPEN_FILE_CACHE`), so the fast paths send them with
+    /// `sendfile` without opening them per request; 0 opens per request. Each is one of the process's
+    /// descriptors, taken from the reserve `ConnectionLimits` leaves beside the connections.
+    public var openFileCacheEntries = 128
     /// Largest object accepted by the Storage API (`VOICEVAULT_MAX_UPLOAD_BYTES`); a bucket's
     /// `file_size_limit` can only lower it. 50 MB, Supabase's own default.
     public var maximumUploadBytes: Int

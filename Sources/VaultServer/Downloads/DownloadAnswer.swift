@@ -66,10 +66,10 @@ extension DownloadAnswer {
             var pieces: [WirePiece] = []
             func add(_ bytes: DownloadBytes, _ span: Range<UInt64>) {
                 switch bytes {
-                case let .memory(buffer):
-                    if let slice = buffer.getSlice(at: Int(span.lowerBound), length: span.count) { pieces.append(.bytes(slice)) }
-                case let .file(file):
-                    pieces.append(.file(file, span))
+                case .memory:
+                    if let slice = bytes.heldSlice(span) { pieces.append(.bytes(slice)) }
+                case let .file(file), let .heldAndOpen(_, file):
+                    if let slice = bytes.heldSlice(span) { pieces.append(.bytes(slice)) } else { pieces.append(.file(file, span)) }
                 }
             }
             switch body {

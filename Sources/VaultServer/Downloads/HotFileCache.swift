@@ -31,10 +31,13 @@ final class HotFileCache<Key: Hashable & Sendable>: Sendable {
 
     /// The largest file held; larger ones always stream from their descriptor.
     let entryLimit: Int
+    /// Where descriptors of files opened here are kept open, for the fast paths' `sendfile`; nil opens per read.
+    let descriptors: OpenFileCache<Key>?
 
-    init(capacity: Int, entryLimit: Int) {
+    init(capacity: Int, entryLimit: Int, descriptors: OpenFileCache<Key>? = nil) {
         let budget = LeastRecentlyUsedBudget<Key>(capacity: capacity, entryLimit: entryLimit)
         self.entryLimit = budget.entryLimit
+        self.descriptors = descriptors
         state = Mutex(State(budget: budget))
     }
 
@@ -76,12 +79,20 @@ final class HotFileCache<Key: Hashable & Sendable>: Sendable {
         return admitted ? buffer : nil
     }
 
-    /// The bytes to answer with: the held copy of `key`, else the file at `path`, read into the cache when it
-    /// fits, otherwise streamed from the descriptor opened here. Nil when there is no file. Only answers with
-    /// a body ask (`DownloadResponder` plans first), so whatever is read is worth holding.
+    /// The bytes to answer with: the held copy of `key`, else the file at `path` (its kept descriptor, or
+    /// opened here and kept), read into the cache when it fits, otherwise streamed from the descriptor. Nil
+    /// when there is no file. Only answers with a body ask (`DownloadResponder` plans first), so whatever is
+    /// read is worth holding.
     func bytes(for key: Key, path: @autoclosure () -> String?) throws -> DownloadBytes? {
         if let held = cached(key) { return .memory(held) }
-        guard let path = path(), let opened = OpenFile(path: path) else { return nil }
+        let opened: OpenFile
+        if let kept = descriptors?.file(key) {
+            opened = kept
+        } else {
+            guard let path = path(), let fresh = OpenFile(path: path) else { return nil }
+            descriptors?.keep(fresh, for: key)
+            opened = fresh
+        }
         if let loaded = try load(key, from: opened) { return .memory(loaded) }
         return .file(opened)
     }

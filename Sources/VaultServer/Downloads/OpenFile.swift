@@ -4,11 +4,13 @@ import Glibc
 import NIOCore
 import VaultCore
 
-/// A file descriptor owned by one response. Reading from the open descriptor means a file deleted or
-/// replaced mid-response still completes with the bytes the response started with; `deinit` closes it even if
-/// the body is never written (HEAD, a client that went away).
+/// An open file descriptor, shared by the answers that send from it (and by `OpenFileCache` while it keeps
+/// it). Reading from the open descriptor means a file deleted or replaced mid-response still completes with
+/// the bytes the response started with; `deinit` closes it once the last holder lets go, even if the body is
+/// never written (HEAD, a client that went away).
 final class OpenFile: @unchecked Sendable {
-    // @unchecked: one response uses it from one task at a time; the descriptor is never shared.
+    // @unchecked: the descriptor never changes, and every read names its offset (`pread`, `sendfile` with an
+    // offset), so holders on different threads never move a shared file position.
     let descriptor: Int32
     let size: UInt64
     /// Modification time in whole seconds since the epoch.

@@ -11,7 +11,8 @@ import VaultCore
 /// It takes a connection only while every request on it is one it answers:
 /// - a head `DirectRequestHead` reads (plain `GET`/`HEAD /audio/...`, no body, no credential),
 /// - a target `AudioRequestTarget` reads, and
-/// - an answer that needs no file opened: bytes the hot-file cache holds, or a refusal (404, 412, 416, 304).
+/// - an answer that needs no file opened: bytes the hot-file cache holds or a descriptor `OpenFileCache` keeps
+///   (sent with `sendfile`), or a refusal (404, 412, 416, 304).
 /// The first request that is anything else, and every byte after it, goes on to NIO's parser as if this handler
 /// had never been there, and the handler leaves the pipeline. Nothing was ever handed to the router before
 /// that, so pipelined answers stay in order without any bookkeeping; and since it never answers once it has
@@ -116,7 +117,7 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// The route's decision, or nil when the answer needs what only the other transports do (a file opened off
     /// the event loop, or read into the cache; an index error and its logging).
     private func decide(_ head: DirectRequestHead, target: AudioRequestTarget) -> DownloadAnswer? {
-        let cache = downloads.cache
+        let downloads = self.downloads
         let request = DownloadResponder.downloadRequest(method: head.method == .head ? .head : .get) { name in
             switch name {
             case .range: head.range
@@ -130,8 +131,8 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
         }
         do {
             return try downloads.answer(book: target.book, file: target.file, query: target.query, request: request) { hash, _, _ in
-                guard let held = cache.cached(hash) else { throw NotHeld() }
-                return .memory(held)
+                guard let ready = downloads.readyBytes(hash) else { throw NotHeld() }
+                return ready
             }
         } catch let refusal as APIError {
             return .refusal(refusal)
@@ -146,9 +147,22 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
                       context: ChannelHandlerContext) {
         let (status, answerFields, wire) = answer.wire(withBody: head.method == .get)
         var fields = answerFields
-        // Only held bytes reach here: `decide` hands on any answer that needs a file.
-        let pieces = wire.compactMap { piece -> ByteBuffer? in
-            if case let .bytes(buffer) = piece { buffer } else { nil }
+        // Held bytes as they are; a kept descriptor's spans as `FileRegion`s on a handle of this answer's own,
+        // which lends the descriptor (the `OpenFile` owns it, and is held until the answer is written).
+        var pieces: [IOData] = []
+        pieces.reserveCapacity(wire.count)
+        var sending: OpenFile?
+        var handle: NIOFileHandle?
+        for piece in wire {
+            switch piece {
+            case let .bytes(buffer):
+                pieces.append(.byteBuffer(buffer))
+            case let .file(file, span):
+                let lent = handle ?? NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: file.descriptor)
+                handle = lent
+                sending = file
+                pieces.append(.fileRegion(FileRegion(fileHandle: lent, readerIndex: Int(span.lowerBound), endIndex: Int(span.upperBound))))
+            }
         }
         let closing = fastPath.finish(&fields, origin: head.origin, keepAlive: head.keepAlive)
         if closing {
@@ -166,11 +180,15 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
             context.write(wrapOutboundOut(.byteBuffer(headBytes)), promise: sent)
         } else {
             context.write(wrapOutboundOut(.byteBuffer(headBytes)), promise: nil)
-            for piece in pieces.dropLast() { context.write(wrapOutboundOut(.byteBuffer(piece)), promise: nil) }
-            context.write(wrapOutboundOut(.byteBuffer(pieces[pieces.count - 1])), promise: sent)
+            for piece in pieces.dropLast() { context.write(wrapOutboundOut(piece), promise: nil) }
+            context.write(wrapOutboundOut(pieces[pieces.count - 1]), promise: sent)
         }
         let fastPath = NIOLoopBound(self.fastPath, eventLoop: context.eventLoop)
-        sent.futureResult.whenComplete { _ in
+        let lent = handle
+        sent.futureResult.whenComplete { [sending] _ in
+            // Written or failed, the regions are done with the descriptor: the handle gives it back unclosed.
+            _ = try? lent?.takeDescriptorOwnership()
+            withExtendedLifetime(sending) {}
             fastPath.value.directAnswerSent(closing: closing)
         }
     }

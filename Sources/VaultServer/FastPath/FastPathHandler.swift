@@ -207,8 +207,8 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private enum Declined: Error {
         /// A file small enough for the cache that is not held: the router reads it in.
         case notHeld
-        /// A file too large to hold, to be opened off the event loop.
-        case needsFile(String)
+        /// A file too large to hold, to be opened off the event loop (and its descriptor kept).
+        case needsFile(String, SHA256Digest)
     }
 
     private func answer(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
@@ -216,15 +216,14 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard let target = AudioRequestTarget(head.uri), let downloads = configuration.downloads else {
             return route(head, context: context)
         }
-        let cache = downloads.cache
         do {
             try decideAndSend(head, target: target, downloads: downloads, start: start, context: context) { hash, record, path in
-                if let held = cache.cached(hash) { return .memory(held) }
-                guard record.byteSize > cache.entryLimit, let path = path() else { throw Declined.notHeld }
-                throw Declined.needsFile(path)
+                if let ready = downloads.readyBytes(hash) { return ready }
+                guard record.byteSize > downloads.cache.entryLimit, let path = path() else { throw Declined.notHeld }
+                throw Declined.needsFile(path, hash)
             }
-        } catch let Declined.needsFile(path) {
-            openThenAnswer(path, head: head, target: target, downloads: downloads, start: start, context: context)
+        } catch let Declined.needsFile(path, hash) {
+            openThenAnswer(path, hash: hash, head: head, target: target, downloads: downloads, start: start, context: context)
         } catch {
             // Not held, or an index error: the router's answer, with its logging of failures.
             route(head, context: context)
@@ -247,10 +246,15 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Opens the file on the thread pool; the answer is decided again with it open (the record may have
     /// changed meanwhile), in order: parts that arrive meanwhile wait.
-    private func openThenAnswer(_ path: String, head: HTTPRequestHead, target: AudioRequestTarget, downloads: DownloadRoutes,
-                                start: UInt64, context: ChannelHandlerContext) {
+    private func openThenAnswer(_ path: String, hash: SHA256Digest, head: HTTPRequestHead, target: AudioRequestTarget,
+                                downloads: DownloadRoutes, start: UInt64, context: ChannelHandlerContext) {
         openingFile = true
-        let opening = configuration.fileOpening.runIfActive(eventLoop: context.eventLoop) { OpenFile(path: path) }
+        let descriptors = downloads.cache.descriptors
+        let opening = configuration.fileOpening.runIfActive(eventLoop: context.eventLoop) { () -> OpenFile? in
+            guard let file = OpenFile(path: path) else { return nil }
+            descriptors?.keep(file, for: hash)
+            return file
+        }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         opening.whenComplete { result in
             let (handler, context) = bound.value
