@@ -11,19 +11,34 @@ public struct SHA256Digest: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Parses 64 lowercase hexadecimal characters; anything else (upper case included) is rejected so that one
-    /// digest has exactly one spelling in paths, URLs and index keys.
+    /// digest has exactly one spelling in paths, URLs and index keys. `@inlinable`, so that the server's
+    /// callers get it specialised for their string type: generic, it cost about 4,700 instructions per
+    /// download (callgrind), a seventieth of that per character.
+    @inlinable
     public init?(hex: some StringProtocol) {
-        let utf8 = Array(hex.utf8)
-        guard utf8.count == 64 else { return nil }
-        var out = [UInt8]()
-        out.reserveCapacity(32)
-        var index = 0
-        while index < 64 {
-            guard let high = Self.nibble(utf8[index]), let low = Self.nibble(utf8[index + 1]) else { return nil }
-            out.append(high << 4 | low)
-            index += 2
+        guard let bytes = hex.utf8.withContiguousStorageIfAvailable(Self.parse) ?? Self.parse(Array(hex.utf8)) else { return nil }
+        self.init(bytes: bytes)
+    }
+
+    /// The 32 bytes spelled by exactly 64 lowercase hexadecimal characters, else nil.
+    @usableFromInline static func parse(_ characters: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard characters.count == 64 else { return nil }
+        var valid = true
+        let parsed = [UInt8](unsafeUninitializedCapacity: 32) { buffer, initialized in
+            for index in 0..<32 {
+                guard let high = nibble(characters[2 * index]), let low = nibble(characters[2 * index + 1]) else {
+                    valid = false
+                    return
+                }
+                buffer[index] = high << 4 | low
+                initialized = index + 1
+            }
         }
-        self.bytes = out
+        return valid ? parsed : nil
+    }
+
+    @usableFromInline static func parse(_ characters: [UInt8]) -> [UInt8]? {
+        characters.withUnsafeBufferPointer(parse)
     }
 
     public var hex: String {
@@ -58,7 +73,7 @@ public struct SHA256Digest: Hashable, Sendable, CustomStringConvertible {
         of(Array(string.utf8))
     }
 
-    private static func nibble(_ c: UInt8) -> UInt8? {
+    @usableFromInline static func nibble(_ c: UInt8) -> UInt8? {
         switch c {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10

@@ -11,19 +11,27 @@ struct AudioRequestTarget: Equatable, Sendable {
     var path: String { "/audio/\(book)/\(file)" }
 
     init?(_ target: String) {
-        var utf8 = Substring(target).utf8[...]
-        let prefix = "/audio/".utf8
-        guard utf8.starts(with: prefix) else { return nil }
-        utf8 = utf8.dropFirst(prefix.count)
-        let pathEnd = utf8.firstIndex(of: UInt8(ascii: "?")) ?? utf8.endIndex
-        let path = utf8[..<pathEnd]
+        var target = target
+        // Read from the string's own contiguous UTF-8: through `Substring.UTF8View` indices this cost about 8,000
+        // instructions per download (callgrind).
+        guard let read = target.withUTF8({ Self.read($0) }) else { return nil }
+        (book, file, query) = read
+    }
+
+    private static func read(_ bytes: UnsafeBufferPointer<UInt8>) -> (book: String, file: String, query: String?)? {
+        let prefix: StaticString = "/audio/"
+        guard bytes.count > prefix.utf8CodeUnitCount,
+              UnsafeBufferPointer(rebasing: bytes[..<prefix.utf8CodeUnitCount]).elementsEqual(
+                UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)) else { return nil }
+        let rest = bytes[prefix.utf8CodeUnitCount...]
+        let pathEnd = rest.firstIndex(of: UInt8(ascii: "?")) ?? rest.endIndex
+        let path = rest[..<pathEnd]
         guard let slash = path.firstIndex(of: UInt8(ascii: "/")) else { return nil }
         let book = path[..<slash]
-        let file = path[path.index(after: slash)...]
-        guard !book.isEmpty, !file.isEmpty, book.allSatisfy(Self.isUnreserved), file.allSatisfy(Self.isUnreserved) else { return nil }
-        self.book = String(decoding: book, as: UTF8.self)
-        self.file = String(decoding: file, as: UTF8.self)
-        self.query = pathEnd == utf8.endIndex ? nil : String(decoding: utf8[utf8.index(after: pathEnd)...], as: UTF8.self)
+        let file = path[(slash + 1)...]
+        guard !book.isEmpty, !file.isEmpty, book.allSatisfy(isUnreserved), file.allSatisfy(isUnreserved) else { return nil }
+        let query = pathEnd == rest.endIndex ? nil : String(decoding: rest[(pathEnd + 1)...], as: UTF8.self)
+        return (String(decoding: book, as: UTF8.self), String(decoding: file, as: UTF8.self), query)
     }
 
     /// `ALPHA / DIGIT / "-" / "." / "_" / "~"`; a segment of dots alone is refused by the caller's rules

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Dispatch
 import Hummingbird
 import NIOCore
@@ -59,6 +62,11 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// so the higher mark costs no memory; the send timeout still sees any client that leaves more than this
     /// unread. Back to NIO's default when the connection is handed on (the router's answers are copies).
     static let directWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 64 * 1024, high: 160 * 1024)
+    /// `TCP_CORK`, around an answer sent with `sendfile` (nginx's `tcp_nopush`): the head, written first and
+    /// apart, would otherwise leave as a packet of its own, and the file in segments cut at each `sendfile`
+    /// return rather than full ones. Uncorked once the answer is written, so its last partial segment leaves at
+    /// once (nginx, which uncorks later, makes every small answer wait). Measured: +10 % whole-file GETs.
+    static let cork = ChannelOptions.Types.SocketOption(level: .tcp, name: NIOBSDSocket.Option(rawValue: TCP_CORK))
     static let defaultWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 32 * 1024, high: 64 * 1024)
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -153,6 +161,7 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
         pieces.reserveCapacity(wire.count)
         var sending: OpenFile?
         var handle: NIOFileHandle?
+        var fileBytes = 0
         for piece in wire {
             switch piece {
             case let .bytes(buffer):
@@ -161,6 +170,7 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
                 let lent = handle ?? NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: file.descriptor)
                 handle = lent
                 sending = file
+                fileBytes += span.count
                 pieces.append(.fileRegion(FileRegion(fileHandle: lent, readerIndex: Int(span.lowerBound), endIndex: Int(span.upperBound))))
             }
         }
@@ -175,6 +185,10 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
 
         var headBytes = context.channel.allocator.buffer(capacity: 512)
         ResponseHeadBytes.write(status: status, fields: fields, into: &headBytes)
+        // Only for answers large enough for the cork to pay for its two system calls (a small span from a file
+        // is not worth them).
+        let corked = fileBytes >= DownloadBytes.sendfileMinimumSpan
+        if corked { try? context.channel.syncOptions?.setOption(Self.cork, value: 1) }
         let sent = context.eventLoop.makePromise(of: Void.self)
         if pieces.isEmpty {
             context.write(wrapOutboundOut(.byteBuffer(headBytes)), promise: sent)
@@ -185,7 +199,9 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
         }
         let fastPath = NIOLoopBound(self.fastPath, eventLoop: context.eventLoop)
         let lent = handle
+        let channel = context.channel
         sent.futureResult.whenComplete { [sending] _ in
+            if corked { try? channel.syncOptions?.setOption(Self.cork, value: 0) }
             // Written or failed, the regions are done with the descriptor: the handle gives it back unclosed.
             _ = try? lent?.takeDescriptorOwnership()
             withExtendedLifetime(sending) {}

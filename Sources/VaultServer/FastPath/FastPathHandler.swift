@@ -389,13 +389,13 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// true: the connection closes once the answer is sent).
     func finish(_ fields: inout HTTPFields, origin: String?, keepAlive: Bool) -> Bool {
         if configuration.crossOrigin.origins != .none, let origin {
-            for field in configuration.crossOrigin.responseHeaders(origin: origin) { fields[field.name] = field.value }
+            for field in configuration.crossOrigin.responseHeaders(origin: origin) { fields.set(field.name, field.value) }
         }
-        fields[.xContentTypeOptions] = "nosniff"
-        fields[.date] = currentDate()
-        fields[.server] = configuration.serverName
+        fields.set(.xContentTypeOptions, "nosniff")
+        fields.set(.date, currentDate())
+        fields.set(.server, configuration.serverName)
         guard !keepAlive || quiescing else { return false }
-        fields[.connection] = "close"
+        fields.set(.connection, "close")
         return true
     }
 

@@ -8,20 +8,39 @@ import NIOHTTP1
 /// NUL in values, so nothing here can split a response.
 enum ResponseHeadBytes {
     static func write(status: HTTPResponse.Status, fields: HTTPFields, into buffer: inout ByteBuffer) {
-        buffer.writeStaticString("HTTP/1.1 ")
-        if let line = commonStatusLines[Int(status.code)] {
-            buffer.writeString(line)
-        } else {
+        let line = commonStatusLines[Int(status.code)] ?? {
             let nio = HTTPResponseStatus(statusCode: Int(status.code))
-            buffer.writeString("\(nio.code) \(nio.reasonPhrase)\r\n")
+            return "\(nio.code) \(nio.reasonPhrase)\r\n"
+        }()
+        // Measured first and copied in one pass: written piece by piece through `ByteBuffer`'s string writers
+        // (four calls a field) it cost about 14,000 instructions per answer (callgrind).
+        var length = 9 + line.utf8.count + 2
+        for field in fields { length += field.name.rawName.utf8.count + 2 + field.value.utf8.count + 2 }
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { raw in
+            var at = 0
+            func put(_ string: String) {
+                var string = string
+                string.withUTF8 { utf8 in
+                    raw.baseAddress.map { UnsafeMutableRawBufferPointer(start: $0 + at, count: utf8.count).copyMemory(from: UnsafeRawBufferPointer(utf8)) }
+                    at += utf8.count
+                }
+            }
+            func put(_ first: UInt8, _ second: UInt8) {
+                raw[at] = first
+                raw[at + 1] = second
+                at += 2
+            }
+            put("HTTP/1.1 ")
+            put(line)
+            for field in fields {
+                put(field.name.rawName)
+                put(UInt8(ascii: ":"), UInt8(ascii: " "))
+                put(field.value)
+                put(UInt8(ascii: "\r"), UInt8(ascii: "\n"))
+            }
+            put(UInt8(ascii: "\r"), UInt8(ascii: "\n"))
+            return at
         }
-        for field in fields {
-            buffer.writeString(field.name.rawName)
-            buffer.writeStaticString(": ")
-            buffer.writeString(field.value)
-            buffer.writeStaticString("\r\n")
-        }
-        buffer.writeStaticString("\r\n")
     }
 
     /// Status lines of the answers a download gives, rendered once.
