@@ -58,6 +58,45 @@ import VaultTestSupport
         }
     }
 
+    /// The download's partial read, with the full decode as the oracle: the same fields and book membership
+    /// for whole records, and a throw exactly where the decode throws, on every truncation and on random
+    /// corruption.
+    @Test func theDownloadFieldsAgreeWithTheFullDecode() throws {
+        func fields(_ bytes: [UInt8], _ book: String) throws -> AssetDownloadFields {
+            try bytes.withUnsafeBytes { raw in try Array(book.utf8).withUnsafeBytes { try AssetRecordCodec.downloadFields(raw, book: $0) } }
+        }
+        func decoded(_ bytes: [UInt8]) throws -> AssetRecord { try bytes.withUnsafeBytes { try AssetRecordCodec.decode($0) } }
+        let books = ["b1", "b2", "b-ü", "b", "b10", "", "B1"]
+        for record in [Self.full, Self.minimal] {
+            let bytes = try AssetRecordCodec.encode(record)
+            for book in books {
+                let read = try fields(bytes, book)
+                #expect(read.byteSize == record.byteSize && read.sha256.hex == record.sha256 && read.createdAt == record.createdAt)
+                #expect(read.inBook == record.bookIds.contains(book), "\(book)")
+            }
+            for length in 0..<bytes.count {
+                #expect(throws: AssetRecordCodec.DecodingError.self) { _ = try fields(Array(bytes.prefix(length)), "b1") }
+            }
+            #expect(throws: AssetRecordCodec.DecodingError.self) { _ = try fields(bytes + [0], "b1") }
+        }
+        let original = try AssetRecordCodec.encode(Self.full)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5_000 {
+            var bytes = original
+            for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+            }
+            let book = books.randomElement(using: &generator) ?? "b1"
+            switch (Result { try decoded(bytes) }, Result { try fields(bytes, book) }) {
+            case let (.success(record), .success(read)):
+                #expect(read.byteSize == record.byteSize && read.sha256.hex == record.sha256 && read.createdAt.bitPattern == record.createdAt.bitPattern)
+                #expect(read.inBook == record.bookIds.contains { Array($0.utf8) == Array(book.utf8) })
+            case (.failure, .failure): break
+            case let (whole, partial): Issue.record("decode \(whole) but downloadFields \(partial)")
+            }
+        }
+    }
+
     @Test func varintsCoverTheirRange() throws {
         for value: UInt64 in [0, 1, 127, 128, 300, 16_383, 16_384, UInt64(Int.max)] {
             var out = [UInt8]()

@@ -10,6 +10,12 @@ public struct SHA256Digest: Hashable, Sendable, CustomStringConvertible {
         self.bytes = bytes
     }
 
+    /// 32 bytes the caller has already counted (a record's fixed-width field).
+    init(checkedBytes: [UInt8]) {
+        precondition(checkedBytes.count == 32)
+        bytes = checkedBytes
+    }
+
     /// Parses 64 lowercase hexadecimal characters; anything else (upper case included) is rejected so that one
     /// digest has exactly one spelling in paths, URLs and index keys. `@inlinable`, so that the server's
     /// callers get it specialised for their string type: generic, it cost about 4,700 instructions per

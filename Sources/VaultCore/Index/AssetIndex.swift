@@ -94,6 +94,22 @@ public final class AssetIndex: Sendable {
         try environment.read { try Self.record(hash, in: $0, databases) }
     }
 
+    /// What a download of `hash` from `book` is decided on (`AssetRecordCodec.downloadFields`); nil when there
+    /// is no record. The same snapshot and the same corruption errors as `record(for:)`.
+    public func downloadFields(for hash: SHA256Digest, book: String) throws -> AssetDownloadFields? {
+        var book = book
+        return try book.withUTF8 { book in
+            try environment.read { txn in
+                try txn.withValue(Self.assetKey(hash), in: databases.assets) { bytes -> AssetDownloadFields? in
+                    guard let bytes else { return nil }
+                    do { return try AssetRecordCodec.downloadFields(bytes, book: UnsafeRawBufferPointer(book)) } catch {
+                        throw IndexError.corruptRecord(hash: hash.hex, reason: String(describing: error))
+                    }
+                }
+            }
+        }
+    }
+
     /// When each character of the asset's speech is spoken; nil for audio stored without timings (made before
     /// timings were kept, or uploaded without them).
     public func alignment(for hash: SHA256Digest) throws -> SpeechAlignment? {

@@ -83,6 +83,36 @@ public enum AssetRecordCodec {
             origin: flags & 0x04 != 0 ? .imported : .generated)
     }
 
+    /// What a download reads of a record (its size, checksum and age, and whether `book` holds it), without
+    /// decoding the rest: no string is built, the book ids are compared in place. It walks the whole layout as
+    /// `decode` does, so it throws for exactly the records `decode` throws for. About a sixth of `decode`'s
+    /// instructions (callgrind), on every download's path.
+    public static func downloadFields(_ bytes: UnsafeRawBufferPointer, book: UnsafeRawBufferPointer) throws(DecodingError)
+        -> AssetDownloadFields
+    {
+        var reader = Reader(bytes: bytes)
+        guard try reader.take(3).elementsEqual(magic) else { throw .init(reason: "unknown record layout") }
+        _ = try reader.take(32)
+        let sha = try reader.take(32)
+        _ = try reader.double()
+        let createdAt = try reader.double()
+        let size = try reader.count()
+        _ = try reader.count()
+        _ = try reader.count()
+        let flags = try reader.byte()
+        if flags & 0x02 != 0 { _ = try reader.count() }
+        for _ in 0..<(flags & 0x01 != 0 ? 4 : 3) { _ = try reader.take(try reader.count()) }
+        let bookCount = try reader.count()
+        guard bookCount <= bytes.count else { throw .init(reason: "book count \(bookCount) exceeds the record") }
+        var inBook = false
+        for _ in 0..<bookCount {
+            let id = try reader.take(try reader.count())
+            if !inBook, id.elementsEqual(book) { inBook = true }
+        }
+        guard reader.isAtEnd else { throw .init(reason: "trailing bytes after the record") }
+        return AssetDownloadFields(byteSize: size, sha256: SHA256Digest(checkedBytes: Array(sha)), createdAt: createdAt, inBook: inBook)
+    }
+
     // MARK: Writing
 
     static func appendVarint(_ value: UInt64, to out: inout [UInt8]) {

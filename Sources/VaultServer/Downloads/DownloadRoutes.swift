@@ -50,7 +50,7 @@ struct DownloadRoutes {
 
     /// Where a download's bytes come from, asked only for an answer with a body: the router's transport
     /// reads through the cache; the fast path takes only what needs no blocking read.
-    typealias BytesSource = (_ hash: SHA256Digest, _ record: AssetRecord, _ path: () -> String?) throws -> DownloadBytes?
+    typealias BytesSource = (_ hash: SHA256Digest, _ record: AssetDownloadFields, _ path: () -> String?) throws -> DownloadBytes?
 
     /// The whole decision for `/audio/<book>/<file>`, transport aside: validation, the index read, the plan.
     /// Refusals are `APIError`s; anything `bytes` throws other than `DownloadResponder.Missing` passes through.
@@ -64,12 +64,12 @@ struct DownloadRoutes {
         }
         // Built only when refused: the hash's hex and the message are not on a hit's path.
         var notFound: APIError { APIError(.notFound, code: "not_found", message: "no audio \(hash.hex) in book \(bookId.value)") }
-        guard let record = try store.record(for: hash), record.bookIds.contains(bookId.value) else { throw notFound }
+        guard let record = try store.index.downloadFields(for: hash, book: bookId.value), record.inBook else { throw notFound }
         let disposition = Self.downloadParameter(query).map {
             "attachment; filename=\"\(Self.safeFilename($0, fallback: hash.hex))\""
         }
         let representation = DownloadRepresentation(
-            facts: DownloadFacts(length: UInt64(record.byteSize), entityTag: "\"\(record.sha256)\"",
+            facts: DownloadFacts(length: UInt64(record.byteSize), entityTag: "\"\(record.sha256.hex)\"",
                                  lastModified: Int64(record.createdAt.rounded(.down))),
             contentType: "audio/mpeg", cacheControl: Self.cacheControl, contentDisposition: disposition)
         do {
