@@ -44,6 +44,13 @@ import Testing
                               at: Int.random(in: 0...fields.count, using: &generator)) }
                 let status = HTTPResponse.Status(code: code)
                 let mine = Self.written(status: status, fields: fields), nio = try Self.encoded(status: status, fields: fields)
+                // The same fields split between the answer's own and those added after them.
+                let split = Int.random(in: 0...fields.count, using: &generator)
+                var own = HTTPFields()
+                for field in fields.prefix(split) { own.append(field) }
+                var after = ByteBuffer()
+                ResponseHeadBytes.write(status: status, fields: own, then: Array(fields.dropFirst(split)), into: &after)
+                #expect(after.readBytes(length: after.readableBytes) == nio)
                 #expect(mine == nio, "\(code)\n\(String(decoding: mine, as: UTF8.self))\n--\n\(String(decoding: nio, as: UTF8.self))")
             }
         }

@@ -49,6 +49,8 @@ struct DownloadRepresentation: Sendable {
     var cacheControl: String
     /// `attachment; filename="..."` when the client asked for a download, else nil.
     var contentDisposition: String?
+    /// `DownloadResponder.commonHeaders` of this representation, when already made (`RepresentationMemo`).
+    var preparedHeaders: HTTPFields?
 }
 
 /// Turns `DownloadPlanner`'s decision into a response. Errors (412, 416) are rendered by the caller's
@@ -86,7 +88,7 @@ struct DownloadResponder: Sendable {
                 bytes: () throws -> DownloadBytes?) throws -> DownloadAnswer {
         let facts = representation.facts
         let plan = planner.plan(request, facts)
-        var headers = Self.commonHeaders(representation)
+        var headers = representation.preparedHeaders ?? Self.commonHeaders(representation)
         switch plan {
         case .notModified:
             headers[.contentType] = nil

@@ -13,6 +13,8 @@ struct DownloadRoutes {
     /// Where a `GET` that is answered (200, 206 or 304) counts as hearing the asset, for the disk quota. `HEAD`
     /// and lookups do not count: they are not listening.
     let heard: HeardLog?
+    /// Each file's representation, made once (`RepresentationMemo`).
+    let representations = RepresentationMemo()
     /// Bytes under a content hash never change (RFC 8246).
     static let cacheControl = "public, max-age=31536000, immutable"
 
@@ -65,13 +67,11 @@ struct DownloadRoutes {
         // Built only when refused: the hash's hex and the message are not on a hit's path.
         var notFound: APIError { APIError(.notFound, code: "not_found", message: "no audio \(hash.hex) in book \(bookId.value)") }
         guard let record = try store.index.downloadFields(for: hash, book: bookId.value), record.inBook else { throw notFound }
-        let disposition = Self.downloadParameter(query).map {
-            "attachment; filename=\"\(Self.safeFilename($0, fallback: hash.hex))\""
+        var representation = representations.representation(of: record)
+        if let name = Self.downloadParameter(query) {
+            representation.contentDisposition = "attachment; filename=\"\(Self.safeFilename(name, fallback: hash.hex))\""
+            representation.preparedHeaders = nil
         }
-        let representation = DownloadRepresentation(
-            facts: DownloadFacts(length: UInt64(record.byteSize), entityTag: "\"\(record.sha256.hex)\"",
-                                 lastModified: Int64(record.createdAt.rounded(.down))),
-            contentType: "audio/mpeg", cacheControl: Self.cacheControl, contentDisposition: disposition)
         do {
             // The file is opened (and read into the cache) only for an answer with a body.
             let answer = try responder.answer(request, representation: representation) {

@@ -174,7 +174,13 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
                 pieces.append(.fileRegion(FileRegion(fileHandle: lent, readerIndex: Int(span.lowerBound), endIndex: Int(span.upperBound))))
             }
         }
-        let closing = fastPath.finish(&fields, origin: head.origin, keepAlive: head.keepAlive)
+        var (added, closing) = fastPath.finishingFields(origin: head.origin, keepAlive: head.keepAlive)
+        // Written after the answer's own fields, as `finish` would append them, unless one would replace a
+        // field the answer has (no download answer has any of them).
+        if added.contains(where: { fields.contains($0.name) }) {
+            for field in added { fields.set(field.name, field.value) }
+            added = []
+        }
         if closing {
             mode = .closing
             pending = nil
@@ -184,7 +190,7 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
                         status: Int(status.code), facts: [:], start: start)
 
         var headBytes = context.channel.allocator.buffer(capacity: 512)
-        ResponseHeadBytes.write(status: status, fields: fields, into: &headBytes)
+        ResponseHeadBytes.write(status: status, fields: fields, then: added, into: &headBytes)
         // Only for answers large enough for the cork to pay for its two system calls (a small span from a file
         // is not worth them).
         let corked = fileBytes >= DownloadBytes.sendfileMinimumSpan

@@ -1,4 +1,5 @@
 import Dispatch
+import HTTPTypes
 import Hummingbird
 import Logging
 import Metrics
@@ -99,7 +100,10 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The server is quiescing: the connection closes as soon as what it owes is sent.
     private var quiescing = false
     private var idleTimer: Scheduled<Void>?
-    private var date = (second: Int64.min, text: "")
+    private var date = (second: Int64.min, field: HTTPField(name: .date, value: ""))
+    private lazy var serverField = HTTPField(name: .server, value: configuration.serverName)
+    private static let noSniffField = HTTPField(name: .xContentTypeOptions, value: "nosniff")
+    private static let closeField = HTTPField(name: .connection, value: "close")
     /// For the calls `DirectDownloadHandler` makes from its own place in the pipeline (same event loop).
     private var ownContext: ChannelHandlerContext?
 
@@ -388,15 +392,26 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// `Date`, `Server`, and `Connection: close` when the request asked for it or the server is quiescing (then
     /// true: the connection closes once the answer is sent).
     func finish(_ fields: inout HTTPFields, origin: String?, keepAlive: Bool) -> Bool {
+        let (added, closing) = finishingFields(origin: origin, keepAlive: keepAlive)
+        for field in added { fields.set(field.name, field.value) }
+        return closing
+    }
+
+    /// What `finish` adds, as a list: the byte-level path writes them after the answer's own fields instead of
+    /// adding them to its `HTTPFields` (four appends through `RangeReplaceableCollection`, about 5,700
+    /// instructions a download, callgrind). The fields are made once, the date once a second.
+    func finishingFields(origin: String?, keepAlive: Bool) -> (fields: [HTTPField], closing: Bool) {
+        var added: [HTTPField] = []
+        added.reserveCapacity(6)
         if configuration.crossOrigin.origins != .none, let origin {
-            for field in configuration.crossOrigin.responseHeaders(origin: origin) { fields.set(field.name, field.value) }
+            added.append(contentsOf: configuration.crossOrigin.responseHeaders(origin: origin))
         }
-        fields.set(.xContentTypeOptions, "nosniff")
-        fields.set(.date, currentDate())
-        fields.set(.server, configuration.serverName)
-        guard !keepAlive || quiescing else { return false }
-        fields.set(.connection, "close")
-        return true
+        added.append(Self.noSniffField)
+        added.append(currentDate())
+        added.append(serverField)
+        guard !keepAlive || quiescing else { return (added, false) }
+        added.append(Self.closeField)
+        return (added, true)
     }
 
     /// The answer's metrics and request log line, as the router's middleware records them.
@@ -411,10 +426,10 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         logger.info("request", metadata: metadata)
     }
 
-    private func currentDate() -> String {
+    private func currentDate() -> HTTPField {
         let second = Int64(time(nil))
-        if second != date.second { date = (second, HTTPDate.format(second)) }
-        return date.text
+        if second != date.second { date = (second, HTTPField(name: .date, value: HTTPDate.format(second))) }
+        return date.field
     }
 
     // MARK: Answers sent beneath the codec
