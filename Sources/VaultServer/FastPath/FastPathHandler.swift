@@ -415,11 +415,13 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// The answer's metrics and request log line, as the router's middleware records them.
-    func record(method: HTTPRequest.Method, endpoint: String, path: String, status: Int, facts: Logger.Metadata, start: UInt64) {
+    /// `path` is made only when the line is written (a download's is interpolated).
+    func record(method: HTTPRequest.Method, endpoint: String, path: @autoclosure () -> String, status: Int, facts: Logger.Metadata,
+                start: UInt64) {
         let elapsed = DispatchTime.now().uptimeNanoseconds - start
         configuration.metrics?.record(endpoint: endpoint, method: method, status: status, nanoseconds: elapsed)
         guard let logger = configuration.logger, logger.logLevel <= .info else { return }
-        var metadata = RequestLogMiddleware.metadata(method: method.rawValue, path: path, status: status,
+        var metadata = RequestLogMiddleware.metadata(method: method.rawValue, path: path(), status: status,
                                                      microseconds: Int64(elapsed / 1_000))
         metadata.merge(facts) { $1 }
         metadata["hb.request.id"] = "\(RequestID())"

@@ -19,36 +19,38 @@ enum ResponseHeadBytes {
         for field in fields { length += field.name.rawName.utf8.count + 2 + field.value.utf8.count + 2 }
         for field in added { length += field.name.rawName.utf8.count + 2 + field.value.utf8.count + 2 }
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { raw in
-            var at = 0
-            func put(_ string: String) {
-                var string = string
-                string.withUTF8 { utf8 in
-                    raw.baseAddress.map { UnsafeMutableRawBufferPointer(start: $0 + at, count: utf8.count).copyMemory(from: UnsafeRawBufferPointer(utf8)) }
-                    at += utf8.count
-                }
-            }
-            func put(_ first: UInt8, _ second: UInt8) {
-                raw[at] = first
-                raw[at + 1] = second
-                at += 2
-            }
-            put("HTTP/1.1 ")
-            put(line)
-            for field in fields {
-                put(field.name.rawName)
-                put(UInt8(ascii: ":"), UInt8(ascii: " "))
-                put(field.value)
-                put(UInt8(ascii: "\r"), UInt8(ascii: "\n"))
-            }
-            for field in added {
-                put(field.name.rawName)
-                put(UInt8(ascii: ":"), UInt8(ascii: " "))
-                put(field.value)
-                put(UInt8(ascii: "\r"), UInt8(ascii: "\n"))
-            }
-            put(UInt8(ascii: "\r"), UInt8(ascii: "\n"))
-            return at
+            guard let base = raw.baseAddress else { return 0 }
+            // Offsets passed along rather than captured: a captured counter is boxed and every use checked for
+            // exclusive access at run time (3,000 instructions an answer, callgrind).
+            var at = put("HTTP/1.1 ", at: 0, in: base)
+            at = put(line, at: at, in: base)
+            for field in fields { at = put(field, at: at, in: base) }
+            for field in added { at = put(field, at: at, in: base) }
+            base.storeBytes(of: UInt8(ascii: "\r"), toByteOffset: at, as: UInt8.self)
+            base.storeBytes(of: UInt8(ascii: "\n"), toByteOffset: at + 1, as: UInt8.self)
+            return at + 2
         }
+    }
+
+    @inline(__always)
+    private static func put(_ string: String, at offset: Int, in base: UnsafeMutableRawPointer) -> Int {
+        var string = string
+        return string.withUTF8 { utf8 in
+            if let source = utf8.baseAddress { (base + offset).copyMemory(from: source, byteCount: utf8.count) }
+            return offset + utf8.count
+        }
+    }
+
+    /// `name: value` and CR LF.
+    @inline(__always)
+    private static func put(_ field: HTTPField, at offset: Int, in base: UnsafeMutableRawPointer) -> Int {
+        var at = put(field.name.rawName, at: offset, in: base)
+        base.storeBytes(of: UInt8(ascii: ":"), toByteOffset: at, as: UInt8.self)
+        base.storeBytes(of: UInt8(ascii: " "), toByteOffset: at + 1, as: UInt8.self)
+        at = put(field.value, at: at + 2, in: base)
+        base.storeBytes(of: UInt8(ascii: "\r"), toByteOffset: at, as: UInt8.self)
+        base.storeBytes(of: UInt8(ascii: "\n"), toByteOffset: at + 1, as: UInt8.self)
+        return at + 2
     }
 
     /// Status lines of the answers a download gives, rendered once.
