@@ -28,6 +28,33 @@ extension Range<Int> {
         return prefix + String(repeating: "a", count: characters - prefix.count)
     }
 
+    /// A synthesizer that resolves every spec to its own model, as the offline one does.
+    final class ResolvingSynthesizer: SpeechSynthesizer {
+        let base = GatedSynthesizer(open: true)
+        func resolve(_ spec: SpeechSpec) -> SpeechSpec { (try? spec.replacing(modelId: "resolved_model")) ?? spec }
+        func synthesize(_ spec: SpeechSpec) async throws -> Generation { try await base.synthesize(spec) }
+    }
+
+    /// The identity a caller may remember with a body (the fast path's memo) is the resolved spec and its
+    /// hash, and a plain hit decided with it is the hit decided without it.
+    @Test func aRememberedIdentityDecidesThePlainHitAsWorkingItOutDoes() async throws {
+        let service = VoiceService(store: try openStore(), synthesizer: ResolvingSynthesizer(), dailyCharacterBudget: nil)
+        let spec = try SpeechSpec(text: "Remembered with its body.", voiceId: "voice1")
+        let identity = service.identity(of: spec)
+        #expect(identity.spec.modelId == "resolved_model")
+        #expect(identity.hash == identity.spec.contentHash && identity.hash != spec.contentHash)
+        let request = VoiceRequest(spec: spec, who: .init(bookId: .book("b")))
+        #expect(try service.plainHit(request, identity: identity) == nil)
+        _ = try await service.voice(request)
+        let worked = try #require(try service.plainHit(request))
+        let remembered = try #require(try service.plainHit(request, identity: identity))
+        #expect(worked.outcome.hash == identity.hash && remembered.outcome.hash == identity.hash)
+        #expect(worked.outcome.record == remembered.outcome.record && worked.spec == remembered.spec)
+        // Another book has no plain hit either way.
+        let elsewhere = VoiceRequest(spec: spec, who: .init(bookId: .book("other")))
+        #expect(try service.plainHit(elsewhere, identity: identity) == nil && service.plainHit(elsewhere) == nil)
+    }
+
     /// Issue 10 item 8: the budget check and the spend used to be separate steps, so concurrent misses all
     /// passed the check before any of them was recorded (20 x 900 characters against a 1,000 budget).
     @Test func concurrentMissesNeverOverspendTheDailyBudget() async throws {

@@ -85,12 +85,28 @@ public final class VoiceService: Sendable {
     /// book writes): the index already has the audio in the request's book, so `answer` would return
     /// `.stored` with this outcome without linking. Nil otherwise; `answer` then decides. Reports nothing:
     /// `reportHit` does, once the hit is answered (the fast path checks the caller's rate in between).
-    public func plainHit(_ request: VoiceRequest) throws -> StoredHit? {
-        let spec = synthesizer?.resolve(request.spec) ?? request.spec
-        let hash = spec.contentHash
+    ///
+    /// `identity`, when given, must be `identity(of: request.spec)` from this service, remembered from an
+    /// earlier request with the same body: it spares the canonical encoding and the hash.
+    public func plainHit(_ request: VoiceRequest, identity known: Identity? = nil) throws -> StoredHit? {
+        let (spec, hash) = (known ?? identity(of: request.spec)).pair
         guard let record = try store.record(for: hash), record.bookIds.contains(request.who.bookId.value) else { return nil }
         return StoredHit(outcome: Outcome(record: record, hash: hash, cached: true, timings: nil, upstreamAttempts: nil),
                          spec: spec)
+    }
+
+    /// The spec this service would generate for a request's spec (the synthesizer's resolution) and its
+    /// content hash: a pure function of the spec, for this service's lifetime, so a caller that remembers
+    /// request bodies may remember it with them.
+    public struct Identity: Sendable {
+        public let spec: SpeechSpec
+        public let hash: SHA256Digest
+        var pair: (SpeechSpec, SHA256Digest) { (spec, hash) }
+    }
+
+    public func identity(of spec: SpeechSpec) -> Identity {
+        let resolved = synthesizer?.resolve(spec) ?? spec
+        return Identity(spec: resolved, hash: resolved.contentHash)
     }
 
     /// A hit found by `plainHit`, with the resolved spec its usage is reported under.

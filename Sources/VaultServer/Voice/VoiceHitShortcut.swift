@@ -34,7 +34,7 @@ struct VoiceHitShortcut: Sendable {
         guard let key = clientKeys.key(anyOf: presented), let validated = memo.held(body) else { return nil }
         let caller = Caller(clientKey: key, isAdmin: adminToken?.isPresented(in: authorization) ?? false, presentedCredentials: true)
         let request = VoiceRoutes.voiceRequest(validated, caller: caller)
-        guard let hit = (try? voice.plainHit(request)) ?? nil else { return nil }
+        guard let hit = (try? voice.plainHit(request, identity: validated.identity)) ?? nil else { return nil }
         guard rateLimiter.take(for: key) == .allowed else { return nil }
         voice.reportHit(hit, for: request)
         return Hit(headers: VoiceRoutes.answerHeaders(hit.outcome),

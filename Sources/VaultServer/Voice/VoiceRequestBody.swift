@@ -46,6 +46,10 @@ struct VoiceRequestBody: Decodable, Sendable {
         let spec: SpeechSpec
         let bookId: StorageIdentifier
         let chapterId: StorageIdentifier?
+        /// What the voice service resolves `spec` to, and its content hash (`VoiceService.identity(of:)`), when
+        /// the route worked it out: pure, so the memo of validated bodies keeps it, and a hit of the same body
+        /// needs neither the canonical encoding nor the hash again.
+        var identity: VoiceService.Identity?
     }
 
     /// The whole of what `POST /api/voice` does with its body before any lookup: decode, then validate.

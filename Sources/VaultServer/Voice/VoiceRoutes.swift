@@ -37,8 +37,12 @@ struct VoiceRoutes {
     func generate(_ request: Request, _ context: VaultRequestContext) async throws -> Response {
         let body = try await request.body.collect(upTo: configuration.maximumBodyBytes)
         let maximumTextCharacters = configuration.maximumTextCharacters
+        let voice = self.voice
         let validate: @Sendable () throws -> VoiceRequestBody.Validated = {
-            try VoiceRequestBody.validated(body: Data(buffer: body), maximumTextCharacters: maximumTextCharacters)
+            var validated = try VoiceRequestBody.validated(body: Data(buffer: body), maximumTextCharacters: maximumTextCharacters)
+            // Remembered with the body, for the fast path's hits of the same body (`VoiceHitShortcut`).
+            validated.identity = voice.identity(of: validated.spec)
+            return validated
         }
         let validated = try await memo.validated(body) {
             try await Self.validated(bodySize: body.readableBytes, validate)
