@@ -46,15 +46,20 @@ import VaultTestSupport
         #expect(throws: AssetRecordCodec.DecodingError.self) { _ = try AssetRecordCodec.encode(bad) }
     }
 
+    /// `original` with one to four random bytes replaced by random values.
+    static func corrupted(_ original: [UInt8], using generator: inout some RandomNumberGenerator) -> [UInt8] {
+        var bytes = original
+        for _ in 0..<Int.random(in: 1...4, using: &generator) {
+            bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+        }
+        return bytes
+    }
+
     @Test func randomCorruptionNeverCrashes() throws {
         let original = try AssetRecordCodec.encode(Self.full)
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<5_000 {
-            var bytes = original
-            for _ in 0..<Int.random(in: 1...4, using: &generator) {
-                bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
-            }
-            _ = try? bytes.withUnsafeBytes { try AssetRecordCodec.decode($0) }
+            _ = try? Self.corrupted(original, using: &generator).withUnsafeBytes { try AssetRecordCodec.decode($0) }
         }
     }
 
@@ -82,10 +87,7 @@ import VaultTestSupport
         let original = try AssetRecordCodec.encode(Self.full)
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<5_000 {
-            var bytes = original
-            for _ in 0..<Int.random(in: 1...4, using: &generator) {
-                bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
-            }
+            let bytes = Self.corrupted(original, using: &generator)
             let book = books.randomElement(using: &generator) ?? "b1"
             switch (Result { try decoded(bytes) }, Result { try fields(bytes, book) }) {
             case let (.success(record), .success(read)):

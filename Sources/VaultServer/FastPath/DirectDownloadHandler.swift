@@ -155,25 +155,8 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
                       context: ChannelHandlerContext) {
         let (status, answerFields, wire) = answer.wire(withBody: head.method == .get)
         var fields = answerFields
-        // Held bytes as they are; a kept descriptor's spans as `FileRegion`s on a handle of this answer's own,
-        // which lends the descriptor (the `OpenFile` owns it, and is held until the answer is written).
-        var pieces: [IOData] = []
-        pieces.reserveCapacity(wire.count)
-        var sending: OpenFile?
-        var handle: NIOFileHandle?
-        var fileBytes = 0
-        for piece in wire {
-            switch piece {
-            case let .bytes(buffer):
-                pieces.append(.byteBuffer(buffer))
-            case let .file(file, span):
-                let lent = handle ?? NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: file.descriptor)
-                handle = lent
-                sending = file
-                fileBytes += span.count
-                pieces.append(.fileRegion(FileRegion(fileHandle: lent, readerIndex: Int(span.lowerBound), endIndex: Int(span.upperBound))))
-            }
-        }
+        let body = WireBody(wire)
+        let pieces = body.pieces
         var (added, closing) = fastPath.finishingFields(origin: head.origin, keepAlive: head.keepAlive)
         // Written after the answer's own fields, as `finish` would append them, unless one would replace a
         // field the answer has (no download answer has any of them).
@@ -193,7 +176,7 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
         ResponseHeadBytes.write(status: status, fields: fields, then: added, into: &headBytes)
         // Only for answers large enough for the cork to pay for its two system calls (a small span from a file
         // is not worth them).
-        let corked = fileBytes >= DownloadBytes.sendfileMinimumSpan
+        let corked = body.fileBytes >= DownloadBytes.sendfileMinimumSpan
         if corked { try? context.channel.syncOptions?.setOption(Self.cork, value: 1) }
         let sent = context.eventLoop.makePromise(of: Void.self)
         if pieces.isEmpty {
@@ -204,13 +187,11 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
             context.write(wrapOutboundOut(pieces[pieces.count - 1]), promise: sent)
         }
         let fastPath = NIOLoopBound(self.fastPath, eventLoop: context.eventLoop)
-        let lent = handle
         let channel = context.channel
-        sent.futureResult.whenComplete { [sending] _ in
+        let whenWritten = body.whenWritten
+        sent.futureResult.whenComplete { _ in
             if corked { try? channel.syncOptions?.setOption(Self.cork, value: 0) }
-            // Written or failed, the regions are done with the descriptor: the handle gives it back unclosed.
-            _ = try? lent?.takeDescriptorOwnership()
-            withExtendedLifetime(sending) {}
+            whenWritten()
             fastPath.value.directAnswerSent(closing: closing)
         }
     }

@@ -334,27 +334,9 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func send(_ answer: DownloadAnswer, for head: HTTPRequestHead, target: AudioRequestTarget,
                       start: UInt64, context: ChannelHandlerContext) {
         let (status, fields, wire) = answer.wire(withBody: head.method != .HEAD)
-        var pieces: [IOData] = []
-        var openFile: OpenFile?
-        var fileHandle: NIOFileHandle?
-        for piece in wire {
-            switch piece {
-            case let .bytes(buffer):
-                pieces.append(.byteBuffer(buffer))
-            case let .file(file, span):
-                let handle = fileHandle ?? NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: file.descriptor)
-                fileHandle = handle
-                openFile = file
-                pieces.append(.fileRegion(FileRegion(fileHandle: handle, readerIndex: Int(span.lowerBound), endIndex: Int(span.upperBound))))
-            }
-        }
-        let borrowed = fileHandle
-        emit(status, fields, pieces: pieces, for: head, endpoint: DownloadRoutes.endpoint, path: target.path, facts: [:],
-             start: start, context: context) { [openFile] in
-            // The region borrowed the descriptor; `OpenFile` owns and closes it.
-            _ = try? borrowed?.takeDescriptorOwnership()
-            withExtendedLifetime(openFile) {}
-        }
+        let body = WireBody(wire)
+        emit(status, fields, pieces: body.pieces, for: head, endpoint: DownloadRoutes.endpoint, path: target.path, facts: [:],
+             start: start, context: context, sent: body.whenWritten)
     }
 
     /// Writes an answer decided here: what the router's middleware and Hummingbird add to every answer, the
