@@ -38,10 +38,12 @@ struct VoiceRoutes {
         let body = try await request.body.collect(upTo: configuration.maximumBodyBytes)
         let maximumTextCharacters = configuration.maximumTextCharacters
         let voice = self.voice
+        // Only a body the fast path can take is worth its identity: larger ones would hash their text twice.
+        let remembersIdentity = body.readableBytes <= VoiceHitShortcut.maximumBodyBytes
         let validate: @Sendable () throws -> VoiceRequestBody.Validated = {
             var validated = try VoiceRequestBody.validated(body: Data(buffer: body), maximumTextCharacters: maximumTextCharacters)
             // Remembered with the body, for the fast path's hits of the same body (`VoiceHitShortcut`).
-            validated.identity = voice.identity(of: validated.spec)
+            if remembersIdentity { validated.identity = voice.identity(of: validated.spec) }
             return validated
         }
         let validated = try await memo.validated(body) {
