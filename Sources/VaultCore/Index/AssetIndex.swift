@@ -102,9 +102,7 @@ public final class AssetIndex: Sendable {
             try environment.read { txn in
                 try txn.withValue(Self.assetKey(hash), in: databases.assets) { bytes -> AssetDownloadFields? in
                     guard let bytes else { return nil }
-                    do { return try AssetRecordCodec.downloadFields(bytes, book: UnsafeRawBufferPointer(book)) } catch {
-                        throw IndexError.corruptRecord(hash: hash.hex, reason: String(describing: error))
-                    }
+                    return try Self.reading(hash: hash.hex) { try AssetRecordCodec.downloadFields(bytes, book: UnsafeRawBufferPointer(book)) }
                 }
             }
         }
@@ -482,10 +480,15 @@ public final class AssetIndex: Sendable {
     static func bookKey(_ bookId: String, _ hash: SHA256Digest) -> [UInt8] { Array((bookId + "/" + hash.hex).utf8) }
 
     static func decode(_ bytes: UnsafeRawBufferPointer, hash: String) throws -> AssetRecord {
+        try reading(hash: hash) { try AssetRecord.decoded(bytes) }
+    }
+
+    /// A record's bytes read by `read`, whose failure is the index's `corruptRecord` for `hash`.
+    static func reading<T>(hash: @autoclosure () -> String, _ read: () throws -> T) throws -> T {
         do {
-            return try AssetRecord.decoded(bytes)
+            return try read()
         } catch {
-            throw IndexError.corruptRecord(hash: hash, reason: String(describing: error))
+            throw IndexError.corruptRecord(hash: hash(), reason: String(describing: error))
         }
     }
 }

@@ -52,7 +52,7 @@ struct DownloadRoutes {
 
     /// Where a download's bytes come from, asked only for an answer with a body: the router's transport
     /// reads through the cache; the fast path takes only what needs no blocking read.
-    typealias BytesSource = (_ hash: SHA256Digest, _ record: AssetDownloadFields, _ path: () -> String?) throws -> DownloadBytes?
+    typealias BytesSource = (_ hash: SHA256Digest, _ fields: AssetDownloadFields, _ path: () -> String?) throws -> DownloadBytes?
 
     /// The whole decision for `/audio/<book>/<file>`, transport aside: validation, the index read, the plan.
     /// Refusals are `APIError`s; anything `bytes` throws other than `DownloadResponder.Missing` passes through.

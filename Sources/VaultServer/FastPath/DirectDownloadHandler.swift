@@ -161,7 +161,7 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
         // Written after the answer's own fields, as `finish` would append them, unless one would replace a
         // field the answer has (no download answer has any of them).
         if added.contains(where: { fields.contains($0.name) }) {
-            for field in added { fields.set(field.name, field.value) }
+            FastPathHandler.add(added, to: &fields)
             added = []
         }
         if closing {

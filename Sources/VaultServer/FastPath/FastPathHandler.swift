@@ -221,9 +221,9 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return route(head, context: context)
         }
         do {
-            try decideAndSend(head, target: target, downloads: downloads, start: start, context: context) { hash, record, path in
+            try decideAndSend(head, target: target, downloads: downloads, start: start, context: context) { hash, fields, path in
                 if let ready = downloads.readyBytes(hash) { return ready }
-                guard record.byteSize > downloads.cache.entryLimit, let path = path() else { throw Declined.notHeld }
+                guard fields.byteSize > downloads.cache.entryLimit, let path = path() else { throw Declined.notHeld }
                 throw Declined.needsFile(path, hash)
             }
         } catch let Declined.needsFile(path, hash) {
@@ -375,8 +375,13 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// true: the connection closes once the answer is sent).
     func finish(_ fields: inout HTTPFields, origin: String?, keepAlive: Bool) -> Bool {
         let (added, closing) = finishingFields(origin: origin, keepAlive: keepAlive)
-        for field in added { fields.set(field.name, field.value) }
+        Self.add(added, to: &fields)
         return closing
+    }
+
+    /// `added` set in `fields`: each replaces a field of its name, or is appended.
+    static func add(_ added: [HTTPField], to fields: inout HTTPFields) {
+        for field in added { fields.set(field.name, field.value) }
     }
 
     /// What `finish` adds, as a list: the byte-level path writes them after the answer's own fields instead of
