@@ -102,6 +102,17 @@ public struct HTTPResult: Sendable {
     public func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
 }
 
+extension HTTPClient {
+    /// A client that opens a new connection for every request. For servers started with a short idle timeout:
+    /// a pooled connection the server closes at that timeout can be picked for the next request in the same
+    /// instant, and the request then fails with "I/O on closed channel" (seen once in CI, on a loaded machine).
+    public static let freshConnectionPerRequest: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.maximumUsesPerConnection = 1
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+}
+
 /// One request, body collected.
 public func httpRequest(
     _ method: String = "GET", _ url: String, headers: [String: String] = [:], body: String? = nil,
