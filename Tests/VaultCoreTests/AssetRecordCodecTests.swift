@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VaultTestSupport
 @testable import VaultCore
@@ -18,6 +19,50 @@ import VaultTestSupport
         let bytes = try AssetRecordCodec.encode(record)
         let decoded = try bytes.withUnsafeBytes { try AssetRecordCodec.decode($0) }
         #expect(decoded == record)
+    }
+
+    /// `AssetRecord.sortedUnique` skips the set and the sort for ids already strictly ascending; the set and
+    /// the sort are the oracle, on random lists with duplicates, every order, and canonically equivalent
+    /// spellings ("é" precomposed and decomposed are equal `String`s).
+    @Test func bookIdsAreSortedAndUniqueHoweverTheyArrive() {
+        let pool = ["a", "b", "b-ü", "é", "e\u{301}", "Z", "", "book 10", "book 9", "ü", "u\u{308}"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5_000 {
+            let ids = (0..<Int.random(in: 0...6, using: &generator)).map { _ in pool.randomElement(using: &generator)! }
+            let oracle = Array(Set(ids)).sorted()
+            let result = AssetRecord.sortedUnique(ids)
+            #expect(result == oracle, "\(ids)")
+            #expect(zip(result, result.dropFirst()).allSatisfy { $0 < $1 })
+        }
+    }
+
+    /// A stored list out of order or with a repeat (a record written by hand or damaged) still decodes to the
+    /// sorted, unique ids every other reader expects.
+    @Test func aStoredBookListOutOfOrderIsSortedOnDecode() throws {
+        var bytes = try AssetRecordCodec.encode(Self.minimal)
+        #expect(bytes.removeLast() == 0, "the minimal record ends with its empty book list")
+        AssetRecordCodec.appendVarint(3, to: &bytes)
+        for id in ["b", "a", "b"] { AssetRecordCodec.appendString(id, to: &bytes) }
+        let decoded = try bytes.withUnsafeBytes { try AssetRecordCodec.decode($0) }
+        #expect(decoded.bookIds == ["a", "b"])
+    }
+
+    /// Digests are spelled in lowercase hex straight into a string's storage, by the record's decoder and by
+    /// `SHA256Digest.hex`; `String(format:)` is the oracle.
+    @Test func digestsAreSpelledInLowercaseHex() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let spelled = bytes.map { String(format: "%02x", $0) }.joined()
+            let digest = try #require(SHA256Digest(bytes: bytes))
+            #expect(digest.hex == spelled)
+            #expect(SHA256Digest(hex: spelled) == digest)
+            let record = AssetRecord(
+                contentHash: spelled, bookIds: [], voiceId: "v", modelId: "m", outputFormat: "f", byteSize: 1,
+                sha256: spelled, durationSeconds: 1, wordCount: 1, characterCount: 1, createdAt: 1)
+            let decoded = try AssetRecordCodec.encode(record).withUnsafeBytes { try AssetRecordCodec.decode($0) }
+            #expect(decoded.contentHash == spelled && decoded.sha256 == spelled)
+        }
     }
 
     @Test func everyTruncationIsRejected() throws {

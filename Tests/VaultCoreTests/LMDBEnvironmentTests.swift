@@ -123,6 +123,65 @@ import VaultTestSupport
         #expect(try env.read { try $0.count(in: db) } == 1501)
     }
 
+    /// Reads renew kept transactions (`ReadTransactionPool`): each must see every commit before it, never the
+    /// snapshot it held when it was last used.
+    @Test func aRenewedReadSeesEveryCommitBeforeIt() throws {
+        let dir = TemporaryDirectory()
+        let env = try LMDBEnvironment(directory: dir.path)
+        let db = try env.database(named: "t")
+        for i in 0..<500 {
+            try env.write { try $0.put(Array("value \(i)".utf8), for: key(0), in: db) }
+            #expect(try env.read { try $0.get(key(0), in: db) } == Array("value \(i)".utf8))
+            if i % 50 == 0 {
+                try env.write { try $0.delete(key(0), in: db) }
+                #expect(try env.read { try $0.get(key(0), in: db) } == nil)
+            }
+        }
+        #expect(env.keptReadTransactionCount == 1)
+    }
+
+    /// A kept transaction is reset: it holds no snapshot, so the pages a writer frees are reused. Were it kept
+    /// live, each overwrite of a 256 KB value below would leave its old pages pinned, about 75 MB in all.
+    @Test func keptReadTransactionsPinNoPages() throws {
+        let dir = TemporaryDirectory()
+        let env = try LMDBEnvironment(directory: dir.path)
+        let db = try env.database(named: "t")
+        for i in 0..<300 {
+            try env.write { try $0.put([UInt8](repeating: UInt8(i % 251), count: 256 << 10), for: key(0), in: db) }
+            #expect(try env.read { try $0.get(key(0), in: db)?.first } == UInt8(i % 251))
+        }
+        #expect(env.keptReadTransactionCount == 1)
+        #expect(env.usedBytes < 8 << 20, "\(env.usedBytes) bytes used for one 256 KB value")
+    }
+
+    /// However many read at once, at most `keptReadTransactions` are kept, so the reader table keeps room for
+    /// other processes on the directory.
+    @Test func concurrentReadsKeepABoundedNumberOfTransactions() async throws {
+        let dir = TemporaryDirectory()
+        let env = try LMDBEnvironment(directory: dir.path)
+        let db = try env.database(named: "t")
+        try env.write { try $0.put([42], for: key(0), in: db) }
+        // Nested reads hold many transactions at once on each thread.
+        func nested(_ depth: Int) throws -> Int {
+            try env.read { txn in
+                let value = Int(try txn.get(key(0), in: db)?.first ?? 0)
+                return depth == 0 ? value : value + (try nested(depth - 1))
+            }
+        }
+        let sums = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 { group.addTask { try (0..<200).reduce(0) { total, _ in total + (try nested(9)) } } }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(sums == Array(repeating: 42 * 10 * 200, count: 8))
+        #expect(env.keptReadTransactionCount <= LMDBEnvironment.keptReadTransactions)
+        #expect(env.readers.used <= 8 * 10 + 1)
+        let smallDirectory = TemporaryDirectory()
+        let small = try LMDBEnvironment(directory: smallDirectory.path, options: .init(maxReaders: 8))
+        let smallDatabase = try small.database(named: "t")
+        _ = try small.read { _ in try small.read { _ in try small.read { _ in try small.read { try $0.get(key(0), in: smallDatabase) } } } }
+        #expect(small.keptReadTransactionCount == 2, "a quarter of eight reader slots")
+    }
+
     @Test func reopeningKeepsDataAndAGrownMap() throws {
         let dir = TemporaryDirectory()
         do {

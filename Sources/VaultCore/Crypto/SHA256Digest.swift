@@ -48,14 +48,24 @@ public struct SHA256Digest: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
+        bytes.withUnsafeBytes(Self.hex)
+    }
+
+    /// Lowercase hex of `raw`, written straight into the string's storage: every cache hit spells its digest
+    /// in the answer's URL, and building it through an array cost about 2,200 instructions (callgrind).
+    static func hex(_ raw: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: raw.count * 2) { buffer in
+            for index in 0..<raw.count {
+                buffer[index &* 2] = hexDigit(raw[index] >> 4)
+                buffer[index &* 2 &+ 1] = hexDigit(raw[index] & 0x0F)
+            }
+            return raw.count * 2
         }
-        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The lowercase hex digit of a value below 16.
+    @inline(__always) static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? 0x30 &+ value : 0x57 &+ value
     }
 
     public var description: String { hex }

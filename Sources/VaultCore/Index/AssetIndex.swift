@@ -479,8 +479,9 @@ public final class AssetIndex: Sendable {
     static func bookPrefix(_ bookId: String) -> [UInt8] { Array((bookId + "/").utf8) }
     static func bookKey(_ bookId: String, _ hash: SHA256Digest) -> [UInt8] { Array((bookId + "/" + hash.hex).utf8) }
 
-    static func decode(_ bytes: UnsafeRawBufferPointer, hash: String) throws -> AssetRecord {
-        try reading(hash: hash) { try AssetRecord.decoded(bytes) }
+    /// `hash` is spelled only when the record is damaged: spelling it for every read was a sixth of a lookup.
+    static func decode(_ bytes: UnsafeRawBufferPointer, hash: @autoclosure () -> String) throws -> AssetRecord {
+        try reading(hash: hash()) { try AssetRecord.decoded(bytes) }
     }
 
     /// A record's bytes read by `read`, whose failure is the index's `corruptRecord` for `hash`.

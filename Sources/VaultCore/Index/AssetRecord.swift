@@ -32,7 +32,7 @@ public struct AssetRecord: Codable, Sendable, Equatable {
         createdAt: Double, upstreamRequestId: String? = nil, characterCost: Int? = nil, origin: AssetOrigin = .generated
     ) {
         self.contentHash = contentHash
-        self.bookIds = Array(Set(bookIds)).sorted()
+        self.bookIds = Self.sortedUnique(bookIds)
         self.voiceId = voiceId
         self.modelId = modelId
         self.outputFormat = outputFormat
@@ -68,6 +68,19 @@ public struct AssetRecord: Codable, Sendable, Equatable {
     }
 
     /// Adds a referencing book, keeping `bookIds` sorted and unique.
+    /// The book ids sorted, each once. Ids already strictly ascending (every record read from the index: they
+    /// were stored this way) are kept as they are, without the set and the sort, which were a quarter of a
+    /// record's decoding. Strictly ascending under `String`'s order means no two are equal under its `==`, so
+    /// the result is the same either way.
+    static func sortedUnique(_ bookIds: [String]) -> [String] {
+        var index = bookIds.startIndex + 1
+        while index < bookIds.endIndex {
+            guard bookIds[index - 1] < bookIds[index] else { return Array(Set(bookIds)).sorted() }
+            index += 1
+        }
+        return bookIds
+    }
+
     public mutating func addBook(_ bookId: String) {
         guard !bookIds.contains(bookId) else { return }
         bookIds.append(bookId)

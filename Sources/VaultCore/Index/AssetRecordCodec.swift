@@ -175,10 +175,8 @@ public enum AssetRecordCodec {
         }
 
         mutating func double() throws(DecodingError) -> Double {
-            let raw = try take(8)
-            var bits: UInt64 = 0
-            for (index, byte) in raw.enumerated() { bits |= UInt64(byte) << UInt64(index * 8) }
-            return Double(bitPattern: bits)
+            let raw = UnsafeRawBufferPointer(rebasing: try take(8))
+            return Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)))
         }
 
         mutating func string() throws(DecodingError) -> String {
@@ -187,17 +185,7 @@ public enum AssetRecordCodec {
         }
 
         mutating func digestHex() throws(DecodingError) -> String {
-            let raw = try take(32)
-            let digits: StaticString = "0123456789abcdef"
-            return String(unsafeUninitializedCapacity: 64) { buffer in
-                digits.withUTF8Buffer { table in
-                    for (index, byte) in raw.enumerated() {
-                        buffer[index * 2] = table[Int(byte >> 4)]
-                        buffer[index * 2 + 1] = table[Int(byte & 0x0F)]
-                    }
-                }
-                return 64
-            }
+            SHA256Digest.hex(UnsafeRawBufferPointer(rebasing: try take(32)))
         }
     }
 }

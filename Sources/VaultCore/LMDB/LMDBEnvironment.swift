@@ -11,6 +11,7 @@ import Synchronization
 /// - `MDB_MAP_FULL` is not an error the caller sees: the write is aborted, the map is grown and the write
 ///   closure is run again. Write closures must therefore only compute from what they read in the transaction.
 /// - Stale reader slots left by crashed processes are cleared at open (`mdb_reader_check`).
+/// - Read transactions are reset and renewed rather than begun and aborted (`ReadTransactionPool`).
 public final class LMDBEnvironment: @unchecked Sendable {
     // @unchecked: `MDB_env` is safe to share between threads with MDB_NOTLS; the mutable state
     // (map size) is behind `resizeLock`/`writeLock`, and transactions never escape their closures.
@@ -18,6 +19,8 @@ public final class LMDBEnvironment: @unchecked Sendable {
     private let resizeLock = ReadWriteLock()
     private let writeLock = PosixMutex()
     private let mapSizeState: Mutex<Int>
+    /// Read transactions kept reset between reads (see `ReadTransactionPool`).
+    private let readPool: ReadTransactionPool
     /// Upper bound for automatic growth, so a runaway writer cannot reserve the whole address space.
     public let maximumMapSize: Int
     /// How many stale reader slots `mdb_reader_check` cleared when the environment opened.
@@ -72,9 +75,20 @@ public final class LMDBEnvironment: @unchecked Sendable {
         mdb_env_info(env, &info)
         mapSizeState = Mutex(max(info.me_mapsize, options.mapSize))
         maximumMapSize = max(options.maximumMapSize, options.mapSize)
+        // A quarter of the slots at most, so other processes on the directory (backup, doctor, stats) find room.
+        readPool = ReadTransactionPool(capacity: min(Self.keptReadTransactions, Int(options.maxReaders) / 4))
     }
 
-    deinit { mdb_env_close(env) }
+    /// The most read transactions kept reset between reads: more than the threads that read at once.
+    static let keptReadTransactions = 32
+
+    deinit {
+        readPool.drain()
+        mdb_env_close(env)
+    }
+
+    /// Read transactions kept reset right now (tests).
+    var keptReadTransactionCount: Int { readPool.keptCount }
 
     /// The current map size in bytes (grows automatically).
     public var mapSize: Int { mapSizeState.withLock { $0 } }
@@ -105,10 +119,20 @@ public final class LMDBEnvironment: @unchecked Sendable {
     /// Runs `body` in a read-only transaction, which sees one consistent snapshot.
     public func read<T>(_ body: (borrowing LMDBTransaction) throws -> T) throws -> T {
         try resizeLock.withReadLock {
-            let txn = try begin(flags: UInt32(MDB_RDONLY))
-            defer { mdb_txn_abort(txn.pointer) }
+            let txn = try beginRead()
+            defer { readPool.giveBack(txn.pointer) }
             return try body(txn)
         }
+    }
+
+    /// A kept transaction renewed onto the newest snapshot, or a new one. A kept one that cannot be renewed (the
+    /// map was grown by another process) is aborted, and `begin` handles the resize.
+    private func beginRead() throws(LMDBError) -> LMDBTransaction {
+        if let kept = readPool.take() {
+            if mdb_txn_renew(kept) == MDB_SUCCESS { return LMDBTransaction(pointer: kept, isReadOnly: true) }
+            readPool.discard(kept)
+        }
+        return try begin(flags: UInt32(MDB_RDONLY))
     }
 
     /// Runs `body` in the single write transaction and commits it (durably: LMDB fsyncs on commit).
