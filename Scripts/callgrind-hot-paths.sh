@@ -7,6 +7,7 @@
 # zeroed, N requests are sent one after another on one keep-alive connection, and the counters dumped:
 # instructions per request = Ir / N (everything the server ran meanwhile, its timers and threads included).
 # Usage: Scripts/callgrind-hot-paths.sh [requests=200] BIN_DIR [BIN_DIR...]
+# KEEP_DUMPS=DIR keeps each dump there (range.BUILD.out, hit.BUILD.out) for callgrind_annotate.
 #   e.g. Scripts/callgrind-hot-paths.sh 200 /tmp/vv-before/.build/release .build/release
 # Needs valgrind >= 3.22 (Swift 6.3 emits DWARF 5) that copes with libdispatch's read-only sigsuspend mask:
 # VALGRIND names it (Docs/PERFORMANCE.md says how the one used here was built).
@@ -75,7 +76,7 @@ for BIN in "$@"; do
     "$CONTROL" -d $PID > /dev/null 2>&1
     DUMP=$(ls -t $W/cg.out.* | head -1)
     RESULT+=("$(( $(counted "$DUMP") / REQUESTS ))")
-    rm -f "$DUMP"
+    if [ -n "${KEEP_DUMPS:-}" ]; then mkdir -p "$KEEP_DUMPS"; mv "$DUMP" "$KEEP_DUMPS/$kind.$(basename "$BIN").out"; else rm -f "$DUMP"; fi
   done
   printf "%-50s %14s %14s\n" "$BIN" "${RESULT[0]}" "${RESULT[1]}"
   kill $PID; wait $PID 2>/dev/null || true

@@ -1,4 +1,5 @@
 import HTTPTypes
+import NIOCore
 import Testing
 @testable import VaultCore
 @testable import VaultServer
@@ -23,7 +24,12 @@ import Testing
             let remembered = memo.representation(of: fields)
             let made = Self.afresh(fields)
             #expect(remembered.facts == made.facts && remembered.contentType == made.contentType)
-            #expect(remembered.preparedHeaders == DownloadResponder.commonHeaders(made))
+            #expect(remembered.prepared?.fields == DownloadResponder.commonHeaders(made))
+            var head = ByteBuffer()
+            ResponseHeadBytes.write(status: .ok, fields: DownloadResponder.commonHeaders(made), into: &head)
+            let lines = remembered.prepared.map { Array($0.lines.readableBytesView) } ?? []
+            #expect(Array("HTTP/1.1 200 OK\r\n".utf8) + lines + Array("\r\n".utf8) == Array(head.readableBytesView),
+                    "the prepared lines are the fields' own")
         }
         #expect(memo.count == 2)
     }
@@ -34,7 +40,7 @@ import Testing
         let before = memo.representation(of: Self.fields("a", createdAt: 1_000))
         let after = memo.representation(of: Self.fields("a", createdAt: 2_000))
         #expect(before.facts.lastModified == 1_000 && after.facts.lastModified == 2_000)
-        #expect(after.preparedHeaders?[.lastModified] == HTTPDate.format(2_000))
+        #expect(after.prepared?.fields[.lastModified] == HTTPDate.format(2_000))
     }
 
     @Test func itHoldsNoMoreThanItsCapacity() {

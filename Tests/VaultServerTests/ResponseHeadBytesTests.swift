@@ -51,6 +51,12 @@ import Testing
                 var after = ByteBuffer()
                 ResponseHeadBytes.write(status: status, fields: own, then: Array(fields.dropFirst(split)), into: &after)
                 #expect(after.readBytes(length: after.readableBytes) == nio)
+                // And with the answer's own fields written once beforehand as lines (`PreparedFields`).
+                var fromLines = ByteBuffer()
+                let rest = Array(fields.dropFirst(split)), second = Int.random(in: 0...rest.count, using: &generator)
+                ResponseHeadBytes.write(status: status, lines: ResponseHeadBytes.fieldLines(own), then: Array(rest.prefix(second)),
+                                        and: Array(rest.dropFirst(second)), into: &fromLines)
+                #expect(fromLines.readBytes(length: fromLines.readableBytes) == nio)
                 #expect(mine == nio, "\(code)\n\(String(decoding: mine, as: UTF8.self))\n--\n\(String(decoding: nio, as: UTF8.self))")
             }
         }

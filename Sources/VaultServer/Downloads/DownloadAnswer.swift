@@ -16,7 +16,7 @@ enum DownloadAnswer: Sendable {
     }
 
     /// 200, 206 or 304: the representation's headers and the bytes to send.
-    case content(HTTPResponse.Status, HTTPFields, Body)
+    case content(HTTPResponse.Status, DownloadAnswerFields, Body)
     /// 412 or 416, which each surface renders in its own error shape, with the headers the refusal must carry
     /// (`Content-Range` on a 416).
     case refusal(APIError)
@@ -28,7 +28,8 @@ enum DownloadAnswer: Sendable {
             var response = renderError(refusal.status, refusal.code, refusal.message)
             for field in refusal.headers { response.headers[field.name] = field.value }
             return response
-        case let .content(status, headers, body):
+        case let .content(status, fields, body):
+            let headers = fields.merged
             switch body {
             case .none:
                 return Response(status: status, headers: headers, body: .init())
@@ -54,12 +55,12 @@ extension DownloadAnswer {
     /// The answer as the fast paths write it beneath the router: its status, its headers (a refusal with its
     /// JSON's length, as `APIError.response()` renders it for the router) and the pieces of its body, none when
     /// `withBody` is false (a HEAD).
-    func wire(withBody: Bool) -> (status: HTTPResponse.Status, fields: HTTPFields, pieces: [WirePiece]) {
+    func wire(withBody: Bool) -> (status: HTTPResponse.Status, fields: DownloadAnswerFields, pieces: [WirePiece]) {
         switch self {
         case let .refusal(refusal):
             let json = refusal.body
-            var fields = JSONResponse.headers(refusal.headers)
-            fields[.contentLength] = String(json.readableBytes)
+            var fields = DownloadAnswerFields(JSONResponse.headers(refusal.headers))
+            fields.add(.contentLength, String(json.readableBytes))
             return (refusal.status, fields, withBody ? [.bytes(json)] : [])
         case let .content(status, fields, body):
             guard withBody else { return (status, fields, []) }

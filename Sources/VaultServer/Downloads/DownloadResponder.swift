@@ -50,7 +50,24 @@ struct DownloadRepresentation: Sendable {
     /// `attachment; filename="..."` when the client asked for a download, else nil.
     var contentDisposition: String?
     /// `DownloadResponder.commonHeaders` of this representation, when already made (`RepresentationMemo`).
-    var preparedHeaders: HTTPFields?
+    var prepared: PreparedFields?
+}
+
+/// A representation's common fields made once (`RepresentationMemo`): as `HTTPFields` for the router, and as the
+/// lines the fast paths write, so that no answer of it renders them again.
+struct PreparedFields: Sendable {
+    let fields: HTTPFields
+    /// `fields` as `ResponseHeadBytes.fieldLines` writes them.
+    let lines: ByteBuffer
+    /// Whether `fields` has a `Content-Length` or `Content-Range` (the representation's common fields never do),
+    /// looked up once so that an answer adding its lengths need not search the fields for them.
+    let carriesLengths: Bool
+
+    init(_ fields: HTTPFields) {
+        self.fields = fields
+        lines = ResponseHeadBytes.fieldLines(fields)
+        carriesLengths = fields.contains(.contentLength) || fields.contains(.contentRange)
+    }
 }
 
 /// Turns `DownloadPlanner`'s decision into a response. Errors (412, 416) are rendered by the caller's
@@ -88,12 +105,13 @@ struct DownloadResponder: Sendable {
                 bytes: () throws -> DownloadBytes?) throws -> DownloadAnswer {
         let facts = representation.facts
         let plan = planner.plan(request, facts)
-        var headers = representation.preparedHeaders ?? Self.commonHeaders(representation)
+        // The common fields are shared, not copied: an answer adds its lengths after them.
+        var fields = representation.prepared.map(DownloadAnswerFields.init) ?? DownloadAnswerFields(Self.commonHeaders(representation))
         switch plan {
         case .notModified:
-            headers[.contentType] = nil
-            headers[.contentDisposition] = nil
-            return .content(.notModified, headers, .none)
+            fields.remove(.contentType)
+            fields.remove(.contentDisposition)
+            return .content(.notModified, fields, .none)
         case .preconditionFailed:
             return .refusal(APIError(.preconditionFailed, code: "precondition_failed",
                                      message: "If-Match or If-Unmodified-Since does not hold"))
@@ -102,24 +120,24 @@ struct DownloadResponder: Sendable {
                                      message: "no requested range overlaps the \(facts.length)-byte file",
                                      headers: [.contentRange: "bytes */\(facts.length)"]))
         case .full:
-            headers.set(.contentLength, String(facts.length))
-            if request.method == .head { return .content(.ok, headers, .none) }
+            fields.add(.contentLength, String(facts.length))
+            if request.method == .head { return .content(.ok, fields, .none) }
             let body = try Self.checked(bytes(), facts)
             // From memory: the shared buffer itself, one write, no copy (`HotFileCache` counts it while sent).
-            if let held = body.heldSlice(0..<facts.length) { return .content(.ok, headers, .buffer(held)) }
-            return .content(.ok, headers, .spans(body, [0..<facts.length]))
+            if let held = body.heldSlice(0..<facts.length) { return .content(.ok, fields, .buffer(held)) }
+            return .content(.ok, fields, .spans(body, [0..<facts.length]))
         case let .partial(range):
-            headers.set(.contentRange, "bytes \(range.lowerBound)-\(range.upperBound)/\(facts.length)")
-            headers.set(.contentLength, String(range.upperBound - range.lowerBound + 1))
+            fields.add(.contentRange, ContentRangeValue.bytes(range, of: facts.length))
+            fields.add(.contentLength, String(range.upperBound - range.lowerBound + 1))
             let span = range.lowerBound..<(range.upperBound + 1)
             let body = try Self.checked(bytes(), facts)
-            if let slice = body.heldSlice(span) { return .content(.partialContent, headers, .buffer(slice)) }
-            return .content(.partialContent, headers, .spans(body, [span]))
+            if let slice = body.heldSlice(span) { return .content(.partialContent, fields, .buffer(slice)) }
+            return .content(.partialContent, fields, .spans(body, [span]))
         case let .multipart(ranges):
             let multipart = MultipartByteRanges(ranges: ranges, length: facts.length, contentType: representation.contentType)
-            headers[.contentType] = "multipart/byteranges; boundary=\(multipart.boundary)"
-            headers.set(.contentLength, String(multipart.contentLength))
-            return .content(.partialContent, headers, .multipart(try Self.checked(bytes(), facts), multipart))
+            fields.replace(.contentType, "multipart/byteranges; boundary=\(multipart.boundary)")
+            fields.add(.contentLength, String(multipart.contentLength))
+            return .content(.partialContent, fields, .multipart(try Self.checked(bytes(), facts), multipart))
         }
     }
 

@@ -70,7 +70,7 @@ struct DownloadRoutes {
         var representation = representations.representation(of: record)
         if let name = Self.downloadParameter(query) {
             representation.contentDisposition = "attachment; filename=\"\(Self.safeFilename(name, fallback: hash.hex))\""
-            representation.preparedHeaders = nil
+            representation.prepared = nil
         }
         do {
             // The file is opened (and read into the cache) only for an answer with a body.

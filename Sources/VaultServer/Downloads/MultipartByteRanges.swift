@@ -1,4 +1,5 @@
 import Foundation
+import VaultCore
 
 /// The framing of a `multipart/byteranges` body (RFC 9110 14.6): each part with its own Content-Type and
 /// Content-Range, a boundary that cannot occur in the framing, and an exact total length computed up front
@@ -20,7 +21,7 @@ struct MultipartByteRanges {
     func partHeader(_ index: Int) -> String {
         let range = ranges[index]
         return (index == 0 ? "" : "\r\n") + "--\(boundary)\r\nContent-Type: \(contentType)\r\n"
-            + "Content-Range: bytes \(range.lowerBound)-\(range.upperBound)/\(length)\r\n\r\n"
+            + "Content-Range: \(ContentRangeValue.bytes(range, of: length))\r\n\r\n"
     }
 
     var closing: String { "\r\n--\(boundary)--\r\n" }

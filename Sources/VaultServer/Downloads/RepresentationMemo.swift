@@ -30,7 +30,7 @@ final class RepresentationMemo: Sendable {
         var made = DownloadRepresentation(
             facts: DownloadFacts(length: UInt64(key.length), entityTag: "\"\(key.sha256.hex)\"", lastModified: key.lastModified),
             contentType: "audio/mpeg", cacheControl: DownloadRoutes.cacheControl, contentDisposition: nil)
-        made.preparedHeaders = DownloadResponder.commonHeaders(made)
+        made.prepared = PreparedFields(DownloadResponder.commonHeaders(made))
         entries.withLock { entries in
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
             entries[key] = made

@@ -153,17 +153,10 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private func send(_ answer: DownloadAnswer, for head: DirectRequestHead, target: AudioRequestTarget, start: UInt64,
                       context: ChannelHandlerContext) {
-        let (status, answerFields, wire) = answer.wire(withBody: head.method == .get)
-        var fields = answerFields
+        let (status, fields, wire) = answer.wire(withBody: head.method == .get)
         let body = WireBody(wire)
         let pieces = body.pieces
-        var (added, closing) = fastPath.finishingFields(origin: head.origin, keepAlive: head.keepAlive)
-        // Written after the answer's own fields, as `finish` would append them, unless one would replace a
-        // field the answer has (no download answer has any of them).
-        if added.contains(where: { fields.contains($0.name) }) {
-            FastPathHandler.add(added, to: &fields)
-            added = []
-        }
+        let (finishing, closing) = fastPath.finishingFields(origin: head.origin, keepAlive: head.keepAlive)
         if closing {
             mode = .closing
             pending = nil
@@ -173,7 +166,18 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
                         status: Int(status.code), facts: [:], start: start)
 
         var headBytes = context.channel.allocator.buffer(capacity: 512)
-        ResponseHeadBytes.write(status: status, fields: fields, then: added, into: &headBytes)
+        if finishing.contains(where: { fields.contains($0.name) }) {
+            // One would replace a field the answer has (no download answer has any of them): merged as `finish`
+            // merges them.
+            var merged = fields.merged
+            FastPathHandler.add(finishing, to: &merged)
+            ResponseHeadBytes.write(status: status, fields: merged, into: &headBytes)
+        } else if let lines = fields.sharedLines {
+            // Written after the answer's own fields, as `finish` would append them.
+            ResponseHeadBytes.write(status: status, lines: lines, then: fields.added, and: finishing, into: &headBytes)
+        } else {
+            ResponseHeadBytes.write(status: status, fields: fields.shared, then: fields.added, and: finishing, into: &headBytes)
+        }
         // Only for answers large enough for the cork to pay for its two system calls (a small span from a file
         // is not worth them).
         let corked = body.fileBytes >= DownloadBytes.sendfileMinimumSpan

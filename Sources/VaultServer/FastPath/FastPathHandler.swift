@@ -335,7 +335,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
                       start: UInt64, context: ChannelHandlerContext) {
         let (status, fields, wire) = answer.wire(withBody: head.method != .HEAD)
         let body = WireBody(wire)
-        emit(status, fields, pieces: body.pieces, for: head, endpoint: DownloadRoutes.endpoint, path: target.path, facts: [:],
+        emit(status, fields.merged, pieces: body.pieces, for: head, endpoint: DownloadRoutes.endpoint, path: target.path, facts: [:],
              start: start, context: context, sent: body.whenWritten)
     }
 
