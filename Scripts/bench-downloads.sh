@@ -3,10 +3,11 @@
 #  - full GET of a ~1 MB MP3 at 64 connections (MB/s);
 #  - random 64 KiB ranges at 64 connections (requests/s).
 # nginx runs twice: tcp_nopush on (its best for whole files) and off (its best for small ranges).
-# Usage: Scripts/bench-downloads.sh [seconds=10]      (release build; loopback only)
+# Usage: Scripts/bench-downloads.sh [seconds=10] [rounds=5]      (release build; loopback only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-10}
+ROUNDS=${2:-5}
 Scripts/install-system-packages.sh wrk nginx curl >/dev/null
 swift build -c release --product voicevault >/dev/null 2>&1
 swift build -c release --product fake-elevenlabs >/dev/null 2>&1
@@ -70,19 +71,36 @@ request = function()
 end
 LUA
 
-run() {  # $1 label, $2 port, $3 extra wrk args
-  wrk -t2 -c64 -d"${DURATION}s" --latency $3 "http://127.0.0.1:$2$URL_PATH" > "$WORK/out" 2>&1
-  printf "%-34s %12s req/s %10s/s   p50 %8s  p99 %8s  non-2xx: %s\n" "$1" \
-    "$(awk '/Requests\/sec/ {print $2}' "$WORK/out")" "$(awk '/Transfer\/sec/ {print $2}' "$WORK/out")" \
-    "$(awk '$1=="50%" {print $2}' "$WORK/out")" "$(awk '$1=="99%" {print $2}' "$WORK/out")" \
-    "$(awk '/Non-2xx/ {print $5}' "$WORK/out" | grep . || echo 0)"
+# One wrk run; prints "req/s p50 p99 non-2xx".
+measure() {  # $1 port, $2 extra wrk args
+  wrk -t2 -c64 -d"${DURATION}s" --latency $2 "http://127.0.0.1:$1$URL_PATH" > "$WORK/out" 2>&1
+  echo "$(awk '/Requests\/sec/ {print $2}' "$WORK/out") $(awk '$1=="50%" {print $2}' "$WORK/out") $(awk '$1=="99%" {print $2}' "$WORK/out") $(awk '/Non-2xx/ {print $5}' "$WORK/out" | grep . || echo 0)"
 }
-echo "file: $SIZE bytes; wrk -t2 -c64 -d${DURATION}s"
+LABELS=("voicevault, fast path, held" "voicevault, fast path, sendfile" "voicevault, router" "nginx sendfile, tcp_nopush on" "nginx sendfile, tcp_nopush off")
+PORTS=($VV_PORT $VV_SENDFILE_PORT $VV_ROUTER_PORT $NGINX_NOPUSH_ON $NGINX_NOPUSH_OFF)
+# Rates on this machine move by 10-20 % from one run to the next, and with the order of runs: the servers take
+# turns, ROUNDS times, each round starting one server later, and each one's median is reported (every round's
+# figure too). Five rounds put every server in every position once.
+echo "file: $SIZE bytes; wrk -t2 -c64 -d${DURATION}s; $ROUNDS rounds, servers in turn"
 for workload in full ranges; do
   if [ $workload = full ]; then echo "== full GET"; EXTRA=""; else echo "== random 64 KiB ranges"; EXTRA="-s $WORK/ranges.lua"; fi
-  run "voicevault, fast path, held" $VV_PORT "$EXTRA"
-  run "voicevault, fast path, sendfile" $VV_SENDFILE_PORT "$EXTRA"
-  run "voicevault, router" $VV_ROUTER_PORT "$EXTRA"
-  run "nginx sendfile, tcp_nopush on" $NGINX_NOPUSH_ON "$EXTRA"
-  run "nginx sendfile, tcp_nopush off" $NGINX_NOPUSH_OFF "$EXTRA"
+  for round in $(seq 0 $((ROUNDS - 1))); do
+    # Each round starts with the next server, so that no server always runs first (or right after nginx).
+    for step in "${!PORTS[@]}"; do
+      index=$(( (round + step) % ${#PORTS[@]} ))
+      measure "${PORTS[$index]}" "$EXTRA" >> "$WORK/$workload.$index"
+    done
+  done
+  for index in "${!PORTS[@]}"; do
+    rates=$(awk '{print $1}' "$WORK/$workload.$index" | sort -n | tr '\n' ' ')
+    median=$(awk '{print $1}' "$WORK/$workload.$index" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    last=$(tail -1 "$WORK/$workload.$index")
+    printf "%-34s median %10s req/s   (rounds: %s)  p50 %8s  p99 %8s  non-2xx: %s\n" "${LABELS[$index]}" "$median" "$rates" \
+      "$(echo "$last" | awk '{print $2}')" "$(echo "$last" | awk '{print $3}')" \
+      "$(cat "$WORK/$workload.$index" | awk '{s+=$4} END {print s}')"
+    echo "$median" > "$WORK/$workload.median.$index"
+  done
+  held=$(cat "$WORK/$workload.median.0"); sendfile=$(cat "$WORK/$workload.median.1")
+  best=$(cat "$WORK/$workload.median.3" "$WORK/$workload.median.4" | sort -n | tail -1)
+  awk -v h="$held" -v s="$sendfile" -v b="$best" 'BEGIN { printf "against nginx at its best (medians): held %.2fx, sendfile only %.2fx\n", h / b, s / b }'
 done
