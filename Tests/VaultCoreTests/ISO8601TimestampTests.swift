@@ -28,6 +28,27 @@ import VaultTestSupport
         }
     }
 
+    /// Every four-digit year, written digit by digit, against `String(format:)` of the same fields (Foundation's
+    /// formatter switches to the Julian calendar before 1582, so it is no oracle there); and outside them the
+    /// general spelling still answers.
+    @Test func everyFourDigitYearIsWrittenAsFormatWouldWriteIt() {
+        var generator = SystemRandomNumberGenerator()
+        let first = ISO8601Timestamp.secondsSince1970(year: 0, month: 1, day: 1) * 1000
+        let last = ISO8601Timestamp.secondsSince1970(year: 10_000, month: 1, day: 1) * 1000 - 1
+        for milliseconds in [first, last, 0, -1, 999] + (0..<5_000).map({ _ in Int64.random(in: first...last, using: &generator) }) {
+            let seconds = Double(milliseconds) / 1000
+            let millisecond = Int(((milliseconds % 1000) + 1000) % 1000)
+            let total = (milliseconds - Int64(millisecond)) / 1000
+            let days = Int(total >= 0 ? total / 86_400 : (total - 86_399) / 86_400)
+            let secondOfDay = Int(total - Int64(days) * 86_400)
+            let (year, month, day) = ISO8601Timestamp.civilDate(daysSince1970: days)
+            let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", year, month, day, secondOfDay / 3600,
+                                  secondOfDay / 60 % 60, secondOfDay % 60, millisecond)
+            #expect(ISO8601Timestamp.format(secondsSince1970: seconds) == expected, "\(milliseconds)")
+        }
+        #expect(ISO8601Timestamp.format(secondsSince1970: Double(last + 1) / 1000) == "10000-01-01T00:00:00.000Z")
+    }
+
     /// The UTC day the budget and the ledger file things under agrees with the calendar, at day edges too.
     @Test func daysAgreeWithTheCalendar() {
         var calendar = Calendar(identifier: .gregorian)

@@ -10,8 +10,37 @@ public enum ISO8601Timestamp {
         let days = Int(totalSeconds >= 0 ? totalSeconds / 86_400 : (totalSeconds - 86_399) / 86_400)
         let secondOfDay = Int(totalSeconds - Int64(days) * 86_400)
         let (year, month, day) = civilDate(daysSince1970: days)
-        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(secondOfDay / 3600, 2) + ":"
-            + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2) + "." + pad(milliseconds, 3) + "Z"
+        guard (0...9_999).contains(year) else {
+            // Outside four-digit years (never a real asset's), the general spelling.
+            return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(secondOfDay / 3600, 2) + ":"
+                + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2) + "." + pad(milliseconds, 3) + "Z"
+        }
+        // Every field has a fixed width here: the 24 characters are written straight into the string. Built from
+        // padded pieces and fourteen concatenations it cost about 9,500 instructions, on every cache hit.
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            func put(_ value: Int, width: Int, at end: Int) {
+                var rest = value
+                for index in stride(from: end - 1, through: end - width, by: -1) {
+                    buffer[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+                    rest /= 10
+                }
+            }
+            put(year, width: 4, at: 4)
+            buffer[4] = UInt8(ascii: "-")
+            put(month, width: 2, at: 7)
+            buffer[7] = UInt8(ascii: "-")
+            put(day, width: 2, at: 10)
+            buffer[10] = UInt8(ascii: "T")
+            put(secondOfDay / 3600, width: 2, at: 13)
+            buffer[13] = UInt8(ascii: ":")
+            put(secondOfDay / 60 % 60, width: 2, at: 16)
+            buffer[16] = UInt8(ascii: ":")
+            put(secondOfDay % 60, width: 2, at: 19)
+            buffer[19] = UInt8(ascii: ".")
+            put(milliseconds, width: 3, at: 23)
+            buffer[23] = UInt8(ascii: "Z")
+            return 24
+        }
     }
 
     /// `2026-11-25`: the UTC day of a moment, by arithmetic alone (the ledger files every hit under one).

@@ -71,12 +71,28 @@ struct JSONObjectWriter {
         return buffer
     }
 
+    /// `,"key":` in one write: four `ByteBuffer` writes a key (each checking capacity and uniqueness) were
+    /// about 600 instructions, a sixteen-key answer's 9,400 (callgrind).
     private mutating func writeKey(_ key: StaticString) {
-        if !empty { buffer.writeInteger(UInt8(ascii: ",")) }
+        let comma = !empty
         empty = false
-        buffer.writeInteger(UInt8(ascii: "\""))
-        buffer.writeStaticString(key)
-        buffer.writeStaticString("\":")
+        let length = key.utf8CodeUnitCount + (comma ? 4 : 3)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { raw in
+            var at = 0
+            if comma {
+                raw[0] = UInt8(ascii: ",")
+                at = 1
+            }
+            raw[at] = UInt8(ascii: "\"")
+            at += 1
+            key.withUTF8Buffer { utf8 in
+                UnsafeMutableRawBufferPointer(rebasing: raw[at..<(at + utf8.count)]).copyMemory(from: UnsafeRawBufferPointer(utf8))
+                at += utf8.count
+            }
+            raw[at] = UInt8(ascii: "\"")
+            raw[at + 1] = UInt8(ascii: ":")
+            return at + 2
+        }
     }
 
     /// Quotes and escapes as `JSONEncoder` does: `"` and `\`, the short forms `\b \t \n \f \r`, other control
