@@ -20,24 +20,17 @@ public enum HTTPDate {
         let weekday = weekdayBytes[((days % 7) + 7) % 7]
         let monthName = monthNameBytes[month - 1]
         return String(unsafeUninitializedCapacity: 29) { out in
-            func digits(_ value: Int, _ count: Int, at offset: Int) {
-                var value = value
-                for index in stride(from: offset + count - 1, through: offset, by: -1) {
-                    out[index] = UInt8(ascii: "0") + UInt8(value % 10)
-                    value /= 10
-                }
-            }
             out[0] = weekday.0; out[1] = weekday.1; out[2] = weekday.2; out[3] = UInt8(ascii: ","); out[4] = UInt8(ascii: " ")
-            digits(day, 2, at: 5)
+            _ = ASCIIDecimal.write(day, width: 2, into: out, at: 5)
             out[7] = UInt8(ascii: " ")
             out[8] = monthName.0; out[9] = monthName.1; out[10] = monthName.2; out[11] = UInt8(ascii: " ")
-            digits(year, 4, at: 12)
+            _ = ASCIIDecimal.write(year, width: 4, into: out, at: 12)
             out[16] = UInt8(ascii: " ")
-            digits(secondOfDay / 3600, 2, at: 17)
+            _ = ASCIIDecimal.write(secondOfDay / 3600, width: 2, into: out, at: 17)
             out[19] = UInt8(ascii: ":")
-            digits(secondOfDay / 60 % 60, 2, at: 20)
+            _ = ASCIIDecimal.write(secondOfDay / 60 % 60, width: 2, into: out, at: 20)
             out[22] = UInt8(ascii: ":")
-            digits(secondOfDay % 60, 2, at: 23)
+            _ = ASCIIDecimal.write(secondOfDay % 60, width: 2, into: out, at: 23)
             out[25] = UInt8(ascii: " "); out[26] = UInt8(ascii: "G"); out[27] = UInt8(ascii: "M"); out[28] = UInt8(ascii: "T")
             return 29
         }

@@ -67,7 +67,6 @@ public struct AssetRecord: Codable, Sendable, Equatable {
             origin: try container.decodeIfPresent(AssetOrigin.self, forKey: .origin) ?? .generated)
     }
 
-    /// Adds a referencing book, keeping `bookIds` sorted and unique.
     /// The book ids sorted, each once. Ids already strictly ascending (every record read from the index: they
     /// were stored this way) are kept as they are, without the set and the sort, which were a quarter of a
     /// record's decoding. Strictly ascending under `String`'s order means no two are equal under its `==`, so
@@ -81,6 +80,7 @@ public struct AssetRecord: Codable, Sendable, Equatable {
         return bookIds
     }
 
+    /// Adds a referencing book, keeping `bookIds` sorted and unique.
     public mutating func addBook(_ bookId: String) {
         guard !bookIds.contains(bookId) else { return }
         bookIds.append(bookId)

@@ -11,7 +11,7 @@ enum ResponseHeadBytes {
     static func write(status: HTTPResponse.Status, fields: HTTPFields, then added: [HTTPField] = [], and more: [HTTPField] = [],
                       into buffer: inout ByteBuffer) {
         var length = 0
-        for field in fields { length += field.name.rawName.utf8.count + 2 + field.value.utf8.count + 2 }
+        for field in fields { length += lineLength(field) }
         write(status: status, leadingLength: length, then: added, and: more, into: &buffer) { base, offset in
             var at = offset
             for field in fields { at = put(field, at: at, in: base) }
@@ -34,7 +34,7 @@ enum ResponseHeadBytes {
     /// for every answer that carries them, made once (`PreparedFields`).
     static func fieldLines(_ fields: HTTPFields) -> ByteBuffer {
         var length = 0
-        for field in fields { length += field.name.rawName.utf8.count + 2 + field.value.utf8.count + 2 }
+        for field in fields { length += lineLength(field) }
         var buffer = ByteBuffer()
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { raw in
             guard let base = raw.baseAddress else { return 0 }
@@ -59,8 +59,8 @@ enum ResponseHeadBytes {
             return "\(nio.code) \(nio.reasonPhrase)\r\n"
         }()
         var length = 9 + line.utf8.count + leadingLength + 2
-        for field in added { length += field.name.rawName.utf8.count + 2 + field.value.utf8.count + 2 }
-        for field in more { length += field.name.rawName.utf8.count + 2 + field.value.utf8.count + 2 }
+        for field in added { length += lineLength(field) }
+        for field in more { length += lineLength(field) }
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { raw in
             guard let base = raw.baseAddress else { return 0 }
             // Offsets passed along rather than captured: a captured counter is boxed and every use checked for
@@ -83,6 +83,12 @@ enum ResponseHeadBytes {
             if let source = utf8.baseAddress { (base + offset).copyMemory(from: source, byteCount: utf8.count) }
             return offset + utf8.count
         }
+    }
+
+    /// The bytes `put` writes for `field`.
+    @inline(__always)
+    private static func lineLength(_ field: HTTPField) -> Int {
+        field.name.rawName.utf8.count + 2 + field.value.utf8.count + 2
     }
 
     /// `name: value` and CR LF.
