@@ -74,13 +74,12 @@ public final class VoiceService: Sendable {
         try await voice(VoiceRequest(spec: requested, who: .init(bookId: bookId)))
     }
 
-    /// The outcome, once there is one: a hit at once, a miss when its generation is published.
-    public func voice(_ request: VoiceRequest) async throws -> Outcome {
-        try await answer(request).outcome
+    /// The outcome, once there is one: a hit at once, a miss when its generation is published. `identity` as
+    /// for `plainHit`.
+    public func voice(_ request: VoiceRequest, identity: Identity? = nil) async throws -> Outcome {
+        try await answer(request, identity: identity).outcome
     }
 
-    /// A hit, or the generation to follow. The outcome of a live answer is settled by a task of its own, so a
-    /// requester that stops listening changes nothing: the audio is still published, linked and accounted.
     /// A plain hit, decided without `async` (only a miss may generate, and only linking an asset into another
     /// book writes): the index already has the audio in the request's book, so `answer` would return
     /// `.stored` with this outcome without linking. Nil otherwise; `answer` then decides. Reports nothing:
@@ -120,9 +119,12 @@ public final class VoiceService: Sendable {
         report(hit.outcome, spec: hit.spec, who: request.who)
     }
 
-    public func answer(_ request: VoiceRequest, attempt: Int = 1) async throws -> Answer {
-        let spec = synthesizer?.resolve(request.spec) ?? request.spec
-        let hash = spec.contentHash
+    /// A hit, or the generation to follow. The outcome of a live answer is settled by a task of its own, so a
+    /// requester that stops listening changes nothing: the audio is still published, linked and accounted.
+    /// `identity` as for `plainHit`.
+    public func answer(_ request: VoiceRequest, identity known: Identity? = nil, attempt: Int = 1) async throws -> Answer {
+        let resolved = known ?? identity(of: request.spec)
+        let (spec, hash) = resolved.pair
         do {
             if let record = try store.record(for: hash) {
                 let outcome = Outcome(record: try await linked(record, hash: hash, to: request.who.bookId), hash: hash,
@@ -132,7 +134,7 @@ public final class VoiceService: Sendable {
             }
         } catch StoreError.notFound where attempt < Self.attemptsWhenAssetVanishes {
             // A normal client action (removing a book's reference) must never fail another client's request.
-            return try await answer(request, attempt: attempt + 1)
+            return try await answer(request, identity: resolved, attempt: attempt + 1)
         } catch {
             events.record(.failed(request.who, error: error))
             throw error
@@ -154,7 +156,7 @@ public final class VoiceService: Sendable {
                 report(outcome, spec: spec, who: request.who)
                 return outcome
             } catch StoreError.notFound where attempt < Self.attemptsWhenAssetVanishes {
-                return try await answer(request, attempt: attempt + 1).outcome
+                return try await answer(request, identity: resolved, attempt: attempt + 1).outcome
             } catch {
                 events.record(.failed(request.who, error: error))
                 throw error

@@ -38,7 +38,8 @@ struct VoiceRoutes {
         let body = try await request.body.collect(upTo: configuration.maximumBodyBytes)
         let maximumTextCharacters = configuration.maximumTextCharacters
         let voice = self.voice
-        // Only a body the fast path can take is worth its identity: larger ones would hash their text twice.
+        // Worked out with the validation for a body the fast path can take, so that the memo keeps it for the
+        // fast path's hits of the same body; handed on to the service either way, which otherwise works it out.
         let remembersIdentity = body.readableBytes <= VoiceHitShortcut.maximumBodyBytes
         let validate: @Sendable () throws -> VoiceRequestBody.Validated = {
             var validated = try VoiceRequestBody.validated(body: Data(buffer: body), maximumTextCharacters: maximumTextCharacters)
@@ -51,7 +52,7 @@ struct VoiceRoutes {
         }
         let outcome: VoiceService.Outcome
         do {
-            outcome = try await voice.voice(Self.voiceRequest(validated, caller: context.caller))
+            outcome = try await voice.voice(Self.voiceRequest(validated, caller: context.caller), identity: validated.identity)
         } catch {
             if let mapped = VoiceErrorMapping.apiError(for: error) { throw mapped }
             throw error
