@@ -60,6 +60,38 @@ import VaultCore
         #expect(try await Self.direct(bed.server) - before == 1)
     }
 
+    /// While the reader answers, it asks for each read itself (NIO's `autoRead` is off); once it hands the
+    /// connection on, NIO reads again. Each request here is sent only after the answer before it arrived, so a
+    /// read not asked for again would leave the next request unanswered.
+    @Test func aConnectionKeepsReadingRequestByRequestBeforeAndAfterItIsHandedOn() async throws {
+        let (bed, path, bytes) = try await Self.heldAsset("One request at a time, each after its answer.")
+        let before = try await Self.direct(bed.server)
+        let steps: [(request: String, status: Int, body: [UInt8]?)] = [
+            ("GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=0-3\r\n\r\n", 206, Array(bytes[0..<4])),
+            ("GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=4-7\r\n\r\n", 206, Array(bytes[4..<8])),
+            ("HEAD \(path) HTTP/1.1\r\nHost: x\r\n\r\n", 200, []),
+            ("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 200, nil),  // handed on from here
+            ("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 200, nil),
+            ("GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=8-11\r\n\r\n", 206, Array(bytes[8..<12])),
+        ]
+        let answers = try await Task.detached { () -> [(status: Int?, body: [UInt8])] in
+            let connection = try RawConnection(port: bed.server.port, receiveTimeout: 10)
+            var answers: [(status: Int?, body: [UInt8])] = []
+            for step in steps {
+                connection.send(step.request)
+                guard let head = connection.receiveHead() else { break }
+                let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                    .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+                let body = step.request.hasPrefix("HEAD") || length == 0 ? [] : connection.receive(atLeast: length)
+                answers.append((RawConnection.status(Array(head.utf8)), body))
+            }
+            return answers
+        }.value
+        #expect(answers.map(\.status) == steps.map(\.status))
+        for (answer, step) in zip(answers, steps) where step.body != nil { #expect(answer.body == step.body) }
+        #expect(try await Self.direct(bed.server) - before == 3)
+    }
+
     /// 300 whole-file requests sent at once and read only afterwards: far more than the socket holds, so the
     /// handler stops answering (and reading) while the socket is full, and must resume, in order, as it drains.
     @Test func aClientThatPipelinesWithoutReadingGetsEveryAnswerInOrder() async throws {

@@ -41,4 +41,56 @@ import Testing
         #expect(fields.sharedLines == nil && !fields.contains(.contentType))
         #expect(fields.merged == [.acceptRanges: "bytes", .eTag: "\"e\"", .cacheControl: "max-age=1"])
     }
+
+    /// Every configuration's finishing fields, for the shortcut below.
+    static func everyFinishing() -> [[HTTPField]] {
+        let policies: [CrossOriginPolicy.Origins] = [.none, .any, .list(["https://a.example"])]
+        var all: [[HTTPField]] = []
+        for origins in policies {
+            let handler = FastPathHandler(FastPathHandler.Configuration(
+                downloads: nil, crossOrigin: CrossOriginPolicy(origins: origins), metrics: nil, logger: nil,
+                serverName: "VoiceVault", idleTimeout: .seconds(60), fileOpening: .singleton, fastAnswers: nil,
+                directAnswers: nil, voiceHits: nil))
+            for origin in [nil, "https://a.example", "https://b.example"] {
+                for keepAlive in [true, false] { all.append(handler.finishingFields(origin: origin, keepAlive: keepAlive).fields) }
+            }
+        }
+        return all
+    }
+
+    /// `containsAnyName(ofFinishing:)` answers from `FastPathHandler.finishingNames` without searching: the list
+    /// must hold every name any configuration finishes an answer with.
+    @Test func finishingNamesHoldEveryFinishingField() {
+        let every = Self.everyFinishing()
+        #expect(every.contains { $0.contains { $0.name == .accessControlAllowOrigin } }, "cross-origin fields are among them")
+        #expect(every.contains { $0.contains { $0.name == .vary } } && every.contains { $0.contains { $0.name == .connection } })
+        for finishing in every {
+            for field in finishing { #expect(FastPathHandler.finishingNames.contains(field.name), "\(field.name) is missing") }
+        }
+    }
+
+    /// The shortcut agrees with searching the merged fields, whichever common fields and additions there are.
+    @Test func findingFinishingNamesAgreesWithTheSearch() {
+        let every = Self.everyFinishing()
+        let names: [HTTPField.Name] = [.contentLength, .contentRange, .vary, .date, .server, .eTag]
+        var generator = SystemRandomNumberGenerator()
+        var absent = 0
+        for _ in 0..<2_000 {
+            var common = Self.common
+            if Bool.random(using: &generator) { common[names.randomElement(using: &generator) ?? .date] = "c" }
+            var fields = DownloadAnswerFields(PreparedFields(common))
+            var oracle = common
+            for step in 0..<Int.random(in: 0...3, using: &generator) {
+                let name = names.randomElement(using: &generator) ?? .contentLength
+                fields.add(name, "v\(step)")
+                oracle.set(name, "v\(step)")
+            }
+            for finishing in every {
+                let expected = finishing.contains { oracle.contains($0.name) }
+                #expect(fields.containsAnyName(ofFinishing: finishing) == expected)
+                if !expected { absent += 1 }
+            }
+        }
+        #expect(absent > 0, "answers with none of the names were among those checked")
+    }
 }

@@ -62,11 +62,15 @@ struct PreparedFields: Sendable {
     /// Whether `fields` has a `Content-Length` or `Content-Range` (the representation's common fields never do),
     /// looked up once so that an answer adding its lengths need not search the fields for them.
     let carriesLengths: Bool
+    /// Whether `fields` has a name the connection's finishing fields may have (`FastPathHandler.finishingNames`;
+    /// the common fields never do), looked up once so that each answer need not search for them.
+    let carriesFinishingNames: Bool
 
     init(_ fields: HTTPFields) {
         self.fields = fields
         lines = ResponseHeadBytes.fieldLines(fields)
         carriesLengths = fields.contains(.contentLength) || fields.contains(.contentRange)
+        carriesFinishingNames = FastPathHandler.finishingNames.contains { fields.contains($0) }
     }
 }
 
@@ -149,12 +153,12 @@ struct DownloadResponder: Sendable {
     }
 
     static func downloadRequest(_ headers: HTTPFields, method: DownloadRequest.Method) -> DownloadRequest {
-        downloadRequest(method: method) { headers[$0] }
+        downloadRequest(method: method) { headers[$0.name] }
     }
 
     /// The planner's view of a request, from its fields (repeated ones joined with ", ") however a transport
     /// holds them: the one list of what a download reads.
-    static func downloadRequest(method: DownloadRequest.Method, field: (HTTPField.Name) -> String?) -> DownloadRequest {
+    static func downloadRequest(method: DownloadRequest.Method, field: (DownloadRequestField) -> String?) -> DownloadRequest {
         DownloadRequest(
             method: method, range: field(.range), ifRange: field(.ifRange),
             ifMatch: field(.ifMatch), ifNoneMatch: field(.ifNoneMatch)?.nilIfEmpty,

@@ -71,6 +71,25 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     func handlerAdded(context: ChannelHandlerContext) {
         try? context.channel.syncOptions?.setOption(ChannelOptions.writeBufferWaterMark, value: Self.directWaterMark)
+        // While this handler answers, it asks for each read itself, from its own place near the head: with
+        // `autoRead` on, NIO asks from the tail after every read, and that `read` and the `channelReadComplete`
+        // before it pass through every handler behind this one (the codec, Hummingbird's and ours), none of
+        // which has been handed a byte: about 3,100 instructions a held range (5 %, callgrind). Back on when
+        // the connection is handed on.
+        try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
+        if context.channel.isActive { read(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.fireChannelActive()
+        if mode != .handedOn { read(context: context) }
+    }
+
+    /// Nothing behind this handler has been handed a byte (or, handed on, it is no longer here): the read's end
+    /// stays here, and the next read is asked for.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        guard mode != .handedOn else { return context.fireChannelReadComplete() }
+        read(context: context)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -134,7 +153,6 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
             case .ifNoneMatch: head.ifNoneMatch
             case .ifModifiedSince: head.ifModifiedSince
             case .ifUnmodifiedSince: head.ifUnmodifiedSince
-            default: nil
             }
         }
         do {
@@ -166,7 +184,7 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
                         status: Int(status.code), facts: [:], start: start)
 
         var headBytes = context.channel.allocator.buffer(capacity: 512)
-        if finishing.contains(where: { fields.contains($0.name) }) {
+        if fields.containsAnyName(ofFinishing: finishing) {
             // One would replace a field the answer has (no download answer has any of them): merged as `finish`
             // merges them.
             var merged = fields.merged
@@ -206,6 +224,8 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
     private func handOn(context: ChannelHandlerContext, outsideRead: Bool = false) {
         mode = .handedOn
         try? context.channel.syncOptions?.setOption(ChannelOptions.writeBufferWaterMark, value: Self.defaultWaterMark)
+        // NIO asks for reads again after each one; turning it on asks for one now.
+        try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: true)
         if let bytes = pending, bytes.readableBytes > 0 {
             pending = nil
             context.fireChannelRead(wrapInboundOut(bytes))
