@@ -8,6 +8,8 @@
 # instructions per request = Ir / N (everything the server ran meanwhile, its timers and threads included).
 # Usage: Scripts/callgrind-hot-paths.sh [requests=200] BIN_DIR [BIN_DIR...]
 # KEEP_DUMPS=DIR keeps each dump there (range.BUILD.out, hit.BUILD.out) for callgrind_annotate.
+# NGINX=1 also counts nginx (one worker, sendfile, the same file and client) on the range, for a peer's figure:
+# user-space instructions only, as for the builds (the kernel's part is not counted for either).
 #   e.g. Scripts/callgrind-hot-paths.sh 200 /tmp/vv-before/.build/release .build/release
 # Needs valgrind >= 3.22 (Swift 6.3 emits DWARF 5) that copes with libdispatch's read-only sigsuspend mask:
 # VALGRIND names it (Docs/PERFORMANCE.md says how the one used here was built).
@@ -81,3 +83,32 @@ for BIN in "$@"; do
   printf "%-50s %14s %14s\n" "$BIN" "${RESULT[0]}" "${RESULT[1]}"
   kill $PID; wait $PID 2>/dev/null || true
 done
+
+if [ "${NGINX:-0}" = 1 ]; then
+  Scripts/install-system-packages.sh nginx >/dev/null
+  chmod 755 $W; chmod -R a+rX $W/data
+  cat > $W/nginx.conf <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $W/nginx.pid;
+error_log $W/nginx-error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  types { audio/mpeg mp3; }
+  server { listen 127.0.0.1:18983; tcp_nopush off; location /audio/ { root $W/data; } }
+}
+CONF
+  "$VALGRIND" --tool=callgrind --callgrind-out-file=$W/cg.out "$(command -v nginx)" -c $W/nginx.conf -p $W > $W/nginx-vg.log 2>&1 & PID=$!
+  for _ in $(seq 300); do curl -s -o /dev/null "http://127.0.0.1:18983$P" && break; sleep 0.2; done
+  python3 $W/client.py 18983 range 50 "$P" "$SIZE" -
+  "$CONTROL" -z $PID > /dev/null 2>&1
+  python3 $W/client.py 18983 range "$REQUESTS" "$P" "$SIZE" -
+  "$CONTROL" -d $PID > /dev/null 2>&1
+  DUMP=$(ls -t $W/cg.out.* | head -1)
+  printf "%-50s %14s %14s\n" "nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') (sendfile, one worker)" "$(( $(counted "$DUMP") / REQUESTS ))" "-"
+  if [ -n "${KEEP_DUMPS:-}" ]; then mv "$DUMP" "$KEEP_DUMPS/range.nginx.out"; fi
+  kill $PID; wait $PID 2>/dev/null || true
+fi

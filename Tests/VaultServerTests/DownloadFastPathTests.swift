@@ -120,8 +120,8 @@ import VaultCore
         // Uncached (no download cache), every body is sent with sendfile from a descriptor opened off the loop.
         let environment = ["VOICEVAULT_DOWNLOAD_CACHE_MIB": cached ? "256" : "0", "VOICEVAULT_METRICS_PUBLIC": "true"]
         let bed = try VoiceTestbed(environment: environment)
-        // About 150 KB: a whole-file answer is large enough to go by `sendfile` even while held, its small
-        // ranges from memory (`DownloadBytes.heldSlice`).
+        // About 150 KB: uncached, a whole-file answer is large enough to be corked around its `sendfile`
+        // (`DirectDownloadHandler.corkMinimumFileBytes`); held, every answer goes from memory.
         let text = String(repeating: "A chapter both transports must serve alike. ", count: 3)
         let answer = json(try await bed.post(VoiceTestbed.requestBody(text: text)).body)
         let path = try #require(answer["url"] as? String)
@@ -156,7 +156,7 @@ import VaultCore
         }
         #expect(try await Self.fastAnswers(router) == 0)
         // The answers are the real ones, not two equal failures.
-        #expect(bytes.count > 128 * 1024)  // DownloadBytes.sendfileMinimumSpan
+        #expect(bytes.count > 128 * 1024)  // DirectDownloadHandler.corkMinimumFileBytes
         #expect(fast[0].statusLine == "HTTP/1.1 200 OK" && fast[0].body == bytes)
         #expect(fast[2].statusLine == "HTTP/1.1 206 Partial Content" && fast[2].body == Array(bytes[0..<100]))
     }

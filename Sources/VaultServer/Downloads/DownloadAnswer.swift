@@ -69,8 +69,8 @@ extension DownloadAnswer {
                 switch bytes {
                 case .memory:
                     if let slice = bytes.heldSlice(span) { pieces.append(.bytes(slice)) }
-                case let .file(file), let .heldAndOpen(_, file):
-                    if let slice = bytes.heldSlice(span) { pieces.append(.bytes(slice)) } else { pieces.append(.file(file, span)) }
+                case let .file(file):
+                    pieces.append(.file(file, span))
                 }
             }
             switch body {

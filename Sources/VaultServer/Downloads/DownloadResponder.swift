@@ -6,35 +6,27 @@ import Hummingbird
 import NIOCore
 import VaultCore
 
-/// The bytes behind one download: a shared in-memory copy (`HotFileCache`), a descriptor (opened for this
-/// response, or kept open by `OpenFileCache`), or both, when each span goes the cheaper way for its size.
+/// The bytes behind one download: a shared in-memory copy (`HotFileCache`), or a descriptor (opened for this
+/// response, or kept open by `OpenFileCache`). Held bytes are sent from memory whatever the span: measured on
+/// this project's loopback benchmark, whole 1 MB files went out faster from memory (`writev`) than by
+/// `sendfile` from a kept descriptor, corked or not (Docs/PERFORMANCE.md, "Held bytes from memory"); a
+/// descriptor serves the files the cache does not hold.
 enum DownloadBytes: Sendable {
     case memory(ByteBuffer)
     case file(OpenFile)
-    /// Held and kept open: the fast paths send small spans from memory and large ones with `sendfile`.
-    case heldAndOpen(ByteBuffer, OpenFile)
-
-    /// Spans of at least this many bytes go out by `sendfile` when a descriptor is at hand, smaller ones from
-    /// memory. Measured on the byte-level path (Docs/PERFORMANCE.md): `sendfile` costs a second system call
-    /// (the head is written first) and a file handle per answer, and saves copying the span through `writev`;
-    /// at 64 KiB memory is cheaper, at 256 KiB `sendfile` is 15 % cheaper, at 1 MB 43 %.
-    static let sendfileMinimumSpan = 128 * 1024
 
     /// The representation's length: what is held, or the open file's size.
     var length: UInt64 {
         switch self {
-        case let .memory(buffer), let .heldAndOpen(buffer, _): UInt64(buffer.readableBytes)
+        case let .memory(buffer): UInt64(buffer.readableBytes)
         case let .file(file): file.size
         }
     }
 
-    /// `span` as a slice of the held bytes, when that is how it should be sent: always when only memory is at
-    /// hand, and for a span too small for `sendfile` when a descriptor is too. Nil means: send from the file.
+    /// `span` as a slice of the held bytes; nil when the bytes are in a file.
     func heldSlice(_ span: Range<UInt64>) -> ByteBuffer? {
         switch self {
         case let .memory(buffer): buffer.getSlice(at: Int(span.lowerBound), length: span.count)
-        case let .heldAndOpen(buffer, _):
-            span.count < Self.sendfileMinimumSpan ? buffer.getSlice(at: Int(span.lowerBound), length: span.count) : nil
         case .file: nil
         }
     }
@@ -200,7 +192,7 @@ struct DownloadResponder: Sendable {
 
     static func copy(_ bytes: DownloadBytes, _ span: Range<UInt64>, to writer: inout any ResponseBodyWriter) async throws {
         switch bytes {
-        case let .memory(buffer), let .heldAndOpen(buffer, _):
+        case let .memory(buffer):
             guard let slice = buffer.getSlice(at: Int(span.lowerBound), length: span.count) else {
                 throw SystemError(errno: EIO, operation: "slice past end of", path: "cached file")
             }

@@ -46,18 +46,11 @@ final class DownloadRoutes: Sendable {
         }.response { status, code, message in APIError(status, code: code, message: message).response() }
     }
 
-    /// The bytes of `hash` that can be sent without blocking the event loop: the held copy, a kept descriptor,
-    /// or both for a file large enough that some spans of it go by `sendfile`; nil when the file would have
-    /// to be opened or read first.
+    /// The bytes of `hash` that can be sent without blocking the event loop: the held copy, else a kept
+    /// descriptor; nil when the file would have to be opened or read first.
     func readyBytes(_ hash: SHA256Digest) -> DownloadBytes? {
-        let held = cache.cached(hash)
-        if let held, held.readableBytes < DownloadBytes.sendfileMinimumSpan { return .memory(held) }
-        switch (held, cache.descriptors?.file(hash)) {
-        case let (held?, kept?): return .heldAndOpen(held, kept)
-        case let (held?, nil): return .memory(held)
-        case let (nil, kept?): return .file(kept)
-        case (nil, nil): return nil
-        }
+        if let held = cache.cached(hash) { return .memory(held) }
+        return cache.descriptors?.file(hash).map { .file($0) }
     }
 
     /// Where a download's bytes come from, asked only for an answer with a body: the router's transport
