@@ -384,9 +384,6 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         for field in added { fields.set(field.name, field.value) }
     }
 
-    /// What `finish` adds, as a list: the byte-level path writes them after the answer's own fields instead of
-    /// adding them to its `HTTPFields` (four appends through `RangeReplaceableCollection`, about 5,700
-    /// instructions a download, callgrind). The fields are made once, the date once a second.
     /// Every name `finishingFields` may give a field: the cross-origin ones, `X-Content-Type-Options`, `Date`,
     /// `Server` and `Connection` (a test holds it to every configuration). Download answers are prepared
     /// knowing whether they carry any of them, so that each answer need not search its fields for each.
@@ -394,6 +391,9 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         .accessControlAllowOrigin, .accessControlExposeHeaders, .vary, .xContentTypeOptions, .date, .server, .connection,
     ]
 
+    /// What `finish` adds, as a list: the byte-level path writes them after the answer's own fields instead of
+    /// adding them to its `HTTPFields` (four appends through `RangeReplaceableCollection`, about 5,700
+    /// instructions a download, callgrind). The fields are made once, the date once a second.
     func finishingFields(origin: String?, keepAlive: Bool) -> (fields: [HTTPField], closing: Bool) {
         var added: [HTTPField] = []
         added.reserveCapacity(6)
