@@ -99,34 +99,34 @@ struct JSONObjectWriter {
     /// characters as `\u00XX`; everything else, non-ASCII included, as its UTF-8 bytes.
     private mutating func writeString(_ value: String) {
         buffer.writeInteger(UInt8(ascii: "\""))
-        let utf8 = value.utf8
-        // Plain runs go in one copy; only the bytes that need escaping are written one by one.
-        var runStart = utf8.startIndex
-        var index = runStart
-        while index != utf8.endIndex {
-            let byte = utf8[index]
-            if byte >= 0x20, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") {
-                utf8.formIndex(after: &index)
-                continue
+        // Over the string's contiguous UTF-8 (no copy for a native string): walking `String.UTF8View` by index
+        // and writing its slices cost about 9,300 instructions for a cache hit's answer, this 4,700 (callgrind).
+        var value = value
+        value.withUTF8 { characters in
+            let utf8 = UnsafeRawBufferPointer(characters)
+            // Plain runs go in one copy; only the bytes that need escaping are written one by one.
+            var runStart = 0
+            for index in 0..<utf8.count {
+                let byte = utf8[index]
+                if byte >= 0x20, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") { continue }
+                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: utf8[runStart..<index]))
+                switch byte {
+                case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
+                case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
+                case 0x08: buffer.writeStaticString("\\b")
+                case 0x09: buffer.writeStaticString("\\t")
+                case 0x0A: buffer.writeStaticString("\\n")
+                case 0x0C: buffer.writeStaticString("\\f")
+                case 0x0D: buffer.writeStaticString("\\r")
+                default:
+                    buffer.writeStaticString("\\u00")
+                    buffer.writeInteger(Self.hexDigits[Int(byte >> 4)])
+                    buffer.writeInteger(Self.hexDigits[Int(byte & 0x0F)])
+                }
+                runStart = index + 1
             }
-            buffer.writeBytes(utf8[runStart..<index])
-            switch byte {
-            case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
-            case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
-            case 0x08: buffer.writeStaticString("\\b")
-            case 0x09: buffer.writeStaticString("\\t")
-            case 0x0A: buffer.writeStaticString("\\n")
-            case 0x0C: buffer.writeStaticString("\\f")
-            case 0x0D: buffer.writeStaticString("\\r")
-            default:
-                buffer.writeStaticString("\\u00")
-                buffer.writeInteger(Self.hexDigits[Int(byte >> 4)])
-                buffer.writeInteger(Self.hexDigits[Int(byte & 0x0F)])
-            }
-            utf8.formIndex(after: &index)
-            runStart = index
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: utf8[runStart..<utf8.count]))
         }
-        buffer.writeBytes(utf8[runStart..<index])
         buffer.writeInteger(UInt8(ascii: "\""))
     }
 }
