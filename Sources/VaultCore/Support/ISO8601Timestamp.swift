@@ -7,8 +7,7 @@ public enum ISO8601Timestamp {
         let totalMilliseconds = Int64((seconds * 1000).rounded())
         let milliseconds = Int(((totalMilliseconds % 1000) + 1000) % 1000)
         let totalSeconds = (totalMilliseconds - Int64(milliseconds)) / 1000
-        let days = Int(totalSeconds >= 0 ? totalSeconds / 86_400 : (totalSeconds - 86_399) / 86_400)
-        let secondOfDay = Int(totalSeconds - Int64(days) * 86_400)
+        let (days, secondOfDay) = dayAndSecond(totalSeconds)
         let (year, month, day) = civilDate(daysSince1970: days)
         guard (0...9_999).contains(year) else {
             // Outside four-digit years (never a real asset's), the general spelling.
@@ -24,16 +23,28 @@ public enum ISO8601Timestamp {
             buffer[7] = UInt8(ascii: "-")
             _ = ASCIIDecimal.write(day, width: 2, into: buffer, at: 8)
             buffer[10] = UInt8(ascii: "T")
-            _ = ASCIIDecimal.write(secondOfDay / 3600, width: 2, into: buffer, at: 11)
-            buffer[13] = UInt8(ascii: ":")
-            _ = ASCIIDecimal.write(secondOfDay / 60 % 60, width: 2, into: buffer, at: 14)
-            buffer[16] = UInt8(ascii: ":")
-            _ = ASCIIDecimal.write(secondOfDay % 60, width: 2, into: buffer, at: 17)
+            _ = writeTimeOfDay(secondOfDay, into: buffer, at: 11)
             buffer[19] = UInt8(ascii: ".")
             _ = ASCIIDecimal.write(milliseconds, width: 3, into: buffer, at: 20)
             buffer[23] = UInt8(ascii: "Z")
             return 24
         }
+    }
+
+    /// The day since 1970 a whole second falls in (rounded down, also before 1970) and the second within it.
+    static func dayAndSecond(_ seconds: Int64) -> (day: Int, secondOfDay: Int) {
+        let day = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
+        return (day, Int(seconds - Int64(day) * 86_400))
+    }
+
+    /// `HH:MM:SS` of a second of the day at `start`, both date formats' clock; returns the index after it.
+    @inline(__always)
+    static func writeTimeOfDay(_ secondOfDay: Int, into buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+        _ = ASCIIDecimal.write(secondOfDay / 3600, width: 2, into: buffer, at: start)
+        buffer[start + 2] = UInt8(ascii: ":")
+        _ = ASCIIDecimal.write(secondOfDay / 60 % 60, width: 2, into: buffer, at: start + 3)
+        buffer[start + 5] = UInt8(ascii: ":")
+        return ASCIIDecimal.write(secondOfDay % 60, width: 2, into: buffer, at: start + 6)
     }
 
     /// `2026-11-25`: the UTC day of a moment, by arithmetic alone (the ledger files every hit under one).

@@ -10,12 +10,8 @@ enum ResponseHeadBytes {
     /// The head of an answer with `fields`, and then `added` and `more`.
     static func write(status: HTTPResponse.Status, fields: HTTPFields, then added: [HTTPField] = [], and more: [HTTPField] = [],
                       into buffer: inout ByteBuffer) {
-        var length = 0
-        for field in fields { length += lineLength(field) }
-        write(status: status, leadingLength: length, then: added, and: more, into: &buffer) { base, offset in
-            var at = offset
-            for field in fields { at = put(field, at: at, in: base) }
-            return at
+        write(status: status, leadingLength: linesLength(fields), then: added, and: more, into: &buffer) { base, offset in
+            put(fields, at: offset, in: base)
         }
     }
 
@@ -33,14 +29,10 @@ enum ResponseHeadBytes {
     /// `fields` as the lines of a head (`name: value` and CR LF each), to be written by `write(status:lines:)`
     /// for every answer that carries them, made once (`PreparedFields`).
     static func fieldLines(_ fields: HTTPFields) -> ByteBuffer {
-        var length = 0
-        for field in fields { length += lineLength(field) }
         var buffer = ByteBuffer()
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { raw in
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: linesLength(fields)) { raw in
             guard let base = raw.baseAddress else { return 0 }
-            var at = 0
-            for field in fields { at = put(field, at: at, in: base) }
-            return at
+            return put(fields, at: 0, in: base)
         }
         return buffer
     }
@@ -83,6 +75,22 @@ enum ResponseHeadBytes {
             if let source = utf8.baseAddress { (base + offset).copyMemory(from: source, byteCount: utf8.count) }
             return offset + utf8.count
         }
+    }
+
+    /// The bytes `put` writes for `fields`.
+    @inline(__always)
+    private static func linesLength(_ fields: HTTPFields) -> Int {
+        var length = 0
+        for field in fields { length += lineLength(field) }
+        return length
+    }
+
+    /// Each of `fields` as a line; returns the offset after the last.
+    @inline(__always)
+    private static func put(_ fields: HTTPFields, at offset: Int, in base: UnsafeMutableRawPointer) -> Int {
+        var at = offset
+        for field in fields { at = put(field, at: at, in: base) }
+        return at
     }
 
     /// The bytes `put` writes for `field`.
