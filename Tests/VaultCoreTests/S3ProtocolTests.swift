@@ -10,7 +10,9 @@ import VaultTestSupport
     static let exampleTime: Int64 = 1_369_353_600  // 20130524T000000Z
 
     static func request(method: String = "GET", path: String = "/test.txt", query: String = "", headers: [String: String]) -> SigV4Verifier.Request {
-        SigV4Verifier.Request(method: method, rawPath: path, rawQuery: query) { headers[$0] }
+        SigV4Verifier.Request(method: method, rawPath: path, rawQuery: query, headerNames: headers.keys.map { $0.lowercased() }) {
+            name in headers.first { $0.key.lowercased() == name }?.value
+        }
     }
 
     static let getHeaders = [
@@ -69,6 +71,58 @@ import VaultTestSupport
         #expect(variant { $0["authorization"] = $0["authorization"]?.replacingOccurrences(of: "host;", with: "") } == "AccessDenied")
         #expect(variant { $0["x-amz-content-sha256"] = "not-a-hash" } == "InvalidArgument")
         #expect(variant { $0["authorization"] = String(repeating: "A", count: 5000) } == "AuthorizationHeaderMalformed")
+    }
+
+    /// A signature covers only the headers it names. An `x-amz-*` header outside `SignedHeaders` would let
+    /// whoever holds a presigned upload URL turn it into a CopyObject (`x-amz-copy-source`) or attach metadata,
+    /// so it is refused as AWS refuses it, for header and presigned signatures alike.
+    @Test func amazonHeadersOutsideTheSignatureAreRefused() {
+        let verifier = SigV4Verifier(credentials: Self.credentials)
+        var headers = Self.getHeaders
+        headers["x-amz-meta-owner"] = "mallory"
+        let headerSigned = SigV4Tests.code { try verifier.verify(Self.request(headers: headers), now: Self.exampleTime) }
+        #expect(headerSigned == "AccessDenied")
+        // Headers the signature names, and the two the string to sign carries by value, still pass.
+        #expect(SigV4Tests.code { try verifier.verify(Self.request(headers: Self.getHeaders), now: Self.exampleTime) } == nil)
+        // Headers that are not S3's own are not the signature's business (proxies add them).
+        headers = Self.getHeaders
+        headers["user-agent"] = "any"
+        #expect(SigV4Tests.code { try verifier.verify(Self.request(headers: headers), now: Self.exampleTime) } == nil)
+
+        let query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"
+            + "&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host"
+            + "&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"
+        for added in ["x-amz-copy-source", "x-amz-meta-owner", "x-amz-content-sha256", "X-Amz-Date"] {
+            let request = Self.request(query: query, headers: ["host": "examplebucket.s3.amazonaws.com", added: "private/secret.txt"])
+            let error = Self.error { try verifier.verify(request, now: Self.exampleTime + 100) }
+            #expect(error?.code == "AccessDenied", "\(added)")
+            #expect(error?.message.contains(added.lowercased()) == true)
+        }
+    }
+
+    /// Without `x-amz-content-sha256` a client signed one of the two plain payload forms. A signature over the
+    /// empty body's hash binds the body to be empty: a captured body-less request replayed with a body fails.
+    @Test func aSignatureOverTheEmptyBodyHoldsTheBodyToIt() throws {
+        let verifier = SigV4Verifier(credentials: Self.credentials)
+        func signed(payloadHash: String) -> [String: String] {
+            let headers = [(name: "host", value: "examplebucket.s3.amazonaws.com"), (name: "x-amz-date", value: "20130524T000000Z")]
+            let canonical = SigV4.canonicalRequest(method: "PUT", canonicalURI: "/test.txt", canonicalQuery: "", headers: headers,
+                                                   signedHeaders: ["host", "x-amz-date"], payloadHash: payloadHash)
+            let scope = "20130524/us-east-1/s3/aws4_request"
+            let key = SigV4.signingKey(secret: Self.credentials.secretAccessKey, date: "20130524", region: "us-east-1", service: "s3")
+            let signature = SigV4.signature(SigV4.stringToSign(amzDate: "20130524T000000Z", scope: scope, canonicalRequest: canonical), key: key)
+            return ["host": "examplebucket.s3.amazonaws.com", "x-amz-date": "20130524T000000Z",
+                    "authorization": "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/\(scope),SignedHeaders=host;x-amz-date,Signature=\(signature)"]
+        }
+        let empty = try verifier.verify(Self.request(method: "PUT", headers: signed(payloadHash: SigV4.emptyPayloadHash)), now: Self.exampleTime)
+        #expect(empty.payload == .sha256(SigV4.emptyPayloadHash))
+        let unsigned = try verifier.verify(Self.request(method: "PUT", headers: signed(payloadHash: SigV4.unsignedPayload)), now: Self.exampleTime)
+        #expect(unsigned.payload == .unsigned)
+    }
+
+    static func error(_ body: () throws -> Any) -> S3Error? {
+        do { _ = try body() } catch let error as S3Error { return error } catch { return nil }
+        return nil
     }
 
     @Test func encodingFollowsTheSpecification() {

@@ -251,15 +251,18 @@ def signing_key(day: str) -> bytes:
     return key
 
 
-def sign(server, method: str, path: str, headers: dict, payload_hash: str) -> dict:
+def sign(server, method: str, path: str, headers: dict, payload_hash: str, declare_payload: bool = True,
+         canonical_query: str = "") -> dict:
     """An Authorization header by an independent SigV4 implementation (botocore always signs the real payload
-    hash, so it cannot send a request whose declared hash is a lie)."""
+    hash, so it cannot send a request whose declared hash is a lie). With `declare_payload=False` the payload
+    hash is signed but not sent as x-amz-content-sha256, as clients that sign the plain forms do."""
     amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     scope = f"{amz_date[:8]}/local/s3/aws4_request"
-    signed = {**{k.lower(): v for k, v in headers.items()}, "host": f"127.0.0.1:{server.port}",
-              "x-amz-content-sha256": payload_hash, "x-amz-date": amz_date}
+    signed = {**{k.lower(): v for k, v in headers.items()}, "host": f"127.0.0.1:{server.port}", "x-amz-date": amz_date}
+    if declare_payload:
+        signed["x-amz-content-sha256"] = payload_hash
     names = sorted(signed)
-    canonical = "\n".join([method, path, "", "".join(f"{n}:{signed[n]}\n" for n in names), ";".join(names), payload_hash])
+    canonical = "\n".join([method, path, canonical_query, "".join(f"{n}:{signed[n]}\n" for n in names), ";".join(names), payload_hash])
     to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
     signature = hmac.new(signing_key(amz_date[:8]), to_sign.encode(), hashlib.sha256).hexdigest()
     del signed["host"]
@@ -350,6 +353,50 @@ def test_refusals_are_s3_xml(s3_server, s3, server):
     assert lie.status_code == 400 and "XAmzContentSHA256Mismatch" in lie.text
     assert code_of(lambda: s3.head_object(Bucket=name, Key="lie.bin")) == "404"
     assert code_of(lambda: s3.put_object(Bucket=name, Key="c.bin", Body=b"abc", ChecksumCRC32="AAAAAA==")) == "BadDigest"
+
+
+def test_headers_the_signature_does_not_cover_are_refused(s3_server, s3):
+    """A presigned PutObject URL signs only `host`. Sent with an added x-amz-copy-source it must not become a
+    CopyObject of a private object, nor store unsigned x-amz-meta-* (AWS: 403, headers not signed)."""
+    private = fresh(s3)
+    s3.put_object(Bucket=private, Key="secret.txt", Body=b"private bytes")
+    mine = fresh(s3)
+    url = s3.generate_presigned_url("put_object", Params={"Bucket": mine, "Key": "upload.txt"}, ExpiresIn=300)
+    copied = httpx.put(url, content=b"", headers={"x-amz-copy-source": f"{private}/secret.txt"})
+    assert copied.status_code == 403 and "<Code>AccessDenied</Code>" in copied.text, copied.text
+    assert "x-amz-copy-source" in copied.text
+    assert code_of(lambda: s3.head_object(Bucket=mine, Key="upload.txt")) == "404"
+    tagged = httpx.put(url, content=b"mine", headers={"x-amz-meta-owner": "mallory"})
+    assert tagged.status_code == 403
+    assert code_of(lambda: s3.head_object(Bucket=mine, Key="upload.txt")) == "404"
+    assert httpx.put(url, content=b"mine").status_code == 200
+    assert s3.head_object(Bucket=mine, Key="upload.txt")["Metadata"] == {}
+    # A header signature that does not name an x-amz-meta-* field it arrives with: the same refusal.
+    path = f"/storage/v1/s3/{mine}/header.txt"
+    headers = sign(s3_server, "PUT", path, {}, hashlib.sha256(b"mine").hexdigest())
+    refused = httpx.put(s3_server.base + path, content=b"mine", headers={**headers, "x-amz-meta-owner": "mallory"})
+    assert refused.status_code == 403 and "x-amz-meta-owner" in refused.text
+    assert httpx.put(s3_server.base + path, content=b"mine", headers=headers).status_code == 200
+
+
+def test_a_signature_over_no_body_cannot_carry_one(s3_server, s3):
+    """Without x-amz-content-sha256, a signature made over the empty body's hash holds the body to be empty: a
+    captured body-less request replayed with a body within the clock window stores nothing."""
+    name = fresh(s3)
+    s3.put_object(Bucket=name, Key="kept.txt", Body=b"kept")
+    # PutObject, and DeleteObjects (`?delete` signs as the canonical query `delete=`).
+    for method, path, query, body in [("PUT", f"/storage/v1/s3/{name}/replayed.bin", "", b"replayed bytes"),
+                                      ("POST", f"/storage/v1/s3/{name}", "delete=", b"<Delete><Object><Key>kept.txt</Key></Object></Delete>")]:
+        headers = sign(s3_server, method, path, {}, hashlib.sha256(b"").hexdigest(), declare_payload=False, canonical_query=query)
+        answer = httpx.request(method, s3_server.base + path + ("?delete" if query else ""), content=body, headers=headers)
+        assert answer.status_code == 400 and "XAmzContentSHA256Mismatch" in answer.text, answer.text
+    assert code_of(lambda: s3.head_object(Bucket=name, Key="replayed.bin")) == "404"
+    assert s3.get_object(Bucket=name, Key="kept.txt")["Body"].read() == b"kept"
+    # The same signature with the empty body it was made for is honoured.
+    path = f"/storage/v1/s3/{name}/empty.bin"
+    headers = sign(s3_server, "PUT", path, {}, hashlib.sha256(b"").hexdigest(), declare_payload=False)
+    assert httpx.put(s3_server.base + path, content=b"", headers=headers).status_code == 200
+    assert s3.head_object(Bucket=name, Key="empty.bin")["ContentLength"] == 0
 
 
 def test_the_generated_audio_bucket_is_read_only(s3):

@@ -19,6 +19,9 @@ public struct S3Error: Error, Equatable, Sendable {
     public static func invalidArgument(_ message: String) -> S3Error { .init(400, "InvalidArgument", message) }
     public static func invalidRequest(_ message: String) -> S3Error { .init(400, "InvalidRequest", message) }
     public static func malformedXML(_ message: String) -> S3Error { .init(400, "MalformedXML", message) }
+    /// The body is not the one the signature's payload hash (declared, or the empty body's) covers.
+    public static let contentSHA256Mismatch = S3Error(400, "XAmzContentSHA256Mismatch",
+                                                      "The request body does not match the payload hash the signature covers.")
     public static let noSuchKey = S3Error(404, "NoSuchKey", "The specified key does not exist.")
     public static let noSuchBucket = S3Error(404, "NoSuchBucket", "The specified bucket does not exist")
     public static let noSuchUpload = S3Error(404, "NoSuchUpload", "The specified multipart upload does not exist.")

@@ -38,18 +38,22 @@ public struct SigV4Verifier: Sendable {
         public let signature: String
     }
 
-    /// The parts of a request SigV4 covers. `header` answers a lower-case name (`host` included).
+    /// The parts of a request SigV4 covers. `header` answers a lower-case name (`host` included);
+    /// `headerNames` lists every field name that arrived, lower-case, so that S3's own fields the signature
+    /// does not name can be refused.
     public struct Request {
         public let method: String
         /// The path as it arrived, still percent-encoded.
         public let rawPath: String
         public let rawQuery: String
+        public let headerNames: [String]
         public let header: (String) -> String?
 
-        public init(method: String, rawPath: String, rawQuery: String, header: @escaping (String) -> String?) {
+        public init(method: String, rawPath: String, rawQuery: String, headerNames: [String], header: @escaping (String) -> String?) {
             self.method = method
             self.rawPath = rawPath
             self.rawQuery = rawQuery
+            self.headerNames = headerNames
             self.header = header
         }
     }
@@ -78,14 +82,19 @@ public struct SigV4Verifier: Sendable {
         guard abs(time - now) <= Self.maximumSkewSeconds else {
             throw S3Error(403, "RequestTimeTooSkewed", "The difference between the request time and the server's time is too large.")
         }
+        // The string to sign carries these two by value, so they are covered whether or not they are named.
+        try Self.refuseUnsignedAmazonHeaders(request.headerNames, signed: parsed.signedHeaders,
+                                             coveredByValue: ["x-amz-content-sha256", "x-amz-date"])
         let declared = request.header("x-amz-content-sha256")
-        let payload = try Self.payload(declared)
-        // Without the header a client signed one of the two plain forms; either may match.
+        let declaredPayload = try Self.payload(declared)
+        // Without the header a client signed one of the two plain forms; either may match, and the one that
+        // matched is what the body is held to (the empty body's hash binds the body to be empty).
         let hashes = declared.map { [$0] } ?? [SigV4.unsignedPayload, SigV4.emptyPayloadHash]
         let key = signingKey(parsed.credential)
         for hash in hashes {
             if try matches(request, parameters: parameters, signedHeaders: parsed.signedHeaders, payloadHash: hash, amzDate: amzDate,
                            scope: parsed.credential.scope, key: key, signature: parsed.signature) {
+                let payload = declared == nil ? try Self.payload(hash) : declaredPayload
                 return Verified(payload: payload, signingKey: key, scope: parsed.credential.scope, amzDate: amzDate, signature: parsed.signature)
             }
         }
@@ -114,6 +123,7 @@ public struct SigV4Verifier: Sendable {
         }
         guard now <= time + expires else { throw .accessDenied("Request has expired") }
         let signedHeaders = try value("X-Amz-SignedHeaders").split(separator: ";").map(String.init)
+        try Self.refuseUnsignedAmazonHeaders(request.headerNames, signed: signedHeaders, coveredByValue: [])
         let signature = try value("X-Amz-Signature")
         let key = signingKey(credential)
         let unsigned = parameters.filter { $0.name != "X-Amz-Signature" }
@@ -143,6 +153,19 @@ public struct SigV4Verifier: Sendable {
             if HMACSHA256.constantTimeEquals(Array(expected.utf8), Array(signature.utf8)) { return true }
         }
         return false
+    }
+
+    /// AWS refuses any `x-amz-*` field the signature does not name ("There were headers present in the request
+    /// which were not signed"); S3 acts on those fields (`x-amz-copy-source`, `x-amz-meta-*`), so honouring an
+    /// unsigned one would let a holder of any signature change what the signed request does.
+    static func refuseUnsignedAmazonHeaders(_ names: [String], signed: [String], coveredByValue: Set<String>) throws(S3Error) {
+        let unsigned = Set(names.lazy.map { $0.lowercased() }.filter { name in
+            name.hasPrefix("x-amz-") && !coveredByValue.contains(name) && !signed.contains(name)
+        })
+        guard unsigned.isEmpty else {
+            let listed = unsigned.sorted().joined(separator: ", ")
+            throw .accessDenied("There were headers present in the request which were not signed: \(listed)")
+        }
     }
 
     static func reencodedPath(_ rawPath: String) -> String? {

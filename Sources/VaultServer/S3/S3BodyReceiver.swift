@@ -41,7 +41,7 @@ struct S3BodyReceiver {
             }
             let staged = try await sink.finish()
             if case let .sha256(declared) = verified.payload, declared != staged.sha256.hex {
-                throw S3Error(400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.")
+                throw S3Error.contentSHA256Mismatch
             }
             try checksum?.check(crc: crc, sha256: staged.sha256)
             return (file, staged)

@@ -124,9 +124,9 @@ extension S3Routes {
 
     /// `POST /{bucket}?delete`: up to 1,000 keys; each is reported deleted (S3 does so for missing keys too)
     /// unless `<Quiet>true</Quiet>`, which reports only failures.
-    func deleteObjects(_ bucket: String, _ request: Request) async throws -> Response {
+    func deleteObjects(_ bucket: String, _ request: Request, verified: SigV4Verifier.Verified) async throws -> Response {
         let source = try existingSource(bucket)
-        let document = try await Self.xmlBody(request)
+        let document = try await Self.xmlBody(request, verified: verified)
         guard document.name == "Delete" else { throw S3Error.malformedXML("the body must be a <Delete> document") }
         let quiet = document.child("Quiet")?.text.lowercased() == "true"
         let keys = document.all("Object").compactMap { $0.child("Key")?.text }
@@ -150,13 +150,17 @@ extension S3Routes {
         return Self.xml(xml)
     }
 
-    /// A request's XML body, bounded.
-    static func xmlBody(_ request: Request) async throws -> S3XMLElement {
+    /// A request's XML body, bounded, and held to the payload hash the signature covers.
+    static func xmlBody(_ request: Request, verified: SigV4Verifier.Verified) async throws -> S3XMLElement {
         let buffer: ByteBuffer
         do { buffer = try await request.body.collect(upTo: S3XMLReader.maximumBytes) } catch {
             throw S3Error.malformedXML("the XML body is larger than \(S3XMLReader.maximumBytes) bytes")
         }
-        return try S3XMLReader.parse(Array(buffer.readableBytesView))
+        let bytes = Array(buffer.readableBytesView)
+        if case let .sha256(declared) = verified.payload, declared != SHA256Digest.of(bytes).hex {
+            throw S3Error.contentSHA256Mismatch
+        }
+        return try S3XMLReader.parse(bytes)
     }
 }
 

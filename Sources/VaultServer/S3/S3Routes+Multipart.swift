@@ -83,9 +83,10 @@ extension S3Routes {
         return Self.xml(xml)
     }
 
-    func completeMultipartUpload(bucket: String, key: String, uploadId: String, _ request: Request) async throws -> Response {
+    func completeMultipartUpload(bucket: String, key: String, uploadId: String, _ request: Request,
+                                 verified: SigV4Verifier.Verified) async throws -> Response {
         _ = try await upload(uploadId, bucket: bucket, key: key)
-        let document = try await Self.xmlBody(request)
+        let document = try await Self.xmlBody(request, verified: verified)
         guard document.name == "CompleteMultipartUpload" else { throw S3Error.malformedXML("the body must be a <CompleteMultipartUpload> document") }
         var parts: [(number: Int, sha256: String)] = []
         for part in document.all("Part") {

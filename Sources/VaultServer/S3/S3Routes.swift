@@ -48,6 +48,7 @@ struct S3Routes: Sendable {
             let head = request.head
             let verified = try verifier.verify(SigV4Verifier.Request(
                 method: request.method.rawValue, rawPath: request.uri.path, rawQuery: request.uri.query ?? "",
+                headerNames: head.headerFields.map(\.name.canonicalName),
                 header: { name in
                     if name == "host" { return head.authority }
                     guard let field = HTTPField.Name(name) else { return nil }
@@ -84,7 +85,7 @@ struct S3Routes: Sendable {
             return Self.xml(xml)
         case let .listObjects(bucket, version2): return try await listObjects(bucket, version2: version2, parameter: parameter)
         case let .listMultipartUploads(bucket): return try await listMultipartUploads(bucket)
-        case let .deleteObjects(bucket): return try await deleteObjects(bucket, request)
+        case let .deleteObjects(bucket): return try await deleteObjects(bucket, request, verified: verified)
         case let .getObject(bucket, key, head): return try getObject(bucket: bucket, key: key, request, head: head)
         case let .putObject(bucket, key): return try await putObject(bucket: bucket, key: key, request, verified: verified)
         case let .copyObject(bucket, key): return try await copyObject(bucket: bucket, key: key, request)
@@ -96,7 +97,7 @@ struct S3Routes: Sendable {
         case let .uploadPart(bucket, key, uploadId, partNumber):
             return try await uploadPart(bucket: bucket, key: key, uploadId: uploadId, number: partNumber, request, verified: verified)
         case let .completeMultipartUpload(bucket, key, uploadId):
-            return try await completeMultipartUpload(bucket: bucket, key: key, uploadId: uploadId, request)
+            return try await completeMultipartUpload(bucket: bucket, key: key, uploadId: uploadId, request, verified: verified)
         case let .abortMultipartUpload(bucket, key, uploadId): return try await abortMultipartUpload(bucket: bucket, key: key, uploadId: uploadId)
         case let .listParts(bucket, key, uploadId): return try await listParts(bucket: bucket, key: key, uploadId: uploadId, parameter: parameter)
         }
