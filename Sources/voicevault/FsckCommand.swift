@@ -10,8 +10,9 @@ struct FsckCommand: ParsableCommand {
         commandName: "fsck",
         abstract: "Check that every index record has its file, whole, and every file is indexed.",
         discussion: """
-            Exit status: 0 clean; 1 problems found and repaired; 2 problems found (run with --repair);
-            73 the data directory cannot be opened (for example, a server is using it).
+            Exit status: 0 clean, or only the temp files an interrupted publication leaves (a crash leaves them
+            by design; start-up and --repair remove them); 1 problems found and repaired; 2 problems found (run
+            with --repair); 73 the data directory cannot be opened (for example, a server is using it).
             """)
 
     @OptionGroup var data: DataDirectoryOption
@@ -40,12 +41,13 @@ struct FsckCommand: ParsableCommand {
             try printJSON(report)
         } else {
             for problem in report.problems {
-                print("\(problem.violatesInvariant ? "ERROR" : "warn ") \(problem.kind.rawValue) \(problem.path ?? problem.hash ?? ""): \(problem.detail)")
+                let label = problem.violatesInvariant ? "ERROR" : problem.isCrashResidue ? "note " : "warn "
+                print("\(label) \(problem.kind.rawValue) \(problem.path ?? problem.hash ?? ""): \(problem.detail)")
             }
             for line in report.repairs { print("fixed \(line)") }
             print("checked \(report.recordsChecked) records and \(report.filesChecked) files: \(report.problems.count) problems (\(report.invariantViolations) index records without a correct file)")
         }
-        if report.isClean { return }
+        guard report.needsAttention else { return }
         throw ExitCode(repair ? 1 : 2)
     }
 }

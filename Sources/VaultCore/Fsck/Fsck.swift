@@ -4,7 +4,7 @@
 ///   so hard-linked books cost one read), and a `books` key.
 /// - Every `books` key belongs to a record that lists the book.
 /// - Every file under `audio/` is a `<hash>.mp3` that the index lists for that book.
-/// - No temp files remain.
+/// - Temp files that remain are reported as crash residue (a crash leaves them by design), not as problems.
 /// - The Storage API's objects: each record's version file has the recorded size and sha256, and every version
 ///   file has a record (`Fsck+Objects.swift`).
 ///
@@ -117,7 +117,8 @@ public struct Fsck {
         }
         let temporaryFiles = try FileSystem.contents(of: directory.temporary)
         for name in temporaryFiles {
-            report.problems.append(.init(kind: .temporaryFile, hash: nil, path: "tmp/\(name)", detail: "left by an interrupted publication"))
+            report.problems.append(.init(kind: .temporaryFile, hash: nil, path: "tmp/\(name)",
+                                         detail: "left by an interrupted write, as a crash may; start-up and --repair remove it"))
         }
 
         let storedBytes = try index.storedBytes()

@@ -30,6 +30,10 @@ public struct FsckProblem: Sendable, Equatable, Codable {
     public let path: String?
     public let detail: String
 
+    /// True for what a crash leaves by design and start-up sweeps: a temp file of an interrupted publication.
+    /// Reported, so an operator sees it, but not a problem to act on (fsck exits 0 for it).
+    public var isCrashResidue: Bool { kind == .temporaryFile }
+
     /// True for the problems the crash-safety invariant forbids: an index record whose file is missing, short
     /// or different. Unindexed files and temp files are the allowed residue of a crash.
     public var violatesInvariant: Bool {
@@ -50,4 +54,6 @@ public struct FsckReport: Sendable, Equatable, Codable {
 
     public var invariantViolations: Int { problems.filter(\.violatesInvariant).count }
     public var isClean: Bool { problems.isEmpty }
+    /// Whether anything besides crash residue was found: what fsck's exit status reports.
+    public var needsAttention: Bool { problems.contains { !$0.isCrashResidue } }
 }
