@@ -107,13 +107,16 @@ struct DoctorCommand: AsyncParsableCommand {
         return findings
     }
 
-    /// Writable means a file can be created, written and made durable where the server writes its temp files.
+    /// Writable means a file can be created, written and made durable where the server writes its temp files,
+    /// or, in a directory the server has not started in yet (as the systemd unit creates it, empty), in the
+    /// directory itself, where the server will create `tmp/`.
     func writableFinding(_ directory: DataDirectory) -> DoctorFinding {
         let server = Self.runningServer(directory)
-        let probe = directory.temporary + "/doctor-probe-\(getpid())"
+        let folder = FileSystem.isDirectory(directory.temporary) ? directory.temporary : directory.root
+        let probe = folder + "/.doctor-probe-\(getpid())"
         let fd = FileSystem.openNoFollow(probe, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
         guard fd >= 0 else {
-            return DoctorFinding("data_directory", .fail, "cannot create a file in \(directory.temporary): \(String(cString: strerror(errno))); fix its owner and permissions (the server's user must own it)")
+            return DoctorFinding("data_directory", .fail, "cannot create a file in \(folder): \(String(cString: strerror(errno))); fix its owner and permissions (the server's user must own it)")
         }
         defer {
             close(fd)

@@ -56,6 +56,19 @@ import VaultTestSupport
         #expect(Self.findings(noKey.output)["elevenlabs"] == "WARN")
     }
 
+    /// What the systemd unit creates: an empty directory the server's user owns, no `tmp/` in it yet.
+    @Test func aNewEmptyDirectoryIsWritable() async throws {
+        let directory = TemporaryDirectory("vv-doctor")
+        let data = directory.sub("data")
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: false)
+        let result = try await ServerProcess.run(["doctor", "--data-dir", data, "--warn-free-mib", "1", "--fail-free-mib", "1"])
+        #expect(Self.findings(result.output)["data_directory"] == "PASS", "\(result.output)")
+        #expect(Self.findings(result.output)["index"] == "WARN", "\(result.output)")
+        #expect(!result.output.contains("FAIL"), "\(result.output)")
+        // The probe leaves nothing behind.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: data).isEmpty)
+    }
+
     @Test func aDamagedLedgerAndAFullDiskFail() async throws {
         let directory = TemporaryDirectory("vv-doctor")
         let data = directory.sub("data")
