@@ -40,7 +40,7 @@ public final class ElevenLabsCatalog: VoiceCatalog {
             throw UpstreamFailure.connection(String(describing: error))
         }
         guard (200..<300).contains(status) else {
-            throw ErrorClassifier.classify(status: status, body: body, retryAfter: nil, retryAfterMilliseconds: nil, voiceId: "")
+            throw ErrorClassifier.classify(status: status, body: body, retryAfter: nil, retryAfterMilliseconds: nil, voiceId: nil)
         }
         cache.withLock { $0[path] = (body, now) }
         return body

@@ -9,8 +9,10 @@ public enum ErrorClassifier {
         public var message: String
     }
 
+    /// - Parameter voiceId: the voice the request named, or nil for a request that names none (the model and
+    ///   voice listings): a 404 there says nothing about a voice.
     public static func classify(
-        status: Int, body: [UInt8], retryAfter: String?, retryAfterMilliseconds: String?, voiceId: String
+        status: Int, body: [UInt8], retryAfter: String?, retryAfterMilliseconds: String?, voiceId: String?
     ) -> UpstreamFailure {
         let detail = parseDetail(body)
         let code = detail.code
@@ -24,6 +26,7 @@ public enum ErrorClassifier {
             if code == "quota_exceeded" { return .quotaExceeded(message: message) }
             return .authentication(status: status, message: message)
         case 404:
+            guard let voiceId else { return .notFound(message: message) }
             return .voiceNotFound(voiceId: voiceId, message: message)
         case 400 where code == "quota_exceeded":
             return .quotaExceeded(message: message)

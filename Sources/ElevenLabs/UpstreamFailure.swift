@@ -16,6 +16,8 @@ public enum UpstreamFailure: Error, Equatable, Sendable, CustomStringConvertible
     case quotaExceeded(message: String)
     /// 404 voice_not_found.
     case voiceNotFound(voiceId: String, message: String)
+    /// 404 to a request that names no voice (the model and voice listings): upstream lacks what was asked.
+    case notFound(message: String)
     /// Other 4xx (400, 422): the request itself is wrong.
     case rejected(status: Int, code: String, message: String)
     /// 200, but the body is not a complete MP3 (empty, truncated, HTML, ...). Nothing is stored.
@@ -25,7 +27,7 @@ public enum UpstreamFailure: Error, Equatable, Sendable, CustomStringConvertible
     public var isRetryable: Bool {
         switch self {
         case .concurrencyLimited, .busy, .serverError, .timeout, .connection, .invalidAudio: true
-        case .authentication, .quotaExceeded, .voiceNotFound, .rejected: false
+        case .authentication, .quotaExceeded, .voiceNotFound, .notFound, .rejected: false
         }
     }
 
@@ -39,6 +41,7 @@ public enum UpstreamFailure: Error, Equatable, Sendable, CustomStringConvertible
         case let .authentication(status, message): "ElevenLabs rejected the server's API key (\(status)): \(message)"
         case let .quotaExceeded(message): "the ElevenLabs account is out of quota: \(message)"
         case let .voiceNotFound(voiceId, _): "ElevenLabs has no voice '\(voiceId)'"
+        case let .notFound(message): "ElevenLabs answered 404: \(message)"
         case let .rejected(status, code, message): "ElevenLabs rejected the request (\(status) \(code)): \(message)"
         case let .invalidAudio(reason): "ElevenLabs returned unusable audio: \(reason)"
         }
@@ -55,6 +58,7 @@ public enum UpstreamFailure: Error, Equatable, Sendable, CustomStringConvertible
         case .authentication: "authentication"
         case .quotaExceeded: "quota_exceeded"
         case .voiceNotFound: "voice_not_found"
+        case .notFound: "not_found"
         case .rejected: "rejected"
         case .invalidAudio: "invalid_audio"
         }

@@ -80,6 +80,7 @@ public enum VaultApplication {
             adminToken: configuration.adminCredential, rateLimiter: rateLimiter, publicBaseURL: configuration.publicBaseURL)
         AlignmentRoutes(store: voice.store, configuration: configuration).register(on: router, table: routes)
         ListenRoutes(store: voice.store).register(on: router, table: routes)
+        SiteIconRoutes().register(on: router, table: routes)
         // The SDK-compatible doors answer every failure, a refused key included, in their own error shape.
         let sdkClients = router.group()
             .add(middleware: CompatibleErrorMiddleware(shape: .elevenLabs))

@@ -76,6 +76,9 @@ import VaultTestSupport
                 == .authentication(status: 403, message: "plan"))
         #expect(classify(404, #"{"detail":{"status":"voice_not_found","message":"A voice with the voice_id abc was not found."}}"#)
                 == .voiceNotFound(voiceId: "abc", message: "A voice with the voice_id abc was not found."))
+        // A 404 to a request that names no voice (GET /v1/models) is not about a voice.
+        #expect(ErrorClassifier.classify(status: 404, body: Array(#"{"detail":"Not Found"}"#.utf8), retryAfter: nil,
+                                         retryAfterMilliseconds: nil, voiceId: nil) == .notFound(message: "Not Found"))
         #expect(classify(422, #"{"detail":[{"type":"missing","loc":["body","text"],"msg":"Field required","input":{}}]}"#)
                 == .rejected(status: 422, code: "missing", message: "body.text: Field required"))
         #expect(classify(400, #"{"detail":{"status":"max_character_limit_exceeded","message":"too long"}}"#)

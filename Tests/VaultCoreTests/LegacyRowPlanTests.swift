@@ -117,7 +117,7 @@ import Testing
     }
 
     @Test func aRowIsTheRequestItWasWithItsOldKey() throws {
-        let plan = try LegacyRowPlan(Self.row([:]), bucket: nil)
+        let plan = try LegacyRowPlan(Self.row([:]), bucket: nil, maximumTextCharacters: 200_000)
         let spec = try SpeechSpec(text: "Hello there.", voiceId: "voice1", modelId: "eleven_multilingual_v2",
                                   outputFormat: "mp3_44100_128", voiceSettings: try VoiceSettings(speed: 0.9))
         #expect(plan.contentHash == spec.contentHash)
@@ -132,14 +132,14 @@ import Testing
 
     @Test func absentOptionalFieldsTakeTheirDefaults() throws {
         let plan = try LegacyRowPlan(Self.row([.model: .null, .speakingRate: .null, .format: .text("mp3"),
-                                               .createdAt: .null, .chapterId: .null]), bucket: nil)
+                                               .createdAt: .null, .chapterId: .null]), bucket: nil, maximumTextCharacters: 200_000)
         #expect(plan.contentHash == (try SpeechSpec(text: "Hello there.", voiceId: "voice1")).contentHash)
         #expect(plan.legacyKey == LegacyContentHash.compute(text: "Hello there.", voiceId: "voice1", model: "", speakingRate: 1, format: "mp3"))
         #expect(plan.createdAt == nil)
         #expect(plan.chapterId == nil)
         // A rate stored as text and a time stored as a number read too.
-        let textual = try LegacyRowPlan(Self.row([.speakingRate: .text(" 0.9 "), .createdAt: .integer(1_709_294_400_000)]), bucket: nil)
-        #expect(textual.contentHash == (try LegacyRowPlan(Self.row([:]), bucket: nil)).contentHash)
+        let textual = try LegacyRowPlan(Self.row([.speakingRate: .text(" 0.9 "), .createdAt: .integer(1_709_294_400_000)]), bucket: nil, maximumTextCharacters: 200_000)
+        #expect(textual.contentHash == (try LegacyRowPlan(Self.row([:]), bucket: nil, maximumTextCharacters: 200_000)).contentHash)
         #expect(textual.createdAt == 1_709_294_400)
     }
 
@@ -158,10 +158,15 @@ import Testing
         ([.storagePath: .null], "invalid_storage_path"),
         ([.storagePath: .text("../x.mp3")], "invalid_storage_path"),
         ([.createdAt: .text("last tuesday")], "invalid_created_at"),
+        // What the voice API refuses is not imported either: text over the limit, and NUL in text or path.
+        ([.text: .text(String(repeating: "a", count: 200_001))], "text_too_long"),
+        ([.text: .text("Chapter\u{0}one.")], "invalid_text"),
+        ([.storagePath: .text("book-1/a\u{0}b.mp3")], "invalid_storage_path"),
+        ([.storagePath: .text("https://x.supabase.co/storage/v1/object/public/audio/book-1/a%00b.mp3")], "invalid_storage_path"),
     ] as [([LegacyField: SQLiteDatabase.Value], String)])
     func rowsThatCannotBeImportedSayWhy(values: [LegacyField: SQLiteDatabase.Value], code: String) {
-        #expect(throws: LegacyRowPlan.Rejection.self) { try LegacyRowPlan(Self.row(values), bucket: nil) }
-        if case let .failure(rejection) = LegacyRowPlan.make(Self.row(values), bucket: nil) {
+        #expect(throws: LegacyRowPlan.Rejection.self) { try LegacyRowPlan(Self.row(values), bucket: nil, maximumTextCharacters: 200_000) }
+        if case let .failure(rejection) = LegacyRowPlan.make(Self.row(values), bucket: nil, maximumTextCharacters: 200_000) {
             #expect(rejection.code == code)
             #expect(!rejection.message.isEmpty)
         }

@@ -142,6 +142,14 @@ import VaultTestSupport
         }
     }
 
+    @Test func aNulCharacterIsRefusedInTextAndContext() {
+        #expect(throws: SpeechSpecError.textContainsNul(field: "text")) { try SpeechSpec(text: "one\u{0}two", voiceId: "v") }
+        #expect(throws: SpeechSpecError.textContainsNul(field: "previousText")) {
+            try SpeechSpec(text: "fine", voiceId: "v", previousText: "\u{0}")
+        }
+        #expect(SpeechSpecError.textContainsNul(field: "text").code == "invalid_text")
+    }
+
     @Test func contextFieldsHaveTheirOwnLimit() throws {
         let limit = SpeechSpec.maximumContextCharacters
         _ = try SpeechSpec(text: "fine", voiceId: "v", previousText: String(repeating: "x", count: limit))

@@ -14,6 +14,7 @@ import VaultCore
         (VoiceError.unsupportedLanguage("xx"), 422, "unsupported_language", "unsupported_language"),
         (VoiceError.synthesizerFailed("lame"), 500, "synthesizer_failed", "synthesizer_failed"),
         (UpstreamFailure.voiceNotFound(voiceId: "v", message: ""), 404, "voice_not_found", "voice_not_found"),
+        (UpstreamFailure.notFound(message: "Not Found"), 502, "upstream_not_found", "upstream_not_found"),
         (UpstreamFailure.authentication(status: 401, message: ""), 502, "upstream_auth", "upstream_auth"),
         (UpstreamFailure.quotaExceeded(message: ""), 502, "upstream_quota", "upstream_quota"),
         (UpstreamFailure.rejected(status: 422, code: "c", message: ""), 400, "upstream_rejected", "upstream_rejected"),

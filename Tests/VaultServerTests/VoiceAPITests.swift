@@ -81,6 +81,12 @@ import VaultCore
         #expect(vtt.body.hasPrefix("WEBVTT\n\n1\n00:00:00.000 --> "))
         let smil = try await httpRequest("GET", bed.server.baseURL + "/api/voice/\(hash)/alignment?format=smil&bookId=book-2")
         #expect(smil.body.contains(#"<audio src="/audio/book-2/\#(hash).mp3" clipBegin="0.000s""#))
+        // The references are copied into an XML document: control characters would make it not well-formed.
+        for query in ["text=chapter%01.xhtml", "audio=a%00b.mp3", "text=" + String(repeating: "a", count: 2049)] {
+            let refused = try await httpRequest("GET", bed.server.baseURL + "/api/voice/\(hash)/alignment?format=smil&" + query)
+            #expect(refused.status == 400, "\(query)")
+            #expect(json(refused.body)["error"] as? String == "invalid_reference", "\(query)")
+        }
         let badFormat = try await httpRequest("GET", bed.server.baseURL + "/api/voice/\(hash)/alignment?format=srt")
         #expect(badFormat.status == 400 && json(badFormat.body)["error"] as? String == "invalid_format")
         let missing = try await httpRequest("GET", bed.server.baseURL + "/api/voice/" + String(repeating: "0", count: 64))

@@ -88,6 +88,26 @@ def test_the_page_plays_and_the_mark_follows_seeking(server, browser, chapter):
     assert errors == []
 
 
+def test_the_pages_have_an_icon_and_the_default_icon_address_is_not_an_error(server, browser, chapter):
+    """Browsers ask for /favicon.ico on every page load; a 404 there is a console error on every load."""
+    made, _ = chapter
+    page = browser.new_context().new_page()
+    for url in [f"{server.base}/listen/lighthouse/{made['contentHash']}", f"{server.base}/admin/"]:
+        page.goto(url)
+        icon = page.locator('link[rel="icon"]')
+        expect(icon).to_have_count(1)
+        answer = httpx.get(server.base + icon.get_attribute("href"))
+        assert answer.status_code == 200 and answer.headers["content-type"] == "image/svg+xml"
+        assert answer.text.startswith("<svg")
+        # The icon draws within the page's own Content-Security-Policy (img-src 'self').
+        loaded = page.evaluate("""href => new Promise(done => { const image = new Image();
+            image.onload = () => done(image.naturalWidth > 0); image.onerror = () => done(false); image.src = href; })""",
+                               icon.get_attribute("href"))
+        assert loaded
+    default = httpx.get(f"{server.base}/favicon.ico")
+    assert default.status_code < 400 and "max-age" in default.headers["cache-control"]
+
+
 def test_a_chapter_not_in_the_book_is_not_found(server, chapter):
     made, _ = chapter
     assert httpx.get(f"{server.base}/listen/another-book/{made['contentHash']}").status_code == 404

@@ -57,14 +57,14 @@ public struct SpeechSpec: Sendable, Hashable {
         }
         // Then the shape of the text, in one linear pass each, before any normalisation: NFC of a long run of
         // combining marks is superlinear, so such text is refused, never normalised.
-        try Self.checkStreamSafe(text, field: "text")
+        try Self.checkShape(text, field: "text")
         for (field, context) in [("previousText", previousText), ("nextText", nextText)] {
             guard let context else { continue }
             let length = context.unicodeScalars.count
             guard length <= Self.maximumContextCharacters else {
                 throw .contextTooLong(field: field, characters: length, limit: Self.maximumContextCharacters)
             }
-            try Self.checkStreamSafe(context, field: field)
+            try Self.checkShape(context, field: field)
         }
         let canonical = CanonicalText.normalize(text)
         guard !canonical.isEmpty else { throw .emptyText }
@@ -122,7 +122,9 @@ public struct SpeechSpec: Sendable, Hashable {
     /// it a context field could carry megabytes of text to normalise and hash.
     public static let maximumContextCharacters = 10_000
 
-    private static func checkStreamSafe(_ text: String, field: String) throws(SpeechSpecError) {
+    /// The text's shape, checked before any normalisation: no NUL, and stream-safe.
+    private static func checkShape(_ text: String, field: String) throws(SpeechSpecError) {
+        if text.utf8.contains(0) { throw .textContainsNul(field: field) }
         if let run = CanonicalText.longestNonStarterRun(text, exceeding: CanonicalText.streamSafeNonStarterLimit) {
             throw .textNotStreamSafe(field: field, run: run)
         }

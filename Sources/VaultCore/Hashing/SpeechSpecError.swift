@@ -11,6 +11,9 @@ public enum SpeechSpecError: Error, Equatable, Sendable, CustomStringConvertible
     /// More than 30 combining marks in a row (UAX #15's stream-safe limit); `run` is how many were seen.
     case textNotStreamSafe(field: String, run: Int)
     case contextTooLong(field: String, characters: Int, limit: Int)
+    /// A NUL character: never speech, and a terminator to every C string the text passes through (the offline
+    /// synthesizer's included), so refused rather than stored or sent.
+    case textContainsNul(field: String)
     /// A field of the extended request (`SpeechExtensions`) with a value it cannot take; the second value says
     /// what was wrong.
     case invalidField(String, String)
@@ -27,6 +30,7 @@ public enum SpeechSpecError: Error, Equatable, Sendable, CustomStringConvertible
         case .seedOutOfRange: "seed_out_of_range"
         case .textNotStreamSafe: "text_not_stream_safe"
         case .contextTooLong: "context_too_long"
+        case .textContainsNul: "invalid_text"
         case .invalidField: "invalid_field"
         }
     }
@@ -46,6 +50,7 @@ public enum SpeechSpecError: Error, Equatable, Sendable, CustomStringConvertible
             "\(field) has \(run) or more combining marks in a row; at most 30 are allowed (Unicode stream-safe text, UAX #15)"
         case let .contextTooLong(field, count, limit): "\(field) has \(count) characters; the limit is \(limit)"
         case let .invalidField(field, problem): "\(field) is not valid: \(problem)"
+        case let .textContainsNul(field): "\(field) contains a NUL character (U+0000)"
         }
     }
 }

@@ -20,9 +20,12 @@ public struct LegacyImporter: Sendable {
         /// Files larger than this are reported, not read (generated chapters are a few MB).
         public var maximumFileBytes: Int
         public var pageSize: Int
+        /// Rows with longer text are refused, as the voice API refuses such a request.
+        public var maximumTextCharacters: Int
 
         public init(table: String = "book_audio", columnMappings: [String] = [], bucket: String? = nil, dryRun: Bool = false,
-                    maximumFileBytes: Int = 64 << 20, pageSize: Int = 256) {
+                    maximumFileBytes: Int = 64 << 20, pageSize: Int = 256, maximumTextCharacters: Int = 200_000) {
+            self.maximumTextCharacters = maximumTextCharacters
             self.table = table
             self.columnMappings = columnMappings
             self.bucket = bucket
@@ -98,7 +101,8 @@ public struct LegacyImporter: Sendable {
                 after = rowId
                 var row: [LegacyField: SQLiteDatabase.Value] = [:]
                 for (field, value) in zip(fields, values.dropFirst()) { row[field] = value }
-                let plan = LegacyRowPlan.make(LegacyRow(rowId: rowId, values: row), bucket: options.bucket)
+                let plan = LegacyRowPlan.make(LegacyRow(rowId: rowId, values: row), bucket: options.bucket,
+                                              maximumTextCharacters: options.maximumTextCharacters)
                 if case let .success(plan) = plan { referenced.insert(plan.audioPath.description) }
                 let outcome: Result<LegacyImportSummary.Outcome, LegacyRowPlan.Rejection>
                 switch plan {

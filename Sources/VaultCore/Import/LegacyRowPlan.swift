@@ -43,11 +43,13 @@ public struct LegacyRowPlan: Sendable, Equatable {
         return legacy.lowercased() == "mp3" ? OutputFormat.default : legacy
     }
 
-    public static func make(_ row: LegacyRow, bucket: String?) -> Result<LegacyRowPlan, Rejection> {
-        Result { () throws(Rejection) in try LegacyRowPlan(row, bucket: bucket) }
+    public static func make(_ row: LegacyRow, bucket: String?, maximumTextCharacters: Int) -> Result<LegacyRowPlan, Rejection> {
+        Result { () throws(Rejection) in try LegacyRowPlan(row, bucket: bucket, maximumTextCharacters: maximumTextCharacters) }
     }
 
-    public init(_ row: LegacyRow, bucket: String?) throws(Rejection) {
+    /// - Parameter maximumTextCharacters: the server's `VOICEVAULT_MAX_TEXT_CHARS`: a row the voice API would
+    ///   refuse is not imported, so every imported asset is one a client could have asked for.
+    public init(_ row: LegacyRow, bucket: String?, maximumTextCharacters: Int) throws(Rejection) {
         rowId = row.rowId
         guard let text = row.text(.text), !text.trimmingWhitespace().isEmpty else {
             throw Rejection("empty_text", "the text is empty")
@@ -67,7 +69,7 @@ public struct LegacyRowPlan: Sendable, Equatable {
         do {
             spec = try SpeechSpec(
                 text: text, voiceId: voice, modelId: model, outputFormat: format,
-                voiceSettings: try VoiceSettings(speed: rate))
+                voiceSettings: try VoiceSettings(speed: rate), maximumTextLength: maximumTextCharacters)
         } catch {
             throw Rejection(error.code, error.description)
         }

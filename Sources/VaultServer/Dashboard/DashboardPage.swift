@@ -10,6 +10,7 @@ enum DashboardPage {
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <title>VoiceVault</title>
+    <link rel="icon" href="/favicon.svg" type="image/svg+xml">
     <link rel="stylesheet" href="/admin/dashboard.css">
     <script src="/admin/dashboard.js" defer></script>
     </head>

@@ -92,6 +92,8 @@ struct ClassifiedError: Equatable {
         switch failure {
         case let .voiceNotFound(voiceId, _):
             return .init(.notFound, "voice_not_found", "ElevenLabs has no voice '\(voiceId)'")
+        case .notFound:
+            return .init(.badGateway, "upstream_not_found", failure.description)
         case .authentication:
             return .init(.badGateway, "upstream_auth", "ElevenLabs rejected this server's API key; the operator must fix ELEVENLABS_API_KEY")
         case let .quotaExceeded(message):

@@ -49,6 +49,7 @@ enum ListenPage {
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>Listen · \(escape(chapter.book))</title>
+            <link rel="icon" href="/favicon.svg" type="image/svg+xml">
             <link rel="stylesheet" href="/listen/listen.css">
             <script src="/listen/listen.js" defer></script>
             </head>

@@ -51,12 +51,30 @@ struct AlignmentRoutes {
         case .smil:
             guard let book = try query.get("bookId").map({ try StorageIdentifier($0, kind: .bookId) }) ?? record.bookIds.first.flatMap({ try? StorageIdentifier($0, kind: .bookId) })
             else { throw APIError(.notFound, code: "not_found", message: "audio \(hash.hex) belongs to no book") }
-            let audio = query.get("audio") ?? ((configuration.publicBaseURL ?? "") + "/audio/\(book.value)/\(hash.hex).mp3")
-            let text = query.get("text") ?? "chapter.xhtml"
+            let audio = try Self.reference(query.get("audio"), name: "audio")
+                ?? ((configuration.publicBaseURL ?? "") + "/audio/\(book.value)/\(hash.hex).mp3")
+            let text = try Self.reference(query.get("text"), name: "text") ?? "chapter.xhtml"
             headers[.contentType] = "application/smil+xml; charset=utf-8"
             let document = MediaOverlayDocument.render(segments, textReference: text, audioReference: audio)
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: document)))
         }
+    }
+}
+
+extension AlignmentRoutes {
+    static let maximumReferenceBytes = 2048
+
+    /// A reference the caller chose for the SMIL document (`?text=`, `?audio=`), refused when XML cannot hold
+    /// it: control characters are not well-formed in XML 1.0 even escaped, so they are refused, not copied.
+    static func reference(_ value: String?, name: String) throws -> String? {
+        guard let value else { return nil }
+        guard value.utf8.count <= maximumReferenceBytes,
+              !value.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0.value == 0xFFFE || $0.value == 0xFFFF })
+        else {
+            throw APIError(.badRequest, code: "invalid_reference",
+                           message: "\(name) must be a reference of at most \(maximumReferenceBytes) bytes without control characters")
+        }
+        return value
     }
 }
 

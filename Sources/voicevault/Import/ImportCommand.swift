@@ -43,6 +43,9 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: "Storage key for --from-storage (env VOICEVAULT_IMPORT_KEY).")
     var key: String?
 
+    @Option(name: .customLong("max-text-chars"), help: "Refuse rows with longer text, as the server does (env VOICEVAULT_MAX_TEXT_CHARS; default 200000).")
+    var maximumTextCharacters: Int?
+
     @Flag(name: .customLong("dry-run"), help: "Read and check everything, write nothing, and say what would happen.")
     var dryRun = false
 
@@ -66,7 +69,9 @@ struct ImportCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("voicevault import: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        let importer = LegacyImporter(options: .init(table: table, columnMappings: columns, bucket: bucket, dryRun: dryRun))
+        let limit = try maximumTextCharacters ?? Environment.integer("VOICEVAULT_MAX_TEXT_CHARS", default: 200_000, minimum: 1)
+        let importer = LegacyImporter(options: .init(table: table, columnMappings: columns, bucket: bucket, dryRun: dryRun,
+                                                     maximumTextCharacters: limit))
         // The columns are checked before the data directory is touched: a typo costs nothing.
         do { _ = try importer.columnMap(legacy) } catch {
             FileHandle.standardError.write(Data("voicevault import: \(error)\n".utf8))
