@@ -9,9 +9,20 @@ cd "$(dirname "$0")/.."
 Scripts/install-system-packages.sh espeak-ng lame
 swift build -c release --product voicevault
 
+# The address the hint names: the --host and --port given here (either spelling), else what serve defaults to.
+host=${VOICEVAULT_HOST:-127.0.0.1}
+port=${VOICEVAULT_PORT:-8080}
+previous=""
+for argument in "$@"; do
+    case "$previous" in --port) port=$argument ;; --host) host=$argument ;; esac
+    case "$argument" in --port=*) port=${argument#--port=} ;; --host=*) host=${argument#--host=} ;; esac
+    previous=$argument
+done
+case "$host" in 0.0.0.0|::|"[::]") host=127.0.0.1 ;; esac
+
 if [ -z "${VOICEVAULT_API_KEYS:-}" ]; then
     export VOICEVAULT_API_KEYS=dev-key
     echo "VOICEVAULT_API_KEYS is not set: accepting the development key 'dev-key' (loopback only by default)." >&2
-    echo "Try: curl -H 'Authorization: Bearer dev-key' -d '{\"text\":\"Hello there\",\"voiceId\":\"21m00Tcm4TlvDq8ikWAM\",\"bookId\":\"demo\"}' http://127.0.0.1:8080/api/voice" >&2
+    echo "Try: curl -H 'Authorization: Bearer dev-key' -d '{\"text\":\"Hello there\",\"voiceId\":\"21m00Tcm4TlvDq8ikWAM\",\"bookId\":\"demo\"}' http://$host:$port/api/voice" >&2
 fi
 exec .build/release/voicevault serve --data-dir "${VOICEVAULT_DATA_DIR:-./data}" "$@"

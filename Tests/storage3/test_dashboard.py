@@ -75,6 +75,24 @@ def test_without_a_token_only_the_form_shows_and_no_data_is_asked_for(priced_ser
     context.close()
 
 
+def test_an_empty_server_says_nothing_yet_in_every_table(browser):
+    empty = Server()
+    try:
+        page = browser.new_context().new_page()
+        page.goto(f"{empty.base}/admin/")
+        page.fill("#token", ADMIN)
+        page.click("button[type=submit]")
+        page.wait_for_selector("#dashboard:not([hidden])")
+        for table in ["in-flight", "jobs", "recent"]:
+            cell = page.locator(f"#{table} tbody td")
+            expect(cell).to_have_count(1)
+            expect(cell).to_have_text("nothing yet")
+            columns = page.locator(f"#{table} thead th").count()
+            assert cell.get_attribute("colspan") == str(columns)
+    finally:
+        empty.stop()
+
+
 def test_with_the_token_it_shows_what_admin_stats_gives(priced_server, browser):
     book = f"dash-{uuid.uuid4().hex[:6]}"
     for index in range(3):
@@ -116,6 +134,17 @@ def test_with_the_token_it_shows_what_admin_stats_gives(priced_server, browser):
     assert page.locator("#chart-hit-rate svg").count() == 1
     assert page.locator("#chart-books svg text", has_text=book).count() >= 1
     assert page.locator("#recent tbody tr").count() == 5
+
+    # Chart text is the same size in a full-width chart and a half-width one, at any page width: the charts
+    # are drawn at their own width, not scaled from a fixed one.
+    for width in [1400, 900]:
+        page.set_viewport_size({"width": width, "height": 900})
+        for chart in ["#chart-hit-rate", "#chart-voices"]:
+            drawn = str(int(page.locator(chart).bounding_box()["width"]))
+            expect(page.locator(f"{chart} svg")).to_have_attribute("width", drawn)
+        day = page.locator("#chart-hit-rate svg text").first.bounding_box()["height"]
+        voice = page.locator("#chart-voices svg text").first.bounding_box()["height"]
+        assert abs(day - voice) <= 1.5, (width, day, voice)
 
     # The token lives in this tab only: a reload keeps the dashboard, a new session starts at the form.
     page.reload()

@@ -62,10 +62,11 @@ enum DashboardPage {
     .tile { background: #fff; border-radius: 6px; padding: .7rem .9rem; box-shadow: 0 1px 2px #0002; }
     .tile .label { display: block; font-size: .8rem; color: #5b6270; } .tile .value { font-size: 1.4rem; font-weight: 600; }
     section { margin-top: 1.5rem; } h2 { font-size: 1rem; margin: 0 0 .5rem; }
-    .pair { display: grid; grid-template-columns: 1fr 1fr; gap: 1.5rem; }
-    .chart svg { width: 100%; height: auto; background: #fff; border-radius: 6px; }
+    .pair { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1.5rem; }
+    .chart svg { display: block; background: #fff; border-radius: 6px; }
     table { border-collapse: collapse; width: 100%; background: #fff; } th, td { text-align: left; padding: .3rem .6rem; border-bottom: 1px solid #e3e5ea; }
     td.hash { font-family: ui-monospace, monospace; font-size: .8rem; }
+    td.empty { color: #5b6270; font-style: italic; }
     """
 
     static let script = """
@@ -73,6 +74,7 @@ enum DashboardPage {
     const KEY = 'voicevault-admin-token';
     const SVG = 'http://www.w3.org/2000/svg';
     let timer = null;
+    let lastStats = null;
 
     function element(name, attributes, text) {
       const node = document.createElementNS(SVG, name);
@@ -83,14 +85,19 @@ enum DashboardPage {
 
     function bars(container, rows, series) {
       // rows: [{label, values: [n, ...]}]; series: [{name, color}]
+      // Drawn at the container's own width, one SVG unit a CSS pixel: text keeps its size whatever the page's
+      // width (a scaled viewBox made a full-width chart's labels twice a half-width one's).
       container.replaceChildren();
-      const width = 640, rowHeight = 22, labelWidth = 150;
+      const width = Math.max(320, Math.floor(container.clientWidth || 640)), rowHeight = 22, labelWidth = 150;
       const height = Math.max(1, rows.length) * rowHeight + 24;
-      const svg = element('svg', {viewBox: `0 0 ${width} ${height}`, role: 'img'});
+      const svg = element('svg', {width, height, viewBox: `0 0 ${width} ${height}`, role: 'img'});
       const max = Math.max(1, ...rows.flatMap(row => row.values));
       rows.forEach((row, index) => {
         const y = index * rowHeight + 4;
-        svg.append(element('text', {x: 4, y: y + 14, 'font-size': 12}, row.label));
+        // Labels longer than the label column are cut with an ellipsis; the whole label is the tooltip.
+        const label = element('text', {x: 4, y: y + 14, 'font-size': 12}, row.label.length > 20 ? row.label.slice(0, 19) + '…' : row.label);
+        label.append(element('title', {}, row.label));
+        svg.append(label);
         const barHeight = (rowHeight - 6) / row.values.length;
         row.values.forEach((value, part) => {
           const length = (width - labelWidth - 60) * value / max;
@@ -116,6 +123,16 @@ enum DashboardPage {
 
     function fillTable(id, rows) {
       const body = document.querySelector(`#${id} tbody`);
+      if (rows.length === 0) {
+        // An empty table says so, rather than showing headers over nothing.
+        const td = document.createElement('td');
+        td.colSpan = document.querySelectorAll(`#${id} thead th`).length;
+        td.className = 'empty';
+        td.textContent = 'nothing yet';
+        const tr = document.createElement('tr');
+        tr.append(td);
+        return body.replaceChildren(tr);
+      }
       body.replaceChildren(...rows.map(cells => {
         const tr = document.createElement('tr');
         cells.forEach(([text, className]) => {
@@ -129,6 +146,7 @@ enum DashboardPage {
     }
 
     function render(stats) {
+      lastStats = stats;
       setStat('hitRate', stats.hitRate === null || stats.hitRate === undefined ? '-' : (stats.hitRate * 100).toFixed(1) + '%');
       for (const name of ['hits', 'misses', 'generations', 'assets', 'bytes', 'charactersGenerated', 'charactersSaved']) {
         setStat(name, format(stats[name]));
@@ -175,6 +193,10 @@ enum DashboardPage {
         return showForm(body.message || 'the token was refused');
       }
       if (!response.ok) return;
+      // Shown before drawing: the charts take their width from the laid-out page.
+      document.getElementById('token-form').hidden = true;
+      document.getElementById('dashboard').hidden = false;
+      document.getElementById('sign-out').hidden = false;
       render(await response.json());
       // Jobs are their own route; a server that has none still shows the rest.
       const jobs = await fetch('/admin/jobs', {headers: {Authorization: 'Bearer ' + token}, cache: 'no-store', credentials: 'omit'})
@@ -182,9 +204,6 @@ enum DashboardPage {
       fillTable('jobs', jobs.jobs.map(j => [[j.id, 'hash'], [j.bookId], [j.status], [j.done + ' / ' + j.total], [format(j.generated)],
         [format(j.cached)], [format(j.failed)], [format(j.charactersSpent)],
         [j.estimatedSecondsLeft === null || j.estimatedSecondsLeft === undefined ? '-' : format(j.estimatedSecondsLeft)]]));
-      document.getElementById('token-form').hidden = true;
-      document.getElementById('dashboard').hidden = false;
-      document.getElementById('sign-out').hidden = false;
       if (!timer) timer = setInterval(refresh, 10000);
     }
 
@@ -201,5 +220,7 @@ enum DashboardPage {
       });
       refresh();
     });
+    // Charts are drawn at their container's width: redraw when it changes.
+    window.addEventListener('resize', () => { if (lastStats) render(lastStats); });
     """
 }
