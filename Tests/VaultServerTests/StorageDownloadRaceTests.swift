@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOPosix
 import Testing
 import VaultTestSupport
 @testable import VaultCore
@@ -30,7 +31,8 @@ import VaultTestSupport
         let request = Request(head: HTTPRequest(method: .get, scheme: "http", authority: "x", path: "/storage/v1/object/public/b/k"),
                               body: RequestBody(buffer: ByteBuffer()))
         let source = routes.source("b")
-        let response = try routes.serve(stale, from: source, request, head: false)
+        let reads = StreamedFileReads(eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+        let response = try routes.serve(stale, from: source, request, head: false, reads: reads)
         #expect(response.status == .ok)
         #expect(response.headers[.contentLength] == String("second version!".utf8.count))
         #expect(response.headers[.eTag] == "\"\(SHA256Digest.of(Array("second version!".utf8)).hex)\"")
@@ -38,10 +40,10 @@ import VaultTestSupport
         let current = try #require(try objects.catalog.object(bucket: "b", key: "k"))
         try FileSystem.removeFile(objects.path(of: current))
         try Data("a different length".utf8).write(to: URL(fileURLWithPath: objects.path(of: current)))
-        #expect(throws: SupabaseError.self) { try routes.serve(current, from: source, request, head: false) }
-        #expect(try routes.serve(current, from: source, request, head: true).status == .ok)
+        #expect(throws: SupabaseError.self) { try routes.serve(current, from: source, request, head: false, reads: reads) }
+        #expect(try routes.serve(current, from: source, request, head: true, reads: reads).status == .ok)
         // Gone altogether: a clean 404, not a 500.
         _ = try objects.remove(bucket: "b", keys: ["k"])
-        #expect(throws: SupabaseError.objectNotFound) { try routes.serve(stale, from: source, request, head: false) }
+        #expect(throws: SupabaseError.objectNotFound) { try routes.serve(stale, from: source, request, head: false, reads: reads) }
     }
 }

@@ -21,8 +21,8 @@ enum DownloadAnswer: Sendable {
     /// (`Content-Range` on a 416).
     case refusal(APIError)
 
-    /// The answer as a Hummingbird response: bytes from a file stream in bounded chunks.
-    func response(renderError: DownloadResponder.ErrorRenderer) -> Response {
+    /// The answer as a Hummingbird response: bytes from a file stream in bounded chunks, read with `reads`.
+    func response(reads: StreamedFileReads, renderError: DownloadResponder.ErrorRenderer) -> Response {
         switch self {
         case let .refusal(refusal):
             var response = renderError(refusal.status, refusal.code, refusal.message)
@@ -36,9 +36,9 @@ enum DownloadAnswer: Sendable {
             case let .buffer(buffer):
                 return Response(status: status, headers: headers, body: .init(byteBuffer: buffer))
             case let .spans(bytes, spans):
-                return Response(status: status, headers: headers, body: DownloadResponder.stream(bytes, spans))
+                return Response(status: status, headers: headers, body: DownloadResponder.stream(bytes, spans, reads: reads))
             case let .multipart(bytes, multipart):
-                return Response(status: status, headers: headers, body: DownloadResponder.stream(bytes, multipart))
+                return Response(status: status, headers: headers, body: DownloadResponder.stream(bytes, multipart, reads: reads))
             }
         }
     }

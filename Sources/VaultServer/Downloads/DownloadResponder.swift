@@ -90,10 +90,10 @@ struct DownloadResponder: Sendable {
     /// Plans from the record's facts alone, and only a plan with a body asks `bytes` for them: a 304, a HEAD,
     /// a 412 or a 416 reads and opens nothing. Throws `Missing` when the bytes are gone or disagree in length
     /// with the record.
-    func respond(_ request: Request, method: DownloadRequest.Method, representation: DownloadRepresentation,
+    func respond(_ request: Request, method: DownloadRequest.Method, representation: DownloadRepresentation, reads: StreamedFileReads,
                  bytes: () throws -> DownloadBytes?, renderError: ErrorRenderer) throws -> Response {
         try answer(Self.downloadRequest(request.headers, method: method), representation: representation, bytes: bytes)
-            .response(renderError: renderError)
+            .response(reads: reads, renderError: renderError)
     }
 
     /// The decision for one download, transport aside (see `DownloadAnswer`).
@@ -172,25 +172,26 @@ struct DownloadResponder: Sendable {
     }
 
     /// Streams byte spans in bounded chunks.
-    static func stream(_ bytes: DownloadBytes, _ spans: [Range<UInt64>]) -> ResponseBody {
+    static func stream(_ bytes: DownloadBytes, _ spans: [Range<UInt64>], reads: StreamedFileReads) -> ResponseBody {
         ResponseBody { writer in
-            for span in spans { try await copy(bytes, span, to: &writer) }
+            for span in spans { try await copy(bytes, span, reads: reads, to: &writer) }
             try await writer.finish(nil)
         }
     }
 
-    static func stream(_ bytes: DownloadBytes, _ multipart: MultipartByteRanges) -> ResponseBody {
+    static func stream(_ bytes: DownloadBytes, _ multipart: MultipartByteRanges, reads: StreamedFileReads) -> ResponseBody {
         ResponseBody { writer in
             for (index, range) in multipart.ranges.enumerated() {
                 try await writer.write(ByteBuffer(string: multipart.partHeader(index)))
-                try await copy(bytes, range.lowerBound..<(range.upperBound + 1), to: &writer)
+                try await copy(bytes, range.lowerBound..<(range.upperBound + 1), reads: reads, to: &writer)
             }
             try await writer.write(ByteBuffer(string: multipart.closing))
             try await writer.finish(nil)
         }
     }
 
-    static func copy(_ bytes: DownloadBytes, _ span: Range<UInt64>, to writer: inout any ResponseBodyWriter) async throws {
+    static func copy(_ bytes: DownloadBytes, _ span: Range<UInt64>, reads: StreamedFileReads,
+                     to writer: inout any ResponseBodyWriter) async throws {
         switch bytes {
         case let .memory(buffer):
             guard let slice = buffer.getSlice(at: Int(span.lowerBound), length: span.count) else {
@@ -201,7 +202,7 @@ struct DownloadResponder: Sendable {
             var offset = span.lowerBound
             while offset < span.upperBound {
                 let count = Int(min(UInt64(chunkSize), span.upperBound - offset))
-                let chunk = try file.read(offset: offset, count: count)
+                let chunk = try await reads.read(file, offset: offset, count: count)
                 guard chunk.readableBytes > 0 else { throw SystemError(errno: EIO, operation: "read past end of", path: "audio file") }
                 offset += UInt64(chunk.readableBytes)
                 try await writer.write(chunk)

@@ -31,19 +31,21 @@ final class DownloadRoutes: Sendable {
         self.heard = heard
     }
 
-    func register(on router: Router<some RequestContext>, table: RouteTable) {
+    func register(on router: Router<VaultRequestContext>, table: RouteTable) {
         router.on("/audio/:book/:file", method: .get, recordingIn: table) { request, context in
-            try self.serve(request, book: context.parameters.get("book") ?? "", file: context.parameters.get("file") ?? "", method: .get)
+            try self.serve(request, book: context.parameters.get("book") ?? "", file: context.parameters.get("file") ?? "", method: .get,
+                           reads: context.fileReads)
         }
         router.on("/audio/:book/:file", method: .head, recordingIn: table) { request, context in
-            try self.serve(request, book: context.parameters.get("book") ?? "", file: context.parameters.get("file") ?? "", method: .head)
+            try self.serve(request, book: context.parameters.get("book") ?? "", file: context.parameters.get("file") ?? "", method: .head,
+                           reads: context.fileReads)
         }
     }
 
-    func serve(_ request: Request, book: String, file: String, method: DownloadRequest.Method) throws -> Response {
+    func serve(_ request: Request, book: String, file: String, method: DownloadRequest.Method, reads: StreamedFileReads) throws -> Response {
         try answer(book: book, file: file, query: request.uri.query, request: DownloadResponder.downloadRequest(request.headers, method: method)) {
             hash, _, path in try cache.bytes(for: hash, path: path())
-        }.response { status, code, message in APIError(status, code: code, message: message).response() }
+        }.response(reads: reads) { status, code, message in APIError(status, code: code, message: message).response() }
     }
 
     /// The bytes of `hash` that can be sent without blocking the event loop: the held copy, else a kept

@@ -9,12 +9,12 @@ extension S3Routes {
     /// Most bytes of `x-amz-meta-*` one object carries (S3's limit).
     static let maximumUserMetadataBytes = 2048
 
-    func getObject(bucket: String, key: String, _ request: Request, head: Bool) throws -> Response {
+    func getObject(bucket: String, key: String, _ request: Request, head: Bool, reads: StreamedFileReads) throws -> Response {
         let source = try existingSource(bucket)
         guard var record = try source.object(key: key) else { throw S3Error.noSuchKey }
         while true {
             do {
-                var response = try serveOnce(record, from: source, request, head: head)
+                var response = try serveOnce(record, from: source, request, head: head, reads: reads)
                 for (name, value) in Self.amzMetadata(record.userMetadata) {
                     if let field = HTTPField.Name("x-amz-meta-" + name) { response.headers[field] = value }
                 }
@@ -29,11 +29,12 @@ extension S3Routes {
         }
     }
 
-    private func serveOnce(_ record: ObjectRecord, from source: any StorageObjectSource, _ request: Request, head: Bool) throws -> Response {
+    private func serveOnce(_ record: ObjectRecord, from source: any StorageObjectSource, _ request: Request, head: Bool,
+                           reads: StreamedFileReads) throws -> Response {
         // As the REST surface describes it (a type a browser would run is an attachment); S3 has no `?download`.
         let representation = StorageRoutes.representation(of: record, requestedName: nil)
         let resource = "/\(record.bucket)/\(record.key)"
-        return try storage.responder.respond(request, method: head ? .head : .get, representation: representation,
+        return try storage.responder.respond(request, method: head ? .head : .get, representation: representation, reads: reads,
                                              bytes: { try source.bytes(of: record) }) { status, code, message in
             let s3 = switch code {
             case "range_not_satisfiable": S3Error(416, "InvalidRange", "The requested range is not satisfiable")

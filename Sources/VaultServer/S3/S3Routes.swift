@@ -33,13 +33,13 @@ struct S3Routes: Sendable {
         for method in Self.methods {
             for path in [Self.path, Self.path + "/**"] {
                 router.on("\(path)", method: method, recordingIn: table) { request, context in
-                    await handle(request, logger: context.logger)
+                    await handle(request, logger: context.logger, reads: context.fileReads)
                 }
             }
         }
     }
 
-    func handle(_ request: Request, logger: Logger) async -> Response {
+    func handle(_ request: Request, logger: Logger, reads: StreamedFileReads) async -> Response {
         let resource = String(request.uri.path.dropFirst(Self.path.count))
         do {
             guard let verifier else {
@@ -61,14 +61,14 @@ struct S3Routes: Sendable {
             if operation.bucket == VoiceAssetBucket.name, operation.writes {
                 throw S3Error.accessDenied("the audio bucket holds the generated voice assets and is read-only through S3")
             }
-            return try await perform(operation, request, verified: verified, query: query)
+            return try await perform(operation, request, verified: verified, query: query, reads: reads)
         } catch {
             return Self.errorResponse(error, resource: resource, head: request.method == .head, logger: logger)
         }
     }
 
     func perform(_ operation: S3Operation, _ request: Request, verified: SigV4Verifier.Verified,
-                 query: [(name: String, value: String)]) async throws -> Response {
+                 query: [(name: String, value: String)], reads: StreamedFileReads) async throws -> Response {
         func parameter(_ name: String) -> String? { query.first { $0.name == name }?.value }
         switch operation {
         case .listBuckets: return try listBuckets()
@@ -86,7 +86,7 @@ struct S3Routes: Sendable {
         case let .listObjects(bucket, version2): return try await listObjects(bucket, version2: version2, parameter: parameter)
         case let .listMultipartUploads(bucket): return try await listMultipartUploads(bucket)
         case let .deleteObjects(bucket): return try await deleteObjects(bucket, request, verified: verified)
-        case let .getObject(bucket, key, head): return try getObject(bucket: bucket, key: key, request, head: head)
+        case let .getObject(bucket, key, head): return try getObject(bucket: bucket, key: key, request, head: head, reads: reads)
         case let .putObject(bucket, key): return try await putObject(bucket: bucket, key: key, request, verified: verified)
         case let .copyObject(bucket, key): return try await copyObject(bucket: bucket, key: key, request)
         case let .deleteObject(bucket, key):

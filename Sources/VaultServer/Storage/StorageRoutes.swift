@@ -40,16 +40,16 @@ struct StorageRoutes: Sendable {
     func register(on router: Router<VaultRequestContext>, table: RouteTable) {
         for (httpMethod, method) in Self.methods {
             router.on("\(Self.prefix)/**", method: httpMethod, recordingIn: table) { request, context in
-                await handle(request, method: method, caller: context.caller, logger: context.logger)
+                await handle(request, method: method, caller: context.caller, logger: context.logger, reads: context.fileReads)
             }
         }
     }
 
-    func handle(_ request: Request, method: StorageRoute.Method, caller: Caller, logger: Logger) async -> Response {
+    func handle(_ request: Request, method: StorageRoute.Method, caller: Caller, logger: Logger, reads: StreamedFileReads) async -> Response {
         do {
             let path = request.uri.path.dropFirst(Self.prefix.count)
             let route = try StorageRoute.parse(method: method, path: path)
-            return try await perform(route, request, Access(authorized: caller.clientKey != nil, admin: caller.isAdmin))
+            return try await perform(route, request, Access(authorized: caller.clientKey != nil, admin: caller.isAdmin), reads: reads)
         } catch {
             if let known = SupabaseError.from(error) { return known.response() }
             logger.error("storage request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
@@ -66,7 +66,7 @@ struct StorageRoutes: Sendable {
         }
     }
 
-    func perform(_ route: StorageRoute, _ request: Request, _ access: Access) async throws -> Response {
+    func perform(_ route: StorageRoute, _ request: Request, _ access: Access, reads: StreamedFileReads) async throws -> Response {
         switch route {
         case .listBuckets:
             try access.require()
@@ -117,18 +117,18 @@ struct StorageRoutes: Sendable {
             return try await upload(request, bucket: bucket, key: key, upsert: true)
         case let .download(bucket, key, head):
             let record = try readableObject(bucket: bucket, key: key, access: access)
-            return try serve(record, from: source(bucket), request, head: head)
+            return try serve(record, from: source(bucket), request, head: head, reads: reads)
         case let .publicDownload(bucket, key, head):
             guard let policy = try objects.catalog.bucket(bucket), policy.isPublic else { throw SupabaseError.objectNotFound }
             let source = source(bucket)
             guard let record = try source.object(key: key) else { throw SupabaseError.objectNotFound }
-            return try serve(record, from: source, request, head: head)
+            return try serve(record, from: source, request, head: head, reads: reads)
         case let .signedDownload(bucket, key, head):
             let grant = try verifiedGrant(request, bucket: bucket, key: key, scope: .download)
             let source = source(bucket)
             guard let record = try source.object(key: key) else { throw SupabaseError.objectNotFound }
             // The token's expiry, not the object's cache control: no cache keeps a signed answer past it.
-            return try serve(record, from: source, request, head: head, signedUntil: grant.expiresAt)
+            return try serve(record, from: source, request, head: head, reads: reads, signedUntil: grant.expiresAt)
         case let .signUpload(bucket, key):
             try access.require()
             return try signUpload(bucket: bucket, key: key, request)
@@ -201,11 +201,11 @@ struct StorageRoutes: Sendable {
     /// the new version served, so a download racing an overwrite gets one version or the other, never a
     /// false 404.
     func serve(_ record: ObjectRecord, from source: any StorageObjectSource, _ request: Request, head: Bool,
-               signedUntil: Int64? = nil) throws -> Response {
+               reads: StreamedFileReads, signedUntil: Int64? = nil) throws -> Response {
         var record = record
         while true {
             do {
-                var response = try serveOnce(record, from: source, request, head: head)
+                var response = try serveOnce(record, from: source, request, head: head, reads: reads)
                 if let expiry = signedUntil {
                     response.headers[.cacheControl] = nil
                     response.headers[.expires] = HTTPDate.format(expiry)
@@ -223,9 +223,10 @@ struct StorageRoutes: Sendable {
         }
     }
 
-    private func serveOnce(_ record: ObjectRecord, from source: any StorageObjectSource, _ request: Request, head: Bool) throws -> Response {
+    private func serveOnce(_ record: ObjectRecord, from source: any StorageObjectSource, _ request: Request, head: Bool,
+                           reads: StreamedFileReads) throws -> Response {
         let representation = Self.representation(of: record, requestedName: DownloadRoutes.downloadParameter(request.uri.query))
-        return try responder.respond(request, method: head ? .head : .get, representation: representation,
+        return try responder.respond(request, method: head ? .head : .get, representation: representation, reads: reads,
                                      bytes: { try source.bytes(of: record) }) { status, code, message in
             SupabaseError(status, code, message).response()
         }
