@@ -86,6 +86,7 @@ import Testing
         "GET \(path) HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
         "GET \(path) HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n",
         "GET \(path) HTTP/1.1\r\nHost: x\r\nContent-Length: 00\r\n\r\n",
+        "GET \(path) HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n",
         "GET \(path) HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\n\r\n",
         "GET \(path) HTTP/1.1\r\nHost: x\r\nAPIKEY: k\r\n\r\n",
         "GET \(path) HTTP/1.1\r\nHost: x\r\nxi-api-key: k\r\n\r\n",

@@ -12,7 +12,8 @@ import VaultCore
 /// What is declined: any method but `GET` and `HEAD`; any version but `HTTP/1.1`; a target that is not
 /// `/audio/...` in visible ASCII; a field name that is not a token or is followed by whitespace; a value with a
 /// control character or a byte outside ASCII; a folded line; a bare CR or LF; a missing or repeated `Host`; a
-/// body (`Transfer-Encoding`, or a `Content-Length` other than 0); a credential (`Authorization`, `apikey`,
+/// body (`Transfer-Encoding`, or a `Content-Length` other than 0); a repeated `Content-Length` (NIO's parser
+/// refuses one, even `0` twice: the two must agree on every head); a credential (`Authorization`, `apikey`,
 /// `xi-api-key`: a keyed request is logged with its caller, the router's business); `Expect` and `Upgrade`.
 struct DirectRequestHead: Equatable, Sendable {
     enum Method: Equatable, Sendable {
@@ -110,6 +111,7 @@ struct DirectRequestHead: Equatable, Sendable {
         var request = DirectRequestHead(method: method, target: String(decoding: target, as: UTF8.self))
 
         var hosts = 0
+        var contentLengths = 0
         var fields = 0
         while cursor < end {
             fields += 1
@@ -127,14 +129,15 @@ struct DirectRequestHead: Equatable, Sendable {
             guard cursor + 1 < head.count, head[cursor] == cr, head[cursor + 1] == lf else { return nil }
             let value = UnsafeRawBufferPointer(rebasing: FieldBytes.trimmed(head[valueStart..<cursor]))
             cursor += 2
-            guard request.take(name: name, value: value, hosts: &hosts) else { return nil }
+            guard request.take(name: name, value: value, hosts: &hosts, contentLengths: &contentLengths) else { return nil }
         }
-        guard cursor == end, hosts == 1 else { return nil }
+        guard cursor == end, hosts == 1, contentLengths <= 1 else { return nil }
         return request
     }
 
     /// Records one field; false when the field makes the request one this reader declines.
-    private mutating func take(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, hosts: inout Int) -> Bool {
+    private mutating func take(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, hosts: inout Int,
+                               contentLengths: inout Int) -> Bool {
         func text() -> String { String(decoding: value, as: UTF8.self) }
         func joined(_ earlier: String?) -> String { earlier.map { "\($0), \(text())" } ?? text() }
         // Dispatch on length first: most fields a browser or CDN sends match none of these.
@@ -162,6 +165,7 @@ struct DirectRequestHead: Equatable, Sendable {
         case 13 where FieldBytes.equalsIgnoringCase(name, "authorization"):
             return false
         case 14 where FieldBytes.equalsIgnoringCase(name, "content-length"):
+            contentLengths += 1
             return value.count == 1 && value[0] == UInt8(ascii: "0")
         case 17 where FieldBytes.equalsIgnoringCase(name, "if-modified-since"):
             ifModifiedSince = joined(ifModifiedSince)

@@ -99,6 +99,15 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var closeWhenIdle = false
     /// The server is quiescing: the connection closes as soon as what it owes is sent.
     private var quiescing = false
+    /// Routed requests passed on, and routed answers whose head was written: the n-th head answers the n-th
+    /// request (Hummingbird answers in order).
+    private var routedRequests = 0
+    private var routedAnswerHeads = 0
+    /// The routed request that asked for the connection to end (HTTP/1.0 without keep-alive, or `close` among
+    /// `Connection`'s options): its answer carries `Connection: close`, and nothing read after it is passed on.
+    private var routedClosingRequest: Int?
+    /// That request was read to its end: later bytes are not requests this connection answers.
+    private var inputFinished = false
     private var idleTimer: Scheduled<Void>?
     private var date = (second: Int64.min, field: HTTPField(name: .date, value: ""))
     private lazy var serverField = HTTPField(name: .server, value: configuration.serverName)
@@ -116,7 +125,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
-        guard !closeWhenIdle || held != nil else { return }
+        guard !closeWhenIdle || held != nil, !inputFinished else { return }
         if openingFile {
             waitingParts.append(part)
             return
@@ -137,13 +146,15 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     held = .voiceHit(head, body: context.channel.allocator.buffer(capacity: length))
                     activity.directRequestStarted(now: Self.now)
                     ensureIdleCheck(context)
+                    // Its body is collected here, so the go-ahead is sent here too.
+                    Self.acceptExpectedBody(head, context: context, handler: self)
                     return
                 }
             }
             activity.routedRequestStarted(now: Self.now)
             ensureIdleCheck(context)
             Self.acceptExpectedBody(head, context: context, handler: self)
-            context.fireChannelRead(wrapInboundOut(part))
+            forwardRouted(head, context: context)
         case let .body(buffer):
             switch held {
             case .download:
@@ -174,9 +185,22 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 break
             }
             context.fireChannelRead(wrapInboundOut(part))
+            if routedClosingRequest != nil { inputFinished = true }
             activity.routedRequestRead(now: Self.now)
             settled(context)
         }
+    }
+
+    /// Passes a routed request's head on. One that asks for the connection to end is passed on with
+    /// `Connection: close` alone (HTTP/1.0 without keep-alive says so by omission, `keep-alive, close` with
+    /// another option): the one spelling Hummingbird ends a connection on.
+    private func forwardRouted(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        routedRequests += 1
+        guard !head.isKeepAlive else { return context.fireChannelRead(wrapInboundOut(.head(head))) }
+        var closing = head
+        closing.headers.replaceOrAdd(name: "connection", value: "close")
+        routedClosingRequest = routedRequests
+        context.fireChannelRead(wrapInboundOut(.head(closing)))
     }
 
     /// The declared body length of a `POST /api/voice` that may be a plain hit: exactly that path, a
@@ -305,9 +329,10 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func route(_ head: HTTPRequestHead, body: ByteBuffer? = nil, context: ChannelHandlerContext) {
         activity.routedRequestStarted(now: Self.now)
         activity.directAnswerFinished(now: Self.now)
-        context.fireChannelRead(wrapInboundOut(.head(head)))
+        forwardRouted(head, context: context)
         if let body, body.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(.body(body))) }
         context.fireChannelRead(wrapInboundOut(.end(nil)))
+        if routedClosingRequest != nil { inputFinished = true }
         activity.routedRequestRead(now: Self.now)
     }
 
@@ -451,8 +476,19 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Outbound
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        guard case .end = unwrapOutboundIn(data) else {
+        switch unwrapOutboundIn(data) {
+        case var .head(response) where response.status.code >= 200:
+            routedAnswerHeads += 1
+            guard routedAnswerHeads == routedClosingRequest || quiescing else { return context.write(data, promise: promise) }
+            // The answer to the request that asked to close (or any, while quiescing) says so; the output side
+            // closes once it is written.
+            response.headers.replaceOrAdd(name: "connection", value: "close")
+            closeWhenIdle = true
+            return context.write(wrapOutboundOut(.head(response)), promise: promise)
+        case .head, .body:
             return context.write(data, promise: promise)
+        case .end:
+            break
         }
         // The activity changes now (a pipelined request read next may be answered here, after this one);
         // what the end of the answer may close waits until it is written: closing now would drop the
