@@ -124,11 +124,7 @@ public enum VaultApplication {
             voiceHits: configuration.fastPath ? parts.voiceHits : nil)
         return Application(
             router: parts.router,
-            server: .http1(configuration: .init(
-                additionalChannelHandlers: [HostRequirementHandler.Installer(), FastPathHandler.Installer(fastPath),
-                                            StalledConnectionHandler(limits: limits, logger: logger)],
-                // The idle timeout is the fast path handler's, which sees the requests of both transports.
-                idleTimeout: nil)),
+            server: .edge(.init(fastPath: fastPath, limits: limits), logger: logger),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: serverName,
                 availableConnectionsDelegate: ConnectionCap(maximum: limits.maximumConnections, logger: logger)),

@@ -4,26 +4,12 @@ import NIOHTTPTypesHTTP1
 
 /// RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request without a `Host` header. Hummingbird's
 /// pipeline converts requests to `HTTPRequest`, which no longer says which version arrived (1.0 may omit
-/// `Host`), so this handler sits before that conversion: it is added with the other connection handlers and
-/// moves itself in front of the HTTP/1 to HTTP types codec.
+/// `Host`), so this handler sits before that conversion (`EdgeChannel` declares the order).
 final class HostRequirementHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
-
-    /// Placed after the codec by Hummingbird; moves a fresh instance in front of it and leaves.
-    final class Installer: ChannelInboundHandler, RemovableChannelHandler {
-        typealias InboundIn = Never
-
-        func handlerAdded(context: ChannelHandlerContext) {
-            let pipeline = context.pipeline.syncOperations
-            if let codec = try? pipeline.handler(type: HTTP1ToHTTPServerCodec.self) {
-                try? pipeline.addHandler(HostRequirementHandler(), position: .before(codec))
-            }
-            pipeline.removeHandler(context: context, promise: nil)
-        }
-    }
 
     /// The rest of a refused request is dropped, never passed on.
     private var refusing = false

@@ -29,7 +29,7 @@ import VaultCore
 ///
 /// It also owns the connection's idle timeout, because only here are both transports' requests seen.
 /// It sits before the HTTP/1 to HTTP types codec (it writes `FileRegion`s, which HTTP types cannot carry),
-/// after the `Host` check.
+/// after the `Host` check (`EdgeChannel` declares the order).
 final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -55,31 +55,6 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var directAnswers: Counter?
         /// Plain cache hits of `POST /api/voice`; nil leaves them to the router.
         var voiceHits: VoiceHitShortcut?
-    }
-
-    /// Placed after the codec by Hummingbird with the other connection handlers; moves a fresh handler in
-    /// front of the codec and leaves.
-    final class Installer: ChannelInboundHandler, RemovableChannelHandler {
-        typealias InboundIn = Never
-        let configuration: Configuration
-
-        init(_ configuration: Configuration) {
-            self.configuration = configuration
-        }
-
-        func handlerAdded(context: ChannelHandlerContext) {
-            let pipeline = context.pipeline.syncOperations
-            if let codec = try? pipeline.handler(type: HTTP1ToHTTPServerCodec.self) {
-                let handler = FastPathHandler(configuration)
-                try? pipeline.addHandler(handler, position: .before(codec))
-                // Downloads in their plainest form are answered from the bytes, before NIO's HTTP/1 encoder and
-                // parser; whatever that handler declines comes here through the codec.
-                if let downloads = configuration.downloads, let encoder = try? pipeline.handler(type: HTTPResponseEncoder.self) {
-                    try? pipeline.addHandler(DirectDownloadHandler(downloads: downloads, fastPath: handler), position: .before(encoder))
-                }
-            }
-            pipeline.removeHandler(context: context, promise: nil)
-        }
     }
 
     private let configuration: Configuration

@@ -1,0 +1,84 @@
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+
+/// The HTTP/1 edge of every connection: the channel pipeline, declared here, head to tail, in the one place
+/// that builds it (as Hummingbird's `HTTP1Channel.setup` and Vapor's `addVaporHTTP1Handlers` do). No handler
+/// finds another by type or moves itself, and adding any of them fails the connection's setup loudly: an
+/// upgrade that renames or moves a handler breaks the build or this setup, never silently the fast answers or
+/// the idle timeout. Docs/ARCHITECTURE.md walks requests through it.
+///
+/// Bytes arrive at the head and answers leave there:
+/// 1. `DirectDownloadHandler` (fast answers on only): the plainest downloads, answered from the bytes.
+/// 2. NIO's `HTTPResponseEncoder` and `HTTPRequestDecoder` (paired, so a HEAD's answer has no body).
+/// 3. `HostRequirementHandler`: HTTP/1.1 without `Host` is a 400 (RFC 9112 §3.2), while the version is known.
+/// 4. `FastPathHandler`: the connection's lifetime (idle, close, quiesce, 100-continue) and, with the fast
+///    answers on, downloads and plain voice hits from parsed heads.
+/// 5. `HTTP1ToHTTPServerCodec`: NIO's parts to HTTP types, what Hummingbird's router reads.
+/// 6. `StalledConnectionHandler`: the send timeout and lingering after early answers.
+/// 7. Hummingbird's `HTTPConnectionStateHandler` (its quiescing, without an idle timeout: step 4 keeps it),
+///    then the async channel the router's loop reads.
+struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
+    typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
+
+    struct Configuration: Sendable {
+        var fastPath: FastPathHandler.Configuration
+        var limits: ConnectionLimits
+        /// Hummingbird's defaults for the HTTP/1 parser's limits, kept as they were when it built the pipeline.
+        var decoderLimits: NIOHTTPDecoderLimitConfiguration = {
+            var limits = NIOHTTPDecoderLimitConfiguration()
+            limits.maxHeaderFieldSize = 80 * 1024
+            limits.maxHeaderListSize = 80 * 1024
+            limits.maxHeaderFieldCount = 1000
+            return limits
+        }()
+    }
+
+    let responder: HTTPChannelHandler.Responder
+    let configuration: Configuration
+    let logger: Logger
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            try Self.install(on: channel.pipeline.syncOperations, configuration, logger: self.logger)
+            return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await handleHTTP(asyncChannel: value, logger: logger)
+    }
+
+    /// Adds one connection's handlers, head to tail. Throws if any cannot be added: a connection never runs
+    /// with part of its edge.
+    static func install(on pipeline: ChannelPipeline.SynchronousOperations, _ configuration: Configuration, logger: Logger) throws {
+        let lifetime = FastPathHandler(configuration.fastPath)
+        // 1.
+        if let downloads = configuration.fastPath.downloads {
+            try pipeline.addHandler(DirectDownloadHandler(downloads: downloads, fastPath: lifetime))
+        }
+        // 2. Appended by NIO's own call, the only one that pairs the decoder with the encoder.
+        try pipeline.configureHTTPServerPipeline(
+            withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
+            withEncoderConfiguration: .init(), withDecoderLimitConfiguration: configuration.decoderLimits)
+        // 3. to 7.
+        try pipeline.addHandlers([
+            HostRequirementHandler(),
+            lifetime,
+            HTTP1ToHTTPServerCodec(secure: false),
+            StalledConnectionHandler(limits: configuration.limits, logger: logger),
+            HTTPConnectionStateHandler(idleTimeout: nil, logger: logger),
+        ])
+    }
+}
+
+extension HTTPServerBuilder {
+    /// VoiceVault's HTTP/1 server: Hummingbird's, with `EdgeChannel`'s pipeline.
+    static func edge(_ configuration: EdgeChannel.Configuration, logger: Logger) -> HTTPServerBuilder {
+        .init { responder in EdgeChannel(responder: responder, configuration: configuration, logger: logger) }
+    }
+}
