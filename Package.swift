@@ -21,6 +21,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        // Hummingbird's own; named for the fuzz target's oracle (NIO's HTTP/1 parser in an EmbeddedChannel).
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -96,7 +98,12 @@ let package = Package(
         // -sanitize=fuzzer); a plain build is a replay tool for what a fuzz run found.
         .executableTarget(
             name: "VaultFuzz",
-            dependencies: ["VaultCore", "VaultServer"],
+            dependencies: [
+                "VaultCore", "VaultServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         // Release-build benchmarks (not tests): `swift run -c release voicevault-bench`.

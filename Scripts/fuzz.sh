@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-180}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(range entityTags httpDate ifRange contentType multipartHeaders multipartStream canonicalText voiceRequest)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(range entityTags httpDate ifRange contentType multipartHeaders multipartStream canonicalText voiceRequest directRequestHead)
 
 Scripts/install-system-packages.sh >/dev/null
 mkdir -p .build-fuzz
@@ -35,6 +35,8 @@ seed contentType a 'multipart/form-data; boundary="a b"'
 seed multipartHeaders a 'Content-Disposition: form-data; name="file"; filename="a b.mp3"\r\nContent-Type: audio/mpeg'
 seed multipartStream a '--vvboundary\r\nContent-Disposition: form-data; name="cacheControl"\r\n\r\n3600\r\n--vvboundary\r\nContent-Disposition: form-data; name="file"; filename="a.mp3"\r\n\r\nbytes\r\n--vvboundary--\r\n'
 seed canonicalText a 'A  chapter\r\n\r\nwith e\xcc\x81 and \xe2\x80\xa8 breaks'
+seed directRequestHead a 'GET /audio/book-1/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.mp3 HTTP/1.1\r\nHost: h\r\nRange: bytes=0-9, 20-\r\nIf-None-Match: "e"\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\nOrigin: https://app.example\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n'
+seed directRequestHead b 'HEAD /audio/b/h.mp3?download=a.mp3 HTTP/1.1\r\nhost:h\r\nIf-Range:\t"e"\t\r\nIf-Match: "a", "b"\r\nIf-Unmodified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\nConnection: close\r\n\r\n'
 seed voiceRequest a '{"text":"Hello there","voiceId":"21m00Tcm4TlvDq8ikWAM","bookId":"book-1","chapterId":"c1","model":"eleven_multilingual_v2","voiceSettings":{"stability":0.5,"similarity_boost":0.75,"speed":1.0},"format":"mp3_44100_128","languageCode":"en","seed":7,"previousText":"Before.","nextText":"After."}'
 
 status=0

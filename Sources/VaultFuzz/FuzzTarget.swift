@@ -1,4 +1,7 @@
 import Foundation
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
 import VaultCore
 import VaultServer
 
@@ -9,6 +12,9 @@ import VaultServer
 /// is checked too.
 enum FuzzTarget: String, CaseIterable {
     case range, entityTags, httpDate, ifRange, contentType, multipartHeaders, multipartStream, canonicalText, voiceRequest
+    /// Differential: every head the byte-level download reader takes, NIO's HTTP/1 parser takes too, with the
+    /// same method, target, version, keep-alive, no body, one `Host`, and the same planner fields.
+    case directRequestHead
 
     func run(_ bytes: [UInt8]) {
         let text = String(decoding: bytes, as: UTF8.self)
@@ -49,8 +55,43 @@ enum FuzzTarget: String, CaseIterable {
             precondition(CanonicalText.normalize(canonical) == canonical, "canonical text is not its own canonical form")
         case .voiceRequest:
             _ = VoiceRequestCheck.errorCode(forBody: bytes)
+        case .directRequestHead:
+            guard let taken = DirectRequestHeadProbe.read(bytes) else { return }
+            let head = Array(bytes.prefix(taken.length))
+            guard let nio = Self.nioHead(head) else { preconditionFailure("NIO refuses a head the reader takes: \(Self.shown(head))") }
+            precondition(!nio.hadBody, "NIO reads a body after \(Self.shown(head))")
+            precondition(nio.head.method.rawValue == taken.method && nio.head.uri == taken.target && nio.head.version == .http1_1,
+                         "NIO reads another request line in \(Self.shown(head))")
+            precondition(nio.head.isKeepAlive == taken.keepAlive, "keep-alive differs for \(Self.shown(head))")
+            precondition(nio.head.headers["host"].count == 1, "Host differs for \(Self.shown(head))")
+            for name in ["range", "if-range", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since", "origin"] {
+                // A field's value excludes the whitespace around it (RFC 9110 §5.5); llhttp keeps a trailing tab.
+                let values = nio.head.headers[name].map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \t")) }
+                let joined = values.isEmpty ? nil : values.joined(separator: ", ")
+                precondition(joined == taken.fields[name], "\(name) differs for \(Self.shown(head))")
+            }
         }
     }
+
+    /// What NIO's HTTP/1 decoder makes of a whole head: the head and whether a body followed, or nil when it refuses.
+    static func nioHead(_ bytes: [UInt8]) -> (head: HTTPRequestHead, hadBody: Bool)? {
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+        defer { _ = try? channel.finish() }
+        do {
+            try channel.writeInbound(channel.allocator.buffer(bytes: bytes))
+            guard case let .head(head)? = try channel.readInbound(as: HTTPServerRequestPart.self) else { return nil }
+            var hadBody = false
+            while let part = try channel.readInbound(as: HTTPServerRequestPart.self) {
+                if case .body = part { hadBody = true }
+                if case .end = part { return (head, hadBody) }
+            }
+        } catch {
+            return nil
+        }
+        return nil
+    }
+
+    static func shown(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self).debugDescription }
 }
 
 #if FUZZING
