@@ -134,6 +134,16 @@ let package = Package(
             dependencies: ["ElevenLabs", "VaultCore", "VaultTestSupport"],
             swiftSettings: strictSettings
         ),
+        // Suites that start the server, the fake upstream or the CLI as processes and talk to them over real
+        // sockets; the in-process suites stay in the targets named for their module.
+        .testTarget(
+            name: "VaultProcessTests",
+            dependencies: [
+                "VaultServer", "VaultCore", "VaultTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "VaultServerTests",
             dependencies: [

@@ -457,7 +457,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             guard routedAnswerHeads == routedClosingRequest || quiescing else { return context.write(data, promise: promise) }
             // The answer to the request that asked to close (or any, while quiescing) says so; the output side
             // closes once it is written.
-            response.headers.replaceOrAdd(name: "connection", value: "close")
+            response.headers.replaceOrAdd(name: "Connection", value: "close")
             closeWhenIdle = true
             return context.write(wrapOutboundOut(.head(response)), promise: promise)
         case .head, .body:

@@ -8,10 +8,6 @@ import VaultCore
 /// promises: order, hand-over to NIO's parser, heads in pieces, a client that does not read, `Connection: close`,
 /// and requests the reader declines answered as the router answers them.
 @Suite struct DirectDownloadTests {
-    static func direct(_ server: ServerProcess) async throws -> Int {
-        try await DownloadFastPathTests.scraped("voicevault_http_fast_path_direct_responses_total", server)
-    }
-
     /// A server with one asset, held by the download cache; its path and bytes.
     static func heldAsset(_ text: String, environment: [String: String] = [:]) async throws
         -> (bed: VoiceTestbed, path: String, bytes: [UInt8])
@@ -24,7 +20,7 @@ import VaultCore
 
     @Test func answersFromTheBytesThenFromNIOsParserKeepTheirOrder() async throws {
         let (bed, path, bytes) = try await Self.heldAsset("Answered from the bytes, then by the router.")
-        let before = try await Self.direct(bed.server)
+        let before = try await MetricScrape.directAnswers(bed.server)
         let requests = [
             "GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=0-9\r\n\r\n",
             "HEAD \(path) HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -34,7 +30,7 @@ import VaultCore
             "GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=10-19\r\n\r\n",
             "GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         ]
-        let answers = try await DownloadFastPathTests.pipelined(requests, port: bed.server.port)
+        let answers = try await PipelinedAnswers.send(requests, port: bed.server.port)
         #expect(answers.map(\.status) == [206, 200, 404, 200, 206, 200])
         guard answers.count == 6 else { return }
         #expect(answers[0].body == Array(bytes[0..<10]))
@@ -42,22 +38,22 @@ import VaultCore
         #expect(String(decoding: answers[3].body, as: UTF8.self).contains("\"status\":\"ok\""))
         #expect(answers[4].body == Array(bytes[10..<20]))
         #expect(answers[5].body == bytes)
-        #expect(try await Self.direct(bed.server) - before == 3)
+        #expect(try await MetricScrape.directAnswers(bed.server) - before == 3)
     }
 
     @Test func aHeadSentByteByByteIsAnswered() async throws {
         let (bed, path, bytes) = try await Self.heldAsset("One byte at a time.")
-        let before = try await Self.direct(bed.server)
+        let before = try await MetricScrape.directAnswers(bed.server)
         let request = Array("GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=5-14\r\nConnection: close\r\n\r\n".utf8)
         let raw = try await Task.detached {
             let connection = try RawConnection(port: bed.server.port)
             for byte in request { connection.send([byte]) }
             return connection.receiveAll()
         }.value
-        let answers = DownloadFastPathTests.split(raw, heads: [false])
+        let answers = PipelinedAnswers.split(raw, heads: [false])
         #expect(answers.map(\.status) == [206])
         #expect(answers.first?.body == Array(bytes[5..<15]))
-        #expect(try await Self.direct(bed.server) - before == 1)
+        #expect(try await MetricScrape.directAnswers(bed.server) - before == 1)
     }
 
     /// While the reader answers, it asks for each read itself (NIO's `autoRead` is off); once it hands the
@@ -65,7 +61,7 @@ import VaultCore
     /// read not asked for again would leave the next request unanswered.
     @Test func aConnectionKeepsReadingRequestByRequestBeforeAndAfterItIsHandedOn() async throws {
         let (bed, path, bytes) = try await Self.heldAsset("One request at a time, each after its answer.")
-        let before = try await Self.direct(bed.server)
+        let before = try await MetricScrape.directAnswers(bed.server)
         let steps: [(request: String, status: Int, body: [UInt8]?)] = [
             ("GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=0-3\r\n\r\n", 206, Array(bytes[0..<4])),
             ("GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=4-7\r\n\r\n", 206, Array(bytes[4..<8])),
@@ -89,7 +85,7 @@ import VaultCore
         }.value
         #expect(answers.map(\.status) == steps.map(\.status))
         for (answer, step) in zip(answers, steps) where step.body != nil { #expect(answer.body == step.body) }
-        #expect(try await Self.direct(bed.server) - before == 3)
+        #expect(try await MetricScrape.directAnswers(bed.server) - before == 3)
     }
 
     /// 300 whole-file requests sent at once and read only afterwards: far more than the socket holds, so the
@@ -135,7 +131,7 @@ import VaultCore
         #expect(answered == count)
         #expect(offset == raw.count)
         #expect(bytes.count * count * 2 / 3 > 8 << 20, "the answers must outgrow the socket's buffers")
-        #expect(try await Self.direct(bed.server) >= count)
+        #expect(try await MetricScrape.directAnswers(bed.server) >= count)
     }
 
     @Test func connectionCloseEndsTheConnectionAfterItsAnswer() async throws {
@@ -172,8 +168,8 @@ import VaultCore
             "get \(path) HTTP/1.1\r\nHost: x\r\n\r\n",
             "\r\nGET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=0-3\r\n\r\n",
         ]
-        func askAll(_ port: Int) async throws -> [DownloadFastPathTests.Answer] {
-            var answers: [DownloadFastPathTests.Answer] = []
+        func askAll(_ port: Int) async throws -> [RawAnswer] {
+            var answers: [RawAnswer] = []
             for request in requests {
                 let raw = try await Task.detached {
                     let connection = try RawConnection(port: port, receiveTimeout: 5)
@@ -184,13 +180,13 @@ import VaultCore
                         .flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
                     return Array(head.utf8) + (length > 0 ? connection.receive(atLeast: length) : [])
                 }.value
-                answers.append(DownloadFastPathTests.Answer(raw))
+                answers.append(RawAnswer(raw))
             }
             return answers
         }
-        let before = try await Self.direct(bed.server)
+        let before = try await MetricScrape.directAnswers(bed.server)
         let fast = try await askAll(bed.server.port)
-        #expect(try await Self.direct(bed.server) == before)
+        #expect(try await MetricScrape.directAnswers(bed.server) == before)
         #expect(bed.server.terminate() == 0)
         let router = try ServerProcess(arguments: ["serve", "--port", "0", "--data-dir", bed.dataDirectory],
                                        environment: ["VOICEVAULT_FAST_PATH": "off"])

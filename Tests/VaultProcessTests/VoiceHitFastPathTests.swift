@@ -8,19 +8,17 @@ import VaultCore
 /// same data directory, must get the same answers; and every request that is not a plain hit with a good key
 /// within its rate must reach the router.
 @Suite struct VoiceHitFastPathTests {
-    typealias Probe = DownloadFastPathTests.Probe
-    typealias Answer = DownloadFastPathTests.Answer
 
     static let reader = "reader-secret-0123456789"
     static let limited = "limited-secret-0123456789"
     static let admin = "admin-secret-0123456789"
 
-    static func probes() -> [Probe] {
+    static func probes() -> [RawProbe] {
         let hit = VoiceTestbed.requestBody(text: "A chapter read again and again.")
         let otherBook = VoiceTestbed.requestBody(text: "A chapter read again and again.", book: "book-2")
         let fresh = VoiceTestbed.requestBody(text: "A chapter nobody asked for before.")
-        func post(_ body: String, _ headers: [(String, String)], fast: Bool) -> Probe {
-            Probe(method: "POST", target: "/api/voice", headers: [("Content-Type", "application/json")] + headers, body: body, fast: fast)
+        func post(_ body: String, _ headers: [(String, String)], fast: Bool) -> RawProbe {
+            RawProbe(method: "POST", target: "/api/voice", headers: [("Content-Type", "application/json")] + headers, body: body, fast: fast)
         }
         let bearer = ("Authorization", "Bearer \(reader)")
         return [
@@ -38,7 +36,7 @@ import VaultCore
             post(#"{"text":"unterminated"#, [bearer], fast: false),
             post(VoiceTestbed.requestBody(text: ""), [bearer], fast: false),
             post("", [bearer], fast: false),
-            Probe(method: "GET", target: "/api/voice/" + String(repeating: "0", count: 64), fast: false),
+            RawProbe(method: "GET", target: "/api/voice/" + String(repeating: "0", count: 64), fast: false),
         ]
     }
 
@@ -47,12 +45,12 @@ import VaultCore
     }
 
     static func hits(_ server: ServerProcess) async throws -> Int {
-        try await DownloadFastPathTests.scraped(#"voicevault_cache_requests_total{surface="voice",result="hit"}"#, server)
+        try await MetricScrape.value(#"voicevault_cache_requests_total{surface="voice",result="hit"}"#, server)
     }
 
     /// An answer as compared: a 429's wait depends on when it was asked (its `Retry-After`, the seconds in
     /// its message and so its length), so of a 429 the status and the error code are compared.
-    static func comparable(_ answer: Answer) -> String {
+    static func comparable(_ answer: RawAnswer) -> String {
         guard answer.statusLine.hasPrefix("HTTP/1.1 429") else { return "\(answer.statusLine) \(answer.headers) \(answer.body)" }
         return "\(answer.statusLine) \(json(String(decoding: answer.body, as: UTF8.self))["error"] ?? "")"
     }
@@ -69,13 +67,13 @@ import VaultCore
 
         // First pass: the memo learns each body (the router validates it), the second book is linked, the
         // fresh text generated. Second pass: what the fast path takes, it answers.
-        for probe in probes { _ = try await DownloadFastPathTests.ask(probe, port: bed.server.port) }
-        var fast: [Answer] = []
+        for probe in probes { _ = try await probe.ask(port: bed.server.port) }
+        var fast: [RawAnswer] = []
         let hitsBefore = try await Self.hits(bed.server)
         for probe in probes {
-            let before = try await DownloadFastPathTests.fastAnswers(bed.server)
-            fast.append(try await DownloadFastPathTests.ask(probe, port: bed.server.port))
-            let taken = try await DownloadFastPathTests.fastAnswers(bed.server) - before
+            let before = try await MetricScrape.fastAnswers(bed.server)
+            fast.append(try await probe.ask(port: bed.server.port))
+            let taken = try await MetricScrape.fastAnswers(bed.server) - before
             #expect(taken == (probe.fast ? 1 : 0), "\(probe) -> \(fast.last.map { "\($0)" } ?? "")")
         }
         // Every hit answered either way counts as a hit in the usage events.
@@ -89,12 +87,12 @@ import VaultCore
         routedEnvironment["ELEVENLABS_API_KEY"] = "fake-key"
         routedEnvironment["ELEVENLABS_BASE_URL"] = bed.fake.baseURL
         let router = try ServerProcess(arguments: ["serve", "--port", "0", "--data-dir", bed.dataDirectory], environment: routedEnvironment)
-        for probe in probes { _ = try await DownloadFastPathTests.ask(probe, port: router.port) }
+        for probe in probes { _ = try await probe.ask(port: router.port) }
         for (index, probe) in probes.enumerated() {
-            let routed = try await DownloadFastPathTests.ask(probe, port: router.port)
+            let routed = try await probe.ask(port: router.port)
             #expect(Self.comparable(fast[index]) == Self.comparable(routed), "\(probe)")
         }
-        #expect(try await DownloadFastPathTests.fastAnswers(router) == 0)
+        #expect(try await MetricScrape.fastAnswers(router) == 0)
         #expect(fast[0].statusLine == "HTTP/1.1 200 OK" && fast[7].statusLine.hasPrefix("HTTP/1.1 401"))
         _ = router.terminate()
         // Every answered request's line names the caller, the hash and HIT or MISS, whichever transport wrote it.
@@ -121,11 +119,11 @@ import VaultCore
             // The first request generates (and the router learns the body), the second is a fast hit, the third is
             // over the rate: two tokens a minute, asked back to back.
             let first = try await bed.post(body, key: key).status
-            let before = try await DownloadFastPathTests.fastAnswers(bed.server)
+            let before = try await MetricScrape.fastAnswers(bed.server)
             let second = try await bed.post(body, key: key).status
-            let fastAfterSecond = try await DownloadFastPathTests.fastAnswers(bed.server) - before
+            let fastAfterSecond = try await MetricScrape.fastAnswers(bed.server) - before
             let refused = try await bed.post(body, key: key)
-            let fastAfterThird = try await DownloadFastPathTests.fastAnswers(bed.server) - before
+            let fastAfterThird = try await MetricScrape.fastAnswers(bed.server) - before
             guard ContinuousClock.now - started < .seconds(25) else { continue }
             judged = true
             #expect(first == 200 && second == 200)

@@ -11,108 +11,54 @@ import VaultCore
 /// every request below is asked of a server with the fast path and of one without, over the same data
 /// directory, and the answers must agree byte for byte (the `Date` header and a multipart boundary aside).
 @Suite struct DownloadFastPathTests {
-    /// One request of the matrix, and whether the fast path may take it.
-    struct Probe: CustomStringConvertible {
-        let method: String
-        let target: String
-        var headers: [(String, String)] = []
-        var body = ""
-        var fast = true
-        var description: String { "\(method) \(target) \(headers) \(body.prefix(80))" }
-    }
-
-    static func probes(path: String, hash: String, etag: String, length: Int) -> [Probe] {
+    static func probes(path: String, hash: String, etag: String, length: Int) -> [RawProbe] {
         let missing = String(repeating: "ab", count: 32)
         let lastModifiedLater = HTTPDate.format(Int64(Date().timeIntervalSince1970) + 3_600)
         let earlier = HTTPDate.format(1_000_000)
         return [
-            Probe(method: "GET", target: path),
-            Probe(method: "HEAD", target: path),
-            Probe(method: "GET", target: path, headers: [("Range", "bytes=0-99")]),
-            Probe(method: "GET", target: path, headers: [("Range", "bytes=100-")]),
-            Probe(method: "GET", target: path, headers: [("Range", "bytes=-100")]),
-            Probe(method: "GET", target: path, headers: [("Range", "bytes=\(length - 10)-\(length + 500)")]),
-            Probe(method: "GET", target: path, headers: [("Range", "bytes=0-0,1-1")]),
-            Probe(method: "GET", target: path, headers: [("Range", "bytes=0-9, 200-299, -50")]),
-            Probe(method: "GET", target: path, headers: [("Range", "bytes=0-9"), ("Range", "bytes=20-29")]),
-            Probe(method: "GET", target: path, headers: [("Range", "bytes=\(length)-")]),
-            Probe(method: "GET", target: path, headers: [("Range", "bytes=abc")]),
-            Probe(method: "GET", target: path, headers: [("Range", "bytes=" + (0..<40).map { "\($0 * 10)-\($0 * 10 + 1)" }.joined(separator: ","))]),
-            Probe(method: "HEAD", target: path, headers: [("Range", "bytes=0-9")]),
-            Probe(method: "GET", target: path, headers: [("If-None-Match", etag)]),
-            Probe(method: "GET", target: path, headers: [("If-None-Match", "\"other\", \(etag)")]),
-            Probe(method: "GET", target: path, headers: [("If-None-Match", "\"other\"")]),
+            RawProbe(method: "GET", target: path),
+            RawProbe(method: "HEAD", target: path),
+            RawProbe(method: "GET", target: path, headers: [("Range", "bytes=0-99")]),
+            RawProbe(method: "GET", target: path, headers: [("Range", "bytes=100-")]),
+            RawProbe(method: "GET", target: path, headers: [("Range", "bytes=-100")]),
+            RawProbe(method: "GET", target: path, headers: [("Range", "bytes=\(length - 10)-\(length + 500)")]),
+            RawProbe(method: "GET", target: path, headers: [("Range", "bytes=0-0,1-1")]),
+            RawProbe(method: "GET", target: path, headers: [("Range", "bytes=0-9, 200-299, -50")]),
+            RawProbe(method: "GET", target: path, headers: [("Range", "bytes=0-9"), ("Range", "bytes=20-29")]),
+            RawProbe(method: "GET", target: path, headers: [("Range", "bytes=\(length)-")]),
+            RawProbe(method: "GET", target: path, headers: [("Range", "bytes=abc")]),
+            RawProbe(method: "GET", target: path, headers: [("Range", "bytes=" + (0..<40).map { "\($0 * 10)-\($0 * 10 + 1)" }.joined(separator: ","))]),
+            RawProbe(method: "HEAD", target: path, headers: [("Range", "bytes=0-9")]),
+            RawProbe(method: "GET", target: path, headers: [("If-None-Match", etag)]),
+            RawProbe(method: "GET", target: path, headers: [("If-None-Match", "\"other\", \(etag)")]),
+            RawProbe(method: "GET", target: path, headers: [("If-None-Match", "\"other\"")]),
             // An empty If-None-Match counts as absent, so If-Modified-Since decides (the fast path once read it
             // as present and answered 200 where the router answered 304).
-            Probe(method: "GET", target: path, headers: [("If-None-Match", ""), ("If-Modified-Since", lastModifiedLater)]),
-            Probe(method: "GET", target: path, headers: [("If-Match", "\"other\"")]),
-            Probe(method: "GET", target: path, headers: [("If-Modified-Since", lastModifiedLater)]),
-            Probe(method: "GET", target: path, headers: [("If-Unmodified-Since", earlier)]),
-            Probe(method: "GET", target: path, headers: [("Range", "bytes=0-9"), ("If-Range", etag)]),
-            Probe(method: "GET", target: path, headers: [("Range", "bytes=0-9"), ("If-Range", "\"other\"")]),
-            Probe(method: "GET", target: path + "?download"),
-            Probe(method: "GET", target: path + "?download=My%20Chapter%20One.mp3&x=1"),
-            Probe(method: "GET", target: path, headers: [("Origin", "https://app.example")]),
-            Probe(method: "GET", target: "/audio/book-1/\(missing).mp3"),
-            Probe(method: "HEAD", target: "/audio/book-1/\(missing).mp3"),
-            Probe(method: "GET", target: "/audio/book-2/\(hash).mp3"),
-            Probe(method: "GET", target: "/audio/book-1/\(hash)"),
-            Probe(method: "GET", target: "/audio/book-1/\(hash.uppercased()).mp3"),
-            Probe(method: "GET", target: "/audio/book-1/abc.mp3"),
-            Probe(method: "GET", target: "/audio/../\(hash).mp3"),
-            Probe(method: "GET", target: "/audio/" + String(repeating: "b", count: 300) + "/\(hash).mp3"),
+            RawProbe(method: "GET", target: path, headers: [("If-None-Match", ""), ("If-Modified-Since", lastModifiedLater)]),
+            RawProbe(method: "GET", target: path, headers: [("If-Match", "\"other\"")]),
+            RawProbe(method: "GET", target: path, headers: [("If-Modified-Since", lastModifiedLater)]),
+            RawProbe(method: "GET", target: path, headers: [("If-Unmodified-Since", earlier)]),
+            RawProbe(method: "GET", target: path, headers: [("Range", "bytes=0-9"), ("If-Range", etag)]),
+            RawProbe(method: "GET", target: path, headers: [("Range", "bytes=0-9"), ("If-Range", "\"other\"")]),
+            RawProbe(method: "GET", target: path + "?download"),
+            RawProbe(method: "GET", target: path + "?download=My%20Chapter%20One.mp3&x=1"),
+            RawProbe(method: "GET", target: path, headers: [("Origin", "https://app.example")]),
+            RawProbe(method: "GET", target: "/audio/book-1/\(missing).mp3"),
+            RawProbe(method: "HEAD", target: "/audio/book-1/\(missing).mp3"),
+            RawProbe(method: "GET", target: "/audio/book-2/\(hash).mp3"),
+            RawProbe(method: "GET", target: "/audio/book-1/\(hash)"),
+            RawProbe(method: "GET", target: "/audio/book-1/\(hash.uppercased()).mp3"),
+            RawProbe(method: "GET", target: "/audio/book-1/abc.mp3"),
+            RawProbe(method: "GET", target: "/audio/../\(hash).mp3"),
+            RawProbe(method: "GET", target: "/audio/" + String(repeating: "b", count: 300) + "/\(hash).mp3"),
             // Spellings the fast path leaves to the router.
-            Probe(method: "GET", target: "/audio/book%2D1/\(hash).mp3", fast: false),
-            Probe(method: "GET", target: path + "/", fast: false),
-            Probe(method: "GET", target: "/audio//\(hash).mp3", fast: false),
-            Probe(method: "GET", target: path, headers: [("Authorization", "Bearer nobody")], fast: false),
-            Probe(method: "POST", target: path, fast: false),
-            Probe(method: "DELETE", target: path, fast: false),
+            RawProbe(method: "GET", target: "/audio/book%2D1/\(hash).mp3", fast: false),
+            RawProbe(method: "GET", target: path + "/", fast: false),
+            RawProbe(method: "GET", target: "/audio//\(hash).mp3", fast: false),
+            RawProbe(method: "GET", target: path, headers: [("Authorization", "Bearer nobody")], fast: false),
+            RawProbe(method: "POST", target: path, fast: false),
+            RawProbe(method: "DELETE", target: path, fast: false),
         ]
-    }
-
-    /// A response, normalised: status line, headers sorted (without `Date`), the body with any multipart
-    /// boundary replaced.
-    struct Answer: Equatable, CustomStringConvertible {
-        let statusLine: String
-        let headers: [String]
-        let body: [UInt8]
-        var description: String { "\(statusLine) \(headers) \(body.count) bytes" }
-
-        init(_ raw: [UInt8]) {
-            let separator: [UInt8] = [13, 10, 13, 10]
-            let end = raw.indices.first { raw[$0...].starts(with: separator) } ?? raw.endIndex
-            let lines = String(decoding: raw[..<end], as: UTF8.self).components(separatedBy: "\r\n")
-            statusLine = lines.first ?? ""
-            // `Connection: close` is the fast path's alone: it says so when it closes, as RFC 9112 §9.6 asks;
-            // the router closes without saying.
-            var fields = lines.dropFirst().filter { !$0.lowercased().hasPrefix("date:") && !$0.lowercased().hasPrefix("connection:") }
-            var body = Array(raw[min(raw.endIndex, end + 4)...])
-            if let type = fields.first(where: { $0.lowercased().hasPrefix("content-type: multipart/byteranges; boundary=") }) {
-                let boundary = String(type.drop { $0 != "=" }.dropFirst())
-                fields = fields.map { $0.replacingOccurrences(of: boundary, with: "BOUNDARY") }
-                body = Array(String(decoding: body, as: UTF8.self).replacingOccurrences(of: boundary, with: "BOUNDARY").utf8)
-            }
-            headers = fields.sorted()
-            self.body = body
-        }
-    }
-
-    static func ask(_ probe: Probe, port: Int) async throws -> Answer {
-        let response = try await rawRequest(port: port, probe.method, probe.target, headers: probe.headers, body: probe.body)
-        return Answer(response.response)
-    }
-
-    /// The value of one series in the server's `/metrics` (served without a token in these tests); 0 before
-    /// the series' first count.
-    static func scraped(_ series: String, _ server: ServerProcess, client: HTTPClient = .shared) async throws -> Int {
-        let scrape = try await httpRequest("GET", server.baseURL + "/metrics", client: client).body
-        let line = scrape.split(separator: "\n").first { $0.hasPrefix(series + " ") }
-        return line.flatMap { Int(Double($0.split(separator: " ").last ?? "") ?? -1) } ?? 0
-    }
-
-    static func fastAnswers(_ server: ServerProcess, client: HTTPClient = .shared) async throws -> Int {
-        try await scraped("voicevault_http_fast_path_responses_total", server, client: client)
     }
 
     @Test(arguments: [true, false])
@@ -129,16 +75,16 @@ import VaultCore
         let hash = String(path.split(separator: "/").last?.dropLast(4) ?? "")
         let probes = Self.probes(path: path, hash: hash, etag: "\"\(SHA256Digest.of(bytes).hex)\"", length: bytes.count)
 
-        var first: [Answer] = []
-        for probe in probes { first.append(try await Self.ask(probe, port: bed.server.port)) }
+        var first: [RawAnswer] = []
+        for probe in probes { first.append(try await probe.ask(port: bed.server.port)) }
         // Second pass: the file is held now (when cached), so each eligible request is the fast path's.
-        var fast: [Answer] = []
+        var fast: [RawAnswer] = []
         for probe in probes {
-            let before = try await Self.fastAnswers(bed.server)
-            let directBefore = try await DirectDownloadTests.direct(bed.server)
-            fast.append(try await Self.ask(probe, port: bed.server.port))
-            let taken = try await Self.fastAnswers(bed.server) - before
-            let direct = try await DirectDownloadTests.direct(bed.server) - directBefore
+            let before = try await MetricScrape.fastAnswers(bed.server)
+            let directBefore = try await MetricScrape.directAnswers(bed.server)
+            fast.append(try await probe.ask(port: bed.server.port))
+            let taken = try await MetricScrape.fastAnswers(bed.server) - before
+            let direct = try await MetricScrape.directAnswers(bed.server) - directBefore
             #expect(taken == (probe.fast ? 1 : 0), "\(probe) -> \(fast.last.map { "\($0)" } ?? "")")
             // Held bytes, a kept descriptor's (uncached: opened by the first pass) and refusals are all answered
             // from the request bytes.
@@ -150,11 +96,11 @@ import VaultCore
         routedEnvironment["VOICEVAULT_FAST_PATH"] = "off"
         let router = try ServerProcess(arguments: ["serve", "--port", "0", "--data-dir", bed.dataDirectory], environment: routedEnvironment)
         for (index, probe) in probes.enumerated() {
-            let routed = try await Self.ask(probe, port: router.port)
+            let routed = try await probe.ask(port: router.port)
             #expect(fast[index] == routed, "\(probe)")
             #expect(first[index] == routed, "\(probe)")
         }
-        #expect(try await Self.fastAnswers(router) == 0)
+        #expect(try await MetricScrape.fastAnswers(router) == 0)
         // The answers are the real ones, not two equal failures.
         #expect(bytes.count > 128 * 1024)  // DirectDownloadHandler.corkMinimumFileBytes
         #expect(fast[0].statusLine == "HTTP/1.1 200 OK" && fast[0].body == bytes)
@@ -180,7 +126,7 @@ import VaultCore
             "GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=20-29\r\n\r\n",
             "GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         ]
-        let answers = try await Self.pipelined(requests, port: bed.server.port)
+        let answers = try await PipelinedAnswers.send(requests, port: bed.server.port)
         #expect(answers.map(\.status) == [206, 200, 206, 200, 200, 404, 206, 200])
         guard answers.count == 8 else { return }
         #expect(answers[0].body == Array(bytes[0..<10]))
@@ -190,34 +136,6 @@ import VaultCore
         #expect(answers[4].body.isEmpty)
         #expect(answers[6].body == Array(bytes[20..<30]))
         #expect(answers[7].body == bytes)
-    }
-
-    /// Sends `requests` at once on one connection (the last one closing it) and splits what comes back.
-    static func pipelined(_ requests: [String], port: Int) async throws -> [(status: Int, body: [UInt8])] {
-        let raw = try await Task.detached {
-            let connection = try RawConnection(port: port)
-            connection.send(requests.joined())
-            return connection.receiveAll(limit: 8 << 20)
-        }.value
-        return split(raw, heads: requests.map { $0.hasPrefix("HEAD") })
-    }
-
-    /// Splits answers read from one connection by their `Content-Length`; a HEAD's answer has no body.
-    static func split(_ raw: [UInt8], heads: [Bool]) -> [(status: Int, body: [UInt8])] {
-        var answers: [(Int, [UInt8])] = []
-        var rest = raw[...]
-        for isHead in heads {
-            guard let end = rest.indices.first(where: { rest[$0...].starts(with: [13, 10, 13, 10]) }) else { break }
-            let head = String(decoding: rest[rest.startIndex..<end], as: UTF8.self)
-            let status = Int(head.dropFirst(9).prefix(3)) ?? 0
-            let length = head.components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
-                .flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
-            let bodyStart = end + 4
-            let bodyEnd = isHead ? bodyStart : min(rest.endIndex, bodyStart + length)
-            answers.append((status, Array(rest[bodyStart..<bodyEnd])))
-            rest = rest[bodyEnd...]
-        }
-        return answers
     }
 
     /// Both transports write the same request line; `VOICEVAULT_ACCESS_LOG=false` silences both and nothing else.
@@ -253,7 +171,7 @@ import VaultCore
         let client = HTTPClient.freshConnectionPerRequest
         let path = try #require(json(try await bed.post(VoiceTestbed.requestBody(text: "Busy, never idle."), client: client).body)["url"] as? String)
         _ = try await httpRequest("GET", bed.server.baseURL + path, client: client)
-        let before = try await Self.fastAnswers(bed.server, client: client)
+        let before = try await MetricScrape.fastAnswers(bed.server, client: client)
         let statuses = try await Task.detached { () -> [Int] in
             let connection = try RawConnection(port: bed.server.port, receiveTimeout: 10)
             var statuses: [Int] = []
@@ -268,7 +186,7 @@ import VaultCore
             return statuses
         }.value
         #expect(statuses == Array(repeating: 206, count: 8))
-        #expect(try await Self.fastAnswers(bed.server, client: client) - before == 8)
+        #expect(try await MetricScrape.fastAnswers(bed.server, client: client) - before == 8)
         let quiet = try await Task.detached {
             let connection = try RawConnection(port: bed.server.port, receiveTimeout: 10)
             connection.send("GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=0-0\r\n\r\n")
@@ -309,9 +227,9 @@ import VaultCore
         #expect(asset.bytes.count > 4 << 20)
         let pid = bed.server.process.processIdentifier
         let baseline = try openDescriptors(of: pid)
-        let before = try await DownloadFastPathTests.fastAnswers(bed.server)
+        let before = try await MetricScrape.fastAnswers(bed.server)
         let readers = try await stalledReaders(port: bed.server.port, count: 5) { _ in asset.path }
-        #expect(try await DownloadFastPathTests.fastAnswers(bed.server) - before == 5)
+        #expect(try await MetricScrape.fastAnswers(bed.server) - before == 5)
         #expect(try openDescriptors(of: pid) >= baseline + 5)
         #expect(try await eventually(within: .seconds(60)) { try openDescriptors(of: pid) <= baseline })
         withExtendedLifetime(readers) {}

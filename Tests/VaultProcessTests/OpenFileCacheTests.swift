@@ -11,6 +11,8 @@ import VaultTestSupport
 /// answer is sending from them, never kept for a file already unlinked, and dropped by the server as soon as
 /// an asset is deleted, so its disk space is freed.
 @Suite struct OpenFileCacheTests {
+    static let adminToken = "open-files-admin-token-0123456789"
+
     let directory = TemporaryDirectory()
 
     func file(_ name: String, size: Int = 1_000) throws -> String {
@@ -111,15 +113,15 @@ import VaultTestSupport
     /// the file's bytes. Deleting the asset closes the descriptor at once, so its space is freed.
     @Test func keptDescriptorsServeDirectAnswersAndADeletedAssetsIsClosed() async throws {
         let bed = try VoiceTestbed(environment: [
-            "VOICEVAULT_DOWNLOAD_CACHE_MIB": "0", "VOICEVAULT_METRICS_PUBLIC": "true", "VOICEVAULT_ADMIN_TOKEN": AdminAPITests.adminToken,
+            "VOICEVAULT_DOWNLOAD_CACHE_MIB": "0", "VOICEVAULT_METRICS_PUBLIC": "true", "VOICEVAULT_ADMIN_TOKEN": Self.adminToken,
         ])
         let path = try #require(json(try await bed.post(VoiceTestbed.requestBody(text: "Sent from a descriptor kept open.")).body)["url"] as? String)
         let bytes = try FileSystem.readFile(bed.dataDirectory + path)
         #expect(try await httpRequest("GET", bed.server.baseURL + path).status == 200)
         #expect(try await Self.eventually { Self.audioDescriptors(bed.server).count == 1 })
 
-        let before = try await DirectDownloadTests.direct(bed.server)
-        let answers = try await DownloadFastPathTests.pipelined([
+        let before = try await MetricScrape.directAnswers(bed.server)
+        let answers = try await PipelinedAnswers.send([
             "GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n",
             "GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=100-199\r\n\r\n",
             "GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=-50\r\n\r\n",
@@ -132,12 +134,12 @@ import VaultTestSupport
         #expect(answers[1].body == Array(bytes[100..<200]))
         #expect(answers[2].body == Array(bytes.suffix(50)))
         #expect(answers[3].body.isEmpty)
-        #expect(try await DirectDownloadTests.direct(bed.server) - before == 5)
+        #expect(try await MetricScrape.directAnswers(bed.server) - before == 5)
         #expect(Self.audioDescriptors(bed.server).count == 1)
 
         let hash = String(path.split(separator: "/").last?.dropLast(4) ?? "")
         let deleted = try await httpRequest("DELETE", bed.server.baseURL + "/admin/audio/\(hash)",
-                                            headers: ["Authorization": "Bearer \(AdminAPITests.adminToken)"])
+                                            headers: ["Authorization": "Bearer \(Self.adminToken)"])
         #expect(deleted.status == 200, "\(deleted.body)")
         #expect(try await Self.eventually { Self.audioDescriptors(bed.server).isEmpty }, "\(Self.audioDescriptors(bed.server))")
         #expect(try await httpRequest("GET", bed.server.baseURL + path).status == 404)

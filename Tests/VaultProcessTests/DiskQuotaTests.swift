@@ -50,8 +50,8 @@ import VaultTestSupport
             #expect(status == ([2, 3].contains(number) ? 404 : 200), "asset \(number)")
         }
         #expect(try await httpRequest("GET", server + "/api/voice/\(try VoiceTestbed.hash(text: Self.text(5)))").status == 200)
-        #expect(try await DownloadFastPathTests.scraped("voicevault_evicted_assets_total", testbed.server) == 2)
-        #expect(try await DownloadFastPathTests.scraped("voicevault_evicted_bytes_total", testbed.server) == 2 * Self.size)
+        #expect(try await MetricScrape.value("voicevault_evicted_assets_total", testbed.server) == 2)
+        #expect(try await MetricScrape.value("voicevault_evicted_bytes_total", testbed.server) == 2 * Self.size)
         // In the ledger, as admin actions.
         let ledger = try SQLiteDatabase(path: testbed.dataDirectory + "/usage.sqlite", readOnly: true)
         try await waitUntil("the ledger has the evictions") {
