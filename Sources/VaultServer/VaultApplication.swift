@@ -38,8 +38,8 @@ public enum VaultApplication {
         router.add(middleware: JSONErrorMiddleware(routes: routes))
         // One authenticator for the router and the fast path: a key is recognised the same way by both.
         let clientKeys = APIKeyAuthenticator(keys: configuration.clientKeys)
-        router.add(middleware: CallerIdentificationMiddleware(
-            clientKeys: clientKeys, adminToken: configuration.adminCredential))
+        let identification = CallerIdentification(clientKeys: clientKeys, adminToken: configuration.adminCredential)
+        router.add(middleware: CallerIdentificationMiddleware(identification: identification))
         // Route groups by who may call them; the groups add no path, so each route names its whole path.
         // One limiter for every door a client key opens, so a key's rate is the same whichever API it speaks.
         let rateLimiter = RequestRateLimiter()
@@ -76,8 +76,8 @@ public enum VaultApplication {
         let voiceRoutes = VoiceRoutes(voice: voice, configuration: configuration)
         voiceRoutes.register(on: router, clients: clients, table: routes)
         let voiceHits = VoiceHitShortcut(
-            voice: voice, memo: voiceRoutes.memo, clientKeys: clientKeys,
-            adminToken: configuration.adminCredential, rateLimiter: rateLimiter, publicBaseURL: configuration.publicBaseURL)
+            voice: voice, memo: voiceRoutes.memo, identification: identification, rateLimiter: rateLimiter,
+            publicBaseURL: configuration.publicBaseURL)
         AlignmentRoutes(store: voice.store, configuration: configuration).register(on: router, table: routes)
         ListenRoutes(store: voice.store).register(on: router, table: routes)
         SiteIconRoutes().register(on: router, table: routes)

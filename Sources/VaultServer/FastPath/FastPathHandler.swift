@@ -199,9 +199,8 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         return true
     }
 
-    /// Any of the fields a client key may come in (`CallerIdentificationMiddleware` reads the same three).
     static func carriesCredential(_ headers: HTTPHeaders) -> Bool {
-        headers.contains(name: "authorization") || headers.contains(name: "apikey") || headers.contains(name: "xi-api-key")
+        CallerIdentification.carriesCredential { headers.contains(name: $0.name) }
     }
 
     // MARK: Answering

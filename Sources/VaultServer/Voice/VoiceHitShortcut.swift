@@ -12,8 +12,7 @@ import VaultCore
 struct VoiceHitShortcut: Sendable {
     let voice: VoiceService
     let memo: ValidatedBodyMemo
-    let clientKeys: APIKeyAuthenticator
-    let adminToken: AdminToken?
+    let identification: CallerIdentification
     let rateLimiter: RequestRateLimiter
     let publicBaseURL: String?
 
@@ -28,11 +27,8 @@ struct VoiceHitShortcut: Sendable {
     }
 
     func answer(headers: HTTPHeaders, body: ByteBuffer) -> Hit? {
-        let authorization = headers.joinedValues("authorization")
-        let presented = APIKeyAuthenticator.presentedKeys(
-            authorization: authorization, apikey: headers.joinedValues("apikey"), xiAPIKey: headers.joinedValues("xi-api-key"))
-        guard let key = clientKeys.key(anyOf: presented), let validated = memo.held(body) else { return nil }
-        let caller = Caller(clientKey: key, isAdmin: adminToken?.isPresented(in: authorization) ?? false, presentedCredentials: true)
+        guard let caller = identification.caller({ headers.joinedValues($0.name) }), let key = caller.clientKey,
+              let validated = memo.held(body) else { return nil }
         let request = VoiceRoutes.voiceRequest(validated, caller: caller)
         guard let hit = (try? voice.plainHit(request, identity: validated.identity)) ?? nil else { return nil }
         guard rateLimiter.take(for: key) == .allowed else { return nil }
