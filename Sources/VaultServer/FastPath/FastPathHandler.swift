@@ -477,6 +477,13 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Bytes after a request that ended the connection are not requests: NIO's parser calls them an error
+        // ("data after Connection: close"), which nobody must answer (it would be a 400 after the last answer).
+        if inputFinished || closeWhenIdle, error is HTTPParserError { return }
+        context.fireErrorCaught(error)
+    }
+
     func read(context: ChannelHandlerContext) {
         if openingFile {
             readRequested = true
