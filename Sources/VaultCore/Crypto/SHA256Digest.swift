@@ -18,8 +18,8 @@ public struct SHA256Digest: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses 64 lowercase hexadecimal characters; anything else (upper case included) is rejected so that one
     /// digest has exactly one spelling in paths, URLs and index keys. `@inlinable`, so that the server's
-    /// callers get it specialised for their string type: generic, it cost about 4,700 instructions per
-    /// download (callgrind), a seventieth of that per character.
+    /// callers get it specialised for their string type: generic, it cost many times more on every download
+    /// (Docs/PERFORMANCE.md).
     @inlinable
     public init?(hex: some StringProtocol) {
         guard let bytes = hex.utf8.withContiguousStorageIfAvailable(Self.parse) ?? Self.parse(Array(hex.utf8)) else { return nil }
@@ -52,7 +52,7 @@ public struct SHA256Digest: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Lowercase hex of `raw`, written straight into the string's storage: every cache hit spells its digest
-    /// in the answer's URL, and building it through an array cost about 2,200 instructions (callgrind).
+    /// in the answer's URL, and building it through an array cost more than writing it in place.
     static func hex(_ raw: UnsafeRawBufferPointer) -> String {
         String(unsafeUninitializedCapacity: raw.count * 2) { buffer in
             for index in 0..<raw.count {
@@ -70,8 +70,9 @@ public struct SHA256Digest: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { hex }
 
-    /// All 32 bytes, compared as four words. The synthesised `==` compared the arrays element by element
-    /// (about 240 instructions), and every download's cache lookups make three comparisons (callgrind).
+    /// All 32 bytes, compared as four words. The synthesised `==` compared the arrays element by element, and
+    /// every download's cache lookups make three comparisons (Docs/PERFORMANCE.md, "Reads asked for near the
+    /// head").
     public static func == (lhs: SHA256Digest, rhs: SHA256Digest) -> Bool {
         lhs.bytes.withUnsafeBytes { left in
             rhs.bytes.withUnsafeBytes { right in

@@ -12,7 +12,7 @@ public enum ByteRangeSet {
     /// an empty list. RFC 9110: a server ignores a Range it does not understand and sends the whole file.
     public static func parse(_ header: String) -> [ByteRangeSpec]? {
         // From the string's contiguous UTF-8: generic over `String.UTF8View`, the parse of one short range cost
-        // about 4,400 instructions (callgrind), on every range request.
+        // several times more, on every range request (Docs/PERFORMANCE.md).
         var header = header
         return header.withUTF8 { parse(bytes: $0) }
     }

@@ -9,7 +9,7 @@ public enum HTTPDate {
         let (days, secondOfDay) = ISO8601Timestamp.dayAndSecond(seconds)
         let (year, month, day) = ISO8601Timestamp.civilDate(daysSince1970: days)
         // Written as 29 bytes into one string: every download answer formats its Last-Modified, and the
-        // interpolated version cost about 7,000 instructions (callgrind, Docs/PERFORMANCE.md).
+        // interpolated version was a measurable share of it (Docs/PERFORMANCE.md).
         guard (0...9999).contains(year) else {
             let weekday = weekdays[((days % 7) + 7) % 7]
             return "\(weekday), \(ISO8601Timestamp.pad(day, 2)) \(months[month - 1]) \(ISO8601Timestamp.pad(year, 4)) "

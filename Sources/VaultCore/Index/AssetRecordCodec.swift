@@ -85,8 +85,8 @@ public enum AssetRecordCodec {
 
     /// What a download reads of a record (its size, checksum and age, and whether `book` holds it), without
     /// decoding the rest: no string is built, the book ids are compared in place. It walks the whole layout as
-    /// `decode` does, so it throws for exactly the records `decode` throws for. About a sixth of `decode`'s
-    /// instructions (callgrind), on every download's path.
+    /// `decode` does, so it throws for exactly the records `decode` throws for. A fraction of `decode`'s cost,
+    /// on every download's path (Docs/PERFORMANCE.md, "Descriptors kept open").
     public static func downloadFields(_ bytes: UnsafeRawBufferPointer, book: UnsafeRawBufferPointer) throws(DecodingError)
         -> AssetDownloadFields
     {

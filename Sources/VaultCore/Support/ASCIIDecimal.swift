@@ -1,6 +1,6 @@
 /// Decimal digits written straight into a string's UTF-8 storage (`String(unsafeUninitializedCapacity:)`), for
 /// the values the hot paths spell on every answer (`Content-Range`, `Last-Modified`, a hit's timestamp): built by
-/// interpolation and padding, each cost thousands of instructions (callgrind, Docs/PERFORMANCE.md).
+/// interpolation and padding, each was a measurable share of an answer (Docs/PERFORMANCE.md).
 enum ASCIIDecimal {
     /// Writes `value` at `start`, with leading zeros up to `width` digits; returns the index after its last digit.
     /// The buffer must have room from `start` for the digits: `width` of them, or more when `value` needs more.

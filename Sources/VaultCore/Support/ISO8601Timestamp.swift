@@ -15,7 +15,8 @@ public enum ISO8601Timestamp {
                 + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2) + "." + pad(milliseconds, 3) + "Z"
         }
         // Every field has a fixed width here: the 24 characters are written straight into the string. Built from
-        // padded pieces and fourteen concatenations it cost about 9,500 instructions, on every cache hit.
+        // padded pieces and fourteen concatenations it was a measurable share of every cache hit
+        // (Docs/PERFORMANCE.md, "Index reads, record decoding and the range answer").
         return String(unsafeUninitializedCapacity: 24) { buffer in
             _ = ASCIIDecimal.write(year, width: 4, into: buffer, at: 0)
             buffer[4] = UInt8(ascii: "-")

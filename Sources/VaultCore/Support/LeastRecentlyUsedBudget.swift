@@ -5,8 +5,8 @@
 /// Recency is a doubly linked list threaded through a dictionary, so `touch`, `admit` and eviction are O(1).
 ///
 /// `@inlinable` throughout: its callers are in the server module, and unspecialised generic code there (every
-/// key hashed and compared through witness tables, generic metadata looked up at run time) cost about 2,000
-/// instructions per `touch` on a download's path, measured with callgrind.
+/// key hashed and compared through witness tables, generic metadata looked up at run time) was measurable on
+/// every download (Docs/PERFORMANCE.md, "Downloads from the request bytes").
 public struct LeastRecentlyUsedBudget<Key: Hashable & Sendable>: Sendable {
     @usableFromInline struct Entry: Sendable {
         @usableFromInline var cost: Int

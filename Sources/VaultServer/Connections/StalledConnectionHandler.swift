@@ -103,7 +103,7 @@ final class StalledConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         // Writability flips twice for every response larger than the high-water mark (a 64 KiB range does),
         // so a flip only records the time; one timer per connection checks it. Scheduling and cancelling a
-        // task on every flip cost 7 % of the server's CPU on small ranges.
+        // task on every flip was a measurable share of the server's CPU on small ranges (Docs/PERFORMANCE.md).
         if context.channel.isWritable {
             stall = nil
         } else if stall == nil {

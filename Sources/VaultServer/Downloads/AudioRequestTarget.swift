@@ -12,8 +12,8 @@ struct AudioRequestTarget: Equatable, Sendable {
 
     init?(_ target: String) {
         var target = target
-        // Read from the string's own contiguous UTF-8: through `Substring.UTF8View` indices this cost about 8,000
-        // instructions per download (callgrind).
+        // Read from the string's own contiguous UTF-8: walking `Substring.UTF8View` indices costs several times
+        // more on every download (Docs/PERFORMANCE.md, "Downloads from the request bytes").
         guard let read = target.withUTF8({ Self.read($0) }) else { return nil }
         (book, file, query) = read
     }

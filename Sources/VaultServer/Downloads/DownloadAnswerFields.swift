@@ -4,8 +4,8 @@ import NIOCore
 /// A download answer's fields: the representation's common ones, shared by every answer of it (and, when made
 /// once beforehand, already in wire form), then the few this answer adds after them (its lengths).
 ///
-/// Kept apart because adding two fields to a shared `HTTPFields` copies it first: for a range answer the copy,
-/// the appends and the rendering of fields already rendered once were about 10,000 instructions (callgrind).
+/// Kept apart because adding two fields to a shared `HTTPFields` copies it first, and renders again fields
+/// already rendered once (Docs/PERFORMANCE.md, "Index reads, record decoding and the range answer").
 struct DownloadAnswerFields: Sendable {
     /// The common fields, as they are.
     private(set) var shared: HTTPFields
@@ -65,7 +65,7 @@ struct DownloadAnswerFields: Sendable {
     /// Whether a field, shared or added, has the name of one of `finishing`, the connection's finishing fields
     /// (`FastPathHandler.finishingFields`, whose names are all in `finishingNames`). Known without a search when
     /// the common fields were prepared without any of those names and only lengths were added since, as for
-    /// every download answer: the search was about 1,200 instructions a range (callgrind).
+    /// every download answer (Docs/PERFORMANCE.md, "Reads asked for near the head").
     func containsAnyName(ofFinishing finishing: [HTTPField]) -> Bool {
         if lacksFinishingNames { return false }
         return finishing.contains { contains($0.name) }

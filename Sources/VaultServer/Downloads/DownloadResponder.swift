@@ -161,7 +161,7 @@ struct DownloadResponder: Sendable {
     static func commonHeaders(_ representation: DownloadRepresentation) -> HTTPFields {
         var headers = HTTPFields()
         headers.reserveCapacity(8)
-        // Appended: the fields are new, so the subscript's search for one to replace is wasted (callgrind).
+        // Appended: the fields are new, so the subscript's search for one to replace is wasted.
         headers.append(HTTPField(name: .contentType, value: representation.contentType))
         headers.append(HTTPField(name: .acceptRanges, value: "bytes"))
         headers.append(HTTPField(name: .eTag, value: representation.facts.entityTag))

@@ -7,7 +7,7 @@ import VaultCore
 /// bytes) is `DownloadPlanner`'s; this layer only validates the path, finds the file and streams the plan.
 ///
 /// A class: every answer's closures hold it, and copying a struct of five references retained each of them
-/// (about 700 instructions a range, callgrind).
+/// (Docs/PERFORMANCE.md, "Reads asked for near the head").
 final class DownloadRoutes: Sendable {
     let store: AssetStore
     /// Hot MP3s by content hash: the bytes under a hash never change, so a held copy never goes stale.

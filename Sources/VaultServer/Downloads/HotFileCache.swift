@@ -10,8 +10,8 @@ import VaultCore
 /// client that stops reading keeps it in the socket's queue, so an evicted entry can outlive its place in
 /// the cache: it is then *retired* and still counted (`CachedBufferMemory` learns when its storage is really
 /// freed). A file is admitted only while held and retired bytes leave room for it; otherwise it streams from
-/// its descriptor in bounded chunks. (Before, 100 never-reading clients of eight 15 MB objects took the
-/// server from 231 MB to 1 GB: every evicted buffer lived on, uncounted, in a stalled response.)
+/// its descriptor in bounded chunks (Docs/PERFORMANCE.md, "Hardening the edge": uncounted evicted buffers held
+/// by stalled responses were what grew the server).
 final class HotFileCache<Key: Hashable & Sendable>: Sendable {
     private struct State: ~Copyable {
         var budget: LeastRecentlyUsedBudget<Key>

@@ -58,14 +58,14 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// While this handler answers, what NIO may hold for the socket before it calls the channel unwritable.
     /// NIO's default (64 KiB) is crossed by every 64 KiB range with its head, and each crossing costs a
     /// writability flip through the whole pipeline both ways (the send timeout's `TCP_INFO` read, Hummingbird's
-    /// writer): 14 % of a range's CPU, measured. The answers held here are slices of the cache's shared buffers,
+    /// writer): a large share of a range's CPU (Docs/PERFORMANCE.md, "Descriptors kept open"). The answers held here are slices of the cache's shared buffers,
     /// so the higher mark costs no memory; the send timeout still sees any client that leaves more than this
     /// unread. Back to NIO's default when the connection is handed on (the router's answers are copies).
     static let directWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 64 * 1024, high: 160 * 1024)
     /// `TCP_CORK`, around an answer sent with `sendfile` (nginx's `tcp_nopush`): the head, written first and
     /// apart, would otherwise leave as a packet of its own, and the file in segments cut at each `sendfile`
     /// return rather than full ones. Uncorked once the answer is written, so its last partial segment leaves at
-    /// once (nginx, which uncorks later, makes every small answer wait). Measured: +10 % whole-file GETs.
+    /// once (nginx, which uncorks later, makes every small answer wait). Measured in Docs/PERFORMANCE.md.
     static let cork = ChannelOptions.Types.SocketOption(level: .tcp, name: NIOBSDSocket.Option(rawValue: TCP_CORK))
     /// The bytes from a file from which an answer is corked.
     static let corkMinimumFileBytes = 128 * 1024
@@ -76,7 +76,7 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
         // While this handler answers, it asks for each read itself, from its own place near the head: with
         // `autoRead` on, NIO asks from the tail after every read, and that `read` and the `channelReadComplete`
         // before it pass through every handler behind this one (the codec, Hummingbird's and ours), none of
-        // which has been handed a byte: about 3,100 instructions a held range (5 %, callgrind). Back on when
+        // which has been handed a byte (Docs/PERFORMANCE.md, "Reads asked for near the head"). Back on when
         // the connection is handed on.
         try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
         if context.channel.isActive { read(context: context) }
@@ -199,7 +199,7 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
             ResponseHeadBytes.write(status: status, fields: fields.shared, then: fields.added, and: finishing, into: &headBytes)
         }
         // Only for answers large enough for the cork to pay for its two system calls (a small span from a file
-        // is not worth them; corking a 64 KiB `sendfile` added 7-15 µs of CPU, measured).
+        // is not worth them; corking a 64 KiB `sendfile` added CPU, measured in Docs/PERFORMANCE.md).
         let corked = body.fileBytes >= Self.corkMinimumFileBytes
         if corked { try? context.channel.syncOptions?.setOption(Self.cork, value: 1) }
         let sent = context.eventLoop.makePromise(of: Void.self)

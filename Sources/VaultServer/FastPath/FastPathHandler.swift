@@ -391,8 +391,9 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     ]
 
     /// What `finish` adds, as a list: the byte-level path writes them after the answer's own fields instead of
-    /// adding them to its `HTTPFields` (four appends through `RangeReplaceableCollection`, about 5,700
-    /// instructions a download, callgrind). The fields are made once, the date once a second.
+    /// adding them to its `HTTPFields` (four appends through `RangeReplaceableCollection` were measurable on
+    /// every download: Docs/PERFORMANCE.md, "Index reads, record decoding and the range answer"). The fields
+    /// are made once, the date once a second.
     func finishingFields(origin: String?, keepAlive: Bool) -> (fields: [HTTPField], closing: Bool) {
         var added: [HTTPField] = []
         added.reserveCapacity(6)

@@ -39,9 +39,9 @@ enum ResponseHeadBytes {
 
     /// The status line, `leadingLength` bytes written by `leading` (given the base and the offset to write at,
     /// returning the offset after), `added`, `more`, and the blank line. Two lists so that neither caller
-    /// concatenates arrays per answer. Measured first and copied in one pass:
-    /// written piece by piece through `ByteBuffer`'s string writers (four calls a field) it cost about 14,000
-    /// instructions per answer (callgrind).
+    /// concatenates arrays per answer. Measured first and copied in one pass: written piece by piece through
+    /// `ByteBuffer`'s string writers (four calls a field) it was a large share of a download's cost
+    /// (Docs/PERFORMANCE.md, "Downloads from the request bytes").
     @inline(__always)
     private static func write(status: HTTPResponse.Status, leadingLength: Int, then added: [HTTPField], and more: [HTTPField],
                               into buffer: inout ByteBuffer,
@@ -56,7 +56,7 @@ enum ResponseHeadBytes {
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { raw in
             guard let base = raw.baseAddress else { return 0 }
             // Offsets passed along rather than captured: a captured counter is boxed and every use checked for
-            // exclusive access at run time (3,000 instructions an answer, callgrind).
+            // exclusive access at run time.
             var at = put("HTTP/1.1 ", at: 0, in: base)
             at = put(line, at: at, in: base)
             at = leading(base, at)

@@ -1,7 +1,7 @@
 import NIOCore
 
 /// Writes one flat JSON object straight into a `ByteBuffer`, for answers whose shape is fixed and sent on every
-/// request: Foundation's `JSONEncoder` was about 8% of the server's CPU on the voice API's hit path, most of
+/// request: Foundation's `JSONEncoder` was a large share of the server's CPU on the voice API's hit path, most of
 /// it generic boxing for a shape known at compile time.
 ///
 /// The output is byte for byte what `JSONEncoder` with `.sortedKeys` and `.withoutEscapingSlashes` writes
@@ -71,8 +71,8 @@ struct JSONObjectWriter {
         return buffer
     }
 
-    /// `,"key":` in one write: four `ByteBuffer` writes a key (each checking capacity and uniqueness) were
-    /// about 600 instructions, a sixteen-key answer's 9,400 (callgrind).
+    /// `,"key":` in one write: four `ByteBuffer` writes a key each check capacity and uniqueness
+    /// (Docs/PERFORMANCE.md, "Index reads, record decoding and the range answer").
     private mutating func writeKey(_ key: StaticString) {
         let comma = !empty
         empty = false
@@ -100,7 +100,7 @@ struct JSONObjectWriter {
     private mutating func writeString(_ value: String) {
         buffer.writeInteger(UInt8(ascii: "\""))
         // Over the string's contiguous UTF-8 (no copy for a native string): walking `String.UTF8View` by index
-        // and writing its slices cost about 9,300 instructions for a cache hit's answer, this 4,700 (callgrind).
+        // and writing its slices cost twice as much (Docs/PERFORMANCE.md, "Reads asked for near the head").
         var value = value
         value.withUTF8 { characters in
             let utf8 = UnsafeRawBufferPointer(characters)
