@@ -14,8 +14,10 @@ public final class ElevenLabsClient: SpeechSynthesizer {
     private let httpClient: HTTPClient
     private let logger: Logger
 
-    public init(configuration: ElevenLabsConfiguration, httpClient: HTTPClient = .shared,
-                logger: Logger = Logger(label: "voicevault.elevenlabs")) {
+    public init(
+        configuration: ElevenLabsConfiguration, httpClient: HTTPClient = .shared,
+        logger: Logger = Logger(label: "voicevault.elevenlabs")
+    ) {
         self.configuration = configuration
         self.limiter = ConcurrencyLimiter(limit: configuration.maximumConcurrency)
         self.httpClient = httpClient
@@ -26,26 +28,35 @@ public final class ElevenLabsClient: SpeechSynthesizer {
     /// transient failure, since nobody heard it.
     public func synthesize(_ spec: SpeechSpec) async throws -> Generation {
         let collected = PieceCollector()
-        let receipt = try await run(spec, restart: { collected.reset(); return true }) { piece in
+        let receipt = try await run(
+            spec,
+            restart: {
+                collected.reset()
+                return true
+            }
+        ) { piece in
             collected.add(piece)
         }
         let mp3: InspectedMP3
         do { mp3 = try InspectedMP3(collected.audio) } catch { throw UpstreamFailure.invalidAudio(error.description) }
-        return Generation(mp3: mp3, requestId: receipt.requestId, characterCost: receipt.characterCost,
-                          attempts: receipt.attempts, alignment: collected.alignment)
+        return Generation(
+            mp3: mp3, requestId: receipt.requestId, characterCost: receipt.characterCost,
+            attempts: receipt.attempts, alignment: collected.alignment)
     }
 
-    public func stream(_ spec: SpeechSpec, restart: @escaping @Sendable () async -> Bool,
-                       deliver: @escaping @Sendable (SynthesisPiece) async throws -> Void) async throws -> SynthesisReceipt
-    {
+    public func stream(
+        _ spec: SpeechSpec, restart: @escaping @Sendable () async -> Bool,
+        deliver: @escaping @Sendable (SynthesisPiece) async throws -> Void
+    ) async throws -> SynthesisReceipt {
         try await run(spec, restart: restart, deliver: deliver)
     }
 
     /// Attempts with retries by `RetryPolicy`. After a piece went out, a retry also needs `restart` to agree:
     /// pieces already with listeners cannot be taken back, and another attempt would speak differently.
-    func run(_ spec: SpeechSpec, restart: @Sendable () async -> Bool,
-             deliver: @escaping @Sendable (SynthesisPiece) async throws -> Void) async throws -> SynthesisReceipt
-    {
+    func run(
+        _ spec: SpeechSpec, restart: @Sendable () async -> Bool,
+        deliver: @escaping @Sendable (SynthesisPiece) async throws -> Void
+    ) async throws -> SynthesisReceipt {
         var failures = 0
         var concurrencyWaits = 0
         var attempts = 0
@@ -77,8 +88,12 @@ public final class ElevenLabsClient: SpeechSynthesizer {
                 throw failure
             case let .retry(seconds):
                 Counter(label: "voicevault_upstream_retries_total", dimensions: [("reason", failure.reason)]).increment()
-                logger.notice("upstream retry", metadata: ["voice": "\(spec.voiceId)", "attempt": "\(attempts)",
-                                                           "inSeconds": "\(seconds)", "error": "\(failure)"])
+                logger.notice(
+                    "upstream retry",
+                    metadata: [
+                        "voice": "\(spec.voiceId)", "attempt": "\(attempts)",
+                        "inSeconds": "\(seconds)", "error": "\(failure)",
+                    ])
                 try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
             }
         }
@@ -121,7 +136,9 @@ public final class ElevenLabsClient: SpeechSynthesizer {
         func hand(_ chunk: TimestampedStreamDecoder.Chunk) async throws {
             audioBytes += chunk.audio.count
             _ = inspector.feed(chunk.audio)
-            guard audioBytes <= maximumAudioBytes else { throw UpstreamFailure.invalidAudio("audio larger than \(maximumAudioBytes) bytes") }
+            guard audioBytes <= maximumAudioBytes else {
+                throw UpstreamFailure.invalidAudio("audio larger than \(maximumAudioBytes) bytes")
+            }
             do { try await onPiece(SynthesisPiece(audio: chunk.audio, alignment: chunk.alignment)) } catch {
                 throw DeliveryFailed(underlying: error)
             }

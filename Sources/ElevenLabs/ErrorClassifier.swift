@@ -48,8 +48,9 @@ public enum ErrorClassifier {
         }
         if let list = object["detail"] as? [[String: Any]], let first = list.first {
             let location = (first["loc"] as? [Any])?.map { "\($0)" }.joined(separator: ".") ?? ""
-            return Detail(code: (first["type"] as? String) ?? "validation_error",
-                          message: [location, first["msg"] as? String ?? ""].filter { !$0.isEmpty }.joined(separator: ": "))
+            return Detail(
+                code: (first["type"] as? String) ?? "validation_error",
+                message: [location, first["msg"] as? String ?? ""].filter { !$0.isEmpty }.joined(separator: ": "))
         }
         if let text = object["detail"] as? String { return Detail(code: "unknown", message: text) }
         return fallback

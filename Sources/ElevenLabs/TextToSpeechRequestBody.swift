@@ -50,7 +50,9 @@ struct TextToSpeechRequestBody: Encodable, Equatable {
         apply_text_normalization = extensions.textNormalization == .auto ? nil : extensions.textNormalization.rawValue
         apply_language_text_normalization = extensions.languageTextNormalization ? true : nil
         use_pvc_as_ivc = extensions.usePvcAsIvc ? true : nil
-        pronunciation_dictionary_locators = extensions.pronunciationDictionaries.isEmpty ? nil
+        pronunciation_dictionary_locators =
+            extensions.pronunciationDictionaries.isEmpty
+            ? nil
             : extensions.pronunciationDictionaries.map { .init(pronunciation_dictionary_id: $0.dictionaryId, version_id: $0.versionId) }
     }
 }

@@ -41,13 +41,15 @@ public struct TimestampedStreamDecoder: Sendable {
     /// The chunks completed by `bytes`. Line feeds are found with `memchr` over contiguous storage: a chapter's
     /// stream is tens of megabytes of base64, and this is the only pass over it before each line is decoded.
     public mutating func feed(_ bytes: some Collection<UInt8>) throws(Failure) -> [Chunk] {
-        let result = bytes.withContiguousStorageIfAvailable { buffer in
-            Result { () throws(Failure) in try feed(contiguous: UnsafeRawBufferPointer(buffer)) }
-        } ?? Result { () throws(Failure) in
-            try Array(bytes).withUnsafeBytes { buffer in
-                Result { () throws(Failure) in try feed(contiguous: buffer) }
-            }.get()
-        }
+        let result =
+            bytes.withContiguousStorageIfAvailable { buffer in
+                Result { () throws(Failure) in try feed(contiguous: UnsafeRawBufferPointer(buffer)) }
+            }
+            ?? Result { () throws(Failure) in
+                try Array(bytes).withUnsafeBytes { buffer in
+                    Result { () throws(Failure) in try feed(contiguous: buffer) }
+                }.get()
+            }
         return try result.get()
     }
 
@@ -103,8 +105,10 @@ public struct TimestampedStreamDecoder: Sendable {
         guard let audio = Data(base64Encoded: base64) else { throw .malformedLine("audio_base64 is not base64") }
         var alignment: SpeechAlignment?
         if let raw = decoded.alignment {
-            guard let parsed = SpeechAlignment(characters: raw.characters, startSeconds: raw.character_start_times_seconds,
-                                               endSeconds: raw.character_end_times_seconds)
+            guard
+                let parsed = SpeechAlignment(
+                    characters: raw.characters, startSeconds: raw.character_start_times_seconds,
+                    endSeconds: raw.character_end_times_seconds)
             else { throw .malformedLine("alignment arrays differ in length or hold invalid times") }
             alignment = parsed
         }

@@ -54,10 +54,14 @@ struct FakeRoutes {
             }
         }
         router.get("/v1/voices") { _, _ in
-            json(#"{"voices":[{"voice_id":"21m00Tcm4TlvDq8ikWAM","name":"Rachel","category":"premade","labels":{}},{"voice_id":"pNInz6obpgDQGcFmaJgB","name":"Adam","category":"premade","labels":{}}]}"#)
+            json(
+                #"{"voices":[{"voice_id":"21m00Tcm4TlvDq8ikWAM","name":"Rachel","category":"premade","labels":{}},{"voice_id":"pNInz6obpgDQGcFmaJgB","name":"Adam","category":"premade","labels":{}}]}"#
+            )
         }
         router.get("/v1/models") { _, _ in
-            json(#"[{"model_id":"eleven_multilingual_v2","name":"Eleven Multilingual v2","can_do_text_to_speech":true,"maximum_text_length_per_request":10000,"model_rates":{"character_cost_multiplier":1.0}},{"model_id":"eleven_flash_v2_5","name":"Eleven Flash v2.5","can_do_text_to_speech":true,"maximum_text_length_per_request":40000,"model_rates":{"character_cost_multiplier":0.5}}]"#)
+            json(
+                #"[{"model_id":"eleven_multilingual_v2","name":"Eleven Multilingual v2","can_do_text_to_speech":true,"maximum_text_length_per_request":10000,"model_rates":{"character_cost_multiplier":1.0}},{"model_id":"eleven_flash_v2_5","name":"Eleven Flash v2.5","can_do_text_to_speech":true,"maximum_text_length_per_request":40000,"model_rates":{"character_cost_multiplier":0.5}}]"#
+            )
         }
         // What `voicevault doctor` calls to prove the key works: cheap, authenticated, and it says how much of the
         // plan is left (the characters counted are the fake's own calls).
@@ -66,7 +70,9 @@ struct FakeRoutes {
                 return error(401, "invalid_api_key", "Invalid API key", legacy: true)
             }
             let used = await state.totalCalls * 100
-            return json(#"{"tier":"creator","character_count":\#(used),"character_limit":100000,"status":"active","next_character_count_reset_unix":1893456000}"#)
+            return json(
+                #"{"tier":"creator","character_count":\#(used),"character_limit":100000,"status":"active","next_character_count_reset_unix":1893456000}"#
+            )
         }
         router.get("/_fake/calls") { _, _ in
             let total = await state.totalCalls
@@ -107,8 +113,11 @@ struct FakeRoutes {
         guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: bodyBuffer)) as? [String: Any],
             let text = object["text"] as? String, !text.isEmpty
         else {
-            return Response(status: .unprocessableContent, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(string: #"{"detail":[{"type":"missing","loc":["body","text"],"msg":"Field required","input":{}}]}"#)))
+            return Response(
+                status: .unprocessableContent, headers: [.contentType: "application/json"],
+                body: .init(
+                    byteBuffer: ByteBuffer(
+                        string: #"{"detail":[{"type":"missing","loc":["body","text"],"msg":"Field required","input":{}}]}"#)))
         }
         if let settings = object["voice_settings"] as? [String: Any], settings.values.contains(where: { $0 is NSNull }) {
             return error(422, "invalid_voice_settings", "null is not a valid voice setting")
@@ -124,8 +133,9 @@ struct FakeRoutes {
         let streamed = endpoint.hasPrefix("stream")
         if latency > 0, !streamed { try await Task.sleep(for: .milliseconds(latency)) }
 
-        let audio = SilentMP3.make(seconds: max(0.3, Double(text.unicodeScalars.count) / 15), xingHeader: true,
-                                   seed: UInt8(truncatingIfNeeded: text.hashValue))
+        let audio = SilentMP3.make(
+            seconds: max(0.3, Double(text.unicodeScalars.count) / 15), xingHeader: true,
+            seed: UInt8(truncatingIfNeeded: text.hashValue))
         var headers: HTTPFields = [.contentType: "audio/mpeg"]
         headers[.init("request-id")!] = UUID().uuidString.lowercased()
         headers[.init("character-cost")!] = String(text.unicodeScalars.count)
@@ -141,21 +151,29 @@ struct FakeRoutes {
         case .resetMidBody:
             let whole = endpoint.hasSuffix("with-timestamps") ? Array(timestampLines(text, audio: audio, pieces: 4).joined().utf8) : audio
             let half = ByteBuffer(bytes: whole.prefix(whole.count / 2))
-            return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: whole.count) { writer in
-                try await writer.write(half)
-                throw CancellationError()
-            })
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody(contentLength: whole.count) { writer in
+                    try await writer.write(half)
+                    throw CancellationError()
+                })
         case .truncatedBody:
             body = Array(audio.dropLast(100))
         case .notMP3:
             headers[.contentType] = "text/html"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "<html><body>Bad gateway</body></html>")))
+            return Response(
+                status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "<html><body>Bad gateway</body></html>")))
         case .unauthorized: return error(401, "invalid_api_key", "Invalid API key", legacy: true)
         case .voiceNotFound:
             return error(404, "voice_not_found", "A voice with the voice_id \(voice) was not found.", legacy: true)
         case .unprocessable:
-            return Response(status: .unprocessableContent, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(string: #"{"detail":[{"type":"float_parsing","loc":["body","voice_settings","stability"],"msg":"Input should be a valid number","input":"x"}]}"#)))
+            return Response(
+                status: .unprocessableContent, headers: [.contentType: "application/json"],
+                body: .init(
+                    byteBuffer: ByteBuffer(
+                        string:
+                            #"{"detail":[{"type":"float_parsing","loc":["body","voice_settings","stability"],"msg":"Input should be a valid number","input":"x"}]}"#
+                    )))
         case .empty:
             return Response(status: .ok, headers: headers, body: .init())
         }
@@ -179,14 +197,16 @@ struct FakeRoutes {
         }
         let firstByte = latency / 10
         let between = pieces.count > 1 ? (latency - firstByte) / (pieces.count - 1) : 0
-        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            try await Task.sleep(for: .milliseconds(firstByte))
-            for (index, piece) in pieces.enumerated() {
-                if index > 0, between > 0 { try await Task.sleep(for: .milliseconds(between)) }
-                try await writer.write(piece)
-            }
-            try await writer.finish(nil)
-        })
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody { writer in
+                try await Task.sleep(for: .milliseconds(firstByte))
+                for (index, piece) in pieces.enumerated() {
+                    if index > 0, between > 0 { try await Task.sleep(for: .milliseconds(between)) }
+                    try await writer.write(piece)
+                }
+                try await writer.finish(nil)
+            })
     }
 
     /// How many chunks a streamed answer comes in: about one per 16 KiB, at least two, so that every stream
@@ -206,16 +226,22 @@ struct FakeRoutes {
         for start in stride(from: 0, to: max(audio.count, 1), by: size) {
             let end = min(start + size, audio.count)
             let last = end >= audio.count
-            let until = last ? characters.count : min(characters.count, Int(Double(end) / Double(max(audio.count, 1)) * Double(characters.count)))
+            let until =
+                last ? characters.count : min(characters.count, Int(Double(end) / Double(max(audio.count, 1)) * Double(characters.count)))
             let indices = next..<max(next, until)
             next = indices.upperBound
-            let alignment: Any = indices.isEmpty ? NSNull() : [
-                "characters": Array(characters[indices]),
-                "character_start_times_seconds": indices.map { Double($0) * step },
-                "character_end_times_seconds": indices.map { Double($0 + 1) * step },
-            ] as [String: Any]
-            let object: [String: Any] = ["audio_base64": Data(audio[start..<end]).base64EncodedString(),
-                                         "alignment": alignment, "normalized_alignment": alignment]
+            let alignment: Any =
+                indices.isEmpty
+                ? NSNull()
+                : [
+                    "characters": Array(characters[indices]),
+                    "character_start_times_seconds": indices.map { Double($0) * step },
+                    "character_end_times_seconds": indices.map { Double($0 + 1) * step },
+                ] as [String: Any]
+            let object: [String: Any] = [
+                "audio_base64": Data(audio[start..<end]).base64EncodedString(),
+                "alignment": alignment, "normalized_alignment": alignment,
+            ]
             lines.append(String(decoding: (try? JSONSerialization.data(withJSONObject: object)) ?? Data(), as: UTF8.self) + "\n")
         }
         return lines
@@ -227,11 +253,13 @@ struct FakeRoutes {
 
     /// An error in ElevenLabs' shapes: legacy `{"detail":{"status","message"}}` or current `{"detail":{"type","code",...}}`.
     func error(_ status: Int, _ code: String, _ message: String, legacy: Bool = false) -> Response {
-        let detail: [String: Any] = legacy
+        let detail: [String: Any] =
+            legacy
             ? ["status": code, "message": message]
             : ["type": "error", "code": code, "message": message, "status": code, "request_id": UUID().uuidString, "param": NSNull()]
         let data = (try? JSONSerialization.data(withJSONObject: ["detail": detail], options: [.sortedKeys])) ?? Data()
-        return Response(status: .init(code: status), headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: .init(code: status), headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -51,7 +51,10 @@ struct Benchmarks {
             medians[entry.records] = means[means.count / 2]
             let samples = allSamples[entry.records, default: []]
             let total = samples.reduce(0, +)
-            print(Result(name: "index lookup, steady state", records: entry.records, operations: samples.count, samples: samples, total: total).row)
+            print(
+                Result(
+                    name: "index lookup, steady state", records: entry.records, operations: samples.count, samples: samples, total: total
+                ).row)
         }
         // Skewed traffic: a few popular books (Zipf over books), straight from the index and through a small
         // in-process cache of hot records, as a server could keep one.
@@ -66,8 +69,11 @@ struct Benchmarks {
         print(publish.row)
         if let small = sizes.first, let large = sizes.last, small != large, let a = medians[small], let b = medians[large] {
             print("")
-            print(String(format: "steady-state lookup, median of %d interleaved round means: %.2f µs at %d records, %.2f µs at %d records: %.2fx",
-                         rounds, a * 1e6, small, b * 1e6, large, b / a))
+            print(
+                String(
+                    format:
+                        "steady-state lookup, median of %d interleaved round means: %.2f µs at %d records, %.2f µs at %d records: %.2fx",
+                    rounds, a * 1e6, small, b * 1e6, large, b / a))
         }
     }
 
@@ -88,8 +94,10 @@ struct Benchmarks {
             rounds.append(seconds(clock.now - start) / Double(calls))
         }
         rounds.sort()
-        print(String(format: "HeardLog.heard with Date(): median of 9 rounds of %d calls: %.1f ns per call (min %.1f, max %.1f)",
-                     calls, rounds[4] * 1e9, rounds[0] * 1e9, rounds[8] * 1e9))
+        print(
+            String(
+                format: "HeardLog.heard with Date(): median of 9 rounds of %d calls: %.1f ns per call (min %.1f, max %.1f)",
+                calls, rounds[4] * 1e9, rounds[0] * 1e9, rounds[8] * 1e9))
     }
 
     struct Result {
@@ -157,7 +165,8 @@ struct Benchmarks {
         print(Result(name: "open the index", records: records, operations: 1, samples: [opened], total: opened).row)
         var generator = SystemRandomNumberGenerator()
         let probes = (0..<lookups).map { _ in SHA256Digest.of("bench-\(Int.random(in: 0..<records, using: &generator))") }
-        let cold = try measureLookups(index, probes: Array(probes.prefix(min(lookups, 20_000))), records: records, name: "index lookup, first touch")
+        let cold = try measureLookups(
+            index, probes: Array(probes.prefix(min(lookups, 20_000))), records: records, name: "index lookup, first touch")
         try index.forEachRecord { _ in }
         return (index, cold, probes)
     }
@@ -189,7 +198,8 @@ struct Benchmarks {
         var generator = SystemRandomNumberGenerator()
         return (0..<count).map { _ in
             let u = Double.random(in: 0..<total, using: &generator)
-            var low = 0, high = books - 1
+            var low = 0
+            var high = books - 1
             while low < high {
                 let middle = (low + high) / 2
                 if cumulative[middle] < u { low = middle + 1 } else { high = middle }

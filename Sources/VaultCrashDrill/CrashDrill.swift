@@ -48,7 +48,8 @@ struct CrashDrill {
     static func main() async throws {
         let arguments = Arguments(CommandLine.arguments.dropFirst())
         guard let dataDirectory = arguments["--data-dir"] else {
-            FileHandle.standardError.write(Data("usage: vault-crash-drill --data-dir D [--count N] [--kill-at STEP --kill-on K] [--seed S]\n".utf8))
+            FileHandle.standardError.write(
+                Data("usage: vault-crash-drill --data-dir D [--count N] [--kill-at STEP --kill-on K] [--seed S]\n".utf8))
             exit(64)
         }
         let count = arguments["--count"].flatMap(Int.init) ?? Int.max
@@ -87,29 +88,34 @@ struct CrashDrill {
                     if reached == step, counter.increment() == killOn { kill(getpid(), SIGKILL) }
                 }
             } else {
-                let steps = PublicationStep.allCases.map(\.rawValue) + DeletionStep.allCases.map(\.rawValue)
-                    + ObjectWriteStep.allCases.map(\.rawValue) + ResumableStep.allCases.map(\.rawValue) + MultipartStep.allCases.map(\.rawValue)
+                let steps =
+                    PublicationStep.allCases.map(\.rawValue) + DeletionStep.allCases.map(\.rawValue)
+                    + ObjectWriteStep.allCases.map(\.rawValue) + ResumableStep.allCases.map(\.rawValue)
+                    + MultipartStep.allCases.map(\.rawValue)
                     + JobWriteStep.allCases.map(\.rawValue)
                 FileHandle.standardError.write(Data("unknown step \(stepName); one of \(steps)\n".utf8))
                 exit(64)
             }
         }
 
-        let vault = try OpenedVault(root: dataDirectory, observer: observer, deletionObserver: deletionObserver,
-                                    objectObserver: objectObserver, resumableObserver: resumableObserver,
-                                    multipartObserver: multipartObserver)
+        let vault = try OpenedVault(
+            root: dataDirectory, observer: observer, deletionObserver: deletionObserver,
+            objectObserver: objectObserver, resumableObserver: resumableObserver,
+            multipartObserver: multipartObserver)
         let store = vault.store
         let objects = vault.objects
         if let quota = arguments["--quota"].flatMap(Int.init) {
             FileHandle.standardOutput.write(Data("ready\n".utf8))
-            let metadata = AssetMetadata(voiceId: "drill", modelId: "drill_model", outputFormat: "mp3_44100_128",
-                                         wordCount: 1, characterCount: 5)
+            let metadata = AssetMetadata(
+                voiceId: "drill", modelId: "drill_model", outputFormat: "mp3_44100_128",
+                wordCount: 1, characterCount: 5)
             for number in 0..<30 {
                 let hash = SHA256Digest.of("quota-\(number)")
                 if try store.record(for: hash) != nil { continue }
                 let book = try StorageIdentifier("book-\(number % 3)", kind: .bookId)
-                _ = try store.publish(SilentMP3.make(frames: 40 + number), hash: hash, bookId: book, metadata: metadata,
-                                      now: Date(timeIntervalSince1970: Double(1_700_000_000 + number)))
+                _ = try store.publish(
+                    SilentMP3.make(frames: 40 + number), hash: hash, bookId: book, metadata: metadata,
+                    now: Date(timeIntervalSince1970: Double(1_700_000_000 + number)))
             }
             try store.index.pin(try StorageIdentifier("book-0", kind: .bookId), at: 1_700_000_000)
             let result = try AssetEviction(store: store, heard: HeardLog(), events: VoiceEventSinks([])).run(limit: quota)
@@ -135,20 +141,24 @@ struct CrashDrill {
         if let legacy = arguments["--import"], let files = arguments["--files"] {
             FileHandle.standardOutput.write(Data("ready\n".utf8))
             let importer = LegacyImporter(options: .init(bucket: "book-audio"))
-            let summary = try await importer.run(database: try SQLiteDatabase(path: legacy, readOnly: true),
-                                                 source: LegacyDirectorySource(root: files), store: store)
-            FileHandle.standardOutput.write(Data("imported \(summary.imported) linked \(summary.linked) present \(summary.alreadyPresent)\n".utf8))
+            let summary = try await importer.run(
+                database: try SQLiteDatabase(path: legacy, readOnly: true),
+                source: LegacyDirectorySource(root: files), store: store)
+            FileHandle.standardOutput.write(
+                Data("imported \(summary.imported) linked \(summary.linked) present \(summary.alreadyPresent)\n".utf8))
             withExtendedLifetime(vault) {}
             return
         }
         let now = Date().timeIntervalSince1970
-        _ = try objects.catalog.ensureBucket(BucketRecord(
-            id: "drill", name: "drill", isPublic: false, fileSizeLimit: nil, allowedMimeTypes: nil, createdAt: now, updatedAt: now))
+        _ = try objects.catalog.ensureBucket(
+            BucketRecord(
+                id: "drill", name: "drill", isPublic: false, fileSizeLimit: nil, allowedMimeTypes: nil, createdAt: now, updatedAt: now))
         // Unbuffered, so the parent sees it at once.
         FileHandle.standardOutput.write(Data("ready\n".utf8))
 
-        let metadata = AssetMetadata(voiceId: "drill", modelId: "drill_model", outputFormat: "mp3_44100_128",
-                                     wordCount: 1, characterCount: 5)
+        let metadata = AssetMetadata(
+            voiceId: "drill", modelId: "drill_model", outputFormat: "mp3_44100_128",
+            wordCount: 1, characterCount: 5)
         let voice = VoiceService(store: store, synthesizer: DrillSynthesizer(), dailyCharacterBudget: nil)
         let streamedOnly = arguments["--streamed-only"] == "yes"
         var operation = 0
@@ -199,9 +209,10 @@ struct DrillSynthesizer: SpeechSynthesizer {
         throw VoiceError.synthesizerFailed("the drill only streams")
     }
 
-    func stream(_ spec: SpeechSpec, restart: @escaping @Sendable () async -> Bool,
-                deliver: @escaping @Sendable (SynthesisPiece) async throws -> Void) async throws -> SynthesisReceipt
-    {
+    func stream(
+        _ spec: SpeechSpec, restart: @escaping @Sendable () async -> Bool,
+        deliver: @escaping @Sendable (SynthesisPiece) async throws -> Void
+    ) async throws -> SynthesisReceipt {
         var audio = SilentMP3.make(frames: 30 + spec.text.utf8.count % 30, seed: UInt8(truncatingIfNeeded: spec.text.utf8.count))
         if spec.text.hasSuffix("cut") { audio.removeLast(50) }
         let third = audio.count / 3
@@ -220,8 +231,9 @@ func exerciseObjects(_ objects: ObjectStore, operation: Int, seed: String) throw
     // Sizes and bytes vary so that a short or mixed-up version file shows in fsck's size and digest checks.
     let size = 200 + (operation * 7919) % 6000
     var generator = SeededBytes(seed: "\(seed)-\(operation)")
-    let upload = ObjectStore.Upload(bytes: (0..<size).map { _ in generator.next() }, mimeType: "application/octet-stream",
-                                    cacheControl: "max-age=60", userMetadata: nil)
+    let upload = ObjectStore.Upload(
+        bytes: (0..<size).map { _ in generator.next() }, mimeType: "application/octet-stream",
+        cacheControl: "max-age=60", userMetadata: nil)
     _ = try objects.put(upload, bucket: "drill", key: key, upsert: true, globalLimit: 1 << 20)
     if operation % 5 == 4 {
         _ = try objects.remove(bucket: "drill", keys: ["chapters/part-\((operation + 2) % 4).bin"])

@@ -13,15 +13,18 @@ struct JobsDrill {
 
     func run() throws {
         if try store.job(Self.jobId) == nil {
-            let manifest = JobManifest(bookId: "drill-book", chapters: (0..<(Self.items / 2)).map { .init(chapterId: "ch-\($0)", text: "Chapter \($0).") },
-                                       voices: ["v0", "v1"])
+            let manifest = JobManifest(
+                bookId: "drill-book", chapters: (0..<(Self.items / 2)).map { .init(chapterId: "ch-\($0)", text: "Chapter \($0).") },
+                voices: ["v0", "v1"])
             let planned = try manifest.items(maximumTextCharacters: 1000)
-            try store.create(id: Self.jobId, book: planned.book, manifest: manifest, items: planned.items, now: Date().timeIntervalSince1970)
+            try store.create(
+                id: Self.jobId, book: planned.book, manifest: manifest, items: planned.items, now: Date().timeIntervalSince1970)
         }
         FileHandle.standardOutput.write(Data("ready\n".utf8))
         while let next = try store.nextPending(Self.jobId) {
-            try store.finish(Self.jobId, seq: next.seq, state: next.seq % 2 == 0 ? .generated : .cached, characters: next.seq,
-                             seconds: 0.5, now: Date().timeIntervalSince1970)
+            try store.finish(
+                Self.jobId, seq: next.seq, state: next.seq % 2 == 0 ? .generated : .cached, characters: next.seq,
+                seconds: 0.5, now: Date().timeIntervalSince1970)
             FileHandle.standardOutput.write(Data("finished \(next.seq)\n".utf8))
         }
     }

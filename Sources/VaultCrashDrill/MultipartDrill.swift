@@ -19,14 +19,16 @@ struct MultipartDrill {
 
     func run(round: String) throws {
         let objects = store.objects
-        _ = try objects.catalog.ensureBucket(BucketRecord(
-            id: Self.bucket, name: Self.bucket, isPublic: false, fileSizeLimit: nil, allowedMimeTypes: nil, createdAt: 0, updatedAt: 0))
+        _ = try objects.catalog.ensureBucket(
+            BucketRecord(
+                id: Self.bucket, name: Self.bucket, isPublic: false, fileSizeLimit: nil, allowedMimeTypes: nil, createdAt: 0, updatedAt: 0))
         _ = try store.recover(globalLimit: Self.globalLimit)
         for upload in try store.all() where upload.completion == nil { try store.remove(upload.id) }
         FileHandle.standardOutput.write(Data("ready\n".utf8))
         for key in Self.keys {
-            let upload = MultipartUpload(id: ResumableUploadStore.newId(), bucket: Self.bucket, key: key, mimeType: "application/octet-stream",
-                                         cacheControl: "no-cache", userMetadata: #"{"round":"\#(round)"}"#, createdAt: Date().timeIntervalSince1970)
+            let upload = MultipartUpload(
+                id: ResumableUploadStore.newId(), bucket: Self.bucket, key: key, mimeType: "application/octet-stream",
+                cacheControl: "no-cache", userMetadata: #"{"round":"\#(round)"}"#, createdAt: Date().timeIntervalSince1970)
             try store.create(upload)
             var parts: [(number: Int, sha256: String)] = []
             for number in 1...3 {

@@ -20,14 +20,17 @@ struct ResumableDrill {
     }
 
     static func round(of userMetadata: String?) -> String? {
-        guard let text = userMetadata, let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else { return nil }
+        guard let text = userMetadata, let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else {
+            return nil
+        }
         return object["round"] as? String
     }
 
     func run(round: String) throws {
         let objects = uploads.objects
-        _ = try objects.catalog.ensureBucket(BucketRecord(
-            id: Self.bucket, name: Self.bucket, isPublic: false, fileSizeLimit: nil, allowedMimeTypes: nil, createdAt: 0, updatedAt: 0))
+        _ = try objects.catalog.ensureBucket(
+            BucketRecord(
+                id: Self.bucket, name: Self.bucket, isPublic: false, fileSizeLimit: nil, allowedMimeTypes: nil, createdAt: 0, updatedAt: 0))
         _ = try uploads.recover(globalLimit: Self.globalLimit)
         FileHandle.standardOutput.write(Data("ready\n".utf8))
         // Uploads a kill left in progress, finished with the bytes of the round that began them.

@@ -60,8 +60,9 @@ enum FuzzTarget: String, CaseIterable {
             let head = Array(bytes.prefix(taken.length))
             guard let nio = Self.nioHead(head) else { preconditionFailure("NIO refuses a head the reader takes: \(Self.shown(head))") }
             precondition(!nio.hadBody, "NIO reads a body after \(Self.shown(head))")
-            precondition(nio.head.method.rawValue == taken.method && nio.head.uri == taken.target && nio.head.version == .http1_1,
-                         "NIO reads another request line in \(Self.shown(head))")
+            precondition(
+                nio.head.method.rawValue == taken.method && nio.head.uri == taken.target && nio.head.version == .http1_1,
+                "NIO reads another request line in \(Self.shown(head))")
             precondition(nio.head.isKeepAlive == taken.keepAlive, "keep-alive differs for \(Self.shown(head))")
             precondition(nio.head.headers["host"].count == 1, "Host differs for \(Self.shown(head))")
             for name in ["range", "if-range", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since", "origin"] {
@@ -113,7 +114,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 @_silgen_name("LLVMFuzzerRunDriver")
 func LLVMFuzzerRunDriver(
     _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
 
 /// SwiftPM links an executable's `main` to `<module>_main`; here that hands the process to libFuzzer.
 @_cdecl("VaultFuzz_main")

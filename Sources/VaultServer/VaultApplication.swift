@@ -44,8 +44,9 @@ public enum VaultApplication {
         // One limiter for every door a client key opens, so a key's rate is the same whichever API it speaks.
         let rateLimiter = RequestRateLimiter()
         let clients = router.group().add(middleware: AccessRequirementMiddleware(requirement: .clientKey, rateLimiter: rateLimiter))
-        let admins = router.group().add(middleware: AccessRequirementMiddleware(
-            requirement: .admin(configured: configuration.adminCredential != nil)))
+        let admins = router.group().add(
+            middleware: AccessRequirementMiddleware(
+                requirement: .admin(configured: configuration.adminCredential != nil)))
         HealthRoutes(store: voice.store).register(on: router, table: routes)
         let responder = DownloadResponder(planner: DownloadPlanner(maximumRanges: configuration.maximumRanges))
         // Kept descriptors must go as soon as their file is unlinked, or a deleted asset keeps its disk space.
@@ -59,7 +60,8 @@ public enum VaultApplication {
             let storageRoutes = StorageRoutes(
                 objects: storage.store,
                 signer: SignedURLToken(secret: storage.signingSecret),
-                uploadCache: HotFileCache(capacity: configuration.downloadCacheBytes / 4, entryLimit: configuration.downloadCacheEntryLimit),
+                uploadCache: HotFileCache(
+                    capacity: configuration.downloadCacheBytes / 4, entryLimit: configuration.downloadCacheEntryLimit),
                 // The `/audio` route's cache: the same files, so an MP3 fetched both ways is held once.
                 generatedAudio: GeneratedAudioSource(assets: VoiceAssetBucket(store: voice.store), cache: audioCache, heard: voice.heard),
                 maximumUploadBytes: configuration.maximumUploadBytes, responder: responder,
@@ -69,9 +71,11 @@ public enum VaultApplication {
                 storage: storageRoutes, uploads: ResumableUploadStore(objects: storage.store), publicBaseURL: configuration.publicBaseURL,
                 expirySeconds: configuration.resumableExpirySeconds, maximumUploadsInProgress: configuration.maximumResumableUploads
             ).register(on: router, table: routes)
-            S3Routes(storage: storageRoutes, multipart: MultipartUploadStore(objects: storage.store), credentials: configuration.s3Credentials,
-                     maximumUploadsInProgress: configuration.maximumResumableUploads)
-                .register(on: router, table: routes)
+            S3Routes(
+                storage: storageRoutes, multipart: MultipartUploadStore(objects: storage.store), credentials: configuration.s3Credentials,
+                maximumUploadsInProgress: configuration.maximumResumableUploads
+            )
+            .register(on: router, table: routes)
         }
         let voiceRoutes = VoiceRoutes(voice: voice, configuration: configuration)
         voiceRoutes.register(on: router, clients: clients, table: routes)
@@ -112,8 +116,9 @@ public enum VaultApplication {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let limits = configuration.connectionLimits
-        let parts = makeParts(voice: voice, configuration: configuration, storage: storage, usage: usage, metrics: metrics,
-                              catalog: catalog, jobs: jobs)
+        let parts = makeParts(
+            voice: voice, configuration: configuration, storage: storage, usage: usage, metrics: metrics,
+            catalog: catalog, jobs: jobs)
         let serverName = "VoiceVault"
         let fastPath = FastPathHandler.Configuration(
             downloads: configuration.fastPath ? parts.downloads : nil, crossOrigin: configuration.crossOrigin,

@@ -42,10 +42,15 @@ struct BackupCommand: ParsableCommand {
             try printJSON(report)
             return
         }
-        print("backed up \(report.assets) assets (\(report.audioFiles) book files, \(report.hardLinks) of them hard links) and \(report.objects) Storage objects to \(report.destination)")
-        print("\(report.bytesCopied) bytes copied, index \(report.indexBytes) bytes, ledger \(report.ledgerCopied ? "copied" : "absent"), \(String(format: "%.1f", report.seconds)) s; fsck found the copy clean")
+        print(
+            "backed up \(report.assets) assets (\(report.audioFiles) book files, \(report.hardLinks) of them hard links) and \(report.objects) Storage objects to \(report.destination)"
+        )
+        print(
+            "\(report.bytesCopied) bytes copied, index \(report.indexBytes) bytes, ledger \(report.ledgerCopied ? "copied" : "absent"), \(String(format: "%.1f", report.seconds)) s; fsck found the copy clean"
+        )
         if !report.droppedAssets.isEmpty || !report.droppedObjects.isEmpty {
-            print("deleted while the backup ran, so not in it: \(report.droppedAssets.count) assets, \(report.droppedObjects.count) objects")
+            print(
+                "deleted while the backup ran, so not in it: \(report.droppedAssets.count) assets, \(report.droppedObjects.count) objects")
         }
     }
 }

@@ -45,8 +45,12 @@ struct DoctorCommand: AsyncParsableCommand {
     /// against that answer's `Date`.
     func upstreamFindings() async -> [DoctorFinding] {
         guard let key = Environment.value("ELEVENLABS_API_KEY") else {
-            return [DoctorFinding("elevenlabs", .warn, "ELEVENLABS_API_KEY is not set: the offline synthesizer answers misses; set it to generate with ElevenLabs"),
-                    DoctorJudgement.clock(skewSeconds: nil)]
+            return [
+                DoctorFinding(
+                    "elevenlabs", .warn,
+                    "ELEVENLABS_API_KEY is not set: the offline synthesizer answers misses; set it to generate with ElevenLabs"),
+                DoctorJudgement.clock(skewSeconds: nil),
+            ]
         }
         var base = Environment.value("ELEVENLABS_BASE_URL") ?? ElevenLabsConfiguration.defaultBaseURL
         while base.hasSuffix("/") { base.removeLast() }
@@ -61,11 +65,15 @@ struct DoctorCommand: AsyncParsableCommand {
                 // The server stamped its Date somewhere between sending and receiving.
                 sent.addingTimeInterval(received.timeIntervalSince(sent) / 2).timeIntervalSince1970 - Double($0)
             }
-            return [Self.keyFinding(status: Int(response.status.code), body: Data(body.readableBytesView), base: base),
-                    DoctorJudgement.clock(skewSeconds: skew)]
+            return [
+                Self.keyFinding(status: Int(response.status.code), body: Data(body.readableBytesView), base: base),
+                DoctorJudgement.clock(skewSeconds: skew),
+            ]
         } catch {
-            return [DoctorFinding("elevenlabs", .fail, "cannot reach \(base): \(error); check the network, a proxy or ELEVENLABS_BASE_URL"),
-                    DoctorJudgement.clock(skewSeconds: nil)]
+            return [
+                DoctorFinding("elevenlabs", .fail, "cannot reach \(base): \(error); check the network, a proxy or ELEVENLABS_BASE_URL"),
+                DoctorJudgement.clock(skewSeconds: nil),
+            ]
         }
     }
 
@@ -78,13 +86,16 @@ struct DoctorCommand: AsyncParsableCommand {
             }
             let state = "the key works; \(used) of \(limit) characters used this period"
             if used * 10 >= limit * 9 {
-                return DoctorFinding("elevenlabs", .warn, state + "; misses will fail when the plan runs out: upgrade it or set VOICEVAULT_DAILY_CHARACTER_BUDGET")
+                return DoctorFinding(
+                    "elevenlabs", .warn,
+                    state + "; misses will fail when the plan runs out: upgrade it or set VOICEVAULT_DAILY_CHARACTER_BUDGET")
             }
             return DoctorFinding("elevenlabs", .pass, state)
         case 401, 403:
             return DoctorFinding("elevenlabs", .fail, "ElevenLabs refused the key (HTTP \(status)): set ELEVENLABS_API_KEY to a valid key")
         default:
-            return DoctorFinding("elevenlabs", .warn, "ElevenLabs answered HTTP \(status) to a subscription check; see https://status.elevenlabs.io")
+            return DoctorFinding(
+                "elevenlabs", .warn, "ElevenLabs answered HTTP \(status) to a subscription check; see https://status.elevenlabs.io")
         }
     }
 
@@ -98,9 +109,10 @@ struct DoctorCommand: AsyncParsableCommand {
         var space = statvfs()
         if statvfs(directory.root, &space) == 0 {
             let block = Int(space.f_frsize)
-            findings.append(DoctorJudgement.freeSpace(
-                availableBytes: Int(space.f_bavail) * block, totalBytes: Int(space.f_blocks) * block,
-                warnBelowMiB: warnFreeMiB, failBelowMiB: failFreeMiB))
+            findings.append(
+                DoctorJudgement.freeSpace(
+                    availableBytes: Int(space.f_bavail) * block, totalBytes: Int(space.f_blocks) * block,
+                    warnBelowMiB: warnFreeMiB, failBelowMiB: failFreeMiB))
         }
         findings.append(indexFinding(directory))
         findings.append(ledgerFinding(directory))
@@ -116,7 +128,10 @@ struct DoctorCommand: AsyncParsableCommand {
         let probe = folder + "/.doctor-probe-\(getpid())"
         let fd = FileSystem.openNoFollow(probe, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
         guard fd >= 0 else {
-            return DoctorFinding("data_directory", .fail, "cannot create a file in \(folder): \(String(cString: strerror(errno))); fix its owner and permissions (the server's user must own it)")
+            return DoctorFinding(
+                "data_directory", .fail,
+                "cannot create a file in \(folder): \(String(cString: strerror(errno))); fix its owner and permissions (the server's user must own it)"
+            )
         }
         defer {
             close(fd)
@@ -135,8 +150,8 @@ struct DoctorCommand: AsyncParsableCommand {
     /// make a server starting at that moment refuse to start).
     static func runningServer(_ directory: DataDirectory) -> String {
         guard let text = try? String(contentsOfFile: directory.lockFile, encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0,
-              kill(pid, 0) == 0 || errno == EPERM
+            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0,
+            kill(pid, 0) == 0 || errno == EPERM
         else { return "no server is using it" }
         return "a server is using it (pid \(pid))"
     }
@@ -149,8 +164,9 @@ struct DoctorCommand: AsyncParsableCommand {
             let environment = try LMDBEnvironment(directory: directory.index, options: .init(readOnly: true))
             let index = try AssetIndex(environment: environment)
             let readers = environment.readers
-            return DoctorJudgement.index(usedBytes: environment.usedBytes, maximumMapBytes: environment.maximumMapSize,
-                                         readers: readers.used, maximumReaders: readers.maximum, records: try index.count())
+            return DoctorJudgement.index(
+                usedBytes: environment.usedBytes, maximumMapBytes: environment.maximumMapSize,
+                readers: readers.used, maximumReaders: readers.maximum, records: try index.count())
         } catch {
             return DoctorFinding("index", .fail, "cannot read the index: \(error); run `voicevault fsck` with the server stopped")
         }

@@ -45,7 +45,9 @@ struct FsckCommand: ParsableCommand {
                 print("\(label) \(problem.kind.rawValue) \(problem.path ?? problem.hash ?? ""): \(problem.detail)")
             }
             for line in report.repairs { print("fixed \(line)") }
-            print("checked \(report.recordsChecked) records and \(report.filesChecked) files: \(report.problems.count) problems (\(report.invariantViolations) index records without a correct file)")
+            print(
+                "checked \(report.recordsChecked) records and \(report.filesChecked) files: \(report.problems.count) problems (\(report.invariantViolations) index records without a correct file)"
+            )
         }
         guard report.needsAttention else { return }
         throw ExitCode(repair ? 1 : 2)
@@ -65,7 +67,8 @@ final class ProgressBar: @unchecked Sendable {
         guard enabled, total > 0 else { return }
         let width = 30
         let filled = min(width, done * width / total)
-        let line = "\r\(label.padding(toLength: 8, withPad: " ", startingAt: 0)) ["
+        let line =
+            "\r\(label.padding(toLength: 8, withPad: " ", startingAt: 0)) ["
             + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
             + "] \(done * 100 / total)% \(done)/\(total)"
         lock.withLock {

@@ -32,10 +32,12 @@ struct GCCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let limit = try maximumBytes ?? {
-            let configured = try Environment.integer("VOICEVAULT_MAX_STORE_BYTES", default: 0, minimum: 0)
-            return configured > 0 ? configured : nil
-        }()
+        let limit =
+            try maximumBytes
+            ?? {
+                let configured = try Environment.integer("VOICEVAULT_MAX_STORE_BYTES", default: 0, minimum: 0)
+                return configured > 0 ? configured : nil
+            }()
         let result: AssetEviction.Result
         if let server {
             result = try await remote(server, limit: limit)
@@ -48,9 +50,10 @@ struct GCCommand: AsyncParsableCommand {
             return
         }
         for hash in result.evicted { print("\(result.dryRun ? "would evict" : "evicted") \(hash)") }
-        print("store \(result.bytesBefore) bytes, limit \(result.limit), target \(result.target): "
-            + "\(result.dryRun ? "would evict" : "evicted") \(result.evicted.count) assets, \(result.bytesFreed) bytes; "
-            + "\(result.bytesAfter) bytes after" + (result.skipped > 0 ? "; \(result.skipped) kept (heard or pinned meanwhile)" : ""))
+        print(
+            "store \(result.bytesBefore) bytes, limit \(result.limit), target \(result.target): "
+                + "\(result.dryRun ? "would evict" : "evicted") \(result.evicted.count) assets, \(result.bytesFreed) bytes; "
+                + "\(result.bytesAfter) bytes after" + (result.skipped > 0 ? "; \(result.skipped) kept (heard or pinned meanwhile)" : ""))
         if result.targetUnreachable { print("pinned audio alone is over the target: raise the limit or unpin a book") }
     }
 
@@ -86,7 +89,8 @@ struct GCCommand: AsyncParsableCommand {
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(600))
         let body = try await response.body.collect(upTo: 64 << 20)
         guard response.status == .ok else {
-            FileHandle.standardError.write(Data("voicevault gc: \(server) answered \(response.status.code): \(String(buffer: body))\n".utf8))
+            FileHandle.standardError.write(
+                Data("voicevault gc: \(server) answered \(response.status.code): \(String(buffer: body))\n".utf8))
             throw ExitCode(1)
         }
         return try JSONDecoder().decode(AssetEviction.Result.self, from: Data(body.readableBytesView))

@@ -45,7 +45,8 @@ struct PregenerateCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("voicevault pregenerate: \(created.status) \(created.text)\n".utf8))
             throw ExitCode(1)
         }
-        FileHandle.standardError.write(Data("job \(id): \(created.object["total"] as? Int ?? 0) items, voices \(created.object["voices"] as? [String] ?? [])\n".utf8))
+        FileHandle.standardError.write(
+            Data("job \(id): \(created.object["total"] as? Int ?? 0) items, voices \(created.object["voices"] as? [String] ?? [])\n".utf8))
         if detach {
             print(id)
             return
@@ -71,18 +72,23 @@ struct PregenerateCommand: AsyncParsableCommand {
             print(last.text)
         } else {
             let object = last.object
-            print("job \(id) \(object["status"] as? String ?? ""): \(object["generated"] as? Int ?? 0) generated, "
-                + "\(object["cached"] as? Int ?? 0) already cached, \(object["failed"] as? Int ?? 0) failed; "
-                + "\(object["charactersSpent"] as? Int ?? 0) characters spent")
+            print(
+                "job \(id) \(object["status"] as? String ?? ""): \(object["generated"] as? Int ?? 0) generated, "
+                    + "\(object["cached"] as? Int ?? 0) already cached, \(object["failed"] as? Int ?? 0) failed; "
+                    + "\(object["charactersSpent"] as? Int ?? 0) characters spent")
             for failure in object["failures"] as? [[String: Any]] ?? [] {
-                print("failed: chapter \(failure["chapterId"] as? String ?? "") voice \(failure["voiceId"] as? String ?? ""): \(failure["code"] as? String ?? "")")
+                print(
+                    "failed: chapter \(failure["chapterId"] as? String ?? "") voice \(failure["voiceId"] as? String ?? ""): \(failure["code"] as? String ?? "")"
+                )
             }
         }
         if last.object["status"] as? String == "cancelled" { throw ExitCode(1) }
         if (last.object["failed"] as? Int ?? 0) > 0 { throw ExitCode(2) }
     }
 
-    func call(_ method: String, _ url: String, token: String, body: Data?) async throws -> (status: Int, object: [String: Any], text: String) {
+    func call(_ method: String, _ url: String, token: String, body: Data?) async throws -> (
+        status: Int, object: [String: Any], text: String
+    ) {
         var request = HTTPClientRequest(url: url)
         request.method = .init(rawValue: method)
         request.headers.add(name: "authorization", value: "Bearer " + token)

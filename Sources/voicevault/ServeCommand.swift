@@ -61,12 +61,16 @@ struct ServeCommand: AsyncParsableCommand {
                 "dir": "\(configuration.dataDirectory)", "assets": "\(assetCount)",
                 "schema": "\(IndexSchema.current)", "sweptTempFiles": "\(vault.temporaryFilesFound.count)",
             ])
-        logger.info("connection limits", metadata: [
-            "maxConnections": "\(connectionLimits.maximumConnections)", "descriptorLimit": "\(descriptorLimit)",
-            "idleTimeoutSeconds": "\(connectionLimits.idleTimeoutSeconds)", "sendTimeoutSeconds": "\(connectionLimits.sendTimeoutSeconds)",
-        ])
+        logger.info(
+            "connection limits",
+            metadata: [
+                "maxConnections": "\(connectionLimits.maximumConnections)", "descriptorLimit": "\(descriptorLimit)",
+                "idleTimeoutSeconds": "\(connectionLimits.idleTimeoutSeconds)",
+                "sendTimeoutSeconds": "\(connectionLimits.sendTimeoutSeconds)",
+            ])
         if configuration.adminToken == nil {
-            logger.notice("VOICEVAULT_ADMIN_TOKEN is not set: the admin surface (/admin, /metrics, emptying the audio bucket) refuses every request")
+            logger.notice(
+                "VOICEVAULT_ADMIN_TOKEN is not set: the admin surface (/admin, /metrics, emptying the audio bucket) refuses every request")
         }
         logger.info("client keys", metadata: ["keys": "\(configuration.clientKeys.map(\.name))"])
         if configuration.clientKeys.isEmpty {
@@ -79,12 +83,14 @@ struct ServeCommand: AsyncParsableCommand {
         let ledgerWriter = UsageLedger.openOrSetAside(in: vault.store.directory, logger: logger).map { LedgerWriter(ledger: $0) }
         let usage = UsageRecorder(writer: ledgerWriter)
         let quotaWakeup = QuotaWakeup()
-        let voice = VoiceService(store: vault.store, synthesizer: synthesizer,
-                                 dailyCharacterBudget: configuration.dailyCharacterBudget,
-                                 events: VoiceEventSinks([usage, VoiceMetrics(), quotaWakeup]))
-        let quota = StoreQuotaService(eviction: voice.eviction, limit: configuration.maximumStoreBytes, wakeup: quotaWakeup,
-                                      interval: .milliseconds(try Environment.integer("VOICEVAULT_QUOTA_INTERVAL_MS", default: 10_000, minimum: 10)),
-                                      logger: logger)
+        let voice = VoiceService(
+            store: vault.store, synthesizer: synthesizer,
+            dailyCharacterBudget: configuration.dailyCharacterBudget,
+            events: VoiceEventSinks([usage, VoiceMetrics(), quotaWakeup]))
+        let quota = StoreQuotaService(
+            eviction: voice.eviction, limit: configuration.maximumStoreBytes, wakeup: quotaWakeup,
+            interval: .milliseconds(try Environment.integer("VOICEVAULT_QUOTA_INTERVAL_MS", default: 10_000, minimum: 10)),
+            logger: logger)
         if let limit = configuration.maximumStoreBytes {
             let stored = try vault.store.index.storedBytes()
             logger.info("disk quota", metadata: ["maxStoreBytes": "\(limit)", "storedBytes": "\(stored)"])
@@ -98,18 +104,23 @@ struct ServeCommand: AsyncParsableCommand {
         let inProgress = try vault.resumable.count()
         let multipartRecovered = try vault.multipart.recover(globalLimit: configuration.maximumUploadBytes)
         let multipartSwept = try vault.multipart.sweep(now: Date().timeIntervalSince1970)
-        logger.info("s3 multipart uploads", metadata: [
-            "commitsFinished": "\(multipartRecovered.completed)", "commitsFailed": "\(multipartRecovered.failed)",
-            "abandonedSwept": "\(multipartSwept)", "s3": "\(configuration.s3Credentials == nil ? "off" : "on")",
-        ])
-        logger.info("resumable uploads", metadata: [
-            "inProgress": "\(inProgress)", "commitsFinished": "\(recovered.completed)",
-            "commitsFailed": "\(recovered.failed)", "expiredSwept": "\(expired)",
-        ])
+        logger.info(
+            "s3 multipart uploads",
+            metadata: [
+                "commitsFinished": "\(multipartRecovered.completed)", "commitsFailed": "\(multipartRecovered.failed)",
+                "abandonedSwept": "\(multipartSwept)", "s3": "\(configuration.s3Credentials == nil ? "off" : "on")",
+            ])
+        logger.info(
+            "resumable uploads",
+            metadata: [
+                "inProgress": "\(inProgress)", "commitsFinished": "\(recovered.completed)",
+                "commitsFailed": "\(recovered.failed)", "expiredSwept": "\(expired)",
+            ])
         let signingSecret = try SigningSecret.loadOrCreate(
             path: vault.store.directory.signingKeyFile, override: Environment.value("VOICEVAULT_SIGNING_SECRET"))
-        let jobs = JobRunner(jobs: try JobStore(path: vault.store.directory.jobsFile), voice: voice, load: upstreamLoad,
-                             maximumTextCharacters: configuration.maximumTextCharacters, logger: logger)
+        let jobs = JobRunner(
+            jobs: try JobStore(path: vault.store.directory.jobsFile), voice: voice, load: upstreamLoad,
+            maximumTextCharacters: configuration.maximumTextCharacters, logger: logger)
         let app = VaultApplication.make(
             configuration: configuration, voice: voice, storage: (objects, signingSecret), usage: usage, metrics: registry,
             catalog: catalog, jobs: jobs, logger: logger
@@ -120,8 +131,9 @@ struct ServeCommand: AsyncParsableCommand {
         // other (at once, not after the app has drained), the app drains, the quota writes its heard times, the
         // ledger writes what all of them queued.
         let services: [any Service] = (ledgerWriter.map { [LedgerService(writer: $0)] } ?? []) + [quota, app, jobs]
-        let group = ServiceGroup(configuration: .init(
-            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         withExtendedLifetime(vault) {}
         logger.info("stopped")
@@ -133,7 +145,8 @@ struct ServeCommand: AsyncParsableCommand {
     private func makeSynthesizer(logger: Logger) throws -> ((any SpeechSynthesizer)?, (any VoiceCatalog)?, (any UpstreamLoad)?) {
         guard let key = Environment.value("ELEVENLABS_API_KEY") else {
             if let offline = OfflineSynthesizer() {
-                logger.notice("""
+                logger.notice(
+                    """
                     ELEVENLABS_API_KEY is not set: using the OFFLINE espeak-ng synthesizer (model offline_espeak_ng). \
                     Set ELEVENLABS_API_KEY (and optionally ELEVENLABS_BASE_URL) to generate with ElevenLabs; \
                     offline audio is cached under its own model id and never served for ElevenLabs requests.
@@ -153,8 +166,12 @@ struct ServeCommand: AsyncParsableCommand {
             maximumConcurrency: try Environment.integer("VOICEVAULT_UPSTREAM_CONCURRENCY", default: 5, minimum: 1),
             attemptTimeout: .milliseconds(try Environment.integer("VOICEVAULT_UPSTREAM_TIMEOUT_MS", default: 180_000, minimum: 1)),
             retryPolicy: policy)
-        logger.info("synthesizer: ElevenLabs", metadata: ["baseURL": "\(configuration.baseURL)",
-                                                          "concurrency": "\(configuration.maximumConcurrency)"])
+        logger.info(
+            "synthesizer: ElevenLabs",
+            metadata: [
+                "baseURL": "\(configuration.baseURL)",
+                "concurrency": "\(configuration.maximumConcurrency)",
+            ])
         let client = ElevenLabsClient(configuration: configuration, logger: logger)
         return (ChunkingSynthesizer(base: client), ElevenLabsCatalog(configuration: configuration), client.limiter)
     }

@@ -9,7 +9,8 @@ struct StatsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
         abstract: "Print what the cache holds, saves and costs, from the data directory (server running or not).",
-        discussion: "Prices come from VOICEVAULT_PRICE_PER_1000_CHARACTERS and the budget from VOICEVAULT_DAILY_CHARACTER_BUDGET, as for serve.")
+        discussion:
+            "Prices come from VOICEVAULT_PRICE_PER_1000_CHARACTERS and the budget from VOICEVAULT_DAILY_CHARACTER_BUDGET, as for serve.")
 
     @OptionGroup var data: DataDirectoryOption
 

@@ -3,8 +3,9 @@ import VaultTestSupport
 @testable import ElevenLabs
 
 @Suite struct RetryPolicyTests {
-    let policy = RetryPolicy(maximumAttempts: 4, maximumConcurrencyWaits: 3, baseDelay: 0.5, maximumDelay: 20,
-                             concurrencyWait: 1)
+    let policy = RetryPolicy(
+        maximumAttempts: 4, maximumConcurrencyWaits: 3, baseDelay: 0.5, maximumDelay: 20,
+        concurrencyWait: 1)
 
     @Test(arguments: [
         UpstreamFailure.authentication(status: 401, message: ""), .quotaExceeded(message: ""),
@@ -36,11 +37,14 @@ import VaultTestSupport
     }
 
     @Test func retryAfterIsHonouredForBusyAndConcurrency() {
-        #expect(policy.decide(after: .busy(retryAfterSeconds: 3), failures: 1, concurrencyWaits: 0, unitRandom: 0.9)
+        #expect(
+            policy.decide(after: .busy(retryAfterSeconds: 3), failures: 1, concurrencyWaits: 0, unitRandom: 0.9)
                 == .retry(afterSeconds: 3))
-        #expect(policy.decide(after: .busy(retryAfterSeconds: 300), failures: 1, concurrencyWaits: 0, unitRandom: 0.9)
+        #expect(
+            policy.decide(after: .busy(retryAfterSeconds: 300), failures: 1, concurrencyWaits: 0, unitRandom: 0.9)
                 == .retry(afterSeconds: 20))
-        #expect(policy.decide(after: .concurrencyLimited(retryAfterSeconds: 2), failures: 0, concurrencyWaits: 1, unitRandom: 0)
+        #expect(
+            policy.decide(after: .concurrencyLimited(retryAfterSeconds: 2), failures: 0, concurrencyWaits: 1, unitRandom: 0)
                 == .retry(afterSeconds: 2))
     }
 
@@ -56,32 +60,43 @@ import VaultTestSupport
 
 @Suite struct ErrorClassifierTests {
     func classify(_ status: Int, _ body: String, retryAfter: String? = nil, ms: String? = nil) -> UpstreamFailure {
-        ErrorClassifier.classify(status: status, body: Array(body.utf8), retryAfter: retryAfter,
-                                 retryAfterMilliseconds: ms, voiceId: "abc")
+        ErrorClassifier.classify(
+            status: status, body: Array(body.utf8), retryAfter: retryAfter,
+            retryAfterMilliseconds: ms, voiceId: "abc")
     }
 
     @Test func bothErrorShapesAndEveryStatus() {
-        #expect(classify(429, #"{"detail":{"status":"too_many_concurrent_requests","message":"m"}}"#)
+        #expect(
+            classify(429, #"{"detail":{"status":"too_many_concurrent_requests","message":"m"}}"#)
                 == .concurrencyLimited(retryAfterSeconds: nil))
-        #expect(classify(429, #"{"detail":{"type":"rate_limit","code":"concurrent_limit_exceeded","message":"m"}}"#, retryAfter: "2")
+        #expect(
+            classify(429, #"{"detail":{"type":"rate_limit","code":"concurrent_limit_exceeded","message":"m"}}"#, retryAfter: "2")
                 == .concurrencyLimited(retryAfterSeconds: 2))
-        #expect(classify(429, #"{"detail":{"status":"system_busy","message":"m"}}"#, ms: "1500")
+        #expect(
+            classify(429, #"{"detail":{"status":"system_busy","message":"m"}}"#, ms: "1500")
                 == .busy(retryAfterSeconds: 1.5))
         #expect(classify(429, #"{"detail":{"code":"rate_limit_exceeded","message":"m"}}"#) == .busy(retryAfterSeconds: nil))
-        #expect(classify(401, #"{"detail":{"status":"invalid_api_key","message":"Invalid API key"}}"#)
+        #expect(
+            classify(401, #"{"detail":{"status":"invalid_api_key","message":"Invalid API key"}}"#)
                 == .authentication(status: 401, message: "Invalid API key"))
         #expect(classify(401, #"{"detail":{"status":"quota_exceeded","message":"q"}}"#) == .quotaExceeded(message: "q"))
         #expect(classify(400, #"{"detail":{"status":"quota_exceeded","message":"q"}}"#) == .quotaExceeded(message: "q"))
-        #expect(classify(403, #"{"detail":{"code":"output_format_not_allowed","message":"plan"}}"#)
+        #expect(
+            classify(403, #"{"detail":{"code":"output_format_not_allowed","message":"plan"}}"#)
                 == .authentication(status: 403, message: "plan"))
-        #expect(classify(404, #"{"detail":{"status":"voice_not_found","message":"A voice with the voice_id abc was not found."}}"#)
+        #expect(
+            classify(404, #"{"detail":{"status":"voice_not_found","message":"A voice with the voice_id abc was not found."}}"#)
                 == .voiceNotFound(voiceId: "abc", message: "A voice with the voice_id abc was not found."))
         // A 404 to a request that names no voice (GET /v1/models) is not about a voice.
-        #expect(ErrorClassifier.classify(status: 404, body: Array(#"{"detail":"Not Found"}"#.utf8), retryAfter: nil,
-                                         retryAfterMilliseconds: nil, voiceId: nil) == .notFound(message: "Not Found"))
-        #expect(classify(422, #"{"detail":[{"type":"missing","loc":["body","text"],"msg":"Field required","input":{}}]}"#)
+        #expect(
+            ErrorClassifier.classify(
+                status: 404, body: Array(#"{"detail":"Not Found"}"#.utf8), retryAfter: nil,
+                retryAfterMilliseconds: nil, voiceId: nil) == .notFound(message: "Not Found"))
+        #expect(
+            classify(422, #"{"detail":[{"type":"missing","loc":["body","text"],"msg":"Field required","input":{}}]}"#)
                 == .rejected(status: 422, code: "missing", message: "body.text: Field required"))
-        #expect(classify(400, #"{"detail":{"status":"max_character_limit_exceeded","message":"too long"}}"#)
+        #expect(
+            classify(400, #"{"detail":{"status":"max_character_limit_exceeded","message":"too long"}}"#)
                 == .rejected(status: 400, code: "max_character_limit_exceeded", message: "too long"))
         #expect(classify(503, "<html>Service Unavailable</html>") == .serverError(status: 503, message: "<html>Service Unavailable</html>"))
         #expect(classify(500, "") == .serverError(status: 500, message: ""))
@@ -94,7 +109,11 @@ import VaultTestSupport
         var order: [Int] = []
         var running = 0
         var peak = 0
-        func enter(_ id: Int) { order.append(id); running += 1; peak = max(peak, running) }
+        func enter(_ id: Int) {
+            order.append(id)
+            running += 1
+            peak = max(peak, running)
+        }
         func leave() { running -= 1 }
     }
 
@@ -104,12 +123,25 @@ import VaultTestSupport
         // Hold both permits so every later arrival queues, then enqueue in a known order.
         let gate = AsyncStream<Void>.makeStream()
         let holders = (0..<2).map { id in
-            Task { try await limiter.withPermit { await log.enter(id); for await _ in gate.stream {}; await log.leave() } }
+            Task {
+                try await limiter.withPermit {
+                    await log.enter(id)
+                    for await _ in gate.stream {}
+                    await log.leave()
+                }
+            }
         }
         while await limiter.inUse < 2 { await Task.yield() }
         var queued = [Task<Void, any Error>]()
         for id in 2..<12 {
-            queued.append(Task { try await limiter.withPermit { await log.enter(id); try await Task.sleep(for: .milliseconds(2)); await log.leave() } })
+            queued.append(
+                Task {
+                    try await limiter.withPermit {
+                        await log.enter(id)
+                        try await Task.sleep(for: .milliseconds(2))
+                        await log.leave()
+                    }
+                })
             while await limiter.queued < id - 1 { await Task.yield() }
         }
         gate.continuation.finish()

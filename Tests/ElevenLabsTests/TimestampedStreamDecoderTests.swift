@@ -8,9 +8,11 @@ import VaultCore
     static func line(_ audio: [UInt8], _ characters: [String]?, start: Double = 0) -> String {
         var object: [String: Any] = ["audio_base64": Data(audio).base64EncodedString(), "normalized_alignment": NSNull()]
         if let characters {
-            object["alignment"] = ["characters": characters,
-                                   "character_start_times_seconds": characters.indices.map { start + Double($0) * 0.1 },
-                                   "character_end_times_seconds": characters.indices.map { start + Double($0 + 1) * 0.1 }]
+            object["alignment"] = [
+                "characters": characters,
+                "character_start_times_seconds": characters.indices.map { start + Double($0) * 0.1 },
+                "character_end_times_seconds": characters.indices.map { start + Double($0 + 1) * 0.1 },
+            ]
         } else {
             object["alignment"] = NSNull()
         }
@@ -39,8 +41,11 @@ import VaultCore
     }
 
     @Test func malformedLinesAreErrorsNotSkipped() throws {
-        for bad in ["<html>\n", "{\"alignment\":null}\n", "{\"audio_base64\":\"%%%\"}\n",
-                    #"{"audio_base64":"AA==","alignment":{"characters":["a"],"character_start_times_seconds":[],"character_end_times_seconds":[0]}}"# + "\n"] {
+        for bad in [
+            "<html>\n", "{\"alignment\":null}\n", "{\"audio_base64\":\"%%%\"}\n",
+            #"{"audio_base64":"AA==","alignment":{"characters":["a"],"character_start_times_seconds":[],"character_end_times_seconds":[0]}}"#
+                + "\n",
+        ] {
             var decoder = TimestampedStreamDecoder(maximumLineBytes: 1000)
             #expect(throws: TimestampedStreamDecoder.Failure.self, "\(bad)") { _ = try decoder.feed(Array(bad.utf8)) }
         }

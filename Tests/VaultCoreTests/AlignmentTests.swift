@@ -49,10 +49,16 @@ import VaultTestSupport
     @Test func wordsAndSentencesWithTheirTimes() {
         let text = "Hello, world. \"Is it?\" Yes…\nChapter Two\n\n3.14 is pi. 日本語。です"
         let segments = TimedSegments(Self.aligned(text))
-        #expect(segments.words.map(\.text) == ["Hello,", "world.", "\"Is", "it?\"", "Yes…", "Chapter", "Two", "3.14", "is",
-                                               "pi.", "日本語。です"])
-        #expect(segments.sentences.map(\.text) == ["Hello, world.", "\"Is it?\"", "Yes…", "Chapter Two", "3.14 is pi.",
-                                                   "日本語。", "です"])
+        #expect(
+            segments.words.map(\.text) == [
+                "Hello,", "world.", "\"Is", "it?\"", "Yes…", "Chapter", "Two", "3.14", "is",
+                "pi.", "日本語。です",
+            ])
+        #expect(
+            segments.sentences.map(\.text) == [
+                "Hello, world.", "\"Is it?\"", "Yes…", "Chapter Two", "3.14 is pi.",
+                "日本語。", "です",
+            ])
         let first = segments.sentences[0]
         #expect(first.characterRange == 0..<13)
         #expect(first.startMilliseconds == 0 && first.endMilliseconds == 1300)
@@ -69,24 +75,26 @@ import VaultTestSupport
 
     @Test func webVTTHasOneEscapedCuePerSentence() {
         let vtt = WebVTTDocument.render(TimedSegments(Self.aligned("A <b> & c. Next one!", millisecondsPerCharacter: 400)))
-        #expect(vtt == """
-            WEBVTT
+        #expect(
+            vtt == """
+                WEBVTT
 
-            1
-            00:00:00.000 --> 00:00:04.000
-            A &lt;b&gt; &amp; c.
+                1
+                00:00:00.000 --> 00:00:04.000
+                A &lt;b&gt; &amp; c.
 
-            2
-            00:00:04.400 --> 00:00:08.000
-            Next one!
+                2
+                00:00:04.400 --> 00:00:08.000
+                Next one!
 
-            """)
+                """)
         #expect(WebVTTDocument.timestamp(3_723_004) == "01:02:03.004")
     }
 
     @Test func mediaOverlayPairsSentenceIdsWithClips() {
-        let smil = MediaOverlayDocument.render(TimedSegments(Self.aligned("One. Two.")), textReference: "ch1.xhtml",
-                                               audioReference: "../audio/b/h.mp3?x=1&y=2")
+        let smil = MediaOverlayDocument.render(
+            TimedSegments(Self.aligned("One. Two.")), textReference: "ch1.xhtml",
+            audioReference: "../audio/b/h.mp3?x=1&y=2")
         #expect(smil.contains(#"<seq id="chapter" epub:textref="ch1.xhtml">"#))
         #expect(smil.contains(#"<text src="ch1.xhtml#s1"/>"#))
         #expect(smil.contains(#"<audio src="../audio/b/h.mp3?x=1&amp;y=2" clipBegin="0.000s" clipEnd="0.400s"/>"#))
@@ -128,8 +136,9 @@ struct TimedSilence: SpeechSynthesizer {
     func synthesize(_ spec: SpeechSpec) async throws -> Generation {
         let mp3 = try InspectedMP3(SilentMP3.make(frames: 8))
         let end = UInt32((mp3.info.durationSeconds * 1000).rounded())
-        return Generation(mp3: mp3, requestId: nil, characterCost: 1, attempts: 1,
-                          alignment: .evenlySpread(spec.text, startMilliseconds: 0, endMilliseconds: end))
+        return Generation(
+            mp3: mp3, requestId: nil, characterCost: 1, attempts: 1,
+            alignment: .evenlySpread(spec.text, startMilliseconds: 0, endMilliseconds: end))
     }
 }
 

@@ -23,8 +23,9 @@ import VaultTestSupport
         var hashes: [SHA256Digest] = []
         for number in 0..<10 {
             let hash = SHA256Digest.test("asset \(number)")
-            _ = try store.publish(SilentMP3.make(frames: 50), hash: hash, bookId: .book(number % 2 == 0 ? "a" : "b"),
-                                  metadata: metadata, now: Date(timeIntervalSince1970: Double(1000 + number)))
+            _ = try store.publish(
+                SilentMP3.make(frames: 50), hash: hash, bookId: .book(number % 2 == 0 ? "a" : "b"),
+                metadata: metadata, now: Date(timeIntervalSince1970: Double(1000 + number)))
             hashes.append(hash)
         }
         _ = try store.link(hashes[0], to: .book("c"))

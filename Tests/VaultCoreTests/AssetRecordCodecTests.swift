@@ -136,7 +136,9 @@ import VaultTestSupport
             let book = books.randomElement(using: &generator) ?? "b1"
             switch (Result { try decoded(bytes) }, Result { try fields(bytes, book) }) {
             case let (.success(record), .success(read)):
-                #expect(read.byteSize == record.byteSize && read.sha256.hex == record.sha256 && read.createdAt.bitPattern == record.createdAt.bitPattern)
+                #expect(
+                    read.byteSize == record.byteSize && read.sha256.hex == record.sha256
+                        && read.createdAt.bitPattern == record.createdAt.bitPattern)
                 #expect(read.inBook == record.bookIds.contains { Array($0.utf8) == Array(book.utf8) })
             case (.failure, .failure): break
             case let (whole, partial): Issue.record("decode \(whole) but downloadFields \(partial)")

@@ -14,8 +14,9 @@ import VaultTestSupport
         let store = try openStore()
         let audio = SilentMP3.make(frames: 50)
         let hash = SHA256Digest.test("a")
-        let record = try store.publish(audio, hash: hash, bookId: .book("book1"), metadata: sampleMetadata(),
-                                       now: Date(timeIntervalSince1970: 1_700_000_000))
+        let record = try store.publish(
+            audio, hash: hash, bookId: .book("book1"), metadata: sampleMetadata(),
+            now: Date(timeIntervalSince1970: 1_700_000_000))
         let path = dir.sub("data/audio/book1/\(hash.hex).mp3")
         #expect(try FileSystem.readFile(path) == audio)
         #expect(record.bookIds == ["book1"])
@@ -44,8 +45,9 @@ import VaultTestSupport
         let hash = SHA256Digest.test("shared")
         _ = try store.publish(audio, hash: hash, bookId: .book("first"), metadata: sampleMetadata())
         // Different bytes offered for the same hash are ignored: first writer wins.
-        let record = try store.publish(SilentMP3.make(frames: 31), hash: hash, bookId: .book("second"),
-                                       metadata: sampleMetadata())
+        let record = try store.publish(
+            SilentMP3.make(frames: 31), hash: hash, bookId: .book("second"),
+            metadata: sampleMetadata())
         #expect(record.bookIds == ["first", "second"])
         let a = try #require(try FileSystem.status(dir.sub("data/audio/first/\(hash.hex).mp3")))
         let b = try #require(try FileSystem.status(dir.sub("data/audio/second/\(hash.hex).mp3")))
@@ -58,7 +60,8 @@ import VaultTestSupport
 
     @Test func removingOneBookNeverBreaksAnother() throws {
         let store = try openStore()
-        let shared = SHA256Digest.test("shared"), own = SHA256Digest.test("own")
+        let shared = SHA256Digest.test("shared")
+        let own = SHA256Digest.test("own")
         let audio = SilentMP3.make(frames: 12)
         _ = try store.publish(audio, hash: shared, bookId: .book("keep"), metadata: sampleMetadata())
         _ = try store.publish(audio, hash: shared, bookId: .book("drop"), metadata: sampleMetadata())
@@ -85,8 +88,16 @@ import VaultTestSupport
         _ = try store.publish(SilentMP3.make(frames: 3), hash: hash, bookId: .book("a"), metadata: sampleMetadata())
         _ = try store.link(hash, to: .book("b"))
         let removal = try #require(try store.remove(hash))
-        #expect(removal == { var r = Removal(); r.books = ["a", "b"]; r.links = 2; r.assetsRemoved = 1
-            r.bytesFreed = SilentMP3.make(frames: 3).count; return r }())
+        #expect(
+            removal
+                == {
+                    var r = Removal()
+                    r.books = ["a", "b"]
+                    r.links = 2
+                    r.assetsRemoved = 1
+                    r.bytesFreed = SilentMP3.make(frames: 3).count
+                    return r
+                }())
         #expect(try store.record(for: hash) == nil)
         #expect(!FileSystem.exists(dir.sub("data/audio/a/\(hash.hex).mp3")))
         #expect(!FileSystem.exists(dir.sub("data/audio/b/\(hash.hex).mp3")))
@@ -118,11 +129,18 @@ import VaultTestSupport
         let heard = Heard()
         let store = try openStore()
         store.linkRemovals.listen { hash in
-            let remaining = (try? FileSystem.contents(of: self.dir.sub("data/audio")).flatMap { book in
-                (try? FileSystem.contents(of: self.dir.sub("data/audio/\(book)"))) ?? [] }.filter { $0 == "\(hash.hex).mp3" }.count) ?? 0
-            heard.lock.withLock { heard.hashes.append(hash); heard.linksLeft.append(remaining) }
+            let remaining =
+                (try? FileSystem.contents(of: self.dir.sub("data/audio")).flatMap { book in
+                    (try? FileSystem.contents(of: self.dir.sub("data/audio/\(book)"))) ?? []
+                }.filter { $0 == "\(hash.hex).mp3" }.count) ?? 0
+            heard.lock.withLock {
+                heard.hashes.append(hash)
+                heard.linksLeft.append(remaining)
+            }
         }
-        let (one, two, three, four) = (SHA256Digest.test("one"), SHA256Digest.test("two"), SHA256Digest.test("three"), SHA256Digest.test("four"))
+        let (one, two, three, four) = (
+            SHA256Digest.test("one"), SHA256Digest.test("two"), SHA256Digest.test("three"), SHA256Digest.test("four")
+        )
         for hash in [one, two, three, four] {
             _ = try store.publish(SilentMP3.make(frames: 3), hash: hash, bookId: .book("a"), metadata: sampleMetadata())
         }
@@ -161,8 +179,9 @@ import VaultTestSupport
         let earlier = SilentMP3.make(frames: 8, seed: 1)
         try FileSystem.makeDirectory(dir.sub("data/audio/b"))
         try Data(earlier).write(to: URL(fileURLWithPath: dir.sub("data/audio/b/\(hash.hex).mp3")))
-        let record = try store.publish(SilentMP3.make(frames: 9, seed: 2), hash: hash, bookId: .book("b"),
-                                       metadata: sampleMetadata())
+        let record = try store.publish(
+            SilentMP3.make(frames: 9, seed: 2), hash: hash, bookId: .book("b"),
+            metadata: sampleMetadata())
         #expect(record.sha256 == SHA256Digest.of(earlier).hex)
         #expect(record.byteSize == earlier.count)
         #expect(try Fsck(store: store).run(repair: false).isClean)
@@ -195,8 +214,9 @@ import VaultTestSupport
         let records = try await withThrowingTaskGroup(of: AssetRecord.self) { group in
             for i in 0..<16 {
                 group.addTask {
-                    try store.publish(SilentMP3.make(frames: 20, seed: UInt8(i)), hash: hash,
-                                      bookId: .book("book\(i % 4)"), metadata: sampleMetadata())
+                    try store.publish(
+                        SilentMP3.make(frames: 20, seed: UInt8(i)), hash: hash,
+                        bookId: .book("book\(i % 4)"), metadata: sampleMetadata())
                 }
             }
             return try await group.reduce(into: [AssetRecord]()) { $0.append($1) }
@@ -246,12 +266,14 @@ import VaultTestSupport
         let spec = try SpeechSpec(text: "Hello there.", voiceId: "v")
         let alignment = SpeechAlignment.evenlySpread(spec.text, startMilliseconds: 0, endMilliseconds: 900)
         let mp3 = try InspectedMP3(SilentMP3.make(frames: 40))
-        _ = try store.publishTimed(mp3, hash: spec.contentHash, bookId: .book("b"), metadata: AssetMetadata(spec: spec),
-                                   alignment: alignment)
+        _ = try store.publishTimed(
+            mp3, hash: spec.contentHash, bookId: .book("b"), metadata: AssetMetadata(spec: spec),
+            alignment: alignment)
         #expect(try store.index.alignment(for: spec.contentHash) == alignment)
         // A second publication (another book) does not replace the first timings.
-        _ = try store.publishTimed(mp3, hash: spec.contentHash, bookId: .book("c"), metadata: AssetMetadata(spec: spec),
-                                   alignment: SpeechAlignment())
+        _ = try store.publishTimed(
+            mp3, hash: spec.contentHash, bookId: .book("c"), metadata: AssetMetadata(spec: spec),
+            alignment: SpeechAlignment())
         #expect(try store.index.alignment(for: spec.contentHash) == alignment)
         try store.remove(spec.contentHash)
         #expect(try store.index.alignment(for: spec.contentHash) == nil)

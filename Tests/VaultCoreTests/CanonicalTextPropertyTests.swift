@@ -37,7 +37,9 @@ import Testing
                     switch pendingNewlines {
                     case 0: output.append(" ")
                     case 1: output.append("\n")
-                    default: output.append("\n"); output.append("\n")
+                    default:
+                        output.append("\n")
+                        output.append("\n")
                     }
                 }
                 inWhitespaceRun = false
@@ -51,9 +53,11 @@ import Testing
     /// Pieces random text is made of: every whitespace and line break of the rule, their near neighbours in
     /// UTF-8 (U+2027, U+200B, U+205E, U+3001, U+1681), and text that NFC changes.
     static let pieces: [String] = {
-        var list = ["a", "Z", "0", ".", ",", "\u{0}", "\u{7F}", "é", "e\u{301}", "o\u{308}\u{301}", "\u{301}", "\u{1100}\u{1161}",
-                    "한", "日本", "שלום", "مرحبا", "👩‍💻", "🏳️‍🌈", "\u{200B}", "\u{200D}", "\u{FEFF}", "\u{2027}", "\u{205E}",
-                    "\u{3001}", "\u{1681}", "\u{20AC}", "\u{10FFFF}", "\u{E000}", "\r\n", "\r", "\n", "\u{C2}"]
+        var list = [
+            "a", "Z", "0", ".", ",", "\u{0}", "\u{7F}", "é", "e\u{301}", "o\u{308}\u{301}", "\u{301}", "\u{1100}\u{1161}",
+            "한", "日本", "שלום", "مرحبا", "👩‍💻", "🏳️‍🌈", "\u{200B}", "\u{200D}", "\u{FEFF}", "\u{2027}", "\u{205E}",
+            "\u{3001}", "\u{1681}", "\u{20AC}", "\u{10FFFF}", "\u{E000}", "\r\n", "\r", "\n", "\u{C2}",
+        ]
         list += CanonicalText.horizontalWhitespace.sorted().map { String(Character(Unicode.Scalar($0)!)) }
         list += CanonicalText.lineBreaks.sorted().map { String(Character(Unicode.Scalar($0)!)) }
         return list
@@ -111,8 +115,11 @@ import Testing
 
     @Test func theQuickCheckAgreesWithFoundationOnRandomText() {
         var generator = CanonicalTextPropertyTests.SeededGenerator(state: 7)
-        let pieces = CanonicalTextPropertyTests.pieces + ["“", "”", "—", "…", "€", "Й", "и\u{306}", "カ\u{3099}", "ガ", "\u{1161}",
-                                                           "가", "\u{11A8}", "Ω", "\u{2126}", "ｱ", "\u{302A}"]
+        let pieces =
+            CanonicalTextPropertyTests.pieces + [
+                "“", "”", "—", "…", "€", "Й", "и\u{306}", "カ\u{3099}", "ガ", "\u{1161}",
+                "가", "\u{11A8}", "Ω", "\u{2126}", "ｱ", "\u{302A}",
+            ]
         for _ in 0..<20_000 {
             let text = (0..<Int.random(in: 0...12, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
             #expect(nfcNormalized(text) == text.precomposedStringWithCanonicalMapping, "\(Array(text.unicodeScalars.map(\.value)))")

@@ -13,7 +13,9 @@ import Testing
             power = next
         }
         var generator = SystemRandomNumberGenerator()
-        let random = (0..<2_000).map { _ in UInt64.random(in: 0...UInt64.max, using: &generator) >> UInt64.random(in: 0...63, using: &generator) }
+        let random = (0..<2_000).map { _ in
+            UInt64.random(in: 0...UInt64.max, using: &generator) >> UInt64.random(in: 0...63, using: &generator)
+        }
         for first in edges + random.prefix(200) {
             for last in [first, first | 1, UInt64.max] where last >= first {
                 for length in [last &+ 1, UInt64.max, last] {

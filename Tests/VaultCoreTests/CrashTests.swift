@@ -110,10 +110,12 @@ import VaultTestSupport
         let data = dir.sub("data")
         for step in PublicationStep.allCases {
             for occurrence in [1, 2, 5, 9] {
-                let child = try Self.start("vault-crash-drill", [
-                    "--data-dir", data, "--seed", "stream-\(step)-\(occurrence)", "--count", "200",
-                    "--kill-at", step.rawValue, "--kill-on", "\(occurrence)", "--streamed-only", "yes",
-                ])
+                let child = try Self.start(
+                    "vault-crash-drill",
+                    [
+                        "--data-dir", data, "--seed", "stream-\(step)-\(occurrence)", "--count", "200",
+                        "--kill-at", step.rawValue, "--kill-on", "\(occurrence)", "--streamed-only", "yes",
+                    ])
                 try await Self.finish(child.process)
                 #expect(child.process.terminationStatus == SIGKILL, "\(step) \(occurrence) did not die")
                 let report = try await Self.fsck(data)
@@ -153,15 +155,18 @@ import VaultTestSupport
         }
 
         // 1. Injected: every step of both write paths, at several depths into the run.
-        let steps = PublicationStep.allCases.map { ($0.rawValue, Self.occurrences) }
+        let steps =
+            PublicationStep.allCases.map { ($0.rawValue, Self.occurrences) }
             + DeletionStep.allCases.map { ($0.rawValue, Self.deletionOccurrences) }
             + ObjectWriteStep.allCases.map { ($0.rawValue, Self.objectOccurrences) }
         for (step, occurrences) in steps {
             for occurrence in occurrences {
-                let child = try Self.start("vault-crash-drill", [
-                    "--data-dir", data, "--seed", "\(step)-\(occurrence)", "--count", "1000",
-                    "--kill-at", step, "--kill-on", "\(occurrence)",
-                ])
+                let child = try Self.start(
+                    "vault-crash-drill",
+                    [
+                        "--data-dir", data, "--seed", "\(step)-\(occurrence)", "--count", "1000",
+                        "--kill-at", step, "--kill-on", "\(occurrence)",
+                    ])
                 try await Self.finish(child.process)
                 #expect(child.process.terminationReason == .uncaughtSignal, "\(step) \(occurrence) did not die")
                 #expect(child.process.terminationStatus == SIGKILL)
@@ -216,7 +221,8 @@ import VaultTestSupport
             }
             return rounds
         }
-        let steps = ResumableStep.allCases.map(\.rawValue)
+        let steps =
+            ResumableStep.allCases.map(\.rawValue)
             + [ObjectWriteStep.renamed, .versionEntrySynced, .committed, .previousRemoved].map(\.rawValue)
         let kills = try await Self.killedRounds("--resumable", data: data, steps: steps, occurrences: [1, 2, 3, 6], check: checkObjects)
         #expect(try checkObjects("final") == Array(repeating: "final", count: 4))
@@ -236,13 +242,16 @@ import VaultTestSupport
             for record in try vault.objects.catalog.objects(bucket: "drill-multipart") {
                 let round = try #require(Self.resumableRound(record.userMetadata), "\(context): \(record.key) has no round")
                 let expected = (1...3).flatMap { Self.multipartPart(round: round, key: record.key, number: $0) }
-                #expect(try FileSystem.readFile(vault.objects.path(of: record)) == expected, "\(context): \(record.key) is not round \(round)'s parts")
+                #expect(
+                    try FileSystem.readFile(vault.objects.path(of: record)) == expected,
+                    "\(context): \(record.key) is not round \(round)'s parts")
                 #expect(record.sha256 == SHA256Digest.of(expected).hex, "\(context): \(record.key)")
                 rounds.append(round)
             }
             return rounds
         }
-        let steps = MultipartStep.allCases.map(\.rawValue)
+        let steps =
+            MultipartStep.allCases.map(\.rawValue)
             + [ObjectWriteStep.renamed, .versionEntrySynced, .committed, .previousRemoved].map(\.rawValue)
         let kills = try await Self.killedRounds("--multipart", data: data, steps: steps, occurrences: [1, 2, 3], check: checkObjects)
         #expect(try checkObjects("final") == Array(repeating: "final", count: 3))
@@ -253,11 +262,15 @@ import VaultTestSupport
     /// Runs the drill's `mode` round after round on one data directory, killed at each step and occurrence in
     /// turn, then once more without a kill (round `final`). After every run fsck finds no invariant broken and
     /// `check` holds. Returns how many kills landed.
-    static func killedRounds(_ mode: String, data: String, steps: [String], occurrences: [Int],
-                             check: (String) throws -> [String]) async throws -> Int {
+    static func killedRounds(
+        _ mode: String, data: String, steps: [String], occurrences: [Int],
+        check: (String) throws -> [String]
+    ) async throws -> Int {
         func run(_ round: String, kill: (step: String, occurrence: Int)?) async throws -> Process {
-            let child = try start("vault-crash-drill", ["--data-dir", data, mode, round]
-                + (kill.map { ["--kill-at", $0.step, "--kill-on", "\($0.occurrence)"] } ?? []))
+            let child = try start(
+                "vault-crash-drill",
+                ["--data-dir", data, mode, round]
+                    + (kill.map { ["--kill-at", $0.step, "--kill-on", "\($0.occurrence)"] } ?? []))
             try await finish(child.process)
             return child.process
         }
@@ -305,7 +318,9 @@ import VaultTestSupport
     }
 
     static func resumableRound(_ userMetadata: String?) -> String? {
-        guard let text = userMetadata, let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else { return nil }
+        guard let text = userMetadata, let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else {
+            return nil
+        }
         return object["round"] as? String
     }
 
@@ -326,15 +341,21 @@ import VaultTestSupport
             #expect(finished.map { $0[0].int } == (0..<finished.count).map { $0 }, "\(context): finished items are not a prefix")
             for row in finished {
                 let seq = row[0].int ?? -1
-                #expect(row[1].string == (seq % 2 == 0 ? "generated" : "cached") && row[2].int == seq, "\(context): item \(seq) is half-recorded")
+                #expect(
+                    row[1].string == (seq % 2 == 0 ? "generated" : "cached") && row[2].int == seq,
+                    "\(context): item \(seq) is half-recorded")
             }
             #expect(finished.count > acknowledged, "\(context): item \(acknowledged) was reported finished and is not")
         }
         var kills = 0
         for step in JobWriteStep.allCases {
             for occurrence in [1, 2, 3] {
-                let child = try Self.start("vault-crash-drill", ["--data-dir", data, "--jobs", "yes", "--kill-at", step.rawValue,
-                                                                 "--kill-on", "\(occurrence)"])
+                let child = try Self.start(
+                    "vault-crash-drill",
+                    [
+                        "--data-dir", data, "--jobs", "yes", "--kill-at", step.rawValue,
+                        "--kill-on", "\(occurrence)",
+                    ])
                 try await Self.finish(child.process)
                 let output = String(decoding: child.output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
                 for line in output.split(separator: "\n") where line.hasPrefix("finished ") {
@@ -357,8 +378,10 @@ import VaultTestSupport
         let database = TestPaths.fixture("legacy.sqlite")
         let files = TestPaths.fixture("legacy")
         func importOnce(_ data: String, kill: (step: String, occurrence: Int)? = nil) async throws -> Process {
-            let child = try Self.start("vault-crash-drill", ["--data-dir", data, "--import", database, "--files", files]
-                + (kill.map { ["--kill-at", $0.step, "--kill-on", "\($0.occurrence)"] } ?? []))
+            let child = try Self.start(
+                "vault-crash-drill",
+                ["--data-dir", data, "--import", database, "--files", files]
+                    + (kill.map { ["--kill-at", $0.step, "--kill-on", "\($0.occurrence)"] } ?? []))
             try await Self.finish(child.process)
             return child.process
         }
@@ -405,8 +428,10 @@ import VaultTestSupport
     @Test func theQuotaKilledAnywhereLeavesAConsistentStore() async throws {
         let dir = TemporaryDirectory("vv-crash-quota")
         func runQuota(_ data: String, limit: Int, kill: (step: String, occurrence: Int)? = nil) async throws -> Process {
-            let child = try Self.start("vault-crash-drill", ["--data-dir", data, "--quota", "\(limit)"]
-                + (kill.map { ["--kill-at", $0.step, "--kill-on", "\($0.occurrence)"] } ?? []))
+            let child = try Self.start(
+                "vault-crash-drill",
+                ["--data-dir", data, "--quota", "\(limit)"]
+                    + (kill.map { ["--kill-at", $0.step, "--kill-on", "\($0.occurrence)"] } ?? []))
             try await Self.finish(child.process)
             return child.process
         }

@@ -52,7 +52,11 @@ import VaultTestSupport
                 group.addTask { _ = try await service.voice(spec, bookId: .book("reader-\(round % 8)")) }
                 group.addTask {
                     try await BlockingIO.run {
-                        if round % 2 == 0 { _ = try store.remove(spec.contentHash) } else { _ = try store.removeBook(.book("reader-\(round % 8)")) }
+                        if round % 2 == 0 {
+                            _ = try store.remove(spec.contentHash)
+                        } else {
+                            _ = try store.removeBook(.book("reader-\(round % 8)"))
+                        }
                     }
                 }
             }
@@ -62,7 +66,8 @@ import VaultTestSupport
         #expect(report.problems.filter(\.violatesInvariant).isEmpty, "\(report.problems)")
         if let record = try store.record(for: spec.contentHash) {
             for book in record.bookIds {
-                #expect(FileSystem.exists(store.directory.audioFile(book: try StorageIdentifier(book, kind: .bookId), hash: spec.contentHash)))
+                #expect(
+                    FileSystem.exists(store.directory.audioFile(book: try StorageIdentifier(book, kind: .bookId), hash: spec.contentHash)))
             }
         }
     }

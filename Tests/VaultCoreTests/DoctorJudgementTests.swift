@@ -8,12 +8,12 @@ import VaultCore
 
     @Test(arguments: [
         (200 * gib, 250 * gib, DoctorFinding.Verdict.pass),
-        (2 * gib, 250 * gib, .fail),          // under 1 %
-        (11 * gib, 250 * gib, .warn),         // under 5 %
+        (2 * gib, 250 * gib, .fail),  // under 1 %
+        (11 * gib, 250 * gib, .warn),  // under 5 %
         (13 * gib, 250 * gib, .pass),
-        (1023 * mib, 4 * gib, .warn),         // under the 1 GiB floor
+        (1023 * mib, 4 * gib, .warn),  // under the 1 GiB floor
         (1024 * mib, 4 * gib, .pass),
-        (63 * mib, 100 * mib, .fail),         // under the 64 MiB floor
+        (63 * mib, 100 * mib, .fail),  // under the 64 MiB floor
         (64 * mib, 100 * mib, .warn),
         (0, 0, .fail),
     ])
@@ -38,7 +38,8 @@ import VaultCore
     }
 
     @Test(arguments: [
-        (10 * mib, DoctorFinding.Verdict.pass, 1), (780 * gib, .warn, 1), (760 * gib, .pass, 1), (980 * gib, .fail, 1), (10 * mib, .warn, 420),
+        (10 * mib, DoctorFinding.Verdict.pass, 1), (780 * gib, .warn, 1), (760 * gib, .pass, 1), (980 * gib, .fail, 1),
+        (10 * mib, .warn, 420),
         (10 * mib, .pass, 409),
     ])
     func index(used: Int, verdict: DoctorFinding.Verdict, readers: Int) {
@@ -50,7 +51,8 @@ import VaultCore
         #expect(DoctorJudgement.ledger(exists: false, quickCheck: nil, journalMode: nil, walBytes: 0).verdict == .warn)
         #expect(DoctorJudgement.ledger(exists: true, quickCheck: "ok", journalMode: "wal", walBytes: 4096).verdict == .pass)
         #expect(DoctorJudgement.ledger(exists: true, quickCheck: "ok", journalMode: "WAL", walBytes: 4096).verdict == .pass)
-        #expect(DoctorJudgement.ledger(exists: true, quickCheck: "*** in database main ***", journalMode: "wal", walBytes: 0).verdict == .fail)
+        #expect(
+            DoctorJudgement.ledger(exists: true, quickCheck: "*** in database main ***", journalMode: "wal", walBytes: 0).verdict == .fail)
         #expect(DoctorJudgement.ledger(exists: true, quickCheck: nil, journalMode: nil, walBytes: 0).verdict == .fail)
         #expect(DoctorJudgement.ledger(exists: true, quickCheck: "ok", journalMode: "delete", walBytes: 0).verdict == .warn)
         #expect(DoctorJudgement.ledger(exists: true, quickCheck: "ok", journalMode: "wal", walBytes: 300 << 20).verdict == .warn)

@@ -18,12 +18,15 @@ import VaultTestSupport
         var testDescription: String { name }
     }
 
-    static func get(_ range: String? = nil, ifRange: String? = nil, ifMatch: String? = nil, ifNoneMatch: String? = nil,
-                    ifModifiedSince: String? = nil, ifUnmodifiedSince: String? = nil, method: DownloadRequest.Method = .get)
+    static func get(
+        _ range: String? = nil, ifRange: String? = nil, ifMatch: String? = nil, ifNoneMatch: String? = nil,
+        ifModifiedSince: String? = nil, ifUnmodifiedSince: String? = nil, method: DownloadRequest.Method = .get
+    )
         -> DownloadRequest
     {
-        DownloadRequest(method: method, range: range, ifRange: ifRange, ifMatch: ifMatch, ifNoneMatch: ifNoneMatch,
-                        ifModifiedSince: ifModifiedSince, ifUnmodifiedSince: ifUnmodifiedSince)
+        DownloadRequest(
+            method: method, range: range, ifRange: ifRange, ifMatch: ifMatch, ifNoneMatch: ifNoneMatch,
+            ifModifiedSince: ifModifiedSince, ifUnmodifiedSince: ifUnmodifiedSince)
     }
 
     static let rows: [Row] = [
@@ -59,16 +62,21 @@ import VaultTestSupport
         Row(name: "inner space", request: get("bytes=1 0-20"), expected: .full),
         Row(name: "Range on HEAD is ignored", request: get("bytes=0-9", method: .head), expected: .full),
         Row(name: "Range on other methods is ignored", request: get("bytes=0-9", method: .other), expected: .full),
-        Row(name: "more ranges than allowed", request: get("bytes=" + (0..<17).map { "\($0 * 10)-\($0 * 10 + 1)" }.joined(separator: ",")), expected: .full),
+        Row(
+            name: "more ranges than allowed", request: get("bytes=" + (0..<17).map { "\($0 * 10)-\($0 * 10 + 1)" }.joined(separator: ",")),
+            expected: .full),
         Row(name: "ranges adding up past the file", request: get("bytes=0-999, 0-999"), expected: .full),
         // Several ranges (14.6, 15.3.7).
         Row(name: "two ranges", request: get("bytes=0-99, 500-599"), expected: .multipart([0...99, 500...599])),
-        Row(name: "three ranges with spaces", request: get("bytes= 0-9, 100-109 , -10"), expected: .multipart([0...9, 100...109, 990...999])),
+        Row(
+            name: "three ranges with spaces", request: get("bytes= 0-9, 100-109 , -10"),
+            expected: .multipart([0...9, 100...109, 990...999])),
         Row(name: "unsorted are sorted", request: get("bytes=500-599,0-99"), expected: .multipart([0...99, 500...599])),
         Row(name: "overlapping coalesce", request: get("bytes=0-99,50-149,400-499"), expected: .multipart([0...149, 400...499])),
         Row(name: "adjacent coalesce to one part", request: get("bytes=0-99,100-199"), expected: .partial(0...199)),
         Row(name: "unsatisfiable piece skipped", request: get("bytes=0-9,5000-6000"), expected: .partial(0...9)),
-        Row(name: "exactly the maximum", request: get("bytes=" + (0..<16).map { "\($0 * 10)-\($0 * 10 + 1)" }.joined(separator: ",")),
+        Row(
+            name: "exactly the maximum", request: get("bytes=" + (0..<16).map { "\($0 * 10)-\($0 * 10 + 1)" }.joined(separator: ",")),
             expected: .multipart((0..<16).map { UInt64($0 * 10)...UInt64($0 * 10 + 1) })),
         // If-None-Match (13.1.2): weak comparison, lists, *.
         Row(name: "INM match", request: get(ifNoneMatch: "\"abc\""), expected: .notModified),
@@ -137,8 +145,10 @@ import VaultTestSupport
         for seconds: Int64 in [0, 784_111_777, 951_782_400, 1_795_624_408, 4_102_444_799] {
             #expect(HTTPDate.parse(HTTPDate.format(seconds)) == seconds)
         }
-        for bad in ["", "Sun, 31 Feb 1994 08:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:00:00 GMT",
-                    "Sun, 06 Nov 1994 08:49:37 UTC", "1994-11-06T08:49:37Z", "Sunday, 06-Nov-1994 08:49:37 GMT"] {
+        for bad in [
+            "", "Sun, 31 Feb 1994 08:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:00:00 GMT",
+            "Sun, 06 Nov 1994 08:49:37 UTC", "1994-11-06T08:49:37Z", "Sunday, 06-Nov-1994 08:49:37 GMT",
+        ] {
             #expect(HTTPDate.parse(bad) == nil, "\(bad)")
         }
     }

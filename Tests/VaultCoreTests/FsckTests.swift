@@ -104,7 +104,8 @@ import VaultTestSupport
     @Test func anUndecodableRecordIsReportedNotFatalAndRepairSetsItsFilesAside() throws {
         let dir = TemporaryDirectory()
         let store = try AssetStore.open(directory: DataDirectory(root: dir.sub("data")))
-        let good = SHA256Digest.test("good"), bad = SHA256Digest.test("bad")
+        let good = SHA256Digest.test("good")
+        let bad = SHA256Digest.test("bad")
         _ = try store.publish(SilentMP3.make(frames: 5, seed: 1), hash: good, bookId: .book("b"), metadata: sampleMetadata())
         _ = try store.publish(SilentMP3.make(frames: 6, seed: 2), hash: bad, bookId: .book("b"), metadata: sampleMetadata())
         let index = store.index

@@ -38,11 +38,17 @@ import VaultTestSupport
         case string(String), number(Double), bool(Bool), array([JSONValue]), object([String: JSONValue])
         init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
-            if let value = try? container.decode(Bool.self) { self = .bool(value) }
-            else if let value = try? container.decode(Double.self) { self = .number(value) }
-            else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
-            else if let value = try? container.decode([String: JSONValue].self) { self = .object(value) }
-            else { self = .string(try container.decode(String.self)) }
+            if let value = try? container.decode(Bool.self) {
+                self = .bool(value)
+            } else if let value = try? container.decode(Double.self) {
+                self = .number(value)
+            } else if let value = try? container.decode([JSONValue].self) {
+                self = .array(value)
+            } else if let value = try? container.decode([String: JSONValue].self) {
+                self = .object(value)
+            } else {
+                self = .string(try container.decode(String.self))
+            }
         }
         var array: [JSONValue]? { if case let .array(a) = self { a } else { nil } }
         var object: [String: JSONValue]? { if case let .object(o) = self { o } else { nil } }
@@ -124,7 +130,8 @@ import VaultTestSupport
             #expect(
                 LegacyContentHash.compute(
                     text: row.text, voiceId: row.voiceId, model: row.model, speakingRate: row.speakingRate,
-                    format: row.format).hex == vector.legacyHash)
+                    format: row.format
+                ).hex == vector.legacyHash)
             let mapped = try SpeechSpec(
                 text: row.text, voiceId: row.voiceId, modelId: row.model, outputFormat: row.format,
                 voiceSettings: VoiceSettings(speed: row.speakingRate))

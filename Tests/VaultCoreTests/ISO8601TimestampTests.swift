@@ -23,7 +23,8 @@ import VaultTestSupport
         for _ in 0..<2_000 {
             let milliseconds = Int64.random(in: 0...7_258_118_400_000, using: &generator)  // 1970...2200
             let seconds = Double(milliseconds) / 1000
-            #expect(ISO8601Timestamp.format(secondsSince1970: seconds)
+            #expect(
+                ISO8601Timestamp.format(secondsSince1970: seconds)
                     == formatter.string(from: Date(timeIntervalSince1970: seconds)))
         }
     }
@@ -42,8 +43,9 @@ import VaultTestSupport
             let days = Int(total >= 0 ? total / 86_400 : (total - 86_399) / 86_400)
             let secondOfDay = Int(total - Int64(days) * 86_400)
             let (year, month, day) = ISO8601Timestamp.civilDate(daysSince1970: days)
-            let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", year, month, day, secondOfDay / 3600,
-                                  secondOfDay / 60 % 60, secondOfDay % 60, millisecond)
+            let expected = String(
+                format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", year, month, day, secondOfDay / 3600,
+                secondOfDay / 60 % 60, secondOfDay % 60, millisecond)
             #expect(ISO8601Timestamp.format(secondsSince1970: seconds) == expected, "\(milliseconds)")
         }
         #expect(ISO8601Timestamp.format(secondsSince1970: Double(last + 1) / 1000) == "10000-01-01T00:00:00.000Z")

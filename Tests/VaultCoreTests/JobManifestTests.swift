@@ -7,14 +7,16 @@ import VaultTestSupport
 /// SQLite.
 @Suite struct JobManifestTests {
     static func manifest(voices: [String] = ["voiceA", "voiceB"], chapters: Int = 2) -> JobManifest {
-        JobManifest(bookId: "book-1", chapters: (0..<chapters).map { .init(chapterId: "ch-\($0)", text: "Chapter \($0) text.") },
-                    voices: voices)
+        JobManifest(
+            bookId: "book-1", chapters: (0..<chapters).map { .init(chapterId: "ch-\($0)", text: "Chapter \($0) text.") },
+            voices: voices)
     }
 
     @Test func aManifestBecomesOneItemPerChapterAndVoiceInVoiceOrder() throws {
         let planned = try Self.manifest().items(voiceOrder: ["voiceB", "voiceA"], maximumTextCharacters: 1000)
         #expect(planned.book == .book("book-1"))
-        #expect(planned.items.map { "\($0.voiceId)/\($0.chapterId.value)" } == ["voiceB/ch-0", "voiceB/ch-1", "voiceA/ch-0", "voiceA/ch-1"])
+        #expect(
+            planned.items.map { "\($0.voiceId)/\($0.chapterId.value)" } == ["voiceB/ch-0", "voiceB/ch-1", "voiceA/ch-0", "voiceA/ch-1"])
         #expect(planned.items[0].spec == (try SpeechSpec(text: "Chapter 0 text.", voiceId: "voiceB")))
         // Settings apply to every item; a rate is speed.
         var slow = Self.manifest(voices: ["voiceA"], chapters: 1)
@@ -25,18 +27,43 @@ import VaultTestSupport
     /// One way to spoil a manifest, by number, and the code it must be refused with.
     static func spoil(_ number: Int, _ m: inout JobManifest) -> String {
         switch number {
-        case 0: m.bookId = "a/b"; return "invalid_book_id"
-        case 1: m.chapters = []; return "no_chapters"
-        case 2: m.voices = []; return "no_voices"
-        case 3: m.voices = ["v", "v"]; return "invalid_voices"
-        case 4: m.voices = ["bad voice"]; return "invalid_voice_id"
-        case 5: m.chapters[1].chapterId = "ch-0"; return "duplicate_chapter"
-        case 6: m.chapters[1].chapterId = ""; return "invalid_chapter_id"
-        case 7: m.chapters[1].text = "  "; return "empty_text"
-        case 8: m.chapters[1].text = String(repeating: "a", count: 2000); return "text_too_long"
-        case 9: m.format = "pcm_16000"; return "unknown_format"
-        case 10: m.speakingRate = 5; return "setting_out_of_range"
-        default: m.speakingRate = 1; m.voiceSettings = .init(speed: 0.9); return "conflicting_fields"
+        case 0:
+            m.bookId = "a/b"
+            return "invalid_book_id"
+        case 1:
+            m.chapters = []
+            return "no_chapters"
+        case 2:
+            m.voices = []
+            return "no_voices"
+        case 3:
+            m.voices = ["v", "v"]
+            return "invalid_voices"
+        case 4:
+            m.voices = ["bad voice"]
+            return "invalid_voice_id"
+        case 5:
+            m.chapters[1].chapterId = "ch-0"
+            return "duplicate_chapter"
+        case 6:
+            m.chapters[1].chapterId = ""
+            return "invalid_chapter_id"
+        case 7:
+            m.chapters[1].text = "  "
+            return "empty_text"
+        case 8:
+            m.chapters[1].text = String(repeating: "a", count: 2000)
+            return "text_too_long"
+        case 9:
+            m.format = "pcm_16000"
+            return "unknown_format"
+        case 10:
+            m.speakingRate = 5
+            return "setting_out_of_range"
+        default:
+            m.speakingRate = 1
+            m.voiceSettings = .init(speed: 0.9)
+            return "conflicting_fields"
         }
     }
 

@@ -203,9 +203,10 @@ import VaultTestSupport
 
 @Suite struct AssetIndexTests {
     func record(_ hash: SHA256Digest, books: [String]) -> AssetRecord {
-        AssetRecord(contentHash: hash.hex, bookIds: books, voiceId: "v", modelId: "m", outputFormat: "mp3_44100_128",
-                    byteSize: 10, sha256: SHA256Digest.of("bytes").hex, durationSeconds: 1.5, wordCount: 2,
-                    characterCount: 10, createdAt: 1_700_000_000, upstreamRequestId: "req-1", characterCost: 10)
+        AssetRecord(
+            contentHash: hash.hex, bookIds: books, voiceId: "v", modelId: "m", outputFormat: "mp3_44100_128",
+            byteSize: 10, sha256: SHA256Digest.of("bytes").hex, durationSeconds: 1.5, wordCount: 2,
+            characterCount: 10, createdAt: 1_700_000_000, upstreamRequestId: "req-1", characterCost: 10)
     }
 
     @Test func newIndexIsStampedWithTheCurrentSchema() throws {
@@ -240,7 +241,8 @@ import VaultTestSupport
     @Test func recordsAndTheBookIndexStayInStep() throws {
         let dir = TemporaryDirectory()
         let index = try AssetIndex(directory: dir.path)
-        let h1 = SHA256Digest.test("one"), h2 = SHA256Digest.test("two")
+        let h1 = SHA256Digest.test("one")
+        let h2 = SHA256Digest.test("two")
         try index.update(h1) { _ in record(h1, books: ["book-a", "book-b"]) }
         try index.update(h2) { _ in record(h2, books: ["book-a"]) }
         #expect(try index.record(for: h1) == record(h1, books: ["book-a", "book-b"]))
@@ -288,8 +290,9 @@ import VaultTestSupport
         let index = try AssetIndex(directory: dir.path)
         let hashes = (0..<20).map { SHA256Digest.test("bulk\($0)") }
         let records = hashes.map {
-            AssetRecord(contentHash: $0.hex, bookIds: ["x", "y"], voiceId: "v", modelId: "m", outputFormat: "f",
-                        byteSize: 1, sha256: $0.hex, durationSeconds: 1, wordCount: 1, characterCount: 1, createdAt: 0)
+            AssetRecord(
+                contentHash: $0.hex, bookIds: ["x", "y"], voiceId: "v", modelId: "m", outputFormat: "f",
+                byteSize: 1, sha256: $0.hex, durationSeconds: 1, wordCount: 1, characterCount: 1, createdAt: 0)
         }
         try index.upsert(records)
         #expect(try index.count() == 20)

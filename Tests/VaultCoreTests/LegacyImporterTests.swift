@@ -41,7 +41,8 @@ import VaultTestSupport
         let vault = try OpenedVault(root: directory.sub("data"))
         let expected = try Self.expected()
         let outcomes = Tally()
-        let summary = try await Self.importer().run(database: try Self.legacyDatabase(), source: Self.source, store: vault.store) { progress in
+        let summary = try await Self.importer().run(database: try Self.legacyDatabase(), source: Self.source, store: vault.store) {
+            progress in
             outcomes.add()
             #expect(progress.total == expected.book_audio.count)
         }
@@ -92,7 +93,8 @@ import VaultTestSupport
         let expected = try Self.expected().book_audio_v0
         // Without the mappings the table is refused before any row is read.
         await #expect(throws: LegacyImporter.Failure.self) {
-            _ = try await Self.importer(table: "book_audio_v0").run(database: try Self.legacyDatabase(), source: Self.source, store: vault.store)
+            _ = try await Self.importer(table: "book_audio_v0").run(
+                database: try Self.legacyDatabase(), source: Self.source, store: vault.store)
         }
         #expect(try vault.store.index.count() == 0)
         // The old table first: the second row of this one is audio it already brought (in another book), so
@@ -116,7 +118,8 @@ import VaultTestSupport
         let dry = try await Self.importer(dryRun: true).run(database: try Self.legacyDatabase(), source: Self.source, store: nil)
         let vault = try OpenedVault(root: directory.sub("data"))
         let emptyBefore = try Self.snapshot(vault.store)
-        let dryAgainstStore = try await Self.importer(dryRun: true).run(database: try Self.legacyDatabase(), source: Self.source, store: vault.store)
+        let dryAgainstStore = try await Self.importer(dryRun: true).run(
+            database: try Self.legacyDatabase(), source: Self.source, store: vault.store)
         #expect(try Self.snapshot(vault.store) == emptyBefore)
         let real = try await Self.importer().run(database: try Self.legacyDatabase(), source: Self.source, store: vault.store)
         for summary in [dry, dryAgainstStore] {
@@ -126,7 +129,8 @@ import VaultTestSupport
             #expect(summary.rejected == real.rejected)
             #expect(summary.bytesImported == real.bytesImported)
         }
-        let dryAfter = try await Self.importer(dryRun: true).run(database: try Self.legacyDatabase(), source: Self.source, store: vault.store)
+        let dryAfter = try await Self.importer(dryRun: true).run(
+            database: try Self.legacyDatabase(), source: Self.source, store: vault.store)
         #expect(dryAfter.imported == 0)
         #expect(dryAfter.alreadyPresent == real.imported + real.linked)
     }

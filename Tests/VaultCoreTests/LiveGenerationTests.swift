@@ -17,13 +17,15 @@ final class TwoPieceSynthesizer: SpeechSynthesizer {
         SilentMP3.make(frames: 12, seed: spec.contentHash.bytes[0])
     }
 
-    func stream(_ spec: SpeechSpec, restart: @escaping @Sendable () async -> Bool,
-                deliver: @escaping @Sendable (SynthesisPiece) async throws -> Void) async throws -> SynthesisReceipt
-    {
+    func stream(
+        _ spec: SpeechSpec, restart: @escaping @Sendable () async -> Bool,
+        deliver: @escaping @Sendable (SynthesisPiece) async throws -> Void
+    ) async throws -> SynthesisReceipt {
         calls.withLock { $0 += 1 }
         let audio = Self.audio(spec)
         let half = audio.count / 2
-        try await deliver(SynthesisPiece(audio: Array(audio[..<half]), alignment: .evenlySpread(spec.text, startMilliseconds: 0, endMilliseconds: 100)))
+        try await deliver(
+            SynthesisPiece(audio: Array(audio[..<half]), alignment: .evenlySpread(spec.text, startMilliseconds: 0, endMilliseconds: 100)))
         await between.wait()
         if failing.withLock({ $0 }) { throw VoiceError.synthesizerFailed("cut off") }
         try await deliver(SynthesisPiece(audio: Array(audio[half...]), alignment: nil))
@@ -36,8 +38,9 @@ final class TwoPieceSynthesizer: SpeechSynthesizer {
     let directory = TemporaryDirectory()
 
     func service(_ synthesizer: TwoPieceSynthesizer) throws -> VoiceService {
-        VoiceService(store: try AssetStore.open(directory: DataDirectory(root: directory.path)), synthesizer: synthesizer,
-                     dailyCharacterBudget: nil)
+        VoiceService(
+            store: try AssetStore.open(directory: DataDirectory(root: directory.path)), synthesizer: synthesizer,
+            dailyCharacterBudget: nil)
     }
 
     static func request(_ text: String, book: String = "b") throws -> VoiceRequest {
@@ -122,8 +125,9 @@ final class TwoPieceSynthesizer: SpeechSynthesizer {
 @Suite struct ChunkedStreamingTests {
     struct XingSilence: SpeechSynthesizer {
         func synthesize(_ spec: SpeechSpec) async throws -> Generation {
-            let mp3 = try InspectedMP3(Array("ID3".utf8) + [4, 0, 0, 0, 0, 0, 6] + [UInt8](repeating: 0, count: 6)
-                                       + SilentMP3.make(frames: 8, xingHeader: true))
+            let mp3 = try InspectedMP3(
+                Array("ID3".utf8) + [4, 0, 0, 0, 0, 0, 6] + [UInt8](repeating: 0, count: 6)
+                    + SilentMP3.make(frames: 8, xingHeader: true))
             return Generation(mp3: mp3, requestId: nil, characterCost: 1, attempts: 1, alignment: nil)
         }
     }

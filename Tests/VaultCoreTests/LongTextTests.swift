@@ -20,7 +20,8 @@ import VaultTestSupport
     }
 
     @Test func paragraphsAreSentenceBoundariesAndQuotesStayWithTheirSentence() {
-        #expect(TextChunker(limit: 30).split("First paragraph here\n\nSecond one is here") == ["First paragraph here", "Second one is here"])
+        #expect(
+            TextChunker(limit: 30).split("First paragraph here\n\nSecond one is here") == ["First paragraph here", "Second one is here"])
         #expect(TextChunker(limit: 24).split("He said \"stop.\" Then he left.") == ["He said \"stop.\"", "Then he left."])
         #expect(TextChunker(limit: 8).split("今日は。世界。元気です。") == ["今日は。世界。", "元気です。"])
     }
@@ -49,7 +50,8 @@ import VaultTestSupport
         #expect(chunks[0].nextText == "Two sent")
         #expect(chunks[1].previousText == "entence.")
         #expect(chunks[2].nextText == "After")
-        #expect(TextChunker(limit: 50).chunks("Short.", previousText: nil, nextText: nil)
+        #expect(
+            TextChunker(limit: 50).chunks("Short.", previousText: nil, nextText: nil)
                 == [.init(text: "Short.", previousText: nil, nextText: nil)])
     }
 

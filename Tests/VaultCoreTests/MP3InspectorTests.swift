@@ -91,17 +91,24 @@ import VaultTestSupport
             for layer in 1...3 {
                 let rate = MP3FrameHeader.sampleRates(version)[1]
                 let bitrate = MP3FrameHeader.bitrates(version: version, layer: layer)[4]
-                let header = try #require(MP3FrameHeader(
-                    version: version, layer: layer, bitrateKbps: bitrate, sampleRate: rate, hasPadding: true,
-                    isMono: layer == 2))
+                let header = try #require(
+                    MP3FrameHeader(
+                        version: version, layer: layer, bitrateKbps: bitrate, sampleRate: rate, hasPadding: true,
+                        isMono: layer == 2))
                 let bytes = header.bytes
                 #expect(MP3FrameHeader(bytes[0], bytes[1], bytes[2], bytes[3]) == header)
             }
         }
         // Known frame lengths: MPEG-1 L3 128k 44.1k = 417 (+1 padded); MPEG-2 L3 64k 22.05k = 208.
-        #expect(MP3FrameHeader(version: .mpeg1, layer: 3, bitrateKbps: 128, sampleRate: 44100, hasPadding: false, isMono: false)?.frameLength == 417)
-        #expect(MP3FrameHeader(version: .mpeg2, layer: 3, bitrateKbps: 64, sampleRate: 22050, hasPadding: false, isMono: false)?.frameLength == 208)
-        #expect(MP3FrameHeader(version: .mpeg1, layer: 1, bitrateKbps: 32, sampleRate: 32000, hasPadding: false, isMono: false)?.frameLength == 48)
+        #expect(
+            MP3FrameHeader(version: .mpeg1, layer: 3, bitrateKbps: 128, sampleRate: 44100, hasPadding: false, isMono: false)?.frameLength
+                == 417)
+        #expect(
+            MP3FrameHeader(version: .mpeg2, layer: 3, bitrateKbps: 64, sampleRate: 22050, hasPadding: false, isMono: false)?.frameLength
+                == 208)
+        #expect(
+            MP3FrameHeader(version: .mpeg1, layer: 1, bitrateKbps: 32, sampleRate: 32000, hasPadding: false, isMono: false)?.frameLength
+                == 48)
         // Reserved values are not headers.
         #expect(MP3FrameHeader(0xFF, 0xEB, 0x90, 0x00) == nil)  // version 01 reserved
         #expect(MP3FrameHeader(0xFF, 0xF9, 0x90, 0x00) == nil)  // layer 00 reserved

@@ -54,18 +54,38 @@ import VaultTestSupport
     static let bodies: [(String, [UInt8])] = {
         let b = MultipartFormDataTests.body
         var list: [(String, [UInt8])] = [
-            ("XyZ", b([
-                "Content-Disposition: form-data; name=\"cacheControl\"\r\n\r\n60",
-                "Content-Disposition: form-data; name=\"metadata\"\r\n\r\n{\"a\":1}",
-                "Content-Disposition: form-data; name=\"file\"; filename=\"a; b \\\"q\\\".mp3\"\r\nContent-Type: audio/mpeg\r\n\r\nID3\r\n--not-the-boundary\r\n",
-            ], "XyZ")),
+            (
+                "XyZ",
+                b(
+                    [
+                        "Content-Disposition: form-data; name=\"cacheControl\"\r\n\r\n60",
+                        "Content-Disposition: form-data; name=\"metadata\"\r\n\r\n{\"a\":1}",
+                        "Content-Disposition: form-data; name=\"file\"; filename=\"a; b \\\"q\\\".mp3\"\r\nContent-Type: audio/mpeg\r\n\r\nID3\r\n--not-the-boundary\r\n",
+                    ], "XyZ")
+            ),
             ("XyZ", b(["Content-Disposition: form-data; name=\"\"\r\nContent-Type: text/plain\r\n\r\n"], "XyZ")),
-            ("XyZ", b(["Content-Disposition: form-data; name=\"a\"\r\n\r\n\r\n", "Content-Disposition: form-data; name=\"b\"\r\n\r\n\r\n\r\n"], "XyZ")),
+            (
+                "XyZ",
+                b(
+                    [
+                        "Content-Disposition: form-data; name=\"a\"\r\n\r\n\r\n",
+                        "Content-Disposition: form-data; name=\"b\"\r\n\r\n\r\n\r\n",
+                    ], "XyZ")
+            ),
             // Almost-delimiters inside the body, a preamble, transport padding and an epilogue.
-            ("B", Array("preamble --B-ish\r\n--B  \r\nContent-Disposition: form-data; name=\"f\"\r\n\r\n\r\n--\r\n-B\r\n--C\r\n--\r\n--B--epilogue --B\r\n".utf8)),
+            (
+                "B",
+                Array(
+                    "preamble --B-ish\r\n--B  \r\nContent-Disposition: form-data; name=\"f\"\r\n\r\n\r\n--\r\n-B\r\n--C\r\n--\r\n--B--epilogue --B\r\n"
+                        .utf8)
+            ),
         ]
-        list.append(("B", Array("--B\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x\"\r\n\r\n".utf8)
-            + (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) } + Array("\r\n--B--".utf8)))
+        list.append(
+            (
+                "B",
+                Array("--B\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x\"\r\n\r\n".utf8)
+                    + (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) } + Array("\r\n--B--".utf8)
+            ))
         return list
     }()
 
@@ -80,8 +100,10 @@ import VaultTestSupport
     }
 
     @Test func malformedBodiesFailBothWays() {
-        let malformed = ["", "no delimiter", "--XyZ", "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nunterminated",
-                         "--XyZ\r\nContent-Type: text/plain\r\n\r\nno name\r\n--XyZ--", "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n"]
+        let malformed = [
+            "", "no delimiter", "--XyZ", "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nunterminated",
+            "--XyZ\r\nContent-Type: text/plain\r\n\r\nno name\r\n--XyZ--", "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n",
+        ]
         for text in malformed {
             let bytes = Array(text.utf8)
             #expect(throws: MultipartFormData.Failure.self, "\(text)") { try WholeBodyMultipart(body: bytes, boundary: "XyZ") }
@@ -95,7 +117,9 @@ import VaultTestSupport
 
     @Test func oversizedHeadersAreRefusedWithoutWaitingForTheEnd() {
         var parser = MultipartStreamParser(boundary: "B")
-        let header = "--B\r\nContent-Disposition: form-data; name=\"a\"; x=\"" + String(repeating: "y", count: MultipartStreamParser.maximumHeaderBytes)
+        let header =
+            "--B\r\nContent-Disposition: form-data; name=\"a\"; x=\""
+            + String(repeating: "y", count: MultipartStreamParser.maximumHeaderBytes)
         #expect(throws: MultipartFormData.Failure.self) { try parser.feed(Array(header.utf8)) }
     }
 

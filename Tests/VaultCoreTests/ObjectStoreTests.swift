@@ -13,8 +13,10 @@ import VaultTestSupport
     }
 
     func bucket(_ store: ObjectStore, _ name: String = "b", limit: Int? = nil, types: [String]? = nil) throws {
-        try store.catalog.createBucket(BucketRecord(id: name, name: name, isPublic: false, fileSizeLimit: limit, allowedMimeTypes: types,
-                                                    createdAt: 1, updatedAt: 1))
+        try store.catalog.createBucket(
+            BucketRecord(
+                id: name, name: name, isPublic: false, fileSizeLimit: limit, allowedMimeTypes: types,
+                createdAt: 1, updatedAt: 1))
     }
 
     func upload(_ text: String, type: String = "audio/mpeg") -> ObjectStore.Upload {
@@ -67,8 +69,10 @@ import VaultTestSupport
     @Test func upsertReplacesTheVersionKeepsIdentityAndRemovesTheOldFile() throws {
         let store = try open()
         try bucket(store)
-        let first = try store.put(upload("one"), bucket: "b", key: "k", upsert: false, globalLimit: 100, now: Date(timeIntervalSince1970: 10))
-        let second = try store.put(upload("two!"), bucket: "b", key: "k", upsert: true, globalLimit: 100, now: Date(timeIntervalSince1970: 20))
+        let first = try store.put(
+            upload("one"), bucket: "b", key: "k", upsert: false, globalLimit: 100, now: Date(timeIntervalSince1970: 10))
+        let second = try store.put(
+            upload("two!"), bucket: "b", key: "k", upsert: true, globalLimit: 100, now: Date(timeIntervalSince1970: 20))
         #expect(second.id == first.id && second.createdAt == 10 && second.updatedAt == 20)
         #expect(second.version != first.version)
         #expect(try versionFiles(store) == [second.version])
@@ -78,12 +82,18 @@ import VaultTestSupport
     @Test func limitsAndTypesAreCheckedBeforeAnythingIsWritten() throws {
         let store = try open()
         try bucket(store, limit: 4, types: ["audio/*"])
-        #expect(throws: ObjectStore.Failure.tooLarge(limit: 4)) { try store.put(upload("12345"), bucket: "b", key: "k", upsert: false, globalLimit: 100) }
-        #expect(throws: ObjectStore.Failure.tooLarge(limit: 2)) { try store.put(upload("123"), bucket: "b", key: "k", upsert: false, globalLimit: 2) }
+        #expect(throws: ObjectStore.Failure.tooLarge(limit: 4)) {
+            try store.put(upload("12345"), bucket: "b", key: "k", upsert: false, globalLimit: 100)
+        }
+        #expect(throws: ObjectStore.Failure.tooLarge(limit: 2)) {
+            try store.put(upload("123"), bucket: "b", key: "k", upsert: false, globalLimit: 2)
+        }
         #expect(throws: ObjectStore.Failure.mimeTypeNotAllowed("text/plain")) {
             try store.put(upload("1", type: "text/plain"), bucket: "b", key: "k", upsert: false, globalLimit: 100)
         }
-        #expect(throws: StorageCatalogError.bucketNotFound("nope")) { try store.put(upload("1"), bucket: "nope", key: "k", upsert: false, globalLimit: 100) }
+        #expect(throws: StorageCatalogError.bucketNotFound("nope")) {
+            try store.put(upload("1"), bucket: "nope", key: "k", upsert: false, globalLimit: 100)
+        }
         #expect(try versionFiles(store).isEmpty)
     }
 
@@ -218,7 +228,8 @@ import VaultTestSupport
 
     /// fsck through the store's own LMDB environment (one environment per file per process, as LMDB requires).
     func fsck(_ store: ObjectStore, repair: Bool = false) throws -> FsckReport {
-        try Fsck(store: AssetStore(directory: store.directory, index: AssetIndex(environment: store.catalog.environment))).run(repair: repair)
+        try Fsck(store: AssetStore(directory: store.directory, index: AssetIndex(environment: store.catalog.environment))).run(
+            repair: repair)
     }
 
     @Test func fsckIsCleanAfterUploadsOverwritesCopiesAndRemovals() throws {

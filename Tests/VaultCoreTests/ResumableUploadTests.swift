@@ -7,7 +7,8 @@ import VaultTestSupport
     static func b64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
 
     @Test func readsPairsKeysAloneAndUpstreamRules() throws {
-        let header = "bucketName \(Self.b64("books")),objectName \(Self.b64("a b/c+d.mp3")), contentType \(Self.b64("audio/mpeg")),cacheControl \(Self.b64("60")),flag"
+        let header =
+            "bucketName \(Self.b64("books")),objectName \(Self.b64("a b/c+d.mp3")), contentType \(Self.b64("audio/mpeg")),cacheControl \(Self.b64("60")),flag"
         let metadata = try TusMetadata(header: header)
         #expect(metadata.bucketName == "books")
         #expect(metadata.objectName == "a b/c+d.mp3")
@@ -60,11 +61,12 @@ import VaultTestSupport
         #expect(Self.failure { try TusHeaders.checkVersion("0.2.2") } == 412)
     }
 
-    @Test(arguments: [
-        ("0", nil, 100, Optional(0), Optional<Int>.none), ("100", nil, 100, 100, nil), ("101", nil, 100, nil, 413),
-        (nil, "1", 100, nil, nil), (nil, "0", 100, nil, 400), (nil, nil, 100, nil, 400), ("5", "1", 100, nil, 400),
-        ("-1", nil, 100, nil, 400), ("1e3", nil, 100, nil, 400), ("99999999999999999999", nil, 100, nil, 400), ("", nil, 100, nil, 400),
-    ] as [(String?, String?, Int, Int?, Int?)])
+    @Test(
+        arguments: [
+            ("0", nil, 100, Optional(0), Optional<Int>.none), ("100", nil, 100, 100, nil), ("101", nil, 100, nil, 413),
+            (nil, "1", 100, nil, nil), (nil, "0", 100, nil, 400), (nil, nil, 100, nil, 400), ("5", "1", 100, nil, 400),
+            ("-1", nil, 100, nil, 400), ("1e3", nil, 100, nil, 400), ("99999999999999999999", nil, 100, nil, 400), ("", nil, 100, nil, 400),
+        ] as [(String?, String?, Int, Int?, Int?)])
     func creationLength(length: String?, deferred: String?, limit: Int, expected: Int?, status: Int?) {
         var result: Int?
         let failed = Self.failure { result = try TusHeaders.creationLength(uploadLength: length, deferLength: deferred, limit: limit) }
@@ -92,14 +94,17 @@ import VaultTestSupport
 @Suite struct ResumableUploadStoreTests {
     static func vault(_ directory: TemporaryDirectory) throws -> OpenedVault {
         let vault = try OpenedVault(root: directory.sub("data"))
-        _ = try vault.objects.catalog.ensureBucket(BucketRecord(id: "b", name: "b", isPublic: false, fileSizeLimit: nil, allowedMimeTypes: nil,
-                                                                createdAt: 0, updatedAt: 0))
+        _ = try vault.objects.catalog.ensureBucket(
+            BucketRecord(
+                id: "b", name: "b", isPublic: false, fileSizeLimit: nil, allowedMimeTypes: nil,
+                createdAt: 0, updatedAt: 0))
         return vault
     }
 
     static func upload(length: Int?, key: String = "k.bin", upsert: Bool = false, expiresAt: Double = 4_000_000_000) -> ResumableUpload {
-        ResumableUpload(id: ResumableUploadStore.newId(), bucket: "b", key: key, length: length, mimeType: "application/octet-stream",
-                        cacheControl: "no-cache", userMetadata: nil, upsert: upsert, metadataHeader: "", createdAt: 0, expiresAt: expiresAt)
+        ResumableUpload(
+            id: ResumableUploadStore.newId(), bucket: "b", key: key, length: length, mimeType: "application/octet-stream",
+            cacheControl: "no-cache", userMetadata: nil, upsert: upsert, metadataHeader: "", createdAt: 0, expiresAt: expiresAt)
     }
 
     @Test func bytesBeyondTheLastCheckpointAreNeverCounted() throws {
@@ -159,8 +164,9 @@ import VaultTestSupport
         let writer = try uploads.writer(for: upload)
         try writer.append([7])
         let done = try writer.close()
-        _ = try vault.objects.put(.init(bytes: [1, 2], mimeType: "application/octet-stream", cacheControl: "no-cache", userMetadata: nil),
-                                  bucket: "b", key: "k.bin", upsert: false, globalLimit: 100)
+        _ = try vault.objects.put(
+            .init(bytes: [1, 2], mimeType: "application/octet-stream", cacheControl: "no-cache", userMetadata: nil),
+            bucket: "b", key: "k.bin", upsert: false, globalLimit: 100)
         #expect(throws: StorageCatalogError.objectExists(bucket: "b", key: "k.bin")) { try uploads.complete(done, globalLimit: 100) }
         #expect(try uploads.count() == 0)
         #expect(try FileSystem.contents(of: vault.objects.directory.uploads).isEmpty)
@@ -196,7 +202,8 @@ import VaultTestSupport
             for _ in 0..<20 {
                 group.addTask {
                     try await BlockingIO.run {
-                        do { try uploads.create(Self.upload(length: 1), maximumInProgress: 5) } catch ResumableUploadError.tooManyUploads(5) {
+                        do { try uploads.create(Self.upload(length: 1), maximumInProgress: 5) } catch ResumableUploadError.tooManyUploads(5)
+                        {
                             refused.add()
                         }
                     }
@@ -220,7 +227,10 @@ import VaultTestSupport
 
     @Test func idsAreOnlyWhatThisServerMakes() {
         #expect(ResumableUpload.isValidId(ResumableUploadStore.newId()))
-        for bad in ["", "../../etc/passwd", String(repeating: "A", count: 32), String(repeating: "a", count: 31), "0123456789abcdef0123456789abcdeg"] {
+        for bad in [
+            "", "../../etc/passwd", String(repeating: "A", count: 32), String(repeating: "a", count: 31),
+            "0123456789abcdef0123456789abcdeg",
+        ] {
             #expect(!ResumableUpload.isValidId(bad), "\(bad)")
         }
     }

@@ -6,10 +6,13 @@ import VaultTestSupport
 /// SigV4 against the examples in AWS's own S3 documentation ("Signature Calculations for the Authorization
 /// Header" and "Authenticating Requests: Using Query Parameters"), then every refusal.
 @Suite struct SigV4Tests {
-    static let credentials = SigV4Verifier.Credentials(accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+    static let credentials = SigV4Verifier.Credentials(
+        accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
     static let exampleTime: Int64 = 1_369_353_600  // 20130524T000000Z
 
-    static func request(method: String = "GET", path: String = "/test.txt", query: String = "", headers: [String: String]) -> SigV4Verifier.Request {
+    static func request(method: String = "GET", path: String = "/test.txt", query: String = "", headers: [String: String])
+        -> SigV4Verifier.Request
+    {
         SigV4Verifier.Request(method: method, rawPath: path, rawQuery: query, headerNames: headers.keys.map { $0.lowercased() }) {
             name in headers.first { $0.key.lowercased() == name }?.value
         }
@@ -30,7 +33,8 @@ import VaultTestSupport
     }
 
     @Test func theDocumentedPresignedURLVerifiesWhileValid() throws {
-        let query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"
+        let query =
+            "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"
             + "&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host"
             + "&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"
         let verifier = SigV4Verifier(credentials: Self.credentials)
@@ -48,8 +52,10 @@ import VaultTestSupport
 
     @Test func everyPartIsCovered() {
         let verifier = SigV4Verifier(credentials: Self.credentials)
-        func variant(_ change: (inout [String: String]) -> Void, method: String = "GET", path: String = "/test.txt", query: String = "",
-                     now: Int64 = Self.exampleTime) -> String? {
+        func variant(
+            _ change: (inout [String: String]) -> Void, method: String = "GET", path: String = "/test.txt", query: String = "",
+            now: Int64 = Self.exampleTime
+        ) -> String? {
             var headers = Self.getHeaders
             change(&headers)
             return Self.code { try verifier.verify(Self.request(method: method, path: path, query: query, headers: headers), now: now) }
@@ -60,8 +66,12 @@ import VaultTestSupport
         #expect(variant({ _ in }, query: "acl") == "SignatureDoesNotMatch")
         #expect(variant { $0["range"] = "bytes=0-99" } == "SignatureDoesNotMatch")
         #expect(variant { $0["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD" } == "SignatureDoesNotMatch")
-        #expect(variant { $0["authorization"] = $0["authorization"]?.replacingOccurrences(of: "AKIAIOSFODNN7EXAMPLE", with: "AKIAOTHER") } == "InvalidAccessKeyId")
-        #expect(variant { $0["authorization"] = $0["authorization"]?.replacingOccurrences(of: "/s3/", with: "/ec2/") } == "AuthorizationHeaderMalformed")
+        #expect(
+            variant { $0["authorization"] = $0["authorization"]?.replacingOccurrences(of: "AKIAIOSFODNN7EXAMPLE", with: "AKIAOTHER") }
+                == "InvalidAccessKeyId")
+        #expect(
+            variant { $0["authorization"] = $0["authorization"]?.replacingOccurrences(of: "/s3/", with: "/ec2/") }
+                == "AuthorizationHeaderMalformed")
         #expect(variant { $0["authorization"] = "AWS AKIAIOSFODNN7EXAMPLE:signature" } == "AuthorizationHeaderMalformed")
         #expect(variant { $0["authorization"] = nil } == "AccessDenied")
         #expect(variant { $0["x-amz-date"] = nil } == "AccessDenied")
@@ -89,7 +99,8 @@ import VaultTestSupport
         headers["user-agent"] = "any"
         #expect(SigV4Tests.code { try verifier.verify(Self.request(headers: headers), now: Self.exampleTime) } == nil)
 
-        let query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"
+        let query =
+            "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"
             + "&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host"
             + "&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"
         for added in ["x-amz-copy-source", "x-amz-meta-owner", "x-amz-content-sha256", "X-Amz-Date"] {
@@ -106,17 +117,24 @@ import VaultTestSupport
         let verifier = SigV4Verifier(credentials: Self.credentials)
         func signed(payloadHash: String) -> [String: String] {
             let headers = [(name: "host", value: "examplebucket.s3.amazonaws.com"), (name: "x-amz-date", value: "20130524T000000Z")]
-            let canonical = SigV4.canonicalRequest(method: "PUT", canonicalURI: "/test.txt", canonicalQuery: "", headers: headers,
-                                                   signedHeaders: ["host", "x-amz-date"], payloadHash: payloadHash)
+            let canonical = SigV4.canonicalRequest(
+                method: "PUT", canonicalURI: "/test.txt", canonicalQuery: "", headers: headers,
+                signedHeaders: ["host", "x-amz-date"], payloadHash: payloadHash)
             let scope = "20130524/us-east-1/s3/aws4_request"
             let key = SigV4.signingKey(secret: Self.credentials.secretAccessKey, date: "20130524", region: "us-east-1", service: "s3")
-            let signature = SigV4.signature(SigV4.stringToSign(amzDate: "20130524T000000Z", scope: scope, canonicalRequest: canonical), key: key)
-            return ["host": "examplebucket.s3.amazonaws.com", "x-amz-date": "20130524T000000Z",
-                    "authorization": "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/\(scope),SignedHeaders=host;x-amz-date,Signature=\(signature)"]
+            let signature = SigV4.signature(
+                SigV4.stringToSign(amzDate: "20130524T000000Z", scope: scope, canonicalRequest: canonical), key: key)
+            return [
+                "host": "examplebucket.s3.amazonaws.com", "x-amz-date": "20130524T000000Z",
+                "authorization":
+                    "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/\(scope),SignedHeaders=host;x-amz-date,Signature=\(signature)",
+            ]
         }
-        let empty = try verifier.verify(Self.request(method: "PUT", headers: signed(payloadHash: SigV4.emptyPayloadHash)), now: Self.exampleTime)
+        let empty = try verifier.verify(
+            Self.request(method: "PUT", headers: signed(payloadHash: SigV4.emptyPayloadHash)), now: Self.exampleTime)
         #expect(empty.payload == .sha256(SigV4.emptyPayloadHash))
-        let unsigned = try verifier.verify(Self.request(method: "PUT", headers: signed(payloadHash: SigV4.unsignedPayload)), now: Self.exampleTime)
+        let unsigned = try verifier.verify(
+            Self.request(method: "PUT", headers: signed(payloadHash: SigV4.unsignedPayload)), now: Self.exampleTime)
         #expect(unsigned.payload == .unsigned)
     }
 
@@ -139,7 +157,9 @@ import VaultTestSupport
 }
 
 @Suite struct AwsChunkedDecoderTests {
-    static func decode(_ body: [UInt8], signing: AwsChunkedDecoder.Signing? = nil, trailer: Bool, pieceSize: Int = 1) throws -> ([UInt8], [String: String]) {
+    static func decode(_ body: [UInt8], signing: AwsChunkedDecoder.Signing? = nil, trailer: Bool, pieceSize: Int = 1) throws -> (
+        [UInt8], [String: String]
+    ) {
         let decoder = AwsChunkedDecoder(signing: signing, expectsTrailer: trailer)
         var out: [UInt8] = []
         var index = 0
@@ -167,8 +187,11 @@ import VaultTestSupport
         let key = SigV4.signingKey(secret: "secret", date: "20260101", region: "r", service: "s3")
         let signing = AwsChunkedDecoder.Signing(key: key, scope: "20260101/r/s3/aws4_request", amzDate: "20260101T000000Z", seed: "seed")
         func signature(_ chunk: [UInt8], previous: String) -> String {
-            SigV4.signature(["AWS4-HMAC-SHA256-PAYLOAD", "20260101T000000Z", "20260101/r/s3/aws4_request", previous, SigV4.emptyPayloadHash,
-                             SHA256Digest.of(chunk).hex].joined(separator: "\n"), key: key)
+            SigV4.signature(
+                [
+                    "AWS4-HMAC-SHA256-PAYLOAD", "20260101T000000Z", "20260101/r/s3/aws4_request", previous, SigV4.emptyPayloadHash,
+                    SHA256Digest.of(chunk).hex,
+                ].joined(separator: "\n"), key: key)
         }
         let chunks: [[UInt8]] = [Array(repeating: 97, count: 100), Array(repeating: 98, count: 10), []]
         var previous = "seed"
@@ -252,14 +275,15 @@ import VaultTestSupport
 @Suite struct S3XMLTests {
     @Test func readsTheBodiesS3ClientsSend() throws {
         let complete = #"""
-        <?xml version="1.0" encoding="UTF-8"?>
-        <CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Part><ETag>&quot;abc&quot;</ETag><PartNumber>1</PartNumber></Part>
-        <!-- a comment --><Part><PartNumber>2</PartNumber><ETag>"def"</ETag></Part></CompleteMultipartUpload>
-        """#
+            <?xml version="1.0" encoding="UTF-8"?>
+            <CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Part><ETag>&quot;abc&quot;</ETag><PartNumber>1</PartNumber></Part>
+            <!-- a comment --><Part><PartNumber>2</PartNumber><ETag>"def"</ETag></Part></CompleteMultipartUpload>
+            """#
         let root = try S3XMLReader.parse(Array(complete.utf8))
         #expect(root.name == "CompleteMultipartUpload")
         #expect(root.all("Part").map { $0.child("ETag")?.text } == ["\"abc\"", "\"def\""])
-        let delete = try S3XMLReader.parse(Array("<Delete><Object><Key> a &amp; b&#x2F;c&#233; </Key></Object><Quiet>true</Quiet><Empty/></Delete>".utf8))
+        let delete = try S3XMLReader.parse(
+            Array("<Delete><Object><Key> a &amp; b&#x2F;c&#233; </Key></Object><Quiet>true</Quiet><Empty/></Delete>".utf8))
         #expect(delete.child("Object")?.child("Key")?.text == " a & b/cé ")
         #expect(delete.child("Quiet")?.text == "true")
         #expect(delete.child("Empty") != nil)
@@ -303,7 +327,8 @@ import VaultTestSupport
         #expect(try Self.parse("PUT", "/b/k", copy: true) == .copyObject(bucket: "b", key: "k"))
         #expect(try Self.parse("DELETE", "/b/k") == .deleteObject(bucket: "b", key: "k"))
         #expect(try Self.parse("POST", "/b/k", "uploads") == .createMultipartUpload(bucket: "b", key: "k"))
-        #expect(try Self.parse("PUT", "/b/k", "partNumber=3&uploadId=u") == .uploadPart(bucket: "b", key: "k", uploadId: "u", partNumber: 3))
+        #expect(
+            try Self.parse("PUT", "/b/k", "partNumber=3&uploadId=u") == .uploadPart(bucket: "b", key: "k", uploadId: "u", partNumber: 3))
         #expect(try Self.parse("POST", "/b/k", "uploadId=u") == .completeMultipartUpload(bucket: "b", key: "k", uploadId: "u"))
         #expect(try Self.parse("DELETE", "/b/k", "uploadId=u") == .abortMultipartUpload(bucket: "b", key: "k", uploadId: "u"))
         #expect(try Self.parse("GET", "/b/k", "uploadId=u") == .listParts(bucket: "b", key: "k", uploadId: "u"))
@@ -311,7 +336,8 @@ import VaultTestSupport
 
     @Test(arguments: [
         ("PATCH", "/b/k", "", "MethodNotAllowed"), ("POST", "/b", "", "MethodNotAllowed"), ("PUT", "", "", "MethodNotAllowed"),
-        ("GET", "/b/a/%2E%2E/c", "", "InvalidArgument"), ("GET", "/b/%ZZ", "", "InvalidArgument"), ("GET", "/b%2Fc/k", "", "InvalidBucketName"),
+        ("GET", "/b/a/%2E%2E/c", "", "InvalidArgument"), ("GET", "/b/%ZZ", "", "InvalidArgument"),
+        ("GET", "/b%2Fc/k", "", "InvalidBucketName"),
         ("PUT", "/b/k", "partNumber=0&uploadId=u", "InvalidArgument"), ("PUT", "/b/k", "partNumber=10001&uploadId=u", "InvalidArgument"),
         ("PUT", "/b/k/", "", "InvalidArgument"),
     ])
@@ -338,10 +364,13 @@ import VaultTestSupport
 
     static func setUp(_ directory: TemporaryDirectory) throws -> (OpenedVault, MultipartUpload) {
         let vault = try OpenedVault(root: directory.sub("data"))
-        _ = try vault.objects.catalog.ensureBucket(BucketRecord(id: "b", name: "b", isPublic: false, fileSizeLimit: nil, allowedMimeTypes: nil,
-                                                                createdAt: 0, updatedAt: 0))
-        let upload = MultipartUpload(id: ResumableUploadStore.newId(), bucket: "b", key: "k", mimeType: "application/octet-stream",
-                                     cacheControl: "no-cache", userMetadata: nil, createdAt: 0)
+        _ = try vault.objects.catalog.ensureBucket(
+            BucketRecord(
+                id: "b", name: "b", isPublic: false, fileSizeLimit: nil, allowedMimeTypes: nil,
+                createdAt: 0, updatedAt: 0))
+        let upload = MultipartUpload(
+            id: ResumableUploadStore.newId(), bucket: "b", key: "k", mimeType: "application/octet-stream",
+            cacheControl: "no-cache", userMetadata: nil, createdAt: 0)
         try vault.multipart.create(upload)
         return (vault, upload)
     }

@@ -69,8 +69,11 @@ import VaultTestSupport
         let spec = try SpeechSpec(text: "hi", voiceId: "v")
         let names = String(decoding: spec.canonicalEncoding, as: UTF8.self).split(separator: "\n").dropFirst()
             .map { line in String(line.prefix { $0 != "=" && $0 != "!" }) }
-        #expect(names == ["text", "voice_id", "model_id", "output_format", "language_code", "seed", "stability",
-                          "similarity_boost", "style", "use_speaker_boost", "speed", "previous_text", "next_text"])
+        #expect(
+            names == [
+                "text", "voice_id", "model_id", "output_format", "language_code", "seed", "stability",
+                "similarity_boost", "style", "use_speaker_boost", "speed", "previous_text", "next_text",
+            ])
     }
 
     @Test func lengthPrefixingKeepsFieldBoundariesApart() throws {
@@ -124,7 +127,9 @@ import VaultTestSupport
 /// Issue 10 item 2: text is refused for its shape before anything normalises it, and cheap fields are
 /// checked before the text at all.
 @Suite struct StreamSafeTextTests {
-    static func marks(_ count: Int) -> String { "a" + String(repeating: "\u{301}\u{316}", count: count / 2) + (count % 2 == 1 ? "\u{301}" : "") }
+    static func marks(_ count: Int) -> String {
+        "a" + String(repeating: "\u{301}\u{316}", count: count / 2) + (count % 2 == 1 ? "\u{301}" : "")
+    }
 
     @Test func thirtyCombiningMarksInARowAreTextMoreAreNot() throws {
         #expect(CanonicalText.longestNonStarterRun(Self.marks(30), exceeding: 30) == nil)

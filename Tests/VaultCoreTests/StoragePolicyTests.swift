@@ -18,17 +18,30 @@ import VaultTestSupport
         let download = signer.issue(bucket: "b", key: "k", expiresAt: 2_000, issuedAt: 1_000)
         let upload = signer.issue(bucket: "b", key: "k", expiresAt: 2_000, issuedAt: 1_000, grant: .init(scope: .upload, upsert: true))
         let plainUpload = signer.issue(bucket: "b", key: "k", expiresAt: 2_000, issuedAt: 1_000, grant: .init(scope: .upload))
-        #expect(signer.verify(upload, bucket: "b", key: "k", scope: .upload, now: 1_500) == .valid(.init(scope: .upload, upsert: true, expiresAt: 2_000)))
-        #expect(signer.verify(plainUpload, bucket: "b", key: "k", scope: .upload, now: 1_500) == .valid(.init(scope: .upload, upsert: false, expiresAt: 2_000)))
-        #expect(signer.verify(upload, bucket: "b", key: "k", scope: .download, now: 1_500) == .invalid("this token is for uploads, not downloads"))
-        #expect(signer.verify(download, bucket: "b", key: "k", scope: .upload, now: 1_500) == .invalid("this token is for downloads, not uploads"))
+        #expect(
+            signer.verify(upload, bucket: "b", key: "k", scope: .upload, now: 1_500)
+                == .valid(.init(scope: .upload, upsert: true, expiresAt: 2_000)))
+        #expect(
+            signer.verify(plainUpload, bucket: "b", key: "k", scope: .upload, now: 1_500)
+                == .valid(.init(scope: .upload, upsert: false, expiresAt: 2_000)))
+        #expect(
+            signer.verify(upload, bucket: "b", key: "k", scope: .download, now: 1_500)
+                == .invalid("this token is for uploads, not downloads"))
+        #expect(
+            signer.verify(download, bucket: "b", key: "k", scope: .upload, now: 1_500)
+                == .invalid("this token is for downloads, not uploads"))
         #expect(signer.verify(upload, bucket: "b", key: "k", scope: .upload, now: 2_000) == .expired)
         #expect(signer.verify(upload, bucket: "b", key: "other", scope: .upload, now: 1_500) == .invalid("token is for another object"))
         // The upsert choice is signed: flipping it in the payload breaks the signature.
         let parts = upload.split(separator: ".").map(String.init)
         let widened = SignedURLToken.base64URL(Array(#"{"exp":2000,"iat":1000,"scope":"upload","upsert":true,"url":"b/k"}"#.utf8))
-        let forged = [parts[0], widened, signer.issue(bucket: "b", key: "k", expiresAt: 2_000, issuedAt: 1_000).split(separator: ".").map(String.init)[2]]
-        #expect(signer.verify(forged.joined(separator: "."), bucket: "b", key: "k", scope: .upload, now: 1_500) == .invalid("invalid signature"))
+        let forged = [
+            parts[0], widened,
+            signer.issue(bucket: "b", key: "k", expiresAt: 2_000, issuedAt: 1_000).split(separator: ".").map(String.init)[2],
+        ]
+        #expect(
+            signer.verify(forged.joined(separator: "."), bucket: "b", key: "k", scope: .upload, now: 1_500) == .invalid("invalid signature")
+        )
     }
 
     @Test func tamperingAnyPartOrAnotherSecretIsRefused() {
@@ -36,11 +49,17 @@ import VaultTestSupport
         let parts = token.split(separator: ".").map(String.init)
         // A payload re-encoded with a later expiry but the old signature.
         let extended = SignedURLToken.base64URL(Array(#"{"exp":9999999999,"iat":1000,"url":"b/k"}"#.utf8))
-        #expect(signer.verify([parts[0], extended, parts[2]].joined(separator: "."), bucket: "b", key: "k", now: 1_500) == .invalid("invalid signature"))
+        #expect(
+            signer.verify([parts[0], extended, parts[2]].joined(separator: "."), bucket: "b", key: "k", now: 1_500)
+                == .invalid("invalid signature"))
         var flipped = Array(parts[2])
         flipped[0] = flipped[0] == "A" ? "B" : "A"
-        #expect(signer.verify([parts[0], parts[1], String(flipped)].joined(separator: "."), bucket: "b", key: "k", now: 1_500) == .invalid("invalid signature"))
-        #expect(SignedURLToken(secret: Array("another secret entirely, also long".utf8)).verify(token, bucket: "b", key: "k", now: 1_500) == .invalid("invalid signature"))
+        #expect(
+            signer.verify([parts[0], parts[1], String(flipped)].joined(separator: "."), bucket: "b", key: "k", now: 1_500)
+                == .invalid("invalid signature"))
+        #expect(
+            SignedURLToken(secret: Array("another secret entirely, also long".utf8)).verify(token, bucket: "b", key: "k", now: 1_500)
+                == .invalid("invalid signature"))
         for garbage in ["", "a.b", "a.b.c.d", "...", "x.y.!!"] {
             #expect(signer.verify(garbage, bucket: "b", key: "k", now: 1_500) != .valid(.download), "\(garbage)")
         }
@@ -96,7 +115,8 @@ import VaultTestSupport
     }
 
     @Test func anEmptyFieldNameAndAnEmptyBody() throws {
-        let form = try WholeBodyMultipart(body: Self.body(["Content-Disposition: form-data; name=\"\"\r\nContent-Type: text/plain\r\n\r\n"]), boundary: "XyZ")
+        let form = try WholeBodyMultipart(
+            body: Self.body(["Content-Disposition: form-data; name=\"\"\r\nContent-Type: text/plain\r\n\r\n"]), boundary: "XyZ")
         let file = try #require(form.filePart(knownFields: ["cacheControl"]))
         #expect(file.name == "")
         #expect(file.body.isEmpty)
@@ -118,8 +138,10 @@ import VaultTestSupport
     }
 
     @Test func malformedBodiesAreErrorsNotCrashes() {
-        for text in ["", "no delimiter", "--XyZ", "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nunterminated",
-                     "--XyZ\r\nContent-Type: text/plain\r\n\r\nno name\r\n--XyZ--"] {
+        for text in [
+            "", "no delimiter", "--XyZ", "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nunterminated",
+            "--XyZ\r\nContent-Type: text/plain\r\n\r\nno name\r\n--XyZ--",
+        ] {
             #expect(throws: MultipartFormData.Failure.self, "\(text)") { try WholeBodyMultipart(body: Array(text.utf8), boundary: "XyZ") }
         }
     }
@@ -127,8 +149,9 @@ import VaultTestSupport
 
 @Suite struct ObjectListingTests {
     static func record(_ key: String, created: Double) -> ObjectRecord {
-        ObjectRecord(id: key, bucket: "b", key: key, version: "v", size: key.count, mimeType: "audio/mpeg", cacheControl: "max-age=1",
-                     sha256: "", userMetadata: nil, createdAt: created, updatedAt: created, lastAccessedAt: created)
+        ObjectRecord(
+            id: key, bucket: "b", key: key, version: "v", size: key.count, mimeType: "audio/mpeg", cacheControl: "max-age=1",
+            sha256: "", userMetadata: nil, createdAt: created, updatedAt: created, lastAccessedAt: created)
     }
 
     let records = [("book/ch2.mp3", 3.0), ("book/ch1.mp3", 2.0), ("book/extra/n.mp3", 4.0), ("Cover.mp3", 1.0), ("a.mp3", 5.0)]
@@ -188,7 +211,8 @@ import VaultTestSupport
 
     @Test func delimitedFoldsEachFolderOnce() {
         let root = KeyPageBuilder.page(KeyPageRequest(prefix: "", delimited: true, limit: 10), of: Self.records)
-        #expect(root.entries == [.object(Self.records[0]), .folder("b/"), .object(Self.records[4]), .folder("c/"), .object(Self.records[6])])
+        #expect(
+            root.entries == [.object(Self.records[0]), .folder("b/"), .object(Self.records[4]), .folder("c/"), .object(Self.records[6])])
         let inside = KeyPageBuilder.page(KeyPageRequest(prefix: "b/", delimited: true, limit: 10), of: Self.records)
         #expect(Self.keysOf(inside) == ["b/1.mp3", "b/2.mp3", "b/c/"])
     }
@@ -200,7 +224,8 @@ import VaultTestSupport
                 var after: String?
                 var pages = 0
                 while true {
-                    let page = KeyPageBuilder.page(KeyPageRequest(prefix: "", delimited: delimited, after: after, limit: limit), of: Self.records)
+                    let page = KeyPageBuilder.page(
+                        KeyPageRequest(prefix: "", delimited: delimited, after: after, limit: limit), of: Self.records)
                     seen += Self.keysOf(page)
                     pages += 1
                     guard page.isTruncated, let last = page.entries.last else { break }
@@ -232,7 +257,10 @@ import VaultTestSupport
         var builder = KeyPageBuilder(KeyPageRequest(prefix: "", delimited: false, after: "b", limit: 1))
         var decoded = 0
         for record in Self.records {
-            let next = builder.offer(record.key) { decoded += 1; return record }
+            let next = builder.offer(record.key) {
+                decoded += 1
+                return record
+            }
             if next == .stop { break }
         }
         #expect(decoded == 1)

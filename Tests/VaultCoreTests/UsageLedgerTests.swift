@@ -9,14 +9,22 @@ import VaultTestSupport
     let directory = TemporaryDirectory()
     var path: String { directory.sub("usage.sqlite") }
 
-    static func generation(_ hash: String, at: Double = 1_000, cost: Int? = 34, client: String? = "key_a", upstreamMs: Double = 900) -> LedgerEvent {
-        .generation(.init(at: at, contentHash: hash, bookId: "book", chapterId: "ch-1", voiceId: "voice", modelId: "model",
-                          characters: 34, characterCost: cost, upstreamRequestId: "req", upstreamMilliseconds: upstreamMs,
-                          writeMilliseconds: 2, indexMilliseconds: 1, attempts: 1, clientKeyId: client, clientName: client.map { "name-" + $0 }))
+    static func generation(_ hash: String, at: Double = 1_000, cost: Int? = 34, client: String? = "key_a", upstreamMs: Double = 900)
+        -> LedgerEvent
+    {
+        .generation(
+            .init(
+                at: at, contentHash: hash, bookId: "book", chapterId: "ch-1", voiceId: "voice", modelId: "model",
+                characters: 34, characterCost: cost, upstreamRequestId: "req", upstreamMilliseconds: upstreamMs,
+                writeMilliseconds: 2, indexMilliseconds: 1, attempts: 1, clientKeyId: client, clientName: client.map { "name-" + $0 }))
     }
 
-    static func hit(_ hash: String, book: String = "book", voice: String = "voice", joined: Bool = false, at: Double = 1_000) -> LedgerEvent {
-        .hit(.init(at: at, contentHash: hash, bookId: book, voiceId: voice, characters: 10, joined: joined, clientKeyId: "key_a", clientName: "name-key_a"))
+    static func hit(_ hash: String, book: String = "book", voice: String = "voice", joined: Bool = false, at: Double = 1_000) -> LedgerEvent
+    {
+        .hit(
+            .init(
+                at: at, contentHash: hash, bookId: book, voiceId: voice, characters: 10, joined: joined, clientKeyId: "key_a",
+                clientName: "name-key_a"))
     }
 
     @Test func aBatchIsWrittenAndReportedBack() throws {
@@ -59,8 +67,10 @@ import VaultTestSupport
 
     @Test func aDamagedOrForeignFileIsSetAsideAndANewLedgerStarted() throws {
         let data = DataDirectory(root: directory.path)
-        for (name, content) in [("garbage", Data(repeating: 0x5A, count: 8192)),
-                                ("newer", Data())] {
+        for (name, content) in [
+            ("garbage", Data(repeating: 0x5A, count: 8192)),
+            ("newer", Data()),
+        ] {
             try? FileManager.default.removeItem(atPath: data.ledgerFile)
             if name == "newer" {
                 let newer = try SQLiteDatabase(path: data.ledgerFile)
@@ -68,10 +78,13 @@ import VaultTestSupport
             } else {
                 try content.write(to: URL(fileURLWithPath: data.ledgerFile))
             }
-            let ledger = try #require(UsageLedger.openOrSetAside(in: data, logger: Logger(label: "test"), now: Date(timeIntervalSince1970: Double(name.count))))
+            let ledger = try #require(
+                UsageLedger.openOrSetAside(in: data, logger: Logger(label: "test"), now: Date(timeIntervalSince1970: Double(name.count))))
             try ledger.write([Self.generation("after")])
             #expect(try LedgerReport.read(ledger, now: 0).generations == 1, "\(name)")
-            let setAside = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix("usage.sqlite.set-aside-") }
+            let setAside = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+                $0.hasPrefix("usage.sqlite.set-aside-")
+            }
             #expect(!setAside.isEmpty, "\(name): the old file is kept for the operator, not deleted")
         }
     }

@@ -15,8 +15,9 @@ import VaultTestSupport
     func publish(_ bucket: VoiceAssetBucket, _ seed: String, books: [String], frames: Int = 20) throws -> SHA256Digest {
         let hash = SHA256Digest.test(seed)
         for book in books {
-            _ = try bucket.store.publish(SilentMP3.make(frames: frames), hash: hash, bookId: .book(book), metadata: sampleMetadata(),
-                                         now: Date(timeIntervalSince1970: 1_700_000_000))
+            _ = try bucket.store.publish(
+                SilentMP3.make(frames: frames), hash: hash, bookId: .book(book), metadata: sampleMetadata(),
+                now: Date(timeIntervalSince1970: 1_700_000_000))
         }
         return hash
     }
@@ -136,7 +137,8 @@ import VaultTestSupport
         let copied = try bucket.copy(from: source, to: "beta/\(hash.hex).mp3", move: false)
         #expect(copied.key == "beta/\(hash.hex).mp3")
         let directory = bucket.store.directory
-        #expect(try inode(directory.audioFile(book: .book("alpha"), hash: hash)) == inode(directory.audioFile(book: .book("beta"), hash: hash)))
+        #expect(
+            try inode(directory.audioFile(book: .book("alpha"), hash: hash)) == inode(directory.audioFile(book: .book("beta"), hash: hash)))
         #expect(try bucket.store.record(for: hash)?.bookIds == ["alpha", "beta"])
 
         _ = try bucket.copy(from: source, to: "gamma/\(hash.hex).mp3", move: true)

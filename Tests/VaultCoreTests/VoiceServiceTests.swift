@@ -98,7 +98,9 @@ extension Range<Int> {
                 group.addTask {
                     let spec = try SpeechSpec(text: Self.text(index, characters: 60), voiceId: "voice1")
                     let who = VoiceRequest.Who(bookId: .book("greedy-\(index)"), clientKeyId: "key_greedy", clientDailyLimit: 100)
-                    do { _ = try await service.voice(VoiceRequest(spec: spec, who: who)) } catch let VoiceError.clientBudgetExhausted(_, limit) {
+                    do { _ = try await service.voice(VoiceRequest(spec: spec, who: who)) } catch let VoiceError.clientBudgetExhausted(
+                        _, limit)
+                    {
                         #expect(limit == 100)
                         refused.add()
                     }
@@ -113,13 +115,16 @@ extension Range<Int> {
         #expect(try service.budget.spent(byClient: "key_greedy") == 60)
         // Another key is untouched by the first one's limit.
         let other = try SpeechSpec(text: Self.text(99, characters: 60), voiceId: "voice1")
-        _ = try await service.voice(VoiceRequest(spec: other, who: .init(bookId: .book("calm"), clientKeyId: "key_calm", clientDailyLimit: 100)))
+        _ = try await service.voice(
+            VoiceRequest(spec: other, who: .init(bookId: .book("calm"), clientKeyId: "key_calm", clientDailyLimit: 100)))
         #expect(try service.budget.spent(byClient: "key_calm") == 60)
         #expect(try service.budget.spent() == 120)
         // A hit costs the greedy key nothing, even over its limit.
         let done = try await (0..<10).asyncFirstSucceeding { index in
-            try await service.voice(VoiceRequest(spec: try SpeechSpec(text: Self.text(index, characters: 60), voiceId: "voice1"),
-                                                 who: .init(bookId: .book("again"), clientKeyId: "key_greedy", clientDailyLimit: 100)))
+            try await service.voice(
+                VoiceRequest(
+                    spec: try SpeechSpec(text: Self.text(index, characters: 60), voiceId: "voice1"),
+                    who: .init(bookId: .book("again"), clientKeyId: "key_greedy", clientDailyLimit: 100)))
         }
         #expect(done.cached)
     }
@@ -181,8 +186,9 @@ extension Range<Int> {
         let source = StorageIdentifier.book("source")
         for index in 0..<300 {
             let spec = try SpeechSpec(text: "Sentence number \(index).", voiceId: "voice1")
-            _ = try store.publish(SilentMP3.make(frames: 8, seed: UInt8(index % 200)), hash: spec.contentHash,
-                                  bookId: source, metadata: AssetMetadata(spec: spec))
+            _ = try store.publish(
+                SilentMP3.make(frames: 8, seed: UInt8(index % 200)), hash: spec.contentHash,
+                bookId: source, metadata: AssetMetadata(spec: spec))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     let outcome = try await service.voice(spec, bookId: .book("reader"))

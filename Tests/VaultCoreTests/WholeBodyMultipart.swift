@@ -40,8 +40,10 @@ struct WholeBodyMultipart {
                 throw .init(message: "multipart part is not closed by '--\(boundary)'")
             }
             let headers = try MultipartFormData.partHeaders(headerText)
-            parts.append(Part(name: headers.name, filename: headers.filename, contentType: headers.contentType,
-                              body: body[contentStart..<max(contentStart, next)]))
+            parts.append(
+                Part(
+                    name: headers.name, filename: headers.filename, contentType: headers.contentType,
+                    body: body[contentStart..<max(contentStart, next)]))
             position = next + 2
         }
         self.parts = parts

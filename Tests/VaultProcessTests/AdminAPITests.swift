@@ -24,8 +24,10 @@ import VaultCore
         ]
     }()
 
-    func admin(_ bed: VoiceTestbed, _ method: String, _ path: String, body: String? = nil,
-               token: String? = adminToken) async throws -> HTTPResult {
+    func admin(
+        _ bed: VoiceTestbed, _ method: String, _ path: String, body: String? = nil,
+        token: String? = adminToken
+    ) async throws -> HTTPResult {
         var headers: [String: String] = [:]
         if let token { headers["Authorization"] = "Bearer \(token)" }
         if body != nil { headers["content-type"] = "application/json" }

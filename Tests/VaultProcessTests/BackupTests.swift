@@ -34,13 +34,22 @@ import VaultTestSupport
             }
         }
         let storage = ["authorization": "Bearer \(VoiceTestbed.clientKey)", "content-type": "application/json"]
-        #expect(try await httpRequest("POST", testbed.server.baseURL + "/storage/v1/bucket", headers: storage,
-                                      body: #"{"name":"notes","public":false}"#).status == 200)
-        #expect(try await httpRequest("POST", testbed.server.baseURL + "/storage/v1/object/notes/a.txt",
-                                      headers: ["authorization": storage["authorization"]!, "content-type": "text/plain"],
-                                      body: "chapter notes").status == 200)
-        #expect(try await httpRequest("POST", testbed.server.baseURL + "/storage/v1/object/copy", headers: storage,
-                                      body: #"{"bucketId":"notes","sourceKey":"a.txt","destinationKey":"b.txt"}"#).status == 200)
+        #expect(
+            try await httpRequest(
+                "POST", testbed.server.baseURL + "/storage/v1/bucket", headers: storage,
+                body: #"{"name":"notes","public":false}"#
+            ).status == 200)
+        #expect(
+            try await httpRequest(
+                "POST", testbed.server.baseURL + "/storage/v1/object/notes/a.txt",
+                headers: ["authorization": storage["authorization"]!, "content-type": "text/plain"],
+                body: "chapter notes"
+            ).status == 200)
+        #expect(
+            try await httpRequest(
+                "POST", testbed.server.baseURL + "/storage/v1/object/copy", headers: storage,
+                body: #"{"bucketId":"notes","sourceKey":"a.txt","destinationKey":"b.txt"}"#
+            ).status == 200)
 
         // The ledger writes in batches: wait until the generations so far are committed, so the copy must hold them.
         let generated = before.count
@@ -60,8 +69,9 @@ import VaultTestSupport
                 _ = try? await httpRequest("GET", testbed.server.baseURL + "/audio/book-\(round % 3)/\(earlier[round % earlier.count]).mp3")
                 if round % 5 == 2, round / 5 < 6 {
                     let victim = earlier[(round / 5) * 4 + 1]
-                    let result = try? await httpRequest("DELETE", testbed.server.baseURL + "/admin/audio/" + victim,
-                                                        headers: ["authorization": "Bearer \(Self.admin)"])
+                    let result = try? await httpRequest(
+                        "DELETE", testbed.server.baseURL + "/admin/audio/" + victim,
+                        headers: ["authorization": "Bearer \(Self.admin)"])
                     if result?.status == 200 { deleted.withLock { _ = $0.insert(victim) } }
                 }
                 round += 1
@@ -91,18 +101,21 @@ import VaultTestSupport
         }
         // A book's files of one asset are still one inode.
         for record in records where record.bookIds.count > 1 {
-            let inodes = try Set(record.bookIds.map { book in
-                try #require(try FileSystem.status(destination + "/audio/\(book)/\(record.contentHash).mp3")).inode
-            })
+            let inodes = try Set(
+                record.bookIds.map { book in
+                    try #require(try FileSystem.status(destination + "/audio/\(book)/\(record.contentHash).mp3")).inode
+                })
             #expect(inodes.count == 1, "\(record.contentHash) \(record.bookIds)")
         }
         let ledger = try SQLiteDatabase(path: destination + "/usage.sqlite", readOnly: true)
         #expect((try ledger.rows("SELECT count(*) FROM generations").first?.first?.int ?? 0) >= before.count)
 
         // Restore: a server on the copy, with no upstream it could pay, serves every asset and object.
-        let restored = try ServerProcess(arguments: ["serve", "--port", "0", "--data-dir", destination], environment: [
-            "VOICEVAULT_API_KEYS": VoiceTestbed.clientKey, "ELEVENLABS_API_KEY": "unused", "ELEVENLABS_BASE_URL": "http://127.0.0.1:9",
-        ])
+        let restored = try ServerProcess(
+            arguments: ["serve", "--port", "0", "--data-dir", destination],
+            environment: [
+                "VOICEVAULT_API_KEYS": VoiceTestbed.clientKey, "ELEVENLABS_API_KEY": "unused", "ELEVENLABS_BASE_URL": "http://127.0.0.1:9",
+            ])
         for record in records {
             for book in record.bookIds {
                 let audio = try await httpRequest("GET", restored.baseURL + "/audio/\(book)/\(record.contentHash).mp3")
@@ -111,14 +124,16 @@ import VaultTestSupport
             }
         }
         let first = try #require(before.first)
-        let hit = try await httpRequest("POST", restored.baseURL + "/api/voice",
-                                        headers: ["authorization": "Bearer \(VoiceTestbed.clientKey)", "content-type": "application/json"],
-                                        body: VoiceTestbed.requestBody(text: "Backup chapter 0.", book: "book-0"))
+        let hit = try await httpRequest(
+            "POST", restored.baseURL + "/api/voice",
+            headers: ["authorization": "Bearer \(VoiceTestbed.clientKey)", "content-type": "application/json"],
+            body: VoiceTestbed.requestBody(text: "Backup chapter 0.", book: "book-0"))
         #expect(hit.header("x-cache") == "HIT")
         #expect(hit.header("x-content-hash") == first)
         for key in ["a.txt", "b.txt"] {
-            let object = try await httpRequest("GET", restored.baseURL + "/storage/v1/object/notes/" + key,
-                                               headers: ["authorization": "Bearer \(VoiceTestbed.clientKey)"])
+            let object = try await httpRequest(
+                "GET", restored.baseURL + "/storage/v1/object/notes/" + key,
+                headers: ["authorization": "Bearer \(VoiceTestbed.clientKey)"])
             #expect(object.body == "chapter notes", "\(key)")
         }
         #expect(restored.terminate() == 0)
@@ -129,8 +144,9 @@ import VaultTestSupport
         let data = directory.sub("data")
         let vault = try OpenedVault(root: data)
         for index in 0..<40 {
-            _ = try vault.store.publish(SilentMP3.make(frames: 200 + index), hash: .test("asset \(index)"), bookId: .book("b\(index % 4)"),
-                                        metadata: AssetMetadata(voiceId: "v", modelId: "m", outputFormat: "mp3_44100_128", wordCount: 1, characterCount: 1))
+            _ = try vault.store.publish(
+                SilentMP3.make(frames: 200 + index), hash: .test("asset \(index)"), bookId: .book("b\(index % 4)"),
+                metadata: AssetMetadata(voiceId: "v", modelId: "m", outputFormat: "mp3_44100_128", wordCount: 1, characterCount: 1))
         }
         withExtendedLifetime(vault) {}
 

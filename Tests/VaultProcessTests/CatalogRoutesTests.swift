@@ -10,9 +10,11 @@ import VaultTestSupport
         defer { _ = fake.terminate() }
         let directory = TemporaryDirectory("vv-catalog")
         // Every path under this prefix is a 404 on the fake.
-        let server = try ServerProcess(arguments: ["serve", "--port", "0", "--data-dir", directory.sub("data")], environment: [
-            "ELEVENLABS_API_KEY": "fake-key", "ELEVENLABS_BASE_URL": fake.baseURL + "/gone", "VOICEVAULT_API_KEYS": "k",
-        ])
+        let server = try ServerProcess(
+            arguments: ["serve", "--port", "0", "--data-dir", directory.sub("data")],
+            environment: [
+                "ELEVENLABS_API_KEY": "fake-key", "ELEVENLABS_BASE_URL": fake.baseURL + "/gone", "VOICEVAULT_API_KEYS": "k",
+            ])
         defer { _ = server.terminate() }
         let models = try await httpRequest("GET", server.baseURL + "/v1/models", headers: ["xi-api-key": "k"])
         #expect(models.status == 502, "\(models.body)")

@@ -8,7 +8,8 @@ import VaultCore
 @Suite struct ClientKeyTests {
     @Test func eachKeySpendsItsOwnBudgetAndLogsShowOnlyItsName() async throws {
         let keysFile = TemporaryDirectory()
-        let limited = "limited-secret-0123456789", other = "other-secret-0123456789"
+        let limited = "limited-secret-0123456789"
+        let other = "other-secret-0123456789"
         let path = keysFile.path + "/keys.json"
         try Data(#"{"keys":[{"name":"reader-ios","key":"\#(limited)","dailyCharacters":40},{"name":"web","key":"\#(other)"}]}"#.utf8)
             .write(to: URL(fileURLWithPath: path))
@@ -38,7 +39,8 @@ import VaultCore
         // Three keys of two requests a minute, one per attempt: an attempt whose three requests are not within
         // the half minute a token takes to come back (the test process held up by a full parallel run) says
         // nothing either way, and the next key tries again.
-        let slow = (0..<3).map { "slow-secret-\($0)-0123456789" }, fast = "fast-secret-0123456789"
+        let slow = (0..<3).map { "slow-secret-\($0)-0123456789" }
+        let fast = "fast-secret-0123456789"
         let path = keysFile.path + "/keys.json"
         let entries = slow.enumerated().map { #"{"name":"slow\#($0.offset)","key":"\#($0.element)","requestsPerMinute":2}"# }
         try Data(#"{"keys":[\#(entries.joined(separator: ",")),{"name":"fast","key":"\#(fast)"}]}"#.utf8)

@@ -13,8 +13,9 @@ import Glibc
     let directory = TemporaryDirectory()
 
     func startServer(_ environment: [String: String]) throws -> ServerProcess {
-        try ServerProcess(arguments: ["serve", "--port", "0", "--data-dir", directory.path + "/data"],
-                          environment: ["VOICEVAULT_API_KEYS": "client-key"].merging(environment) { $1 })
+        try ServerProcess(
+            arguments: ["serve", "--port", "0", "--data-dir", directory.path + "/data"],
+            environment: ["VOICEVAULT_API_KEYS": "client-key"].merging(environment) { $1 })
     }
 
     /// Sockets the server holds beyond its own files (its listening socket and data directory included).
@@ -69,14 +70,18 @@ import Glibc
     /// arriving while the previous answer ends, is read in full.
     @Test func aPipelinedUploadBehindAnAnsweredRequestIsNotCutShort() async throws {
         let server = try startServer([:])
-        #expect(try await httpRequest("POST", server.baseURL + "/storage/v1/bucket", headers: ["authorization": "Bearer client-key"],
-                                      body: #"{"id":"up"}"#).status == 200)
+        #expect(
+            try await httpRequest(
+                "POST", server.baseURL + "/storage/v1/bucket", headers: ["authorization": "Bearer client-key"],
+                body: #"{"id":"up"}"#
+            ).status == 200)
         let size = 3 << 20
         let heads = try await Task.detached { () -> [String] in
             let connection = try RawConnection(port: server.port, receiveTimeout: 30)
-            connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-                            + "POST /storage/v1/object/up/big.bin HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer client-key\r\n"
-                            + "Content-Type: application/octet-stream\r\nContent-Length: \(size)\r\nConnection: close\r\n\r\n")
+            connection.send(
+                "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "POST /storage/v1/object/up/big.bin HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer client-key\r\n"
+                    + "Content-Type: application/octet-stream\r\nContent-Length: \(size)\r\nConnection: close\r\n\r\n")
             connection.send([UInt8](repeating: 0x62, count: size))
             let answer = String(decoding: connection.receiveAll(limit: 1 << 20), as: UTF8.self)
             // Bodies end without CRLF, so a status line may follow one on the same "line".
@@ -141,11 +146,15 @@ import Glibc
         // stall times out (2 and 8 s failed with the whole suite running).
         let server = try startServer(["VOICEVAULT_SEND_TIMEOUT_SECONDS": "15"])
         let key = ["authorization": "Bearer client-key"]
-        #expect(try await httpRequest("POST", server.baseURL + "/storage/v1/bucket", headers: key,
-                                      body: #"{"id":"big","public":true}"#).status == 200)
-        let upload = try await httpRequest("POST", server.baseURL + "/storage/v1/object/big/a.bin",
-                                           headers: key.merging(["content-type": "application/octet-stream"]) { $1 },
-                                           body: String(repeating: "x", count: 8 << 20))
+        #expect(
+            try await httpRequest(
+                "POST", server.baseURL + "/storage/v1/bucket", headers: key,
+                body: #"{"id":"big","public":true}"#
+            ).status == 200)
+        let upload = try await httpRequest(
+            "POST", server.baseURL + "/storage/v1/object/big/a.bin",
+            headers: key.merging(["content-type": "application/octet-stream"]) { $1 },
+            body: String(repeating: "x", count: 8 << 20))
         #expect(upload.status == 200, "\(upload.body)")
         let baseline = try connections(server)
         let readers = try await stalledReaders(port: server.port, count: 5) { _ in "/storage/v1/object/public/big/a.bin" }
@@ -181,21 +190,28 @@ import Glibc
     @Test func neverReadingClientsHoldAChunkEachOnEverySurfaceAndWavesDoNotGrow() async throws {
         let directory = TemporaryDirectory()
         // A 32 MiB download cache: files up to 4 MiB held, so every 15 MB object streams from its file.
-        let server = try ServerProcess(arguments: ["serve", "--port", "0", "--data-dir", directory.path + "/data"], environment: [
-            "VOICEVAULT_API_KEYS": "client-key", "VOICEVAULT_DOWNLOAD_CACHE_MIB": "32", "VOICEVAULT_MAX_UPLOAD_BYTES": "\(32 << 20)",
-            "VOICEVAULT_S3_ACCESS_KEY_ID": "s3-key", "VOICEVAULT_S3_SECRET_ACCESS_KEY": "s3-secret-of-some-length",
-        ])
+        let server = try ServerProcess(
+            arguments: ["serve", "--port", "0", "--data-dir", directory.path + "/data"],
+            environment: [
+                "VOICEVAULT_API_KEYS": "client-key", "VOICEVAULT_DOWNLOAD_CACHE_MIB": "32", "VOICEVAULT_MAX_UPLOAD_BYTES": "\(32 << 20)",
+                "VOICEVAULT_S3_ACCESS_KEY_ID": "s3-key", "VOICEVAULT_S3_SECRET_ACCESS_KEY": "s3-secret-of-some-length",
+            ])
         let key = ["authorization": "Bearer client-key"]
-        #expect(try await httpRequest("POST", server.baseURL + "/storage/v1/bucket", headers: key,
-                                      body: #"{"id":"open","public":true}"#).status == 200)
+        #expect(
+            try await httpRequest(
+                "POST", server.baseURL + "/storage/v1/bucket", headers: key,
+                body: #"{"id":"open","public":true}"#
+            ).status == 200)
         var signed: [String] = []
         for index in 0..<8 {
-            let upload = try await httpRequest("POST", server.baseURL + "/storage/v1/object/open/\(index).bin",
-                                               headers: key.merging(["content-type": "application/octet-stream"]) { $1 },
-                                               body: String(repeating: String(index), count: Self.objectBytes), timeout: .seconds(120))
+            let upload = try await httpRequest(
+                "POST", server.baseURL + "/storage/v1/object/open/\(index).bin",
+                headers: key.merging(["content-type": "application/octet-stream"]) { $1 },
+                body: String(repeating: String(index), count: Self.objectBytes), timeout: .seconds(120))
             #expect(upload.status == 200)
-            let grant = try await httpRequest("POST", server.baseURL + "/storage/v1/object/sign/open/\(index).bin", headers: key,
-                                              body: #"{"expiresIn":600}"#)
+            let grant = try await httpRequest(
+                "POST", server.baseURL + "/storage/v1/object/sign/open/\(index).bin", headers: key,
+                body: #"{"expiresIn":600}"#)
             signed.append("/storage/v1" + (try #require(json(grant.body)["signedURL"] as? String)))
         }
         let presigned = (0..<8).map { Self.presignedGet(path: "/storage/v1/s3/open/\($0).bin") }
@@ -215,7 +231,8 @@ import Glibc
                 wave == 0 ? surfaces[0]($0) : surfaces[$0 % surfaces.count]($0 / surfaces.count)
             }
             let during = try residentBytes(of: pid)
-            #expect(during - baseline < 100 << 20, "wave \(wave): 100 stalled downloads of 15 MB objects took \((during - baseline) >> 20) MiB")
+            #expect(
+                during - baseline < 100 << 20, "wave \(wave): 100 stalled downloads of 15 MB objects took \((during - baseline) >> 20) MiB")
             // Closed with the answer unread: each connection is reset, as a client that gave up would.
             readers.removeAll()
             // Gone connections give their memory back, or leave it for the next wave to reuse.
@@ -226,8 +243,9 @@ import Glibc
         }
         // What the allocator keeps for reuse varies with how many threads took part (other suites run beside this
         // one), so the bound is on the total, not on a wave's difference: before, each wave added its own.
-        #expect(afterWaves.allSatisfy { $0 - baseline < 64 << 20 },
-                "after the waves: \(afterWaves.map { ($0 - baseline) >> 20 }) MiB over the \(baseline >> 20) MiB before them")
+        #expect(
+            afterWaves.allSatisfy { $0 - baseline < 64 << 20 },
+            "after the waves: \(afterWaves.map { ($0 - baseline) >> 20 }) MiB over the \(baseline >> 20) MiB before them")
     }
 
     /// A presigned S3 GET for `Host: x` (what `stalledReaders` sends), made with the server's own SigV4 parts.
@@ -238,11 +256,14 @@ import Glibc
         formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
         let amzDate = formatter.string(from: Date())
         let scope = "\(amzDate.prefix(8))/us-east-1/s3/aws4_request"
-        let parameters = [("X-Amz-Algorithm", "AWS4-HMAC-SHA256"), ("X-Amz-Credential", "s3-key/\(scope)"), ("X-Amz-Date", amzDate),
-                          ("X-Amz-Expires", "600"), ("X-Amz-SignedHeaders", "host")].map { (name: $0.0, value: $0.1) }
+        let parameters = [
+            ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"), ("X-Amz-Credential", "s3-key/\(scope)"), ("X-Amz-Date", amzDate),
+            ("X-Amz-Expires", "600"), ("X-Amz-SignedHeaders", "host"),
+        ].map { (name: $0.0, value: $0.1) }
         let query = SigV4.canonicalQuery(parameters)
-        let canonical = SigV4.canonicalRequest(method: "GET", canonicalURI: path, canonicalQuery: query, headers: [(name: "host", value: "x")],
-                                               signedHeaders: ["host"], payloadHash: SigV4.unsignedPayload)
+        let canonical = SigV4.canonicalRequest(
+            method: "GET", canonicalURI: path, canonicalQuery: query, headers: [(name: "host", value: "x")],
+            signedHeaders: ["host"], payloadHash: SigV4.unsignedPayload)
         let key = SigV4.signingKey(secret: "s3-secret-of-some-length", date: String(amzDate.prefix(8)), region: "us-east-1", service: "s3")
         let signature = SigV4.signature(SigV4.stringToSign(amzDate: amzDate, scope: scope, canonicalRequest: canonical), key: key)
         return "\(path)?\(query)&X-Amz-Signature=\(signature)"

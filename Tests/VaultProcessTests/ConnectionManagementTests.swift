@@ -37,9 +37,10 @@ import VaultTestSupport
         for bed in try await Self.beds() {
             let (head, answer) = try await Task.detached { () -> (String?, String) in
                 let connection = try RawConnection(port: bed.port, receiveTimeout: 3)
-                connection.send("POST /api/voice HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(VoiceTestbed.clientKey)\r\n"
-                                + "Content-Type: application/json\r\nExpect: 100-continue\r\nConnection: close\r\n"
-                                + "Content-Length: \(bed.hitBody.utf8.count)\r\n\r\n")
+                connection.send(
+                    "POST /api/voice HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(VoiceTestbed.clientKey)\r\n"
+                        + "Content-Type: application/json\r\nExpect: 100-continue\r\nConnection: close\r\n"
+                        + "Content-Length: \(bed.hitBody.utf8.count)\r\n\r\n")
                 let interim = connection.receiveHead()
                 connection.send(bed.hitBody)
                 return (interim, String(decoding: connection.receiveAll(), as: UTF8.self))

@@ -76,7 +76,8 @@ import VaultCore
             for step in steps {
                 connection.send(step.request)
                 guard let head = connection.receiveHead() else { break }
-                let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                let length =
+                    head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
                     .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
                 let body = step.request.hasPrefix("HEAD") || length == 0 ? [] : connection.receive(atLeast: length)
                 answers.append((RawConnection.status(Array(head.utf8)), body))
@@ -91,8 +92,9 @@ import VaultCore
     /// 300 whole-file requests sent at once and read only afterwards: far more than the socket holds, so the
     /// handler stops answering (and reading) while the socket is full, and must resume, in order, as it drains.
     @Test func aClientThatPipelinesWithoutReadingGetsEveryAnswerInOrder() async throws {
-        let (bed, path, bytes) = try await Self.heldAsset(String(repeating: "A chapter read in full, many times over. ", count: 3),
-                                                          environment: ["VOICEVAULT_ACCESS_LOG": "false"])
+        let (bed, path, bytes) = try await Self.heldAsset(
+            String(repeating: "A chapter read in full, many times over. ", count: 3),
+            environment: ["VOICEVAULT_ACCESS_LOG": "false"])
         let count = 300
         let raw = try await Task.detached {
             let connection = try RawConnection(port: bed.server.port)
@@ -120,7 +122,7 @@ import VaultCore
             let expected = ranged ? bytes[answered..<(answered + 100)] : bytes[...]
             let bodyStart = headEnd + 4
             guard head.hasPrefix(ranged ? "http/1.1 206 " : "http/1.1 200 "), head.contains("content-length: \(expected.count)\r"),
-                  bodyStart + expected.count <= raw.count, raw[bodyStart..<(bodyStart + expected.count)].elementsEqual(expected)
+                bodyStart + expected.count <= raw.count, raw[bodyStart..<(bodyStart + expected.count)].elementsEqual(expected)
             else {
                 Issue.record("answer \(answered) is wrong: \(head)")
                 break
@@ -138,8 +140,9 @@ import VaultCore
         let (bed, path, _) = try await Self.heldAsset("Closed after one.")
         let (raw, closed) = try await Task.detached {
             let connection = try RawConnection(port: bed.server.port, receiveTimeout: 10)
-            connection.send("GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=0-0\r\nConnection: close\r\n\r\n"
-                + "GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=1-1\r\n\r\n")
+            connection.send(
+                "GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=0-0\r\nConnection: close\r\n\r\n"
+                    + "GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=1-1\r\n\r\n")
             let raw = connection.receiveAll()
             return (raw, connection.peerClosed(within: 5))
         }.value
@@ -176,7 +179,8 @@ import VaultCore
                     connection.send(request)
                     // One answer: its head, then what its Content-Length says.
                     guard let head = connection.receiveHead() else { return [UInt8]() }
-                    let length = head.components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                    let length =
+                        head.components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
                         .flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
                     return Array(head.utf8) + (length > 0 ? connection.receive(atLeast: length) : [])
                 }.value
@@ -188,8 +192,9 @@ import VaultCore
         let fast = try await askAll(bed.server.port)
         #expect(try await MetricScrape.directAnswers(bed.server) == before)
         #expect(bed.server.terminate() == 0)
-        let router = try ServerProcess(arguments: ["serve", "--port", "0", "--data-dir", bed.dataDirectory],
-                                       environment: ["VOICEVAULT_FAST_PATH": "off"])
+        let router = try ServerProcess(
+            arguments: ["serve", "--port", "0", "--data-dir", bed.dataDirectory],
+            environment: ["VOICEVAULT_FAST_PATH": "off"])
         let routed = try await askAll(router.port)
         for (index, request) in requests.enumerated() {
             #expect(fast[index] == routed[index], "\(request.debugDescription)")

@@ -16,8 +16,9 @@ struct DiskFullTests {
         let auth = ["Authorization": "Bearer \(VoiceTestbed.clientKey)"]
         let storage = bed.server.baseURL + "/storage/v1"
         // The bucket exists before the disk fills: creating one is a write too.
-        let bucket = try await httpRequest("POST", storage + "/bucket", headers: auth.merging(["content-type": "application/json"]) { $1 },
-                                           body: #"{"id":"uploads","name":"uploads","public":false}"#)
+        let bucket = try await httpRequest(
+            "POST", storage + "/bucket", headers: auth.merging(["content-type": "application/json"]) { $1 },
+            body: #"{"id":"uploads","name":"uploads","public":false}"#)
         #expect(bucket.status == 200, "\(bucket.body)")
 
         let filled = try tmpfs.fill()
@@ -32,9 +33,10 @@ struct DiskFullTests {
         #expect(bed.filesUnder("audio").isEmpty)
         #expect(bed.filesUnder("tmp").isEmpty)
 
-        let upload = try await httpRequest("POST", storage + "/object/uploads/chapter.mp3",
-                                           headers: auth.merging(["content-type": "audio/mpeg"]) { $1 },
-                                           body: String(repeating: "x", count: 200_000))
+        let upload = try await httpRequest(
+            "POST", storage + "/object/uploads/chapter.mp3",
+            headers: auth.merging(["content-type": "audio/mpeg"]) { $1 },
+            body: String(repeating: "x", count: 200_000))
         #expect(upload.status == 507, "\(upload.body)")
         #expect(json(upload.body)["error"] as? String == "InsufficientStorage")
         #expect(json(upload.body)["statusCode"] as? String == "507")
@@ -50,9 +52,10 @@ struct DiskFullTests {
         #expect(generated.header("x-cache") == "MISS")
         let url = try #require(json(generated.body)["url"] as? String)
         #expect(try await httpRequest("GET", bed.server.baseURL + url).status == 200)
-        let retried = try await httpRequest("POST", storage + "/object/uploads/chapter.mp3",
-                                            headers: auth.merging(["content-type": "audio/mpeg"]) { $1 },
-                                            body: String(repeating: "x", count: 200_000))
+        let retried = try await httpRequest(
+            "POST", storage + "/object/uploads/chapter.mp3",
+            headers: auth.merging(["content-type": "audio/mpeg"]) { $1 },
+            body: String(repeating: "x", count: 200_000))
         #expect(retried.status == 200, "\(retried.body)")
         #expect(try await httpRequest("GET", storage + "/object/uploads/chapter.mp3", headers: auth).bytes.count == 200_000)
 

@@ -38,7 +38,8 @@ import VaultTestSupport
         let pinned = try await httpRequest("PUT", server + "/admin/books/keep/pin", headers: adminHeaders)
         #expect(pinned.status == 200)
         #expect(json(pinned.body)["changed"] as? Bool == true)
-        #expect(json(try await httpRequest("PUT", server + "/admin/books/keep/pin", headers: adminHeaders).body)["changed"] as? Bool == false)
+        #expect(
+            json(try await httpRequest("PUT", server + "/admin/books/keep/pin", headers: adminHeaders).body)["changed"] as? Bool == false)
         // The sixth asset takes the store to 6 sizes, over 5.5: down to 90 % of the limit (4.95), so two go.
         #expect(try await testbed.post(VoiceTestbed.requestBody(text: Self.text(5), book: "keep")).status == 200)
         let upstreamBefore = try await testbed.upstreamCalls()
@@ -72,8 +73,9 @@ import VaultTestSupport
         #expect(try await httpRequest("POST", server + "/admin/gc?maxBytes=1").status == 401)
         let pins = json(try await httpRequest("GET", server + "/admin/pins", headers: adminHeaders).body)
         #expect((pins["pins"] as? [[String: Any]])?.compactMap { $0["bookId"] as? String } == ["keep"])
-        let remote = try await ServerProcess.run(["gc", "--server", server, "--dry-run", "--max-bytes", "1"],
-                                           environment: ["VOICEVAULT_ADMIN_TOKEN": Self.admin])
+        let remote = try await ServerProcess.run(
+            ["gc", "--server", server, "--dry-run", "--max-bytes", "1"],
+            environment: ["VOICEVAULT_ADMIN_TOKEN": Self.admin])
         #expect(remote.status == 0, "\(remote.output)")
         #expect(remote.output.contains("would evict 4 assets"))
         let unpinned = try await httpRequest("DELETE", server + "/admin/books/keep/pin", headers: adminHeaders)

@@ -20,11 +20,15 @@ import VaultTestSupport
         let testbed = try VoiceTestbed()
         #expect(try await testbed.post(VoiceTestbed.requestBody()).status == 200)
         let environment = ["ELEVENLABS_API_KEY": "fake-key", "ELEVENLABS_BASE_URL": testbed.fake.baseURL]
-        let result = try await ServerProcess.run(["doctor", "--data-dir", testbed.dataDirectory, "--warn-free-mib", "1", "--fail-free-mib", "1"],
-                                           environment: environment)
+        let result = try await ServerProcess.run(
+            ["doctor", "--data-dir", testbed.dataDirectory, "--warn-free-mib", "1", "--fail-free-mib", "1"],
+            environment: environment)
         #expect(result.status == 0, "\(result.output)")
-        #expect(Self.findings(result.output) == ["elevenlabs": "PASS", "clock": "PASS", "data_directory": "PASS",
-                                                 "free_space": "PASS", "index": "PASS", "ledger": "PASS"], "\(result.output)")
+        #expect(
+            Self.findings(result.output) == [
+                "elevenlabs": "PASS", "clock": "PASS", "data_directory": "PASS",
+                "free_space": "PASS", "index": "PASS", "ledger": "PASS",
+            ], "\(result.output)")
         #expect(result.output.contains("a server is using it (pid \(testbed.server.process.processIdentifier))"))
         #expect(result.output.contains("1 assets"))
         #expect(result.output.contains("characters used this period"))
@@ -34,8 +38,9 @@ import VaultTestSupport
 
     @Test func aRefusedKeyFails() async throws {
         let testbed = try VoiceTestbed()
-        let result = try await ServerProcess.run(["doctor", "--data-dir", testbed.dataDirectory, "--warn-free-mib", "1"],
-                                           environment: ["ELEVENLABS_API_KEY": "wrong", "ELEVENLABS_BASE_URL": testbed.fake.baseURL])
+        let result = try await ServerProcess.run(
+            ["doctor", "--data-dir", testbed.dataDirectory, "--warn-free-mib", "1"],
+            environment: ["ELEVENLABS_API_KEY": "wrong", "ELEVENLABS_BASE_URL": testbed.fake.baseURL])
         #expect(result.status == 2)
         #expect(Self.findings(result.output)["elevenlabs"] == "FAIL")
         #expect(result.output.contains("refused the key (HTTP 401)"))
@@ -43,8 +48,9 @@ import VaultTestSupport
 
     @Test func anUnreachableUpstreamAndAMissingKeyAreTheirOwnLines() async throws {
         let directory = TemporaryDirectory("vv-doctor")
-        let unreachable = try await ServerProcess.run(["doctor", "--data-dir", directory.sub("data"), "--json"],
-                                                environment: ["ELEVENLABS_API_KEY": "k", "ELEVENLABS_BASE_URL": "http://127.0.0.1:9"])
+        let unreachable = try await ServerProcess.run(
+            ["doctor", "--data-dir", directory.sub("data"), "--json"],
+            environment: ["ELEVENLABS_API_KEY": "k", "ELEVENLABS_BASE_URL": "http://127.0.0.1:9"])
         #expect(unreachable.status == 2)
         let findings = try #require(try JSONSerialization.jsonObject(with: Data(unreachable.output.utf8)) as? [[String: String]])
         #expect(findings.first { $0["check"] == "elevenlabs" }?["verdict"] == "fail")

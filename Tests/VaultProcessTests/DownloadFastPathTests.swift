@@ -27,7 +27,9 @@ import VaultCore
             RawProbe(method: "GET", target: path, headers: [("Range", "bytes=0-9"), ("Range", "bytes=20-29")]),
             RawProbe(method: "GET", target: path, headers: [("Range", "bytes=\(length)-")]),
             RawProbe(method: "GET", target: path, headers: [("Range", "bytes=abc")]),
-            RawProbe(method: "GET", target: path, headers: [("Range", "bytes=" + (0..<40).map { "\($0 * 10)-\($0 * 10 + 1)" }.joined(separator: ","))]),
+            RawProbe(
+                method: "GET", target: path,
+                headers: [("Range", "bytes=" + (0..<40).map { "\($0 * 10)-\($0 * 10 + 1)" }.joined(separator: ","))]),
             RawProbe(method: "HEAD", target: path, headers: [("Range", "bytes=0-9")]),
             RawProbe(method: "GET", target: path, headers: [("If-None-Match", etag)]),
             RawProbe(method: "GET", target: path, headers: [("If-None-Match", "\"other\", \(etag)")]),
@@ -94,7 +96,8 @@ import VaultCore
 
         var routedEnvironment = environment
         routedEnvironment["VOICEVAULT_FAST_PATH"] = "off"
-        let router = try ServerProcess(arguments: ["serve", "--port", "0", "--data-dir", bed.dataDirectory], environment: routedEnvironment)
+        let router = try ServerProcess(
+            arguments: ["serve", "--port", "0", "--data-dir", bed.dataDirectory], environment: routedEnvironment)
         for (index, probe) in probes.enumerated() {
             let routed = try await probe.ask(port: router.port)
             #expect(fast[index] == routed, "\(probe)")
@@ -144,7 +147,8 @@ import VaultCore
         let path = try #require(json(try await bed.post(VoiceTestbed.requestBody(text: "Logged both ways.")).body)["url"] as? String)
         #expect(try await httpRequest("GET", bed.server.baseURL + path).status == 200)  // the router reads it in
         #expect(try await httpRequest("GET", bed.server.baseURL + path, headers: ["range": "bytes=0-9"]).status == 206)  // fast
-        #expect(try await httpRequest("HEAD", bed.server.baseURL + "/audio/book-1/" + String(repeating: "0", count: 64) + ".mp3").status == 404)
+        #expect(
+            try await httpRequest("HEAD", bed.server.baseURL + "/audio/book-1/" + String(repeating: "0", count: 64) + ".mp3").status == 404)
         #expect(bed.server.terminate() == 0)
         let lines = bed.server.log.split(separator: "\n").filter { $0.hasSuffix("[VaultServer] request") }
         #expect(bed.server.log.contains("listening"))
@@ -157,7 +161,8 @@ import VaultCore
         // Same fields in the same order: `<time> info voicevault: hb.request.id=... method=... path=... status=... us=...`.
         let shapes = downloads.map { line in line.split(separator: " ").dropFirst().map { $0.split(separator: "=").first ?? "" } }
         #expect(Set(shapes.map { $0.joined(separator: " ") }).count == 1, "\(downloads)")
-        #expect(downloads.map { $0.contains("status=200") || $0.contains("status=206") || $0.contains("status=404") } == [true, true, true])
+        #expect(
+            downloads.map { $0.contains("status=200") || $0.contains("status=206") || $0.contains("status=404") } == [true, true, true])
         #expect(downloads[2].contains("method=HEAD") && downloads[2].contains("status=404"))
         #expect(downloads.allSatisfy { $0.contains(" info voicevault: hb.request.id=") })
     }
@@ -169,7 +174,8 @@ import VaultCore
         let bed = try VoiceTestbed(environment: ["VOICEVAULT_IDLE_TIMEOUT_SECONDS": "2", "VOICEVAULT_METRICS_PUBLIC": "true"])
         // The server closes idle connections after 2 s: a pooled one could be closed as it is reused.
         let client = HTTPClient.freshConnectionPerRequest
-        let path = try #require(json(try await bed.post(VoiceTestbed.requestBody(text: "Busy, never idle."), client: client).body)["url"] as? String)
+        let path = try #require(
+            json(try await bed.post(VoiceTestbed.requestBody(text: "Busy, never idle."), client: client).body)["url"] as? String)
         _ = try await httpRequest("GET", bed.server.baseURL + path, client: client)
         let before = try await MetricScrape.fastAnswers(bed.server, client: client)
         let statuses = try await Task.detached { () -> [Int] in
@@ -220,9 +226,11 @@ import VaultCore
         let cached = false
         // Long enough that the warm-up download and the five stalls are set up on a loaded machine before the
         // first stall times out (2 s cut the warm-up itself short with the whole suite running).
-        let bed = try VoiceTestbed(environment: ["VOICEVAULT_SEND_TIMEOUT_SECONDS": "8", "VOICEVAULT_METRICS_PUBLIC": "true",
-                                                 "VOICEVAULT_UPSTREAM_TIMEOUT_MS": "60000",
-                                                 "VOICEVAULT_DOWNLOAD_CACHE_MIB": cached ? "256" : "0"])
+        let bed = try VoiceTestbed(environment: [
+            "VOICEVAULT_SEND_TIMEOUT_SECONDS": "8", "VOICEVAULT_METRICS_PUBLIC": "true",
+            "VOICEVAULT_UPSTREAM_TIMEOUT_MS": "60000",
+            "VOICEVAULT_DOWNLOAD_CACHE_MIB": cached ? "256" : "0",
+        ])
         let asset = try await Self.largeAsset(bed)
         #expect(asset.bytes.count > 4 << 20)
         let pid = bed.server.process.processIdentifier
@@ -240,8 +248,10 @@ import VaultCore
     /// so the socket stays unwritable from the first byte to the last).
     @Test func aSlowButSteadyReaderGetsAWholeLargeFile() async throws {
         let cached = true
-        let bed = try VoiceTestbed(environment: ["VOICEVAULT_SEND_TIMEOUT_SECONDS": "1", "VOICEVAULT_UPSTREAM_TIMEOUT_MS": "60000",
-                                                 "VOICEVAULT_DOWNLOAD_CACHE_MIB": cached ? "256" : "0"])
+        let bed = try VoiceTestbed(environment: [
+            "VOICEVAULT_SEND_TIMEOUT_SECONDS": "1", "VOICEVAULT_UPSTREAM_TIMEOUT_MS": "60000",
+            "VOICEVAULT_DOWNLOAD_CACHE_MIB": cached ? "256" : "0",
+        ])
         let asset = try await Self.largeAsset(bed)
         if cached { _ = try await rawRequest(port: bed.server.port, "GET", asset.path) }  // held from now on
         let received = try await Task.detached { () -> [UInt8] in

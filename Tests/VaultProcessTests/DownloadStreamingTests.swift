@@ -14,8 +14,9 @@ import Glibc
     static func largeStoredFile(_ bed: VoiceTestbed) async throws -> (path: String, bytes: [UInt8]) {
         let sentence = "This long chapter streams from the disk in bounded chunks. "
         let text = String(String(repeating: sentence, count: 400).prefix(20_000))
-        let answer = try await bed.post(VoiceTestbed.requestBody(text: text, extra: #""modelId":"eleven_multilingual_v2""#),
-                                        timeout: .seconds(120))
+        let answer = try await bed.post(
+            VoiceTestbed.requestBody(text: text, extra: #""modelId":"eleven_multilingual_v2""#),
+            timeout: .seconds(120))
         #expect(answer.status == 200, "\(answer.body)")
         let path = try #require(json(answer.body)["url"] as? String)
         let bytes = try FileSystem.readFile(bed.dataDirectory + path)
@@ -36,7 +37,9 @@ import Glibc
         // Stop reading: the kernel's socket buffers fill and the server must wait rather than buffer the file.
         try await Task.sleep(for: .milliseconds(500))
         let during = try residentBytes(of: bed.server.process.processIdentifier)
-        #expect(during - baseline < 8 << 20, "resident memory grew by \(during - baseline) bytes while a \(bytes.count)-byte response was paused")
+        #expect(
+            during - baseline < 8 << 20,
+            "resident memory grew by \(during - baseline) bytes while a \(bytes.count)-byte response was paused")
 
         try FileManager.default.removeItem(atPath: bed.dataDirectory + path)
         received += client.receiveAll(limit: .max)

@@ -37,7 +37,9 @@ import VaultCore
                 try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             }
             #expect(lines.contains(objects.count), "\(path): \(objects.count) lines")
-            var audio = [UInt8](), characters = [String](), ends = [Double]()
+            var audio = [UInt8]()
+            var characters = [String]()
+            var ends = [Double]()
             for object in objects {
                 audio += Array(try #require(Data(base64Encoded: object["audio_base64"] as? String ?? "")))
                 guard let alignment = object["alignment"] as? [String: Any] else { continue }
@@ -65,7 +67,8 @@ import VaultCore
     }
 
     @Test func theMaximumConcurrencyIsEnforcedWithTheRealError() async throws {
-        let fake = try ServerProcess(executable: "fake-elevenlabs", arguments: ["--port", "0", "--max-concurrent", "2", "--latency-ms", "300"])
+        let fake = try ServerProcess(
+            executable: "fake-elevenlabs", arguments: ["--port", "0", "--max-concurrent", "2", "--latency-ms", "300"])
         defer { _ = fake.terminate(signal: SIGKILL) }
         let url = fake.baseURL + "/v1/text-to-speech/v"
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in

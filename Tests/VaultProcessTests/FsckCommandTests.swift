@@ -12,8 +12,9 @@ import VaultTestSupport
         let data = directory.sub("data")
         do {
             let vault = try OpenedVault(root: data)
-            _ = try vault.store.publish(SilentMP3.make(frames: 3), hash: .test("published"), bookId: .book("book"),
-                                        metadata: sampleMetadata())
+            _ = try vault.store.publish(
+                SilentMP3.make(frames: 3), hash: .test("published"), bookId: .book("book"),
+                metadata: sampleMetadata())
         }
         try Data(SilentMP3.make(frames: 2)).write(to: URL(fileURLWithPath: data + "/tmp/publication-interrupted.part"))
         return (directory, data)

@@ -24,8 +24,13 @@ import VaultTestSupport
         let attacks: [(method: String, target: String, headers: [(String, String)])] = [
             ("OPTIONS", "/api/voice", [("origin", "https://app.example"), ("access-control-request-method", Self.hostile)]),
             ("OPTIONS", "/api/voice", [("origin", Self.hostile), ("access-control-request-method", "POST")]),
-            ("OPTIONS", "/api/voice", [("origin", "https://app.example"), ("access-control-request-method", "POST"),
-                                       ("access-control-request-headers", Self.hostile)]),
+            (
+                "OPTIONS", "/api/voice",
+                [
+                    ("origin", "https://app.example"), ("access-control-request-method", "POST"),
+                    ("access-control-request-headers", Self.hostile),
+                ]
+            ),
             ("GET", audio, [("if-none-match", Self.hostile)]),
             ("GET", audio, [("if-match", Self.hostile)]),
             ("GET", audio, [("range", "bytes=0-1"), ("if-range", Self.hostile)]),
@@ -72,18 +77,25 @@ import VaultTestSupport
         #expect(try await rawRequest(port: port, "GET", audio, headers: [("if-match", Self.hostile)]).status == 412)
         #expect(try await rawRequest(port: port, "GET", audio, headers: [("if-none-match", Self.hostile)]).status == 200)
         // A preflight for a method of marks is refused.
-        let preflight = try await rawRequest(port: port, "OPTIONS", "/api/voice", headers: [
-            ("origin", "https://a.example"), ("access-control-request-method", Self.hostile)])
+        let preflight = try await rawRequest(
+            port: port, "OPTIONS", "/api/voice",
+            headers: [
+                ("origin", "https://a.example"), ("access-control-request-method", Self.hostile),
+            ])
         #expect(preflight.status == 403)
         // Header names are echoed in a preflight answer only when they are header names.
-        let echoed = try await rawRequest(port: port, "OPTIONS", "/api/voice", headers: [
-            ("origin", "https://a.example"), ("access-control-request-method", "POST"),
-            ("access-control-request-headers", "x-one, " + Self.hostile)])
+        let echoed = try await rawRequest(
+            port: port, "OPTIONS", "/api/voice",
+            headers: [
+                ("origin", "https://a.example"), ("access-control-request-method", "POST"),
+                ("access-control-request-headers", "x-one, " + Self.hostile),
+            ])
         #expect(echoed.status == 204)
         let head = String(decoding: echoed.response, as: UTF8.self).lowercased()
         #expect(head.contains("access-control-allow-headers: authorization"))
-        let bearer = try await rawRequest(port: port, "POST", "/api/voice", headers: [("authorization", "Bearer " + Self.hostile)],
-                                          body: VoiceTestbed.requestBody())
+        let bearer = try await rawRequest(
+            port: port, "POST", "/api/voice", headers: [("authorization", "Bearer " + Self.hostile)],
+            body: VoiceTestbed.requestBody())
         #expect(bearer.status == 401)
         #expect(try await bed.upstreamCalls() == 1)
     }
@@ -127,8 +139,9 @@ import VaultTestSupport
         let spent = try cpuSeconds(of: pid) - cpuBefore
         #expect(spent < 3, "24 requests with hostile text cost the server \(spent) s of CPU")
         #expect(try await bed.upstreamCalls() == 0)
-        let context = try await bed.post(VoiceTestbed.requestBody(
-            text: "Fine.", extra: #""nextText":"\#(String(repeating: "word ", count: 2_001))""#))
+        let context = try await bed.post(
+            VoiceTestbed.requestBody(
+                text: "Fine.", extra: #""nextText":"\#(String(repeating: "word ", count: 2_001))""#))
         #expect(context.status == 400)
         #expect(json(context.body)["error"] as? String == "context_too_long")
     }

@@ -30,7 +30,10 @@ import VaultTestSupport
 
         let first = try await ServerProcess.run(["import", "--data-dir", data] + Self.fixtureRows + files)
         #expect(first.status == 2, "\(first.output)")
-        #expect(first.output.contains("9 rows: imported 3, linked 1 to audio already stored, 0 already present, 5 not imported (empty_text 1, invalid_book_id 1, invalid_storage_path 1, missing_file 1, not_mp3 1)"))
+        #expect(
+            first.output.contains(
+                "9 rows: imported 3, linked 1 to audio already stored, 0 already present, 5 not imported (empty_text 1, invalid_book_id 1, invalid_storage_path 1, missing_file 1, not_mp3 1)"
+            ))
         #expect(first.output.contains("row 4: not imported: missing_file"))
         let second = try await ServerProcess.run(["import", "--data-dir", data, "--json"] + Self.fixtureRows + files)
         #expect(second.status == 2)
@@ -41,19 +44,25 @@ import VaultTestSupport
         #expect(fsck.status == 0, "\(fsck.output)")
 
         // A typo in a mapping stops before the data directory is touched.
-        let typo = try await ServerProcess.run(["import", "--data-dir", directory.sub("other"), "--column", "voice=v"] + Self.fixtureRows + files)
+        let typo = try await ServerProcess.run(
+            ["import", "--data-dir", directory.sub("other"), "--column", "voice=v"] + Self.fixtureRows + files)
         #expect(typo.status == 1)
         #expect(typo.output.contains("'voice' is not a legacy field"))
         #expect(!FileManager.default.fileExists(atPath: directory.sub("other")))
 
         // ElevenLabs mode with an upstream that is not there: anything but a hit would fail.
-        let server = try ServerProcess(arguments: ["serve", "--port", "0", "--data-dir", data], environment: [
-            "VOICEVAULT_API_KEYS": "client-key", "ELEVENLABS_API_KEY": "unused", "ELEVENLABS_BASE_URL": "http://127.0.0.1:9",
-        ])
+        let server = try ServerProcess(
+            arguments: ["serve", "--port", "0", "--data-dir", data],
+            environment: [
+                "VOICEVAULT_API_KEYS": "client-key", "ELEVENLABS_API_KEY": "unused", "ELEVENLABS_BASE_URL": "http://127.0.0.1:9",
+            ])
         let rows = try Self.expectedRows()
         let row = try #require(rows.first)
-        let hit = try await httpRequest("POST", server.baseURL + "/api/voice", headers: ["authorization": "Bearer client-key", "content-type": "application/json"],
-                                        body: #"{"text":"Chapter one. It was a bright cold day in April.","voiceId":"21m00Tcm4TlvDq8ikWAM","bookId":"book-1","model":"eleven_multilingual_v2","speakingRate":1,"format":"mp3_44100_128"}"#)
+        let hit = try await httpRequest(
+            "POST", server.baseURL + "/api/voice", headers: ["authorization": "Bearer client-key", "content-type": "application/json"],
+            body:
+                #"{"text":"Chapter one. It was a bright cold day in April.","voiceId":"21m00Tcm4TlvDq8ikWAM","bookId":"book-1","model":"eleven_multilingual_v2","speakingRate":1,"format":"mp3_44100_128"}"#
+        )
         #expect(hit.status == 200, "\(hit.body)")
         #expect(hit.header("x-cache") == "HIT")
         #expect(try Self.json(hit.body)["contentHash"] as? String == row.contentHash)
@@ -70,11 +79,13 @@ import VaultTestSupport
 
     @Test func importsFromAStorageBucketServedByVoiceVault() async throws {
         let directory = TemporaryDirectory("vv-import-storage")
-        let source = try ServerProcess(arguments: ["serve", "--port", "0", "--data-dir", directory.sub("source")],
-                                       environment: ["VOICEVAULT_API_KEYS": "client-key"])
+        let source = try ServerProcess(
+            arguments: ["serve", "--port", "0", "--data-dir", directory.sub("source")],
+            environment: ["VOICEVAULT_API_KEYS": "client-key"])
         let auth = ["authorization": "Bearer client-key", "content-type": "application/json"]
-        let bucket = try await httpRequest("POST", source.baseURL + "/storage/v1/bucket", headers: auth,
-                                           body: #"{"name":"book-audio","public":false}"#)
+        let bucket = try await httpRequest(
+            "POST", source.baseURL + "/storage/v1/bucket", headers: auth,
+            body: #"{"name":"book-audio","public":false}"#)
         #expect(bucket.status == 200, "\(bucket.body)")
         let root = TestPaths.fixture("legacy")
         var uploaded: [String] = []
@@ -94,9 +105,12 @@ import VaultTestSupport
         #expect(uploaded.count == 7)
 
         let fromStorage = directory.sub("from-storage")
-        let result = try await ServerProcess.run(["import", "--data-dir", fromStorage, "--from-storage", source.baseURL,
-                                            "--sqlite", TestPaths.fixture("legacy.sqlite"), "--bucket", "book-audio", "--json"],
-                                           environment: ["VOICEVAULT_IMPORT_KEY": "client-key"])
+        let result = try await ServerProcess.run(
+            [
+                "import", "--data-dir", fromStorage, "--from-storage", source.baseURL,
+                "--sqlite", TestPaths.fixture("legacy.sqlite"), "--bucket", "book-audio", "--json",
+            ],
+            environment: ["VOICEVAULT_IMPORT_KEY": "client-key"])
         #expect(result.status == 2, "\(result.output)")
         let summary = try Self.json(String(result.output[result.output.firstIndex(of: "{")!...]))
         #expect(summary["imported"] as? Int == 3)
@@ -112,8 +126,10 @@ import VaultTestSupport
         #expect(try await ServerProcess.run(["fsck", "--data-dir", fromStorage]).status == 0)
 
         // A wrong key is one clear failure, not a row-by-row report.
-        let denied = try await ServerProcess.run(["import", "--data-dir", directory.sub("denied"), "--from-storage", source.baseURL,
-                                            "--key", "wrong", "--sqlite", TestPaths.fixture("legacy.sqlite"), "--bucket", "book-audio"])
+        let denied = try await ServerProcess.run([
+            "import", "--data-dir", directory.sub("denied"), "--from-storage", source.baseURL,
+            "--key", "wrong", "--sqlite", TestPaths.fixture("legacy.sqlite"), "--bucket", "book-audio",
+        ])
         #expect(denied.status == 1, "\(denied.output)")
         #expect(source.terminate() == 0)
     }

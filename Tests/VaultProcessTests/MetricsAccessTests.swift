@@ -28,8 +28,9 @@ import VaultTestSupport
         #expect(made.status == 200)
         let hash = try #require(json(made.body)["contentHash"] as? String)
         let bytes = try #require(json(made.body)["bytes"] as? Int)
-        let deleted = try await httpRequest("DELETE", bed.server.baseURL + "/admin/audio/\(hash)",
-                                            headers: ["Authorization": "Bearer metrics-admin-0123456789"])
+        let deleted = try await httpRequest(
+            "DELETE", bed.server.baseURL + "/admin/audio/\(hash)",
+            headers: ["Authorization": "Bearer metrics-admin-0123456789"])
         #expect(deleted.status == 200)
         try await bed.script(voice: voice, ["404"])
         #expect(try await bed.post(VoiceTestbed.requestBody(text: "No such voice.", voice: voice)).status == 404)

@@ -79,10 +79,16 @@ import VaultTestSupport
         let descriptors = OpenFileCache<String>(capacity: 4)
         let cache = HotFileCache<String>(capacity: 0, entryLimit: 0, descriptors: descriptors)
         let path = try file("a", size: 3_000)
-        guard case let .file(first)? = try cache.bytes(for: "a", path: path) else { Issue.record("not a file"); return }
+        guard case let .file(first)? = try cache.bytes(for: "a", path: path) else {
+            Issue.record("not a file")
+            return
+        }
         #expect(descriptors.file("a") === first)
         try FileSystem.removeFile(path)  // kept open: still readable without its name
-        guard case let .file(second)? = try cache.bytes(for: "a", path: path) else { Issue.record("not kept"); return }
+        guard case let .file(second)? = try cache.bytes(for: "a", path: path) else {
+            Issue.record("not kept")
+            return
+        }
         #expect(second === first)
         #expect(try second.read(offset: 0, count: 3_000).readableBytes == 3_000)
     }
@@ -115,19 +121,21 @@ import VaultTestSupport
         let bed = try VoiceTestbed(environment: [
             "VOICEVAULT_DOWNLOAD_CACHE_MIB": "0", "VOICEVAULT_METRICS_PUBLIC": "true", "VOICEVAULT_ADMIN_TOKEN": Self.adminToken,
         ])
-        let path = try #require(json(try await bed.post(VoiceTestbed.requestBody(text: "Sent from a descriptor kept open.")).body)["url"] as? String)
+        let path = try #require(
+            json(try await bed.post(VoiceTestbed.requestBody(text: "Sent from a descriptor kept open.")).body)["url"] as? String)
         let bytes = try FileSystem.readFile(bed.dataDirectory + path)
         #expect(try await httpRequest("GET", bed.server.baseURL + path).status == 200)
         #expect(try await Self.eventually { Self.audioDescriptors(bed.server).count == 1 })
 
         let before = try await MetricScrape.directAnswers(bed.server)
-        let answers = try await PipelinedAnswers.send([
-            "GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n",
-            "GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=100-199\r\n\r\n",
-            "GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=-50\r\n\r\n",
-            "HEAD \(path) HTTP/1.1\r\nHost: x\r\n\r\n",
-            "GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-        ], port: bed.server.port)
+        let answers = try await PipelinedAnswers.send(
+            [
+                "GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n",
+                "GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=100-199\r\n\r\n",
+                "GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=-50\r\n\r\n",
+                "HEAD \(path) HTTP/1.1\r\nHost: x\r\n\r\n",
+                "GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            ], port: bed.server.port)
         #expect(answers.map(\.status) == [200, 206, 206, 200, 200])
         guard answers.count == 5 else { return }
         #expect(answers[0].body == bytes && answers[4].body == bytes)
@@ -138,8 +146,9 @@ import VaultTestSupport
         #expect(Self.audioDescriptors(bed.server).count == 1)
 
         let hash = String(path.split(separator: "/").last?.dropLast(4) ?? "")
-        let deleted = try await httpRequest("DELETE", bed.server.baseURL + "/admin/audio/\(hash)",
-                                            headers: ["Authorization": "Bearer \(Self.adminToken)"])
+        let deleted = try await httpRequest(
+            "DELETE", bed.server.baseURL + "/admin/audio/\(hash)",
+            headers: ["Authorization": "Bearer \(Self.adminToken)"])
         #expect(deleted.status == 200, "\(deleted.body)")
         #expect(try await Self.eventually { Self.audioDescriptors(bed.server).isEmpty }, "\(Self.audioDescriptors(bed.server))")
         #expect(try await httpRequest("GET", bed.server.baseURL + path).status == 404)

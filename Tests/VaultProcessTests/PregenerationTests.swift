@@ -18,7 +18,9 @@ import VaultTestSupport
 
     /// Texts the fake was asked to speak, with how many times each.
     static func spoken(_ testbed: VoiceTestbed) async throws -> [String: Int] {
-        let bodies = try JSONSerialization.jsonObject(with: Data(try await httpRequest("GET", testbed.fake.baseURL + "/_fake/requests").body.utf8)) as? [[String: Any]] ?? []
+        let bodies =
+            try JSONSerialization.jsonObject(with: Data(try await httpRequest("GET", testbed.fake.baseURL + "/_fake/requests").body.utf8))
+            as? [[String: Any]] ?? []
         return Dictionary(bodies.compactMap { $0["text"] as? String }.map { ($0, 1) }, uniquingKeysWith: +)
     }
 
@@ -29,18 +31,22 @@ import VaultTestSupport
         for round in 0..<3 {
             #expect(try await testbed.post(VoiceTestbed.requestBody(text: "Adam is popular \(round).", voice: Self.adam)).status == 200)
         }
-        #expect(try await testbed.post(VoiceTestbed.requestBody(text: "Pregenerated novel chapter 1.", voice: Self.rachel, book: "novel")).status == 200)
+        #expect(
+            try await testbed.post(VoiceTestbed.requestBody(text: "Pregenerated novel chapter 1.", voice: Self.rachel, book: "novel"))
+                .status == 200)
         let before = try await testbed.upstreamCalls()
 
-        let created = try await httpRequest("POST", testbed.server.baseURL + "/admin/jobs", headers: admin,
-                                            body: Self.manifest(book: "novel", chapters: 3, voices: [Self.rachel, Self.adam]))
+        let created = try await httpRequest(
+            "POST", testbed.server.baseURL + "/admin/jobs", headers: admin,
+            body: Self.manifest(book: "novel", chapters: 3, voices: [Self.rachel, Self.adam]))
         #expect(created.status == 201, "\(created.body)")
         let job = json(created.body)
         let id = try #require(job["id"] as? String)
         #expect(job["voices"] as? [String] == [Self.adam, Self.rachel])
         #expect(job["total"] as? Int == 6)
         try await waitUntil("the job is done") {
-            json(try await httpRequest("GET", testbed.server.baseURL + "/admin/jobs/" + id, headers: admin).body)["status"] as? String == "done"
+            json(try await httpRequest("GET", testbed.server.baseURL + "/admin/jobs/" + id, headers: admin).body)["status"] as? String
+                == "done"
         }
         let done = json(try await httpRequest("GET", testbed.server.baseURL + "/admin/jobs/" + id, headers: admin).body)
         #expect(done["generated"] as? Int == 5)
@@ -61,13 +67,17 @@ import VaultTestSupport
         // Listed; refused manifests say why; unknown jobs are 404; client keys cannot reach any of it.
         let list = json(try await httpRequest("GET", testbed.server.baseURL + "/admin/jobs", headers: admin).body)
         #expect((list["jobs"] as? [[String: Any]])?.first?["id"] as? String == id)
-        let refused = try await httpRequest("POST", testbed.server.baseURL + "/admin/jobs", headers: admin,
-                                            body: Self.manifest(book: "novel", chapters: 1, voices: ["bad voice"]))
+        let refused = try await httpRequest(
+            "POST", testbed.server.baseURL + "/admin/jobs", headers: admin,
+            body: Self.manifest(book: "novel", chapters: 1, voices: ["bad voice"]))
         #expect(refused.status == 400)
         #expect(json(refused.body)["error"] as? String == "invalid_voice_id")
         #expect(try await httpRequest("GET", testbed.server.baseURL + "/admin/jobs/job-nope", headers: admin).status == 404)
-        #expect(try await httpRequest("GET", testbed.server.baseURL + "/admin/jobs",
-                                      headers: ["authorization": "Bearer \(VoiceTestbed.clientKey)"]).status == 403)
+        #expect(
+            try await httpRequest(
+                "GET", testbed.server.baseURL + "/admin/jobs",
+                headers: ["authorization": "Bearer \(VoiceTestbed.clientKey)"]
+            ).status == 403)
     }
 
     @Test func pregenerateFollowsAJobAndAResumedJobNeverPaysTwice() async throws {
@@ -77,8 +87,9 @@ import VaultTestSupport
         try await testbed.script(voice: Self.rachel, ["ok", "ok"] + Array(repeating: "latency:6000", count: 6))
         let manifestFile = testbed.directory.sub("manifest.json")
         try Data(Self.manifest(book: "saga", chapters: 8, voices: [Self.rachel]).utf8).write(to: URL(fileURLWithPath: manifestFile))
-        let submitted = try await ServerProcess.run(["pregenerate", manifestFile, "--server", testbed.server.baseURL, "--detach"],
-                                                    environment: ["VOICEVAULT_ADMIN_TOKEN": Self.admin])
+        let submitted = try await ServerProcess.run(
+            ["pregenerate", manifestFile, "--server", testbed.server.baseURL, "--detach"],
+            environment: ["VOICEVAULT_ADMIN_TOKEN": Self.admin])
         #expect(submitted.status == 0, "\(submitted.output)")
         let id = try #require(submitted.output.split(separator: "\n").last.map(String.init))
         #expect(id.hasPrefix("job-"))
@@ -93,13 +104,16 @@ import VaultTestSupport
         _ = try await httpRequest("POST", testbed.fake.baseURL + "/_fake/reset")
 
         // A new server on the same directory resumes the job; pregenerate follows a second submission (all hits).
-        let restarted = try ServerProcess(arguments: ["serve", "--port", "0", "--data-dir", testbed.dataDirectory], environment: [
-            "ELEVENLABS_API_KEY": "fake-key", "ELEVENLABS_BASE_URL": testbed.fake.baseURL,
-            "VOICEVAULT_API_KEYS": VoiceTestbed.clientKey, "VOICEVAULT_ADMIN_TOKEN": Self.admin,
-        ])
+        let restarted = try ServerProcess(
+            arguments: ["serve", "--port", "0", "--data-dir", testbed.dataDirectory],
+            environment: [
+                "ELEVENLABS_API_KEY": "fake-key", "ELEVENLABS_BASE_URL": testbed.fake.baseURL,
+                "VOICEVAULT_API_KEYS": VoiceTestbed.clientKey, "VOICEVAULT_ADMIN_TOKEN": Self.admin,
+            ])
         let admin = ["authorization": "Bearer \(Self.admin)"]
-        let followed = try await ServerProcess.run(["pregenerate", manifestFile, "--server", restarted.baseURL],
-                                                   environment: ["VOICEVAULT_ADMIN_TOKEN": Self.admin])
+        let followed = try await ServerProcess.run(
+            ["pregenerate", manifestFile, "--server", restarted.baseURL],
+            environment: ["VOICEVAULT_ADMIN_TOKEN": Self.admin])
         #expect(followed.status == 0, "\(followed.output)")
         #expect(followed.output.contains("done: 0 generated, 8 already cached"), "a second submission of the same book is all hits")
         try await waitUntil("the first job is done") {

@@ -9,8 +9,10 @@ import VaultServer
 @Suite struct ServeCommandTests {
     @Test func flagsStartTheServerAndHealthzAnswers() async throws {
         let dir = TemporaryDirectory()
-        let server = try ServerProcess(arguments: ["serve", "--host", "127.0.0.1", "--port", "0",
-                                                   "--data-dir", dir.path + "/data"])
+        let server = try ServerProcess(arguments: [
+            "serve", "--host", "127.0.0.1", "--port", "0",
+            "--data-dir", dir.path + "/data",
+        ])
         let health = try await httpRequest("GET", server.baseURL + "/healthz")
         #expect(health.status == 200)
         #expect(health.body == #"{"status":"ok","assets":0}"#)
@@ -25,9 +27,11 @@ import VaultServer
 
     @Test func environmentVariablesAreTheFallback() async throws {
         let dir = TemporaryDirectory()
-        let server = try ServerProcess(arguments: ["serve"], environment: [
-            "VOICEVAULT_HOST": "127.0.0.1", "VOICEVAULT_PORT": "0", "VOICEVAULT_DATA_DIR": dir.path + "/env-data",
-        ])
+        let server = try ServerProcess(
+            arguments: ["serve"],
+            environment: [
+                "VOICEVAULT_HOST": "127.0.0.1", "VOICEVAULT_PORT": "0", "VOICEVAULT_DATA_DIR": dir.path + "/env-data",
+            ])
         #expect(try await httpRequest("GET", server.baseURL + "/healthz").status == 200)
         #expect(FileManager.default.fileExists(atPath: dir.path + "/env-data/index/data.mdb"))
         #expect(server.terminate() == 0)

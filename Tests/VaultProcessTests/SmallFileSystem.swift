@@ -26,7 +26,9 @@ final class SmallFileSystem: @unchecked Sendable {
     }
 
     init(at path: String, bytes: Int) throws {
-        guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw Failure(description: "mkdir \(path): \(String(cString: strerror(errno)))") }
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+            throw Failure(description: "mkdir \(path): \(String(cString: strerror(errno)))")
+        }
         guard mount("tmpfs", path, "tmpfs", 0, "size=\(bytes)") == 0 else {
             throw Failure(description: "mount tmpfs on \(path): \(String(cString: strerror(errno)))")
         }
@@ -45,7 +47,10 @@ final class SmallFileSystem: @unchecked Sendable {
             let chunk = [UInt8](repeating: 0x5A, count: size)
             while true {
                 let written = chunk.withUnsafeBytes { write(fd, $0.baseAddress, size) }
-                if written > 0 { total += written; continue }
+                if written > 0 {
+                    total += written
+                    continue
+                }
                 guard written < 0, errno == ENOSPC else { throw Failure(description: "write filler: \(String(cString: strerror(errno)))") }
                 break
             }

@@ -31,8 +31,11 @@ import VaultCore
         let restarted = try ServerProcess(
             arguments: ["serve", "--port", "0", "--data-dir", bed.dataDirectory],
             environment: ["VOICEVAULT_ADMIN_TOKEN": Self.adminToken, "VOICEVAULT_API_KEYS": VoiceTestbed.clientKey])
-        let stats = json(try await httpRequest("GET", restarted.baseURL + "/admin/stats",
-                                               headers: ["Authorization": "Bearer \(Self.adminToken)"]).body)
+        let stats = json(
+            try await httpRequest(
+                "GET", restarted.baseURL + "/admin/stats",
+                headers: ["Authorization": "Bearer \(Self.adminToken)"]
+            ).body)
         #expect(stats["generations"] as? Int == 5)
         #expect(stats["hits"] as? Int == 1)
         #expect(stats["misses"] as? Int == 5)
@@ -46,8 +49,9 @@ import VaultCore
         let bed = try VoiceTestbed(environment: ["VOICEVAULT_ADMIN_TOKEN": Self.adminToken])
         let made = try await bed.post(VoiceTestbed.requestBody(text: "Recorded, then deleted."))
         let hash = try #require(json(made.body)["contentHash"] as? String)
-        let deleted = try await httpRequest("DELETE", bed.server.baseURL + "/admin/audio/\(hash)",
-                                            headers: ["Authorization": "Bearer \(Self.adminToken)"])
+        let deleted = try await httpRequest(
+            "DELETE", bed.server.baseURL + "/admin/audio/\(hash)",
+            headers: ["Authorization": "Bearer \(Self.adminToken)"])
         #expect(deleted.status == 200)
         #expect(bed.server.terminate() == 0)
         let ledger = try UsageLedger(path: bed.dataDirectory + "/usage.sqlite", readOnly: true)
@@ -63,12 +67,16 @@ import VaultCore
         #expect(try await bed.post(VoiceTestbed.requestBody(text: "Counted by the command.")).status == 200)
         #expect(try await bed.post(VoiceTestbed.requestBody(text: "Counted by the command.", book: "book-2")).status == 200)
         #expect(await eventually(within: .seconds(10)) { ledgerRows(bed, "hits") == 1 })
-        let running = try await ServerProcess.run(["stats", "--json", "--data-dir", bed.dataDirectory],
-                                            environment: ["VOICEVAULT_PRICE_PER_1000_CHARACTERS": "0.30"])
+        let running = try await ServerProcess.run(
+            ["stats", "--json", "--data-dir", bed.dataDirectory],
+            environment: ["VOICEVAULT_PRICE_PER_1000_CHARACTERS": "0.30"])
         #expect(running.status == 0, "\(running.output)")
         let fromCommand = json(String(running.output.drop { $0 != "{" }))
-        let fromServer = json(try await httpRequest("GET", bed.server.baseURL + "/admin/stats",
-                                                    headers: ["Authorization": "Bearer \(Self.adminToken)"]).body)
+        let fromServer = json(
+            try await httpRequest(
+                "GET", bed.server.baseURL + "/admin/stats",
+                headers: ["Authorization": "Bearer \(Self.adminToken)"]
+            ).body)
         for field in ["assets", "bytes", "books", "hits", "misses", "generations", "charactersGenerated", "charactersSaved"] {
             #expect(fromCommand[field] as? Int == fromServer[field] as? Int, "\(field)")
         }
@@ -87,7 +95,8 @@ import VaultCore
             try Data(repeating: 0x42, count: 16_384).write(to: URL(fileURLWithPath: data + "/usage.sqlite"))
         }
         #expect(try await bed.post(VoiceTestbed.requestBody()).status == 200)
-        let stats = try await httpRequest("GET", bed.server.baseURL + "/admin/stats", headers: ["Authorization": "Bearer \(Self.adminToken)"])
+        let stats = try await httpRequest(
+            "GET", bed.server.baseURL + "/admin/stats", headers: ["Authorization": "Bearer \(Self.adminToken)"])
         #expect(stats.status == 200)
         #expect(json(stats.body)["generations"] as? Int == 1)
         let files = try FileManager.default.contentsOfDirectory(atPath: bed.dataDirectory)

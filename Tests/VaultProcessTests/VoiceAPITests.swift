@@ -15,8 +15,9 @@ import VaultCore
         #expect(try await bed.post(body).header("x-cache") == "MISS")
         #expect(try await bed.post(body).header("x-cache") == "HIT")
         let hash = try VoiceTestbed.hash(text: "Remembered, then deleted.")
-        let deleted = try await httpRequest("DELETE", bed.server.baseURL + "/admin/audio/\(hash)",
-                                            headers: ["authorization": "Bearer memo-admin"])
+        let deleted = try await httpRequest(
+            "DELETE", bed.server.baseURL + "/admin/audio/\(hash)",
+            headers: ["authorization": "Bearer memo-admin"])
         #expect(deleted.status == 200)
         let again = try await bed.post(body)
         #expect(again.status == 200 && again.header("x-cache") == "MISS")
@@ -71,7 +72,8 @@ import VaultCore
         #expect(timings.status == 200)
         let aligned = json(timings.body)
         #expect(aligned["text"] as? String == "Hello, world. This is chapter one.")
-        #expect((aligned["sentences"] as? [[String: Any]])?.compactMap { $0["text"] as? String } == ["Hello, world.", "This is chapter one."])
+        #expect(
+            (aligned["sentences"] as? [[String: Any]])?.compactMap { $0["text"] as? String } == ["Hello, world.", "This is chapter one."])
         #expect((aligned["words"] as? [Any])?.count == 6)
         let characters = try #require(aligned["alignment"] as? [String: Any])
         #expect((characters["characters"] as? [String])?.joined() == "Hello, world. This is chapter one.")
@@ -111,8 +113,10 @@ import VaultCore
         let bed = try VoiceTestbed()
         let voice = "concurrentVoice"
         try await bed.script(voice: voice, ["latency:1500"])
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
-            connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)))
+        let client = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(
+                connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)))
         let body = VoiceTestbed.requestBody(text: "Two hundred readers want chapter seven at once.", voice: voice)
         let results = try await withThrowingTaskGroup(of: HTTPResult.self) { group in
             for _ in 0..<200 { group.addTask { try await bed.post(body, client: client) } }
@@ -135,8 +139,9 @@ import VaultCore
         // at a known moment, whatever the machine's load (an HTTP client's timeout may fire late, or after
         // a follower has started the flight).
         let leader = try RawConnection(port: bed.server.port)
-        leader.send("POST /api/voice HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(VoiceTestbed.clientKey)\r\n"
-                    + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body)
+        leader.send(
+            "POST /api/voice HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(VoiceTestbed.clientKey)\r\n"
+                + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body)
         while try await bed.upstreamCalls(voice: voice) == 0 { try await Task.sleep(for: .milliseconds(20)) }
         leader.disconnect()
         let follower = try await bed.post(body)
@@ -175,22 +180,23 @@ import VaultCore
 
     /// Each scripted upstream behaviour, the answer the client sees, how many upstream calls it took, and that
     /// nothing is stored on failure; afterwards the error is not cached (a new request succeeds).
-    @Test(arguments: [
-        (["429-concurrent", "ok"], 200, nil, 2),
-        (["429-busy", "ok"], 200, nil, 2),
-        (["503", "ok"], 200, nil, 2),
-        (["500", "truncated", "ok"], 200, nil, 3),
-        (["500", "500", "500"], 502, "upstream_unavailable", 3),
-        (["503", "503", "503"], 502, "upstream_unavailable", 3),
-        (["reset", "reset", "reset"], 502, "upstream_unavailable", 3),
-        (["hang", "hang", "hang"], 504, "upstream_timeout", 3),
-        (["truncated", "truncated", "truncated"], 502, "upstream_invalid_audio", 3),
-        (["not-mp3", "not-mp3", "not-mp3"], 502, "upstream_invalid_audio", 3),
-        (["empty", "empty", "empty"], 502, "upstream_invalid_audio", 3),
-        (["401"], 502, "upstream_auth", 1),
-        (["404"], 404, "voice_not_found", 1),
-        (["422"], 400, "upstream_rejected", 1),
-    ] as [([String], Int, String?, Int)])
+    @Test(
+        arguments: [
+            (["429-concurrent", "ok"], 200, nil, 2),
+            (["429-busy", "ok"], 200, nil, 2),
+            (["503", "ok"], 200, nil, 2),
+            (["500", "truncated", "ok"], 200, nil, 3),
+            (["500", "500", "500"], 502, "upstream_unavailable", 3),
+            (["503", "503", "503"], 502, "upstream_unavailable", 3),
+            (["reset", "reset", "reset"], 502, "upstream_unavailable", 3),
+            (["hang", "hang", "hang"], 504, "upstream_timeout", 3),
+            (["truncated", "truncated", "truncated"], 502, "upstream_invalid_audio", 3),
+            (["not-mp3", "not-mp3", "not-mp3"], 502, "upstream_invalid_audio", 3),
+            (["empty", "empty", "empty"], 502, "upstream_invalid_audio", 3),
+            (["401"], 502, "upstream_auth", 1),
+            (["404"], 404, "voice_not_found", 1),
+            (["422"], 400, "upstream_rejected", 1),
+        ] as [([String], Int, String?, Int)])
     func upstreamFaults(script: [String], status: Int, code: String?, calls: Int) async throws {
         let bed = try VoiceTestbed(environment: ["VOICEVAULT_UPSTREAM_TIMEOUT_MS": "500"])
         let voice = "fault" + script.joined().filter { $0.isLetter || $0.isNumber }
@@ -284,9 +290,12 @@ import VaultCore
     @Test func speakingRateIsTheSpeedSettingAndDefaultsHashAlike() async throws {
         let bed = try VoiceTestbed()
         let plain = try await bed.post(VoiceTestbed.requestBody(text: "Same audio."))
-        let explicit = try await bed.post(VoiceTestbed.requestBody(
-            text: "  Same   audio. ",
-            extra: #""model":"eleven_multilingual_v2","format":"mp3_44100_128","speakingRate":1.0,"voiceSettings":{"stability":0.5,"similarity_boost":0.75}"#))
+        let explicit = try await bed.post(
+            VoiceTestbed.requestBody(
+                text: "  Same   audio. ",
+                extra:
+                    #""model":"eleven_multilingual_v2","format":"mp3_44100_128","speakingRate":1.0,"voiceSettings":{"stability":0.5,"similarity_boost":0.75}"#
+            ))
         #expect(explicit.header("x-cache") == "HIT")
         #expect(json(plain.body)["contentHash"] as? String == json(explicit.body)["contentHash"] as? String)
         let faster = try await bed.post(VoiceTestbed.requestBody(text: "Same audio.", extra: #""speakingRate":1.1"#))

@@ -18,7 +18,8 @@ import VaultCore
         let otherBook = VoiceTestbed.requestBody(text: "A chapter read again and again.", book: "book-2")
         let fresh = VoiceTestbed.requestBody(text: "A chapter nobody asked for before.")
         func post(_ body: String, _ headers: [(String, String)], fast: Bool) -> RawProbe {
-            RawProbe(method: "POST", target: "/api/voice", headers: [("Content-Type", "application/json")] + headers, body: body, fast: fast)
+            RawProbe(
+                method: "POST", target: "/api/voice", headers: [("Content-Type", "application/json")] + headers, body: body, fast: fast)
         }
         let bearer = ("Authorization", "Bearer \(reader)")
         return [
@@ -86,7 +87,8 @@ import VaultCore
         routedEnvironment["VOICEVAULT_FAST_PATH"] = "false"
         routedEnvironment["ELEVENLABS_API_KEY"] = "fake-key"
         routedEnvironment["ELEVENLABS_BASE_URL"] = bed.fake.baseURL
-        let router = try ServerProcess(arguments: ["serve", "--port", "0", "--data-dir", bed.dataDirectory], environment: routedEnvironment)
+        let router = try ServerProcess(
+            arguments: ["serve", "--port", "0", "--data-dir", bed.dataDirectory], environment: routedEnvironment)
         for probe in probes { _ = try await probe.ask(port: router.port) }
         for (index, probe) in probes.enumerated() {
             let routed = try await probe.ask(port: router.port)
@@ -143,8 +145,9 @@ import VaultCore
         let bed = try VoiceTestbed(environment: ["VOICEVAULT_IDLE_TIMEOUT_SECONDS": "2"])
         let closed = try await Task.detached {
             let connection = try RawConnection(port: bed.server.port, receiveTimeout: 30)
-            connection.send("POST /api/voice HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(VoiceTestbed.clientKey)\r\n"
-                            + "Content-Type: application/json\r\nContent-Length: \(declaredLength)\r\n\r\n{\"text\":")
+            connection.send(
+                "POST /api/voice HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(VoiceTestbed.clientKey)\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: \(declaredLength)\r\n\r\n{\"text\":")
             return connection.peerClosed(within: 20)
         }.value
         #expect(closed, "a stalled body held its connection")

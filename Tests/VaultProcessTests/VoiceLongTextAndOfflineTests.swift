@@ -52,13 +52,15 @@ import VaultCore
 
     @Test func withoutAnElevenLabsKeyTheOfflineSynthesizerSpeaks() async throws {
         let directory = TemporaryDirectory()
-        let server = try ServerProcess(arguments: ["serve", "--port", "0", "--data-dir", directory.path],
-                                       environment: ["VOICEVAULT_API_KEYS": "k"])
+        let server = try ServerProcess(
+            arguments: ["serve", "--port", "0", "--data-dir", directory.path],
+            environment: ["VOICEVAULT_API_KEYS": "k"])
         defer { _ = server.terminate() }
         #expect(server.log.contains("OFFLINE espeak-ng synthesizer"))
         let text = "VoiceVault speaks offline."
-        let result = try await httpRequest("POST", server.baseURL + "/api/voice", headers: ["authorization": "Bearer k"],
-                                           body: VoiceTestbed.requestBody(text: text))
+        let result = try await httpRequest(
+            "POST", server.baseURL + "/api/voice", headers: ["authorization": "Bearer k"],
+            body: VoiceTestbed.requestBody(text: text))
         #expect(result.status == 200, "\(result.body)")
         #expect(result.header("x-cache") == "MISS")
         let answer = json(result.body)
@@ -72,28 +74,33 @@ import VaultCore
         #expect(info.durationSeconds > 1 && info.durationSeconds < 10, "real speech has a plausible length: \(info.durationSeconds)")
         #expect(info.sampleRate == 44_100)
         // Offline speech is timed too: sentence by sentence, each measured from espeak-ng's own audio.
-        let two = try await httpRequest("POST", server.baseURL + "/api/voice", headers: ["authorization": "Bearer k"],
-                                        body: VoiceTestbed.requestBody(text: "First sentence here. And a second, longer one follows it."))
+        let two = try await httpRequest(
+            "POST", server.baseURL + "/api/voice", headers: ["authorization": "Bearer k"],
+            body: VoiceTestbed.requestBody(text: "First sentence here. And a second, longer one follows it."))
         let twoHash = try #require(json(two.body)["contentHash"] as? String)
         let timings = json(try await httpRequest("GET", server.baseURL + "/api/voice/\(twoHash)/alignment").body)
         let sentences = try #require(timings["sentences"] as? [[String: Any]])
         #expect(sentences.map { $0["text"] as? String } == ["First sentence here.", "And a second, longer one follows it."])
-        let firstEnd = try #require(sentences[0]["end"] as? Double), secondStart = try #require(sentences[1]["start"] as? Double)
+        let firstEnd = try #require(sentences[0]["end"] as? Double)
+        let secondStart = try #require(sentences[1]["start"] as? Double)
         let secondEnd = try #require(sentences[1]["end"] as? Double)
         #expect(firstEnd > 0.8 && secondStart >= firstEnd && secondEnd > secondStart + 1.5, "\(sentences)")
         let twoDuration = try #require(json(two.body)["durationSec"] as? Double)
         #expect(abs(secondEnd - twoDuration) < 0.1, "\(secondEnd) vs \(twoDuration)")
-        let again = try await httpRequest("POST", server.baseURL + "/api/voice", headers: ["authorization": "Bearer k"],
-                                          body: VoiceTestbed.requestBody(text: text))
+        let again = try await httpRequest(
+            "POST", server.baseURL + "/api/voice", headers: ["authorization": "Bearer k"],
+            body: VoiceTestbed.requestBody(text: text))
         #expect(again.header("x-cache") == "HIT")
 
         // A language espeak-ng has no voice for is the client's problem, with a stable code, not a 500.
-        let unknown = try await httpRequest("POST", server.baseURL + "/api/voice", headers: ["authorization": "Bearer k"],
-                                            body: VoiceTestbed.requestBody(text: text, extra: #""languageCode":"um""#))
+        let unknown = try await httpRequest(
+            "POST", server.baseURL + "/api/voice", headers: ["authorization": "Bearer k"],
+            body: VoiceTestbed.requestBody(text: text, extra: #""languageCode":"um""#))
         #expect(unknown.status == 422)
         #expect(json(unknown.body)["error"] as? String == "unsupported_language")
-        let french = try await httpRequest("POST", server.baseURL + "/api/voice", headers: ["authorization": "Bearer k"],
-                                           body: VoiceTestbed.requestBody(text: "Bonjour tout le monde.", extra: #""languageCode":"fr""#))
+        let french = try await httpRequest(
+            "POST", server.baseURL + "/api/voice", headers: ["authorization": "Bearer k"],
+            body: VoiceTestbed.requestBody(text: "Bonjour tout le monde.", extra: #""languageCode":"fr""#))
         #expect(french.status == 200, "\(french.body)")
     }
 

@@ -43,7 +43,9 @@ import VaultTestSupport
         #expect(refusal?.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
         // The message says which: nothing sent, or something sent that is not valid.
         #expect(refusal?.message.contains("required") == true)
-        #expect(AccessRequirementMiddleware.refusal(.admin(configured: true), caller: Self.wrongCredentials)?.message.contains("not valid") == true)
+        #expect(
+            AccessRequirementMiddleware.refusal(.admin(configured: true), caller: Self.wrongCredentials)?.message.contains("not valid")
+                == true)
         #expect(AccessRequirementMiddleware.refusal(.clientKey, caller: Self.wrongCredentials)?.message.contains("not valid") == true)
     }
 

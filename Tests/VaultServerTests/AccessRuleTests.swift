@@ -29,7 +29,7 @@ import VaultCore
     static func expectation(for route: StorageRoute) -> Expectation {
         switch route {
         case .listBuckets, .createBucket, .getBucket, .updateBucket, .deleteBucket, .emptyBucket, .upload, .update,
-             .list, .remove, .removeOne, .move, .copy, .sign, .signMany, .signUpload, .listV2, .purgeCache:
+            .list, .remove, .removeOne, .move, .copy, .sign, .signMany, .signUpload, .listV2, .purgeCache:
             return .refused
         case let .download(bucket, _, _), let .info(bucket, _), let .publicDownload(bucket, _, _):
             return bucket == "open" ? .allowed : .hidden
@@ -79,8 +79,10 @@ import VaultCore
         [:],
         [.authorization: "Bearer not-a-key"],
         [.init("apikey")!: "not-a-key"],
-        [.authorization: "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYW5vbiJ9.c2lnbmF0dXJl",
-         .init("apikey")!: "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYW5vbiJ9.c2lnbmF0dXJl"],
+        [
+            .authorization: "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYW5vbiJ9.c2lnbmF0dXJl",
+            .init("apikey")!: "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYW5vbiJ9.c2lnbmF0dXJl",
+        ],
     ]
 
     /// Every file under the data directory with its size and modification time, and every catalog and index
@@ -109,34 +111,42 @@ import VaultCore
         let objects = ObjectStore(directory: directory, catalog: try StorageCatalog(environment: store.index.environment))
         _ = try objects.catalog.ensureBucket(VoiceAssetBucket.bucketRecord(now: 1))
         for (id, isPublic) in [("docs", false), ("open", true)] {
-            try objects.catalog.createBucket(BucketRecord(id: id, name: id, isPublic: isPublic, fileSizeLimit: nil,
-                                                          allowedMimeTypes: nil, createdAt: 1, updatedAt: 1))
+            try objects.catalog.createBucket(
+                BucketRecord(
+                    id: id, name: id, isPublic: isPublic, fileSizeLimit: nil,
+                    allowedMimeTypes: nil, createdAt: 1, updatedAt: 1))
         }
-        let upload = ObjectStore.Upload(bytes: Array("private words".utf8), mimeType: "text/plain", cacheControl: "max-age=60", userMetadata: nil)
+        let upload = ObjectStore.Upload(
+            bytes: Array("private words".utf8), mimeType: "text/plain", cacheControl: "max-age=60", userMetadata: nil)
         _ = try objects.put(upload, bucket: "docs", key: "a/b.txt", upsert: false, globalLimit: 1 << 20)
         _ = try objects.put(upload, bucket: "open", key: "c.txt", upsert: false, globalLimit: 1 << 20)
         let metadata = AssetMetadata(voiceId: "v", modelId: "m", outputFormat: "mp3_44100_128", wordCount: 1, characterCount: 1)
-        _ = try store.publish(SilentMP3.make(frames: 30, seed: 7), hash: Self.assetHash,
-                              bookId: try StorageIdentifier("book-1", kind: .bookId), metadata: metadata)
+        _ = try store.publish(
+            SilentMP3.make(frames: 30, seed: 7), hash: Self.assetHash,
+            bookId: try StorageIdentifier("book-1", kind: .bookId), metadata: metadata)
 
         let voice = VoiceService(store: store, synthesizer: nil, dailyCharacterBudget: nil)
-        let router = VaultApplication.makeRouter(voice: voice, configuration: ServerConfiguration(apiKeys: ["the-key"]),
-                                                 storage: (objects, Array(repeating: 7, count: 32)))
+        let router = VaultApplication.makeRouter(
+            voice: voice, configuration: ServerConfiguration(apiKeys: ["the-key"]),
+            storage: (objects, Array(repeating: 7, count: 32)))
         let app = Application(router: router, logger: Logger(label: "test"))
         let before = try Self.snapshot(directory, objects, store)
         let checked = try await app.test(.router) { client in
             var checked = 0
             for headers in Self.strangers {
                 let voiceBody = #"{"text":"Generate this for free.","voiceId":"21m00Tcm4TlvDq8ikWAM","bookId":"book-2"}"#
-                try await client.execute(uri: "/api/voice", method: .post, headers: headers, body: ByteBuffer(string: voiceBody)) { response in
+                try await client.execute(uri: "/api/voice", method: .post, headers: headers, body: ByteBuffer(string: voiceBody)) {
+                    response in
                     #expect(response.status == .unauthorized, "POST /api/voice with \(headers)")
                 }
                 for call in Self.storageCalls {
                     let path = String(call.path.split(separator: "?", maxSplits: 1)[0])
                     let route = try StorageRoute.parse(method: try Self.storageMethod(call.method), path: Substring(path))
                     let expected = Self.expectation(for: route)
-                    try await client.execute(uri: StorageRoutes.prefix + call.path, method: call.method, headers: headers,
-                                             body: call.body.map { ByteBuffer(string: $0) }) { response in
+                    try await client.execute(
+                        uri: StorageRoutes.prefix + call.path, method: call.method, headers: headers,
+                        body: call.body.map { ByteBuffer(string: $0) }
+                    ) { response in
                         let text = String(buffer: response.body)
                         let context = "\(call.method) \(call.path) with \(headers): \(response.status) \(text)"
                         switch expected {
@@ -155,8 +165,10 @@ import VaultCore
                 }
             }
             // The same calls with the key do go through, so the refusals above were about the key alone.
-            try await client.execute(uri: StorageRoutes.prefix + "/object/list/docs", method: .post,
-                                     headers: [.authorization: "Bearer the-key"], body: ByteBuffer(string: #"{"prefix":"a/"}"#)) { response in
+            try await client.execute(
+                uri: StorageRoutes.prefix + "/object/list/docs", method: .post,
+                headers: [.authorization: "Bearer the-key"], body: ByteBuffer(string: #"{"prefix":"a/"}"#)
+            ) { response in
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body).contains("b.txt"))
             }
@@ -192,15 +204,18 @@ import VaultCore
         let objects = ObjectStore(directory: directory, catalog: try StorageCatalog(environment: store.index.environment))
         _ = try objects.catalog.ensureBucket(VoiceAssetBucket.bucketRecord(now: 1))
         let metadata = AssetMetadata(voiceId: "v", modelId: "m", outputFormat: "mp3_44100_128", wordCount: 1, characterCount: 1)
-        _ = try store.publish(SilentMP3.make(frames: 30, seed: 7), hash: Self.assetHash,
-                              bookId: try StorageIdentifier("book-1", kind: .bookId), metadata: metadata)
+        _ = try store.publish(
+            SilentMP3.make(frames: 30, seed: 7), hash: Self.assetHash,
+            bookId: try StorageIdentifier("book-1", kind: .bookId), metadata: metadata)
         let voice = VoiceService(store: store, synthesizer: nil, dailyCharacterBudget: nil)
         let router = VaultApplication.makeRouter(
             voice: voice, configuration: ServerConfiguration(apiKeys: ["the-key"], adminToken: adminToken),
             storage: (objects, Array(repeating: 7, count: 32)))
         try await Application(router: router, logger: Logger(label: "test")).test(.router) { client in
-            for headers: HTTPFields in [[.authorization: "Bearer the-key"], [.init("apikey")!: "the-key"],
-                                        [.authorization: "Bearer wrong"], [.init("apikey")!: adminToken ?? "x"]] {
+            for headers: HTTPFields in [
+                [.authorization: "Bearer the-key"], [.init("apikey")!: "the-key"],
+                [.authorization: "Bearer wrong"], [.init("apikey")!: adminToken ?? "x"],
+            ] {
                 try await client.execute(uri: "/storage/v1/bucket/audio/empty", method: .post, headers: headers) { response in
                     #expect(response.status == .forbidden)
                     #expect(String(buffer: response.body).contains("VOICEVAULT_ADMIN_TOKEN"))
@@ -208,8 +223,10 @@ import VaultCore
             }
             #expect(try store.record(for: Self.assetHash) != nil)
             guard let adminToken else { return }
-            try await client.execute(uri: "/storage/v1/bucket/audio/empty", method: .post,
-                                     headers: [.authorization: "Bearer \(adminToken)"]) { response in
+            try await client.execute(
+                uri: "/storage/v1/bucket/audio/empty", method: .post,
+                headers: [.authorization: "Bearer \(adminToken)"]
+            ) { response in
                 #expect(response.status == .ok)
             }
             #expect(try store.record(for: Self.assetHash) == nil)

@@ -4,8 +4,9 @@ import VaultTestSupport
 
 /// One caller identification for every transport, over one list of credential fields.
 @Suite struct CallerIdentificationTests {
-    static let identification = CallerIdentification(clientKeys: APIKeyAuthenticator(keys: ["client-key"]),
-                                                      adminToken: AdminToken("admin-token-0123456789"))
+    static let identification = CallerIdentification(
+        clientKeys: APIKeyAuthenticator(keys: ["client-key"]),
+        adminToken: AdminToken("admin-token-0123456789"))
 
     static func caller(_ fields: [CredentialField: String]) -> Caller? {
         identification.caller { fields[$0] }

@@ -4,8 +4,10 @@ import VaultTestSupport
 @testable import VaultServer
 
 @Suite struct ConfigurationResolutionTests {
-    func resolve(_ environment: [String: String], flags: ConfigurationResolution.Flags = .init(),
-                 files: [String: String] = [:]) throws(ConfigurationResolution.Problem) -> ServerConfiguration {
+    func resolve(
+        _ environment: [String: String], flags: ConfigurationResolution.Flags = .init(),
+        files: [String: String] = [:]
+    ) throws(ConfigurationResolution.Problem) -> ServerConfiguration {
         try ConfigurationResolution.resolve(flags: flags, environment: environment, descriptorLimit: 1024) { path in
             guard let text = files[path] else { throw CocoaError(.fileNoSuchFile) }
             return Data(text.utf8)
@@ -94,9 +96,11 @@ import VaultTestSupport
     }
 
     @Test func theKeysFileNamesKeysAndGivesThemLimits() throws {
-        let file = #"{"keys":[{"name":"reader-ios","key":"0123456789abcdef-ios","dailyCharacters":1000,"requestsPerMinute":60},{"name":"web","key":"0123456789abcdef-web"}]}"#
-        let configuration = try resolve(["VOICEVAULT_API_KEYS": "plain-key", "VOICEVAULT_API_KEYS_FILE": "/keys.json"],
-                                        files: ["/keys.json": file])
+        let file =
+            #"{"keys":[{"name":"reader-ios","key":"0123456789abcdef-ios","dailyCharacters":1000,"requestsPerMinute":60},{"name":"web","key":"0123456789abcdef-web"}]}"#
+        let configuration = try resolve(
+            ["VOICEVAULT_API_KEYS": "plain-key", "VOICEVAULT_API_KEYS_FILE": "/keys.json"],
+            files: ["/keys.json": file])
         #expect(configuration.clientKeys.map(\.name) == [ClientKey.id(of: "plain-key"), "reader-ios", "web"])
         let ios = try #require(configuration.clientKeys.first { $0.name == "reader-ios" })
         #expect(ios.dailyCharacterLimit == 1000)

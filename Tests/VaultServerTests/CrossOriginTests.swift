@@ -12,7 +12,9 @@ import VaultCore
         #expect(CrossOriginPolicy(setting: nil).origins == .any)
         #expect(CrossOriginPolicy(setting: " * ").origins == .any)
         #expect(CrossOriginPolicy(setting: "NONE").origins == .none)
-        #expect(CrossOriginPolicy(setting: "https://a.example, https://b.example ,").origins == .list(["https://a.example", "https://b.example"]))
+        #expect(
+            CrossOriginPolicy(setting: "https://a.example, https://b.example ,").origins
+                == .list(["https://a.example", "https://b.example"]))
     }
 
     @Test func actualResponsesCarryTheOriginAndExposeRangeAndValidatorHeaders() {
@@ -29,7 +31,8 @@ import VaultCore
 
     @Test func preflights() {
         let policy = CrossOriginPolicy(origins: .any)
-        let ok = policy.preflight(origin: "https://app.example", requestedMethod: "POST", requestedHeaders: "authorization, apikey, x-client-info, x-upsert")
+        let ok = policy.preflight(
+            origin: "https://app.example", requestedMethod: "POST", requestedHeaders: "authorization, apikey, x-client-info, x-upsert")
         #expect(ok.status == .noContent)
         #expect(ok.headers[.accessControlAllowOrigin] == "*")
         #expect(ok.headers[.accessControlAllowHeaders] == "authorization, apikey, x-client-info, x-upsert")
@@ -50,11 +53,14 @@ import VaultCore
         let dir = TemporaryDirectory()
         let store = try AssetStore.open(directory: DataDirectory(root: dir.path))
         let voice = VoiceService(store: store, synthesizer: nil, dailyCharacterBudget: nil)
-        let app = Application(router: VaultApplication.makeRouter(voice: voice, configuration: ServerConfiguration(apiKeys: ["k"])),
-                              logger: Logger(label: "test"))
+        let app = Application(
+            router: VaultApplication.makeRouter(voice: voice, configuration: ServerConfiguration(apiKeys: ["k"])),
+            logger: Logger(label: "test"))
         try await app.test(.router) { client in
-            let preflight: HTTPFields = [.origin: "https://reader.example", .accessControlRequestMethod: "POST",
-                                         .accessControlRequestHeaders: "authorization, apikey, x-client-info, content-type"]
+            let preflight: HTTPFields = [
+                .origin: "https://reader.example", .accessControlRequestMethod: "POST",
+                .accessControlRequestHeaders: "authorization, apikey, x-client-info, content-type",
+            ]
             try await client.execute(uri: "/api/voice", method: .options, headers: preflight) { response in
                 #expect(response.status == .noContent)
                 #expect(response.headers[.accessControlAllowOrigin] == "*")

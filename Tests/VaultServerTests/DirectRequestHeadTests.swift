@@ -29,7 +29,8 @@ import Testing
     }
 
     @Test func thePlannersFieldsAreReadTrimmedAndJoined() throws {
-        let text = "GET \(Self.path) HTTP/1.1\r\nHost: x\r\nrange: \t bytes=0-9 \t\r\nRANGE:bytes=20-29\r\nIf-Range: \"e\"\r\n"
+        let text =
+            "GET \(Self.path) HTTP/1.1\r\nHost: x\r\nrange: \t bytes=0-9 \t\r\nRANGE:bytes=20-29\r\nIf-Range: \"e\"\r\n"
             + "If-Match: \"a\"\r\nIf-None-Match: \"b\", \"c\"\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
             + "If-Unmodified-Since: Mon, 07 Nov 1994 08:49:37 GMT\r\nOrigin: https://app.example\r\nContent-Length: 0\r\n\r\n"
         let head = try #require(Self.head(text))
@@ -117,7 +118,8 @@ import Testing
             if end < headLength {
                 #expect(reading == .incomplete, "\(end)")
             } else {
-                #expect(reading == .head(DirectRequestHead(method: .get, target: Self.path, range: "bytes=1-2"), length: headLength), "\(end)")
+                #expect(
+                    reading == .head(DirectRequestHead(method: .get, target: Self.path, range: "bytes=1-2"), length: headLength), "\(end)")
             }
             #expect(searched <= end)
         }
@@ -154,14 +156,20 @@ import Testing
     /// one, NIO takes it too and reads the same method, target, version, keep-alive and planner fields, with no body.
     @Test func whateverTheReaderTakesNIOReadsTheSame() throws {
         var generator = SplitMixGenerator(seed: 0x13)
-        let names = ["Host", "host", "HOST", "Range", "range", "If-Range", "If-Match", "if-none-match", "If-Modified-Since",
-                     "If-Unmodified-Since", "Origin", "Connection", "Content-Length", "User-Agent", "Accept", "X-Custom",
-                     "Transfer-Encoding", "Authorization", "Expect", "Upgrade", "Cookie", "Bad Name", "Bad:Name"]
-        let values = ["x", "bytes=0-9", " bytes=1-2 ", "\t\"e\"\t", "close", "keep-alive", "0", "5", "", "a, b", "chunked",
-                      "Sun, 06 Nov 1994 08:49:37 GMT", "a\u{1}b", "caf\u{e9}", "a\rb"]
+        let names = [
+            "Host", "host", "HOST", "Range", "range", "If-Range", "If-Match", "if-none-match", "If-Modified-Since",
+            "If-Unmodified-Since", "Origin", "Connection", "Content-Length", "User-Agent", "Accept", "X-Custom",
+            "Transfer-Encoding", "Authorization", "Expect", "Upgrade", "Cookie", "Bad Name", "Bad:Name",
+        ]
+        let values = [
+            "x", "bytes=0-9", " bytes=1-2 ", "\t\"e\"\t", "close", "keep-alive", "0", "5", "", "a, b", "chunked",
+            "Sun, 06 Nov 1994 08:49:37 GMT", "a\u{1}b", "caf\u{e9}", "a\rb",
+        ]
         let path = Self.path
-        let lines = ["GET \(path) HTTP/1.1", "HEAD \(path)?download HTTP/1.1", "GET \(path) HTTP/1.0", "GET /audio/b/c HTTP/1.1",
-                     "GET /audio/%20/x HTTP/1.1", "PUT \(path) HTTP/1.1"]
+        let lines = [
+            "GET \(path) HTTP/1.1", "HEAD \(path)?download HTTP/1.1", "GET \(path) HTTP/1.0", "GET /audio/b/c HTTP/1.1",
+            "GET /audio/%20/x HTTP/1.1", "PUT \(path) HTTP/1.1",
+        ]
         var taken = 0
         for _ in 0..<4_000 {
             var text = lines.pick(using: &generator) + "\r\n"
@@ -187,15 +195,22 @@ import Testing
             #expect(nio.head.headers["host"].count == 1)
             // The router reads the fields through `HTTPFields`, as Hummingbird's codec converts them.
             let routed = try HTTPRequest(nio.head, secure: false, splitCookie: false).headerFields
-            let expected = [head.range, head.ifRange, head.ifMatch, head.ifNoneMatch, head.ifModifiedSince, head.ifUnmodifiedSince, head.origin]
+            let expected = [
+                head.range, head.ifRange, head.ifMatch, head.ifNoneMatch, head.ifModifiedSince, head.ifUnmodifiedSince, head.origin,
+            ]
             let fromRouter = [HTTPField.Name.range, .ifRange, .ifMatch, .ifNoneMatch, .ifModifiedSince, .ifUnmodifiedSince, .origin]
                 .map { routed[$0] }
             #expect(expected == fromRouter, "\(text.debugDescription)")
             // And the codec-level fast path reads them alike.
             let codecLevel = FastPathHandler.downloadRequest(nio.head)
-            #expect([codecLevel.range, codecLevel.ifRange, codecLevel.ifMatch, codecLevel.ifNoneMatch, codecLevel.ifModifiedSince,
-                     codecLevel.ifUnmodifiedSince] == [head.range, head.ifRange, head.ifMatch, head.ifNoneMatch?.nilIfEmpty,
-                                                       head.ifModifiedSince, head.ifUnmodifiedSince], "\(text.debugDescription)")
+            #expect(
+                [
+                    codecLevel.range, codecLevel.ifRange, codecLevel.ifMatch, codecLevel.ifNoneMatch, codecLevel.ifModifiedSince,
+                    codecLevel.ifUnmodifiedSince,
+                ] == [
+                    head.range, head.ifRange, head.ifMatch, head.ifNoneMatch?.nilIfEmpty,
+                    head.ifModifiedSince, head.ifUnmodifiedSince,
+                ], "\(text.debugDescription)")
             #expect(FastPathHandler.mayAnswer(nio.head))
         }
         // The generator makes takeable heads often enough for the comparison to mean something.

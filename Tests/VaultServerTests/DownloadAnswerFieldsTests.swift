@@ -47,10 +47,11 @@ import Testing
         let policies: [CrossOriginPolicy.Origins] = [.none, .any, .list(["https://a.example"])]
         var all: [[HTTPField]] = []
         for origins in policies {
-            let handler = FastPathHandler(FastPathHandler.Configuration(
-                downloads: nil, crossOrigin: CrossOriginPolicy(origins: origins), metrics: nil, logger: nil,
-                serverName: "VoiceVault", idleTimeout: .seconds(60), fileOpening: .singleton, fastAnswers: nil,
-                directAnswers: nil, voiceHits: nil))
+            let handler = FastPathHandler(
+                FastPathHandler.Configuration(
+                    downloads: nil, crossOrigin: CrossOriginPolicy(origins: origins), metrics: nil, logger: nil,
+                    serverName: "VoiceVault", idleTimeout: .seconds(60), fileOpening: .singleton, fastAnswers: nil,
+                    directAnswers: nil, voiceHits: nil))
             for origin in [nil, "https://a.example", "https://b.example"] {
                 for keepAlive in [true, false] { all.append(handler.finishingFields(origin: origin, keepAlive: keepAlive).fields) }
             }

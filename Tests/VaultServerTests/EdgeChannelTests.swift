@@ -12,16 +12,18 @@ import VaultTestSupport
     static func handlerTypes(fastAnswers: Bool) throws -> [String] {
         let directory = TemporaryDirectory()
         let store = try AssetStore.open(directory: DataDirectory(root: directory.sub("data")))
-        let downloads = DownloadRoutes(store: store, cache: HotFileCache(capacity: 1 << 20, entryLimit: 1 << 16),
-                                       responder: DownloadResponder(), heard: nil)
+        let downloads = DownloadRoutes(
+            store: store, cache: HotFileCache(capacity: 1 << 20, entryLimit: 1 << 16),
+            responder: DownloadResponder(), heard: nil)
         let fastPath = FastPathHandler.Configuration(
             downloads: fastAnswers ? downloads : nil, crossOrigin: CrossOriginPolicy(origins: .none), metrics: nil, logger: nil,
             serverName: "VoiceVault", idleTimeout: .seconds(60), fileOpening: .singleton, fastAnswers: nil, directAnswers: nil,
             voiceHits: nil)
         let channel = EmbeddedChannel()
         defer { _ = try? channel.finish() }
-        try EdgeChannel.install(on: channel.pipeline.syncOperations,
-                                .init(fastPath: fastPath, limits: ConnectionLimits()), logger: Logger(label: "test"))
+        try EdgeChannel.install(
+            on: channel.pipeline.syncOperations,
+            .init(fastPath: fastPath, limits: ConnectionLimits()), logger: Logger(label: "test"))
         // NIO's description lists the handlers head to tail, one per line, each with its type.
         return String(describing: channel.pipeline).split(separator: "\n").compactMap { line in
             // The type, without generic arguments (the decoder's spell out HTTP parts, with spaces).
@@ -30,8 +32,10 @@ import VaultTestSupport
         }
     }
 
-    static let afterTheBytes = ["HTTPResponseEncoder", "ByteToMessageHandler", "HostRequirementHandler",
-                                "FastPathHandler", "HTTP1ToHTTPServerCodec", "StalledConnectionHandler", "HTTPConnectionStateHandler"]
+    static let afterTheBytes = [
+        "HTTPResponseEncoder", "ByteToMessageHandler", "HostRequirementHandler",
+        "FastPathHandler", "HTTP1ToHTTPServerCodec", "StalledConnectionHandler", "HTTPConnectionStateHandler",
+    ]
 
     @Test func theHandlersInOrderWithTheFastAnswersOn() throws {
         let types = try Self.handlerTypes(fastAnswers: true)

@@ -27,16 +27,18 @@ import VaultTestSupport
             let hash = SHA256Digest.of("edge")
             _ = try store.publish(audio, hash: hash, bookId: .book("book"), metadata: sampleMetadata())
             audioPath = "/audio/book/\(hash.hex).mp3"
-            let downloads = DownloadRoutes(store: store, cache: HotFileCache(capacity: 1 << 20, entryLimit: 1 << 18),
-                                           responder: DownloadResponder(), heard: nil)
+            let downloads = DownloadRoutes(
+                store: store, cache: HotFileCache(capacity: 1 << 20, entryLimit: 1 << 18),
+                responder: DownloadResponder(), heard: nil)
             // Held before the first request, as the router's first answer would have left it.
             _ = try downloads.cache.bytes(for: hash, path: store.directory.audioFile(book: .book("book"), hash: hash))
             let fastPath = FastPathHandler.Configuration(
                 downloads: fastAnswers ? downloads : nil, crossOrigin: CrossOriginPolicy(origins: .none), metrics: nil, logger: nil,
                 serverName: "VoiceVault", idleTimeout: .seconds(60), fileOpening: .singleton, fastAnswers: nil, directAnswers: nil,
                 voiceHits: nil)
-            try EdgeChannel.install(on: channel.pipeline.syncOperations, .init(fastPath: fastPath, limits: ConnectionLimits()),
-                                    logger: Logger(label: "edge-test"))
+            try EdgeChannel.install(
+                on: channel.pipeline.syncOperations, .init(fastPath: fastPath, limits: ConnectionLimits()),
+                logger: Logger(label: "edge-test"))
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         }
 
@@ -79,7 +81,9 @@ import VaultTestSupport
                 case let .fileRegion(region):
                     try region.fileHandle.withUnsafeFileDescriptor { descriptor in
                         var chunk = [UInt8](repeating: 0, count: region.readableBytes)
-                        _ = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, region.readableBytes, off_t(region.readerIndex)) }
+                        _ = chunk.withUnsafeMutableBytes {
+                            pread(descriptor, $0.baseAddress, region.readableBytes, off_t(region.readerIndex))
+                        }
                         out += chunk
                     }
                 }

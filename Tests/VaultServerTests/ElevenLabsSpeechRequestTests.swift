@@ -12,7 +12,10 @@ import VaultCore
     }
 
     static func code(_ body: String, query: [String: String] = [:]) -> String? {
-        do { _ = try parse(body, query: query); return nil } catch { return error.code }
+        do {
+            _ = try parse(body, query: query)
+            return nil
+        } catch { return error.code }
     }
 
     @Test func defaultsMatchTheVoiceAPIsHash() throws {
@@ -30,8 +33,14 @@ import VaultCore
         ]
         let hashes = try Set(spellings.map { try Self.parse($0).contentHash })
         #expect(hashes.count == 1)
-        #expect(try Self.parse(spellings[0], query: ["output_format": "mp3_44100_128", "enable_logging": "false",
-                                                     "optimize_streaming_latency": "0"]).contentHash == hashes.first)
+        #expect(
+            try Self.parse(
+                spellings[0],
+                query: [
+                    "output_format": "mp3_44100_128", "enable_logging": "false",
+                    "optimize_streaming_latency": "0",
+                ]
+            ).contentHash == hashes.first)
     }
 
     @Test func everyExtensionFieldShapesTheHash() throws {
@@ -62,8 +71,14 @@ import VaultCore
             (#"{"text":"x","audio_effects":{"reverb":1}}"#, [:], "unsupported_field"),
             (#"{"text":"x","surprise":1}"#, [:], "unknown_field"),
             (#"{"text":"x","voice_settings":{"warmth":1}}"#, [:], "unknown_field"),
-            (#"{"text":"x","pronunciation_dictionary_locators":[{"pronunciation_dictionary_id":"d1"}]}"#, [:], "dictionary_version_required"),
-            (#"{"text":"x","pronunciation_dictionary_locators":[{"pronunciation_dictionary_id":"d/1","version_id":"v"}]}"#, [:], "invalid_field"),
+            (
+                #"{"text":"x","pronunciation_dictionary_locators":[{"pronunciation_dictionary_id":"d1"}]}"#, [:],
+                "dictionary_version_required"
+            ),
+            (
+                #"{"text":"x","pronunciation_dictionary_locators":[{"pronunciation_dictionary_id":"d/1","version_id":"v"}]}"#, [:],
+                "invalid_field"
+            ),
             (#"{"text":"x","apply_text_normalization":"sometimes"}"#, [:], "invalid_field"),
             (#"{"text":"x","use_pvc_as_ivc":1}"#, [:], "invalid_field"),
             (#"{"text":"x","voice_settings":{"stability":true}}"#, [:], "invalid_field"),
@@ -83,7 +98,10 @@ import VaultCore
         for (body, query, expected) in cases {
             #expect(Self.code(body, query: query) == expected, "\(body) \(query)")
         }
-        #expect(Self.code(#"{"text":"x","pronunciation_dictionary_locators":[{"pronunciation_dictionary_id":"a","version_id":"1"},{"pronunciation_dictionary_id":"b","version_id":"1"},{"pronunciation_dictionary_id":"c","version_id":"1"},{"pronunciation_dictionary_id":"d","version_id":"1"}]}"#) == "invalid_field")
+        #expect(
+            Self.code(
+                #"{"text":"x","pronunciation_dictionary_locators":[{"pronunciation_dictionary_id":"a","version_id":"1"},{"pronunciation_dictionary_id":"b","version_id":"1"},{"pronunciation_dictionary_id":"c","version_id":"1"},{"pronunciation_dictionary_id":"d","version_id":"1"}]}"#
+            ) == "invalid_field")
     }
 
     /// An attack: JSON nested deeper than any request needs must be refused, not recursed into until the stack
@@ -92,7 +110,10 @@ import VaultCore
         for depth in [600, 100_000] {
             let nested = String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
             #expect(Self.code(nested) == "invalid_json", "depth \(depth)")
-            #expect(Self.code(#"{"text":"x","voice_settings":"# + String(repeating: #"{"a":"#, count: depth) + "1" + String(repeating: "}", count: depth + 1)) == "invalid_json")
+            #expect(
+                Self.code(
+                    #"{"text":"x","voice_settings":"# + String(repeating: #"{"a":"#, count: depth) + "1"
+                        + String(repeating: "}", count: depth + 1)) == "invalid_json")
         }
     }
 
@@ -102,11 +123,17 @@ import VaultCore
         }
         let plain = try parse(#"{"model":"tts-1","voice":"21m00Tcm4TlvDq8ikWAM","input":"Hello, world."}"#)
         #expect(plain.contentHash == (try SpeechSpec(text: "Hello, world.", voiceId: Self.voice).contentHash))
-        #expect(try parse(#"{"model":"gpt-4o-mini-tts","voice":"21m00Tcm4TlvDq8ikWAM","input":"Hello, world.","response_format":"mp3","speed":1}"#) == plain)
+        #expect(
+            try parse(
+                #"{"model":"gpt-4o-mini-tts","voice":"21m00Tcm4TlvDq8ikWAM","input":"Hello, world.","response_format":"mp3","speed":1}"#)
+                == plain)
         #expect(try parse(#"{"model":"eleven_flash_v2_5","voice":"v1","input":"Hi."}"#).modelId == "eleven_flash_v2_5")
         #expect(try parse(#"{"model":"tts-1","voice":"v1","input":"Hi.","speed":1.1}"#).voiceSettings.speedE4 == 11_000)
         func code(_ body: String) -> String? {
-            do { _ = try parse(body); return nil } catch { return error.code }
+            do {
+                _ = try parse(body)
+                return nil
+            } catch { return error.code }
         }
         #expect(code(#"{"model":"tts-1","voice":"v1","input":"Hi.","response_format":"wav"}"#) == "unknown_format")
         #expect(code(#"{"model":"tts-1","voice":"v1","input":"Hi.","instructions":"Whisper."}"#) == "unsupported_field")

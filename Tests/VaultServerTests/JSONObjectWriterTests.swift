@@ -16,8 +16,10 @@ import VaultCore
     /// Strings that exercise every escaping rule: quotes, backslashes, each control character, DEL, slashes,
     /// non-ASCII (accents, emoji, RTL, U+2028), empty.
     static let awkwardStrings: [String] = {
-        var strings = ["", "plain", "a\"b", "back\\slash", "/audio/a/b.mp3", "é", "😀 emoji", "שלום", "line\u{2028}sep",
-                       "del\u{7F}", "mixed \"q\" \\ \n\t end"]
+        var strings = [
+            "", "plain", "a\"b", "back\\slash", "/audio/a/b.mp3", "é", "😀 emoji", "שלום", "line\u{2028}sep",
+            "del\u{7F}", "mixed \"q\" \\ \n\t end",
+        ]
         for control in 0..<0x20 { strings.append("x\(Character(Unicode.Scalar(UInt8(control))))y") }
         return strings
     }()
@@ -39,8 +41,10 @@ import VaultCore
         func pick(_ strings: [String]) -> String { strings.randomElement(using: &generator) ?? "" }
         for _ in 0..<2_000 {
             let hash = SHA256Digest.of(UUID().uuidString).hex
-            let durations: [Double] = [0, 1, 3.422, 61.5, 1e-7, 1e21, Double.random(in: 0..<10_000, using: &generator),
-                                       Double(Int.random(in: 0..<100_000, using: &generator)) / 1000]
+            let durations: [Double] = [
+                0, 1, 3.422, 61.5, 1e-7, 1e21, Double.random(in: 0..<10_000, using: &generator),
+                Double(Int.random(in: 0..<100_000, using: &generator)) / 1000,
+            ]
             let record = AssetRecord(
                 contentHash: hash, bookIds: (0..<Int.random(in: 0...4, using: &generator)).map { "book-\($0)" },
                 voiceId: pick(Self.awkwardStrings), modelId: "eleven_multilingual_v2", outputFormat: "mp3_44100_128",

@@ -36,8 +36,9 @@ import Logging
         }
 
         func submit(_ id: String, chapters: Int, voices: [String] = ["voiceA"]) throws {
-            let manifest = JobManifest(bookId: "book-\(id)", chapters: (0..<chapters).map { .init(chapterId: "c\($0)", text: "Job \(id) chapter \($0).") },
-                                       voices: voices)
+            let manifest = JobManifest(
+                bookId: "book-\(id)", chapters: (0..<chapters).map { .init(chapterId: "c\($0)", text: "Job \(id) chapter \($0).") },
+                voices: voices)
             let planned = try manifest.items(maximumTextCharacters: 10_000)
             try jobs.create(id: id, book: planned.book, manifest: manifest, items: planned.items, now: Date().timeIntervalSince1970)
             runner.wake()
@@ -71,8 +72,9 @@ import Logging
         try await waitUntil("the item in flight is finished") { try bed.jobs.counts("j1").generated == 1 }
         // A second job of the same book and texts: its first chapter is cached, the others are generated; the
         // cancelled job's remaining items never run.
-        let manifest = JobManifest(bookId: "book-j1", chapters: (0..<3).map { .init(chapterId: "c\($0)", text: "Job j1 chapter \($0).") },
-                                   voices: ["voiceA"])
+        let manifest = JobManifest(
+            bookId: "book-j1", chapters: (0..<3).map { .init(chapterId: "c\($0)", text: "Job j1 chapter \($0).") },
+            voices: ["voiceA"])
         let planned = try manifest.items(maximumTextCharacters: 10_000)
         try bed.jobs.create(id: "j2", book: planned.book, manifest: manifest, items: planned.items, now: Date().timeIntervalSince1970)
         bed.runner.wake()
@@ -94,7 +96,7 @@ import Logging
         try await waitUntil("the job pauses") { try bed.jobs.job("j1")?.status == .paused }
         let job = try #require(try bed.jobs.job("j1"))
         #expect(job.resumeAt == JobRunner.nextUTCDay(after: Date().timeIntervalSince1970))
-        #expect(try bed.jobs.counts("j1") .generated == 1)
+        #expect(try bed.jobs.counts("j1").generated == 1)
         #expect(try bed.jobs.counts("j1").pending == 2)
         #expect(try bed.jobs.failures("j1").isEmpty, "a spent budget is a pause, not a failure")
         #expect(JobRunner.nextUTCDay(after: 86_400 * 3 + 5) == 86_400 * 4)

@@ -13,8 +13,9 @@ import Testing
 
     static func afresh(_ fields: AssetDownloadFields) -> DownloadRepresentation {
         DownloadRepresentation(
-            facts: DownloadFacts(length: UInt64(fields.byteSize), entityTag: "\"\(fields.sha256.hex)\"",
-                                 lastModified: Int64(fields.createdAt.rounded(.down))),
+            facts: DownloadFacts(
+                length: UInt64(fields.byteSize), entityTag: "\"\(fields.sha256.hex)\"",
+                lastModified: Int64(fields.createdAt.rounded(.down))),
             contentType: "audio/mpeg", cacheControl: DownloadRoutes.cacheControl, contentDisposition: nil)
     }
 
@@ -28,8 +29,9 @@ import Testing
             var head = ByteBuffer()
             ResponseHeadBytes.write(status: .ok, fields: DownloadResponder.commonHeaders(made), into: &head)
             let lines = remembered.prepared.map { Array($0.lines.readableBytesView) } ?? []
-            #expect(Array("HTTP/1.1 200 OK\r\n".utf8) + lines + Array("\r\n".utf8) == Array(head.readableBytesView),
-                    "the prepared lines are the fields' own")
+            #expect(
+                Array("HTTP/1.1 200 OK\r\n".utf8) + lines + Array("\r\n".utf8) == Array(head.readableBytesView),
+                "the prepared lines are the fields' own")
         }
         #expect(memo.count == 2)
     }

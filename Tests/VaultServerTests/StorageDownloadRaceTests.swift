@@ -15,21 +15,26 @@ import VaultTestSupport
         let directory = DataDirectory(root: dir.path)
         let store = try AssetStore.open(directory: directory)
         let objects = ObjectStore(directory: directory, catalog: try StorageCatalog(environment: store.index.environment))
-        try objects.catalog.createBucket(BucketRecord(id: "b", name: "b", isPublic: true, fileSizeLimit: nil,
-                                                      allowedMimeTypes: nil, createdAt: 1, updatedAt: 1))
+        try objects.catalog.createBucket(
+            BucketRecord(
+                id: "b", name: "b", isPublic: true, fileSizeLimit: nil,
+                allowedMimeTypes: nil, createdAt: 1, updatedAt: 1))
         func upload(_ text: String) throws -> ObjectRecord {
-            try objects.put(ObjectStore.Upload(bytes: Array(text.utf8), mimeType: "text/plain", cacheControl: "no-cache", userMetadata: nil),
-                            bucket: "b", key: "k", upsert: true, globalLimit: 1 << 20)
+            try objects.put(
+                ObjectStore.Upload(bytes: Array(text.utf8), mimeType: "text/plain", cacheControl: "no-cache", userMetadata: nil),
+                bucket: "b", key: "k", upsert: true, globalLimit: 1 << 20)
         }
         let stale = try upload("first version")
         _ = try upload("second version!")  // removes the first version's file
         let routes = StorageRoutes(
             objects: objects, signer: SignedURLToken(secret: Array(repeating: 1, count: 32)),
             uploadCache: HotFileCache(capacity: 0, entryLimit: 0),
-            generatedAudio: GeneratedAudioSource(assets: VoiceAssetBucket(store: store), cache: HotFileCache(capacity: 0, entryLimit: 0), heard: nil),
+            generatedAudio: GeneratedAudioSource(
+                assets: VoiceAssetBucket(store: store), cache: HotFileCache(capacity: 0, entryLimit: 0), heard: nil),
             maximumUploadBytes: 1 << 20, responder: DownloadResponder(), adminConfigured: false)
-        let request = Request(head: HTTPRequest(method: .get, scheme: "http", authority: "x", path: "/storage/v1/object/public/b/k"),
-                              body: RequestBody(buffer: ByteBuffer()))
+        let request = Request(
+            head: HTTPRequest(method: .get, scheme: "http", authority: "x", path: "/storage/v1/object/public/b/k"),
+            body: RequestBody(buffer: ByteBuffer()))
         let source = routes.source("b")
         let reads = StreamedFileReads(eventLoop: MultiThreadedEventLoopGroup.singleton.next())
         let response = try routes.serve(stale, from: source, request, head: false, reads: reads)

@@ -25,7 +25,8 @@ public final class GatedSynthesizer: SpeechSynthesizer {
         await gate.wait()
         if failing.withLock({ $0 }) { throw Failure() }
         let seed = UInt8(truncatingIfNeeded: spec.contentHash.bytes[0])
-        return Generation(mp3: try InspectedMP3(SilentMP3.make(frames: 8, seed: seed)), requestId: nil,
-                          characterCost: spec.text.unicodeScalars.count, attempts: 1)
+        return Generation(
+            mp3: try InspectedMP3(SilentMP3.make(frames: 8, seed: seed)), requestId: nil,
+            characterCost: spec.text.unicodeScalars.count, attempts: 1)
     }
 }

@@ -23,6 +23,7 @@ public struct LegacyFixture: Decodable, Sendable {
     public let unreferencedFiles: [String]
 
     public static func load() throws -> LegacyFixture {
-        try JSONDecoder().decode(LegacyFixture.self, from: Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture("legacy-expected.json"))))
+        try JSONDecoder().decode(
+            LegacyFixture.self, from: Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture("legacy-expected.json"))))
     }
 }

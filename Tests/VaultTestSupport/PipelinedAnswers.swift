@@ -20,7 +20,8 @@ public enum PipelinedAnswers {
             guard let end = rest.indices.first(where: { rest[$0...].starts(with: [13, 10, 13, 10]) }) else { break }
             let head = String(decoding: rest[rest.startIndex..<end], as: UTF8.self)
             let status = Int(head.dropFirst(9).prefix(3)) ?? 0
-            let length = head.components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+            let length =
+                head.components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
                 .flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
             let bodyStart = end + 4
             let bodyEnd = isHead ? bodyStart : min(rest.endIndex, bodyStart + length)

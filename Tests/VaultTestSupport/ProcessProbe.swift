@@ -4,7 +4,7 @@ public import Foundation
 public func residentBytes(of pid: Int32) throws -> Int {
     let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
     guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-          let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+        let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
     else { throw CocoaError(.fileReadCorruptFile) }
     return kilobytes * 1024
 }

@@ -124,6 +124,7 @@ public func httpRequest(
     if let body { request.body = .bytes(ByteBuffer(string: body)) }
     let response = try await client.execute(request, timeout: timeout)
     let body = try await response.body.collect(upTo: 64 << 20)
-    return HTTPResult(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
-                      bytes: Array(buffer: body))
+    return HTTPResult(
+        status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+        bytes: Array(buffer: body))
 }

@@ -50,6 +50,7 @@ public extension SHA256Digest {
 }
 
 public func sampleMetadata(voice: String = "voice1") -> AssetMetadata {
-    AssetMetadata(voiceId: voice, modelId: "eleven_multilingual_v2", outputFormat: "mp3_44100_128", wordCount: 2,
-                  characterCount: 13)
+    AssetMetadata(
+        voiceId: voice, modelId: "eleven_multilingual_v2", outputFormat: "mp3_44100_128", wordCount: 2,
+        characterCount: 13)
 }

@@ -12,8 +12,10 @@ public final class VoiceTestbed: @unchecked Sendable {
 
     /// - Parameter prepareDataDirectory: runs on the data directory's path before the server starts (to mount
     ///   a small file system there, say).
-    public init(environment: [String: String] = [:], fakeArguments: [String] = [],
-         prepareDataDirectory: (String) throws -> Void = { _ in }) throws {
+    public init(
+        environment: [String: String] = [:], fakeArguments: [String] = [],
+        prepareDataDirectory: (String) throws -> Void = { _ in }
+    ) throws {
         try prepareDataDirectory(directory.path + "/data")
         fake = try ServerProcess(executable: "fake-elevenlabs", arguments: ["--port", "0"] + fakeArguments)
         var env = [
@@ -23,25 +25,33 @@ public final class VoiceTestbed: @unchecked Sendable {
             "VOICEVAULT_UPSTREAM_MAX_ATTEMPTS": "3", "VOICEVAULT_UPSTREAM_TIMEOUT_MS": "2000",
         ]
         env.merge(environment) { $1 }
-        server = try ServerProcess(arguments: ["serve", "--port", "0", "--data-dir", directory.path + "/data"],
-                                   environment: env)
+        server = try ServerProcess(
+            arguments: ["serve", "--port", "0", "--data-dir", directory.path + "/data"],
+            environment: env)
     }
 
     public var dataDirectory: String { directory.path + "/data" }
 
-    public static func requestBody(text: String = "Hello, world. This is chapter one.", voice: String = "21m00Tcm4TlvDq8ikWAM",
-                     book: String = "book-1", extra: String = "") -> String {
-        let escaped = String(decoding: (try? JSONSerialization.data(withJSONObject: [text], options: [.fragmentsAllowed])) ?? Data(), as: UTF8.self)
-            .dropFirst().dropLast()
+    public static func requestBody(
+        text: String = "Hello, world. This is chapter one.", voice: String = "21m00Tcm4TlvDq8ikWAM",
+        book: String = "book-1", extra: String = ""
+    ) -> String {
+        let escaped = String(
+            decoding: (try? JSONSerialization.data(withJSONObject: [text], options: [.fragmentsAllowed])) ?? Data(), as: UTF8.self
+        )
+        .dropFirst().dropLast()
         return #"{"text":\#(escaped),"voiceId":"\#(voice)","bookId":"\#(book)"\#(extra.isEmpty ? "" : "," + extra)}"#
     }
 
-    public func post(_ body: String, key: String? = clientKey, header: String = "Authorization",
-              client: HTTPClient = .shared, timeout: TimeAmount = .seconds(30)) async throws -> HTTPResult {
+    public func post(
+        _ body: String, key: String? = clientKey, header: String = "Authorization",
+        client: HTTPClient = .shared, timeout: TimeAmount = .seconds(30)
+    ) async throws -> HTTPResult {
         var headers = ["content-type": "application/json"]
         if let key { headers[header] = header == "Authorization" ? "Bearer \(key)" : key }
-        return try await httpRequest("POST", server.baseURL + "/api/voice", headers: headers, body: body,
-                                     client: client, timeout: timeout)
+        return try await httpRequest(
+            "POST", server.baseURL + "/api/voice", headers: headers, body: body,
+            client: client, timeout: timeout)
     }
 
     public func script(voice: String, _ actions: [String]) async throws {

@@ -51,10 +51,11 @@ public struct SpeechAlignment: Sendable, Equatable {
     public mutating func append(_ other: SpeechAlignment, offsetMilliseconds: UInt32) {
         characters.reserveCapacity(characters.count + other.characters.count)
         for character in other.characters {
-            characters.append(Character(
-                text: character.text,
-                startMilliseconds: character.startMilliseconds &+ offsetMilliseconds,
-                endMilliseconds: character.endMilliseconds &+ offsetMilliseconds))
+            characters.append(
+                Character(
+                    text: character.text,
+                    startMilliseconds: character.startMilliseconds &+ offsetMilliseconds,
+                    endMilliseconds: character.endMilliseconds &+ offsetMilliseconds))
         }
     }
 
@@ -71,10 +72,12 @@ public struct SpeechAlignment: Sendable, Equatable {
         guard !scalars.isEmpty else { return SpeechAlignment() }
         let span = Double(max(endMilliseconds, startMilliseconds) - startMilliseconds)
         let step = span / Double(scalars.count)
-        return SpeechAlignment(characters: scalars.indices.map { index in
-            Character(text: String(scalars[index]),
-                      startMilliseconds: startMilliseconds + UInt32((Double(index) * step).rounded()),
-                      endMilliseconds: startMilliseconds + UInt32((Double(index + 1) * step).rounded()))
-        })
+        return SpeechAlignment(
+            characters: scalars.indices.map { index in
+                Character(
+                    text: String(scalars[index]),
+                    startMilliseconds: startMilliseconds + UInt32((Double(index) * step).rounded()),
+                    endMilliseconds: startMilliseconds + UInt32((Double(index + 1) * step).rounded()))
+            })
     }
 }

@@ -38,8 +38,9 @@ public enum TimedAudioChunks {
             pieces[piece].characters.append(character)
         }
         return starts.indices.map { index in
-            Chunk(bytes: starts[index]..<ends[index],
-                  alignment: alignment == nil || pieces[index].characters.isEmpty ? nil : pieces[index])
+            Chunk(
+                bytes: starts[index]..<ends[index],
+                alignment: alignment == nil || pieces[index].characters.isEmpty ? nil : pieces[index])
         }
     }
 }

@@ -52,10 +52,11 @@ public struct TimedSegments: Sendable, Equatable {
             while last > first, isWhitespace(characters[last - 1].text) { last -= 1 }
             guard first < last else { return }
             let slice = characters[first..<last]
-            result.append(Segment(
-                text: slice.map(\.text).joined(), characterRange: first..<last,
-                startMilliseconds: slice.map(\.startMilliseconds).min() ?? 0,
-                endMilliseconds: slice.map(\.endMilliseconds).max() ?? 0))
+            result.append(
+                Segment(
+                    text: slice.map(\.text).joined(), characterRange: first..<last,
+                    startMilliseconds: slice.map(\.startMilliseconds).min() ?? 0,
+                    endMilliseconds: slice.map(\.endMilliseconds).max() ?? 0))
         }
         for index in characters.indices {
             switch role(index) {

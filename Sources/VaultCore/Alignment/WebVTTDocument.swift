@@ -5,7 +5,9 @@ public enum WebVTTDocument {
         var out = "WEBVTT\n"
         for (number, sentence) in segments.sentences.enumerated() {
             out += "\n\(number + 1)\n"
-            out += timestamp(sentence.startMilliseconds) + " --> " + timestamp(max(sentence.endMilliseconds, sentence.startMilliseconds + 1)) + "\n"
+            out +=
+                timestamp(sentence.startMilliseconds) + " --> " + timestamp(max(sentence.endMilliseconds, sentence.startMilliseconds + 1))
+                + "\n"
             out += escaped(sentence.text) + "\n"
         }
         return out
@@ -14,7 +16,10 @@ public enum WebVTTDocument {
     /// `hh:mm:ss.ttt`, as WebVTT requires (hours always present, so any length works).
     static func timestamp(_ milliseconds: UInt32) -> String {
         let total = Int(milliseconds)
-        let hours = total / 3_600_000, minutes = total / 60_000 % 60, seconds = total / 1000 % 60, millis = total % 1000
+        let hours = total / 3_600_000
+        let minutes = total / 60_000 % 60
+        let seconds = total / 1000 % 60
+        let millis = total % 1000
         return pad(hours, 2) + ":" + pad(minutes, 2) + ":" + pad(seconds, 2) + "." + pad(millis, 3)
     }
 

@@ -194,7 +194,8 @@ public struct DataDirectoryBackup: Sendable {
             let status = try FileSystem.status(from)
             let inode = status.map { "\($0.device):\($0.inode)" }
             if let inode, let first = copiedByInode[inode], first.copied.size == record.size,
-               first.copied.sha256.hex == record.sha256, try FileSystem.link(first.path, to: to) {
+                first.copied.sha256.hex == record.sha256, try FileSystem.link(first.path, to: to)
+            {
                 copiedVersions.insert(record.version)
                 report.objects += 1
                 return

@@ -8,7 +8,8 @@ public enum DoctorJudgement {
         let percent = totalBytes > 0 ? Double(availableBytes) * 100 / Double(totalBytes) : 0
         let state = "\(mib) MiB free of \(totalBytes >> 20) MiB (\(formatted(percent))%)"
         if mib < failBelowMiB || percent < 1 {
-            return DoctorFinding("free_space", .fail, state + "; new audio cannot be stored: free space or move the data directory to a larger disk")
+            return DoctorFinding(
+                "free_space", .fail, state + "; new audio cannot be stored: free space or move the data directory to a larger disk")
         }
         if mib < warnBelowMiB || percent < 5 {
             return DoctorFinding("free_space", .warn, state + "; free space before it runs out (old files, or a larger disk)")
@@ -23,7 +24,9 @@ public enum DoctorJudgement {
             return DoctorFinding("clock", .warn, "not compared: no upstream answered with a Date; check that NTP runs")
         }
         let state = "\(formatted(abs(skew))) s \(skew >= 0 ? "ahead of" : "behind") ElevenLabs"
-        if abs(skew) > 300 { return DoctorFinding("clock", .fail, state + "; signed URLs and S3 signatures will fail: sync the clock (NTP)") }
+        if abs(skew) > 300 {
+            return DoctorFinding("clock", .fail, state + "; signed URLs and S3 signatures will fail: sync the clock (NTP)")
+        }
         if abs(skew) > 5 { return DoctorFinding("clock", .warn, state + "; enable NTP (systemd-timesyncd or chrony)") }
         return DoctorFinding("clock", .pass, state)
     }
@@ -32,10 +35,12 @@ public enum DoctorJudgement {
     /// fails; reader slots are shared by every process that opens the index.
     public static func index(usedBytes: Int, maximumMapBytes: Int, readers: Int, maximumReaders: Int, records: Int) -> DoctorFinding {
         let share = maximumMapBytes > 0 ? Double(usedBytes) * 100 / Double(maximumMapBytes) : 100
-        let state = "\(records) assets; \(size(usedBytes)) used of a \(size(maximumMapBytes)) maximum map (\(formatted(share))%); \(readers) of \(maximumReaders) reader slots"
+        let state =
+            "\(records) assets; \(size(usedBytes)) used of a \(size(maximumMapBytes)) maximum map (\(formatted(share))%); \(readers) of \(maximumReaders) reader slots"
         if share > 95 { return DoctorFinding("index", .fail, state + "; the index is nearly full: run fsck and contact the maintainers") }
         if share > 75 || readers * 10 > maximumReaders * 8 {
-            return DoctorFinding("index", .warn, state + "; headroom is shrinking: back up and compact (voicevault backup makes a compacted copy)")
+            return DoctorFinding(
+                "index", .warn, state + "; headroom is shrinking: back up and compact (voicevault backup makes a compacted copy)")
         }
         return DoctorFinding("index", .pass, state)
     }
@@ -44,13 +49,17 @@ public enum DoctorJudgement {
     public static func ledger(exists: Bool, quickCheck: String?, journalMode: String?, walBytes: Int) -> DoctorFinding {
         guard exists else { return DoctorFinding("ledger", .warn, "no usage ledger yet; the server creates it at start") }
         guard let quickCheck, quickCheck == "ok" else {
-            return DoctorFinding("ledger", .fail, "SQLite's quick_check says: \(quickCheck ?? "cannot read the file"); stop the server, move usage.sqlite aside and start again (a new ledger is created)")
+            return DoctorFinding(
+                "ledger", .fail,
+                "SQLite's quick_check says: \(quickCheck ?? "cannot read the file"); stop the server, move usage.sqlite aside and start again (a new ledger is created)"
+            )
         }
         if journalMode?.lowercased() != "wal" {
             return DoctorFinding("ledger", .warn, "journal mode is \(journalMode ?? "unknown"), not wal; the server sets wal at start")
         }
         if walBytes > 256 << 20 {
-            return DoctorFinding("ledger", .warn, "the write-ahead log is \(walBytes >> 20) MiB; a reader is holding checkpoints back (a long query?)")
+            return DoctorFinding(
+                "ledger", .warn, "the write-ahead log is \(walBytes >> 20) MiB; a reader is holding checkpoints back (a long query?)")
         }
         return DoctorFinding("ledger", .pass, "quick_check ok, WAL \(walBytes >> 10) KiB")
     }

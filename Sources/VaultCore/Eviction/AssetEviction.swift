@@ -43,8 +43,10 @@ public final class AssetEviction: Sendable {
             guard let hash = SHA256Digest(hex: record.contentHash) else { return }
             let stored = try store.index.heardAt(hash) ?? 0
             let lastHeard = max(stored, heard.latest(hash) ?? 0, record.createdAt)
-            candidates.append(.init(hash: hash, bytes: record.byteSize, lastHeard: lastHeard,
-                                    pinned: record.bookIds.contains(where: pinned.contains)))
+            candidates.append(
+                .init(
+                    hash: hash, bytes: record.byteSize, lastHeard: lastHeard,
+                    pinned: record.bookIds.contains(where: pinned.contains)))
         }
         return candidates
     }
@@ -57,8 +59,9 @@ public final class AssetEviction: Sendable {
     private func runLocked(limit: Int, target: Int?, dryRun: Bool) throws -> Result {
         try heard.flush(to: store.index)
         let stored = try store.index.storedBytes()
-        var result = Result(dryRun: dryRun, limit: limit, target: min(target ?? EvictionPlan.target(forLimit: limit), limit),
-                            bytesBefore: stored, bytesAfter: stored)
+        var result = Result(
+            dryRun: dryRun, limit: limit, target: min(target ?? EvictionPlan.target(forLimit: limit), limit),
+            bytesBefore: stored, bytesAfter: stored)
         guard stored > limit else { return result }
         let plan = EvictionPlan(candidates: try candidates(), storedBytes: stored, limit: limit, target: target)
         result.targetUnreachable = plan.targetUnreachable
@@ -77,8 +80,9 @@ public final class AssetEviction: Sendable {
             case let .evicted(removal):
                 result.evicted.append(candidate.hash.hex)
                 result.bytesFreed += removal.bytesFreed
-                var deletion = VoiceEvent.Deletion(action: VoiceEvent.Deletion.evictAction, contentHash: candidate.hash.hex, bookId: nil,
-                                                   detail: "last heard \(ISO8601Timestamp.format(secondsSince1970: candidate.lastHeard))")
+                var deletion = VoiceEvent.Deletion(
+                    action: VoiceEvent.Deletion.evictAction, contentHash: candidate.hash.hex, bookId: nil,
+                    detail: "last heard \(ISO8601Timestamp.format(secondsSince1970: candidate.lastHeard))")
                 deletion.removal = removal
                 events.record(.deleted(deletion))
             case .pinned:

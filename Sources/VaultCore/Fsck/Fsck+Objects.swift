@@ -15,15 +15,18 @@ extension Fsck {
         var mismatched: [String] = []
         try catalog.forEachObject(onCorrupt: { key, error in
             badKeys.append(key)
-            report.problems.append(.init(kind: .corruptRecord, hash: nil, path: nil,
-                detail: "object record \(Self.describeObjectKey(key)) cannot be decoded: \(error)"))
+            report.problems.append(
+                .init(
+                    kind: .corruptRecord, hash: nil, path: nil,
+                    detail: "object record \(Self.describeObjectKey(key)) cannot be decoded: \(error)"))
         }) { record in
             report.recordsChecked += 1
             let relative = "objects/\(record.version)"
             let name = "\(record.bucket)/\(record.key)"
             guard StorageName.isVersionName(record.version) else {
                 badKeys.append(StorageCatalog.objectKey(record.bucket, record.key))
-                report.problems.append(.init(kind: .corruptRecord, hash: nil, path: nil, detail: "object \(name) names version '\(record.version)'"))
+                report.problems.append(
+                    .init(kind: .corruptRecord, hash: nil, path: nil, detail: "object \(name) names version '\(record.version)'"))
                 return
             }
             referenced.insert(record.version)
@@ -38,15 +41,19 @@ extension Fsck {
             if facts.size != record.size || facts.sha256.hex != record.sha256 {
                 badKeys.append(StorageCatalog.objectKey(record.bucket, record.key))
                 mismatched.append(path)
-                report.problems.append(.init(
-                    kind: facts.size != record.size ? .sizeMismatch : .digestMismatch, hash: nil, path: relative,
-                    detail: "object \(name): file has \(facts.size) bytes, sha256 \(facts.sha256.hex); catalog says \(record.size), \(record.sha256)"))
+                report.problems.append(
+                    .init(
+                        kind: facts.size != record.size ? .sizeMismatch : .digestMismatch, hash: nil, path: relative,
+                        detail:
+                            "object \(name): file has \(facts.size) bytes, sha256 \(facts.sha256.hex); catalog says \(record.size), \(record.sha256)"
+                    ))
             }
         }
         var unreferenced: [String] = []
         for name in try FileSystem.contents(of: directory.objects) where !referenced.contains(name) {
             unreferenced.append(directory.objects + "/" + name)
-            report.problems.append(.init(kind: .unindexedFile, hash: nil, path: "objects/\(name)", detail: "no object record names this file"))
+            report.problems.append(
+                .init(kind: .unindexedFile, hash: nil, path: "objects/\(name)", detail: "no object record names this file"))
         }
         guard repair else { return }
         // Records first, then files, so no record ever names a file that has been moved away.

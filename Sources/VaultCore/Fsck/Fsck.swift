@@ -37,21 +37,25 @@ public struct Fsck {
         try index.forEachRecord(onCorrupt: { key, error in
             done += 1
             corruptKeys.append(key)
-            report.problems.append(.init(kind: .corruptRecord, hash: AssetIndex.describeKey(key), path: nil,
-                                         detail: String(describing: error)))
+            report.problems.append(
+                .init(
+                    kind: .corruptRecord, hash: AssetIndex.describeKey(key), path: nil,
+                    detail: String(describing: error)))
         }) { record in
             done += 1
             if done % 64 == 0 || done == total { progress(.records, done, total) }
             report.recordsChecked += 1
             recordBytes += record.byteSize
             guard let hash = SHA256Digest(hex: record.contentHash) else {
-                report.problems.append(.init(kind: .corruptRecord, hash: record.contentHash, path: nil, detail: "record key is not a sha256"))
+                report.problems.append(
+                    .init(kind: .corruptRecord, hash: record.contentHash, path: nil, detail: "record key is not a sha256"))
                 return
             }
             for book in record.bookIds {
                 let relative = "audio/\(book)/\(hash.hex).mp3"
                 guard let bookId = try? StorageIdentifier(book, kind: .bookId) else {
-                    report.problems.append(.init(kind: .corruptRecord, hash: hash.hex, path: nil, detail: "invalid bookId '\(book)' in record"))
+                    report.problems.append(
+                        .init(kind: .corruptRecord, hash: hash.hex, path: nil, detail: "invalid bookId '\(book)' in record"))
                     badReferences.append((hash, book, false))
                     continue
                 }
@@ -74,12 +78,16 @@ public struct Fsck {
                     verifiedInodes[status.inode] = facts
                 }
                 if facts.size != record.byteSize {
-                    report.problems.append(.init(kind: .sizeMismatch, hash: hash.hex, path: relative,
-                        detail: "file has \(facts.size) bytes, index says \(record.byteSize)"))
+                    report.problems.append(
+                        .init(
+                            kind: .sizeMismatch, hash: hash.hex, path: relative,
+                            detail: "file has \(facts.size) bytes, index says \(record.byteSize)"))
                     badReferences.append((hash, book, true))
                 } else if facts.sha != record.sha256 {
-                    report.problems.append(.init(kind: .digestMismatch, hash: hash.hex, path: relative,
-                        detail: "file sha256 \(facts.sha), index says \(record.sha256)"))
+                    report.problems.append(
+                        .init(
+                            kind: .digestMismatch, hash: hash.hex, path: relative,
+                            detail: "file sha256 \(facts.sha), index says \(record.sha256)"))
                     badReferences.append((hash, book, true))
                 }
             }
@@ -96,8 +104,10 @@ public struct Fsck {
             let bookPath = directory.audio + "/" + book
             guard (try? StorageIdentifier(book, kind: .bookId)) != nil, FileSystem.isDirectory(bookPath) else {
                 let isLink = (try? FileSystem.status(bookPath))??.isSymbolicLink == true
-                report.problems.append(.init(kind: .strayEntry, hash: nil, path: "audio/\(book)",
-                                             detail: isLink ? "a symbolic link, never followed" : "not a book directory VoiceVault writes"))
+                report.problems.append(
+                    .init(
+                        kind: .strayEntry, hash: nil, path: "audio/\(book)",
+                        detail: isLink ? "a symbolic link, never followed" : "not a book directory VoiceVault writes"))
                 strayPaths.append(bookPath)
                 continue
             }
@@ -107,24 +117,31 @@ public struct Fsck {
                 let isAssetName = name.hasSuffix(".mp3") && SHA256Digest(hex: name.dropLast(4)) != nil
                 let status = try FileSystem.status(bookPath + "/" + name)
                 if isAssetName, status?.isRegularFile == true {
-                    report.problems.append(.init(kind: .unindexedFile, hash: String(name.dropLast(4)), path: relative, detail: "file is not in the index"))
+                    report.problems.append(
+                        .init(kind: .unindexedFile, hash: String(name.dropLast(4)), path: relative, detail: "file is not in the index"))
                 } else {
-                    report.problems.append(.init(kind: .strayEntry, hash: nil, path: relative,
-                                                 detail: status?.isSymbolicLink == true ? "a symbolic link, never followed" : "not a file VoiceVault writes"))
+                    report.problems.append(
+                        .init(
+                            kind: .strayEntry, hash: nil, path: relative,
+                            detail: status?.isSymbolicLink == true ? "a symbolic link, never followed" : "not a file VoiceVault writes"))
                 }
                 strayPaths.append(bookPath + "/" + name)
             }
         }
         let temporaryFiles = try FileSystem.contents(of: directory.temporary)
         for name in temporaryFiles {
-            report.problems.append(.init(kind: .temporaryFile, hash: nil, path: "tmp/\(name)",
-                                         detail: "left by an interrupted write, as a crash may; start-up and --repair remove it"))
+            report.problems.append(
+                .init(
+                    kind: .temporaryFile, hash: nil, path: "tmp/\(name)",
+                    detail: "left by an interrupted write, as a crash may; start-up and --repair remove it"))
         }
 
         let storedBytes = try index.storedBytes()
         if storedBytes != recordBytes {
-            report.problems.append(.init(kind: .byteTotalMismatch, hash: nil, path: nil,
-                                         detail: "the index's byte total is \(storedBytes); its records hold \(recordBytes)"))
+            report.problems.append(
+                .init(
+                    kind: .byteTotalMismatch, hash: nil, path: nil,
+                    detail: "the index's byte total is \(storedBytes); its records hold \(recordBytes)"))
         }
 
         try checkObjects(&report, repair: repair)
@@ -193,15 +210,19 @@ public struct Fsck {
             for book in record.bookIds where !keys.contains(book + "/" + record.contentHash) {
                 if let hash = SHA256Digest(hex: record.contentHash) {
                     problems.missing.append((hash, book))
-                    report.problems.append(.init(kind: .missingBookKey, hash: record.contentHash, path: nil,
-                        detail: "record lists book \(book) but the book index does not"))
+                    report.problems.append(
+                        .init(
+                            kind: .missingBookKey, hash: record.contentHash, path: nil,
+                            detail: "record lists book \(book) but the book index does not"))
                 }
             }
         }
         for key in keys.subtracting(listed).sorted() {
             problems.dangling.append(Array(key.utf8))
-            report.problems.append(.init(kind: .danglingBookKey, hash: String(key.suffix(64)), path: nil,
-                detail: "book index entry \(key) has no matching record"))
+            report.problems.append(
+                .init(
+                    kind: .danglingBookKey, hash: String(key.suffix(64)), path: nil,
+                    detail: "book index entry \(key) has no matching record"))
         }
         return problems
     }

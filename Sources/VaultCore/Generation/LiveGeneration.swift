@@ -107,7 +107,10 @@ public final class LiveGeneration: Sendable {
         while true {
             let (pieces, ended) = state.withLock { ($0.pieces.count, $0.ended) }
             if pieces > 0 { return }
-            if let ended { _ = try ended.get(); return }
+            if let ended {
+                _ = try ended.get()
+                return
+            }
             await waitForChange(seenPieces: 0)
         }
     }

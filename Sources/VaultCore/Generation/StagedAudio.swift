@@ -51,7 +51,8 @@ public final class StagedAudio: Sendable {
     /// Appends the next piece. Blocks on disk I/O.
     public func append(_ bytes: [UInt8]) throws {
         guard !bytes.isEmpty else { return }
-        let path = path, descriptor = descriptor
+        let path = path
+        let descriptor = descriptor
         let first = try writer.withLock { state throws -> Bool in
             try FileSystem.writeAll(descriptor, bytes[...], path: path)
             state.hasher.update(bytes)

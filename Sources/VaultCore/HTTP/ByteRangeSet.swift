@@ -27,7 +27,8 @@ public enum ByteRangeSet {
             let item = FieldBytes.trimmed(element)
             if item.isEmpty { continue }  // RFC 9110 allows empty list elements
             guard let dash = item.firstIndex(of: UInt8(ascii: "-")) else { return nil }
-            let firstText = item[..<dash], lastText = item[item.index(after: dash)...]
+            let firstText = item[..<dash]
+            let lastText = item[item.index(after: dash)...]
             if firstText.isEmpty {
                 guard let length = FieldBytes.decimal(lastText) else { return nil }
                 specs.append(.suffix(length: length))

@@ -7,7 +7,10 @@ public enum ContentRangeValue {
         // "bytes " + three numbers of at most 20 digits + "-" + "/".
         String(unsafeUninitializedCapacity: 6 + 3 * 20 + 2) { buffer in
             var end = 0
-            for byte in "bytes ".utf8 { buffer[end] = byte; end += 1 }
+            for byte in "bytes ".utf8 {
+                buffer[end] = byte
+                end += 1
+            }
             end = ASCIIDecimal.write(range.lowerBound, into: buffer, at: end)
             buffer[end] = UInt8(ascii: "-")
             end = ASCIIDecimal.write(range.upperBound, into: buffer, at: end + 1)

@@ -76,7 +76,8 @@ public struct DownloadPlanner: Sendable {
                 return request.method == .other ? .preconditionFailed : .notModified
             }
         } else if request.method != .other, let since = request.ifModifiedSince.flatMap(HTTPDate.parse),
-                  facts.lastModified <= since {
+            facts.lastModified <= since
+        {
             return .notModified
         }
         // Range is defined for GET only; HEAD answers as a GET without Range would.

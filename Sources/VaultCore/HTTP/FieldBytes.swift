@@ -81,8 +81,9 @@ public enum FieldBytes {
         switch byte {
         case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: true
         case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-             UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-             UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"): true
+            UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
+            UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            true
         default: false
         }
     }
@@ -96,7 +97,10 @@ public enum FieldBytes {
         while index < bytes.endIndex {
             let byte = bytes[index]
             bytes.formIndex(after: &index)
-            if byte == UInt8(ascii: "+") { output.append(0x20); continue }
+            if byte == UInt8(ascii: "+") {
+                output.append(0x20)
+                continue
+            }
             guard byte == UInt8(ascii: "%"), index < bytes.endIndex, let high = hexValue(bytes[index]) else {
                 output.append(byte)
                 continue
@@ -132,7 +136,12 @@ public enum FieldBytes {
             if saturated { continue }
             let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
             let (sum, overflow2) = times.addingReportingOverflow(UInt64(byte - 0x30))
-            if overflow1 || overflow2 { saturated = true; value = .max } else { value = sum }
+            if overflow1 || overflow2 {
+                saturated = true
+                value = .max
+            } else {
+                value = sum
+            }
         }
         return value
     }

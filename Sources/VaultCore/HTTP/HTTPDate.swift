@@ -19,14 +19,24 @@ public enum HTTPDate {
         let weekday = weekdayBytes[((days % 7) + 7) % 7]
         let monthName = monthNameBytes[month - 1]
         return String(unsafeUninitializedCapacity: 29) { out in
-            out[0] = weekday.0; out[1] = weekday.1; out[2] = weekday.2; out[3] = UInt8(ascii: ","); out[4] = UInt8(ascii: " ")
+            out[0] = weekday.0
+            out[1] = weekday.1
+            out[2] = weekday.2
+            out[3] = UInt8(ascii: ",")
+            out[4] = UInt8(ascii: " ")
             _ = ASCIIDecimal.write(day, width: 2, into: out, at: 5)
             out[7] = UInt8(ascii: " ")
-            out[8] = monthName.0; out[9] = monthName.1; out[10] = monthName.2; out[11] = UInt8(ascii: " ")
+            out[8] = monthName.0
+            out[9] = monthName.1
+            out[10] = monthName.2
+            out[11] = UInt8(ascii: " ")
             _ = ASCIIDecimal.write(year, width: 4, into: out, at: 12)
             out[16] = UInt8(ascii: " ")
             _ = ISO8601Timestamp.writeTimeOfDay(secondOfDay, into: out, at: 17)
-            out[25] = UInt8(ascii: " "); out[26] = UInt8(ascii: "G"); out[27] = UInt8(ascii: "M"); out[28] = UInt8(ascii: "T")
+            out[25] = UInt8(ascii: " ")
+            out[26] = UInt8(ascii: "G")
+            out[27] = UInt8(ascii: "M")
+            out[28] = UInt8(ascii: "T")
             return 29
         }
     }
@@ -81,11 +91,11 @@ public enum HTTPDate {
 
     static func make(year: Int?, month: [UInt8], day: Int?, time: [UInt8]) -> Int64? {
         guard let year, let day, let monthIndex = monthBytes.firstIndex(of: month), (1...31).contains(day),
-              (1...9999).contains(year)
+            (1...9999).contains(year)
         else { return nil }
         let clock = FieldBytes.split(time, on: UInt8(ascii: ":")).map { number($0) }
         guard clock.count == 3, let hour = clock[0], let minute = clock[1], let second = clock[2],
-              (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second)
+            (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second)
         else { return nil }
         let days = daysSince1970(year: year, month: monthIndex + 1, day: day)
         // Reject impossible dates such as 31 Feb by round-tripping.

@@ -16,7 +16,8 @@ public enum MultipartFormData {
         guard let type = pieces.first, FieldBytes.equalsIgnoringCase(type, "multipart/form-data") else { return nil }
         for piece in pieces.dropFirst() {
             guard let equals = piece.firstIndex(of: UInt8(ascii: "=")),
-                  FieldBytes.equalsIgnoringCase(FieldBytes.trimmed(piece[..<equals]), "boundary") else { continue }
+                FieldBytes.equalsIgnoringCase(FieldBytes.trimmed(piece[..<equals]), "boundary")
+            else { continue }
             var boundary = FieldBytes.trimmed(piece[piece.index(after: equals)...])
             if boundary.count >= 2, boundary.first == UInt8(ascii: "\""), boundary.last == UInt8(ascii: "\"") {
                 boundary = boundary.dropFirst().dropLast()
@@ -63,7 +64,9 @@ public enum MultipartFormData {
         // Skip the disposition type.
         guard let semicolon = value.firstIndex(of: UInt8(ascii: ";")) else { return [] }
         var index = value.index(after: semicolon)
-        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\"), separator = UInt8(ascii: ";")
+        let quote = UInt8(ascii: "\"")
+        let backslash = UInt8(ascii: "\\")
+        let separator = UInt8(ascii: ";")
         while index < value.endIndex {
             while index < value.endIndex, value[index] == 0x20 || value[index] == separator { value.formIndex(after: &index) }
             guard let equals = value[index...].firstIndex(of: UInt8(ascii: "=")) else { break }

@@ -98,7 +98,9 @@ public struct MultipartStreamParser: Sendable {
             return true
         case .headers:
             guard let blankLine = MultipartFormData.find([13, 10, 13, 10], in: pending, from: 0) else {
-                if pending.count > Self.maximumHeaderBytes { throw .init(message: "multipart part headers exceed \(Self.maximumHeaderBytes) bytes") }
+                if pending.count > Self.maximumHeaderBytes {
+                    throw .init(message: "multipart part headers exceed \(Self.maximumHeaderBytes) bytes")
+                }
                 return false
             }
             let text = blankLine > 0 ? String(decoding: pending[2..<blankLine], as: UTF8.self) : ""

@@ -71,7 +71,9 @@ public enum CanonicalText {
                     switch pendingNewlines {
                     case 0: output.append(0x20)
                     case 1: output.append(0x0A)
-                    default: output.append(0x0A); output.append(0x0A)
+                    default:
+                        output.append(0x0A)
+                        output.append(0x0A)
                     }
                 }
                 inWhitespaceRun = false
@@ -102,7 +104,8 @@ public enum CanonicalText {
             default: return .content
             }
         case 3:
-            let second = bytes[index + 1], third = bytes[index + 2]
+            let second = bytes[index + 1]
+            let third = bytes[index + 2]
             switch (lead, second) {
             case (0xE1, 0x9A): return third == 0x80 ? .horizontal : .content
             case (0xE2, 0x80):

@@ -72,7 +72,8 @@ public struct SpeechExtensions: Sendable, Hashable {
     /// The encoding's value for the dictionaries: `id@version` joined by `;` in order (ids and versions are
     /// tokens, so neither separator can occur inside one); nil when there are none.
     var dictionariesField: String? {
-        pronunciationDictionaries.isEmpty ? nil
+        pronunciationDictionaries.isEmpty
+            ? nil
             : pronunciationDictionaries.map { $0.dictionaryId + "@" + $0.versionId }.joined(separator: ";")
     }
 }

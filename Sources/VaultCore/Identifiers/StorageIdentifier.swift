@@ -33,12 +33,17 @@ public struct StorageIdentifier: Hashable, Sendable, Comparable, CustomStringCon
         var previous: UInt8 = 0
         var doubleDot = false
         for byte in bytes {
-            let allowed = (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte)
+            let allowed =
+                (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte)
                 || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
             if !allowed {
-                return byte == 0 ? "must not contain NUL" : byte == UInt8(ascii: "/") ? "must not contain '/'"
-                    : byte == UInt8(ascii: "%") ? "must not contain '%'"
-                    : "may contain only A-Z, a-z, 0-9, '.', '_' and '-'"
+                return byte == 0
+                    ? "must not contain NUL"
+                    : byte == UInt8(ascii: "/")
+                        ? "must not contain '/'"
+                        : byte == UInt8(ascii: "%")
+                            ? "must not contain '%'"
+                            : "may contain only A-Z, a-z, 0-9, '.', '_' and '-'"
             }
             if byte == UInt8(ascii: "."), previous == UInt8(ascii: ".") { doubleDot = true }
             previous = byte
@@ -64,8 +69,10 @@ public struct IdentifierError: Error, Equatable, Sendable, CustomStringConvertib
 
     public var description: String {
         // Never echo control characters back; show a printable rendering of the offending value.
-        let printable = value.unicodeScalars.prefix(80).map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7f
-            ? String($0) : "\\u{\(String($0.value, radix: 16))}" }.joined()
+        let printable = value.unicodeScalars.prefix(80).map {
+            $0.isASCII && $0.value >= 0x20 && $0.value < 0x7f
+                ? String($0) : "\\u{\(String($0.value, radix: 16))}"
+        }.joined()
         return "\(kind.rawValue) '\(printable)' \(reason)"
     }
 }

@@ -23,8 +23,10 @@ public struct LegacyImporter: Sendable {
         /// Rows with longer text are refused, as the voice API refuses such a request.
         public var maximumTextCharacters: Int
 
-        public init(table: String = "book_audio", columnMappings: [String] = [], bucket: String? = nil, dryRun: Bool = false,
-                    maximumFileBytes: Int = 64 << 20, pageSize: Int = 256, maximumTextCharacters: Int = 200_000) {
+        public init(
+            table: String = "book_audio", columnMappings: [String] = [], bucket: String? = nil, dryRun: Bool = false,
+            maximumFileBytes: Int = 64 << 20, pageSize: Int = 256, maximumTextCharacters: Int = 200_000
+        ) {
             self.maximumTextCharacters = maximumTextCharacters
             self.table = table
             self.columnMappings = columnMappings
@@ -101,15 +103,17 @@ public struct LegacyImporter: Sendable {
                 after = rowId
                 var row: [LegacyField: SQLiteDatabase.Value] = [:]
                 for (field, value) in zip(fields, values.dropFirst()) { row[field] = value }
-                let plan = LegacyRowPlan.make(LegacyRow(rowId: rowId, values: row), bucket: options.bucket,
-                                              maximumTextCharacters: options.maximumTextCharacters)
+                let plan = LegacyRowPlan.make(
+                    LegacyRow(rowId: rowId, values: row), bucket: options.bucket,
+                    maximumTextCharacters: options.maximumTextCharacters)
                 if case let .success(plan) = plan { referenced.insert(plan.audioPath.description) }
                 let outcome: Result<LegacyImportSummary.Outcome, LegacyRowPlan.Rejection>
                 switch plan {
                 case let .failure(rejection): outcome = .failure(rejection)
                 case let .success(plan):
-                    outcome = try await importRow(plan, source: source, store: store, planned: &plannedAssets,
-                                                  summary: &summary)
+                    outcome = try await importRow(
+                        plan, source: source, store: store, planned: &plannedAssets,
+                        summary: &summary)
                 }
                 summary.rows += 1
                 switch outcome {

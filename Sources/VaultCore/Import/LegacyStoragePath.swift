@@ -49,7 +49,7 @@ public struct LegacyStoragePath: Sendable, Equatable, CustomStringConvertible {
                 segment = decoded
             }
             guard !segment.isEmpty, segment != ".", segment != "..", !segment.contains("/"),
-                  segment.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "\\") })
+                segment.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "\\") })
             else { throw .unsafeSegment(segment) }
             segments.append(segment)
         }

@@ -5,7 +5,9 @@ public enum LegacyTimestamp {
     public static func secondsSince1970(_ text: String) -> Double? {
         let bytes = Array(text.trimmingWhitespace().utf8)
         guard !bytes.isEmpty else { return nil }
-        if bytes.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") }), let number = Double(String(decoding: bytes, as: UTF8.self)) {
+        if bytes.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") }),
+            let number = Double(String(decoding: bytes, as: UTF8.self))
+        {
             return secondsSince1970(number)
         }
         return parseDate(bytes)
@@ -20,13 +22,14 @@ public enum LegacyTimestamp {
     static func parseDate(_ bytes: [UInt8]) -> Double? {
         var reader = DigitReader(bytes: bytes)
         guard let year = reader.digits(4), reader.skip("-"), let month = reader.digits(2), reader.skip("-"),
-              let day = reader.digits(2), (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day)
+            let day = reader.digits(2), (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day)
         else { return nil }
         var seconds = Double(daysSince1970(year: year, month: month, day: day)) * 86_400
         if reader.isAtEnd { return seconds }
         guard reader.skip("T") || reader.skip(" ") || reader.skip("t"),
-              let hour = reader.digits(2), reader.skip(":"), let minute = reader.digits(2),
-              hour < 24, minute < 60 else { return nil }
+            let hour = reader.digits(2), reader.skip(":"), let minute = reader.digits(2),
+            hour < 24, minute < 60
+        else { return nil }
         var second = 0
         if reader.skip(":") {
             guard let value = reader.digits(2), value < 61 else { return nil }

@@ -9,8 +9,10 @@ public struct AssetFilter: Sendable, Equatable {
     /// Seconds since 1970; matches assets created at or after.
     public var createdAfter: Double?
 
-    public init(bookId: StorageIdentifier? = nil, voiceId: String? = nil, modelId: String? = nil,
-                createdBefore: Double? = nil, createdAfter: Double? = nil) {
+    public init(
+        bookId: StorageIdentifier? = nil, voiceId: String? = nil, modelId: String? = nil,
+        createdBefore: Double? = nil, createdAfter: Double? = nil
+    ) {
         self.bookId = bookId
         self.voiceId = voiceId
         self.modelId = modelId

@@ -102,7 +102,9 @@ public final class AssetIndex: Sendable {
             try environment.read { txn in
                 try txn.withValue(Self.assetKey(hash), in: databases.assets) { bytes -> AssetDownloadFields? in
                     guard let bytes else { return nil }
-                    return try Self.reading(hash: hash.hex) { try AssetRecordCodec.downloadFields(bytes, book: UnsafeRawBufferPointer(book)) }
+                    return try Self.reading(hash: hash.hex) {
+                        try AssetRecordCodec.downloadFields(bytes, book: UnsafeRawBufferPointer(book))
+                    }
                 }
             }
         }

@@ -42,8 +42,9 @@ public enum AssetRecordCodec {
         appendVarint(UInt64(record.byteSize), to: &out)
         appendVarint(UInt64(record.wordCount), to: &out)
         appendVarint(UInt64(record.characterCount), to: &out)
-        out.append((record.upstreamRequestId == nil ? 0 : 0x01) | (record.characterCost == nil ? 0 : 0x02)
-            | (record.origin == .imported ? 0x04 : 0))
+        out.append(
+            (record.upstreamRequestId == nil ? 0 : 0x01) | (record.characterCost == nil ? 0 : 0x02)
+                | (record.origin == .imported ? 0x04 : 0))
         if let cost = record.characterCost { appendVarint(UInt64(cost), to: &out) }
         appendString(record.voiceId, to: &out)
         appendString(record.modelId, to: &out)

@@ -26,8 +26,10 @@ public struct JobManifest: Codable, Sendable, Equatable {
         public var useSpeakerBoost: Bool?
         public var speed: Double?
 
-        public init(stability: Double? = nil, similarityBoost: Double? = nil, style: Double? = nil, useSpeakerBoost: Bool? = nil,
-                    speed: Double? = nil) {
+        public init(
+            stability: Double? = nil, similarityBoost: Double? = nil, style: Double? = nil, useSpeakerBoost: Bool? = nil,
+            speed: Double? = nil
+        ) {
             self.stability = stability
             self.similarityBoost = similarityBoost
             self.style = style
@@ -44,8 +46,10 @@ public struct JobManifest: Codable, Sendable, Equatable {
     public var voiceSettings: Settings?
     public var speakingRate: Double?
 
-    public init(bookId: String, chapters: [Chapter], voices: [String], model: String? = nil, format: String? = nil,
-                voiceSettings: Settings? = nil, speakingRate: Double? = nil) {
+    public init(
+        bookId: String, chapters: [Chapter], voices: [String], model: String? = nil, format: String? = nil,
+        voiceSettings: Settings? = nil, speakingRate: Double? = nil
+    ) {
         self.bookId = bookId
         self.chapters = chapters
         self.voices = voices
@@ -89,7 +93,8 @@ public struct JobManifest: Codable, Sendable, Equatable {
             throw Invalid(code: "invalid_voices", message: "voices must be at most \(Self.maximumVoices) distinct voice ids")
         }
         if let rate = speakingRate, let speed = voiceSettings?.speed, rate != speed {
-            throw Invalid(code: "conflicting_fields", message: "speakingRate (\(rate)) and voiceSettings.speed (\(speed)) disagree; send one")
+            throw Invalid(
+                code: "conflicting_fields", message: "speakingRate (\(rate)) and voiceSettings.speed (\(speed)) disagree; send one")
         }
         let settings: VoiceSettings
         do {
@@ -113,8 +118,9 @@ public struct JobManifest: Codable, Sendable, Equatable {
         for voice in ordered {
             for (index, chapter) in chapters.enumerated() {
                 do {
-                    let spec = try SpeechSpec(text: chapter.text, voiceId: voice, modelId: model, outputFormat: format,
-                                              voiceSettings: settings, maximumTextLength: maximumTextCharacters)
+                    let spec = try SpeechSpec(
+                        text: chapter.text, voiceId: voice, modelId: model, outputFormat: format,
+                        voiceSettings: settings, maximumTextLength: maximumTextCharacters)
                     guard OutputFormat.mp3.contains(spec.outputFormat) else {
                         throw Invalid(code: "unknown_format", message: "format '\(spec.outputFormat)' is not stored; use an MP3 format")
                     }

@@ -32,8 +32,9 @@ public struct JobProgress: Sendable, Equatable, Codable {
         pending = counts.pending
         done = counts.generated + counts.cached + counts.failed
         charactersSpent = counts.charactersSpent
-        estimatedSecondsLeft = Self.estimate(pending: counts.pending, generated: counts.generated, seconds: counts.generatedSeconds,
-                                             active: job.status == .queued || job.status == .running || job.status == .paused)
+        estimatedSecondsLeft = Self.estimate(
+            pending: counts.pending, generated: counts.generated, seconds: counts.generatedSeconds,
+            active: job.status == .queued || job.status == .running || job.status == .paused)
         self.failures = failures
         voices = voiceOrder
         createdAt = ISO8601Timestamp.format(secondsSince1970: job.createdAt)

@@ -77,39 +77,51 @@ public final class JobStore: @unchecked Sendable {
         let json = String(decoding: try JSONEncoder().encode(manifest), as: UTF8.self)
         try locked {
             try database.transaction {
-                try database.run("INSERT INTO jobs VALUES (?1, ?2, 'queued', ?3, ?3, NULL, ?4)",
-                                 [.text(id), .text(book.value), .real(now), .text(json)])
-                try database.runBatch("INSERT INTO job_items (job_id, seq, chapter_index, chapter_id, voice_id, state) VALUES (?1, ?2, ?3, ?4, ?5, 'pending')",
-                                      items.enumerated().map { seq, item in
-                                          [.text(id), .integer(seq), .integer(item.chapterIndex), .text(item.chapterId.value), .text(item.voiceId)]
-                                      })
+                try database.run(
+                    "INSERT INTO jobs VALUES (?1, ?2, 'queued', ?3, ?3, NULL, ?4)",
+                    [.text(id), .text(book.value), .real(now), .text(json)])
+                try database.runBatch(
+                    "INSERT INTO job_items (job_id, seq, chapter_index, chapter_id, voice_id, state) VALUES (?1, ?2, ?3, ?4, ?5, 'pending')",
+                    items.enumerated().map { seq, item in
+                        [.text(id), .integer(seq), .integer(item.chapterIndex), .text(item.chapterId.value), .text(item.voiceId)]
+                    })
             }
         }
     }
 
     public func job(_ id: String) throws -> Job? {
-        try locked { try database.rows("SELECT id, book_id, status, created_at, updated_at, resume_at, manifest FROM jobs WHERE id = ?1", [.text(id)]) }
-            .first.flatMap(Self.job)
+        try locked {
+            try database.rows(
+                "SELECT id, book_id, status, created_at, updated_at, resume_at, manifest FROM jobs WHERE id = ?1", [.text(id)])
+        }
+        .first.flatMap(Self.job)
     }
 
     /// Every job, newest first.
     public func jobs(limit: Int = 200) throws -> [Job] {
-        try locked { try database.rows("SELECT id, book_id, status, created_at, updated_at, resume_at, manifest FROM jobs ORDER BY created_at DESC, id LIMIT ?1", [.integer(limit)]) }
-            .compactMap(Self.job)
+        try locked {
+            try database.rows(
+                "SELECT id, book_id, status, created_at, updated_at, resume_at, manifest FROM jobs ORDER BY created_at DESC, id LIMIT ?1",
+                [.integer(limit)])
+        }
+        .compactMap(Self.job)
     }
 
     static func job(_ row: [SQLiteDatabase.Value]) -> Job? {
         guard row.count == 7, let id = row[0].string, let book = row[1].string, let status = row[2].string.flatMap(Status.init),
-              let created = row[3].double, let updated = row[4].double, let json = row[6].string,
-              let manifest = try? JSONDecoder().decode(JobManifest.self, from: Data(json.utf8))
+            let created = row[3].double, let updated = row[4].double, let json = row[6].string,
+            let manifest = try? JSONDecoder().decode(JobManifest.self, from: Data(json.utf8))
         else { return nil }
-        return Job(id: id, bookId: book, status: status, createdAt: created, updatedAt: updated, resumeAt: row[5].double, manifest: manifest)
+        return Job(
+            id: id, bookId: book, status: status, createdAt: created, updatedAt: updated, resumeAt: row[5].double, manifest: manifest)
     }
 
     public func counts(_ id: String) throws -> Counts {
         try locked {
             var counts = Counts()
-            try database.run("SELECT state, count(*), sum(characters), sum(seconds) FROM job_items WHERE job_id = ?1 GROUP BY state", [.text(id)]) { row in
+            try database.run(
+                "SELECT state, count(*), sum(characters), sum(seconds) FROM job_items WHERE job_id = ?1 GROUP BY state", [.text(id)]
+            ) { row in
                 let count = row[1].int ?? 0
                 counts.total += count
                 counts.charactersSpent += row[2].int ?? 0
@@ -129,8 +141,9 @@ public final class JobStore: @unchecked Sendable {
 
     public func failures(_ id: String, limit: Int = 100) throws -> [Failure] {
         try locked {
-            try database.rows("SELECT chapter_id, voice_id, code FROM job_items WHERE job_id = ?1 AND state = 'failed' ORDER BY seq LIMIT ?2",
-                              [.text(id), .integer(limit)])
+            try database.rows(
+                "SELECT chapter_id, voice_id, code FROM job_items WHERE job_id = ?1 AND state = 'failed' ORDER BY seq LIMIT ?2",
+                [.text(id), .integer(limit)])
         }.compactMap { row in
             guard let chapter = row[0].string, let voice = row[1].string else { return nil }
             return Failure(chapterId: chapter, voiceId: voice, code: row[2].string ?? "internal_error")
@@ -140,27 +153,35 @@ public final class JobStore: @unchecked Sendable {
     /// The job's voices in the order its items run (most requested first, as planned at creation).
     public func voiceOrder(_ id: String) throws -> [String] {
         try locked {
-            try database.rows("SELECT voice_id, min(seq) AS first FROM job_items WHERE job_id = ?1 GROUP BY voice_id ORDER BY first", [.text(id)])
+            try database.rows(
+                "SELECT voice_id, min(seq) AS first FROM job_items WHERE job_id = ?1 GROUP BY voice_id ORDER BY first", [.text(id)])
         }.compactMap { $0.first?.string }
     }
 
     /// The first unfinished item of a job: its sequence number, chapter and voice.
     public func nextPending(_ id: String) throws -> (seq: Int, chapterIndex: Int, voiceId: String)? {
         try locked {
-            try database.rows("SELECT seq, chapter_index, voice_id FROM job_items WHERE job_id = ?1 AND state = 'pending' ORDER BY seq LIMIT 1", [.text(id)])
+            try database.rows(
+                "SELECT seq, chapter_index, voice_id FROM job_items WHERE job_id = ?1 AND state = 'pending' ORDER BY seq LIMIT 1",
+                [.text(id)])
         }.first.flatMap { row in
             guard let seq = row[0].int, let chapter = row[1].int, let voice = row[2].string else { return nil }
             return (seq, chapter, voice)
         }
     }
 
-    public func finish(_ id: String, seq: Int, state: ItemState, code: String? = nil, characters: Int = 0, seconds: Double = 0,
-                       contentHash: String? = nil, now: Double) throws {
+    public func finish(
+        _ id: String, seq: Int, state: ItemState, code: String? = nil, characters: Int = 0, seconds: Double = 0,
+        contentHash: String? = nil, now: Double
+    ) throws {
         try locked {
             try database.transaction {
-                try database.run("UPDATE job_items SET state = ?3, code = ?4, characters = ?5, seconds = ?6, content_hash = ?7 WHERE job_id = ?1 AND seq = ?2",
-                                 [.text(id), .integer(seq), .text(state.rawValue), code.map(SQLiteDatabase.Value.text) ?? .null,
-                                  .integer(characters), .real(seconds), contentHash.map(SQLiteDatabase.Value.text) ?? .null])
+                try database.run(
+                    "UPDATE job_items SET state = ?3, code = ?4, characters = ?5, seconds = ?6, content_hash = ?7 WHERE job_id = ?1 AND seq = ?2",
+                    [
+                        .text(id), .integer(seq), .text(state.rawValue), code.map(SQLiteDatabase.Value.text) ?? .null,
+                        .integer(characters), .real(seconds), contentHash.map(SQLiteDatabase.Value.text) ?? .null,
+                    ])
                 observer?(.itemUpdated)
                 try database.run("UPDATE jobs SET updated_at = ?2 WHERE id = ?1", [.text(id), .real(now)])
             }
@@ -172,8 +193,9 @@ public final class JobStore: @unchecked Sendable {
     @discardableResult
     public func setStatus(_ id: String, _ status: Status, resumeAt: Double? = nil, now: Double) throws -> Status? {
         try locked {
-            try database.run("UPDATE jobs SET status = ?2, resume_at = ?3, updated_at = ?4 WHERE id = ?1 AND status NOT IN ('done', 'cancelled')",
-                             [.text(id), .text(status.rawValue), resumeAt.map(SQLiteDatabase.Value.real) ?? .null, .real(now)])
+            try database.run(
+                "UPDATE jobs SET status = ?2, resume_at = ?3, updated_at = ?4 WHERE id = ?1 AND status NOT IN ('done', 'cancelled')",
+                [.text(id), .text(status.rawValue), resumeAt.map(SQLiteDatabase.Value.real) ?? .null, .real(now)])
             return try database.rows("SELECT status FROM jobs WHERE id = ?1", [.text(id)]).first?.first?.string.flatMap(Status.init)
         }
     }
@@ -181,8 +203,10 @@ public final class JobStore: @unchecked Sendable {
     /// Jobs with work to do now, oldest first: queued, running (interrupted by a restart), or paused past their time.
     public func runnable(now: Double) throws -> [String] {
         try locked {
-            try database.rows("SELECT id FROM jobs WHERE status IN ('queued', 'running') OR (status = 'paused' AND resume_at <= ?1) ORDER BY created_at, id",
-                              [.real(now)]).compactMap { $0.first?.string }
+            try database.rows(
+                "SELECT id FROM jobs WHERE status IN ('queued', 'running') OR (status = 'paused' AND resume_at <= ?1) ORDER BY created_at, id",
+                [.real(now)]
+            ).compactMap { $0.first?.string }
         }
     }
 

@@ -23,9 +23,11 @@ public enum LedgerEvent: Sendable, Equatable {
         public var clientKeyId: String?
         public var clientName: String?
 
-        public init(at: Double, contentHash: String, bookId: String, chapterId: String?, voiceId: String, modelId: String,
-                    characters: Int, characterCost: Int?, upstreamRequestId: String?, upstreamMilliseconds: Double,
-                    writeMilliseconds: Double, indexMilliseconds: Double, attempts: Int, clientKeyId: String?, clientName: String?) {
+        public init(
+            at: Double, contentHash: String, bookId: String, chapterId: String?, voiceId: String, modelId: String,
+            characters: Int, characterCost: Int?, upstreamRequestId: String?, upstreamMilliseconds: Double,
+            writeMilliseconds: Double, indexMilliseconds: Double, attempts: Int, clientKeyId: String?, clientName: String?
+        ) {
             self.at = at
             self.contentHash = contentHash
             self.bookId = bookId
@@ -71,8 +73,10 @@ public enum LedgerEvent: Sendable, Equatable {
         public var clientKeyId: String?
         public var clientName: String?
 
-        public init(at: Double, contentHash: String, bookId: String, voiceId: String, characters: Int, joined: Bool,
-                    clientKeyId: String?, clientName: String?) {
+        public init(
+            at: Double, contentHash: String, bookId: String, voiceId: String, characters: Int, joined: Bool,
+            clientKeyId: String?, clientName: String?
+        ) {
             self.at = at
             self.contentHash = contentHash
             self.bookId = bookId

@@ -141,12 +141,13 @@ public final class SQLiteDatabase {
     private func bind(_ values: [Value], to statement: OpaquePointer?) throws(Failure) {
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
-            let code: Int32 = switch value {
-            case let .integer(number): sqlite3_bind_int64(statement, index, Int64(number))
-            case let .real(number): sqlite3_bind_double(statement, index, number)
-            case let .text(text): sqlite3_bind_text(statement, index, text, -1, Self.transient)
-            case .null: sqlite3_bind_null(statement, index)
-            }
+            let code: Int32 =
+                switch value {
+                case let .integer(number): sqlite3_bind_int64(statement, index, Int64(number))
+                case let .real(number): sqlite3_bind_double(statement, index, number)
+                case let .text(text): sqlite3_bind_text(statement, index, text, -1, Self.transient)
+                case .null: sqlite3_bind_null(statement, index)
+                }
             guard code == SQLITE_OK else { throw Failure(code: code, message: lastMessage) }
         }
     }

@@ -63,8 +63,9 @@ public final class UsageLedger: @unchecked Sendable {
             for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
                 try? FileManager.default.moveItem(atPath: path + suffix, toPath: aside + suffix)
             }
-            logger.error("the usage ledger could not be opened; it was set aside and a new one started",
-                         metadata: ["error": "\(error)", "setAside": "\(aside)"])
+            logger.error(
+                "the usage ledger could not be opened; it was set aside and a new one started",
+                metadata: ["error": "\(error)", "setAside": "\(aside)"])
             do { return try UsageLedger(path: path) } catch {
                 logger.error("no usage ledger: a new one cannot be created", metadata: ["error": "\(error)"])
                 return nil
@@ -102,7 +103,7 @@ public final class UsageLedger: @unchecked Sendable {
             id INTEGER PRIMARY KEY, at REAL NOT NULL, action TEXT NOT NULL, content_hash TEXT, book_id TEXT,
             books INTEGER NOT NULL, links INTEGER NOT NULL, assets_removed INTEGER NOT NULL,
             bytes_freed INTEGER NOT NULL, detail TEXT);
-        """,
+        """
     ]
 
     // MARK: Writing
@@ -118,46 +119,57 @@ public final class UsageLedger: @unchecked Sendable {
         for event in events {
             switch event {
             case let .generation(g):
-                generations.append([.real(g.at), .text(g.contentHash), .text(g.bookId), text(g.chapterId), .text(g.voiceId),
-                                    .text(g.modelId), .integer(g.characters), integer(g.characterCost), text(g.upstreamRequestId),
-                                    .real(g.upstreamMilliseconds), .real(g.writeMilliseconds), .real(g.indexMilliseconds),
-                                    .integer(g.attempts), text(g.clientKeyId), text(g.clientName)])
+                generations.append([
+                    .real(g.at), .text(g.contentHash), .text(g.bookId), text(g.chapterId), .text(g.voiceId),
+                    .text(g.modelId), .integer(g.characters), integer(g.characterCost), text(g.upstreamRequestId),
+                    .real(g.upstreamMilliseconds), .real(g.writeMilliseconds), .real(g.indexMilliseconds),
+                    .integer(g.attempts), text(g.clientKeyId), text(g.clientName),
+                ])
             case let .failure(f):
                 failures.append([.real(f.at), .text(f.bookId), .text(f.errorCode), text(f.clientKeyId), text(f.clientName)])
             case let .hit(h):
-                let key = HitKey(day: ISO8601Timestamp.day(secondsSince1970: h.at), hash: h.contentHash,
-                                 book: h.bookId, key: h.clientKeyId ?? "")
+                let key = HitKey(
+                    day: ISO8601Timestamp.day(secondsSince1970: h.at), hash: h.contentHash,
+                    book: h.bookId, key: h.clientKeyId ?? "")
                 var entry = hits[key] ?? (h.clientName, h.voiceId, 0, 0, 0)
                 if h.joined { entry.joined += 1 } else { entry.hits += 1 }
                 entry.saved += h.characters
                 hits[key] = entry
             case let .adminAction(a):
-                actions.append([.real(a.at), .text(a.action), text(a.contentHash), text(a.bookId), .integer(a.removal.books.count),
-                                .integer(a.removal.links), .integer(a.removal.assetsRemoved), .integer(a.removal.bytesFreed), text(a.detail)])
+                actions.append([
+                    .real(a.at), .text(a.action), text(a.contentHash), text(a.bookId), .integer(a.removal.books.count),
+                    .integer(a.removal.links), .integer(a.removal.assetsRemoved), .integer(a.removal.bytesFreed), text(a.detail),
+                ])
             }
         }
         let hitRows: [[SQLiteDatabase.Value]] = hits.map { key, value in
-            [.text(key.day), .text(key.hash), .text(key.book), .text(key.key), text(value.name), .text(value.voice),
-             .integer(value.hits), .integer(value.joined), .integer(value.saved)]
+            [
+                .text(key.day), .text(key.hash), .text(key.book), .text(key.key), text(value.name), .text(value.voice),
+                .integer(value.hits), .integer(value.joined), .integer(value.saved),
+            ]
         }
         try lock.withLock {
             try database.transaction {
-                try database.runBatch("""
+                try database.runBatch(
+                    """
                     INSERT INTO generations (at, content_hash, book_id, chapter_id, voice_id, model_id, characters, character_cost,
                     upstream_request_id, upstream_ms, write_ms, index_ms, attempts, client_key_id, client_name)
                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
                     """, generations)
-                try database.runBatch("""
+                try database.runBatch(
+                    """
                     INSERT INTO failures (at, book_id, error_code, client_key_id, client_name) VALUES (?1, ?2, ?3, ?4, ?5)
                     """, failures)
-                try database.runBatch("""
+                try database.runBatch(
+                    """
                     INSERT INTO hits (day, content_hash, book_id, client_key_id, client_name, voice_id, hits, joined, characters_saved)
                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                     ON CONFLICT (day, content_hash, book_id, client_key_id) DO UPDATE SET
                     hits = hits + excluded.hits, joined = joined + excluded.joined,
                     characters_saved = characters_saved + excluded.characters_saved
                     """, hitRows)
-                try database.runBatch("""
+                try database.runBatch(
+                    """
                     INSERT INTO admin_actions (at, action, content_hash, book_id, books, links, assets_removed, bytes_freed, detail)
                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                     """, actions)

@@ -58,7 +58,12 @@ public struct MP3FrameHeader: Equatable, Sendable {
 
     /// The four header bytes (no CRC, not private, not copyrighted, original).
     public var bytes: [UInt8] {
-        let versionBits: UInt8 = switch version { case .mpeg1: 0b11; case .mpeg2: 0b10; case .mpeg25: 0b00 }
+        let versionBits: UInt8 =
+            switch version {
+            case .mpeg1: 0b11
+            case .mpeg2: 0b10
+            case .mpeg25: 0b00
+            }
         let layerBits = UInt8(4 - layer)
         let bitrateIndex = UInt8(bitrateIndex)
         let rateIndex = UInt8(sampleRateIndex)

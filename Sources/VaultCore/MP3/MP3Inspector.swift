@@ -82,7 +82,9 @@ public enum MP3Inspector {
     /// The info from what the inspection found: shared by the whole-file and the incremental inspector, so
     /// both compute durations with one rule.
     static func makeInfo(head: Head, id3Length: Int, audioEnd: Int, trailing: Int, walk: FrameWalk) -> MP3Info {
-        let firstHeader = head.firstHeader, announcedFrames = head.announcedFrames, gaplessTrim = head.gaplessTrim
+        let firstHeader = head.firstHeader
+        let announcedFrames = head.announcedFrames
+        let gaplessTrim = head.gaplessTrim
         // Samples the decoder outputs. The LAME tag's encoder delay and end padding are not part of the
         // speech; players that honour them (and sox, ffmpeg) report the shorter, exact length, and so do we.
         var source = head.source
@@ -164,7 +166,9 @@ public enum MP3Inspector {
         if lame + 24 <= bytes.count,
             matches(bytes, at: lame, "LAME") || matches(bytes, at: lame, "Lavc") || matches(bytes, at: lame, "Lavf")
         {
-            let b0 = Int(bytes[lame + 21]), b1 = Int(bytes[lame + 22]), b2 = Int(bytes[lame + 23])
+            let b0 = Int(bytes[lame + 21])
+            let b1 = Int(bytes[lame + 22])
+            let b2 = Int(bytes[lame + 23])
             result.encoderDelay = b0 << 4 | b1 >> 4
             result.endPadding = (b1 & 0x0F) << 8 | b2
         }

@@ -11,7 +11,8 @@ public enum SilentMP3 {
             output += frame(padded: false, payloadSeed: 0) { body in
                 let tag = 32  // MPEG-1 stereo side information size
                 let count = UInt32(frames)
-                let fields: [UInt8] = Array("Info".utf8) + [0, 0, 0, 1]
+                let fields: [UInt8] =
+                    Array("Info".utf8) + [0, 0, 0, 1]
                     + [UInt8(count >> 24), UInt8(count >> 16 & 0xFF), UInt8(count >> 8 & 0xFF), UInt8(count & 0xFF)]
                 body.replaceSubrange(tag..<(tag + fields.count), with: fields)
             }

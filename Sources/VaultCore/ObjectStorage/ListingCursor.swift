@@ -80,8 +80,8 @@ public struct ListingCursor: Codable, Sendable, Equatable {
     /// The cursor in `text`, if it is one this server issued for `prefix` in `order`.
     public static func decode(_ text: String, prefix: String, order: ListingOrder) -> ListingCursor? {
         guard text.utf8.count <= 4096, let bytes = SignedURLToken.decodeBase64URL(text[...]),
-              let cursor = try? JSONDecoder().decode(ListingCursor.self, from: Data(bytes)),
-              cursor.prefix == prefix, cursor.column == order.column.rawValue, cursor.ascending == order.ascending
+            let cursor = try? JSONDecoder().decode(ListingCursor.self, from: Data(bytes)),
+            cursor.prefix == prefix, cursor.column == order.column.rawValue, cursor.ascending == order.ascending
         else { return nil }
         return cursor
     }

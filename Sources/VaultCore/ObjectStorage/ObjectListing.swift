@@ -28,8 +28,10 @@ public struct ObjectListing: Sendable, Equatable {
     public var limit: Int
     public var offset: Int
 
-    public init(prefix: String = "", search: String = "", column: Column = .name, ascending: Bool = true,
-                limit: Int = defaultLimit, offset: Int = 0) {
+    public init(
+        prefix: String = "", search: String = "", column: Column = .name, ascending: Bool = true,
+        limit: Int = defaultLimit, offset: Int = 0
+    ) {
         self.prefix = prefix
         self.search = search
         self.column = column

@@ -85,12 +85,15 @@ public final class ObjectStore: Sendable {
     }
 
     /// Stores `upload` under `bucket/key`: stages the bytes in a temp file, then `put(staged:...)`.
-    public func put(_ upload: Upload, bucket: String, key: String, upsert: Bool, globalLimit: Int, now: Date = Date()) throws -> ObjectRecord {
+    public func put(_ upload: Upload, bucket: String, key: String, upsert: Bool, globalLimit: Int, now: Date = Date()) throws
+        -> ObjectRecord
+    {
         let staging = try StagingFile(directory: directory, limit: try uploadLimit(bucket: bucket, globalLimit: globalLimit))
         defer { staging.discard() }  // a no-op once the file has been renamed into place
         try staging.append(upload.bytes)
-        return try put(staged: staging.finish(), mimeType: upload.mimeType, cacheControl: upload.cacheControl,
-                       userMetadata: upload.userMetadata, bucket: bucket, key: key, upsert: upsert, globalLimit: globalLimit, now: now)
+        return try put(
+            staged: staging.finish(), mimeType: upload.mimeType, cacheControl: upload.cacheControl,
+            userMetadata: upload.userMetadata, bucket: bucket, key: key, upsert: upsert, globalLimit: globalLimit, now: now)
     }
 
     /// Publishes a finished staging file as `bucket/key`: rename to a new version file -> fsync the directory
@@ -105,14 +108,17 @@ public final class ObjectStore: Sendable {
         observer?(.staged)
         try FileSystem.rename(staged.path, to: directory.objectFile(version: version))
         observer?(.renamed)
-        return try commit(version: version, size: staged.size, sha256: staged.sha256, mimeType: mimeType, cacheControl: cacheControl,
-                          userMetadata: userMetadata, bucket: bucket, key: key, upsert: upsert, now: now)
+        return try commit(
+            version: version, size: staged.size, sha256: staged.sha256, mimeType: mimeType, cacheControl: cacheControl,
+            userMetadata: userMetadata, bucket: bucket, key: key, upsert: upsert, now: now)
     }
 
     /// The steps after a new version's file is in place, shared by every write: fsync the directory -> commit
     /// the record -> remove the replaced version's file. On a failure before the commit the version file goes.
-    private func commit(version: String, size: Int, sha256: SHA256Digest, mimeType: String, cacheControl: String, userMetadata: String?,
-                        bucket: String, key: String, upsert: Bool, now: Date) throws -> ObjectRecord {
+    private func commit(
+        version: String, size: Int, sha256: SHA256Digest, mimeType: String, cacheControl: String, userMetadata: String?,
+        bucket: String, key: String, upsert: Bool, now: Date
+    ) throws -> ObjectRecord {
         let file = directory.objectFile(version: version)
         let time = now.timeIntervalSince1970
         let record = ObjectRecord(
@@ -162,13 +168,16 @@ public final class ObjectStore: Sendable {
         _ assembled: Assembled, mimeType: String, cacheControl: String, userMetadata: String?, bucket: String, key: String,
         upsert: Bool, globalLimit: Int, now: Date = Date()
     ) throws -> ObjectRecord {
-        guard StorageName.isVersionName(assembled.version) else { throw SystemError(errno: EINVAL, operation: "publish", path: assembled.version) }
+        guard StorageName.isVersionName(assembled.version) else {
+            throw SystemError(errno: EINVAL, operation: "publish", path: assembled.version)
+        }
         if let current = try catalog.object(bucket: bucket, key: key), current.version == assembled.version { return current }
         try admit(size: assembled.size, mimeType: mimeType, bucket: bucket, key: key, replacing: upsert, globalLimit: globalLimit)
         _ = try FileSystem.link(assembled.path, to: directory.objectFile(version: assembled.version))  // false: linked by an interrupted attempt
         observer?(.renamed)
-        return try commit(version: assembled.version, size: assembled.size, sha256: assembled.sha256, mimeType: mimeType,
-                          cacheControl: cacheControl, userMetadata: userMetadata, bucket: bucket, key: key, upsert: upsert, now: now)
+        return try commit(
+            version: assembled.version, size: assembled.size, sha256: assembled.sha256, mimeType: mimeType,
+            cacheControl: cacheControl, userMetadata: userMetadata, bucket: bucket, key: key, upsert: upsert, now: now)
     }
 
     /// Removes the keys that exist (records first, then files) and returns their records. With `ifVersion`,
@@ -197,7 +206,8 @@ public final class ObjectStore: Sendable {
     /// the record. The bucket's rules apply as to an upload (size limit, MIME types); an existing key is
     /// `objectExists`. The copy keeps the original's content type, cache control and metadata, as Supabase's does.
     public func adopt(
-        file path: String, as original: ObjectRecord, bucket: String, key: String, upsert: Bool = false, globalLimit: Int, now: Date = Date()
+        file path: String, as original: ObjectRecord, bucket: String, key: String, upsert: Bool = false, globalLimit: Int,
+        now: Date = Date()
     ) throws -> ObjectRecord {
         try admit(size: original.size, mimeType: original.mimeType, bucket: bucket, key: key, replacing: upsert, globalLimit: globalLimit)
         return try linkAsNewVersion(path, of: original, bucket: bucket, key: key, replacing: upsert, now: now)
@@ -208,7 +218,9 @@ public final class ObjectStore: Sendable {
     /// version's file is then gone): the record is read again, so the copy takes the newer version, or the
     /// source is not found; never a 500 for a file that vanished.
     /// With `upsert`, an existing destination is replaced (`x-upsert` on copy, as upstream honours it).
-    public func copy(bucket: String, from source: String, to destination: String, upsert: Bool = false, now: Date = Date()) throws -> ObjectRecord {
+    public func copy(bucket: String, from source: String, to destination: String, upsert: Bool = false, now: Date = Date()) throws
+        -> ObjectRecord
+    {
         var previous: String?
         while true {
             guard let original = try catalog.object(bucket: bucket, key: source), original.version != previous else {
@@ -225,8 +237,10 @@ public final class ObjectStore: Sendable {
     /// The object `bucket/key` as a new version that hard-links the immutable file at `path`, described by
     /// `original`: link -> fsync the directory -> commit the record -> (when it replaced one) remove the replaced
     /// version's file. On failure the link goes.
-    private func linkAsNewVersion(_ path: String, of original: ObjectRecord, bucket: String, key: String, replacing: Bool,
-                                  now: Date) throws -> ObjectRecord {
+    private func linkAsNewVersion(
+        _ path: String, of original: ObjectRecord, bucket: String, key: String, replacing: Bool,
+        now: Date
+    ) throws -> ObjectRecord {
         let version = UUID().uuidString.lowercased()
         let file = directory.objectFile(version: version)
         guard try FileSystem.link(path, to: file) else { throw SystemError(errno: EEXIST, operation: "link", path: file) }

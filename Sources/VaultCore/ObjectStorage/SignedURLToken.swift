@@ -66,8 +66,8 @@ public struct SignedURLToken: Sendable {
         let signingInput = Array(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count))
         guard HMACSHA256.isValid(signature, for: signingInput, key: secret) else { return .invalid("invalid signature") }
         guard let payload = Self.decodeBase64URL(parts[1]),
-              let claims = (try? JSONSerialization.jsonObject(with: Data(payload))) as? [String: Any],
-              let url = claims["url"] as? String, let expiry = (claims["exp"] as? NSNumber)?.int64Value
+            let claims = (try? JSONSerialization.jsonObject(with: Data(payload))) as? [String: Any],
+            let url = claims["url"] as? String, let expiry = (claims["exp"] as? NSNumber)?.int64Value
         else { return .invalid("malformed claims") }
         guard url == bucket + "/" + key else { return .invalid("token is for another object") }
         let granted = (claims["scope"] as? String).map { Scope(rawValue: $0) } ?? .download

@@ -207,7 +207,9 @@ public final class StorageCatalog: Sendable {
     /// The bucket must exist.
     public func put(_ record: ObjectRecord, replacing: Bool) throws -> ObjectRecord? {
         try environment.write { txn in
-            guard try txn.get(Array(record.bucket.utf8), in: buckets) != nil else { throw StorageCatalogError.bucketNotFound(record.bucket) }
+            guard try txn.get(Array(record.bucket.utf8), in: buckets) != nil else {
+                throw StorageCatalogError.bucketNotFound(record.bucket)
+            }
             let key = Self.objectKey(record.bucket, record.key)
             let previous = try txn.get(key, in: objects).map { try Self.decode(ObjectRecord.self, $0) }
             if previous != nil, !replacing { throw StorageCatalogError.objectExists(bucket: record.bucket, key: record.key) }

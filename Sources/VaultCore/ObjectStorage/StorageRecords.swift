@@ -11,8 +11,10 @@ public struct BucketRecord: Codable, Sendable, Equatable {
     public var createdAt: Double
     public var updatedAt: Double
 
-    public init(id: String, name: String, owner: String = "", isPublic: Bool, fileSizeLimit: Int?, allowedMimeTypes: [String]?,
-                createdAt: Double, updatedAt: Double) {
+    public init(
+        id: String, name: String, owner: String = "", isPublic: Bool, fileSizeLimit: Int?, allowedMimeTypes: [String]?,
+        createdAt: Double, updatedAt: Double
+    ) {
         self.id = id
         self.name = name
         self.owner = owner
@@ -45,8 +47,10 @@ public struct ObjectRecord: Codable, Sendable, Equatable {
     public var updatedAt: Double
     public var lastAccessedAt: Double
 
-    public init(id: String, bucket: String, key: String, version: String, size: Int, mimeType: String, cacheControl: String,
-                sha256: String, userMetadata: String?, createdAt: Double, updatedAt: Double, lastAccessedAt: Double) {
+    public init(
+        id: String, bucket: String, key: String, version: String, size: Int, mimeType: String, cacheControl: String,
+        sha256: String, userMetadata: String?, createdAt: Double, updatedAt: Double, lastAccessedAt: Double
+    ) {
         self.id = id
         self.bucket = bucket
         self.key = key

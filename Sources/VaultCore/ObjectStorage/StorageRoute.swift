@@ -139,18 +139,21 @@ public enum StorageRoute: Equatable, Sendable {
         switch self {
         case .listBuckets, .createBucket, .move, .copy: nil
         case let .getBucket(b), let .updateBucket(b), let .deleteBucket(b), let .emptyBucket(b), let .list(b),
-             let .remove(b), let .signMany(b), let .listV2(b): b
+            let .remove(b), let .signMany(b), let .listV2(b):
+            b
         case let .upload(b, _), let .update(b, _), let .download(b, _, _), let .publicDownload(b, _, _),
-             let .signedDownload(b, _, _), let .info(b, _), let .removeOne(b, _), let .sign(b, _),
-             let .signUpload(b, _), let .signedUpload(b, _), let .purgeCache(b, _): b
+            let .signedDownload(b, _, _), let .info(b, _), let .removeOne(b, _), let .sign(b, _),
+            let .signUpload(b, _), let .signedUpload(b, _), let .purgeCache(b, _):
+            b
         }
     }
 
     public var key: String? {
         switch self {
         case let .upload(_, k), let .update(_, k), let .download(_, k, _), let .publicDownload(_, k, _),
-             let .signedDownload(_, k, _), let .info(_, k), let .removeOne(_, k), let .sign(_, k),
-             let .signUpload(_, k), let .signedUpload(_, k), let .purgeCache(_, k): k
+            let .signedDownload(_, k, _), let .info(_, k), let .removeOne(_, k), let .sign(_, k),
+            let .signUpload(_, k), let .signedUpload(_, k), let .purgeCache(_, k):
+            k
         default: nil
         }
     }

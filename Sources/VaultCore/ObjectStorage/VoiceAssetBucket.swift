@@ -24,8 +24,9 @@ public struct VoiceAssetBucket: Sendable {
 
     /// The bucket row: public (as `/audio` is), MP3 only, no size limit of its own.
     public static func bucketRecord(now: Double) -> BucketRecord {
-        BucketRecord(id: name, name: name, isPublic: true, fileSizeLimit: nil, allowedMimeTypes: ["audio/mpeg"],
-                     createdAt: now, updatedAt: now)
+        BucketRecord(
+            id: name, name: name, isPublic: true, fileSizeLimit: nil, allowedMimeTypes: ["audio/mpeg"],
+            createdAt: now, updatedAt: now)
     }
 
     /// `<bookId>/<64 lowercase hex>.mp3` split into its parts, or nil for any other key.
@@ -34,8 +35,8 @@ public struct VoiceAssetBucket: Sendable {
         guard parts.count == 2, parts[1].hasSuffix(".mp3") else { return nil }
         let hex = parts[1].dropLast(4)
         guard hex.count == 64, hex.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
-              let hash = SHA256Digest(hex: String(hex)),
-              let book = try? StorageIdentifier(String(parts[0]), kind: .bookId)
+            let hash = SHA256Digest(hex: String(hex)),
+            let book = try? StorageIdentifier(String(parts[0]), kind: .bookId)
         else { return nil }
         return (book, hash)
     }
@@ -75,7 +76,7 @@ public struct VoiceAssetBucket: Sendable {
     /// The object under `key` if that book references that asset.
     public func object(key: String) throws -> ObjectRecord? {
         guard let (book, hash) = Self.parseKey(key), let record = try store.record(for: hash),
-              record.bookIds.contains(book.value)
+            record.bookIds.contains(book.value)
         else { return nil }
         return Self.object(record, book: book.value)
     }
@@ -104,7 +105,8 @@ public struct VoiceAssetBucket: Sendable {
         for key in keys {
             // The record as it was, for the answer; the unlink decides whether this call removed the reference.
             guard let (book, hash) = Self.parseKey(key), let record = try store.record(for: hash),
-                  try store.unlink(hash, from: book) != nil else { continue }
+                try store.unlink(hash, from: book) != nil
+            else { continue }
             removed.append(Self.object(record, book: book.value))
         }
         return removed

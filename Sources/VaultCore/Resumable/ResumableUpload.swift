@@ -23,9 +23,11 @@ public struct ResumableUpload: Codable, Sendable, Equatable {
     /// crash interrupted is finished with the same version, never published twice.
     public var commitVersion: String?
 
-    public init(id: String, bucket: String, key: String, length: Int?, offset: Int = 0, mimeType: String, cacheControl: String,
-                userMetadata: String?, upsert: Bool, metadataHeader: String, createdAt: Double, expiresAt: Double,
-                commitVersion: String? = nil) {
+    public init(
+        id: String, bucket: String, key: String, length: Int?, offset: Int = 0, mimeType: String, cacheControl: String,
+        userMetadata: String?, upsert: Bool, metadataHeader: String, createdAt: Double, expiresAt: Double,
+        commitVersion: String? = nil
+    ) {
         self.id = id
         self.bucket = bucket
         self.key = key

@@ -22,7 +22,9 @@ public enum TusHeaders {
     /// A non-negative decimal of at most 18 digits (no sign, no spaces inside), or nil.
     public static func integer(_ value: String) -> Int? {
         let bytes = FieldBytes.trimmed(value.utf8)
-        guard !bytes.isEmpty, bytes.count <= 18, bytes.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+        guard !bytes.isEmpty, bytes.count <= 18, bytes.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            return nil
+        }
         return bytes.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
     }
 
@@ -31,7 +33,9 @@ public enum TusHeaders {
     public static func creationLength(uploadLength: String?, deferLength: String?, limit: Int) throws(Failure) -> Int? {
         switch (uploadLength, deferLength) {
         case let (length?, nil):
-            guard let bytes = integer(length) else { throw Failure(status: 400, code: "InvalidRequest", message: "Upload-Length must be a non-negative integer") }
+            guard let bytes = integer(length) else {
+                throw Failure(status: 400, code: "InvalidRequest", message: "Upload-Length must be a non-negative integer")
+            }
             try checkWithin(bytes, limit: limit)
             return bytes
         case let (nil, deferred?):
@@ -59,7 +63,9 @@ public enum TusHeaders {
             throw Failure(status: 400, code: "InvalidRequest", message: "a PATCH needs Upload-Offset as a non-negative integer")
         }
         guard offset == expected else {
-            throw Failure(status: 409, code: "InvalidRequest", message: "Upload-Offset \(offset) is not the upload's offset \(expected); ask with HEAD")
+            throw Failure(
+                status: 409, code: "InvalidRequest",
+                message: "Upload-Offset \(offset) is not the upload's offset \(expected); ask with HEAD")
         }
         return offset
     }
@@ -80,7 +86,8 @@ public enum TusHeaders {
     public static func deferredLength(_ value: String?, offset: Int, limit: Int) throws(Failure) -> Int? {
         guard let value else { return nil }
         guard let bytes = integer(value), bytes >= offset else {
-            throw Failure(status: 400, code: "InvalidRequest", message: "Upload-Length must be an integer no smaller than the offset \(offset)")
+            throw Failure(
+                status: 400, code: "InvalidRequest", message: "Upload-Length must be an integer no smaller than the offset \(offset)")
         }
         try checkWithin(bytes, limit: limit)
         return bytes

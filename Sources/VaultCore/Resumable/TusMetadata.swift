@@ -20,14 +20,18 @@ public struct TusMetadata: Sendable, Equatable {
     }
 
     public init(header: String) throws(Problem) {
-        guard header.utf8.count <= Self.maximumBytes else { throw Problem(message: "Upload-Metadata is longer than \(Self.maximumBytes) bytes") }
+        guard header.utf8.count <= Self.maximumBytes else {
+            throw Problem(message: "Upload-Metadata is longer than \(Self.maximumBytes) bytes")
+        }
         var values: [String: String] = [:]
         for pair in header.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
             let trimmed = FieldBytes.trimmed(pair)
             guard !trimmed.isEmpty else { throw Problem(message: "Upload-Metadata has an empty pair") }
             let parts = trimmed.split(separator: UInt8(ascii: " "), maxSplits: 1, omittingEmptySubsequences: true)
             let keyBytes = parts[0]
-            guard keyBytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { throw Problem(message: "Upload-Metadata keys must be printable ASCII") }
+            guard keyBytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                throw Problem(message: "Upload-Metadata keys must be printable ASCII")
+            }
             let key = String(decoding: keyBytes, as: UTF8.self)
             var value = ""
             if parts.count == 2 {
@@ -38,7 +42,9 @@ public struct TusMetadata: Sendable, Equatable {
                 value = text
             }
             guard values.updateValue(value, forKey: key) == nil else { throw Problem(message: "Upload-Metadata names '\(key)' twice") }
-            guard values.count <= Self.maximumPairs else { throw Problem(message: "Upload-Metadata has more than \(Self.maximumPairs) pairs") }
+            guard values.count <= Self.maximumPairs else {
+                throw Problem(message: "Upload-Metadata has more than \(Self.maximumPairs) pairs")
+            }
         }
         self.values = values
     }
@@ -50,7 +56,7 @@ public struct TusMetadata: Sendable, Equatable {
     /// Upstream's rule: a number of seconds becomes `max-age=N`; anything else (or nothing) `no-cache`.
     public var cacheControl: String {
         guard let text = values["cacheControl"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty,
-              text.utf8.count <= 12, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+            text.utf8.count <= 12, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
         else { return "no-cache" }
         return "max-age=\(text)"
     }

@@ -65,7 +65,9 @@ public final class AwsChunkedDecoder {
                 let byte = bytes[index]
                 index = bytes.index(after: index)
                 line.append(byte)
-                guard line.count <= Self.maximumLineBytes else { throw Self.malformed("a chunk line is longer than \(Self.maximumLineBytes) bytes") }
+                guard line.count <= Self.maximumLineBytes else {
+                    throw Self.malformed("a chunk line is longer than \(Self.maximumLineBytes) bytes")
+                }
                 guard byte == UInt8(ascii: "\n") else { continue }
                 guard line.count >= 2, line[line.count - 2] == UInt8(ascii: "\r") else { throw Self.malformed("chunk lines end in CRLF") }
                 let content = Array(line.dropLast(2))
@@ -137,7 +139,9 @@ public final class AwsChunkedDecoder {
             let extensionText = String(decoding: parts[1], as: UTF8.self)
             if extensionText.hasPrefix("chunk-signature=") { chunkSignature = String(extensionText.dropFirst("chunk-signature=".count)) }
         }
-        if signing != nil, chunkSignature == nil { throw S3Error(403, "SignatureDoesNotMatch", "every chunk of a signed stream needs its chunk-signature") }
+        if signing != nil, chunkSignature == nil {
+            throw S3Error(403, "SignatureDoesNotMatch", "every chunk of a signed stream needs its chunk-signature")
+        }
         chunkSize = size
         chunkHasher = SHA256Hasher()
         if size == 0 {
@@ -170,8 +174,10 @@ public final class AwsChunkedDecoder {
         guard let presented = trailers["x-amz-trailer-signature"] else {
             throw S3Error(403, "SignatureDoesNotMatch", "a signed stream with trailers needs x-amz-trailer-signature")
         }
-        let toSign = ["AWS4-HMAC-SHA256-TRAILER", signing.amzDate, signing.scope, previousSignature, SHA256Digest.of(trailerLines.joined()).hex]
-            .joined(separator: "\n")
+        let toSign = [
+            "AWS4-HMAC-SHA256-TRAILER", signing.amzDate, signing.scope, previousSignature, SHA256Digest.of(trailerLines.joined()).hex,
+        ]
+        .joined(separator: "\n")
         let expected = SigV4.signature(toSign, key: signing.key)
         guard HMACSHA256.constantTimeEquals(Array(expected.utf8), Array(presented.utf8)) else { throw S3Error.signatureMismatch() }
     }

@@ -81,7 +81,7 @@ public final class MultipartUploadStore: Sendable {
         let sha = staged.sha256.hex
         do {
             try FileSystem.rename(staged.path, to: partPath(id, number: number, sha256: sha))
-        } catch where error.errno == ENOENT {
+        } catch  where error.errno == ENOENT {
             throw S3Error.noSuchUpload  // aborted or completed meanwhile
         }
         try FileSystem.syncDirectory(uploadDirectory(id))
@@ -93,7 +93,9 @@ public final class MultipartUploadStore: Sendable {
         var newest: [Int: MultipartPart] = [:]
         for name in try FileSystem.contents(of: uploadDirectory(id)) where name.hasSuffix(".part") {
             let stem = name.dropLast(5).split(separator: "-", maxSplits: 1)
-            guard stem.count == 2, let number = Int(stem[0]), let status = try FileSystem.status(uploadDirectory(id) + "/" + name) else { continue }
+            guard stem.count == 2, let number = Int(stem[0]), let status = try FileSystem.status(uploadDirectory(id) + "/" + name) else {
+                continue
+            }
             let part = MultipartPart(number: number, sha256: String(stem[1]), size: status.size, modifiedAt: status.modificationTime)
             if let existing = newest[number], existing.modifiedAt > part.modifiedAt { continue }
             newest[number] = part
@@ -113,14 +115,16 @@ public final class MultipartUploadStore: Sendable {
             var previous = 0
             for part in chosen {
                 guard part.number > previous else {
-                    throw S3Error(400, "InvalidPartOrder", "The list of parts was not in ascending order. Parts must be ordered by part number.")
+                    throw S3Error(
+                        400, "InvalidPartOrder", "The list of parts was not in ascending order. Parts must be ordered by part number.")
                 }
                 previous = part.number
                 guard FileSystem.exists(partPath(id, number: part.number, sha256: part.sha256)) else {
                     throw S3Error(400, "InvalidPart", "One or more of the specified parts could not be found (part \(part.number)).")
                 }
             }
-            upload.completion = .init(version: UUID().uuidString.lowercased(), parts: chosen.map { .init(number: $0.number, sha256: $0.sha256) })
+            upload.completion = .init(
+                version: UUID().uuidString.lowercased(), parts: chosen.map { .init(number: $0.number, sha256: $0.sha256) })
             try save(upload)
             observer?(.planned)
         }
@@ -186,7 +190,9 @@ public final class MultipartUploadStore: Sendable {
                 whole.update(bytes)
                 size += count
             }
-            guard partHash.finalize().hex == part.sha256 else { throw S3Error(400, "InvalidPart", "part \(part.number) does not hold the bytes its ETag names") }
+            guard partHash.finalize().hex == part.sha256 else {
+                throw S3Error(400, "InvalidPart", "part \(part.number) does not hold the bytes its ETag names")
+            }
         }
         guard fsync(out) == 0 else { throw SystemError.last("fsync", temporary) }
         try FileSystem.rename(temporary, to: assembledPath(upload.id))

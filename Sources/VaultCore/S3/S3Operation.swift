@@ -20,7 +20,9 @@ public enum S3Operation: Equatable, Sendable {
     case listParts(bucket: String, key: String, uploadId: String)
 
     /// `path` is below `/storage/v1/s3`; `query` is decoded; `copySource` says whether `x-amz-copy-source` is present.
-    public static func parse(method: String, path: Substring, query: [(name: String, value: String)], copySource: Bool) throws(S3Error) -> S3Operation {
+    public static func parse(method: String, path: Substring, query: [(name: String, value: String)], copySource: Bool) throws(S3Error)
+        -> S3Operation
+    {
         func has(_ name: String) -> Bool { query.contains { $0.name == name } }
         func value(_ name: String) -> String? { query.first { $0.name == name }?.value }
         var rest = path
@@ -30,8 +32,12 @@ public enum S3Operation: Equatable, Sendable {
             return .listBuckets
         }
         let slash = rest.firstIndex(of: "/")
-        guard let bucket = SigV4.percentDecode(rest[..<(slash ?? rest.endIndex)]) else { throw .invalidArgument("the bucket name is not valid percent-encoding") }
-        if let problem = StorageName.bucketProblem(bucket) { throw S3Error(400, "InvalidBucketName", "The specified bucket is not valid: \(problem)") }
+        guard let bucket = SigV4.percentDecode(rest[..<(slash ?? rest.endIndex)]) else {
+            throw .invalidArgument("the bucket name is not valid percent-encoding")
+        }
+        if let problem = StorageName.bucketProblem(bucket) {
+            throw S3Error(400, "InvalidBucketName", "The specified bucket is not valid: \(problem)")
+        }
         let rawKey = slash.map { rest[rest.index(after: $0)...] } ?? ""
         if rawKey.isEmpty {
             switch method {
@@ -77,9 +83,12 @@ public enum S3Operation: Equatable, Sendable {
         switch self {
         case .listBuckets: nil
         case let .createBucket(b), let .deleteBucket(b), let .headBucket(b), let .getBucketLocation(b), let .listObjects(b, _),
-             let .listMultipartUploads(b), let .deleteObjects(b): b
-        case let .getObject(b, _, _), let .putObject(b, _), let .copyObject(b, _), let .deleteObject(b, _), let .createMultipartUpload(b, _),
-             let .uploadPart(b, _, _, _), let .completeMultipartUpload(b, _, _), let .abortMultipartUpload(b, _, _), let .listParts(b, _, _): b
+            let .listMultipartUploads(b), let .deleteObjects(b):
+            b
+        case let .getObject(b, _, _), let .putObject(b, _), let .copyObject(b, _), let .deleteObject(b, _),
+            let .createMultipartUpload(b, _),
+            let .uploadPart(b, _, _, _), let .completeMultipartUpload(b, _, _), let .abortMultipartUpload(b, _, _), let .listParts(b, _, _):
+            b
         }
     }
 

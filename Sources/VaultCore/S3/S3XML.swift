@@ -77,7 +77,9 @@ public enum S3XMLReader {
                 }
             case UInt8(ascii: "/"):
                 let name = localName(tag.dropFirst())
-                guard var element = stack.popLast(), element.name == name else { throw fail("a closing tag </\(name)> without its opening") }
+                guard var element = stack.popLast(), element.name == name else {
+                    throw fail("a closing tag </\(name)> without its opening")
+                }
                 element.text = element.children.isEmpty ? element.text : element.text.trimmingWhitespace()
                 if stack.isEmpty {
                     guard root == nil else { throw fail("more than one document element") }
@@ -111,7 +113,9 @@ public enum S3XMLReader {
 
     /// The tag's name without attributes or a namespace prefix.
     static func localName(_ tag: ArraySlice<UInt8>) -> String {
-        let name = tag.prefix { !($0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r")) }
+        let name = tag.prefix {
+            !($0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r"))
+        }
         let local = name.lastIndex(of: UInt8(ascii: ":")).map { name[(($0) + 1)...] } ?? name
         return String(decoding: local, as: UTF8.self)
     }
@@ -131,7 +135,9 @@ public enum S3XMLReader {
                 index += 1
                 continue
             }
-            guard let semicolon = bytes[index...].prefix(12).firstIndex(of: UInt8(ascii: ";")) else { throw .malformedXML("an unterminated entity") }
+            guard let semicolon = bytes[index...].prefix(12).firstIndex(of: UInt8(ascii: ";")) else {
+                throw .malformedXML("an unterminated entity")
+            }
             let entity = String(decoding: bytes[(index + 1)..<semicolon], as: UTF8.self)
             index = semicolon + 1
             switch entity {
@@ -141,7 +147,9 @@ public enum S3XMLReader {
             case "quot": out.append(UInt8(ascii: "\""))
             case "apos": out.append(UInt8(ascii: "'"))
             default:
-                let value: UInt32? = entity.hasPrefix("#x") ? UInt32(entity.dropFirst(2), radix: 16)
+                let value: UInt32? =
+                    entity.hasPrefix("#x")
+                    ? UInt32(entity.dropFirst(2), radix: 16)
                     : entity.hasPrefix("#") ? UInt32(entity.dropFirst(), radix: 10) : nil
                 guard let value, let scalar = Unicode.Scalar(value) else { throw .malformedXML("unknown entity &\(entity);") }
                 out += Array(String(Character(scalar)).utf8)

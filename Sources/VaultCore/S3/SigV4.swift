@@ -19,7 +19,7 @@ public enum SigV4 {
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
                 out.append(byte)
             case UInt8(ascii: "/") where keepSlash:
                 out.append(byte)
@@ -70,8 +70,10 @@ public enum SigV4 {
         return String(decoding: out, as: UTF8.self)
     }
 
-    public static func canonicalRequest(method: String, canonicalURI: String, canonicalQuery: String,
-                                        headers: [(name: String, value: String)], signedHeaders: [String], payloadHash: String) -> String {
+    public static func canonicalRequest(
+        method: String, canonicalURI: String, canonicalQuery: String,
+        headers: [(name: String, value: String)], signedHeaders: [String], payloadHash: String
+    ) -> String {
         let lines = headers.map { "\($0.name):\(canonicalHeaderValue($0.value))\n" }.joined()
         return [method, canonicalURI, canonicalQuery, lines, signedHeaders.joined(separator: ";"), payloadHash].joined(separator: "\n")
     }
@@ -112,8 +114,8 @@ public enum SigV4 {
             return value
         }
         guard let year = number(0..<4), let month = number(4..<6), let day = number(6..<8), let hour = number(9..<11),
-              let minute = number(11..<13), let second = number(13..<15),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+            let minute = number(11..<13), let second = number(13..<15),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
         else { return nil }
         return ISO8601Timestamp.secondsSince1970(year: year, month: month, day: day) + Int64(hour * 3600 + minute * 60 + second)
     }

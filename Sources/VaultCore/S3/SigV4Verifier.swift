@@ -68,7 +68,9 @@ public struct SigV4Verifier: Sendable {
     }
 
     public func verify(_ request: Request, now: Int64) throws(S3Error) -> Verified {
-        guard let parameters = SigV4.queryParameters(request.rawQuery) else { throw .invalidArgument("the query is not valid percent-encoding") }
+        guard let parameters = SigV4.queryParameters(request.rawQuery) else {
+            throw .invalidArgument("the query is not valid percent-encoding")
+        }
         if parameters.contains(where: { $0.name == "X-Amz-Signature" }) {
             return try verifyPresigned(request, parameters, now: now)
         }
@@ -83,8 +85,9 @@ public struct SigV4Verifier: Sendable {
             throw S3Error(403, "RequestTimeTooSkewed", "The difference between the request time and the server's time is too large.")
         }
         // The string to sign carries these two by value, so they are covered whether or not they are named.
-        try Self.refuseUnsignedAmazonHeaders(request.headerNames, signed: parsed.signedHeaders,
-                                             coveredByValue: ["x-amz-content-sha256", "x-amz-date"])
+        try Self.refuseUnsignedAmazonHeaders(
+            request.headerNames, signed: parsed.signedHeaders,
+            coveredByValue: ["x-amz-content-sha256", "x-amz-date"])
         let declared = request.header("x-amz-content-sha256")
         let declaredPayload = try Self.payload(declared)
         // Without the header a client signed one of the two plain forms; either may match, and the one that
@@ -92,16 +95,20 @@ public struct SigV4Verifier: Sendable {
         let hashes = declared.map { [$0] } ?? [SigV4.unsignedPayload, SigV4.emptyPayloadHash]
         let key = signingKey(parsed.credential)
         for hash in hashes {
-            if try matches(request, parameters: parameters, signedHeaders: parsed.signedHeaders, payloadHash: hash, amzDate: amzDate,
-                           scope: parsed.credential.scope, key: key, signature: parsed.signature) {
+            if try matches(
+                request, parameters: parameters, signedHeaders: parsed.signedHeaders, payloadHash: hash, amzDate: amzDate,
+                scope: parsed.credential.scope, key: key, signature: parsed.signature)
+            {
                 let payload = declared == nil ? try Self.payload(hash) : declaredPayload
-                return Verified(payload: payload, signingKey: key, scope: parsed.credential.scope, amzDate: amzDate, signature: parsed.signature)
+                return Verified(
+                    payload: payload, signingKey: key, scope: parsed.credential.scope, amzDate: amzDate, signature: parsed.signature)
             }
         }
         throw .signatureMismatch()
     }
 
-    private func verifyPresigned(_ request: Request, _ parameters: [(name: String, value: String)], now: Int64) throws(S3Error) -> Verified {
+    private func verifyPresigned(_ request: Request, _ parameters: [(name: String, value: String)], now: Int64) throws(S3Error) -> Verified
+    {
         func value(_ name: String) throws(S3Error) -> String {
             guard let found = parameters.first(where: { $0.name == name })?.value else {
                 throw S3Error(400, "AuthorizationQueryParametersError", "a presigned URL needs \(name)")
@@ -127,16 +134,20 @@ public struct SigV4Verifier: Sendable {
         let signature = try value("X-Amz-Signature")
         let key = signingKey(credential)
         let unsigned = parameters.filter { $0.name != "X-Amz-Signature" }
-        guard try matches(request, parameters: unsigned, signedHeaders: signedHeaders, payloadHash: SigV4.unsignedPayload, amzDate: amzDate,
-                          scope: credential.scope, key: key, signature: signature)
+        guard
+            try matches(
+                request, parameters: unsigned, signedHeaders: signedHeaders, payloadHash: SigV4.unsignedPayload, amzDate: amzDate,
+                scope: credential.scope, key: key, signature: signature)
         else { throw .signatureMismatch() }
         return Verified(payload: .unsigned, signingKey: key, scope: credential.scope, amzDate: amzDate, signature: signature)
     }
 
     /// Whether the signature matches for the path as sent, or (for clients that sign a stricter encoding than
     /// they send) the path re-encoded segment by segment.
-    private func matches(_ request: Request, parameters: [(name: String, value: String)], signedHeaders: [String], payloadHash: String,
-                         amzDate: String, scope: String, key: [UInt8], signature: String) throws(S3Error) -> Bool {
+    private func matches(
+        _ request: Request, parameters: [(name: String, value: String)], signedHeaders: [String], payloadHash: String,
+        amzDate: String, scope: String, key: [UInt8], signature: String
+    ) throws(S3Error) -> Bool {
         guard signedHeaders.contains("host") else { throw .accessDenied("SignedHeaders must include host") }
         var headers: [(name: String, value: String)] = []
         for name in signedHeaders {
@@ -147,8 +158,9 @@ public struct SigV4Verifier: Sendable {
         var paths = [request.rawPath.isEmpty ? "/" : request.rawPath]
         if let normalized = Self.reencodedPath(request.rawPath), normalized != paths[0] { paths.append(normalized) }
         for path in paths {
-            let canonical = SigV4.canonicalRequest(method: request.method, canonicalURI: path, canonicalQuery: query, headers: headers,
-                                                   signedHeaders: signedHeaders, payloadHash: payloadHash)
+            let canonical = SigV4.canonicalRequest(
+                method: request.method, canonicalURI: path, canonicalQuery: query, headers: headers,
+                signedHeaders: signedHeaders, payloadHash: payloadHash)
             let expected = SigV4.signature(SigV4.stringToSign(amzDate: amzDate, scope: scope, canonicalRequest: canonical), key: key)
             if HMACSHA256.constantTimeEquals(Array(expected.utf8), Array(signature.utf8)) { return true }
         }
@@ -159,9 +171,10 @@ public struct SigV4Verifier: Sendable {
     /// which were not signed"); S3 acts on those fields (`x-amz-copy-source`, `x-amz-meta-*`), so honouring an
     /// unsigned one would let a holder of any signature change what the signed request does.
     static func refuseUnsignedAmazonHeaders(_ names: [String], signed: [String], coveredByValue: Set<String>) throws(S3Error) {
-        let unsigned = Set(names.lazy.map { $0.lowercased() }.filter { name in
-            name.hasPrefix("x-amz-") && !coveredByValue.contains(name) && !signed.contains(name)
-        })
+        let unsigned = Set(
+            names.lazy.map { $0.lowercased() }.filter { name in
+                name.hasPrefix("x-amz-") && !coveredByValue.contains(name) && !signed.contains(name)
+            })
         guard unsigned.isEmpty else {
             let listed = unsigned.sorted().joined(separator: ", ")
             throw .accessDenied("There were headers present in the request which were not signed: \(listed)")
@@ -213,8 +226,9 @@ public struct SigV4Verifier: Sendable {
         guard let credential = fields["Credential"], let signed = fields["SignedHeaders"], let signature = fields["Signature"] else {
             throw S3Error(400, "AuthorizationHeaderMalformed", "Authorization needs Credential, SignedHeaders and Signature")
         }
-        return Authorization(credential: try parseCredential(credential), signedHeaders: signed.split(separator: ";").map(String.init),
-                             signature: signature)
+        return Authorization(
+            credential: try parseCredential(credential), signedHeaders: signed.split(separator: ";").map(String.init),
+            signature: signature)
     }
 
     private func checkScope(_ credential: Credential, amzDate: String) throws(S3Error) {

@@ -24,8 +24,10 @@ public struct AssetMetadata: Sendable, Equatable {
     }
 
     /// Metadata derived from a speech spec: everything but the upstream's answers.
-    public init(spec: SpeechSpec, upstreamRequestId: String? = nil, characterCost: Int? = nil,
-                origin: AssetOrigin = .generated) {
+    public init(
+        spec: SpeechSpec, upstreamRequestId: String? = nil, characterCost: Int? = nil,
+        origin: AssetOrigin = .generated
+    ) {
         let stats = TextStatistics(canonicalText: spec.text)
         self.init(
             voiceId: spec.voiceId, modelId: spec.modelId, outputFormat: spec.outputFormat,

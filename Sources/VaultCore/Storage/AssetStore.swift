@@ -22,8 +22,10 @@ public final class AssetStore: Sendable {
     /// Told after each audio file is unlinked, for whoever holds descriptors open.
     public let linkRemovals = AudioLinkRemovals()
 
-    public init(directory: DataDirectory, index: AssetIndex, observer: PublicationObserver? = nil,
-                deletionObserver: DeletionObserver? = nil) {
+    public init(
+        directory: DataDirectory, index: AssetIndex, observer: PublicationObserver? = nil,
+        deletionObserver: DeletionObserver? = nil
+    ) {
         self.directory = directory
         self.index = index
         self.observer = observer
@@ -164,13 +166,15 @@ public final class AssetStore: Sendable {
         timings.writeSeconds = (durable - start).seconds
 
         let record = try index.update(hash, alignment: encodedAlignment) { current in
-            var record = current ?? AssetRecord(
-                contentHash: hash.hex, bookIds: [], voiceId: metadata.voiceId, modelId: metadata.modelId,
-                outputFormat: metadata.outputFormat, byteSize: size, sha256: digest.hex,
-                durationSeconds: duration, wordCount: metadata.wordCount,
-                characterCount: metadata.characterCount, createdAt: now.timeIntervalSince1970,
-                upstreamRequestId: metadata.upstreamRequestId, characterCost: metadata.characterCost,
-                origin: metadata.origin)
+            var record =
+                current
+                ?? AssetRecord(
+                    contentHash: hash.hex, bookIds: [], voiceId: metadata.voiceId, modelId: metadata.modelId,
+                    outputFormat: metadata.outputFormat, byteSize: size, sha256: digest.hex,
+                    durationSeconds: duration, wordCount: metadata.wordCount,
+                    characterCount: metadata.characterCount, createdAt: now.timeIntervalSince1970,
+                    upstreamRequestId: metadata.upstreamRequestId, characterCost: metadata.characterCost,
+                    origin: metadata.origin)
             record.addBook(bookId.value)
             return record
         }
@@ -367,7 +371,7 @@ public final class AssetStore: Sendable {
     /// leave at worst an unindexed file.
     private func syncRemoval(in bookId: StorageIdentifier) throws(SystemError) {
         let path = directory.bookDirectory(bookId)
-        do { try FileSystem.syncDirectory(path) } catch where error.errno == ENOENT && !FileSystem.exists(path) {}
+        do { try FileSystem.syncDirectory(path) } catch  where error.errno == ENOENT && !FileSystem.exists(path) {}
     }
 
     // MARK: Start-up
@@ -418,9 +422,12 @@ public final class AssetStore: Sendable {
 
     /// Moves a file into `<data>/quarantine/` under a unique name; nothing is ever deleted on suspicion.
     func quarantine(_ path: String) throws(SystemError) {
-        let relative = path.hasPrefix(directory.audio + "/") ? String(path.dropFirst(directory.audio.count + 1))
+        let relative =
+            path.hasPrefix(directory.audio + "/")
+            ? String(path.dropFirst(directory.audio.count + 1))
             : path.hasPrefix(directory.root + "/") ? String(path.dropFirst(directory.root.count + 1)) : path
-        let name = relative.replacingOccurrences(of: "/", with: "__") + "." + String(Int(Date().timeIntervalSince1970))
+        let name =
+            relative.replacingOccurrences(of: "/", with: "__") + "." + String(Int(Date().timeIntervalSince1970))
             + "." + UUID().uuidString.prefix(8).lowercased()
         try FileSystem.rename(path, to: directory.quarantine + "/" + name)
         try FileSystem.syncDirectory(directory.quarantine)

@@ -46,8 +46,9 @@ public final class OpenedVault: Sendable {
         do {
             let index = try AssetIndex(directory: directory.index, options: options)
             store = AssetStore(directory: directory, index: index, observer: observer, deletionObserver: deletionObserver)
-            objects = ObjectStore(directory: directory, catalog: try StorageCatalog(environment: index.environment),
-                                  observer: objectObserver)
+            objects = ObjectStore(
+                directory: directory, catalog: try StorageCatalog(environment: index.environment),
+                observer: objectObserver)
         } catch {
             throw .index(error)
         }
@@ -58,7 +59,9 @@ public final class OpenedVault: Sendable {
             logger.warning("cleared stale LMDB reader slots", metadata: ["count": "\(environment.staleReadersCleared)"])
         }
         if sweepTemporaryFiles {
-            do { temporaryFilesFound = try store.sweepTemporaryFiles() } catch { throw .layout(error as? SystemError ?? SystemError(errno: 5, operation: "sweep", path: directory.temporary)) }
+            do { temporaryFilesFound = try store.sweepTemporaryFiles() } catch {
+                throw .layout(error as? SystemError ?? SystemError(errno: 5, operation: "sweep", path: directory.temporary))
+            }
             if temporaryFilesFound.isEmpty {
                 logger.info("no temp files to sweep", metadata: ["dir": "\(directory.temporary)"])
             } else {

@@ -8,7 +8,10 @@ enum ASCIIDecimal {
     static func write(_ value: UInt64, width: Int = 1, into buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
         var digits = 1
         var rest = value / 10
-        while rest > 0 { digits += 1; rest /= 10 }
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
         digits = max(digits, width)
         var remaining = value
         for index in stride(from: start + digits - 1, through: start, by: -1) {

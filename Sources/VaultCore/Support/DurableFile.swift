@@ -34,7 +34,7 @@ enum DurableFile {
     /// The JSON value at `path`, nil when there is no such file; `unreadable` when it does not decode.
     static func readJSON<T: Decodable>(_ type: T.Type, at path: String, unreadable: @autoclosure () -> any Error) throws -> T? {
         let bytes: [UInt8]
-        do { bytes = try FileSystem.readFile(path) } catch where error.errno == ENOENT { return nil }
+        do { bytes = try FileSystem.readFile(path) } catch  where error.errno == ENOENT { return nil }
         do { return try JSONDecoder().decode(type, from: Data(bytes)) } catch { throw unreadable() }
     }
 }

@@ -45,7 +45,8 @@ public enum FileSystem {
     }
 
     /// `parentDescriptor` for operations that cannot go on without the parent.
-    static func inParent<T>(of path: String, _ operation: String, _ body: (Int32, String) throws(SystemError) -> T) throws(SystemError) -> T {
+    static func inParent<T>(of path: String, _ operation: String, _ body: (Int32, String) throws(SystemError) -> T) throws(SystemError) -> T
+    {
         try parentDescriptor(of: path) { (parent, name) throws(SystemError) -> T in
             guard let parent else { throw .last(operation, path) }
             return try body(parent, name)
@@ -251,8 +252,10 @@ public struct FileStatus: Sendable, Equatable {
     public let isSymbolicLink: Bool
     public let modificationTime: Double
 
-    public init(size: Int, device: UInt64, inode: UInt64, linkCount: Int, isRegularFile: Bool, isSymbolicLink: Bool = false,
-                modificationTime: Double) {
+    public init(
+        size: Int, device: UInt64, inode: UInt64, linkCount: Int, isRegularFile: Bool, isSymbolicLink: Bool = false,
+        modificationTime: Double
+    ) {
         self.size = size
         self.device = device
         self.inode = inode

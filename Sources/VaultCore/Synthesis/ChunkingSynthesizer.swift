@@ -24,15 +24,23 @@ public struct ChunkingSynthesizer: SpeechSynthesizer {
     /// The whole, collected from `stream` and verified.
     public func synthesize(_ spec: SpeechSpec) async throws -> Generation {
         let collected = PieceCollector()
-        let receipt = try await stream(spec, restart: { collected.reset(); return true }) { piece in collected.add(piece) }
-        return Generation(mp3: try InspectedMP3(collected.audio), requestId: receipt.requestId,
-                          characterCost: receipt.characterCost, attempts: receipt.attempts, alignment: collected.alignment)
+        let receipt = try await stream(
+            spec,
+            restart: {
+                collected.reset()
+                return true
+            }
+        ) { piece in collected.add(piece) }
+        return Generation(
+            mp3: try InspectedMP3(collected.audio), requestId: receipt.requestId,
+            characterCost: receipt.characterCost, attempts: receipt.attempts, alignment: collected.alignment)
     }
 
     /// A chunk after the first is never restarted: the chunks before it are already delivered.
-    public func stream(_ spec: SpeechSpec, restart: @escaping @Sendable () async -> Bool,
-                       deliver: @escaping @Sendable (SynthesisPiece) async throws -> Void) async throws -> SynthesisReceipt
-    {
+    public func stream(
+        _ spec: SpeechSpec, restart: @escaping @Sendable () async -> Bool,
+        deliver: @escaping @Sendable (SynthesisPiece) async throws -> Void
+    ) async throws -> SynthesisReceipt {
         let maximum = limit(spec.modelId)
         guard spec.characterCount > maximum else { return try await base.stream(spec, restart: restart, deliver: deliver) }
         let chunks = TextChunker(limit: maximum).chunks(spec.text, previousText: spec.previousText, nextText: spec.nextText)
@@ -59,13 +67,20 @@ public struct ChunkingSynthesizer: SpeechSynthesizer {
                     shifted.append(part, offsetMilliseconds: offset)
                     return shifted
                 }
-                if alignment != nil, seam.withLock({ let first = $0; $0 = false; return first }) {
+                if alignment != nil,
+                    seam.withLock({
+                        let first = $0
+                        $0 = false
+                        return first
+                    })
+                {
                     alignment?.characters.insert(.init(text: " ", startMilliseconds: offset, endMilliseconds: offset), at: 0)
                 }
                 try await deliver(SynthesisPiece(audio: audio, alignment: alignment))
             }
             let verdict = frames.withLock { inspector in Result { () throws(MP3Error) in try inspector.finish() } }
-            let info: MP3Info, rest: [UInt8]
+            let info: MP3Info
+            let rest: [UInt8]
             switch verdict {
             case let .success(value): (info, rest) = value
             case let .failure(error): throw StoreError.invalidAudio(error)
@@ -76,7 +91,8 @@ public struct ChunkingSynthesizer: SpeechSynthesizer {
             cost = receipt.characterCost.flatMap { add in cost.map { $0 + add } }
             attempts += receipt.attempts
         }
-        return SynthesisReceipt(requestId: requestIds.isEmpty ? nil : requestIds.joined(separator: ","),
-                                characterCost: cost, attempts: attempts)
+        return SynthesisReceipt(
+            requestId: requestIds.isEmpty ? nil : requestIds.joined(separator: ","),
+            characterCost: cost, attempts: attempts)
     }
 }

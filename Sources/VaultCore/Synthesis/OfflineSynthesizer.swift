@@ -26,7 +26,8 @@ public struct OfflineSynthesizer: SpeechSynthesizer {
     /// So sentence boundaries are exact to the sample in the WAV (the MP3 encoder adds one frame of delay, which
     /// the stored duration trims), and characters within a sentence are spread evenly over its time.
     public func synthesize(_ spec: SpeechSpec) async throws -> Generation {
-        let espeak = espeak, lame = lame
+        let espeak = espeak
+        let lame = lame
         return try await BlockingIO.run {
             let directory = NSTemporaryDirectory() + "voicevault-offline-" + UUID().uuidString
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -41,7 +42,8 @@ public struct OfflineSynthesizer: SpeechSynthesizer {
             var joined: PCMWave?
             var timed = [SpeechAlignment.Character]()
             for (number, segment) in segments.enumerated() {
-                let textFile = directory + "/\(number).txt", wav = directory + "/\(number).wav"
+                let textFile = directory + "/\(number).txt"
+                let wav = directory + "/\(number).wav"
                 try Data(characters[segment].map(\.text).joined().utf8).write(to: URL(fileURLWithPath: textFile))
                 do {
                     try Self.run(espeak, ["-v", language, "-s", "\(wordsPerMinute)", "-f", textFile, "-w", wav])
@@ -70,7 +72,8 @@ public struct OfflineSynthesizer: SpeechSynthesizer {
                 timed += spread.characters
             }
             guard let joined else { throw VoiceError.synthesizerFailed("nothing to speak") }
-            let wav = directory + "/speech.wav", mp3 = directory + "/speech.mp3"
+            let wav = directory + "/speech.wav"
+            let mp3 = directory + "/speech.mp3"
             try Data(joined.bytes).write(to: URL(fileURLWithPath: wav))
             let (rate, bitrate) = Self.lameSettings(spec.outputFormat)
             do {
@@ -79,8 +82,9 @@ public struct OfflineSynthesizer: SpeechSynthesizer {
                 throw VoiceError.synthesizerFailed(failure.description)
             }
             // A scratch file outside the data directory: read as any file (FileSystem refuses links, for the data directory).
-            return Generation(mp3: try InspectedMP3(Array(try Data(contentsOf: URL(fileURLWithPath: mp3)))), requestId: nil,
-                              characterCost: 0, attempts: 1, alignment: SpeechAlignment(characters: timed))
+            return Generation(
+                mp3: try InspectedMP3(Array(try Data(contentsOf: URL(fileURLWithPath: mp3)))), requestId: nil,
+                characterCost: 0, attempts: 1, alignment: SpeechAlignment(characters: timed))
         }
     }
 
@@ -127,8 +131,9 @@ public struct OfflineSynthesizer: SpeechSynthesizer {
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw ToolFailed(command: executable, status: process.terminationStatus,
-                             output: String(decoding: output.prefix(500), as: UTF8.self))
+            throw ToolFailed(
+                command: executable, status: process.terminationStatus,
+                output: String(decoding: output.prefix(500), as: UTF8.self))
         }
     }
 

@@ -32,14 +32,17 @@ public struct PCMWave: Sendable, Equatable {
             let body = cursor + 8
             if id.elementsEqual("fmt ".utf8) {
                 guard body + 16 <= bytes.count, Self.littleEndian(bytes, body, 2) == 1 else { throw .unsupportedFormat }
-                format = (Int(Self.littleEndian(bytes, body + 2, 2)), Int(Self.littleEndian(bytes, body + 4, 4)),
-                          Int(Self.littleEndian(bytes, body + 14, 2)))
+                format = (
+                    Int(Self.littleEndian(bytes, body + 2, 2)), Int(Self.littleEndian(bytes, body + 4, 4)),
+                    Int(Self.littleEndian(bytes, body + 14, 2))
+                )
             } else if id.elementsEqual("data".utf8) {
                 guard let format else { throw .missingChunk("fmt ") }
                 guard format.channels > 0, format.rate > 0, format.bits % 8 == 0, format.bits > 0 else { throw .unsupportedFormat }
                 let end = min(bytes.count, body + size)
-                self.init(channels: format.channels, sampleRate: format.rate, bitsPerSample: format.bits,
-                          samples: Array(bytes[body..<end]))
+                self.init(
+                    channels: format.channels, sampleRate: format.rate, bitsPerSample: format.bits,
+                    samples: Array(bytes[body..<end]))
                 return
             }
             cursor = body + size + (size & 1)

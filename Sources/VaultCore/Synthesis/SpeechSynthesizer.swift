@@ -14,21 +14,25 @@ public protocol SpeechSynthesizer: Sendable {
     /// A failure after a piece was delivered is retried only when `restart` agrees (it answers false once
     /// anyone has heard a piece: what listeners heard cannot be taken back); the caller then drops what was
     /// delivered, and delivery starts again from the first byte.
-    func stream(_ spec: SpeechSpec, restart: @escaping @Sendable () async -> Bool,
-                deliver: @escaping @Sendable (SynthesisPiece) async throws -> Void) async throws -> SynthesisReceipt
+    func stream(
+        _ spec: SpeechSpec, restart: @escaping @Sendable () async -> Bool,
+        deliver: @escaping @Sendable (SynthesisPiece) async throws -> Void
+    ) async throws -> SynthesisReceipt
 }
 
 extension SpeechSynthesizer {
     public func resolve(_ spec: SpeechSpec) -> SpeechSpec { spec }
 
     /// For synthesizers that make the whole at once (the offline one): one piece, after the whole is made.
-    public func stream(_ spec: SpeechSpec, restart: @escaping @Sendable () async -> Bool,
-                       deliver: @escaping @Sendable (SynthesisPiece) async throws -> Void) async throws -> SynthesisReceipt
-    {
+    public func stream(
+        _ spec: SpeechSpec, restart: @escaping @Sendable () async -> Bool,
+        deliver: @escaping @Sendable (SynthesisPiece) async throws -> Void
+    ) async throws -> SynthesisReceipt {
         let generation = try await synthesize(spec)
         try await deliver(SynthesisPiece(audio: generation.audio, alignment: generation.alignment))
-        return SynthesisReceipt(requestId: generation.requestId, characterCost: generation.characterCost,
-                                attempts: generation.attempts)
+        return SynthesisReceipt(
+            requestId: generation.requestId, characterCost: generation.characterCost,
+            attempts: generation.attempts)
     }
 }
 
@@ -73,8 +77,10 @@ public struct Generation: Sendable {
     public var audio: [UInt8] { mp3.bytes }
     public var info: MP3Info { mp3.info }
 
-    public init(mp3: InspectedMP3, requestId: String?, characterCost: Int?, attempts: Int,
-                alignment: SpeechAlignment? = nil) {
+    public init(
+        mp3: InspectedMP3, requestId: String?, characterCost: Int?, attempts: Int,
+        alignment: SpeechAlignment? = nil
+    ) {
         self.mp3 = mp3
         self.alignment = alignment
         self.requestId = requestId

@@ -15,7 +15,8 @@ public struct OfflineVoiceCatalog: VoiceCatalog {
     }
 
     public func models() async throws -> [UInt8] {
-        Array(("""
+        Array(
+            ("""
             [{"model_id":"\(OfflineSynthesizer.modelId)","name":"espeak-ng (offline)","can_do_text_to_speech":true,\
             "can_be_finetuned":false,"can_do_voice_conversion":false,"maximum_text_length_per_request":\(maximumTextCharacters),\
             "model_rates":{"character_cost_multiplier":0.0},"languages":[]}]
@@ -23,7 +24,8 @@ public struct OfflineVoiceCatalog: VoiceCatalog {
     }
 
     public func voices() async throws -> [UInt8] {
-        Array(("""
+        Array(
+            ("""
             {"voices":[{"voice_id":"offline","name":"espeak-ng (offline; any voice id speaks with it)","category":"offline",\
             "labels":{},"description":"VoiceVault has no ElevenLabs key and speaks with espeak-ng"}]}
             """).utf8)

@@ -62,7 +62,8 @@ public struct CharacterBudget: Sendable {
         }
         if let refusal = try index.reserveCharacters(characters, counters: counters) {
             let limit = refusal.counter.limit ?? 0
-            throw refusal.counter.client == nil ? VoiceError.budgetExhausted(spent: refusal.spent, limit: limit)
+            throw refusal.counter.client == nil
+                ? VoiceError.budgetExhausted(spent: refusal.spent, limit: limit)
                 : VoiceError.clientBudgetExhausted(spent: refusal.spent, limit: limit)
         }
         return reservation

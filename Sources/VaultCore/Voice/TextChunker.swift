@@ -51,8 +51,9 @@ public struct TextChunker: Sendable {
             let after = pieces[(index + 1)...].joined(separator: " ")
             let previous = index == 0 ? previousText : ([previousText ?? "", before].filter { !$0.isEmpty }.joined(separator: " "))
             let next = index == pieces.count - 1 ? nextText : ([after, nextText ?? ""].filter { !$0.isEmpty }.joined(separator: " "))
-            return Chunk(text: pieces[index], previousText: previous.map { Self.suffix($0, contextLength) },
-                         nextText: next.map { Self.prefix($0, contextLength) })
+            return Chunk(
+                text: pieces[index], previousText: previous.map { Self.suffix($0, contextLength) },
+                nextText: next.map { Self.prefix($0, contextLength) })
         }
     }
 

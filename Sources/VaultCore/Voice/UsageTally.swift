@@ -70,7 +70,9 @@ extension UsageTally {
         report.charactersGenerated = counts.charactersGenerated
         report.charactersSaved = counts.charactersSaved
         func top(_ byId: [String: Int]) -> [LedgerReport.Count] {
-            byId.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10).map { .init(id: $0.key, hits: $0.value) }
+            byId.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10).map {
+                .init(id: $0.key, hits: $0.value)
+            }
         }
         report.topVoices = top(counts.hitsByVoice)
         report.topBooks = top(counts.hitsByBook)

@@ -15,8 +15,10 @@ public struct VoiceRequest: Sendable {
         /// The client key's own characters per UTC day (`ClientKey.dailyCharacterLimit`); nil: no own cap.
         public var clientDailyLimit: Int?
 
-        public init(bookId: StorageIdentifier, chapterId: String? = nil, clientKeyId: String? = nil, clientName: String? = nil,
-                    clientDailyLimit: Int? = nil) {
+        public init(
+            bookId: StorageIdentifier, chapterId: String? = nil, clientKeyId: String? = nil, clientName: String? = nil,
+            clientDailyLimit: Int? = nil
+        ) {
             self.bookId = bookId
             self.chapterId = chapterId
             self.clientKeyId = clientKeyId

@@ -31,8 +31,11 @@ extension VoiceService {
         let store = store
         let result = try await BlockingIO.run { try store.purge(filter, dryRun: dryRun) }
         if !dryRun {
-            report(result.removal, .init(action: "purge", contentHash: nil, bookId: filter.bookId?.value,
-                                         detail: "matched \(result.matched)"))
+            report(
+                result.removal,
+                .init(
+                    action: "purge", contentHash: nil, bookId: filter.bookId?.value,
+                    detail: "matched \(result.matched)"))
         }
         return result
     }

@@ -16,8 +16,10 @@ public final class VoiceService: Sendable {
     public let eviction: AssetEviction
     let registry = GenerationRegistry()
 
-    public init(store: AssetStore, synthesizer: (any SpeechSynthesizer)?, dailyCharacterBudget: Int?,
-                events: any VoiceEventSink = VoiceEventSinks([]), heard: HeardLog = HeardLog()) {
+    public init(
+        store: AssetStore, synthesizer: (any SpeechSynthesizer)?, dailyCharacterBudget: Int?,
+        events: any VoiceEventSink = VoiceEventSinks([]), heard: HeardLog = HeardLog()
+    ) {
         self.store = store
         self.synthesizer = synthesizer
         self.budget = CharacterBudget(dailyLimit: dailyCharacterBudget, index: store.index)
@@ -90,8 +92,9 @@ public final class VoiceService: Sendable {
     public func plainHit(_ request: VoiceRequest, identity known: Identity? = nil) throws -> StoredHit? {
         let (spec, hash) = (known ?? identity(of: request.spec)).pair
         guard let record = try store.record(for: hash), record.bookIds.contains(request.who.bookId.value) else { return nil }
-        return StoredHit(outcome: Outcome(record: record, hash: hash, cached: true, timings: nil, upstreamAttempts: nil),
-                         spec: spec)
+        return StoredHit(
+            outcome: Outcome(record: record, hash: hash, cached: true, timings: nil, upstreamAttempts: nil),
+            spec: spec)
     }
 
     /// The spec this service would generate for a request's spec (the synthesizer's resolution) and its
@@ -127,8 +130,9 @@ public final class VoiceService: Sendable {
         let (spec, hash) = resolved.pair
         do {
             if let record = try store.record(for: hash) {
-                let outcome = Outcome(record: try await linked(record, hash: hash, to: request.who.bookId), hash: hash,
-                                      cached: true, timings: nil, upstreamAttempts: nil)
+                let outcome = Outcome(
+                    record: try await linked(record, hash: hash, to: request.who.bookId), hash: hash,
+                    cached: true, timings: nil, upstreamAttempts: nil)
                 report(outcome, spec: spec, who: request.who)
                 return .stored(outcome)
             }
@@ -150,9 +154,10 @@ public final class VoiceService: Sendable {
             do {
                 let completion = try await generation.completion()
                 let record = try await linked(completion.record, hash: hash, to: request.who.bookId)
-                let outcome = Outcome(record: record, hash: hash, cached: !completion.generated,
-                                      timings: role == .leader && completion.generated ? completion.timings : nil,
-                                      upstreamAttempts: role == .leader ? completion.attempts : nil)
+                let outcome = Outcome(
+                    record: record, hash: hash, cached: !completion.generated,
+                    timings: role == .leader && completion.generated ? completion.timings : nil,
+                    upstreamAttempts: role == .leader ? completion.attempts : nil)
                 report(outcome, spec: spec, who: request.who)
                 return outcome
             } catch StoreError.notFound where attempt < Self.attemptsWhenAssetVanishes {
@@ -166,14 +171,18 @@ public final class VoiceService: Sendable {
     }
 
     private func report(_ outcome: Outcome, spec: SpeechSpec, who: VoiceRequest.Who) {
-        let usage = VoiceEvent.Usage(hash: outcome.hash, who: who, voiceId: spec.voiceId, modelId: spec.modelId,
-                                     characters: spec.characterCount)
+        let usage = VoiceEvent.Usage(
+            hash: outcome.hash, who: who, voiceId: spec.voiceId, modelId: spec.modelId,
+            characters: spec.characterCount)
         if outcome.cached {
             events.record(.hit(usage))
         } else if let timings = outcome.timings {
-            events.record(.generated(usage, .init(
-                characterCost: outcome.record.characterCost, upstreamRequestId: outcome.record.upstreamRequestId,
-                upstreamAttempts: outcome.upstreamAttempts ?? 1, timings: timings)))
+            events.record(
+                .generated(
+                    usage,
+                    .init(
+                        characterCost: outcome.record.characterCost, upstreamRequestId: outcome.record.upstreamRequestId,
+                        upstreamAttempts: outcome.upstreamAttempts ?? 1, timings: timings)))
         } else {
             events.record(.joined(usage))
         }
@@ -181,9 +190,13 @@ public final class VoiceService: Sendable {
 
     /// The owner's work for one generation: stage every piece as it arrives, check the whole, publish it in the
     /// crash-safe order into the leader's book, and end the generation for everyone. Runs in its own task.
-    private func generate(_ generation: LiveGeneration, spec: SpeechSpec, who: VoiceRequest.Who,
-                          synthesizer: any SpeechSynthesizer) async {
-        let store = store, budget = budget, hash = generation.hash
+    private func generate(
+        _ generation: LiveGeneration, spec: SpeechSpec, who: VoiceRequest.Who,
+        synthesizer: any SpeechSynthesizer
+    ) async {
+        let store = store
+        let budget = budget
+        let hash = generation.hash
         // Forgotten once it has ended, whichever way: new requests then read the index.
         defer { registry.remove(generation) }
         var reservation: CharacterBudget.Reservation?
@@ -203,12 +216,15 @@ public final class VoiceService: Sendable {
             let clock = ContinuousClock()
             let start = clock.now
             let firstByte = Mutex<Duration?>(nil)
-            let receipt = try await synthesizer.stream(spec, restart: {
-                // Nobody heard anything yet (an /api/voice miss waits for the whole): start the file over.
-                guard generation.restartIfUnheard() else { return false }
-                do { try await BlockingIO.run { try file.restart() } } catch { return false }
-                return true
-            }) { piece in
+            let receipt = try await synthesizer.stream(
+                spec,
+                restart: {
+                    // Nobody heard anything yet (an /api/voice miss waits for the whole): start the file over.
+                    guard generation.restartIfUnheard() else { return false }
+                    do { try await BlockingIO.run { try file.restart() } } catch { return false }
+                    return true
+                }
+            ) { piece in
                 try await BlockingIO.run { try file.append(piece.audio) }
                 firstByte.withLock { if $0 == nil { $0 = clock.now - start } }
                 generation.appended(end: file.size, alignment: piece.alignment)

@@ -13,7 +13,8 @@ enum AdminQuery {
 
     static func book(_ text: String) throws(APIError) -> StorageIdentifier {
         do { return try StorageIdentifier(text, kind: .bookId) } catch {
-            throw APIError(.badRequest, code: "invalid_book_id", message: "bookId \(text.prefix(80).debugDescription) is not a valid book id")
+            throw APIError(
+                .badRequest, code: "invalid_book_id", message: "bookId \(text.prefix(80).debugDescription) is not a valid book id")
         }
     }
 

@@ -31,38 +31,49 @@ struct AdminRoutes {
     func collect(_ request: Request, _ context: VaultRequestContext) async throws -> Response {
         let query = request.uri.queryParameters
         let dryRun = try AdminQuery.flag(query.get("dryRun"), name: "dryRun")
-        let limit = try query.get("maxBytes").map { raw in
-            guard let value = Int(raw), value >= 0 else {
-                throw APIError(.badRequest, code: "invalid_max_bytes", message: "maxBytes must be a whole number of bytes >= 0")
-            }
-            return value
-        } ?? configuration.maximumStoreBytes
+        let limit =
+            try query.get("maxBytes").map { raw in
+                guard let value = Int(raw), value >= 0 else {
+                    throw APIError(.badRequest, code: "invalid_max_bytes", message: "maxBytes must be a whole number of bytes >= 0")
+                }
+                return value
+            } ?? configuration.maximumStoreBytes
         guard let limit else {
             throw APIError(.badRequest, code: "no_limit", message: "no disk quota is set: pass maxBytes or set VOICEVAULT_MAX_STORE_BYTES")
         }
         let eviction = voice.eviction
         let result = try await BlockingIO.run { try eviction.run(limit: limit, dryRun: dryRun) }
-        context.logger.notice("gc", metadata: ["limit": "\(limit)", "dryRun": "\(dryRun)", "evicted": "\(result.evicted.count)",
-                                               "freed": "\(result.bytesFreed)"])
+        context.logger.notice(
+            "gc",
+            metadata: [
+                "limit": "\(limit)", "dryRun": "\(dryRun)", "evicted": "\(result.evicted.count)",
+                "freed": "\(result.bytesFreed)",
+            ])
         return JSONResponse.make(encoding: result)
     }
 
     func register(on admins: RouterGroup<VaultRequestContext>, table: RouteTable) {
         admins.on("/admin/audio/:hash", method: .delete, recordingIn: table) { _, context in
             let hash = try AdminQuery.hash(context.parameters.get("hash") ?? "")
-            return try await removal(of: "audio", hash: hash, book: nil, context: context,
-                                     missing: "no audio with contentHash \(hash.hex)") { try await voice.removeAsset(hash) }
+            return try await removal(
+                of: "audio", hash: hash, book: nil, context: context,
+                missing: "no audio with contentHash \(hash.hex)"
+            ) { try await voice.removeAsset(hash) }
         }
         admins.on("/admin/books/:book", method: .delete, recordingIn: table) { _, context in
             let book = try AdminQuery.book(context.parameters.get("book") ?? "")
-            return try await removal(of: "book", hash: nil, book: book, context: context,
-                                     missing: "book \(book.value) has no audio") { try await voice.removeBook(book) }
+            return try await removal(
+                of: "book", hash: nil, book: book, context: context,
+                missing: "book \(book.value) has no audio"
+            ) { try await voice.removeBook(book) }
         }
         admins.on("/admin/books/:book/audio/:hash", method: .delete, recordingIn: table) { _, context in
             let book = try AdminQuery.book(context.parameters.get("book") ?? "")
             let hash = try AdminQuery.hash(context.parameters.get("hash") ?? "")
-            return try await removal(of: "book reference", hash: hash, book: book, context: context,
-                                     missing: "book \(book.value) has no audio \(hash.hex)") { try await voice.removeReference(hash, from: book) }
+            return try await removal(
+                of: "book reference", hash: hash, book: book, context: context,
+                missing: "book \(book.value) has no audio \(hash.hex)"
+            ) { try await voice.removeReference(hash, from: book) }
         }
         admins.on("/admin/assets", method: .get, recordingIn: table) { request, _ in try await assets(request) }
         admins.on("/admin/assets/:hash", method: .get, recordingIn: table) { _, context in
@@ -77,7 +88,8 @@ struct AdminRoutes {
             let after = try query.get("cursor").map { try AdminQuery.book($0).value }
             let index = store.index
             let books = try await BlockingIO.run { try index.bookSummaries(after: after, limit: limit) }
-            return JSONResponse.make(encoding: AdminJSON.BookList(books: books, nextCursor: books.count == limit ? books.last?.bookId : nil))
+            return JSONResponse.make(
+                encoding: AdminJSON.BookList(books: books, nextCursor: books.count == limit ? books.last?.bookId : nil))
         }
         admins.on("/admin/purge", method: .post, recordingIn: table) { request, context in try await purge(request, context) }
         admins.on("/admin/books/:book/pin", method: .put, recordingIn: table) { _, context in
@@ -89,7 +101,9 @@ struct AdminRoutes {
         admins.on("/admin/pins", method: .get, recordingIn: table) { _, _ in
             let index = store.index
             let pins = try await BlockingIO.run { try index.pinnedBooks() }
-            return JSONResponse.make(encoding: AdminJSON.Pins(pins: pins.map { .init(bookId: $0.bookId, pinnedAt: ISO8601Timestamp.format(secondsSince1970: $0.pinnedAt)) }))
+            return JSONResponse.make(
+                encoding: AdminJSON.Pins(
+                    pins: pins.map { .init(bookId: $0.bookId, pinnedAt: ISO8601Timestamp.format(secondsSince1970: $0.pinnedAt)) }))
         }
         admins.on("/admin/gc", method: .post, recordingIn: table) { request, context in try await collect(request, context) }
         admins.on("/admin/stats", method: .get, recordingIn: table) { _, _ in
@@ -120,9 +134,10 @@ struct AdminRoutes {
         let cursor = try query.get("cursor").map(AdminQuery.hash)
         let index = store.index
         let page = try await BlockingIO.run { try index.page(matching: filter, after: cursor, limit: limit) }
-        return JSONResponse.make(encoding: AdminJSON.AssetList(
-            assets: page.records.map { AdminJSON.Asset($0, baseURL: configuration.publicBaseURL) },
-            nextCursor: page.nextCursor?.hex))
+        return JSONResponse.make(
+            encoding: AdminJSON.AssetList(
+                assets: page.records.map { AdminJSON.Asset($0, baseURL: configuration.publicBaseURL) },
+                nextCursor: page.nextCursor?.hex))
     }
 
     struct PurgeBody: Decodable {
@@ -138,22 +153,29 @@ struct AdminRoutes {
         let data = try await request.body.collect(upTo: 16 * 1024)
         let body: PurgeBody
         do { body = try JSONDecoder().decode(PurgeBody.self, from: Data(buffer: data)) } catch {
-            throw APIError(.badRequest, code: "invalid_json", message: "the body must be a JSON object: {voiceId?, model?, bookId?, createdBefore?, createdAfter?, dryRun}")
+            throw APIError(
+                .badRequest, code: "invalid_json",
+                message: "the body must be a JSON object: {voiceId?, model?, bookId?, createdBefore?, createdAfter?, dryRun}")
         }
-        let filter = try AdminQuery.filter(bookId: body.bookId, voiceId: body.voiceId, model: body.model,
-                                           createdBefore: body.createdBefore, createdAfter: body.createdAfter)
+        let filter = try AdminQuery.filter(
+            bookId: body.bookId, voiceId: body.voiceId, model: body.model,
+            createdBefore: body.createdBefore, createdAfter: body.createdAfter)
         guard !filter.isEmpty else {
             // Everything at once is `voicevault` with the data directory removed, not a request with a typo.
-            throw APIError(.badRequest, code: "empty_filter", message: "a purge needs at least one of voiceId, model, bookId, createdBefore, createdAfter")
+            throw APIError(
+                .badRequest, code: "empty_filter",
+                message: "a purge needs at least one of voiceId, model, bookId, createdBefore, createdAfter")
         }
         guard let dryRun = body.dryRun else {
-            throw APIError(.badRequest, code: "missing_dry_run", message: "say dryRun: true to see what would go, or dryRun: false to delete it")
+            throw APIError(
+                .badRequest, code: "missing_dry_run", message: "say dryRun: true to see what would go, or dryRun: false to delete it")
         }
         let result = try await voice.purge(filter, dryRun: dryRun)
         if !dryRun { logAction("purge", result.removal, context, ["matched": "\(result.matched)"]) }
-        return JSONResponse.make(encoding: AdminJSON.Purge(
-            dryRun: dryRun, matched: result.matched, sample: result.sample.map(\.hex), books: result.removal.books,
-            links: result.removal.links, assetsRemoved: result.removal.assetsRemoved, bytesFreed: result.removal.bytesFreed))
+        return JSONResponse.make(
+            encoding: AdminJSON.Purge(
+                dryRun: dryRun, matched: result.matched, sample: result.sample.map(\.hex), books: result.removal.books,
+                links: result.removal.links, assetsRemoved: result.removal.assetsRemoved, bytesFreed: result.removal.bytesFreed))
     }
 
     func stats() async throws -> AdminJSON.Stats {
@@ -162,11 +184,12 @@ struct AdminRoutes {
         let facts = try await BlockingIO.run { try AdminStats.storeFacts(store, budget: budget) }
         let now = Date().timeIntervalSince1970
         let history = try await usage.history { try LedgerReport.read($0, now: now) }
-        return AdminStats.make(.init(
-            totals: facts.totals, spentToday: facts.spent, dailyLimit: budget.dailyLimit,
-            report: history ?? usage.tally.report(),
-            flights: await voice.flightSnapshot(), pricePerThousandCharacters: configuration.pricePerThousandCharacters,
-            countingSince: history == nil ? usage.tally.startedAt : nil))
+        return AdminStats.make(
+            .init(
+                totals: facts.totals, spentToday: facts.spent, dailyLimit: budget.dailyLimit,
+                report: history ?? usage.tally.report(),
+                flights: await voice.flightSnapshot(), pricePerThousandCharacters: configuration.pricePerThousandCharacters,
+                countingSince: history == nil ? usage.tally.startedAt : nil))
     }
 
     private func logAction(_ action: String, _ removal: Removal, _ context: VaultRequestContext, _ extra: Logger.Metadata) {

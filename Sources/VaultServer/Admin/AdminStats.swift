@@ -15,8 +15,10 @@ public enum AdminStats {
         public var countingSince: Date?
         public var now: Date
 
-        public init(totals: (assets: Int, bytes: Int, books: Int), spentToday: Int, dailyLimit: Int?, report: LedgerReport,
-                    flights: [VoiceService.Flight], pricePerThousandCharacters: Double?, countingSince: Date?, now: Date = Date()) {
+        public init(
+            totals: (assets: Int, bytes: Int, books: Int), spentToday: Int, dailyLimit: Int?, report: LedgerReport,
+            flights: [VoiceService.Flight], pricePerThousandCharacters: Double?, countingSince: Date?, now: Date = Date()
+        ) {
             self.totals = totals
             self.spentToday = spentToday
             self.dailyLimit = dailyLimit
@@ -29,7 +31,9 @@ public enum AdminStats {
     }
 
     /// Reads the index totals and today's spend (blocking; call off the cooperative pool).
-    public static func storeFacts(_ store: AssetStore, budget: CharacterBudget) throws -> (totals: (assets: Int, bytes: Int, books: Int), spent: Int) {
+    public static func storeFacts(_ store: AssetStore, budget: CharacterBudget) throws -> (
+        totals: (assets: Int, bytes: Int, books: Int), spent: Int
+    ) {
         (try store.index.totals(), try budget.spent())
     }
 
@@ -45,14 +49,21 @@ public enum AdminStats {
             failures: report.failures, charactersGenerated: report.charactersGenerated, charactersSaved: report.charactersSaved,
             pricePer1000Characters: price, costGenerated: cost(report.charactersGenerated), costSaved: cost(report.charactersSaved),
             topVoices: report.topVoices, topBooks: report.topBooks,
-            byClient: report.byClient, days: report.days, recentGenerations: report.recentGenerations.map {
-                .init(at: ISO8601Timestamp.format(secondsSince1970: $0.at), contentHash: $0.contentHash, bookId: $0.bookId,
-                      voiceId: $0.voiceId, characters: $0.characters, upstreamSeconds: VoiceResponseBody.rounded($0.upstreamSeconds))
+            byClient: report.byClient, days: report.days,
+            recentGenerations: report.recentGenerations.map {
+                .init(
+                    at: ISO8601Timestamp.format(secondsSince1970: $0.at), contentHash: $0.contentHash, bookId: $0.bookId,
+                    voiceId: $0.voiceId, characters: $0.characters, upstreamSeconds: VoiceResponseBody.rounded($0.upstreamSeconds))
             },
-            inFlight: inputs.flights.map { .init(contentHash: $0.hash.hex, waiters: $0.waiters, ageSeconds: VoiceResponseBody.rounded($0.ageSeconds)) },
-            upstreamLatencyLastHour: latencies.isEmpty ? nil : .init(
-                generations: latencies.count, p50Seconds: LedgerReport.percentile(0.5, of: latencies) ?? 0,
-                p95Seconds: LedgerReport.percentile(0.95, of: latencies) ?? 0, p99Seconds: LedgerReport.percentile(0.99, of: latencies) ?? 0),
+            inFlight: inputs.flights.map {
+                .init(contentHash: $0.hash.hex, waiters: $0.waiters, ageSeconds: VoiceResponseBody.rounded($0.ageSeconds))
+            },
+            upstreamLatencyLastHour: latencies.isEmpty
+                ? nil
+                : .init(
+                    generations: latencies.count, p50Seconds: LedgerReport.percentile(0.5, of: latencies) ?? 0,
+                    p95Seconds: LedgerReport.percentile(0.95, of: latencies) ?? 0,
+                    p99Seconds: LedgerReport.percentile(0.99, of: latencies) ?? 0),
             budget: .init(day: CharacterBudget.day(of: inputs.now), charactersSpent: inputs.spentToday, dailyLimit: inputs.dailyLimit),
             countingSince: inputs.countingSince.map { ISO8601Timestamp.format(secondsSince1970: $0.timeIntervalSince1970) })
     }
@@ -80,13 +91,20 @@ extension AdminStats {
             "budget today      \(stats.budget.charactersSpent) of \(stats.budget.dailyLimit.map(String.init) ?? "no limit") (\(stats.budget.day))",
         ]
         if let latency = stats.upstreamLatencyLastHour {
-            lines.append(String(format: "upstream (1 h)    p50 %.2f s, p95 %.2f s, p99 %.2f s over %d generations",
-                                latency.p50Seconds, latency.p95Seconds, latency.p99Seconds, latency.generations))
+            lines.append(
+                String(
+                    format: "upstream (1 h)    p50 %.2f s, p95 %.2f s, p99 %.2f s over %d generations",
+                    latency.p50Seconds, latency.p95Seconds, latency.p99Seconds, latency.generations))
         }
-        if !stats.topVoices.isEmpty { lines.append("top voices        " + stats.topVoices.map { "\($0.id) (\($0.hits))" }.joined(separator: ", ")) }
-        if !stats.topBooks.isEmpty { lines.append("top books         " + stats.topBooks.map { "\($0.id) (\($0.hits))" }.joined(separator: ", ")) }
+        if !stats.topVoices.isEmpty {
+            lines.append("top voices        " + stats.topVoices.map { "\($0.id) (\($0.hits))" }.joined(separator: ", "))
+        }
+        if !stats.topBooks.isEmpty {
+            lines.append("top books         " + stats.topBooks.map { "\($0.id) (\($0.hits))" }.joined(separator: ", "))
+        }
         for client in stats.byClient {
-            lines.append("client \(client.name): \(client.hits) hits, \(client.generations) generations, \(client.charactersGenerated) characters")
+            lines.append(
+                "client \(client.name): \(client.hits) hits, \(client.generations) generations, \(client.charactersGenerated) characters")
         }
         return lines.joined(separator: "\n")
     }

@@ -54,7 +54,8 @@ public struct APIKeyAuthenticator: Sendable, Equatable {
     static func bearerToken(_ authorization: String) -> String? {
         let value = FieldBytes.trimmed(authorization.utf8)
         guard FieldBytes.hasPrefixIgnoringCase(value, "bearer"),
-              let separator = value.dropFirst(6).first, FieldBytes.isOptionalWhitespace(separator) else { return nil }
+            let separator = value.dropFirst(6).first, FieldBytes.isOptionalWhitespace(separator)
+        else { return nil }
         let token = FieldBytes.trimmed(value.dropFirst(7))
         return token.isEmpty ? nil : String(decoding: token, as: UTF8.self)
     }

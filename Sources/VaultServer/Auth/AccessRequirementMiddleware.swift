@@ -25,9 +25,10 @@ struct AccessRequirementMiddleware: RouterMiddleware {
             throw refusal
         }
         if let rateLimiter, let key = caller.clientKey, case let .refused(retryAfter) = rateLimiter.take(for: key) {
-            throw APIError(.tooManyRequests, code: "rate_limited",
-                           message: "this client key may make \(key.requestsPerMinute ?? 0) requests a minute here; try again in \(retryAfter) s",
-                           headers: [.retryAfter: String(retryAfter)])
+            throw APIError(
+                .tooManyRequests, code: "rate_limited",
+                message: "this client key may make \(key.requestsPerMinute ?? 0) requests a minute here; try again in \(retryAfter) s",
+                headers: [.retryAfter: String(retryAfter)])
         }
         return try await next(request, context)
     }
@@ -38,22 +39,29 @@ struct AccessRequirementMiddleware: RouterMiddleware {
         switch requirement {
         case .clientKey:
             if caller.clientKey != nil { return nil }
-            return APIError(.unauthorized, code: "unauthorized", message: presentedCredentials
-                ? "the client key is not valid"
-                : "a client key is required (Authorization: Bearer <key>, apikey or xi-api-key)",
+            return APIError(
+                .unauthorized, code: "unauthorized",
+                message: presentedCredentials
+                    ? "the client key is not valid"
+                    : "a client key is required (Authorization: Bearer <key>, apikey or xi-api-key)",
                 headers: [.wwwAuthenticate: #"Bearer realm="voicevault""#])
         case let .admin(configured):
             guard configured else {
-                return APIError(.forbidden, code: "admin_disabled",
-                                message: "this server has no VOICEVAULT_ADMIN_TOKEN, so its admin surface is closed")
+                return APIError(
+                    .forbidden, code: "admin_disabled",
+                    message: "this server has no VOICEVAULT_ADMIN_TOKEN, so its admin surface is closed")
             }
             if caller.isAdmin { return nil }
             if caller.clientKey != nil {
-                return APIError(.forbidden, code: "forbidden", message: "a client key cannot open the admin surface; use Authorization: Bearer <VOICEVAULT_ADMIN_TOKEN>")
+                return APIError(
+                    .forbidden, code: "forbidden",
+                    message: "a client key cannot open the admin surface; use Authorization: Bearer <VOICEVAULT_ADMIN_TOKEN>")
             }
-            return APIError(.unauthorized, code: "unauthorized", message: presentedCredentials
-                ? "the admin token is not valid"
-                : "the admin token is required (Authorization: Bearer <VOICEVAULT_ADMIN_TOKEN>)",
+            return APIError(
+                .unauthorized, code: "unauthorized",
+                message: presentedCredentials
+                    ? "the admin token is not valid"
+                    : "the admin token is required (Authorization: Bearer <VOICEVAULT_ADMIN_TOKEN>)",
                 headers: [.wwwAuthenticate: #"Bearer realm="voicevault-admin""#])
         }
     }

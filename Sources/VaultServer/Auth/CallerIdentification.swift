@@ -40,8 +40,9 @@ struct CallerIdentification: Sendable {
         let xiAPIKey = field(.xiAPIKey)
         guard authorization != nil || apikey != nil || xiAPIKey != nil else { return nil }
         let presented = APIKeyAuthenticator.presentedKeys(authorization: authorization, apikey: apikey, xiAPIKey: xiAPIKey)
-        return Caller(clientKey: clientKeys.key(anyOf: presented), isAdmin: adminToken?.isPresented(in: authorization) ?? false,
-                      presentedCredentials: true)
+        return Caller(
+            clientKey: clientKeys.key(anyOf: presented), isAdmin: adminToken?.isPresented(in: authorization) ?? false,
+            presentedCredentials: true)
     }
 
     /// Whether a request carries any credential field, whatever its value: a keyed request is logged with its

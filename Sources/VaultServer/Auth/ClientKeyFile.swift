@@ -31,16 +31,21 @@ enum ClientKeyFile {
         }
         return try document.keys.map { entry in
             guard !entry.name.isEmpty, entry.name.utf8.count <= 64,
-                  entry.name.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") }) else {
-                throw Invalid(description: "key name \(entry.name.debugDescription) must be 1-64 printable ASCII characters without spaces or quotes")
+                entry.name.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") })
+            else {
+                throw Invalid(
+                    description: "key name \(entry.name.debugDescription) must be 1-64 printable ASCII characters without spaces or quotes")
             }
             guard entry.key.utf8.count >= 16 else {
                 throw Invalid(description: "the key named \(entry.name) is shorter than 16 characters; use a long random secret")
             }
             if let limit = entry.dailyCharacters, limit < 0 { throw Invalid(description: "\(entry.name): dailyCharacters must be >= 0") }
-            if let limit = entry.requestsPerMinute, limit < 1 { throw Invalid(description: "\(entry.name): requestsPerMinute must be >= 1") }
-            return ClientKey(secret: entry.key, name: entry.name, dailyCharacterLimit: entry.dailyCharacters,
-                             requestsPerMinute: entry.requestsPerMinute)
+            if let limit = entry.requestsPerMinute, limit < 1 {
+                throw Invalid(description: "\(entry.name): requestsPerMinute must be >= 1")
+            }
+            return ClientKey(
+                secret: entry.key, name: entry.name, dailyCharacterLimit: entry.dailyCharacters,
+                requestsPerMinute: entry.requestsPerMinute)
         }
     }
 }

@@ -9,8 +9,9 @@ struct CrossOriginMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let origin = request.headers[.origin], policy.origins != .none else { return try await next(request, context) }
         if CrossOriginPolicy.isPreflight(method: request.method, headers: request.headers) {
-            let answer = policy.preflight(origin: origin, requestedMethod: request.headers[.accessControlRequestMethod] ?? "",
-                                          requestedHeaders: request.headers[.accessControlRequestHeaders])
+            let answer = policy.preflight(
+                origin: origin, requestedMethod: request.headers[.accessControlRequestMethod] ?? "",
+                requestedHeaders: request.headers[.accessControlRequestHeaders])
             return Response(status: answer.status, headers: answer.headers, body: .init())
         }
         var response: Response

@@ -40,9 +40,11 @@ public struct CrossOriginPolicy: Sendable, Equatable {
     static let allowedMethodNames = ["get", "head", "post", "put", "patch", "delete"]
     /// What a browser needs to see of our answers: ranges, validators, cache verdicts, and where a resumable
     /// upload lives and how far it got.
-    static let exposedHeaders = "Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified, Content-Disposition, X-Cache, X-Content-Hash, Server-Timing, "
+    static let exposedHeaders =
+        "Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified, Content-Disposition, X-Cache, X-Content-Hash, Server-Timing, "
         + "Location, Upload-Offset, Upload-Length, Upload-Expires, Upload-Metadata, Upload-Defer-Length, Tus-Resumable, Tus-Version, Tus-Extension, Tus-Max-Size"
-    static let defaultAllowedHeaders = "authorization, apikey, x-client-info, xi-api-key, content-type, x-upsert, x-metadata, cache-control, range, if-none-match, if-modified-since, if-range, "
+    static let defaultAllowedHeaders =
+        "authorization, apikey, x-client-info, xi-api-key, content-type, x-upsert, x-metadata, cache-control, range, if-none-match, if-modified-since, if-range, "
         + "tus-resumable, upload-length, upload-offset, upload-metadata, upload-defer-length, x-signature"
     static let maxAgeSeconds = "86400"
 
@@ -73,18 +75,21 @@ public struct CrossOriginPolicy: Sendable, Equatable {
     }
 
     /// The answer to a preflight: 204 with what is allowed, or 403 when the origin or the method is not.
-    public func preflight(origin: String, requestedMethod: String, requestedHeaders: String?) -> (status: HTTPResponse.Status, headers: HTTPFields) {
+    public func preflight(origin: String, requestedMethod: String, requestedHeaders: String?) -> (
+        status: HTTPResponse.Status, headers: HTTPFields
+    ) {
         var headers = HTTPFields()
         if case .list = origins { headers[.vary] = "Origin" }
         let method = FieldBytes.trimmed(requestedMethod.utf8)
         guard let allowed = allowedOrigin(origin),
-              Self.allowedMethodNames.contains(where: { FieldBytes.equalsIgnoringCase(method, $0) })
+            Self.allowedMethodNames.contains(where: { FieldBytes.equalsIgnoringCase(method, $0) })
         else { return (.forbidden, headers) }
         headers[.accessControlAllowOrigin] = allowed
         headers[.accessControlAllowMethods] = Self.allowedMethods
         // Echoing what the browser asks for is safe without credentials, and keeps new client headers working;
         // only a list of header names is echoed, anything else gets the default list.
-        headers[.accessControlAllowHeaders] = requestedHeaders.flatMap { Self.isHeaderNameList($0) ? $0 : nil } ?? Self.defaultAllowedHeaders
+        headers[.accessControlAllowHeaders] =
+            requestedHeaders.flatMap { Self.isHeaderNameList($0) ? $0 : nil } ?? Self.defaultAllowedHeaders
         headers[.accessControlMaxAge] = Self.maxAgeSeconds
         return (.noContent, headers)
     }
@@ -94,7 +99,10 @@ public struct CrossOriginPolicy: Sendable, Equatable {
     static func isHeaderNameList(_ value: String) -> Bool {
         var sawName = false
         for byte in value.utf8 {
-            if FieldBytes.isTokenCharacter(byte) { sawName = true; continue }
+            if FieldBytes.isTokenCharacter(byte) {
+                sawName = true
+                continue
+            }
             guard byte == UInt8(ascii: ",") || FieldBytes.isOptionalWhitespace(byte) else { return false }
         }
         return sawName

@@ -29,15 +29,20 @@ public enum ConfigurationResolution {
     ) throws(Problem) -> ServerConfiguration {
         let settings = Settings(environment)
         let port: Int
-        if let flag = flags.port { port = flag } else {
+        if let flag = flags.port {
+            port = flag
+        } else {
             port = try settings.integer("VOICEVAULT_PORT", default: ServerConfiguration.defaultPort, minimum: 0)
         }
         guard (0...65535).contains(port) else { throw Problem("--port must be 0...65535 (got \(port))") }
         let limits = ConnectionLimits(
-            idleTimeoutSeconds: try settings.integer("VOICEVAULT_IDLE_TIMEOUT_SECONDS", default: ConnectionLimits.defaultIdleTimeoutSeconds, minimum: 1),
-            sendTimeoutSeconds: try settings.integer("VOICEVAULT_SEND_TIMEOUT_SECONDS", default: ConnectionLimits.defaultSendTimeoutSeconds, minimum: 1),
+            idleTimeoutSeconds: try settings.integer(
+                "VOICEVAULT_IDLE_TIMEOUT_SECONDS", default: ConnectionLimits.defaultIdleTimeoutSeconds, minimum: 1),
+            sendTimeoutSeconds: try settings.integer(
+                "VOICEVAULT_SEND_TIMEOUT_SECONDS", default: ConnectionLimits.defaultSendTimeoutSeconds, minimum: 1),
             maximumConnections: try settings.integer(
-                "VOICEVAULT_MAX_CONNECTIONS", default: ConnectionLimits.defaultMaximumConnections(descriptorLimit: descriptorLimit), minimum: 1),
+                "VOICEVAULT_MAX_CONNECTIONS", default: ConnectionLimits.defaultMaximumConnections(descriptorLimit: descriptorLimit),
+                minimum: 1),
             lingeringSeconds: try settings.integer("VOICEVAULT_LINGER_SECONDS", default: 5, minimum: 1))
         let clientKeys = try self.clientKeys(settings, readFile: readFile)
         let adminToken = settings["VOICEVAULT_ADMIN_TOKEN"]

@@ -22,8 +22,9 @@ struct ConnectionCap: AvailableConnectionsDelegate {
         let now = ContinuousClock.now
         if let lastWarning, now - lastWarning < .seconds(60) { return }
         lastWarning = now
-        logger.warning("connection limit reached: new connections wait in the listen backlog until one closes",
-                       metadata: ["open": "\(open)", "limit": "\(maximum)", "setting": "VOICEVAULT_MAX_CONNECTIONS"])
+        logger.warning(
+            "connection limit reached: new connections wait in the listen backlog until one closes",
+            metadata: ["open": "\(open)", "limit": "\(maximum)", "setting": "VOICEVAULT_MAX_CONNECTIONS"])
     }
 
     mutating func connectionClosed() {

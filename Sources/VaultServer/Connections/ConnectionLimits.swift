@@ -25,8 +25,10 @@ public struct ConnectionLimits: Sendable, Equatable {
     /// upstream client's connections, logs.
     public static let reservedDescriptors = 256
 
-    public init(idleTimeoutSeconds: Int = defaultIdleTimeoutSeconds, sendTimeoutSeconds: Int = defaultSendTimeoutSeconds,
-                maximumConnections: Int = 4_096, lingeringBodyBytes: Int = 1 << 20, lingeringSeconds: Int = 5) {
+    public init(
+        idleTimeoutSeconds: Int = defaultIdleTimeoutSeconds, sendTimeoutSeconds: Int = defaultSendTimeoutSeconds,
+        maximumConnections: Int = 4_096, lingeringBodyBytes: Int = 1 << 20, lingeringSeconds: Int = 5
+    ) {
         self.idleTimeoutSeconds = max(1, idleTimeoutSeconds)
         self.sendTimeoutSeconds = max(1, sendTimeoutSeconds)
         self.maximumConnections = max(1, maximumConnections)

@@ -65,8 +65,9 @@ final class StalledConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
                 lingeringBytes = total
                 if total > limits.lingeringBodyBytes, !refusingInput {
                     refusingInput = true
-                    logger.debug("refusing the rest of a request body after its response",
-                                 metadata: ["peer": "\(context.remoteAddress.map { "\($0)" } ?? "-")"])
+                    logger.debug(
+                        "refusing the rest of a request body after its response",
+                        metadata: ["peer": "\(context.remoteAddress.map { "\($0)" } ?? "-")"])
                     context.close(mode: .output, promise: nil)
                 }
             }
@@ -107,8 +108,9 @@ final class StalledConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         if context.channel.isWritable {
             stall = nil
         } else if stall == nil {
-            stall = Stall(since: .now(), waiting: Self.waitingBytes(context),
-                          acknowledged: TCPProgress.bytesAcknowledged(context.channel))
+            stall = Stall(
+                since: .now(), waiting: Self.waitingBytes(context),
+                acknowledged: TCPProgress.bytesAcknowledged(context.channel))
             if sendDeadline == nil { scheduleSendCheck(context, in: .seconds(Int64(limits.sendTimeoutSeconds))) }
         }
         context.fireChannelWritabilityChanged()

@@ -10,8 +10,11 @@ enum TCPProgress {
     /// 24 `u32`s (104 bytes), then `tcpi_pacing_rate` and `tcpi_max_pacing_rate`, then `tcpi_bytes_acked` at
     /// offset 120. The kernel copies what fits, so a shorter kernel structure leaves it zero.
     struct InfoPrefix {
-        var fields: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
-                     UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var fields:
+            (
+                UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                UInt64, UInt64, UInt64
+            ) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         var bytesAcknowledged: UInt64 = 0
     }
 

@@ -6,7 +6,8 @@ import Hummingbird
 /// The headers forbid everything the page does not need: scripts and styles only from this origin, fetches
 /// only to it, no framing (clickjacking), no referrer.
 struct DashboardRoutes {
-    static let securityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    static let securityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
     func register(on router: Router<VaultRequestContext>, table: RouteTable) {
         // The router ignores a trailing slash: this answers `/admin/` too (registering both is a duplicate).

@@ -21,8 +21,9 @@ struct AudioRequestTarget: Equatable, Sendable {
     private static func read(_ bytes: UnsafeBufferPointer<UInt8>) -> (book: String, file: String, query: String?)? {
         let prefix: StaticString = "/audio/"
         guard bytes.count > prefix.utf8CodeUnitCount,
-              UnsafeBufferPointer(rebasing: bytes[..<prefix.utf8CodeUnitCount]).elementsEqual(
-                UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)) else { return nil }
+            UnsafeBufferPointer(rebasing: bytes[..<prefix.utf8CodeUnitCount]).elementsEqual(
+                UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount))
+        else { return nil }
         let rest = bytes[prefix.utf8CodeUnitCount...]
         let pathEnd = rest.firstIndex(of: UInt8(ascii: "?")) ?? rest.endIndex
         let path = rest[..<pathEnd]
@@ -39,7 +40,7 @@ struct AudioRequestTarget: Equatable, Sendable {
     static func isUnreserved(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
             true
         default:
             false

@@ -90,15 +90,19 @@ struct DownloadResponder: Sendable {
     /// Plans from the record's facts alone, and only a plan with a body asks `bytes` for them: a 304, a HEAD,
     /// a 412 or a 416 reads and opens nothing. Throws `Missing` when the bytes are gone or disagree in length
     /// with the record.
-    func respond(_ request: Request, method: DownloadRequest.Method, representation: DownloadRepresentation, reads: StreamedFileReads,
-                 bytes: () throws -> DownloadBytes?, renderError: ErrorRenderer) throws -> Response {
+    func respond(
+        _ request: Request, method: DownloadRequest.Method, representation: DownloadRepresentation, reads: StreamedFileReads,
+        bytes: () throws -> DownloadBytes?, renderError: ErrorRenderer
+    ) throws -> Response {
         try answer(Self.downloadRequest(request.headers, method: method), representation: representation, bytes: bytes)
             .response(reads: reads, renderError: renderError)
     }
 
     /// The decision for one download, transport aside (see `DownloadAnswer`).
-    func answer(_ request: DownloadRequest, representation: DownloadRepresentation,
-                bytes: () throws -> DownloadBytes?) throws -> DownloadAnswer {
+    func answer(
+        _ request: DownloadRequest, representation: DownloadRepresentation,
+        bytes: () throws -> DownloadBytes?
+    ) throws -> DownloadAnswer {
         let facts = representation.facts
         let plan = planner.plan(request, facts)
         // The common fields are shared, not copied: an answer adds its lengths after them.
@@ -109,12 +113,16 @@ struct DownloadResponder: Sendable {
             fields.remove(.contentDisposition)
             return .content(.notModified, fields, .none)
         case .preconditionFailed:
-            return .refusal(APIError(.preconditionFailed, code: "precondition_failed",
-                                     message: "If-Match or If-Unmodified-Since does not hold"))
+            return .refusal(
+                APIError(
+                    .preconditionFailed, code: "precondition_failed",
+                    message: "If-Match or If-Unmodified-Since does not hold"))
         case .unsatisfiable:
-            return .refusal(APIError(.rangeNotSatisfiable, code: "range_not_satisfiable",
-                                     message: "no requested range overlaps the \(facts.length)-byte file",
-                                     headers: [.contentRange: "bytes */\(facts.length)"]))
+            return .refusal(
+                APIError(
+                    .rangeNotSatisfiable, code: "range_not_satisfiable",
+                    message: "no requested range overlaps the \(facts.length)-byte file",
+                    headers: [.contentRange: "bytes */\(facts.length)"]))
         case .full:
             fields.add(.contentLength, String(facts.length))
             if request.method == .head { return .content(.ok, fields, .none) }
@@ -190,8 +198,10 @@ struct DownloadResponder: Sendable {
         }
     }
 
-    static func copy(_ bytes: DownloadBytes, _ span: Range<UInt64>, reads: StreamedFileReads,
-                     to writer: inout any ResponseBodyWriter) async throws {
+    static func copy(
+        _ bytes: DownloadBytes, _ span: Range<UInt64>, reads: StreamedFileReads,
+        to writer: inout any ResponseBodyWriter
+    ) async throws {
         switch bytes {
         case let .memory(buffer):
             guard let slice = buffer.getSlice(at: Int(span.lowerBound), length: span.count) else {

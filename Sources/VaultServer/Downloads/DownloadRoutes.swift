@@ -33,17 +33,22 @@ final class DownloadRoutes: Sendable {
 
     func register(on router: Router<VaultRequestContext>, table: RouteTable) {
         router.on("/audio/:book/:file", method: .get, recordingIn: table) { request, context in
-            try self.serve(request, book: context.parameters.get("book") ?? "", file: context.parameters.get("file") ?? "", method: .get,
-                           reads: context.fileReads)
+            try self.serve(
+                request, book: context.parameters.get("book") ?? "", file: context.parameters.get("file") ?? "", method: .get,
+                reads: context.fileReads)
         }
         router.on("/audio/:book/:file", method: .head, recordingIn: table) { request, context in
-            try self.serve(request, book: context.parameters.get("book") ?? "", file: context.parameters.get("file") ?? "", method: .head,
-                           reads: context.fileReads)
+            try self.serve(
+                request, book: context.parameters.get("book") ?? "", file: context.parameters.get("file") ?? "", method: .head,
+                reads: context.fileReads)
         }
     }
 
-    func serve(_ request: Request, book: String, file: String, method: DownloadRequest.Method, reads: StreamedFileReads) throws -> Response {
-        try answer(book: book, file: file, query: request.uri.query, request: DownloadResponder.downloadRequest(request.headers, method: method)) {
+    func serve(_ request: Request, book: String, file: String, method: DownloadRequest.Method, reads: StreamedFileReads) throws -> Response
+    {
+        try answer(
+            book: book, file: file, query: request.uri.query, request: DownloadResponder.downloadRequest(request.headers, method: method)
+        ) {
             hash, _, path in try cache.bytes(for: hash, path: path())
         }.response(reads: reads) { status, code, message in APIError(status, code: code, message: message).response() }
     }
@@ -90,8 +95,10 @@ final class DownloadRoutes: Sendable {
             throw notFound
         } catch let DownloadResponder.Missing.wrongLength(expected, found) {
             // Bytes under a content hash are immutable: a file of another size is damage, never served.
-            throw APIError(.internalServerError, code: "asset_damaged",
-                           message: "the file of \(hash.hex) has \(found) bytes where its record says \(expected); the operator should run voicevault fsck")
+            throw APIError(
+                .internalServerError, code: "asset_damaged",
+                message:
+                    "the file of \(hash.hex) has \(found) bytes where its record says \(expected); the operator should run voicevault fsck")
         }
     }
 
@@ -110,10 +117,11 @@ final class DownloadRoutes: Sendable {
 
     /// A filename safe in a quoted header parameter on every platform: letters, digits, `. _ -` only.
     static func safeFilename(_ requested: String, fallback: String, requiredExtension: String? = ".mp3") -> String {
-        var name = String(requested.unicodeScalars.map { scalar -> Character in
-            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || ".-_".unicodeScalars.contains(scalar))
-                ? Character(scalar) : "_"
-        }.prefix(100))
+        var name = String(
+            requested.unicodeScalars.map { scalar -> Character in
+                scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || ".-_".unicodeScalars.contains(scalar))
+                    ? Character(scalar) : "_"
+            }.prefix(100))
         while name.hasPrefix(".") { name.removeFirst() }
         if name.isEmpty || name.allSatisfy({ $0 == "_" }) { name = fallback }
         guard let requiredExtension else { return name }

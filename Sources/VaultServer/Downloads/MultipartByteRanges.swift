@@ -10,8 +10,10 @@ struct MultipartByteRanges {
     let contentType: String
     let boundary: String
 
-    init(ranges: [ClosedRange<UInt64>], length: UInt64, contentType: String,
-         boundary: String = "vv" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()) {
+    init(
+        ranges: [ClosedRange<UInt64>], length: UInt64, contentType: String,
+        boundary: String = "vv" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+    ) {
         self.ranges = ranges
         self.length = length
         self.contentType = contentType

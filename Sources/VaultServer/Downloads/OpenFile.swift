@@ -41,7 +41,10 @@ final class OpenFile: @unchecked Sendable {
             let got = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count - filled) { raw -> Int in
                 guard let base = raw.baseAddress else { return 0 }
                 let result = pread(descriptor, base, count - filled, off_t(offset) + off_t(filled))
-                if result < 0 { failure = errno; return 0 }
+                if result < 0 {
+                    failure = errno
+                    return 0
+                }
                 return result
             }
             if failure == EINTR { continue }

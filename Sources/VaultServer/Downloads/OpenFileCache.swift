@@ -56,7 +56,8 @@ final class OpenFileCache<Key: Hashable & Sendable>: Sendable {
         let dropped: [OpenFile] = state.withLock { state in
             var info = stat()
             guard fstat(file.descriptor, &info) == 0, info.st_nlink > 0,
-                  let evicted = state.recency.admit(key, cost: 1) else { return [] }
+                let evicted = state.recency.admit(key, cost: 1)
+            else { return [] }
             var dropped = evicted.compactMap { state.files.removeValue(forKey: $0) }
             if let replaced = state.files.updateValue(file, forKey: key) { dropped.append(replaced) }
             return dropped

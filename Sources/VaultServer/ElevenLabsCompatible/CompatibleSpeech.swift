@@ -24,10 +24,14 @@ struct CompatibleSpeech: Sendable {
     /// The stored asset, or the generation making it, with the exchange's facts set.
     func answer(_ spec: SpeechSpec, book: StorageIdentifier, context: VaultRequestContext) async throws -> VoiceService.Answer {
         let caller = context.caller
-        let answer = try await voice.answer(VoiceRequest(spec: spec, who: .init(
-            bookId: book, clientKeyId: caller.clientKey?.id, clientName: caller.clientKey?.name,
-            clientDailyLimit: caller.clientKey?.dailyCharacterLimit)))
-        let hash: SHA256Digest, cached: Bool
+        let answer = try await voice.answer(
+            VoiceRequest(
+                spec: spec,
+                who: .init(
+                    bookId: book, clientKeyId: caller.clientKey?.id, clientName: caller.clientKey?.name,
+                    clientDailyLimit: caller.clientKey?.dailyCharacterLimit)))
+        let hash: SHA256Digest
+        let cached: Bool
         switch answer {
         case let .stored(outcome): (hash, cached) = (outcome.hash, outcome.cached)
         case let .live(generation, _, _): (hash, cached) = (generation.hash, false)
@@ -43,8 +47,9 @@ struct CompatibleSpeech: Sendable {
     /// `X-Cache`, `X-Content-Hash`, and ElevenLabs' `request-id` and `character-cost`: what this answer cost
     /// (only the request that led a generation paid), beside what the audio cost when it was made.
     static func headers(_ outcome: VoiceService.Outcome, contentType: String) -> HTTPFields {
-        var headers = liveHeaders(hash: outcome.hash, cached: outcome.cached, contentType: contentType,
-                                  cost: outcome.timings != nil ? outcome.record.characterCost ?? 0 : 0)
+        var headers = liveHeaders(
+            hash: outcome.hash, cached: outcome.cached, contentType: contentType,
+            cost: outcome.timings != nil ? outcome.record.characterCost ?? 0 : 0)
         if let cost = outcome.record.characterCost { headers[.originalCharacterCost] = String(cost) }
         return headers
     }
@@ -71,9 +76,12 @@ struct CompatibleSpeech: Sendable {
         render: @escaping @Sendable (SynthesisPiece) throws -> ByteBuffer?
     ) async throws -> Response {
         try await generation.firstAudio()
-        return Response(status: .ok, headers: liveHeaders(hash: generation.hash, cached: false, contentType: contentType,
-                                                          cost: leads ? spec.characterCount : 0),
-                        body: liveBody(generation, render: render))
+        return Response(
+            status: .ok,
+            headers: liveHeaders(
+                hash: generation.hash, cached: false, contentType: contentType,
+                cost: leads ? spec.characterCount : 0),
+            body: liveBody(generation, render: render))
     }
 
     /// The headers of an answer streamed live: the cost is what the leader reserved (the text's characters),
@@ -93,7 +101,8 @@ struct CompatibleSpeech: Sendable {
     func openAudio(_ outcome: VoiceService.Outcome, book: StorageIdentifier) async throws -> OpenFile {
         let path = voice.store.directory.audioFile(book: book, hash: outcome.hash)
         guard let file = try await BlockingIO.run({ OpenFile(path: path) }) else {
-            throw APIError(.serviceUnavailable, code: "asset_vanished", message: "the audio was deleted while this request was answered; try again")
+            throw APIError(
+                .serviceUnavailable, code: "asset_vanished", message: "the audio was deleted while this request was answered; try again")
         }
         return file
     }
@@ -104,7 +113,8 @@ struct CompatibleSpeech: Sendable {
         ResponseBody(contentLength: Int(file.size)) { writer in
             var offset: UInt64 = 0
             while offset < file.size {
-                let count = Int(min(65_536, file.size - offset)), at = offset
+                let count = Int(min(65_536, file.size - offset))
+                let at = offset
                 let chunk = try await BlockingIO.run { try file.read(offset: at, count: count) }
                 guard chunk.readableBytes > 0 else { break }
                 offset += UInt64(chunk.readableBytes)

@@ -51,13 +51,15 @@ struct ElevenLabsRoutes {
             let outcome = try await answer.outcome
             let (audio, alignment) = try await speech.timedAudio(outcome, book: book)
             let json = try TimestampedAudioJSON(audio: audio[...], alignment: alignment).encoded()
-            return Response(status: .ok, headers: CompatibleSpeech.headers(outcome, contentType: "application/json"),
-                            body: .init(byteBuffer: ByteBuffer(data: json)))
+            return Response(
+                status: .ok, headers: CompatibleSpeech.headers(outcome, contentType: "application/json"),
+                body: .init(byteBuffer: ByteBuffer(data: json)))
         case .streamWithTimestamps:
             // ElevenLabs labels this stream application/json too; every line carries whole base64 of its own bytes.
             if case let .live(generation, leads, _) = answer {
                 return try await CompatibleSpeech.liveResponse(
-                    generation, leads: leads, spec: parsed.spec, contentType: "application/json") { piece in
+                    generation, leads: leads, spec: parsed.spec, contentType: "application/json"
+                ) { piece in
                     guard !piece.audio.isEmpty || piece.alignment != nil else { return nil }
                     return try TimestampedAudioJSON(audio: piece.audio[...], alignment: piece.alignment).line()
                 }
@@ -65,13 +67,14 @@ struct ElevenLabsRoutes {
             let outcome = try await answer.outcome
             let (audio, alignment) = try await speech.timedAudio(outcome, book: book)
             let chunks = TimedAudioChunks.plan(audio, info: try MP3Inspector.inspect(audio), alignment: alignment)
-            return Response(status: .ok, headers: CompatibleSpeech.headers(outcome, contentType: "application/json"),
-                            body: ResponseBody { writer in
-                                for chunk in chunks {
-                                    try await writer.write(try TimestampedAudioJSON(audio: audio[chunk.bytes], alignment: chunk.alignment).line())
-                                }
-                                try await writer.finish(nil)
-                            })
+            return Response(
+                status: .ok, headers: CompatibleSpeech.headers(outcome, contentType: "application/json"),
+                body: ResponseBody { writer in
+                    for chunk in chunks {
+                        try await writer.write(try TimestampedAudioJSON(audio: audio[chunk.bytes], alignment: chunk.alignment).line())
+                    }
+                    try await writer.finish(nil)
+                })
         }
     }
 }

@@ -26,13 +26,16 @@ struct ElevenLabsSpeechRequest: Sendable {
     {
         let fields = try JSONValue.fields(ofBody: body)
         if let unknown = fields.keys.filter({ !knownFields.contains($0) }).sorted().first {
-            throw APIError(.badRequest, code: "unknown_field",
-                           message: "\(unknown) is not a field VoiceVault knows; it is refused rather than ignored, as it might shape the audio")
+            throw APIError(
+                .badRequest, code: "unknown_field",
+                message: "\(unknown) is not a field VoiceVault knows; it is refused rather than ignored, as it might shape the audio")
         }
         for field in ["previous_request_ids", "next_request_ids"] {
             if case let .array(ids)? = fields[field], !ids.isEmpty {
-                throw APIError(.badRequest, code: "unsupported_field",
-                               message: "\(field) cannot be cached: a request id names a generation, not its text. Send previous_text / next_text instead")
+                throw APIError(
+                    .badRequest, code: "unsupported_field",
+                    message:
+                        "\(field) cannot be cached: a request id names a generation, not its text. Send previous_text / next_text instead")
             } else if let value = fields[field], value != .array([]) {
                 throw invalid(field, "an array of request ids")
             }
@@ -40,8 +43,9 @@ struct ElevenLabsSpeechRequest: Sendable {
         if case let .object(effects)? = fields["audio_effects"], effects.compactMapValues(\.present).isEmpty {
             // An empty object asks for no effects.
         } else if fields["audio_effects"] != nil {
-            throw APIError(.badRequest, code: "unsupported_field",
-                           message: "audio_effects is not supported by VoiceVault yet; generate without it")
+            throw APIError(
+                .badRequest, code: "unsupported_field",
+                message: "audio_effects is not supported by VoiceVault yet; generate without it")
         }
         guard let textValue = fields["text"] else { throw APIError.missing("text") }
         let text = try string(textValue, "text")
@@ -50,7 +54,8 @@ struct ElevenLabsSpeechRequest: Sendable {
             guard case let .object(object) = value else { throw invalid("voice_settings", "an object") }
             settings = object.compactMapValues(\.present)
             if let unknown = settings.keys.filter({ !knownSettings.contains($0) }).sorted().first {
-                throw APIError(.badRequest, code: "unknown_field", message: "voice_settings.\(unknown) is not a voice setting VoiceVault knows")
+                throw APIError(
+                    .badRequest, code: "unknown_field", message: "voice_settings.\(unknown) is not a voice setting VoiceVault knows")
             }
         }
         var latency = 0
@@ -107,8 +112,10 @@ struct ElevenLabsSpeechRequest: Sendable {
             throw APIError(.badRequest, code: error.code, message: error.description)
         }
         guard OutputFormat.mp3.contains(spec.outputFormat) else {
-            throw APIError(.badRequest, code: "unknown_format",
-                           message: "output_format '\(spec.outputFormat)' is not stored; use one of \(OutputFormat.mp3.sorted().joined(separator: ", "))")
+            throw APIError(
+                .badRequest, code: "unknown_format",
+                message:
+                    "output_format '\(spec.outputFormat)' is not stored; use one of \(OutputFormat.mp3.sorted().joined(separator: ", "))")
         }
         return ElevenLabsSpeechRequest(spec: spec)
     }
@@ -133,10 +140,14 @@ struct ElevenLabsSpeechRequest: Sendable {
             throw invalid("pronunciation_dictionary_locators", "objects with pronunciation_dictionary_id and version_id")
         }
         guard let version = object["version_id"]?.present else {
-            throw APIError(.badRequest, code: "dictionary_version_required",
-                           message: "pronunciation dictionary locators need a version_id: 'latest' can change, and the cache must know which version made the audio")
+            throw APIError(
+                .badRequest, code: "dictionary_version_required",
+                message:
+                    "pronunciation dictionary locators need a version_id: 'latest' can change, and the cache must know which version made the audio"
+            )
         }
-        let idText = try string(id, "pronunciation_dictionary_id"), versionText = try string(version, "version_id")
+        let idText = try string(id, "pronunciation_dictionary_id")
+        let versionText = try string(version, "version_id")
         do {
             return try SpeechExtensions.DictionaryLocator(dictionaryId: idText, versionId: versionText)
         } catch {

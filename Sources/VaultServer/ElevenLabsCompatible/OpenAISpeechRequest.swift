@@ -25,7 +25,8 @@ struct OpenAISpeechRequest: Sendable {
             throw APIError(.badRequest, code: "unsupported_field", message: "instructions has no ElevenLabs equivalent; leave it out")
         }
         if let format = fields["stream_format"], format != .string("audio") {
-            throw APIError(.badRequest, code: "unsupported_field", message: "stream_format must be audio (server-sent events are not offered)")
+            throw APIError(
+                .badRequest, code: "unsupported_field", message: "stream_format must be audio (server-sent events are not offered)")
         }
         let input = try ElevenLabsSpeechRequest.optionalString(fields["input"], "input")
         let voice = try ElevenLabsSpeechRequest.optionalString(fields["voice"], "voice")

@@ -20,10 +20,11 @@ struct TimestampedAudioJSON: Encodable {
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(Data(audio).base64EncodedString(), forKey: .audio_base64)
         if let alignment {
-            try container.encode(AlignmentJSON.Characters(
-                characters: alignment.characters.map(\.text),
-                character_start_times_seconds: alignment.characters.map(\.startSeconds),
-                character_end_times_seconds: alignment.characters.map(\.endSeconds)), forKey: .alignment)
+            try container.encode(
+                AlignmentJSON.Characters(
+                    characters: alignment.characters.map(\.text),
+                    character_start_times_seconds: alignment.characters.map(\.startSeconds),
+                    character_end_times_seconds: alignment.characters.map(\.endSeconds)), forKey: .alignment)
         } else {
             try container.encodeNil(forKey: .alignment)
         }

@@ -126,7 +126,7 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
             case let .head(head, length):
                 let start = DispatchTime.now().uptimeNanoseconds
                 guard !fastPath.isQuiescing, let target = AudioRequestTarget(head.target),
-                      let answer = decide(head, target: target)
+                    let answer = decide(head, target: target)
                 else {
                     declined = true
                     break answering
@@ -171,8 +171,10 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private struct NotHeld: Error {}
 
-    private func send(_ answer: DownloadAnswer, for head: DirectRequestHead, target: AudioRequestTarget, start: UInt64,
-                      context: ChannelHandlerContext) {
+    private func send(
+        _ answer: DownloadAnswer, for head: DirectRequestHead, target: AudioRequestTarget, start: UInt64,
+        context: ChannelHandlerContext
+    ) {
         let (status, fields, wire) = answer.wire(withBody: head.method == .get)
         let body = WireBody(wire)
         let pieces = body.pieces
@@ -182,8 +184,9 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
             pending = nil
         }
         fastPath.directAnswerStarted()
-        fastPath.record(method: head.method == .head ? .head : .get, endpoint: DownloadRoutes.endpoint, path: target.path,
-                        status: Int(status.code), facts: [:], start: start)
+        fastPath.record(
+            method: head.method == .head ? .head : .get, endpoint: DownloadRoutes.endpoint, path: target.path,
+            status: Int(status.code), facts: [:], start: start)
 
         var headBytes = context.channel.allocator.buffer(capacity: 512)
         if fields.containsAnyName(ofFinishing: finishing) {

@@ -136,8 +136,10 @@ struct DirectRequestHead: Equatable, Sendable {
     }
 
     /// Records one field; false when the field makes the request one this reader declines.
-    private mutating func take(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, hosts: inout Int,
-                               contentLengths: inout Int) -> Bool {
+    private mutating func take(
+        name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, hosts: inout Int,
+        contentLengths: inout Int
+    ) -> Bool {
         func text() -> String { String(decoding: value, as: UTF8.self) }
         func joined(_ earlier: String?) -> String { earlier.map { "\($0), \(text())" } ?? text() }
         // Dispatch on length first: most fields a browser or CDN sends match none of these.

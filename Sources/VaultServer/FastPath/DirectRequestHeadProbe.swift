@@ -18,12 +18,15 @@ public enum DirectRequestHeadProbe {
         guard case let .head(head, length) = bytes.withUnsafeBytes({ DirectRequestHead.read($0, searchedUpTo: &searched) }) else {
             return nil
         }
-        let named: [(String, String?)] = [("range", head.range), ("if-range", head.ifRange), ("if-match", head.ifMatch),
-                                          ("if-none-match", head.ifNoneMatch), ("if-modified-since", head.ifModifiedSince),
-                                          ("if-unmodified-since", head.ifUnmodifiedSince), ("origin", head.origin)]
+        let named: [(String, String?)] = [
+            ("range", head.range), ("if-range", head.ifRange), ("if-match", head.ifMatch),
+            ("if-none-match", head.ifNoneMatch), ("if-modified-since", head.ifModifiedSince),
+            ("if-unmodified-since", head.ifUnmodifiedSince), ("origin", head.origin),
+        ]
         var fields: [String: String] = [:]
         for case let (name, value?) in named { fields[name] = value }
-        return Taken(method: head.method == .get ? "GET" : "HEAD", target: head.target, keepAlive: head.keepAlive, length: length,
-                     fields: fields)
+        return Taken(
+            method: head.method == .get ? "GET" : "HEAD", target: head.target, keepAlive: head.keepAlive, length: length,
+            fields: fields)
     }
 }

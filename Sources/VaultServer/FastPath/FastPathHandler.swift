@@ -184,8 +184,8 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard head.method == .POST, head.uri == "/api/voice" else { return nil }
         let headers = head.headers
         guard !headers.contains(name: "transfer-encoding"), carriesCredential(headers),
-              let declared = headers.first(name: "content-length"), let length = Int(declared),
-              (1...VoiceHitShortcut.maximumBodyBytes).contains(length)
+            let declared = headers.first(name: "content-length"), let length = Int(declared),
+            (1...VoiceHitShortcut.maximumBodyBytes).contains(length)
         else { return nil }
         return length
     }
@@ -234,12 +234,15 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Decides with the route's own code and sends what it decides, a refusal included; what `bytes` throws
     /// (and an index error) is the caller's to handle, and then nothing was sent.
-    private func decideAndSend(_ head: HTTPRequestHead, target: AudioRequestTarget, downloads: DownloadRoutes, start: UInt64,
-                               context: ChannelHandlerContext, bytes: DownloadRoutes.BytesSource) throws {
+    private func decideAndSend(
+        _ head: HTTPRequestHead, target: AudioRequestTarget, downloads: DownloadRoutes, start: UInt64,
+        context: ChannelHandlerContext, bytes: DownloadRoutes.BytesSource
+    ) throws {
         let answer: DownloadAnswer
         do {
-            answer = try downloads.answer(book: target.book, file: target.file, query: target.query,
-                                          request: Self.downloadRequest(head), bytes: bytes)
+            answer = try downloads.answer(
+                book: target.book, file: target.file, query: target.query,
+                request: Self.downloadRequest(head), bytes: bytes)
         } catch let refusal as APIError {
             answer = .refusal(refusal)
         }
@@ -248,8 +251,10 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Opens the file on the thread pool; the answer is decided again with it open (the record may have
     /// changed meanwhile), in order: parts that arrive meanwhile wait.
-    private func openThenAnswer(_ path: String, hash: SHA256Digest, head: HTTPRequestHead, target: AudioRequestTarget,
-                                downloads: DownloadRoutes, start: UInt64, context: ChannelHandlerContext) {
+    private func openThenAnswer(
+        _ path: String, hash: SHA256Digest, head: HTTPRequestHead, target: AudioRequestTarget,
+        downloads: DownloadRoutes, start: UInt64, context: ChannelHandlerContext
+    ) {
         openingFile = true
         let descriptors = downloads.cache.descriptors
         let opening = configuration.fileOpening.runIfActive(eventLoop: context.eventLoop) { () -> OpenFile? in
@@ -282,7 +287,8 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// the server is waiting for.
     static func acceptExpectedBody(_ head: HTTPRequestHead, context: ChannelHandlerContext, handler: FastPathHandler) {
         guard head.version.major == 1, head.version.minor >= 1,
-              head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) else { return }
+            head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" })
+        else { return }
         context.writeAndFlush(handler.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
     }
 
@@ -320,8 +326,9 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         fields[.contentLength] = String(hit.body.readableBytes)
         var facts: Logger.Metadata = ["hash": "\(hit.hash.hex.prefix(12))", "cache": "\(Exchange.CacheOutcome.hit.rawValue)"]
         if hit.caller != .anonymous { facts["caller"] = "\(hit.caller.label)" }
-        emit(.ok, fields, pieces: [.byteBuffer(hit.body)], for: head, endpoint: "/api/voice", path: "/api/voice", facts: facts,
-             start: start, context: context)
+        emit(
+            .ok, fields, pieces: [.byteBuffer(hit.body)], for: head, endpoint: "/api/voice", path: "/api/voice", facts: facts,
+            start: start, context: context)
     }
 
     /// The planner's view of the request, read from the parsed head as the router reads its `HTTPFields`.
@@ -330,19 +337,24 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         DownloadResponder.downloadRequest(method: head.method == .HEAD ? .head : .get) { head.headers.joinedValues($0.name.canonicalName) }
     }
 
-    private func send(_ answer: DownloadAnswer, for head: HTTPRequestHead, target: AudioRequestTarget,
-                      start: UInt64, context: ChannelHandlerContext) {
+    private func send(
+        _ answer: DownloadAnswer, for head: HTTPRequestHead, target: AudioRequestTarget,
+        start: UInt64, context: ChannelHandlerContext
+    ) {
         let (status, fields, wire) = answer.wire(withBody: head.method != .HEAD)
         let body = WireBody(wire)
-        emit(status, fields.merged, pieces: body.pieces, for: head, endpoint: DownloadRoutes.endpoint, path: target.path, facts: [:],
-             start: start, context: context, sent: body.whenWritten)
+        emit(
+            status, fields.merged, pieces: body.pieces, for: head, endpoint: DownloadRoutes.endpoint, path: target.path, facts: [:],
+            start: start, context: context, sent: body.whenWritten)
     }
 
     /// Writes an answer decided here: what the router's middleware and Hummingbird add to every answer, the
     /// count, the log line and metrics, the bytes; `sent` runs once they are written (or the connection died).
-    private func emit(_ status: HTTPResponse.Status, _ answerFields: HTTPFields, pieces: [IOData], for head: HTTPRequestHead,
-                      endpoint: String, path: String, facts: Logger.Metadata, start: UInt64, context: ChannelHandlerContext,
-                      sent whenSent: @escaping @Sendable () -> Void = {}) {
+    private func emit(
+        _ status: HTTPResponse.Status, _ answerFields: HTTPFields, pieces: [IOData], for head: HTTPRequestHead,
+        endpoint: String, path: String, facts: Logger.Metadata, start: UInt64, context: ChannelHandlerContext,
+        sent whenSent: @escaping @Sendable () -> Void = {}
+    ) {
         var fields = answerFields
         let closing = finish(&fields, origin: head.headers.joinedValues("origin"), keepAlive: head.isKeepAlive)
         if closing { closeWhenIdle = true }
@@ -350,13 +362,18 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // Counted and logged before the first byte goes out, as the router's middleware does: whoever reads
         // the answer and then the metrics finds it counted.
         configuration.fastAnswers?.increment()
-        record(method: (try? HTTPRequest.Method(head.method)) ?? .get, endpoint: endpoint, path: path, status: Int(status.code),
-               facts: facts, start: start)
+        record(
+            method: (try? HTTPRequest.Method(head.method)) ?? .get, endpoint: endpoint, path: path, status: Int(status.code),
+            facts: facts, start: start)
         // Through the HTTP encoder, though it has nothing to add to an answer framed by its Content-Length:
         // it pairs each response with the method of the request it answers (to leave out a HEAD's body), so
         // an answer that went around it would shift that pairing for the router's next answer.
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: Int(status.code)),
-                                                             headers: HTTPHeaders(fields)))), promise: nil)
+        context.write(
+            wrapOutboundOut(
+                .head(
+                    HTTPResponseHead(
+                        version: .http1_1, status: .init(statusCode: Int(status.code)),
+                        headers: HTTPHeaders(fields)))), promise: nil)
         for piece in pieces { context.write(wrapOutboundOut(.body(piece)), promise: nil) }
         let sent = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: sent)
@@ -410,13 +427,16 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The answer's metrics and request log line, as the router's middleware records them.
     /// `path` is made only when the line is written (a download's is interpolated).
-    func record(method: HTTPRequest.Method, endpoint: String, path: @autoclosure () -> String, status: Int, facts: Logger.Metadata,
-                start: UInt64) {
+    func record(
+        method: HTTPRequest.Method, endpoint: String, path: @autoclosure () -> String, status: Int, facts: Logger.Metadata,
+        start: UInt64
+    ) {
         let elapsed = DispatchTime.now().uptimeNanoseconds - start
         configuration.metrics?.record(endpoint: endpoint, method: method, status: status, nanoseconds: elapsed)
         guard let logger = configuration.logger, logger.logLevel <= .info else { return }
-        var metadata = RequestLogMiddleware.metadata(method: method.rawValue, path: path(), status: status,
-                                                     microseconds: Int64(elapsed / 1_000))
+        var metadata = RequestLogMiddleware.metadata(
+            method: method.rawValue, path: path(), status: status,
+            microseconds: Int64(elapsed / 1_000))
         metadata.merge(facts) { $1 }
         metadata["hb.request.id"] = "\(RequestID())"
         logger.info("request", metadata: metadata)

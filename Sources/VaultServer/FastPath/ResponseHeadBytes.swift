@@ -8,16 +8,20 @@ import NIOHTTP1
 /// NUL in values, so nothing here can split a response.
 enum ResponseHeadBytes {
     /// The head of an answer with `fields`, and then `added` and `more`.
-    static func write(status: HTTPResponse.Status, fields: HTTPFields, then added: [HTTPField] = [], and more: [HTTPField] = [],
-                      into buffer: inout ByteBuffer) {
+    static func write(
+        status: HTTPResponse.Status, fields: HTTPFields, then added: [HTTPField] = [], and more: [HTTPField] = [],
+        into buffer: inout ByteBuffer
+    ) {
         write(status: status, leadingLength: linesLength(fields), then: added, and: more, into: &buffer) { base, offset in
             put(fields, at: offset, in: base)
         }
     }
 
     /// The head of an answer whose first fields are already `lines` (`fieldLines`), and then `added` and `more`.
-    static func write(status: HTTPResponse.Status, lines: ByteBuffer, then added: [HTTPField], and more: [HTTPField] = [],
-                      into buffer: inout ByteBuffer) {
+    static func write(
+        status: HTTPResponse.Status, lines: ByteBuffer, then added: [HTTPField], and more: [HTTPField] = [],
+        into buffer: inout ByteBuffer
+    ) {
         write(status: status, leadingLength: lines.readableBytes, then: added, and: more, into: &buffer) { base, offset in
             lines.withUnsafeReadableBytes { bytes in
                 if let source = bytes.baseAddress { (base + offset).copyMemory(from: source, byteCount: bytes.count) }
@@ -43,13 +47,17 @@ enum ResponseHeadBytes {
     /// `ByteBuffer`'s string writers (four calls a field) it was a large share of a download's cost
     /// (Docs/PERFORMANCE.md, "Downloads from the request bytes").
     @inline(__always)
-    private static func write(status: HTTPResponse.Status, leadingLength: Int, then added: [HTTPField], and more: [HTTPField],
-                              into buffer: inout ByteBuffer,
-                              leading: (UnsafeMutableRawPointer, Int) -> Int) {
-        let line = commonStatusLines[Int(status.code)] ?? {
-            let nio = HTTPResponseStatus(statusCode: Int(status.code))
-            return "\(nio.code) \(nio.reasonPhrase)\r\n"
-        }()
+    private static func write(
+        status: HTTPResponse.Status, leadingLength: Int, then added: [HTTPField], and more: [HTTPField],
+        into buffer: inout ByteBuffer,
+        leading: (UnsafeMutableRawPointer, Int) -> Int
+    ) {
+        let line =
+            commonStatusLines[Int(status.code)]
+            ?? {
+                let nio = HTTPResponseStatus(statusCode: Int(status.code))
+                return "\(nio.code) \(nio.reasonPhrase)\r\n"
+            }()
         var length = 9 + line.utf8.count + leadingLength + 2
         for field in added { length += lineLength(field) }
         for field in more { length += lineLength(field) }
@@ -112,8 +120,9 @@ enum ResponseHeadBytes {
     }
 
     /// Status lines of the answers a download gives, rendered once.
-    private static let commonStatusLines: [Int: String] = Dictionary(uniqueKeysWithValues: [200, 206, 304, 400, 404, 412, 416].map {
-        let nio = HTTPResponseStatus(statusCode: $0)
-        return ($0, "\(nio.code) \(nio.reasonPhrase)\r\n")
-    })
+    private static let commonStatusLines: [Int: String] = Dictionary(
+        uniqueKeysWithValues: [200, 206, 304, 400, 404, 412, 416].map {
+            let nio = HTTPResponseStatus(statusCode: $0)
+            return ($0, "\(nio.code) \(nio.reasonPhrase)\r\n")
+        })
 }

@@ -52,27 +52,31 @@ struct ClassifiedError: Equatable {
             case .objectExists:
                 return .init(.conflict, "duplicate", supabase: "Duplicate", storage: "KeyAlreadyExists", "The resource already exists")
             case .bucketNotEmpty:
-                return .init(.conflict, "bucket_not_empty", supabase: "InvalidRequest", storage: "ResourceNotEmpty",
-                             "The bucket you tried to delete is not empty")
+                return .init(
+                    .conflict, "bucket_not_empty", supabase: "InvalidRequest", storage: "ResourceNotEmpty",
+                    "The bucket you tried to delete is not empty")
             case .objectNotFound: return .init(.notFound, "not_found", "Object not found")
             case .undecodableRecord: return nil
             }
         case let error as ObjectStore.Failure:
             switch error {
             case let .tooLarge(limit):
-                return .init(.contentTooLarge, "payload_too_large", supabase: "Payload too large",
-                             "The object exceeded the maximum allowed size of \(limit) bytes")
+                return .init(
+                    .contentTooLarge, "payload_too_large", supabase: "Payload too large",
+                    "The object exceeded the maximum allowed size of \(limit) bytes")
             case let .mimeTypeNotAllowed(type):
                 return .init(.unsupportedMediaType, "invalid_mime_type", "mime type \(type) is not supported")
             }
         case let error as VoiceAssetBucket.Refusal:
             switch error {
             case let .differentContent(source, destination):
-                return .init(.badRequest, "invalid_request", supabase: "InvalidRequest",
-                             "in the audio bucket a copy keeps its content hash: \(source) cannot become \(destination)")
+                return .init(
+                    .badRequest, "invalid_request", supabase: "InvalidRequest",
+                    "in the audio bucket a copy keeps its content hash: \(source) cannot become \(destination)")
             case let .notAnAssetKey(key):
-                return .init(.badRequest, "invalid_key", supabase: "InvalidKey",
-                             "Invalid key: \(key) (audio bucket keys are <bookId>/<sha256 hex>.mp3)")
+                return .init(
+                    .badRequest, "invalid_key", supabase: "InvalidKey",
+                    "Invalid key: \(key) (audio bucket keys are <bookId>/<sha256 hex>.mp3)")
             }
         case let error as StorageRoute.Failure:
             switch error.kind {
@@ -82,7 +86,8 @@ struct ClassifiedError: Equatable {
             }
         case let error where DiskSpace.isExhausted(error):
             // Supabase has no code of its own for this; 507 and S3's spelling say what happened.
-            return .init(insufficientStorage, "storage_full", supabase: "InsufficientStorage", "the server's disk is full; nothing was stored")
+            return .init(
+                insufficientStorage, "storage_full", supabase: "InsufficientStorage", "the server's disk is full; nothing was stored")
         default:
             return nil
         }
@@ -95,7 +100,8 @@ struct ClassifiedError: Equatable {
         case .notFound:
             return .init(.badGateway, "upstream_not_found", failure.description)
         case .authentication:
-            return .init(.badGateway, "upstream_auth", "ElevenLabs rejected this server's API key; the operator must fix ELEVENLABS_API_KEY")
+            return .init(
+                .badGateway, "upstream_auth", "ElevenLabs rejected this server's API key; the operator must fix ELEVENLABS_API_KEY")
         case let .quotaExceeded(message):
             return .init(.badGateway, "upstream_quota", "the ElevenLabs account is out of quota: \(message)")
         case let .rejected(_, code, message):

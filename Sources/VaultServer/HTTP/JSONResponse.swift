@@ -20,7 +20,9 @@ public enum JSONResponse {
     }
 
     /// An `Encodable` value, with sorted keys so answers are stable byte for byte.
-    public static func make(_ status: HTTPResponse.Status = .ok, encoding value: some Encodable, headers extra: HTTPFields = [:]) -> Response {
+    public static func make(_ status: HTTPResponse.Status = .ok, encoding value: some Encodable, headers extra: HTTPFields = [:])
+        -> Response
+    {
         make(status, body: encoded(value), headers: extra)
     }
 
@@ -33,7 +35,8 @@ public enum JSONResponse {
 
     /// A `JSONSerialization` object (dictionaries and arrays of the Supabase shapes, which mix `NSNull` in).
     public static func make(_ status: HTTPResponse.Status = .ok, object: Any, headers extra: HTTPFields = [:]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
             ?? Data("{}".utf8)
         return make(status, body: ByteBuffer(bytes: data), headers: extra)
     }

@@ -58,8 +58,11 @@ struct JobRoutes {
         let body = try await request.body.collect(upTo: Self.maximumManifestBytes)
         let manifest: JobManifest
         do { manifest = try JSONDecoder().decode(JobManifest.self, from: Data(buffer: body)) } catch {
-            throw APIError(.badRequest, code: "invalid_manifest",
-                           message: "the body must be a job manifest: {bookId, chapters: [{chapterId, text}], voices: [...], model?, format?, voiceSettings?|speakingRate?}")
+            throw APIError(
+                .badRequest, code: "invalid_manifest",
+                message:
+                    "the body must be a job manifest: {bookId, chapters: [{chapterId, text}], voices: [...], model?, format?, voiceSettings?|speakingRate?}"
+            )
         }
         // The most requested voices first, from the ledger's history.
         let requests = try await usage.history { try LedgerReport.requestsByVoice(in: $0) } ?? [:]
@@ -73,10 +76,16 @@ struct JobRoutes {
         }
         let id = "job-" + UUID().uuidString.lowercased()
         let jobs = runner.jobs
-        try await BlockingIO.run { try jobs.create(id: id, book: planned.book, manifest: manifest, items: planned.items, now: Date().timeIntervalSince1970) }
+        try await BlockingIO.run {
+            try jobs.create(id: id, book: planned.book, manifest: manifest, items: planned.items, now: Date().timeIntervalSince1970)
+        }
         runner.wake()
-        context.logger.notice("job created", metadata: ["job": "\(id)", "book": "\(planned.book.value)", "items": "\(planned.items.count)",
-                                                        "voices": "\(order)"])
+        context.logger.notice(
+            "job created",
+            metadata: [
+                "job": "\(id)", "book": "\(planned.book.value)", "items": "\(planned.items.count)",
+                "voices": "\(order)",
+            ])
         var response = JSONResponse.make(encoding: try await progress(id))
         response.status = .created
         return response

@@ -97,8 +97,9 @@ public final class JobRunner: Service, Sendable {
         let spec: SpeechSpec
         let who: VoiceRequest.Who
         do {
-            let one = JobManifest(bookId: job.manifest.bookId, chapters: [chapter], voices: [item.voiceId], model: job.manifest.model,
-                                  format: job.manifest.format, voiceSettings: job.manifest.voiceSettings, speakingRate: job.manifest.speakingRate)
+            let one = JobManifest(
+                bookId: job.manifest.bookId, chapters: [chapter], voices: [item.voiceId], model: job.manifest.model,
+                format: job.manifest.format, voiceSettings: job.manifest.voiceSettings, speakingRate: job.manifest.speakingRate)
             let built = try one.items(maximumTextCharacters: maximumTextCharacters)
             guard let first = built.items.first else { return }
             spec = first.spec
@@ -114,18 +115,24 @@ public final class JobRunner: Service, Sendable {
             let seconds = (ContinuousClock.now - started).seconds
             let characters = led ? (outcome.record.characterCost ?? spec.characterCount) : 0
             try await BlockingIO.run {
-                try jobs.finish(id, seq: item.seq, state: led ? .generated : .cached, characters: characters, seconds: seconds,
-                                contentHash: outcome.hash.hex, now: Date().timeIntervalSince1970)
+                try jobs.finish(
+                    id, seq: item.seq, state: led ? .generated : .cached, characters: characters, seconds: seconds,
+                    contentHash: outcome.hash.hex, now: Date().timeIntervalSince1970)
             }
         } catch VoiceError.budgetExhausted {
             let resume = Self.nextUTCDay(after: Date().timeIntervalSince1970)
             try await BlockingIO.run { try jobs.setStatus(id, .paused, resumeAt: resume, now: Date().timeIntervalSince1970) }
-            logger.notice("job paused: the daily character budget is spent", metadata: [
-                "job": "\(id)", "resumeAt": "\(ISO8601Timestamp.format(secondsSince1970: resume))"])
+            logger.notice(
+                "job paused: the daily character budget is spent",
+                metadata: [
+                    "job": "\(id)", "resumeAt": "\(ISO8601Timestamp.format(secondsSince1970: resume))",
+                ])
         } catch {
             let code = VoiceErrorMapping.apiError(for: error)?.code ?? "internal_error"
             try await BlockingIO.run { try jobs.finish(id, seq: item.seq, state: .failed, code: code, now: Date().timeIntervalSince1970) }
-            logger.warning("job item failed", metadata: ["job": "\(id)", "chapter": "\(chapter.chapterId)", "voice": "\(item.voiceId)", "code": "\(code)"])
+            logger.warning(
+                "job item failed",
+                metadata: ["job": "\(id)", "chapter": "\(chapter.chapterId)", "voice": "\(item.voiceId)", "code": "\(code)"])
         }
     }
 

@@ -29,7 +29,9 @@ enum ListenPage {
             var previousEnd = 0
             for (number, sentence) in segments.sentences.enumerated() {
                 // A blank line between two sentences in the text is a paragraph break on the page.
-                let gap = characters[min(previousEnd, characters.count)..<min(max(previousEnd, sentence.characterRange.lowerBound), characters.count)].joined()
+                let gap = characters[
+                    min(previousEnd, characters.count)..<min(max(previousEnd, sentence.characterRange.lowerBound), characters.count)
+                ].joined()
                 if number > 0 { body += gap.contains("\n\n") ? "</p>\n<p>" : " " }
                 previousEnd = sentence.characterRange.upperBound
                 body += """

@@ -7,7 +7,8 @@ import VaultCore
 struct ListenRoutes {
     let store: AssetStore
 
-    static let securityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; media-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    static let securityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; media-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
     func register(on router: Router<VaultRequestContext>, table: RouteTable) {
         router.on("/listen/listen.js", method: .get, recordingIn: table) { _, _ in
@@ -28,14 +29,16 @@ struct ListenRoutes {
         let store = store
         let found = try await BlockingIO.run { try store.index.recordWithAlignment(for: hash) }
         guard let (record, alignment) = found, record.bookIds.contains(book.value) else { return Self.notFound() }
-        let chapter = ListenPage.Chapter(book: book.value, record: record, segments: alignment.map(TimedSegments.init),
-                                         characters: alignment?.characters.map(\.text) ?? [])
+        let chapter = ListenPage.Chapter(
+            book: book.value, record: record, segments: alignment.map(TimedSegments.init),
+            characters: alignment?.characters.map(\.text) ?? [])
         return Self.page(ListenPage.html(chapter), type: "text/html; charset=utf-8")
     }
 
     static func notFound() -> Response {
-        PageResponse.make("<!doctype html><title>Not found</title><p>No such chapter audio in this book.</p>",
-                          type: "text/html; charset=utf-8", securityPolicy: securityPolicy, status: .notFound)
+        PageResponse.make(
+            "<!doctype html><title>Not found</title><p>No such chapter audio in this book.</p>",
+            type: "text/html; charset=utf-8", securityPolicy: securityPolicy, status: .notFound)
     }
 
     static func page(_ text: String, type: String) -> Response {

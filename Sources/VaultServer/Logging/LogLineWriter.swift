@@ -64,7 +64,12 @@ final class LogLineWriter: Sendable {
                 defer { pending = Pending() }
                 return (pending.bytes, pending.dropped)
             }
-            if dropped > 0 { writeAll(Array("\(LineLogHandler.timestamp()) warning voicevault.log: dropped=\(dropped) [VaultServer] log lines dropped: standard error did not keep up\n".utf8)) }
+            if dropped > 0 {
+                writeAll(
+                    Array(
+                        "\(LineLogHandler.timestamp()) warning voicevault.log: dropped=\(dropped) [VaultServer] log lines dropped: standard error did not keep up\n"
+                            .utf8))
+            }
             writeAll(batch)
         }
     }

@@ -13,8 +13,9 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
     {
         let start = DispatchTime.now().uptimeNanoseconds
         return try await ResponseStatus.observing({ try await next(request, context) }) { status in
-            metrics.record(endpoint: context.endpointPath, method: request.method, status: status,
-                           nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
+            metrics.record(
+                endpoint: context.endpointPath, method: request.method, status: status,
+                nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
         }
     }
 }

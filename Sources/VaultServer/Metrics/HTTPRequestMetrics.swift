@@ -37,10 +37,12 @@ final class HTTPRequestMetrics: Sendable {
             let route = Self.route(key.endpoint)
             let method = Self.method(key.method)
             let series = Series(
-                requests: Counter(label: "voicevault_http_requests_total",
-                                  dimensions: [("route", route), ("method", method), ("status", "\(key.statusClass)xx")]),
-                duration: Timer(label: "voicevault_http_request_duration_seconds",
-                                dimensions: [("route", route), ("method", method)], preferredDisplayUnit: .seconds))
+                requests: Counter(
+                    label: "voicevault_http_requests_total",
+                    dimensions: [("route", route), ("method", method), ("status", "\(key.statusClass)xx")]),
+                duration: Timer(
+                    label: "voicevault_http_request_duration_seconds",
+                    dimensions: [("route", route), ("method", method)], preferredDisplayUnit: .seconds))
             cache[key] = series
             return series
         }

@@ -46,13 +46,16 @@ struct MetricsRoutes {
             lines.append("\(name) \(value)")
         }
         series("voicevault_flights_in_progress", "gauge", "Generations in progress (one live generation per content hash).", flights.count)
-        series("voicevault_flight_waiters", "gauge", "Requests waiting for a generation in progress, leaders included.",
-               flights.reduce(0) { $0 + $1.waiters })
+        series(
+            "voicevault_flight_waiters", "gauge", "Requests waiting for a generation in progress, leaders included.",
+            flights.reduce(0) { $0 + $1.waiters })
         series("voicevault_assets", "gauge", "Asset records in the index.", assets)
         series("voicevault_stored_bytes", "gauge", "Bytes of generated audio stored, each asset once.", bytes)
         if let writer = usage.writer {
             let counts = writer.counts
-            series("voicevault_ledger_events_dropped_total", "counter", "Usage events the ledger could not keep (queue full or write failed).", counts.dropped)
+            series(
+                "voicevault_ledger_events_dropped_total", "counter", "Usage events the ledger could not keep (queue full or write failed).",
+                counts.dropped)
             series("voicevault_ledger_events_written_total", "counter", "Usage events written to the ledger.", counts.written)
             series("voicevault_ledger_queue_events", "gauge", "Usage events waiting to be written.", counts.queued)
         }

@@ -21,8 +21,10 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             if error.status == .notFound, error is HTTPError {  // the router's "no route"; handlers throw APIError
                 let allowed = routes.allowedMethods(for: request.uri.path).map(\.rawValue).joined(separator: ", ")
                 if !allowed.isEmpty {
-                    var response = APIError(.methodNotAllowed, code: "method_not_allowed",
-                                            message: "\(request.method) is not allowed on \(request.uri.path); use \(allowed)").response()
+                    var response = APIError(
+                        .methodNotAllowed, code: "method_not_allowed",
+                        message: "\(request.method) is not allowed on \(request.uri.path); use \(allowed)"
+                    ).response()
                     response.headers[.allow] = allowed
                     return response
                 }

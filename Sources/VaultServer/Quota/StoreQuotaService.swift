@@ -52,11 +52,13 @@ public final class StoreQuotaService: Service, Sendable {
             if let limit {
                 let result = try await evict(limit: limit, dryRun: false)
                 if !result.evicted.isEmpty || result.targetUnreachable {
-                    logger.notice("disk quota", metadata: [
-                        "limit": "\(limit)", "before": "\(result.bytesBefore)", "after": "\(result.bytesAfter)",
-                        "evicted": "\(result.evicted.count)", "freed": "\(result.bytesFreed)", "skipped": "\(result.skipped)",
-                        "targetUnreachable": "\(result.targetUnreachable)",
-                    ])
+                    logger.notice(
+                        "disk quota",
+                        metadata: [
+                            "limit": "\(limit)", "before": "\(result.bytesBefore)", "after": "\(result.bytesAfter)",
+                            "evicted": "\(result.evicted.count)", "freed": "\(result.bytesFreed)", "skipped": "\(result.skipped)",
+                            "targetUnreachable": "\(result.targetUnreachable)",
+                        ])
                 }
             } else {
                 try await BlockingIO.run { [eviction] in try eviction.heard.flush(to: eviction.store.index) }

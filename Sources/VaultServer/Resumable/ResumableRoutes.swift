@@ -46,7 +46,9 @@ struct ResumableRoutes: Sendable {
                 await answer { try await head(request, id: context.parameters.get("id") ?? "", caller: context.caller) }
             }
             router.on("\(base)/:id", method: .patch, recordingIn: table) { request, context in
-                await answer { try await patch(request, id: context.parameters.get("id") ?? "", caller: context.caller, logger: context.logger) }
+                await answer {
+                    try await patch(request, id: context.parameters.get("id") ?? "", caller: context.caller, logger: context.logger)
+                }
             }
             router.on("\(base)/:id", method: .delete, recordingIn: table) { request, context in
                 await answer { try await terminate(request, id: context.parameters.get("id") ?? "", caller: context.caller) }
@@ -72,18 +74,23 @@ struct ResumableRoutes: Sendable {
         guard let bucket = metadata.bucketName, let key = metadata.objectName else {
             throw SupabaseError.invalidRequest("Upload-Metadata must name bucketName and objectName")
         }
-        if let problem = StorageName.bucketProblem(bucket) { throw SupabaseError.invalidRequest("Invalid bucket name: \(bucket) \(problem)") }
+        if let problem = StorageName.bucketProblem(bucket) {
+            throw SupabaseError.invalidRequest("Invalid bucket name: \(bucket) \(problem)")
+        }
         if let problem = StorageName.keyProblem(key) { throw SupabaseError(.badRequest, "InvalidKey", "Invalid key: \(key) (\(problem))") }
         let upsert = try authorize(request, caller: caller, bucket: bucket, key: key)?.upsert ?? StorageRoutes.upsertRequested(request)
         try storage.source(bucket).permit(.upload)
         let objects = storage.objects
         let limit = try objects.uploadLimit(bucket: bucket, globalLimit: storage.maximumUploadBytes)
-        let length = try TusHeaders.creationLength(uploadLength: request.headers[.uploadLength],
-                                                   deferLength: request.headers[.uploadDeferLength], limit: limit)
+        let length = try TusHeaders.creationLength(
+            uploadLength: request.headers[.uploadLength],
+            deferLength: request.headers[.uploadDeferLength], limit: limit)
         try objects.checkMimeType(metadata.contentType, bucket: bucket, key: key)
         let userMetadata: String?
         do { userMetadata = try metadata.userMetadata() } catch { throw SupabaseError.invalidRequest(error.message) }
-        if !upsert, try objects.catalog.object(bucket: bucket, key: key) != nil { throw StorageCatalogError.objectExists(bucket: bucket, key: key) }
+        if !upsert, try objects.catalog.object(bucket: bucket, key: key) != nil {
+            throw StorageCatalogError.objectExists(bucket: bucket, key: key)
+        }
         let location = try location(request, signed: signed)
 
         let now = Date().timeIntervalSince1970
@@ -97,8 +104,9 @@ struct ResumableRoutes: Sendable {
         try await BlockingIO.run {
             if sweepDue { try uploads.sweep(now: now) }
             do { try uploads.create(upload, maximumInProgress: maximum) } catch ResumableUploadError.tooManyUploads {
-                throw SupabaseError(.tooManyRequests, "too_many_uploads",
-                                    "\(maximum) resumable uploads are in progress; finish or terminate some first", code: "SlowDown")
+                throw SupabaseError(
+                    .tooManyRequests, "too_many_uploads",
+                    "\(maximum) resumable uploads are in progress; finish or terminate some first", code: "SlowDown")
             }
         }
         var headers = Self.tusHeaders()
@@ -136,7 +144,9 @@ struct ResumableRoutes: Sendable {
         var upload = try await current(id, request: request, caller: caller, claimed: true)
         _ = try TusHeaders.patchOffset(request.headers[.uploadOffset], expected: upload.offset)
         let limit = try storage.objects.uploadLimit(bucket: upload.bucket, globalLimit: storage.maximumUploadBytes)
-        if upload.length == nil, let length = try TusHeaders.deferredLength(request.headers[.uploadLength], offset: upload.offset, limit: limit) {
+        if upload.length == nil,
+            let length = try TusHeaders.deferredLength(request.headers[.uploadLength], offset: upload.offset, limit: limit)
+        {
             let uploads = uploads
             let stated = upload
             upload = try await BlockingIO.run { try uploads.setLength(length, of: stated) }
@@ -176,9 +186,11 @@ struct ResumableRoutes: Sendable {
             for try await buffer in body {
                 received += buffer.readableBytes
                 guard received <= ceiling else {
-                    throw upload.length == nil ? ObjectStore.Failure.tooLarge(limit: limit)
-                        : SupabaseError(.contentTooLarge, "Payload too large", "the PATCH carries bytes beyond Upload-Length \(ceiling)",
-                                        code: "EntityTooLarge")
+                    throw upload.length == nil
+                        ? ObjectStore.Failure.tooLarge(limit: limit)
+                        : SupabaseError(
+                            .contentTooLarge, "Payload too large", "the PATCH carries bytes beyond Upload-Length \(ceiling)",
+                            code: "EntityTooLarge")
                 }
                 pending.append(contentsOf: buffer.readableBytesView)
                 if pending.count >= UploadReceiver.writeBatchBytes {
@@ -248,12 +260,14 @@ struct ResumableRoutes: Sendable {
     /// A host and optional port: letters, digits, `.-:[]` only (a Host header must not smuggle a path, a
     /// fragment or user info into the Location).
     static func isPlainHost(_ host: String) -> Bool {
-        !host.isEmpty && host.utf8.count <= 255 && host.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
-            default: ".-:[]".utf8.contains(byte)
+        !host.isEmpty && host.utf8.count <= 255
+            && host.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    true
+                default: ".-:[]".utf8.contains(byte)
+                }
             }
-        }
     }
 
     static func tusHeaders() -> HTTPFields {
@@ -263,7 +277,8 @@ struct ResumableRoutes: Sendable {
     }
 
     static let notFound = SupabaseError(.notFound, "not_found", "no such upload", code: "NoSuchUpload")
-    static let busy = SupabaseError(.conflict, "InvalidRequest", "another request is writing to this upload; retry after it ends", code: "InvalidRequest")
+    static let busy = SupabaseError(
+        .conflict, "InvalidRequest", "another request is writing to this upload; retry after it ends", code: "InvalidRequest")
 
     /// Runs a call and answers its failure in Supabase's shape, with `Tus-Resumable`.
     func answer(_ call: () async throws -> Response) async -> Response {
@@ -271,9 +286,11 @@ struct ResumableRoutes: Sendable {
         do {
             response = try await call()
         } catch let failure as TusHeaders.Failure {
-            response = SupabaseError(HTTPResponse.Status(code: failure.status), failure.code, failure.message, code: failure.code).response()
+            response = SupabaseError(HTTPResponse.Status(code: failure.status), failure.code, failure.message, code: failure.code)
+                .response()
         } catch {
-            response = (SupabaseError.from(error)
+            response =
+                (SupabaseError.from(error)
                 ?? SupabaseError(.internalServerError, "internal", "the server failed to handle this upload; see its log")).response()
         }
         response.headers[.tusResumable] = TusHeaders.version

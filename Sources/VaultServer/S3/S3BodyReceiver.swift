@@ -13,9 +13,13 @@ struct S3BodyReceiver {
 
     struct Failure: Error {}
 
-    func receive(_ request: Request, verified: SigV4Verifier.Verified, limit: Int) async throws -> (file: StagingFile, staged: StagingFile.Staged) {
+    func receive(_ request: Request, verified: SigV4Verifier.Verified, limit: Int) async throws -> (
+        file: StagingFile, staged: StagingFile.Staged
+    ) {
         let headers = request.headers
-        if let declared = headers[HTTPField.Name("x-amz-decoded-content-length")!] ?? headers[.contentLength], let size = Int(declared), size > limit {
+        if let declared = headers[HTTPField.Name("x-amz-decoded-content-length")!] ?? headers[.contentLength], let size = Int(declared),
+            size > limit
+        {
             throw S3Error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size of \(limit) bytes")
         }
         var checksum = try ChecksumExpectation(headers)
@@ -30,13 +34,16 @@ struct S3BodyReceiver {
                     crc?.update(buffer.readableBytesView)
                 }
             case let .streamingSigned(trailer):
-                let signing = AwsChunkedDecoder.Signing(key: verified.signingKey, scope: verified.scope, amzDate: verified.amzDate, seed: verified.signature)
-                let trailers = try await decodeChunked(request.body, AwsChunkedDecoder(signing: signing, expectsTrailer: trailer), sink: sink,
-                                                       crc: &crc, headers: headers)
+                let signing = AwsChunkedDecoder.Signing(
+                    key: verified.signingKey, scope: verified.scope, amzDate: verified.amzDate, seed: verified.signature)
+                let trailers = try await decodeChunked(
+                    request.body, AwsChunkedDecoder(signing: signing, expectsTrailer: trailer), sink: sink,
+                    crc: &crc, headers: headers)
                 try checksum?.arrive(from: trailers)
             case .streamingUnsignedTrailer:
-                let trailers = try await decodeChunked(request.body, AwsChunkedDecoder(signing: nil, expectsTrailer: true), sink: sink,
-                                                       crc: &crc, headers: headers)
+                let trailers = try await decodeChunked(
+                    request.body, AwsChunkedDecoder(signing: nil, expectsTrailer: true), sink: sink,
+                    crc: &crc, headers: headers)
                 try checksum?.arrive(from: trailers)
             }
             let staged = try await sink.finish()
@@ -52,8 +59,10 @@ struct S3BodyReceiver {
     }
 
     /// Decodes the body into the sink; returns its trailers.
-    private func decodeChunked(_ body: RequestBody, _ decoder: AwsChunkedDecoder, sink: StagingSink, crc: inout CRC32?,
-                               headers: HTTPFields) async throws -> [String: String] {
+    private func decodeChunked(
+        _ body: RequestBody, _ decoder: AwsChunkedDecoder, sink: StagingSink, crc: inout CRC32?,
+        headers: HTTPFields
+    ) async throws -> [String: String] {
         for try await buffer in body {
             var pieces: [[UInt8]] = []
             try decoder.feed(buffer.readableBytesView) { pieces.append($0) }
@@ -64,7 +73,8 @@ struct S3BodyReceiver {
         }
         try decoder.finish()
         if let declared = headers[HTTPField.Name("x-amz-decoded-content-length")!], Int(declared) != decoder.decodedBytes {
-            throw S3Error(400, "IncompleteBody", "The decoded body is \(decoder.decodedBytes) bytes, not x-amz-decoded-content-length \(declared)")
+            throw S3Error(
+                400, "IncompleteBody", "The decoded body is \(decoder.decodedBytes) bytes, not x-amz-decoded-content-length \(declared)")
         }
         return decoder.trailers
     }
@@ -87,7 +97,9 @@ struct ChecksumExpectation {
 
     init?(_ headers: HTTPFields) throws {
         if let trailer = headers[HTTPField.Name("x-amz-trailer")!]?.trimmingCharacters(in: .whitespaces).lowercased(), !trailer.isEmpty {
-            guard Self.supported.contains(trailer) else { throw S3Error.invalidRequest("the checksum \(trailer) is not supported; use CRC32, CRC32C or SHA256") }
+            guard Self.supported.contains(trailer) else {
+                throw S3Error.invalidRequest("the checksum \(trailer) is not supported; use CRC32, CRC32C or SHA256")
+            }
             name = trailer
             value = nil
             return
@@ -99,9 +111,10 @@ struct ChecksumExpectation {
                 return
             }
         }
-        if headers.contains(where: { $0.name.canonicalName.hasPrefix("x-amz-checksum-") && $0.name.canonicalName != "x-amz-checksum-mode"
-            && $0.name.canonicalName != "x-amz-checksum-algorithm" && $0.name.canonicalName != "x-amz-checksum-type" })
-        {
+        if headers.contains(where: {
+            $0.name.canonicalName.hasPrefix("x-amz-checksum-") && $0.name.canonicalName != "x-amz-checksum-mode"
+                && $0.name.canonicalName != "x-amz-checksum-algorithm" && $0.name.canonicalName != "x-amz-checksum-type"
+        }) {
             throw S3Error.invalidRequest("only CRC32, CRC32C and SHA256 checksums are supported")
         }
         return nil

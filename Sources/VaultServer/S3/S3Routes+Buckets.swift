@@ -31,13 +31,18 @@ extension S3Routes {
 
     /// A new private bucket without limits of its own (S3 has no such settings; the REST surface sets them).
     func createBucket(_ bucket: String) throws -> Response {
-        if let problem = StorageName.newBucketProblem(bucket) { throw S3Error(400, "InvalidBucketName", "The specified bucket is not valid: \(problem)") }
+        if let problem = StorageName.newBucketProblem(bucket) {
+            throw S3Error(400, "InvalidBucketName", "The specified bucket is not valid: \(problem)")
+        }
         let now = Date().timeIntervalSince1970
         do {
-            try storage.objects.catalog.createBucket(BucketRecord(id: bucket, name: bucket, isPublic: false, fileSizeLimit: nil,
-                                                                  allowedMimeTypes: nil, createdAt: now, updatedAt: now))
+            try storage.objects.catalog.createBucket(
+                BucketRecord(
+                    id: bucket, name: bucket, isPublic: false, fileSizeLimit: nil,
+                    allowedMimeTypes: nil, createdAt: now, updatedAt: now))
         } catch StorageCatalogError.bucketExists {
-            throw S3Error(409, "BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.")
+            throw S3Error(
+                409, "BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.")
         }
         return Response(status: .ok, headers: [.location: "/" + bucket])
     }
@@ -71,7 +76,9 @@ extension S3Routes {
         var after: String?
         if version2 {
             if let token = continuation, !token.isEmpty {
-                guard token.utf8.count <= 2048, let bytes = SignedURLToken.decodeBase64URL(token[...]), let key = String(validating: bytes, as: UTF8.self) else {
+                guard token.utf8.count <= 2048, let bytes = SignedURLToken.decodeBase64URL(token[...]),
+                    let key = String(validating: bytes, as: UTF8.self)
+                else {
                     throw S3Error.invalidArgument("The continuation token provided is incorrect")
                 }
                 after = key
@@ -130,7 +137,9 @@ extension S3Routes {
         guard document.name == "Delete" else { throw S3Error.malformedXML("the body must be a <Delete> document") }
         let quiet = document.child("Quiet")?.text.lowercased() == "true"
         let keys = document.all("Object").compactMap { $0.child("Key")?.text }
-        guard !keys.isEmpty, keys.count <= Self.maximumKeys else { throw S3Error.malformedXML("<Delete> must name 1 to \(Self.maximumKeys) objects") }
+        guard !keys.isEmpty, keys.count <= Self.maximumKeys else {
+            throw S3Error.malformedXML("<Delete> must name 1 to \(Self.maximumKeys) objects")
+        }
         let valid = keys.filter { StorageName.keyProblem($0) == nil }
         _ = try await BlockingIO.run { try source.remove(keys: valid) }
         var xml = S3XMLWriter()
@@ -163,4 +172,3 @@ extension S3Routes {
         return try S3XMLReader.parse(bytes)
     }
 }
-

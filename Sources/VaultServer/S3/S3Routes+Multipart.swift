@@ -15,7 +15,8 @@ extension S3Routes {
         let now = Date().timeIntervalSince1970
         let upload = MultipartUpload(
             id: ResumableUploadStore.newId(), bucket: bucket, key: key, mimeType: mimeType,
-            cacheControl: request.headers[.cacheControl] ?? "no-cache", userMetadata: try Self.userMetadata(request.headers), createdAt: now)
+            cacheControl: request.headers[.cacheControl] ?? "no-cache", userMetadata: try Self.userMetadata(request.headers), createdAt: now
+        )
         let multipart = multipart
         let maximum = maximumUploadsInProgress
         let sweepDue = lastSweep.due(now: now, every: 3600)
@@ -38,13 +39,15 @@ extension S3Routes {
     func upload(_ id: String, bucket: String, key: String) async throws -> MultipartUpload {
         let multipart = multipart
         guard ResumableUpload.isValidId(id), let upload = try await BlockingIO.run({ try multipart.upload(id) }),
-              upload.bucket == bucket, upload.key == key, upload.completion == nil
+            upload.bucket == bucket, upload.key == key, upload.completion == nil
         else { throw S3Error.noSuchUpload }
         return upload
     }
 
-    func uploadPart(bucket: String, key: String, uploadId: String, number: Int, _ request: Request,
-                    verified: SigV4Verifier.Verified) async throws -> Response {
+    func uploadPart(
+        bucket: String, key: String, uploadId: String, number: Int, _ request: Request,
+        verified: SigV4Verifier.Verified
+    ) async throws -> Response {
         _ = try await upload(uploadId, bucket: bucket, key: key)
         let limit = try storage.objects.uploadLimit(bucket: bucket, globalLimit: storage.maximumUploadBytes)
         let received = try await S3BodyReceiver(directory: storage.objects.directory).receive(request, verified: verified, limit: limit)
@@ -83,21 +86,29 @@ extension S3Routes {
         return Self.xml(xml)
     }
 
-    func completeMultipartUpload(bucket: String, key: String, uploadId: String, _ request: Request,
-                                 verified: SigV4Verifier.Verified) async throws -> Response {
+    func completeMultipartUpload(
+        bucket: String, key: String, uploadId: String, _ request: Request,
+        verified: SigV4Verifier.Verified
+    ) async throws -> Response {
         _ = try await upload(uploadId, bucket: bucket, key: key)
         let document = try await Self.xmlBody(request, verified: verified)
-        guard document.name == "CompleteMultipartUpload" else { throw S3Error.malformedXML("the body must be a <CompleteMultipartUpload> document") }
+        guard document.name == "CompleteMultipartUpload" else {
+            throw S3Error.malformedXML("the body must be a <CompleteMultipartUpload> document")
+        }
         var parts: [(number: Int, sha256: String)] = []
         for part in document.all("Part") {
             guard let number = part.child("PartNumber").flatMap({ Int($0.text.trimmingCharacters(in: .whitespacesAndNewlines)) }),
-                  let etag = part.child("ETag")?.text.trimmingCharacters(in: .whitespacesAndNewlines)
+                let etag = part.child("ETag")?.text.trimmingCharacters(in: .whitespacesAndNewlines)
             else { throw S3Error.malformedXML("each <Part> needs <PartNumber> and <ETag>") }
             parts.append((number, etag.trimmingCharacters(in: CharacterSet(charactersIn: "\"")).lowercased()))
         }
-        guard parts.count <= MultipartUploadStore.maximumParts else { throw S3Error.malformedXML("more than \(MultipartUploadStore.maximumParts) parts") }
+        guard parts.count <= MultipartUploadStore.maximumParts else {
+            throw S3Error.malformedXML("more than \(MultipartUploadStore.maximumParts) parts")
+        }
         let multipart = multipart
-        guard multipart.claim(uploadId) else { throw S3Error(409, "OperationAborted", "another request is completing or aborting this upload") }
+        guard multipart.claim(uploadId) else {
+            throw S3Error(409, "OperationAborted", "another request is completing or aborting this upload")
+        }
         defer { multipart.release(uploadId) }
         let globalLimit = storage.maximumUploadBytes
         let chosen = parts
@@ -115,7 +126,9 @@ extension S3Routes {
     func abortMultipartUpload(bucket: String, key: String, uploadId: String) async throws -> Response {
         _ = try await upload(uploadId, bucket: bucket, key: key)
         let multipart = multipart
-        guard multipart.claim(uploadId) else { throw S3Error(409, "OperationAborted", "another request is completing or aborting this upload") }
+        guard multipart.claim(uploadId) else {
+            throw S3Error(409, "OperationAborted", "another request is completing or aborting this upload")
+        }
         defer { multipart.release(uploadId) }
         try await BlockingIO.run { try multipart.remove(uploadId) }
         return Response(status: .noContent)

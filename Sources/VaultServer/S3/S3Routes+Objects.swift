@@ -29,18 +29,24 @@ extension S3Routes {
         }
     }
 
-    private func serveOnce(_ record: ObjectRecord, from source: any StorageObjectSource, _ request: Request, head: Bool,
-                           reads: StreamedFileReads) throws -> Response {
+    private func serveOnce(
+        _ record: ObjectRecord, from source: any StorageObjectSource, _ request: Request, head: Bool,
+        reads: StreamedFileReads
+    ) throws -> Response {
         // As the REST surface describes it (a type a browser would run is an attachment); S3 has no `?download`.
         let representation = StorageRoutes.representation(of: record, requestedName: nil)
         let resource = "/\(record.bucket)/\(record.key)"
-        return try storage.responder.respond(request, method: head ? .head : .get, representation: representation, reads: reads,
-                                             bytes: { try source.bytes(of: record) }) { status, code, message in
-            let s3 = switch code {
-            case "range_not_satisfiable": S3Error(416, "InvalidRange", "The requested range is not satisfiable")
-            case "precondition_failed": S3Error(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold")
-            default: S3Error(Int(status.code), "InvalidRequest", message)
-            }
+        return try storage.responder.respond(
+            request, method: head ? .head : .get, representation: representation, reads: reads,
+            bytes: { try source.bytes(of: record) }
+        ) { status, code, message in
+            let s3 =
+                switch code {
+                case "range_not_satisfiable": S3Error(416, "InvalidRange", "The requested range is not satisfiable")
+                case "precondition_failed":
+                    S3Error(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold")
+                default: S3Error(Int(status.code), "InvalidRequest", message)
+                }
             var response = Self.errorResponse(s3, resource: resource, head: head, logger: .init(label: "voicevault.s3"))
             response.status = status
             return response
@@ -59,8 +65,9 @@ extension S3Routes {
         let cacheControl = request.headers[.cacheControl] ?? "no-cache"
         let globalLimit = storage.maximumUploadBytes
         let record = try await BlockingIO.run {
-            try objects.put(staged: received.staged, mimeType: mimeType, cacheControl: cacheControl, userMetadata: userMetadata,
-                            bucket: bucket, key: key, upsert: true, globalLimit: globalLimit)
+            try objects.put(
+                staged: received.staged, mimeType: mimeType, cacheControl: cacheControl, userMetadata: userMetadata,
+                bucket: bucket, key: key, upsert: true, globalLimit: globalLimit)
         }
         return Response(status: .ok, headers: [.eTag: Self.entityTag(record)])
     }
@@ -84,9 +91,13 @@ extension S3Routes {
         }
         let from = try existingSource(sourceBucket)
         let replace = request.headers[.xAmzMetadataDirective]?.uppercased() == "REPLACE"
-        let replacement = replace ? (mimeType: request.headers[.contentType] ?? "binary/octet-stream",
-                                     cacheControl: request.headers[.cacheControl] ?? "no-cache",
-                                     metadata: try Self.userMetadata(request.headers)) : nil
+        let replacement =
+            replace
+            ? (
+                mimeType: request.headers[.contentType] ?? "binary/octet-stream",
+                cacheControl: request.headers[.cacheControl] ?? "no-cache",
+                metadata: try Self.userMetadata(request.headers)
+            ) : nil
         let objects = storage.objects
         let globalLimit = storage.maximumUploadBytes
         let record = try await BlockingIO.run { () throws -> ObjectRecord in
@@ -119,7 +130,9 @@ extension S3Routes {
             let name = String(field.name.canonicalName.dropFirst("x-amz-meta-".count))
             bytes += name.utf8.count + field.value.utf8.count
             guard bytes <= maximumUserMetadataBytes else {
-                throw S3Error(400, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size of \(maximumUserMetadataBytes) bytes")
+                throw S3Error(
+                    400, "MetadataTooLarge",
+                    "Your metadata headers exceed the maximum allowed metadata size of \(maximumUserMetadataBytes) bytes")
             }
             values[name] = field.value
         }
@@ -130,10 +143,13 @@ extension S3Routes {
 
     /// The string values of an object's user metadata, to send back as `x-amz-meta-*` (header-safe ones only).
     static func amzMetadata(_ userMetadata: String?) -> [(String, String)] {
-        guard let text = userMetadata, let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else { return [] }
+        guard let text = userMetadata, let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else {
+            return []
+        }
         return object.compactMap { name, value in
             guard let value = value as? String, !name.isEmpty, name.utf8.allSatisfy(FieldBytes.isTokenCharacter),
-                  value.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F }) else { return nil }
+                value.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F })
+            else { return nil }
             return (name.lowercased(), value)
         }.sorted { $0.0 < $1.0 }
     }

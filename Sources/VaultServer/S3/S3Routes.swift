@@ -46,18 +46,22 @@ struct S3Routes: Sendable {
                 throw S3Error.accessDenied("the S3 protocol is off: set VOICEVAULT_S3_ACCESS_KEY_ID and VOICEVAULT_S3_SECRET_ACCESS_KEY")
             }
             let head = request.head
-            let verified = try verifier.verify(SigV4Verifier.Request(
-                method: request.method.rawValue, rawPath: request.uri.path, rawQuery: request.uri.query ?? "",
-                headerNames: head.headerFields.map(\.name.canonicalName),
-                header: { name in
-                    if name == "host" { return head.authority }
-                    guard let field = HTTPField.Name(name) else { return nil }
-                    let values = head.headerFields[values: field]
-                    return values.isEmpty ? nil : values.joined(separator: ",")
-                }), now: Int64(Date().timeIntervalSince1970))
-            guard let query = SigV4.queryParameters(request.uri.query ?? "") else { throw S3Error.invalidArgument("the query is not valid percent-encoding") }
-            let operation = try S3Operation.parse(method: request.method.rawValue, path: Substring(resource), query: query,
-                                                  copySource: request.headers[.xAmzCopySource] != nil)
+            let verified = try verifier.verify(
+                SigV4Verifier.Request(
+                    method: request.method.rawValue, rawPath: request.uri.path, rawQuery: request.uri.query ?? "",
+                    headerNames: head.headerFields.map(\.name.canonicalName),
+                    header: { name in
+                        if name == "host" { return head.authority }
+                        guard let field = HTTPField.Name(name) else { return nil }
+                        let values = head.headerFields[values: field]
+                        return values.isEmpty ? nil : values.joined(separator: ",")
+                    }), now: Int64(Date().timeIntervalSince1970))
+            guard let query = SigV4.queryParameters(request.uri.query ?? "") else {
+                throw S3Error.invalidArgument("the query is not valid percent-encoding")
+            }
+            let operation = try S3Operation.parse(
+                method: request.method.rawValue, path: Substring(resource), query: query,
+                copySource: request.headers[.xAmzCopySource] != nil)
             if operation.bucket == VoiceAssetBucket.name, operation.writes {
                 throw S3Error.accessDenied("the audio bucket holds the generated voice assets and is read-only through S3")
             }
@@ -67,8 +71,10 @@ struct S3Routes: Sendable {
         }
     }
 
-    func perform(_ operation: S3Operation, _ request: Request, verified: SigV4Verifier.Verified,
-                 query: [(name: String, value: String)], reads: StreamedFileReads) async throws -> Response {
+    func perform(
+        _ operation: S3Operation, _ request: Request, verified: SigV4Verifier.Verified,
+        query: [(name: String, value: String)], reads: StreamedFileReads
+    ) async throws -> Response {
         func parameter(_ name: String) -> String? { query.first { $0.name == name }?.value }
         switch operation {
         case .listBuckets: return try listBuckets()
@@ -98,8 +104,10 @@ struct S3Routes: Sendable {
             return try await uploadPart(bucket: bucket, key: key, uploadId: uploadId, number: partNumber, request, verified: verified)
         case let .completeMultipartUpload(bucket, key, uploadId):
             return try await completeMultipartUpload(bucket: bucket, key: key, uploadId: uploadId, request, verified: verified)
-        case let .abortMultipartUpload(bucket, key, uploadId): return try await abortMultipartUpload(bucket: bucket, key: key, uploadId: uploadId)
-        case let .listParts(bucket, key, uploadId): return try await listParts(bucket: bucket, key: key, uploadId: uploadId, parameter: parameter)
+        case let .abortMultipartUpload(bucket, key, uploadId):
+            return try await abortMultipartUpload(bucket: bucket, key: key, uploadId: uploadId)
+        case let .listParts(bucket, key, uploadId):
+            return try await listParts(bucket: bucket, key: key, uploadId: uploadId, parameter: parameter)
         }
     }
 

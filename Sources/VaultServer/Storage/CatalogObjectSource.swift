@@ -42,7 +42,8 @@ struct CatalogObjectSource: StorageObjectSource {
     }
 
     func copy(from source: String, to destination: String, move: Bool, upsert: Bool) throws -> ObjectRecord {
-        move ? try objects.move(bucket: bucket, from: source, to: destination)
-             : try objects.copy(bucket: bucket, from: source, to: destination, upsert: upsert)
+        move
+            ? try objects.move(bucket: bucket, from: source, to: destination)
+            : try objects.copy(bucket: bucket, from: source, to: destination, upsert: upsert)
     }
 }

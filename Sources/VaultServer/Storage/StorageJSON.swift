@@ -59,12 +59,16 @@ enum StorageJSON {
     static func listEntry(_ entry: ObjectListing.Entry) -> [String: Any] {
         switch entry {
         case let .folder(name):
-            return ["name": name, "id": NSNull(), "updated_at": NSNull(), "created_at": NSNull(),
-                    "last_accessed_at": NSNull(), "metadata": NSNull()]
+            return [
+                "name": name, "id": NSNull(), "updated_at": NSNull(), "created_at": NSNull(),
+                "last_accessed_at": NSNull(), "metadata": NSNull(),
+            ]
         case let .file(name, record):
-            return ["name": name, "id": record.id, "updated_at": time(record.updatedAt), "created_at": time(record.createdAt),
-                    "last_accessed_at": time(record.lastAccessedAt), "metadata": fileMetadata(record),
-                    "user_metadata": userMetadata(record)]
+            return [
+                "name": name, "id": record.id, "updated_at": time(record.updatedAt), "created_at": time(record.createdAt),
+                "last_accessed_at": time(record.lastAccessedAt), "metadata": fileMetadata(record),
+                "user_metadata": userMetadata(record),
+            ]
         }
     }
 }

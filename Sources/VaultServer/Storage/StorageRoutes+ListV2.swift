@@ -26,7 +26,9 @@ extension StorageRoutes {
     func listV2(_ bucket: String, _ body: [String: Any]) async throws -> Response {
         guard try objects.catalog.bucket(bucket) != nil else { throw SupabaseError.bucketNotFound }
         let prefix = body["prefix"] as? String ?? ""
-        guard prefix.utf8.count <= StorageName.maximumKeyLength else { throw SupabaseError.invalidRequest("prefix is longer than a key can be") }
+        guard prefix.utf8.count <= StorageName.maximumKeyLength else {
+            throw SupabaseError.invalidRequest("prefix is longer than a key can be")
+        }
         let limit = min(max(Self.integer(body["limit"]) ?? Self.maximumListV2Limit, 1), Self.maximumListV2Limit)
         let delimited = body["with_delimiter"] as? Bool ?? false
         let sortBy = body["sortBy"] as? [String: Any] ?? [:]

@@ -17,8 +17,9 @@ extension StorageRoutes {
         guard try objects.catalog.bucket(bucket) != nil else { throw SupabaseError.bucketNotFound }
         let upsert = Self.upsertRequested(request)
         let now = Int64(Date().timeIntervalSince1970)
-        let token = signer.issue(bucket: bucket, key: key, expiresAt: now + Self.signedUploadLifetimeSeconds, issuedAt: now,
-                                 grant: .init(scope: .upload, upsert: upsert))
+        let token = signer.issue(
+            bucket: bucket, key: key, expiresAt: now + Self.signedUploadLifetimeSeconds, issuedAt: now,
+            grant: .init(scope: .upload, upsert: upsert))
         let url = "/object/upload/sign/\(Self.bareSegment(bucket))/\(Self.bareSegment(key))?token=\(token)"
         return StorageJSON.response(["url": url, "token": token])
     }

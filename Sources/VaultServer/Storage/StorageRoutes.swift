@@ -45,7 +45,8 @@ struct StorageRoutes: Sendable {
         }
     }
 
-    func handle(_ request: Request, method: StorageRoute.Method, caller: Caller, logger: Logger, reads: StreamedFileReads) async -> Response {
+    func handle(_ request: Request, method: StorageRoute.Method, caller: Caller, logger: Logger, reads: StreamedFileReads) async -> Response
+    {
         do {
             let path = request.uri.path.dropFirst(Self.prefix.count)
             let route = try StorageRoute.parse(method: method, path: path)
@@ -88,12 +89,14 @@ struct StorageRoutes: Sendable {
             if name == VoiceAssetBucket.name {
                 // Every book's generated audio at once: an operator's act, not a client's.
                 guard adminConfigured else {
-                    throw SupabaseError(.forbidden, "Unauthorized",
-                                        "emptying the generated audio bucket takes VOICEVAULT_ADMIN_TOKEN, and this server has none configured")
+                    throw SupabaseError(
+                        .forbidden, "Unauthorized",
+                        "emptying the generated audio bucket takes VOICEVAULT_ADMIN_TOKEN, and this server has none configured")
                 }
                 guard access.admin else {
-                    throw SupabaseError(.forbidden, "Unauthorized",
-                                        "emptying the generated audio bucket takes Authorization: Bearer <VOICEVAULT_ADMIN_TOKEN>; a client key cannot")
+                    throw SupabaseError(
+                        .forbidden, "Unauthorized",
+                        "emptying the generated audio bucket takes Authorization: Bearer <VOICEVAULT_ADMIN_TOKEN>; a client key cannot")
                 }
             } else {
                 try access.require()
@@ -150,7 +153,9 @@ struct StorageRoutes: Sendable {
         case let .remove(bucket):
             try access.require()
             let body = try await Self.jsonBody(request)
-            guard let prefixes = body["prefixes"] as? [String] else { throw SupabaseError.invalidRequest("body must have \"prefixes\": [keys]") }
+            guard let prefixes = body["prefixes"] as? [String] else {
+                throw SupabaseError.invalidRequest("body must have \"prefixes\": [keys]")
+            }
             return try await remove(bucket, keys: prefixes)
         case let .removeOne(bucket, key):
             try access.require()
@@ -160,7 +165,8 @@ struct StorageRoutes: Sendable {
             return StorageJSON.response(["message": "Successfully deleted"])
         case .move, .copy:
             try access.require()
-            return try await moveOrCopy(route == .move, try await Self.jsonBody(request), upsert: route == .copy && Self.upsertRequested(request))
+            return try await moveOrCopy(
+                route == .move, try await Self.jsonBody(request), upsert: route == .copy && Self.upsertRequested(request))
         case let .sign(bucket, key):
             try access.require()
             let body = try await Self.jsonBody(request)
@@ -200,8 +206,10 @@ struct StorageRoutes: Sendable {
     /// (an upsert replaced the object, and the old version was removed): the record is read once more and
     /// the new version served, so a download racing an overwrite gets one version or the other, never a
     /// false 404.
-    func serve(_ record: ObjectRecord, from source: any StorageObjectSource, _ request: Request, head: Bool,
-               reads: StreamedFileReads, signedUntil: Int64? = nil) throws -> Response {
+    func serve(
+        _ record: ObjectRecord, from source: any StorageObjectSource, _ request: Request, head: Bool,
+        reads: StreamedFileReads, signedUntil: Int64? = nil
+    ) throws -> Response {
         var record = record
         while true {
             do {
@@ -217,17 +225,22 @@ struct StorageRoutes: Sendable {
                 }
                 record = current
             } catch let DownloadResponder.Missing.wrongLength(expected, found) {
-                throw SupabaseError(.internalServerError, "internal",
-                                    "the stored object has \(found) bytes where its record says \(expected); the operator should run voicevault fsck")
+                throw SupabaseError(
+                    .internalServerError, "internal",
+                    "the stored object has \(found) bytes where its record says \(expected); the operator should run voicevault fsck")
             }
         }
     }
 
-    private func serveOnce(_ record: ObjectRecord, from source: any StorageObjectSource, _ request: Request, head: Bool,
-                           reads: StreamedFileReads) throws -> Response {
+    private func serveOnce(
+        _ record: ObjectRecord, from source: any StorageObjectSource, _ request: Request, head: Bool,
+        reads: StreamedFileReads
+    ) throws -> Response {
         let representation = Self.representation(of: record, requestedName: DownloadRoutes.downloadParameter(request.uri.query))
-        return try responder.respond(request, method: head ? .head : .get, representation: representation, reads: reads,
-                                     bytes: { try source.bytes(of: record) }) { status, code, message in
+        return try responder.respond(
+            request, method: head ? .head : .get, representation: representation, reads: reads,
+            bytes: { try source.bytes(of: record) }
+        ) { status, code, message in
             SupabaseError(status, code, message).response()
         }
     }
@@ -242,7 +255,8 @@ struct StorageRoutes: Sendable {
             "attachment; filename=\"\(DownloadRoutes.safeFilename($0.isEmpty ? name : $0, fallback: "download", requiredExtension: nil))\""
         }
         return DownloadRepresentation(
-            facts: DownloadFacts(length: UInt64(record.size), entityTag: "\"\(record.sha256)\"", lastModified: Int64(record.updatedAt.rounded(.down))),
+            facts: DownloadFacts(
+                length: UInt64(record.size), entityTag: "\"\(record.sha256)\"", lastModified: Int64(record.updatedAt.rounded(.down))),
             contentType: record.mimeType, cacheControl: record.cacheControl, contentDisposition: disposition)
     }
 
@@ -263,8 +277,9 @@ struct StorageRoutes: Sendable {
         defer { received.file.discard() }  // a no-op once the file has been renamed into place
         let globalLimit = maximumUploadBytes
         let record = try await BlockingIO.run { [objects] in
-            try objects.put(staged: received.staged, mimeType: received.mimeType, cacheControl: received.cacheControl,
-                            userMetadata: received.userMetadata, bucket: bucket, key: key, upsert: upsert, globalLimit: globalLimit)
+            try objects.put(
+                staged: received.staged, mimeType: received.mimeType, cacheControl: received.cacheControl,
+                userMetadata: received.userMetadata, bucket: bucket, key: key, upsert: upsert, globalLimit: globalLimit)
         }
         return StorageJSON.response(["Id": record.id, "Key": "\(bucket)/\(key)"])
     }
@@ -294,7 +309,8 @@ struct StorageRoutes: Sendable {
             guard listing.needsDeepRecords else { return try source.folderContents(folder) }
             let everything = try source.keyPage(KeyPageRequest(prefix: folder, delimited: false, limit: Self.maximumSortedListing))
             guard !everything.isTruncated else {
-                throw SupabaseError.invalidRequest("a search with '/' reads every key under the folder, and this one has more than \(Self.maximumSortedListing)")
+                throw SupabaseError.invalidRequest(
+                    "a search with '/' reads every key under the folder, and this one has more than \(Self.maximumSortedListing)")
             }
             return ([], everything.entries.compactMap { if case let .object(record) = $0 { record } else { nil } })
         }
@@ -310,12 +326,14 @@ struct StorageRoutes: Sendable {
 
     func moveOrCopy(_ isMove: Bool, _ body: [String: Any], upsert: Bool) async throws -> Response {
         guard let bucket = body["bucketId"] as? String, let source = body["sourceKey"] as? String,
-              let destination = body["destinationKey"] as? String
+            let destination = body["destinationKey"] as? String
         else { throw SupabaseError.invalidRequest("body must have bucketId, sourceKey and destinationKey") }
         // supabase-js sends `destinationBucket` to move or copy into another bucket; absent means the same one.
         let destinationBucket = body["destinationBucket"] as? String ?? bucket
         for key in [source, destination] {
-            if let problem = StorageName.keyProblem(key) { throw SupabaseError(.badRequest, "InvalidKey", "Invalid key: \(key) (\(problem))") }
+            if let problem = StorageName.keyProblem(key) {
+                throw SupabaseError(.badRequest, "InvalidKey", "Invalid key: \(key) (\(problem))")
+            }
         }
         for name in [bucket, destinationBucket] {
             guard try objects.catalog.bucket(name) != nil else { throw SupabaseError.bucketNotFound }
@@ -327,15 +345,18 @@ struct StorageRoutes: Sendable {
         } else {
             record = try await transfer(from: from, key: source, to: destinationBucket, key: destination, move: isMove, upsert: upsert)
         }
-        return StorageJSON.response(isMove ? ["message": "Successfully moved"] : ["Id": record.id, "Key": "\(destinationBucket)/\(destination)"])
+        return StorageJSON.response(
+            isMove ? ["message": "Successfully moved"] : ["Id": record.id, "Key": "\(destinationBucket)/\(destination)"])
     }
 
     /// Between buckets: the destination takes a hard link to the source's immutable file as a new version, under
     /// its own rules (size limit, MIME types), then a move removes the source key. No bytes are copied, and a
     /// crash between the two steps leaves both keys, never neither. The generated `audio` bucket can be a
     /// source (its MP3s become ordinary objects) but not a destination.
-    func transfer(from: any StorageObjectSource, key: String, to bucket: String, key destination: String, move: Bool,
-                  upsert: Bool = false) async throws -> ObjectRecord {
+    func transfer(
+        from: any StorageObjectSource, key: String, to bucket: String, key destination: String, move: Bool,
+        upsert: Bool = false
+    ) async throws -> ObjectRecord {
         try source(bucket).permit(.upload)
         let objects = objects
         let globalLimit = maximumUploadBytes
@@ -343,7 +364,8 @@ struct StorageRoutes: Sendable {
             guard let original = try from.object(key: key), let file = from.file(of: original) else { throw SupabaseError.objectNotFound }
             let adopted: ObjectRecord
             do {
-                adopted = try objects.adopt(file: file, as: original, bucket: bucket, key: destination, upsert: upsert, globalLimit: globalLimit)
+                adopted = try objects.adopt(
+                    file: file, as: original, bucket: bucket, key: destination, upsert: upsert, globalLimit: globalLimit)
             } catch let error as SystemError where error.errno == ENOENT {
                 throw SupabaseError.objectNotFound  // removed while this request ran
             }
@@ -393,7 +415,9 @@ struct StorageRoutes: Sendable {
             }
             return bytes == 0 ? nil : bytes
         default:
-            guard let bytes = integer(value), bytes >= 0 else { throw SupabaseError.invalidRequest("file_size_limit must be a non-negative size") }
+            guard let bytes = integer(value), bytes >= 0 else {
+                throw SupabaseError.invalidRequest("file_size_limit must be a non-negative size")
+            }
             return bytes == 0 ? nil : bytes
         }
     }
@@ -411,7 +435,8 @@ struct StorageRoutes: Sendable {
                 throw SupabaseError.invalidRequest("allowed_mime_types has \(list.count) entries; at most \(maximumMimeTypes) are allowed")
             }
             for type in list where type.utf8.count > maximumMimeTypeLength || !FieldBytes.isASCII(type.utf8) {
-                throw SupabaseError.invalidRequest("allowed_mime_types entries must be ASCII of at most \(maximumMimeTypeLength) characters")
+                throw SupabaseError.invalidRequest(
+                    "allowed_mime_types entries must be ASCII of at most \(maximumMimeTypeLength) characters")
             }
             for type in list where type.split(separator: "/").count != 2 {
                 throw SupabaseError.invalidRequest("allowed_mime_types entry '\(type)' is not a type/subtype such as audio/mpeg or audio/*")

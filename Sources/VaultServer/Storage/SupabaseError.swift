@@ -47,7 +47,8 @@ struct SupabaseError: Error, Sendable, Equatable {
     static let objectNotFound = SupabaseError(.notFound, "not_found", "Object not found")
     static let bucketNotFound = SupabaseError(.notFound, "Bucket not found", "Bucket not found")
     static let duplicate = SupabaseError(.conflict, "Duplicate", "The resource already exists")
-    static let unauthorized = SupabaseError(.forbidden, "Unauthorized", "a key from VOICEVAULT_API_KEYS is required (apikey or Authorization: Bearer)")
+    static let unauthorized = SupabaseError(
+        .forbidden, "Unauthorized", "a key from VOICEVAULT_API_KEYS is required (apikey or Authorization: Bearer)")
 
     static func invalidRequest(_ message: String) -> SupabaseError { .init(.badRequest, "InvalidRequest", message) }
 

@@ -42,8 +42,9 @@ struct UploadReceiver {
         do {
             for try await buffer in request.body { try await sink.write(buffer.readableBytesView) }
             let staged = try await sink.finish()
-            return Received(file: sink.file, staged: staged, mimeType: mimeType,
-                            cacheControl: StorageRoutes.cacheControlValue(request.headers[.cacheControl]), userMetadata: metadata)
+            return Received(
+                file: sink.file, staged: staged, mimeType: mimeType,
+                cacheControl: StorageRoutes.cacheControlValue(request.headers[.cacheControl]), userMetadata: metadata)
         } catch {
             sink.file.discard()
             throw error
@@ -58,7 +59,7 @@ struct UploadReceiver {
     /// `x-metadata`: base64 of a JSON object, kept as the object's user metadata.
     static func decodedMetadataHeader(_ value: String) throws -> String {
         guard value.utf8.count <= maximumFieldBytes * 2, let data = Data(base64Encoded: value.trimmingCharacters(in: .whitespaces)),
-              (try? JSONSerialization.jsonObject(with: data)) is [String: Any]
+            (try? JSONSerialization.jsonObject(with: data)) is [String: Any]
         else { throw SupabaseError.invalidRequest("x-metadata must be base64 of a JSON object") }
         return String(decoding: data, as: UTF8.self)
     }
@@ -99,7 +100,8 @@ struct UploadReceiver {
                         } else if let name = currentField {
                             fields[name, default: []] += bytes
                             guard fields[name, default: []].count <= Self.maximumFieldBytes else {
-                                throw SupabaseError.invalidRequest("multipart field '\(name)' is larger than \(Self.maximumFieldBytes) bytes")
+                                throw SupabaseError.invalidRequest(
+                                    "multipart field '\(name)' is larger than \(Self.maximumFieldBytes) bytes")
                             }
                         }
                     case .partEnded:
@@ -121,7 +123,8 @@ struct UploadReceiver {
             let staged = try await chosen.sink.finish()
             let override = fields["contentType"].map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespaces) }
             return Received(
-                file: chosen.sink.file, staged: staged, mimeType: override.flatMap { $0.isEmpty ? nil : $0 } ?? Self.mimeType(of: chosen.headers),
+                file: chosen.sink.file, staged: staged,
+                mimeType: override.flatMap { $0.isEmpty ? nil : $0 } ?? Self.mimeType(of: chosen.headers),
                 cacheControl: StorageRoutes.cacheControlValue(fields["cacheControl"].map { String(decoding: $0, as: UTF8.self) }),
                 userMetadata: metadata)
         } catch {

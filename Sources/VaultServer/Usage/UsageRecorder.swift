@@ -35,25 +35,36 @@ public struct UsageRecorder: VoiceEventSink {
         case let .joined(usage):
             writer.enqueue(Self.hit(usage, joined: true, at: now))
         case let .generated(usage, generated):
-            writer.enqueue(.generation(.init(
-                at: now, contentHash: usage.hash.hex, bookId: usage.who.bookId.value, chapterId: usage.who.chapterId,
-                voiceId: usage.voiceId, modelId: usage.modelId, characters: usage.characters, characterCost: generated.characterCost,
-                upstreamRequestId: generated.upstreamRequestId, upstreamMilliseconds: generated.timings.upstreamSeconds * 1000,
-                writeMilliseconds: generated.timings.writeSeconds * 1000, indexMilliseconds: generated.timings.indexSeconds * 1000,
-                attempts: generated.upstreamAttempts, clientKeyId: usage.who.clientKeyId, clientName: usage.who.clientName)))
+            writer.enqueue(
+                .generation(
+                    .init(
+                        at: now, contentHash: usage.hash.hex, bookId: usage.who.bookId.value, chapterId: usage.who.chapterId,
+                        voiceId: usage.voiceId, modelId: usage.modelId, characters: usage.characters,
+                        characterCost: generated.characterCost,
+                        upstreamRequestId: generated.upstreamRequestId, upstreamMilliseconds: generated.timings.upstreamSeconds * 1000,
+                        writeMilliseconds: generated.timings.writeSeconds * 1000, indexMilliseconds: generated.timings.indexSeconds * 1000,
+                        attempts: generated.upstreamAttempts, clientKeyId: usage.who.clientKeyId, clientName: usage.who.clientName)))
         case let .deleted(deletion):
-            writer.enqueue(.adminAction(.init(at: now, action: deletion.action, contentHash: deletion.contentHash,
-                                              bookId: deletion.bookId, removal: deletion.removal, detail: deletion.detail)))
+            writer.enqueue(
+                .adminAction(
+                    .init(
+                        at: now, action: deletion.action, contentHash: deletion.contentHash,
+                        bookId: deletion.bookId, removal: deletion.removal, detail: deletion.detail)))
         case let .failed(who, error):
             let code = VoiceErrorMapping.apiError(for: error)?.code ?? "internal_error"
-            writer.enqueue(.failure(.init(at: now, bookId: who.bookId.value, errorCode: code, clientKeyId: who.clientKeyId,
-                                          clientName: who.clientName)))
+            writer.enqueue(
+                .failure(
+                    .init(
+                        at: now, bookId: who.bookId.value, errorCode: code, clientKeyId: who.clientKeyId,
+                        clientName: who.clientName)))
         }
     }
 
     /// A request that paid nothing: answered from the index, or (`joined`) by a generation another led.
     static func hit(_ usage: VoiceEvent.Usage, joined: Bool, at: Double) -> LedgerEvent {
-        .hit(.init(at: at, contentHash: usage.hash.hex, bookId: usage.who.bookId.value, voiceId: usage.voiceId,
-                   characters: usage.characters, joined: joined, clientKeyId: usage.who.clientKeyId, clientName: usage.who.clientName))
+        .hit(
+            .init(
+                at: at, contentHash: usage.hash.hex, bookId: usage.who.bookId.value, voiceId: usage.voiceId,
+                characters: usage.characters, joined: joined, clientKeyId: usage.who.clientKeyId, clientName: usage.who.clientName))
     }
 }

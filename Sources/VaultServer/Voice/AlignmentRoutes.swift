@@ -35,8 +35,9 @@ struct AlignmentRoutes {
             throw APIError(.notFound, code: "not_found", message: "no audio with contentHash \(hash.hex)")
         }
         guard let alignment = stored else {
-            throw APIError(.notFound, code: "alignment_not_found",
-                           message: "audio \(hash.hex) was stored without timings (made before VoiceVault kept them)")
+            throw APIError(
+                .notFound, code: "alignment_not_found",
+                message: "audio \(hash.hex) was stored without timings (made before VoiceVault kept them)")
         }
         let segments = TimedSegments(alignment)
         var headers = HTTPFields()
@@ -49,9 +50,12 @@ struct AlignmentRoutes {
             headers[.contentType] = "text/vtt; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: WebVTTDocument.render(segments))))
         case .smil:
-            guard let book = try query.get("bookId").map({ try StorageIdentifier($0, kind: .bookId) }) ?? record.bookIds.first.flatMap({ try? StorageIdentifier($0, kind: .bookId) })
+            guard
+                let book = try query.get("bookId").map({ try StorageIdentifier($0, kind: .bookId) })
+                    ?? record.bookIds.first.flatMap({ try? StorageIdentifier($0, kind: .bookId) })
             else { throw APIError(.notFound, code: "not_found", message: "audio \(hash.hex) belongs to no book") }
-            let audio = try Self.reference(query.get("audio"), name: "audio")
+            let audio =
+                try Self.reference(query.get("audio"), name: "audio")
                 ?? ((configuration.publicBaseURL ?? "") + "/audio/\(book.value)/\(hash.hex).mp3")
             let text = try Self.reference(query.get("text"), name: "text") ?? "chapter.xhtml"
             headers[.contentType] = "application/smil+xml; charset=utf-8"
@@ -69,10 +73,13 @@ extension AlignmentRoutes {
     static func reference(_ value: String?, name: String) throws -> String? {
         guard let value else { return nil }
         guard value.utf8.count <= maximumReferenceBytes,
-              !value.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0.value == 0xFFFE || $0.value == 0xFFFF })
+            !value.unicodeScalars.contains(where: {
+                $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0.value == 0xFFFE || $0.value == 0xFFFF
+            })
         else {
-            throw APIError(.badRequest, code: "invalid_reference",
-                           message: "\(name) must be a reference of at most \(maximumReferenceBytes) bytes without control characters")
+            throw APIError(
+                .badRequest, code: "invalid_reference",
+                message: "\(name) must be a reference of at most \(maximumReferenceBytes) bytes without control characters")
         }
         return value
     }
@@ -112,8 +119,9 @@ struct AlignmentJSON: Encodable {
             character_start_times_seconds: alignment.characters.map(\.startSeconds),
             character_end_times_seconds: alignment.characters.map(\.endSeconds))
         func segment(_ item: TimedSegments.Segment) -> Segment {
-            Segment(text: item.text, start: item.startSeconds, end: item.endSeconds,
-                    characterStart: item.characterRange.lowerBound, characterEnd: item.characterRange.upperBound)
+            Segment(
+                text: item.text, start: item.startSeconds, end: item.endSeconds,
+                characterStart: item.characterRange.lowerBound, characterEnd: item.characterRange.upperBound)
         }
         words = segments.words.map(segment)
         sentences = segments.sentences.map(segment)

@@ -28,13 +28,15 @@ struct VoiceHitShortcut: Sendable {
 
     func answer(headers: HTTPHeaders, body: ByteBuffer) -> Hit? {
         guard let caller = identification.caller({ headers.joinedValues($0.name) }), let key = caller.clientKey,
-              let validated = memo.held(body) else { return nil }
+            let validated = memo.held(body)
+        else { return nil }
         let request = VoiceRoutes.voiceRequest(validated, caller: caller)
         guard let hit = (try? voice.plainHit(request, identity: validated.identity)) ?? nil else { return nil }
         guard rateLimiter.take(for: key) == .allowed else { return nil }
         voice.reportHit(hit, for: request)
-        return Hit(headers: VoiceRoutes.answerHeaders(hit.outcome),
-                   body: VoiceRoutes.answerBody(hit.outcome, validated, baseURL: publicBaseURL),
-                   caller: caller, hash: hit.outcome.hash)
+        return Hit(
+            headers: VoiceRoutes.answerHeaders(hit.outcome),
+            body: VoiceRoutes.answerBody(hit.outcome, validated, baseURL: publicBaseURL),
+            caller: caller, hash: hit.outcome.hash)
     }
 }

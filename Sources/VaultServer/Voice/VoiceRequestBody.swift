@@ -32,10 +32,12 @@ struct VoiceRequestBody: Decodable, Sendable {
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: Keys.self)
             stability = try container.decodeIfPresent(Double.self, forKey: .stability)
-            similarityBoost = try container.decodeIfPresent(Double.self, forKey: .similarityBoost)
+            similarityBoost =
+                try container.decodeIfPresent(Double.self, forKey: .similarityBoost)
                 ?? container.decodeIfPresent(Double.self, forKey: .similarity_boost)
             style = try container.decodeIfPresent(Double.self, forKey: .style)
-            useSpeakerBoost = try container.decodeIfPresent(Bool.self, forKey: .useSpeakerBoost)
+            useSpeakerBoost =
+                try container.decodeIfPresent(Bool.self, forKey: .useSpeakerBoost)
                 ?? container.decodeIfPresent(Bool.self, forKey: .use_speaker_boost)
             speed = try container.decodeIfPresent(Double.self, forKey: .speed)
         }
@@ -61,8 +63,9 @@ struct VoiceRequestBody: Decodable, Sendable {
         do {
             return try JSONDecoder().decode(VoiceRequestBody.self, from: data)
         } catch let DecodingError.typeMismatch(type, context) where !context.codingPath.isEmpty {
-            throw APIError(.badRequest, code: "invalid_field",
-                           message: "\(Self.path(context.codingPath)) must be \(Self.describe(type))")
+            throw APIError(
+                .badRequest, code: "invalid_field",
+                message: "\(Self.path(context.codingPath)) must be \(Self.describe(type))")
         } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
             throw APIError(.badRequest, code: "invalid_field", message: "\(Self.path(context.codingPath)) is not valid")
         } catch {
@@ -75,8 +78,9 @@ struct VoiceRequestBody: Decodable, Sendable {
         guard let voiceId else { throw .missing("voiceId") }
         guard let bookId else { throw .missing("bookId") }
         if let rate = speakingRate, let speed = voiceSettings?.speed, rate != speed {
-            throw APIError(.badRequest, code: "conflicting_fields",
-                           message: "speakingRate (\(rate)) and voiceSettings.speed (\(speed)) disagree; send one")
+            throw APIError(
+                .badRequest, code: "conflicting_fields",
+                message: "speakingRate (\(rate)) and voiceSettings.speed (\(speed)) disagree; send one")
         }
         do {
             let book = try StorageIdentifier(bookId, kind: .bookId)
@@ -90,8 +94,9 @@ struct VoiceRequestBody: Decodable, Sendable {
                 seed: seed, voiceSettings: settings, previousText: previousText, nextText: nextText,
                 maximumTextLength: maximumTextCharacters)
             guard OutputFormat.mp3.contains(spec.outputFormat) else {
-                throw APIError(.badRequest, code: "unknown_format",
-                               message: "format '\(spec.outputFormat)' is not stored; use one of \(OutputFormat.mp3.sorted().joined(separator: ", "))")
+                throw APIError(
+                    .badRequest, code: "unknown_format",
+                    message: "format '\(spec.outputFormat)' is not stored; use one of \(OutputFormat.mp3.sorted().joined(separator: ", "))")
             }
             return Validated(spec: spec, bookId: book, chapterId: chapter)
         } catch let error as IdentifierError {

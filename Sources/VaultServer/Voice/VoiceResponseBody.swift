@@ -77,4 +77,3 @@ struct VoiceResponseBody: Encodable {
         return writer.finish()
     }
 }
-

@@ -64,16 +64,19 @@ struct VoiceRoutes {
             facts.timings = outcome.timings
             facts.characters = outcome.record.characterCount
         }
-        return JSONResponse.make(body: Self.answerBody(outcome, validated, baseURL: configuration.publicBaseURL),
-                                 headers: Self.answerHeaders(outcome))
+        return JSONResponse.make(
+            body: Self.answerBody(outcome, validated, baseURL: configuration.publicBaseURL),
+            headers: Self.answerHeaders(outcome))
     }
 
     /// The service's request for a validated body and its caller; the fast path asks with the same.
     static func voiceRequest(_ validated: VoiceRequestBody.Validated, caller: Caller) -> VoiceRequest {
-        VoiceRequest(spec: validated.spec, who: .init(
-            bookId: validated.bookId, chapterId: validated.chapterId?.value,
-            clientKeyId: caller.clientKey?.id, clientName: caller.clientKey?.name,
-            clientDailyLimit: caller.clientKey?.dailyCharacterLimit))
+        VoiceRequest(
+            spec: validated.spec,
+            who: .init(
+                bookId: validated.bookId, chapterId: validated.chapterId?.value,
+                clientKeyId: caller.clientKey?.id, clientName: caller.clientKey?.name,
+                clientDailyLimit: caller.clientKey?.dailyCharacterLimit))
     }
 
     /// `X-Cache`, `X-Content-Hash` and, on the request that led a generation, `Server-Timing`.
@@ -82,9 +85,10 @@ struct VoiceRoutes {
         headers[.xCache] = (outcome.cached ? Exchange.CacheOutcome.hit : .miss).rawValue
         headers[.xContentHash] = outcome.hash.hex
         if let timings = outcome.timings {
-            headers[.serverTiming] = String(
-                format: "upstream;dur=%.1f, write;dur=%.1f, index;dur=%.1f",
-                timings.upstreamSeconds * 1000, timings.writeSeconds * 1000, timings.indexSeconds * 1000)
+            headers[.serverTiming] =
+                String(
+                    format: "upstream;dur=%.1f, write;dur=%.1f, index;dur=%.1f",
+                    timings.upstreamSeconds * 1000, timings.writeSeconds * 1000, timings.indexSeconds * 1000)
                 + (timings.firstByteSeconds.map { String(format: ", first-audio;dur=%.1f", $0 * 1000) } ?? "")
         }
         return headers

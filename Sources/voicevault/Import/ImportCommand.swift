@@ -43,7 +43,9 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: "Storage key for --from-storage (env VOICEVAULT_IMPORT_KEY).")
     var key: String?
 
-    @Option(name: .customLong("max-text-chars"), help: "Refuse rows with longer text, as the server does (env VOICEVAULT_MAX_TEXT_CHARS; default 200000).")
+    @Option(
+        name: .customLong("max-text-chars"),
+        help: "Refuse rows with longer text, as the server does (env VOICEVAULT_MAX_TEXT_CHARS; default 200000).")
     var maximumTextCharacters: Int?
 
     @Flag(name: .customLong("dry-run"), help: "Read and check everything, write nothing, and say what would happen.")
@@ -70,8 +72,10 @@ struct ImportCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let limit = try maximumTextCharacters ?? Environment.integer("VOICEVAULT_MAX_TEXT_CHARS", default: 200_000, minimum: 1)
-        let importer = LegacyImporter(options: .init(table: table, columnMappings: columns, bucket: bucket, dryRun: dryRun,
-                                                     maximumTextCharacters: limit))
+        let importer = LegacyImporter(
+            options: .init(
+                table: table, columnMappings: columns, bucket: bucket, dryRun: dryRun,
+                maximumTextCharacters: limit))
         // The columns are checked before the data directory is touched: a typo costs nothing.
         do { _ = try importer.columnMap(legacy) } catch {
             FileHandle.standardError.write(Data("voicevault import: \(error)\n".utf8))
@@ -91,8 +95,9 @@ struct ImportCommand: AsyncParsableCommand {
         if let storageURL, let bucket {
             let http = HTTPClient(eventLoopGroupProvider: .singleton)
             client = http
-            source = StorageBucketSource(client: http, url: storageURL, bucket: bucket,
-                                         key: key ?? Environment.value("VOICEVAULT_IMPORT_KEY") ?? "")
+            source = StorageBucketSource(
+                client: http, url: storageURL, bucket: bucket,
+                key: key ?? Environment.value("VOICEVAULT_IMPORT_KEY") ?? "")
         } else {
             source = LegacyDirectorySource(root: files ?? ".")
         }
@@ -149,7 +154,8 @@ final class ImportProgressReporter: Sendable {
         if summary.dryRun { lines.append("dry run: nothing was written") }
         for row in summary.rejected { lines.append("row \(row.rowId): \(row.code): \(row.message)") }
         let verb = summary.dryRun ? "would import" : "imported"
-        var counts = "\(summary.rows) rows: \(verb) \(summary.imported), linked \(summary.linked) to audio already stored, "
+        var counts =
+            "\(summary.rows) rows: \(verb) \(summary.imported), linked \(summary.linked) to audio already stored, "
             + "\(summary.alreadyPresent) already present, \(summary.rejected.count) not imported"
         if !summary.rejected.isEmpty {
             counts += " (" + summary.rejectedByCode.map { "\($0.code) \($0.count)" }.joined(separator: ", ") + ")"
@@ -157,8 +163,9 @@ final class ImportProgressReporter: Sendable {
         lines.append(counts)
         lines.append("\(summary.bytesImported) bytes of audio; \(summary.charactersSaved) characters that will not be paid for again")
         if !summary.unreferencedFiles.isEmpty {
-            lines.append("\(summary.unreferencedFiles.count) files no row names (not imported): "
-                + summary.unreferencedFiles.prefix(5).joined(separator: ", ") + (summary.unreferencedFiles.count > 5 ? ", …" : ""))
+            lines.append(
+                "\(summary.unreferencedFiles.count) files no row names (not imported): "
+                    + summary.unreferencedFiles.prefix(5).joined(separator: ", ") + (summary.unreferencedFiles.count > 5 ? ", …" : ""))
         }
         return lines
     }

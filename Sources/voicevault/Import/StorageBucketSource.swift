@@ -105,8 +105,10 @@ struct StorageBucketSource: LegacyAudioSource {
     private func list(prefix: String, offset: Int) async throws -> [[String: Any]] {
         var request = request("/object/list/" + Self.encoded(bucket), method: .POST)
         request.headers.add(name: "content-type", value: "application/json")
-        let body: [String: Any] = ["prefix": prefix, "limit": Self.listPage, "offset": offset,
-                                   "sortBy": ["column": "name", "order": "asc"]]
+        let body: [String: Any] = [
+            "prefix": prefix, "limit": Self.listPage, "offset": offset,
+            "sortBy": ["column": "name", "order": "asc"],
+        ]
         request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
         let response = try await client.execute(request, timeout: requestTimeout)
         let answer = try await response.body.collect(upTo: Self.maximumListBody)
