@@ -3,7 +3,7 @@
 #  1. cache-hit requests/s and latency under wrk, 64 connections;
 #  2. wall time for 200 concurrent identical misses against an upstream that takes LATENCY_MS, and the number
 #     of upstream calls each made.
-# Usage: Scripts/bench-voice.sh [seconds=10] [latency_ms=1000]      (release build; loopback only)
+# Usage: [PARAGRAPH=1] Scripts/bench-voice.sh [seconds=10] [latency_ms=1000]      (release build; loopback only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-10}
@@ -59,8 +59,13 @@ for port in $FAKE_PORT $VV_PORT $NGINX_PORT; do
   for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
 done
 
-VV_BODY='{"text":"The hit path: this chapter is already in the vault.","voiceId":"21m00Tcm4TlvDq8ikWAM","bookId":"bench"}'
-NG_BODY='{"text":"The hit path: this chapter is already in the vault.","model_id":"eleven_multilingual_v2"}'
+# BENCH_TEXT: the hit's text; PARAGRAPH=1 uses a paragraph of about 1,100 characters, what a reading app sends.
+TEXT=${BENCH_TEXT:-The hit path: this chapter is already in the vault.}
+if [ "${PARAGRAPH:-0}" = 1 ]; then
+    TEXT=$(for i in $(seq 1 20); do printf 'Sentence %02d of a chapter read aloud, already in the vault. ' "$i"; done)
+fi
+VV_BODY="{\"text\":\"$TEXT\",\"voiceId\":\"21m00Tcm4TlvDq8ikWAM\",\"bookId\":\"bench\"}"
+NG_BODY="{\"text\":\"$TEXT\",\"model_id\":\"eleven_multilingual_v2\"}"
 NG_URL="http://127.0.0.1:$NGINX_PORT/v1/text-to-speech/21m00Tcm4TlvDq8ikWAM?output_format=mp3_44100_128"
 VV_URL="http://127.0.0.1:$VV_PORT/api/voice"
 
