@@ -98,12 +98,47 @@ struct DownloadResponder: Sendable {
             .response(reads: reads, renderError: renderError)
     }
 
-    /// The decision for one download, transport aside (see `DownloadAnswer`).
+    /// What a transport has of the bytes a plan needs: ready to send, none at all (the file is gone), or none at
+    /// hand without a blocking read (the fast paths: they fetch the bytes their own way and decide again).
+    enum AvailableBytes {
+        case ready(DownloadBytes)
+        case absent
+        case notAtHand
+    }
+
+    /// A download decided in the first of two steps: its answer, or that the answer needs bytes the transport
+    /// did not have at hand. Nothing is thrown for the second: it is a result, not a failure.
+    enum Decision {
+        case answer(DownloadAnswer)
+        case needsBytes
+    }
+
+    /// The decision for a transport that always reads what a plan needs (the router): an answer.
     func answer(
         _ request: DownloadRequest, representation: DownloadRepresentation,
         bytes: () throws -> DownloadBytes?
     ) throws -> DownloadAnswer {
+        switch try decide(request, representation: representation, bytes: { try bytes().map(AvailableBytes.ready) ?? .absent }) {
+        case let .answer(answer): return answer
+        // `bytes` never says `notAtHand`; should it, the bytes are as good as missing.
+        case .needsBytes: throw Missing.noFile
+        }
+    }
+
+    /// The decision for one download, transport aside (see `DownloadAnswer`).
+    func decide(
+        _ request: DownloadRequest, representation: DownloadRepresentation,
+        bytes: () throws -> AvailableBytes
+    ) throws -> Decision {
         let facts = representation.facts
+        /// The bytes for a plan with a body, checked against the record; nil when not at hand.
+        func body() throws -> DownloadBytes? {
+            switch try bytes() {
+            case let .ready(bytes): return try Self.checked(bytes, facts)
+            case .absent: throw Missing.noFile
+            case .notAtHand: return nil
+            }
+        }
         let plan = planner.plan(request, facts)
         // The common fields are shared, not copied: an answer adds its lengths after them.
         var fields = representation.prepared.map(DownloadAnswerFields.init) ?? DownloadAnswerFields(Self.commonHeaders(representation))
@@ -111,43 +146,45 @@ struct DownloadResponder: Sendable {
         case .notModified:
             fields.remove(.contentType)
             fields.remove(.contentDisposition)
-            return .content(.notModified, fields, .none)
+            return .answer(.content(.notModified, fields, .none))
         case .preconditionFailed:
-            return .refusal(
-                APIError(
-                    .preconditionFailed, code: "precondition_failed",
-                    message: "If-Match or If-Unmodified-Since does not hold"))
+            return .answer(
+                .refusal(
+                    APIError(
+                        .preconditionFailed, code: "precondition_failed",
+                        message: "If-Match or If-Unmodified-Since does not hold")))
         case .unsatisfiable:
-            return .refusal(
-                APIError(
-                    .rangeNotSatisfiable, code: "range_not_satisfiable",
-                    message: "no requested range overlaps the \(facts.length)-byte file",
-                    headers: [.contentRange: "bytes */\(facts.length)"]))
+            return .answer(
+                .refusal(
+                    APIError(
+                        .rangeNotSatisfiable, code: "range_not_satisfiable",
+                        message: "no requested range overlaps the \(facts.length)-byte file",
+                        headers: [.contentRange: "bytes */\(facts.length)"])))
         case .full:
             fields.add(.contentLength, String(facts.length))
-            if request.method == .head { return .content(.ok, fields, .none) }
-            let body = try Self.checked(bytes(), facts)
+            if request.method == .head { return .answer(.content(.ok, fields, .none)) }
+            guard let body = try body() else { return .needsBytes }
             // From memory: the shared buffer itself, one write, no copy (`HotFileCache` counts it while sent).
-            if let held = body.heldSlice(0..<facts.length) { return .content(.ok, fields, .buffer(held)) }
-            return .content(.ok, fields, .spans(body, [0..<facts.length]))
+            if let held = body.heldSlice(0..<facts.length) { return .answer(.content(.ok, fields, .buffer(held))) }
+            return .answer(.content(.ok, fields, .spans(body, [0..<facts.length])))
         case let .partial(range):
             fields.add(.contentRange, ContentRangeValue.bytes(range, of: facts.length))
             fields.add(.contentLength, String(range.upperBound - range.lowerBound + 1))
             let span = range.lowerBound..<(range.upperBound + 1)
-            let body = try Self.checked(bytes(), facts)
-            if let slice = body.heldSlice(span) { return .content(.partialContent, fields, .buffer(slice)) }
-            return .content(.partialContent, fields, .spans(body, [span]))
+            guard let body = try body() else { return .needsBytes }
+            if let slice = body.heldSlice(span) { return .answer(.content(.partialContent, fields, .buffer(slice))) }
+            return .answer(.content(.partialContent, fields, .spans(body, [span])))
         case let .multipart(ranges):
             let multipart = MultipartByteRanges(ranges: ranges, length: facts.length, contentType: representation.contentType)
             fields.replace(.contentType, "multipart/byteranges; boundary=\(multipart.boundary)")
             fields.add(.contentLength, String(multipart.contentLength))
-            return .content(.partialContent, fields, .multipart(try Self.checked(bytes(), facts), multipart))
+            guard let body = try body() else { return .needsBytes }
+            return .answer(.content(.partialContent, fields, .multipart(body, multipart)))
         }
     }
 
     /// One length: the record's, which the headers state, and the bytes about to be sent must agree.
-    static func checked(_ bytes: DownloadBytes?, _ facts: DownloadFacts) throws -> DownloadBytes {
-        guard let bytes else { throw Missing.noFile }
+    static func checked(_ bytes: DownloadBytes, _ facts: DownloadFacts) throws -> DownloadBytes {
         guard bytes.length == facts.length else { throw Missing.wrongLength(expected: facts.length, found: bytes.length) }
         return bytes
     }

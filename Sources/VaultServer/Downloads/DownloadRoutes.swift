@@ -50,7 +50,8 @@ final class DownloadRoutes: Sendable {
             book: book, file: file, query: request.uri.query, request: DownloadResponder.downloadRequest(request.headers, method: method)
         ) {
             hash, _, path in try cache.bytes(for: hash, path: path())
-        }.response(reads: reads) { status, code, message in APIError(status, code: code, message: message).response() }
+        }
+        .response(reads: reads) { status, code, message in APIError(status, code: code, message: message).response() }
     }
 
     /// The bytes of `hash` that can be sent without blocking the event loop: the held copy, else a kept
@@ -60,13 +61,46 @@ final class DownloadRoutes: Sendable {
         return cache.descriptors?.file(hash).map { .file($0) }
     }
 
-    /// Where a download's bytes come from, asked only for an answer with a body: the router's transport
-    /// reads through the cache; the fast path takes only what needs no blocking read.
+    /// Where the router's download bytes come from, asked only for an answer with a body: read through the cache.
     typealias BytesSource = (_ hash: SHA256Digest, _ fields: AssetDownloadFields, _ path: () -> String?) throws -> DownloadBytes?
 
-    /// The whole decision for `/audio/<book>/<file>`, transport aside: validation, the index read, the plan.
-    /// Refusals are `APIError`s; anything `bytes` throws other than `DownloadResponder.Missing` passes through.
+    /// What a transport has at hand of a download's bytes, asked only for an answer with a body: the fast paths
+    /// give what needs no blocking read, or say they have none at hand.
+    typealias AvailableBytesSource = (_ hash: SHA256Digest) -> DownloadResponder.AvailableBytes
+
+    /// A download decided in the first step: its answer, or the file the answer needs (its size and path), which
+    /// the transport fetches its own way before it decides again, or hands the request to the router.
+    enum Decision {
+        case answer(DownloadAnswer)
+        case needsFile(hash: SHA256Digest, byteSize: Int, path: String)
+    }
+
+    /// The whole decision for `/audio/<book>/<file>`, for a transport that reads what it needs (the router).
     func answer(book: String, file: String, query: String?, request: DownloadRequest, bytes: BytesSource) throws -> DownloadAnswer {
+        let directory = store.directory
+        return try decide(book: book, file: file, query: query, request: request) { hash, record, bookId in
+            try bytes(hash, record, { directory.audioFile(book: bookId, hash: hash) }).map(DownloadResponder.AvailableBytes.ready)
+                ?? .absent
+        }.answer
+    }
+
+    /// The whole decision for `/audio/<book>/<file>`, for a transport that sends only what it has at hand (the
+    /// fast paths): refusals are answers too (as `APIError` renders them); a needed file is a result.
+    /// Throws only what the index throws.
+    func decide(book: String, file: String, query: String?, request: DownloadRequest, available: AvailableBytesSource) throws -> Decision {
+        do {
+            return try decide(book: book, file: file, query: query, request: request) { hash, _, _ in available(hash) }
+        } catch let refusal as APIError {
+            return .answer(.refusal(refusal))
+        }
+    }
+
+    /// Validation, the index read, the plan. Refusals are `APIError`s; anything `bytes` throws other than
+    /// `DownloadResponder.Missing` passes through.
+    private func decide(
+        book: String, file: String, query: String?, request: DownloadRequest,
+        bytes: (SHA256Digest, AssetDownloadFields, StorageIdentifier) throws -> DownloadResponder.AvailableBytes
+    ) throws -> Decision {
         let bookId: StorageIdentifier
         do { bookId = try StorageIdentifier(book, kind: .bookId) } catch {
             throw APIError(.badRequest, code: error.code, message: error.description)
@@ -84,13 +118,15 @@ final class DownloadRoutes: Sendable {
         }
         do {
             // The file is opened (and read into the cache) only for an answer with a body.
-            let answer = try responder.answer(request, representation: representation) {
-                try bytes(hash, record, { store.directory.audioFile(book: bookId, hash: hash) })
+            switch try responder.decide(request, representation: representation, bytes: { try bytes(hash, record, bookId) }) {
+            case let .answer(answer):
+                if let heard, request.method == .get, case .content = answer {
+                    heard.heard(hash, at: Date().timeIntervalSince1970)
+                }
+                return .answer(answer)
+            case .needsBytes:
+                return .needsFile(hash: hash, byteSize: record.byteSize, path: store.directory.audioFile(book: bookId, hash: hash))
             }
-            if let heard, request.method == .get, case .content = answer {
-                heard.heard(hash, at: Date().timeIntervalSince1970)
-            }
-            return answer
         } catch DownloadResponder.Missing.noFile {
             throw notFound
         } catch let DownloadResponder.Missing.wrongLength(expected, found) {
@@ -126,5 +162,16 @@ final class DownloadRoutes: Sendable {
         if name.isEmpty || name.allSatisfy({ $0 == "_" }) { name = fallback }
         guard let requiredExtension else { return name }
         return name.lowercased().hasSuffix(requiredExtension) ? name : name + requiredExtension
+    }
+}
+
+extension DownloadRoutes.Decision {
+    /// The answer of a transport whose bytes source never says "not at hand"; were it to, the bytes are as
+    /// good as missing.
+    var answer: DownloadAnswer {
+        get throws {
+            guard case let .answer(answer) = self else { throw DownloadResponder.Missing.noFile }
+            return answer
+        }
     }
 }

@@ -157,19 +157,13 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
             case .ifUnmodifiedSince: head.ifUnmodifiedSince
             }
         }
-        do {
-            return try downloads.answer(book: target.book, file: target.file, query: target.query, request: request) { hash, _, _ in
-                guard let ready = downloads.readyBytes(hash) else { throw NotHeld() }
-                return ready
-            }
-        } catch let refusal as APIError {
-            return .refusal(refusal)
-        } catch {
-            return nil
+        // Only what is at hand is answered here; a file to open or read, or an index error, is handed on.
+        let decision = try? downloads.decide(book: target.book, file: target.file, query: target.query, request: request) { hash in
+            downloads.readyBytes(hash).map(DownloadResponder.AvailableBytes.ready) ?? .notAtHand
         }
+        guard case let .answer(answer)? = decision else { return nil }
+        return answer
     }
-
-    private struct NotHeld: Error {}
 
     private func send(
         _ answer: DownloadAnswer, for head: DirectRequestHead, target: AudioRequestTarget, start: UInt64,

@@ -205,48 +205,26 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: Answering
 
-    /// Why a request goes to the router after all; it never reaches the client.
-    private enum Declined: Error {
-        /// A file small enough for the cache that is not held: the router reads it in.
-        case notHeld
-        /// A file too large to hold, to be opened off the event loop (and its descriptor kept).
-        case needsFile(String, SHA256Digest)
-    }
-
+    /// Decides with the route's own code, in two steps: what needs no blocking read is answered here (a
+    /// refusal included); a file too large to hold is opened off the event loop and decided again; a file small
+    /// enough to hold but not held yet goes to the router, which reads it into the cache. An index error goes
+    /// to the router too, which answers and logs it.
     private func answer(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         let start = DispatchTime.now().uptimeNanoseconds
         guard let target = AudioRequestTarget(head.uri), let downloads = configuration.downloads else {
             return route(head, context: context)
         }
-        do {
-            try decideAndSend(head, target: target, downloads: downloads, start: start, context: context) { hash, fields, path in
-                if let ready = downloads.readyBytes(hash) { return ready }
-                guard fields.byteSize > downloads.cache.entryLimit, let path = path() else { throw Declined.notHeld }
-                throw Declined.needsFile(path, hash)
-            }
-        } catch let Declined.needsFile(path, hash) {
+        let decision = try? downloads.decide(
+            book: target.book, file: target.file, query: target.query, request: Self.downloadRequest(head)
+        ) { hash in downloads.readyBytes(hash).map(DownloadResponder.AvailableBytes.ready) ?? .notAtHand }
+        switch decision {
+        case let .answer(answer)?:
+            send(answer, for: head, target: target, start: start, context: context)
+        case let .needsFile(hash, byteSize, path)? where byteSize > downloads.cache.entryLimit:
             openThenAnswer(path, hash: hash, head: head, target: target, downloads: downloads, start: start, context: context)
-        } catch {
-            // Not held, or an index error: the router's answer, with its logging of failures.
+        case .needsFile?, nil:
             route(head, context: context)
         }
-    }
-
-    /// Decides with the route's own code and sends what it decides, a refusal included; what `bytes` throws
-    /// (and an index error) is the caller's to handle, and then nothing was sent.
-    private func decideAndSend(
-        _ head: HTTPRequestHead, target: AudioRequestTarget, downloads: DownloadRoutes, start: UInt64,
-        context: ChannelHandlerContext, bytes: DownloadRoutes.BytesSource
-    ) throws {
-        let answer: DownloadAnswer
-        do {
-            answer = try downloads.answer(
-                book: target.book, file: target.file, query: target.query,
-                request: Self.downloadRequest(head), bytes: bytes)
-        } catch let refusal as APIError {
-            answer = .refusal(refusal)
-        }
-        send(answer, for: head, target: target, start: start, context: context)
     }
 
     /// Opens the file on the thread pool; the answer is decided again with it open (the record may have
@@ -267,13 +245,15 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let (handler, context) = bound.value
             handler.openingFile = false
             guard context.channel.isActive else { return }
-            do {
-                // Gone or unreadable since the index was read: the router says what that means.
-                guard case let .success(file?) = result else { throw Declined.notHeld }
-                try handler.decideAndSend(head, target: target, downloads: downloads, start: start, context: context) { _, _, _ in
-                    .file(file)
+            // Gone or unreadable since the index was read: the router says what that means.
+            let decision = try? result.get().map { file in
+                try downloads.decide(book: target.book, file: target.file, query: target.query, request: Self.downloadRequest(head)) { _ in
+                    .ready(.file(file))
                 }
-            } catch {
+            }
+            if case let .answer(answer)?? = decision {
+                handler.send(answer, for: head, target: target, start: start, context: context)
+            } else {
                 handler.route(head, context: context)
             }
             handler.processWaitingParts(context: context)
