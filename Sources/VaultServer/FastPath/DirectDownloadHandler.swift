@@ -7,7 +7,7 @@ import NIOCore
 import VaultCore
 
 /// Answers hot downloads straight from a connection's bytes, beneath NIO's HTTP/1 parser and encoder: the
-/// same decision (`DownloadRoutes.answer`), headers, log line and metrics as `FastPathHandler` and the router,
+/// same decision (`DownloadRoutes.decide`), headers, log line and metrics as `FastPathHandler` and the router,
 /// without the per-request machinery in between (llhttp, the parsed head's header storage, the encoder, the
 /// pipeline's hops). Docs/PERFORMANCE.md has what that is worth.
 ///

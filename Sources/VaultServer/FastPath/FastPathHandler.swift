@@ -11,7 +11,7 @@ import VaultCore
 
 /// Answers the two hot requests in the channel pipeline, ahead of Hummingbird's router: downloads
 /// (`GET`/`HEAD /audio/<book>/<hash>.mp3`) and plain cache hits of `POST /api/voice`. One decision path
-/// (`DownloadRoutes.answer` with the planner; `VoiceHitShortcut` with the service's plain-hit decision), the
+/// (`DownloadRoutes.decide` with the planner; `VoiceHitShortcut` with the service's plain-hit decision), the
 /// same headers, error shape, log line and metrics, a second transport: an answer then costs the HTTP parser,
 /// an index read and one write, not the router's per-request machinery (measured in Docs/PERFORMANCE.md).
 ///
