@@ -36,6 +36,12 @@ public struct SigV4Verifier: Sendable {
         public let scope: String
         public let amzDate: String
         public let signature: String
+
+        /// A plain body held to the hash the signature covers (declared, or the empty body's); unsigned and
+        /// streaming payloads are checked elsewhere (not at all, or chunk by chunk).
+        public func checkBody(sha256: SHA256Digest) throws(S3Error) {
+            if case let .sha256(signed) = payload, signed != sha256.hex { throw S3Error.contentSHA256Mismatch }
+        }
     }
 
     /// The parts of a request SigV4 covers. `header` answers a lower-case name (`host` included);

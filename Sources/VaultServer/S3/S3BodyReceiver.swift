@@ -47,9 +47,7 @@ struct S3BodyReceiver {
                 try checksum?.arrive(from: trailers)
             }
             let staged = try await sink.finish()
-            if case let .sha256(declared) = verified.payload, declared != staged.sha256.hex {
-                throw S3Error.contentSHA256Mismatch
-            }
+            try verified.checkBody(sha256: staged.sha256)
             try checksum?.check(crc: crc, sha256: staged.sha256)
             return (file, staged)
         } catch {

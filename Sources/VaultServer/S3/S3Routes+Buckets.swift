@@ -166,9 +166,7 @@ extension S3Routes {
             throw S3Error.malformedXML("the XML body is larger than \(S3XMLReader.maximumBytes) bytes")
         }
         let bytes = Array(buffer.readableBytesView)
-        if case let .sha256(declared) = verified.payload, declared != SHA256Digest.of(bytes).hex {
-            throw S3Error.contentSHA256Mismatch
-        }
+        try verified.checkBody(sha256: SHA256Digest.of(bytes))
         return try S3XMLReader.parse(bytes)
     }
 }
