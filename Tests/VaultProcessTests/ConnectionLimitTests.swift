@@ -146,11 +146,7 @@ import Glibc
         // stall times out (2 and 8 s failed with the whole suite running).
         let server = try startServer(["VOICEVAULT_SEND_TIMEOUT_SECONDS": "15"])
         let key = ["authorization": "Bearer client-key"]
-        #expect(
-            try await httpRequest(
-                "POST", server.baseURL + "/storage/v1/bucket", headers: key,
-                body: #"{"id":"big","public":true}"#
-            ).status == 200)
+        try await createPublicBucket("big", on: server, headers: key)
         let upload = try await httpRequest(
             "POST", server.baseURL + "/storage/v1/object/big/a.bin",
             headers: key.merging(["content-type": "application/octet-stream"]) { $1 },
@@ -197,11 +193,7 @@ import Glibc
                 "VOICEVAULT_S3_ACCESS_KEY_ID": "s3-key", "VOICEVAULT_S3_SECRET_ACCESS_KEY": "s3-secret-of-some-length",
             ])
         let key = ["authorization": "Bearer client-key"]
-        #expect(
-            try await httpRequest(
-                "POST", server.baseURL + "/storage/v1/bucket", headers: key,
-                body: #"{"id":"open","public":true}"#
-            ).status == 200)
+        try await createPublicBucket("open", on: server, headers: key)
         var signed: [String] = []
         for index in 0..<8 {
             let upload = try await httpRequest(
@@ -291,4 +283,11 @@ import Glibc
         }.value
         #expect(old?.hasSuffix("\r\n\r\n") == true && old?.contains(" 200 ") == true, "\(old ?? "no answer")")
     }
+}
+
+/// A public Storage bucket, created through the REST surface with `headers`' key.
+private func createPublicBucket(_ name: String, on server: ServerProcess, headers: [String: String]) async throws {
+    let created = try await httpRequest(
+        "POST", server.baseURL + "/storage/v1/bucket", headers: headers, body: #"{"id":"\#(name)","public":true}"#)
+    #expect(created.status == 200, "\(created.body)")
 }
