@@ -55,10 +55,10 @@ final class DownloadRoutes: Sendable {
     }
 
     /// The bytes of `hash` that can be sent without blocking the event loop: the held copy, else a kept
-    /// descriptor; nil when the file would have to be opened or read first.
-    func readyBytes(_ hash: SHA256Digest) -> DownloadBytes? {
-        if let held = cache.cached(hash) { return .memory(held) }
-        return cache.descriptors?.file(hash).map { .file($0) }
+    /// descriptor; `notAtHand` when the file would have to be opened or read first. The fast paths' source.
+    func bytesAtHand(_ hash: SHA256Digest) -> DownloadResponder.AvailableBytes {
+        if let held = cache.cached(hash) { return .ready(.memory(held)) }
+        return cache.descriptors?.file(hash).map { .ready(.file($0)) } ?? .notAtHand
     }
 
     /// Where the router's download bytes come from, asked only for an answer with a body: read through the cache.

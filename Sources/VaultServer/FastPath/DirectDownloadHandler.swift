@@ -158,9 +158,8 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
             }
         }
         // Only what is at hand is answered here; a file to open or read, or an index error, is handed on.
-        let decision = try? downloads.decide(book: target.book, file: target.file, query: target.query, request: request) { hash in
-            downloads.readyBytes(hash).map(DownloadResponder.AvailableBytes.ready) ?? .notAtHand
-        }
+        let decision = try? downloads.decide(
+            book: target.book, file: target.file, query: target.query, request: request, available: downloads.bytesAtHand)
         guard case let .answer(answer)? = decision else { return nil }
         return answer
     }

@@ -215,8 +215,8 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return route(head, context: context)
         }
         let decision = try? downloads.decide(
-            book: target.book, file: target.file, query: target.query, request: Self.downloadRequest(head)
-        ) { hash in downloads.readyBytes(hash).map(DownloadResponder.AvailableBytes.ready) ?? .notAtHand }
+            book: target.book, file: target.file, query: target.query, request: Self.downloadRequest(head),
+            available: downloads.bytesAtHand)
         switch decision {
         case let .answer(answer)?:
             send(answer, for: head, target: target, start: start, context: context)
