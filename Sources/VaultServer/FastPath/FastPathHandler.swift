@@ -74,13 +74,10 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var closeWhenIdle = false
     /// The server is quiescing: the connection closes as soon as what it owes is sent.
     private var quiescing = false
-    /// Routed requests passed on, and routed answers whose head was written: the n-th head answers the n-th
-    /// request (Hummingbird answers in order).
-    private var routedRequests = 0
-    private var routedAnswerHeads = 0
-    /// The routed request that asked for the connection to end (HTTP/1.0 without keep-alive, or `close` among
-    /// `Connection`'s options): its answer carries `Connection: close`, and nothing read after it is passed on.
-    private var routedClosingRequest: Int?
+    /// A routed request asked for the connection to end (HTTP/1.0 without keep-alive, or `close` among
+    /// `Connection`'s options): nothing read after it is passed on, so it is the last routed request, and its
+    /// answer (the one begun while it alone is in flight) carries `Connection: close`.
+    private var closingRequestRouted = false
     /// That request was read to its end: later bytes are not requests this connection answers.
     private var inputFinished = false
     private var idleTimer: Scheduled<Void>?
@@ -160,7 +157,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 break
             }
             context.fireChannelRead(wrapInboundOut(part))
-            if routedClosingRequest != nil { inputFinished = true }
+            if closingRequestRouted { inputFinished = true }
             activity.routedRequestRead(now: Self.now)
             settled(context)
         }
@@ -170,11 +167,10 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// `Connection: close` alone (HTTP/1.0 without keep-alive says so by omission, `keep-alive, close` with
     /// another option): the one spelling Hummingbird ends a connection on.
     private func forwardRouted(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        routedRequests += 1
         guard !head.isKeepAlive else { return context.fireChannelRead(wrapInboundOut(.head(head))) }
         var closing = head
         closing.headers.replaceOrAdd(name: "connection", value: "close")
-        routedClosingRequest = routedRequests
+        closingRequestRouted = true
         context.fireChannelRead(wrapInboundOut(.head(closing)))
     }
 
@@ -292,7 +288,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         forwardRouted(head, context: context)
         if let body, body.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(.body(body))) }
         context.fireChannelRead(wrapInboundOut(.end(nil)))
-        if routedClosingRequest != nil { inputFinished = true }
+        if closingRequestRouted { inputFinished = true }
         activity.routedRequestRead(now: Self.now)
     }
 
@@ -453,8 +449,10 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case var .head(response) where response.status.code >= 200:
-            routedAnswerHeads += 1
-            guard routedAnswerHeads == routedClosingRequest || quiescing else { return context.write(data, promise: promise) }
+            // Routed answers are written in request order, each ending before the next begins: the closing
+            // request's answer is the one begun while it alone is in flight.
+            let answersClosingRequest = closingRequestRouted && activity.routedInFlight == 1
+            guard answersClosingRequest || quiescing else { return context.write(data, promise: promise) }
             // The answer to the request that asked to close (or any, while quiescing) says so; the output side
             // closes once it is written.
             response.headers.replaceOrAdd(name: "Connection", value: "close")
