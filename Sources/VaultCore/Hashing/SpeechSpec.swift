@@ -4,6 +4,9 @@
 /// hashes. Fields that do not shape audio (bookId, chapterId, who asked) are deliberately absent.
 public struct SpeechSpec: Sendable, Hashable {
     public static let defaultModelId = "eleven_multilingual_v2"
+    /// The longest text a request may carry unless `VOICEVAULT_MAX_TEXT_CHARS` says otherwise: the server, its
+    /// fuzz entry point and `voicevault import` all default to it.
+    public static let defaultMaximumTextCharacters = 200_000
 
     /// Canonical text (see `CanonicalText`); this exact string is what goes upstream.
     public let text: String

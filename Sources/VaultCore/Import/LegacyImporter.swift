@@ -25,7 +25,7 @@ public struct LegacyImporter: Sendable {
 
         public init(
             table: String = "book_audio", columnMappings: [String] = [], bucket: String? = nil, dryRun: Bool = false,
-            maximumFileBytes: Int = 64 << 20, pageSize: Int = 256, maximumTextCharacters: Int = 200_000
+            maximumFileBytes: Int = 64 << 20, pageSize: Int = 256, maximumTextCharacters: Int = SpeechSpec.defaultMaximumTextCharacters
         ) {
             self.maximumTextCharacters = maximumTextCharacters
             self.table = table

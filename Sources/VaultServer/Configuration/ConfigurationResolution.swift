@@ -1,4 +1,5 @@
 public import Foundation
+import VaultCore
 
 /// Turns flags, environment variables and the keys file into a `ServerConfiguration`: flags win over the
 /// environment, which wins over defaults. Pure (the environment is a dictionary, the file a closure), so
@@ -64,7 +65,8 @@ public enum ConfigurationResolution {
             dataDirectory: flags.dataDirectory ?? settings["VOICEVAULT_DATA_DIR"] ?? ServerConfiguration.defaultDataDirectory,
             clientKeys: clientKeys,
             publicBaseURL: settings["VOICEVAULT_PUBLIC_BASE_URL"],
-            maximumTextCharacters: try settings.integer("VOICEVAULT_MAX_TEXT_CHARS", default: 200_000, minimum: 1),
+            maximumTextCharacters: try settings.integer(
+                "VOICEVAULT_MAX_TEXT_CHARS", default: SpeechSpec.defaultMaximumTextCharacters, minimum: 1),
             maximumBodyBytes: try settings.integer("VOICEVAULT_MAX_BODY_BYTES", default: 4 << 20, minimum: 1024),
             dailyCharacterBudget: try settings.integer("VOICEVAULT_DAILY_CHARACTER_BUDGET", default: 0, minimum: 0),
             downloadCacheBytes: try settings.integer("VOICEVAULT_DOWNLOAD_CACHE_MIB", default: 256, minimum: 0) << 20,

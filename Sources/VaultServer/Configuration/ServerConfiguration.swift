@@ -72,7 +72,8 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     public init(
         host: String = defaultHost, port: Int = defaultPort, dataDirectory: String = defaultDataDirectory,
-        apiKeys: Set<String> = [], clientKeys: [ClientKey] = [], publicBaseURL: String? = nil, maximumTextCharacters: Int = 200_000,
+        apiKeys: Set<String> = [], clientKeys: [ClientKey] = [], publicBaseURL: String? = nil,
+        maximumTextCharacters: Int = SpeechSpec.defaultMaximumTextCharacters,
         maximumBodyBytes: Int = 4 << 20, dailyCharacterBudget: Int? = nil,
         downloadCacheBytes: Int = 256 << 20, maximumUploadBytes: Int = 50_000_000, maximumRanges: Int = 16,
         crossOrigin: CrossOriginPolicy = CrossOriginPolicy(origins: .any), connectionLimits: ConnectionLimits = ConnectionLimits(),

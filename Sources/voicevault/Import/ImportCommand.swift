@@ -71,7 +71,9 @@ struct ImportCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("voicevault import: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        let limit = try maximumTextCharacters ?? Environment.integer("VOICEVAULT_MAX_TEXT_CHARS", default: 200_000, minimum: 1)
+        let limit =
+            try maximumTextCharacters
+            ?? Environment.integer("VOICEVAULT_MAX_TEXT_CHARS", default: SpeechSpec.defaultMaximumTextCharacters, minimum: 1)
         let importer = LegacyImporter(
             options: .init(
                 table: table, columnMappings: columns, bucket: bucket, dryRun: dryRun,
