@@ -21,8 +21,12 @@ public enum VaultApplication {
         let router: Router<VaultRequestContext>
         let downloads: DownloadRoutes
         let voiceHits: VoiceHitShortcut
-        let requestMetrics: HTTPRequestMetrics?
+        /// What every answer carries and how every request is recorded, whichever transport answers it.
+        let envelope: AnswerEnvelope
+        let recorder: RequestRecorder
     }
+
+    static let serverName = "VoiceVault"
 
     static func makeParts(
         voice: VoiceService, configuration: ServerConfiguration, storage: (store: ObjectStore, signingSecret: [UInt8])?,
@@ -31,10 +35,9 @@ public enum VaultApplication {
         let router = Router(context: VaultRequestContext.self)
         let requestMetrics = metrics.map { _ in HTTPRequestMetrics() }
         let routes = RouteTable()
-        router.add(middleware: NoSniffMiddleware())
-        router.add(middleware: CrossOriginMiddleware(policy: configuration.crossOrigin))
-        if configuration.accessLog { router.add(middleware: RequestLogMiddleware()) }
-        if let requestMetrics { router.add(middleware: HTTPMetricsMiddleware(metrics: requestMetrics)) }
+        let envelope = AnswerEnvelope(crossOrigin: configuration.crossOrigin, serverName: serverName)
+        let recorder = RequestRecorder(metrics: requestMetrics, accessLog: configuration.accessLog)
+        router.add(middleware: AnswerMiddleware(envelope: envelope, recorder: recorder))
         router.add(middleware: JSONErrorMiddleware(routes: routes))
         // One authenticator for the router and the fast path: a key is recognised the same way by both.
         let clientKeys = APIKeyAuthenticator(keys: configuration.clientKeys)
@@ -106,7 +109,7 @@ public enum VaultApplication {
             let scrapers = configuration.metricsPublic ? router.group() : admins
             MetricsRoutes(registry: metrics, voice: voice, usage: usage).register(on: scrapers, table: routes)
         }
-        return Parts(router: router, downloads: downloads, voiceHits: voiceHits, requestMetrics: requestMetrics)
+        return Parts(router: router, downloads: downloads, voiceHits: voiceHits, envelope: envelope, recorder: recorder)
     }
 
     public static func make(
@@ -119,19 +122,17 @@ public enum VaultApplication {
         let parts = makeParts(
             voice: voice, configuration: configuration, storage: storage, usage: usage, metrics: metrics,
             catalog: catalog, jobs: jobs)
-        let serverName = "VoiceVault"
-        let fastPath = FastPathHandler.Configuration(
-            downloads: configuration.fastPath ? parts.downloads : nil, crossOrigin: configuration.crossOrigin,
-            metrics: parts.requestMetrics, logger: configuration.accessLog ? logger : nil, serverName: serverName,
-            idleTimeout: .seconds(Int64(limits.idleTimeoutSeconds)), fileOpening: .singleton,
-            fastAnswers: metrics.map { _ in Counter(label: "voicevault_http_fast_path_responses_total") },
-            directAnswers: metrics.map { _ in Counter(label: "voicevault_http_fast_path_direct_responses_total") },
-            voiceHits: configuration.fastPath ? parts.voiceHits : nil)
+        let fastAnswers = FastAnswers(
+            downloads: parts.downloads, voiceHits: parts.voiceHits, envelope: parts.envelope, recorder: parts.recorder,
+            logger: logger, fileOpening: .singleton,
+            answered: metrics.map { _ in Counter(label: "voicevault_http_fast_path_responses_total") },
+            answeredFromBytes: metrics.map { _ in Counter(label: "voicevault_http_fast_path_direct_responses_total") })
         return Application(
             router: parts.router,
-            server: .edge(.init(fastPath: fastPath, limits: limits), logger: logger),
+            server: .edge(.init(fastAnswers: configuration.fastPath ? fastAnswers : nil, limits: limits), logger: logger),
             configuration: .init(
-                address: .hostname(configuration.host, port: configuration.port), serverName: serverName,
+                address: .hostname(configuration.host, port: configuration.port),
+                // No server name here: `AnswerEnvelope` gives `Server` to every answer, whoever writes it.
                 availableConnectionsDelegate: ConnectionCap(maximum: limits.maximumConnections, logger: logger)),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)

@@ -202,7 +202,7 @@ import Testing
                 .map { routed[$0] }
             #expect(expected == fromRouter, "\(text.debugDescription)")
             // And the codec-level fast path reads them alike.
-            let codecLevel = FastPathHandler.downloadRequest(nio.head)
+            let codecLevel = FastAnswerHandler.downloadRequest(nio.head)
             #expect(
                 [
                     codecLevel.range, codecLevel.ifRange, codecLevel.ifMatch, codecLevel.ifNoneMatch, codecLevel.ifModifiedSince,
@@ -211,7 +211,7 @@ import Testing
                     head.range, head.ifRange, head.ifMatch, head.ifNoneMatch?.nilIfEmpty,
                     head.ifModifiedSince, head.ifUnmodifiedSince,
                 ], "\(text.debugDescription)")
-            #expect(FastPathHandler.mayAnswer(nio.head))
+            #expect(FastAnswerHandler.mayAnswer(nio.head))
         }
         // The generator makes takeable heads often enough for the comparison to mean something.
         #expect(taken > 200)

@@ -47,26 +47,22 @@ import Testing
         let policies: [CrossOriginPolicy.Origins] = [.none, .any, .list(["https://a.example"])]
         var all: [[HTTPField]] = []
         for origins in policies {
-            let handler = FastPathHandler(
-                FastPathHandler.Configuration(
-                    downloads: nil, crossOrigin: CrossOriginPolicy(origins: origins), metrics: nil, logger: nil,
-                    serverName: "VoiceVault", idleTimeout: .seconds(60), fileOpening: .singleton, fastAnswers: nil,
-                    directAnswers: nil, voiceHits: nil))
+            var envelope = AnswerEnvelope(crossOrigin: CrossOriginPolicy(origins: origins), serverName: "VoiceVault")
             for origin in [nil, "https://a.example", "https://b.example"] {
-                for keepAlive in [true, false] { all.append(handler.finishingFields(origin: origin, keepAlive: keepAlive).fields) }
+                for closing in [true, false] { all.append(envelope.fields(origin: origin, closing: closing)) }
             }
         }
         return all
     }
 
-    /// `containsAnyName(ofFinishing:)` answers from `FastPathHandler.finishingNames` without searching: the list
+    /// `containsAnyName(ofFinishing:)` answers from `AnswerEnvelope.names` without searching: the list
     /// must hold every name any configuration finishes an answer with.
     @Test func finishingNamesHoldEveryFinishingField() {
         let every = Self.everyFinishing()
         #expect(every.contains { $0.contains { $0.name == .accessControlAllowOrigin } }, "cross-origin fields are among them")
         #expect(every.contains { $0.contains { $0.name == .vary } } && every.contains { $0.contains { $0.name == .connection } })
         for finishing in every {
-            for field in finishing { #expect(FastPathHandler.finishingNames.contains(field.name), "\(field.name) is missing") }
+            for field in finishing { #expect(AnswerEnvelope.names.contains(field.name), "\(field.name) is missing") }
         }
     }
 

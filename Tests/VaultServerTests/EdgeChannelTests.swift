@@ -15,15 +15,12 @@ import VaultTestSupport
         let downloads = DownloadRoutes(
             store: store, cache: HotFileCache(capacity: 1 << 20, entryLimit: 1 << 16),
             responder: DownloadResponder(), heard: nil)
-        let fastPath = FastPathHandler.Configuration(
-            downloads: fastAnswers ? downloads : nil, crossOrigin: CrossOriginPolicy(origins: .none), metrics: nil, logger: nil,
-            serverName: "VoiceVault", idleTimeout: .seconds(60), fileOpening: .singleton, fastAnswers: nil, directAnswers: nil,
-            voiceHits: nil)
         let channel = EmbeddedChannel()
         defer { _ = try? channel.finish() }
         try EdgeChannel.install(
             on: channel.pipeline.syncOperations,
-            .init(fastPath: fastPath, limits: ConnectionLimits()), logger: Logger(label: "test"))
+            .init(fastAnswers: fastAnswers ? .testing(downloads: downloads) : nil, limits: ConnectionLimits()),
+            logger: Logger(label: "test"))
         // NIO's description lists the handlers head to tail, one per line, each with its type.
         return String(describing: channel.pipeline).split(separator: "\n").compactMap { line in
             // The type, without generic arguments (the decoder's spell out HTTP parts, with spaces).
@@ -32,18 +29,21 @@ import VaultTestSupport
         }
     }
 
-    static let afterTheBytes = [
-        "HTTPResponseEncoder", "ByteToMessageHandler", "HostRequirementHandler",
-        "FastPathHandler", "HTTP1ToHTTPServerCodec", "StalledConnectionHandler", "HTTPConnectionStateHandler",
-    ]
-
     @Test func theHandlersInOrderWithTheFastAnswersOn() throws {
         let types = try Self.handlerTypes(fastAnswers: true)
-        #expect(types == ["DirectDownloadHandler"] + Self.afterTheBytes, "\(types)")
+        #expect(
+            types == [
+                "DirectDownloadHandler", "HTTPResponseEncoder", "ByteToMessageHandler", "HostRequirementHandler", "ConnectionOwner",
+                "FastAnswerHandler", "HTTP1ToHTTPServerCodec",
+            ], "\(types)")
     }
 
-    @Test func theSamePipelineWithoutThemMinusTheByteLevelAnswers() throws {
+    @Test func theSamePipelineWithoutThemMinusTheFastAnswers() throws {
         let types = try Self.handlerTypes(fastAnswers: false)
-        #expect(types == Self.afterTheBytes, "\(types)")
+        #expect(
+            types == [
+                "HTTPResponseEncoder", "ByteToMessageHandler", "HostRequirementHandler", "ConnectionOwner", "HTTP1ToHTTPServerCodec",
+            ],
+            "\(types)")
     }
 }

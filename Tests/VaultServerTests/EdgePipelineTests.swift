@@ -32,12 +32,9 @@ import VaultTestSupport
                 responder: DownloadResponder(), heard: nil)
             // Held before the first request, as the router's first answer would have left it.
             _ = try downloads.cache.bytes(for: hash, path: store.directory.audioFile(book: .book("book"), hash: hash))
-            let fastPath = FastPathHandler.Configuration(
-                downloads: fastAnswers ? downloads : nil, crossOrigin: CrossOriginPolicy(origins: .none), metrics: nil, logger: nil,
-                serverName: "VoiceVault", idleTimeout: .seconds(60), fileOpening: .singleton, fastAnswers: nil, directAnswers: nil,
-                voiceHits: nil)
             try EdgeChannel.install(
-                on: channel.pipeline.syncOperations, .init(fastPath: fastPath, limits: ConnectionLimits()),
+                on: channel.pipeline.syncOperations,
+                .init(fastAnswers: fastAnswers ? .testing(downloads: downloads) : nil, limits: ConnectionLimits()),
                 logger: Logger(label: "edge-test"))
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         }

@@ -2,7 +2,7 @@ import Hummingbird
 import NIOCore
 
 /// What a download answers, before any transport: status, headers and which bytes, or a refusal. The router's
-/// transport (`response(renderError:)`) and the fast path's (`FastPathHandler`) both send exactly this, so the
+/// transport (`response(renderError:)`) and the fast answers (`FastAnswerHandler`, `DirectDownloadHandler`) both send exactly this, so the
 /// two can only differ in how bytes reach the socket, never in what is decided.
 enum DownloadAnswer: Sendable {
     enum Body: Sendable {

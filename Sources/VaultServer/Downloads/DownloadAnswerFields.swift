@@ -15,7 +15,7 @@ struct DownloadAnswerFields: Sendable {
     private(set) var added: [HTTPField] = []
     /// Known: `shared` has neither `Content-Length` nor `Content-Range` (false: not known).
     private var sharedLacksLengths = false
-    /// Known: no field, common or added, has a name in `FastPathHandler.finishingNames` (false: not known).
+    /// Known: no field, common or added, has a name in `AnswerEnvelope.names` (false: not known).
     private var lacksFinishingNames = false
 
     init(_ shared: HTTPFields) {
@@ -63,7 +63,7 @@ struct DownloadAnswerFields: Sendable {
     }
 
     /// Whether a field, shared or added, has the name of one of `finishing`, the connection's finishing fields
-    /// (`FastPathHandler.finishingFields`, whose names are all in `finishingNames`). Known without a search when
+    /// (`AnswerEnvelope.fields`, whose names are all in `AnswerEnvelope.names`). Known without a search when
     /// the common fields were prepared without any of those names and only lengths were added since, as for
     /// every download answer (Docs/PERFORMANCE.md, "Reads asked for near the head").
     func containsAnyName(ofFinishing finishing: [HTTPField]) -> Bool {

@@ -54,7 +54,7 @@ struct PreparedFields: Sendable {
     /// Whether `fields` has a `Content-Length` or `Content-Range` (the representation's common fields never do),
     /// looked up once so that an answer adding its lengths need not search the fields for them.
     let carriesLengths: Bool
-    /// Whether `fields` has a name the connection's finishing fields may have (`FastPathHandler.finishingNames`;
+    /// Whether `fields` has a name the connection's finishing fields may have (`AnswerEnvelope.names`;
     /// the common fields never do), looked up once so that each answer need not search for them.
     let carriesFinishingNames: Bool
 
@@ -62,7 +62,7 @@ struct PreparedFields: Sendable {
         self.fields = fields
         lines = ResponseHeadBytes.fieldLines(fields)
         carriesLengths = fields.contains(.contentLength) || fields.contains(.contentRange)
-        carriesFinishingNames = FastPathHandler.finishingNames.contains { fields.contains($0) }
+        carriesFinishingNames = AnswerEnvelope.names.contains { fields.contains($0) }
     }
 }
 

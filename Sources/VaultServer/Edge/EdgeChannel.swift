@@ -16,17 +16,17 @@ import NIOHTTPTypesHTTP1
 /// 1. `DirectDownloadHandler` (fast answers on only): the plainest downloads, answered from the bytes.
 /// 2. NIO's `HTTPResponseEncoder` and `HTTPRequestDecoder` (paired, so a HEAD's answer has no body).
 /// 3. `HostRequirementHandler`: HTTP/1.1 without `Host` is a 400 (RFC 9112 §3.2), while the version is known.
-/// 4. `FastPathHandler`: the connection's lifetime (idle, close, quiesce, 100-continue) and, with the fast
-///    answers on, downloads and plain voice hits from parsed heads.
-/// 5. `HTTP1ToHTTPServerCodec`: NIO's parts to HTTP types, what Hummingbird's router reads.
-/// 6. `StalledConnectionHandler`: the send timeout and lingering after early answers.
-/// 7. Hummingbird's `HTTPConnectionStateHandler` (its quiescing, without an idle timeout: step 4 keeps it),
-///    then the async channel the router's loop reads.
+/// 4. `ConnectionOwner`: the connection's life (`ConnectionLife`: idle and header deadline, send progress,
+///    lingering, `Connection: close`, quiescing, 100-continue), for every request whoever answers it.
+/// 5. `FastAnswerHandler` (fast answers on only): downloads and plain voice hits from parsed heads.
+/// 6. `HTTP1ToHTTPServerCodec`: NIO's parts to HTTP types, what Hummingbird's router reads.
+/// Then the async channel Hummingbird's loop reads, one request at a time, into the router.
 struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
     typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
 
     struct Configuration: Sendable {
-        var fastPath: FastPathHandler.Configuration
+        /// Nil with `VOICEVAULT_FAST_PATH=false`: steps 1 and 5 are left out.
+        var fastAnswers: FastAnswers?
         var limits: ConnectionLimits
         /// Hummingbird's defaults for the HTTP/1 parser's limits, kept as they were when it built the pipeline.
         var decoderLimits: NIOHTTPDecoderLimitConfiguration = {
@@ -56,23 +56,21 @@ struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
     /// Adds one connection's handlers, head to tail. Throws if any cannot be added: a connection never runs
     /// with part of its edge.
     static func install(on pipeline: ChannelPipeline.SynchronousOperations, _ configuration: Configuration, logger: Logger) throws {
-        let lifetime = FastPathHandler(configuration.fastPath)
+        let fastAnswers = configuration.fastAnswers
         // 1.
-        if let downloads = configuration.fastPath.downloads {
-            try pipeline.addHandler(DirectDownloadHandler(downloads: downloads, fastPath: lifetime))
+        if let fastAnswers, let direct = DirectDownloadHandler(fastAnswers) {
+            try pipeline.addHandler(direct)
         }
         // 2. Appended by NIO's own call, the only one that pairs the decoder with the encoder.
         try pipeline.configureHTTPServerPipeline(
             withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
             withEncoderConfiguration: .init(), withDecoderLimitConfiguration: configuration.decoderLimits)
-        // 3. to 7.
-        try pipeline.addHandlers([
-            HostRequirementHandler(),
-            lifetime,
-            HTTP1ToHTTPServerCodec(secure: false),
-            StalledConnectionHandler(limits: configuration.limits, logger: logger),
-            HTTPConnectionStateHandler(idleTimeout: nil, logger: logger),
-        ])
+        // 3. and 4.
+        try pipeline.addHandlers([HostRequirementHandler(), ConnectionOwner(limits: configuration.limits, logger: logger)])
+        // 5.
+        if let fastAnswers { try pipeline.addHandler(FastAnswerHandler(fastAnswers)) }
+        // 6.
+        try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
     }
 }
 

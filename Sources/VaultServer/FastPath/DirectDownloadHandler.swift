@@ -7,7 +7,7 @@ import NIOCore
 import VaultCore
 
 /// Answers hot downloads straight from a connection's bytes, beneath NIO's HTTP/1 parser and encoder: the
-/// same decision (`DownloadRoutes.decide`), headers, log line and metrics as `FastPathHandler` and the router,
+/// same decision (`DownloadRoutes.decide`), envelope and request record as `FastAnswerHandler` and the router,
 /// without the per-request machinery in between (llhttp, the parsed head's header storage, the encoder, the
 /// pipeline's hops). Docs/PERFORMANCE.md has what that is worth.
 ///
@@ -24,8 +24,10 @@ import VaultCore
 /// Pipelined requests read together are answered together and flushed once. While the socket will not take
 /// more (a client that pipelines and does not read), it stops answering and reading until it will.
 ///
-/// The connection's idle timeout, its `Connection: close` and quiescing stay `FastPathHandler`'s, which it
-/// tells of each answer. Sits in front of the HTTP/1 encoder (after TLS, where there is one).
+/// It tells the connection's owner of each answer with a `DirectAnswerEvent` (written, then flushed), so the
+/// connection's life (`ConnectionLife`) counts these answers as it counts the parsed ones; it learns that the
+/// server quiesces from the event, and then takes nothing more. Sits in front of the HTTP/1 encoder (after
+/// TLS, where there is one).
 final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -33,7 +35,9 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
     typealias OutboundOut = IOData
 
     private let downloads: DownloadRoutes
-    private let fastPath: FastPathHandler
+    private let shared: FastAnswers
+    private var envelope: AnswerEnvelope
+    private var quiescing = false
     /// Bytes read and not yet answered (the start of the next request).
     private var pending: ByteBuffer?
     /// How far the search for the end of the pending head has got.
@@ -50,9 +54,12 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// A read was asked for while answering was paused for the socket.
     private var readRequested = false
 
-    init(downloads: DownloadRoutes, fastPath: FastPathHandler) {
+    /// Nil when `shared` takes no downloads.
+    init?(_ shared: FastAnswers) {
+        guard let downloads = shared.downloads else { return nil }
         self.downloads = downloads
-        self.fastPath = fastPath
+        self.shared = shared
+        self.envelope = shared.envelope
     }
 
     /// While this handler answers, what NIO may hold for the socket before it calls the channel unwritable.
@@ -125,7 +132,7 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
                 break answering
             case let .head(head, length):
                 let start = DispatchTime.now().uptimeNanoseconds
-                guard !fastPath.isQuiescing, let target = AudioRequestTarget(head.target),
+                guard !quiescing, let target = AudioRequestTarget(head.target),
                     let answer = decide(head, target: target)
                 else {
                     declined = true
@@ -171,22 +178,24 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
         let (status, fields, wire) = answer.wire(withBody: head.method == .get)
         let body = WireBody(wire)
         let pieces = body.pieces
-        let (finishing, closing) = fastPath.finishingFields(origin: head.origin, keepAlive: head.keepAlive)
+        let closing = !head.keepAlive || quiescing
+        let finishing = envelope.fields(origin: head.origin, closing: closing)
         if closing {
             mode = .closing
             pending = nil
         }
-        fastPath.directAnswerStarted()
-        fastPath.record(
+        shared.answered?.increment()
+        shared.answeredFromBytes?.increment()
+        shared.recorder.record(
             method: head.method == .head ? .head : .get, endpoint: DownloadRoutes.endpoint, path: target.path,
-            status: Int(status.code), facts: [:], start: start)
+            status: Int(status.code), facts: Exchange.Facts(), startedAt: start, logger: shared.requestLogger())
 
         var headBytes = context.channel.allocator.buffer(capacity: 512)
         if fields.containsAnyName(ofFinishing: finishing) {
             // One would replace a field the answer has (no download answer has any of them): merged as `finish`
             // merges them.
             var merged = fields.merged
-            FastPathHandler.add(finishing, to: &merged)
+            AnswerEnvelope.set(finishing, in: &merged)
             ResponseHeadBytes.write(status: status, fields: merged, into: &headBytes)
         } else if let lines = fields.sharedLines {
             // Written after the answer's own fields, as `finish` would append them.
@@ -206,13 +215,14 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
             for piece in pieces.dropLast() { context.write(wrapOutboundOut(piece), promise: nil) }
             context.write(wrapOutboundOut(pieces[pieces.count - 1]), promise: sent)
         }
-        let fastPath = NIOLoopBound(self.fastPath, eventLoop: context.eventLoop)
+        context.fireUserInboundEventTriggered(DirectAnswerEvent.written(closing: closing))
         let channel = context.channel
         let whenWritten = body.whenWritten
         sent.futureResult.whenComplete { _ in
             if corked { try? channel.syncOptions?.setOption(Self.cork, value: 0) }
             whenWritten()
-            fastPath.value.directAnswerSent(closing: closing)
+            // From the pipeline's head, not this handler's context: it may have left the pipeline meanwhile.
+            channel.pipeline.syncOperations.fireUserInboundEventTriggered(DirectAnswerEvent.flushed)
         }
     }
 
@@ -234,6 +244,11 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
             context.read()
         }
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent { quiescing = true }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {

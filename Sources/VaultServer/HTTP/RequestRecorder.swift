@@ -1,0 +1,53 @@
+import Dispatch
+import Foundation
+import HTTPTypes
+import Logging
+
+/// Records one answered request, whichever transport answered it: the request metrics
+/// (`HTTPRequestMetrics`) and, with the access log on, one structured line (method, path, status, server
+/// time, and what the request's `Exchange.Facts` say: caller, content hash, HIT/MISS, a generation's times).
+/// The router's `AnswerMiddleware` and the fast answers call the same function, so both transports count and
+/// log alike; a test compares their lines.
+///
+/// Recorded before the answer's first byte goes out: whoever reads an answer and then the metrics finds it
+/// counted.
+struct RequestRecorder: Sendable {
+    /// Nil without a metrics registry.
+    let metrics: HTTPRequestMetrics?
+    /// Whether request lines are written (`VOICEVAULT_ACCESS_LOG`).
+    let accessLog: Bool
+
+    /// `endpoint` is the route's template (the metrics' label); `path` and `logger` are made only when a line
+    /// is written.
+    func record(
+        method: HTTPRequest.Method, endpoint: String?, path: @autoclosure () -> String, status: Int, facts: Exchange.Facts,
+        startedAt start: UInt64, logger makeLogger: @autoclosure () -> Logger
+    ) {
+        let elapsed = DispatchTime.now().uptimeNanoseconds &- start
+        metrics?.record(endpoint: endpoint, method: method, status: status, nanoseconds: elapsed)
+        guard accessLog else { return }
+        let logger = makeLogger()
+        guard logger.logLevel <= .info else { return }
+        logger.info(
+            "request", metadata: Self.line(method: method.rawValue, path: path(), status: status, nanoseconds: elapsed, facts: facts))
+    }
+
+    /// The line's metadata.
+    static func line(method: String, path: String, status: Int, nanoseconds: UInt64, facts: Exchange.Facts) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "method": "\(method)", "path": "\(path)", "status": "\(status)", "us": "\(nanoseconds / 1_000)",
+        ]
+        if facts.caller != .anonymous { metadata["caller"] = "\(facts.caller.label)" }
+        if let hash = facts.contentHash { metadata["hash"] = "\(hash.hex.prefix(12))" }
+        if let cache = facts.cache { metadata["cache"] = "\(cache.rawValue)" }
+        if let timings = facts.timings {
+            metadata["upstreamMs"] = "\(milliseconds(timings.upstreamSeconds))"
+            if let firstByte = timings.firstByteSeconds { metadata["firstAudioMs"] = "\(milliseconds(firstByte))" }
+            metadata["writeMs"] = "\(milliseconds(timings.writeSeconds))"
+            metadata["indexMs"] = "\(milliseconds(timings.indexSeconds))"
+        }
+        return metadata
+    }
+
+    static func milliseconds(_ seconds: Double) -> String { String(format: "%.1f", seconds * 1000) }
+}
