@@ -21,7 +21,11 @@ import VaultTestSupport
         let audioPath: String
         let audio: [UInt8]
 
-        init(fastAnswers: Bool) throws {
+        /// Output-side closes seen at the head.
+        private let closes = OutputCloseRecorder()
+        var outputClosed: Bool { closes.outputClosed }
+
+        init(fastAnswers: Bool, limits: ConnectionLimits = ConnectionLimits()) throws {
             let store = try AssetStore.open(directory: DataDirectory(root: directory.sub("data")))
             audio = SilentMP3.make(frames: 40)
             let hash = SHA256Digest.of("edge")
@@ -32,9 +36,10 @@ import VaultTestSupport
                 responder: DownloadResponder(), heard: nil)
             // Held before the first request, as the router's first answer would have left it.
             _ = try downloads.cache.bytes(for: hash, path: store.directory.audioFile(book: .book("book"), hash: hash))
+            try channel.pipeline.syncOperations.addHandler(closes)
             try EdgeChannel.install(
                 on: channel.pipeline.syncOperations,
-                .init(fastAnswers: fastAnswers ? .testing(downloads: downloads) : nil, limits: ConnectionLimits()),
+                .init(fastAnswers: fastAnswers ? .testing(downloads: downloads) : nil, limits: limits),
                 logger: Logger(label: "edge-test"))
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         }
@@ -255,5 +260,72 @@ import VaultTestSupport
         let after = Connection.statusLines(try connection.sent()).count
         #expect(whileStalled + after == 3)
         #expect(try connection.routed().isEmpty)
+    }
+
+    /// A pipelined request that expects `100 Continue` behind an unanswered one gets it after that answer, never
+    /// inside it.
+    @Test(arguments: [true, false])
+    func continueBehindAPipelinedAnswerWaitsForIt(fastAnswers: Bool) throws {
+        let connection = try Connection(fastAnswers: fastAnswers)
+        try connection.send(
+            Self.get + "PUT /storage/v1/object/b/k HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+        #expect(try connection.sent().isEmpty, "no go-ahead while the first answer is owed")
+        #expect(try connection.routedTargets() == ["GET /healthz", "PUT /storage/v1/object/b/k"])
+        try connection.answer(.ok, body: "first")
+        let sent = try connection.sent()
+        #expect(Connection.statusLines(sent) == ["HTTP/1.1 200 OK", "HTTP/1.1 100 Continue"], "\(sent)")
+    }
+
+    /// Quiescing an idle connection closes it at once; one busy with a fast answer closes once it is sent.
+    @Test(arguments: [true, false])
+    func quiescingAnIdleConnectionClosesIt(fastAnswers: Bool) throws {
+        let connection = try Connection(fastAnswers: fastAnswers)
+        connection.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        connection.channel.embeddedEventLoop.run()
+        #expect(!connection.channel.isActive)
+    }
+
+    /// A download answered from the bytes with `Connection: close`: the answer says so, the output side closes
+    /// after it (the owner heard of the answer through its event), and nothing later is answered.
+    @Test func aByteLevelAnswerThatClosesClosesTheOutput() throws {
+        let connection = try Connection(fastAnswers: true)
+        try connection.send("GET \(connection.audioPath) HTTP/1.1\r\nHost: x\r\nRange: bytes=0-9\r\nConnection: close\r\n\r\n" + Self.get)
+        let sent = try connection.sent()
+        #expect(Connection.statusLines(sent) == ["HTTP/1.1 206 Partial Content"])
+        #expect(sent.contains("\r\nConnection: close\r\n"), "\(sent)")
+        connection.channel.embeddedEventLoop.run()
+        #expect(try connection.routed().isEmpty)
+        #expect(connection.outputClosed)
+    }
+
+    /// An early answer to a request whose body is still arriving: a little more of the body is read and the
+    /// connection kept; past the allowance the edge stops reading and closes its output.
+    @Test(arguments: [true, false])
+    func aBodyLeftBehindAnEarlyAnswerIsTakenUpToItsAllowance(fastAnswers: Bool) throws {
+        let connection = try Connection(fastAnswers: fastAnswers, limits: ConnectionLimits(lingeringBodyBytes: 8))
+        try connection.send("PUT /storage/v1/object/b/k HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
+        #expect(try connection.routedTargets() == ["PUT /storage/v1/object/b/k"])
+        try connection.answer(.contentTooLarge, body: "no")
+        _ = try connection.sent()
+        try connection.send("12345678")
+        #expect(!connection.outputClosed)
+        try connection.send("9")
+        #expect(connection.outputClosed)
+    }
+}
+
+/// Sits at the head of a test's pipeline and notes a close of the output side, which `EmbeddedChannel` does
+/// not carry out itself.
+final class OutputCloseRecorder: ChannelOutboundHandler {
+    typealias OutboundIn = Any
+    private(set) var outputClosed = false
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        if mode == .output {
+            outputClosed = true
+            promise?.succeed()
+            return
+        }
+        context.close(mode: mode, promise: promise)
     }
 }

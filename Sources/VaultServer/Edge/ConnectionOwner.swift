@@ -102,8 +102,9 @@ final class ConnectionOwner: ChannelDuplexHandler, RemovableChannelHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // Bytes after the request that ended the connection are not requests: NIO's parser calls them an error
-        // ("data after Connection: close"), which nobody must answer (it would be a 400 after the last answer).
-        if !life.passesRequests, error is HTTPParserError { return }
+        // ("data after Connection: close", then "data received in error state"), which nobody must answer (it
+        // would be a 400 after the last answer).
+        if !life.passesRequests, error is HTTPParserError || error is ByteToMessageDecoderError { return }
         context.fireErrorCaught(error)
     }
 
