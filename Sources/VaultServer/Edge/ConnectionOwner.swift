@@ -178,7 +178,7 @@ final class ConnectionOwner: ChannelDuplexHandler, RemovableChannelHandler {
                 timers[timer] = nil
             case .stopReading:
                 // `read` asks `life`, which now refuses.
-                logger.debug("refusing the rest of a request body after its answer", metadata: Self.peer(context))
+                logger.debug("refusing the rest of a request body after its response", metadata: Self.peer(context))
             case .closeOutput:
                 context.close(mode: .output, promise: nil)
             case .close:
@@ -212,9 +212,9 @@ final class ConnectionOwner: ChannelDuplexHandler, RemovableChannelHandler {
             let progress = Self.progress(context)
             perform(
                 life.sendTimerFired(now: now, progress: progress), context,
-                reason: "the client stopped reading its answer (\(progress.waiting) bytes waiting)")
+                reason: "the client stopped reading its response (\(progress.waiting) bytes waiting)")
         case .linger:
-            perform(life.lingerTimerFired(now: now), context, reason: "request body left unread behind its answer")
+            perform(life.lingerTimerFired(now: now), context, reason: "request body left unread behind its response")
         }
     }
 
