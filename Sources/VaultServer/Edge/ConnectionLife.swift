@@ -28,7 +28,7 @@
 ///
 /// Invariants: `owed` and `unflushed` never go below zero; after `close` no event returns an action but
 /// cancelling timers; at most one timer of each kind is armed.
-struct ConnectionLife: Sendable, Equatable {
+struct ConnectionLife: Sendable {
     struct Limits: Sendable, Equatable {
         var idleTimeout: UInt64
         var sendTimeout: UInt64
@@ -107,15 +107,15 @@ struct ConnectionLife: Sendable, Equatable {
     private var stalledAt: SendProgress?
     private(set) var outputClosed = false
     private(set) var closed = false
-    private var armed = ArmedTimers()
+    private var armed = PerTimer(idle: false, send: false, linger: false)
 
-    /// Which timers are armed: three flags, not a collection, since every request consults them.
-    private struct ArmedTimers: Sendable, Equatable {
-        var idle = false
-        var send = false
-        var linger = false
+    /// One value for each timer: three fields, not a dictionary, since every request consults them.
+    struct PerTimer<Value> {
+        var idle: Value
+        var send: Value
+        var linger: Value
 
-        subscript(timer: Timer) -> Bool {
+        subscript(timer: Timer) -> Value {
             get {
                 switch timer {
                 case .idle: idle
@@ -359,3 +359,5 @@ struct ConnectionLife: Sendable, Equatable {
         return actions
     }
 }
+
+extension ConnectionLife.PerTimer: Sendable where Value: Sendable {}

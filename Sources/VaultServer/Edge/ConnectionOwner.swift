@@ -16,32 +16,9 @@ final class ConnectionOwner: ChannelDuplexHandler, RemovableChannelHandler {
 
     private var life: ConnectionLife
     private let logger: Logger
-    private var timers = ArmedTasks()
+    private var timers = ConnectionLife.PerTimer<Scheduled<Void>?>(idle: nil, send: nil, linger: nil)
     /// The version of the request whose `100 Continue` may be owed.
     private var continueVersion = HTTPVersion.http1_1
-
-    private struct ArmedTasks {
-        var idle: Scheduled<Void>?
-        var send: Scheduled<Void>?
-        var linger: Scheduled<Void>?
-
-        subscript(timer: ConnectionLife.Timer) -> Scheduled<Void>? {
-            get {
-                switch timer {
-                case .idle: idle
-                case .send: send
-                case .linger: linger
-                }
-            }
-            set {
-                switch timer {
-                case .idle: idle = newValue
-                case .send: send = newValue
-                case .linger: linger = newValue
-                }
-            }
-        }
-    }
 
     init(limits: ConnectionLimits, logger: Logger) {
         self.life = ConnectionLife(limits: .init(limits), now: Self.now)
