@@ -7,8 +7,8 @@ import NIOHTTP1
 ///
 /// It sits after NIO's HTTP/1 parser and before the fast answers and the router (`EdgeChannel` declares the
 /// order), so every request passes it as parts and every answer written as parts passes it on the way out;
-/// answers written beneath the parser are reported to it as `DirectAnswerEvent`s.
-final class ConnectionOwner: ChannelDuplexHandler, RemovableChannelHandler {
+/// answers written beneath the parser are reported to it as a `ByteLevelAnswerObserver`.
+final class ConnectionOwner: ChannelDuplexHandler, RemovableChannelHandler, ByteLevelAnswerObserver {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -17,6 +17,8 @@ final class ConnectionOwner: ChannelDuplexHandler, RemovableChannelHandler {
     private var life: ConnectionLife
     private let logger: Logger
     private var timers = ConnectionLife.PerTimer<Scheduled<Void>?>(idle: nil, send: nil, linger: nil)
+    /// For the calls of `ByteLevelAnswerObserver`, made on this channel's event loop from outside the pipeline.
+    private var ownContext: ChannelHandlerContext?
     /// The version of the request whose `100 Continue` may be owed.
     private var continueVersion = HTTPVersion.http1_1
 
@@ -60,12 +62,6 @@ final class ConnectionOwner: ChannelDuplexHandler, RemovableChannelHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
-        case let direct as DirectAnswerEvent:
-            switch direct {
-            case let .written(closing): perform(life.answeredBeneath(now: Self.now, closing: closing), context)
-            case .flushed: perform(life.answerFlushed(now: Self.now), context)
-            }
-            return
         case is ChannelShouldQuiesceEvent:
             perform(life.quiesce(now: Self.now), context)
         case ChannelEvent.inputClosed:
@@ -121,9 +117,22 @@ final class ConnectionOwner: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelWritabilityChanged()
     }
 
+    // MARK: Answers written beneath the parser
+
+    func answerWrittenBeneath(closing: Bool) {
+        guard let ownContext else { return }
+        perform(life.answeredBeneath(now: Self.now, closing: closing), ownContext)
+    }
+
+    func answerFlushedBeneath() {
+        guard let ownContext else { return }
+        perform(life.answerFlushed(now: Self.now), ownContext)
+    }
+
     // MARK: Lifetime
 
     func handlerAdded(context: ChannelHandlerContext) {
+        ownContext = context
         if context.channel.isActive { perform(life.opened(now: Self.now), context) }
     }
 
@@ -139,6 +148,7 @@ final class ConnectionOwner: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         perform(life.channelClosed(), context)
+        ownContext = nil
     }
 
     // MARK: Carrying out
@@ -208,11 +218,13 @@ final class ConnectionOwner: ChannelDuplexHandler, RemovableChannelHandler {
     private static var now: UInt64 { NIODeadline.now().uptimeNanoseconds }
 }
 
-/// What `DirectDownloadHandler` tells the connection's owner of the answers it writes beneath NIO's parser,
-/// as inbound user events (an event, not a reference: neither handler knows the other).
-enum DirectAnswerEvent: Sendable, Equatable {
+/// What a handler that writes whole answers beneath NIO's parser (`DirectDownloadHandler`) tells the
+/// connection's life of them, since they never pass the owner as parts. An interface given to that handler
+/// at setup: it knows nothing else of whoever listens. (A pipeline event would do the same at a measured
+/// cost per answer: Docs/PERFORMANCE.md, "The edge, before and after (issue 25)".)
+protocol ByteLevelAnswerObserver: AnyObject {
     /// A whole answer was written; `closing` when it said `Connection: close`.
-    case written(closing: Bool)
+    func answerWrittenBeneath(closing: Bool)
     /// Its bytes have gone to the socket, or the connection failed them.
-    case flushed
+    func answerFlushedBeneath()
 }

@@ -57,8 +57,9 @@ struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
     /// with part of its edge.
     static func install(on pipeline: ChannelPipeline.SynchronousOperations, _ configuration: Configuration, logger: Logger) throws {
         let fastAnswers = configuration.fastAnswers
+        let owner = ConnectionOwner(limits: configuration.limits, logger: logger)
         // 1.
-        if let fastAnswers, let direct = DirectDownloadHandler(fastAnswers) {
+        if let fastAnswers, let direct = DirectDownloadHandler(fastAnswers, observer: owner) {
             try pipeline.addHandler(direct)
         }
         // 2. Appended by NIO's own call, the only one that pairs the decoder with the encoder.
@@ -66,7 +67,7 @@ struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
             withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
             withEncoderConfiguration: .init(), withDecoderLimitConfiguration: configuration.decoderLimits)
         // 3. and 4.
-        try pipeline.addHandlers([HostRequirementHandler(), ConnectionOwner(limits: configuration.limits, logger: logger)])
+        try pipeline.addHandlers([HostRequirementHandler(), owner])
         // 5.
         if let fastAnswers { try pipeline.addHandler(FastAnswerHandler(fastAnswers)) }
         // 6.

@@ -24,7 +24,7 @@ import VaultCore
 /// Pipelined requests read together are answered together and flushed once. While the socket will not take
 /// more (a client that pipelines and does not read), it stops answering and reading until it will.
 ///
-/// It tells the connection's owner of each answer with a `DirectAnswerEvent` (written, then flushed), so the
+/// It tells the connection's owner of each answer through a `ByteLevelAnswerObserver` (written, then flushed), so the
 /// connection's life (`ConnectionLife`) counts these answers as it counts the parsed ones; it learns that the
 /// server quiesces from the event, and then takes nothing more. Sits in front of the HTTP/1 encoder (after
 /// TLS, where there is one).
@@ -36,6 +36,7 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private let downloads: DownloadRoutes
     private let shared: FastAnswers
+    private let observer: any ByteLevelAnswerObserver
     private var envelope: AnswerEnvelope
     private var quiescing = false
     /// Bytes read and not yet answered (the start of the next request).
@@ -55,8 +56,9 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var readRequested = false
 
     /// Nil when `shared` takes no downloads.
-    init?(_ shared: FastAnswers) {
+    init?(_ shared: FastAnswers, observer: any ByteLevelAnswerObserver) {
         guard let downloads = shared.downloads else { return nil }
+        self.observer = observer
         self.downloads = downloads
         self.shared = shared
         self.envelope = shared.envelope
@@ -188,7 +190,7 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
         shared.answeredFromBytes?.increment()
         shared.recorder.record(
             method: head.method == .head ? .head : .get, endpoint: DownloadRoutes.endpoint, path: target.path,
-            status: Int(status.code), facts: Exchange.Facts(), startedAt: start, logger: shared.requestLogger())
+            status: Int(status.code), facts: Exchange.Facts(), startedAt: start, logger: shared.logger, newRequestID: true)
 
         var headBytes = context.channel.allocator.buffer(capacity: 512)
         if fields.containsAnyName(ofFinishing: finishing) {
@@ -215,14 +217,15 @@ final class DirectDownloadHandler: ChannelDuplexHandler, RemovableChannelHandler
             for piece in pieces.dropLast() { context.write(wrapOutboundOut(piece), promise: nil) }
             context.write(wrapOutboundOut(pieces[pieces.count - 1]), promise: sent)
         }
-        context.fireUserInboundEventTriggered(DirectAnswerEvent.written(closing: closing))
+        observer.answerWrittenBeneath(closing: closing)
         let channel = context.channel
         let whenWritten = body.whenWritten
+        // Told directly, not through this handler's context: it may have left the pipeline meanwhile.
+        let observer = NIOLoopBound(self.observer, eventLoop: context.eventLoop)
         sent.futureResult.whenComplete { _ in
             if corked { try? channel.syncOptions?.setOption(Self.cork, value: 0) }
             whenWritten()
-            // From the pipeline's head, not this handler's context: it may have left the pipeline meanwhile.
-            channel.pipeline.syncOperations.fireUserInboundEventTriggered(DirectAnswerEvent.flushed)
+            observer.value.answerFlushedBeneath()
         }
     }
 

@@ -262,7 +262,7 @@ final class FastAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         configuration.answered?.increment()
         configuration.recorder.record(
             method: (try? HTTPRequest.Method(head.method)) ?? .get, endpoint: endpoint, path: path(), status: Int(status.code),
-            facts: facts, startedAt: start, logger: self.configuration.requestLogger())
+            facts: facts, startedAt: start, logger: configuration.logger, newRequestID: true)
         // Through the HTTP encoder, though it has nothing to add to an answer framed by its Content-Length:
         // it pairs each response with the method of the request it answers (to leave out a HEAD's body), so
         // an answer that went around it would shift that pairing for the router's next answer.

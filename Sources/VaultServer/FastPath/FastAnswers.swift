@@ -1,4 +1,3 @@
-import Hummingbird
 import Logging
 import Metrics
 import NIOPosix
@@ -21,11 +20,4 @@ struct FastAnswers: Sendable {
     /// `voicevault_http_fast_path_direct_responses_total`: the share of those answered from the bytes,
     /// beneath NIO's HTTP/1 codec (`DirectDownloadHandler`).
     var answeredFromBytes: Counter?
-
-    /// The request line's logger: the configured one with a request id, as the router's have.
-    func requestLogger() -> Logger {
-        var logger = self.logger
-        logger[metadataKey: "hb.request.id"] = "\(RequestID())"
-        return logger
-    }
 }

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import HTTPTypes
+import Hummingbird
 import Logging
 
 /// Records one answered request, whichever transport answered it: the request metrics
@@ -17,19 +18,19 @@ struct RequestRecorder: Sendable {
     /// Whether request lines are written (`VOICEVAULT_ACCESS_LOG`).
     let accessLog: Bool
 
-    /// `endpoint` is the route's template (the metrics' label); `path` and `logger` are made only when a line
-    /// is written.
+    /// `endpoint` is the route's template (the metrics' label); `path` is made only when a line is written.
+    /// `newRequestID`: the line gets a request id of its own (the router's loggers carry one already).
     func record(
         method: HTTPRequest.Method, endpoint: String?, path: @autoclosure () -> String, status: Int, facts: Exchange.Facts,
-        startedAt start: UInt64, logger makeLogger: @autoclosure () -> Logger
+        startedAt start: UInt64, logger: Logger, newRequestID: Bool = false
     ) {
         let elapsed = DispatchTime.now().uptimeNanoseconds &- start
         metrics?.record(endpoint: endpoint, method: method, status: status, nanoseconds: elapsed)
-        guard accessLog else { return }
-        let logger = makeLogger()
-        guard logger.logLevel <= .info else { return }
-        logger.info(
-            "request", metadata: Self.line(method: method.rawValue, path: path(), status: status, nanoseconds: elapsed, facts: facts))
+        guard accessLog, logger.logLevel <= .info else { return }
+        var line = Self.line(method: method.rawValue, path: path(), status: status, nanoseconds: elapsed, facts: facts)
+        // In the line, not in a copy of the logger: a logger's own metadata costs an allocation per request.
+        if newRequestID { line["hb.request.id"] = "\(RequestID())" }
+        logger.info("request", metadata: line)
     }
 
     /// The line's metadata.
