@@ -24,6 +24,8 @@ import VaultTestSupport
         /// Output-side closes seen at the head.
         private let closes = OutputCloseRecorder()
         var outputClosed: Bool { closes.outputClosed }
+        /// Reads asked of the socket so far.
+        var reads: Int { closes.reads }
 
         init(fastAnswers: Bool, limits: ConnectionLimits = ConnectionLimits()) throws {
             let store = try AssetStore.open(directory: DataDirectory(root: directory.sub("data")))
@@ -309,16 +311,28 @@ import VaultTestSupport
         _ = try connection.sent()
         try connection.send("12345678")
         #expect(!connection.outputClosed)
+        var reads = connection.reads
+        connection.channel.read()
+        #expect(connection.reads == reads + 1, "within the allowance, reading goes on")
         try connection.send("9")
         #expect(connection.outputClosed)
+        reads = connection.reads
+        connection.channel.read()
+        #expect(connection.reads == reads, "past it, the edge asks the socket for nothing more")
     }
 }
 
 /// Sits at the head of a test's pipeline and notes a close of the output side, which `EmbeddedChannel` does
-/// not carry out itself.
+/// not carry out itself, and each read that reaches the socket (as NIO's pipeline tests record reads).
 final class OutputCloseRecorder: ChannelOutboundHandler {
     typealias OutboundIn = Any
     private(set) var outputClosed = false
+    private(set) var reads = 0
+
+    func read(context: ChannelHandlerContext) {
+        reads += 1
+        context.read()
+    }
 
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
         if mode == .output {
