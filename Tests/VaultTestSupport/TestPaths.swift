@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 public import VaultCore
 
 public enum TestPaths {
@@ -31,7 +32,14 @@ public final class TemporaryDirectory: @unchecked Sendable {
         }
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: path) }
+    private let keeping = Mutex(false)
+
+    deinit {
+        if !keeping.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    /// Leaves the directory in place when the value is released: something else now removes it.
+    public func keep() { keeping.withLock { $0 = true } }
 
     public func sub(_ name: String) -> String { path + "/" + name }
 }
