@@ -1,0 +1,118 @@
+import Logging
+import PostgresNIO
+import Testing
+import VaultCluster
+import VaultTestSupport
+
+/// A PostgreSQL client on a fresh database of the shared test server, run for the length of `body`.
+func withCatalog<T: Sendable>(_ given: String? = nil, _ body: (PostgresClient, String) async throws -> T) async throws -> T {
+    let url: String
+    if let given { url = given } else { url = try await PostgreSQL.shared().createDatabase() }
+    let client = PostgresClient(
+        configuration: try CatalogURL(parsing: url).clientConfiguration, backgroundLogger: Logger(label: "catalog-test"))
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await client.run() }
+        defer { group.cancelAll() }
+        return try await body(client, url)
+    }
+}
+
+/// Migrations against a real PostgreSQL: applied once however many nodes start together, refused when the
+/// catalog is newer than the build.
+@Suite struct CatalogMigratorTests {
+    static let logger = Logger(label: "catalog-test")
+
+    @Test func aNewCatalogIsBroughtToTheCurrentVersionAndASecondRunDoesNothing() async throws {
+        try await withCatalog { client, _ in
+            #expect(try await CatalogMigrator.migrate(client, logger: Self.logger) == CatalogMigrations.all.map(\.version))
+            #expect(try await CatalogMigrator.migrate(client, logger: Self.logger) == [])
+            let rows = try await client.query("SELECT count(*) FROM voicevault_schema", logger: Self.logger)
+            for try await count in rows.decode(Int.self) { #expect(count == CatalogMigrations.all.count) }
+        }
+    }
+
+    /// Eight nodes starting at once, each with its own pool: every migration is applied by exactly one.
+    @Test func nodesStartingTogetherMigrateOnce() async throws {
+        let url = try await PostgreSQL.shared().createDatabase()
+        let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
+            for _ in 0..<8 {
+                group.addTask { try await withCatalog(url) { client, _ in try await CatalogMigrator.migrate(client, logger: Self.logger) } }
+            }
+            var all: [Int] = []
+            for try await versions in group { all += versions }
+            return all
+        }
+        #expect(applied.sorted() == CatalogMigrations.all.map(\.version))
+    }
+
+    @Test func aCatalogNewerThanTheBuildIsRefused() async throws {
+        try await withCatalog { client, _ in
+            let future = CatalogMigrations.all + [CatalogMigration(version: 99, name: "from the future", statements: ["SELECT 1"])]
+            try await CatalogMigrator.migrate(client, migrations: future, logger: Self.logger)
+            await #expect(throws: CatalogMigrator.Failure.newerCatalog(found: 99, supported: CatalogMigrations.current)) {
+                try await CatalogMigrator.migrate(client, logger: Self.logger)
+            }
+        }
+    }
+}
+
+/// The daily budget reserved by several nodes at once never goes over its limit.
+@Suite struct PostgresBudgetTests {
+    static let logger = Logger(label: "budget-test")
+
+    @Test func concurrentNodesNeverOverspendTheDailyBudget() async throws {
+        let url = try await PostgreSQL.shared().createDatabase()
+        try await withCatalog(url) { client, _ in _ = try await CatalogMigrator.migrate(client, logger: Self.logger) }
+        // Four nodes, each with its own pool, 30 reservations of 7 characters each, against a limit of 500.
+        let granted = try await withThrowingTaskGroup(of: Int.self) { nodes in
+            for _ in 0..<4 {
+                nodes.addTask {
+                    try await withCatalog(url) { client, _ in
+                        let budget = PostgresBudget(client: client, logger: Self.logger)
+                        return try await withThrowingTaskGroup(of: Bool.self) { requests in
+                            for _ in 0..<30 {
+                                requests.addTask { try await budget.reserve(7, day: "2026-12-07", limit: 500) != nil }
+                            }
+                            var count = 0
+                            for try await ok in requests where ok { count += 1 }
+                            return count
+                        }
+                    }
+                }
+            }
+            var total = 0
+            for try await count in nodes { total += count }
+            return total
+        }
+        #expect(granted == 71, "500 / 7 reservations fit")
+        try await withCatalog(url) { client, _ in
+            let budget = PostgresBudget(client: client, logger: Self.logger)
+            #expect(try await budget.spent(day: "2026-12-07") == 497)
+            #expect(try await budget.reserve(3, day: "2026-12-07", limit: 500) == 500)
+            #expect(try await budget.reserve(1, day: "2026-12-07", limit: 500) == nil)
+            try await budget.giveBack(10, day: "2026-12-07")
+            #expect(try await budget.spent(day: "2026-12-07") == 490)
+            // Another day has its own budget; a reservation larger than the limit is never made.
+            #expect(try await budget.reserve(501, day: "2026-12-08", limit: 500) == nil)
+            #expect(try await budget.reserve(500, day: "2026-12-08", limit: 500) == 500)
+        }
+    }
+}
+
+@Suite struct CatalogURLTests {
+    @Test func theDocumentedSpellingIsRead() throws {
+        let url = try CatalogURL(parsing: "postgres://vv:p%40ss@db.internal:6432/voicevault")
+        #expect(url == (try CatalogURL(parsing: "postgresql://vv:p%40ss@db.internal:6432/voicevault")))
+        #expect(
+            url.host == "db.internal" && url.port == 6432 && url.username == "vv" && url.password == "p@ss" && url.database == "voicevault")
+        #expect(try CatalogURL(parsing: "postgres://vv@db/voicevault?sslmode=disable").port == 5432)
+    }
+
+    @Test(arguments: [
+        ("mysql://vv@db/x", CatalogURL.Invalid.notPostgres), ("postgres://db/x", .missingPart("user")),
+        ("postgres://vv@db", .missingPart("database")), ("postgres://vv@db/x?sslmode=require", .unsupportedSSLMode("require")),
+    ])
+    func badSpellingsSayWhatIsWrong(text: String, expected: CatalogURL.Invalid) {
+        #expect(throws: expected) { try CatalogURL(parsing: text) }
+    }
+}

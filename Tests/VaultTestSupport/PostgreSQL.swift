@@ -1,0 +1,106 @@
+public import Foundation
+import Synchronization
+
+/// One real PostgreSQL server for the cluster suites (Debian's package, which `Scripts/test.sh` installs):
+/// `initdb` into a temporary directory, as the `postgres` user when the tests run as root, trust
+/// authentication on loopback only, started on first use and shared by every suite in the test process. Each
+/// test takes a database of its own (`createDatabase`). It stops when the test process does, however that
+/// ends: a shell watches the process, then kills the server and removes its files.
+public final class PostgreSQL: Sendable {
+    public let port: Int
+    public static let user = "postgres"
+
+    public struct Unavailable: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    private init(port: Int) { self.port = port }
+
+    private static let started = Mutex<Task<PostgreSQL, any Error>?>(nil)
+
+    public static func shared() async throws -> PostgreSQL {
+        let task = started.withLock { task in
+            if let task { return task }
+            let made = Task { try await onOwnThread { try start() } }
+            task = made
+            return made
+        }
+        return try await task.value
+    }
+
+    /// A new, empty database; its `postgres://` URL.
+    public func createDatabase() async throws -> String {
+        let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let result = try await onOwnThread { [port] in
+            try Self.run(
+                "/usr/bin/psql", ["-h", "127.0.0.1", "-p", "\(port)", "-U", Self.user, "-d", "postgres", "-c", "CREATE DATABASE \(name)"])
+        }
+        guard result.status == 0 else { throw Unavailable(description: "CREATE DATABASE failed: \(result.output)") }
+        return "postgres://\(Self.user)@127.0.0.1:\(port)/\(name)"
+    }
+
+    static var binaries: String? {
+        let root = "/usr/lib/postgresql"
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return versions.compactMap(Int.init).max().map { "\(root)/\($0)/bin" }
+    }
+
+    private static func start() throws -> PostgreSQL {
+        guard let binaries, FileManager.default.isExecutableFile(atPath: binaries + "/initdb") else {
+            throw Unavailable(description: "PostgreSQL's initdb is missing: Scripts/test.sh installs Debian's postgresql")
+        }
+        let asRoot = getuid() == 0
+        // As root, the server runs as `postgres`, which must own its directory.
+        func asServerUser(_ command: String) -> String { asRoot ? "runuser -u \(user) -- \(command)" : command }
+        var lastLog = ""
+        for _ in 0..<3 {
+            let port = Int.random(in: 40_000..<50_000)
+            let directory = TemporaryDirectory("vv-postgres")
+            let data = directory.sub("data")
+            if asRoot { _ = try run("/bin/chown", [user, directory.path]) }
+            let initdb = try run(
+                "/bin/sh", ["-c", asServerUser("\(binaries)/initdb -D \(data) -U \(user) --auth=trust --no-sync -E UTF8")])
+            guard initdb.status == 0 else { throw Unavailable(description: "initdb failed:\n\(initdb.output)") }
+            let log = directory.sub("postgres.log")
+            let server = asServerUser(
+                "\(binaries)/postgres -D \(data) -p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off"
+                    + " -c max_connections=200")
+            let watcher = """
+                \(server) > \(log) 2>&1 & w=$!
+                while kill -0 \(getpid()) 2>/dev/null && kill -0 $w 2>/dev/null; do sleep 1; done
+                kill -9 $(head -1 \(data)/postmaster.pid 2>/dev/null) 2>/dev/null; kill -9 $w 2>/dev/null; wait $w 2>/dev/null
+                rm -rf \(directory.path)
+                """
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", watcher]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            directory.keep()
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline, process.isRunning {
+                if try run("\(binaries)/pg_isready", ["-h", "127.0.0.1", "-p", "\(port)", "-q"]).status == 0 {
+                    return PostgreSQL(port: port)
+                }
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+            lastLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            process.terminate()
+        }
+        throw Unavailable(description: "PostgreSQL did not start; its log:\n\(lastLog.suffix(4_000))")
+    }
+
+    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+}
