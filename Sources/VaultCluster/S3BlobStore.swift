@@ -129,7 +129,10 @@ public struct S3BlobStore: BlobStore {
             let response = try await client.execute(request, timeout: timeout)
             let bytes = method == "HEAD" ? ByteBuffer() : try await response.body.collect(upTo: collect)
             let answer = Answer(status: Int(response.status.code), headers: response.headers, body: Array(bytes.readableBytesView))
-            if answer.status >= 500 { throw BlobStoreError.unavailable("\(method) answered \(answer.status): \(Self.errorCode(answer))") }
+            if answer.status >= 500 {
+                let said = Self.said(answer)
+                throw BlobStoreError.unavailable("\(method) answered \(answer.status) \(said.code) \(said.message)")
+            }
             return answer
         } catch let error as BlobStoreError {
             throw error
@@ -152,13 +155,14 @@ public struct S3BlobStore: BlobStore {
         return port == usual ? host : "\(host):\(port)"
     }
 
-    static func errorCode(_ answer: Answer) -> String {
-        (try? S3XMLReader.parse(answer.body))?.child("Code")?.text ?? "no error code"
+    /// The code and message of the store's XML error body, empty when it sent none.
+    static func said(_ answer: Answer) -> (code: String, message: String) {
+        let document = try? S3XMLReader.parse(answer.body)
+        return (document?.child("Code")?.text ?? "", document?.child("Message")?.text ?? "")
     }
 
     static func refusal(_ answer: Answer) -> BlobStoreError {
-        let document = try? S3XMLReader.parse(answer.body)
-        return .refused(
-            status: answer.status, code: document?.child("Code")?.text ?? "", message: document?.child("Message")?.text ?? "")
+        let said = said(answer)
+        return .refused(status: answer.status, code: said.code, message: said.message)
     }
 }

@@ -23,7 +23,7 @@ public final class PostgreSQL: Sendable {
     public func createDatabase() async throws -> String {
         let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         let result = try await onOwnThread { [port] in
-            try Self.run(
+            try runToCompletion(
                 "/usr/bin/psql", ["-h", "127.0.0.1", "-p", "\(port)", "-U", Self.user, "-d", "postgres", "-c", "CREATE DATABASE \(name)"])
         }
         guard result.status == 0 else { throw Unavailable(description: "CREATE DATABASE failed: \(result.output)") }
@@ -48,8 +48,8 @@ public final class PostgreSQL: Sendable {
             let port = Int.random(in: 40_000..<50_000)
             let directory = TemporaryDirectory("vv-postgres")
             let data = directory.sub("data")
-            if asRoot { _ = try run("/bin/chown", [user, directory.path]) }
-            let initdb = try run(
+            if asRoot { _ = try runToCompletion("/bin/chown", [user, directory.path]) }
+            let initdb = try runToCompletion(
                 "/bin/sh", ["-c", asServerUser("\(binaries)/initdb -D \(data) -U \(user) --auth=trust --no-sync -E UTF8")])
             guard initdb.status == 0 else { throw Unavailable(description: "initdb failed:\n\(initdb.output)") }
             let log = directory.sub("postgres.log")
@@ -61,7 +61,7 @@ public final class PostgreSQL: Sendable {
                 server, log: log, stop: "kill -9 $(head -1 \(data)/postmaster.pid 2>/dev/null) 2>/dev/null", directory: directory)
             let deadline = Date().addingTimeInterval(30)
             while Date() < deadline, process.isRunning {
-                if try run("\(binaries)/pg_isready", ["-h", "127.0.0.1", "-p", "\(port)", "-q"]).status == 0 {
+                if try runToCompletion("\(binaries)/pg_isready", ["-h", "127.0.0.1", "-p", "\(port)", "-q"]).status == 0 {
                     return PostgreSQL(port: port)
                 }
                 Thread.sleep(forTimeInterval: 0.2)
@@ -70,18 +70,5 @@ public final class PostgreSQL: Sendable {
             process.terminate()
         }
         throw Unavailable(description: "PostgreSQL did not start; its log:\n\(lastLog.suffix(4_000))")
-    }
-
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
     }
 }

@@ -102,9 +102,9 @@ struct ConnectionLife: Sendable {
     private(set) var lingeringBytes: Int?
     /// Lingering went past its bytes: no more reads.
     private(set) var refusingInput = false
-    /// Since when the client has taken nothing while the socket refused output, and the progress then.
-    private var stalledSince: UInt64 = 0
-    private var stalledAt: SendProgress?
+    /// Since when the client has taken nothing while the socket refused output, and the progress then; nil
+    /// while the socket takes output.
+    private var stall: (since: UInt64, progress: SendProgress)?
     private(set) var outputClosed = false
     private(set) var closed = false
     private var armed = PerTimer(idle: false, send: false, linger: false)
@@ -250,12 +250,11 @@ struct ConnectionLife: Sendable {
         guard !closed else { return [] }
         if writable {
             // The armed check finds nothing stalled and stops.
-            stalledAt = nil
+            stall = nil
             return []
         }
-        guard stalledAt == nil else { return [] }
-        stalledSince = now
-        stalledAt = progress
+        guard stall == nil else { return [] }
+        stall = (now, progress)
         return arm(.send, at: now &+ limits.sendTimeout)
     }
 
@@ -271,16 +270,13 @@ struct ConnectionLife: Sendable {
 
     mutating func sendTimerFired(now: UInt64, progress: SendProgress) -> [Action] {
         armed[.send] = false
-        guard !closed, let stalled = stalledAt else { return [] }
-        if progress.waiting < stalled.waiting || progress.acknowledged > stalled.acknowledged {
-            // The client took bytes: slow, not stalled; measured again from here.
-            stalledSince = now
-            stalledAt = progress
-        } else {
-            // More answers may have queued behind: progress is measured against what waits now.
-            stalledAt = SendProgress(waiting: progress.waiting, acknowledged: stalled.acknowledged)
-        }
-        let deadline = stalledSince &+ limits.sendTimeout
+        guard !closed, let stalled = stall else { return [] }
+        // The client took bytes: slow, not stalled, and measured again from now. Otherwise more answers may have
+        // queued behind, so progress is measured against what waits now.
+        let tookBytes = progress.waiting < stalled.progress.waiting || progress.acknowledged > stalled.progress.acknowledged
+        let since = tookBytes ? now : stalled.since
+        stall = (since, tookBytes ? progress : SendProgress(waiting: progress.waiting, acknowledged: stalled.progress.acknowledged))
+        let deadline = since &+ limits.sendTimeout
         if now >= deadline { return closeNow() }
         return arm(.send, at: deadline)
     }
