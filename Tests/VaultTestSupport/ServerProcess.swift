@@ -26,7 +26,7 @@ public final class ServerProcess: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VOICEVAULT_") }
         env.merge(environment) { $1 }
         process.environment = env
-        errorPipe = Pipe()
+        errorPipe = Pipe.closedOnExec()
         process.standardError = errorPipe
         process.standardOutput = FileHandle.nullDevice
         try process.run()
@@ -90,7 +90,7 @@ public func runToCompletion(
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     if let environment { process.environment = environment }
-    let pipe = Pipe()
+    let pipe = Pipe.closedOnExec()
     process.standardError = pipe
     process.standardOutput = pipe
     try process.run()
@@ -134,4 +134,19 @@ public func httpRequest(
     return HTTPResult(
         status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
         bytes: Array(buffer: body))
+}
+
+extension Pipe {
+    /// A pipe whose two ends this process's other children do not inherit. Tests start processes from many
+    /// threads at once; a child started while another's pipe is open would otherwise hold its write end, so
+    /// reading that pipe to its end (`ServerProcess.terminate`) waited for an unrelated process to exit, and two
+    /// such waits on the cooperative pool's threads stopped every test. The child this pipe is for still gets
+    /// its end: `Process` duplicates it onto the child's standard output or error, which clears the flag there.
+    public static func closedOnExec() -> Pipe {
+        let pipe = Pipe()
+        for descriptor in [pipe.fileHandleForReading.fileDescriptor, pipe.fileHandleForWriting.fileDescriptor] {
+            _ = fcntl(descriptor, F_SETFD, fcntl(descriptor, F_GETFD) | FD_CLOEXEC)
+        }
+        return pipe
+    }
 }
