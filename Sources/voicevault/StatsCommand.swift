@@ -34,7 +34,7 @@ struct StatsCommand: AsyncParsableCommand {
         let index = try AssetIndex(environment: try LMDBEnvironment(directory: directory.index, options: .init(readOnly: true)))
         let store = AssetStore(directory: directory, index: index)
         let budget = CharacterBudget(dailyLimit: configuration.dailyCharacterBudget, index: store.index)
-        let facts = try AdminStats.storeFacts(store, budget: budget)
+        let facts = try await AdminStats.storeFacts(store, budget: budget)
         var report = LedgerReport()
         if FileManager.default.fileExists(atPath: directory.ledgerFile) {
             report = try LedgerReport.read(try UsageLedger(path: directory.ledgerFile, readOnly: true), now: Date().timeIntervalSince1970)

@@ -56,49 +56,6 @@ func withCatalog<T: Sendable>(_ given: String? = nil, _ body: (PostgresClient, S
     }
 }
 
-/// The daily budget reserved by several nodes at once never goes over its limit.
-@Suite struct PostgresBudgetTests {
-    static let logger = Logger(label: "budget-test")
-
-    @Test func concurrentNodesNeverOverspendTheDailyBudget() async throws {
-        let url = try await PostgreSQL.shared().createDatabase()
-        try await withCatalog(url) { client, _ in _ = try await CatalogMigrator.migrate(client, logger: Self.logger) }
-        // Four nodes, each with its own pool, 30 reservations of 7 characters each, against a limit of 500.
-        let granted = try await withThrowingTaskGroup(of: Int.self) { nodes in
-            for _ in 0..<4 {
-                nodes.addTask {
-                    try await withCatalog(url) { client, _ in
-                        let budget = PostgresBudget(client: client, logger: Self.logger)
-                        return try await withThrowingTaskGroup(of: Bool.self) { requests in
-                            for _ in 0..<30 {
-                                requests.addTask { try await budget.reserve(7, day: "2026-12-07", limit: 500) != nil }
-                            }
-                            var count = 0
-                            for try await ok in requests where ok { count += 1 }
-                            return count
-                        }
-                    }
-                }
-            }
-            var total = 0
-            for try await count in nodes { total += count }
-            return total
-        }
-        #expect(granted == 71, "500 / 7 reservations fit")
-        try await withCatalog(url) { client, _ in
-            let budget = PostgresBudget(client: client, logger: Self.logger)
-            #expect(try await budget.spent(day: "2026-12-07") == 497)
-            #expect(try await budget.reserve(3, day: "2026-12-07", limit: 500) == 500)
-            #expect(try await budget.reserve(1, day: "2026-12-07", limit: 500) == nil)
-            try await budget.giveBack(10, day: "2026-12-07")
-            #expect(try await budget.spent(day: "2026-12-07") == 490)
-            // Another day has its own budget; a reservation larger than the limit is never made.
-            #expect(try await budget.reserve(501, day: "2026-12-08", limit: 500) == nil)
-            #expect(try await budget.reserve(500, day: "2026-12-08", limit: 500) == 500)
-        }
-    }
-}
-
 @Suite struct CatalogURLTests {
     @Test func theDocumentedSpellingIsRead() throws {
         let url = try CatalogURL(parsing: "postgres://vv:p%40ss@db.internal:6432/voicevault")

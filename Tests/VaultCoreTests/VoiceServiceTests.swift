@@ -82,7 +82,7 @@ extension Range<Int> {
         }
         #expect(synthesizer.entered == 1)
         #expect(refused.value == 19)
-        #expect(try service.budget.spent() == 900)
+        #expect(try await service.budget.spent() == 900)
     }
 
     /// One reading app cannot spend another's budget: each key's own counter is reserved in the same
@@ -112,13 +112,13 @@ extension Range<Int> {
         }
         #expect(synthesizer.entered == 1)
         #expect(refused.value == 9)
-        #expect(try service.budget.spent(byClient: "key_greedy") == 60)
+        #expect(try await service.budget.spent(byClient: "key_greedy") == 60)
         // Another key is untouched by the first one's limit.
         let other = try SpeechSpec(text: Self.text(99, characters: 60), voiceId: "voice1")
         _ = try await service.voice(
             VoiceRequest(spec: other, who: .init(bookId: .book("calm"), clientKeyId: "key_calm", clientDailyLimit: 100)))
-        #expect(try service.budget.spent(byClient: "key_calm") == 60)
-        #expect(try service.budget.spent() == 120)
+        #expect(try await service.budget.spent(byClient: "key_calm") == 60)
+        #expect(try await service.budget.spent() == 120)
         // A hit costs the greedy key nothing, even over its limit.
         let done = try await (0..<10).asyncFirstSucceeding { index in
             try await service.voice(
@@ -156,26 +156,26 @@ extension Range<Int> {
         let spec = try SpeechSpec(text: Self.text(1, characters: 900), voiceId: "voice1")
         synthesizer.setFailing(true)
         await #expect(throws: GatedSynthesizer.Failure.self) { try await service.voice(spec, bookId: .book("b")) }
-        #expect(try service.budget.spent() == 0)
+        #expect(try await service.budget.spent() == 0)
         synthesizer.setFailing(false)
         let outcome = try await service.voice(spec, bookId: .book("b"))
         #expect(!outcome.cached)
-        #expect(try service.budget.spent() == 900)
+        #expect(try await service.budget.spent() == 900)
         // A hit costs nothing, even with the budget nearly spent.
         let hit = try await service.voice(spec, bookId: .book("c"))
         #expect(hit.cached)
-        #expect(try service.budget.spent() == 900)
+        #expect(try await service.budget.spent() == 900)
     }
 
-    @Test func reservationsAreSettledToTheBilledCost() throws {
+    @Test func reservationsAreSettledToTheBilledCost() async throws {
         let store = try openStore()
         let budget = CharacterBudget(dailyLimit: 100, index: store.index)
-        let reservation = try budget.reserve(60)
-        #expect(throws: VoiceError.budgetExhausted(spent: 60, limit: 100)) { try budget.reserve(41) }
-        try budget.settle(reservation, actualCost: 50)
-        #expect(try budget.spent() == 50)
-        _ = try budget.reserve(50)
-        #expect(throws: VoiceError.budgetExhausted(spent: 100, limit: 100)) { try budget.reserve(1) }
+        let reservation = try await budget.reserve(60)
+        await #expect(throws: VoiceError.budgetExhausted(spent: 60, limit: 100)) { try await budget.reserve(41) }
+        try await budget.settle(reservation, actualCost: 50)
+        #expect(try await budget.spent() == 50)
+        _ = try await budget.reserve(50)
+        await #expect(throws: VoiceError.budgetExhausted(spent: 100, limit: 100)) { try await budget.reserve(1) }
     }
 
     /// Issue 10 item 6: a hit found the record, then another client removed the last other book's reference

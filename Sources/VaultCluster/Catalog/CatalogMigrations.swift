@@ -34,7 +34,21 @@ public enum CatalogMigrations {
                     PRIMARY KEY (key_id, day)
                 )
                 """,
-            ])
+            ]),
+        CatalogMigration(
+            version: 2, name: "flights",
+            statements: [
+                // Which node generates a hash right now, written by the holder of the hash's advisory lock
+                // (`PostgresFlightLock`); other nodes forward to `node_url`. A row outlives a dead holder and is
+                // overwritten by the next winner.
+                """
+                CREATE TABLE flights (
+                    hash text PRIMARY KEY,
+                    node_url text NOT NULL,
+                    started_at timestamptz NOT NULL
+                )
+                """
+            ]),
     ]
 
     /// The newest version this build knows.

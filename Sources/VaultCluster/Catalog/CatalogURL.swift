@@ -49,4 +49,9 @@ public struct CatalogURL: Sendable, Equatable {
     public var clientConfiguration: PostgresClient.Configuration {
         PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database, tls: .disable)
     }
+
+    /// The configuration of a single connection outside the pool (a flight's, which holds a session lock).
+    public var connectionConfiguration: PostgresConnection.Configuration {
+        PostgresConnection.Configuration(host: host, port: port, username: username, password: password, database: database, tls: .disable)
+    }
 }

@@ -417,33 +417,19 @@ public final class AssetIndex: Sendable {
 
     // MARK: Accounting
 
-    /// One day's spend counter: the server's (`client` nil: `spend/<yyyy-mm-dd>`, UTC) or one client key's
-    /// (`spend/<day>/key/<id>`), kept in `meta` so a restart cannot overspend.
-    public struct SpendCounter: Sendable, Equatable {
-        public let day: String
-        public let client: String?
-        public let limit: Int?
-        public init(day: String, client: String? = nil, limit: Int? = nil) {
-            self.day = day
-            self.client = client
-            self.limit = limit
-        }
-        var key: [UInt8] { Array(("spend/" + day + (client.map { "/key/" + $0 } ?? "")).utf8) }
-    }
-
     /// Adds `characters` to every counter only if each stays within its limit, in one write transaction: all
     /// or none. Returns the first counter that refused, with its spend, or nil when the characters were added.
-    public func reserveCharacters(_ characters: Int, counters: [SpendCounter]) throws -> (counter: SpendCounter, spent: Int)? {
+    public func reserveCharacters(_ characters: Int, counters: [SpendCounter]) throws -> SpendRefusal? {
         let databases = databases
         return try environment.write { txn in
             var current: [Int] = []
             for counter in counters {
-                let spent = try txn.get(counter.key, in: databases.meta).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
-                if let limit = counter.limit, spent + characters > limit { return (counter, spent) }
+                let spent = try txn.get(Self.spendKey(counter), in: databases.meta).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+                if let limit = counter.limit, spent + characters > limit { return SpendRefusal(counter: counter, spent: spent) }
                 current.append(spent)
             }
             for (counter, spent) in zip(counters, current) {
-                try txn.put(Array(String(spent + characters).utf8), for: counter.key, in: databases.meta)
+                try txn.put(Array(String(spent + characters).utf8), for: Self.spendKey(counter), in: databases.meta)
             }
             return nil
         }
@@ -454,8 +440,8 @@ public final class AssetIndex: Sendable {
         let databases = databases
         try environment.write { txn in
             for counter in counters {
-                let spent = try txn.get(counter.key, in: databases.meta).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
-                try txn.put(Array(String(max(0, spent + characters)).utf8), for: counter.key, in: databases.meta)
+                let spent = try txn.get(Self.spendKey(counter), in: databases.meta).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+                try txn.put(Array(String(max(0, spent + characters)).utf8), for: Self.spendKey(counter), in: databases.meta)
             }
         }
     }
@@ -463,11 +449,17 @@ public final class AssetIndex: Sendable {
     /// Characters one counter holds.
     public func charactersSpent(_ counter: SpendCounter) throws -> Int {
         try environment.read { txn in
-            try txn.get(counter.key, in: databases.meta).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+            try txn.get(Self.spendKey(counter), in: databases.meta).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
         }
     }
 
     // MARK: Keys
+
+    /// A spend counter's key in `meta`: `spend/<yyyy-mm-dd>` for the server, `spend/<day>/key/<id>` for a client
+    /// key, so a restart cannot overspend.
+    static func spendKey(_ counter: SpendCounter) -> [UInt8] {
+        Array(("spend/" + counter.day + (counter.client.map { "/key/" + $0 } ?? "")).utf8)
+    }
 
     /// Asset keys are the 32 raw digest bytes, not hex: half the size, so branch pages hold twice the keys and
     /// more of the tree stays in the CPU cache at millions of records (Docs/PERFORMANCE.md).

@@ -209,7 +209,7 @@ public final class VoiceService: Sendable {
             }
             let client = who.clientKeyId.map { CharacterBudget.Client(keyId: $0, dailyLimit: who.clientDailyLimit) }
             // Reserved by the leader only, on its client key: followers share its generation and cost nothing.
-            reservation = try await BlockingIO.run { try budget.reserve(spec.characterCount, for: client) }
+            reservation = try await budget.reserve(spec.characterCount, for: client)
             let file = try await BlockingIO.run { try store.stage(hash) }
             staged = file
             generation.attach(file)
@@ -232,7 +232,7 @@ public final class VoiceService: Sendable {
             let upstream = clock.now - start
             let sealed = try await BlockingIO.run { try file.seal() }
             if let held = reservation {
-                try await BlockingIO.run { try budget.settle(held, actualCost: receipt.characterCost ?? held.characters) }
+                try await budget.settle(held, actualCost: receipt.characterCost ?? held.characters)
                 reservation = nil
             }
             let metadata = AssetMetadata(spec: spec, upstreamRequestId: receipt.requestId, characterCost: receipt.characterCost)
@@ -248,7 +248,7 @@ public final class VoiceService: Sendable {
             timings.indexSeconds = publishTimings.indexSeconds
             generation.end(.success(.init(record: record, timings: timings, attempts: receipt.attempts, generated: true)))
         } catch {
-            if let held = reservation { try? await BlockingIO.run { try budget.release(held) } }
+            if let held = reservation { try? await budget.release(held) }
             staged?.discard()
             generation.end(.failure(error))
         }

@@ -181,7 +181,7 @@ struct AdminRoutes {
     func stats() async throws -> AdminJSON.Stats {
         let store = store
         let budget = voice.budget
-        let facts = try await BlockingIO.run { try AdminStats.storeFacts(store, budget: budget) }
+        let facts = try await AdminStats.storeFacts(store, budget: budget)
         let now = Date().timeIntervalSince1970
         let history = try await usage.history { try LedgerReport.read($0, now: now) }
         return AdminStats.make(

@@ -30,11 +30,12 @@ public enum AdminStats {
         }
     }
 
-    /// Reads the index totals and today's spend (blocking; call off the cooperative pool).
-    public static func storeFacts(_ store: AssetStore, budget: CharacterBudget) throws -> (
+    /// Reads the index totals (off the cooperative pool) and today's spend.
+    public static func storeFacts(_ store: AssetStore, budget: CharacterBudget) async throws -> (
         totals: (assets: Int, bytes: Int, books: Int), spent: Int
     ) {
-        (try store.index.totals(), try budget.spent())
+        let index = store.index
+        return (try await BlockingIO.run { try index.totals() }, try await budget.spent())
     }
 
     static func make(_ inputs: Inputs) -> AdminJSON.Stats {
