@@ -49,6 +49,42 @@ public enum CatalogMigrations {
                 )
                 """
             ]),
+        CatalogMigration(
+            version: 3, name: "assets",
+            statements: [
+                // One row per asset (`AssetRecord`), keyed by its content hash; `blob_sha256` names its bytes in
+                // the blob store, shared by every asset whose bytes are identical. `alignment` is the encoded
+                // `SpeechAlignment` stored with the first record.
+                """
+                CREATE TABLE assets (
+                    hash text PRIMARY KEY,
+                    voice_id text NOT NULL,
+                    model_id text NOT NULL,
+                    output_format text NOT NULL,
+                    byte_size bigint NOT NULL CHECK (byte_size >= 0),
+                    blob_sha256 text NOT NULL,
+                    duration_seconds double precision NOT NULL,
+                    word_count integer NOT NULL,
+                    character_count integer NOT NULL,
+                    created_at double precision NOT NULL,
+                    upstream_request_id text,
+                    character_cost integer,
+                    origin text NOT NULL,
+                    alignment bytea
+                )
+                """,
+                "CREATE INDEX assets_by_blob ON assets (blob_sha256)",
+                // Which books link each asset: the URL `<bookId>/<hash>.mp3`, as a hard link is on disk. An
+                // asset's last link goes with it.
+                """
+                CREATE TABLE asset_books (
+                    book_id text NOT NULL,
+                    hash text NOT NULL REFERENCES assets (hash) ON DELETE CASCADE,
+                    PRIMARY KEY (book_id, hash)
+                )
+                """,
+                "CREATE INDEX asset_books_by_hash ON asset_books (hash)",
+            ]),
     ]
 
     /// The newest version this build knows.

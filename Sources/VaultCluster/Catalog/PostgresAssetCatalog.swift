@@ -1,0 +1,144 @@
+import Logging
+public import PostgresNIO
+public import VaultCore
+import NIOCore
+
+/// The asset records of a cluster in PostgreSQL (`assets` and `asset_books`, migration 0003): the same
+/// contract as the embedded index (`AssetCatalog`), each method one transaction. Changes to an asset take its
+/// row's lock first (`SELECT ... FOR UPDATE`), so a link, an unlink and a removal of one hash happen one after
+/// the other on every node, as the embedded store's hash locks make them within one process.
+public struct PostgresAssetCatalog: AssetCatalog {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    static let columns = """
+        hash, voice_id, model_id, output_format, byte_size, blob_sha256, duration_seconds, word_count, character_count,
+        created_at, upstream_request_id, character_cost, origin
+        """
+
+    public func record(for hash: SHA256Digest) async throws -> AssetRecord? {
+        try await client.withConnection { try await Self.record(hash, on: $0, logger: logger) }
+    }
+
+    public func recordWithAlignment(for hash: SHA256Digest) async throws -> (record: AssetRecord, alignment: SpeechAlignment?)? {
+        try await client.withTransaction(logger: logger) { connection in
+            guard let record = try await Self.record(hash, on: connection, logger: logger) else { return nil }
+            let rows = try await connection.query("SELECT alignment FROM assets WHERE hash = \(hash.hex)", logger: logger)
+            for try await encoded in rows.decode(ByteBuffer?.self) {
+                guard let encoded else { return (record, nil) }
+                return (record, try SpeechAlignmentCodec.decode(Array(buffer: encoded)))
+            }
+            return (record, nil)
+        }
+    }
+
+    public func publish(_ record: AssetRecord, alignment: SpeechAlignment?) async throws -> (record: AssetRecord, inserted: Bool) {
+        guard let hash = SHA256Digest(hex: record.contentHash), !record.bookIds.isEmpty else {
+            throw IndexError.corruptRecord(hash: record.contentHash, reason: "a published record needs a sha256 and a book")
+        }
+        let encoded = try alignment.map { ByteBuffer(bytes: try SpeechAlignmentCodec.encode($0)) }
+        return try await client.withTransaction(logger: logger) { connection in
+            let inserted =
+                try await connection.query(
+                    """
+                    INSERT INTO assets (\(unescaped: Self.columns), alignment)
+                    VALUES (\(record.contentHash), \(record.voiceId), \(record.modelId), \(record.outputFormat), \(record.byteSize),
+                            \(record.sha256), \(record.durationSeconds), \(record.wordCount), \(record.characterCount),
+                            \(record.createdAt), \(record.upstreamRequestId), \(record.characterCost), \(record.origin.rawValue),
+                            \(encoded))
+                    ON CONFLICT (hash) DO NOTHING
+                    RETURNING hash
+                    """, logger: logger
+                ).collect().count == 1
+            for book in record.bookIds {
+                try await connection.query(
+                    "INSERT INTO asset_books (book_id, hash) VALUES (\(book), \(record.contentHash)) ON CONFLICT DO NOTHING",
+                    logger: logger)
+            }
+            guard let stored = try await Self.record(hash, on: connection, logger: logger) else {
+                throw StoreError.notFound(hash: hash.hex)
+            }
+            return (stored, inserted)
+        }
+    }
+
+    public func link(_ hash: SHA256Digest, to bookId: StorageIdentifier) async throws -> AssetRecord? {
+        try await client.withTransaction(logger: logger) { connection in
+            guard try await Self.lock(hash, on: connection, logger: logger) else { return nil }
+            try await connection.query(
+                "INSERT INTO asset_books (book_id, hash) VALUES (\(bookId.value), \(hash.hex)) ON CONFLICT DO NOTHING",
+                logger: logger)
+            return try await Self.record(hash, on: connection, logger: logger)
+        }
+    }
+
+    public func unlink(_ hash: SHA256Digest, from bookId: StorageIdentifier) async throws -> AssetUnlinking? {
+        try await client.withTransaction(logger: logger) { connection in
+            guard try await Self.lock(hash, on: connection, logger: logger),
+                let before = try await Self.record(hash, on: connection, logger: logger), before.bookIds.contains(bookId.value)
+            else { return nil }
+            let last = before.bookIds == [bookId.value]
+            if last {
+                try await connection.query("DELETE FROM assets WHERE hash = \(hash.hex)", logger: logger)
+            } else {
+                try await connection.query(
+                    "DELETE FROM asset_books WHERE book_id = \(bookId.value) AND hash = \(hash.hex)", logger: logger)
+            }
+            return AssetUnlinking(before: before, recordRemoved: last)
+        }
+    }
+
+    public func remove(_ hash: SHA256Digest) async throws -> AssetRecord? {
+        try await client.withTransaction(logger: logger) { connection in
+            guard try await Self.lock(hash, on: connection, logger: logger),
+                let before = try await Self.record(hash, on: connection, logger: logger)
+            else { return nil }
+            try await connection.query("DELETE FROM assets WHERE hash = \(hash.hex)", logger: logger)
+            return before
+        }
+    }
+
+    public func hashes(forBook bookId: StorageIdentifier) async throws -> [SHA256Digest] {
+        let rows = try await client.query(
+            "SELECT hash FROM asset_books WHERE book_id = \(bookId.value) ORDER BY hash", logger: logger)
+        var hashes: [SHA256Digest] = []
+        for try await hex in rows.decode(String.self) { if let hash = SHA256Digest(hex: hex) { hashes.append(hash) } }
+        return hashes
+    }
+
+    /// How many records name the blob `sha256`: a blob may be deleted only when none does.
+    public func references(toBlob sha256: SHA256Digest) async throws -> Int {
+        let rows = try await client.query("SELECT count(*) FROM assets WHERE blob_sha256 = \(sha256.hex)", logger: logger)
+        for try await count in rows.decode(Int.self) { return count }
+        return 0
+    }
+
+    /// Takes the asset row's lock for the rest of the transaction; false when there is no such asset.
+    static func lock(_ hash: SHA256Digest, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        try await connection.query("SELECT 1 FROM assets WHERE hash = \(hash.hex) FOR UPDATE", logger: logger).collect().count == 1
+    }
+
+    static func record(_ hash: SHA256Digest, on connection: PostgresConnection, logger: Logger) async throws -> AssetRecord? {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: columns),
+                   array(SELECT book_id FROM asset_books b WHERE b.hash = a.hash ORDER BY book_id COLLATE "C")
+            FROM assets a WHERE hash = \(hash.hex)
+            """, logger: logger)
+        for try await row in rows {
+            let (hash, voice, model, format, size, sha256, duration, words, characters, created, requestId, cost, origin, books) =
+                try row.decode(
+                    (String, String, String, String, Int, String, Double, Int, Int, Double, String?, Int?, String, [String]).self)
+            return AssetRecord(
+                contentHash: hash, bookIds: books, voiceId: voice, modelId: model, outputFormat: format, byteSize: size,
+                sha256: sha256, durationSeconds: duration, wordCount: words, characterCount: characters, createdAt: created,
+                upstreamRequestId: requestId, characterCost: cost, origin: AssetOrigin(rawValue: origin) ?? .generated)
+        }
+        return nil
+    }
+}
