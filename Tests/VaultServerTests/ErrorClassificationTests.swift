@@ -35,6 +35,8 @@ import VaultCore
         (VoiceAssetBucket.Refusal.notAnAssetKey("k"), 400, "invalid_key", "InvalidKey"),
         (VoiceAssetBucket.Refusal.differentContent(source: "a", destination: "b"), 400, "invalid_request", "InvalidRequest"),
         (SystemError(errno: ENOSPC, operation: "write", path: "/x"), 507, "storage_full", "InsufficientStorage"),
+        (ClusterStoreError.catalogUnavailable("down"), 503, "catalog_unavailable", "catalog_unavailable"),
+        (ClusterStoreError.blobStoreUnavailable("down"), 503, "blob_store_unavailable", "blob_store_unavailable"),
     ]
 
     @Test func everyKnownFailureHasOneStatusAndBothSpellings() {

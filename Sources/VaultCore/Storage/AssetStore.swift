@@ -168,13 +168,8 @@ public final class AssetStore: Sendable {
         let record = try index.update(hash, alignment: encodedAlignment) { current in
             var record =
                 current
-                ?? AssetRecord(
-                    contentHash: hash.hex, bookIds: [], voiceId: metadata.voiceId, modelId: metadata.modelId,
-                    outputFormat: metadata.outputFormat, byteSize: size, sha256: digest.hex,
-                    durationSeconds: duration, wordCount: metadata.wordCount,
-                    characterCount: metadata.characterCount, createdAt: now.timeIntervalSince1970,
-                    upstreamRequestId: metadata.upstreamRequestId, characterCost: metadata.characterCost,
-                    origin: metadata.origin)
+                ?? Self.newRecord(
+                    hash: hash, bookId: bookId, metadata: metadata, size: size, sha256: digest, duration: duration, now: now)
             record.addBook(bookId.value)
             return record
         }
@@ -184,6 +179,19 @@ public final class AssetStore: Sendable {
         observer?(.tempRemoved)
         guard let record else { throw StoreError.notFound(hash: hash.hex) }
         return (record, timings)
+    }
+
+    /// The record a publication makes when its hash has none: what the caller knows and what the store measured.
+    /// A cluster node shares exactly this record before publishing it locally.
+    public static func newRecord(
+        hash: SHA256Digest, bookId: StorageIdentifier, metadata: AssetMetadata, size: Int, sha256: SHA256Digest,
+        duration: Double, now: Date
+    ) -> AssetRecord {
+        AssetRecord(
+            contentHash: hash.hex, bookIds: [bookId.value], voiceId: metadata.voiceId, modelId: metadata.modelId,
+            outputFormat: metadata.outputFormat, byteSize: size, sha256: sha256.hex, durationSeconds: duration,
+            wordCount: metadata.wordCount, characterCount: metadata.characterCount, createdAt: now.timeIntervalSince1970,
+            upstreamRequestId: metadata.upstreamRequestId, characterCost: metadata.characterCost, origin: metadata.origin)
     }
 
     /// Makes an existing asset available under another book: a hard link to the same bytes, then the record.

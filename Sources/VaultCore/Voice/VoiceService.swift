@@ -14,15 +14,24 @@ public final class VoiceService: Sendable {
     public let heard: HeardLog
     /// The disk quota's evictions, reported to the same sinks as every other deletion.
     public let eviction: AssetEviction
+    /// On a cluster node, the cluster the local store caches (nil on one machine): a local miss asks it before
+    /// generating, and a generation takes the cluster's claim and is shared before it is published here.
+    public let cluster: (any ClusterStore)?
     let registry = GenerationRegistry()
 
+    /// - Parameters:
+    ///   - spendCounters: where the budgets are counted; nil: the store's own index (one machine).
+    ///   - cluster: the cluster this node belongs to, if any.
     public init(
         store: AssetStore, synthesizer: (any SpeechSynthesizer)?, dailyCharacterBudget: Int?,
-        events: any VoiceEventSink = VoiceEventSinks([]), heard: HeardLog = HeardLog()
+        events: any VoiceEventSink = VoiceEventSinks([]), heard: HeardLog = HeardLog(),
+        spendCounters: (any SpendCounters)? = nil, cluster: (any ClusterStore)? = nil
     ) {
         self.store = store
         self.synthesizer = synthesizer
-        self.budget = CharacterBudget(dailyLimit: dailyCharacterBudget, index: store.index)
+        self.cluster = cluster
+        self.budget = CharacterBudget(
+            dailyLimit: dailyCharacterBudget, counters: spendCounters ?? EmbeddedSpendCounters(index: store.index))
         self.heard = heard
         self.events = VoiceEventSinks([events, HeardRecorder(log: heard)])
         eviction = AssetEviction(store: store, heard: heard, events: events)
@@ -129,7 +138,7 @@ public final class VoiceService: Sendable {
         let resolved = known ?? identity(of: request.spec)
         let (spec, hash) = resolved.pair
         do {
-            if let record = try store.record(for: hash) {
+            if let record = try await storedRecord(hash) {
                 let outcome = Outcome(
                     record: try await linked(record, hash: hash, to: request.who.bookId), hash: hash,
                     cached: true, timings: nil, upstreamAttempts: nil)
@@ -170,6 +179,12 @@ public final class VoiceService: Sendable {
         return .live(generation, leads: role == .leader, outcome: outcome)
     }
 
+    /// The asset's record from the local index, else (on a cluster node) brought in from the cluster.
+    private func storedRecord(_ hash: SHA256Digest) async throws -> AssetRecord? {
+        if let record = try store.record(for: hash) { return record }
+        return try await cluster?.bringIn(hash)
+    }
+
     private func report(_ outcome: Outcome, spec: SpeechSpec, who: VoiceRequest.Who) {
         let usage = VoiceEvent.Usage(
             hash: outcome.hash, who: who, voiceId: spec.voiceId, modelId: spec.modelId,
@@ -201,11 +216,24 @@ public final class VoiceService: Sendable {
         defer { registry.remove(generation) }
         var reservation: CharacterBudget.Reservation?
         var staged: StagedAudio?
+        var endClaim: (@Sendable () async -> Void)?
         do {
             // Re-check: a generation for this hash may have been published just before this one was registered.
             if let record = try await BlockingIO.run({ try store.record(for: hash) }) {
                 generation.end(.success(.init(record: record, timings: Timings(), attempts: 0, generated: false)))
                 return
+            }
+            if let cluster {
+                // One generation in the whole cluster: this node's turn, or the record another node shared.
+                switch try await ClusterTurn.take(hash, from: cluster) {
+                case let .published(record):
+                    generation.end(.success(.init(record: record, timings: Timings(), attempts: 0, generated: false)))
+                    return
+                case let .generate(end):
+                    endClaim = end
+                }
+                // Nothing is paid for that could not be stored.
+                try await cluster.checkWritable()
             }
             let client = who.clientKeyId.map { CharacterBudget.Client(keyId: $0, dailyLimit: who.clientDailyLimit) }
             // Reserved by the leader only, on its client key: followers share its generation and cost nothing.
@@ -237,9 +265,19 @@ public final class VoiceService: Sendable {
             }
             let metadata = AssetMetadata(spec: spec, upstreamRequestId: receipt.requestId, characterCost: receipt.characterCost)
             let alignment = generation.alignment
-            let (record, publishTimings) = try await BlockingIO.run {
-                try store.publishStaged(sealed, hash: hash, bookId: who.bookId, metadata: metadata, alignment: alignment)
+            let now = Date()
+            if let cluster {
+                // The cluster first: the local store is never ahead of it.
+                let shared = AssetStore.newRecord(
+                    hash: hash, bookId: who.bookId, metadata: metadata, size: sealed.size, sha256: sealed.sha256,
+                    duration: sealed.info.durationSeconds, now: now)
+                try await cluster.share(shared, alignment: alignment, audioPath: sealed.path)
             }
+            let (record, publishTimings) = try await BlockingIO.run {
+                try store.publishStaged(sealed, hash: hash, bookId: who.bookId, metadata: metadata, alignment: alignment, now: now)
+            }
+            await endClaim?()
+            endClaim = nil
             var timings = Timings()
             timings.upstreamSeconds = upstream.seconds
             timings.firstByteSeconds = firstByte.withLock { $0 }?.seconds
@@ -250,6 +288,7 @@ public final class VoiceService: Sendable {
         } catch {
             if let held = reservation { try? await budget.release(held) }
             staged?.discard()
+            await endClaim?()
             generation.end(.failure(error))
         }
     }
@@ -257,6 +296,8 @@ public final class VoiceService: Sendable {
     /// The record with `bookId` linked in (a hard link and an index update when it is new to the book).
     private func linked(_ record: AssetRecord, hash: SHA256Digest, to bookId: StorageIdentifier) async throws -> AssetRecord {
         if record.bookIds.contains(bookId.value) { return record }
+        // The cluster's catalog first: the local store is never ahead of it.
+        try await cluster?.link(hash, to: bookId)
         let store = store
         return try await BlockingIO.run { try store.link(hash, to: bookId) }
     }

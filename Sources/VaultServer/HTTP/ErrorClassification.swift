@@ -84,6 +84,9 @@ struct ClassifiedError: Equatable {
             case .badEncoding, .invalidBucket: return .init(.badRequest, "invalid_request", supabase: "InvalidRequest", error.message)
             case .invalidKey: return .init(.badRequest, "invalid_key", supabase: "InvalidKey", error.message)
             }
+        case let error as ClusterStoreError:
+            // A cluster node whose catalog or blob store is down: nothing was recorded; try again shortly.
+            return .init(.serviceUnavailable, error.code, error.description)
         case let error where DiskSpace.isExhausted(error):
             // Supabase has no code of its own for this; 507 and S3's spelling say what happened.
             return .init(

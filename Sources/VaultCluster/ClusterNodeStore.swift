@@ -1,0 +1,119 @@
+import Foundation
+import Logging
+public import PostgresNIO
+public import VaultCore
+
+/// A node's side of a cluster on PostgreSQL and a blob store (Docs/CLUSTER.md): its local `AssetStore` is a
+/// cache of the cluster's assets, filled from the blob store on demand, and every new generation and link
+/// reaches the catalog before the local store.
+///
+/// Every failure of the catalog is `ClusterStoreError.catalogUnavailable`, every failure of the blob store
+/// `.blobStoreUnavailable`: what a node answers is decided by those codes, not by the engines' own errors.
+public final class ClusterNodeStore: ClusterStore {
+    let local: AssetStore
+    let catalog: PostgresAssetCatalog
+    let blobs: any BlobStore
+    let flights: PostgresFlightLock
+    let logger: Logger
+
+    public init(local: AssetStore, catalog: PostgresAssetCatalog, blobs: any BlobStore, flights: PostgresFlightLock, logger: Logger) {
+        self.local = local
+        self.catalog = catalog
+        self.blobs = blobs
+        self.flights = flights
+        self.logger = logger
+    }
+
+    public func bringIn(_ hash: SHA256Digest) async throws -> AssetRecord? {
+        guard let (record, alignment) = try await fromCatalog({ try await self.catalog.recordWithAlignment(for: hash) }) else {
+            return nil
+        }
+        let local = local
+        if let held = try await BlockingIO.run({ try local.record(for: hash) }) {
+            return try await linkLocally(held, books: record.bookIds, hash: hash)
+        }
+        guard let blob = SHA256Digest(hex: record.sha256), let first = record.bookIds.first,
+            let firstBook = try? StorageIdentifier(first, kind: .bookId)
+        else {
+            throw IndexError.corruptRecord(hash: hash.hex, reason: "the catalog's record names no blob or no valid book")
+        }
+        let bytes = try await fromBlobStore { () async throws(BlobStoreError) in try await self.blobs.read(blob, range: nil) }
+        guard let bytes else {
+            throw ClusterStoreError.blobStoreUnavailable("asset \(hash.hex) names blob \(blob.hex), which the blob store does not hold")
+        }
+        guard bytes.count == record.byteSize, SHA256Digest.of(bytes) == blob else {
+            throw ClusterStoreError.blobStoreUnavailable("blob \(blob.hex) does not hold the bytes its record names")
+        }
+        let audio: InspectedMP3
+        do throws(MP3Error) { audio = try InspectedMP3(bytes) } catch { throw StoreError.invalidAudio(error) }
+        let metadata = AssetMetadata(
+            voiceId: record.voiceId, modelId: record.modelId, outputFormat: record.outputFormat, wordCount: record.wordCount,
+            characterCount: record.characterCount, upstreamRequestId: record.upstreamRequestId,
+            characterCost: record.characterCost, origin: record.origin)
+        let published = try await BlockingIO.run {
+            try local.publishTimed(
+                audio, hash: hash, bookId: firstBook, metadata: metadata, alignment: alignment,
+                now: Date(timeIntervalSince1970: record.createdAt)
+            ).record
+        }
+        return try await linkLocally(published, books: record.bookIds, hash: hash)
+    }
+
+    /// The local record with every book of `books` linked (hard links, as for any book on one machine).
+    private func linkLocally(_ held: AssetRecord, books: [String], hash: SHA256Digest) async throws -> AssetRecord {
+        let missing = books.filter { !held.bookIds.contains($0) }.compactMap { try? StorageIdentifier($0, kind: .bookId) }
+        guard !missing.isEmpty else { return held }
+        let local = local
+        return try await BlockingIO.run {
+            var record = held
+            for book in missing { record = try local.link(hash, to: book) }
+            return record
+        }
+    }
+
+    public func claimGeneration(of hash: SHA256Digest) async throws -> ClusterClaim {
+        switch try await fromCatalog({ try await self.flights.claim(hash) }) {
+        case let .won(flight): .won(end: { await flight.end() })
+        case let .heldElsewhere(nodeURL): .heldElsewhere(nodeURL: nodeURL)
+        }
+    }
+
+    public func share(_ record: AssetRecord, alignment: SpeechAlignment?, audioPath: String) async throws {
+        guard let blob = SHA256Digest(hex: record.sha256) else {
+            throw IndexError.corruptRecord(hash: record.contentHash, reason: "sha256 is not a digest")
+        }
+        let bytes = try await BlockingIO.run { try FileSystem.readFile(audioPath) }
+        try await fromBlobStore { () async throws(BlobStoreError) in try await self.blobs.put(bytes, sha256: blob) }
+        _ = try await fromCatalog { try await self.catalog.publish(record, alignment: alignment) }
+    }
+
+    public func link(_ hash: SHA256Digest, to bookId: StorageIdentifier) async throws {
+        guard try await fromCatalog({ try await self.catalog.link(hash, to: bookId) }) != nil else {
+            throw StoreError.notFound(hash: hash.hex)
+        }
+    }
+
+    /// A blob that is never stored: asking for its size is one cheap round trip that fails when the store does.
+    static let probe = SHA256Digest.of("voicevault: blob store probe")
+
+    public func checkWritable() async throws {
+        _ = try await fromBlobStore { () async throws(BlobStoreError) in try await self.blobs.size(of: Self.probe) }
+    }
+
+    /// Runs a catalog call, keeping our own errors and naming every other one `catalogUnavailable`.
+    private func fromCatalog<T: Sendable>(_ call: @Sendable () async throws -> T) async throws -> T {
+        do { return try await call() } catch let error as StoreError { throw error } catch let error as IndexError {
+            throw error
+        } catch let error as SpeechAlignmentCodec.Failure { throw error } catch {
+            logger.warning("catalog call failed", metadata: ["error": "\(String(reflecting: error))"])
+            throw ClusterStoreError.catalogUnavailable(String(describing: error))
+        }
+    }
+
+    private func fromBlobStore<T: Sendable>(_ call: @Sendable () async throws(BlobStoreError) -> T) async throws -> T {
+        do { return try await call() } catch {
+            logger.warning("blob store call failed", metadata: ["error": "\(error)"])
+            throw ClusterStoreError.blobStoreUnavailable(error.description)
+        }
+    }
+}

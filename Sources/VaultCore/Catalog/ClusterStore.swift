@@ -1,0 +1,56 @@
+/// What a node of a cluster adds to its own store (Docs/CLUSTER.md, "A node's store is a cache of the
+/// cluster"). The node keeps its data directory (LMDB index and files) as a bounded cache of the cluster's
+/// assets, so every hit and download runs exactly as on one machine; this is how that cache meets the truth,
+/// the shared catalog and blob store.
+///
+/// Invariants the node keeps through it:
+/// - the local store is never ahead of the cluster: a generation is shared (blob stored and verified, then its
+///   record) before it is published locally, and a book is linked in the catalog before it is linked locally;
+/// - one generation per hash in the whole cluster: the node that wins `claimGeneration` generates; the others
+///   wait for its record, and take over when its claim dies with it.
+public protocol ClusterStore: Sendable {
+    /// Brings the cluster's asset into the local store (its bytes fetched, checked against the record's size and
+    /// SHA-256, and linked into every book the catalog links), and returns the local record; nil when the
+    /// cluster has no such asset.
+    func bringIn(_ hash: SHA256Digest) async throws -> AssetRecord?
+    /// Tries to take the one generation of `hash` in the cluster, never waiting for it.
+    func claimGeneration(of hash: SHA256Digest) async throws -> ClusterClaim
+    /// Shares a new generation with the cluster before it is published locally: its bytes (the sealed file at
+    /// `audioPath`), verified, then its record.
+    func share(_ record: AssetRecord, alignment: SpeechAlignment?, audioPath: String) async throws
+    /// Links an asset the cluster has into another book, in the catalog.
+    func link(_ hash: SHA256Digest, to bookId: StorageIdentifier) async throws
+    /// Throws when the cluster could not store a generation right now (its catalog or blob store is down), so a
+    /// miss is refused before anything is paid for.
+    func checkWritable() async throws
+}
+
+/// The outcome of `ClusterStore.claimGeneration`.
+public enum ClusterClaim: Sendable {
+    /// This node generates; `end` releases the claim once the asset is shared (or the generation failed).
+    case won(end: @Sendable () async -> Void)
+    /// Another node generates: the address it recorded (nil until it has recorded one).
+    case heldElsewhere(nodeURL: String?)
+}
+
+/// Why the cluster could not do what a node asked, with a stable code: both mean "try again later".
+public enum ClusterStoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The shared catalog (PostgreSQL) could not be reached or failed.
+    case catalogUnavailable(String)
+    /// The blob store could not be reached, refused, or held other bytes than the record names.
+    case blobStoreUnavailable(String)
+
+    public var code: String {
+        switch self {
+        case .catalogUnavailable: "catalog_unavailable"
+        case .blobStoreUnavailable: "blob_store_unavailable"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .catalogUnavailable(why): "the cluster's catalog is unavailable: \(why)"
+        case let .blobStoreUnavailable(why): "the cluster's blob store is unavailable: \(why)"
+        }
+    }
+}
