@@ -81,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "voicevault",
             dependencies: [
-                "VaultCore", "VaultServer", "ElevenLabs",
+                "VaultCore", "VaultServer", "VaultCluster", "ElevenLabs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

@@ -57,7 +57,12 @@ public enum VaultApplication {
         voice.store.linkRemovals.listen { openAudio.invalidate($0) }
         let audioCache = HotFileCache<SHA256Digest>(
             capacity: configuration.downloadCacheBytes, entryLimit: configuration.downloadCacheEntryLimit, descriptors: openAudio)
-        let downloads = DownloadRoutes(store: voice.store, cache: audioCache, responder: responder, heard: voice.heard)
+        var coldFill: (@Sendable (SHA256Digest) async throws -> Bool)?
+        if let cluster = voice.cluster {
+            coldFill = { hash in try await cluster.bringIn(hash) != nil }
+        }
+        let downloads = DownloadRoutes(
+            store: voice.store, cache: audioCache, responder: responder, heard: voice.heard, coldFill: coldFill)
         downloads.register(on: router, table: routes)
         if let storage {
             let storageRoutes = StorageRoutes(
@@ -80,13 +85,16 @@ public enum VaultApplication {
             )
             .register(on: router, table: routes)
         }
+        if voice.cluster != nil {
+            NotYetOnClusterRoutes().register(on: router, table: routes)
+        }
         let voiceRoutes = VoiceRoutes(voice: voice, configuration: configuration)
         voiceRoutes.register(on: router, clients: clients, table: routes)
         let voiceHits = VoiceHitShortcut(
             voice: voice, memo: voiceRoutes.memo, identification: identification, rateLimiter: rateLimiter,
             publicBaseURL: configuration.publicBaseURL)
-        AlignmentRoutes(store: voice.store, configuration: configuration).register(on: router, table: routes)
-        ListenRoutes(store: voice.store).register(on: router, table: routes)
+        AlignmentRoutes(voice: voice, configuration: configuration).register(on: router, table: routes)
+        ListenRoutes(voice: voice).register(on: router, table: routes)
         SiteIconRoutes().register(on: router, table: routes)
         // The SDK-compatible doors answer every failure, a refused key included, in their own error shape.
         let sdkClients = router.group()

@@ -6,6 +6,7 @@ import Logging
 import Metrics
 import Prometheus
 import ServiceLifecycle
+import VaultCluster
 import VaultCore
 import VaultServer
 
@@ -40,6 +41,11 @@ struct ServeCommand: AsyncParsableCommand {
                 environment: ProcessInfo.processInfo.environment, descriptorLimit: descriptorLimit)
         } catch {
             throw ValidationError(error.message)
+        }
+        // A cluster node, or one machine (nothing set): refused before anything is opened when half-configured.
+        let clusterSettings: ClusterSettings?
+        do { clusterSettings = try ClusterSettings(environment: ProcessInfo.processInfo.environment) } catch {
+            throw ValidationError(error.description)
         }
         let connectionLimits = configuration.connectionLimits
         var options = LMDBEnvironment.Options()
@@ -83,10 +89,16 @@ struct ServeCommand: AsyncParsableCommand {
         let ledgerWriter = UsageLedger.openOrSetAside(in: vault.store.directory, logger: logger).map { LedgerWriter(ledger: $0) }
         let usage = UsageRecorder(writer: ledgerWriter)
         let quotaWakeup = QuotaWakeup()
+        let cluster = clusterSettings.map {
+            ClusterNode(
+                settings: $0, local: vault.store, defaultNodeURL: "http://\(configuration.host):\(configuration.port)",
+                httpClient: .shared, logger: logger)
+        }
         let voice = VoiceService(
             store: vault.store, synthesizer: synthesizer,
             dailyCharacterBudget: configuration.dailyCharacterBudget,
-            events: VoiceEventSinks([usage, VoiceMetrics(), quotaWakeup]))
+            events: VoiceEventSinks([usage, VoiceMetrics(), quotaWakeup]), spendCounters: cluster?.spendCounters,
+            cluster: cluster?.store)
         let quota = StoreQuotaService(
             eviction: voice.eviction, limit: configuration.maximumStoreBytes, wakeup: quotaWakeup,
             interval: .milliseconds(try Environment.integer("VOICEVAULT_QUOTA_INTERVAL_MS", default: 10_000, minimum: 10)),
@@ -122,7 +134,9 @@ struct ServeCommand: AsyncParsableCommand {
             jobs: try JobStore(path: vault.store.directory.jobsFile), voice: voice, load: upstreamLoad,
             maximumTextCharacters: configuration.maximumTextCharacters, logger: logger)
         let app = VaultApplication.make(
-            configuration: configuration, voice: voice, storage: (objects, signingSecret), usage: usage, metrics: registry,
+            // Storage's objects are still each node's own: a cluster node refuses that surface instead.
+            configuration: configuration, voice: voice, storage: cluster == nil ? (objects, signingSecret) : nil, usage: usage,
+            metrics: registry,
             catalog: catalog, jobs: jobs, logger: logger
         ) { port in
             logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
@@ -134,7 +148,20 @@ struct ServeCommand: AsyncParsableCommand {
         let group = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        try await withThrowingTaskGroup(of: Void.self) { engines in
+            if let cluster {
+                engines.addTask { await cluster.run() }
+                do {
+                    let applied = try await cluster.prepare()
+                    logger.info("cluster node", metadata: ["cluster": "\(cluster.description)", "migrationsApplied": "\(applied)"])
+                } catch {
+                    logger.critical("cannot join the cluster", metadata: ["cluster": "\(cluster.description)", "reason": "\(error)"])
+                    throw ExitCode(69)  // EX_UNAVAILABLE: the catalog or the blob store cannot be used
+                }
+            }
+            try await group.run()
+            engines.cancelAll()
+        }
         withExtendedLifetime(vault) {}
         logger.info("stopped")
     }

@@ -179,6 +179,19 @@ public final class VoiceService: Sendable {
         return .live(generation, leads: role == .leader, outcome: outcome)
     }
 
+    /// The record and its timings as the local index has them; on a cluster node that does not hold the asset
+    /// (or not in `book`), brought in from the cluster first. Read off the cooperative pool: a chapter's timings
+    /// are a few hundred kilobytes to decode.
+    public func recordWithAlignment(for hash: SHA256Digest, inBook book: String? = nil) async throws -> (
+        record: AssetRecord, alignment: SpeechAlignment?
+    )? {
+        let index = store.index
+        let found = try await BlockingIO.run { try index.recordWithAlignment(for: hash) }
+        if let found, book.map(found.record.bookIds.contains) ?? true { return found }
+        guard let cluster, try await cluster.bringIn(hash) != nil else { return found }
+        return try await BlockingIO.run { try index.recordWithAlignment(for: hash) }
+    }
+
     /// The asset's record from the local index, else (on a cluster node) brought in from the cluster.
     private func storedRecord(_ hash: SHA256Digest) async throws -> AssetRecord? {
         if let record = try store.record(for: hash) { return record }

@@ -18,14 +18,21 @@ final class DownloadRoutes: Sendable {
     let heard: HeardLog?
     /// Each file's representation, made once (`RepresentationMemo`).
     let representations = RepresentationMemo()
+    /// On a cluster node, brings an asset the local store does not hold in from the cluster (true when the
+    /// cluster has it). Nil on one machine, where a missing record is a 404.
+    let coldFill: (@Sendable (SHA256Digest) async throws -> Bool)?
     /// Bytes under a content hash never change (RFC 8246).
     static let cacheControl = "public, max-age=31536000, immutable"
 
     /// The route template both transports report in metrics and logs.
     static let endpoint = "/audio/:book/:file"
 
-    init(store: AssetStore, cache: HotFileCache<SHA256Digest>, responder: DownloadResponder, heard: HeardLog?) {
+    init(
+        store: AssetStore, cache: HotFileCache<SHA256Digest>, responder: DownloadResponder, heard: HeardLog?,
+        coldFill: (@Sendable (SHA256Digest) async throws -> Bool)? = nil
+    ) {
         self.store = store
+        self.coldFill = coldFill
         self.cache = cache
         self.responder = responder
         self.heard = heard
@@ -33,12 +40,14 @@ final class DownloadRoutes: Sendable {
 
     func register(on router: Router<VaultRequestContext>, table: RouteTable) {
         router.on("/audio/:book/:file", method: .get, recordingIn: table) { request, context in
-            try self.serve(
+            try await self.fillIfCold(book: context.parameters.get("book") ?? "", file: context.parameters.get("file") ?? "")
+            return try self.serve(
                 request, book: context.parameters.get("book") ?? "", file: context.parameters.get("file") ?? "", method: .get,
                 reads: context.fileReads)
         }
         router.on("/audio/:book/:file", method: .head, recordingIn: table) { request, context in
-            try self.serve(
+            try await self.fillIfCold(book: context.parameters.get("book") ?? "", file: context.parameters.get("file") ?? "")
+            return try self.serve(
                 request, book: context.parameters.get("book") ?? "", file: context.parameters.get("file") ?? "", method: .head,
                 reads: context.fileReads)
         }
@@ -52,6 +61,15 @@ final class DownloadRoutes: Sendable {
             hash, _, path in try cache.bytes(for: hash, path: path())
         }
         .response(reads: reads) { status, code, message in APIError(status, code: code, message: message).response() }
+    }
+
+    /// On a cluster node, an asset this node does not hold in that book is brought in from the cluster before
+    /// the download is decided (the fast paths hand such a request on to here). A name that is no asset's is
+    /// left to the decision's own refusal.
+    func fillIfCold(book: String, file: String) async throws {
+        guard let coldFill, file.hasSuffix(".mp3"), let hash = SHA256Digest(hex: file.dropLast(4)) else { return }
+        if let fields = try store.index.downloadFields(for: hash, book: book), fields.inBook { return }
+        _ = try await coldFill(hash)
     }
 
     /// The bytes of `hash` that can be sent without blocking the event loop: the held copy, else a kept
@@ -78,7 +96,7 @@ final class DownloadRoutes: Sendable {
     /// The whole decision for `/audio/<book>/<file>`, for a transport that reads what it needs (the router).
     func answer(book: String, file: String, query: String?, request: DownloadRequest, bytes: BytesSource) throws -> DownloadAnswer {
         let directory = store.directory
-        return try decide(book: book, file: file, query: query, request: request) { hash, record, bookId in
+        return try decide(book: book, file: file, query: query, request: request, transport: .router) { hash, record, bookId in
             try bytes(hash, record, { directory.audioFile(book: bookId, hash: hash) }).map(DownloadResponder.AvailableBytes.ready)
                 ?? .absent
         }.answer
@@ -89,7 +107,7 @@ final class DownloadRoutes: Sendable {
     /// Throws only what the index throws.
     func decide(book: String, file: String, query: String?, request: DownloadRequest, available: AvailableBytesSource) throws -> Decision {
         do {
-            return try decide(book: book, file: file, query: query, request: request) { hash, _, _ in available(hash) }
+            return try decide(book: book, file: file, query: query, request: request, transport: .fast) { hash, _, _ in available(hash) }
         } catch let refusal as APIError {
             return .answer(.refusal(refusal))
         }
@@ -97,8 +115,14 @@ final class DownloadRoutes: Sendable {
 
     /// Validation, the index read, the plan. Refusals are `APIError`s; anything `bytes` throws other than
     /// `DownloadResponder.Missing` passes through.
+    /// Which transport decides: the fast paths hand on what they cannot answer; the router answers everything.
+    enum Transport { case fast, router }
+
+    /// What a fast path hands on: the record is not in this cluster node's store (yet).
+    struct NotHeldHere: Error {}
+
     private func decide(
-        book: String, file: String, query: String?, request: DownloadRequest,
+        book: String, file: String, query: String?, request: DownloadRequest, transport: Transport,
         bytes: (SHA256Digest, AssetDownloadFields, StorageIdentifier) throws -> DownloadResponder.AvailableBytes
     ) throws -> Decision {
         let bookId: StorageIdentifier
@@ -110,7 +134,11 @@ final class DownloadRoutes: Sendable {
         }
         // Built only when refused: the hash's hex and the message are not on a hit's path.
         var notFound: APIError { APIError(.notFound, code: "not_found", message: "no audio \(hash.hex) in book \(bookId.value)") }
-        guard let record = try store.index.downloadFields(for: hash, book: bookId.value), record.inBook else { throw notFound }
+        guard let record = try store.index.downloadFields(for: hash, book: bookId.value), record.inBook else {
+            // A cluster node's fast paths hand it on, so the router can ask the cluster first.
+            if coldFill != nil, transport == .fast { throw NotHeldHere() }
+            throw notFound
+        }
         var representation = representations.representation(of: record)
         if let name = Self.downloadParameter(query) {
             representation.contentDisposition = "attachment; filename=\"\(Self.safeFilename(name, fallback: hash.hex))\""

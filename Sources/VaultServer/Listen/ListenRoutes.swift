@@ -5,7 +5,7 @@ import VaultCore
 /// `GET /listen/{bookId}/{contentHash}` (listen mode) and its script and style. Public, like the audio it plays.
 /// The headers allow only what the page uses: its own script and style, audio from this origin, no framing.
 struct ListenRoutes {
-    let store: AssetStore
+    let voice: VoiceService
 
     static let securityPolicy =
         "default-src 'none'; script-src 'self'; style-src 'self'; media-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -26,8 +26,7 @@ struct ListenRoutes {
         guard let book = try? StorageIdentifier(bookText, kind: .bookId), let hash = SHA256Digest(hex: hashText) else {
             return Self.notFound()
         }
-        let store = store
-        let found = try await BlockingIO.run { try store.index.recordWithAlignment(for: hash) }
+        let found = try await voice.recordWithAlignment(for: hash, inBook: book.value)
         guard let (record, alignment) = found, record.bookIds.contains(book.value) else { return Self.notFound() }
         let chapter = ListenPage.Chapter(
             book: book.value, record: record, segments: alignment.map(TimedSegments.init),

@@ -6,7 +6,7 @@ import VaultCore
 /// an asset is spoken, as JSON, as WebVTT cues per sentence, or as an EPUB 3 Media Overlay for the chapter.
 /// Public, like the audio and the lookups it sits beside.
 struct AlignmentRoutes {
-    let store: AssetStore
+    let voice: VoiceService
     let configuration: ServerConfiguration
 
     func register(on router: Router<VaultRequestContext>, table: RouteTable) {
@@ -28,9 +28,7 @@ struct AlignmentRoutes {
         guard let hash = SHA256Digest(hex: hashText) else {
             throw APIError(.badRequest, code: "invalid_content_hash", message: "contentHash must be 64 lowercase hex characters")
         }
-        let store = store
-        // A chapter's timings are a few hundred kilobytes to decode: off the cooperative pool.
-        let found = try await BlockingIO.run { try store.index.recordWithAlignment(for: hash) }
+        let found = try await voice.recordWithAlignment(for: hash)
         guard let (record, stored) = found else {
             throw APIError(.notFound, code: "not_found", message: "no audio with contentHash \(hash.hex)")
         }

@@ -1,0 +1,61 @@
+public import AsyncHTTPClient
+public import Logging
+public import PostgresNIO
+public import VaultCore
+
+/// Everything a `serve` process needs to be a cluster node, made from its `ClusterSettings`: the catalog's
+/// pool, the blob store, the node's side of the cluster and the budgets' counters. `run` keeps the pool
+/// working for as long as the node serves; `prepare` (with `run` going) brings the catalog's schema up to this
+/// build and makes sure the blob store is there, before any request is taken.
+public struct ClusterNode: Sendable {
+    public let settings: ClusterSettings
+    public let nodeURL: String
+    public let client: PostgresClient
+    public let blobs: any BlobStore
+    public let store: ClusterNodeStore
+    public let spendCounters: PostgresSpendCounters
+    let logger: Logger
+
+    /// - Parameter defaultNodeURL: this node's address when `VOICEVAULT_NODE_URL` does not say.
+    public init(settings: ClusterSettings, local: AssetStore, defaultNodeURL: String, httpClient: HTTPClient, logger: Logger) {
+        self.settings = settings
+        self.logger = logger
+        nodeURL = settings.nodeURL ?? defaultNodeURL
+        client = PostgresClient(configuration: settings.catalog.clientConfiguration, backgroundLogger: logger)
+        switch settings.blobs {
+        case let .s3(location, accessKeyID, secretAccessKey):
+            blobs = S3BlobStore(location: location, accessKeyID: accessKeyID, secretAccessKey: secretAccessKey, client: httpClient)
+        case let .directory(path):
+            blobs = DirectoryBlobStore(root: path)
+        }
+        store = ClusterNodeStore(
+            local: local, catalog: PostgresAssetCatalog(client: client, logger: logger), blobs: blobs,
+            flights: PostgresFlightLock(catalog: settings.catalog, nodeURL: nodeURL, logger: logger), logger: logger)
+        spendCounters = PostgresSpendCounters(client: client, logger: logger)
+    }
+
+    /// Runs the catalog's pool until the task is cancelled.
+    public func run() async {
+        await client.run()
+    }
+
+    /// Migrates the catalog (once, however many nodes start together) and creates the S3 bucket if missing.
+    /// Returns the migrations this node applied.
+    public func prepare() async throws -> [Int] {
+        let applied = try await CatalogMigrator.migrate(client, logger: logger)
+        if let s3 = blobs as? S3BlobStore { try await s3.ensureBucket() }
+        try await store.checkWritable()
+        return applied
+    }
+
+    /// What the start-up log says about the cluster (no secrets).
+    public var description: String {
+        let blobs =
+            switch settings.blobs {
+            case let .s3(location, _, _): "s3://\(location.bucket)/\(location.prefix) at \(location.endpoint)"
+            case let .directory(path): "file://\(path)"
+            }
+        return
+            "catalog postgres://\(settings.catalog.host):\(settings.catalog.port)/\(settings.catalog.database), blobs \(blobs), node \(nodeURL)"
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+import VaultCore
+import VaultTestSupport
+
+/// `voicevault serve` as cluster nodes, each a real process over the shared PostgreSQL and SeaweedFS, with one
+/// fake ElevenLabs behind them.
+@Suite struct ClusterServeTests {
+    static let voice = "21m00Tcm4TlvDq8ikWAM"
+
+    static func script(_ testbed: ClusterTestbed, _ actions: [String]) async throws {
+        let body = String(decoding: try JSONSerialization.data(withJSONObject: ["voiceId": voice, "actions": actions]), as: UTF8.self)
+        #expect(try await httpRequest("POST", testbed.fake.baseURL + "/_fake/script", body: body).status == 200)
+    }
+
+    /// Two hundred identical misses spread over three nodes, while the one generation takes its time: one
+    /// upstream call, every answer the same asset, and every node serves the same bytes.
+    @Test func identicalMissesOverThreeNodesCostOneUpstreamCall() async throws {
+        let testbed = try await ClusterTestbed.start(nodes: 3)
+        try await Self.script(testbed, ["latency:1500"])
+        let text = "A chapter every listener asks for at the same moment."
+        let hash = try VoiceTestbed.hash(text: text)
+        let answers = try await withThrowingTaskGroup(of: HTTPResult.self) { group in
+            for request in 0..<200 {
+                group.addTask {
+                    try await testbed.post(VoiceTestbed.requestBody(text: text, book: "book-\(request % 3)"), to: request % 3)
+                }
+            }
+            var all: [HTTPResult] = []
+            for try await answer in group { all.append(answer) }
+            return all
+        }
+        #expect(answers.allSatisfy { $0.status == 200 }, "\(answers.first { $0.status != 200 }?.body ?? "")")
+        #expect(Set(answers.compactMap { json($0.body)["contentHash"] as? String }) == [hash])
+        #expect(try await testbed.upstreamCalls() == 1)
+        var bodies: Set<[UInt8]> = []
+        for node in 0..<3 {
+            let audio = try await httpRequest("GET", testbed.nodes[node].baseURL + "/audio/book-\(node)/\(hash).mp3")
+            #expect(audio.status == 200)
+            bodies.insert(audio.bytes)
+        }
+        #expect(bodies.count == 1)
+        await testbed.stop()
+    }
+
+    /// A node that never answered for an asset serves its download from the cluster: the same bytes, the same
+    /// ETag, ranges; a name the cluster does not have is still a 404.
+    @Test func aColdNodeServesDownloadsFromTheCluster() async throws {
+        let testbed = try await ClusterTestbed.start(nodes: 2)
+        let text = "Generated on the first node only."
+        let made = try await testbed.post(VoiceTestbed.requestBody(text: text, book: "novel"), to: 0)
+        #expect(made.status == 200, "\(made.body)")
+        let path = try #require(json(made.body)["url"] as? String)
+        let warm = try await httpRequest("GET", testbed.nodes[0].baseURL + path)
+        let cold = try await httpRequest("GET", testbed.nodes[1].baseURL + path, headers: ["range": "bytes=100-199"])
+        #expect(cold.status == 206 && cold.bytes == Array(warm.bytes[100...199]))
+        #expect(cold.header("etag") == warm.header("etag") && cold.header("etag") != nil)
+        let whole = try await httpRequest("GET", testbed.nodes[1].baseURL + path)
+        #expect(whole.status == 200 && whole.bytes == warm.bytes)
+        let hash = try VoiceTestbed.hash(text: text)
+        #expect(try await httpRequest("GET", testbed.nodes[1].baseURL + "/audio/other-book/\(hash).mp3").status == 404)
+        #expect(
+            try await httpRequest("GET", testbed.nodes[1].baseURL + "/audio/novel/\(String(repeating: "0", count: 64)).mp3").status == 404)
+        // The timings and the listen page are there too.
+        #expect(try await httpRequest("GET", testbed.nodes[1].baseURL + "/listen/novel/\(hash)").status == 200)
+        #expect(try await testbed.upstreamCalls() == 1)
+        // Storage is not served from one node's files: refused with a code that says why.
+        let storage = try await httpRequest(
+            "GET", testbed.nodes[1].baseURL + "/storage/v1/bucket", headers: ["authorization": "Bearer \(ClusterTestbed.clientKey)"])
+        #expect(storage.status == 501 && json(storage.body)["error"] as? String == "not_yet_on_cluster_nodes", "\(storage.body)")
+        await testbed.stop()
+    }
+
+    /// Blobs in a shared store without the shared catalog are refused at start, naming what is missing.
+    @Test func blobsWithoutTheCatalogAreRefusedAtStart() async throws {
+        let directory = TemporaryDirectory("vv-refused")
+        let result = try await ServerProcess.run(
+            ["serve", "--port", "0", "--data-dir", directory.path],
+            environment: ["VOICEVAULT_BLOB_URL": "s3://audio?endpoint=http://127.0.0.1:1"])
+        #expect(result.status != 0)
+        #expect(result.output.contains("VOICEVAULT_CATALOG_URL"), "\(result.output)")
+    }
+}

@@ -1,0 +1,86 @@
+public import Foundation
+
+/// Several `voicevault serve` processes as one cluster, over the shared test PostgreSQL (a database of their
+/// own) and the shared SeaweedFS (a prefix of their own), with one fake ElevenLabs behind them all. The nodes
+/// start together, so their first start also shows that they migrate the catalog once.
+public final class ClusterTestbed: @unchecked Sendable {
+    public static let clientKey = VoiceTestbed.clientKey
+    public let directory: TemporaryDirectory
+    public let fake: ServerProcess
+    public let nodes: [ServerProcess]
+    public let catalogURL: String
+    public let blobURL: String
+    /// What every node's environment has, cluster settings included.
+    public let environment: [String: String]
+
+    public static func start(nodes count: Int, environment: [String: String] = [:]) async throws -> ClusterTestbed {
+        let catalogURL = try await PostgreSQL.shared().createDatabase()
+        let seaweed = try await SeaweedFS.shared()
+        let blobURL = "s3://voicevault-cluster/\(UUID().uuidString.lowercased())?endpoint=\(seaweed.endpoint.absoluteString)"
+        let fake = try await onOwnThread { try ServerProcess(executable: "fake-elevenlabs", arguments: ["--port", "0"]) }
+        var env = [
+            "ELEVENLABS_API_KEY": "fake-key", "ELEVENLABS_BASE_URL": fake.baseURL, "VOICEVAULT_API_KEYS": clientKey,
+            "VOICEVAULT_UPSTREAM_RETRY_BASE_MS": "10", "VOICEVAULT_UPSTREAM_MAX_ATTEMPTS": "3",
+            "VOICEVAULT_CATALOG_URL": catalogURL, "VOICEVAULT_BLOB_URL": blobURL,
+            "VOICEVAULT_BLOB_ACCESS_KEY_ID": SeaweedFS.accessKeyID, "VOICEVAULT_BLOB_SECRET_ACCESS_KEY": SeaweedFS.secretAccessKey,
+        ]
+        env.merge(environment) { $1 }
+        let directory = TemporaryDirectory("vv-cluster")
+        let nodes = try await withThrowingTaskGroup(of: (Int, ServerProcess).self) { group in
+            for number in 0..<count {
+                group.addTask { [env] in
+                    (
+                        number,
+                        try await onOwnThread {
+                            try ServerProcess(
+                                arguments: ["serve", "--port", "0", "--data-dir", directory.sub("node-\(number)")], environment: env)
+                        }
+                    )
+                }
+            }
+            var started: [(Int, ServerProcess)] = []
+            for try await node in group { started.append(node) }
+            return started.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        return ClusterTestbed(directory: directory, fake: fake, nodes: nodes, catalogURL: catalogURL, blobURL: blobURL, environment: env)
+    }
+
+    private init(
+        directory: TemporaryDirectory, fake: ServerProcess, nodes: [ServerProcess], catalogURL: String, blobURL: String,
+        environment: [String: String]
+    ) {
+        self.directory = directory
+        self.fake = fake
+        self.nodes = nodes
+        self.catalogURL = catalogURL
+        self.blobURL = blobURL
+        self.environment = environment
+    }
+
+    public func dataDirectory(_ node: Int) -> String { directory.sub("node-\(node)") }
+
+    public func post(_ body: String, to node: Int, timeout: Int64 = 60) async throws -> HTTPResult {
+        try await httpRequest(
+            "POST", nodes[node].baseURL + "/api/voice",
+            headers: ["content-type": "application/json", "authorization": "Bearer \(Self.clientKey)"], body: body,
+            timeout: .seconds(timeout))
+    }
+
+    public func upstreamCalls() async throws -> Int {
+        let result = try await httpRequest("GET", fake.baseURL + "/_fake/calls")
+        return (try JSONSerialization.jsonObject(with: Data(result.body.utf8)) as? [String: Any])?["total"] as? Int ?? -1
+    }
+
+    /// A test that failed before `stop` leaves no process behind (SIGKILL, without waiting).
+    deinit {
+        for server in nodes + [fake] where server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) }
+    }
+
+    /// Stops every node (and the fake) on threads of their own.
+    public func stop() async {
+        let processes = nodes + [fake]
+        await withTaskGroup(of: Void.self) { group in
+            for process in processes { group.addTask { _ = try? await onOwnThread { process.terminate() } } }
+        }
+    }
+}
