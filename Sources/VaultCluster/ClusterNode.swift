@@ -39,6 +39,12 @@ public struct ClusterNode: Sendable {
         await client.run()
     }
 
+    /// Follows the catalog's removals into the local store until the task is cancelled; start it once the
+    /// catalog is prepared.
+    public func follow() async {
+        await CatalogFollower(catalogURL: settings.catalog, catalog: store.catalog, local: store.local, logger: logger).run()
+    }
+
     /// Migrates the catalog (once, however many nodes start together) and creates the S3 bucket if missing.
     /// Returns the migrations this node applied.
     public func prepare() async throws -> [Int] {

@@ -84,7 +84,43 @@ public final class ClusterNodeStore: ClusterStore {
         }
         let bytes = try await BlockingIO.run { try FileSystem.readFile(audioPath) }
         try await fromBlobStore { () async throws(BlobStoreError) in try await self.blobs.put(bytes, sha256: blob) }
-        _ = try await fromCatalog { try await self.catalog.publish(record, alignment: alignment) }
+        let blobs = blobs
+        _ = try await fromCatalog {
+            try await self.catalog.publish(record, alignment: alignment) {
+                // Under the blob's lock: a removal of another record with these bytes may have taken it since.
+                if try await self.fromBlobStore({ () async throws(BlobStoreError) in try await blobs.size(of: blob) }) != bytes.count {
+                    try await self.fromBlobStore { () async throws(BlobStoreError) in try await blobs.put(bytes, sha256: blob) }
+                }
+            }
+        }
+    }
+
+    public func remove(_ hash: SHA256Digest) async throws -> AssetRecord? {
+        guard let record = try await fromCatalog({ try await self.catalog.remove(hash) }) else { return nil }
+        try await deleteBlobIfUnreferenced(record)
+        return record
+    }
+
+    public func unlink(_ hash: SHA256Digest, from bookId: StorageIdentifier) async throws -> AssetUnlinking? {
+        guard let unlinking = try await fromCatalog({ try await self.catalog.unlink(hash, from: bookId) }) else { return nil }
+        if unlinking.recordRemoved { try await deleteBlobIfUnreferenced(unlinking.before) }
+        return unlinking
+    }
+
+    public func hashes(forBook bookId: StorageIdentifier) async throws -> [SHA256Digest] {
+        try await fromCatalog { try await self.catalog.hashes(forBook: bookId) }
+    }
+
+    /// The second half of a removal, after the record's: the blob, unless another record names the same bytes.
+    /// A crash in between leaves a blob without a record, which fsck finds; never a record without its blob.
+    private func deleteBlobIfUnreferenced(_ record: AssetRecord) async throws {
+        guard let blob = SHA256Digest(hex: record.sha256) else { return }
+        let blobs = blobs
+        _ = try await fromCatalog {
+            try await self.catalog.deleteBlobIfUnreferenced(blob) {
+                try await self.fromBlobStore { () async throws(BlobStoreError) in try await blobs.delete(blob) }
+            }
+        }
     }
 
     public func link(_ hash: SHA256Digest, to bookId: StorageIdentifier) async throws {
@@ -101,16 +137,24 @@ public final class ClusterNodeStore: ClusterStore {
     }
 
     /// Runs a catalog call, keeping our own errors and naming every other one `catalogUnavailable`.
-    private func fromCatalog<T: Sendable>(_ call: @Sendable () async throws -> T) async throws -> T {
-        do { return try await call() } catch let error as StoreError { throw error } catch let error as IndexError {
-            throw error
-        } catch let error as SpeechAlignmentCodec.Failure { throw error } catch {
+    func fromCatalog<T: Sendable>(_ call: @Sendable () async throws -> T) async throws -> T {
+        do { return try await call() } catch { throw classified(error) }
+    }
+
+    private func classified(_ error: any Error) -> any Error {
+        switch error {
+        case is StoreError, is ClusterStoreError, is IndexError, is SpeechAlignmentCodec.Failure, is CancellationError:
+            return error
+        case let error as PostgresTransactionError where error.closureError != nil:
+            // Our own failure inside a transaction (which rolled back), as itself.
+            return classified(error.closureError ?? error)
+        default:
             logger.warning("catalog call failed", metadata: ["error": "\(String(reflecting: error))"])
-            throw ClusterStoreError.catalogUnavailable(String(describing: error))
+            return ClusterStoreError.catalogUnavailable(String(describing: error))
         }
     }
 
-    private func fromBlobStore<T: Sendable>(_ call: @Sendable () async throws(BlobStoreError) -> T) async throws -> T {
+    func fromBlobStore<T: Sendable>(_ call: @Sendable () async throws(BlobStoreError) -> T) async throws -> T {
         do { return try await call() } catch {
             logger.warning("blob store call failed", metadata: ["error": "\(error)"])
             throw ClusterStoreError.blobStoreUnavailable(error.description)

@@ -47,6 +47,11 @@ struct ServeCommand: AsyncParsableCommand {
         do { clusterSettings = try ClusterSettings(environment: ProcessInfo.processInfo.environment) } catch {
             throw ValidationError(error.description)
         }
+        if clusterSettings != nil, configuration.maximumStoreBytes != nil {
+            throw ValidationError(
+                "VOICEVAULT_MAX_STORE_BYTES is not applied across a cluster yet; on a cluster node, "
+                    + "VOICEVAULT_BLOB_CACHE_MIB bounds this node's own copies")
+        }
         let connectionLimits = configuration.connectionLimits
         var options = LMDBEnvironment.Options()
         if let mib = indexMapMib ?? Environment.value("VOICEVAULT_INDEX_MAP_MIB").flatMap(Int.init) {
@@ -99,11 +104,18 @@ struct ServeCommand: AsyncParsableCommand {
             dailyCharacterBudget: configuration.dailyCharacterBudget,
             events: VoiceEventSinks([usage, VoiceMetrics(), quotaWakeup]), spendCounters: cluster?.spendCounters,
             cluster: cluster?.store)
+        // On a cluster node the local store is a cache of the cluster: bounded by VOICEVAULT_BLOB_CACHE_MIB, and
+        // what leaves it is no deletion (nothing is reported; the cluster still holds it).
+        let cacheLimit = try cluster.map { _ in try Environment.integer("VOICEVAULT_BLOB_CACHE_MIB", default: 1024, minimum: 0) << 20 }
         let quota = StoreQuotaService(
-            eviction: voice.eviction, limit: configuration.maximumStoreBytes, wakeup: quotaWakeup,
+            eviction: cluster == nil ? voice.eviction : AssetEviction(store: vault.store, heard: voice.heard, events: VoiceEventSinks([])),
+            limit: cacheLimit ?? configuration.maximumStoreBytes, wakeup: quotaWakeup,
             interval: .milliseconds(try Environment.integer("VOICEVAULT_QUOTA_INTERVAL_MS", default: 10_000, minimum: 10)),
             logger: logger)
-        if let limit = configuration.maximumStoreBytes {
+        if let cacheLimit {
+            let stored = try vault.store.index.storedBytes()
+            logger.info("blob cache", metadata: ["maxBytes": "\(cacheLimit)", "storedBytes": "\(stored)"])
+        } else if let limit = configuration.maximumStoreBytes {
             let stored = try vault.store.index.storedBytes()
             logger.info("disk quota", metadata: ["maxStoreBytes": "\(limit)", "storedBytes": "\(stored)"])
         }
@@ -154,6 +166,7 @@ struct ServeCommand: AsyncParsableCommand {
                 do {
                     let applied = try await cluster.prepare()
                     logger.info("cluster node", metadata: ["cluster": "\(cluster.description)", "migrationsApplied": "\(applied)"])
+                    engines.addTask { await cluster.follow() }
                 } catch {
                     logger.critical("cannot join the cluster", metadata: ["cluster": "\(cluster.description)", "reason": "\(error)"])
                     throw ExitCode(69)  // EX_UNAVAILABLE: the catalog or the blob store cannot be used

@@ -117,6 +117,12 @@ import VaultTestSupport
             #expect(try await catalog.references(toBlob: blob) == 2)
             _ = try await catalog.remove(SHA256Digest.test("x"))
             #expect(try await catalog.references(toBlob: blob) == 1)
+            // A blob goes only when no record names it.
+            let deletions = Tally()
+            #expect(try await catalog.deleteBlobIfUnreferenced(blob) { deletions.add() } == false)
+            _ = try await catalog.remove(SHA256Digest.test("y"))
+            #expect(try await catalog.deleteBlobIfUnreferenced(blob) { deletions.add() } == true)
+            #expect(deletions.value == 1)
         }
     }
 }

@@ -7,6 +7,7 @@ import VaultTestSupport
 /// fake ElevenLabs behind them.
 @Suite struct ClusterServeTests {
     static let voice = "21m00Tcm4TlvDq8ikWAM"
+    static let admin = "cluster-admin-token"
 
     static func script(_ testbed: ClusterTestbed, _ actions: [String]) async throws {
         let body = String(decoding: try JSONSerialization.data(withJSONObject: ["voiceId": voice, "actions": actions]), as: UTF8.self)
@@ -46,7 +47,7 @@ import VaultTestSupport
     /// A node that never answered for an asset serves its download from the cluster: the same bytes, the same
     /// ETag, ranges; a name the cluster does not have is still a 404.
     @Test func aColdNodeServesDownloadsFromTheCluster() async throws {
-        let testbed = try await ClusterTestbed.start(nodes: 2)
+        let testbed = try await ClusterTestbed.start(nodes: 2, environment: ["VOICEVAULT_ADMIN_TOKEN": Self.admin])
         let text = "Generated on the first node only."
         let made = try await testbed.post(VoiceTestbed.requestBody(text: text, book: "novel"), to: 0)
         #expect(made.status == 200, "\(made.body)")
@@ -68,6 +69,14 @@ import VaultTestSupport
         let storage = try await httpRequest(
             "GET", testbed.nodes[1].baseURL + "/storage/v1/bucket", headers: ["authorization": "Bearer \(ClusterTestbed.clientKey)"])
         #expect(storage.status == 501 && json(storage.body)["error"] as? String == "not_yet_on_cluster_nodes", "\(storage.body)")
+        // An admin's delete through one node is the cluster's: gone from both, the warm copy included.
+        let deleted = try await httpRequest(
+            "DELETE", testbed.nodes[1].baseURL + "/admin/audio/\(hash)", headers: ["authorization": "Bearer \(Self.admin)"])
+        #expect(deleted.status == 200, "\(deleted.body)")
+        #expect(try await httpRequest("GET", testbed.nodes[1].baseURL + path).status == 404)
+        try await waitUntil("the other node's copy is gone") {
+            try await httpRequest("GET", testbed.nodes[0].baseURL + path).status == 404
+        }
         await testbed.stop()
     }
 
@@ -79,5 +88,35 @@ import VaultTestSupport
             environment: ["VOICEVAULT_BLOB_URL": "s3://audio?endpoint=http://127.0.0.1:1"])
         #expect(result.status != 0)
         #expect(result.output.contains("VOICEVAULT_CATALOG_URL"), "\(result.output)")
+    }
+
+    /// A node whose cache holds nothing for long (`VOICEVAULT_BLOB_CACHE_MIB=0`) answers every download from the
+    /// cluster exactly as a warm one would: ranges, several ranges, conditionals; and asks upstream nothing.
+    @Test func aNodeWithoutACacheAnswersEveryDownloadFromTheCluster() async throws {
+        let testbed = try await ClusterTestbed.start(
+            nodes: 1, environment: ["VOICEVAULT_BLOB_CACHE_MIB": "0", "VOICEVAULT_QUOTA_INTERVAL_MS": "20"])
+        let made = try await testbed.post(VoiceTestbed.requestBody(text: "Evicted as soon as it is made.", book: "cold"), to: 0)
+        #expect(made.status == 200, "\(made.body)")
+        let path = try #require(json(made.body)["url"] as? String)
+        let audio = testbed.dataDirectory(0) + "/audio"
+        try await waitUntil("the node's own copy is evicted") {
+            ((try? FileManager.default.subpathsOfDirectory(atPath: audio)) ?? []).allSatisfy { !$0.hasSuffix(".mp3") }
+        }
+        let whole = try await httpRequest("GET", testbed.nodes[0].baseURL + path)
+        #expect(whole.status == 200)
+        let bytes = whole.bytes
+        let etag = try #require(whole.header("etag"))
+        for (range, expected) in [("bytes=0-99", Array(bytes[0...99])), ("bytes=-50", Array(bytes[(bytes.count - 50)...]))] {
+            let part = try await httpRequest("GET", testbed.nodes[0].baseURL + path, headers: ["range": range])
+            #expect(part.status == 206 && part.bytes == expected, "\(range)")
+        }
+        let several = try await httpRequest("GET", testbed.nodes[0].baseURL + path, headers: ["range": "bytes=0-9,20-29"])
+        #expect(several.status == 206 && several.header("content-type")?.hasPrefix("multipart/byteranges") == true)
+        #expect(try await httpRequest("GET", testbed.nodes[0].baseURL + path, headers: ["if-none-match": etag]).status == 304)
+        #expect(try await httpRequest("GET", testbed.nodes[0].baseURL + path, headers: ["range": "bytes=999999-"]).status == 416)
+        let again = try await testbed.post(VoiceTestbed.requestBody(text: "Evicted as soon as it is made.", book: "cold"), to: 0)
+        #expect(again.status == 200 && again.header("x-cache") == "HIT")
+        #expect(try await testbed.upstreamCalls() == 1)
+        await testbed.stop()
     }
 }

@@ -17,12 +17,17 @@ import VaultTestSupport
         let store: AssetStore
         let voice: VoiceService
         let client: PostgresClient
+        let catalog: PostgresAssetCatalog
+        let follower: CatalogFollower
 
         init(catalog: CatalogURL, blobs: S3BlobStore, synthesizer: any SpeechSynthesizer, name: String, dailyLimit: Int? = nil) throws {
             store = try AssetStore.open(directory: DataDirectory(root: directory.path))
             client = PostgresClient(configuration: catalog.clientConfiguration, backgroundLogger: ClusterVoiceTests.logger)
+            let assets = PostgresAssetCatalog(client: client, logger: ClusterVoiceTests.logger)
+            self.catalog = assets
+            follower = CatalogFollower(catalogURL: catalog, catalog: assets, local: store, logger: ClusterVoiceTests.logger)
             let cluster = ClusterNodeStore(
-                local: store, catalog: PostgresAssetCatalog(client: client, logger: ClusterVoiceTests.logger), blobs: blobs,
+                local: store, catalog: assets, blobs: blobs,
                 flights: PostgresFlightLock(catalog: catalog, nodeURL: "http://\(name)", logger: ClusterVoiceTests.logger),
                 logger: ClusterVoiceTests.logger)
             voice = VoiceService(
@@ -33,7 +38,8 @@ import VaultTestSupport
 
     /// Runs `body` with `count` nodes whose pools run for its length.
     static func withNodes<T: Sendable>(
-        _ count: Int, synthesizer: any SpeechSynthesizer, dailyLimit: Int? = nil, _ body: @Sendable ([Node]) async throws -> T
+        _ count: Int, synthesizer: any SpeechSynthesizer, dailyLimit: Int? = nil, following: Bool = false,
+        _ body: @Sendable ([Node], S3BlobStore) async throws -> T
     ) async throws -> T {
         let url = try await PostgreSQL.shared().createDatabase()
         try await withCatalog(url) { client, _ in _ = try await CatalogMigrator.migrate(client, logger: Self.logger) }
@@ -43,9 +49,12 @@ import VaultTestSupport
             try Node(catalog: catalog, blobs: blobs, synthesizer: synthesizer, name: "node-\($0)", dailyLimit: dailyLimit)
         }
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            for node in nodes { group.addTask { await node.client.run() } }
+            for node in nodes {
+                group.addTask { await node.client.run() }
+                if following { group.addTask { await node.follower.run() } }
+            }
             defer { group.cancelAll() }
-            return try await body(nodes)
+            return try await body(nodes, blobs)
         }
     }
 
@@ -58,7 +67,7 @@ import VaultTestSupport
     @Test func identicalMissesOverThreeNodesCostOneGeneration() async throws {
         let synthesizer = GatedSynthesizer()
         let spec = try Self.spec()
-        try await Self.withNodes(3, synthesizer: synthesizer) { nodes in
+        try await Self.withNodes(3, synthesizer: synthesizer) { nodes, _ in
             let outcomes = try await withThrowingTaskGroup(of: VoiceService.Outcome.self) { group in
                 for request in 0..<30 {
                     group.addTask {
@@ -94,7 +103,7 @@ import VaultTestSupport
     @Test func aColdNodeAnswersFromTheCluster() async throws {
         let synthesizer = GatedSynthesizer(open: true)
         let spec = try Self.spec()
-        try await Self.withNodes(2, synthesizer: synthesizer) { nodes in
+        try await Self.withNodes(2, synthesizer: synthesizer) { nodes, _ in
             let made = try await nodes[0].voice.voice(spec, bookId: .book("first"))
             #expect(!made.cached)
             let found = try await nodes[1].voice.voice(spec, bookId: .book("second"))
@@ -112,7 +121,7 @@ import VaultTestSupport
         let synthesizer = GatedSynthesizer(open: true)
         let chapters = try (0..<3).map { try Self.spec("Chapter \($0) is exactly as long as the others.") }
         let limit = chapters[0].characterCount * 2
-        try await Self.withNodes(2, synthesizer: synthesizer, dailyLimit: limit) { nodes in
+        try await Self.withNodes(2, synthesizer: synthesizer, dailyLimit: limit) { nodes, _ in
             for number in 0..<2 {
                 _ = try await nodes[number].voice.voice(chapters[number], bookId: .book("b"))
             }
@@ -120,6 +129,59 @@ import VaultTestSupport
             await #expect(throws: VoiceError.self) { try await nodes[0].voice.voice(third, bookId: .book("b")) }
             await #expect(throws: VoiceError.self) { try await nodes[1].voice.voice(third, bookId: .book("b")) }
             #expect(synthesizer.entered == 2)
+        }
+    }
+
+    /// A removal through any node is the cluster's: the record first, then the blob, and every other node drops
+    /// its copy when the catalog tells it; a reference removed leaves the other books.
+    @Test func aRemovalThroughOneNodeReachesEveryNode() async throws {
+        let synthesizer = GatedSynthesizer(open: true)
+        let spec = try Self.spec("To be removed from every node.")
+        let hash = spec.contentHash
+        try await Self.withNodes(2, synthesizer: synthesizer, following: true) { nodes, blobs in
+            let made = try await nodes[0].voice.voice(spec, bookId: .book("first"))
+            _ = try await nodes[1].voice.voice(spec, bookId: .book("second"))
+            let blob = try #require(SHA256Digest(hex: made.record.sha256))
+            #expect(try await blobs.size(of: blob) == made.record.byteSize)
+            // One reference: the other book keeps the asset everywhere.
+            let dropped = try await nodes[1].voice.removeReference(hash, from: .book("first"))
+            #expect(dropped?.books == ["first"] && dropped?.assetsRemoved == 0)
+            // The first node's copy was linked into that book alone (it never served the second), so it goes.
+            try await waitUntil("the first node drops the book's link") {
+                try nodes[0].store.record(for: hash)?.bookIds.contains("first") != true
+            }
+            #expect(try nodes[1].store.record(for: hash)?.bookIds == ["second"])
+            #expect(!FileManager.default.fileExists(atPath: nodes[0].store.directory.audioFile(book: .book("first"), hash: hash)))
+            // The asset: the record, then the blob, then every node's copy.
+            let removal = try await nodes[0].voice.removeAsset(hash)
+            #expect(removal?.assetsRemoved == 1 && removal?.books == ["second"])
+            #expect(try await nodes[0].catalog.record(for: hash) == nil)
+            #expect(try await blobs.size(of: blob) == nil)
+            try await waitUntil("the second node drops its copy") { try nodes[1].store.record(for: hash) == nil }
+            #expect(try nodes[0].store.record(for: hash) == nil)
+            // Asked again, it is generated again: nothing was left behind to answer from.
+            #expect(try await nodes[1].voice.voice(spec, bookId: .book("second")).cached == false)
+            #expect(synthesizer.entered == 2)
+        }
+    }
+
+    /// A node that was not listening when an asset was removed (cut off, or stopped) drops its copy when it
+    /// follows the catalog again.
+    @Test func aNodeThatMissedARemovalCatchesUpWhenItFollowsAgain() async throws {
+        let synthesizer = GatedSynthesizer(open: true)
+        let spec = try Self.spec("Removed while the second node was not listening.")
+        let hash = spec.contentHash
+        try await Self.withNodes(2, synthesizer: synthesizer) { nodes, _ in
+            _ = try await nodes[0].voice.voice(spec, bookId: .book("a"))
+            _ = try await nodes[1].voice.voice(spec, bookId: .book("b"))
+            #expect(try nodes[1].store.record(for: hash)?.bookIds == ["a", "b"])
+            _ = try await nodes[0].voice.removeReference(hash, from: .book("a"))
+            #expect(try nodes[1].store.record(for: hash)?.bookIds == ["a", "b"], "nobody told the second node yet")
+            #expect(try await nodes[1].follower.reconcile() == 1)
+            #expect(try nodes[1].store.record(for: hash)?.bookIds == ["b"])
+            _ = try await nodes[0].voice.removeBook(.book("b"))
+            #expect(try await nodes[1].follower.reconcile() == 1)
+            #expect(try nodes[1].store.record(for: hash) == nil)
         }
     }
 }

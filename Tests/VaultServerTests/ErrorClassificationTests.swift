@@ -37,6 +37,7 @@ import VaultCore
         (SystemError(errno: ENOSPC, operation: "write", path: "/x"), 507, "storage_full", "InsufficientStorage"),
         (ClusterStoreError.catalogUnavailable("down"), 503, "catalog_unavailable", "catalog_unavailable"),
         (ClusterStoreError.blobStoreUnavailable("down"), 503, "blob_store_unavailable", "blob_store_unavailable"),
+        (ClusterStoreError.notYetOnClusterNodes("purge"), 501, "not_yet_on_cluster_nodes", "not_yet_on_cluster_nodes"),
     ]
 
     @Test func everyKnownFailureHasOneStatusAndBothSpellings() {

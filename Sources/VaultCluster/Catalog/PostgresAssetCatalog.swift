@@ -7,6 +7,9 @@ import NIOCore
 /// contract as the embedded index (`AssetCatalog`), each method one transaction. Changes to an asset take its
 /// row's lock first (`SELECT ... FOR UPDATE`), so a link, an unlink and a removal of one hash happen one after
 /// the other on every node, as the embedded store's hash locks make them within one process.
+///
+/// Every unlink and removal is announced on `changesChannel` in its own transaction (PostgreSQL delivers a
+/// notification only if the transaction commits), so every node drops its local copy (`CatalogChange`).
 public struct PostgresAssetCatalog: AssetCatalog {
     let client: PostgresClient
     let logger: Logger
@@ -38,11 +41,27 @@ public struct PostgresAssetCatalog: AssetCatalog {
     }
 
     public func publish(_ record: AssetRecord, alignment: SpeechAlignment?) async throws -> (record: AssetRecord, inserted: Bool) {
+        try await publish(record, alignment: alignment, ensuringBlob: nil)
+    }
+
+    /// The channel every node listens on for unlinks and removals.
+    public static let changesChannel = "voicevault_asset_changes"
+
+    /// `publish`, with `ensuringBlob` run under the blob's lock just before the record is written: it makes
+    /// sure the blob is still there, since the removal of another record naming the same bytes may have deleted
+    /// it after it was stored (`deleteBlobIfUnreferenced` takes the same lock).
+    public func publish(
+        _ record: AssetRecord, alignment: SpeechAlignment?, ensuringBlob: (@Sendable () async throws -> Void)?
+    ) async throws -> (record: AssetRecord, inserted: Bool) {
         guard let hash = SHA256Digest(hex: record.contentHash), !record.bookIds.isEmpty else {
             throw IndexError.corruptRecord(hash: record.contentHash, reason: "a published record needs a sha256 and a book")
         }
         let encoded = try alignment.map { ByteBuffer(bytes: try SpeechAlignmentCodec.encode($0)) }
         return try await client.withTransaction(logger: logger) { connection in
+            if let ensuringBlob, let blob = SHA256Digest(hex: record.sha256) {
+                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.blobLockKey(blob)))", logger: logger)
+                try await ensuringBlob()
+            }
             let inserted =
                 try await connection.query(
                     """
@@ -89,6 +108,7 @@ public struct PostgresAssetCatalog: AssetCatalog {
                 try await connection.query(
                     "DELETE FROM asset_books WHERE book_id = \(bookId.value) AND hash = \(hash.hex)", logger: logger)
             }
+            try await Self.announce(.unlinked(hash, book: bookId.value), on: connection, logger: logger)
             return AssetUnlinking(before: before, recordRemoved: last)
         }
     }
@@ -99,6 +119,7 @@ public struct PostgresAssetCatalog: AssetCatalog {
                 let before = try await Self.record(hash, on: connection, logger: logger)
             else { return nil }
             try await connection.query("DELETE FROM assets WHERE hash = \(hash.hex)", logger: logger)
+            try await Self.announce(.removed(hash), on: connection, logger: logger)
             return before
         }
     }
@@ -116,6 +137,46 @@ public struct PostgresAssetCatalog: AssetCatalog {
         let rows = try await client.query("SELECT count(*) FROM assets WHERE blob_sha256 = \(sha256.hex)", logger: logger)
         for try await count in rows.decode(Int.self) { return count }
         return 0
+    }
+
+    /// Runs `delete` under the blob's lock when no record names the blob any more: a blob goes only once its
+    /// last record has gone, and never while a publication naming it is between its check and its record.
+    /// True when `delete` ran.
+    public func deleteBlobIfUnreferenced(_ blob: SHA256Digest, _ delete: @Sendable () async throws -> Void) async throws -> Bool {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.blobLockKey(blob)))", logger: logger)
+            let rows = try await connection.query("SELECT count(*) FROM assets WHERE blob_sha256 = \(blob.hex)", logger: logger)
+            var references = 0
+            for try await count in rows.decode(Int.self) { references = count }
+            guard references == 0 else { return false }
+            try await delete()
+            return true
+        }
+    }
+
+    /// The books the catalog links for each of `hashes` that it has (absent: no record), for a node that
+    /// checks its local copies against the catalog.
+    public func books(of hashes: [SHA256Digest]) async throws -> [SHA256Digest: [String]] {
+        guard !hashes.isEmpty else { return [:] }
+        let rows = try await client.query(
+            """
+            SELECT a.hash, array(SELECT book_id FROM asset_books b WHERE b.hash = a.hash ORDER BY book_id COLLATE "C")
+            FROM assets a WHERE a.hash = ANY(\(hashes.map(\.hex)))
+            """, logger: logger)
+        var found: [SHA256Digest: [String]] = [:]
+        for try await (hex, books) in rows.decode((String, [String]).self) {
+            if let hash = SHA256Digest(hex: hex) { found[hash] = books }
+        }
+        return found
+    }
+
+    static func announce(_ change: CatalogChange, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("SELECT pg_notify(\(changesChannel), \(change.payload))", logger: logger)
+    }
+
+    /// A blob's transaction lock: the single-key lock space, apart from the flights' two-key one.
+    static func blobLockKey(_ blob: SHA256Digest) -> Int64 {
+        blob.bytes.prefix(8).reduce(Int64(0)) { $0 << 8 | Int64($1) }
     }
 
     /// Takes the asset row's lock for the rest of the transaction; false when there is no such asset.

@@ -20,6 +20,13 @@ public protocol ClusterStore: Sendable {
     func share(_ record: AssetRecord, alignment: SpeechAlignment?, audioPath: String) async throws
     /// Links an asset the cluster has into another book, in the catalog.
     func link(_ hash: SHA256Digest, to bookId: StorageIdentifier) async throws
+    /// Removes an asset from the cluster: its record first, then its blob once no record names it; every node
+    /// drops its own copy when told. The catalog's record as it was; nil when the cluster had none.
+    func remove(_ hash: SHA256Digest) async throws -> AssetRecord?
+    /// Removes one book's link in the catalog (the record goes with its last book, its blob after it).
+    func unlink(_ hash: SHA256Digest, from bookId: StorageIdentifier) async throws -> AssetUnlinking?
+    /// The hashes a book links in the catalog, in hash order.
+    func hashes(forBook bookId: StorageIdentifier) async throws -> [SHA256Digest]
     /// Throws when the cluster could not store a generation right now (its catalog or blob store is down), so a
     /// miss is refused before anything is paid for.
     func checkWritable() async throws
@@ -39,11 +46,14 @@ public enum ClusterStoreError: Error, Equatable, Sendable, CustomStringConvertib
     case catalogUnavailable(String)
     /// The blob store could not be reached, refused, or held other bytes than the record names.
     case blobStoreUnavailable(String)
+    /// What the node was asked is not done across a cluster yet (it would act on this node's copies alone).
+    case notYetOnClusterNodes(String)
 
     public var code: String {
         switch self {
         case .catalogUnavailable: "catalog_unavailable"
         case .blobStoreUnavailable: "blob_store_unavailable"
+        case .notYetOnClusterNodes: "not_yet_on_cluster_nodes"
         }
     }
 
@@ -51,6 +61,7 @@ public enum ClusterStoreError: Error, Equatable, Sendable, CustomStringConvertib
         switch self {
         case let .catalogUnavailable(why): "the cluster's catalog is unavailable: \(why)"
         case let .blobStoreUnavailable(why): "the cluster's blob store is unavailable: \(why)"
+        case let .notYetOnClusterNodes(what): "\(what) is not done by cluster nodes yet"
         }
     }
 }

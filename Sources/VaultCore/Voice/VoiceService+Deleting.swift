@@ -1,11 +1,21 @@
 /// Deleting audio through the voice service, so every deletion is reported to the same sinks as hits and
 /// generations (the ledger's admin actions, the metrics). The store does the work, off the cooperative pool,
 /// in its crash-safe order.
+///
+/// On a cluster node the catalog goes first (the local store is never ahead of it): the removal is the
+/// cluster's, the node drops its own copy at once, and every other node drops its copy when the catalog tells it
+/// (`CatalogFollower`).
 extension VoiceService {
     /// The asset leaves every book. Nil when the index has no such asset.
     public func removeAsset(_ hash: SHA256Digest) async throws -> Removal? {
         let store = store
-        let removal = try await BlockingIO.run { try store.remove(hash) }
+        var removal: Removal?
+        if let cluster {
+            removal = try await cluster.remove(hash).map(Self.removal(of:))
+            _ = try await BlockingIO.run { try store.remove(hash) }
+        } else {
+            removal = try await BlockingIO.run { try store.remove(hash) }
+        }
         report(removal, .init(action: "delete audio", contentHash: hash.hex, bookId: nil, detail: nil))
         return removal
     }
@@ -13,7 +23,18 @@ extension VoiceService {
     /// The book's references go; audio left with no book goes too. Nil when the book references nothing.
     public func removeBook(_ bookId: StorageIdentifier) async throws -> Removal? {
         let store = store
-        let removal = try await BlockingIO.run { try store.removeBook(bookId) }
+        var removal: Removal?
+        if let cluster {
+            for hash in try await cluster.hashes(forBook: bookId) {
+                guard let unlinking = try await cluster.unlink(hash, from: bookId) else { continue }
+                var one = removal ?? Removal()
+                one.add(Self.removal(of: unlinking, book: bookId))
+                removal = one
+            }
+            _ = try await BlockingIO.run { try store.removeBook(bookId) }
+        } else {
+            removal = try await BlockingIO.run { try store.removeBook(bookId) }
+        }
         report(removal, .init(action: "delete book", contentHash: nil, bookId: bookId.value, detail: nil))
         return removal
     }
@@ -21,13 +42,21 @@ extension VoiceService {
     /// One book's reference to one asset. Nil when the book did not reference it.
     public func removeReference(_ hash: SHA256Digest, from bookId: StorageIdentifier) async throws -> Removal? {
         let store = store
-        let removal = try await BlockingIO.run { try store.unlink(hash, from: bookId) }
+        var removal: Removal?
+        if let cluster {
+            removal = try await cluster.unlink(hash, from: bookId).map { Self.removal(of: $0, book: bookId) }
+            _ = try await BlockingIO.run { try store.unlink(hash, from: bookId) }
+        } else {
+            removal = try await BlockingIO.run { try store.unlink(hash, from: bookId) }
+        }
         report(removal, .init(action: "delete book reference", contentHash: hash.hex, bookId: bookId.value, detail: nil))
         return removal
     }
 
     /// Deletes what `filter` matches (`AssetStore.purge`); a dry run deletes and reports nothing.
     public func purge(_ filter: AssetFilter, dryRun: Bool) async throws -> AssetStore.PurgeResult {
+        // A purge filters this node's copies; across a cluster it would have to filter the catalog.
+        if cluster != nil { throw ClusterStoreError.notYetOnClusterNodes("purging by filter") }
         let store = store
         let result = try await BlockingIO.run { try store.purge(filter, dryRun: dryRun) }
         if !dryRun {
@@ -38,6 +67,27 @@ extension VoiceService {
                     detail: "matched \(result.matched)"))
         }
         return result
+    }
+
+    /// What removing `record` from the cluster removed: every book's link, and its bytes once.
+    static func removal(of record: AssetRecord) -> Removal {
+        var removal = Removal()
+        removal.books = record.bookIds
+        removal.links = record.bookIds.count
+        removal.assetsRemoved = 1
+        removal.bytesFreed = record.byteSize
+        return removal
+    }
+
+    static func removal(of unlinking: AssetUnlinking, book: StorageIdentifier) -> Removal {
+        var removal = Removal()
+        removal.books = [book.value]
+        removal.links = 1
+        if unlinking.recordRemoved {
+            removal.assetsRemoved = 1
+            removal.bytesFreed = unlinking.before.byteSize
+        }
+        return removal
     }
 
     private func report(_ removal: Removal?, _ deletion: VoiceEvent.Deletion) {

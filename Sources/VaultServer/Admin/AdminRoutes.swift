@@ -18,6 +18,8 @@ struct AdminRoutes {
     /// `PUT`/`DELETE /admin/books/{bookId}/pin`: audio a pinned book references is never evicted. Idempotent;
     /// the answer says whether this call changed anything.
     func pin(_ book: StorageIdentifier, _ context: VaultRequestContext, pinned: Bool) async throws -> Response {
+        // Pins guard the disk quota, which is not applied across a cluster yet.
+        if voice.cluster != nil { throw ClusterStoreError.notYetOnClusterNodes("pinning books") }
         let index = store.index
         let changed = try await BlockingIO.run {
             pinned ? try index.pin(book, at: Date().timeIntervalSince1970) : try index.unpin(book)
@@ -29,6 +31,7 @@ struct AdminRoutes {
     /// `POST /admin/gc[?dryRun=true][&maxBytes=N]`: the disk quota now, against `maxBytes` or the configured
     /// `VOICEVAULT_MAX_STORE_BYTES`.
     func collect(_ request: Request, _ context: VaultRequestContext) async throws -> Response {
+        if voice.cluster != nil { throw ClusterStoreError.notYetOnClusterNodes("the disk quota") }
         let query = request.uri.queryParameters
         let dryRun = try AdminQuery.flag(query.get("dryRun"), name: "dryRun")
         let limit =

@@ -85,6 +85,7 @@ struct ClassifiedError: Equatable {
             case .invalidKey: return .init(.badRequest, "invalid_key", supabase: "InvalidKey", error.message)
             }
         case let error as ClusterStoreError:
+            if case .notYetOnClusterNodes = error { return .init(.notImplemented, error.code, error.description) }
             // A cluster node whose catalog or blob store is down: nothing was recorded; try again shortly.
             return .init(.serviceUnavailable, error.code, error.description)
         case let error where DiskSpace.isExhausted(error):
