@@ -125,6 +125,10 @@ public final class ClusterNodeStore: ClusterStore {
 
     public func link(_ hash: SHA256Digest, to bookId: StorageIdentifier) async throws {
         guard try await fromCatalog({ try await self.catalog.link(hash, to: bookId) }) != nil else {
+            // Removed from the cluster, and this node not told yet: its copy goes now, so the request's retry
+            // finds nothing here either and generates.
+            let local = local
+            _ = try await BlockingIO.run { try local.remove(hash) }
             throw StoreError.notFound(hash: hash.hex)
         }
     }

@@ -119,4 +119,26 @@ import VaultTestSupport
         #expect(try await testbed.upstreamCalls() == 1)
         await testbed.stop()
     }
+
+    /// The node generating a hash is SIGKILLed mid-generation: its claim dies with its catalog connection, a
+    /// node whose request was waiting for it takes the generation over, and that request is answered.
+    @Test func aNodeKilledMidGenerationDoesNotStrandAnotherNodesWaiter() async throws {
+        let testbed = try await ClusterTestbed.start(nodes: 2, environment: ["VOICEVAULT_METRICS_PUBLIC": "true"])
+        // The first call upstream takes far longer than the test; the next is answered at once.
+        try await Self.script(testbed, ["latency:120000"])
+        let text = "The node that started this chapter will not finish it."
+        let doomed = Task { try? await testbed.post(VoiceTestbed.requestBody(text: text, book: "a"), to: 0, timeout: 150) }
+        try await waitUntil("the first node is generating") { try await testbed.upstreamCalls() == 1 }
+        let waiter = Task { try await testbed.post(VoiceTestbed.requestBody(text: text, book: "b"), to: 1, timeout: 60) }
+        try await waitUntil("the second node's request waits on the first node's claim") {
+            try await httpRequest("GET", testbed.nodes[1].baseURL + "/metrics").body.contains("voicevault_flights_in_progress 1")
+        }
+        kill(testbed.nodes[0].process.processIdentifier, SIGKILL)
+        let answer = try await waiter.value
+        #expect(answer.status == 200, "\(answer.body)")
+        #expect(json(answer.body)["contentHash"] as? String == (try VoiceTestbed.hash(text: text)))
+        #expect(try await testbed.upstreamCalls() == 2, "paid twice: once by the node that died")
+        _ = await doomed.value
+        await testbed.stop()
+    }
 }

@@ -76,11 +76,13 @@ public final class ClusterTestbed: @unchecked Sendable {
         for server in nodes + [fake] where server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) }
     }
 
-    /// Stops every node (and the fake) on threads of their own.
+    /// Stops every node gracefully, and the fake at once (a scripted delay would hold its graceful shutdown),
+    /// on threads of their own.
     public func stop() async {
-        let processes = nodes + [fake]
+        let fake = fake
         await withTaskGroup(of: Void.self) { group in
-            for process in processes { group.addTask { _ = try? await onOwnThread { process.terminate() } } }
+            for node in nodes { group.addTask { _ = try? await onOwnThread { node.terminate() } } }
+            group.addTask { _ = try? await onOwnThread { fake.terminate(signal: SIGKILL) } }
         }
     }
 }
