@@ -133,6 +133,8 @@ let package = Package(
             dependencies: [
                 "VaultCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/VaultTestSupport",
             swiftSettings: strictSettings

@@ -10,18 +10,34 @@ public final class ClusterTestbed: @unchecked Sendable {
     public let nodes: [ServerProcess]
     public let catalogURL: String
     public let blobURL: String
+    /// The key prefix of this cluster's blobs in the shared bucket `voicevault-cluster`.
+    public var blobPrefix: String {
+        String(blobURL.dropFirst("s3://voicevault-cluster/".count).prefix { $0 != "?" })
+    }
     /// What every node's environment has, cluster settings included.
     public let environment: [String: String]
+    /// With `proxied`, what stands between the nodes and PostgreSQL, and between them and the S3 store, for a
+    /// test to cut (`CuttableProxy`).
+    public let catalogProxy: CuttableProxy?
+    public let blobProxy: CuttableProxy?
 
-    public static func start(nodes count: Int, environment: [String: String] = [:]) async throws -> ClusterTestbed {
-        let catalogURL = try await PostgreSQL.shared().createDatabase()
+    public static func start(nodes count: Int, environment: [String: String] = [:], proxied: Bool = false) async throws
+        -> ClusterTestbed
+    {
+        let postgres = try await PostgreSQL.shared()
+        let catalogURL = try await postgres.createDatabase()
         let seaweed = try await SeaweedFS.shared()
-        let blobURL = "s3://voicevault-cluster/\(UUID().uuidString.lowercased())?endpoint=\(seaweed.endpoint.absoluteString)"
+        let catalogProxy = proxied ? try await CuttableProxy.start(to: postgres.port) : nil
+        let blobProxy = proxied ? try await CuttableProxy.start(to: seaweed.s3Port) : nil
+        let prefix = UUID().uuidString.lowercased()
+        let blobURL = "s3://voicevault-cluster/\(prefix)?endpoint=http://127.0.0.1:\(blobProxy?.port ?? seaweed.s3Port)"
+        let nodesCatalogURL =
+            catalogProxy.map { catalogURL.replacingOccurrences(of: ":\(postgres.port)/", with: ":\($0.port)/") } ?? catalogURL
         let fake = try await onOwnThread { try ServerProcess(executable: "fake-elevenlabs", arguments: ["--port", "0"]) }
         var env = [
             "ELEVENLABS_API_KEY": "fake-key", "ELEVENLABS_BASE_URL": fake.baseURL, "VOICEVAULT_API_KEYS": clientKey,
             "VOICEVAULT_UPSTREAM_RETRY_BASE_MS": "10", "VOICEVAULT_UPSTREAM_MAX_ATTEMPTS": "3",
-            "VOICEVAULT_CATALOG_URL": catalogURL, "VOICEVAULT_BLOB_URL": blobURL,
+            "VOICEVAULT_CATALOG_URL": nodesCatalogURL, "VOICEVAULT_BLOB_URL": blobURL,
             "VOICEVAULT_BLOB_ACCESS_KEY_ID": SeaweedFS.accessKeyID, "VOICEVAULT_BLOB_SECRET_ACCESS_KEY": SeaweedFS.secretAccessKey,
         ]
         env.merge(environment) { $1 }
@@ -42,13 +58,17 @@ public final class ClusterTestbed: @unchecked Sendable {
             for try await node in group { started.append(node) }
             return started.sorted { $0.0 < $1.0 }.map(\.1)
         }
-        return ClusterTestbed(directory: directory, fake: fake, nodes: nodes, catalogURL: catalogURL, blobURL: blobURL, environment: env)
+        return ClusterTestbed(
+            directory: directory, fake: fake, nodes: nodes, catalogURL: catalogURL, blobURL: blobURL, environment: env,
+            catalogProxy: catalogProxy, blobProxy: blobProxy)
     }
 
     private init(
         directory: TemporaryDirectory, fake: ServerProcess, nodes: [ServerProcess], catalogURL: String, blobURL: String,
-        environment: [String: String]
+        environment: [String: String], catalogProxy: CuttableProxy?, blobProxy: CuttableProxy?
     ) {
+        self.catalogProxy = catalogProxy
+        self.blobProxy = blobProxy
         self.directory = directory
         self.fake = fake
         self.nodes = nodes
@@ -73,6 +93,8 @@ public final class ClusterTestbed: @unchecked Sendable {
 
     /// A test that failed before `stop` leaves no process behind (SIGKILL, without waiting).
     deinit {
+        catalogProxy?.stop()
+        blobProxy?.stop()
         for server in nodes + [fake] where server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) }
     }
 

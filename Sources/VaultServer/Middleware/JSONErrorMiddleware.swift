@@ -2,8 +2,8 @@ import Hummingbird
 import Logging
 
 /// Gives every error the one JSON shape: our `APIError`s pass through; Hummingbird's own errors (unknown
-/// route, method not allowed, body too large) keep their status with a stable code; anything else is a
-/// logged 500 that leaks no internals.
+/// route, method not allowed, body too large) keep their status with a stable code; failures
+/// `ClassifiedError` knows get theirs; anything else is a logged 500 that leaks no internals.
 ///
 /// An unmatched request on a path some route answers with other methods becomes `405` with `Allow`
 /// (RFC 9110 §15.5.6), from the `RouteTable` the routes were recorded in.
@@ -31,6 +31,9 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             throw APIError(error.status, code: Self.code(for: error.status), message: Self.message(for: error, request))
         } catch {
+            // A known failure (a cluster node's catalog away, a full disk...) keeps its status and code on
+            // every route, not only on those that render it themselves.
+            if let known = VoiceErrorMapping.apiError(for: error) { throw known }
             context.logger.error("unhandled error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             throw APIError.internalError("the server failed to handle this request; see its log")
         }
