@@ -83,6 +83,7 @@ let package = Package(
             dependencies: [
                 "VaultCore", "VaultServer", "VaultCluster", "ElevenLabs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -22,12 +22,7 @@ public struct ClusterNode: Sendable {
         self.logger = logger
         nodeURL = settings.nodeURL ?? defaultNodeURL
         client = PostgresClient(configuration: settings.catalog.clientConfiguration, backgroundLogger: logger)
-        switch settings.blobs {
-        case let .s3(location, accessKeyID, secretAccessKey):
-            blobs = S3BlobStore(location: location, accessKeyID: accessKeyID, secretAccessKey: secretAccessKey, client: httpClient)
-        case let .directory(path):
-            blobs = DirectoryBlobStore(root: path)
-        }
+        blobs = settings.blobStore(httpClient: httpClient)
         store = ClusterNodeStore(
             local: local, catalog: PostgresAssetCatalog(client: client, logger: logger), blobs: blobs,
             flights: PostgresFlightLock(catalog: settings.catalog, nodeURL: nodeURL, logger: logger), logger: logger)
@@ -63,5 +58,17 @@ public struct ClusterNode: Sendable {
             }
         return
             "catalog postgres://\(settings.catalog.host):\(settings.catalog.port)/\(settings.catalog.database), blobs \(blobs), node \(nodeURL)"
+    }
+}
+
+extension ClusterSettings {
+    /// The blob store these settings name.
+    public func blobStore(httpClient: HTTPClient) -> any BlobStore {
+        switch blobs {
+        case let .s3(location, accessKeyID, secretAccessKey):
+            S3BlobStore(location: location, accessKeyID: accessKeyID, secretAccessKey: secretAccessKey, client: httpClient)
+        case let .directory(path):
+            DirectoryBlobStore(root: path)
+        }
     }
 }

@@ -170,6 +170,19 @@ public struct PostgresAssetCatalog: AssetCatalog {
         return found
     }
 
+    /// Every record's blob and size, for `ClusterFsck`.
+    public func blobReferences() async throws -> [(hash: SHA256Digest, blob: SHA256Digest, byteSize: Int)] {
+        let rows = try await client.query("SELECT hash, blob_sha256, byte_size FROM assets ORDER BY hash", logger: logger)
+        var references: [(hash: SHA256Digest, blob: SHA256Digest, byteSize: Int)] = []
+        for try await (hash, blob, size) in rows.decode((String, String, Int).self) {
+            guard let hash = SHA256Digest(hex: hash), let blob = SHA256Digest(hex: blob) else {
+                throw IndexError.corruptRecord(hash: hash, reason: "the catalog's hash or blob is not a sha256")
+            }
+            references.append((hash, blob, size))
+        }
+        return references
+    }
+
     static func announce(_ change: CatalogChange, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query("SELECT pg_notify(\(changesChannel), \(change.payload))", logger: logger)
     }
