@@ -13,10 +13,11 @@ public final class ClusterNodeStore: ClusterStore {
     let local: AssetStore
     let catalog: PostgresAssetCatalog
     let blobs: any BlobStore
-    let flights: PostgresFlightLock
+    /// Nil for a migration, which copies what exists and never generates.
+    let flights: PostgresFlightLock?
     let logger: Logger
 
-    public init(local: AssetStore, catalog: PostgresAssetCatalog, blobs: any BlobStore, flights: PostgresFlightLock, logger: Logger) {
+    public init(local: AssetStore, catalog: PostgresAssetCatalog, blobs: any BlobStore, flights: PostgresFlightLock?, logger: Logger) {
         self.local = local
         self.catalog = catalog
         self.blobs = blobs
@@ -72,9 +73,10 @@ public final class ClusterNodeStore: ClusterStore {
     }
 
     public func claimGeneration(of hash: SHA256Digest) async throws -> ClusterClaim {
-        switch try await fromCatalog({ try await self.flights.claim(hash) }) {
-        case let .won(flight): .won(end: { await flight.end() })
-        case let .heldElsewhere(nodeURL): .heldElsewhere(nodeURL: nodeURL)
+        guard let flights else { throw ClusterStoreError.notYetOnClusterNodes("generating without a node address") }
+        switch try await fromCatalog({ try await flights.claim(hash) }) {
+        case let .won(flight): return .won(end: { await flight.end() })
+        case let .heldElsewhere(nodeURL): return .heldElsewhere(nodeURL: nodeURL)
         }
     }
 

@@ -7,7 +7,7 @@ struct VoiceVaultCommand: AsyncParsableCommand {
         abstract: "A self-hosted, content-addressed store for text-to-speech audio.",
         subcommands: [
             ServeCommand.self, FsckCommand.self, StatsCommand.self, ImportCommand.self, BackupCommand.self, DoctorCommand.self,
-            GCCommand.self, PregenerateCommand.self,
+            GCCommand.self, PregenerateCommand.self, MigrateCommand.self,
         ],
         defaultSubcommand: ServeCommand.self)
 }

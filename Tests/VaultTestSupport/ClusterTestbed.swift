@@ -21,15 +21,19 @@ public final class ClusterTestbed: @unchecked Sendable {
     public let catalogProxy: CuttableProxy?
     public let blobProxy: CuttableProxy?
 
-    public static func start(nodes count: Int, environment: [String: String] = [:], proxied: Bool = false) async throws
-        -> ClusterTestbed
-    {
+    /// - Parameters:
+    ///   - catalogURL, blobPrefix: an existing cluster's catalog and blobs (a migration's), else new ones.
+    public static func start(
+        nodes count: Int, environment: [String: String] = [:], proxied: Bool = false, catalogURL existingCatalog: String? = nil,
+        blobPrefix existingPrefix: String? = nil
+    ) async throws -> ClusterTestbed {
         let postgres = try await PostgreSQL.shared()
-        let catalogURL = try await postgres.createDatabase()
+        let catalogURL: String
+        if let existingCatalog { catalogURL = existingCatalog } else { catalogURL = try await postgres.createDatabase() }
         let seaweed = try await SeaweedFS.shared()
         let catalogProxy = proxied ? try await CuttableProxy.start(to: postgres.port) : nil
         let blobProxy = proxied ? try await CuttableProxy.start(to: seaweed.s3Port) : nil
-        let prefix = UUID().uuidString.lowercased()
+        let prefix = existingPrefix ?? UUID().uuidString.lowercased()
         let blobURL = "s3://voicevault-cluster/\(prefix)?endpoint=http://127.0.0.1:\(blobProxy?.port ?? seaweed.s3Port)"
         let nodesCatalogURL =
             catalogProxy.map { catalogURL.replacingOccurrences(of: ":\(postgres.port)/", with: ":\($0.port)/") } ?? catalogURL

@@ -18,9 +18,11 @@ struct VoiceRoutes {
             guard let hash = request.uri.queryParameters.get("contentHash") else {
                 throw APIError.missing("contentHash")
             }
-            return try lookup(hash)
+            return try await lookup(hash)
         }
-        router.on("/api/voice/:hash", method: .get, recordingIn: table) { _, context in try lookup(context.parameters.get("hash") ?? "") }
+        router.on("/api/voice/:hash", method: .get, recordingIn: table) { _, context in
+            try await lookup(context.parameters.get("hash") ?? "")
+        }
     }
 
     /// Bodies up to this size are decoded and canonicalised on the request's own task.
@@ -98,11 +100,14 @@ struct VoiceRoutes {
         VoiceResponseBody.generated(outcome.record, book: validated.bookId.value, cached: outcome.cached, baseURL: baseURL).encoded()
     }
 
-    func lookup(_ hashText: String) throws -> Response {
+    func lookup(_ hashText: String) async throws -> Response {
         guard let hash = SHA256Digest(hex: hashText) else {
             throw APIError(.badRequest, code: "invalid_content_hash", message: "contentHash must be 64 lowercase hex characters")
         }
-        guard let record = try voice.store.index.record(forHashOrAlias: hash) else {
+        // A cluster node that does not hold the asset brings it in first.
+        var found = try voice.store.index.record(forHashOrAlias: hash)
+        if found == nil, voice.cluster != nil { found = try await voice.recordWithAlignment(for: hash)?.record }
+        guard let record = found else {
             throw APIError(.notFound, code: "not_found", message: "no audio with contentHash \(hash.hex)")
         }
         return JSONResponse.make(body: VoiceResponseBody.record(record, baseURL: configuration.publicBaseURL).encoded())
