@@ -95,7 +95,12 @@ let package = Package(
         // A child process for the crash test: publishes assets and SIGKILLs itself at an injected step.
         .executableTarget(
             name: "VaultCrashDrill",
-            dependencies: ["VaultCore"],
+            dependencies: [
+                "VaultCore", "VaultCluster",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         // A local server speaking the ElevenLabs API, with scripted faults and a call counter.

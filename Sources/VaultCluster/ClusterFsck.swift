@@ -32,7 +32,9 @@ public struct ClusterFsck: Sendable {
         public var repairs: [String]
         /// Records that do not point at their bytes: the rule the nodes keep was broken.
         public var invariantViolations: Int { problems.filter { !$0.isCrashResidue }.count }
-        public var needsAttention: Bool { !problems.isEmpty }
+        /// Only a broken rule does: blobs without records are what a crash leaves by design (listed, and removed
+        /// by `--repair`), as temp files are in a data directory.
+        public var needsAttention: Bool { invariantViolations > 0 }
 
         public init(recordsChecked: Int = 0, blobsChecked: Int = 0, problems: [Problem] = [], repairs: [String] = []) {
             self.recordsChecked = recordsChecked

@@ -16,8 +16,13 @@ public final class ClusterNodeStore: ClusterStore {
     /// Nil for a migration, which copies what exists and never generates.
     let flights: PostgresFlightLock?
     let logger: Logger
+    let observer: ClusterStepObserver?
 
-    public init(local: AssetStore, catalog: PostgresAssetCatalog, blobs: any BlobStore, flights: PostgresFlightLock?, logger: Logger) {
+    public init(
+        local: AssetStore, catalog: PostgresAssetCatalog, blobs: any BlobStore, flights: PostgresFlightLock?, logger: Logger,
+        observer: ClusterStepObserver? = nil
+    ) {
+        self.observer = observer
         self.local = local
         self.catalog = catalog
         self.blobs = blobs
@@ -86,6 +91,7 @@ public final class ClusterNodeStore: ClusterStore {
         }
         let bytes = try await BlockingIO.run { try FileSystem.readFile(audioPath) }
         try await fromBlobStore { () async throws(BlobStoreError) in try await self.blobs.put(bytes, sha256: blob) }
+        observer?(.blobStored)
         let blobs = blobs
         _ = try await fromCatalog {
             try await self.catalog.publish(record, alignment: alignment) {
@@ -95,17 +101,22 @@ public final class ClusterNodeStore: ClusterStore {
                 }
             }
         }
+        observer?(.recordCommitted)
     }
 
     public func remove(_ hash: SHA256Digest) async throws -> AssetRecord? {
         guard let record = try await fromCatalog({ try await self.catalog.remove(hash) }) else { return nil }
+        observer?(.recordRemoved)
         try await deleteBlobIfUnreferenced(record)
         return record
     }
 
     public func unlink(_ hash: SHA256Digest, from bookId: StorageIdentifier) async throws -> AssetUnlinking? {
         guard let unlinking = try await fromCatalog({ try await self.catalog.unlink(hash, from: bookId) }) else { return nil }
-        if unlinking.recordRemoved { try await deleteBlobIfUnreferenced(unlinking.before) }
+        if unlinking.recordRemoved {
+            observer?(.recordRemoved)
+            try await deleteBlobIfUnreferenced(unlinking.before)
+        }
         return unlinking
     }
 
@@ -118,10 +129,12 @@ public final class ClusterNodeStore: ClusterStore {
     private func deleteBlobIfUnreferenced(_ record: AssetRecord) async throws {
         guard let blob = SHA256Digest(hex: record.sha256) else { return }
         let blobs = blobs
-        _ = try await fromCatalog {
+        if try await fromCatalog({
             try await self.catalog.deleteBlobIfUnreferenced(blob) {
                 try await self.fromBlobStore { () async throws(BlobStoreError) in try await blobs.delete(blob) }
             }
+        }) {
+            observer?(.blobDeleted)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import VaultCluster
 import VaultCore
 
 /// The child process of the crash test (Tests/VaultCoreTests/CrashTests.swift).
@@ -43,6 +44,12 @@ import VaultCore
 /// kills at the `JobWriteStep`s land inside and after each item's transaction.
 ///
 ///     vault-crash-drill --data-dir D --jobs yes [--kill-at STEP --kill-on K]
+///
+/// With `--cluster yes` it is a cluster node (`ClusterDrill`) on the catalog and blob store the environment
+/// names: kills at the `ClusterStep`s and the local store's steps land between a generation's blob, its record
+/// and its local copy, and inside removals.
+///
+///     vault-crash-drill --data-dir D --cluster yes [--count N] [--kill-at STEP --kill-on K]
 @main
 struct CrashDrill {
     static func main() async throws {
@@ -60,6 +67,7 @@ struct CrashDrill {
         var resumableObserver: ResumableStepObserver?
         var multipartObserver: MultipartStepObserver?
         var jobObserver: JobWriteObserver?
+        var clusterObserver: ClusterStepObserver?
         if let stepName = arguments["--kill-at"] {
             let killOn = arguments["--kill-on"].flatMap(Int.init) ?? 1
             let counter = StepCounter()
@@ -83,6 +91,10 @@ struct CrashDrill {
                 jobObserver = { reached in
                     if reached == step, counter.increment() == killOn { kill(getpid(), SIGKILL) }
                 }
+            } else if let step = ClusterStep(rawValue: stepName) {
+                clusterObserver = { reached in
+                    if reached == step, counter.increment() == killOn { kill(getpid(), SIGKILL) }
+                }
             } else if let step = MultipartStep(rawValue: stepName) {
                 multipartObserver = { reached in
                     if reached == step, counter.increment() == killOn { kill(getpid(), SIGKILL) }
@@ -92,7 +104,7 @@ struct CrashDrill {
                     PublicationStep.allCases.map(\.rawValue) + DeletionStep.allCases.map(\.rawValue)
                     + ObjectWriteStep.allCases.map(\.rawValue) + ResumableStep.allCases.map(\.rawValue)
                     + MultipartStep.allCases.map(\.rawValue)
-                    + JobWriteStep.allCases.map(\.rawValue)
+                    + JobWriteStep.allCases.map(\.rawValue) + ClusterStep.allCases.map(\.rawValue)
                 FileHandle.standardError.write(Data("unknown step \(stepName); one of \(steps)\n".utf8))
                 exit(64)
             }
@@ -120,6 +132,11 @@ struct CrashDrill {
             try store.index.pin(try StorageIdentifier("book-0", kind: .bookId), at: 1_700_000_000)
             let result = try AssetEviction(store: store, heard: HeardLog(), events: VoiceEventSinks([])).run(limit: quota)
             FileHandle.standardOutput.write(Data("evicted \(result.evicted.count) after \(result.bytesAfter)\n".utf8))
+            withExtendedLifetime(vault) {}
+            return
+        }
+        if arguments["--cluster"] == "yes" {
+            try await ClusterDrill(vault: vault, seed: seed, count: count, observer: clusterObserver).run()
             withExtendedLifetime(vault) {}
             return
         }

@@ -54,7 +54,8 @@ import VaultTestSupport
         }
     }
 
-    /// `voicevault fsck --cluster` with the same environment as `serve`: 0 clean, 2 problems found, 1 repaired.
+    /// `voicevault fsck --cluster` with the same environment as `serve`: 0 clean or only a crash's residue (noted,
+    /// removed by `--repair`), 2 a record without its blob, 1 repaired.
     @Test func theCommandChecksTheStoreTheEnvironmentNames() async throws {
         let testbed = try await ClusterTestbed.start(nodes: 1)
         #expect(try await testbed.post(VoiceTestbed.requestBody(text: "Checked by fsck."), to: 0).status == 200)
@@ -68,6 +69,15 @@ import VaultTestSupport
             accessKeyID: SeaweedFS.accessKeyID, secretAccessKey: SeaweedFS.secretAccessKey, client: .shared)
         let orphan = S3BlobStoreTests.bytes(64, seed: 9)
         try await blobs.put(orphan, sha256: SHA256Digest.of(orphan))
+        let residue = try await ServerProcess.run(["fsck", "--cluster"], environment: testbed.environment)
+        #expect(residue.status == 0 && residue.output.contains("note  blob_without_record"), "\(residue.output)")
+        let swept = try await ServerProcess.run(["fsck", "--cluster", "--repair"], environment: testbed.environment)
+        #expect(swept.status == 0 && swept.output.contains("fixed deleted blob"), "\(swept.output)")
+        // A record whose blob is gone breaks the rule: 2, and 1 once repaired.
+        let records = try await withCatalog(testbed.catalogURL) { client, _ in
+            try await PostgresAssetCatalog(client: client, logger: Self.logger).blobReferences()
+        }
+        try await blobs.delete(try #require(records.first).blob)
         #expect(try await ServerProcess.run(["fsck", "--cluster"], environment: testbed.environment).status == 2)
         #expect(try await ServerProcess.run(["fsck", "--cluster", "--repair"], environment: testbed.environment).status == 1)
         #expect(try await ServerProcess.run(["fsck", "--cluster"], environment: testbed.environment).status == 0)

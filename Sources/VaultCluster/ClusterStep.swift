@@ -1,0 +1,16 @@
+/// The points between a cluster node's writes where a crash leaves something to find, in order within each
+/// kind of write: the crash drill kills a node at each (`vault-crash-drill --cluster yes --kill-at STEP`), and
+/// `fsck --cluster` must then find no record without its blob.
+public enum ClusterStep: String, CaseIterable, Sendable {
+    /// A generation's blob is stored and verified; its record is not written yet.
+    case blobStored = "blob-stored"
+    /// Its record is committed in the catalog; the node's own copy is not published yet.
+    case recordCommitted = "record-committed"
+    /// A removal's record is gone from the catalog; its blob is not deleted yet.
+    case recordRemoved = "record-removed"
+    /// The blob is deleted too; the node's own copy is not removed yet.
+    case blobDeleted = "blob-deleted"
+}
+
+/// Told each time a node's write reaches a `ClusterStep` (the crash drill's hook; nil in a server).
+public typealias ClusterStepObserver = @Sendable (ClusterStep) -> Void

@@ -1,0 +1,71 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import PostgresNIO
+import VaultCluster
+import VaultCore
+
+/// `vault-crash-drill --data-dir D --cluster yes [--kill-at STEP --kill-on K] [--count N]`: one cluster node
+/// (its data directory, the catalog and blob store named by `VOICEVAULT_CATALOG_URL` and `VOICEVAULT_BLOB_URL`)
+/// generating, linking and removing through `VoiceService` as a server does, killed at a `ClusterStep` or at a
+/// step of its local store. It starts as a node does: the catalog migrated, the local copies checked against it
+/// (`CatalogFollower.reconcile`), so after any kill the next start leaves no local copy the cluster lacks, and
+/// `fsck --cluster` finds no record without its blob.
+struct ClusterDrill {
+    let vault: OpenedVault
+    let seed: String
+    let count: Int
+    let observer: ClusterStepObserver?
+
+    func run() async throws {
+        let logger = Logger(label: "crash-drill")
+        guard let settings = try ClusterSettings(environment: ProcessInfo.processInfo.environment) else {
+            FileHandle.standardError.write(Data("--cluster needs VOICEVAULT_CATALOG_URL and VOICEVAULT_BLOB_URL\n".utf8))
+            exit(64)
+        }
+        let client = PostgresClient(configuration: settings.catalog.clientConfiguration, backgroundLogger: logger)
+        let catalog = PostgresAssetCatalog(client: client, logger: logger)
+        let blobs = settings.blobStore(httpClient: .shared)
+        let node = ClusterNodeStore(
+            local: vault.store, catalog: catalog, blobs: blobs,
+            flights: PostgresFlightLock(catalog: settings.catalog, nodeURL: "http://drill", logger: logger), logger: logger,
+            observer: observer)
+        let voice = VoiceService(
+            store: vault.store, synthesizer: DrillSynthesizer(), dailyCharacterBudget: nil,
+            spendCounters: PostgresSpendCounters(client: client, logger: logger), cluster: node)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            _ = try await CatalogMigrator.migrate(client, logger: logger)
+            if let s3 = blobs as? S3BlobStore { try await s3.ensureBucket() }
+            _ = try await CatalogFollower(catalogURL: settings.catalog, catalog: catalog, local: vault.store, logger: logger).reconcile()
+            FileHandle.standardOutput.write(Data("ready\n".utf8))
+            try await operations(voice)
+        }
+    }
+
+    private func operations(_ voice: VoiceService) async throws {
+        let shared = try StorageIdentifier("shared", kind: .bookId)
+        var operation = 0
+        while operation < count {
+            let book = try StorageIdentifier("book-\(operation % 3)", kind: .bookId)
+            // One in five is cut short and must leave nothing recorded anywhere.
+            let spec = try SpeechSpec(text: "Cluster drill \(seed) \(operation)" + (operation % 10 == 5 ? " cut" : ""), voiceId: "drill")
+            guard (try? await voice.voice(spec, bookId: book)) != nil else {
+                operation += 1
+                continue
+            }
+            if operation % 3 == 0 { _ = try await voice.voice(spec, bookId: shared) }
+            if operation % 4 == 3 {
+                let old = try SpeechSpec(text: "Cluster drill \(seed) \(operation - 2)", voiceId: "drill").contentHash
+                _ = try await voice.removeAsset(old)
+            }
+            if operation % 6 == 5 {
+                let linked = try SpeechSpec(text: "Cluster drill \(seed) \(operation - 5)", voiceId: "drill").contentHash
+                _ = try await voice.removeReference(linked, from: shared)
+            }
+            if operation % 9 == 8 { _ = try await voice.removeBook(try StorageIdentifier("book-\((operation / 9) % 3)", kind: .bookId)) }
+            operation += 1
+        }
+    }
+}
