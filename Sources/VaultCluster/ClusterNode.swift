@@ -42,11 +42,25 @@ public struct ClusterNode: Sendable {
 
     /// Migrates the catalog (once, however many nodes start together) and creates the S3 bucket if missing.
     /// Returns the migrations this node applied.
-    public func prepare() async throws -> [Int] {
-        let applied = try await CatalogMigrator.migrate(client, logger: logger)
-        if let s3 = blobs as? S3BlobStore { try await s3.ensureBucket() }
-        try await store.checkWritable()
-        return applied
+    ///
+    /// A node started together with its engines (a compose file, a reboot) finds them still starting: it tries
+    /// again for up to `patience`, then gives up with the last error. A newer catalog is never waited for.
+    public func prepare(patience: Duration = .seconds(30)) async throws -> [Int] {
+        let deadline = ContinuousClock.now + patience
+        while true {
+            do {
+                let applied = try await CatalogMigrator.migrate(client, logger: logger)
+                if let s3 = blobs as? S3BlobStore { try await s3.ensureBucket() }
+                try await store.checkWritable()
+                return applied
+            } catch let refusal as CatalogMigrator.Failure {
+                throw refusal
+            } catch {
+                guard ContinuousClock.now < deadline else { throw error }
+                logger.notice("waiting for the cluster's engines", metadata: ["reason": "\(error)"])
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
     }
 
     /// What the start-up log says about the cluster (no secrets).
