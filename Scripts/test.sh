@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 # nodejs: the storage suite runs storage-js's own URL handling (encodeURI) on signed URLs.
 # rclone: the S3 suite copies a folder up and back through it.
 # postgresql: the cluster suites start one server on loopback (Tests/VaultTestSupport/PostgreSQL.swift).
-Scripts/install-system-packages.sh espeak-ng lame python3-venv nodejs chromium rclone postgresql
+# nginx: the cluster suite balances three nodes with it (ClusterServeTests).
+Scripts/install-system-packages.sh espeak-ng lame python3-venv nodejs chromium rclone postgresql nginx
 
 echo "== Hash vectors: the committed fixture matches the independent Python implementation"
 python3 Scripts/make-hash-vectors.py | diff -q - Fixtures/hash-vectors.json >/dev/null \

@@ -141,4 +141,39 @@ import VaultTestSupport
         _ = await doomed.value
         await testbed.stop()
     }
+
+    /// Three nodes behind nginx (round robin), as a deployment runs them: 200 identical misses through it are one
+    /// upstream call, and every download through it is the same bytes whichever node answers.
+    @Test func threeNodesBehindNginx() async throws {
+        let testbed = try await ClusterTestbed.start(nodes: 3)
+        let nginx = try await NginxBalancer.start(inFrontOf: testbed.nodes.map(\.port))
+        try await Self.script(testbed, ["latency:1000"])
+        let text = "A chapter asked for through the load balancer."
+        let answers = try await withThrowingTaskGroup(of: HTTPResult.self) { group in
+            for request in 0..<200 {
+                group.addTask {
+                    try await httpRequest(
+                        "POST", nginx.baseURL + "/api/voice",
+                        headers: ["content-type": "application/json", "authorization": "Bearer \(ClusterTestbed.clientKey)"],
+                        body: VoiceTestbed.requestBody(text: text, book: "book-\(request % 4)"), timeout: .seconds(60))
+                }
+            }
+            var all: [HTTPResult] = []
+            for try await answer in group { all.append(answer) }
+            return all
+        }
+        #expect(answers.allSatisfy { $0.status == 200 }, "\(answers.first { $0.status != 200 }?.body ?? "")")
+        #expect(try await testbed.upstreamCalls() == 1)
+        let first = try #require(answers.first)
+        let path = try #require(json(first.body)["url"] as? String)
+        var bodies: Set<[UInt8]> = []
+        for _ in 0..<6 {
+            let audio = try await httpRequest("GET", nginx.baseURL + path, headers: ["range": "bytes=0-4095"])
+            #expect(audio.status == 206)
+            bodies.insert(audio.bytes)
+        }
+        #expect(bodies.count == 1)
+        nginx.stop()
+        await testbed.stop()
+    }
 }
