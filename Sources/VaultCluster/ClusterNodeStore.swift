@@ -148,6 +148,10 @@ public final class ClusterNodeStore: ClusterStore {
         }
     }
 
+    public func totals() async throws -> ClusterTotals {
+        try await fromCatalog { try await self.catalog.totals() }
+    }
+
     /// A blob that is never stored: asking for its size is one cheap round trip that fails when the store does.
     static let probe = SHA256Digest.of("voicevault: blob store probe")
 

@@ -47,7 +47,8 @@ import VaultTestSupport
     /// A node that never answered for an asset serves its download from the cluster: the same bytes, the same
     /// ETag, ranges; a name the cluster does not have is still a 404.
     @Test func aColdNodeServesDownloadsFromTheCluster() async throws {
-        let testbed = try await ClusterTestbed.start(nodes: 2, environment: ["VOICEVAULT_ADMIN_TOKEN": Self.admin])
+        let testbed = try await ClusterTestbed.start(
+            nodes: 2, environment: ["VOICEVAULT_ADMIN_TOKEN": Self.admin, "VOICEVAULT_METRICS_PUBLIC": "true"])
         let text = "Generated on the first node only."
         let made = try await testbed.post(VoiceTestbed.requestBody(text: text, book: "novel"), to: 0)
         #expect(made.status == 200, "\(made.body)")
@@ -69,6 +70,9 @@ import VaultTestSupport
         let storage = try await httpRequest(
             "GET", testbed.nodes[1].baseURL + "/storage/v1/bucket", headers: ["authorization": "Bearer \(ClusterTestbed.clientKey)"])
         #expect(storage.status == 501 && json(storage.body)["error"] as? String == "not_yet_on_cluster_nodes", "\(storage.body)")
+        // Each node's metrics say what the whole cluster holds, beside the node's own cache.
+        let metrics = try await httpRequest("GET", testbed.nodes[1].baseURL + "/metrics").body
+        #expect(metrics.contains("voicevault_cluster_assets 1") && metrics.contains("voicevault_cluster_books 1"), "\(metrics.suffix(600))")
         // An admin's delete through one node is the cluster's: gone from both, the warm copy included.
         let deleted = try await httpRequest(
             "DELETE", testbed.nodes[1].baseURL + "/admin/audio/\(hash)", headers: ["authorization": "Bearer \(Self.admin)"])

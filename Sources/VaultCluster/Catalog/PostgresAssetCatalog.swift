@@ -170,6 +170,17 @@ public struct PostgresAssetCatalog: AssetCatalog {
         return found
     }
 
+    /// Assets, their bytes (each asset once) and the books linking any.
+    public func totals() async throws -> ClusterTotals {
+        let rows = try await client.query(
+            "SELECT count(*), coalesce(sum(byte_size), 0)::bigint, (SELECT count(DISTINCT book_id) FROM asset_books) FROM assets",
+            logger: logger)
+        for try await (assets, bytes, books) in rows.decode((Int, Int, Int).self) {
+            return ClusterTotals(assets: assets, bytes: bytes, books: books)
+        }
+        return ClusterTotals(assets: 0, bytes: 0, books: 0)
+    }
+
     /// Every record's blob and size, for `ClusterFsck`.
     public func blobReferences() async throws -> [(hash: SHA256Digest, blob: SHA256Digest, byteSize: Int)] {
         let rows = try await client.query("SELECT hash, blob_sha256, byte_size FROM assets ORDER BY hash", logger: logger)

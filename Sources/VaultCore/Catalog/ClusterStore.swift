@@ -27,9 +27,23 @@ public protocol ClusterStore: Sendable {
     func unlink(_ hash: SHA256Digest, from bookId: StorageIdentifier) async throws -> AssetUnlinking?
     /// The hashes a book links in the catalog, in hash order.
     func hashes(forBook bookId: StorageIdentifier) async throws -> [SHA256Digest]
+    /// What the whole cluster holds (each asset once), for `/metrics` beside the node's own figures.
+    func totals() async throws -> ClusterTotals
     /// Throws when the cluster could not store a generation right now (its catalog or blob store is down), so a
     /// miss is refused before anything is paid for.
     func checkWritable() async throws
+}
+
+/// What a cluster holds, from its catalog.
+public struct ClusterTotals: Sendable, Equatable {
+    public let assets: Int
+    public let bytes: Int
+    public let books: Int
+    public init(assets: Int, bytes: Int, books: Int) {
+        self.assets = assets
+        self.bytes = bytes
+        self.books = books
+    }
 }
 
 /// The outcome of `ClusterStore.claimGeneration`.

@@ -51,6 +51,13 @@ struct MetricsRoutes {
             flights.reduce(0) { $0 + $1.waiters })
         series("voicevault_assets", "gauge", "Asset records in the index.", assets)
         series("voicevault_stored_bytes", "gauge", "Bytes of generated audio stored, each asset once.", bytes)
+        // A cluster node's own figures above are its cache; the cluster's, from the catalog, when it answers
+        // (a scrape never fails for a catalog that is away: the series are then left out).
+        if let cluster = voice.cluster, let totals = try? await cluster.totals() {
+            series("voicevault_cluster_assets", "gauge", "Asset records in the cluster's catalog.", totals.assets)
+            series("voicevault_cluster_stored_bytes", "gauge", "Bytes of audio the cluster stores, each asset once.", totals.bytes)
+            series("voicevault_cluster_books", "gauge", "Books that link any audio in the cluster.", totals.books)
+        }
         if let writer = usage.writer {
             let counts = writer.counts
             series(
