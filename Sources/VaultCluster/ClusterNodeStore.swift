@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 public import PostgresNIO
 public import VaultCore
 
@@ -30,7 +31,21 @@ public final class ClusterNodeStore: ClusterStore {
         self.logger = logger
     }
 
+    /// Bring-ins in progress, by hash: a burst of cold requests for one asset on one node fetches it once.
+    private let bringing = Mutex<[SHA256Digest: Task<AssetRecord?, any Error>]>([:])
+
     public func bringIn(_ hash: SHA256Digest) async throws -> AssetRecord? {
+        let task = bringing.withLock { running in
+            if let task = running[hash] { return task }
+            let task = Task { try await self.fetchAndPublish(hash) }
+            running[hash] = task
+            return task
+        }
+        defer { bringing.withLock { running in if running[hash] == task { running[hash] = nil } } }
+        return try await task.value
+    }
+
+    private func fetchAndPublish(_ hash: SHA256Digest) async throws -> AssetRecord? {
         guard let (record, alignment) = try await fromCatalog({ try await self.catalog.recordWithAlignment(for: hash) }) else {
             return nil
         }

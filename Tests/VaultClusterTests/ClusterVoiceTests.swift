@@ -20,7 +20,7 @@ import VaultTestSupport
         let catalog: PostgresAssetCatalog
         let follower: CatalogFollower
 
-        init(catalog: CatalogURL, blobs: S3BlobStore, synthesizer: any SpeechSynthesizer, name: String, dailyLimit: Int? = nil) throws {
+        init(catalog: CatalogURL, blobs: any BlobStore, synthesizer: any SpeechSynthesizer, name: String, dailyLimit: Int? = nil) throws {
             store = try AssetStore.open(directory: DataDirectory(root: directory.path))
             client = PostgresClient(configuration: catalog.clientConfiguration, backgroundLogger: ClusterVoiceTests.logger)
             let assets = PostgresAssetCatalog(client: client, logger: ClusterVoiceTests.logger)
@@ -39,12 +39,12 @@ import VaultTestSupport
     /// Runs `body` with `count` nodes whose pools run for its length.
     static func withNodes<T: Sendable>(
         _ count: Int, synthesizer: any SpeechSynthesizer, dailyLimit: Int? = nil, following: Bool = false,
-        _ body: @Sendable ([Node], S3BlobStore) async throws -> T
+        _ body: @Sendable ([Node], CountingBlobStore) async throws -> T
     ) async throws -> T {
         let url = try await PostgreSQL.shared().createDatabase()
         try await withCatalog(url) { client, _ in _ = try await CatalogMigrator.migrate(client, logger: Self.logger) }
         let catalog = try CatalogURL(parsing: url)
-        let blobs = try await S3BlobStoreTests.store()
+        let blobs = CountingBlobStore(base: try await S3BlobStoreTests.store())
         let nodes = try (0..<count).map {
             try Node(catalog: catalog, blobs: blobs, synthesizer: synthesizer, name: "node-\($0)", dailyLimit: dailyLimit)
         }
@@ -184,4 +184,39 @@ import VaultTestSupport
             #expect(try nodes[1].store.record(for: hash) == nil)
         }
     }
+
+    /// A burst of cold requests for one asset on one node fetches its blob once.
+    @Test func aBurstOfColdRequestsFetchesTheBlobOnce() async throws {
+        let synthesizer = GatedSynthesizer(open: true)
+        let spec = try Self.spec("Asked for on a cold node by many listeners at once.")
+        try await Self.withNodes(2, synthesizer: synthesizer) { nodes, blobs in
+            _ = try await nodes[0].voice.voice(spec, bookId: .book("popular"))
+            let before = blobs.reads.value
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        let found = try await nodes[1].voice.recordWithAlignment(for: spec.contentHash)
+                        #expect(found != nil)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(blobs.reads.value - before == 1)
+        }
+    }
+}
+
+/// A blob store that counts the reads it passes on.
+final class CountingBlobStore: BlobStore {
+    let base: any BlobStore
+    let reads = Tally()
+    init(base: any BlobStore) { self.base = base }
+    func put(_ bytes: [UInt8], sha256: SHA256Digest) async throws(BlobStoreError) { try await base.put(bytes, sha256: sha256) }
+    func read(_ blob: SHA256Digest, range: ClosedRange<Int>?) async throws(BlobStoreError) -> [UInt8]? {
+        reads.add()
+        return try await base.read(blob, range: range)
+    }
+    func size(of blob: SHA256Digest) async throws(BlobStoreError) -> Int? { try await base.size(of: blob) }
+    func delete(_ blob: SHA256Digest) async throws(BlobStoreError) { try await base.delete(blob) }
+    func list() async throws(BlobStoreError) -> [SHA256Digest] { try await base.list() }
 }
