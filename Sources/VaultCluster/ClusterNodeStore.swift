@@ -163,6 +163,12 @@ public final class ClusterNodeStore: ClusterStore {
         }
     }
 
+    public func takeRequest(keyId: String, perMinute: Int) async throws -> Int? {
+        try await fromCatalog {
+            try await PostgresKeyRates(client: self.catalog.client, logger: self.logger).take(keyId: keyId, perMinute: perMinute)
+        }
+    }
+
     public func totals() async throws -> ClusterTotals {
         try await fromCatalog { try await self.catalog.totals() }
     }

@@ -45,7 +45,7 @@ public enum VaultApplication {
         router.add(middleware: CallerIdentificationMiddleware(identification: identification))
         // Route groups by who may call them; the groups add no path, so each route names its whole path.
         // One limiter for every door a client key opens, so a key's rate is the same whichever API it speaks.
-        let rateLimiter = RequestRateLimiter()
+        let rateLimiter = RequestRateLimiter(cluster: voice.cluster)
         let clients = router.group().add(middleware: AccessRequirementMiddleware(requirement: .clientKey, rateLimiter: rateLimiter))
         let admins = router.group().add(
             middleware: AccessRequirementMiddleware(

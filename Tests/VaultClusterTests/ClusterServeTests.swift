@@ -180,4 +180,28 @@ import VaultTestSupport
         nginx.stop()
         await testbed.stop()
     }
+
+    /// A key's `requestsPerMinute` is the cluster's: asking two nodes does not double it.
+    @Test func aKeysRateHoldsAcrossNodes() async throws {
+        let directory = TemporaryDirectory("vv-keys")
+        let keysFile = directory.sub("keys.json")
+        try #"{"keys": [{"name": "rated", "key": "rated-key-0123456789", "requestsPerMinute": 6}]}"#
+            .write(toFile: keysFile, atomically: true, encoding: .utf8)
+        let testbed = try await ClusterTestbed.start(nodes: 2, environment: ["VOICEVAULT_API_KEYS_FILE": keysFile])
+        let body = VoiceTestbed.requestBody(text: "Asked for again and again by one key.")
+        var statuses: [Int] = []
+        for request in 0..<10 {
+            let answer = try await httpRequest(
+                "POST", testbed.nodes[request % 2].baseURL + "/api/voice",
+                headers: ["content-type": "application/json", "authorization": "Bearer rated-key-0123456789"], body: body)
+            statuses.append(answer.status)
+            if answer.status == 429 {
+                #expect(answer.header("retry-after") != nil && json(answer.body)["error"] as? String == "rate_limited")
+            }
+        }
+        // Six a minute for the key, whichever node it asks (a seventh could refill during the run).
+        #expect([6, 7].contains(statuses.filter { $0 == 200 }.count), "\(statuses)")
+        #expect(statuses.allSatisfy { [200, 429].contains($0) })
+        await testbed.stop()
+    }
 }

@@ -85,6 +85,19 @@ public enum CatalogMigrations {
                 """,
                 "CREATE INDEX asset_books_by_hash ON asset_books (hash)",
             ]),
+        CatalogMigration(
+            version: 4, name: "key rates",
+            statements: [
+                // Each client key's request allowance (`requestsPerMinute`) as a token bucket every node takes
+                // from (`PostgresKeyRates`).
+                """
+                CREATE TABLE key_rates (
+                    key_id text PRIMARY KEY,
+                    tokens double precision NOT NULL,
+                    updated_at timestamptz NOT NULL
+                )
+                """
+            ]),
     ]
 
     /// The newest version this build knows.

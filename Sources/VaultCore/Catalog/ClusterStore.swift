@@ -27,6 +27,10 @@ public protocol ClusterStore: Sendable {
     func unlink(_ hash: SHA256Digest, from bookId: StorageIdentifier) async throws -> AssetUnlinking?
     /// The hashes a book links in the catalog, in hash order.
     func hashes(forBook bookId: StorageIdentifier) async throws -> [SHA256Digest]
+    /// Takes one request from a client key's allowance of `perMinute`, shared by every node (a token bucket in
+    /// the catalog, taken in one statement, so no node grants a token another already spent): nil when allowed,
+    /// else whole seconds until the next token (at least 1).
+    func takeRequest(keyId: String, perMinute: Int) async throws -> Int?
     /// What the whole cluster holds (each asset once), for `/metrics` beside the node's own figures.
     func totals() async throws -> ClusterTotals
     /// Throws when the cluster could not store a generation right now (its catalog or blob store is down), so a

@@ -24,7 +24,7 @@ struct AccessRequirementMiddleware: RouterMiddleware {
         if let refusal = Self.refusal(requirement, caller: caller) {
             throw refusal
         }
-        if let rateLimiter, let key = caller.clientKey, case let .refused(retryAfter) = rateLimiter.take(for: key) {
+        if let rateLimiter, let key = caller.clientKey, case let .refused(retryAfter) = await rateLimiter.decide(for: key) {
             throw APIError(
                 .tooManyRequests, code: "rate_limited",
                 message: "this client key may make \(key.requestsPerMinute ?? 0) requests a minute here; try again in \(retryAfter) s",

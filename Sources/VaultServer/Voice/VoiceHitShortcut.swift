@@ -32,7 +32,8 @@ struct VoiceHitShortcut: Sendable {
         else { return nil }
         let request = VoiceRoutes.voiceRequest(validated, caller: caller)
         guard let hit = (try? voice.plainHit(request, identity: validated.identity)) ?? nil else { return nil }
-        guard rateLimiter.take(for: key) == .allowed else { return nil }
+        // A key whose rate is the cluster's is decided by the catalog, which the router waits for.
+        guard rateLimiter.decidesAtOnce(for: key), rateLimiter.take(for: key) == .allowed else { return nil }
         voice.reportHit(hit, for: request)
         return Hit(
             headers: VoiceRoutes.answerHeaders(hit.outcome),
