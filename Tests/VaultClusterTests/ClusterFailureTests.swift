@@ -95,15 +95,13 @@ import VaultTestSupport
         let made = try await testbed.post(VoiceTestbed.requestBody(text: "Heard before the catalog went away.", book: "warm"), to: 0)
         let path = try #require(json(made.body)["url"] as? String)
         proxy.cut()
-        let started = ContinuousClock.now
+        // Each request has 30 s (`httpRequest`): one held by a catalog that does not answer would fail the test.
         let away = try await Self.load(testbed, warmPath: path, round: 1)
-        let waited = ContinuousClock.now - started
         #expect(away.hits.allSatisfy { $0 == 200 }, "what a node holds is still answered: \(away.hits)")
         #expect(away.cold.allSatisfy { $0 == 503 }, "\(away.cold)")
         for miss in away.misses {
             #expect(miss.status == 503 && json(miss.body)["error"] as? String == "catalog_unavailable", "\(miss.body)")
         }
-        #expect(waited < .seconds(30), "answered within seconds, not held: \(waited)")
         #expect(try await testbed.upstreamCalls() == 1, "no flight can be taken or recorded, so nothing is paid for")
         proxy.restore()
         try await waitUntil("a miss is answered again") {

@@ -190,6 +190,7 @@ import VaultTestSupport
         let testbed = try await ClusterTestbed.start(nodes: 2, environment: ["VOICEVAULT_API_KEYS_FILE": keysFile])
         let body = VoiceTestbed.requestBody(text: "Asked for again and again by one key.")
         var statuses: [Int] = []
+        let started = ContinuousClock.now
         for request in 0..<10 {
             let answer = try await httpRequest(
                 "POST", testbed.nodes[request % 2].baseURL + "/api/voice",
@@ -199,8 +200,10 @@ import VaultTestSupport
                 #expect(answer.header("retry-after") != nil && json(answer.body)["error"] as? String == "rate_limited")
             }
         }
-        // Six a minute for the key, whichever node it asks (a seventh could refill during the run).
-        #expect([6, 7].contains(statuses.filter { $0 == 200 }.count), "\(statuses)")
+        // Six a minute for the key, whichever node it asks, and one more for every ten seconds the run took.
+        let refilled = Int(((ContinuousClock.now - started).seconds / 10).rounded(.up))
+        let allowed = statuses.filter { $0 == 200 }.count
+        #expect(allowed >= 6 && allowed <= 6 + refilled, "\(statuses)")
         #expect(statuses.allSatisfy { [200, 429].contains($0) })
         await testbed.stop()
     }

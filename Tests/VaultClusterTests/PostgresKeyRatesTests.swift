@@ -38,12 +38,14 @@ import VaultTestSupport
         #expect(granted >= 60 && granted <= 60 + refilled, "granted \(granted) in \(refilled) s")
         try await withCatalog(url) { client, _ in
             let rates = PostgresKeyRates(client: client, logger: Self.logger)
-            let retry = try #require(try await rates.take(keyId: "key_shared", perMinute: 60))
-            #expect(retry >= 1 && retry <= 2)
-            // Another key has its own bucket.
+            // Whatever refilled since is taken; then a refusal says when the next token comes (one a second).
+            var retry: Int?
+            for _ in 0..<100 where retry == nil { retry = try await rates.take(keyId: "key_shared", perMinute: 60) }
+            #expect(retry == 1)
+            // Another key has its own bucket: one a minute, so the next is most of a minute away.
             #expect(try await rates.take(keyId: "key_other", perMinute: 1) == nil)
             let wait = try #require(try await rates.take(keyId: "key_other", perMinute: 1))
-            #expect(wait >= 59 && wait <= 60)
+            #expect(wait >= 50 && wait <= 60)
         }
     }
 }
