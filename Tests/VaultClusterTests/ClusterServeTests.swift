@@ -73,6 +73,11 @@ import VaultTestSupport
         // Each node's metrics say what the whole cluster holds, beside the node's own cache.
         let metrics = try await httpRequest("GET", testbed.nodes[1].baseURL + "/metrics").body
         #expect(metrics.contains("voicevault_cluster_assets 1") && metrics.contains("voicevault_cluster_books 1"), "\(metrics.suffix(600))")
+        let stats = json(
+            try await httpRequest("GET", testbed.nodes[1].baseURL + "/admin/stats", headers: ["authorization": "Bearer \(Self.admin)"]).body
+        )
+        let cluster = stats["cluster"] as? [String: Any]
+        #expect(cluster?["assets"] as? Int == 1 && cluster?["books"] as? Int == 1, "\(stats)")
         // An admin's delete through one node is the cluster's: gone from both, the warm copy included.
         let deleted = try await httpRequest(
             "DELETE", testbed.nodes[1].baseURL + "/admin/audio/\(hash)", headers: ["authorization": "Bearer \(Self.admin)"])

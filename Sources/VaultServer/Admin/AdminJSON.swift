@@ -131,6 +131,15 @@ enum AdminJSON {
         let pricePer1000Characters: Double?
         let costGenerated: Double?
         let costSaved: Double?
+        /// On a cluster node only: what the whole cluster's catalog holds, each asset once (`assets`, `bytes` and
+        /// `books` above are then the node's own cache). Absent on one machine, and while the catalog does not
+        /// answer.
+        let cluster: Cluster?
+        struct Cluster: Encodable {
+            let assets: Int
+            let bytes: Int
+            let books: Int
+        }
         let topVoices: [LedgerReport.Count]
         let topBooks: [LedgerReport.Count]
         /// Usage by client key name (never the key).

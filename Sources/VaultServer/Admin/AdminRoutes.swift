@@ -187,12 +187,13 @@ struct AdminRoutes {
         let facts = try await AdminStats.storeFacts(store, budget: budget)
         let now = Date().timeIntervalSince1970
         let history = try await usage.history { try LedgerReport.read($0, now: now) }
-        return AdminStats.make(
-            .init(
-                totals: facts.totals, spentToday: facts.spent, dailyLimit: budget.dailyLimit,
-                report: history ?? usage.tally.report(),
-                flights: await voice.flightSnapshot(), pricePerThousandCharacters: configuration.pricePerThousandCharacters,
-                countingSince: history == nil ? usage.tally.startedAt : nil))
+        var inputs = AdminStats.Inputs(
+            totals: facts.totals, spentToday: facts.spent, dailyLimit: budget.dailyLimit,
+            report: history ?? usage.tally.report(),
+            flights: await voice.flightSnapshot(), pricePerThousandCharacters: configuration.pricePerThousandCharacters,
+            countingSince: history == nil ? usage.tally.startedAt : nil)
+        if let cluster = voice.cluster { inputs.cluster = try? await cluster.totals() }
+        return AdminStats.make(inputs)
     }
 
     private func logAction(_ action: String, _ removal: Removal, _ context: VaultRequestContext, _ extra: Logger.Metadata) {

@@ -14,6 +14,8 @@ public enum AdminStats {
         /// Nil when the counts are the ledger's whole history; the server's start when they are only in memory.
         public var countingSince: Date?
         public var now: Date
+        /// On a cluster node, what the whole cluster holds (the totals above are then the node's own cache).
+        public var cluster: ClusterTotals? = nil
 
         public init(
             totals: (assets: Int, bytes: Int, books: Int), spentToday: Int, dailyLimit: Int?, report: LedgerReport,
@@ -49,6 +51,7 @@ public enum AdminStats {
             misses: report.misses, hitRate: asked == 0 ? nil : Double(report.hits) / Double(asked), generations: report.generations,
             failures: report.failures, charactersGenerated: report.charactersGenerated, charactersSaved: report.charactersSaved,
             pricePer1000Characters: price, costGenerated: cost(report.charactersGenerated), costSaved: cost(report.charactersSaved),
+            cluster: inputs.cluster.map { .init(assets: $0.assets, bytes: $0.bytes, books: $0.books) },
             topVoices: report.topVoices, topBooks: report.topBooks,
             byClient: report.byClient, days: report.days,
             recentGenerations: report.recentGenerations.map {
