@@ -29,14 +29,13 @@ public struct ClusterMigration: Sendable {
 
     let local: AssetStore
     let catalog: PostgresAssetCatalog
-    let blobs: any BlobStore
-    let logger: Logger
+    /// Copies each asset as a node shares or brings one in (never generating: it claims no flights).
+    let node: ClusterNodeStore
 
     public init(local: AssetStore, catalog: PostgresAssetCatalog, blobs: any BlobStore, logger: Logger) {
         self.local = local
         self.catalog = catalog
-        self.blobs = blobs
-        self.logger = logger
+        node = ClusterNodeStore(local: local, catalog: catalog, blobs: blobs, flights: nil, logger: logger)
     }
 
     /// Every asset of the data directory into the cluster: blob, then record with its timings and books.
@@ -53,8 +52,6 @@ public struct ClusterMigration: Sendable {
         var summary = Summary()
         summary.assets = hashes.count
         summary.aliasesNotCarried = try await BlockingIO.run { try local.index.aliasCount() }
-        let node = ClusterNodeStore(
-            local: local, catalog: catalog, blobs: blobs, flights: nil, logger: logger)
         var start = 0
         while start < hashes.count {
             let pageHashes = Array(hashes[start..<min(start + Self.page, hashes.count)])
@@ -95,14 +92,17 @@ public struct ClusterMigration: Sendable {
         let references = try await catalog.blobReferences()
         var summary = Summary()
         summary.assets = references.count
-        let node = ClusterNodeStore(local: local, catalog: catalog, blobs: blobs, flights: nil, logger: logger)
         let local = local
-        for (done, reference) in references.enumerated() {
-            let held = try await BlockingIO.run { try local.index.record(for: reference.hash) }
-            let books = try await catalog.record(for: reference.hash)?.bookIds ?? []
-            if let held, Set(books).isSubset(of: held.bookIds) {
-                summary.alreadyThere += 1
-            } else {
+        var start = 0
+        while start < references.count {
+            let page = Array(references[start..<min(start + Self.page, references.count)])
+            let known = try await catalog.books(of: page.map(\.hash))
+            for reference in page {
+                let held = try await BlockingIO.run { try local.index.record(for: reference.hash) }
+                if let held, Set(known[reference.hash] ?? []).isSubset(of: held.bookIds) {
+                    summary.alreadyThere += 1
+                    continue
+                }
                 _ = try await node.bringIn(reference.hash)
                 if held == nil {
                     summary.copied += 1
@@ -111,7 +111,8 @@ public struct ClusterMigration: Sendable {
                     summary.linked += 1
                 }
             }
-            progress(done + 1, references.count)
+            start += page.count
+            progress(start, references.count)
         }
         return summary
     }

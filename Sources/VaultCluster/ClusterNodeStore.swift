@@ -18,12 +18,14 @@ public final class ClusterNodeStore: ClusterStore {
     let flights: PostgresFlightLock?
     let logger: Logger
     let observer: ClusterStepObserver?
+    let keyRates: PostgresKeyRates
 
     public init(
         local: AssetStore, catalog: PostgresAssetCatalog, blobs: any BlobStore, flights: PostgresFlightLock?, logger: Logger,
         observer: ClusterStepObserver? = nil
     ) {
         self.observer = observer
+        keyRates = PostgresKeyRates(client: catalog.client, logger: logger)
         self.local = local
         self.catalog = catalog
         self.blobs = blobs
@@ -165,7 +167,7 @@ public final class ClusterNodeStore: ClusterStore {
 
     public func takeRequest(keyId: String, perMinute: Int) async throws -> Int? {
         try await fromCatalog {
-            try await PostgresKeyRates(client: self.catalog.client, logger: self.logger).take(keyId: keyId, perMinute: perMinute)
+            try await self.keyRates.take(keyId: keyId, perMinute: perMinute)
         }
     }
 

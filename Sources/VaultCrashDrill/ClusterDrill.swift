@@ -33,9 +33,7 @@ struct ClusterDrill {
         let voice = VoiceService(
             store: vault.store, synthesizer: DrillSynthesizer(), dailyCharacterBudget: nil,
             spendCounters: PostgresSpendCounters(client: client, logger: logger), cluster: node)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
+        try await client.whileRunning {
             _ = try await CatalogMigrator.migrate(client, logger: logger)
             if let s3 = blobs as? S3BlobStore { try await s3.ensureBucket() }
             _ = try await CatalogFollower(catalogURL: settings.catalog, catalog: catalog, local: vault.store, logger: logger).reconcile()

@@ -116,13 +116,8 @@ extension FsckCommand {
         let repair = repair
         let report: ClusterFsck.Report
         do {
-            report = try await withThrowingTaskGroup(of: ClusterFsck.Report?.self) { group in
-                group.addTask {
-                    await client.run()
-                    return nil
-                }
-                defer { group.cancelAll() }
-                return try await fsck.run(repair: repair) { phase, done, total in bar.update(label: phase, done: done, total: total) }
+            report = try await client.whileRunning {
+                try await fsck.run(repair: repair) { phase, done, total in bar.update(label: phase, done: done, total: total) }
             }
         } catch {
             bar.finish()

@@ -76,12 +76,7 @@ struct MigrateCommand: AsyncParsableCommand {
         let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1 && !json)
         let summary: ClusterMigration.Summary
         do {
-            summary = try await withThrowingTaskGroup(of: ClusterMigration.Summary?.self) { group in
-                group.addTask {
-                    await client.run()
-                    return nil
-                }
-                defer { group.cancelAll() }
+            summary = try await client.whileRunning {
                 // The cluster's schema, as a node starting would bring it; the bucket too.
                 _ = try await CatalogMigrator.migrate(client, logger: logger)
                 if let s3 = blobs as? S3BlobStore { try await s3.ensureBucket() }

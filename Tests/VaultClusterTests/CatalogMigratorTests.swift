@@ -10,11 +10,7 @@ func withCatalog<T: Sendable>(_ given: String? = nil, _ body: (PostgresClient, S
     if let given { url = given } else { url = try await PostgreSQL.shared().createDatabase() }
     let client = PostgresClient(
         configuration: try CatalogURL(parsing: url).clientConfiguration, backgroundLogger: Logger(label: "catalog-test"))
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { await client.run() }
-        defer { group.cancelAll() }
-        return try await body(client, url)
-    }
+    return try await client.whileRunning { try await body(client, url) }
 }
 
 /// Migrations against a real PostgreSQL: applied once however many nodes start together, refused when the

@@ -79,9 +79,7 @@ import VaultTestSupport
             return
         }
         let admin = PostgresClient(configuration: catalog.clientConfiguration, backgroundLogger: Self.logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await admin.run() }
-            defer { group.cancelAll() }
+        try await admin.whileRunning {
             // Every backend of this test's database holding a two-key advisory lock: the flight's.
             try await admin.query(
                 """

@@ -22,25 +22,7 @@ import VaultTestSupport
 
     static func bytes(_ count: Int, seed: UInt8) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(seed)) } }
 
-    @Test func aBlobIsStoredVerifiedReadInRangesListedAndDeleted() async throws {
-        let store = try await Self.store()
-        let bytes = Self.bytes(300_000, seed: 7)
-        let digest = SHA256Digest.of(bytes)
-        #expect(try await store.size(of: digest) == nil)
-        #expect(try await store.read(digest, range: nil) == nil)
-        try await store.put(bytes, sha256: digest)
-        // Storing it again is harmless.
-        try await store.put(bytes, sha256: digest)
-        #expect(try await store.size(of: digest) == bytes.count)
-        #expect(try await store.read(digest, range: nil) == bytes)
-        #expect(try await store.read(digest, range: 1_000...1_099) == Array(bytes[1_000...1_099]))
-        #expect(try await store.read(digest, range: 299_999...299_999) == [bytes[299_999]])
-        #expect(try await store.list() == [digest])
-        try await store.delete(digest)
-        try await store.delete(digest)
-        #expect(try await store.size(of: digest) == nil)
-        #expect(try await store.list().isEmpty)
-    }
+    // Storing, reading in ranges, listing and deleting: `BlobStoreContractTests`, which runs against this store.
 
     /// Bytes that are not what their digest says are refused by the store itself (`x-amz-checksum-sha256`), and
     /// nothing is left under that name.

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 
 /// Blobs as files in a directory every node mounts (`VOICEVAULT_BLOB_URL=file:///shared/dir`): the setup of a
@@ -32,20 +29,9 @@ public struct DirectoryBlobStore: BlobStore {
             try FileSystem.makeDirectories(root + "/tmp")
             let directory = String(target.dropLast(65))
             try FileSystem.makeDirectories(directory)
-            let temporary = root + "/tmp/" + sha256.hex + "." + UUID().uuidString.lowercased()
-            let fd = FileSystem.openNoFollow(temporary, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
-            guard fd >= 0 else { throw SystemError.last("create", temporary) }
-            do {
-                try FileSystem.writeAll(fd, bytes[...], path: temporary)
-                guard fsync(fd) == 0 else { throw SystemError.last("fsync", temporary) }
-                close(fd)
-            } catch {
-                close(fd)
-                try? FileSystem.removeFile(temporary)
-                throw error
-            }
-            try FileSystem.rename(temporary, to: target)
-            try FileSystem.syncDirectory(directory)
+            try DurableFile.replace(
+                target, with: bytes, directory: directory,
+                temporary: root + "/tmp/" + sha256.hex + "." + UUID().uuidString.lowercased())
         }
         guard try await size(of: sha256) == bytes.count else { throw .mismatch("blob \(sha256.hex) has another size after put") }
     }

@@ -3,12 +3,14 @@ import Glibc
 #endif
 import Foundation
 
-/// Small files replaced whole and durably (the manifests of uploads in progress): the new content goes to a
-/// temp file beside the target, is fsynced, renamed over it, and the directory is fsynced, so after a crash
-/// the file holds the old content or the new, never a mix or nothing.
+/// Files replaced whole and durably (the manifests of uploads in progress, a shared directory's blobs): the new
+/// content goes to a temp file, is fsynced, renamed over the target, and the target's directory is fsynced, so
+/// after a crash the file holds the old content or the new, never a mix or nothing.
 enum DurableFile {
-    static func replace(_ path: String, with bytes: [UInt8], directory: String) throws {
-        let temporary = path + ".tmp"
+    /// - Parameter temporary: where the content is written first, on the target's file system; `<path>.tmp` by
+    ///   default. Writers that may race for one target (two nodes putting one blob) each name their own.
+    static func replace(_ path: String, with bytes: [UInt8], directory: String, temporary: String? = nil) throws {
+        let temporary = temporary ?? path + ".tmp"
         let fd = FileSystem.openNoFollow(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
         guard fd >= 0 else { throw SystemError.last("create", temporary) }
         do {

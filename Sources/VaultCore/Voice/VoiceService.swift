@@ -193,7 +193,7 @@ public final class VoiceService: Sendable {
     }
 
     /// The asset's record from the local index, else (on a cluster node) brought in from the cluster.
-    private func storedRecord(_ hash: SHA256Digest) async throws -> AssetRecord? {
+    public func storedRecord(_ hash: SHA256Digest) async throws -> AssetRecord? {
         if let record = try store.record(for: hash) { return record }
         return try await cluster?.bringIn(hash)
     }

@@ -106,7 +106,7 @@ struct VoiceRoutes {
         }
         // A cluster node that does not hold the asset brings it in first.
         var found = try voice.store.index.record(forHashOrAlias: hash)
-        if found == nil, voice.cluster != nil { found = try await voice.recordWithAlignment(for: hash)?.record }
+        if found == nil, voice.cluster != nil { found = try await voice.storedRecord(hash) }
         guard let record = found else {
             throw APIError(.notFound, code: "not_found", message: "no audio with contentHash \(hash.hex)")
         }
