@@ -30,7 +30,7 @@ if [ ! -d "$DIR/pg" ]; then
     as_postgres "$BIN/initdb" -D "$DIR/pg" -U postgres --auth=trust -E UTF8 >/dev/null
 fi
 as_postgres "$BIN/pg_ctl" -D "$DIR/pg" -l "$DIR/pg.log" -w \
-    -o "-p $PG_PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+    -o "-p $PG_PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=500" start >/dev/null
 "$BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'voicevault'" | grep -q 1 \
     || "$BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE voicevault"
 

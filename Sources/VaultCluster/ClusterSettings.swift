@@ -27,6 +27,10 @@ public struct ClusterSettings: Sendable, Equatable {
     public static let accessKeyVariable = "VOICEVAULT_BLOB_ACCESS_KEY_ID"
     public static let secretKeyVariable = "VOICEVAULT_BLOB_SECRET_ACCESS_KEY"
     public static let nodeVariable = "VOICEVAULT_NODE_URL"
+    public static let connectionsVariable = "VOICEVAULT_CATALOG_CONNECTIONS"
+    /// Bounds of `VOICEVAULT_CATALOG_CONNECTIONS`: one of each use at least; more than PostgreSQL's own default
+    /// `max_connections` for one node is a mistake, not a setting.
+    public static let connectionsRange = 1...100
 
     public init?(environment: [String: String]) throws(Invalid) {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
@@ -39,6 +43,14 @@ public struct ClusterSettings: Sendable, Equatable {
                     + "(postgres://user:password@host:port/database); unset \(Self.blobVariable) to run on the embedded store")
         }
         do { catalog = try CatalogURL(parsing: catalogText) } catch { throw Invalid(error.description) }
+        if let text = value(Self.connectionsVariable) {
+            guard let count = Int(text), Self.connectionsRange.contains(count) else {
+                throw Invalid(
+                    "\(Self.connectionsVariable) \(text) is not a whole number from \(Self.connectionsRange.lowerBound) "
+                        + "to \(Self.connectionsRange.upperBound)")
+            }
+            catalog.connections = count
+        }
         guard let blobText else {
             throw Invalid(
                 "\(Self.catalogVariable) is set but \(Self.blobVariable) is not: say where the cluster's audio lives "

@@ -30,6 +30,17 @@ import VaultCluster
         let settings = try #require(
             try ClusterSettings(environment: ["VOICEVAULT_CATALOG_URL": Self.catalog, "VOICEVAULT_BLOB_URL": "file:///srv/blobs/"]))
         #expect(settings.blobs == .directory("/srv/blobs") && settings.nodeURL == nil)
+        #expect(settings.catalog.connections == CatalogURL.defaultConnections)
+        #expect(settings.catalog.clientConfiguration.options.maximumConnections == CatalogURL.defaultConnections)
+    }
+
+    @Test func theCatalogConnectionsAreTheOperatorsToBound() throws {
+        let settings = try #require(
+            try ClusterSettings(environment: [
+                "VOICEVAULT_CATALOG_URL": Self.catalog, "VOICEVAULT_BLOB_URL": "file:///srv", "VOICEVAULT_CATALOG_CONNECTIONS": "4",
+            ]))
+        #expect(settings.catalog.connections == 4)
+        #expect(settings.catalog.clientConfiguration.options.maximumConnections == 4)
     }
 
     @Test(arguments: [
@@ -42,6 +53,14 @@ import VaultCluster
         (
             ["VOICEVAULT_CATALOG_URL": catalog, "VOICEVAULT_BLOB_URL": "file:///srv", "VOICEVAULT_NODE_URL": "node-2"],
             "VOICEVAULT_NODE_URL"
+        ),
+        (
+            ["VOICEVAULT_CATALOG_URL": catalog, "VOICEVAULT_BLOB_URL": "file:///srv", "VOICEVAULT_CATALOG_CONNECTIONS": "0"],
+            "VOICEVAULT_CATALOG_CONNECTIONS"
+        ),
+        (
+            ["VOICEVAULT_CATALOG_URL": catalog, "VOICEVAULT_BLOB_URL": "file:///srv", "VOICEVAULT_CATALOG_CONNECTIONS": "many"],
+            "VOICEVAULT_CATALOG_CONNECTIONS"
         ),
     ])
     func aWrongEnvironmentIsRefusedNamingWhatToFix(environment: [String: String], named: String) {

@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 import PostgresNIO
 import Testing
 import VaultCluster
@@ -67,6 +68,69 @@ import VaultTestSupport
         for flight in flights { await flight.end() }
     }
 
+    /// Distinct misses are the clients' to choose: past the node's allowance a claim waits for a place, and
+    /// PostgreSQL never sees more of the node's flight connections than the allowance, however many ask.
+    @Test func claimsPastTheAllowanceWaitAndOpenNoConnection() async throws {
+        var catalog = try await Self.migratedCatalog()
+        catalog.connections = 2
+        let node = PostgresFlightLock(catalog: catalog, nodeURL: "http://node-a", logger: Self.logger)
+        let held = WonFlights()
+        let claims = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<6 {
+                    group.addTask {
+                        guard case let .won(flight) = try await node.claim(SHA256Digest.test("distinct \(index)")) else {
+                            Issue.record("distinct hashes are distinct flights")
+                            return
+                        }
+                        held.flights.withLock { $0.append(flight) }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        try await waitUntil("two flights held and four claims waiting") {
+            let waiting = await node.claimsWaiting
+            return held.flights.withLock { $0.count } == 2 && waiting == 4
+        }
+        #expect(try await Self.flightConnections(catalog) == 2)
+        // Each ended flight lets the longest waiter in, until all six have had their turn.
+        for ended in 0..<6 {
+            let flight = try await Self.held(held, number: ended)
+            await flight.end()
+            await flight.end()  // a second end gives no second place
+            #expect(try await Self.flightConnections(catalog) <= 2)
+        }
+        try await claims.value
+        #expect(await node.claimsWaiting == 0)
+        #expect(try await Self.flightConnections(catalog) == 0)
+    }
+
+    /// The flight won `number`th (from 0), once it has been.
+    static func held(_ held: WonFlights, number: Int) async throws -> HeldFlight {
+        var flight: HeldFlight?
+        try await waitUntil("flight \(number + 1) is won") {
+            flight = held.flights.withLock { $0.count > number ? $0[number] : nil }
+            return flight != nil
+        }
+        return try #require(flight)
+    }
+
+    /// Connections to this test's database holding a two-key advisory lock: flights.
+    static func flightConnections(_ catalog: CatalogURL) async throws -> Int {
+        let admin = PostgresClient(configuration: catalog.clientConfiguration, backgroundLogger: logger)
+        return try await admin.whileRunning {
+            let rows = try await admin.query(
+                """
+                SELECT count(DISTINCT pid)::int FROM pg_locks
+                WHERE locktype = 'advisory' AND objsubid = 2
+                  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                """, logger: logger)
+            for try await count in rows.decode(Int.self) { return count }
+            return 0
+        }
+    }
+
     /// The holder's session ends without it (its node died, or the network cut it off): PostgreSQL releases
     /// the lock, another node takes the flight over, and the old holder's `end` still returns.
     @Test func aFlightWhoseHolderDiedIsTakenOver() async throws {
@@ -96,4 +160,9 @@ import VaultTestSupport
         await flight.end()
         await takenOver?.end()
     }
+}
+
+/// The flights a test's claims won, in the order they were won.
+final class WonFlights: Sendable {
+    let flights = Mutex<[HeldFlight]>([])
 }

@@ -55,7 +55,7 @@ public final class PostgreSQL: Sendable {
             let log = directory.sub("postgres.log")
             let server = asServerUser(
                 "\(binaries)/postgres -D \(data) -p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off"
-                    + " -c max_connections=200")
+                    + " -c max_connections=500")
             // Killing the postmaster ends its backends; `runuser` alone would leave it running.
             let process = try LoopbackEngine.startWatched(
                 server, log: log, stop: "kill -9 $(head -1 \(data)/postmaster.pid 2>/dev/null) 2>/dev/null", directory: directory)

@@ -11,6 +11,11 @@ public struct CatalogURL: Sendable, Equatable {
     public var username: String
     public var password: String?
     public var database: String
+    /// The most connections a node opens to the catalog for each of its two uses: its pool (records, budgets,
+    /// rates) and the flights it holds (one connection each, `PostgresFlightLock`). With the follower's one,
+    /// a node opens at most `2 x connections + 1`, whatever clients send (`VOICEVAULT_CATALOG_CONNECTIONS`).
+    public var connections = CatalogURL.defaultConnections
+    public static let defaultConnections = 10
 
     public enum Invalid: Error, Equatable, CustomStringConvertible {
         case notPostgres
@@ -47,7 +52,10 @@ public struct CatalogURL: Sendable, Equatable {
 
     /// The pool's configuration for this catalog.
     public var clientConfiguration: PostgresClient.Configuration {
-        PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database, tls: .disable)
+        var configuration = PostgresClient.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: .disable)
+        configuration.options.maximumConnections = connections
+        return configuration
     }
 
     /// The configuration of a single connection outside the pool (a flight's, which holds a session lock).

@@ -4,8 +4,8 @@ public import VaultCore
 import Synchronization
 
 /// One generation per content hash across the cluster (Docs/CLUSTER.md, "One generation per hash"): the node
-/// that takes a hash's session advisory lock generates it; every other node learns which node holds it and
-/// forwards to that node.
+/// that takes a hash's session advisory lock generates it; every other node learns which node holds it (its
+/// `VOICEVAULT_NODE_URL`) and waits for the record that node shares.
 ///
 /// Each flight holds a connection of its own, outside any pool, and ends by closing it. Closing releases the
 /// lock without a query, so ending a flight works even when the connection is already dead, and a connection
@@ -13,13 +13,15 @@ import Synchronization
 /// PostgreSQL releases the lock: at once when the process dies (the kernel closes the socket), within the
 /// keepalive this connection asks for when the whole machine is gone.
 ///
-/// Invariants: at most one open flight per hash in the whole cluster (PostgreSQL's lock); a claim never blocks
-/// waiting for the lock (`pg_try_advisory_lock`); the `flights` row is written only by the lock's holder, so a
+/// Invariants: at most one open flight per hash in the whole cluster (PostgreSQL's lock); at most
+/// `CatalogURL.connections` flight connections open per node (`FlightAllowance`; a claim past that waits for a
+/// place, never for the lock itself: `pg_try_advisory_lock`); the `flights` row is written only by the lock's holder, so a
 /// stale row (its holder died) is overwritten by the next winner and never blocks anyone.
 public struct PostgresFlightLock: Sendable {
     let configuration: PostgresConnection.Configuration
     let nodeURL: String
     let logger: Logger
+    let allowance: FlightAllowance
 
     /// The TCP keepalive the flight's connection asks PostgreSQL for, so that a holder whose machine vanished
     /// loses the lock within idle + interval x count seconds.
@@ -30,7 +32,11 @@ public struct PostgresFlightLock: Sendable {
         configuration = catalog.connectionConfiguration
         self.nodeURL = nodeURL
         self.logger = logger
+        allowance = FlightAllowance(limit: catalog.connections)
     }
+
+    /// Claims waiting for one of this node's flight connections (for tests and metrics).
+    public var claimsWaiting: Int { get async { await allowance.waiting } }
 
     public enum Claim: Sendable {
         /// This node generates; end the flight when the asset is published or the generation failed.
@@ -42,8 +48,15 @@ public struct PostgresFlightLock: Sendable {
 
     /// Tries to take `hash`'s flight, never waiting for it.
     public func claim(_ hash: SHA256Digest) async throws -> Claim {
-        let connection = try await PostgresConnection.connect(
-            configuration: configuration, id: Self.nextConnectionID(), logger: logger)
+        await allowance.take()
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(
+                configuration: configuration, id: Self.nextConnectionID(), logger: logger)
+        } catch {
+            await allowance.release()
+            throw error
+        }
         do {
             let keys = Self.lockKeys(hash)
             let (idle, interval, count) = Self.keepalive
@@ -59,6 +72,7 @@ public struct PostgresFlightLock: Sendable {
             guard won else {
                 let holder = try await Self.holder(of: hash, on: connection, logger: logger)
                 try? await connection.close()
+                await allowance.release()
                 return .heldElsewhere(nodeURL: holder)
             }
             try await connection.query(
@@ -66,9 +80,10 @@ public struct PostgresFlightLock: Sendable {
                 INSERT INTO flights (hash, node_url, started_at) VALUES (\(hash.hex), \(nodeURL), now())
                 ON CONFLICT (hash) DO UPDATE SET node_url = excluded.node_url, started_at = excluded.started_at
                 """, logger: logger)
-            return .won(HeldFlight(hash: hash, connection: connection, logger: logger))
+            return .won(HeldFlight(hash: hash, connection: connection, allowance: allowance, logger: logger))
         } catch {
             try? await connection.close()
+            await allowance.release()
             throw error
         }
     }
@@ -102,21 +117,27 @@ public struct PostgresFlightLock: Sendable {
 public final class HeldFlight: Sendable {
     public let hash: SHA256Digest
     let connection: PostgresConnection
+    let allowance: FlightAllowance
     let logger: Logger
+    private let ended = Atomic<Bool>(false)
 
-    init(hash: SHA256Digest, connection: PostgresConnection, logger: Logger) {
+    init(hash: SHA256Digest, connection: PostgresConnection, allowance: FlightAllowance, logger: Logger) {
         self.hash = hash
         self.connection = connection
+        self.allowance = allowance
         self.logger = logger
     }
 
-    /// Ends the flight: forgets its row (a courtesy; a stale row is harmless) and closes the connection,
-    /// which releases the lock. Returns promptly even when the connection is already dead.
+    /// Ends the flight: forgets its row (a courtesy; a stale row is harmless), closes the connection, which
+    /// releases the lock, and gives its place in the node's allowance to the next claim. Returns promptly even
+    /// when the connection is already dead; a second call does nothing.
     public func end() async {
+        guard !ended.exchange(true, ordering: .acquiringAndReleasing) else { return }
         if !connection.isClosed {
             try? await connection.query("DELETE FROM flights WHERE hash = \(hash.hex)", logger: logger)
         }
         try? await connection.close()
+        await allowance.release()
     }
 
     /// False once PostgreSQL or the network ended the connection: the lock is gone, and another node may
