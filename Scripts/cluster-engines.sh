@@ -52,5 +52,6 @@ export VOICEVAULT_CATALOG_URL=postgres://postgres@127.0.0.1:$PG_PORT/voicevault
 export VOICEVAULT_BLOB_URL='s3://voicevault/audio?endpoint=http://127.0.0.1:$S3_PORT'
 export VOICEVAULT_BLOB_ACCESS_KEY_ID=voicevault
 export VOICEVAULT_BLOB_SECRET_ACCESS_KEY=voicevault-secret
+export VOICEVAULT_SIGNING_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 ENV
 echo "PostgreSQL on 127.0.0.1:$PG_PORT, SeaweedFS S3 on 127.0.0.1:$S3_PORT; settings in $DIR/env"

@@ -9,7 +9,9 @@ public import VaultCore
 /// build and makes sure the blob store is there, before any request is taken.
 public struct ClusterNode: Sendable {
     public let settings: ClusterSettings
-    public let nodeURL: String
+    /// How the other nodes reach this one; `serve` settles it once it listens unless `VOICEVAULT_NODE_URL` did.
+    public let address: NodeAddress
+    public var nodeURL: String { address.url }
     public let client: PostgresClient
     public let blobs: any BlobStore
     public let store: ClusterNodeStore
@@ -17,15 +19,20 @@ public struct ClusterNode: Sendable {
     let logger: Logger
 
     /// - Parameter defaultNodeURL: this node's address when `VOICEVAULT_NODE_URL` does not say.
-    public init(settings: ClusterSettings, local: AssetStore, defaultNodeURL: String, httpClient: HTTPClient, logger: Logger) {
+    /// - Parameter relayCredential: what the nodes present to each other's relay route (`RelayCredential`).
+    public init(
+        settings: ClusterSettings, local: AssetStore, defaultNodeURL: String, relayCredential: String, httpClient: HTTPClient,
+        logger: Logger
+    ) {
         self.settings = settings
         self.logger = logger
-        nodeURL = settings.nodeURL ?? defaultNodeURL
+        address = NodeAddress(settings.nodeURL ?? defaultNodeURL)
         client = PostgresClient(configuration: settings.catalog.clientConfiguration, backgroundLogger: logger)
         blobs = settings.blobStore(httpClient: httpClient)
         store = ClusterNodeStore(
             local: local, catalog: PostgresAssetCatalog(client: client, logger: logger), blobs: blobs,
-            flights: PostgresFlightLock(catalog: settings.catalog, nodeURL: nodeURL, logger: logger), logger: logger)
+            flights: PostgresFlightLock(catalog: settings.catalog, address: address, logger: logger), logger: logger,
+            relayCredential: relayCredential)
         spendCounters = PostgresSpendCounters(client: client, logger: logger)
     }
 

@@ -19,11 +19,14 @@ public final class ClusterNodeStore: ClusterStore {
     let logger: Logger
     let observer: ClusterStepObserver?
     let keyRates: PostgresKeyRates
+    let relays: LiveRelayClient
 
+    /// - Parameter relayCredential: `RelayCredential.derive(fromSigningSecret:)` of the secret every node shares.
     public init(
         local: AssetStore, catalog: PostgresAssetCatalog, blobs: any BlobStore, flights: PostgresFlightLock?, logger: Logger,
-        observer: ClusterStepObserver? = nil
+        relayCredential: String = "", observer: ClusterStepObserver? = nil
     ) {
+        relays = LiveRelayClient(credential: relayCredential)
         self.observer = observer
         keyRates = PostgresKeyRates(client: catalog.client, logger: logger)
         self.local = local
@@ -37,9 +40,17 @@ public final class ClusterNodeStore: ClusterStore {
     private let bringing = Mutex<[SHA256Digest: Task<AssetRecord?, any Error>]>([:])
 
     public func bringIn(_ hash: SHA256Digest) async throws -> AssetRecord? {
+        try await bringIn(hash, relayedOrNil: nil)
+    }
+
+    public func bringIn(_ hash: SHA256Digest, relayed: StagedAudio.Sealed) async throws -> AssetRecord? {
+        try await bringIn(hash, relayedOrNil: relayed)
+    }
+
+    private func bringIn(_ hash: SHA256Digest, relayedOrNil relayed: StagedAudio.Sealed?) async throws -> AssetRecord? {
         let task = bringing.withLock { running in
             if let task = running[hash] { return task }
-            let task = Task { try await self.fetchAndPublish(hash) }
+            let task = Task { try await self.fetchAndPublish(hash, relayed: relayed) }
             running[hash] = task
             return task
         }
@@ -47,7 +58,7 @@ public final class ClusterNodeStore: ClusterStore {
         return try await task.value
     }
 
-    private func fetchAndPublish(_ hash: SHA256Digest) async throws -> AssetRecord? {
+    private func fetchAndPublish(_ hash: SHA256Digest, relayed: StagedAudio.Sealed?) async throws -> AssetRecord? {
         guard let (record, alignment) = try await fromCatalog({ try await self.catalog.recordWithAlignment(for: hash) }) else {
             return nil
         }
@@ -60,6 +71,20 @@ public final class ClusterNodeStore: ClusterStore {
         else {
             throw IndexError.corruptRecord(hash: hash.hex, reason: "the catalog's record names no blob or no valid book")
         }
+        let metadata = AssetMetadata(
+            voiceId: record.voiceId, modelId: record.modelId, outputFormat: record.outputFormat, wordCount: record.wordCount,
+            characterCount: record.characterCount, upstreamRequestId: record.upstreamRequestId,
+            characterCost: record.characterCost, origin: record.origin)
+        if let relayed, relayed.sha256 == blob, relayed.size == record.byteSize {
+            // The relay heard the very bytes the catalog names: published from the staging area, not fetched.
+            let published = try await BlockingIO.run {
+                try local.publishStaged(
+                    relayed, hash: hash, bookId: firstBook, metadata: metadata, alignment: alignment,
+                    now: Date(timeIntervalSince1970: record.createdAt)
+                ).record
+            }
+            return try await linkLocally(published, books: record.bookIds, hash: hash)
+        }
         let bytes = try await fromBlobStore { () async throws(BlobStoreError) in try await self.blobs.read(blob, range: nil) }
         guard let bytes else {
             throw ClusterStoreError.blobStoreUnavailable("asset \(hash.hex) names blob \(blob.hex), which the blob store does not hold")
@@ -69,10 +94,6 @@ public final class ClusterNodeStore: ClusterStore {
         }
         let audio: InspectedMP3
         do throws(MP3Error) { audio = try InspectedMP3(bytes) } catch { throw StoreError.invalidAudio(error) }
-        let metadata = AssetMetadata(
-            voiceId: record.voiceId, modelId: record.modelId, outputFormat: record.outputFormat, wordCount: record.wordCount,
-            characterCount: record.characterCount, upstreamRequestId: record.upstreamRequestId,
-            characterCost: record.characterCost, origin: record.origin)
         let published = try await BlockingIO.run {
             try local.publishTimed(
                 audio, hash: hash, bookId: firstBook, metadata: metadata, alignment: alignment,
@@ -100,6 +121,16 @@ public final class ClusterNodeStore: ClusterStore {
         case let .won(flight): return .won(end: { await flight.end() })
         case let .heldElsewhere(nodeURL): return .heldElsewhere(nodeURL: nodeURL)
         }
+    }
+
+    public var nodeURL: String { flights?.address.url ?? "" }
+
+    public func relay(_ hash: SHA256Digest, from holder: String) -> AsyncThrowingStream<LiveGeneration.RelayStep, any Error> {
+        relays.steps(of: hash, from: holder)
+    }
+
+    public func acceptsRelay(credential: String) -> Bool {
+        !relays.credential.isEmpty && HMACSHA256.constantTimeEquals(Array(credential.utf8), Array(relays.credential.utf8))
     }
 
     public func share(_ record: AssetRecord, alignment: SpeechAlignment?, audioPath: String) async throws {

@@ -85,8 +85,9 @@ public enum VaultApplication {
             )
             .register(on: router, table: routes)
         }
-        if voice.cluster != nil {
+        if let cluster = voice.cluster {
             NotYetOnClusterRoutes().register(on: router, table: routes)
+            ClusterRelayRoutes(voice: voice, cluster: cluster).register(on: router, table: routes)
         }
         let voiceRoutes = VoiceRoutes(voice: voice, configuration: configuration)
         voiceRoutes.register(on: router, clients: clients, table: routes)

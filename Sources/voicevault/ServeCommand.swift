@@ -52,6 +52,11 @@ struct ServeCommand: AsyncParsableCommand {
                 "VOICEVAULT_MAX_STORE_BYTES is not applied across a cluster yet; on a cluster node, "
                     + "VOICEVAULT_BLOB_CACHE_MIB bounds this node's own copies")
         }
+        if clusterSettings != nil, Environment.value("VOICEVAULT_SIGNING_SECRET") == nil {
+            // Each node would make its own: nodes could not follow each other's generations (the relay's credential
+            // derives from it), and a URL signed by one node would be refused by the next.
+            throw ValidationError("a cluster node needs VOICEVAULT_SIGNING_SECRET, the same on every node (32 random bytes, say)")
+        }
         let connectionLimits = configuration.connectionLimits
         var options = LMDBEnvironment.Options()
         if let mib = indexMapMib ?? Environment.value("VOICEVAULT_INDEX_MAP_MIB").flatMap(Int.init) {
@@ -94,10 +99,12 @@ struct ServeCommand: AsyncParsableCommand {
         let ledgerWriter = UsageLedger.openOrSetAside(in: vault.store.directory, logger: logger).map { LedgerWriter(ledger: $0) }
         let usage = UsageRecorder(writer: ledgerWriter)
         let quotaWakeup = QuotaWakeup()
+        let signingSecret = try SigningSecret.loadOrCreate(
+            path: vault.store.directory.signingKeyFile, override: Environment.value("VOICEVAULT_SIGNING_SECRET"))
         let cluster = clusterSettings.map {
             ClusterNode(
-                settings: $0, local: vault.store, defaultNodeURL: "http://\(configuration.host):\(configuration.port)",
-                httpClient: .shared, logger: logger)
+                settings: $0, local: vault.store, defaultNodeURL: Self.defaultNodeURL(host: configuration.host, port: configuration.port),
+                relayCredential: RelayCredential.derive(fromSigningSecret: signingSecret), httpClient: .shared, logger: logger)
         }
         let voice = VoiceService(
             store: vault.store, synthesizer: synthesizer,
@@ -140,8 +147,6 @@ struct ServeCommand: AsyncParsableCommand {
                 "inProgress": "\(inProgress)", "commitsFinished": "\(recovered.completed)",
                 "commitsFailed": "\(recovered.failed)", "expiredSwept": "\(expired)",
             ])
-        let signingSecret = try SigningSecret.loadOrCreate(
-            path: vault.store.directory.signingKeyFile, override: Environment.value("VOICEVAULT_SIGNING_SECRET"))
         let jobs = JobRunner(
             jobs: try JobStore(path: vault.store.directory.jobsFile), voice: voice, load: upstreamLoad,
             maximumTextCharacters: configuration.maximumTextCharacters, logger: logger)
@@ -152,6 +157,11 @@ struct ServeCommand: AsyncParsableCommand {
             catalog: catalog, jobs: jobs, logger: logger
         ) { port in
             logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
+            if let cluster, clusterSettings?.nodeURL == nil {
+                // The port is certain only now (`--port 0`); other nodes relay from this address.
+                cluster.address.update(Self.defaultNodeURL(host: configuration.host, port: port))
+                logger.info("node address", metadata: ["nodeURL": "\(cluster.nodeURL)"])
+            }
         }
         // Stopped one after another, last listed first: the job runner finishes its item in flight and starts no
         // other (at once, not after the app has drained), the app drains, the quota writes its heard times, the
@@ -177,6 +187,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
         withExtendedLifetime(vault) {}
         logger.info("stopped")
+    }
+
+    /// This node's address for the others when `VOICEVAULT_NODE_URL` does not say: its listening host, or its
+    /// host name when it listens on every interface (an address no other machine can use).
+    static func defaultNodeURL(host: String, port: Int) -> String {
+        let reachable = ["0.0.0.0", "::", "[::]"].contains(host) ? ProcessInfo.processInfo.hostName : host
+        return "http://\(reachable.contains(":") ? "[\(reachable)]" : reachable):\(port)"
     }
 
     /// ElevenLabs when `ELEVENLABS_API_KEY` is set (long text chunked); otherwise the offline espeak-ng

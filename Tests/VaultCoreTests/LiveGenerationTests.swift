@@ -119,6 +119,42 @@ final class TwoPieceSynthesizer: SpeechSynthesizer {
         _ = try await Self.collect(a)
         _ = try await Self.collect(b)
     }
+
+    /// What another node relays: every piece from byte 0, a quiet step while nothing happens, a restart passed
+    /// on (following does not make the generation heard, so it can still start over), then live to the end.
+    @Test func aRelayFollowsPiecesQuietAndRestarts() async throws {
+        let store = try AssetStore.open(directory: DataDirectory(root: directory.path))
+        let hash = try SpeechSpec(text: "Relayed.", voiceId: "v").contentHash
+        let generation = LiveGeneration(hash: hash)
+        let file = try store.stage(hash)
+        generation.attach(file)
+        try file.append([1, 2, 3])
+        generation.appended(end: file.size, alignment: nil)
+        var steps = generation.relaySteps(quietAfter: .milliseconds(20)).makeAsyncIterator()
+        #expect(try await steps.next() == .piece(SynthesisPiece(audio: [1, 2, 3], alignment: nil)))
+        #expect(try await steps.next() == .quiet)
+        #expect(generation.restartIfUnheard(), "a relay's reading is not hearing")
+        try file.restart()
+        #expect(try await steps.next() == .restart)
+        try file.append([7, 8])
+        generation.appended(end: file.size, alignment: nil)
+        #expect(try await steps.next() == .piece(SynthesisPiece(audio: [7, 8], alignment: nil)))
+        let record = AssetRecord(
+            contentHash: hash.hex, bookIds: ["b"], voiceId: "v", modelId: "m", outputFormat: "mp3_44100_128", byteSize: 2,
+            sha256: SHA256Digest.of([7, 8]).hex, durationSeconds: 0, wordCount: 1, characterCount: 8, createdAt: 0)
+        generation.end(.success(.init(record: record, timings: .init(), attempts: 1, generated: true)))
+        #expect(try await steps.next() == nil)
+        file.discard()
+    }
+
+    /// A generation that fails while a relay follows it ends the relay with its error.
+    @Test func aRelayEndsWithTheGenerationsFailure() async throws {
+        let generation = LiveGeneration(hash: try SpeechSpec(text: "Failing.", voiceId: "v").contentHash)
+        var steps = generation.relaySteps(quietAfter: .seconds(60)).makeAsyncIterator()
+        let next = Task { try await steps.next() }
+        generation.end(.failure(VoiceError.synthesizerFailed("cut off")))
+        await #expect(throws: VoiceError.self) { _ = try await next.value }
+    }
 }
 
 /// Long text: every chunk's frames in order, none of their headers.

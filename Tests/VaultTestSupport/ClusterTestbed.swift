@@ -4,6 +4,9 @@ public import Foundation
 /// own) and the shared SeaweedFS (a prefix of their own), with one fake ElevenLabs behind them all. The nodes
 /// start together, so their first start also shows that they migrate the catalog once.
 public final class ClusterTestbed: @unchecked Sendable {
+    /// The secret every node of a test cluster shares (the relay's credential derives from it).
+    public static let signingSecret = "test-cluster-signing-secret-0123456789abcdef"
+
     public static let clientKey = VoiceTestbed.clientKey
     public let directory: TemporaryDirectory
     public let fake: ServerProcess
@@ -43,6 +46,7 @@ public final class ClusterTestbed: @unchecked Sendable {
             "VOICEVAULT_UPSTREAM_RETRY_BASE_MS": "10", "VOICEVAULT_UPSTREAM_MAX_ATTEMPTS": "3",
             "VOICEVAULT_CATALOG_URL": nodesCatalogURL, "VOICEVAULT_BLOB_URL": blobURL,
             "VOICEVAULT_BLOB_ACCESS_KEY_ID": SeaweedFS.accessKeyID, "VOICEVAULT_BLOB_SECRET_ACCESS_KEY": SeaweedFS.secretAccessKey,
+            "VOICEVAULT_SIGNING_SECRET": ClusterTestbed.signingSecret,
         ]
         env.merge(environment) { $1 }
         let directory = TemporaryDirectory("vv-cluster")

@@ -19,7 +19,7 @@ import Synchronization
 /// stale row (its holder died) is overwritten by the next winner and never blocks anyone.
 public struct PostgresFlightLock: Sendable {
     let configuration: PostgresConnection.Configuration
-    let nodeURL: String
+    public let address: NodeAddress
     let logger: Logger
     let allowance: FlightAllowance
 
@@ -29,8 +29,13 @@ public struct PostgresFlightLock: Sendable {
 
     /// - Parameter nodeURL: how other nodes reach this one (`VOICEVAULT_NODE_URL`), recorded with each flight.
     public init(catalog: CatalogURL, nodeURL: String, logger: Logger) {
+        self.init(catalog: catalog, address: NodeAddress(nodeURL), logger: logger)
+    }
+
+    /// - Parameter address: this node's address, which may be settled only once it listens.
+    public init(catalog: CatalogURL, address: NodeAddress, logger: Logger) {
         configuration = catalog.connectionConfiguration
-        self.nodeURL = nodeURL
+        self.address = address
         self.logger = logger
         allowance = FlightAllowance(limit: catalog.connections)
     }
@@ -77,7 +82,7 @@ public struct PostgresFlightLock: Sendable {
             }
             try await connection.query(
                 """
-                INSERT INTO flights (hash, node_url, started_at) VALUES (\(hash.hex), \(nodeURL), now())
+                INSERT INTO flights (hash, node_url, started_at) VALUES (\(hash.hex), \(address.url), now())
                 ON CONFLICT (hash) DO UPDATE SET node_url = excluded.node_url, started_at = excluded.started_at
                 """, logger: logger)
             return .won(HeldFlight(hash: hash, connection: connection, allowance: allowance, logger: logger))

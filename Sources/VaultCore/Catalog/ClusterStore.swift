@@ -13,6 +13,17 @@ public protocol ClusterStore: Sendable {
     /// SHA-256, and linked into every book the catalog links), and returns the local record; nil when the
     /// cluster has no such asset.
     func bringIn(_ hash: SHA256Digest) async throws -> AssetRecord?
+    /// `bringIn`, taking the bytes from a finished relay (`relayed`, sealed in this node's staging area) when they
+    /// are the catalog's blob, so a waiting node that heard the whole generation does not fetch it again.
+    func bringIn(_ hash: SHA256Digest, relayed: StagedAudio.Sealed) async throws -> AssetRecord?
+    /// How the other nodes reach this one (`VOICEVAULT_NODE_URL`).
+    var nodeURL: String { get }
+    /// Follows the live generation of `hash` on the node at `holder` (the claim's holder): its pieces, restarts
+    /// and quiet times, finishing only when the holder's generation is whole and shared. Throws
+    /// `ClusterRelayError`: `.notGeneratingThere` before anything came when the holder has no such generation.
+    func relay(_ hash: SHA256Digest, from holder: String) -> AsyncThrowingStream<LiveGeneration.RelayStep, any Error>
+    /// Whether `credential` (a relay request's bearer token) is the cluster's: only nodes follow generations.
+    func acceptsRelay(credential: String) -> Bool
     /// Tries to take the one generation of `hash` in the cluster, never waiting for it.
     func claimGeneration(of hash: SHA256Digest) async throws -> ClusterClaim
     /// Shares a new generation with the cluster before it is published locally: its bytes (the sealed file at
@@ -56,6 +67,27 @@ public enum ClusterClaim: Sendable {
     case won(end: @Sendable () async -> Void)
     /// Another node generates: the address it recorded (nil until it has recorded one).
     case heldElsewhere(nodeURL: String?)
+}
+
+/// Why following another node's live generation stopped.
+public enum ClusterRelayError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The holder has no generation of that hash (it ended, or the claim's record is stale): look again.
+    case notGeneratingThere
+    /// The holder refused this node's credential: the nodes were given different `VOICEVAULT_SIGNING_SECRET`s.
+    case refused
+    /// The holder's generation failed; its code and message.
+    case holderFailed(code: String, message: String)
+    /// The relay broke off (the holder died, the network failed, or nothing came within the quiet bound).
+    case cut(String)
+
+    public var description: String {
+        switch self {
+        case .notGeneratingThere: "the claim's holder is not generating that hash"
+        case .refused: "the claim's holder refused this node's relay credential (VOICEVAULT_SIGNING_SECRET differs)"
+        case let .holderFailed(code, message): "the generating node failed: \(code): \(message)"
+        case let .cut(why): "the relay from the generating node broke off: \(why)"
+        }
+    }
 }
 
 /// Why the cluster could not do what a node asked, with a stable code: both mean "try again later".

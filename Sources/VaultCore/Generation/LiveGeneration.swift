@@ -32,6 +32,54 @@ public final class LiveGeneration: Sendable {
         var requesters = 1
         /// Whether any listener has taken a piece: from then on, what was delivered cannot be started over.
         var heard = false
+        /// How many times delivery started over (`restartIfUnheard`), so a relay knows to say so.
+        var restarts = 0
+        /// Relays waiting for a change or for their quiet time to pass, whichever comes first.
+        var timedWaiters: [Wake] = []
+    }
+
+    /// A waiter woken once, by a change or by its timer, whichever fires first; a fire that comes before the
+    /// waiter is set wakes it as soon as it is.
+    final class Wake: Sendable {
+        private enum Phase {
+            case idle
+            case waiting(CheckedContinuation<Void, Never>)
+            case fired
+        }
+        private let phase = Mutex(Phase.idle)
+        init() {}
+
+        func set(_ waiting: CheckedContinuation<Void, Never>) {
+            let firedAlready = phase.withLock { phase -> Bool in
+                if case .fired = phase { return true }
+                phase = .waiting(waiting)
+                return false
+            }
+            if firedAlready { waiting.resume() }
+        }
+
+        func fire() {
+            let waiting = phase.withLock { phase -> CheckedContinuation<Void, Never>? in
+                defer { phase = .fired }
+                if case let .waiting(continuation) = phase { return continuation }
+                return nil
+            }
+            waiting?.resume()
+        }
+    }
+
+    /// Takes every waiter under the lock, to be woken after it.
+    private static func takeWaiters(_ state: inout State) -> (untimed: [CheckedContinuation<Void, Never>], timed: [Wake]) {
+        defer {
+            state.waiters = []
+            state.timedWaiters = []
+        }
+        return (state.waiters, state.timedWaiters)
+    }
+
+    private static func wake(_ waiters: (untimed: [CheckedContinuation<Void, Never>], timed: [Wake])) {
+        for waiter in waiters.untimed { waiter.resume() }
+        for waiter in waiters.timed { waiter.fire() }
     }
 
     let state = Mutex(State())
@@ -50,19 +98,17 @@ public final class LiveGeneration: Sendable {
     func appended(end: Int, alignment: SpeechAlignment?) {
         let waiters = state.withLock { state in
             state.pieces.append(Piece(end: end, alignment: alignment))
-            defer { state.waiters = [] }
-            return state.waiters
+            return Self.takeWaiters(&state)
         }
-        for waiter in waiters { waiter.resume() }
+        Self.wake(waiters)
     }
 
     func end(_ result: Result<Completion, any Error>) {
         let waiters = state.withLock { state in
             state.ended = result
-            defer { state.waiters = [] }
-            return state.waiters
+            return Self.takeWaiters(&state)
         }
-        for waiter in waiters { waiter.resume() }
+        Self.wake(waiters)
     }
 
     /// The timings of everything delivered so far, joined (their times already count from the start).
@@ -80,11 +126,15 @@ public final class LiveGeneration: Sendable {
     /// Drops every piece delivered so far so that delivery can start over, unless a listener has taken one;
     /// decided under the lock that listeners take pieces under, so no listener can take a piece being dropped.
     func restartIfUnheard() -> Bool {
-        state.withLock { state in
-            guard !state.heard else { return false }
+        let restarted = state.withLock { state -> (untimed: [CheckedContinuation<Void, Never>], timed: [Wake])? in
+            guard !state.heard else { return nil }
             state.pieces = []
-            return true
+            state.restarts += 1
+            return Self.takeWaiters(&state)
         }
+        guard let restarted else { return false }
+        Self.wake(restarted)
+        return true
     }
 
     func joined() { state.withLock { $0.requesters += 1 } }
@@ -102,14 +152,17 @@ public final class LiveGeneration: Sendable {
     }
 
     /// Returns once the first audio is staged, or throws the generation's error if it failed first: so an
-    /// answer that streams can still fail with a proper status when nothing was said yet.
-    public func firstAudio() async throws {
+    /// answer that streams can still fail with a proper status when nothing was said yet. False when the
+    /// generation ended with nothing staged here: its audio was published whole (found on the owner's re-check,
+    /// or shared by another node of a cluster), and is answered from the store.
+    @discardableResult
+    public func firstAudio() async throws -> Bool {
         while true {
             let (pieces, ended) = state.withLock { ($0.pieces.count, $0.ended) }
-            if pieces > 0 { return }
+            if pieces > 0 { return true }
             if let ended {
                 _ = try ended.get()
-                return
+                return false
             }
             await waitForChange(seenPieces: 0)
         }
@@ -139,6 +192,74 @@ public final class LiveGeneration: Sendable {
                 }
             }
         })
+    }
+
+    /// One step of the generation as a relay to another node sees it.
+    public enum RelayStep: Sendable, Equatable {
+        case piece(SynthesisPiece)
+        /// Nothing new within the quiet time: the generation is still going.
+        case quiet
+        /// Delivery started over: drop every piece so far.
+        case restart
+    }
+
+    /// The audio from byte 0 and then live, for a node relaying it to its own listeners: unlike `pieces()`,
+    /// taking a piece does not make the generation heard (the relaying node decides for its own listeners
+    /// whether a restart can still be followed), so restarts are passed on, and `.quiet` comes whenever
+    /// nothing happened for `quietAfter`, so the relaying node can tell a slow generation from a dead node.
+    public func relaySteps(quietAfter: Duration) -> AsyncThrowingStream<RelayStep, any Error> {
+        let cursor = Mutex((restarts: 0, piece: 0, offset: 0, waited: false))
+        return AsyncThrowingStream(unfolding: { [self] in
+            while true {
+                let (restarts, index, offset, waited) = cursor.withLock { ($0.restarts, $0.piece, $0.offset, $0.waited) }
+                let snapshot = state.withLock { state in
+                    (
+                        restarts: state.restarts, piece: index < state.pieces.count ? state.pieces[index] : nil,
+                        staged: state.staged, ended: state.ended
+                    )
+                }
+                if snapshot.restarts != restarts {
+                    cursor.withLock { $0 = (snapshot.restarts, 0, 0, false) }
+                    return .restart
+                }
+                if let piece = snapshot.piece, let staged = snapshot.staged {
+                    let audio = try await BlockingIO.run { try staged.read(offset: offset, count: piece.end - offset) }
+                    cursor.withLock { $0 = (restarts, index + 1, piece.end, false) }
+                    return .piece(SynthesisPiece(audio: audio, alignment: piece.alignment))
+                }
+                switch snapshot.ended {
+                case .success: return nil
+                case let .failure(error): throw error
+                case nil:
+                    if waited {
+                        cursor.withLock { $0.waited = false }
+                        return .quiet
+                    }
+                    await waitForChange(seenPieces: index, restarts: restarts, atMost: quietAfter)
+                    cursor.withLock { $0.waited = true }
+                }
+            }
+        })
+    }
+
+    /// Returns once there are more than `seenPieces` pieces, delivery restarted, the generation ended, or
+    /// `atMost` passed.
+    private func waitForChange(seenPieces: Int, restarts: Int, atMost: Duration) async {
+        let wake = Wake()
+        let timer = Task {
+            try? await Task.sleep(for: atMost)
+            wake.fire()
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            wake.set(continuation)
+            let ready = state.withLock { state -> Bool in
+                if state.ended != nil || state.pieces.count > seenPieces || state.restarts != restarts { return true }
+                state.timedWaiters.append(wake)
+                return false
+            }
+            if ready { wake.fire() }
+        }
+        timer.cancel()
     }
 
     /// Returns once there are more than `seenPieces` pieces or the generation has ended.
@@ -185,4 +306,7 @@ final class GenerationRegistry: Sendable {
     }
 
     var all: [LiveGeneration] { live.withLock { Array($0.values) } }
+
+    /// The generation of `hash` in progress here, if any.
+    func running(_ hash: SHA256Digest) -> LiveGeneration? { live.withLock { $0[hash] } }
 }

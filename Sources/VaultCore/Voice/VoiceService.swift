@@ -238,12 +238,26 @@ public final class VoiceService: Sendable {
             }
             if let cluster {
                 // One generation in the whole cluster: this node's turn, or the record another node shared.
-                switch try await ClusterTurn.take(hash, from: cluster) {
-                case let .published(record):
-                    generation.end(.success(.init(record: record, timings: Timings(), attempts: 0, generated: false)))
-                    return
-                case let .generate(end):
-                    endClaim = end
+                var turns = ClusterTurns()
+                taking: while true {
+                    switch try await turns.next(hash, from: cluster) {
+                    case let .published(record):
+                        generation.end(.success(.init(record: record, timings: Timings(), attempts: 0, generated: false)))
+                        return
+                    case let .generate(end):
+                        endClaim = end
+                        break taking
+                    case let .relay(holder):
+                        switch try await relay(generation, from: holder, cluster: cluster) {
+                        case let .published(record):
+                            generation.end(.success(.init(record: record, timings: Timings(), attempts: 0, generated: false)))
+                            return
+                        case .refused:
+                            turns.relaying = false
+                        case .nothingHeard:
+                            try await turns.wait()
+                        }
+                    }
                 }
                 // Nothing is paid for that could not be stored.
                 try await cluster.checkWritable()
@@ -314,6 +328,9 @@ public final class VoiceService: Sendable {
         let store = store
         return try await BlockingIO.run { try store.link(hash, to: bookId) }
     }
+
+    /// The generation of `hash` in progress on this node, for another node to relay (nil when none is).
+    public func liveGeneration(of hash: SHA256Digest) -> LiveGeneration? { registry.running(hash) }
 
     /// Generations in progress (for health and metrics).
     public var flightsInProgress: Int {

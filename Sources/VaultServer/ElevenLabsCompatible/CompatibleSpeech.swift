@@ -59,10 +59,14 @@ struct CompatibleSpeech: Sendable {
     func audioResponse(_ answer: VoiceService.Answer, spec: SpeechSpec, book: StorageIdentifier, streamLive: Bool)
         async throws -> Response
     {
-        if streamLive, case let .live(generation, leads, _) = answer {
-            return try await Self.liveResponse(generation, leads: leads, spec: spec, contentType: "audio/mpeg") { piece in
-                piece.audio.isEmpty ? nil : ByteBuffer(bytes: piece.audio)
-            }
+        if streamLive, case let .live(generation, leads, _) = answer,
+            let live = try await Self.liveResponse(
+                generation, leads: leads, spec: spec, contentType: "audio/mpeg",
+                render: { piece in
+                    piece.audio.isEmpty ? nil : ByteBuffer(bytes: piece.audio)
+                })
+        {
+            return live
         }
         let outcome = try await answer.outcome
         let file = try await openAudio(outcome, book: book)
@@ -70,12 +74,14 @@ struct CompatibleSpeech: Sendable {
     }
 
     /// A miss answered live: once the first audio is staged (so that a failure before anything was said still
-    /// gets its status), each piece through `render`.
+    /// gets its status), each piece through `render`. Nil when the generation ended with nothing staged here
+    /// (its audio was published whole meanwhile): the caller answers as for a hit.
     static func liveResponse(
         _ generation: LiveGeneration, leads: Bool, spec: SpeechSpec, contentType: String,
         render: @escaping @Sendable (SynthesisPiece) throws -> ByteBuffer?
-    ) async throws -> Response {
-        try await generation.firstAudio()
+    ) async throws -> Response? {
+        // Published whole before anything was staged here: the caller answers from the store.
+        guard try await generation.firstAudio() else { return nil }
         return Response(
             status: .ok,
             headers: liveHeaders(

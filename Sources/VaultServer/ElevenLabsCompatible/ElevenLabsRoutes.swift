@@ -56,13 +56,15 @@ struct ElevenLabsRoutes {
                 body: .init(byteBuffer: ByteBuffer(data: json)))
         case .streamWithTimestamps:
             // ElevenLabs labels this stream application/json too; every line carries whole base64 of its own bytes.
-            if case let .live(generation, leads, _) = answer {
-                return try await CompatibleSpeech.liveResponse(
-                    generation, leads: leads, spec: parsed.spec, contentType: "application/json"
-                ) { piece in
-                    guard !piece.audio.isEmpty || piece.alignment != nil else { return nil }
-                    return try TimestampedAudioJSON(audio: piece.audio[...], alignment: piece.alignment).line()
-                }
+            if case let .live(generation, leads, _) = answer,
+                let live = try await CompatibleSpeech.liveResponse(
+                    generation, leads: leads, spec: parsed.spec, contentType: "application/json",
+                    render: { piece in
+                        guard !piece.audio.isEmpty || piece.alignment != nil else { return nil }
+                        return try TimestampedAudioJSON(audio: piece.audio[...], alignment: piece.alignment).line()
+                    })
+            {
+                return live
             }
             let outcome = try await answer.outcome
             let (audio, alignment) = try await speech.timedAudio(outcome, book: book)

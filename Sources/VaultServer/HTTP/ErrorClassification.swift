@@ -88,6 +88,10 @@ struct ClassifiedError: Equatable {
             if case .notYetOnClusterNodes = error { return .init(.notImplemented, error.code, error.description) }
             // A cluster node whose catalog or blob store is down: nothing was recorded; try again shortly.
             return .init(.serviceUnavailable, error.code, error.description)
+        case let error as ClusterRelayError:
+            // Listeners here heard part of another node's generation, and that node stopped: as when the
+            // generating node's own listeners lose it. Nothing was recorded; the next request generates again.
+            return .init(.serviceUnavailable, "generating_node_lost", error.description)
         case let error where DiskSpace.isExhausted(error):
             // Supabase has no code of its own for this; 507 and S3's spelling say what happened.
             return .init(
