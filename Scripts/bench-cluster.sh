@@ -3,7 +3,9 @@
 # PostgreSQL and SeaweedFS (Scripts/cluster-engines.sh), with the same fake upstream and release build:
 #  1. paragraph cache hits (POST /api/voice) and 64 KiB ranges of a 1 MB file, wrk -t2 -c64: one embedded
 #     server; one cluster node; three cluster nodes behind nginx (round robin);
-#  2. one range on a warm node and on a node whose copy is gone (VOICEVAULT_BLOB_CACHE_MIB=0), 30 of each.
+#  2. one range on a warm node and on a node whose copy is gone (VOICEVAULT_BLOB_CACHE_MIB=0), 30 of each;
+#  3. listeners joining a generation in progress (the fake streaming over 3 s): one on the generating node and
+#     one on another node, which relays it, at the same moment; their time to the first audio and to the end.
 # Usage: Scripts/bench-cluster.sh [seconds=10]     (per-request CPU: Scripts/callgrind-hot-paths.sh with the
 # cluster's settings in the environment measures a warm node's hot paths)
 set -euo pipefail
@@ -107,4 +109,45 @@ for _ in range(30):
     cold.append(timed(18916))
 print("one 64 KiB range of the 1 MB file, ms (median, p90): warm node %.2f, %.2f; copy gone %.2f, %.2f"
       % (statistics.median(warm), sorted(warm)[26], statistics.median(cold), sorted(cold)[26]))
+PY
+python3 - <<'PY'
+import http.client, json, statistics, threading, time
+VOICE = "21m00Tcm4TlvDq8ikWAM"
+def script(actions):
+    connection = http.client.HTTPConnection("127.0.0.1", 18911, timeout=10)
+    connection.request("POST", "/_fake/script", body=json.dumps({"voiceId": VOICE, "actions": actions}))
+    connection.getresponse().read()
+def calls():
+    connection = http.client.HTTPConnection("127.0.0.1", 18911, timeout=10)
+    connection.request("GET", "/_fake/calls")
+    return json.loads(connection.getresponse().read())["total"]
+def listen(port, text, out):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    start = time.perf_counter()
+    connection.request("POST", "/v1/text-to-speech/%s/stream" % VOICE, body=json.dumps({"text": text}),
+                       headers={"xi-api-key": "bench", "Content-Type": "application/json"})
+    response = connection.getresponse()
+    first = None; size = 0
+    while True:
+        chunk = response.read1(65536)
+        if not chunk: break
+        if first is None: first = time.perf_counter()
+        size += len(chunk)
+    out.append(((first - start) * 1000, (time.perf_counter() - start) * 1000, size))
+same, other = [], []
+for trial in range(10):
+    text = "Trial %d of a chapter heard on two nodes while it is made. " % trial * 20
+    script(["latency:3000"])
+    before = calls()
+    leader = threading.Thread(target=listen, args=(18913, text, []))
+    leader.start()
+    while calls() == before: time.sleep(0.005)
+    time.sleep(0.5)  # the generation is under way: both listeners join it at the same moment
+    threads = [threading.Thread(target=listen, args=(18913, text, same)), threading.Thread(target=listen, args=(18914, text, other))]
+    for thread in threads: thread.start()
+    for thread in threads + [leader]: thread.join()
+    assert same[-1][2] == other[-1][2] > 0, (same[-1], other[-1])
+print("joining a generation in progress, ms to first audio / to the end (median of 10): same node %.1f / %.0f; another node (relayed) %.1f / %.0f"
+      % (statistics.median(s[0] for s in same), statistics.median(s[1] for s in same),
+         statistics.median(o[0] for o in other), statistics.median(o[1] for o in other)))
 PY

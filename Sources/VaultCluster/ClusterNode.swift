@@ -16,6 +16,9 @@ public struct ClusterNode: Sendable {
     public let blobs: any BlobStore
     public let store: ClusterNodeStore
     public let spendCounters: PostgresSpendCounters
+    /// The cluster's jobs, run by the node holding `jobRunnerLease`.
+    public let jobs: PostgresJobCatalog
+    public let jobRunnerLease: ClusterLeaseTaker
     let logger: Logger
 
     /// - Parameter defaultNodeURL: this node's address when `VOICEVAULT_NODE_URL` does not say.
@@ -34,6 +37,9 @@ public struct ClusterNode: Sendable {
             flights: PostgresFlightLock(catalog: settings.catalog, address: address, logger: logger), logger: logger,
             relayCredential: relayCredential)
         spendCounters = PostgresSpendCounters(client: client, logger: logger)
+        jobs = PostgresJobCatalog(client: client, logger: logger)
+        let lease = PostgresLease(catalog: settings.catalog, role: .jobRunner, logger: logger)
+        jobRunnerLease = { try await lease.take() }
     }
 
     /// Runs the catalog's pool until the task is cancelled.

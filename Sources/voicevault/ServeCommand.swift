@@ -147,8 +147,12 @@ struct ServeCommand: AsyncParsableCommand {
                 "inProgress": "\(inProgress)", "commitsFinished": "\(recovered.completed)",
                 "commitsFailed": "\(recovered.failed)", "expiredSwept": "\(expired)",
             ])
+        // A cluster's jobs are in its catalog, run by one node; one machine's in its data directory.
+        let jobCatalog: any JobCatalog =
+            if let cluster { cluster.jobs } else { EmbeddedJobCatalog(store: try JobStore(path: vault.store.directory.jobsFile)) }
         let jobs = JobRunner(
-            jobs: try JobStore(path: vault.store.directory.jobsFile), voice: voice, load: upstreamLoad,
+            jobs: jobCatalog,
+            lease: cluster?.jobRunnerLease, voice: voice, load: upstreamLoad,
             maximumTextCharacters: configuration.maximumTextCharacters, logger: logger)
         let app = VaultApplication.make(
             // Storage's objects are still each node's own: a cluster node refuses that surface instead.

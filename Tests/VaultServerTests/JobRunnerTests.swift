@@ -32,7 +32,9 @@ import Logging
             let store = try AssetStore.open(directory: DataDirectory(root: directory.sub("data")))
             voice = VoiceService(store: store, synthesizer: synthesizer, dailyCharacterBudget: budget)
             jobs = try JobStore(path: directory.sub("jobs.sqlite"))
-            runner = JobRunner(jobs: jobs, voice: voice, load: load, maximumTextCharacters: 10_000, logger: Logger(label: "test"))
+            runner = JobRunner(
+                jobs: EmbeddedJobCatalog(store: jobs), voice: voice, load: load, maximumTextCharacters: 10_000,
+                logger: Logger(label: "test"))
         }
 
         func submit(_ id: String, chapters: Int, voices: [String] = ["voiceA"]) throws {

@@ -98,6 +98,38 @@ public enum CatalogMigrations {
                 )
                 """
             ]),
+        CatalogMigration(
+            version: 5, name: "jobs",
+            statements: [
+                // Pre-generation jobs and their items (`PostgresJobCatalog`), the columns of the embedded
+                // `JobStore`'s: every node answers a job's progress; the node holding the runner's lease runs it.
+                """
+                CREATE TABLE jobs (
+                    id text PRIMARY KEY,
+                    book_id text NOT NULL,
+                    status text NOT NULL,
+                    created_at double precision NOT NULL,
+                    updated_at double precision NOT NULL,
+                    resume_at double precision,
+                    manifest text NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE job_items (
+                    job_id text NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+                    seq integer NOT NULL,
+                    chapter_index integer NOT NULL,
+                    chapter_id text NOT NULL,
+                    voice_id text NOT NULL,
+                    state text NOT NULL,
+                    code text,
+                    characters integer NOT NULL DEFAULT 0,
+                    seconds double precision NOT NULL DEFAULT 0,
+                    content_hash text,
+                    PRIMARY KEY (job_id, seq)
+                )
+                """,
+            ]),
     ]
 
     /// The newest version this build knows.

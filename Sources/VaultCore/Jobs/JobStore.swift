@@ -30,6 +30,18 @@ public final class JobStore: @unchecked Sendable {
         public let updatedAt: Double
         public let resumeAt: Double?
         public let manifest: JobManifest
+
+        public init(
+            id: String, bookId: String, status: Status, createdAt: Double, updatedAt: Double, resumeAt: Double?, manifest: JobManifest
+        ) {
+            self.id = id
+            self.bookId = bookId
+            self.status = status
+            self.createdAt = createdAt
+            self.updatedAt = updatedAt
+            self.resumeAt = resumeAt
+            self.manifest = manifest
+        }
     }
 
     public struct Counts: Sendable, Equatable, Codable {
@@ -41,12 +53,30 @@ public final class JobStore: @unchecked Sendable {
         public var charactersSpent = 0
         /// Seconds the generated items took, for the estimate of what is left.
         public var generatedSeconds = 0.0
+        public init(
+            total: Int = 0, pending: Int = 0, generated: Int = 0, cached: Int = 0, failed: Int = 0, charactersSpent: Int = 0,
+            generatedSeconds: Double = 0
+        ) {
+            self.total = total
+            self.pending = pending
+            self.generated = generated
+            self.cached = cached
+            self.failed = failed
+            self.charactersSpent = charactersSpent
+            self.generatedSeconds = generatedSeconds
+        }
     }
 
     public struct Failure: Sendable, Equatable, Codable {
         public let chapterId: String
         public let voiceId: String
         public let code: String
+
+        public init(chapterId: String, voiceId: String, code: String) {
+            self.chapterId = chapterId
+            self.voiceId = voiceId
+            self.code = code
+        }
     }
 
     static let schema = """

@@ -39,17 +39,31 @@ final class DownloadRoutes: Sendable {
     }
 
     func register(on router: Router<VaultRequestContext>, table: RouteTable) {
-        router.on("/audio/:book/:file", method: .get, recordingIn: table) { request, context in
-            try await self.fillIfCold(book: context.parameters.get("book") ?? "", file: context.parameters.get("file") ?? "")
-            return try self.serve(
-                request, book: context.parameters.get("book") ?? "", file: context.parameters.get("file") ?? "", method: .get,
-                reads: context.fileReads)
+        for method in [DownloadRequest.Method.get, .head] {
+            router.on("/audio/:book/:file", method: method == .get ? .get : .head, recordingIn: table) { request, context in
+                try await self.serveFillingIfCold(
+                    request, book: context.parameters.get("book") ?? "", file: context.parameters.get("file") ?? "", method: method,
+                    reads: context.fileReads)
+            }
         }
-        router.on("/audio/:book/:file", method: .head, recordingIn: table) { request, context in
-            try await self.fillIfCold(book: context.parameters.get("book") ?? "", file: context.parameters.get("file") ?? "")
-            return try self.serve(
-                request, book: context.parameters.get("book") ?? "", file: context.parameters.get("file") ?? "", method: .head,
-                reads: context.fileReads)
+    }
+
+    /// How often a download brought in from the cluster is brought in again when the node's evictor took its
+    /// copy before it could be served (a node whose cache bound is small, or 0, evicts on every pass).
+    static let fillAttempts = 3
+
+    /// `serve`, after bringing the asset in from the cluster when this node does not hold it.
+    func serveFillingIfCold(
+        _ request: Request, book: String, file: String, method: DownloadRequest.Method, reads: StreamedFileReads
+    ) async throws -> Response {
+        var attempt = 1
+        while true {
+            let filled = try await fillIfCold(book: book, file: file)
+            do {
+                return try serve(request, book: book, file: file, method: method, reads: reads)
+            } catch let error as APIError where filled && error.code == "not_found" && attempt < Self.fillAttempts {
+                attempt += 1
+            }
         }
     }
 
@@ -66,10 +80,12 @@ final class DownloadRoutes: Sendable {
     /// On a cluster node, an asset this node does not hold in that book is brought in from the cluster before
     /// the download is decided (the fast paths hand such a request on to here). A name that is no asset's is
     /// left to the decision's own refusal.
-    func fillIfCold(book: String, file: String) async throws {
-        guard let coldFill, file.hasSuffix(".mp3"), let hash = SHA256Digest(hex: file.dropLast(4)) else { return }
-        if let fields = try store.index.downloadFields(for: hash, book: book), fields.inBook { return }
-        _ = try await coldFill(hash)
+    /// True when it brought the asset in.
+    @discardableResult
+    func fillIfCold(book: String, file: String) async throws -> Bool {
+        guard let coldFill, file.hasSuffix(".mp3"), let hash = SHA256Digest(hex: file.dropLast(4)) else { return false }
+        if let fields = try store.index.downloadFields(for: hash, book: book), fields.inBook { return false }
+        return try await coldFill(hash)
     }
 
     /// The bytes of `hash` that can be sent without blocking the event loop: the held copy, else a kept

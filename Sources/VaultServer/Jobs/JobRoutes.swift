@@ -20,7 +20,8 @@ struct JobRoutes {
         admins.on("/admin/jobs", method: .post, recordingIn: table) { request, context in try await create(request, context) }
         admins.on("/admin/jobs", method: .get, recordingIn: table) { _, _ in
             let jobs = runner.jobs
-            let all = try await BlockingIO.run { try jobs.jobs().map { try Self.progress($0, in: jobs) } }
+            var all: [JobProgress] = []
+            for job in try await jobs.jobs() { all.append(try await jobs.progress(job)) }
             return JSONResponse.make(encoding: ["jobs": all])
         }
         admins.on("/admin/jobs/:id", method: .get, recordingIn: table) { _, context in
@@ -29,8 +30,8 @@ struct JobRoutes {
         admins.on("/admin/jobs/:id", method: .delete, recordingIn: table) { _, context in
             let id = context.parameters.get("id") ?? ""
             let jobs = runner.jobs
-            guard try await BlockingIO.run({ try jobs.job(id) }) != nil else { throw Self.notFound(id) }
-            try await BlockingIO.run { try jobs.setStatus(id, .cancelled, now: Date().timeIntervalSince1970) }
+            guard try await jobs.job(id) != nil else { throw Self.notFound(id) }
+            try await jobs.setStatus(id, .cancelled, now: Date().timeIntervalSince1970)
             runner.wake()
             context.logger.notice("job cancelled", metadata: ["job": "\(id)"])
             return JSONResponse.make(encoding: try await progress(id))
@@ -41,17 +42,10 @@ struct JobRoutes {
         APIError(.notFound, code: "job_not_found", message: "no job '\(id.prefix(80))'")
     }
 
-    static func progress(_ job: JobStore.Job, in jobs: JobStore) throws -> JobProgress {
-        let order = try jobs.voiceOrder(job.id)
-        return JobProgress(job: job, counts: try jobs.counts(job.id), failures: try jobs.failures(job.id), voiceOrder: order)
-    }
-
     func progress(_ id: String) async throws -> JobProgress {
         let jobs = runner.jobs
-        guard let progress = try await BlockingIO.run({ try jobs.job(id).map { try Self.progress($0, in: jobs) } }) else {
-            throw Self.notFound(id)
-        }
-        return progress
+        guard let job = try await jobs.job(id) else { throw Self.notFound(id) }
+        return try await jobs.progress(job)
     }
 
     func create(_ request: Request, _ context: VaultRequestContext) async throws -> Response {
@@ -76,9 +70,7 @@ struct JobRoutes {
         }
         let id = "job-" + UUID().uuidString.lowercased()
         let jobs = runner.jobs
-        try await BlockingIO.run {
-            try jobs.create(id: id, book: planned.book, manifest: manifest, items: planned.items, now: Date().timeIntervalSince1970)
-        }
+        try await jobs.create(id: id, book: planned.book, manifest: manifest, items: planned.items, now: Date().timeIntervalSince1970)
         runner.wake()
         context.logger.notice(
             "job created",

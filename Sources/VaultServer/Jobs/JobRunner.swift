@@ -2,9 +2,15 @@ import Foundation
 public import Logging
 public import ServiceLifecycle
 public import VaultCore
+import Metrics
 import Synchronization
 
-/// Runs pre-generation jobs (`JobStore`) one item at a time, as a service of `serve`.
+/// Runs pre-generation jobs (`JobCatalog`) one item at a time, as a service of `serve`.
+///
+/// On a cluster, one node runs the cluster's jobs: the one holding the runner's lease (`ClusterLease`); the
+/// others try for it every `clusterLookInterval`, and take it over when its holder dies. The holder looks for
+/// jobs submitted through other nodes at the same interval (they cannot wake it), and stops before the next
+/// item once it has lost the lease.
 ///
 /// - Interactive first: an item starts only when the upstream has room for background work
 ///   (`UpstreamLoad.hasRoomForBackground`: nobody queued and a slot left over), so a listener never waits behind
@@ -15,7 +21,9 @@ import Synchronization
 ///   graceful shutdown the item in flight is finished (its audio stored) rather than abandoned, so nothing is
 ///   paid for twice.
 public final class JobRunner: Service, Sendable {
-    public let jobs: JobStore
+    public let jobs: any JobCatalog
+    /// Nil on one machine: its runner always runs.
+    let lease: ClusterLeaseTaker?
     let voice: VoiceService
     let load: (any UpstreamLoad)?
     let maximumTextCharacters: Int
@@ -23,9 +31,18 @@ public final class JobRunner: Service, Sendable {
     private let wakeups: AsyncStream<Void>
     private let wakeup: AsyncStream<Void>.Continuation
     private let stopping = Atomic<Bool>(false)
+    /// `voicevault_job_runner_active`: 1 while this node runs jobs (on a cluster, while it holds the lease).
+    private let active = Gauge(label: "voicevault_job_runner_active")
 
-    public init(jobs: JobStore, voice: VoiceService, load: (any UpstreamLoad)?, maximumTextCharacters: Int, logger: Logger) {
+    /// How often a cluster node tries for the runner's lease, and how often its holder looks for new jobs.
+    static let clusterLookInterval = 2.0
+
+    public init(
+        jobs: any JobCatalog, lease: ClusterLeaseTaker? = nil, voice: VoiceService, load: (any UpstreamLoad)?,
+        maximumTextCharacters: Int, logger: Logger
+    ) {
         self.jobs = jobs
+        self.lease = lease
         self.voice = voice
         self.load = load
         self.maximumTextCharacters = maximumTextCharacters
@@ -38,7 +55,13 @@ public final class JobRunner: Service, Sendable {
 
     public func run() async throws {
         try await withGracefulShutdownHandler {
-            try await loop()
+            if let lease {
+                await leadWhileHeld(lease)
+            } else {
+                active.record(1)
+                defer { active.record(0) }
+                try await loop(holding: nil)
+            }
         } onGracefulShutdown: {
             self.stopping.store(true, ordering: .relaxed)
             self.wake()
@@ -49,13 +72,38 @@ public final class JobRunner: Service, Sendable {
     /// the loop ends instead of spinning on waits that return at once.
     private var isStopping: Bool { stopping.load(ordering: .relaxed) || Task.isCancelled }
 
-    func loop() async throws {
-        let jobs = jobs
+    /// A cluster node's runner: takes the lease when it is free, runs the jobs while it holds it, and gives it
+    /// up at shutdown. A catalog that fails is waited out, never the end of the node.
+    func leadWhileHeld(_ take: ClusterLeaseTaker) async {
         while !isStopping {
+            let held: (any ClusterLease)?
+            do { held = try await take() } catch {
+                logger.warning("job runner: cannot reach the catalog for the runner's lease", metadata: ["reason": "\(error)"])
+                held = nil
+            }
+            guard let held else {
+                await waitForWake(upTo: Self.clusterLookInterval)
+                continue
+            }
+            logger.notice("job runner: this node runs the cluster's jobs")
+            active.record(1)
+            do { try await loop(holding: held) } catch {
+                logger.warning("job runner: stopped by the catalog", metadata: ["reason": "\(error)"])
+                await waitForWake(upTo: Self.clusterLookInterval)
+            }
+            active.record(0)
+            await held.release()
+        }
+    }
+
+    /// Runs jobs while `lease` (if any) is held.
+    func loop(holding lease: (any ClusterLease)?) async throws {
+        while !isStopping, lease?.isHeld ?? true {
             let now = Date().timeIntervalSince1970
-            guard let id = try await BlockingIO.run({ try jobs.runnable(now: now).first }) else {
-                let resume = try await BlockingIO.run { try jobs.nextResume() }
-                await waitForWake(upTo: resume.map { max(0.05, $0 - now) } ?? 3600)
+            guard let id = try await jobs.runnable(now: now).first else {
+                let resume = try await jobs.nextResume()
+                let longest = lease == nil ? 3600 : Self.clusterLookInterval
+                await waitForWake(upTo: min(longest, resume.map { max(0.05, $0 - now) } ?? longest))
                 continue
             }
             try await step(id)
@@ -79,20 +127,20 @@ public final class JobRunner: Service, Sendable {
     func step(_ id: String) async throws {
         let jobs = jobs
         let now = Date().timeIntervalSince1970
-        guard let job = try await BlockingIO.run({ try jobs.job(id) }) else { return }
-        guard let item = try await BlockingIO.run({ try jobs.nextPending(id) }) else {
-            try await BlockingIO.run { try jobs.setStatus(id, .done, now: now) }
+        guard let job = try await jobs.job(id) else { return }
+        guard let item = try await jobs.nextPending(id) else {
+            try await jobs.setStatus(id, .done, now: now)
             logger.notice("job done", metadata: ["job": "\(id)", "book": "\(job.bookId)"])
             return
         }
-        if job.status != .running { try await BlockingIO.run { try jobs.setStatus(id, .running, now: now) } }
+        if job.status != .running { try await jobs.setStatus(id, .running, now: now) }
         // Interactive first: wait until the upstream has room left over for a listener.
         while let load, !(await load.hasRoomForBackground()) {
             if isStopping { return }
             try? await Task.sleep(for: .milliseconds(50))
         }
         // Cancelled while waiting?
-        guard try await BlockingIO.run({ try jobs.job(id)?.status }) == .running else { return }
+        guard try await jobs.job(id)?.status == .running else { return }
         let chapter = job.manifest.chapters[item.chapterIndex]
         let spec: SpeechSpec
         let who: VoiceRequest.Who
@@ -105,7 +153,7 @@ public final class JobRunner: Service, Sendable {
             spec = first.spec
             who = VoiceRequest.Who(bookId: built.book, chapterId: first.chapterId.value, clientName: "job \(id)")
         } catch {
-            try await BlockingIO.run { try jobs.finish(id, seq: item.seq, state: .failed, code: error.code, now: now) }
+            try await jobs.finish(id, seq: item.seq, state: .failed, code: error.code, now: now)
             return
         }
         let started = ContinuousClock.now
@@ -114,14 +162,12 @@ public final class JobRunner: Service, Sendable {
             let led = outcome.timings != nil
             let seconds = (ContinuousClock.now - started).seconds
             let characters = led ? (outcome.record.characterCost ?? spec.characterCount) : 0
-            try await BlockingIO.run {
-                try jobs.finish(
-                    id, seq: item.seq, state: led ? .generated : .cached, characters: characters, seconds: seconds,
-                    contentHash: outcome.hash.hex, now: Date().timeIntervalSince1970)
-            }
+            try await jobs.finish(
+                id, seq: item.seq, state: led ? .generated : .cached, characters: characters, seconds: seconds,
+                contentHash: outcome.hash.hex, now: Date().timeIntervalSince1970)
         } catch VoiceError.budgetExhausted {
             let resume = Self.nextUTCDay(after: Date().timeIntervalSince1970)
-            try await BlockingIO.run { try jobs.setStatus(id, .paused, resumeAt: resume, now: Date().timeIntervalSince1970) }
+            try await jobs.setStatus(id, .paused, resumeAt: resume, now: Date().timeIntervalSince1970)
             logger.notice(
                 "job paused: the daily character budget is spent",
                 metadata: [
@@ -129,7 +175,7 @@ public final class JobRunner: Service, Sendable {
                 ])
         } catch {
             let code = VoiceErrorMapping.apiError(for: error)?.code ?? "internal_error"
-            try await BlockingIO.run { try jobs.finish(id, seq: item.seq, state: .failed, code: code, now: Date().timeIntervalSince1970) }
+            try await jobs.finish(id, seq: item.seq, state: .failed, code: code, now: Date().timeIntervalSince1970)
             logger.warning(
                 "job item failed",
                 metadata: ["job": "\(id)", "chapter": "\(chapter.chapterId)", "voice": "\(item.voiceId)", "code": "\(code)"])
