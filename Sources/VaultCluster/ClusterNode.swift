@@ -35,7 +35,9 @@ public struct ClusterNode: Sendable {
         store = ClusterNodeStore(
             local: local, catalog: PostgresAssetCatalog(client: client, logger: logger), blobs: blobs,
             flights: PostgresFlightLock(catalog: settings.catalog, address: address, logger: logger), logger: logger,
-            relayCredential: relayCredential)
+            relayCredential: relayCredential,
+            evictorRole: { [settings, logger] in try await PostgresLease(catalog: settings.catalog, role: .evictor, logger: logger).take() }
+        )
         spendCounters = PostgresSpendCounters(client: client, logger: logger)
         jobs = PostgresJobCatalog(client: client, logger: logger)
         let lease = PostgresLease(catalog: settings.catalog, role: .jobRunner, logger: logger)

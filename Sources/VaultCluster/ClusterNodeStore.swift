@@ -20,12 +20,15 @@ public final class ClusterNodeStore: ClusterStore {
     let observer: ClusterStepObserver?
     let keyRates: PostgresKeyRates
     let relays: LiveRelayClient
+    /// How this node tries for the evictor's role (nil: it never evicts for the cluster, as in a migration).
+    let evictorRole: ClusterLeaseTaker?
 
     /// - Parameter relayCredential: `RelayCredential.derive(fromSigningSecret:)` of the secret every node shares.
     public init(
         local: AssetStore, catalog: PostgresAssetCatalog, blobs: any BlobStore, flights: PostgresFlightLock?, logger: Logger,
-        relayCredential: String = "", observer: ClusterStepObserver? = nil
+        relayCredential: String = "", evictorRole: ClusterLeaseTaker? = nil, observer: ClusterStepObserver? = nil
     ) {
+        self.evictorRole = evictorRole
         relays = LiveRelayClient(credential: relayCredential)
         self.observer = observer
         keyRates = PostgresKeyRates(client: catalog.client, logger: logger)
@@ -124,6 +127,45 @@ public final class ClusterNodeStore: ClusterStore {
     }
 
     public var nodeURL: String { flights?.address.url ?? "" }
+
+    public func recordHeard(_ times: [SHA256Digest: Double]) async throws {
+        try await fromCatalog { try await self.catalog.recordHeard(times) }
+    }
+
+    public func pin(_ bookId: StorageIdentifier, at time: Double) async throws -> Bool {
+        try await fromCatalog { try await self.catalog.pin(bookId, at: time) }
+    }
+
+    public func unpin(_ bookId: StorageIdentifier) async throws -> Bool {
+        try await fromCatalog { try await self.catalog.unpin(bookId) }
+    }
+
+    public func pinnedBooks() async throws -> [(bookId: String, pinnedAt: Double)] {
+        try await fromCatalog { try await self.catalog.pinnedBooks().map { PinnedBook(bookId: $0.bookId, pinnedAt: $0.pinnedAt) } }
+            .map { ($0.bookId, $0.pinnedAt) }
+    }
+
+    public func evictionCandidates() async throws -> [EvictionPlan.Candidate] {
+        try await fromCatalog { try await self.catalog.evictionCandidates() }
+    }
+
+    public func evict(_ hash: SHA256Digest, plannedLastHeard: Double) async throws -> ClusterEviction {
+        let eviction = try await fromCatalog { try await self.catalog.evict(hash, plannedLastHeard: plannedLastHeard) }
+        if case let .evicted(record) = eviction {
+            observer?(.recordRemoved)
+            try await deleteBlobIfUnreferenced(record)
+        }
+        return eviction
+    }
+
+    public func hashes(matching filter: AssetFilter, after: SHA256Digest?, limit: Int) async throws -> [SHA256Digest] {
+        try await fromCatalog { try await self.catalog.hashes(matching: filter, after: after, limit: limit) }
+    }
+
+    public func takeEvictorRole() async throws -> (any ClusterLease)? {
+        guard let evictorRole else { return nil }
+        return try await fromCatalog { try await evictorRole() }.map { $0 as any ClusterLease }
+    }
 
     public func relay(_ hash: SHA256Digest, from holder: String) -> AsyncThrowingStream<LiveGeneration.RelayStep, any Error> {
         relays.steps(of: hash, from: holder)
@@ -259,4 +301,10 @@ public final class ClusterNodeStore: ClusterStore {
             throw ClusterStoreError.blobStoreUnavailable(error.description)
         }
     }
+}
+
+/// A pinned book as it crosses the catalog deadline (tuples are not `Sendable`).
+struct PinnedBook: Sendable {
+    let bookId: String
+    let pinnedAt: Double
 }

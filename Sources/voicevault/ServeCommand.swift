@@ -47,11 +47,6 @@ struct ServeCommand: AsyncParsableCommand {
         do { clusterSettings = try ClusterSettings(environment: ProcessInfo.processInfo.environment) } catch {
             throw ValidationError(error.description)
         }
-        if clusterSettings != nil, configuration.maximumStoreBytes != nil {
-            throw ValidationError(
-                "VOICEVAULT_MAX_STORE_BYTES is not applied across a cluster yet; on a cluster node, "
-                    + "VOICEVAULT_BLOB_CACHE_MIB bounds this node's own copies")
-        }
         if clusterSettings != nil, Environment.value("VOICEVAULT_SIGNING_SECRET") == nil {
             // Each node would make its own: nodes could not follow each other's generations (the relay's credential
             // derives from it), and a URL signed by one node would be refused by the next.
@@ -114,11 +109,12 @@ struct ServeCommand: AsyncParsableCommand {
         // On a cluster node the local store is a cache of the cluster: bounded by VOICEVAULT_BLOB_CACHE_MIB, and
         // what leaves it is no deletion (nothing is reported; the cluster still holds it).
         let cacheLimit = try cluster.map { _ in try Environment.integer("VOICEVAULT_BLOB_CACHE_MIB", default: 1024, minimum: 0) << 20 }
+        // On a cluster node the voice service's eviction bounds the node's cache and reports nothing; the
+        // cluster's quota (VOICEVAULT_MAX_STORE_BYTES) is applied by whichever node holds the evictor's role.
         let quota = StoreQuotaService(
-            eviction: cluster == nil ? voice.eviction : AssetEviction(store: vault.store, heard: voice.heard, events: VoiceEventSinks([])),
-            limit: cacheLimit ?? configuration.maximumStoreBytes, wakeup: quotaWakeup,
+            eviction: voice.eviction, limit: cacheLimit ?? configuration.maximumStoreBytes, wakeup: quotaWakeup,
             interval: .milliseconds(try Environment.integer("VOICEVAULT_QUOTA_INTERVAL_MS", default: 10_000, minimum: 10)),
-            logger: logger)
+            cluster: voice.clusterQuota, clusterLimit: cluster == nil ? nil : configuration.maximumStoreBytes, logger: logger)
         if let cacheLimit {
             let stored = try vault.store.index.storedBytes()
             logger.info("blob cache", metadata: ["maxBytes": "\(cacheLimit)", "storedBytes": "\(stored)"])

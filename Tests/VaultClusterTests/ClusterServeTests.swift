@@ -89,6 +89,38 @@ import VaultTestSupport
         await testbed.stop()
     }
 
+    /// `VOICEVAULT_MAX_STORE_BYTES` on cluster nodes bounds the whole cluster, applied by the one evictor:
+    /// with a limit below anything, every unpinned asset goes, from every node, while a book pinned through
+    /// another node keeps its audio; `/admin/gc` and `/admin/pins` answer on any node.
+    @Test func theClustersQuotaIsAppliedOnceForEveryNode() async throws {
+        let testbed = try await ClusterTestbed.start(
+            nodes: 2,
+            environment: [
+                "VOICEVAULT_ADMIN_TOKEN": Self.admin, "VOICEVAULT_MAX_STORE_BYTES": "1", "VOICEVAULT_QUOTA_INTERVAL_MS": "50",
+            ])
+        let admin = ["authorization": "Bearer \(Self.admin)"]
+        #expect(try await httpRequest("PUT", testbed.nodes[1].baseURL + "/admin/books/keep/pin", headers: admin).status == 200)
+        let pins = json(try await httpRequest("GET", testbed.nodes[0].baseURL + "/admin/pins", headers: admin).body)
+        #expect((pins["pins"] as? [[String: Any]])?.first?["bookId"] as? String == "keep", "\(pins)")
+        let kept = try await testbed.post(VoiceTestbed.requestBody(text: "Kept by its pinned book.", book: "keep"), to: 0)
+        let dropped = try await testbed.post(VoiceTestbed.requestBody(text: "Evicted by the cluster's quota.", book: "drop"), to: 0)
+        #expect(kept.status == 200 && dropped.status == 200)
+        let droppedPath = try #require(json(dropped.body)["url"] as? String)
+        let keptPath = try #require(json(kept.body)["url"] as? String)
+        try await waitUntil("the cluster holds only the pinned audio") {
+            let stats = json(try await httpRequest("GET", testbed.nodes[1].baseURL + "/admin/stats", headers: admin).body)
+            return (stats["cluster"] as? [String: Any])?["assets"] as? Int == 1
+        }
+        #expect(try await httpRequest("GET", testbed.nodes[1].baseURL + droppedPath).status == 404)
+        try await waitUntil("the generating node's copy is gone too") {
+            try await httpRequest("GET", testbed.nodes[0].baseURL + droppedPath).status == 404
+        }
+        #expect(try await httpRequest("GET", testbed.nodes[1].baseURL + keptPath).status == 200)
+        let gc = json(try await httpRequest("POST", testbed.nodes[1].baseURL + "/admin/gc?dryRun=true", headers: admin).body)
+        #expect(gc["targetUnreachable"] as? Bool == true && (gc["evicted"] as? [String])?.isEmpty == true, "\(gc)")
+        await testbed.stop()
+    }
+
     /// Blobs in a shared store without the shared catalog are refused at start, naming what is missing.
     @Test func blobsWithoutTheCatalogAreRefusedAtStart() async throws {
         let directory = TemporaryDirectory("vv-refused")

@@ -29,7 +29,8 @@ import VaultTestSupport
             let cluster = ClusterNodeStore(
                 local: store, catalog: assets, blobs: blobs,
                 flights: PostgresFlightLock(catalog: catalog, nodeURL: "http://\(name)", logger: ClusterVoiceTests.logger),
-                logger: ClusterVoiceTests.logger)
+                logger: ClusterVoiceTests.logger,
+                evictorRole: { try await PostgresLease(catalog: catalog, role: .evictor, logger: ClusterVoiceTests.logger).take() })
             voice = VoiceService(
                 store: store, synthesizer: synthesizer, dailyCharacterBudget: dailyLimit,
                 spendCounters: PostgresSpendCounters(client: client, logger: ClusterVoiceTests.logger), cluster: cluster)

@@ -130,6 +130,19 @@ public enum CatalogMigrations {
                 )
                 """,
             ]),
+        CatalogMigration(
+            version: 6, name: "retention",
+            statements: [
+                // When each asset was last heard anywhere in the cluster (the latest any node reported), and the
+                // pinned books: what the cluster's quota decides by (`ClusterQuota`).
+                "ALTER TABLE assets ADD COLUMN heard_at double precision",
+                """
+                CREATE TABLE book_pins (
+                    book_id text PRIMARY KEY,
+                    pinned_at double precision NOT NULL
+                )
+                """,
+            ]),
     ]
 
     /// The newest version this build knows.

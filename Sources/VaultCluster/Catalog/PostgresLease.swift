@@ -12,6 +12,8 @@ public struct PostgresLease: Sendable {
     public enum Role: Int64, Sendable {
         /// Runs the cluster's pre-generation jobs.
         case jobRunner = 0x766F_6963_656A_6F62  // "vvicejob"
+        /// Evicts for the cluster's quota.
+        case evictor = 0x766F_6963_6567_6376  // "vvicegcv"
     }
 
     let configuration: PostgresConnection.Configuration

@@ -44,6 +44,22 @@ public protocol ClusterStore: Sendable {
     func takeRequest(keyId: String, perMinute: Int) async throws -> Int?
     /// What the whole cluster holds (each asset once), for `/metrics` beside the node's own figures.
     func totals() async throws -> ClusterTotals
+    /// Writes heard times to the catalog (each asset keeps the latest), for the cluster's quota.
+    func recordHeard(_ times: [SHA256Digest: Double]) async throws
+    /// Pins a book in the catalog: audio it links is never evicted by the cluster's quota. True when it changed.
+    func pin(_ bookId: StorageIdentifier, at time: Double) async throws -> Bool
+    func unpin(_ bookId: StorageIdentifier) async throws -> Bool
+    /// Every pinned book, in book order.
+    func pinnedBooks() async throws -> [(bookId: String, pinnedAt: Double)]
+    /// Every asset of the cluster as the quota sees it (size, last heard, pinned or not).
+    func evictionCandidates() async throws -> [EvictionPlan.Candidate]
+    /// Removes an asset for the quota, in one step with its guards: kept when a pinned book links it or it was
+    /// heard after `plannedLastHeard`. Its blob goes once no record names it, as for any removal.
+    func evict(_ hash: SHA256Digest, plannedLastHeard: Double) async throws -> ClusterEviction
+    /// The hashes of assets `filter` matches, in hash order after `after`, at most `limit`.
+    func hashes(matching filter: AssetFilter, after: SHA256Digest?, limit: Int) async throws -> [SHA256Digest]
+    /// Tries to take the role of the cluster's one evictor.
+    func takeEvictorRole() async throws -> (any ClusterLease)?
     /// Throws when the cluster could not store a generation right now (its catalog or blob store is down), so a
     /// miss is refused before anything is paid for.
     func checkWritable() async throws
@@ -59,6 +75,14 @@ public struct ClusterTotals: Sendable, Equatable {
         self.bytes = bytes
         self.books = books
     }
+}
+
+/// The outcome of `ClusterStore.evict`.
+public enum ClusterEviction: Sendable, Equatable {
+    case evicted(AssetRecord)
+    /// Pinned, or heard since it was planned.
+    case kept
+    case absent
 }
 
 /// The outcome of `ClusterStore.claimGeneration`.

@@ -12,12 +12,26 @@ public final class AssetEviction: Sendable {
     public let store: AssetStore
     public let heard: HeardLog
     public let events: any VoiceEventSink
+    /// On a cluster node, where every flushed time also goes, for the cluster's quota (nil on one machine).
+    public let backlog: HeardBacklog?
     private let runs = Mutex(())
 
-    public init(store: AssetStore, heard: HeardLog, events: any VoiceEventSink) {
+    public init(store: AssetStore, heard: HeardLog, events: any VoiceEventSink, backlog: HeardBacklog? = nil) {
         self.store = store
         self.heard = heard
         self.events = events
+        self.backlog = backlog
+    }
+
+    /// Writes the times heard since the last flush to the index, and hands them to the backlog for the cluster
+    /// (blocking). On a failure of the index the times are put back, so a later flush retries them.
+    public func flushHeard() throws {
+        let pending = heard.drain()
+        do { try store.index.recordHeard(pending) } catch {
+            for (hash, time) in pending { heard.heard(hash, at: time) }
+            throw error
+        }
+        backlog?.add(pending)
     }
 
     public struct Result: Sendable, Equatable, Codable {
@@ -57,7 +71,7 @@ public final class AssetEviction: Sendable {
     }
 
     private func runLocked(limit: Int, target: Int?, dryRun: Bool) throws -> Result {
-        try heard.flush(to: store.index)
+        try flushHeard()
         let stored = try store.index.storedBytes()
         var result = Result(
             dryRun: dryRun, limit: limit, target: min(target ?? EvictionPlan.target(forLimit: limit), limit),

@@ -55,8 +55,7 @@ extension VoiceService {
 
     /// Deletes what `filter` matches (`AssetStore.purge`); a dry run deletes and reports nothing.
     public func purge(_ filter: AssetFilter, dryRun: Bool) async throws -> AssetStore.PurgeResult {
-        // A purge filters this node's copies; across a cluster it would have to filter the catalog.
-        if cluster != nil { throw ClusterStoreError.notYetOnClusterNodes("purging by filter") }
+        if let cluster { return try await purge(filter, dryRun: dryRun, on: cluster) }
         let store = store
         let result = try await BlockingIO.run { try store.purge(filter, dryRun: dryRun) }
         if !dryRun {
@@ -65,6 +64,39 @@ extension VoiceService {
                 .init(
                     action: "purge", contentHash: nil, bookId: filter.bookId?.value,
                     detail: "matched \(result.matched)"))
+        }
+        return result
+    }
+
+    /// A purge on a cluster node: the catalog filtered page by page, each match removed (or unlinked from the
+    /// filter's book) through the cluster as an operator's delete is.
+    private func purge(_ filter: AssetFilter, dryRun: Bool, on cluster: any ClusterStore) async throws -> AssetStore.PurgeResult {
+        var result = AssetStore.PurgeResult()
+        var cursor: SHA256Digest?
+        let store = store
+        while true {
+            let page = try await cluster.hashes(matching: filter, after: cursor, limit: 512)
+            for hash in page {
+                result.matched += 1
+                if result.sample.count < AssetStore.PurgeResult.sampleLimit { result.sample.append(hash) }
+                if dryRun { continue }
+                if let book = filter.bookId {
+                    if let unlinking = try await cluster.unlink(hash, from: book) {
+                        result.removal.add(Self.removal(of: unlinking, book: book))
+                    }
+                    _ = try await BlockingIO.run { try store.unlink(hash, from: book) }
+                } else {
+                    if let record = try await cluster.remove(hash) { result.removal.add(Self.removal(of: record)) }
+                    _ = try await BlockingIO.run { try store.remove(hash) }
+                }
+            }
+            guard page.count == 512, let last = page.last else { break }
+            cursor = last
+        }
+        if !dryRun {
+            report(
+                result.removal,
+                .init(action: "purge", contentHash: nil, bookId: filter.bookId?.value, detail: "matched \(result.matched)"))
         }
         return result
     }

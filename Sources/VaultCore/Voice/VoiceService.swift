@@ -12,8 +12,12 @@ public final class VoiceService: Sendable {
     /// When each asset was last heard, for the disk quota: every answered request (hit, generation, or a join
     /// of one) is a hearing; downloads add theirs through `DownloadRoutes`.
     public let heard: HeardLog
-    /// The disk quota's evictions, reported to the same sinks as every other deletion.
+    /// The disk quota's evictions, reported to the same sinks as every other deletion. On a cluster node, the
+    /// bound of its own cache (`VOICEVAULT_BLOB_CACHE_MIB`), whose evictions are no deletions: nothing is reported,
+    /// and every time it flushes goes on to the cluster's catalog.
     public let eviction: AssetEviction
+    /// On a cluster node, the cluster's quota (`VOICEVAULT_MAX_STORE_BYTES` over the whole catalog).
+    public let clusterQuota: ClusterQuota?
     /// On a cluster node, the cluster the local store caches (nil on one machine): a local miss asks it before
     /// generating, and a generation takes the cluster's claim and is shared before it is published here.
     public let cluster: (any ClusterStore)?
@@ -34,7 +38,14 @@ public final class VoiceService: Sendable {
             dailyLimit: dailyCharacterBudget, counters: spendCounters ?? EmbeddedSpendCounters(index: store.index))
         self.heard = heard
         self.events = VoiceEventSinks([events, HeardRecorder(log: heard)])
-        eviction = AssetEviction(store: store, heard: heard, events: events)
+        if let cluster {
+            let backlog = HeardBacklog()
+            eviction = AssetEviction(store: store, heard: heard, events: VoiceEventSinks([]), backlog: backlog)
+            clusterQuota = ClusterQuota(cluster: cluster, local: store, backlog: backlog, events: events)
+        } else {
+            eviction = AssetEviction(store: store, heard: heard, events: events)
+            clusterQuota = nil
+        }
     }
 
     /// Timings of a miss, for the request log.

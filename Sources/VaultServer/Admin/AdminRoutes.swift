@@ -18,11 +18,15 @@ struct AdminRoutes {
     /// `PUT`/`DELETE /admin/books/{bookId}/pin`: audio a pinned book references is never evicted. Idempotent;
     /// the answer says whether this call changed anything.
     func pin(_ book: StorageIdentifier, _ context: VaultRequestContext, pinned: Bool) async throws -> Response {
-        // Pins guard the disk quota, which is not applied across a cluster yet.
-        if voice.cluster != nil { throw ClusterStoreError.notYetOnClusterNodes("pinning books") }
         let index = store.index
-        let changed = try await BlockingIO.run {
-            pinned ? try index.pin(book, at: Date().timeIntervalSince1970) : try index.unpin(book)
+        let changed: Bool
+        if let cluster = voice.cluster {
+            // The cluster's quota reads the catalog's pins.
+            changed = pinned ? try await cluster.pin(book, at: Date().timeIntervalSince1970) : try await cluster.unpin(book)
+        } else {
+            changed = try await BlockingIO.run {
+                pinned ? try index.pin(book, at: Date().timeIntervalSince1970) : try index.unpin(book)
+            }
         }
         context.logger.notice(pinned ? "book pinned" : "book unpinned", metadata: ["book": "\(book.value)", "changed": "\(changed)"])
         return JSONResponse.make(encoding: AdminJSON.PinChange(bookId: book.value, pinned: pinned, changed: changed))
@@ -31,7 +35,6 @@ struct AdminRoutes {
     /// `POST /admin/gc[?dryRun=true][&maxBytes=N]`: the disk quota now, against `maxBytes` or the configured
     /// `VOICEVAULT_MAX_STORE_BYTES`.
     func collect(_ request: Request, _ context: VaultRequestContext) async throws -> Response {
-        if voice.cluster != nil { throw ClusterStoreError.notYetOnClusterNodes("the disk quota") }
         let query = request.uri.queryParameters
         let dryRun = try AdminQuery.flag(query.get("dryRun"), name: "dryRun")
         let limit =
@@ -45,7 +48,12 @@ struct AdminRoutes {
             throw APIError(.badRequest, code: "no_limit", message: "no disk quota is set: pass maxBytes or set VOICEVAULT_MAX_STORE_BYTES")
         }
         let eviction = voice.eviction
-        let result = try await BlockingIO.run { try eviction.run(limit: limit, dryRun: dryRun) }
+        let result =
+            if let quota = voice.clusterQuota {
+                try await quota.run(limit: limit, dryRun: dryRun)
+            } else {
+                try await BlockingIO.run { try eviction.run(limit: limit, dryRun: dryRun) }
+            }
         context.logger.notice(
             "gc",
             metadata: [
@@ -103,7 +111,10 @@ struct AdminRoutes {
         }
         admins.on("/admin/pins", method: .get, recordingIn: table) { _, _ in
             let index = store.index
-            let pins = try await BlockingIO.run { try index.pinnedBooks() }
+            let pins =
+                if let cluster = voice.cluster { try await cluster.pinnedBooks() } else {
+                    try await BlockingIO.run { try index.pinnedBooks() }
+                }
             return JSONResponse.make(
                 encoding: AdminJSON.Pins(
                     pins: pins.map { .init(bookId: $0.bookId, pinnedAt: ISO8601Timestamp.format(secondsSince1970: $0.pinnedAt)) }))

@@ -6,16 +6,27 @@ public import Logging
 /// a limit is set and the store is over it, evicts (`AssetEviction`) down to 90 % of it. A generation wakes it
 /// at once (`wake`, from the voice events), so a burst of misses is not over the limit for a whole interval.
 /// Runs eviction off the cooperative pool.
+///
+/// On a cluster node `limit` bounds the node's own cache, and each pass also sends the node's heard times to
+/// the catalog and, on the one node holding the evictor's role, applies the cluster's quota (`clusterLimit`
+/// over every asset of the catalog; `ClusterQuota`).
 public final class StoreQuotaService: Service, Sendable {
     public let eviction: AssetEviction
     public let limit: Int?
     let interval: Duration
     let logger: Logger
     let wakeup: QuotaWakeup
+    let cluster: ClusterQuota?
+    let clusterLimit: Int?
 
-    public init(eviction: AssetEviction, limit: Int?, wakeup: QuotaWakeup, interval: Duration = .seconds(10), logger: Logger) {
+    public init(
+        eviction: AssetEviction, limit: Int?, wakeup: QuotaWakeup, interval: Duration = .seconds(10), cluster: ClusterQuota? = nil,
+        clusterLimit: Int? = nil, logger: Logger
+    ) {
         self.eviction = eviction
         self.limit = limit
+        self.cluster = cluster
+        self.clusterLimit = clusterLimit
         self.wakeup = wakeup
         self.interval = interval
         self.logger = logger
@@ -41,8 +52,12 @@ public final class StoreQuotaService: Service, Sendable {
             }
         }
         // Heard times are worth keeping across a restart.
-        do { try await BlockingIO.run { [eviction] in try eviction.heard.flush(to: eviction.store.index) } } catch {
+        do { try await BlockingIO.run { [eviction] in try eviction.flushHeard() } } catch {
             logger.warning("could not write heard times at shutdown", metadata: ["error": "\(error)"])
+        }
+        if let cluster {
+            try? await cluster.pushHeard()
+            await cluster.releaseRole()
         }
     }
 
@@ -61,10 +76,32 @@ public final class StoreQuotaService: Service, Sendable {
                         ])
                 }
             } else {
-                try await BlockingIO.run { [eviction] in try eviction.heard.flush(to: eviction.store.index) }
+                try await BlockingIO.run { [eviction] in try eviction.flushHeard() }
             }
         } catch {
             logger.error("disk quota pass failed", metadata: ["error": "\(error)"])
+        }
+        if let cluster { await clusterPass(cluster) }
+    }
+
+    /// The cluster's part of a pass: this node's heard times to the catalog, then the cluster's quota if this
+    /// node is the evictor. A catalog that is away is waited out.
+    func clusterPass(_ cluster: ClusterQuota) async {
+        do {
+            try await cluster.pushHeard()
+            guard let clusterLimit, try await cluster.holdsEvictorRole() else { return }
+            let result = try await cluster.run(limit: clusterLimit)
+            if !result.evicted.isEmpty || result.targetUnreachable {
+                logger.notice(
+                    "cluster quota",
+                    metadata: [
+                        "limit": "\(clusterLimit)", "before": "\(result.bytesBefore)", "after": "\(result.bytesAfter)",
+                        "evicted": "\(result.evicted.count)", "freed": "\(result.bytesFreed)", "skipped": "\(result.skipped)",
+                        "targetUnreachable": "\(result.targetUnreachable)",
+                    ])
+            }
+        } catch {
+            logger.warning("cluster quota pass failed", metadata: ["error": "\(error)"])
         }
     }
 
