@@ -7,7 +7,7 @@ import VaultCore
 
 /// `vault-crash-drill --data-dir D --cluster yes [--kill-at STEP --kill-on K] [--count N]`: one cluster node
 /// (its data directory, the catalog and blob store named by `VOICEVAULT_CATALOG_URL` and `VOICEVAULT_BLOB_URL`)
-/// generating, linking and removing through `VoiceService` as a server does, killed at a `ClusterStep` or at a
+/// generating, linking, removing and evicting (the cluster's quota) through `VoiceService` as a server does, killed at a `ClusterStep` or at a
 /// step of its local store. It starts as a node does: the catalog migrated, the local copies checked against it
 /// (`CatalogFollower.reconcile`), so after any kill the next start leaves no local copy the cluster lacks, and
 /// `fsck --cluster` finds no record without its blob.
@@ -63,6 +63,11 @@ struct ClusterDrill {
                 _ = try await voice.removeReference(linked, from: shared)
             }
             if operation % 9 == 8 { _ = try await voice.removeBook(try StorageIdentifier("book-\((operation / 9) % 3)", kind: .bookId)) }
+            if operation % 7 == 6, let quota = voice.clusterQuota, let cluster = voice.cluster {
+                // The cluster's quota just under what the cluster holds: the least recently heard go, as evictions.
+                let held = try await cluster.totals().bytes
+                if held > 0 { _ = try await quota.run(limit: held - 1) }
+            }
             operation += 1
         }
     }
