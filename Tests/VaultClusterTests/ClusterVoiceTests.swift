@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import PostgresNIO
 import Testing
@@ -205,14 +206,38 @@ import VaultTestSupport
             #expect(blobs.reads.value - before == 1)
         }
     }
+
+    /// The blob store blinks just as a paid generation is shared: the share is tried again, and the generation
+    /// is stored and answered, once, instead of lost (Docs/CLUSTER.md, "Nothing paid that cannot be stored").
+    @Test func aPaidGenerationSurvivesABlobStoreThatBlinks() async throws {
+        let synthesizer = GatedSynthesizer(open: true)
+        try await Self.withNodes(1, synthesizer: synthesizer) { nodes, blobs in
+            blobs.failingPuts.withLock { $0 = 2 }
+            let outcome = try await nodes[0].voice.voice(try Self.spec("Shared on the third try."), bookId: .book("b"))
+            #expect(outcome.timings != nil && synthesizer.entered == 1)
+            #expect(blobs.puts.value == 3, "two failed puts, then the one that stored it")
+            #expect(try await nodes[0].voice.cluster?.totals().assets == 1)
+        }
+    }
 }
 
-/// A blob store that counts the reads it passes on.
+/// A blob store that counts the reads it passes on, and fails the next `failingPuts` puts as a store that
+/// blinks does.
 final class CountingBlobStore: BlobStore {
     let base: any BlobStore
     let reads = Tally()
+    let puts = Tally()
+    let failingPuts = Mutex(0)
     init(base: any BlobStore) { self.base = base }
-    func put(_ bytes: [UInt8], sha256: SHA256Digest) async throws(BlobStoreError) { try await base.put(bytes, sha256: sha256) }
+    func put(_ bytes: [UInt8], sha256: SHA256Digest) async throws(BlobStoreError) {
+        puts.add()
+        let fails = failingPuts.withLock { remaining in
+            defer { remaining = max(0, remaining - 1) }
+            return remaining > 0
+        }
+        if fails { throw .unavailable("the test's store blinked") }
+        try await base.put(bytes, sha256: sha256)
+    }
     func read(_ blob: SHA256Digest, range: ClosedRange<Int>?) async throws(BlobStoreError) -> [UInt8]? {
         reads.add()
         return try await base.read(blob, range: range)

@@ -309,7 +309,7 @@ public final class VoiceService: Sendable {
                 let shared = AssetStore.newRecord(
                     hash: hash, bookId: who.bookId, metadata: metadata, size: sealed.size, sha256: sealed.sha256,
                     duration: sealed.info.durationSeconds, now: now)
-                try await cluster.share(shared, alignment: alignment, audioPath: sealed.path)
+                try await Self.share(shared, alignment: alignment, audioPath: sealed.path, with: cluster)
             }
             let (record, publishTimings) = try await BlockingIO.run {
                 try store.publishStaged(sealed, hash: hash, bookId: who.bookId, metadata: metadata, alignment: alignment, now: now)
@@ -328,6 +328,29 @@ public final class VoiceService: Sendable {
             staged?.discard()
             await endClaim?()
             generation.end(.failure(error))
+        }
+    }
+
+    /// How long a paid generation waits for the cluster before it is given up: the pauses between its tries to
+    /// share it. A blob store or catalog that blinks (a restart, a failover) within them loses nothing.
+    static let sharePauses: [Duration] = [.milliseconds(250), .seconds(1), .seconds(3)]
+
+    /// Shares a generation that was paid for, trying again while the cluster answers that it is unavailable
+    /// (its stable errors); any other failure, or the last, is the generation's. Sharing is idempotent: the blob
+    /// is content-addressed and the record's publication is first-writer-wins.
+    static func share(
+        _ record: AssetRecord, alignment: SpeechAlignment?, audioPath: String, with cluster: any ClusterStore,
+        pauses: [Duration] = sharePauses
+    ) async throws {
+        var remaining = pauses[...]
+        while true {
+            do {
+                return try await cluster.share(record, alignment: alignment, audioPath: audioPath)
+            } catch let error as ClusterStoreError {
+                if case .notYetOnClusterNodes = error { throw error }
+                guard let pause = remaining.popFirst() else { throw error }
+                try await Task.sleep(for: pause)
+            }
         }
     }
 
