@@ -13,6 +13,21 @@ func withCatalog<T: Sendable>(_ given: String? = nil, _ body: (PostgresClient, S
     return try await client.whileRunning { try await body(client, url) }
 }
 
+/// Ends every session of `catalog`'s database holding an advisory lock of the single-key (`objsubid` 1) or the
+/// two-key (2) form, as a node's death or a network cut would.
+func terminateAdvisoryLockHolders(_ catalog: CatalogURL, keyForm objsubid: Int) async throws {
+    let logger = Logger(label: "catalog-test")
+    let admin = PostgresClient(configuration: catalog.clientConfiguration, backgroundLogger: logger)
+    try await admin.whileRunning {
+        try await admin.query(
+            """
+            SELECT pg_terminate_backend(pid) FROM pg_locks
+            WHERE locktype = 'advisory' AND objsubid = \(objsubid)
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            """, logger: logger)
+    }
+}
+
 /// Migrations against a real PostgreSQL: applied once however many nodes start together, refused when the
 /// catalog is newer than the build.
 @Suite struct CatalogMigratorTests {

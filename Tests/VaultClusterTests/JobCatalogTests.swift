@@ -105,15 +105,7 @@ import VaultTestSupport
         #expect(try await leases[0].take() == nil)
         await first.release()
         let second = try #require(try await leases[1].take())
-        let admin = PostgresClient(configuration: catalog.clientConfiguration, backgroundLogger: Self.logger)
-        try await admin.whileRunning {
-            try await admin.query(
-                """
-                SELECT pg_terminate_backend(pid) FROM pg_locks
-                WHERE locktype = 'advisory' AND objsubid = 1
-                  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                """, logger: Self.logger)
-        }
+        try await terminateAdvisoryLockHolders(catalog, keyForm: 1)
         var third: (any ClusterLease)?
         try await waitUntil("another node takes the role over") {
             third = try await leases[2].take()

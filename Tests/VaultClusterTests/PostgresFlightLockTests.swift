@@ -142,16 +142,7 @@ import VaultTestSupport
             Issue.record("the first claim must win")
             return
         }
-        let admin = PostgresClient(configuration: catalog.clientConfiguration, backgroundLogger: Self.logger)
-        try await admin.whileRunning {
-            // Every backend of this test's database holding a two-key advisory lock: the flight's.
-            try await admin.query(
-                """
-                SELECT pg_terminate_backend(pid) FROM pg_locks
-                WHERE locktype = 'advisory' AND objsubid = 2
-                  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                """, logger: Self.logger)
-        }
+        try await terminateAdvisoryLockHolders(catalog, keyForm: 2)
         var takenOver: HeldFlight?
         try await waitUntil("another node takes the flight over") {
             if case let .won(flight) = try await b.claim(hash) { takenOver = flight }

@@ -46,6 +46,23 @@ public final class AssetEviction: Sendable {
         /// Planned but kept: heard again or pinned meanwhile.
         public var skipped = 0
         public var targetUnreachable = false
+
+        /// Before a run: `stored` bytes against `limit` (and `target`, 90 % of it by default).
+        init(dryRun: Bool, limit: Int, target: Int?, stored: Int) {
+            self.dryRun = dryRun
+            self.limit = limit
+            self.target = min(target ?? EvictionPlan.target(forLimit: limit), limit)
+            bytesBefore = stored
+            bytesAfter = stored
+        }
+
+        /// A dry run's answer: what `plan` would evict, nothing evicted.
+        mutating func planned(_ plan: EvictionPlan) {
+            targetUnreachable = plan.targetUnreachable
+            evicted = plan.evict.map(\.hash.hex)
+            bytesFreed = plan.evict.reduce(0) { $0 + $1.bytes }
+            bytesAfter = plan.bytesAfter
+        }
     }
 
     /// The candidates of one pass over the index: every asset with its size, last heard time (the later of the
@@ -73,16 +90,12 @@ public final class AssetEviction: Sendable {
     private func runLocked(limit: Int, target: Int?, dryRun: Bool) throws -> Result {
         try flushHeard()
         let stored = try store.index.storedBytes()
-        var result = Result(
-            dryRun: dryRun, limit: limit, target: min(target ?? EvictionPlan.target(forLimit: limit), limit),
-            bytesBefore: stored, bytesAfter: stored)
+        var result = Result(dryRun: dryRun, limit: limit, target: target, stored: stored)
         guard stored > limit else { return result }
         let plan = EvictionPlan(candidates: try candidates(), storedBytes: stored, limit: limit, target: target)
         result.targetUnreachable = plan.targetUnreachable
         if dryRun {
-            result.evicted = plan.evict.map(\.hash.hex)
-            result.bytesFreed = plan.evict.reduce(0) { $0 + $1.bytes }
-            result.bytesAfter = plan.bytesAfter
+            result.planned(plan)
             return result
         }
         for candidate in plan.evict {

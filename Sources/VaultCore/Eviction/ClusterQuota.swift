@@ -53,16 +53,12 @@ public final class ClusterQuota: Sendable {
     public func run(limit: Int, target: Int? = nil, dryRun: Bool = false) async throws -> AssetEviction.Result {
         try? await pushHeard()
         let stored = try await cluster.totals().bytes
-        var result = AssetEviction.Result(
-            dryRun: dryRun, limit: limit, target: min(target ?? EvictionPlan.target(forLimit: limit), limit),
-            bytesBefore: stored, bytesAfter: stored)
+        var result = AssetEviction.Result(dryRun: dryRun, limit: limit, target: target, stored: stored)
         guard stored > limit else { return result }
         let plan = EvictionPlan(candidates: try await cluster.evictionCandidates(), storedBytes: stored, limit: limit, target: target)
         result.targetUnreachable = plan.targetUnreachable
         if dryRun {
-            result.evicted = plan.evict.map(\.hash.hex)
-            result.bytesFreed = plan.evict.reduce(0) { $0 + $1.bytes }
-            result.bytesAfter = plan.bytesAfter
+            result.planned(plan)
             return result
         }
         let local = local

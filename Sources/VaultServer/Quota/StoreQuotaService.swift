@@ -65,16 +65,7 @@ public final class StoreQuotaService: Service, Sendable {
     func pass() async {
         do {
             if let limit {
-                let result = try await evict(limit: limit, dryRun: false)
-                if !result.evicted.isEmpty || result.targetUnreachable {
-                    logger.notice(
-                        "disk quota",
-                        metadata: [
-                            "limit": "\(limit)", "before": "\(result.bytesBefore)", "after": "\(result.bytesAfter)",
-                            "evicted": "\(result.evicted.count)", "freed": "\(result.bytesFreed)", "skipped": "\(result.skipped)",
-                            "targetUnreachable": "\(result.targetUnreachable)",
-                        ])
-                }
+                report("disk quota", try await evict(limit: limit, dryRun: false))
             } else {
                 try await BlockingIO.run { [eviction] in try eviction.flushHeard() }
             }
@@ -84,22 +75,25 @@ public final class StoreQuotaService: Service, Sendable {
         if let cluster { await clusterPass(cluster) }
     }
 
+    /// Logs a run that evicted something or cannot reach its target; a quiet run says nothing.
+    private func report(_ name: String, _ result: AssetEviction.Result) {
+        guard !result.evicted.isEmpty || result.targetUnreachable else { return }
+        logger.notice(
+            "\(name)",
+            metadata: [
+                "limit": "\(result.limit)", "before": "\(result.bytesBefore)", "after": "\(result.bytesAfter)",
+                "evicted": "\(result.evicted.count)", "freed": "\(result.bytesFreed)", "skipped": "\(result.skipped)",
+                "targetUnreachable": "\(result.targetUnreachable)",
+            ])
+    }
+
     /// The cluster's part of a pass: this node's heard times to the catalog, then the cluster's quota if this
     /// node is the evictor. A catalog that is away is waited out.
     func clusterPass(_ cluster: ClusterQuota) async {
         do {
             try await cluster.pushHeard()
             guard let clusterLimit, try await cluster.holdsEvictorRole() else { return }
-            let result = try await cluster.run(limit: clusterLimit)
-            if !result.evicted.isEmpty || result.targetUnreachable {
-                logger.notice(
-                    "cluster quota",
-                    metadata: [
-                        "limit": "\(clusterLimit)", "before": "\(result.bytesBefore)", "after": "\(result.bytesAfter)",
-                        "evicted": "\(result.evicted.count)", "freed": "\(result.bytesFreed)", "skipped": "\(result.skipped)",
-                        "targetUnreachable": "\(result.targetUnreachable)",
-                    ])
-            }
+            report("cluster quota", try await cluster.run(limit: clusterLimit))
         } catch {
             logger.warning("cluster quota pass failed", metadata: ["error": "\(error)"])
         }
