@@ -28,8 +28,7 @@ public final class JobRunner: Service, Sendable {
     let load: (any UpstreamLoad)?
     let maximumTextCharacters: Int
     let logger: Logger
-    private let wakeups: AsyncStream<Void>
-    private let wakeup: AsyncStream<Void>.Continuation
+    private let wakeup = WakeSignal()
     private let stopping = Atomic<Bool>(false)
     /// `voicevault_job_runner_active`: 1 while this node runs jobs (on a cluster, while it holds the lease).
     private let active = Gauge(label: "voicevault_job_runner_active")
@@ -47,11 +46,10 @@ public final class JobRunner: Service, Sendable {
         self.load = load
         self.maximumTextCharacters = maximumTextCharacters
         self.logger = logger
-        (wakeups, wakeup) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// A job was created or cancelled: look again now.
-    public func wake() { wakeup.yield() }
+    public func wake() { wakeup.signal() }
 
     public func run() async throws {
         try await withGracefulShutdownHandler {
@@ -112,15 +110,7 @@ public final class JobRunner: Service, Sendable {
 
     /// Waits for a wake-up, at most `seconds`.
     private func waitForWake(upTo seconds: Double) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [wakeups] in
-                var iterator = wakeups.makeAsyncIterator()
-                _ = await iterator.next()
-            }
-            group.addTask { try? await Task.sleep(for: .seconds(min(seconds, 3600))) }
-            await group.next()
-            group.cancelAll()
-        }
+        await wakeup.wait(upTo: .milliseconds(Int64(min(seconds, 3600) * 1000)))
     }
 
     /// One item of job `id`, or the job's end.
