@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 # espeak-ng and lame: the offline synthesizer's live test speaks real text; python3-venv: the storage3 suite.
 # nodejs: the storage suite runs storage-js's own URL handling (encodeURI) on signed URLs.
 # rclone: the S3 suite copies a folder up and back through it.
-# postgresql: the cluster suites start one server on loopback (Tests/VaultTestSupport/PostgreSQL.swift).
+# postgresql: the cluster suites start one server on loopback (Tests/VaultTestSupport/PostgreSQL.swift);
+# openssl: its self-signed certificate, for the catalog-over-TLS tests.
 # nginx: the cluster suite balances three nodes with it (ClusterServeTests).
-Scripts/install-system-packages.sh espeak-ng lame python3-venv nodejs chromium rclone postgresql nginx
+Scripts/install-system-packages.sh espeak-ng lame python3-venv nodejs chromium rclone postgresql openssl nginx
 
 echo "== Hash vectors: the committed fixture matches the independent Python implementation"
 python3 Scripts/make-hash-vectors.py | diff -q - Fixtures/hash-vectors.json >/dev/null \

@@ -86,7 +86,8 @@ public struct ClusterNode: Sendable {
             case let .directory(path): "file://\(path)"
             }
         return
-            "catalog postgres://\(settings.catalog.host):\(settings.catalog.port)/\(settings.catalog.database), blobs \(blobs), node \(nodeURL)"
+            "catalog postgres://\(settings.catalog.host):\(settings.catalog.port)/\(settings.catalog.database) "
+            + "(sslmode=\(settings.catalog.tls.mode.rawValue)), blobs \(blobs), node \(nodeURL)"
     }
 }
 

@@ -74,11 +74,19 @@ func terminateAdvisoryLockHolders(_ catalog: CatalogURL, keyForm objsubid: Int) 
         #expect(
             url.host == "db.internal" && url.port == 6432 && url.username == "vv" && url.password == "p@ss" && url.database == "voicevault")
         #expect(try CatalogURL(parsing: "postgres://vv@db/voicevault?sslmode=disable").port == 5432)
+        #expect(url.tls.mode == .disable)
+        for mode in CatalogTLS.Mode.allCases {
+            #expect(try CatalogURL(parsing: "postgres://vv@db/voicevault?sslmode=\(mode.rawValue)").tls.mode == mode)
+        }
     }
 
     @Test(arguments: [
         ("mysql://vv@db/x", CatalogURL.Invalid.notPostgres), ("postgres://db/x", .missingPart("user")),
-        ("postgres://vv@db", .missingPart("database")), ("postgres://vv@db/x?sslmode=require", .unsupportedSSLMode("require")),
+        ("postgres://vv@db", .missingPart("database")), ("postgres://vv@db/x?sslmode=allow", .unsupportedSSLMode("allow")),
+        (
+            "postgres://vv@db/x?sslmode=verify-full&sslrootcert=/nonexistent/root.crt",
+            .unusableTLS("VOICEVAULT_CATALOG_URL's sslrootcert /nonexistent/root.crt cannot be read")
+        ),
     ])
     func badSpellingsSayWhatIsWrong(text: String, expected: CatalogURL.Invalid) {
         #expect(throws: expected) { try CatalogURL(parsing: text) }

@@ -2,9 +2,9 @@ import Foundation
 public import PostgresNIO
 
 /// The PostgreSQL catalog a node uses, from `VOICEVAULT_CATALOG_URL`:
-/// `postgres://user:password@host:port/database` (port 5432 when left out). Connections are plain TCP:
-/// `sslmode=disable` (the default) is the only mode this build speaks, for a database on a private network;
-/// any other mode is refused at start rather than silently sent in the clear.
+/// `postgres://user:password@host:port/database?sslmode=...&sslrootcert=...` (port 5432 when left out).
+/// Connections are plain TCP unless `sslmode` asks for TLS (`CatalogTLS`, libpq's modes); a mode this build
+/// does not know is refused at start rather than silently sent in the clear.
 public struct CatalogURL: Sendable, Equatable {
     public var host: String
     public var port: Int
@@ -16,18 +16,22 @@ public struct CatalogURL: Sendable, Equatable {
     /// a node opens at most `2 x connections + 1`, whatever clients send (`VOICEVAULT_CATALOG_CONNECTIONS`).
     public var connections = CatalogURL.defaultConnections
     public static let defaultConnections = 10
+    public var tls = CatalogTLS.disabled
 
     public enum Invalid: Error, Equatable, CustomStringConvertible {
         case notPostgres
         case missingPart(String)
         case unsupportedSSLMode(String)
+        case unusableTLS(String)
 
         public var description: String {
             switch self {
             case .notPostgres: "VOICEVAULT_CATALOG_URL must start with postgres:// or postgresql://"
             case let .missingPart(part): "VOICEVAULT_CATALOG_URL names no \(part) (postgres://user:password@host:port/database)"
             case let .unsupportedSSLMode(mode):
-                "VOICEVAULT_CATALOG_URL asks for sslmode=\(mode); this build connects with sslmode=disable only"
+                "VOICEVAULT_CATALOG_URL asks for sslmode=\(mode); this build knows "
+                    + CatalogTLS.Mode.allCases.map(\.rawValue).joined(separator: ", ")
+            case let .unusableTLS(why): why
             }
         }
     }
@@ -40,8 +44,12 @@ public struct CatalogURL: Sendable, Equatable {
         guard let user = components.user, !user.isEmpty else { throw .missingPart("user") }
         let database = components.path.split(separator: "/").joined(separator: "/")
         guard !database.isEmpty else { throw .missingPart("database") }
-        if let mode = components.queryItems?.first(where: { $0.name == "sslmode" })?.value, mode != "disable" {
-            throw .unsupportedSSLMode(mode)
+        let query = components.queryItems ?? []
+        if let text = query.first(where: { $0.name == "sslmode" })?.value {
+            guard let mode = CatalogTLS.Mode(rawValue: text) else { throw .unsupportedSSLMode(text) }
+            do {
+                tls = try CatalogTLS(mode: mode, rootCertificate: query.first(where: { $0.name == "sslrootcert" })?.value)
+            } catch { throw .unusableTLS(error.description) }
         }
         self.host = host
         self.port = components.port ?? 5432
@@ -53,13 +61,14 @@ public struct CatalogURL: Sendable, Equatable {
     /// The pool's configuration for this catalog.
     public var clientConfiguration: PostgresClient.Configuration {
         var configuration = PostgresClient.Configuration(
-            host: host, port: port, username: username, password: password, database: database, tls: .disable)
+            host: host, port: port, username: username, password: password, database: database, tls: tls.forPool)
         configuration.options.maximumConnections = connections
         return configuration
     }
 
     /// The configuration of a single connection outside the pool (a flight's, which holds a session lock).
     public var connectionConfiguration: PostgresConnection.Configuration {
-        PostgresConnection.Configuration(host: host, port: port, username: username, password: password, database: database, tls: .disable)
+        PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: tls.forConnection)
     }
 }
