@@ -88,6 +88,50 @@ import VaultTestSupport
         await testbed.stop()
     }
 
+    /// The generating node dies after a listener on another node heard part of its audio: that listener's
+    /// stream is cut (as the dead node's own listeners' are), and a request on that node waiting for the whole
+    /// is answered anyway: it takes a new turn, and its node generates.
+    @Test func aWaiterOnARelayingNodeIsAnsweredWhenTheHolderDies() async throws {
+        let testbed = try await ClusterTestbed.start(nodes: 2, environment: ["VOICEVAULT_METRICS_PUBLIC": "true"])
+        try await ClusterServeTests.script(testbed, ["latency:60000"])
+        let text = String(repeating: "A chapter whose first reader's node will not finish it. ", count: 10)
+        let doomed = Task { try? await Self.stream(text, from: testbed.nodes[0]) }
+        try await waitUntil("node 0 is generating") { try await testbed.upstreamCalls() == 1 }
+        let heard = Gate()
+        let listener = Task { () -> Bool in
+            do {
+                _ = try await Self.stream(text, from: testbed.nodes[1]) { heard.open() }
+                return true
+            } catch {
+                return false
+            }
+        }
+        await heard.wait()
+        // A request for the whole, joining node 1's relayed generation beside the listener.
+        var convert = HTTPClientRequest(url: testbed.nodes[1].baseURL + "/v1/text-to-speech/\(Self.voice)")
+        convert.method = .POST
+        convert.headers.add(name: "xi-api-key", value: ClusterTestbed.clientKey)
+        convert.headers.add(name: "content-type", value: "application/json")
+        convert.body = .bytes(
+            ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["text": text, "model_id": "eleven_multilingual_v2"])))
+        let waiter = Task { () -> (Int, [UInt8]) in
+            let response = try await HTTPClient.shared.execute(convert, timeout: .seconds(90))
+            var bytes: [UInt8] = []
+            for try await slice in response.body { bytes += slice.readableBytesView }
+            return (Int(response.status.code), bytes)
+        }
+        try await waitUntil("the waiter joined node 1's generation") {
+            try await httpRequest("GET", testbed.nodes[1].baseURL + "/metrics").body.contains("voicevault_flight_waiters 2")
+        }
+        kill(testbed.nodes[0].process.processIdentifier, SIGKILL)
+        #expect(await listener.value == false, "the listener's stream is cut, never passed off as whole")
+        let (status, bytes) = try await waiter.value
+        #expect(status == 200 && !bytes.isEmpty)
+        #expect(try await testbed.upstreamCalls() == 2, "paid twice: once by the node that died")
+        _ = await doomed.value
+        await testbed.stop()
+    }
+
     /// Only nodes may follow a generation: no credential or another one is 401; the right one for a hash the
     /// node is not generating is 404; neither starts or reveals anything.
     @Test func theRelayRouteAnswersOnlyTheClustersNodes() async throws {

@@ -139,6 +139,8 @@ public final class LiveGeneration: Sendable {
 
     func joined() { state.withLock { $0.requesters += 1 } }
 
+    var hasEnded: Bool { state.withLock { $0.ended != nil } }
+
     var requesters: Int { state.withLock { $0.requesters } }
 
     // MARK: The requesters' side
@@ -287,7 +289,8 @@ final class GenerationRegistry: Sendable {
     /// registry's lock, so two callers can never both start one; `start` must only launch its work).
     func join(_ hash: SHA256Digest, start: (LiveGeneration) -> Void) -> (LiveGeneration, Role) {
         live.withLock { live in
-            if let running = live[hash] {
+            // One that has ended is leaving the registry: a new request starts afresh rather than sharing its end.
+            if let running = live[hash], !running.hasEnded {
                 running.joined()
                 return (running, .follower)
             }

@@ -182,6 +182,11 @@ public final class VoiceService: Sendable {
                 return outcome
             } catch StoreError.notFound where attempt < Self.attemptsWhenAssetVanishes {
                 return try await answer(request, identity: resolved, attempt: attempt + 1).outcome
+            } catch is ClusterRelayError where attempt < Self.attemptsWhenAssetVanishes {
+                // Another node's generation, relayed here, broke off after a listener here heard part of it.
+                // That listener's stream is cut; a request waiting for the whole heard nothing, so it takes a
+                // new turn (this node generates, or follows whoever does now).
+                return try await answer(request, identity: resolved, attempt: attempt + 1).outcome
             } catch {
                 events.record(.failed(request.who, error: error))
                 throw error
