@@ -34,14 +34,19 @@ public struct CatalogFollower: Sendable {
                 let connection = try await PostgresConnection.connect(
                     configuration: configuration, id: PostgresFlightLock.nextConnectionID(), logger: logger)
                 do {
-                    try await connection.listen(on: PostgresAssetCatalog.changesChannel) { changes in
-                        let checked = try await reconcile()
-                        logger.info("following the catalog", metadata: ["localRecordsChecked": "\(checked)"])
-                        pause = .milliseconds(100)
-                        for try await change in changes {
-                            guard let change = CatalogChange(payload: change.payload) else { continue }
-                            try await apply(change)
+                    // Cancellation closes the connection too, which ends the listening however far it got.
+                    try await withTaskCancellationHandler {
+                        try await connection.listen(on: PostgresAssetCatalog.changesChannel) { changes in
+                            let checked = try await reconcile()
+                            logger.info("following the catalog", metadata: ["localRecordsChecked": "\(checked)"])
+                            pause = .milliseconds(100)
+                            for try await change in changes {
+                                guard let change = CatalogChange(payload: change.payload) else { continue }
+                                try await apply(change)
+                            }
                         }
+                    } onCancel: {
+                        connection.close().whenComplete { _ in }
                     }
                 } catch {
                     try? await connection.close()

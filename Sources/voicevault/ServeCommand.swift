@@ -170,24 +170,37 @@ struct ServeCommand: AsyncParsableCommand {
         let group = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { engines in
-            if let cluster {
-                engines.addTask { await cluster.run() }
-                do {
-                    let applied = try await cluster.prepare()
-                    logger.info("cluster node", metadata: ["cluster": "\(cluster.description)", "migrationsApplied": "\(applied)"])
-                    engines.addTask { await cluster.follow() }
-                } catch {
-                    logger.critical("cannot join the cluster", metadata: ["cluster": "\(cluster.description)", "reason": "\(error)"])
-                    throw ExitCode(69)  // EX_UNAVAILABLE: the catalog or the blob store cannot be used
-                }
+        // A cluster node's engines (the catalog's pool, the follower of its changes) run beside the services and
+        // are cancelled once the services have stopped; a stopped node then exits within `engineStopLimit` even if
+        // one of them does not end on cancellation (a LISTEN that PostgresNIO does not end was seen to).
+        var engines: [Task<Void, Never>] = []
+        defer { for engine in engines { engine.cancel() } }
+        if let cluster {
+            engines.append(Task { await cluster.run() })
+            do {
+                let applied = try await cluster.prepare()
+                logger.info("cluster node", metadata: ["cluster": "\(cluster.description)", "migrationsApplied": "\(applied)"])
+                engines.append(Task { await cluster.follow() })
+            } catch {
+                logger.critical("cannot join the cluster", metadata: ["cluster": "\(cluster.description)", "reason": "\(error)"])
+                throw ExitCode(69)  // EX_UNAVAILABLE: the catalog or the blob store cannot be used
             }
-            try await group.run()
-            engines.cancelAll()
         }
+        try await group.run()
+        for engine in engines { engine.cancel() }
+        let stopped = WakeSignal()
+        let all = engines
+        Task {
+            for engine in all { await engine.value }
+            stopped.signal()
+        }
+        await stopped.wait(upTo: Self.engineStopLimit)
         withExtendedLifetime(vault) {}
         logger.info("stopped")
     }
+
+    /// How long a stopped cluster node waits for its engines to end before it exits anyway.
+    static let engineStopLimit = Duration.seconds(5)
 
     /// This node's address for the others when `VOICEVAULT_NODE_URL` does not say: its listening host, or its
     /// host name when it listens on every interface (an address no other machine can use).

@@ -1,4 +1,5 @@
 public import Foundation
+import Testing
 
 /// Several `voicevault serve` processes as one cluster, over the shared test PostgreSQL (a database of their
 /// own) and the shared SeaweedFS (a prefix of their own), with one fake ElevenLabs behind them all. The nodes
@@ -106,13 +107,34 @@ public final class ClusterTestbed: @unchecked Sendable {
         for server in nodes + [fake] where server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) }
     }
 
+    /// How long a node may take to stop when asked: far more than a graceful stop takes.
+    public static let stopLimit = Duration.seconds(30)
+
     /// Stops every node gracefully, and the fake at once (a scripted delay would hold its graceful shutdown),
-    /// on threads of their own.
-    public func stop() async {
+    /// on threads of their own. Returns the nodes that did not stop by themselves within `stopLimit` (they were
+    /// killed), which a test records as an issue.
+    @discardableResult
+    public func stop() async -> [Int] {
         let fake = fake
-        await withTaskGroup(of: Void.self) { group in
-            for node in nodes { group.addTask { _ = try? await onOwnThread { node.terminate() } } }
-            group.addTask { _ = try? await onOwnThread { fake.terminate(signal: SIGKILL) } }
+        let stuck = await withTaskGroup(of: Int?.self) { group in
+            for (index, node) in nodes.enumerated() {
+                group.addTask {
+                    let stopped = (try? await onOwnThread { node.stop(within: ClusterTestbed.stopLimit) }) ?? false
+                    return stopped ? nil : index
+                }
+            }
+            group.addTask {
+                _ = try? await onOwnThread { fake.terminate(signal: SIGKILL) }
+                return nil
+            }
+            var stuck: [Int] = []
+            for await index in group { if let index { stuck.append(index) } }
+            return stuck.sorted()
         }
+        if !stuck.isEmpty {
+            let logs = stuck.map { "node \($0):\n\(nodes[$0].log.suffix(3_000))" }.joined(separator: "\n")
+            Issue.record("nodes \(stuck) did not stop within \(Self.stopLimit) of SIGTERM and were killed\n\(logs)")
+        }
+        return stuck
     }
 }

@@ -1,5 +1,6 @@
 public import AsyncHTTPClient
 public import Foundation
+import Synchronization
 public import NIOCore
 
 /// A real `voicevault serve` process on a real socket, as outside tools run it.
@@ -58,6 +59,26 @@ public final class ServerProcess: @unchecked Sendable {
         log += String(decoding: errorPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         return process.terminationStatus
+    }
+
+    /// Sends SIGTERM and waits for the exit at most `limit`; a server still running then is SIGKILLed. Returns
+    /// whether it stopped by itself: a server that does not stop when asked is a defect a test must see, not a
+    /// test run that never ends. Blocking: call it on a thread of its own.
+    public func stop(within limit: Duration) -> Bool {
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        // The log is read meanwhile, to its end: a server whose log fills the pipe blocks writing it and would
+        // never exit.
+        let reader = errorPipe.fileHandleForReading
+        let collected = LogCollector()
+        let readThread = Thread { collected.finish(reader.readDataToEndOfFile()) }
+        readThread.start()
+        let deadline = ContinuousClock.now + limit
+        while process.isRunning, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        let stoppedByItself = !process.isRunning
+        if !stoppedByItself { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        log += String(decoding: collected.wait(), as: UTF8.self)
+        return stoppedByItself
     }
 
     deinit {
@@ -148,5 +169,21 @@ extension Pipe {
             _ = fcntl(descriptor, F_SETFD, fcntl(descriptor, F_GETFD) | FD_CLOEXEC)
         }
         return pipe
+    }
+}
+
+/// A server's log, read to its end on a thread of its own, handed to whoever waits for it.
+final class LogCollector: Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let data = Mutex(Data())
+
+    func finish(_ bytes: Data) {
+        data.withLock { $0 = bytes }
+        done.signal()
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data.withLock { $0 }
     }
 }
