@@ -32,11 +32,12 @@ public struct ClusterNode: Sendable {
         address = NodeAddress(settings.nodeURL ?? defaultNodeURL)
         client = PostgresClient(configuration: settings.catalog.clientConfiguration, backgroundLogger: logger)
         blobs = settings.blobStore(httpClient: httpClient)
+        let evictor = PostgresLease(catalog: settings.catalog, role: .evictor, logger: logger)
         store = ClusterNodeStore(
             local: local, catalog: PostgresAssetCatalog(client: client, logger: logger), blobs: blobs,
             flights: PostgresFlightLock(catalog: settings.catalog, address: address, logger: logger), logger: logger,
             relayCredential: relayCredential,
-            evictorRole: { [settings, logger] in try await PostgresLease(catalog: settings.catalog, role: .evictor, logger: logger).take() }
+            evictorRole: { try await evictor.take() }
         )
         spendCounters = PostgresSpendCounters(client: client, logger: logger)
         jobs = PostgresJobCatalog(client: client, logger: logger)

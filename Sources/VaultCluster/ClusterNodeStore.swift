@@ -141,8 +141,7 @@ public final class ClusterNodeStore: ClusterStore {
     }
 
     public func pinnedBooks() async throws -> [(bookId: String, pinnedAt: Double)] {
-        try await fromCatalog { try await self.catalog.pinnedBooks().map { PinnedBook(bookId: $0.bookId, pinnedAt: $0.pinnedAt) } }
-            .map { ($0.bookId, $0.pinnedAt) }
+        try await fromCatalog { try await self.catalog.pinnedBooks() }
     }
 
     public func evictionCandidates() async throws -> [EvictionPlan.Candidate] {
@@ -301,10 +300,4 @@ public final class ClusterNodeStore: ClusterStore {
             throw ClusterStoreError.blobStoreUnavailable(error.description)
         }
     }
-}
-
-/// A pinned book as it crosses the catalog deadline (tuples are not `Sendable`).
-struct PinnedBook: Sendable {
-    let bookId: String
-    let pinnedAt: Double
 }

@@ -16,7 +16,6 @@ struct LiveRelayClient: Sendable {
 
     /// Longer than the holder's quiet interval several times over.
     static let quietBound = TimeAmount.seconds(10)
-    static let path = "/cluster/v1/live/"
 
     /// One client for every relay of the process, with the idle read bound: never shut down, like
     /// `HTTPClient.shared`, since it lives as long as the process.
@@ -30,7 +29,7 @@ struct LiveRelayClient: Sendable {
             let task = Task {
                 do {
                     let base = holder.hasSuffix("/") ? String(holder.dropLast()) : holder
-                    var request = HTTPClientRequest(url: base + Self.path + hash.hex)
+                    var request = HTTPClientRequest(url: base + RelayFrame.routePrefix + hash.hex)
                     request.headers.add(name: "Authorization", value: "Bearer " + credential)
                     let response: HTTPClientResponse
                     do {

@@ -16,12 +16,14 @@ import VaultTestSupport
     static let voice = ClusterServeTests.voice
     static let logger = Logger(label: "cluster-relay-test")
 
-    /// A streaming request through the ElevenLabs door, its body as it arrives: `onFirstBytes` runs when the
-    /// first audio comes, before the rest is read.
+    /// A request through the ElevenLabs door (its streaming endpoint, or with `streaming` false the one that
+    /// answers the whole), its body as it arrives: `onFirstBytes` runs when the first audio comes, before the
+    /// rest is read.
     static func stream(
-        _ text: String, from node: ServerProcess, onFirstBytes: @escaping @Sendable () async throws -> Void = {}
+        _ text: String, from node: ServerProcess, streaming: Bool = true,
+        onFirstBytes: @escaping @Sendable () async throws -> Void = {}
     ) async throws -> (status: Int, bytes: [UInt8]) {
-        var request = HTTPClientRequest(url: node.baseURL + "/v1/text-to-speech/\(voice)/stream")
+        var request = HTTPClientRequest(url: node.baseURL + "/v1/text-to-speech/\(voice)" + (streaming ? "/stream" : ""))
         request.method = .POST
         request.headers.add(name: "xi-api-key", value: ClusterTestbed.clientKey)
         request.headers.add(name: "content-type", value: "application/json")
@@ -108,25 +110,14 @@ import VaultTestSupport
         }
         await heard.wait()
         // A request for the whole, joining node 1's relayed generation beside the listener.
-        var convert = HTTPClientRequest(url: testbed.nodes[1].baseURL + "/v1/text-to-speech/\(Self.voice)")
-        convert.method = .POST
-        convert.headers.add(name: "xi-api-key", value: ClusterTestbed.clientKey)
-        convert.headers.add(name: "content-type", value: "application/json")
-        convert.body = .bytes(
-            ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["text": text, "model_id": "eleven_multilingual_v2"])))
-        let waiter = Task { () -> (Int, [UInt8]) in
-            let response = try await HTTPClient.shared.execute(convert, timeout: .seconds(90))
-            var bytes: [UInt8] = []
-            for try await slice in response.body { bytes += slice.readableBytesView }
-            return (Int(response.status.code), bytes)
-        }
+        let waiter = Task { try await Self.stream(text, from: testbed.nodes[1], streaming: false) }
         try await waitUntil("the waiter joined node 1's generation") {
             try await httpRequest("GET", testbed.nodes[1].baseURL + "/metrics").body.contains("voicevault_flight_waiters 2")
         }
         kill(testbed.nodes[0].process.processIdentifier, SIGKILL)
         #expect(await listener.value == false, "the listener's stream is cut, never passed off as whole")
-        let (status, bytes) = try await waiter.value
-        #expect(status == 200 && !bytes.isEmpty)
+        let whole = try await waiter.value
+        #expect(whole.status == 200 && !whole.bytes.isEmpty)
         #expect(try await testbed.upstreamCalls() == 2, "paid twice: once by the node that died")
         _ = await doomed.value
         await testbed.stop()

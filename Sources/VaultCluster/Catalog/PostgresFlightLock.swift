@@ -23,10 +23,6 @@ public struct PostgresFlightLock: Sendable {
     let logger: Logger
     let allowance: FlightAllowance
 
-    /// The TCP keepalive the flight's connection asks PostgreSQL for, so that a holder whose machine vanished
-    /// loses the lock within idle + interval x count seconds.
-    static let keepalive = (idle: 5, interval: 2, count: 3)
-
     /// - Parameter nodeURL: how other nodes reach this one (`VOICEVAULT_NODE_URL`), recorded with each flight.
     public init(catalog: CatalogURL, nodeURL: String, logger: Logger) {
         self.init(catalog: catalog, address: NodeAddress(nodeURL), logger: logger)
@@ -54,26 +50,16 @@ public struct PostgresFlightLock: Sendable {
     /// Tries to take `hash`'s flight, never waiting for it.
     public func claim(_ hash: SHA256Digest) async throws -> Claim {
         await allowance.take()
-        let connection: PostgresConnection
+        let keys = Self.lockKeys(hash)
+        let (connection, won): (PostgresConnection, Bool)
         do {
-            connection = try await PostgresConnection.connect(
-                configuration: configuration, id: Self.nextConnectionID(), logger: logger)
+            (connection, won) = try await SessionAdvisoryLock.connect(
+                trying: .pair(keys.high, keys.low), configuration: configuration, logger: logger)
         } catch {
             await allowance.release()
             throw error
         }
         do {
-            let keys = Self.lockKeys(hash)
-            let (idle, interval, count) = Self.keepalive
-            let rows = try await connection.query(
-                """
-                SELECT set_config('tcp_keepalives_idle', \(String(idle)), false),
-                       set_config('tcp_keepalives_interval', \(String(interval)), false),
-                       set_config('tcp_keepalives_count', \(String(count)), false),
-                       pg_try_advisory_lock(\(keys.high), \(keys.low))
-                """, logger: logger)
-            var won = false
-            for try await (_, _, _, taken) in rows.decode((String, String, String, Bool).self) { won = taken }
             guard won else {
                 let holder = try await Self.holder(of: hash, on: connection, logger: logger)
                 try? await connection.close()

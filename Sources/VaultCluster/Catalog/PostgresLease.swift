@@ -28,28 +28,13 @@ public struct PostgresLease: Sendable {
 
     /// The role if no other node holds it; nil when one does. Never waits for it.
     public func take() async throws -> (any ClusterLease)? {
-        let connection = try await PostgresConnection.connect(
-            configuration: configuration, id: PostgresFlightLock.nextConnectionID(), logger: logger)
-        do {
-            let (idle, interval, count) = PostgresFlightLock.keepalive
-            let rows = try await connection.query(
-                """
-                SELECT set_config('tcp_keepalives_idle', \(String(idle)), false),
-                       set_config('tcp_keepalives_interval', \(String(interval)), false),
-                       set_config('tcp_keepalives_count', \(String(count)), false),
-                       pg_try_advisory_lock(\(role.rawValue))
-                """, logger: logger)
-            var taken = false
-            for try await (_, _, _, won) in rows.decode((String, String, String, Bool).self) { taken = won }
-            guard taken else {
-                try? await connection.close()
-                return nil
-            }
-            return HeldLease(connection: connection)
-        } catch {
+        let (connection, won) = try await SessionAdvisoryLock.connect(
+            trying: .single(role.rawValue), configuration: configuration, logger: logger)
+        guard won else {
             try? await connection.close()
-            throw error
+            return nil
         }
+        return HeldLease(connection: connection)
     }
 }
 

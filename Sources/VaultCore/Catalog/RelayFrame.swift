@@ -12,6 +12,9 @@
 ///
 /// Only `end` says the relay is complete: a body that stops without it was cut off.
 public enum RelayFrame: Sendable, Equatable {
+    /// Where a node asks another for its live generation of a hash: this, then the hash's hex.
+    public static let routePrefix = "/cluster/v1/live/"
+
     case piece(SynthesisPiece)
     case quiet
     case restart

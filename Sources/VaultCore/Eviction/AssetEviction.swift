@@ -12,11 +12,12 @@ public final class AssetEviction: Sendable {
     public let store: AssetStore
     public let heard: HeardLog
     public let events: any VoiceEventSink
-    /// On a cluster node, where every flushed time also goes, for the cluster's quota (nil on one machine).
-    public let backlog: HeardBacklog?
+    /// On a cluster node, where every flushed time also goes until the cluster's quota sends it to the catalog
+    /// (nil on one machine).
+    public let backlog: HeardLog?
     private let runs = Mutex(())
 
-    public init(store: AssetStore, heard: HeardLog, events: any VoiceEventSink, backlog: HeardBacklog? = nil) {
+    public init(store: AssetStore, heard: HeardLog, events: any VoiceEventSink, backlog: HeardLog? = nil) {
         self.store = store
         self.heard = heard
         self.events = events
@@ -31,7 +32,7 @@ public final class AssetEviction: Sendable {
             for (hash, time) in pending { heard.heard(hash, at: time) }
             throw error
         }
-        backlog?.add(pending)
+        if let backlog { for (hash, time) in pending { backlog.heard(hash, at: time) } }
     }
 
     public struct Result: Sendable, Equatable, Codable {

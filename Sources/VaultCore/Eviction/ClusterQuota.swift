@@ -12,11 +12,12 @@ import Synchronization
 public final class ClusterQuota: Sendable {
     let cluster: any ClusterStore
     let local: AssetStore
-    let backlog: HeardBacklog
+    /// This node's heard times written to its own index and not yet to the catalog (`AssetEviction.backlog`).
+    let backlog: HeardLog
     let events: any VoiceEventSink
     private let role = Mutex<(any ClusterLease)?>(nil)
 
-    public init(cluster: any ClusterStore, local: AssetStore, backlog: HeardBacklog, events: any VoiceEventSink) {
+    public init(cluster: any ClusterStore, local: AssetStore, backlog: HeardLog, events: any VoiceEventSink) {
         self.cluster = cluster
         self.local = local
         self.backlog = backlog
@@ -28,7 +29,7 @@ public final class ClusterQuota: Sendable {
         let pending = backlog.drain()
         guard !pending.isEmpty else { return }
         do { try await cluster.recordHeard(pending) } catch {
-            backlog.add(pending)
+            for (hash, time) in pending { backlog.heard(hash, at: time) }
             throw error
         }
     }

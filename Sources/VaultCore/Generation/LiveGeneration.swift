@@ -35,41 +35,14 @@ public final class LiveGeneration: Sendable {
         /// How many times delivery started over (`restartIfUnheard`), so a relay knows to say so.
         var restarts = 0
         /// Relays waiting for a change or for their quiet time to pass, whichever comes first.
-        var timedWaiters: [Wake] = []
+        var timedWaiters: [WakeSignal] = []
     }
 
-    /// A waiter woken once, by a change or by its timer, whichever fires first; a fire that comes before the
-    /// waiter is set wakes it as soon as it is.
-    final class Wake: Sendable {
-        private enum Phase {
-            case idle
-            case waiting(CheckedContinuation<Void, Never>)
-            case fired
-        }
-        private let phase = Mutex(Phase.idle)
-        init() {}
-
-        func set(_ waiting: CheckedContinuation<Void, Never>) {
-            let firedAlready = phase.withLock { phase -> Bool in
-                if case .fired = phase { return true }
-                phase = .waiting(waiting)
-                return false
-            }
-            if firedAlready { waiting.resume() }
-        }
-
-        func fire() {
-            let waiting = phase.withLock { phase -> CheckedContinuation<Void, Never>? in
-                defer { phase = .fired }
-                if case let .waiting(continuation) = phase { return continuation }
-                return nil
-            }
-            waiting?.resume()
-        }
-    }
+    /// Everyone waiting for a change: listeners, and relays with a bound on their wait.
+    typealias Waiters = (untimed: [CheckedContinuation<Void, Never>], timed: [WakeSignal])
 
     /// Takes every waiter under the lock, to be woken after it.
-    private static func takeWaiters(_ state: inout State) -> (untimed: [CheckedContinuation<Void, Never>], timed: [Wake]) {
+    private static func takeWaiters(_ state: inout State) -> Waiters {
         defer {
             state.waiters = []
             state.timedWaiters = []
@@ -77,9 +50,9 @@ public final class LiveGeneration: Sendable {
         return (state.waiters, state.timedWaiters)
     }
 
-    private static func wake(_ waiters: (untimed: [CheckedContinuation<Void, Never>], timed: [Wake])) {
+    private static func wake(_ waiters: Waiters) {
         for waiter in waiters.untimed { waiter.resume() }
-        for waiter in waiters.timed { waiter.fire() }
+        for waiter in waiters.timed { waiter.signal() }
     }
 
     let state = Mutex(State())
@@ -126,7 +99,7 @@ public final class LiveGeneration: Sendable {
     /// Drops every piece delivered so far so that delivery can start over, unless a listener has taken one;
     /// decided under the lock that listeners take pieces under, so no listener can take a piece being dropped.
     func restartIfUnheard() -> Bool {
-        let restarted = state.withLock { state -> (untimed: [CheckedContinuation<Void, Never>], timed: [Wake])? in
+        let restarted = state.withLock { state -> Waiters? in
             guard !state.heard else { return nil }
             state.pieces = []
             state.restarts += 1
@@ -247,21 +220,14 @@ public final class LiveGeneration: Sendable {
     /// Returns once there are more than `seenPieces` pieces, delivery restarted, the generation ended, or
     /// `atMost` passed.
     private func waitForChange(seenPieces: Int, restarts: Int, atMost: Duration) async {
-        let wake = Wake()
-        let timer = Task {
-            try? await Task.sleep(for: atMost)
-            wake.fire()
+        let wake = WakeSignal()
+        let ready = state.withLock { state -> Bool in
+            if state.ended != nil || state.pieces.count > seenPieces || state.restarts != restarts { return true }
+            state.timedWaiters.append(wake)
+            return false
         }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            wake.set(continuation)
-            let ready = state.withLock { state -> Bool in
-                if state.ended != nil || state.pieces.count > seenPieces || state.restarts != restarts { return true }
-                state.timedWaiters.append(wake)
-                return false
-            }
-            if ready { wake.fire() }
-        }
-        timer.cancel()
+        // A change between the registration and the wait is kept by the signal: the wait then returns at once.
+        if !ready { await wake.wait(upTo: atMost) }
     }
 
     /// Returns once there are more than `seenPieces` pieces or the generation has ended.

@@ -19,7 +19,7 @@ extension VoiceService {
     func relay(_ generation: LiveGeneration, from holder: String, cluster: any ClusterStore) async throws -> RelayOutcome {
         let store = store
         let hash = generation.hash
-        let file = try await BlockingIO.run { try store.stage(generation.hash) }
+        let file = try await BlockingIO.run { try store.stage(hash) }
         generation.attach(file)
         do {
             for try await step in cluster.relay(hash, from: holder) {

@@ -39,7 +39,7 @@ public final class VoiceService: Sendable {
         self.heard = heard
         self.events = VoiceEventSinks([events, HeardRecorder(log: heard)])
         if let cluster {
-            let backlog = HeardBacklog()
+            let backlog = HeardLog()
             eviction = AssetEviction(store: store, heard: heard, events: VoiceEventSinks([]), backlog: backlog)
             clusterQuota = ClusterQuota(cluster: cluster, local: store, backlog: backlog, events: events)
         } else {

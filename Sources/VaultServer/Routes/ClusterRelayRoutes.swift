@@ -9,7 +9,6 @@ import VaultCore
 /// nothing happened for `quietInterval` (so the follower can tell a slow generation from a dead node), and
 /// `end` once the generation is whole and shared, or `failed` with the reason.
 struct ClusterRelayRoutes {
-    static let path = "/cluster/v1/live/{hash}"
     static let contentType = "application/vnd.voicevault.relay"
     /// Well inside the follower's `LiveRelayClient.quietBound`.
     static let quietInterval = Duration.seconds(2)
@@ -20,8 +19,8 @@ struct ClusterRelayRoutes {
     let cluster: any ClusterStore
 
     func register(on router: Router<VaultRequestContext>, table: RouteTable) {
-        router.on("/cluster/v1/live/:hash", method: .get, recordingIn: table) { request, context -> Response in
-            let presented = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+        router.on(RelayFrame.routePrefix + ":hash", method: .get, recordingIn: table) { request, context -> Response in
+            let presented = request.headers[.authorization].flatMap(APIKeyAuthenticator.bearerToken)
             guard let presented, cluster.acceptsRelay(credential: presented) else {
                 throw APIError(.unauthorized, code: "relay_refused", message: "only the cluster's nodes may follow a generation")
             }
