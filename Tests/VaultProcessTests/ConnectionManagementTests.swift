@@ -36,7 +36,7 @@ import VaultTestSupport
     @Test func aPlainHitThatExpectsContinueGetsTheGoAhead() async throws {
         for bed in try await Self.beds() {
             let (head, answer) = try await Task.detached { () -> (String?, String) in
-                let connection = try RawConnection(port: bed.port, receiveTimeout: 3)
+                let connection = try RawConnection(port: bed.port, receiveTimeout: 20)
                 connection.send(
                     "POST /api/voice HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(VoiceTestbed.clientKey)\r\n"
                         + "Content-Type: application/json\r\nExpect: 100-continue\r\nConnection: close\r\n"
@@ -45,7 +45,7 @@ import VaultTestSupport
                 connection.send(bed.hitBody)
                 return (interim, String(decoding: connection.receiveAll(), as: UTF8.self))
             }.value
-            #expect(head?.hasPrefix("HTTP/1.1 100 Continue\r\n") == true, "\(head ?? "nothing within 3 s")")
+            #expect(head?.hasPrefix("HTTP/1.1 100 Continue\r\n") == true, "\(head ?? "nothing within 20 s")")
             #expect(answer.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(answer)")
             #expect(answer.contains("\"cached\":true"))
         }
@@ -55,15 +55,15 @@ import VaultTestSupport
     @Test func anHTTP10RequestWithoutKeepAliveIsAnsweredAndClosed() async throws {
         for bed in try await Self.beds() {
             for target in ["/healthz", bed.audioPath] {
-                let answer = try await Self.exchange(bed.port, "GET \(target) HTTP/1.0\r\n\r\n", timeout: 3)
+                let answer = try await Self.exchange(bed.port, "GET \(target) HTTP/1.0\r\n\r\n", timeout: 20)
                 #expect(answer.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(target): \(answer.prefix(200))")
                 #expect(answer.lowercased().contains("\r\nconnection: close\r\n"), "\(target): \(answer.prefix(400))")
                 // And the server closes after the answer, not at the idle timeout.
                 let closed = try await Task.detached { () -> Bool in
-                    let connection = try RawConnection(port: bed.port, receiveTimeout: 3)
+                    let connection = try RawConnection(port: bed.port, receiveTimeout: 20)
                     connection.send("GET \(target) HTTP/1.0\r\n\r\n")
                     _ = connection.receiveHead()
-                    return connection.peerClosed(within: 3)
+                    return connection.peerClosed(within: 20)
                 }.value
                 #expect(closed, "\(target): the connection stayed open")
             }
