@@ -79,7 +79,10 @@ struct FakeRoutes {
             let byVoice = await state.callsByVoice
             let byEndpoint = await state.callsByEndpoint
             let peak = await state.peakConcurrent
-            let body: [String: Any] = ["total": total, "byVoice": byVoice, "byEndpoint": byEndpoint, "peakConcurrent": peak]
+            let times = await state.callTimesByVoice
+            let body: [String: Any] = [
+                "total": total, "byVoice": byVoice, "byEndpoint": byEndpoint, "peakConcurrent": peak, "timesByVoice": times,
+            ]
             return json(String(decoding: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]), as: UTF8.self))
         }
         router.get("/_fake/requests") { _, _ in

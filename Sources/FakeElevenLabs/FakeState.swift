@@ -3,6 +3,10 @@ actor FakeState {
     private(set) var totalCalls = 0
     private(set) var callsByVoice: [String: Int] = [:]
     private(set) var callsByEndpoint: [String: Int] = [:]
+    /// When each voice's calls arrived (seconds on the fake's monotonic clock), the last 100 per voice: for tests
+    /// that check the spacing of retries from the upstream's side, whatever the load on the caller.
+    private(set) var callTimesByVoice: [String: [Double]] = [:]
+    private let started = ContinuousClock.now
     private(set) var running = 0
     private(set) var peakConcurrent = 0
     private var scripts: [String: [FakeAction]] = [:]
@@ -19,6 +23,10 @@ actor FakeState {
         totalCalls += 1
         callsByVoice[voice, default: 0] += 1
         callsByEndpoint[endpoint, default: 0] += 1
+        let elapsed = ContinuousClock.now - started
+        callTimesByVoice[voice, default: []].append(
+            Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        if let count = callTimesByVoice[voice]?.count, count > 100 { callTimesByVoice[voice]?.removeFirst(count - 100) }
         if let requested { return requested }
         if var queue = scripts[voice], !queue.isEmpty {
             let next = queue.removeFirst()
@@ -49,6 +57,7 @@ actor FakeState {
         totalCalls = 0
         callsByVoice = [:]
         callsByEndpoint = [:]
+        callTimesByVoice = [:]
         peakConcurrent = running
         scripts = [:]
         recentBodies = []

@@ -67,6 +67,13 @@ public final class VoiceTestbed: @unchecked Sendable {
         return object?["total"] as? Int ?? -1
     }
 
+    /// When the fake received each of `voice`'s calls, in seconds on its own clock (oldest first).
+    public func upstreamCallTimes(voice: String) async throws -> [Double] {
+        let result = try await httpRequest("GET", fake.baseURL + "/_fake/calls")
+        let object = try JSONSerialization.jsonObject(with: Data(result.body.utf8)) as? [String: Any]
+        return ((object?["timesByVoice"] as? [String: Any])?[voice] as? [Double]) ?? []
+    }
+
     /// The hash VoiceVault will use for a default request with this text and voice.
     public static func hash(text: String, voice: String = "21m00Tcm4TlvDq8ikWAM") throws -> String {
         try SpeechSpec(text: text, voiceId: voice).contentHash.hex
