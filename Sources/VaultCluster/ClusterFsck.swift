@@ -14,6 +14,9 @@ public struct ClusterFsck: Sendable {
         case recordWithoutBlob = "record_without_blob"
         case blobSizeMismatch = "blob_size_mismatch"
         case blobWithoutRecord = "blob_without_record"
+        /// A Storage object whose blob is missing or of another size: its bytes are lost (listed; `--repair`
+        /// leaves the record for the operator, since nothing can make the object again).
+        case objectWithoutBlob = "object_without_blob"
     }
 
     public struct Problem: Codable, Sendable, Equatable {
@@ -45,10 +48,13 @@ public struct ClusterFsck: Sendable {
     }
 
     let catalog: PostgresAssetCatalog
+    let objects: PostgresObjectCatalog?
     let blobs: any BlobStore
 
-    public init(catalog: PostgresAssetCatalog, blobs: any BlobStore) {
+    /// - Parameter objects: Storage's objects, which name blobs too; a blob one names is never unnamed.
+    public init(catalog: PostgresAssetCatalog, objects: PostgresObjectCatalog? = nil, blobs: any BlobStore) {
         self.catalog = catalog
+        self.objects = objects
         self.blobs = blobs
     }
 
@@ -77,6 +83,17 @@ public struct ClusterFsck: Sendable {
                         detail: "the record says \(reference.byteSize) bytes, the blob has \(size.map(String.init) ?? "none")"))
             }
         }
+        for reference in try await objects?.blobReferences() ?? [] {
+            report.recordsChecked += 1
+            named.insert(reference.blob)
+            let size = held.contains(reference.blob) ? try await blobs.size(of: reference.blob) : nil
+            if size != reference.size {
+                report.problems.append(
+                    Problem(
+                        kind: .objectWithoutBlob, hash: reference.object, blob: reference.blob.hex,
+                        detail: "the object's blob is \(size.map { "\($0) bytes where its record says \(reference.size)" } ?? "missing")"))
+            }
+        }
         for blob in held.subtracting(named).sorted(by: { $0.hex < $1.hex }) {
             report.problems.append(Problem(kind: .blobWithoutRecord, hash: nil, blob: blob.hex, detail: "no record names this blob"))
         }
@@ -90,6 +107,8 @@ public struct ClusterFsck: Sendable {
                 if try await catalog.deleteBlobIfUnreferenced(blob, { try await blobs.delete(blob) }) {
                     report.repairs.append("deleted blob \(blob.hex), which no record named")
                 }
+            case .objectWithoutBlob:
+                continue
             case .recordWithoutBlob, .blobSizeMismatch:
                 guard let hash = problem.hash.flatMap(SHA256Digest.init(hex:)), try await catalog.remove(hash) != nil else { continue }
                 report.repairs.append("removed record \(hash.hex) (\(problem.kind.rawValue)); the next request generates it again")

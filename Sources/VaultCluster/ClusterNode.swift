@@ -45,6 +45,14 @@ public struct ClusterNode: Sendable {
         jobRunnerLease = { try await lease.take() }
     }
 
+    /// Supabase Storage's objects on this node: records in the catalog, bytes in the blob store, and this
+    /// node's copies of them in `copiesDirectory`, at most `copiesLimit` bytes.
+    public func objectStore(copiesDirectory: String, copiesLimit: Int) throws -> ClusterObjectStore {
+        ClusterObjectStore(
+            catalog: NodeObjectCatalog(catalog: PostgresObjectCatalog(client: client, logger: logger), logger: logger), blobs: blobs,
+            copies: try LocalBlobCopies(directory: copiesDirectory, limit: copiesLimit))
+    }
+
     /// Runs the catalog's pool until the task is cancelled.
     public func run() async {
         await client.run()

@@ -254,44 +254,14 @@ public final class ClusterNodeStore: ClusterStore {
         _ = try await fromBlobStore { () async throws(BlobStoreError) in try await self.blobs.size(of: Self.probe) }
     }
 
-    /// How long a call to the catalog may take before the node answers `catalogUnavailable`: the pool waits for
-    /// a connection without limit of its own, so a catalog that is away would otherwise hold every request.
-    public static let catalogDeadline = Duration.seconds(10)
-
-    private struct PastDeadline: Error, CustomStringConvertible {
-        var description: String { "no answer within \(ClusterNodeStore.catalogDeadline)" }
-    }
+    /// How long a call to the catalog may take before the node answers `catalogUnavailable` (`CatalogCall`).
+    public static let catalogDeadline = CatalogCall.deadline
 
     /// Runs a catalog call within `catalogDeadline`, keeping our own errors and naming every other one
     /// `catalogUnavailable`.
     func fromCatalog<T: Sendable>(_ call: @escaping @Sendable () async throws -> T) async throws -> T {
-        do {
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await call() }
-                group.addTask {
-                    try await Task.sleep(for: Self.catalogDeadline)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let value = first else { throw PastDeadline() }
-                return value
-            }
-        } catch {
-            throw classified(error)
-        }
-    }
-
-    private func classified(_ error: any Error) -> any Error {
-        switch error {
-        case is StoreError, is ClusterStoreError, is IndexError, is SpeechAlignmentCodec.Failure, is CancellationError:
-            return error
-        case let error as PostgresTransactionError where error.closureError != nil:
-            // Our own failure inside a transaction (which rolled back), as itself.
-            return classified(error.closureError ?? error)
-        default:
-            logger.warning("catalog call failed", metadata: ["error": "\(String(reflecting: error))"])
-            return ClusterStoreError.catalogUnavailable(String(describing: error))
-        }
+        try await CatalogCall.run(
+            logger: logger, keeping: { $0 is StoreError || $0 is IndexError || $0 is SpeechAlignmentCodec.Failure }, call)
     }
 
     func fromBlobStore<T: Sendable>(_ call: @Sendable () async throws(BlobStoreError) -> T) async throws -> T {

@@ -52,6 +52,17 @@ public struct S3BlobStore: BlobStore {
         }
     }
 
+    /// Streams the file as the request body (a chunk in memory at a time); signed with its known SHA-256.
+    public func put(file path: String, size: Int, sha256: SHA256Digest) async throws(BlobStoreError) {
+        let checksum = Data(sha256.bytes).base64EncodedString()
+        let answer = try await send(
+            "PUT", key: location.key(sha256.hex), headers: [("x-amz-checksum-sha256", checksum)],
+            streaming: FileChunks(path: path, size: size), length: size, payloadSHA256: sha256.hex)
+        guard (200..<300).contains(answer.status) else { throw Self.refusal(answer) }
+        guard let stored = try await self.size(of: sha256) else { throw .mismatch("blob \(sha256.hex) is not there after its put") }
+        guard stored == size else { throw .mismatch("blob \(sha256.hex) holds \(stored) bytes after a put of \(size)") }
+    }
+
     public func read(_ blob: SHA256Digest, range: ClosedRange<Int>?) async throws(BlobStoreError) -> [UInt8]? {
         let headers = range.map { [("range", "bytes=\($0.lowerBound)-\($0.upperBound)")] } ?? []
         let answer = try await send("GET", key: location.key(blob.hex), headers: headers, collect: maximumReadBytes)
@@ -112,7 +123,7 @@ public struct S3BlobStore: BlobStore {
     /// One signed request; `key` nil addresses the bucket itself. The body is collected up to `collect` bytes.
     func send(
         _ method: String, key: String?, query: [(name: String, value: String)] = [], headers extra: [(String, String)] = [],
-        body: [UInt8]? = nil, payloadSHA256: String? = nil, collect: Int = 64 << 10
+        body: [UInt8]? = nil, streaming: FileChunks? = nil, length: Int = 0, payloadSHA256: String? = nil, collect: Int = 64 << 10
     ) async throws(BlobStoreError) -> Answer {
         var path = "/" + SigV4.uriEncode(location.bucket, keepSlash: false)
         if let key { path += "/" + SigV4.uriEncode(key, keepSlash: true) }
@@ -125,6 +136,7 @@ public struct S3BlobStore: BlobStore {
         request.method = HTTPMethod(rawValue: method)
         for field in fields where field.name != "host" { request.headers.add(name: field.name, value: field.value) }
         if let body { request.body = .bytes(body) }
+        if let streaming { request.body = .stream(streaming, length: .known(Int64(length))) }
         do {
             let response = try await client.execute(request, timeout: timeout)
             let bytes = method == "HEAD" ? ByteBuffer() : try await response.body.collect(upTo: collect)

@@ -7,7 +7,8 @@ import VaultCore
 
 /// `vault-crash-drill --data-dir D --cluster yes [--kill-at STEP --kill-on K] [--count N]`: one cluster node
 /// (its data directory, the catalog and blob store named by `VOICEVAULT_CATALOG_URL` and `VOICEVAULT_BLOB_URL`)
-/// generating, linking, removing and evicting (the cluster's quota) through `VoiceService` as a server does, killed at a `ClusterStep` or at a
+/// generating, linking, removing and evicting (the cluster's quota) through `VoiceService` as a server does, and
+/// uploading, replacing and removing Storage objects through `ClusterObjectStore`, killed at a `ClusterStep` or at a
 /// step of its local store. It starts as a node does: the catalog migrated, the local copies checked against it
 /// (`CatalogFollower.reconcile`), so after any kill the next start leaves no local copy the cluster lacks, and
 /// `fsck --cluster` finds no record without its blob.
@@ -33,16 +34,22 @@ struct ClusterDrill {
         let voice = VoiceService(
             store: vault.store, synthesizer: DrillSynthesizer(), dailyCharacterBudget: nil,
             spendCounters: PostgresSpendCounters(client: client, logger: logger), cluster: node)
+        let objects = ClusterObjectStore(
+            catalog: PostgresObjectCatalog(client: client, logger: logger), blobs: blobs,
+            copies: try LocalBlobCopies(directory: vault.store.directory.objectCopies, limit: 1 << 20), observer: observer)
         try await client.whileRunning {
             _ = try await CatalogMigrator.migrate(client, logger: logger)
             if let s3 = blobs as? S3BlobStore { try await s3.ensureBucket() }
             _ = try await CatalogFollower(catalogURL: settings.catalog, catalog: catalog, local: vault.store, logger: logger).reconcile()
+            try await objects.catalog.ensureBucket(
+                BucketRecord(
+                    id: "drill", name: "drill", isPublic: false, fileSizeLimit: nil, allowedMimeTypes: nil, createdAt: 0, updatedAt: 0))
             FileHandle.standardOutput.write(Data("ready\n".utf8))
-            try await operations(voice)
+            try await operations(voice, objects: objects)
         }
     }
 
-    private func operations(_ voice: VoiceService) async throws {
+    private func operations(_ voice: VoiceService, objects: ClusterObjectStore) async throws {
         let shared = try StorageIdentifier("shared", kind: .bookId)
         var operation = 0
         while operation < count {
@@ -68,7 +75,21 @@ struct ClusterDrill {
                 let held = try await cluster.totals().bytes
                 if held > 0 { _ = try await quota.run(limit: held - 1) }
             }
+            try await objectOperations(operation, objects: objects)
             operation += 1
         }
+    }
+
+    /// A Storage upload each time (five keys, replaced in turn; seven contents, so some blobs are shared), and a
+    /// removal every fourth time.
+    private func objectOperations(_ operation: Int, objects: ClusterObjectStore) async throws {
+        let staging = try StagingFile(directory: vault.store.directory, limit: 1 << 20)
+        defer { staging.discard() }
+        try staging.append(Array("Storage object \(seed) \(operation % 7)".utf8))
+        let staged = try staging.finish()
+        _ = try await objects.put(
+            staged: staged, mimeType: "text/plain", cacheControl: "no-cache", userMetadata: nil, bucket: "drill",
+            key: "object-\(operation % 5)", upsert: true, globalLimit: 1 << 20)
+        if operation % 4 == 3 { _ = try await objects.remove(bucket: "drill", keys: ["object-\((operation + 2) % 5)"]) }
     }
 }

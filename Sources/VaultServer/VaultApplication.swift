@@ -9,7 +9,7 @@ import NIOPosix
 public enum VaultApplication {
     /// - Parameter storage: the Supabase Storage surface's store and URL-signing secret; nil leaves it out.
     public static func makeRouter(
-        voice: VoiceService, configuration: ServerConfiguration, storage: (store: ObjectStore, signingSecret: [UInt8])? = nil,
+        voice: VoiceService, configuration: ServerConfiguration, storage: StorageSurface? = nil,
         usage: UsageRecorder = UsageRecorder(), metrics: PrometheusCollectorRegistry? = nil,
         catalog: (any VoiceCatalog)? = nil
     ) -> Router<VaultRequestContext> {
@@ -29,7 +29,7 @@ public enum VaultApplication {
     static let serverName = "VoiceVault"
 
     static func makeParts(
-        voice: VoiceService, configuration: ServerConfiguration, storage: (store: ObjectStore, signingSecret: [UInt8])?,
+        voice: VoiceService, configuration: ServerConfiguration, storage: StorageSurface?,
         usage: UsageRecorder, metrics: PrometheusCollectorRegistry?, catalog: (any VoiceCatalog)?, jobs: JobRunner? = nil
     ) -> Parts {
         let router = Router(context: VaultRequestContext.self)
@@ -65,28 +65,44 @@ public enum VaultApplication {
             store: voice.store, cache: audioCache, responder: responder, heard: voice.heard, coldFill: coldFill)
         downloads.register(on: router, table: routes)
         if let storage {
-            let storageRoutes = StorageRoutes(
-                objects: storage.store,
-                signer: SignedURLToken(secret: storage.signingSecret),
-                uploadCache: HotFileCache(
-                    capacity: configuration.downloadCacheBytes / 4, entryLimit: configuration.downloadCacheEntryLimit),
-                // The `/audio` route's cache: the same files, so an MP3 fetched both ways is held once.
-                generatedAudio: GeneratedAudioSource(assets: VoiceAssetBucket(store: voice.store), cache: audioCache, heard: voice.heard),
-                maximumUploadBytes: configuration.maximumUploadBytes, responder: responder,
-                adminConfigured: configuration.adminCredential != nil)
-            storageRoutes.register(on: router, table: routes)
-            ResumableRoutes(
-                storage: storageRoutes, uploads: ResumableUploadStore(objects: storage.store), publicBaseURL: configuration.publicBaseURL,
-                expirySeconds: configuration.resumableExpirySeconds, maximumUploadsInProgress: configuration.maximumResumableUploads
-            ).register(on: router, table: routes)
-            S3Routes(
-                storage: storageRoutes, multipart: MultipartUploadStore(objects: storage.store), credentials: configuration.s3Credentials,
-                maximumUploadsInProgress: configuration.maximumResumableUploads
-            )
-            .register(on: router, table: routes)
+            let uploadCache = HotFileCache<String>(
+                capacity: configuration.downloadCacheBytes / 4, entryLimit: configuration.downloadCacheEntryLimit)
+            let signer = SignedURLToken(secret: storage.signingSecret)
+            if let clusterObjects = storage.cluster {
+                // Uploaded buckets in the cluster's catalog and blob store. The generated audio bucket lists this
+                // node's copies only, so it is not offered (`/audio` serves every asset); TUS and S3 still keep
+                // their uploads in progress in a data directory, so they answer 501.
+                StorageRoutes(
+                    objects: storage.store, uploaded: .cluster(clusterObjects, cache: uploadCache), staging: storage.store.directory,
+                    signer: signer, generatedAudio: UnservedAudioBucket(),
+                    maximumUploadBytes: configuration.maximumUploadBytes, responder: responder,
+                    adminConfigured: configuration.adminCredential != nil
+                ).register(on: router, table: routes)
+                NotYetOnClusterRoutes().register(on: router, table: routes)
+            } else {
+                let storageRoutes = StorageRoutes(
+                    objects: storage.store, uploaded: .dataDirectory(storage.store, cache: uploadCache), staging: storage.store.directory,
+                    signer: signer,
+                    // The `/audio` route's cache: the same files, so an MP3 fetched both ways is held once.
+                    generatedAudio: GeneratedAudioSource(
+                        assets: VoiceAssetBucket(store: voice.store), cache: audioCache, heard: voice.heard),
+                    maximumUploadBytes: configuration.maximumUploadBytes, responder: responder,
+                    adminConfigured: configuration.adminCredential != nil)
+                storageRoutes.register(on: router, table: routes)
+                ResumableRoutes(
+                    storage: storageRoutes, uploads: ResumableUploadStore(objects: storage.store),
+                    publicBaseURL: configuration.publicBaseURL,
+                    expirySeconds: configuration.resumableExpirySeconds, maximumUploadsInProgress: configuration.maximumResumableUploads
+                ).register(on: router, table: routes)
+                S3Routes(
+                    storage: storageRoutes, multipart: MultipartUploadStore(objects: storage.store),
+                    credentials: configuration.s3Credentials,
+                    maximumUploadsInProgress: configuration.maximumResumableUploads
+                )
+                .register(on: router, table: routes)
+            }
         }
         if let cluster = voice.cluster {
-            NotYetOnClusterRoutes().register(on: router, table: routes)
             ClusterRelayRoutes(voice: voice, cluster: cluster).register(on: router, table: routes)
         }
         let voiceRoutes = VoiceRoutes(voice: voice, configuration: configuration)
@@ -122,7 +138,7 @@ public enum VaultApplication {
     }
 
     public static func make(
-        configuration: ServerConfiguration, voice: VoiceService, storage: (store: ObjectStore, signingSecret: [UInt8])? = nil,
+        configuration: ServerConfiguration, voice: VoiceService, storage: StorageSurface? = nil,
         usage: UsageRecorder = UsageRecorder(), metrics: PrometheusCollectorRegistry? = nil,
         catalog: (any VoiceCatalog)? = nil, jobs: JobRunner? = nil, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }

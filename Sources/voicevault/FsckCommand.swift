@@ -111,7 +111,8 @@ extension FsckCommand {
         }
         let client = PostgresClient(configuration: settings.catalog.clientConfiguration, backgroundLogger: logger)
         let fsck = ClusterFsck(
-            catalog: PostgresAssetCatalog(client: client, logger: logger), blobs: settings.blobStore(httpClient: .shared))
+            catalog: PostgresAssetCatalog(client: client, logger: logger), objects: PostgresObjectCatalog(client: client, logger: logger),
+            blobs: settings.blobStore(httpClient: .shared))
         let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1 && !json)
         let repair = repair
         let report: ClusterFsck.Report

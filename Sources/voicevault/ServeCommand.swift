@@ -123,6 +123,11 @@ struct ServeCommand: AsyncParsableCommand {
             logger.info("disk quota", metadata: ["maxStoreBytes": "\(limit)", "storedBytes": "\(stored)"])
         }
         let objects = vault.objects
+        // On a cluster node uploaded objects live in the cluster; this node keeps copies of those it serves,
+        // bounded as its copies of audio are.
+        let clusterObjects = try cluster.map {
+            try $0.objectStore(copiesDirectory: vault.store.directory.objectCopies, copiesLimit: cacheLimit ?? 0)
+        }
         try objects.catalog.ensureBucket(VoiceAssetBucket.bucketRecord(now: Date().timeIntervalSince1970))
         // Resumable uploads: finish commits a crash interrupted, cut parts back to what was acknowledged, and
         // sweep the expired, before any request can touch them.
@@ -151,8 +156,8 @@ struct ServeCommand: AsyncParsableCommand {
             lease: cluster?.jobRunnerLease, voice: voice, load: upstreamLoad,
             maximumTextCharacters: configuration.maximumTextCharacters, logger: logger)
         let app = VaultApplication.make(
-            // Storage's objects are still each node's own: a cluster node refuses that surface instead.
-            configuration: configuration, voice: voice, storage: cluster == nil ? (objects, signingSecret) : nil, usage: usage,
+            configuration: configuration, voice: voice,
+            storage: StorageSurface(store: objects, signingSecret: signingSecret, cluster: clusterObjects), usage: usage,
             metrics: registry,
             catalog: catalog, jobs: jobs, logger: logger
         ) { port in

@@ -66,10 +66,6 @@ import VaultTestSupport
         // The timings and the listen page are there too.
         #expect(try await httpRequest("GET", testbed.nodes[1].baseURL + "/listen/novel/\(hash)").status == 200)
         #expect(try await testbed.upstreamCalls() == 1)
-        // Storage is not served from one node's files: refused with a code that says why.
-        let storage = try await httpRequest(
-            "GET", testbed.nodes[1].baseURL + "/storage/v1/bucket", headers: ["authorization": "Bearer \(ClusterTestbed.clientKey)"])
-        #expect(storage.status == 501 && json(storage.body)["error"] as? String == "not_yet_on_cluster_nodes", "\(storage.body)")
         // Each node's metrics say what the whole cluster holds, beside the node's own cache.
         let metrics = try await httpRequest("GET", testbed.nodes[1].baseURL + "/metrics").body
         #expect(metrics.contains("voicevault_cluster_assets 1") && metrics.contains("voicevault_cluster_books 1"), "\(metrics.suffix(600))")

@@ -128,7 +128,7 @@ import VaultCore
         let voice = VoiceService(store: store, synthesizer: nil, dailyCharacterBudget: nil)
         let router = VaultApplication.makeRouter(
             voice: voice, configuration: ServerConfiguration(apiKeys: ["the-key"]),
-            storage: (objects, Array(repeating: 7, count: 32)))
+            storage: StorageSurface(store: objects, signingSecret: Array(repeating: 7, count: 32)))
         let app = Application(router: router, logger: Logger(label: "test"))
         let before = try Self.snapshot(directory, objects, store)
         let checked = try await app.test(.router) { client in
@@ -210,7 +210,7 @@ import VaultCore
         let voice = VoiceService(store: store, synthesizer: nil, dailyCharacterBudget: nil)
         let router = VaultApplication.makeRouter(
             voice: voice, configuration: ServerConfiguration(apiKeys: ["the-key"], adminToken: adminToken),
-            storage: (objects, Array(repeating: 7, count: 32)))
+            storage: StorageSurface(store: objects, signingSecret: Array(repeating: 7, count: 32)))
         try await Application(router: router, logger: Logger(label: "test")).test(.router) { client in
             for headers: HTTPFields in [
                 [.authorization: "Bearer the-key"], [.init("apikey")!: "the-key"],

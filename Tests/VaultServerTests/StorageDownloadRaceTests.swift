@@ -10,7 +10,7 @@ import VaultTestSupport
 /// the upsert replaced the object and removed the old version's file, and opening it failed. The moment in
 /// between is set up here exactly: the route holds the old record while the key already names a new version.
 @Suite struct StorageDownloadRaceTests {
-    @Test func aDownloadWhoseVersionWasJustReplacedServesTheNewOneAndOneWhoseObjectWentIs404() throws {
+    @Test func aDownloadWhoseVersionWasJustReplacedServesTheNewOneAndOneWhoseObjectWentIs404() async throws {
         let dir = TemporaryDirectory()
         let directory = DataDirectory(root: dir.path)
         let store = try AssetStore.open(directory: directory)
@@ -27,8 +27,8 @@ import VaultTestSupport
         let stale = try upload("first version")
         _ = try upload("second version!")  // removes the first version's file
         let routes = StorageRoutes(
-            objects: objects, signer: SignedURLToken(secret: Array(repeating: 1, count: 32)),
-            uploadCache: HotFileCache(capacity: 0, entryLimit: 0),
+            objects: objects, uploaded: .dataDirectory(objects, cache: HotFileCache(capacity: 0, entryLimit: 0)), staging: directory,
+            signer: SignedURLToken(secret: Array(repeating: 1, count: 32)),
             generatedAudio: GeneratedAudioSource(
                 assets: VoiceAssetBucket(store: store), cache: HotFileCache(capacity: 0, entryLimit: 0), heard: nil),
             maximumUploadBytes: 1 << 20, responder: DownloadResponder(), adminConfigured: false)
@@ -37,7 +37,7 @@ import VaultTestSupport
             body: RequestBody(buffer: ByteBuffer()))
         let source = routes.source("b")
         let reads = StreamedFileReads(eventLoop: MultiThreadedEventLoopGroup.singleton.next())
-        let response = try routes.serve(stale, from: source, request, head: false, reads: reads)
+        let response = try await routes.serve(stale, from: source, request, head: false, reads: reads)
         #expect(response.status == .ok)
         #expect(response.headers[.contentLength] == String("second version!".utf8.count))
         #expect(response.headers[.eTag] == "\"\(SHA256Digest.of(Array("second version!".utf8)).hex)\"")
@@ -45,10 +45,12 @@ import VaultTestSupport
         let current = try #require(try objects.catalog.object(bucket: "b", key: "k"))
         try FileSystem.removeFile(objects.path(of: current))
         try Data("a different length".utf8).write(to: URL(fileURLWithPath: objects.path(of: current)))
-        #expect(throws: SupabaseError.self) { try routes.serve(current, from: source, request, head: false, reads: reads) }
-        #expect(try routes.serve(current, from: source, request, head: true, reads: reads).status == .ok)
+        await #expect(throws: SupabaseError.self) { try await routes.serve(current, from: source, request, head: false, reads: reads) }
+        #expect(try await routes.serve(current, from: source, request, head: true, reads: reads).status == .ok)
         // Gone altogether: a clean 404, not a 500.
         _ = try objects.remove(bucket: "b", keys: ["k"])
-        #expect(throws: SupabaseError.objectNotFound) { try routes.serve(stale, from: source, request, head: false, reads: reads) }
+        await #expect(throws: SupabaseError.objectNotFound) {
+            try await routes.serve(stale, from: source, request, head: false, reads: reads)
+        }
     }
 }

@@ -143,6 +143,30 @@ public enum CatalogMigrations {
                 )
                 """,
             ]),
+        CatalogMigration(
+            version: 7, name: "storage",
+            statements: [
+                // Supabase Storage's buckets and objects (`PostgresObjectCatalog`); each record is the JSON of
+                // `BucketRecord` / `ObjectRecord`, as the embedded catalog keeps it. Keys compare bytewise
+                // (COLLATE "C"), so a prefix listing is one range of the primary key, in the order LMDB and S3 list.
+                """
+                CREATE TABLE storage_buckets (
+                    id text COLLATE "C" PRIMARY KEY,
+                    record text NOT NULL
+                )
+                """,
+                // `sha256` names the blob, shared with assets (`assets.blob_sha256`) when the bytes are the same.
+                """
+                CREATE TABLE storage_objects (
+                    bucket text COLLATE "C" NOT NULL REFERENCES storage_buckets (id),
+                    key text COLLATE "C" NOT NULL,
+                    sha256 text NOT NULL,
+                    record text NOT NULL,
+                    PRIMARY KEY (bucket, key)
+                )
+                """,
+                "CREATE INDEX storage_objects_sha256 ON storage_objects (sha256)",
+            ]),
     ]
 
     /// The newest version this build knows.

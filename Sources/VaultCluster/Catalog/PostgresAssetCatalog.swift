@@ -132,9 +132,18 @@ public struct PostgresAssetCatalog: AssetCatalog {
         return hashes
     }
 
-    /// How many records name the blob `sha256`: a blob may be deleted only when none does.
+    /// How many records name the blob `sha256`, assets and Storage objects alike (they share the blob store):
+    /// a blob may be deleted only when none does.
     public func references(toBlob sha256: SHA256Digest) async throws -> Int {
-        let rows = try await client.query("SELECT count(*) FROM assets WHERE blob_sha256 = \(sha256.hex)", logger: logger)
+        try await client.withConnection { try await Self.references(toBlob: sha256, on: $0, logger: logger) }
+    }
+
+    static func references(toBlob blob: SHA256Digest, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+        let rows = try await connection.query(
+            """
+            SELECT (SELECT count(*) FROM assets WHERE blob_sha256 = \(blob.hex))
+                 + (SELECT count(*) FROM storage_objects WHERE sha256 = \(blob.hex))
+            """, logger: logger)
         for try await count in rows.decode(Int.self) { return count }
         return 0
     }
@@ -143,12 +152,16 @@ public struct PostgresAssetCatalog: AssetCatalog {
     /// last record has gone, and never while a publication naming it is between its check and its record.
     /// True when `delete` ran.
     public func deleteBlobIfUnreferenced(_ blob: SHA256Digest, _ delete: @Sendable () async throws -> Void) async throws -> Bool {
+        try await Self.deleteBlobIfUnreferenced(blob, client: client, logger: logger, delete)
+    }
+
+    /// The one way a blob is deleted, for assets and Storage objects alike (`PostgresObjectCatalog`).
+    static func deleteBlobIfUnreferenced(
+        _ blob: SHA256Digest, client: PostgresClient, logger: Logger, _ delete: @Sendable () async throws -> Void
+    ) async throws -> Bool {
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.blobLockKey(blob)))", logger: logger)
-            let rows = try await connection.query("SELECT count(*) FROM assets WHERE blob_sha256 = \(blob.hex)", logger: logger)
-            var references = 0
-            for try await count in rows.decode(Int.self) { references = count }
-            guard references == 0 else { return false }
+            guard try await Self.references(toBlob: blob, on: connection, logger: logger) == 0 else { return false }
             try await delete()
             return true
         }

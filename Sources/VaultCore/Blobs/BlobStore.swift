@@ -7,6 +7,9 @@
 public protocol BlobStore: Sendable {
     /// Stores `bytes` as the blob `sha256` (their SHA-256) and verifies it; storing a blob again is harmless.
     func put(_ bytes: [UInt8], sha256: SHA256Digest) async throws(BlobStoreError)
+    /// Stores the finished file at `path` (`size` bytes whose SHA-256 is `sha256`) as that blob, verified as
+    /// `put` is. A store that can send a file without holding it in memory does (S3); others read it whole.
+    func put(file path: String, size: Int, sha256: SHA256Digest) async throws(BlobStoreError)
     /// The blob's bytes, or the `range` of them (offsets inclusive, as HTTP's); nil when there is no such blob.
     func read(_ blob: SHA256Digest, range: ClosedRange<Int>?) async throws(BlobStoreError) -> [UInt8]?
     /// The blob's size in bytes; nil when there is no such blob.
@@ -15,6 +18,17 @@ public protocol BlobStore: Sendable {
     func delete(_ blob: SHA256Digest) async throws(BlobStoreError)
     /// Every blob held, for `fsck` (blobs without records, records without blobs).
     func list() async throws(BlobStoreError) -> [SHA256Digest]
+}
+
+extension BlobStore {
+    public func put(file path: String, size: Int, sha256: SHA256Digest) async throws(BlobStoreError) {
+        let bytes: [UInt8]
+        do { bytes = try await BlockingIO.run { try FileSystem.readFile(path) } } catch {
+            throw .unavailable("cannot read \(path) to store it: \(error)")
+        }
+        guard bytes.count == size else { throw .mismatch("\(path) has \(bytes.count) bytes, not \(size)") }
+        try await put(bytes, sha256: sha256)
+    }
 }
 
 /// Why a blob store could not do what was asked, with a stable code for logs and answers.

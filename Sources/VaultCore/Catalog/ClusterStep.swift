@@ -10,6 +10,12 @@ public enum ClusterStep: String, CaseIterable, Sendable {
     case recordRemoved = "record-removed"
     /// The blob is deleted too; the node's own copy is not removed yet.
     case blobDeleted = "blob-deleted"
+    /// A Storage upload's blob is stored and verified; its object record is not written yet.
+    case objectBlobStored = "object-blob-stored"
+    /// The object's record is committed; the blob of the version it replaced is not released yet.
+    case objectRecordCommitted = "object-record-committed"
+    /// A Storage removal's records are gone; their blobs are not released yet.
+    case objectRecordRemoved = "object-record-removed"
 }
 
 /// Told each time a node's write reaches a `ClusterStep` (the crash drill's hook; nil in a server).

@@ -46,14 +46,13 @@ public final class ObjectStore: Sendable {
     /// The most bytes an upload to `bucket` may have: the global cap, lowered by the bucket's own limit.
     /// Known before the body is read, so a streaming upload can stop at the first byte too many.
     public func uploadLimit(bucket: String, globalLimit: Int) throws -> Int {
-        Self.uploadLimit(try policy(of: bucket), globalLimit: globalLimit)
+        ObjectAdmission.uploadLimit(try policy(of: bucket), globalLimit: globalLimit)
     }
 
     /// Refuses a MIME type the bucket does not allow (before any byte of the body is read, where possible).
-    /// Folder placeholders are exempt (`StorageName.isFolderPlaceholder`).
     public func checkMimeType(_ mimeType: String, bucket: String, key: String) throws {
         guard !StorageName.isFolderPlaceholder(key) else { return }
-        try Self.checkMimeType(mimeType, in: try policy(of: bucket))
+        try ObjectAdmission.checkMimeType(mimeType, key: key, in: try policy(of: bucket))
     }
 
     private func policy(of bucket: String) throws -> BucketRecord {
@@ -61,24 +60,11 @@ public final class ObjectStore: Sendable {
         return policy
     }
 
-    private static func uploadLimit(_ policy: BucketRecord, globalLimit: Int) -> Int {
-        min(globalLimit, policy.fileSizeLimit ?? .max)
-    }
-
-    private static func checkMimeType(_ mimeType: String, in policy: BucketRecord) throws {
-        guard BucketPolicy.allows(mimeType: mimeType, in: policy.allowedMimeTypes) else {
-            throw Failure.mimeTypeNotAllowed(mimeType)
-        }
-    }
-
-    /// The checks a new version passes before any file moves: the size within the bucket's limit and the global
-    /// cap, an allowed MIME type, and (unless replacing) a free key. The bucket row is read once, so the limit
-    /// and the MIME rule come from the same row; the key check is a cheap early refusal that the commit repeats.
+    /// The checks a new version passes before any file moves (`ObjectAdmission`), and (unless replacing) a free
+    /// key. The bucket row is read once, so the limit and the MIME rule come from the same row; the key check is
+    /// a cheap early refusal that the commit repeats.
     private func admit(size: Int, mimeType: String, bucket: String, key: String, replacing: Bool, globalLimit: Int) throws {
-        let policy = try policy(of: bucket)
-        let limit = Self.uploadLimit(policy, globalLimit: globalLimit)
-        guard size <= limit else { throw Failure.tooLarge(limit: limit) }
-        if !StorageName.isFolderPlaceholder(key) { try Self.checkMimeType(mimeType, in: policy) }
+        try ObjectAdmission.check(size: size, mimeType: mimeType, key: key, in: try policy(of: bucket), globalLimit: globalLimit)
         if !replacing, try catalog.object(bucket: bucket, key: key) != nil {
             throw StorageCatalogError.objectExists(bucket: bucket, key: key)
         }

@@ -20,13 +20,13 @@ public final class StorageCatalog: Sendable {
     static func objectKey(_ bucket: String, _ key: String) -> [UInt8] { Array(bucket.utf8) + [0] + Array(key.utf8) }
     static func bucketPrefix(_ bucket: String) -> [UInt8] { Array(bucket.utf8) + [0] }
 
-    static func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) throws -> T {
+    public static func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) throws -> T {
         do { return try JSONDecoder().decode(type, from: Data(bytes)) } catch {
             throw StorageCatalogError.undecodableRecord(String(decoding: bytes.prefix(80), as: UTF8.self))
         }
     }
 
-    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+    public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return Array(try encoder.encode(value))

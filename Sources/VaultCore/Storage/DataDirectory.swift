@@ -53,6 +53,8 @@ public struct DataDirectory: Sendable, Equatable {
     public var quarantine: String { root + "/quarantine" }
     public var lockFile: String { root + "/voicevault.lock" }
     public var objects: String { root + "/objects" }
+    /// A cluster node's copies of the cluster's Storage objects, by blob digest (`LocalBlobCopies`).
+    public var objectCopies: String { root + "/object-copies" }
     /// Resumable uploads in progress (`ResumableUploadStore`).
     public var uploads: String { root + "/uploads" }
     /// S3 multipart uploads in progress (`MultipartUploadStore`).

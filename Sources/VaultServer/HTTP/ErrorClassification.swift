@@ -88,6 +88,12 @@ struct ClassifiedError: Equatable {
             if case .notYetOnClusterNodes = error { return .init(.notImplemented, error.code, error.description) }
             // A cluster node whose catalog or blob store is down: nothing was recorded; try again shortly.
             return .init(.serviceUnavailable, error.code, error.description)
+        case let error as BlobStoreError:
+            // A cluster node's blob store refused or failed a Storage object's bytes: nothing was recorded.
+            return .init(.serviceUnavailable, error.code, "the cluster's blob store is unavailable: \(error.description)")
+        case let error as ClusterObjectStoreError:
+            return .init(
+                .serviceUnavailable, "blob_store_unavailable", "the cluster's blob store lost bytes a record was to name: \(error)")
         case let error as ClusterRelayError:
             // Listeners here heard part of another node's generation, and that node stopped: as when the
             // generating node's own listeners lose it. Nothing was recorded; the next request generates again.

@@ -89,7 +89,7 @@ extension S3Routes {
             after = parameter("marker").flatMap { $0.isEmpty ? nil : $0 }
         }
         let request = KeyPageRequest(prefix: prefix, delimited: delimiter != nil, after: after, limit: max(maxKeys, 1))
-        let page = maxKeys == 0 ? KeyPage() : try await BlockingIO.run { try source.keyPage(request) }
+        let page = maxKeys == 0 ? KeyPage() : try await source.keyPage(request)
         func shown(_ key: String) -> String { encodeKeys ? SigV4.uriEncode(key, keepSlash: true) : key }
 
         var xml = S3XMLWriter()
@@ -141,7 +141,7 @@ extension S3Routes {
             throw S3Error.malformedXML("<Delete> must name 1 to \(Self.maximumKeys) objects")
         }
         let valid = keys.filter { StorageName.keyProblem($0) == nil }
-        _ = try await BlockingIO.run { try source.remove(keys: valid) }
+        _ = try await source.remove(keys: valid)
         var xml = S3XMLWriter()
         xml.open("DeleteResult", namespace: true)
         for key in keys {

@@ -9,11 +9,12 @@ extension S3Routes {
     /// Most bytes of `x-amz-meta-*` one object carries (S3's limit).
     static let maximumUserMetadataBytes = 2048
 
-    func getObject(bucket: String, key: String, _ request: Request, head: Bool, reads: StreamedFileReads) throws -> Response {
+    func getObject(bucket: String, key: String, _ request: Request, head: Bool, reads: StreamedFileReads) async throws -> Response {
         let source = try existingSource(bucket)
-        guard var record = try source.object(key: key) else { throw S3Error.noSuchKey }
+        guard var record = try await source.object(key: key) else { throw S3Error.noSuchKey }
         while true {
             do {
+                guard try await source.prepare(record) else { throw DownloadResponder.Missing.noFile }
                 var response = try serveOnce(record, from: source, request, head: head, reads: reads)
                 for (name, value) in Self.amzMetadata(record.userMetadata) {
                     if let field = HTTPField.Name("x-amz-meta-" + name) { response.headers[field] = value }
@@ -21,7 +22,7 @@ extension S3Routes {
                 return response
             } catch DownloadResponder.Missing.noFile {
                 // Replaced between reading the record and opening its file: serve the new version.
-                guard let current = try source.object(key: key), current.version != record.version else { throw S3Error.noSuchKey }
+                guard let current = try await source.object(key: key), current.version != record.version else { throw S3Error.noSuchKey }
                 record = current
             } catch DownloadResponder.Missing.wrongLength {
                 throw S3Error(500, "InternalError", "the stored object does not match its record; the operator should run voicevault fsck")
@@ -98,20 +99,17 @@ extension S3Routes {
                 cacheControl: request.headers[.cacheControl] ?? "no-cache",
                 metadata: try Self.userMetadata(request.headers)
             ) : nil
-        let objects = storage.objects
-        let globalLimit = storage.maximumUploadBytes
-        let record = try await BlockingIO.run { () throws -> ObjectRecord in
-            guard var original = try from.object(key: sourceKey), let file = from.file(of: original) else { throw S3Error.noSuchKey }
-            if let replacement {
-                original.mimeType = replacement.mimeType
-                original.cacheControl = replacement.cacheControl
-                original.userMetadata = replacement.metadata
-            }
-            do {
-                return try objects.adopt(file: file, as: original, bucket: bucket, key: key, upsert: true, globalLimit: globalLimit)
-            } catch let error as SystemError where error.errno == ENOENT {
-                throw S3Error.noSuchKey  // replaced or removed while this request ran
-            }
+        guard var original = try await from.object(key: sourceKey) else { throw S3Error.noSuchKey }
+        if let replacement {
+            original.mimeType = replacement.mimeType
+            original.cacheControl = replacement.cacheControl
+            original.userMetadata = replacement.metadata
+        }
+        let record: ObjectRecord
+        do {
+            record = try await storage.source(bucket).adopt(original, from: from, key: key, upsert: true)
+        } catch let error as SupabaseError where error == .objectNotFound {
+            throw S3Error.noSuchKey  // replaced or removed while this request ran
         }
         var xml = S3XMLWriter()
         xml.open("CopyObjectResult", namespace: true)

@@ -92,12 +92,12 @@ struct S3Routes: Sendable {
         case let .listObjects(bucket, version2): return try await listObjects(bucket, version2: version2, parameter: parameter)
         case let .listMultipartUploads(bucket): return try await listMultipartUploads(bucket)
         case let .deleteObjects(bucket): return try await deleteObjects(bucket, request, verified: verified)
-        case let .getObject(bucket, key, head): return try getObject(bucket: bucket, key: key, request, head: head, reads: reads)
+        case let .getObject(bucket, key, head): return try await getObject(bucket: bucket, key: key, request, head: head, reads: reads)
         case let .putObject(bucket, key): return try await putObject(bucket: bucket, key: key, request, verified: verified)
         case let .copyObject(bucket, key): return try await copyObject(bucket: bucket, key: key, request)
         case let .deleteObject(bucket, key):
             let source = try existingSource(bucket)
-            _ = try await BlockingIO.run { try source.remove(keys: [key]) }
+            _ = try await source.remove(keys: [key])
             return Response(status: .noContent)
         case let .createMultipartUpload(bucket, key): return try await createMultipartUpload(bucket: bucket, key: key, request)
         case let .uploadPart(bucket, key, uploadId, partNumber):

@@ -23,9 +23,12 @@ struct GeneratedAudioSource: StorageObjectSource {
         }
     }
 
-    func object(key: String) throws -> ObjectRecord? {
+    /// A read of mapped memory, where it is called.
+    func object(key: String) async throws -> ObjectRecord? {
         try assets.object(key: key)
     }
+
+    func prepare(_ record: ObjectRecord) async throws -> Bool { true }
 
     func bytes(of record: ObjectRecord) throws -> DownloadBytes? {
         guard let hash = SHA256Digest(hex: record.version) else { return nil }
@@ -37,41 +40,58 @@ struct GeneratedAudioSource: StorageObjectSource {
         assets.path(of: record)
     }
 
-    func folderContents(_ folder: String) throws -> (folders: [String], objects: [ObjectRecord]) {
-        try assets.listingContents(folder: folder)
+    func folderContents(_ folder: String) async throws -> (folders: [String], objects: [ObjectRecord]) {
+        let assets = assets
+        return try await BlockingIO.run { try assets.listingContents(folder: folder) }
     }
 
     /// Books are the folders: a page that stops at the book level lists book ids without reading their assets;
     /// one that reaches into books reads only the books the prefix can match.
-    func keyPage(_ request: KeyPageRequest) throws -> KeyPage {
-        var folders: [String] = []
-        var records: [ObjectRecord] = []
-        for book in try assets.listingContents(folder: "").folders {
-            let folder = book + "/"
-            if folder.hasPrefix(request.prefix), request.delimited, folder != request.prefix {
-                folders.append(folder)
-            } else if folder.hasPrefix(request.prefix) || request.prefix.hasPrefix(folder) {
-                records += try assets.listingContents(folder: folder).objects
+    func keyPage(_ request: KeyPageRequest) async throws -> KeyPage {
+        let assets = assets
+        return try await BlockingIO.run {
+            var folders: [String] = []
+            var records: [ObjectRecord] = []
+            for book in try assets.listingContents(folder: "").folders {
+                let folder = book + "/"
+                if folder.hasPrefix(request.prefix), request.delimited, folder != request.prefix {
+                    folders.append(folder)
+                } else if folder.hasPrefix(request.prefix) || request.prefix.hasPrefix(folder) {
+                    records += try assets.listingContents(folder: folder).objects
+                }
             }
+            return KeyPageBuilder.page(request, of: records, folders: folders)
         }
-        return KeyPageBuilder.page(request, of: records, folders: folders)
     }
 
-    func remove(keys: [String]) throws -> [ObjectRecord] {
-        try assets.remove(keys: keys)
+    func remove(keys: [String]) async throws -> [ObjectRecord] {
+        let assets = assets
+        return try await BlockingIO.run { try assets.remove(keys: keys) }
     }
 
     /// A key here is `<bookId>/<hash>.mp3`: it can only ever name those bytes, so there is nothing to compare.
-    func remove(key: String, ifStill original: ObjectRecord) throws -> Bool {
-        try !assets.remove(keys: [key]).isEmpty
+    func remove(key: String, ifStill original: ObjectRecord) async throws -> Bool {
+        try await !remove(keys: [key]).isEmpty
     }
 
-    func empty() throws {
-        _ = try assets.empty()
+    func empty() async throws {
+        let assets = assets
+        _ = try await BlockingIO.run { try assets.empty() }
     }
 
     /// `upsert` changes nothing: a destination key names the same hash, so it already holds these bytes.
-    func copy(from source: String, to destination: String, move: Bool, upsert: Bool) throws -> ObjectRecord {
-        try assets.copy(from: source, to: destination, move: move)
+    func copy(from source: String, to destination: String, move: Bool, upsert: Bool) async throws -> ObjectRecord {
+        let assets = assets
+        return try await BlockingIO.run { try assets.copy(from: source, to: destination, move: move) }
+    }
+
+    func put(_ upload: StagedUpload, key: String, upsert: Bool) async throws -> ObjectRecord {
+        try permit(.upload)
+        throw SupabaseError.audioBucketIsGenerated("objects cannot be uploaded")
+    }
+
+    func adopt(_ original: ObjectRecord, from source: any StorageObjectSource, key: String, upsert: Bool) async throws -> ObjectRecord {
+        try permit(.upload)
+        throw SupabaseError.audioBucketIsGenerated("objects cannot be uploaded")
     }
 }

@@ -24,7 +24,7 @@ extension StorageRoutes {
     }
 
     func listV2(_ bucket: String, _ body: [String: Any]) async throws -> Response {
-        guard try objects.catalog.bucket(bucket) != nil else { throw SupabaseError.bucketNotFound }
+        guard try await buckets.bucket(bucket) != nil else { throw SupabaseError.bucketNotFound }
         let prefix = body["prefix"] as? String ?? ""
         guard prefix.utf8.count <= StorageName.maximumKeyLength else {
             throw SupabaseError.invalidRequest("prefix is longer than a key can be")
@@ -38,16 +38,17 @@ extension StorageRoutes {
         let order = ListingOrder(column: column, ascending: (sortBy["order"] as? String ?? "asc").lowercased() != "desc")
         let cursor = try Self.listingCursor(body["cursor"], prefix: prefix, order: order)
         let source = source(bucket)
-        let page: KeyPage = try await BlockingIO.run {
-            if order.isKeyOrder {
-                return try source.keyPage(KeyPageRequest(prefix: prefix, delimited: delimited, after: cursor?.position.key, limit: limit))
-            }
-            let everything = try source.keyPage(KeyPageRequest(prefix: prefix, delimited: delimited, limit: Self.maximumSortedListing))
+        let page: KeyPage
+        if order.isKeyOrder {
+            page = try await source.keyPage(KeyPageRequest(prefix: prefix, delimited: delimited, after: cursor?.position.key, limit: limit))
+        } else {
+            let everything = try await source.keyPage(
+                KeyPageRequest(prefix: prefix, delimited: delimited, limit: Self.maximumSortedListing))
             guard !everything.isTruncated else {
                 throw SupabaseError.invalidRequest(
                     "more than \(Self.maximumSortedListing) entries under this prefix: sort by name ascending, or list a narrower prefix")
             }
-            return order.page(everything.entries, after: cursor?.position, limit: limit)
+            page = order.page(everything.entries, after: cursor?.position, limit: limit)
         }
         let base = prefix.lastIndex(of: "/").map { String(prefix[...$0]) } ?? ""
         func name(_ key: String) -> String {

@@ -12,9 +12,9 @@ extension StorageRoutes {
     /// Upstream's lifetime for upload tokens.
     static let signedUploadLifetimeSeconds: Int64 = 2 * 3600
 
-    func signUpload(bucket: String, key: String, _ request: Request) throws -> Response {
+    func signUpload(bucket: String, key: String, _ request: Request) async throws -> Response {
         try source(bucket).permit(.upload)
-        guard try objects.catalog.bucket(bucket) != nil else { throw SupabaseError.bucketNotFound }
+        guard try await buckets.bucket(bucket) != nil else { throw SupabaseError.bucketNotFound }
         let upsert = Self.upsertRequested(request)
         let now = Int64(Date().timeIntervalSince1970)
         let token = signer.issue(

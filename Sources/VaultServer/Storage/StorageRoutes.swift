@@ -16,20 +16,26 @@ import VaultCore
 /// Each call works on its bucket's `StorageObjectSource`: the object catalog for uploaded buckets, the asset
 /// index for the bucket `audio` (the generated voice assets, which refuse uploads and bucket changes).
 struct StorageRoutes: Sendable {
+    /// The data directory's objects, which S3 and TUS (not yet served by cluster nodes) use directly.
     let objects: ObjectStore
+    /// Where uploaded buckets live: the data directory, or the cluster's catalog and blob store.
+    let uploaded: UploadedObjects
+    /// Where uploads are staged on this node's disk as they arrive.
+    let staging: DataDirectory
     let signer: SignedURLToken
-    /// Uploaded objects by version id (a version's bytes never change).
-    let uploadCache: HotFileCache<String>
-    let generatedAudio: GeneratedAudioSource
+    let generatedAudio: any StorageObjectSource
     let maximumUploadBytes: Int
     let responder: DownloadResponder
     /// Whether the server has a `VOICEVAULT_ADMIN_TOKEN` (for a clearer refusal when it has none).
     let adminConfigured: Bool
     static let prefix = "/storage/v1"
 
+    /// The buckets' records.
+    var buckets: any ObjectCatalog { uploaded.buckets }
+
     /// Where `bucket`'s objects live.
     func source(_ bucket: String) -> any StorageObjectSource {
-        bucket == VoiceAssetBucket.name ? generatedAudio : CatalogObjectSource(bucket: bucket, objects: objects, cache: uploadCache)
+        bucket == VoiceAssetBucket.name ? generatedAudio : uploaded.source(bucket, maximumUploadBytes: maximumUploadBytes)
     }
 
     /// The HTTP methods the Storage API answers, each with the name `StorageRoute` parses it under.
@@ -73,10 +79,10 @@ struct StorageRoutes: Sendable {
             try access.require()
             let parameters = request.uri.queryParameters
             let query = try BucketQuery { parameters.get($0) }
-            return StorageJSON.response(query.apply(to: try objects.catalog.allBuckets()).map(StorageJSON.bucket))
+            return StorageJSON.response(query.apply(to: try await buckets.allBuckets()).map(StorageJSON.bucket))
         case let .getBucket(name):
             try access.require()
-            guard let bucket = try objects.catalog.bucket(name) else { throw SupabaseError.bucketNotFound }
+            guard let bucket = try await buckets.bucket(name) else { throw SupabaseError.bucketNotFound }
             return StorageJSON.response(StorageJSON.bucket(bucket))
         case .createBucket:
             try access.require()
@@ -101,14 +107,13 @@ struct StorageRoutes: Sendable {
             } else {
                 try access.require()
             }
-            guard try objects.catalog.bucket(name) != nil else { throw SupabaseError.bucketNotFound }
-            let source = source(name)
-            try await BlockingIO.run { try source.empty() }
+            guard try await buckets.bucket(name) != nil else { throw SupabaseError.bucketNotFound }
+            try await source(name).empty()
             return StorageJSON.response(["message": "Successfully emptied"])
         case let .deleteBucket(name):
             try access.require()
             try source(name).permit(.deletion)
-            try objects.catalog.deleteBucket(name)
+            try await buckets.deleteBucket(name)
             return StorageJSON.response(["message": "Successfully deleted"])
         case let .upload(bucket, key):
             try access.require()
@@ -119,22 +124,22 @@ struct StorageRoutes: Sendable {
             try source(bucket).permit(.replacement)
             return try await upload(request, bucket: bucket, key: key, upsert: true)
         case let .download(bucket, key, head):
-            let record = try readableObject(bucket: bucket, key: key, access: access)
-            return try serve(record, from: source(bucket), request, head: head, reads: reads)
+            let record = try await readableObject(bucket: bucket, key: key, access: access)
+            return try await serve(record, from: source(bucket), request, head: head, reads: reads)
         case let .publicDownload(bucket, key, head):
-            guard let policy = try objects.catalog.bucket(bucket), policy.isPublic else { throw SupabaseError.objectNotFound }
+            guard let policy = try await buckets.bucket(bucket), policy.isPublic else { throw SupabaseError.objectNotFound }
             let source = source(bucket)
-            guard let record = try source.object(key: key) else { throw SupabaseError.objectNotFound }
-            return try serve(record, from: source, request, head: head, reads: reads)
+            guard let record = try await source.object(key: key) else { throw SupabaseError.objectNotFound }
+            return try await serve(record, from: source, request, head: head, reads: reads)
         case let .signedDownload(bucket, key, head):
             let grant = try verifiedGrant(request, bucket: bucket, key: key, scope: .download)
             let source = source(bucket)
-            guard let record = try source.object(key: key) else { throw SupabaseError.objectNotFound }
+            guard let record = try await source.object(key: key) else { throw SupabaseError.objectNotFound }
             // The token's expiry, not the object's cache control: no cache keeps a signed answer past it.
-            return try serve(record, from: source, request, head: head, reads: reads, signedUntil: grant.expiresAt)
+            return try await serve(record, from: source, request, head: head, reads: reads, signedUntil: grant.expiresAt)
         case let .signUpload(bucket, key):
             try access.require()
-            return try signUpload(bucket: bucket, key: key, request)
+            return try await signUpload(bucket: bucket, key: key, request)
         case let .signedUpload(bucket, key):
             return try await signedUpload(bucket: bucket, key: key, request)
         case let .listV2(bucket):
@@ -145,7 +150,7 @@ struct StorageRoutes: Sendable {
             try access.require()
             return StorageJSON.response(["message": "success"])
         case let .info(bucket, key):
-            let record = try readableObject(bucket: bucket, key: key, access: access)
+            let record = try await readableObject(bucket: bucket, key: key, access: access)
             return StorageJSON.response(StorageJSON.info(record))
         case let .list(bucket):
             try access.require()
@@ -159,8 +164,7 @@ struct StorageRoutes: Sendable {
             return try await remove(bucket, keys: prefixes)
         case let .removeOne(bucket, key):
             try access.require()
-            let source = source(bucket)
-            let removed = try await BlockingIO.run { try source.remove(keys: [key]) }
+            let removed = try await source(bucket).remove(keys: [key])
             guard !removed.isEmpty else { throw SupabaseError.objectNotFound }
             return StorageJSON.response(["message": "Successfully deleted"])
         case .move, .copy:
@@ -170,7 +174,7 @@ struct StorageRoutes: Sendable {
         case let .sign(bucket, key):
             try access.require()
             let body = try await Self.jsonBody(request)
-            guard try source(bucket).object(key: key) != nil else { throw SupabaseError.objectNotFound }
+            guard try await source(bucket).object(key: key) != nil else { throw SupabaseError.objectNotFound }
             return StorageJSON.response(["signedURL": try signedURL(bucket: bucket, key: key, body: body)])
         case let .signMany(bucket):
             try access.require()
@@ -179,7 +183,7 @@ struct StorageRoutes: Sendable {
             let source = source(bucket)
             var answers: [[String: Any]] = []
             for path in paths {
-                let exists = StorageName.keyProblem(path) == nil ? try source.object(key: path) != nil : false
+                let exists = StorageName.keyProblem(path) == nil ? try await source.object(key: path) != nil : false
                 answers.append([
                     "path": path,
                     "signedURL": exists ? try signedURL(bucket: bucket, key: path, body: body) : NSNull(),
@@ -193,12 +197,12 @@ struct StorageRoutes: Sendable {
     // MARK: Objects
 
     /// An object the caller may read: any, with a key; otherwise only in a public bucket.
-    func readableObject(bucket: String, key: String, access: Access) throws -> ObjectRecord {
-        guard let policy = try objects.catalog.bucket(bucket) else {
+    func readableObject(bucket: String, key: String, access: Access) async throws -> ObjectRecord {
+        guard let policy = try await buckets.bucket(bucket) else {
             throw access.authorized ? SupabaseError.bucketNotFound : SupabaseError.objectNotFound
         }
         guard access.authorized || policy.isPublic else { throw SupabaseError.objectNotFound }
-        guard let record = try source(bucket).object(key: key) else { throw SupabaseError.objectNotFound }
+        guard let record = try await source(bucket).object(key: key) else { throw SupabaseError.objectNotFound }
         return record
     }
 
@@ -209,10 +213,11 @@ struct StorageRoutes: Sendable {
     func serve(
         _ record: ObjectRecord, from source: any StorageObjectSource, _ request: Request, head: Bool,
         reads: StreamedFileReads, signedUntil: Int64? = nil
-    ) throws -> Response {
+    ) async throws -> Response {
         var record = record
         while true {
             do {
+                guard try await source.prepare(record) else { throw DownloadResponder.Missing.noFile }
                 var response = try serveOnce(record, from: source, request, head: head, reads: reads)
                 if let expiry = signedUntil {
                     response.headers[.cacheControl] = nil
@@ -220,7 +225,7 @@ struct StorageRoutes: Sendable {
                 }
                 return response
             } catch DownloadResponder.Missing.noFile {
-                guard let current = try source.object(key: record.key), current.version != record.version else {
+                guard let current = try await source.object(key: record.key), current.version != record.version else {
                     throw SupabaseError.objectNotFound
                 }
                 record = current
@@ -272,15 +277,15 @@ struct StorageRoutes: Sendable {
 
     /// Streams the body to a staging file (bounded memory for any size), then publishes it crash-safely.
     func upload(_ request: Request, bucket: String, key: String, upsert: Bool) async throws -> Response {
-        let limit = try objects.uploadLimit(bucket: bucket, globalLimit: maximumUploadBytes)
-        let received = try await UploadReceiver(objects: objects).receive(request, bucket: bucket, key: key, limit: limit)
+        guard let policy = try await buckets.bucket(bucket) else { throw StorageCatalogError.bucketNotFound(bucket) }
+        let limit = ObjectAdmission.uploadLimit(policy, globalLimit: maximumUploadBytes)
+        let received = try await UploadReceiver(staging: staging, policy: policy).receive(request, key: key, limit: limit)
         defer { received.file.discard() }  // a no-op once the file has been renamed into place
-        let globalLimit = maximumUploadBytes
-        let record = try await BlockingIO.run { [objects] in
-            try objects.put(
+        let record = try await source(bucket).put(
+            StagedUpload(
                 staged: received.staged, mimeType: received.mimeType, cacheControl: received.cacheControl,
-                userMetadata: received.userMetadata, bucket: bucket, key: key, upsert: upsert, globalLimit: globalLimit)
-        }
+                userMetadata: received.userMetadata),
+            key: key, upsert: upsert)
         return StorageJSON.response(["Id": record.id, "Key": "\(bucket)/\(key)"])
     }
 
@@ -293,7 +298,7 @@ struct StorageRoutes: Sendable {
     }
 
     func list(_ bucket: String, _ body: [String: Any]) async throws -> Response {
-        guard try objects.catalog.bucket(bucket) != nil else { throw SupabaseError.bucketNotFound }
+        guard try await buckets.bucket(bucket) != nil else { throw SupabaseError.bucketNotFound }
         let sortBy = body["sortBy"] as? [String: Any] ?? [:]
         let columnName = sortBy["column"] as? String ?? "name"
         guard let column = ObjectListing.Column(rawValue: columnName) else {
@@ -305,22 +310,23 @@ struct StorageRoutes: Sendable {
             limit: Self.integer(body["limit"]) ?? ObjectListing.defaultLimit, offset: Self.integer(body["offset"]) ?? 0)
         let source = source(bucket)
         let folder = listing.folder
-        let contents = try await BlockingIO.run {
-            guard listing.needsDeepRecords else { return try source.folderContents(folder) }
-            let everything = try source.keyPage(KeyPageRequest(prefix: folder, delimited: false, limit: Self.maximumSortedListing))
+        let contents: (folders: [String], objects: [ObjectRecord])
+        if listing.needsDeepRecords {
+            let everything = try await source.keyPage(KeyPageRequest(prefix: folder, delimited: false, limit: Self.maximumSortedListing))
             guard !everything.isTruncated else {
                 throw SupabaseError.invalidRequest(
                     "a search with '/' reads every key under the folder, and this one has more than \(Self.maximumSortedListing)")
             }
-            return ([], everything.entries.compactMap { if case let .object(record) = $0 { record } else { nil } })
+            contents = ([], everything.entries.compactMap { if case let .object(record) = $0 { record } else { nil } })
+        } else {
+            contents = try await source.folderContents(folder)
         }
         return StorageJSON.response(listing.entries(contents.objects, knownFolders: contents.folders).map(StorageJSON.listEntry))
     }
 
     func remove(_ bucket: String, keys: [String]) async throws -> Response {
         let valid = keys.filter { StorageName.keyProblem($0) == nil }
-        let source = source(bucket)
-        let removed = try await BlockingIO.run { try source.remove(keys: valid) }
+        let removed = try await source(bucket).remove(keys: valid)
         return StorageJSON.response(removed.map(StorageJSON.removedRow))
     }
 
@@ -336,12 +342,12 @@ struct StorageRoutes: Sendable {
             }
         }
         for name in [bucket, destinationBucket] {
-            guard try objects.catalog.bucket(name) != nil else { throw SupabaseError.bucketNotFound }
+            guard try await buckets.bucket(name) != nil else { throw SupabaseError.bucketNotFound }
         }
         let from = self.source(bucket)
         let record: ObjectRecord
         if destinationBucket == bucket {
-            record = try await BlockingIO.run { try from.copy(from: source, to: destination, move: isMove, upsert: upsert) }
+            record = try await from.copy(from: source, to: destination, move: isMove, upsert: upsert)
         } else {
             record = try await transfer(from: from, key: source, to: destinationBucket, key: destination, move: isMove, upsert: upsert)
         }
@@ -349,31 +355,23 @@ struct StorageRoutes: Sendable {
             isMove ? ["message": "Successfully moved"] : ["Id": record.id, "Key": "\(destinationBucket)/\(destination)"])
     }
 
-    /// Between buckets: the destination takes a hard link to the source's immutable file as a new version, under
-    /// its own rules (size limit, MIME types), then a move removes the source key. No bytes are copied, and a
-    /// crash between the two steps leaves both keys, never neither. The generated `audio` bucket can be a
-    /// source (its MP3s become ordinary objects) but not a destination.
+    /// Between buckets: the destination takes the source's immutable bytes as a new version (a hard link in a
+    /// data directory, the same blob in a cluster), under its own rules (size limit, MIME types), then a move
+    /// removes the source key. No bytes are copied, and a crash between the two steps leaves both keys, never
+    /// neither. The generated `audio` bucket can be a source (its MP3s become ordinary objects) but not a
+    /// destination.
     func transfer(
         from: any StorageObjectSource, key: String, to bucket: String, key destination: String, move: Bool,
         upsert: Bool = false
     ) async throws -> ObjectRecord {
-        try source(bucket).permit(.upload)
-        let objects = objects
-        let globalLimit = maximumUploadBytes
-        return try await BlockingIO.run {
-            guard let original = try from.object(key: key), let file = from.file(of: original) else { throw SupabaseError.objectNotFound }
-            let adopted: ObjectRecord
-            do {
-                adopted = try objects.adopt(
-                    file: file, as: original, bucket: bucket, key: destination, upsert: upsert, globalLimit: globalLimit)
-            } catch let error as SystemError where error.errno == ENOENT {
-                throw SupabaseError.objectNotFound  // removed while this request ran
-            }
-            // Only the version that was moved goes: an upsert that replaced the source meanwhile was answered
-            // 200 and must stay.
-            if move { _ = try from.remove(key: key, ifStill: original) }
-            return adopted
-        }
+        let target = source(bucket)
+        try target.permit(.upload)
+        guard let original = try await from.object(key: key) else { throw SupabaseError.objectNotFound }
+        let adopted = try await target.adopt(original, from: from, key: destination, upsert: upsert)
+        // Only the version that was moved goes: an upsert that replaced the source meanwhile was answered
+        // 200 and must stay.
+        if move { _ = try await from.remove(key: key, ifStill: original) }
+        return adopted
     }
 
     // MARK: Buckets
@@ -386,7 +384,7 @@ struct StorageRoutes: Sendable {
             id: id, name: body["name"] as? String ?? id, isPublic: body["public"] as? Bool ?? false,
             fileSizeLimit: try Self.sizeLimit(body["file_size_limit"]), allowedMimeTypes: try Self.mimeTypes(body["allowed_mime_types"]),
             createdAt: now, updatedAt: now)
-        try objects.catalog.createBucket(record)
+        try await buckets.createBucket(record)
         return StorageJSON.response(["name": id])
     }
 
@@ -396,7 +394,7 @@ struct StorageRoutes: Sendable {
         let limit = try Self.sizeLimit(body["file_size_limit"])
         let typesGiven = body.keys.contains("allowed_mime_types")
         let types = try Self.mimeTypes(body["allowed_mime_types"])
-        _ = try objects.catalog.updateBucket(name) { record in
+        _ = try await buckets.updateBucket(name) { record in
             if let isPublic { record.isPublic = isPublic }
             if limitGiven { record.fileSizeLimit = limit }
             if typesGiven { record.allowedMimeTypes = types }

@@ -11,7 +11,10 @@ import VaultCore
 /// Small form fields are held in memory, bounded. A `contentType` field overrides the file part's own type;
 /// a raw body takes its user metadata from `x-metadata` (base64 of a JSON object), as upstream reads them.
 struct UploadReceiver {
-    let objects: ObjectStore
+    /// Where the bytes are staged (this node's data directory).
+    let staging: DataDirectory
+    /// The bucket's settings: a type it refuses is refused before the body is read.
+    let policy: BucketRecord
 
     static let knownFields: Set<String> = ["cacheControl", "metadata", "contentType"]
     /// A form field (cacheControl, metadata) larger than this is refused.
@@ -30,15 +33,15 @@ struct UploadReceiver {
     }
 
     /// Stages the upload's file (at most `limit` bytes). On any error every temp file is removed.
-    func receive(_ request: Request, bucket: String, key: String, limit: Int) async throws -> Received {
+    func receive(_ request: Request, key: String, limit: Int) async throws -> Received {
         let contentType = request.headers[.contentType] ?? ""
         if let boundary = MultipartFormData.boundary(fromContentType: contentType) {
-            return try await receiveMultipart(request.body, boundary: boundary, bucket: bucket, key: key, limit: limit)
+            return try await receiveMultipart(request.body, boundary: boundary, key: key, limit: limit)
         }
         let mimeType = contentType.isEmpty ? "application/octet-stream" : contentType
-        try objects.checkMimeType(mimeType, bucket: bucket, key: key)  // refuse before reading a byte of the body
+        try ObjectAdmission.checkMimeType(mimeType, key: key, in: policy)  // refuse before reading a byte of the body
         let metadata = try request.headers[.xMetadata].map(Self.decodedMetadataHeader)
-        let sink = StagingSink(file: try StagingFile(directory: objects.directory, limit: limit))
+        let sink = StagingSink(file: try StagingFile(directory: staging, limit: limit))
         do {
             for try await buffer in request.body { try await sink.write(buffer.readableBytesView) }
             let staged = try await sink.finish()
@@ -64,7 +67,7 @@ struct UploadReceiver {
         return String(decoding: data, as: UTF8.self)
     }
 
-    private func receiveMultipart(_ body: RequestBody, boundary: String, bucket: String, key: String, limit: Int) async throws -> Received {
+    private func receiveMultipart(_ body: RequestBody, boundary: String, key: String, limit: Int) async throws -> Received {
         var parser = MultipartStreamParser(boundary: boundary)
         var candidates: [Candidate] = []
         var fields: [String: [UInt8]] = [:]
@@ -89,9 +92,9 @@ struct UploadReceiver {
                         }
                         if headers.filename != nil {
                             let declared = fields["contentType"].map { String(decoding: $0, as: UTF8.self) } ?? Self.mimeType(of: headers)
-                            try objects.checkMimeType(declared, bucket: bucket, key: key)
+                            try ObjectAdmission.checkMimeType(declared, key: key, in: policy)
                         }
-                        let sink = StagingSink(file: try StagingFile(directory: objects.directory, limit: limit))
+                        let sink = StagingSink(file: try StagingFile(directory: staging, limit: limit))
                         candidates.append(Candidate(headers: headers, sink: sink))
                         current = sink
                     case let .body(bytes):

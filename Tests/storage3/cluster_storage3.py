@@ -1,0 +1,104 @@
+"""Supabase Storage on cluster nodes, driven by the official storage3 client (run by ClusterStorageTests, not
+collected by pytest): through nginx in front of every node, and node by node, so that what one node wrote is
+read, listed, signed, copied and removed through the others. Every round trip compares bytes exactly.
+
+Environment: VV_BALANCER (nginx's base URL), VV_NODES (the nodes' base URLs, comma-separated), VV_KEY.
+Exits 0 when every check held; prints each check as it passes, and the first failure with its reason."""
+import os
+import sys
+import uuid
+
+import httpx
+from storage3 import SyncStorageClient
+from storage3.exceptions import StorageApiError
+
+KEY = os.environ["VV_KEY"]
+AUTH = {"apikey": KEY, "Authorization": f"Bearer {KEY}"}
+BALANCER = os.environ["VV_BALANCER"]
+NODES = os.environ["VV_NODES"].split(",")
+
+
+def client(base: str) -> SyncStorageClient:
+    return SyncStorageClient(f"{base}/storage/v1/", AUTH)
+
+
+def check(condition: bool, what: str) -> None:
+    if not condition:
+        print(f"FAILED: {what}", flush=True)
+        sys.exit(1)
+    print(f"ok: {what}", flush=True)
+
+
+def status_of(call) -> str:
+    try:
+        call()
+    except StorageApiError as error:
+        return str(error.status)
+    return "200"
+
+
+def main() -> None:
+    balanced = client(BALANCER)
+    nodes = [client(base) for base in NODES]
+    bucket = f"cluster-{uuid.uuid4().hex[:10]}"
+    payload = os.urandom(300_000)
+    replacement = os.urandom(123_457)
+
+    # A bucket made through the balancer is every node's.
+    balanced.create_bucket(bucket, options={"public": False, "file_size_limit": 1_000_000})
+    check(all(bucket in [b.id for b in node.list_buckets()] for node in nodes), "a bucket made through nginx is on every node")
+    check(status_of(lambda: nodes[-1].create_bucket(bucket)) == "409", "creating it again through another node is 409")
+
+    # Uploaded through the first node, read through every node.
+    nodes[0].from_(bucket).upload("book/chapter-1.bin", payload, {"content-type": "application/octet-stream"})
+    for index, node in enumerate(nodes):
+        check(node.from_(bucket).download("book/chapter-1.bin") == payload, f"node {index} serves the bytes node 0 stored")
+    ranged = httpx.get(f"{NODES[-1]}/storage/v1/object/{bucket}/book/chapter-1.bin", headers={**AUTH, "range": "bytes=1000-1999"})
+    check(ranged.status_code == 206 and ranged.content == payload[1000:2000], "a range from another node is the same bytes")
+    etags = {httpx.head(f"{base}/storage/v1/object/{bucket}/book/chapter-1.bin", headers=AUTH).headers.get("etag") for base in NODES}
+    check(len(etags) == 1 and None not in etags, f"every node gives the same ETag: {etags}")
+    check(status_of(lambda: nodes[1].from_(bucket).upload("book/chapter-1.bin", b"again")) == "409",
+          "a second upload of the key through another node is refused without x-upsert")
+
+    # Replaced through another node; every node then serves the new bytes.
+    nodes[1].from_(bucket).update("book/chapter-1.bin", replacement, {"content-type": "application/octet-stream"})
+    for index, node in enumerate(nodes):
+        check(node.from_(bucket).download("book/chapter-1.bin") == replacement, f"node {index} serves the replacement")
+
+    # Listings agree wherever they are asked.
+    for name in ("chapter-2.bin", "chapter-3.bin"):
+        balanced.from_(bucket).upload(f"book/{name}", payload[:1000], {"content-type": "application/octet-stream"})
+    listed = [sorted(entry["name"] for entry in node.from_(bucket).list("book")) for node in nodes]
+    check(all(names == ["chapter-1.bin", "chapter-2.bin", "chapter-3.bin"] for names in listed), f"every node lists the same: {listed}")
+    root = [entry["name"] for entry in nodes[2 % len(nodes)].from_(bucket).list()]
+    check(root == ["book"], f"the root lists the folder: {root}")
+
+    # A signed URL made by one node is honoured by another.
+    signed = nodes[0].from_(bucket).create_signed_url("book/chapter-2.bin", 60)["signedURL"]
+    path = signed[signed.index("/storage/v1/"):] if "/storage/v1/" in signed else "/storage/v1" + signed
+    fetched = httpx.get(NODES[-1] + path)
+    check(fetched.status_code == 200 and fetched.content == payload[:1000], "a URL signed by node 0 is served by another node")
+
+    # Copy and move through different nodes.
+    nodes[1].from_(bucket).copy("book/chapter-2.bin", "copies/chapter-2.bin")
+    check(nodes[0].from_(bucket).download("copies/chapter-2.bin") == payload[:1000], "a copy made through node 1 is read through node 0")
+    nodes[-1].from_(bucket).move("book/chapter-3.bin", "moved/chapter-3.bin")
+    check(status_of(lambda: nodes[0].from_(bucket).download("book/chapter-3.bin")) in ("400", "404"), "a moved object is gone from its key")
+    check(nodes[0].from_(bucket).download("moved/chapter-3.bin") == payload[:1000], "and is at its new key on every node")
+
+    # Removed through one node, gone on every node; the bucket empties and goes.
+    removed = nodes[0].from_(bucket).remove(["book/chapter-2.bin"])
+    check([entry["name"] for entry in removed] == ["book/chapter-2.bin"], f"remove answers what it removed: {removed}")
+    for index, node in enumerate(nodes):
+        check(status_of(lambda: node.from_(bucket).download("book/chapter-2.bin")) in ("400", "404"), f"node {index} no longer serves it")
+    check(nodes[1].from_(bucket).download("copies/chapter-2.bin") == payload[:1000], "the copy keeps the bytes its source shared")
+    check(status_of(lambda: nodes[1].delete_bucket(bucket)) in ("400", "409"), "a bucket with objects is not deleted")
+    balanced.empty_bucket(bucket)
+    check(nodes[2 % len(nodes)].from_(bucket).list("book") == [], "emptied through nginx, empty on every node")
+    balanced.delete_bucket(bucket)
+    check(all(bucket not in [b.id for b in node.list_buckets()] for node in nodes), "deleted through nginx, gone from every node")
+    print("all checks held", flush=True)
+
+
+if __name__ == "__main__":
+    main()
