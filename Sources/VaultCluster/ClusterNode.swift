@@ -53,6 +53,13 @@ public struct ClusterNode: Sendable {
             copies: try LocalBlobCopies(directory: copiesDirectory, limit: copiesLimit))
     }
 
+    /// Supabase Storage's resumable uploads on this node: their state in the catalog, their bytes as part
+    /// blobs, staged in `staging` as they arrive.
+    public func resumableUploads(objects: ClusterObjectStore, staging: DataDirectory) -> ClusterResumableUploads {
+        ClusterResumableUploads(
+            catalog: PostgresResumableCatalog(client: client, logger: logger), objects: objects, blobs: blobs, staging: staging)
+    }
+
     /// Runs the catalog's pool until the task is cancelled.
     public func run() async {
         await client.run()

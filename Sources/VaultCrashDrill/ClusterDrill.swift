@@ -37,19 +37,23 @@ struct ClusterDrill {
         let objects = ClusterObjectStore(
             catalog: PostgresObjectCatalog(client: client, logger: logger), blobs: blobs,
             copies: try LocalBlobCopies(directory: vault.store.directory.objectCopies, limit: 1 << 20), observer: observer)
+        let uploads = ClusterResumableUploads(
+            catalog: PostgresResumableCatalog(client: client, logger: logger), objects: objects, blobs: blobs,
+            staging: vault.store.directory, observer: observer)
         try await client.whileRunning {
             _ = try await CatalogMigrator.migrate(client, logger: logger)
             if let s3 = blobs as? S3BlobStore { try await s3.ensureBucket() }
             _ = try await CatalogFollower(catalogURL: settings.catalog, catalog: catalog, local: vault.store, logger: logger).reconcile()
+            _ = try await uploads.recover(globalLimit: 1 << 20)  // as a node's start does
             try await objects.catalog.ensureBucket(
                 BucketRecord(
                     id: "drill", name: "drill", isPublic: false, fileSizeLimit: nil, allowedMimeTypes: nil, createdAt: 0, updatedAt: 0))
             FileHandle.standardOutput.write(Data("ready\n".utf8))
-            try await operations(voice, objects: objects)
+            try await operations(voice, objects: objects, uploads: uploads)
         }
     }
 
-    private func operations(_ voice: VoiceService, objects: ClusterObjectStore) async throws {
+    private func operations(_ voice: VoiceService, objects: ClusterObjectStore, uploads: ClusterResumableUploads) async throws {
         let shared = try StorageIdentifier("shared", kind: .bookId)
         var operation = 0
         while operation < count {
@@ -76,6 +80,7 @@ struct ClusterDrill {
                 if held > 0 { _ = try await quota.run(limit: held - 1) }
             }
             try await objectOperations(operation, objects: objects)
+            try await resumableUpload(operation, uploads: uploads)
             operation += 1
         }
     }
@@ -91,5 +96,27 @@ struct ClusterDrill {
             staged: staged, mimeType: "text/plain", cacheControl: "no-cache", userMetadata: nil, bucket: "drill",
             key: "object-\(operation % 5)", upsert: true, globalLimit: 1 << 20)
         if operation % 4 == 3 { _ = try await objects.remove(bucket: "drill", keys: ["object-\((operation + 2) % 5)"]) }
+    }
+
+    /// A resumable upload in two PATCHes (the second from a fresh writer, as another node would), replacing the
+    /// key the last one made; every third is left unfinished and terminated.
+    private func resumableUpload(_ operation: Int, uploads: ClusterResumableUploads) async throws {
+        let bytes = Array("Resumable upload \(seed) \(operation) ".utf8) + Array(repeating: UInt8(operation % 256), count: 300)
+        let now = Date().timeIntervalSince1970
+        let upload = ResumableUpload(
+            id: ResumableUploadStore.newId(), bucket: "drill", key: "upload-\(operation % 3)", length: bytes.count, mimeType: "text/plain",
+            cacheControl: "no-cache", userMetadata: nil, upsert: true, metadataHeader: "", createdAt: now, expiresAt: now + 3_600)
+        try await uploads.create(upload, maximumInProgress: 1_000)
+        let first = try await uploads.sink(for: upload)
+        try await first.append(Array(bytes[..<100]))
+        let half = try await first.close()
+        guard operation % 3 != 2 else {
+            try await uploads.remove(half.id)
+            return
+        }
+        let second = try await uploads.sink(for: half)
+        try await second.append(Array(bytes[100...]))
+        let whole = try await second.close()
+        _ = try await uploads.complete(whole, globalLimit: 1 << 20)
     }
 }

@@ -68,15 +68,19 @@ public enum VaultApplication {
             let uploadCache = HotFileCache<String>(
                 capacity: configuration.downloadCacheBytes / 4, entryLimit: configuration.downloadCacheEntryLimit)
             let signer = SignedURLToken(secret: storage.signingSecret)
-            if let clusterObjects = storage.cluster {
-                // Uploaded buckets in the cluster's catalog and blob store. The generated audio bucket lists this
-                // node's copies only, so it is not offered (`/audio` serves every asset); TUS and S3 still keep
-                // their uploads in progress in a data directory, so they answer 501.
-                StorageRoutes(
+            if let clusterObjects = storage.cluster, let clusterUploads = storage.clusterUploads {
+                // Uploaded buckets and TUS uploads in the cluster's catalog and blob store. The generated audio
+                // bucket lists this node's copies only, so it is not offered (`/audio` serves every asset); S3
+                // still keeps its multipart uploads in a data directory, so it answers 501.
+                let storageRoutes = StorageRoutes(
                     objects: storage.store, uploaded: .cluster(clusterObjects, cache: uploadCache), staging: storage.store.directory,
                     signer: signer, generatedAudio: UnservedAudioBucket(),
                     maximumUploadBytes: configuration.maximumUploadBytes, responder: responder,
-                    adminConfigured: configuration.adminCredential != nil
+                    adminConfigured: configuration.adminCredential != nil)
+                storageRoutes.register(on: router, table: routes)
+                ResumableRoutes(
+                    storage: storageRoutes, uploads: clusterUploads, publicBaseURL: configuration.publicBaseURL,
+                    expirySeconds: configuration.resumableExpirySeconds, maximumUploadsInProgress: configuration.maximumResumableUploads
                 ).register(on: router, table: routes)
                 NotYetOnClusterRoutes().register(on: router, table: routes)
             } else {
@@ -90,7 +94,7 @@ public enum VaultApplication {
                     adminConfigured: configuration.adminCredential != nil)
                 storageRoutes.register(on: router, table: routes)
                 ResumableRoutes(
-                    storage: storageRoutes, uploads: ResumableUploadStore(objects: storage.store),
+                    storage: storageRoutes, uploads: EmbeddedResumableUploads(store: ResumableUploadStore(objects: storage.store)),
                     publicBaseURL: configuration.publicBaseURL,
                     expirySeconds: configuration.resumableExpirySeconds, maximumUploadsInProgress: configuration.maximumResumableUploads
                 ).register(on: router, table: routes)

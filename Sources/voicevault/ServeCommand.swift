@@ -128,6 +128,9 @@ struct ServeCommand: AsyncParsableCommand {
         let clusterObjects = try cluster.map {
             try $0.objectStore(copiesDirectory: vault.store.directory.objectCopies, copiesLimit: cacheLimit ?? 0)
         }
+        let clusterUploads = cluster.flatMap { node in
+            clusterObjects.map { node.resumableUploads(objects: $0, staging: vault.store.directory) }
+        }
         try objects.catalog.ensureBucket(VoiceAssetBucket.bucketRecord(now: Date().timeIntervalSince1970))
         // Resumable uploads: finish commits a crash interrupted, cut parts back to what was acknowledged, and
         // sweep the expired, before any request can touch them.
@@ -157,7 +160,8 @@ struct ServeCommand: AsyncParsableCommand {
             maximumTextCharacters: configuration.maximumTextCharacters, logger: logger)
         let app = VaultApplication.make(
             configuration: configuration, voice: voice,
-            storage: StorageSurface(store: objects, signingSecret: signingSecret, cluster: clusterObjects), usage: usage,
+            storage: StorageSurface(store: objects, signingSecret: signingSecret, cluster: clusterObjects, clusterUploads: clusterUploads),
+            usage: usage,
             metrics: registry,
             catalog: catalog, jobs: jobs, logger: logger
         ) { port in
@@ -185,6 +189,18 @@ struct ServeCommand: AsyncParsableCommand {
             do {
                 let applied = try await cluster.prepare()
                 logger.info("cluster node", metadata: ["cluster": "\(cluster.description)", "migrationsApplied": "\(applied)"])
+                if let clusterUploads {
+                    // Completions of resumable uploads a crash interrupted (on any node) are finished here; one
+                    // that cannot be is left for the next start, not a reason to refuse this one.
+                    do {
+                        let recovered = try await clusterUploads.recover(globalLimit: configuration.maximumUploadBytes)
+                        logger.info(
+                            "cluster resumable uploads",
+                            metadata: ["commitsFinished": "\(recovered.completed)", "commitsFailed": "\(recovered.failed)"])
+                    } catch {
+                        logger.warning("cluster resumable uploads not recovered", metadata: ["reason": "\(error)"])
+                    }
+                }
                 engines.append(Task { await cluster.follow() })
             } catch {
                 logger.critical("cannot join the cluster", metadata: ["cluster": "\(cluster.description)", "reason": "\(error)"])

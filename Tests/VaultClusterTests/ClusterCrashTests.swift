@@ -34,6 +34,7 @@ import VaultTestSupport
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VOICEVAULT_") }
         env.merge(environment) { $1 }
         var killed = 0
+        var stepsKilled: Set<String> = []
         for step in Self.steps {
             for killOn in [1, 3] {
                 let run = try await onOwnThread { [env] in
@@ -45,7 +46,12 @@ import VaultTestSupport
                         ],
                         environment: env)
                 }
-                if run.status == SIGKILL { killed += 1 } else { #expect(run.status == 0, "\(step) #\(killOn): \(run.output)") }
+                if run.status == SIGKILL {
+                    killed += 1
+                    stepsKilled.insert(step)
+                } else {
+                    #expect(run.status == 0, "\(step) #\(killOn): \(run.output)")
+                }
                 // The node's next start: the catalog migrated, its copies checked against it.
                 let start = try await onOwnThread { [env] in
                     try runToCompletion(drill, ["--data-dir", data, "--cluster", "yes", "--count", "0"], environment: env)
@@ -61,6 +67,7 @@ import VaultTestSupport
             }
         }
         #expect(killed >= Self.steps.count, "most runs reached their step: \(killed)")
+        #expect(stepsKilled == Set(Self.steps), "steps never reached: \(Set(Self.steps).subtracting(stepsKilled))")
     }
 
     /// Every record of the node's index is in the catalog, in no book the catalog lacks.

@@ -4,6 +4,7 @@ read, listed, signed, copied and removed through the others. Every round trip co
 
 Environment: VV_BALANCER (nginx's base URL), VV_NODES (the nodes' base URLs, comma-separated), VV_KEY.
 Exits 0 when every check held; prints each check as it passes, and the first failure with its reason."""
+import io
 import os
 import sys
 import uuid
@@ -11,6 +12,7 @@ import uuid
 import httpx
 from storage3 import SyncStorageClient
 from storage3.exceptions import StorageApiError
+from tusclient import client as tus
 
 KEY = os.environ["VV_KEY"]
 AUTH = {"apikey": KEY, "Authorization": f"Bearer {KEY}"}
@@ -86,6 +88,29 @@ def main() -> None:
     check(status_of(lambda: nodes[0].from_(bucket).download("book/chapter-3.bin")) in ("400", "404"), "a moved object is gone from its key")
     check(nodes[0].from_(bucket).download("moved/chapter-3.bin") == payload[:1000], "and is at its new key on every node")
 
+    # A resumable upload (tuspy) begun through one node and finished through another (chunks of 256 KiB, within
+    # the bucket's limit).
+    chunk = 1 << 18
+    data = os.urandom(3 * chunk + 77)
+    tus_metadata = {"bucketName": bucket, "objectName": "tus/long.bin", "contentType": "application/octet-stream"}
+    first = tus.TusClient(f"{NODES[0]}/storage/v1/upload/resumable", headers=AUTH)
+    uploader = first.uploader(file_stream=io.BytesIO(data), chunk_size=chunk, metadata=tus_metadata)
+    uploader.upload_chunk()
+    uploader.upload_chunk()
+    check(uploader.offset == 2 * chunk, f"two chunks through node 0: {uploader.offset}")
+    elsewhere = uploader.url.replace(NODES[0], NODES[1])
+    tus_headers = {**AUTH, "Tus-Resumable": "1.0.0"}
+    head = httpx.head(elsewhere, headers=tus_headers)
+    check(head.status_code == 200 and head.headers.get("upload-offset") == str(2 * chunk), f"node 1 knows node 0's offset: {head.headers}")
+    stale = httpx.patch(elsewhere.replace(NODES[1], NODES[-1]), content=b"x" * 10,
+                        headers={**tus_headers, "Upload-Offset": str(chunk), "Content-Type": "application/offset+octet-stream"})
+    check(stale.status_code == 409, f"a PATCH from an old offset through a third node is 409: {stale.status_code}")
+    second = tus.TusClient(f"{NODES[1]}/storage/v1/upload/resumable", headers=AUTH)
+    second.uploader(file_stream=io.BytesIO(data), chunk_size=chunk, url=elsewhere).upload()
+    for index, node in enumerate(nodes):
+        check(node.from_(bucket).download("tus/long.bin") == data, f"node {index} serves the object the upload became")
+    check(httpx.head(elsewhere, headers=tus_headers).status_code == 404, "the finished upload is gone")
+
     # Removed through one node, gone on every node; the bucket empties and goes.
     removed = nodes[0].from_(bucket).remove(["book/chapter-2.bin"])
     check([entry["name"] for entry in removed] == ["book/chapter-2.bin"], f"remove answers what it removed: {removed}")
@@ -94,7 +119,8 @@ def main() -> None:
     check(nodes[1].from_(bucket).download("copies/chapter-2.bin") == payload[:1000], "the copy keeps the bytes its source shared")
     check(status_of(lambda: nodes[1].delete_bucket(bucket)) in ("400", "409"), "a bucket with objects is not deleted")
     balanced.empty_bucket(bucket)
-    check(nodes[2 % len(nodes)].from_(bucket).list("book") == [], "emptied through nginx, empty on every node")
+    check(nodes[2 % len(nodes)].from_(bucket).list("book") == [] and nodes[0].from_(bucket).list("tus") == [],
+          "emptied through nginx, empty on every node")
     balanced.delete_bucket(bucket)
     check(all(bucket not in [b.id for b in node.list_buckets()] for node in nodes), "deleted through nginx, gone from every node")
     print("all checks held", flush=True)

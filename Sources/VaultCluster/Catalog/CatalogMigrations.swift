@@ -167,6 +167,29 @@ public enum CatalogMigrations {
                 """,
                 "CREATE INDEX storage_objects_sha256 ON storage_objects (sha256)",
             ]),
+        CatalogMigration(
+            version: 8, name: "resumable uploads",
+            statements: [
+                // TUS uploads in progress (`PostgresResumableCatalog`): the JSON of `ResumableUpload` (its
+                // offset included), and each run of bytes a PATCH brought, as a blob shared like any other.
+                """
+                CREATE TABLE storage_uploads (
+                    id text PRIMARY KEY,
+                    upload text NOT NULL,
+                    expires_at double precision NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE storage_upload_parts (
+                    id text NOT NULL REFERENCES storage_uploads (id) ON DELETE CASCADE,
+                    upload_offset bigint NOT NULL,
+                    size bigint NOT NULL,
+                    sha256 text NOT NULL,
+                    PRIMARY KEY (id, upload_offset)
+                )
+                """,
+                "CREATE INDEX storage_upload_parts_sha256 ON storage_upload_parts (sha256)",
+            ]),
     ]
 
     /// The newest version this build knows.

@@ -274,7 +274,8 @@ extension PostgresObjectCatalog {
         try await PostgresAssetCatalog.deleteBlobIfUnreferenced(blob, client: client, logger: logger, delete)
     }
 
-    /// Every object's blob and size, for `ClusterFsck`: a blob an object names is never one "without a record".
+    /// Every object's blob and size, and every resumable upload's parts, for `ClusterFsck`: a blob either names
+    /// is never one "without a record".
     public func blobReferences() async throws -> [(object: String, blob: SHA256Digest, size: Int)] {
         let rows = try await client.query("SELECT bucket, key, record FROM storage_objects ORDER BY bucket, key", logger: logger)
         var references: [(object: String, blob: SHA256Digest, size: Int)] = []
@@ -284,6 +285,14 @@ extension PostgresObjectCatalog {
                 throw StorageCatalogError.undecodableRecord("object \(bucket)/\(key) names no sha256")
             }
             references.append((bucket + "/" + key, blob, record.size))
+        }
+        let parts = try await client.query(
+            "SELECT id, upload_offset, size, sha256 FROM storage_upload_parts ORDER BY id, upload_offset", logger: logger)
+        for try await (id, offset, size, hex) in parts.decode((String, Int, Int, String).self) {
+            guard let blob = SHA256Digest(hex: hex) else {
+                throw StorageCatalogError.undecodableRecord("upload \(id)'s part at \(offset) names no sha256")
+            }
+            references.append(("upload \(id) at \(offset)", blob, size))
         }
         return references
     }

@@ -16,6 +16,11 @@ public enum ClusterStep: String, CaseIterable, Sendable {
     case objectRecordCommitted = "object-record-committed"
     /// A Storage removal's records are gone; their blobs are not released yet.
     case objectRecordRemoved = "object-record-removed"
+    /// A resumable upload's part is recorded and its offset advanced; the upload goes on.
+    case uploadPartRecorded = "upload-part-recorded"
+    /// Every byte of a resumable upload is held and the version it will be published under is recorded; the
+    /// object is not published yet.
+    case uploadCommitPlanned = "upload-commit-planned"
 }
 
 /// Told each time a node's write reaches a `ClusterStep` (the crash drill's hook; nil in a server).

@@ -31,7 +31,7 @@ public final class ClusterObjectStore: Sendable {
     /// staged file becomes this node's copy; on failure the caller discards it.
     public func put(
         staged: StagingFile.Staged, mimeType: String, cacheControl: String, userMetadata: String?, bucket: String, key: String,
-        upsert: Bool, globalLimit: Int, now: Date = Date()
+        upsert: Bool, globalLimit: Int, now: Date = Date(), version: String = UUID().uuidString.lowercased()
     ) async throws -> ObjectRecord {
         let policy = try await policy(of: bucket)
         try ObjectAdmission.check(size: staged.size, mimeType: mimeType, key: key, in: policy, globalLimit: globalLimit)
@@ -43,8 +43,8 @@ public final class ClusterObjectStore: Sendable {
         observer?(.objectBlobStored)
         let time = now.timeIntervalSince1970
         let record = ObjectRecord(
-            id: UUID().uuidString.lowercased(), bucket: bucket, key: key, version: UUID().uuidString.lowercased(),
-            size: staged.size, mimeType: mimeType, cacheControl: cacheControl, sha256: staged.sha256.hex,
+            id: UUID().uuidString.lowercased(), bucket: bucket, key: key, version: version, size: staged.size, mimeType: mimeType,
+            cacheControl: cacheControl, sha256: staged.sha256.hex,
             userMetadata: userMetadata, createdAt: time, updatedAt: time, lastAccessedAt: time)
         let stored = try await write(record, replacing: upsert, file: path)
         let copies = copies
@@ -147,6 +147,11 @@ public final class ClusterObjectStore: Sendable {
     /// space, not data: fsck removes it.
     func release(_ record: ObjectRecord) async {
         guard let blob = SHA256Digest(hex: record.sha256) else { return }
+        await release(blob: blob)
+    }
+
+    /// Deletes the blob when nothing (asset, object, upload part) names it any more.
+    func release(blob: SHA256Digest) async {
         let blobs = blobs
         if (try? await catalog.deleteBlobIfUnreferenced(blob, { try await blobs.delete(blob) })) == true {
             copies.forget(blob)

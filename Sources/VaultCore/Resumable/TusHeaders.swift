@@ -9,6 +9,12 @@ public enum TusHeaders {
         public let status: Int
         public let code: String
         public let message: String
+
+        public init(status: Int, code: String, message: String) {
+            self.status = status
+            self.code = code
+            self.message = message
+        }
     }
 
     /// `Tus-Resumable` must name the one version spoken here (412 otherwise, as TUS says).

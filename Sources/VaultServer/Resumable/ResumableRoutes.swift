@@ -8,14 +8,14 @@ import VaultCore
 ///
 /// Extensions: creation, creation-with-upload, creation-defer-length, termination, expiration. An upload
 /// names its object in `Upload-Metadata` (`bucketName`, `objectName`, `contentType`, `cacheControl`,
-/// `metadata`), is checked against the bucket's rules when it is created, keeps its bytes in
-/// `ResumableUploadStore` (crash-safe, resumable after a restart) and becomes the object on its last PATCH,
+/// `metadata`), is checked against the bucket's rules when it is created, keeps its bytes in `ResumableUploads`
+/// (crash-safe, resumable after a restart, and on a cluster through any node) and becomes the object on its last PATCH,
 /// through the same crash-safe publication as any upload. Abandoned uploads expire and are swept.
 ///
 /// Every answer carries `Tus-Resumable: 1.0.0`; failures are in Supabase's JSON error shape.
 struct ResumableRoutes: Sendable {
     let storage: StorageRoutes
-    let uploads: ResumableUploadStore
+    let uploads: any ResumableUploads
     /// `VOICEVAULT_PUBLIC_BASE_URL`: where clients reach this server (behind a proxy, its public address).
     let publicBaseURL: String?
     /// How long an upload may sit unfinished after its creation.
@@ -26,7 +26,7 @@ struct ResumableRoutes: Sendable {
 
     static let path = StorageRoutes.prefix + "/upload/resumable"
 
-    init(storage: StorageRoutes, uploads: ResumableUploadStore, publicBaseURL: String?, expirySeconds: Int, maximumUploadsInProgress: Int) {
+    init(storage: StorageRoutes, uploads: any ResumableUploads, publicBaseURL: String?, expirySeconds: Int, maximumUploadsInProgress: Int) {
         self.storage = storage
         self.uploads = uploads
         self.publicBaseURL = publicBaseURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
@@ -79,16 +79,16 @@ struct ResumableRoutes: Sendable {
         }
         if let problem = StorageName.keyProblem(key) { throw SupabaseError(.badRequest, "InvalidKey", "Invalid key: \(key) (\(problem))") }
         let upsert = try authorize(request, caller: caller, bucket: bucket, key: key)?.upsert ?? StorageRoutes.upsertRequested(request)
-        try storage.source(bucket).permit(.upload)
-        let objects = storage.objects
-        let limit = try objects.uploadLimit(bucket: bucket, globalLimit: storage.maximumUploadBytes)
+        let source = storage.source(bucket)
+        try source.permit(.upload)
+        let limit = try await uploadLimit(bucket: bucket)
         let length = try TusHeaders.creationLength(
             uploadLength: request.headers[.uploadLength],
-            deferLength: request.headers[.uploadDeferLength], limit: limit)
-        try objects.checkMimeType(metadata.contentType, bucket: bucket, key: key)
+            deferLength: request.headers[.uploadDeferLength], limit: limit.bytes)
+        try ObjectAdmission.checkMimeType(metadata.contentType, key: key, in: limit.policy)
         let userMetadata: String?
         do { userMetadata = try metadata.userMetadata() } catch { throw SupabaseError.invalidRequest(error.message) }
-        if !upsert, try objects.catalog.object(bucket: bucket, key: key) != nil {
+        if !upsert, try await source.object(key: key) != nil {
             throw StorageCatalogError.objectExists(bucket: bucket, key: key)
         }
         let location = try location(request, signed: signed)
@@ -101,13 +101,11 @@ struct ResumableRoutes: Sendable {
         let uploads = uploads
         let maximum = maximumUploadsInProgress
         let sweepDue = lastSweep.due(now: now, every: min(60, Double(expirySeconds)))
-        try await BlockingIO.run {
-            if sweepDue { try uploads.sweep(now: now) }
-            do { try uploads.create(upload, maximumInProgress: maximum) } catch ResumableUploadError.tooManyUploads {
-                throw SupabaseError(
-                    .tooManyRequests, "too_many_uploads",
-                    "\(maximum) resumable uploads are in progress; finish or terminate some first", code: "SlowDown")
-            }
+        if sweepDue { try await uploads.sweep(now: now) }
+        do { try await uploads.create(upload, maximumInProgress: maximum) } catch ResumableUploadError.tooManyUploads {
+            throw SupabaseError(
+                .tooManyRequests, "too_many_uploads",
+                "\(maximum) resumable uploads are in progress; finish or terminate some first", code: "SlowDown")
         }
         var headers = Self.tusHeaders()
         headers[.location] = location + "/" + upload.id
@@ -143,13 +141,11 @@ struct ResumableRoutes: Sendable {
         defer { uploads.release(id) }
         var upload = try await current(id, request: request, caller: caller, claimed: true)
         _ = try TusHeaders.patchOffset(request.headers[.uploadOffset], expected: upload.offset)
-        let limit = try storage.objects.uploadLimit(bucket: upload.bucket, globalLimit: storage.maximumUploadBytes)
+        let limit = try await uploadLimit(bucket: upload.bucket).bytes
         if upload.length == nil,
             let length = try TusHeaders.deferredLength(request.headers[.uploadLength], offset: upload.offset, limit: limit)
         {
-            let uploads = uploads
-            let stated = upload
-            upload = try await BlockingIO.run { try uploads.setLength(length, of: stated) }
+            upload = try await uploads.setLength(length, of: upload)
         }
         upload = try await receive(request.body, into: upload)
         var headers = Self.tusHeaders()
@@ -165,8 +161,7 @@ struct ResumableRoutes: Sendable {
         }
         defer { uploads.release(id) }
         let upload = try await current(id, request: request, caller: caller, claimed: true)
-        let uploads = uploads
-        try await BlockingIO.run { try uploads.remove(upload.id) }
+        try await uploads.remove(upload.id)
         return Response(status: .noContent, headers: Self.tusHeaders())
     }
 
@@ -176,10 +171,9 @@ struct ResumableRoutes: Sendable {
     /// object when the last byte arrives. A body cut short keeps every byte that arrived (checkpointed), so the
     /// client resumes from there.
     func receive(_ body: RequestBody, into upload: ResumableUpload) async throws -> ResumableUpload {
-        let uploads = uploads
-        let limit = try storage.objects.uploadLimit(bucket: upload.bucket, globalLimit: storage.maximumUploadBytes)
+        let limit = try await uploadLimit(bucket: upload.bucket).bytes
         let ceiling = upload.length ?? limit
-        let writer = try await BlockingIO.run { try uploads.writer(for: upload) }
+        let writer = try await uploads.sink(for: upload)
         var pending: [UInt8] = []
         var received = upload.offset
         do {
@@ -196,24 +190,20 @@ struct ResumableRoutes: Sendable {
                 if pending.count >= UploadReceiver.writeBatchBytes {
                     let batch = pending
                     pending.removeAll(keepingCapacity: true)
-                    try await BlockingIO.run { try writer.append(batch) }
+                    try await writer.append(batch)
                 }
             }
-            let batch = pending
-            let finished = try await BlockingIO.run { () -> ResumableUpload in
-                try writer.append(batch)
-                return try writer.close()
-            }
+            try await writer.append(pending)
+            let finished = try await writer.close()
             guard finished.isComplete else { return finished }
-            let globalLimit = storage.maximumUploadBytes
-            _ = try await BlockingIO.run { try uploads.complete(finished, globalLimit: globalLimit) }
+            _ = try await uploads.complete(finished, globalLimit: storage.maximumUploadBytes)
             return finished
         } catch {
             // Keep what arrived whole before the failure; an oversized tail is not counted.
             if !(error is ObjectStore.Failure), !(error is SupabaseError) {
-                _ = try? await BlockingIO.run { try writer.close() }
+                _ = try? await writer.close()
             } else {
-                _ = try? await BlockingIO.run { try writer.closeDiscardingUncounted() }
+                _ = try? await writer.closeDiscardingUncounted()
             }
             throw error
         }
@@ -223,17 +213,22 @@ struct ResumableRoutes: Sendable {
     /// (410) by whoever holds it: this request when it `claimed` the upload, else only if no writer holds it.
     func current(_ id: String, request: Request, caller: Caller, claimed: Bool = false) async throws -> ResumableUpload {
         guard ResumableUpload.isValidId(id) else { throw Self.notFound }
-        let uploads = uploads
-        guard let upload = try await BlockingIO.run({ try uploads.upload(id) }) else { throw Self.notFound }
+        guard let upload = try await uploads.upload(id) else { throw Self.notFound }
         _ = try authorize(request, caller: caller, bucket: upload.bucket, key: upload.key)
         guard upload.expiresAt > Date().timeIntervalSince1970 else {
             if claimed || uploads.claim(id) {
-                try? await BlockingIO.run { try uploads.remove(id) }
+                try? await uploads.remove(id)
                 if !claimed { uploads.release(id) }
             }
             throw SupabaseError(.gone, "not_found", "the upload expired and was removed", code: "NoSuchUpload")
         }
         return upload
+    }
+
+    /// The bucket's settings and the most bytes an upload to it may have.
+    func uploadLimit(bucket: String) async throws -> (policy: BucketRecord, bytes: Int) {
+        guard let policy = try await storage.buckets.bucket(bucket) else { throw StorageCatalogError.bucketNotFound(bucket) }
+        return (policy, ObjectAdmission.uploadLimit(policy, globalLimit: storage.maximumUploadBytes))
     }
 
     /// A client key, or an `x-signature` upload token for this object. Returns the token's grant when one

@@ -8,10 +8,15 @@ public struct StorageSurface: Sendable {
     public let signingSecret: [UInt8]
     /// Set on a cluster node: uploaded buckets live in the cluster's catalog and blob store.
     public let cluster: ClusterObjectStore?
+    /// Set on a cluster node: TUS uploads in progress live in the cluster too.
+    public let clusterUploads: ClusterResumableUploads?
 
-    public init(store: ObjectStore, signingSecret: [UInt8], cluster: ClusterObjectStore? = nil) {
+    public init(
+        store: ObjectStore, signingSecret: [UInt8], cluster: ClusterObjectStore? = nil, clusterUploads: ClusterResumableUploads? = nil
+    ) {
         self.store = store
         self.signingSecret = signingSecret
         self.cluster = cluster
+        self.clusterUploads = clusterUploads
     }
 }
