@@ -10,6 +10,9 @@ enum FakeAction: Equatable, Sendable {
     case unavailable
     /// Accept the request and never answer.
     case hang
+    /// Streams the first piece, then holds the rest until `POST /_fake/release` (a non-streamed answer waits
+    /// whole): a generation a test keeps in progress for exactly as long as it needs, whatever the load.
+    case held
     /// Send the head and half the body, then drop the connection.
     case resetMidBody
     /// A 200 whose MP3 is cut mid-frame (with a Content-Length that matches the cut body).
@@ -29,6 +32,7 @@ enum FakeAction: Equatable, Sendable {
         case "500": self = .serverError
         case "503": self = .unavailable
         case "hang": self = .hang
+        case "hold": self = .held
         case "reset": self = .resetMidBody
         case "truncated": self = .truncatedBody
         case "not-mp3": self = .notMP3

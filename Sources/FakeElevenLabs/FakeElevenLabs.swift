@@ -9,7 +9,7 @@ import VaultCore
 ///
 /// Endpoints: `POST /v1/text-to-speech/{voice}[/stream][/with-timestamps]`, `GET /v1/voices`, `GET /v1/models`.
 /// Control: `POST /_fake/script {"voiceId","actions":[...]}`, `GET /_fake/calls`, `GET /_fake/requests` (the last
-/// 100 request bodies), `POST /_fake/reset`; a request
+/// 100 request bodies), `POST /_fake/release` (held generations go on), `POST /_fake/reset`; a request
 /// header `x-fake-action: <action>` scripts one request (actions in FakeAction.swift). Audio is silent MP3
 /// lasting about 1/15 s per character, so duration grows with the text.
 @main
@@ -88,6 +88,10 @@ struct FakeRoutes {
         router.get("/_fake/requests") { _, _ in
             json("[" + (await state.recentBodies).joined(separator: ",") + "]")
         }
+        router.post("/_fake/release") { _, _ in
+            await state.release()
+            return json(#"{"ok":true}"#)
+        }
         router.post("/_fake/reset") { _, _ in
             await state.reset()
             return json(#"{"ok":true}"#)
@@ -145,6 +149,8 @@ struct FakeRoutes {
         var body = audio
         switch action {
         case .ok, .latency: break
+        case .held where !streamed: await state.waitForRelease()
+        case .held: break
         case .concurrencyLimited: return error(429, "too_many_concurrent_requests", "Too many concurrent requests", legacy: true)
         case .systemBusy: return error(429, "system_busy", "The system is experiencing heavy traffic", legacy: false)
         case .serverError: return error(500, "internal_error", "Internal server error")
@@ -194,6 +200,17 @@ struct FakeRoutes {
             pieces = stride(from: 0, to: body.count, by: size).map { ByteBuffer(bytes: body[$0..<min($0 + size, body.count)]) }
         default:
             pieces = [ByteBuffer(bytes: body)]
+        }
+        if streamed, case .held = action {
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody { [state] writer in
+                    for (index, piece) in pieces.enumerated() {
+                        if index == 1 { await state.waitForRelease() }
+                        try await writer.write(piece)
+                    }
+                    try await writer.finish(nil)
+                })
         }
         guard streamed, latency > 0 else {
             return Response(status: .ok, headers: headers, body: .init(contentsOf: pieces))

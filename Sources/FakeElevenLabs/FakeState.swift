@@ -8,6 +8,9 @@ actor FakeState {
     private(set) var callTimesByVoice: [String: [Double]] = [:]
     private let started = ContinuousClock.now
     private(set) var running = 0
+    /// Whether held generations may go on (`POST /_fake/release`), and those waiting for it.
+    private var released = false
+    private var holding: [CheckedContinuation<Void, Never>] = []
     private(set) var peakConcurrent = 0
     private var scripts: [String: [FakeAction]] = [:]
     /// The last request bodies received, newest last (for tests that check what was sent).
@@ -46,6 +49,18 @@ actor FakeState {
 
     func leave() { running -= 1 }
 
+    /// Returns once `release()` has been called (at once if it has been).
+    func waitForRelease() async {
+        if released { return }
+        await withCheckedContinuation { holding.append($0) }
+    }
+
+    func release() {
+        released = true
+        for waiter in holding { waiter.resume() }
+        holding = []
+    }
+
     func script(voice: String, actions: [FakeAction]) { scripts[voice] = actions }
 
     func remember(body: String) {
@@ -58,6 +73,7 @@ actor FakeState {
         callsByVoice = [:]
         callsByEndpoint = [:]
         callTimesByVoice = [:]
+        released = false
         peakConcurrent = running
         scripts = [:]
         recentBodies = []

@@ -49,18 +49,20 @@ import VaultTestSupport
         }
     }
 
-    /// Node 0 generates a long chapter slowly; a listener on node 1 asks for it meanwhile and hears its first
-    /// audio while the generation is still going (the catalog has no record of it yet, so it cannot have come
-    /// from the cluster's store), then every byte node 0's own listener heard. One upstream call.
+    /// Node 0 generates a long chapter, which the fake holds after its first piece; a listener on node 1 asks
+    /// for it meanwhile and hears its first audio while the generation is held (the catalog has no record of it
+    /// yet, so it cannot have come from the cluster's store), then, once released, every byte node 0's own
+    /// listener heard. One upstream call. (A fixed 6 s latency here failed on a loaded machine.)
     @Test func aListenerOnAWaitingNodeHearsTheStreamAsItIsMade() async throws {
         let testbed = try await ClusterTestbed.start(nodes: 2)
-        try await ClusterServeTests.script(testbed, ["latency:6000"])
+        try await ClusterServeTests.script(testbed, ["hold"])
         let text = String(repeating: "A long chapter, read aloud while it is still being made. ", count: 12)
         let leader = Task { try await Self.stream(text, from: testbed.nodes[0]) }
         try await waitUntil("node 0 is generating") { try await testbed.upstreamCalls() == 1 }
         let sharedWhenFirstHeard = SharedCount()
         let listener = try await Self.stream(text, from: testbed.nodes[1]) {
             sharedWhenFirstHeard.set(try await Self.sharedAssets(testbed))
+            _ = try await httpRequest("POST", testbed.fake.baseURL + "/_fake/release")
         }
         let leading = try await leader.value
         #expect(leading.status == 200 && listener.status == 200)
