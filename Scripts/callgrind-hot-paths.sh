@@ -2,7 +2,8 @@
 # Instructions per request on the two hot paths (issue 13), counted by callgrind, so that a change can be shown
 # on a noisy machine where wall-clock rates move by 20 % between runs:
 #  - a random 64 KiB range of a ~1 MB file held by the download cache;
-#  - a cache hit of POST /api/voice with a 1,100-character text.
+#  - a cache hit of POST /api/voice with a 1,100-character text;
+# and, beside them, a random 64 KiB range of a 1 MiB Storage object in a public bucket (the Storage download).
 # For each build directory given, a release server runs under callgrind; after a warm-up the counters are
 # zeroed, N requests are sent one after another on one keep-alive connection, and the counters dumped:
 # instructions per request = Ir / N (everything the server ran meanwhile, its timers and threads included).
@@ -32,7 +33,7 @@ body = open(sys.argv[6]).read() if kind == "hit" else None
 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
 random.seed(42)
 for _ in range(count):
-    if kind == "range":
+    if kind in ("range", "object"):
         first = random.randint(0, size - 65536)
         connection.request("GET", path, headers={"Range": "bytes=%d-%d" % (first, first + 65535)})
         expected = 206
@@ -56,11 +57,12 @@ counted() { # dump file -> Ir
   awk '/^(summary|totals):/ {print $2; exit}' "$1"
 }
 
-printf "%-50s %14s %14s\n" "build" "Ir per range" "Ir per hit"
+printf "%-50s %14s %14s %16s\n" "build" "Ir per range" "Ir per hit" "Ir per obj range"
 for BIN in "$@"; do
   BIN=$(cd "$BIN" && pwd)
   rm -rf $W/data $W/cg.*
   ELEVENLABS_API_KEY=fake ELEVENLABS_BASE_URL=http://127.0.0.1:18981 VOICEVAULT_API_KEYS=bench VOICEVAULT_LOG_LEVEL=warning \
+    VOICEVAULT_MAX_UPLOAD_BYTES=2000000 \
     "$VALGRIND" --tool=callgrind --callgrind-out-file=$W/cg.out "$BIN/voicevault" serve --port 18982 --data-dir $W/data \
     > $W/vv.log 2>&1 & PID=$!
   for _ in $(seq 600); do curl -s -o /dev/null http://127.0.0.1:18982/healthz && break; sleep 0.2; done
@@ -68,19 +70,30 @@ for BIN in "$@"; do
       http://127.0.0.1:18982/api/voice | python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])')
   SIZE=$(stat -c %s $W/data$P)
   curl -s -o /dev/null -H 'Authorization: Bearer bench' -d @$W/hit.json http://127.0.0.1:18982/api/voice  # the miss
+  head -c 1048576 /dev/urandom > $W/object.bin
+  curl -s -o /dev/null -H 'Authorization: Bearer bench' -H 'Content-Type: application/json' -d '{"id":"bench","public":true}' \
+    http://127.0.0.1:18982/storage/v1/bucket
+  curl -s -o /dev/null -H 'Authorization: Bearer bench' -H 'Content-Type: application/octet-stream' --data-binary @$W/object.bin \
+    http://127.0.0.1:18982/storage/v1/object/bench/long.bin
+  OBJECT=/storage/v1/object/public/bench/long.bin
   # Warm-up: the file read into the cache, the memo filled, every lazy initialisation done.
   python3 $W/client.py 18982 range 50 "$P" "$SIZE" -
   python3 $W/client.py 18982 hit 50 "$P" "$SIZE" $W/hit.json
+  python3 $W/client.py 18982 object 50 "$OBJECT" 1048576 -
   RESULT=()
-  for kind in range hit; do
+  for kind in range hit object; do
     "$CONTROL" -z $PID > /dev/null 2>&1
-    python3 $W/client.py 18982 $kind "$REQUESTS" "$P" "$SIZE" $W/hit.json
+    if [ $kind = object ]; then
+      python3 $W/client.py 18982 object "$REQUESTS" "$OBJECT" 1048576 -
+    else
+      python3 $W/client.py 18982 $kind "$REQUESTS" "$P" "$SIZE" $W/hit.json
+    fi
     "$CONTROL" -d $PID > /dev/null 2>&1
     DUMP=$(ls -t $W/cg.out.* | head -1)
     RESULT+=("$(( $(counted "$DUMP") / REQUESTS ))")
     if [ -n "${KEEP_DUMPS:-}" ]; then mkdir -p "$KEEP_DUMPS"; mv "$DUMP" "$KEEP_DUMPS/$kind.$(basename "$BIN").out"; else rm -f "$DUMP"; fi
   done
-  printf "%-50s %14s %14s\n" "$BIN" "${RESULT[0]}" "${RESULT[1]}"
+  printf "%-50s %14s %14s %16s\n" "$BIN" "${RESULT[0]}" "${RESULT[1]}" "${RESULT[2]}"
   kill $PID; wait $PID 2>/dev/null || true
 done
 
@@ -108,7 +121,7 @@ CONF
   python3 $W/client.py 18983 range "$REQUESTS" "$P" "$SIZE" -
   "$CONTROL" -d $PID > /dev/null 2>&1
   DUMP=$(ls -t $W/cg.out.* | head -1)
-  printf "%-50s %14s %14s\n" "nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') (sendfile, one worker)" "$(( $(counted "$DUMP") / REQUESTS ))" "-"
+  printf "%-50s %14s %14s %16s\n" "nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') (sendfile, one worker)" "$(( $(counted "$DUMP") / REQUESTS ))" "-" "-"
   if [ -n "${KEEP_DUMPS:-}" ]; then mv "$DUMP" "$KEEP_DUMPS/range.nginx.out"; fi
   kill $PID; wait $PID 2>/dev/null || true
 fi

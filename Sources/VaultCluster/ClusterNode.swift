@@ -60,6 +60,12 @@ public struct ClusterNode: Sendable {
             catalog: PostgresResumableCatalog(client: client, logger: logger), objects: objects, blobs: blobs, staging: staging)
     }
 
+    /// Supabase Storage's S3 multipart uploads on this node: their state in the catalog, their parts as blobs.
+    public func multipartUploads(objects: ClusterObjectStore, staging: DataDirectory) -> ClusterMultipartUploads {
+        ClusterMultipartUploads(
+            catalog: PostgresMultipartCatalog(client: client, logger: logger), objects: objects, blobs: blobs, staging: staging)
+    }
+
     /// Runs the catalog's pool until the task is cancelled.
     public func run() async {
         await client.run()

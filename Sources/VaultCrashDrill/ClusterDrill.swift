@@ -40,20 +40,26 @@ struct ClusterDrill {
         let uploads = ClusterResumableUploads(
             catalog: PostgresResumableCatalog(client: client, logger: logger), objects: objects, blobs: blobs,
             staging: vault.store.directory, observer: observer)
+        let multipart = ClusterMultipartUploads(
+            catalog: PostgresMultipartCatalog(client: client, logger: logger), objects: objects, blobs: blobs,
+            staging: vault.store.directory, observer: observer)
         try await client.whileRunning {
             _ = try await CatalogMigrator.migrate(client, logger: logger)
             if let s3 = blobs as? S3BlobStore { try await s3.ensureBucket() }
             _ = try await CatalogFollower(catalogURL: settings.catalog, catalog: catalog, local: vault.store, logger: logger).reconcile()
             _ = try await uploads.recover(globalLimit: 1 << 20)  // as a node's start does
+            _ = try await multipart.recover(globalLimit: 1 << 20)
             try await objects.catalog.ensureBucket(
                 BucketRecord(
                     id: "drill", name: "drill", isPublic: false, fileSizeLimit: nil, allowedMimeTypes: nil, createdAt: 0, updatedAt: 0))
             FileHandle.standardOutput.write(Data("ready\n".utf8))
-            try await operations(voice, objects: objects, uploads: uploads)
+            try await operations(voice, objects: objects, uploads: uploads, multipart: multipart)
         }
     }
 
-    private func operations(_ voice: VoiceService, objects: ClusterObjectStore, uploads: ClusterResumableUploads) async throws {
+    private func operations(
+        _ voice: VoiceService, objects: ClusterObjectStore, uploads: ClusterResumableUploads, multipart: ClusterMultipartUploads
+    ) async throws {
         let shared = try StorageIdentifier("shared", kind: .bookId)
         var operation = 0
         while operation < count {
@@ -81,6 +87,7 @@ struct ClusterDrill {
             }
             try await objectOperations(operation, objects: objects)
             try await resumableUpload(operation, uploads: uploads)
+            try await multipartUpload(operation, uploads: multipart)
             operation += 1
         }
     }
@@ -96,6 +103,29 @@ struct ClusterDrill {
             staged: staged, mimeType: "text/plain", cacheControl: "no-cache", userMetadata: nil, bucket: "drill",
             key: "object-\(operation % 5)", upsert: true, globalLimit: 1 << 20)
         if operation % 4 == 3 { _ = try await objects.remove(bucket: "drill", keys: ["object-\((operation + 2) % 5)"]) }
+    }
+
+    /// An S3 multipart upload of two parts (the first sent twice, so a part is replaced), completed, or every
+    /// fourth one aborted.
+    private func multipartUpload(_ operation: Int, uploads: ClusterMultipartUploads) async throws {
+        let upload = MultipartUpload(
+            id: ResumableUploadStore.newId(), bucket: "drill", key: "multipart-\(operation % 3)", mimeType: "text/plain",
+            cacheControl: "no-cache", userMetadata: nil, createdAt: Date().timeIntervalSince1970)
+        try await uploads.create(upload, maximumInProgress: 1_000)
+        var tags: [(number: Int, sha256: String)] = []
+        for (number, text) in [(1, "first draft"), (1, "first \(seed) \(operation)"), (2, "second \(operation % 4)")] {
+            let staging = try StagingFile(directory: vault.store.directory, limit: 1 << 20)
+            defer { staging.discard() }
+            try staging.append(Array(text.utf8))
+            let sha = try await uploads.putPart(try staging.finish(), number: number, of: upload.id)
+            tags.removeAll { $0.number == number }
+            tags.append((number, sha))
+        }
+        guard operation % 4 != 3 else {
+            try await uploads.remove(upload.id)
+            return
+        }
+        _ = try await uploads.complete(upload.id, parts: tags, globalLimit: 1 << 20)
     }
 
     /// A resumable upload in two PATCHes (the second from a fresh writer, as another node would), replacing the

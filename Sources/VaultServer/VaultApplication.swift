@@ -68,10 +68,12 @@ public enum VaultApplication {
             let uploadCache = HotFileCache<String>(
                 capacity: configuration.downloadCacheBytes / 4, entryLimit: configuration.downloadCacheEntryLimit)
             let signer = SignedURLToken(secret: storage.signingSecret)
-            if let clusterObjects = storage.cluster, let clusterUploads = storage.clusterUploads {
-                // Uploaded buckets and TUS uploads in the cluster's catalog and blob store. The generated audio
-                // bucket lists this node's copies only, so it is not offered (`/audio` serves every asset); S3
-                // still keeps its multipart uploads in a data directory, so it answers 501.
+            if let clusterObjects = storage.cluster, let clusterUploads = storage.clusterUploads,
+                let clusterMultipart = storage.clusterMultipart
+            {
+                // Uploaded buckets, TUS and S3 multipart uploads in the cluster's catalog and blob store. The
+                // generated audio bucket lists this node's copies only, so it is not offered (`/audio` serves
+                // every asset).
                 let storageRoutes = StorageRoutes(
                     objects: storage.store, uploaded: .cluster(clusterObjects, cache: uploadCache), staging: storage.store.directory,
                     signer: signer, generatedAudio: UnservedAudioBucket(),
@@ -82,7 +84,11 @@ public enum VaultApplication {
                     storage: storageRoutes, uploads: clusterUploads, publicBaseURL: configuration.publicBaseURL,
                     expirySeconds: configuration.resumableExpirySeconds, maximumUploadsInProgress: configuration.maximumResumableUploads
                 ).register(on: router, table: routes)
-                NotYetOnClusterRoutes().register(on: router, table: routes)
+                S3Routes(
+                    storage: storageRoutes, multipart: clusterMultipart, credentials: configuration.s3Credentials,
+                    maximumUploadsInProgress: configuration.maximumResumableUploads
+                )
+                .register(on: router, table: routes)
             } else {
                 let storageRoutes = StorageRoutes(
                     objects: storage.store, uploaded: .dataDirectory(storage.store, cache: uploadCache), staging: storage.store.directory,
@@ -99,7 +105,7 @@ public enum VaultApplication {
                     expirySeconds: configuration.resumableExpirySeconds, maximumUploadsInProgress: configuration.maximumResumableUploads
                 ).register(on: router, table: routes)
                 S3Routes(
-                    storage: storageRoutes, multipart: MultipartUploadStore(objects: storage.store),
+                    storage: storageRoutes, multipart: EmbeddedMultipartUploads(store: MultipartUploadStore(objects: storage.store)),
                     credentials: configuration.s3Credentials,
                     maximumUploadsInProgress: configuration.maximumResumableUploads
                 )

@@ -131,6 +131,9 @@ struct ServeCommand: AsyncParsableCommand {
         let clusterUploads = cluster.flatMap { node in
             clusterObjects.map { node.resumableUploads(objects: $0, staging: vault.store.directory) }
         }
+        let clusterMultipart = cluster.flatMap { node in
+            clusterObjects.map { node.multipartUploads(objects: $0, staging: vault.store.directory) }
+        }
         try objects.catalog.ensureBucket(VoiceAssetBucket.bucketRecord(now: Date().timeIntervalSince1970))
         // Resumable uploads: finish commits a crash interrupted, cut parts back to what was acknowledged, and
         // sweep the expired, before any request can touch them.
@@ -160,7 +163,9 @@ struct ServeCommand: AsyncParsableCommand {
             maximumTextCharacters: configuration.maximumTextCharacters, logger: logger)
         let app = VaultApplication.make(
             configuration: configuration, voice: voice,
-            storage: StorageSurface(store: objects, signingSecret: signingSecret, cluster: clusterObjects, clusterUploads: clusterUploads),
+            storage: StorageSurface(
+                store: objects, signingSecret: signingSecret, cluster: clusterObjects, clusterUploads: clusterUploads,
+                clusterMultipart: clusterMultipart),
             usage: usage,
             metrics: registry,
             catalog: catalog, jobs: jobs, logger: logger
@@ -194,11 +199,16 @@ struct ServeCommand: AsyncParsableCommand {
                     // that cannot be is left for the next start, not a reason to refuse this one.
                     do {
                         let recovered = try await clusterUploads.recover(globalLimit: configuration.maximumUploadBytes)
+                        let multipart = try await clusterMultipart?.recover(globalLimit: configuration.maximumUploadBytes)
                         logger.info(
-                            "cluster resumable uploads",
-                            metadata: ["commitsFinished": "\(recovered.completed)", "commitsFailed": "\(recovered.failed)"])
+                            "cluster uploads",
+                            metadata: [
+                                "resumableCommitsFinished": "\(recovered.completed)", "resumableCommitsFailed": "\(recovered.failed)",
+                                "multipartCommitsFinished": "\(multipart?.completed ?? 0)",
+                                "multipartCommitsFailed": "\(multipart?.failed ?? 0)",
+                            ])
                     } catch {
-                        logger.warning("cluster resumable uploads not recovered", metadata: ["reason": "\(error)"])
+                        logger.warning("cluster uploads not recovered", metadata: ["reason": "\(error)"])
                     }
                 }
                 engines.append(Task { await cluster.follow() })

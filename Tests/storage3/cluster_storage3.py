@@ -2,14 +2,18 @@
 collected by pytest): through nginx in front of every node, and node by node, so that what one node wrote is
 read, listed, signed, copied and removed through the others. Every round trip compares bytes exactly.
 
-Environment: VV_BALANCER (nginx's base URL), VV_NODES (the nodes' base URLs, comma-separated), VV_KEY.
+Environment: VV_BALANCER (nginx's base URL), VV_NODES (the nodes' base URLs, comma-separated), VV_KEY, and
+VV_S3_ID / VV_S3_SECRET (the S3 protocol's key pair, for boto3).
 Exits 0 when every check held; prints each check as it passes, and the first failure with its reason."""
 import io
 import os
 import sys
 import uuid
 
+import boto3
 import httpx
+from botocore.config import Config
+from botocore.exceptions import ClientError
 from storage3 import SyncStorageClient
 from storage3.exceptions import StorageApiError
 from tusclient import client as tus
@@ -22,6 +26,13 @@ NODES = os.environ["VV_NODES"].split(",")
 
 def client(base: str) -> SyncStorageClient:
     return SyncStorageClient(f"{base}/storage/v1/", AUTH)
+
+
+def s3_client(base: str):
+    return boto3.client(
+        "s3", endpoint_url=f"{base}/storage/v1/s3", aws_access_key_id=os.environ["VV_S3_ID"],
+        aws_secret_access_key=os.environ["VV_S3_SECRET"], region_name="local",
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
 
 
 def check(condition: bool, what: str) -> None:
@@ -123,7 +134,46 @@ def main() -> None:
           "emptied through nginx, empty on every node")
     balanced.delete_bucket(bucket)
     check(all(bucket not in [b.id for b in node.list_buckets()] for node in nodes), "deleted through nginx, gone from every node")
+    s3_parts()
     print("all checks held", flush=True)
+
+
+def s3_parts() -> None:
+    """S3 through boto3: a multipart upload whose parts are sent to different nodes and completed through a
+    third; single objects written through one node, read and deleted through others."""
+    balanced = s3_client(BALANCER)
+    nodes = [s3_client(base) for base in NODES]
+    bucket = f"s3-{uuid.uuid4().hex[:10]}"
+    balanced.create_bucket(Bucket=bucket)
+    check(all(bucket in [b["Name"] for b in node.list_buckets()["Buckets"]] for node in nodes), "an S3 bucket is on every node")
+    first, second = os.urandom(300_000), os.urandom(1_000)
+    upload = nodes[0].create_multipart_upload(Bucket=bucket, Key="parts.bin", ContentType="application/octet-stream")["UploadId"]
+    tags = [nodes[1].upload_part(Bucket=bucket, Key="parts.bin", UploadId=upload, PartNumber=1, Body=first)["ETag"],
+            nodes[-1].upload_part(Bucket=bucket, Key="parts.bin", UploadId=upload, PartNumber=2, Body=second)["ETag"]]
+    listed = [part["PartNumber"] for part in nodes[0].list_parts(Bucket=bucket, Key="parts.bin", UploadId=upload)["Parts"]]
+    check(listed == [1, 2], f"node 0 lists the parts sent to nodes 1 and {len(NODES) - 1}: {listed}")
+    in_progress = [u["UploadId"] for u in nodes[1].list_multipart_uploads(Bucket=bucket).get("Uploads", [])]
+    check(in_progress == [upload], f"every node lists the upload in progress: {in_progress}")
+    nodes[0].complete_multipart_upload(
+        Bucket=bucket, Key="parts.bin", UploadId=upload,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": tags[0]}, {"PartNumber": 2, "ETag": tags[1]}]})
+    for index, node in enumerate(nodes):
+        body = node.get_object(Bucket=bucket, Key="parts.bin")["Body"].read()
+        check(body == first + second, f"node {index} serves the completed multipart object")
+    etags = {node.head_object(Bucket=bucket, Key="parts.bin")["ETag"] for node in nodes}
+    check(len(etags) == 1, f"one ETag on every node: {etags}")
+    try:
+        nodes[1].list_parts(Bucket=bucket, Key="parts.bin", UploadId=upload)
+        check(False, "a completed upload is gone")
+    except ClientError as error:
+        check(error.response["Error"]["Code"] == "NoSuchUpload", "a completed upload is gone from every node")
+    nodes[1].put_object(Bucket=bucket, Key="one.bin", Body=b"single")
+    check(nodes[0].get_object(Bucket=bucket, Key="one.bin", Range="bytes=1-3")["Body"].read() == b"ing", "a put through one node is read through another")
+    keys = sorted(o["Key"] for o in nodes[-1].list_objects_v2(Bucket=bucket)["Contents"])
+    check(keys == ["one.bin", "parts.bin"], f"every node lists the bucket: {keys}")
+    nodes[-1].delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "one.bin"}, {"Key": "parts.bin"}]})
+    check(nodes[0].list_objects_v2(Bucket=bucket).get("KeyCount") == 0, "deleted through one node, gone on another")
+    balanced.delete_bucket(Bucket=bucket)
 
 
 if __name__ == "__main__":

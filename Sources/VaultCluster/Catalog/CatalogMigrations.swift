@@ -190,6 +190,31 @@ public enum CatalogMigrations {
                 """,
                 "CREATE INDEX storage_upload_parts_sha256 ON storage_upload_parts (sha256)",
             ]),
+        CatalogMigration(
+            version: 9, name: "s3 multipart uploads",
+            statements: [
+                // S3 multipart uploads in progress (`PostgresMultipartCatalog`): the JSON of `MultipartUpload`
+                // (its completion plan included), and the current part of each number, each a blob.
+                """
+                CREATE TABLE storage_multipart_uploads (
+                    id text PRIMARY KEY,
+                    bucket text COLLATE "C" NOT NULL,
+                    upload text NOT NULL,
+                    created_at double precision NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE storage_multipart_parts (
+                    id text NOT NULL REFERENCES storage_multipart_uploads (id) ON DELETE CASCADE,
+                    number integer NOT NULL,
+                    sha256 text NOT NULL,
+                    size bigint NOT NULL,
+                    modified_at double precision NOT NULL,
+                    PRIMARY KEY (id, number)
+                )
+                """,
+                "CREATE INDEX storage_multipart_parts_sha256 ON storage_multipart_parts (sha256)",
+            ]),
     ]
 
     /// The newest version this build knows.

@@ -132,8 +132,8 @@ public struct PostgresAssetCatalog: AssetCatalog {
         return hashes
     }
 
-    /// How many records name the blob `sha256`, assets, Storage objects and upload parts alike (they share the
-    /// blob store):
+    /// How many records name the blob `sha256`, assets, Storage objects, resumable and multipart upload parts
+    /// alike (they share the blob store):
     /// a blob may be deleted only when none does.
     public func references(toBlob sha256: SHA256Digest) async throws -> Int {
         try await client.withConnection { try await Self.references(toBlob: sha256, on: $0, logger: logger) }
@@ -145,6 +145,7 @@ public struct PostgresAssetCatalog: AssetCatalog {
             SELECT (SELECT count(*) FROM assets WHERE blob_sha256 = \(blob.hex))
                  + (SELECT count(*) FROM storage_objects WHERE sha256 = \(blob.hex))
                  + (SELECT count(*) FROM storage_upload_parts WHERE sha256 = \(blob.hex))
+                 + (SELECT count(*) FROM storage_multipart_parts WHERE sha256 = \(blob.hex))
             """, logger: logger)
         for try await count in rows.decode(Int.self) { return count }
         return 0

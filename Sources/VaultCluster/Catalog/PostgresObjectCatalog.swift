@@ -294,6 +294,14 @@ extension PostgresObjectCatalog {
             }
             references.append(("upload \(id) at \(offset)", blob, size))
         }
+        let multipart = try await client.query(
+            "SELECT id, number, size, sha256 FROM storage_multipart_parts ORDER BY id, number", logger: logger)
+        for try await (id, number, size, hex) in multipart.decode((String, Int, Int, String).self) {
+            guard let blob = SHA256Digest(hex: hex) else {
+                throw StorageCatalogError.undecodableRecord("multipart upload \(id)'s part \(number) names no sha256")
+            }
+            references.append(("multipart upload \(id) part \(number)", blob, size))
+        }
         return references
     }
 }

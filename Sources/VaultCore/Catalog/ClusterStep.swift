@@ -21,6 +21,10 @@ public enum ClusterStep: String, CaseIterable, Sendable {
     /// Every byte of a resumable upload is held and the version it will be published under is recorded; the
     /// object is not published yet.
     case uploadCommitPlanned = "upload-commit-planned"
+    /// An S3 multipart upload's part is recorded (its blob stored first); the upload goes on.
+    case multipartPartRecorded = "multipart-part-recorded"
+    /// A multipart completion's plan (version and parts) is recorded; the object is not published yet.
+    case multipartCompletionPlanned = "multipart-completion-planned"
 }
 
 /// Told each time a node's write reaches a `ClusterStep` (the crash drill's hook; nil in a server).

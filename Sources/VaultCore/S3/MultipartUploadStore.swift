@@ -280,6 +280,13 @@ public struct MultipartPart: Sendable, Equatable {
     public let sha256: String
     public let size: Int
     public let modifiedAt: Double
+
+    public init(number: Int, sha256: String, size: Int, modifiedAt: Double) {
+        self.number = number
+        self.sha256 = sha256
+        self.size = size
+        self.modifiedAt = modifiedAt
+    }
 }
 
 /// The steps of completing a multipart upload that the crash test kills at (the publication's own steps are

@@ -10,7 +10,7 @@ extension S3Routes {
     /// Most keys one listing page or one DeleteObjects names (S3's own limit).
     static let maximumKeys = 1000
 
-    func listBuckets() throws -> Response {
+    func listBuckets() async throws -> Response {
         var xml = S3XMLWriter()
         xml.open("ListAllMyBucketsResult", namespace: true)
         xml.element("Owner") { xml in
@@ -18,7 +18,7 @@ extension S3Routes {
             xml.element("DisplayName", Self.owner)
         }
         xml.open("Buckets")
-        for bucket in try storage.objects.catalog.allBuckets() {
+        for bucket in try await storage.buckets.allBuckets() {
             xml.element("Bucket") { xml in
                 xml.element("Name", bucket.id)
                 xml.element("CreationDate", StorageJSON.time(bucket.createdAt))
@@ -30,13 +30,13 @@ extension S3Routes {
     }
 
     /// A new private bucket without limits of its own (S3 has no such settings; the REST surface sets them).
-    func createBucket(_ bucket: String) throws -> Response {
+    func createBucket(_ bucket: String) async throws -> Response {
         if let problem = StorageName.newBucketProblem(bucket) {
             throw S3Error(400, "InvalidBucketName", "The specified bucket is not valid: \(problem)")
         }
         let now = Date().timeIntervalSince1970
         do {
-            try storage.objects.catalog.createBucket(
+            try await storage.buckets.createBucket(
                 BucketRecord(
                     id: bucket, name: bucket, isPublic: false, fileSizeLimit: nil,
                     allowedMimeTypes: nil, createdAt: now, updatedAt: now))
@@ -48,13 +48,10 @@ extension S3Routes {
     }
 
     func deleteBucket(_ bucket: String) async throws -> Response {
-        let catalog = storage.objects.catalog
-        try await BlockingIO.run {
-            do { try catalog.deleteBucket(bucket) } catch StorageCatalogError.bucketNotFound {
-                throw S3Error.noSuchBucket
-            } catch StorageCatalogError.bucketNotEmpty {
-                throw S3Error(409, "BucketNotEmpty", "The bucket you tried to delete is not empty")
-            }
+        do { try await storage.buckets.deleteBucket(bucket) } catch StorageCatalogError.bucketNotFound {
+            throw S3Error.noSuchBucket
+        } catch StorageCatalogError.bucketNotEmpty {
+            throw S3Error(409, "BucketNotEmpty", "The bucket you tried to delete is not empty")
         }
         return Response(status: .noContent)
     }
@@ -62,7 +59,7 @@ extension S3Routes {
     /// ListObjectsV2 (`list-type=2`: `continuation-token`, `start-after`) and V1 (`marker`), with `prefix`,
     /// `delimiter` (`/` only), `max-keys` and `encoding-type=url`, one page from the index (`KeyPageBuilder`).
     func listObjects(_ bucket: String, version2: Bool, parameter: (String) -> String?) async throws -> Response {
-        let source = try existingSource(bucket)
+        let source = try await existingSource(bucket)
         let prefix = parameter("prefix") ?? ""
         let delimiter = parameter("delimiter").flatMap { $0.isEmpty ? nil : $0 }
         guard delimiter == nil || delimiter == "/" else { throw S3Error.invalidArgument("only the delimiter / is supported") }
@@ -132,7 +129,7 @@ extension S3Routes {
     /// `POST /{bucket}?delete`: up to 1,000 keys; each is reported deleted (S3 does so for missing keys too)
     /// unless `<Quiet>true</Quiet>`, which reports only failures.
     func deleteObjects(_ bucket: String, _ request: Request, verified: SigV4Verifier.Verified) async throws -> Response {
-        let source = try existingSource(bucket)
+        let source = try await existingSource(bucket)
         let document = try await Self.xmlBody(request, verified: verified)
         guard document.name == "Delete" else { throw S3Error.malformedXML("the body must be a <Delete> document") }
         let quiet = document.child("Quiet")?.text.lowercased() == "true"

@@ -3,15 +3,15 @@ import HTTPTypes
 import Hummingbird
 import VaultCore
 
-/// Multipart uploads through S3 (`MultipartUploadStore`): create, upload part, list parts, complete, abort,
+/// Multipart uploads through S3 (`MultipartUploads`: the data directory's, or the cluster's): create, upload part, list parts, complete, abort,
 /// and list the uploads in progress. A part's ETag is its SHA-256; completion names parts by number and ETag.
 extension S3Routes {
     static let maximumListedParts = 1000
 
     func createMultipartUpload(bucket: String, key: String, _ request: Request) async throws -> Response {
-        _ = try existingSource(bucket)
+        _ = try await existingSource(bucket)
         let mimeType = request.headers[.contentType].flatMap { $0.isEmpty ? nil : $0 } ?? "binary/octet-stream"
-        try storage.objects.checkMimeType(mimeType, bucket: bucket, key: key)
+        try ObjectAdmission.checkMimeType(mimeType, key: key, in: try await uploadLimit(bucket: bucket).policy)
         let now = Date().timeIntervalSince1970
         let upload = MultipartUpload(
             id: ResumableUploadStore.newId(), bucket: bucket, key: key, mimeType: mimeType,
@@ -20,11 +20,9 @@ extension S3Routes {
         let multipart = multipart
         let maximum = maximumUploadsInProgress
         let sweepDue = lastSweep.due(now: now, every: 3600)
-        try await BlockingIO.run {
-            if sweepDue { try multipart.sweep(now: now) }
-            do { try multipart.create(upload, maximumInProgress: maximum) } catch ResumableUploadError.tooManyUploads {
-                throw S3Error(503, "SlowDown", "\(maximum) multipart uploads are in progress; complete or abort some first")
-            }
+        if sweepDue { try await multipart.sweep(now: now) }
+        do { try await multipart.create(upload, maximumInProgress: maximum) } catch ResumableUploadError.tooManyUploads {
+            throw S3Error(503, "SlowDown", "\(maximum) multipart uploads are in progress; complete or abort some first")
         }
         var xml = S3XMLWriter()
         xml.open("InitiateMultipartUploadResult", namespace: true)
@@ -37,8 +35,7 @@ extension S3Routes {
 
     /// The upload `id`, which must be for `bucket/key`.
     func upload(_ id: String, bucket: String, key: String) async throws -> MultipartUpload {
-        let multipart = multipart
-        guard ResumableUpload.isValidId(id), let upload = try await BlockingIO.run({ try multipart.upload(id) }),
+        guard ResumableUpload.isValidId(id), let upload = try await multipart.upload(id),
             upload.bucket == bucket, upload.key == key, upload.completion == nil
         else { throw S3Error.noSuchUpload }
         return upload
@@ -49,11 +46,10 @@ extension S3Routes {
         verified: SigV4Verifier.Verified
     ) async throws -> Response {
         _ = try await upload(uploadId, bucket: bucket, key: key)
-        let limit = try storage.objects.uploadLimit(bucket: bucket, globalLimit: storage.maximumUploadBytes)
-        let received = try await S3BodyReceiver(directory: storage.objects.directory).receive(request, verified: verified, limit: limit)
+        let limit = try await uploadLimit(bucket: bucket).bytes
+        let received = try await S3BodyReceiver(directory: storage.staging).receive(request, verified: verified, limit: limit)
         defer { received.file.discard() }
-        let multipart = multipart
-        let sha = try await BlockingIO.run { try multipart.putPart(received.staged, number: number, of: uploadId) }
+        let sha = try await multipart.putPart(received.staged, number: number, of: uploadId)
         return Response(status: .ok, headers: [.eTag: "\"\(sha)\""])
     }
 
@@ -61,8 +57,7 @@ extension S3Routes {
         _ = try await upload(uploadId, bucket: bucket, key: key)
         let marker = parameter("part-number-marker").flatMap(Int.init) ?? 0
         let maxParts = min(parameter("max-parts").flatMap(Int.init) ?? Self.maximumListedParts, Self.maximumListedParts)
-        let multipart = multipart
-        let parts = try await BlockingIO.run { try multipart.parts(of: uploadId) }.filter { $0.number > marker }
+        let parts = try await multipart.parts(of: uploadId).filter { $0.number > marker }
         let page = parts.prefix(max(maxParts, 0))
         var xml = S3XMLWriter()
         xml.open("ListPartsResult", namespace: true)
@@ -105,14 +100,11 @@ extension S3Routes {
         guard parts.count <= MultipartUploadStore.maximumParts else {
             throw S3Error.malformedXML("more than \(MultipartUploadStore.maximumParts) parts")
         }
-        let multipart = multipart
         guard multipart.claim(uploadId) else {
             throw S3Error(409, "OperationAborted", "another request is completing or aborting this upload")
         }
         defer { multipart.release(uploadId) }
-        let globalLimit = storage.maximumUploadBytes
-        let chosen = parts
-        let record = try await BlockingIO.run { try multipart.complete(uploadId, parts: chosen, globalLimit: globalLimit) }
+        let record = try await multipart.complete(uploadId, parts: parts, globalLimit: storage.maximumUploadBytes)
         var xml = S3XMLWriter()
         xml.open("CompleteMultipartUploadResult", namespace: true)
         xml.element("Location", "\(Self.path)/\(bucket)/\(key)")
@@ -125,20 +117,17 @@ extension S3Routes {
 
     func abortMultipartUpload(bucket: String, key: String, uploadId: String) async throws -> Response {
         _ = try await upload(uploadId, bucket: bucket, key: key)
-        let multipart = multipart
         guard multipart.claim(uploadId) else {
             throw S3Error(409, "OperationAborted", "another request is completing or aborting this upload")
         }
         defer { multipart.release(uploadId) }
-        try await BlockingIO.run { try multipart.remove(uploadId) }
+        try await multipart.remove(uploadId)
         return Response(status: .noContent)
     }
 
     func listMultipartUploads(_ bucket: String) async throws -> Response {
-        _ = try existingSource(bucket)
-        let multipart = multipart
-        let uploads = try await BlockingIO.run { try multipart.all() }
-            .filter { $0.bucket == bucket && $0.completion == nil }
+        _ = try await existingSource(bucket)
+        let uploads = try await multipart.uploads(inBucket: bucket)
             .sorted { ($0.key, $0.createdAt) < ($1.key, $1.createdAt) }
             .prefix(Self.maximumKeys)
         var xml = S3XMLWriter()

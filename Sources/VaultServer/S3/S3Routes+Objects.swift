@@ -10,7 +10,7 @@ extension S3Routes {
     static let maximumUserMetadataBytes = 2048
 
     func getObject(bucket: String, key: String, _ request: Request, head: Bool, reads: StreamedFileReads) async throws -> Response {
-        let source = try existingSource(bucket)
+        let source = try await existingSource(bucket)
         guard var record = try await source.object(key: key) else { throw S3Error.noSuchKey }
         while true {
             do {
@@ -55,21 +55,18 @@ extension S3Routes {
     }
 
     func putObject(bucket: String, key: String, _ request: Request, verified: SigV4Verifier.Verified) async throws -> Response {
-        _ = try existingSource(bucket)
-        let objects = storage.objects
+        let source = try await existingSource(bucket)
         let mimeType = request.headers[.contentType].flatMap { $0.isEmpty ? nil : $0 } ?? "binary/octet-stream"
-        try objects.checkMimeType(mimeType, bucket: bucket, key: key)
+        let limit = try await uploadLimit(bucket: bucket)
+        try ObjectAdmission.checkMimeType(mimeType, key: key, in: limit.policy)
         let userMetadata = try Self.userMetadata(request.headers)
-        let limit = try objects.uploadLimit(bucket: bucket, globalLimit: storage.maximumUploadBytes)
-        let received = try await S3BodyReceiver(directory: objects.directory).receive(request, verified: verified, limit: limit)
+        let received = try await S3BodyReceiver(directory: storage.staging).receive(request, verified: verified, limit: limit.bytes)
         defer { received.file.discard() }
-        let cacheControl = request.headers[.cacheControl] ?? "no-cache"
-        let globalLimit = storage.maximumUploadBytes
-        let record = try await BlockingIO.run {
-            try objects.put(
-                staged: received.staged, mimeType: mimeType, cacheControl: cacheControl, userMetadata: userMetadata,
-                bucket: bucket, key: key, upsert: true, globalLimit: globalLimit)
-        }
+        let record = try await source.put(
+            StagedUpload(
+                staged: received.staged, mimeType: mimeType, cacheControl: request.headers[.cacheControl] ?? "no-cache",
+                userMetadata: userMetadata),
+            key: key, upsert: true)
         return Response(status: .ok, headers: [.eTag: Self.entityTag(record)])
     }
 
@@ -77,7 +74,7 @@ extension S3Routes {
     /// bytes (no bytes copied), replacing the destination; `x-amz-metadata-directive: REPLACE` takes type,
     /// cache control and metadata from this request instead of the source.
     func copyObject(bucket: String, key: String, _ request: Request) async throws -> Response {
-        _ = try existingSource(bucket)
+        _ = try await existingSource(bucket)
         guard let header = request.headers[.xAmzCopySource] else { throw S3Error.invalidArgument("x-amz-copy-source is required") }
         var raw = Substring(header)
         if let question = raw.firstIndex(of: "?") { raw = raw[..<question] }  // a versionId: there is one version
@@ -90,7 +87,7 @@ extension S3Routes {
         guard StorageName.bucketProblem(sourceBucket) == nil, StorageName.keyProblem(sourceKey) == nil else {
             throw S3Error.invalidArgument("x-amz-copy-source names an invalid bucket or key")
         }
-        let from = try existingSource(sourceBucket)
+        let from = try await existingSource(sourceBucket)
         let replace = request.headers[.xAmzMetadataDirective]?.uppercased() == "REPLACE"
         let replacement =
             replace
@@ -117,6 +114,12 @@ extension S3Routes {
         xml.element("ETag", Self.entityTag(record))
         xml.close("CopyObjectResult")
         return Self.xml(xml)
+    }
+
+    /// The bucket's settings and the most bytes an object of it may have.
+    func uploadLimit(bucket: String) async throws -> (policy: BucketRecord, bytes: Int) {
+        guard let policy = try await storage.buckets.bucket(bucket) else { throw S3Error.noSuchBucket }
+        return (policy, ObjectAdmission.uploadLimit(policy, globalLimit: storage.maximumUploadBytes))
     }
 
     /// `x-amz-meta-*` headers as the object's user metadata (a JSON object of strings, names lower-cased and

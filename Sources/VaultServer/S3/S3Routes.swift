@@ -13,7 +13,7 @@ import VaultCore
 /// client syncing a folder with deletion could otherwise drop every book's audio.
 struct S3Routes: Sendable {
     let storage: StorageRoutes
-    let multipart: MultipartUploadStore
+    let multipart: any MultipartUploads
     let verifier: SigV4Verifier?
     /// Most multipart uploads in progress at once (`VOICEVAULT_RESUMABLE_MAX_UPLOADS`, as for TUS uploads).
     let maximumUploadsInProgress: Int
@@ -22,7 +22,7 @@ struct S3Routes: Sendable {
     static let path = StorageRoutes.prefix + "/s3"
     static let methods: [HTTPRequest.Method] = [.get, .head, .put, .post, .delete]
 
-    init(storage: StorageRoutes, multipart: MultipartUploadStore, credentials: SigV4Verifier.Credentials?, maximumUploadsInProgress: Int) {
+    init(storage: StorageRoutes, multipart: any MultipartUploads, credentials: SigV4Verifier.Credentials?, maximumUploadsInProgress: Int) {
         self.storage = storage
         self.multipart = multipart
         self.maximumUploadsInProgress = maximumUploadsInProgress
@@ -77,14 +77,14 @@ struct S3Routes: Sendable {
     ) async throws -> Response {
         func parameter(_ name: String) -> String? { query.first { $0.name == name }?.value }
         switch operation {
-        case .listBuckets: return try listBuckets()
-        case let .createBucket(bucket): return try createBucket(bucket)
+        case .listBuckets: return try await listBuckets()
+        case let .createBucket(bucket): return try await createBucket(bucket)
         case let .deleteBucket(bucket): return try await deleteBucket(bucket)
         case let .headBucket(bucket):
-            guard try storage.objects.catalog.bucket(bucket) != nil else { throw S3Error.noSuchBucket }
+            guard try await storage.buckets.bucket(bucket) != nil else { throw S3Error.noSuchBucket }
             return Response(status: .ok)
         case let .getBucketLocation(bucket):
-            guard try storage.objects.catalog.bucket(bucket) != nil else { throw S3Error.noSuchBucket }
+            guard try await storage.buckets.bucket(bucket) != nil else { throw S3Error.noSuchBucket }
             var xml = S3XMLWriter()
             xml.open("LocationConstraint", namespace: true)
             xml.close("LocationConstraint")
@@ -96,7 +96,7 @@ struct S3Routes: Sendable {
         case let .putObject(bucket, key): return try await putObject(bucket: bucket, key: key, request, verified: verified)
         case let .copyObject(bucket, key): return try await copyObject(bucket: bucket, key: key, request)
         case let .deleteObject(bucket, key):
-            let source = try existingSource(bucket)
+            let source = try await existingSource(bucket)
             _ = try await source.remove(keys: [key])
             return Response(status: .noContent)
         case let .createMultipartUpload(bucket, key): return try await createMultipartUpload(bucket: bucket, key: key, request)
@@ -112,8 +112,8 @@ struct S3Routes: Sendable {
     }
 
     /// The bucket's objects, once it is known to exist.
-    func existingSource(_ bucket: String) throws -> any StorageObjectSource {
-        guard try storage.objects.catalog.bucket(bucket) != nil else { throw S3Error.noSuchBucket }
+    func existingSource(_ bucket: String) async throws -> any StorageObjectSource {
+        guard try await storage.buckets.bucket(bucket) != nil else { throw S3Error.noSuchBucket }
         return storage.source(bucket)
     }
 

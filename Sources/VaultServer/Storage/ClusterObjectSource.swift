@@ -61,10 +61,7 @@ struct ClusterObjectSource: StorageObjectSource {
 
     /// A new version naming the original's blob. Only objects of the cluster's buckets are blobs it holds.
     func adopt(_ original: ObjectRecord, from source: any StorageObjectSource, key: String, upsert: Bool) async throws -> ObjectRecord {
-        guard source is ClusterObjectSource else {
-            throw SupabaseError(
-                .notImplemented, NotYetOnClusterRoutes.code, "the generated audio bucket is not served by cluster nodes yet")
-        }
+        guard source is ClusterObjectSource else { throw UnservedAudioBucket.refusal }
         do {
             return try await objects.adopt(original, bucket: bucket, key: key, upsert: upsert, globalLimit: maximumUploadBytes)
         } catch StorageCatalogError.objectNotFound {

@@ -8,15 +8,18 @@ public struct StorageSurface: Sendable {
     public let signingSecret: [UInt8]
     /// Set on a cluster node: uploaded buckets live in the cluster's catalog and blob store.
     public let cluster: ClusterObjectStore?
-    /// Set on a cluster node: TUS uploads in progress live in the cluster too.
+    /// Set on a cluster node: TUS uploads and S3 multipart uploads in progress live in the cluster too.
     public let clusterUploads: ClusterResumableUploads?
+    public let clusterMultipart: ClusterMultipartUploads?
 
     public init(
-        store: ObjectStore, signingSecret: [UInt8], cluster: ClusterObjectStore? = nil, clusterUploads: ClusterResumableUploads? = nil
+        store: ObjectStore, signingSecret: [UInt8], cluster: ClusterObjectStore? = nil, clusterUploads: ClusterResumableUploads? = nil,
+        clusterMultipart: ClusterMultipartUploads? = nil
     ) {
         self.store = store
         self.signingSecret = signingSecret
         self.cluster = cluster
         self.clusterUploads = clusterUploads
+        self.clusterMultipart = clusterMultipart
     }
 }

@@ -5,7 +5,7 @@ import VaultCore
 /// cluster.
 struct UnservedAudioBucket: StorageObjectSource {
     static let refusal = SupabaseError(
-        .notImplemented, NotYetOnClusterRoutes.code,
+        .notImplemented, "not_yet_on_cluster_nodes",
         "the generated audio bucket is not served by cluster nodes yet; GET /audio/<bookId>/<hash>.mp3 serves every asset")
 
     func permit(_ change: StorageChange) throws { throw Self.refusal }
