@@ -21,6 +21,13 @@ public struct ClusterMigration: Sendable {
         public var bytesCopied = 0
         /// Legacy aliases, which a cluster's catalog does not hold yet: they stay in the data directory only.
         public var aliasesNotCarried = 0
+        /// Supabase Storage's buckets and objects (the generated `audio` bucket is the assets above).
+        public var buckets = 0
+        public var objects = 0
+        public var objectsCopied = 0
+        public var objectsAlreadyThere = 0
+        /// Keys the other side holds with other bytes: left as they are there, never overwritten.
+        public var objectsConflicting = 0
         public init() {}
     }
 
@@ -29,12 +36,22 @@ public struct ClusterMigration: Sendable {
 
     let local: AssetStore
     let catalog: PostgresAssetCatalog
+    /// Storage's side: the data directory's objects and the cluster's, with the blob store they share.
+    let objects: ObjectStore?
+    let objectCatalog: PostgresObjectCatalog?
+    let blobs: any BlobStore
     /// Copies each asset as a node shares or brings one in (never generating: it claims no flights).
     let node: ClusterNodeStore
 
-    public init(local: AssetStore, catalog: PostgresAssetCatalog, blobs: any BlobStore, logger: Logger) {
+    public init(
+        local: AssetStore, catalog: PostgresAssetCatalog, blobs: any BlobStore, logger: Logger, objects: ObjectStore? = nil,
+        objectCatalog: PostgresObjectCatalog? = nil
+    ) {
         self.local = local
         self.catalog = catalog
+        self.objects = objects
+        self.objectCatalog = objectCatalog
+        self.blobs = blobs
         node = ClusterNodeStore(local: local, catalog: catalog, blobs: blobs, flights: nil, logger: logger)
     }
 

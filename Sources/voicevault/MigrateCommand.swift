@@ -72,7 +72,8 @@ struct MigrateCommand: AsyncParsableCommand {
         let client = PostgresClient(configuration: settings.catalog.clientConfiguration, backgroundLogger: logger)
         let blobs = settings.blobStore(httpClient: .shared)
         let migration = ClusterMigration(
-            local: vault.store, catalog: PostgresAssetCatalog(client: client, logger: logger), blobs: blobs, logger: logger)
+            local: vault.store, catalog: PostgresAssetCatalog(client: client, logger: logger), blobs: blobs, logger: logger,
+            objects: vault.objects, objectCatalog: PostgresObjectCatalog(client: client, logger: logger))
         let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1 && !json)
         let summary: ClusterMigration.Summary
         do {
@@ -81,7 +82,9 @@ struct MigrateCommand: AsyncParsableCommand {
                 _ = try await CatalogMigrator.migrate(client, logger: logger)
                 if let s3 = blobs as? S3BlobStore { try await s3.ensureBucket() }
                 let report: @Sendable (Int, Int) -> Void = { done, total in bar.update(label: "assets", done: done, total: total) }
-                return try await into ? migration.intoCluster(progress: report) : migration.outOfCluster(progress: report)
+                var summary = try await into ? migration.intoCluster(progress: report) : migration.outOfCluster(progress: report)
+                if into { try await migration.objectsIntoCluster(&summary) } else { try await migration.objectsOutOfCluster(&summary) }
+                return summary
             }
         } catch {
             bar.finish()
@@ -96,6 +99,10 @@ struct MigrateCommand: AsyncParsableCommand {
             print(
                 "\(summary.assets) assets: \(summary.copied) copied (\(summary.bytesCopied) bytes), \(summary.linked) linked into more books, \(summary.alreadyThere) already there"
             )
+            print(
+                "\(summary.buckets) Storage buckets, \(summary.objects) objects: \(summary.objectsCopied) copied, \(summary.objectsAlreadyThere) already there"
+                    + (summary.objectsConflicting > 0
+                        ? ", \(summary.objectsConflicting) left alone (the other side holds other bytes under the key)" : ""))
             if summary.aliasesNotCarried > 0 {
                 print(
                     "note: \(summary.aliasesNotCarried) legacy aliases stay in the data directory only (a cluster's catalog does not hold aliases yet)"

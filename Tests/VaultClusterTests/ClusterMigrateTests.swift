@@ -27,6 +27,26 @@ import VaultTestSupport
         return answers
     }
 
+    /// A Storage object as a client sees it: its bytes, ETag, type and cache control, and its info.
+    static func objectAnswers(_ baseURL: String, keys: [String]) async throws -> [String] {
+        var answers: [String] = []
+        for key in keys {
+            let object = try await httpRequest(
+                "GET", baseURL + "/storage/v1/object/carried/\(key)", headers: ["authorization": "Bearer \(VoiceTestbed.clientKey)"])
+            #expect(object.status == 200, "\(key): \(object.body)")
+            let info = try await httpRequest(
+                "GET", baseURL + "/storage/v1/object/info/carried/\(key)", headers: ["authorization": "Bearer \(VoiceTestbed.clientKey)"])
+            answers.append(
+                [
+                    SHA256Digest.of(object.bytes).hex, object.header("etag") ?? "", object.header("content-type") ?? "",
+                    object.header("cache-control") ?? "", info.body,
+                ].joined(separator: " | "))
+        }
+        let bucket = try await httpRequest(
+            "GET", baseURL + "/storage/v1/bucket/carried", headers: ["authorization": "Bearer \(VoiceTestbed.clientKey)"])
+        return answers + [bucket.body]
+    }
+
     @Test func intoAClusterAndBackOutEveryAssetAnswersIdentically() async throws {
         // An embedded server makes three answers: one chapter in two books, another in one.
         let embedded = try VoiceTestbed()
@@ -40,6 +60,21 @@ import VaultTestSupport
             ("book-1", try VoiceTestbed.hash(text: second)),
         ]
         let before = try await Self.answers(embedded.server.baseURL, hashes: hashes)
+        // And Storage: a bucket with settings, two objects (one with metadata), which cross as they are.
+        let auth = ["authorization": "Bearer \(VoiceTestbed.clientKey)"]
+        let made = try await httpRequest(
+            "POST", embedded.server.baseURL + "/storage/v1/bucket", headers: auth.merging(["content-type": "application/json"]) { $1 },
+            body: #"{"id":"carried","public":true,"file_size_limit":1000000}"#)
+        #expect(made.status == 200, "\(made.body)")
+        let objectKeys = ["covers/front.png", "notes.txt"]
+        for (key, type) in zip(objectKeys, ["image/png", "text/plain"]) {
+            let stored = try await httpRequest(
+                "POST", embedded.server.baseURL + "/storage/v1/object/carried/\(key)",
+                headers: auth.merging(["content-type": type, "cache-control": "max-age=60", "x-metadata": "eyJhIjoiYiJ9"]) { $1 },
+                body: "bytes of \(key) " + String(repeating: "x", count: 5_000))
+            #expect(stored.status == 200, "\(stored.body)")
+        }
+        let objectsBefore = try await Self.objectAnswers(embedded.server.baseURL, keys: objectKeys)
         #expect(before.timings.allSatisfy { $0.contains("character_end_times_seconds") }, "the chapters have timings to carry")
         let server = embedded.server
         _ = try await onOwnThread { server.terminate() }
@@ -56,12 +91,15 @@ import VaultTestSupport
         let firstRun = try await ServerProcess.run(into, environment: keys)
         #expect(firstRun.status == 0, "\(firstRun.output)")
         #expect(firstRun.output.contains("2 assets: 2 copied"), "\(firstRun.output)")
+        #expect(firstRun.output.contains("1 Storage buckets, 2 objects: 2 copied"), "\(firstRun.output)")
         let secondRun = try await ServerProcess.run(into, environment: keys)
         #expect(secondRun.output.contains("2 assets: 0 copied") && secondRun.output.contains("2 already there"), "\(secondRun.output)")
+        #expect(secondRun.output.contains("2 objects: 0 copied, 2 already there"), "\(secondRun.output)")
 
         // A cluster node that never saw them answers each as the embedded server did, generating nothing.
         let cluster = try await ClusterTestbed.start(nodes: 1, catalogURL: catalog, blobPrefix: prefix)
         #expect(try await Self.answers(cluster.nodes[0].baseURL, hashes: hashes) == before)
+        #expect(try await Self.objectAnswers(cluster.nodes[0].baseURL, keys: objectKeys) == objectsBefore)
         #expect(try await cluster.upstreamCalls() == 0)
         await cluster.stop()
 
@@ -70,9 +108,14 @@ import VaultTestSupport
         let outOf = ["migrate", "--from-catalog", catalog, "--from-blobs", blobs, "--data-dir", out.path]
         let back = try await ServerProcess.run(outOf, environment: keys)
         #expect(back.status == 0 && back.output.contains("2 assets: 2 copied"), "\(back.output)")
+        #expect(back.output.contains("1 Storage buckets, 2 objects: 2 copied"), "\(back.output)")
         #expect(try await ServerProcess.run(outOf, environment: keys).output.contains("2 already there"))
-        let restored = try await onOwnThread { try ServerProcess(arguments: ["serve", "--port", "0", "--data-dir", out.path]) }
+        let restored = try await onOwnThread {
+            try ServerProcess(
+                arguments: ["serve", "--port", "0", "--data-dir", out.path], environment: ["VOICEVAULT_API_KEYS": VoiceTestbed.clientKey])
+        }
         #expect(try await Self.answers(restored.baseURL, hashes: hashes) == before)
+        #expect(try await Self.objectAnswers(restored.baseURL, keys: objectKeys) == objectsBefore)
         _ = try await onOwnThread { restored.terminate() }
     }
 }

@@ -166,6 +166,28 @@ public final class ObjectStore: Sendable {
             cacheControl: cacheControl, userMetadata: userMetadata, bucket: bucket, key: key, upsert: upsert, now: now)
     }
 
+    /// Makes `record` (an object brought from elsewhere, `voicevault migrate`) this store's, exactly as it is:
+    /// the finished file at `path` becomes its version file (link -> fsync the directory), then the record is
+    /// committed unless the key is taken. Whether it was added; a key that already holds the record's version
+    /// is the restoration done by an earlier run. The file at `path` is left for the caller to remove.
+    public func restore(_ record: ObjectRecord, from path: String) throws -> Bool {
+        guard StorageName.isVersionName(record.version) else {
+            throw SystemError(errno: EINVAL, operation: "restore", path: record.version)
+        }
+        if let current = try catalog.object(bucket: record.bucket, key: record.key) {
+            guard current.version == record.version else { throw StorageCatalogError.objectExists(bucket: record.bucket, key: record.key) }
+            return false
+        }
+        let file = directory.objectFile(version: record.version)
+        _ = try FileSystem.link(path, to: file)  // false: linked by an interrupted run
+        try FileSystem.syncDirectory(directory.objects)
+        do { _ = try catalog.put(record, replacing: false) } catch {
+            try? FileSystem.removeFile(file)
+            throw error
+        }
+        return true
+    }
+
     /// Removes the keys that exist (records first, then files) and returns their records. With `ifVersion`,
     /// only a key that still holds that version goes (see `StorageCatalog.remove`).
     public func remove(bucket: String, keys: [String], ifVersion version: String? = nil) throws -> [ObjectRecord] {
