@@ -213,6 +213,14 @@ public final class ClusterNodeStore: ClusterStore {
         try await fromCatalog { try await self.catalog.hashes(forBook: bookId) }
     }
 
+    public func catalogRecord(for hash: SHA256Digest) async throws -> AssetRecord? {
+        try await fromCatalog { try await self.catalog.record(for: hash) }
+    }
+
+    public func books(after: String?, limit: Int) async throws -> [String] {
+        try await fromCatalog { try await self.catalog.books(after: after, limit: limit) }
+    }
+
     /// The second half of a removal, after the record's: the blob, unless another record names the same bytes.
     /// A crash in between leaves a blob without a record, which fsck finds; never a record without its blob.
     private func deleteBlobIfUnreferenced(_ record: AssetRecord) async throws {

@@ -68,15 +68,15 @@ public enum VaultApplication {
             let uploadCache = HotFileCache<String>(
                 capacity: configuration.downloadCacheBytes / 4, entryLimit: configuration.downloadCacheEntryLimit)
             let signer = SignedURLToken(secret: storage.signingSecret)
+            let localAudio = GeneratedAudioSource(assets: VoiceAssetBucket(store: voice.store), cache: audioCache, heard: voice.heard)
             if let clusterObjects = storage.cluster, let clusterUploads = storage.clusterUploads,
-                let clusterMultipart = storage.clusterMultipart
+                let clusterMultipart = storage.clusterMultipart, let cluster = voice.cluster
             {
-                // Uploaded buckets, TUS and S3 multipart uploads in the cluster's catalog and blob store. The
-                // generated audio bucket lists this node's copies only, so it is not offered (`/audio` serves
-                // every asset).
+                // Uploaded buckets, TUS and S3 multipart uploads in the cluster's catalog and blob store; the
+                // generated audio bucket from the cluster's catalog, its bytes from this node's copies.
                 let storageRoutes = StorageRoutes(
                     objects: storage.store, uploaded: .cluster(clusterObjects, cache: uploadCache), staging: storage.store.directory,
-                    signer: signer, generatedAudio: UnservedAudioBucket(),
+                    signer: signer, generatedAudio: ClusterAudioBucket(voice: voice, cluster: cluster, local: localAudio),
                     maximumUploadBytes: configuration.maximumUploadBytes, responder: responder,
                     adminConfigured: configuration.adminCredential != nil)
                 storageRoutes.register(on: router, table: routes)
@@ -94,8 +94,7 @@ public enum VaultApplication {
                     objects: storage.store, uploaded: .dataDirectory(storage.store, cache: uploadCache), staging: storage.store.directory,
                     signer: signer,
                     // The `/audio` route's cache: the same files, so an MP3 fetched both ways is held once.
-                    generatedAudio: GeneratedAudioSource(
-                        assets: VoiceAssetBucket(store: voice.store), cache: audioCache, heard: voice.heard),
+                    generatedAudio: localAudio,
                     maximumUploadBytes: configuration.maximumUploadBytes, responder: responder,
                     adminConfigured: configuration.adminCredential != nil)
                 storageRoutes.register(on: router, table: routes)

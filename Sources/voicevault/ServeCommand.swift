@@ -193,6 +193,8 @@ struct ServeCommand: AsyncParsableCommand {
             engines.append(Task { await cluster.run() })
             do {
                 let applied = try await cluster.prepare()
+                // The generated audio's bucket row, as one machine makes it at start (the first node's stays).
+                try await clusterObjects?.catalog.ensureBucket(VoiceAssetBucket.bucketRecord(now: Date().timeIntervalSince1970))
                 logger.info("cluster node", metadata: ["cluster": "\(cluster.description)", "migrationsApplied": "\(applied)"])
                 if let clusterUploads {
                     // Completions of resumable uploads a crash interrupted (on any node) are finished here; one

@@ -43,16 +43,55 @@ import VaultTestSupport
         await testbed.stop()
     }
 
-    /// The audio bucket would list one node's copies: a cluster node does not offer it (every asset is served by
-    /// `/audio`), and its bucket list holds only the cluster's own buckets.
-    @Test func theGeneratedAudioBucketIsNotOfferedByClusterNodes() async throws {
-        let testbed = try await ClusterTestbed.start(nodes: 1)
-        let node = testbed.nodes[0].baseURL
+    /// The generated `audio` bucket on cluster nodes is the cluster's: audio made through one node is listed,
+    /// downloaded (by range too) and copied through another, a copy into another book or into an uploaded bucket
+    /// names the same bytes, and a removal through one node is gone from all.
+    @Test func theGeneratedAudioBucketIsTheClusters() async throws {
+        let testbed = try await ClusterTestbed.start(nodes: 3)
         let auth = ["authorization": "Bearer \(ClusterTestbed.clientKey)"]
-        let audio = try await httpRequest("POST", node + "/storage/v1/object/list/audio", headers: auth, body: "{}")
-        #expect(audio.status == 404, "\(audio.body)")
-        let buckets = try await httpRequest("GET", node + "/storage/v1/bucket", headers: auth)
-        #expect(buckets.status == 200 && buckets.body == "[]", "\(buckets.body)")
+        let json = auth.merging(["content-type": "application/json"]) { $1 }
+        let made = try await testbed.post(VoiceTestbed.requestBody(text: "Audio the Storage API shows.", book: "book-1"), to: 0)
+        #expect(made.status == 200, "\(made.body)")
+        let hash = try VoiceTestbed.hash(text: "Audio the Storage API shows.")
+        let original = try await httpRequest("GET", testbed.nodes[0].baseURL + "/audio/book-1/\(hash).mp3")
+        let node1 = testbed.nodes[1].baseURL
+        let books = try await httpRequest("POST", node1 + "/storage/v1/object/list/audio", headers: json, body: #"{"prefix":""}"#)
+        #expect(books.status == 200 && books.body.contains(#""name":"book-1""#), "\(books.body)")
+        let inBook = try await httpRequest("POST", node1 + "/storage/v1/object/list/audio", headers: json, body: #"{"prefix":"book-1"}"#)
+        #expect(inBook.body.contains("\(hash).mp3"), "\(inBook.body)")
+        let whole = try await httpRequest("GET", node1 + "/storage/v1/object/public/audio/book-1/\(hash).mp3")
+        #expect(whole.status == 200 && whole.bytes == original.bytes && whole.header("etag") == original.header("etag"))
+        let ranged = try await httpRequest(
+            "GET", testbed.nodes[2].baseURL + "/storage/v1/object/audio/book-1/\(hash).mp3",
+            headers: auth.merging(["range": "bytes=10-99"]) { $1 })
+        #expect(ranged.status == 206 && ranged.bytes == Array(original.bytes[10...99]))
+        // Copied into another book through node 1: node 0 serves it there.
+        let copied = try await httpRequest(
+            "POST", node1 + "/storage/v1/object/copy", headers: json,
+            body: #"{"bucketId":"audio","sourceKey":"book-1/\#(hash).mp3","destinationKey":"book-2/\#(hash).mp3"}"#)
+        #expect(copied.status == 200, "\(copied.body)")
+        #expect(try await httpRequest("GET", testbed.nodes[0].baseURL + "/audio/book-2/\(hash).mp3").bytes == original.bytes)
+        // Into an uploaded bucket through node 2: the same blob, no bytes copied.
+        #expect(try await httpRequest("POST", node1 + "/storage/v1/bucket", headers: json, body: #"{"id":"kept"}"#).status == 200)
+        let kept = try await httpRequest(
+            "POST", testbed.nodes[2].baseURL + "/storage/v1/object/copy", headers: json,
+            body: #"{"bucketId":"audio","sourceKey":"book-1/\#(hash).mp3","destinationKey":"chapter.mp3","destinationBucket":"kept"}"#)
+        #expect(kept.status == 200, "\(kept.body)")
+        #expect(
+            try await httpRequest("GET", testbed.nodes[0].baseURL + "/storage/v1/object/kept/chapter.mp3", headers: auth).bytes
+                == original.bytes)
+        // Removed from book-1 through node 0: gone from node 1's bucket, and from /audio on node 2.
+        let removed = try await httpRequest(
+            "DELETE", testbed.nodes[0].baseURL + "/storage/v1/object/audio/book-1/\(hash).mp3", headers: auth)
+        #expect(removed.status == 200, "\(removed.body)")
+        let gone = try await httpRequest("GET", node1 + "/storage/v1/object/public/audio/book-1/\(hash).mp3")
+        #expect([400, 404].contains(gone.status), "\(gone.status) \(gone.body)")
+        // Node 2 held a copy in book-1 (it served the range): it drops that link when the catalog's notice comes.
+        try await waitUntil("node 2 dropped its book-1 link", timeout: .seconds(30)) {
+            try await httpRequest("GET", testbed.nodes[2].baseURL + "/audio/book-1/\(hash).mp3").status == 404
+        }
+        #expect(try await httpRequest("GET", testbed.nodes[2].baseURL + "/audio/book-2/\(hash).mp3").status == 200)
+        #expect(try await testbed.upstreamCalls() == 1)
         await testbed.stop()
     }
 }

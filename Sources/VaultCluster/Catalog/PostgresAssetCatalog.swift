@@ -132,6 +132,19 @@ public struct PostgresAssetCatalog: AssetCatalog {
         return hashes
     }
 
+    /// The books linking any asset, in bytewise order after `after`, at most `limit`.
+    public func books(after: String?, limit: Int) async throws -> [String] {
+        let rows = try await client.query(
+            """
+            SELECT DISTINCT book_id COLLATE "C" AS book FROM asset_books
+            WHERE \(after)::text IS NULL OR book_id COLLATE "C" > \(after)
+            ORDER BY book LIMIT \(limit)
+            """, logger: logger)
+        var books: [String] = []
+        for try await book in rows.decode(String.self) { books.append(book) }
+        return books
+    }
+
     /// How many records name the blob `sha256`, assets, Storage objects, resumable and multipart upload parts
     /// alike (they share the blob store):
     /// a blob may be deleted only when none does.

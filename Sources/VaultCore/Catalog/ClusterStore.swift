@@ -38,6 +38,10 @@ public protocol ClusterStore: Sendable {
     func unlink(_ hash: SHA256Digest, from bookId: StorageIdentifier) async throws -> AssetUnlinking?
     /// The hashes a book links in the catalog, in hash order.
     func hashes(forBook bookId: StorageIdentifier) async throws -> [SHA256Digest]
+    /// The catalog's record of an asset (no bytes fetched); nil when the cluster has none.
+    func catalogRecord(for hash: SHA256Digest) async throws -> AssetRecord?
+    /// The books that link any asset in the catalog, in bytewise order after `after`, at most `limit`.
+    func books(after: String?, limit: Int) async throws -> [String]
     /// Takes one request from a client key's allowance of `perMinute`, shared by every node (a token bucket in
     /// the catalog, taken in one statement, so no node grants a token another already spent): nil when allowed,
     /// else whole seconds until the next token (at least 1).

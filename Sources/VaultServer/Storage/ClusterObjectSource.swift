@@ -59,9 +59,12 @@ struct ClusterObjectSource: StorageObjectSource {
             bucket: bucket, key: key, upsert: upsert, globalLimit: maximumUploadBytes)
     }
 
-    /// A new version naming the original's blob. Only objects of the cluster's buckets are blobs it holds.
+    /// A new version naming the original's blob: objects of the cluster's buckets and its generated audio alike
+    /// are blobs it holds under their SHA-256.
     func adopt(_ original: ObjectRecord, from source: any StorageObjectSource, key: String, upsert: Bool) async throws -> ObjectRecord {
-        guard source is ClusterObjectSource else { throw UnservedAudioBucket.refusal }
+        guard source is ClusterObjectSource || source is ClusterAudioBucket else {
+            throw SupabaseError.invalidRequest("only the cluster's own objects can be copied on a cluster node")
+        }
         do {
             return try await objects.adopt(original, bucket: bucket, key: key, upsert: upsert, globalLimit: maximumUploadBytes)
         } catch StorageCatalogError.objectNotFound {
