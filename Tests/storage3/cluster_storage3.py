@@ -121,6 +121,13 @@ def main() -> None:
     for index, node in enumerate(nodes):
         check(node.from_(bucket).download("tus/long.bin") == data, f"node {index} serves the object the upload became")
     check(httpx.head(elsewhere, headers=tus_headers).status_code == 404, "the finished upload is gone")
+    # And wholly through nginx, whose round robin sends successive PATCHes to different nodes.
+    through = os.urandom(3 * chunk + 5)
+    balanced_tus = tus.TusClient(f"{BALANCER}/storage/v1/upload/resumable", headers=AUTH)
+    balanced_tus.uploader(file_stream=io.BytesIO(through), chunk_size=chunk,
+                          metadata={**tus_metadata, "objectName": "tus/balanced.bin"}).upload()
+    check(all(node.from_(bucket).download("tus/balanced.bin") == through for node in nodes),
+          "a resumable upload through nginx, its chunks on different nodes, is one object on every node")
 
     # Removed through one node, gone on every node; the bucket empties and goes.
     removed = nodes[0].from_(bucket).remove(["book/chapter-2.bin"])
@@ -167,6 +174,14 @@ def s3_parts() -> None:
         check(False, "a completed upload is gone")
     except ClientError as error:
         check(error.response["Error"]["Code"] == "NoSuchUpload", "a completed upload is gone from every node")
+    # And wholly through nginx: boto3's own multipart transfer, its parts spread by round robin.
+    from boto3.s3.transfer import TransferConfig
+    big = os.urandom(3 * (5 << 20) + 11)
+    balanced.upload_fileobj(io.BytesIO(big), bucket, "transfer.bin",
+                            Config=TransferConfig(multipart_threshold=5 << 20, multipart_chunksize=5 << 20, max_concurrency=3))
+    check(all(node.get_object(Bucket=bucket, Key="transfer.bin")["Body"].read() == big for node in nodes),
+          "boto3's multipart transfer through nginx is one object on every node")
+    nodes[1].delete_object(Bucket=bucket, Key="transfer.bin")
     nodes[1].put_object(Bucket=bucket, Key="one.bin", Body=b"single")
     check(nodes[0].get_object(Bucket=bucket, Key="one.bin", Range="bytes=1-3")["Body"].read() == b"ing", "a put through one node is read through another")
     keys = sorted(o["Key"] for o in nodes[-1].list_objects_v2(Bucket=bucket)["Contents"])
