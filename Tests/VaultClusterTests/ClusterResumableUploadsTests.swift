@@ -109,6 +109,38 @@ import VaultTestSupport
         }
     }
 
+    /// Twenty downloads of one object this node holds no copy of: one fetch from the blob store, every one
+    /// answered from the copy it made.
+    @Test func aBurstOfColdDownloadsFetchesTheBlobOnce() async throws {
+        let directory = TemporaryDirectory("vv-cluster-cold")
+        let data = DataDirectory(root: directory.sub("data"))
+        try data.prepare()
+        try await withCatalog { client, _ in
+            _ = try await CatalogMigrator.migrate(client, logger: Self.logger)
+            let blobs = CountingBlobStore(base: DirectoryBlobStore(root: directory.sub("blobs")))
+            let catalog = PostgresObjectCatalog(client: client, logger: Self.logger)
+            let writer = ClusterObjectStore(
+                catalog: catalog, blobs: blobs, copies: try LocalBlobCopies(directory: directory.sub("writer-copies"), limit: 1 << 20))
+            let reader = ClusterObjectStore(
+                catalog: catalog, blobs: blobs, copies: try LocalBlobCopies(directory: directory.sub("reader-copies"), limit: 1 << 20))
+            try await catalog.createBucket(
+                BucketRecord(id: "b", name: "b", isPublic: false, fileSizeLimit: nil, allowedMimeTypes: nil, createdAt: 0, updatedAt: 0))
+            let staging = try StagingFile(directory: data, limit: 1 << 20)
+            try staging.append([UInt8](repeating: 7, count: 100_000))
+            let record = try await writer.put(
+                staged: try staging.finish(), mimeType: "application/octet-stream", cacheControl: "no-cache", userMetadata: nil,
+                bucket: "b", key: "cold", upsert: false, globalLimit: 1 << 20)
+            let paths = try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0..<20 { group.addTask { try await reader.localCopy(of: record) } }
+                var all: [String?] = []
+                for try await path in group { all.append(path) }
+                return all
+            }
+            #expect(Set(paths).count == 1 && paths.allSatisfy { $0 != nil })
+            #expect(blobs.reads.value == 1, "\(blobs.reads.value) fetches for one cold object")
+        }
+    }
+
     @Test func creationIsBoundedAndExpiryReleasesWhatAnUploadHeld() async throws {
         try await Self.withBed { bed in
             let stale = Self.upload(length: 100, expiresAt: 1)

@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 
 /// Supabase Storage's objects on a cluster node: records in the shared catalog, bytes in the cluster's blob
 /// store by SHA-256 (shared with audio: identical bytes are one blob), and this node's copies of the blobs it
@@ -13,6 +14,9 @@ public final class ClusterObjectStore: Sendable {
     public let copies: LocalBlobCopies
     /// Told each `ClusterStep` of a write (the crash drill's hook; nil in a server).
     let observer: ClusterStepObserver?
+    /// Fetches of blobs into this node's copies, one per blob however many downloads wait for it, so a burst of
+    /// requests for one cold object costs one fetch and one buffer.
+    private let fetching = Mutex<[SHA256Digest: Task<String?, any Error>]>([:])
 
     public init(catalog: any SharedObjectCatalog, blobs: any BlobStore, copies: LocalBlobCopies, observer: ClusterStepObserver? = nil) {
         self.catalog = catalog
@@ -74,6 +78,18 @@ public final class ClusterObjectStore: Sendable {
     /// when the blob store does not hold them.
     public func localCopy(of record: ObjectRecord) async throws -> String? {
         guard let blob = SHA256Digest(hex: record.sha256) else { return nil }
+        if let held = copies.held(blob) { return held }
+        let task = fetching.withLock { running in
+            if let task = running[blob] { return task }
+            let task = Task { try await self.fetch(record, blob: blob) }
+            running[blob] = task
+            return task
+        }
+        defer { fetching.withLock { running in if running[blob] == task { running[blob] = nil } } }
+        return try await task.value
+    }
+
+    private func fetch(_ record: ObjectRecord, blob: SHA256Digest) async throws -> String? {
         if let held = copies.held(blob) { return held }
         guard let bytes = try await blobs.read(blob, range: nil) else { return nil }
         guard bytes.count == record.size, SHA256Digest.of(bytes) == blob else {
