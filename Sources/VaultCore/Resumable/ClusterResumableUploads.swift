@@ -130,18 +130,7 @@ public final class ClusterResumableUploads: ResumableUploads {
     /// Finishes the completions a crash interrupted (called at a node's start); how many were finished and
     /// how many could not be.
     public func recover(globalLimit: Int) async throws -> (completed: Int, failed: Int) {
-        var completed = 0
-        var failed = 0
-        for upload in try await catalog.uploadsToFinish() where claim(upload.id) {
-            defer { release(upload.id) }
-            do {
-                _ = try await complete(upload, globalLimit: globalLimit)
-                completed += 1
-            } catch {
-                failed += 1
-            }
-        }
-        return (completed, failed)
+        await claimed.finishEach(try await catalog.uploadsToFinish(), id: \.id) { _ = try await complete($0, globalLimit: globalLimit) }
     }
 
     /// One request's bytes staged on this node's disk and recorded as a part every

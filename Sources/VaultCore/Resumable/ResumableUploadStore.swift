@@ -218,4 +218,23 @@ final class LockedSet: @unchecked Sendable {
 
     func insert(_ member: String) -> Bool { lock.withLock { members.insert(member).inserted } }
     func remove(_ member: String) { _ = lock.withLock { members.remove(member) } }
+
+    /// Runs `finish` for each upload no request here holds (claiming it meanwhile), counting the completions
+    /// that worked and those that failed: the recovery of a cluster's interrupted completions at a node's start.
+    func finishEach<Upload>(
+        _ uploads: [Upload], id: (Upload) -> String, _ finish: (Upload) async throws -> Void
+    ) async -> (completed: Int, failed: Int) {
+        var completed = 0
+        var failed = 0
+        for upload in uploads where insert(id(upload)) {
+            defer { remove(id(upload)) }
+            do {
+                try await finish(upload)
+                completed += 1
+            } catch {
+                failed += 1
+            }
+        }
+        return (completed, failed)
+    }
 }

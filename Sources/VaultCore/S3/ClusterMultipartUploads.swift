@@ -67,21 +67,9 @@ public final class ClusterMultipartUploads: MultipartUploads {
     public func complete(_ id: String, parts chosen: [(number: Int, sha256: String)], globalLimit: Int) async throws -> ObjectRecord {
         guard var upload = try await catalog.multipart(id) else { throw S3Error.noSuchUpload }
         if upload.completion == nil {
-            guard !chosen.isEmpty else { throw S3Error.malformedXML("CompleteMultipartUpload must name at least one part") }
             let held = Dictionary(try await catalog.multipartParts(of: id).map { ($0.number, $0.sha256) }) { $1 }
-            var previous = 0
-            for part in chosen {
-                guard part.number > previous else {
-                    throw S3Error(
-                        400, "InvalidPartOrder", "The list of parts was not in ascending order. Parts must be ordered by part number.")
-                }
-                previous = part.number
-                guard held[part.number] == part.sha256 else {
-                    throw S3Error(400, "InvalidPart", "One or more of the specified parts could not be found (part \(part.number)).")
-                }
-            }
-            let plan = MultipartUpload.Completion(
-                version: UUID().uuidString.lowercased(), parts: chosen.map { .init(number: $0.number, sha256: $0.sha256) })
+            let parts = try MultipartUpload.Completion.parts(chosen) { number, sha256 in held[number] == sha256 }
+            let plan = MultipartUpload.Completion(version: UUID().uuidString.lowercased(), parts: parts)
             guard let planned = try await catalog.planCompletion(plan, of: id) else { throw S3Error.noSuchUpload }
             upload = planned
             observer?(.multipartCompletionPlanned)
@@ -138,17 +126,6 @@ public final class ClusterMultipartUploads: MultipartUploads {
 
     /// Finishes the completions a crash interrupted (called at a node's start).
     public func recover(globalLimit: Int) async throws -> (completed: Int, failed: Int) {
-        var completed = 0
-        var failed = 0
-        for upload in try await catalog.multipartsToFinish() where claim(upload.id) {
-            defer { release(upload.id) }
-            do {
-                _ = try await finish(upload, globalLimit: globalLimit)
-                completed += 1
-            } catch {
-                failed += 1
-            }
-        }
-        return (completed, failed)
+        await claimed.finishEach(try await catalog.multipartsToFinish(), id: \.id) { _ = try await finish($0, globalLimit: globalLimit) }
     }
 }

@@ -111,20 +111,10 @@ public final class MultipartUploadStore: Sendable {
     public func complete(_ id: String, parts chosen: [(number: Int, sha256: String)], globalLimit: Int) throws -> ObjectRecord {
         guard var upload = try upload(id) else { throw S3Error.noSuchUpload }
         if upload.completion == nil {
-            guard !chosen.isEmpty else { throw S3Error.malformedXML("CompleteMultipartUpload must name at least one part") }
-            var previous = 0
-            for part in chosen {
-                guard part.number > previous else {
-                    throw S3Error(
-                        400, "InvalidPartOrder", "The list of parts was not in ascending order. Parts must be ordered by part number.")
-                }
-                previous = part.number
-                guard FileSystem.exists(partPath(id, number: part.number, sha256: part.sha256)) else {
-                    throw S3Error(400, "InvalidPart", "One or more of the specified parts could not be found (part \(part.number)).")
-                }
+            let parts = try MultipartUpload.Completion.parts(chosen) { number, sha256 in
+                FileSystem.exists(partPath(id, number: number, sha256: sha256))
             }
-            upload.completion = .init(
-                version: UUID().uuidString.lowercased(), parts: chosen.map { .init(number: $0.number, sha256: $0.sha256) })
+            upload.completion = .init(version: UUID().uuidString.lowercased(), parts: parts)
             try save(upload)
             observer?(.planned)
         }
@@ -253,6 +243,24 @@ public struct MultipartUpload: Codable, Sendable, Equatable {
 
         public let version: String
         public let parts: [Part]
+
+        /// The parts a `CompleteMultipartUpload` names, checked as S3 checks them: at least one, in ascending
+        /// order of number, each one `isHeld` says the upload holds with that ETag (its SHA-256).
+        public static func parts(_ chosen: [(number: Int, sha256: String)], isHeld: (Int, String) throws -> Bool) throws -> [Part] {
+            guard !chosen.isEmpty else { throw S3Error.malformedXML("CompleteMultipartUpload must name at least one part") }
+            var previous = 0
+            for part in chosen {
+                guard part.number > previous else {
+                    throw S3Error(
+                        400, "InvalidPartOrder", "The list of parts was not in ascending order. Parts must be ordered by part number.")
+                }
+                previous = part.number
+                guard try isHeld(part.number, part.sha256) else {
+                    throw S3Error(400, "InvalidPart", "One or more of the specified parts could not be found (part \(part.number)).")
+                }
+            }
+            return chosen.map { Part(number: $0.number, sha256: $0.sha256) }
+        }
     }
 
     public var id: String
