@@ -1,6 +1,7 @@
 public import AsyncHTTPClient
 public import Foundation
 import Synchronization
+import VaultCore
 public import NIOCore
 
 /// A real `voicevault serve` process on a real socket, as outside tools run it.
@@ -103,58 +104,13 @@ public final class ServerProcess: @unchecked Sendable {
     }
 }
 
-/// Runs a program to its end, blocking the calling thread; its exit status and its output and errors together.
-///
-/// Spawned and reaped directly (`posix_spawn`, `waitpid` on its own pid) rather than through Foundation's
-/// `Process`: `Process.waitUntilExit` was seen to wait forever for a child that had exited (initdb, with many
-/// processes started at once by the parallel suites), which hung a whole CI run.
+/// Runs a program to its end, blocking the calling thread; its exit status and its output and errors together
+/// (`ChildProcess`, not Foundation's `Process`, whose `waitUntilExit` once hung a whole CI run).
 public func runToCompletion(
     _ executable: String, _ arguments: [String], environment: [String: String]? = nil
 ) throws -> (status: Int32, output: String) {
-    var descriptors: [Int32] = [0, 0]
-    guard pipe(&descriptors) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-    let (readEnd, writeEnd) = (descriptors[0], descriptors[1])
-    // Not inherited by anything else this process spawns meanwhile (the child gets its copies by dup2).
-    _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
-    _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
-    posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
-    // Nothing else of this process is held open by the child: not the pipe's own ends, and not the sockets and
-    // pipes of other tests (a database session the child held open would keep its advisory locks, and another
-    // reader's pipe would not end). Descriptors opened after this listing are few and close on exec.
-    for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
-        if let descriptor = Int32(name), descriptor > 2 { posix_spawn_file_actions_addclose(&actions, descriptor) }
-    }
-    let environmentLines = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
-    func cStrings(_ strings: [String]) -> [UnsafeMutablePointer<CChar>?] { strings.map { strdup($0) } + [nil] }
-    let argv = cStrings([executable] + arguments)
-    let envp = cStrings(environmentLines)
-    defer { for pointer in argv + envp { free(pointer) } }
-    var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
-    close(writeEnd)
-    guard spawned == 0 else {
-        close(readEnd)
-        throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO)
-    }
-    var output: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65_536)
-    while true {
-        let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
-        if count < 0, errno == EINTR { continue }
-        guard count > 0 else { break }
-        output += buffer[0..<count]
-    }
-    close(readEnd)
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-    // Exited: its code; killed: the signal's number, as `Process.terminationStatus` reports it.
-    let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : status & 0x7f
-    return (code, String(decoding: output, as: UTF8.self))
+    let (status, output) = try ChildProcess.run(executable, arguments, environment: environment, keep: 64 << 20)
+    return (status, String(decoding: output, as: UTF8.self))
 }
 
 public struct HTTPResult: Sendable {

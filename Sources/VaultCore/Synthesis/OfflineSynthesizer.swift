@@ -121,19 +121,9 @@ public struct OfflineSynthesizer: SpeechSynthesizer {
     }
 
     static func run(_ executable: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ToolFailed(
-                command: executable, status: process.terminationStatus,
-                output: String(decoding: output.prefix(500), as: UTF8.self))
+        let (status, output) = try ChildProcess.run(executable, arguments, keep: 500)
+        guard status == 0 else {
+            throw ToolFailed(command: executable, status: status, output: String(decoding: output, as: UTF8.self))
         }
     }
 
