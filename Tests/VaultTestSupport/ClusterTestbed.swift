@@ -104,7 +104,7 @@ public final class ClusterTestbed: @unchecked Sendable {
     deinit {
         catalogProxy?.stop()
         blobProxy?.stop()
-        for server in nodes + [fake] where server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) }
+        for server in nodes + [fake] where server.isRunning { kill(server.process.processIdentifier, SIGKILL) }
     }
 
     /// How long a node may take to stop when asked: far more than a graceful stop takes.

@@ -37,8 +37,10 @@ public final class ServerProcess: @unchecked Sendable {
         while found == nil {
             let chunk = errorPipe.fileHandleForReading.availableData
             if chunk.isEmpty {
-                process.waitUntilExit()
-                throw StartFailure(status: process.terminationStatus, log: seen)
+                // Exited before listening: reaped here, as `exitStatus` does (not `Process.waitUntilExit`).
+                var status: Int32 = 0
+                while waitpid(process.processIdentifier, &status, 0) < 0, errno == EINTR {}
+                throw StartFailure(status: (status & 0x7f) == 0 ? (status >> 8) & 0xff : status & 0x7f, log: seen)
             }
             seen += String(decoding: chunk, as: UTF8.self)
             for line in seen.split(separator: "\n") where line.contains("listening") && line.contains("port=") {
@@ -53,20 +55,49 @@ public final class ServerProcess: @unchecked Sendable {
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
+    private let reapedStatus = Mutex<Int32?>(nil)
+
+    /// The server's exit status once it has exited, nil while it runs (`waiting`: blocks until it exits). Reaped
+    /// here with `waitpid` on its pid rather than through `Process.waitUntilExit`, which was seen to wait forever
+    /// for a child that had exited (a zombie nobody reaped hung a CI run). When Foundation reaped it first,
+    /// Foundation's own record says how it ended.
+    func exitStatus(waiting: Bool) -> Int32? {
+        if let known = reapedStatus.withLock({ $0 }) { return known }
+        let pid = process.processIdentifier
+        var status: Int32 = 0
+        while true {
+            let result = waitpid(pid, &status, waiting ? 0 : WNOHANG)
+            if result == pid {
+                let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : status & 0x7f
+                reapedStatus.withLock { $0 = code }
+                return code
+            }
+            if result == 0 { return nil }
+            if errno == EINTR { continue }
+            // ECHILD: Foundation reaped it and is about to record how it ended.
+            while process.isRunning { Thread.sleep(forTimeInterval: 0.01) }
+            let code = process.terminationStatus
+            reapedStatus.withLock { $0 = code }
+            return code
+        }
+    }
+
+    /// Whether the server is still running (reaping it if it has exited).
+    public var isRunning: Bool { exitStatus(waiting: false) == nil }
+
     /// Sends SIGTERM (graceful) or another signal and waits; returns the exit status.
     public func terminate(signal: Int32 = SIGTERM) -> Int32 {
-        if process.isRunning { kill(process.processIdentifier, signal) }
+        if isRunning { kill(process.processIdentifier, signal) }
         // The log first: a server whose log fills the pipe blocks writing it and would never exit.
         log += String(decoding: errorPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return process.terminationStatus
+        return exitStatus(waiting: true) ?? -1
     }
 
     /// Sends SIGTERM and waits for the exit at most `limit`; a server still running then is SIGKILLed. Returns
     /// whether it stopped by itself: a server that does not stop when asked is a defect a test must see, not a
     /// test run that never ends. Blocking: call it on a thread of its own.
     public func stop(within limit: Duration) -> Bool {
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        if isRunning { kill(process.processIdentifier, SIGTERM) }
         // The log is read meanwhile, to its end: a server whose log fills the pipe blocks writing it and would
         // never exit.
         let reader = errorPipe.fileHandleForReading
@@ -74,18 +105,18 @@ public final class ServerProcess: @unchecked Sendable {
         let readThread = Thread { collected.finish(reader.readDataToEndOfFile()) }
         readThread.start()
         let deadline = ContinuousClock.now + limit
-        while process.isRunning, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        let stoppedByItself = !process.isRunning
+        while isRunning, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        let stoppedByItself = !isRunning
         if !stoppedByItself { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        _ = exitStatus(waiting: true)
         log += String(decoding: collected.wait(), as: UTF8.self)
         return stoppedByItself
     }
 
     deinit {
-        if process.isRunning {
+        if isRunning {
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            _ = exitStatus(waiting: true)
         }
     }
 
