@@ -38,9 +38,7 @@ public final class ServerProcess: @unchecked Sendable {
             let chunk = errorPipe.fileHandleForReading.availableData
             if chunk.isEmpty {
                 // Exited before listening: reaped here, as `exitStatus` does (not `Process.waitUntilExit`).
-                var status: Int32 = 0
-                while waitpid(process.processIdentifier, &status, 0) < 0, errno == EINTR {}
-                throw StartFailure(status: (status & 0x7f) == 0 ? (status >> 8) & 0xff : status & 0x7f, log: seen)
+                throw StartFailure(status: ChildProcess.reap(process.processIdentifier), log: seen)
             }
             seen += String(decoding: chunk, as: UTF8.self)
             for line in seen.split(separator: "\n") where line.contains("listening") && line.contains("port=") {
@@ -68,7 +66,7 @@ public final class ServerProcess: @unchecked Sendable {
         while true {
             let result = waitpid(pid, &status, waiting ? 0 : WNOHANG)
             if result == pid {
-                let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : status & 0x7f
+                let code = ChildProcess.exitCode(waitStatus: status)
                 reapedStatus.withLock { $0 = code }
                 return code
             }

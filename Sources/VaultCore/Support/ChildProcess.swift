@@ -59,10 +59,19 @@ public enum ChildProcess {
             if output.count < keep { output += buffer[0..<min(count, keep - output.count)] }
         }
         close(readEnd)
+        return (reap(pid), output)
+    }
+
+    /// Waits for the child `pid` to end and reaps it: its exit code, or the number of the signal that killed it
+    /// (as `Process.terminationStatus` reports it). For children this process spawned, whoever spawned them.
+    public static func reap(_ pid: pid_t) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-        // Exited: its code; killed: the signal's number, as `Process.terminationStatus` reports it.
-        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : status & 0x7f
-        return (code, output)
+        return exitCode(waitStatus: status)
+    }
+
+    /// A `waitpid` status as an exit code, or the killing signal's number.
+    public static func exitCode(waitStatus status: Int32) -> Int32 {
+        (status & 0x7f) == 0 ? (status >> 8) & 0xff : status & 0x7f
     }
 }
