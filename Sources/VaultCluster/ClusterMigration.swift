@@ -19,8 +19,9 @@ public struct ClusterMigration: Sendable {
         /// Already there, and linked into books they lacked.
         public var linked = 0
         public var bytesCopied = 0
-        /// Legacy aliases, which a cluster's catalog does not hold yet: they stay in the data directory only.
-        public var aliasesNotCarried = 0
+        /// Legacy aliases (`LegacyAlias`), and those this run added on the other side.
+        public var aliases = 0
+        public var aliasesCopied = 0
         /// Supabase Storage's buckets and objects (the generated `audio` bucket is the assets above).
         public var buckets = 0
         public var objects = 0
@@ -68,7 +69,6 @@ public struct ClusterMigration: Sendable {
         }
         var summary = Summary()
         summary.assets = hashes.count
-        summary.aliasesNotCarried = try await BlockingIO.run { try local.index.aliasCount() }
         var start = 0
         while start < hashes.count {
             let pageHashes = Array(hashes[start..<min(start + Self.page, hashes.count)])

@@ -217,6 +217,10 @@ public final class ClusterNodeStore: ClusterStore {
         try await fromCatalog { try await self.catalog.record(for: hash) }
     }
 
+    public func aliasTarget(_ legacyKey: SHA256Digest) async throws -> SHA256Digest? {
+        try await fromCatalog { try await self.catalog.aliasTarget(legacyKey) }
+    }
+
     public func books(after: String?, limit: Int) async throws -> [String] {
         try await fromCatalog { try await self.catalog.books(after: after, limit: limit) }
     }

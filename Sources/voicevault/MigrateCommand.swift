@@ -83,7 +83,13 @@ struct MigrateCommand: AsyncParsableCommand {
                 if let s3 = blobs as? S3BlobStore { try await s3.ensureBucket() }
                 let report: @Sendable (Int, Int) -> Void = { done, total in bar.update(label: "assets", done: done, total: total) }
                 var summary = try await into ? migration.intoCluster(progress: report) : migration.outOfCluster(progress: report)
-                if into { try await migration.objectsIntoCluster(&summary) } else { try await migration.objectsOutOfCluster(&summary) }
+                if into {
+                    try await migration.aliasesIntoCluster(&summary)
+                    try await migration.objectsIntoCluster(&summary)
+                } else {
+                    try await migration.aliasesOutOfCluster(&summary)
+                    try await migration.objectsOutOfCluster(&summary)
+                }
                 return summary
             }
         } catch {
@@ -103,11 +109,7 @@ struct MigrateCommand: AsyncParsableCommand {
                 "\(summary.buckets) Storage buckets, \(summary.objects) objects: \(summary.objectsCopied) copied, \(summary.objectsAlreadyThere) already there"
                     + (summary.objectsConflicting > 0
                         ? ", \(summary.objectsConflicting) left alone (the other side holds other bytes under the key)" : ""))
-            if summary.aliasesNotCarried > 0 {
-                print(
-                    "note: \(summary.aliasesNotCarried) legacy aliases stay in the data directory only (a cluster's catalog does not hold aliases yet)"
-                )
-            }
+            print("\(summary.aliases) legacy aliases: \(summary.aliasesCopied) copied")
         }
     }
 }

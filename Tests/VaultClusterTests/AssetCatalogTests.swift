@@ -88,6 +88,35 @@ import VaultTestSupport
         }
         #expect(inserted == 1)
         #expect(try await catalog.record(for: racing)?.bookIds == (0..<20).map { "book-\($0)" }.sorted())
+        try await holdsTheAliasContract(catalog)
+    }
+
+    /// Legacy aliases: added where absent, never overwritten, outliving their assets, paged in bytewise order.
+    static func holdsTheAliasContract(_ catalog: any AssetCatalog) async throws {
+        let legacy = (0..<7).map { SHA256Digest.test("legacy row \($0)") }
+        #expect(try await catalog.aliasTarget(legacy[0]) == nil)
+        #expect(try await catalog.aliases(after: nil, limit: 10) == [])
+        #expect(try await catalog.addAliases([]) == 0)
+        let aliases = legacy.map { LegacyAlias(legacyKey: $0, contentHash: SHA256Digest.test("no such asset")) }
+        #expect(try await catalog.addAliases(aliases) == 7)
+        #expect(try await catalog.aliasTarget(legacy[3]) == SHA256Digest.test("no such asset"))
+        // One already there is kept as it is, whatever the new one names.
+        let other = LegacyAlias(legacyKey: legacy[3], contentHash: SHA256Digest.test("another"))
+        #expect(
+            try await catalog.addAliases([other, LegacyAlias(legacyKey: SHA256Digest.test("new"), contentHash: other.contentHash)]) == 1)
+        #expect(try await catalog.aliasTarget(legacy[3]) == SHA256Digest.test("no such asset"))
+        // Pages of three in bytewise key order, each after the last, make the whole set once.
+        var seen: [LegacyAlias] = []
+        var after: SHA256Digest?
+        while true {
+            let page = try await catalog.aliases(after: after, limit: 3)
+            #expect(page.count <= 3)
+            guard let last = page.last else { break }
+            seen += page
+            after = last.legacyKey
+        }
+        let keys = (legacy + [SHA256Digest.test("new")]).sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+        #expect(seen.map(\.legacyKey) == keys)
     }
 
     @Test func theEmbeddedCatalogHoldsTheContract() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 import VaultCore
 import VaultTestSupport
@@ -78,6 +79,13 @@ import VaultTestSupport
         #expect(before.timings.allSatisfy { $0.contains("character_end_times_seconds") }, "the chapters have timings to carry")
         let server = embedded.server
         _ = try await onOwnThread { server.terminate() }
+        // An import's legacy alias (the old app's key for the first chapter's row), which lookups accept.
+        let legacyKey = SHA256Digest.test("the old app's key for the first chapter")
+        try await onOwnThread {
+            let vault = try OpenedVault(root: embedded.dataDirectory, logger: Logger(label: "migrate-test"))
+            try vault.store.index.setAlias(legacyKey, for: try #require(SHA256Digest(hex: try VoiceTestbed.hash(text: first))))
+        }
+        let legacyAnswer = before.records[0]
 
         // Into a cluster, twice: the second run finds everything there.
         let catalog = try await PostgreSQL.shared().createDatabase()
@@ -92,14 +100,17 @@ import VaultTestSupport
         #expect(firstRun.status == 0, "\(firstRun.output)")
         #expect(firstRun.output.contains("2 assets: 2 copied"), "\(firstRun.output)")
         #expect(firstRun.output.contains("1 Storage buckets, 2 objects: 2 copied"), "\(firstRun.output)")
+        #expect(firstRun.output.contains("1 legacy aliases: 1 copied"), "\(firstRun.output)")
         let secondRun = try await ServerProcess.run(into, environment: keys)
         #expect(secondRun.output.contains("2 assets: 0 copied") && secondRun.output.contains("2 already there"), "\(secondRun.output)")
         #expect(secondRun.output.contains("2 objects: 0 copied, 2 already there"), "\(secondRun.output)")
+        #expect(secondRun.output.contains("1 legacy aliases: 0 copied"), "\(secondRun.output)")
 
         // A cluster node that never saw them answers each as the embedded server did, generating nothing.
         let cluster = try await ClusterTestbed.start(nodes: 1, catalogURL: catalog, blobPrefix: prefix)
         #expect(try await Self.answers(cluster.nodes[0].baseURL, hashes: hashes) == before)
         #expect(try await Self.objectAnswers(cluster.nodes[0].baseURL, keys: objectKeys) == objectsBefore)
+        #expect(try await httpRequest("GET", cluster.nodes[0].baseURL + "/api/voice/\(legacyKey.hex)").body == legacyAnswer)
         #expect(try await cluster.upstreamCalls() == 0)
         await cluster.stop()
 
@@ -109,6 +120,7 @@ import VaultTestSupport
         let back = try await ServerProcess.run(outOf, environment: keys)
         #expect(back.status == 0 && back.output.contains("2 assets: 2 copied"), "\(back.output)")
         #expect(back.output.contains("1 Storage buckets, 2 objects: 2 copied"), "\(back.output)")
+        #expect(back.output.contains("1 legacy aliases: 1 copied"), "\(back.output)")
         #expect(try await ServerProcess.run(outOf, environment: keys).output.contains("2 already there"))
         let restored = try await onOwnThread {
             try ServerProcess(
@@ -116,6 +128,7 @@ import VaultTestSupport
         }
         #expect(try await Self.answers(restored.baseURL, hashes: hashes) == before)
         #expect(try await Self.objectAnswers(restored.baseURL, keys: objectKeys) == objectsBefore)
+        #expect(try await httpRequest("GET", restored.baseURL + "/api/voice/\(legacyKey.hex)").body == legacyAnswer)
         _ = try await onOwnThread { restored.terminate() }
     }
 }

@@ -215,6 +215,18 @@ public enum CatalogMigrations {
                 """,
                 "CREATE INDEX storage_multipart_parts_sha256 ON storage_multipart_parts (sha256)",
             ]),
+        CatalogMigration(
+            version: 10, name: "legacy aliases",
+            statements: [
+                // The old app's keys for imported rows (`LegacyAlias`), carried in by `voicevault migrate`; keys
+                // are lowercase hex, ordered bytewise ("C") as the embedded index orders its raw keys.
+                """
+                CREATE TABLE legacy_aliases (
+                    legacy_key text COLLATE "C" PRIMARY KEY,
+                    content_hash text NOT NULL
+                )
+                """
+            ]),
     ]
 
     /// The newest version this build knows.

@@ -23,6 +23,12 @@ public protocol AssetCatalog: Sendable {
     func remove(_ hash: SHA256Digest) async throws -> AssetRecord?
     /// The hashes a book links, in hash order.
     func hashes(forBook bookId: StorageIdentifier) async throws -> [SHA256Digest]
+    /// The content hash a legacy key was imported as (`LegacyAlias`); nil when it has no alias.
+    func aliasTarget(_ legacyKey: SHA256Digest) async throws -> SHA256Digest?
+    /// Adds the aliases whose legacy keys have none yet; one already there is kept as it is. The number added.
+    func addAliases(_ aliases: [LegacyAlias]) async throws -> Int
+    /// Aliases in legacy-key order (bytewise) after `after`, at most `limit`.
+    func aliases(after: SHA256Digest?, limit: Int) async throws -> [LegacyAlias]
 }
 
 /// What `AssetCatalog.unlink` did: the record before, and whether it went with its last book.

@@ -40,6 +40,8 @@ public protocol ClusterStore: Sendable {
     func hashes(forBook bookId: StorageIdentifier) async throws -> [SHA256Digest]
     /// The catalog's record of an asset (no bytes fetched); nil when the cluster has none.
     func catalogRecord(for hash: SHA256Digest) async throws -> AssetRecord?
+    /// The content hash a legacy key names in the catalog (`LegacyAlias`); nil when it names none.
+    func aliasTarget(_ legacyKey: SHA256Digest) async throws -> SHA256Digest?
     /// The books that link any asset in the catalog, in bytewise order after `after`, at most `limit`.
     func books(after: String?, limit: Int) async throws -> [String]
     /// Takes one request from a client key's allowance of `perMinute`, shared by every node (a token bucket in

@@ -78,4 +78,19 @@ public struct EmbeddedAssetCatalog: AssetCatalog {
         let index = index
         return try await BlockingIO.run { try index.hashes(forBook: bookId) }
     }
+
+    public func aliasTarget(_ legacyKey: SHA256Digest) async throws -> SHA256Digest? {
+        let index = index
+        return try await BlockingIO.run { try index.aliasTarget(legacyKey) }
+    }
+
+    public func addAliases(_ aliases: [LegacyAlias]) async throws -> Int {
+        let index = index
+        return try await BlockingIO.run { try index.addAliases(aliases) }
+    }
+
+    public func aliases(after: SHA256Digest?, limit: Int) async throws -> [LegacyAlias] {
+        let index = index
+        return try await BlockingIO.run { try index.aliases(after: after, limit: limit) }
+    }
 }

@@ -147,6 +147,20 @@ public final class AssetIndex: Sendable {
         }
     }
 
+    /// Adds the aliases whose legacy keys have none yet, in one transaction; an alias already there is kept as it
+    /// is, whatever it names. The number added.
+    public func addAliases(_ aliases: [LegacyAlias]) throws -> Int {
+        let databases = databases
+        return try environment.write { txn in
+            var added = 0
+            for alias in aliases
+            where try txn.put(alias.contentHash.bytes, for: alias.legacyKey.bytes, in: databases.aliases, overwrite: false) {
+                added += 1
+            }
+            return added
+        }
+    }
+
     /// The content hash a legacy key was imported as, if any.
     public func aliasTarget(_ legacyKey: SHA256Digest) throws -> SHA256Digest? {
         try environment.read { txn in
@@ -170,6 +184,21 @@ public final class AssetIndex: Sendable {
     /// Number of legacy aliases.
     public func aliasCount() throws -> Int {
         try environment.read { try $0.count(in: databases.aliases) }
+    }
+
+    /// Legacy aliases in key order after `after`, at most `limit`: `voicevault migrate` carries them in pages.
+    public func aliases(after: SHA256Digest?, limit: Int) throws -> [LegacyAlias] {
+        try environment.read { txn in
+            var page: [LegacyAlias] = []
+            try txn.scan(prefix: [], in: databases.aliases, from: after?.bytes) { key, value in
+                if let after, key == after.bytes { return true }
+                if let legacyKey = SHA256Digest(bytes: key), let target = SHA256Digest(bytes: value) {
+                    page.append(LegacyAlias(legacyKey: legacyKey, contentHash: target))
+                }
+                return page.count < limit
+            }
+            return page
+        }
     }
 
     /// Content hashes referenced by a book, in hash order.
@@ -424,7 +453,8 @@ public final class AssetIndex: Sendable {
         return try environment.write { txn in
             var current: [Int] = []
             for counter in counters {
-                let spent = try txn.get(Self.spendKey(counter), in: databases.meta).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+                let spent =
+                    try txn.get(Self.spendKey(counter), in: databases.meta).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
                 if let limit = counter.limit, spent + characters > limit { return SpendRefusal(counter: counter, spent: spent) }
                 current.append(spent)
             }
@@ -440,7 +470,8 @@ public final class AssetIndex: Sendable {
         let databases = databases
         try environment.write { txn in
             for counter in counters {
-                let spent = try txn.get(Self.spendKey(counter), in: databases.meta).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+                let spent =
+                    try txn.get(Self.spendKey(counter), in: databases.meta).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
                 try txn.put(Array(String(max(0, spent + characters)).utf8), for: Self.spendKey(counter), in: databases.meta)
             }
         }

@@ -214,6 +214,17 @@ public final class VoiceService: Sendable {
         return try await cluster?.bringIn(hash)
     }
 
+    /// `storedRecord` for a content hash or, failing that, a legacy key's alias (`LegacyAlias`): the local
+    /// index first, then the cluster's asset, then the cluster's alias.
+    public func storedRecord(forHashOrAlias key: SHA256Digest) async throws -> AssetRecord? {
+        let store = store
+        if let record = try await BlockingIO.run({ try store.index.record(forHashOrAlias: key) }) { return record }
+        guard let cluster else { return nil }
+        if let record = try await cluster.bringIn(key) { return record }
+        guard let target = try await cluster.aliasTarget(key) else { return nil }
+        return try await storedRecord(target)
+    }
+
     private func report(_ outcome: Outcome, spec: SpeechSpec, who: VoiceRequest.Who) {
         let usage = VoiceEvent.Usage(
             hash: outcome.hash, who: who, voiceId: spec.voiceId, modelId: spec.modelId,

@@ -105,9 +105,7 @@ struct VoiceRoutes {
             throw APIError(.badRequest, code: "invalid_content_hash", message: "contentHash must be 64 lowercase hex characters")
         }
         // A cluster node that does not hold the asset brings it in first.
-        var found = try voice.store.index.record(forHashOrAlias: hash)
-        if found == nil, voice.cluster != nil { found = try await voice.storedRecord(hash) }
-        guard let record = found else {
+        guard let record = try await voice.storedRecord(forHashOrAlias: hash) else {
             throw APIError(.notFound, code: "not_found", message: "no audio with contentHash \(hash.hex)")
         }
         return JSONResponse.make(body: VoiceResponseBody.record(record, baseURL: configuration.publicBaseURL).encoded())
