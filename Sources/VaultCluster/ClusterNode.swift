@@ -18,6 +18,8 @@ public struct ClusterNode: Sendable {
     public let spendCounters: PostgresSpendCounters
     /// The cluster's jobs, run by the node holding `jobRunnerLease`.
     public let jobs: PostgresJobCatalog
+    /// The cluster's usage ledger, which every node writes.
+    public let usageHistory: PostgresUsageLedger
     public let jobRunnerLease: ClusterLeaseTaker
     let logger: Logger
 
@@ -41,6 +43,7 @@ public struct ClusterNode: Sendable {
         )
         spendCounters = PostgresSpendCounters(client: client, logger: logger)
         jobs = PostgresJobCatalog(client: client, logger: logger)
+        usageHistory = PostgresUsageLedger(client: client, logger: logger)
         let lease = PostgresLease(catalog: settings.catalog, role: .jobRunner, logger: logger)
         jobRunnerLease = { try await lease.take() }
     }

@@ -67,7 +67,7 @@ struct GCCommand: AsyncParsableCommand {
             throw ExitCode(73)
         }
         let writer = UsageLedger.openOrSetAside(in: vault.store.directory, logger: makeLogger(label: "voicevault.gc", level: "warning"))
-            .map { LedgerWriter(ledger: $0) }
+            .map { LedgerWriter(history: EmbeddedUsageHistory(ledger: $0)) }
         let eviction = AssetEviction(store: vault.store, heard: HeardLog(), events: UsageRecorder(writer: writer))
         let result = try await BlockingIO.run { [dryRun] in try eviction.run(limit: limit, dryRun: dryRun) }
         await writer?.flush()

@@ -91,8 +91,6 @@ struct ServeCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let (synthesizer, catalog, upstreamLoad) = try makeSynthesizer(logger: logger)
-        let ledgerWriter = UsageLedger.openOrSetAside(in: vault.store.directory, logger: logger).map { LedgerWriter(ledger: $0) }
-        let usage = UsageRecorder(writer: ledgerWriter)
         let quotaWakeup = QuotaWakeup()
         let signingSecret = try SigningSecret.loadOrCreate(
             path: vault.store.directory.signingKeyFile, override: Environment.value("VOICEVAULT_SIGNING_SECRET"))
@@ -101,6 +99,15 @@ struct ServeCommand: AsyncParsableCommand {
                 settings: $0, local: vault.store, defaultNodeURL: Self.defaultNodeURL(host: configuration.host, port: configuration.port),
                 relayCredential: RelayCredential.derive(fromSigningSecret: signingSecret), httpClient: .shared, logger: logger)
         }
+        // A cluster's usage ledger is in its catalog, written by every node; one machine's in its data directory.
+        let usageHistory: (any UsageHistory)? =
+            if let cluster {
+                cluster.usageHistory
+            } else {
+                UsageLedger.openOrSetAside(in: vault.store.directory, logger: logger).map { EmbeddedUsageHistory(ledger: $0) }
+            }
+        let ledgerWriter = usageHistory.map { LedgerWriter(history: $0) }
+        let usage = UsageRecorder(writer: ledgerWriter)
         let voice = VoiceService(
             store: vault.store, synthesizer: synthesizer,
             dailyCharacterBudget: configuration.dailyCharacterBudget,

@@ -37,7 +37,8 @@ struct StatsCommand: AsyncParsableCommand {
         let facts = try await AdminStats.storeFacts(store, budget: budget)
         var report = LedgerReport()
         if FileManager.default.fileExists(atPath: directory.ledgerFile) {
-            report = try LedgerReport.read(try UsageLedger(path: directory.ledgerFile, readOnly: true), now: Date().timeIntervalSince1970)
+            let ledger = try UsageLedger(path: directory.ledgerFile, readOnly: true)
+            report = try await LedgerReport.read(EmbeddedUsageHistory(ledger: ledger), now: Date().timeIntervalSince1970)
         }
         let inputs = AdminStats.Inputs(
             totals: facts.totals, spentToday: facts.spent, dailyLimit: budget.dailyLimit, report: report, flights: [],

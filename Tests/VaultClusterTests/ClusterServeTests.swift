@@ -74,6 +74,20 @@ import VaultTestSupport
         )
         let cluster = stats["cluster"] as? [String: Any]
         #expect(cluster?["assets"] as? Int == 1 && cluster?["books"] as? Int == 1, "\(stats)")
+        // The usage ledger is the cluster's: a hit on the second node and the first node's generation are
+        // counted together, whichever node is asked.
+        #expect(try await testbed.post(VoiceTestbed.requestBody(text: text, book: "novel"), to: 1).status == 200)
+        try await waitUntil("each node's stats count the other's usage") {
+            var agreed = true
+            for node in 0..<2 {
+                let usage = json(
+                    try await httpRequest(
+                        "GET", testbed.nodes[node].baseURL + "/admin/stats", headers: ["authorization": "Bearer \(Self.admin)"]
+                    ).body)
+                agreed = agreed && usage["generations"] as? Int == 1 && usage["hits"] as? Int == 1
+            }
+            return agreed
+        }
         // An admin's delete through one node is the cluster's: gone from both, the warm copy included.
         let deleted = try await httpRequest(
             "DELETE", testbed.nodes[1].baseURL + "/admin/audio/\(hash)", headers: ["authorization": "Bearer \(Self.admin)"])

@@ -227,6 +227,43 @@ public enum CatalogMigrations {
                 )
                 """
             ]),
+        CatalogMigration(
+            version: 11, name: "usage ledger",
+            statements: [
+                // The usage ledger (`PostgresUsageLedger`): the SQLite ledger's four tables, written by every node.
+                """
+                CREATE TABLE ledger_generations (
+                    id bigserial PRIMARY KEY, at double precision NOT NULL, content_hash text NOT NULL,
+                    book_id text NOT NULL, chapter_id text, voice_id text NOT NULL, model_id text NOT NULL,
+                    characters bigint NOT NULL, character_cost bigint, upstream_request_id text,
+                    upstream_ms double precision NOT NULL, write_ms double precision NOT NULL,
+                    index_ms double precision NOT NULL, attempts bigint NOT NULL, client_key_id text, client_name text
+                )
+                """,
+                "CREATE INDEX ledger_generations_at ON ledger_generations (at)",
+                """
+                CREATE TABLE ledger_failures (
+                    id bigserial PRIMARY KEY, at double precision NOT NULL, book_id text NOT NULL,
+                    error_code text NOT NULL, client_key_id text, client_name text
+                )
+                """,
+                """
+                CREATE TABLE ledger_hits (
+                    day text NOT NULL, content_hash text NOT NULL, book_id text NOT NULL, client_key_id text NOT NULL,
+                    client_name text, voice_id text NOT NULL, hits bigint NOT NULL, joined bigint NOT NULL,
+                    characters_saved bigint NOT NULL,
+                    PRIMARY KEY (day, content_hash, book_id, client_key_id)
+                )
+                """,
+                "CREATE INDEX ledger_hits_content_hash ON ledger_hits (content_hash)",
+                """
+                CREATE TABLE ledger_admin_actions (
+                    id bigserial PRIMARY KEY, at double precision NOT NULL, action text NOT NULL, content_hash text,
+                    book_id text, books bigint NOT NULL, links bigint NOT NULL, assets_removed bigint NOT NULL,
+                    bytes_freed bigint NOT NULL, detail text
+                )
+                """,
+            ]),
     ]
 
     /// The newest version this build knows.

@@ -1,6 +1,6 @@
-/// What the ledger's history says, for `/admin/stats`, `voicevault stats` and the dashboard: every query
-/// behind them in one place, so the numbers agree wherever they are shown. The same SQL is in
-/// Docs/OPERATIONS.md for `sqlite3`.
+/// What the ledger's history says, for `/admin/stats`, `voicevault stats` and the dashboard: read from the
+/// answers to `LedgerQuestion`s in one place, so the numbers agree wherever they are shown, on one machine or a
+/// cluster.
 public struct LedgerReport: Sendable, Equatable, Codable {
     public var hits = 0
     /// Requests that found no audio and joined a generation in flight (paid by another request).
@@ -22,6 +22,17 @@ public struct LedgerReport: Sendable, Equatable, Codable {
     public struct Count: Sendable, Equatable, Codable {
         public let id: String
         public let hits: Int
+
+        public init(id: String, hits: Int) {
+            self.id = id
+            self.hits = hits
+        }
+
+        /// An id and its count, as `topVoices` and `topBooks` answer.
+        init?(row: [SQLiteDatabase.Value]) {
+            guard row.count == 2, let id = row[0].string else { return nil }
+            self.init(id: id, hits: row[1].int ?? 0)
+        }
     }
 
     public struct ClientUsage: Sendable, Equatable, Codable {
@@ -53,82 +64,57 @@ public struct LedgerReport: Sendable, Equatable, Codable {
     public var misses: Int { generations + joined }
 
     /// Reads the whole report. `now` is seconds since 1970; `days` is how many recent days the series holds.
-    public static func read(_ ledger: UsageLedger, now: Double, days dayCount: Int = 14) throws -> LedgerReport {
+    public static func read(_ history: any UsageHistory, now: Double, days dayCount: Int = 14) async throws -> LedgerReport {
         var report = LedgerReport()
-        if let row = try ledger.query("SELECT coalesce(sum(hits),0), coalesce(sum(joined),0), coalesce(sum(characters_saved),0) FROM hits")
-            .first
-        {
+        if let row = try await history.answer(.hitTotals).first, row.count == 3 {
             report.hits = row[0].int ?? 0
             report.joined = row[1].int ?? 0
             report.charactersSaved = row[2].int ?? 0
         }
-        if let row = try ledger.query("SELECT count(*), coalesce(sum(coalesce(character_cost, characters)),0) FROM generations").first {
+        if let row = try await history.answer(.generationTotals).first, row.count == 2 {
             report.generations = row[0].int ?? 0
             report.charactersGenerated = row[1].int ?? 0
         }
-        report.failures = try ledger.query("SELECT count(*) FROM failures").first?.first?.int ?? 0
-        report.topVoices = try ledger.query(
-            "SELECT voice_id, sum(hits) AS n FROM hits GROUP BY voice_id HAVING n > 0 ORDER BY n DESC, voice_id LIMIT 10"
-        ).map { Count(id: $0[0].string ?? "", hits: $0[1].int ?? 0) }
-        report.topBooks = try ledger.query(
-            "SELECT book_id, sum(hits) AS n FROM hits GROUP BY book_id HAVING n > 0 ORDER BY n DESC, book_id LIMIT 10"
-        ).map { Count(id: $0[0].string ?? "", hits: $0[1].int ?? 0) }
-        report.byClient = try ledger.query(
-            """
-            SELECT name, sum(h), sum(g), sum(c) FROM (
-              SELECT coalesce(client_name, nullif(client_key_id, ''), '-') AS name, hits AS h, 0 AS g, 0 AS c FROM hits
-              UNION ALL
-              SELECT coalesce(client_name, client_key_id, '-'), 0, 1, coalesce(character_cost, characters) FROM generations)
-            GROUP BY name ORDER BY name
-            """
-        ).map {
-            ClientUsage(name: $0[0].string ?? "-", hits: $0[1].int ?? 0, generations: $0[2].int ?? 0, charactersGenerated: $0[3].int ?? 0)
+        report.failures = try await history.answer(.failureCount).first?.first?.int ?? 0
+        report.topVoices = try await history.answer(.topVoices).compactMap(Count.init(row:))
+        report.topBooks = try await history.answer(.topBooks).compactMap(Count.init(row:))
+        report.byClient = try await history.answer(.byClient).compactMap { row in
+            guard row.count == 4 else { return nil }
+            return ClientUsage(
+                name: row[0].string ?? "-", hits: row[1].int ?? 0, generations: row[2].int ?? 0, charactersGenerated: row[3].int ?? 0)
         }
         let firstDay = CharacterBudget.day(of: .init(timeIntervalSince1970: now - Double(dayCount - 1) * 86_400))
-        report.days = try ledger.query(
-            """
-            SELECT day, sum(h), sum(m), sum(cg), sum(cs) FROM (
-              SELECT day, hits AS h, joined AS m, 0 AS cg, characters_saved AS cs FROM hits WHERE day >= ?1
-              UNION ALL
-              SELECT date(at, 'unixepoch'), 0, 1, coalesce(character_cost, characters), 0 FROM generations WHERE at >= unixepoch(?1))
-            GROUP BY day ORDER BY day
-            """, [.text(firstDay)]
-        ).map {
-            Day(
-                day: $0[0].string ?? "", hits: $0[1].int ?? 0, misses: $0[2].int ?? 0, charactersGenerated: $0[3].int ?? 0,
-                charactersSaved: $0[4].int ?? 0)
+        report.days = try await history.answer(.days(from: firstDay)).compactMap { row in
+            guard row.count == 5 else { return nil }
+            return Day(
+                day: row[0].string ?? "", hits: row[1].int ?? 0, misses: row[2].int ?? 0, charactersGenerated: row[3].int ?? 0,
+                charactersSaved: row[4].int ?? 0)
         }
-        report.recentGenerations = try ledger.query(
-            "SELECT at, content_hash, book_id, voice_id, characters, upstream_ms FROM generations ORDER BY id DESC LIMIT 20"
-        ).map {
-            RecentGeneration(
-                at: $0[0].double ?? 0, contentHash: $0[1].string ?? "", bookId: $0[2].string ?? "",
-                voiceId: $0[3].string ?? "", characters: $0[4].int ?? 0, upstreamSeconds: ($0[5].double ?? 0) / 1000)
+        report.recentGenerations = try await history.answer(.recentGenerations).compactMap { row in
+            guard row.count == 6 else { return nil }
+            return RecentGeneration(
+                at: row[0].double ?? 0, contentHash: row[1].string ?? "", bookId: row[2].string ?? "",
+                voiceId: row[3].string ?? "", characters: row[4].int ?? 0, upstreamSeconds: (row[5].double ?? 0) / 1000)
         }
-        report.upstreamSecondsLastHour = try ledger.query(
-            "SELECT upstream_ms FROM generations WHERE at >= ?1 ORDER BY upstream_ms LIMIT 10000", [.real(now - 3600)]
-        ).compactMap { $0[0].double.map { $0 / 1000 } }
+        report.upstreamSecondsLastHour = try await history.answer(.upstreamMilliseconds(since: now - 3600)).compactMap {
+            $0.first?.double.map { $0 / 1000 }
+        }
         return report
     }
 
     /// Requests per voice over the whole history (hits and generations): which voices readers ask for most,
     /// so pre-generation can do those first.
-    public static func requestsByVoice(in ledger: UsageLedger) throws -> [String: Int] {
+    public static func requestsByVoice(in history: any UsageHistory) async throws -> [String: Int] {
         var result: [String: Int] = [:]
-        for row in try ledger.query(
-            """
-            SELECT voice_id, sum(n) FROM (SELECT voice_id, sum(hits) AS n FROM hits GROUP BY voice_id
-            UNION ALL SELECT voice_id, count(*) AS n FROM generations GROUP BY voice_id) GROUP BY voice_id
-            """)
-        {
-            if let voice = row.first?.string, let count = row.last?.int { result[voice] = count }
+        for row in try await history.answer(.requestsByVoice) {
+            if row.count == 2, let voice = row[0].string, let count = row[1].int { result[voice] = count }
         }
         return result
     }
 
     /// Hits an asset has had, over every day, book and key.
-    public static func hits(of contentHash: String, in ledger: UsageLedger) throws -> Int {
-        try ledger.query("SELECT coalesce(sum(hits),0) FROM hits WHERE content_hash = ?1", [.text(contentHash)]).first?.first?.int ?? 0
+    public static func hits(of contentHash: String, in history: any UsageHistory) async throws -> Int {
+        try await history.answer(.hits(contentHash: contentHash)).first?.first?.int ?? 0
     }
 
     /// The p-th percentile (0...1) of ascending values, nearest rank; nil when there are none.

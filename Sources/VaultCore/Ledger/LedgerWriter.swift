@@ -5,9 +5,11 @@ import Synchronization
 /// first, and once more when it is cancelled (at shutdown).
 ///
 /// The queue is bounded: when the ledger falls behind, new events are dropped and counted (`dropped`, in
-/// metrics), so a slow disk costs history, never a request. A SIGKILL loses at most what was queued.
+/// metrics), so a slow disk or an unreachable catalog costs history, never a request. A SIGKILL loses at most
+/// what was queued.
 public final class LedgerWriter: Sendable {
-    public let ledger: UsageLedger
+    /// Where the rows go: the data directory's SQLite file, or a cluster's catalog.
+    public let history: any UsageHistory
     public let capacity: Int
     public let batchSize: Int
     public let interval: Duration
@@ -23,8 +25,10 @@ public final class LedgerWriter: Sendable {
 
     private let state = Mutex(State())
 
-    public init(ledger: UsageLedger, capacity: Int = 10_000, batchSize: Int = 256, interval: Duration = .milliseconds(500)) {
-        self.ledger = ledger
+    public init(
+        history: any UsageHistory, capacity: Int = 10_000, batchSize: Int = 256, interval: Duration = .milliseconds(500)
+    ) {
+        self.history = history
         self.capacity = max(1, capacity)
         self.batchSize = max(1, batchSize)
         self.interval = interval
@@ -76,9 +80,8 @@ public final class LedgerWriter: Sendable {
             return state.events
         }
         guard !batch.isEmpty else { return }
-        let ledger = ledger
         do {
-            try await BlockingIO.run { try ledger.write(batch) }
+            try await history.write(LedgerBatch(batch))
             state.withLock { $0.written += batch.count }
         } catch {
             // Accounting, not truth: a batch that cannot be written is counted and let go.

@@ -108,44 +108,32 @@ public final class UsageLedger: @unchecked Sendable {
 
     // MARK: Writing
 
-    /// Writes a batch in one transaction: hits are summed per (day, asset, book, key) first, so a batch of a
-    /// thousand hits on one chapter is one upsert.
-    public func write(_ events: [LedgerEvent]) throws {
-        var generations: [[SQLiteDatabase.Value]] = []
-        var failures: [[SQLiteDatabase.Value]] = []
-        var actions: [[SQLiteDatabase.Value]] = []
-        struct HitKey: Hashable { let day, hash, book, key: String }
-        var hits: [HitKey: (name: String?, voice: String, hits: Int, joined: Int, saved: Int)] = [:]
-        for event in events {
-            switch event {
-            case let .generation(g):
-                generations.append([
-                    .real(g.at), .text(g.contentHash), .text(g.bookId), text(g.chapterId), .text(g.voiceId),
-                    .text(g.modelId), .integer(g.characters), integer(g.characterCost), text(g.upstreamRequestId),
-                    .real(g.upstreamMilliseconds), .real(g.writeMilliseconds), .real(g.indexMilliseconds),
-                    .integer(g.attempts), text(g.clientKeyId), text(g.clientName),
-                ])
-            case let .failure(f):
-                failures.append([.real(f.at), .text(f.bookId), .text(f.errorCode), text(f.clientKeyId), text(f.clientName)])
-            case let .hit(h):
-                let key = HitKey(
-                    day: ISO8601Timestamp.day(secondsSince1970: h.at), hash: h.contentHash,
-                    book: h.bookId, key: h.clientKeyId ?? "")
-                var entry = hits[key] ?? (h.clientName, h.voiceId, 0, 0, 0)
-                if h.joined { entry.joined += 1 } else { entry.hits += 1 }
-                entry.saved += h.characters
-                hits[key] = entry
-            case let .adminAction(a):
-                actions.append([
-                    .real(a.at), .text(a.action), text(a.contentHash), text(a.bookId), .integer(a.removal.books.count),
-                    .integer(a.removal.links), .integer(a.removal.assetsRemoved), .integer(a.removal.bytesFreed), text(a.detail),
-                ])
-            }
-        }
-        let hitRows: [[SQLiteDatabase.Value]] = hits.map { key, value in
+    /// Writes events in one transaction (`LedgerBatch`: hits summed per day, asset, book and key first).
+    public func write(_ events: [LedgerEvent]) throws { try write(LedgerBatch(events)) }
+
+    /// Writes a batch in one transaction.
+    public func write(_ batch: LedgerBatch) throws {
+        let generations: [[SQLiteDatabase.Value]] = batch.generations.map { g in
             [
-                .text(key.day), .text(key.hash), .text(key.book), .text(key.key), text(value.name), .text(value.voice),
-                .integer(value.hits), .integer(value.joined), .integer(value.saved),
+                .real(g.at), .text(g.contentHash), .text(g.bookId), text(g.chapterId), .text(g.voiceId),
+                .text(g.modelId), .integer(g.characters), integer(g.characterCost), text(g.upstreamRequestId),
+                .real(g.upstreamMilliseconds), .real(g.writeMilliseconds), .real(g.indexMilliseconds),
+                .integer(g.attempts), text(g.clientKeyId), text(g.clientName),
+            ]
+        }
+        let failures: [[SQLiteDatabase.Value]] = batch.failures.map { f in
+            [.real(f.at), .text(f.bookId), .text(f.errorCode), text(f.clientKeyId), text(f.clientName)]
+        }
+        let actions: [[SQLiteDatabase.Value]] = batch.adminActions.map { a in
+            [
+                .real(a.at), .text(a.action), text(a.contentHash), text(a.bookId), .integer(a.removal.books.count),
+                .integer(a.removal.links), .integer(a.removal.assetsRemoved), .integer(a.removal.bytesFreed), text(a.detail),
+            ]
+        }
+        let hitRows: [[SQLiteDatabase.Value]] = batch.hits.map { row in
+            [
+                .text(row.day), .text(row.contentHash), .text(row.bookId), .text(row.clientKeyId), text(row.clientName),
+                .text(row.voiceId), .integer(row.hits), .integer(row.joined), .integer(row.charactersSaved),
             ]
         }
         try lock.withLock {

@@ -90,7 +90,7 @@ struct AdminRoutes {
         admins.on("/admin/assets/:hash", method: .get, recordingIn: table) { _, context in
             let hash = try AdminQuery.hash(context.parameters.get("hash") ?? "")
             guard let record = try store.record(for: hash) else { throw APIError.notFound("no audio with contentHash \(hash.hex)") }
-            let hits = try await usage.history { try LedgerReport.hits(of: hash.hex, in: $0) }
+            let hits = try await usage.history { try await LedgerReport.hits(of: hash.hex, in: $0) }
             return JSONResponse.make(encoding: AdminJSON.Asset(record, baseURL: configuration.publicBaseURL, hits: hits))
         }
         admins.on("/admin/books", method: .get, recordingIn: table) { request, _ in
@@ -197,7 +197,7 @@ struct AdminRoutes {
         let budget = voice.budget
         let facts = try await AdminStats.storeFacts(store, budget: budget)
         let now = Date().timeIntervalSince1970
-        let history = try await usage.history { try LedgerReport.read($0, now: now) }
+        let history = try await usage.history { try await LedgerReport.read($0, now: now) }
         var inputs = AdminStats.Inputs(
             totals: facts.totals, spentToday: facts.spent, dailyLimit: budget.dailyLimit,
             report: history ?? usage.tally.report(),

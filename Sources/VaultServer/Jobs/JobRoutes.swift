@@ -59,7 +59,7 @@ struct JobRoutes {
             )
         }
         // The most requested voices first, from the ledger's history.
-        let requests = try await usage.history { try LedgerReport.requestsByVoice(in: $0) } ?? [:]
+        let requests = try await usage.history { try await LedgerReport.requestsByVoice(in: $0) } ?? [:]
         let order = JobManifest.voiceOrder(manifest.voices, requests: requests)
         let maximum = configuration.maximumTextCharacters
         let planned: (book: StorageIdentifier, items: [JobManifest.Item])

@@ -14,12 +14,11 @@ public struct UsageRecorder: VoiceEventSink {
     }
 
     /// Reads the ledger's history, this server's queued events included (read-your-writes: it flushes the
-    /// queue first), off the cooperative pool. Nil when the server has no ledger.
-    func history<T: Sendable>(_ read: @escaping @Sendable (UsageLedger) throws -> T) async throws -> T? {
+    /// queue first). Nil when the server has no ledger.
+    func history<T: Sendable>(_ read: (any UsageHistory) async throws -> T) async throws -> T? {
         guard let writer else { return nil }
         await writer.flush()
-        let ledger = writer.ledger
-        return try await BlockingIO.run { try read(ledger) }
+        return try await read(writer.history)
     }
 
     public func record(_ event: VoiceEvent) {

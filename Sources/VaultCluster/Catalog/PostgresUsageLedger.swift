@@ -1,0 +1,142 @@
+import Logging
+public import PostgresNIO
+public import VaultCore
+
+/// A cluster's usage ledger in its catalog (migration 11: `ledger_generations`, `ledger_failures`,
+/// `ledger_hits`, `ledger_admin_actions`, the SQLite ledger's tables under a prefix), so `/admin/stats`, the
+/// dashboard and pre-generation's voice order are the whole cluster's on every node. Each node's
+/// `LedgerWriter` writes its own batches; a batch is one transaction.
+///
+/// Every question is answered in the same terms as SQLite's (`LedgerQuestion.sqlite`): integer columns cast to
+/// `bigint`, orderings by text in bytewise ("C") order as SQLite's default collation orders them, days in UTC;
+/// `UsageHistoryTests` holds the two to one report for the same events.
+public struct PostgresUsageLedger: UsageHistory {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func write(_ batch: LedgerBatch) async throws {
+        let logger = logger
+        try await client.withTransaction(logger: logger) { connection in
+            for g in batch.generations {
+                try await connection.query(
+                    """
+                    INSERT INTO ledger_generations (at, content_hash, book_id, chapter_id, voice_id, model_id, characters,
+                        character_cost, upstream_request_id, upstream_ms, write_ms, index_ms, attempts, client_key_id, client_name)
+                    VALUES (\(g.at), \(g.contentHash), \(g.bookId), \(g.chapterId), \(g.voiceId), \(g.modelId), \(g.characters),
+                        \(g.characterCost), \(g.upstreamRequestId), \(g.upstreamMilliseconds), \(g.writeMilliseconds),
+                        \(g.indexMilliseconds), \(g.attempts), \(g.clientKeyId), \(g.clientName))
+                    """, logger: logger)
+            }
+            for f in batch.failures {
+                try await connection.query(
+                    """
+                    INSERT INTO ledger_failures (at, book_id, error_code, client_key_id, client_name)
+                    VALUES (\(f.at), \(f.bookId), \(f.errorCode), \(f.clientKeyId), \(f.clientName))
+                    """, logger: logger)
+            }
+            // In key order (`LedgerBatch`): nodes upserting the same rows lock them in one order.
+            for h in batch.hits {
+                try await connection.query(
+                    """
+                    INSERT INTO ledger_hits (day, content_hash, book_id, client_key_id, client_name, voice_id, hits, joined,
+                        characters_saved)
+                    VALUES (\(h.day), \(h.contentHash), \(h.bookId), \(h.clientKeyId), \(h.clientName), \(h.voiceId), \(h.hits),
+                        \(h.joined), \(h.charactersSaved))
+                    ON CONFLICT (day, content_hash, book_id, client_key_id) DO UPDATE SET
+                        hits = ledger_hits.hits + excluded.hits, joined = ledger_hits.joined + excluded.joined,
+                        characters_saved = ledger_hits.characters_saved + excluded.characters_saved
+                    """, logger: logger)
+            }
+            for a in batch.adminActions {
+                try await connection.query(
+                    """
+                    INSERT INTO ledger_admin_actions (at, action, content_hash, book_id, books, links, assets_removed,
+                        bytes_freed, detail)
+                    VALUES (\(a.at), \(a.action), \(a.contentHash), \(a.bookId), \(a.removal.books.count), \(a.removal.links),
+                        \(a.removal.assetsRemoved), \(a.removal.bytesFreed), \(a.detail))
+                    """, logger: logger)
+            }
+        }
+    }
+
+    public func answer(_ question: LedgerQuestion) async throws -> [[SQLiteDatabase.Value]] {
+        let rows = try await client.query(Self.query(question), logger: logger)
+        var answer: [[SQLiteDatabase.Value]] = []
+        for try await row in rows {
+            answer.append(try row.map(Self.value))
+        }
+        return answer
+    }
+
+    /// A cell as the report reads it: integers, reals and text, as SQLite hands them.
+    static func value(_ cell: PostgresCell) throws -> SQLiteDatabase.Value {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .int2, .int4, .int8: return .integer(try cell.decode(Int.self))
+        case .float4, .float8: return .real(try cell.decode(Double.self))
+        default: return .text(try cell.decode(String.self))
+        }
+    }
+
+    static func query(_ question: LedgerQuestion) -> PostgresQuery {
+        switch question {
+        case .hitTotals:
+            """
+            SELECT coalesce(sum(hits), 0)::bigint, coalesce(sum(joined), 0)::bigint, coalesce(sum(characters_saved), 0)::bigint
+            FROM ledger_hits
+            """
+        case .generationTotals:
+            "SELECT count(*), coalesce(sum(coalesce(character_cost, characters)), 0)::bigint FROM ledger_generations"
+        case .failureCount:
+            "SELECT count(*) FROM ledger_failures"
+        case .topVoices:
+            """
+            SELECT voice_id, sum(hits)::bigint AS n FROM ledger_hits GROUP BY voice_id HAVING sum(hits) > 0
+            ORDER BY n DESC, voice_id COLLATE "C" LIMIT 10
+            """
+        case .topBooks:
+            """
+            SELECT book_id, sum(hits)::bigint AS n FROM ledger_hits GROUP BY book_id HAVING sum(hits) > 0
+            ORDER BY n DESC, book_id COLLATE "C" LIMIT 10
+            """
+        case .byClient:
+            """
+            SELECT name, sum(h)::bigint, sum(g)::bigint, sum(c)::bigint FROM (
+              SELECT coalesce(client_name, nullif(client_key_id, ''), '-') AS name, hits AS h, 0 AS g, 0 AS c FROM ledger_hits
+              UNION ALL
+              SELECT coalesce(client_name, client_key_id, '-'), 0, 1, coalesce(character_cost, characters) FROM ledger_generations
+            ) AS usage GROUP BY name ORDER BY name COLLATE "C"
+            """
+        case let .days(from):
+            """
+            SELECT day, sum(h)::bigint, sum(m)::bigint, sum(cg)::bigint, sum(cs)::bigint FROM (
+              SELECT day, hits AS h, joined AS m, 0 AS cg, characters_saved AS cs FROM ledger_hits WHERE day >= \(from)
+              UNION ALL
+              SELECT to_char(to_timestamp(at) AT TIME ZONE 'UTC', 'YYYY-MM-DD'), 0, 1, coalesce(character_cost, characters), 0
+              FROM ledger_generations WHERE at >= extract(epoch FROM \(from)::date)
+            ) AS usage GROUP BY day ORDER BY day COLLATE "C"
+            """
+        case .recentGenerations:
+            """
+            SELECT at, content_hash, book_id, voice_id, characters, upstream_ms FROM ledger_generations
+            ORDER BY id DESC LIMIT 20
+            """
+        case let .upstreamMilliseconds(since):
+            "SELECT upstream_ms FROM ledger_generations WHERE at >= \(since) ORDER BY upstream_ms LIMIT 10000"
+        case .requestsByVoice:
+            """
+            SELECT voice_id, sum(n)::bigint FROM (
+              SELECT voice_id, sum(hits) AS n FROM ledger_hits GROUP BY voice_id
+              UNION ALL SELECT voice_id, count(*) FROM ledger_generations GROUP BY voice_id
+            ) AS requests GROUP BY voice_id
+            """
+        case let .hits(contentHash):
+            "SELECT coalesce(sum(hits), 0)::bigint FROM ledger_hits WHERE content_hash = \(contentHash)"
+        }
+    }
+}
