@@ -22,6 +22,10 @@ public struct ClusterMigration: Sendable {
         /// Legacy aliases (`LegacyAlias`), and those this run added on the other side.
         public var aliases = 0
         public var aliasesCopied = 0
+        /// The usage ledger's rows (generations, failures, hit rows, admin actions), and whether an earlier run
+        /// had carried them already (then none was added).
+        public var ledgerRows = 0
+        public var ledgerAlreadyCarried = false
         /// Supabase Storage's buckets and objects (the generated `audio` bucket is the assets above).
         public var buckets = 0
         public var objects = 0

@@ -221,6 +221,10 @@ public final class ClusterNodeStore: ClusterStore {
         try await fromCatalog { try await self.catalog.aliasTarget(legacyKey) }
     }
 
+    public func bookSummaries(after: String?, limit: Int) async throws -> [AssetIndex.BookSummary] {
+        try await fromCatalog { try await self.catalog.bookSummaries(after: after, limit: limit) }
+    }
+
     public func books(after: String?, limit: Int) async throws -> [String] {
         try await fromCatalog { try await self.catalog.books(after: after, limit: limit) }
     }

@@ -85,9 +85,11 @@ struct MigrateCommand: AsyncParsableCommand {
                 var summary = try await into ? migration.intoCluster(progress: report) : migration.outOfCluster(progress: report)
                 if into {
                     try await migration.aliasesIntoCluster(&summary)
+                    try await migration.ledgerIntoCluster(&summary)
                     try await migration.objectsIntoCluster(&summary)
                 } else {
                     try await migration.aliasesOutOfCluster(&summary)
+                    try await migration.ledgerOutOfCluster(&summary)
                     try await migration.objectsOutOfCluster(&summary)
                 }
                 return summary
@@ -110,6 +112,9 @@ struct MigrateCommand: AsyncParsableCommand {
                     + (summary.objectsConflicting > 0
                         ? ", \(summary.objectsConflicting) left alone (the other side holds other bytes under the key)" : ""))
             print("\(summary.aliases) legacy aliases: \(summary.aliasesCopied) copied")
+            print(
+                "usage ledger: \(summary.ledgerRows) rows"
+                    + (summary.ledgerAlreadyCarried ? ", carried by an earlier run (nothing added)" : " carried"))
         }
     }
 }

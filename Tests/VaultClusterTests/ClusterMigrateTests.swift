@@ -48,9 +48,26 @@ import VaultTestSupport
         return answers + [bucket.body]
     }
 
+    static let admin = "migrate-admin-token"
+
+    /// What the usage ledger says through `/admin/stats`: its counts and each asset's hits (`/admin/assets/{hash}`).
+    static func usage(_ baseURL: String) async throws -> String {
+        let headers = ["authorization": "Bearer \(admin)"]
+        let stats = json(try await httpRequest("GET", baseURL + "/admin/stats", headers: headers).body)
+        var lines = [
+            "generations \(stats["generations"] as? Int ?? -1), hits \(stats["hits"] as? Int ?? -1), misses \(stats["misses"] as? Int ?? -1)"
+        ]
+        let assets = json(try await httpRequest("GET", baseURL + "/admin/assets", headers: headers).body)
+        for asset in (assets["assets"] as? [[String: Any]] ?? []).compactMap({ $0["contentHash"] as? String }).sorted() {
+            let one = json(try await httpRequest("GET", baseURL + "/admin/assets/\(asset)", headers: headers).body)
+            lines.append("\(asset): \(one["hits"] as? Int ?? -1) hits")
+        }
+        return lines.joined(separator: "\n")
+    }
+
     @Test func intoAClusterAndBackOutEveryAssetAnswersIdentically() async throws {
         // An embedded server makes three answers: one chapter in two books, another in one.
-        let embedded = try VoiceTestbed()
+        let embedded = try VoiceTestbed(environment: ["VOICEVAULT_ADMIN_TOKEN": Self.admin])
         let first = "The first chapter, kept in two books."
         let second = "The second chapter."
         for (text, book) in [(first, "book-1"), (first, "book-2"), (second, "book-1")] {
@@ -76,6 +93,8 @@ import VaultTestSupport
             #expect(stored.status == 200, "\(stored.body)")
         }
         let objectsBefore = try await Self.objectAnswers(embedded.server.baseURL, keys: objectKeys)
+        let usageBefore = try await Self.usage(embedded.server.baseURL)
+        #expect(usageBefore.contains("generations 2, hits 1"), "\(usageBefore)")
         #expect(before.timings.allSatisfy { $0.contains("character_end_times_seconds") }, "the chapters have timings to carry")
         let server = embedded.server
         _ = try await onOwnThread { server.terminate() }
@@ -101,13 +120,17 @@ import VaultTestSupport
         #expect(firstRun.output.contains("2 assets: 2 copied"), "\(firstRun.output)")
         #expect(firstRun.output.contains("1 Storage buckets, 2 objects: 2 copied"), "\(firstRun.output)")
         #expect(firstRun.output.contains("1 legacy aliases: 1 copied"), "\(firstRun.output)")
+        #expect(firstRun.output.contains("usage ledger: 3 rows carried"), "\(firstRun.output)")
         let secondRun = try await ServerProcess.run(into, environment: keys)
         #expect(secondRun.output.contains("2 assets: 0 copied") && secondRun.output.contains("2 already there"), "\(secondRun.output)")
         #expect(secondRun.output.contains("2 objects: 0 copied, 2 already there"), "\(secondRun.output)")
         #expect(secondRun.output.contains("1 legacy aliases: 0 copied"), "\(secondRun.output)")
+        #expect(secondRun.output.contains("usage ledger: 3 rows, carried by an earlier run"), "\(secondRun.output)")
 
         // A cluster node that never saw them answers each as the embedded server did, generating nothing.
-        let cluster = try await ClusterTestbed.start(nodes: 1, catalogURL: catalog, blobPrefix: prefix)
+        let cluster = try await ClusterTestbed.start(
+            nodes: 1, environment: ["VOICEVAULT_ADMIN_TOKEN": Self.admin], catalogURL: catalog, blobPrefix: prefix)
+        #expect(try await Self.usage(cluster.nodes[0].baseURL) == usageBefore)
         #expect(try await Self.answers(cluster.nodes[0].baseURL, hashes: hashes) == before)
         #expect(try await Self.objectAnswers(cluster.nodes[0].baseURL, keys: objectKeys) == objectsBefore)
         #expect(try await httpRequest("GET", cluster.nodes[0].baseURL + "/api/voice/\(legacyKey.hex)").body == legacyAnswer)
@@ -121,11 +144,14 @@ import VaultTestSupport
         #expect(back.status == 0 && back.output.contains("2 assets: 2 copied"), "\(back.output)")
         #expect(back.output.contains("1 Storage buckets, 2 objects: 2 copied"), "\(back.output)")
         #expect(back.output.contains("1 legacy aliases: 1 copied"), "\(back.output)")
+        #expect(back.output.contains("usage ledger: 3 rows carried"), "\(back.output)")
         #expect(try await ServerProcess.run(outOf, environment: keys).output.contains("2 already there"))
         let restored = try await onOwnThread {
             try ServerProcess(
-                arguments: ["serve", "--port", "0", "--data-dir", out.path], environment: ["VOICEVAULT_API_KEYS": VoiceTestbed.clientKey])
+                arguments: ["serve", "--port", "0", "--data-dir", out.path],
+                environment: ["VOICEVAULT_API_KEYS": VoiceTestbed.clientKey, "VOICEVAULT_ADMIN_TOKEN": Self.admin])
         }
+        #expect(try await Self.usage(restored.baseURL) == usageBefore)
         #expect(try await Self.answers(restored.baseURL, hashes: hashes) == before)
         #expect(try await Self.objectAnswers(restored.baseURL, keys: objectKeys) == objectsBefore)
         #expect(try await httpRequest("GET", restored.baseURL + "/api/voice/\(legacyKey.hex)").body == legacyAnswer)

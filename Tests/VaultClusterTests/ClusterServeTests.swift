@@ -53,6 +53,20 @@ import VaultTestSupport
         let made = try await testbed.post(VoiceTestbed.requestBody(text: text, book: "novel"), to: 0)
         #expect(made.status == 200, "\(made.body)")
         let path = try #require(json(made.body)["url"] as? String)
+        // The admin API's views of audio are the cluster's, on a node that holds none of it.
+        let books = json(
+            try await httpRequest("GET", testbed.nodes[1].baseURL + "/admin/books", headers: ["authorization": "Bearer \(Self.admin)"]).body
+        )
+        let listed = (books["books"] as? [[String: Any]])?.first
+        #expect(listed?["bookId"] as? String == "novel" && listed?["assets"] as? Int == 1, "\(books)")
+        let madeHash = try VoiceTestbed.hash(text: text)
+        let asset = try await httpRequest(
+            "GET", testbed.nodes[1].baseURL + "/admin/assets/\(madeHash)", headers: ["authorization": "Bearer \(Self.admin)"])
+        #expect(asset.status == 200, "\(asset.body)")
+        let assets = json(
+            try await httpRequest("GET", testbed.nodes[1].baseURL + "/admin/assets", headers: ["authorization": "Bearer \(Self.admin)"])
+                .body)
+        #expect((assets["assets"] as? [[String: Any]])?.count == 1, "\(assets)")
         let warm = try await httpRequest("GET", testbed.nodes[0].baseURL + path)
         let cold = try await httpRequest("GET", testbed.nodes[1].baseURL + path, headers: ["range": "bytes=100-199"])
         #expect(cold.status == 206 && cold.bytes == Array(warm.bytes[100...199]))

@@ -84,6 +84,48 @@ import VaultTestSupport
         }
     }
 
+    /// `voicevault migrate`'s part: a history carried into the other database, whole, once; its rows read back
+    /// cell for cell, hits adding to rows already there, a second carry from the same source adding nothing.
+    @Test func aHistoryIsCarriedWholeAndOnce() async throws {
+        let directory = TemporaryDirectory("vv-usage-carry")
+        let embedded = EmbeddedUsageHistory(ledger: try UsageLedger(path: directory.sub("usage.sqlite")))
+        let back = EmbeddedUsageHistory(ledger: try UsageLedger(path: directory.sub("back.sqlite")))
+        try await embedded.write(LedgerBatch(Self.events()))
+        try await withCatalog { client, _ in
+            _ = try await CatalogMigrator.migrate(client, logger: Self.logger)
+            let postgres = PostgresUsageLedger(client: client, logger: Self.logger)
+            #expect(try await embedded.identity() != postgres.identity())
+            var rows: [LedgerTable: [[SQLiteDatabase.Value]]] = [:]
+            for table in LedgerTable.allCases { rows[table] = try await embedded.rows(of: table) }
+            #expect(rows.values.allSatisfy { !$0.isEmpty })
+            let source = try await embedded.identity()
+            #expect(try await postgres.carry(rows, from: source, at: Self.now))
+            #expect(try await postgres.carry(rows, from: source, at: Self.now) == false)
+            for table in LedgerTable.allCases {
+                let there = try await postgres.rows(of: table)
+                #expect(there == rows[table], "\(table)")
+            }
+            #expect(try await LedgerReport.read(postgres, now: Self.now) == LedgerReport.read(embedded, now: Self.now))
+            // And out again, into a ledger that already counts a hit of its own on one of the rows.
+            let own = LedgerBatch(Self.events()).hits[0]
+            try await back.write(
+                LedgerBatch([
+                    .hit(
+                        .init(
+                            at: Self.now - 20 * Self.day, contentHash: own.contentHash, bookId: own.bookId, voiceId: own.voiceId,
+                            characters: 1, joined: false, clientKeyId: own.clientKeyId.isEmpty ? nil : own.clientKeyId,
+                            clientName: own.clientName))
+                ]))
+            var fromCluster: [LedgerTable: [[SQLiteDatabase.Value]]] = [:]
+            for table in LedgerTable.allCases { fromCluster[table] = try await postgres.rows(of: table) }
+            #expect(try await back.carry(fromCluster, from: postgres.identity(), at: Self.now))
+            #expect(try await back.carry(fromCluster, from: postgres.identity(), at: Self.now) == false)
+            let report = try await LedgerReport.read(back, now: Self.now)
+            let original = try await LedgerReport.read(embedded, now: Self.now)
+            #expect(report.hits == original.hits + 1 && report.generations == original.generations)
+        }
+    }
+
     /// Nodes write one ledger at once: hits on the same rows from eight writers, none lost, none deadlocked
     /// (each batch upserts its rows in one order).
     @Test func writersOnSeveralNodesAddUpWithoutLosingAHit() async throws {

@@ -264,6 +264,14 @@ public enum CatalogMigrations {
                 )
                 """,
             ]),
+        CatalogMigration(
+            version: 12, name: "usage ledger identity",
+            statements: [
+                // The ledger's identity and the histories carried into it by `voicevault migrate`, each once.
+                "CREATE TABLE ledger_identity (id text NOT NULL)",
+                "INSERT INTO ledger_identity VALUES (replace(gen_random_uuid()::text, '-', ''))",
+                "CREATE TABLE ledger_sources (source text PRIMARY KEY, carried_at double precision NOT NULL)",
+            ]),
     ]
 
     /// The newest version this build knows.

@@ -145,6 +145,23 @@ public struct PostgresAssetCatalog: AssetCatalog {
         return books
     }
 
+    /// `books(after:limit:)` with each book's asset count and bytes (audio shared with another book counts in
+    /// both, as the embedded index counts it).
+    public func bookSummaries(after: String?, limit: Int) async throws -> [AssetIndex.BookSummary] {
+        let rows = try await client.query(
+            """
+            SELECT b.book_id COLLATE "C" AS book, count(*), coalesce(sum(a.byte_size), 0)::bigint
+            FROM asset_books b JOIN assets a ON a.hash = b.hash
+            WHERE \(after)::text IS NULL OR b.book_id COLLATE "C" > \(after)
+            GROUP BY book ORDER BY book LIMIT \(limit)
+            """, logger: logger)
+        var books: [AssetIndex.BookSummary] = []
+        for try await (book, assets, bytes) in rows.decode((String, Int, Int).self) {
+            books.append(AssetIndex.BookSummary(bookId: book, assets: assets, bytes: bytes))
+        }
+        return books
+    }
+
     /// How many records name the blob `sha256`, assets, Storage objects, resumable and multipart upload parts
     /// alike (they share the blob store):
     /// a blob may be deleted only when none does.

@@ -73,6 +73,72 @@ public struct PostgresUsageLedger: UsageHistory {
         return answer
     }
 
+    public func identity() async throws -> String {
+        let rows = try await client.query("SELECT id FROM ledger_identity", logger: logger)
+        for try await id in rows.decode(String.self) { return id }
+        throw ClusterStoreError.catalogUnavailable("the catalog's usage ledger has no identity row (migration 12)")
+    }
+
+    public func rows(of table: LedgerTable) async throws -> [[SQLiteDatabase.Value]] {
+        let rows = try await client.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT \(table.columns.joined(separator: ", ")) FROM ledger_\(table.name) ORDER BY \(table.order)"),
+            logger: logger)
+        var all: [[SQLiteDatabase.Value]] = []
+        for try await row in rows { all.append(try row.map(Self.value)) }
+        return all
+    }
+
+    /// Rows per `INSERT` when a history is carried in: well inside PostgreSQL's bound of parameters per statement.
+    static let rowsPerInsert = 500
+
+    public func carry(_ rows: [LedgerTable: [[SQLiteDatabase.Value]]], from source: String, at time: Double) async throws -> Bool {
+        let logger = logger
+        return try await client.withTransaction(logger: logger) { connection in
+            let claimed = try await connection.query(
+                "INSERT INTO ledger_sources VALUES (\(source), \(time)) ON CONFLICT DO NOTHING RETURNING source", logger: logger
+            ).collect()
+            guard !claimed.isEmpty else { return false }
+            for table in LedgerTable.allCases {
+                let all = rows[table] ?? []
+                for start in stride(from: 0, to: all.count, by: Self.rowsPerInsert) {
+                    let chunk = all[start..<min(start + Self.rowsPerInsert, all.count)]
+                    try await connection.query(try Self.insert(Array(chunk), into: table), logger: logger)
+                }
+            }
+            return true
+        }
+    }
+
+    /// One multi-row `INSERT` of `rows` into `table`, every value bound.
+    static func insert(_ rows: [[SQLiteDatabase.Value]], into table: LedgerTable) throws -> PostgresQuery {
+        var bindings = PostgresBindings(capacity: rows.count * table.columns.count)
+        var tuples: [String] = []
+        for row in rows {
+            guard row.count == table.columns.count else {
+                throw ClusterStoreError.catalogUnavailable("a \(table.name) row has \(row.count) columns, not \(table.columns.count)")
+            }
+            var placeholders: [String] = []
+            for value in row {
+                switch value {
+                case let .integer(integer): bindings.append(integer)
+                case let .real(real): bindings.append(real)
+                case let .text(text): bindings.append(text)
+                case .null: bindings.appendNull()
+                }
+                placeholders.append("$\(bindings.count)")
+            }
+            tuples.append("(" + placeholders.joined(separator: ", ") + ")")
+        }
+        let name = "ledger_" + table.name
+        return PostgresQuery(
+            unsafeSQL: """
+                INSERT INTO \(name) (\(table.columns.joined(separator: ", "))) VALUES \(tuples.joined(separator: ", "))
+                \(table.conflict(table: name))
+                """,
+            binds: bindings)
+    }
+
     /// A cell as the report reads it: integers, reals and text, as SQLite hands them.
     static func value(_ cell: PostgresCell) throws -> SQLiteDatabase.Value {
         guard cell.bytes != nil else { return .null }

@@ -44,6 +44,8 @@ public protocol ClusterStore: Sendable {
     func aliasTarget(_ legacyKey: SHA256Digest) async throws -> SHA256Digest?
     /// The books that link any asset in the catalog, in bytewise order after `after`, at most `limit`.
     func books(after: String?, limit: Int) async throws -> [String]
+    /// `books(after:limit:)`, each with its asset count and bytes in the catalog, for the admin API.
+    func bookSummaries(after: String?, limit: Int) async throws -> [AssetIndex.BookSummary]
     /// Takes one request from a client key's allowance of `perMinute`, shared by every node (a token bucket in
     /// the catalog, taken in one statement, so no node grants a token another already spent): nil when allowed,
     /// else whole seconds until the next token (at least 1).

@@ -38,6 +38,11 @@ public struct AssetFilter: Sendable, Equatable {
 public struct AssetPage: Sendable, Equatable {
     public let records: [AssetRecord]
     public let nextCursor: SHA256Digest?
+
+    public init(records: [AssetRecord], nextCursor: SHA256Digest?) {
+        self.records = records
+        self.nextCursor = nextCursor
+    }
 }
 
 extension AssetIndex {
@@ -101,6 +106,12 @@ extension AssetIndex {
         public let assets: Int
         /// Bytes of the book's files (audio shared with another book counts in both).
         public let bytes: Int
+
+        public init(bookId: String, assets: Int, bytes: Int) {
+            self.bookId = bookId
+            self.assets = assets
+            self.bytes = bytes
+        }
     }
 
     /// Books after `after` in id order, at most `limit`, each with its asset count and bytes.

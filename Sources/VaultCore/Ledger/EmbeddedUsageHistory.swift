@@ -16,4 +16,21 @@ public struct EmbeddedUsageHistory: UsageHistory {
             return try ledger.query(sql, values)
         }
     }
+
+    public func identity() async throws -> String {
+        let ledger = ledger
+        return try await BlockingIO.run { try ledger.identity() }
+    }
+
+    public func rows(of table: LedgerTable) async throws -> [[SQLiteDatabase.Value]] {
+        let ledger = ledger
+        return try await BlockingIO.run {
+            try ledger.query("SELECT \(table.columns.joined(separator: ", ")) FROM \(table.name) ORDER BY \(table.order)")
+        }
+    }
+
+    public func carry(_ rows: [LedgerTable: [[SQLiteDatabase.Value]]], from source: String, at time: Double) async throws -> Bool {
+        let ledger = ledger
+        return try await BlockingIO.run { try ledger.carry(rows, from: source, at: time) }
+    }
 }

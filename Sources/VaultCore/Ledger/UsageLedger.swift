@@ -17,7 +17,7 @@ public final class UsageLedger: @unchecked Sendable {
 
     public static let fileName = "usage.sqlite"
     /// `PRAGMA user_version` of the schema this build writes.
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
 
     public enum OpenError: Error, CustomStringConvertible {
         case newerSchema(Int)
@@ -76,7 +76,7 @@ public final class UsageLedger: @unchecked Sendable {
     /// A cheap read of every table, so a damaged file is found at start, not at the first write.
     func check() throws {
         try lock.withLock {
-            for table in ["generations", "failures", "hits", "admin_actions"] {
+            for table in LedgerTable.allCases.map(\.name) + ["ledger_identity"] {
                 _ = try database.rows("SELECT count(*) FROM \(table)")
             }
         }
@@ -103,7 +103,13 @@ public final class UsageLedger: @unchecked Sendable {
             id INTEGER PRIMARY KEY, at REAL NOT NULL, action TEXT NOT NULL, content_hash TEXT, book_id TEXT,
             books INTEGER NOT NULL, links INTEGER NOT NULL, assets_removed INTEGER NOT NULL,
             bytes_freed INTEGER NOT NULL, detail TEXT);
+        """,
+        // 2: the ledger's own identity, and the histories carried into it (`carry`), each once.
         """
+        CREATE TABLE ledger_identity (id TEXT NOT NULL);
+        INSERT INTO ledger_identity VALUES (lower(hex(randomblob(16))));
+        CREATE TABLE ledger_sources (source TEXT PRIMARY KEY, carried_at REAL NOT NULL);
+        """,
     ]
 
     // MARK: Writing
@@ -167,6 +173,35 @@ public final class UsageLedger: @unchecked Sendable {
 
     private func text(_ value: String?) -> SQLiteDatabase.Value { value.map { .text($0) } ?? .null }
     private func integer(_ value: Int?) -> SQLiteDatabase.Value { value.map { .integer($0) } ?? .null }
+
+    // MARK: Carrying
+
+    /// This ledger's identity, made by schema step 2.
+    public func identity() throws -> String {
+        guard let id = try query("SELECT id FROM ledger_identity").first?.first?.string else {
+            throw SQLiteDatabase.Failure(code: 0, message: "the ledger has no identity row")
+        }
+        return id
+    }
+
+    /// Adds another history's rows in one transaction unless `source` was carried before (`UsageHistory.carry`).
+    public func carry(_ rows: [LedgerTable: [[SQLiteDatabase.Value]]], from source: String, at time: Double) throws -> Bool {
+        try lock.withLock {
+            try database.transaction {
+                guard try database.rows("SELECT 1 FROM ledger_sources WHERE source = ?1", [.text(source)]).isEmpty else { return false }
+                try database.run("INSERT INTO ledger_sources (source, carried_at) VALUES (?1, ?2)", [.text(source), .real(time)])
+                for table in LedgerTable.allCases {
+                    let placeholders = table.columns.indices.map { "?\($0 + 1)" }.joined(separator: ", ")
+                    try database.runBatch(
+                        """
+                        INSERT INTO \(table.name) (\(table.columns.joined(separator: ", "))) VALUES (\(placeholders))
+                        \(table.conflict(table: table.name))
+                        """, rows[table] ?? [])
+                }
+                return true
+            }
+        }
+    }
 
     // MARK: Reading
 

@@ -89,7 +89,10 @@ struct AdminRoutes {
         admins.on("/admin/assets", method: .get, recordingIn: table) { request, _ in try await assets(request) }
         admins.on("/admin/assets/:hash", method: .get, recordingIn: table) { _, context in
             let hash = try AdminQuery.hash(context.parameters.get("hash") ?? "")
-            guard let record = try store.record(for: hash) else { throw APIError.notFound("no audio with contentHash \(hash.hex)") }
+            // A cluster node answers from the catalog: its own store is a cache of some of the cluster's audio.
+            let found =
+                if let cluster = voice.cluster { try await cluster.catalogRecord(for: hash) } else { try store.record(for: hash) }
+            guard let record = found else { throw APIError.notFound("no audio with contentHash \(hash.hex)") }
             let hits = try await usage.history { try await LedgerReport.hits(of: hash.hex, in: $0) }
             return JSONResponse.make(encoding: AdminJSON.Asset(record, baseURL: configuration.publicBaseURL, hits: hits))
         }
@@ -98,7 +101,10 @@ struct AdminRoutes {
             let limit = try AdminQuery.limit(query.get("limit"), fallback: 50, maximum: 500)
             let after = try query.get("cursor").map { try AdminQuery.book($0).value }
             let index = store.index
-            let books = try await BlockingIO.run { try index.bookSummaries(after: after, limit: limit) }
+            let books =
+                if let cluster = voice.cluster { try await cluster.bookSummaries(after: after, limit: limit) } else {
+                    try await BlockingIO.run { try index.bookSummaries(after: after, limit: limit) }
+                }
             return JSONResponse.make(
                 encoding: AdminJSON.BookList(books: books, nextCursor: books.count == limit ? books.last?.bookId : nil))
         }
@@ -147,11 +153,29 @@ struct AdminRoutes {
         let limit = try AdminQuery.limit(query.get("limit"), fallback: 100, maximum: 1000)
         let cursor = try query.get("cursor").map(AdminQuery.hash)
         let index = store.index
-        let page = try await BlockingIO.run { try index.page(matching: filter, after: cursor, limit: limit) }
+        let page =
+            if let cluster = voice.cluster {
+                try await Self.catalogPage(cluster, matching: filter, after: cursor, limit: limit)
+            } else {
+                try await BlockingIO.run { try index.page(matching: filter, after: cursor, limit: limit) }
+            }
         return JSONResponse.make(
             encoding: AdminJSON.AssetList(
                 assets: page.records.map { AdminJSON.Asset($0, baseURL: configuration.publicBaseURL) },
                 nextCursor: page.nextCursor?.hex))
+    }
+
+    /// A page of the cluster's records (not this node's cache) matching `filter`, in hash order.
+    static func catalogPage(_ cluster: any ClusterStore, matching filter: AssetFilter, after cursor: SHA256Digest?, limit: Int)
+        async throws -> AssetPage
+    {
+        let hashes = try await cluster.hashes(matching: filter, after: cursor, limit: limit)
+        var records: [AssetRecord] = []
+        for hash in hashes {
+            // One removed since the page was read is left out.
+            if let record = try await cluster.catalogRecord(for: hash) { records.append(record) }
+        }
+        return AssetPage(records: records, nextCursor: hashes.count == limit ? hashes.last : nil)
     }
 
     struct PurgeBody: Decodable {
