@@ -57,6 +57,21 @@ struct ClusterDrill {
         }
     }
 
+    /// `--cluster yes --jobs yes`: `JobsDrill` against the cluster's catalog (`PostgresJobCatalog`), killed
+    /// inside an item's transaction or after its commit.
+    static func jobs(observer: JobWriteObserver?) async throws {
+        let logger = Logger(label: "crash-drill")
+        guard let settings = try ClusterSettings(environment: ProcessInfo.processInfo.environment) else {
+            FileHandle.standardError.write(Data("--cluster needs VOICEVAULT_CATALOG_URL and VOICEVAULT_BLOB_URL\n".utf8))
+            exit(64)
+        }
+        let client = PostgresClient(configuration: settings.catalog.clientConfiguration, backgroundLogger: logger)
+        try await client.whileRunning {
+            _ = try await CatalogMigrator.migrate(client, logger: logger)
+            try await JobsDrill(store: PostgresJobCatalog(client: client, logger: logger, observer: observer)).run()
+        }
+    }
+
     private func operations(
         _ voice: VoiceService, objects: ClusterObjectStore, uploads: ClusterResumableUploads, multipart: ClusterMultipartUploads
     ) async throws {

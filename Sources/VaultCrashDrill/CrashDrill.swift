@@ -45,6 +45,8 @@ import VaultCore
 ///
 ///     vault-crash-drill --data-dir D --jobs yes [--kill-at STEP --kill-on K]
 ///
+/// With `--jobs yes --cluster yes` the same job is in the cluster's catalog (`PostgresJobCatalog`).
+///
 /// With `--cluster yes` it is a cluster node (`ClusterDrill`) on the catalog and blob store the environment
 /// names: kills at the `ClusterStep`s and the local store's steps land between a generation's blob, its record
 /// and its local copy, and inside removals.
@@ -135,13 +137,20 @@ struct CrashDrill {
             withExtendedLifetime(vault) {}
             return
         }
+        if arguments["--cluster"] == "yes", arguments["--jobs"] == "yes" {
+            try await ClusterDrill.jobs(observer: jobObserver)
+            withExtendedLifetime(vault) {}
+            return
+        }
         if arguments["--cluster"] == "yes" {
             try await ClusterDrill(vault: vault, seed: seed, count: count, observer: clusterObserver).run()
             withExtendedLifetime(vault) {}
             return
         }
         if arguments["--jobs"] == "yes" {
-            try JobsDrill(store: try JobStore(path: vault.store.directory.jobsFile, observer: jobObserver)).run()
+            try await JobsDrill(
+                store: EmbeddedJobCatalog(store: try JobStore(path: vault.store.directory.jobsFile, observer: jobObserver))
+            ).run()
             withExtendedLifetime(vault) {}
             return
         }

@@ -87,3 +87,61 @@ import VaultTestSupport
         }
     }
 }
+
+/// The jobs' bookkeeping in the cluster's catalog, killed inside each item's transaction and after its commit
+/// (`vault-crash-drill --cluster yes --jobs yes`): as on one machine, every item reported finished stays
+/// finished, the finished items are a prefix of the job with their own values, and a last run finishes it.
+@Suite struct ClusterJobsCrashTests {
+    @Test func jobBookkeepingInTheCatalogKilledAnywhereLosesNoFinishedItem() async throws {
+        let catalogURL = try await PostgreSQL.shared().createDatabase()
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VOICEVAULT_") }
+        env["VOICEVAULT_CATALOG_URL"] = catalogURL
+        env["VOICEVAULT_BLOB_URL"] = "file://" + TemporaryDirectory("vv-cluster-jobs-blobs").path
+        let data = TemporaryDirectory("vv-cluster-jobs-crash").sub("data")
+        let drill = TestPaths.productsDirectory.appendingPathComponent("vault-crash-drill").path
+        var acknowledged = -1
+        func check(_ context: String) async throws {
+            let rows = try await withCatalog(catalogURL) { client, _ -> [(Int, String, Int?)] in
+                let result = try await client.query(
+                    "SELECT seq, state, characters FROM job_items WHERE job_id = 'drill-job' ORDER BY seq",
+                    logger: ClusterCrashTests.logger)
+                var rows: [(Int, String, Int?)] = []
+                for try await row in result.decode((Int, String, Int?).self) { rows.append(row) }
+                return rows
+            }
+            #expect(rows.count == 40, "\(context)")
+            let finished = rows.filter { $0.1 != "pending" }
+            #expect(finished.map(\.0) == Array(0..<finished.count), "\(context): finished items are not a prefix")
+            for (seq, state, characters) in finished {
+                #expect(state == (seq % 2 == 0 ? "generated" : "cached") && characters == seq, "\(context): item \(seq) is half-recorded")
+            }
+            #expect(finished.count > acknowledged, "\(context): item \(acknowledged) was reported finished and is not")
+        }
+        var kills = 0
+        for step in JobWriteStep.allCases {
+            for occurrence in [1, 2, 3] {
+                let run = try await onOwnThread { [env] in
+                    try runToCompletion(
+                        drill,
+                        [
+                            "--data-dir", data, "--cluster", "yes", "--jobs", "yes", "--kill-at", step.rawValue, "--kill-on",
+                            "\(occurrence)",
+                        ],
+                        environment: env)
+                }
+                for line in run.output.split(separator: "\n") where line.hasPrefix("finished ") {
+                    acknowledged = max(acknowledged, Int(line.dropFirst("finished ".count)) ?? -1)
+                }
+                if run.status == SIGKILL { kills += 1 }
+                try await check("after \(step.rawValue) #\(occurrence)")
+            }
+        }
+        let last = try await onOwnThread { [env] in
+            try runToCompletion(drill, ["--data-dir", data, "--cluster", "yes", "--jobs", "yes"], environment: env)
+        }
+        #expect(last.status == 0, "\(last.output)")
+        acknowledged = 39
+        try await check("after the last run")
+        #expect(kills == JobWriteStep.allCases.count * 3)
+    }
+}

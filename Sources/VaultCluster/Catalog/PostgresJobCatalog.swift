@@ -10,10 +10,14 @@ public import VaultCore
 public struct PostgresJobCatalog: JobCatalog {
     let client: PostgresClient
     let logger: Logger
+    /// Told inside an item's transaction, after its writes and before its commit, and after the commit (the
+    /// crash drill's hook; nil in a server).
+    let observer: JobWriteObserver?
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: PostgresClient, logger: Logger, observer: JobWriteObserver? = nil) {
         self.client = client
         self.logger = logger
+        self.observer = observer
     }
 
     /// Rows per `INSERT` when a job's items are stored: well inside PostgreSQL's bound of parameters per statement.
@@ -132,7 +136,9 @@ public struct PostgresJobCatalog: JobCatalog {
                 WHERE job_id = \(id) AND seq = \(seq)
                 """, logger: logger)
             try await connection.query("UPDATE jobs SET updated_at = \(now) WHERE id = \(id)", logger: logger)
+            observer?(.itemUpdated)
         }
+        observer?(.itemCommitted)
     }
 
     public func setStatus(_ id: String, _ status: JobStore.Status, resumeAt: Double?, now: Double) async throws -> JobStore.Status? {
