@@ -217,6 +217,14 @@ public final class ClusterNodeStore: ClusterStore {
         try await fromCatalog { try await self.catalog.record(for: hash) }
     }
 
+    public func describe(_ hash: SHA256Digest, in bookId: StorageIdentifier, as details: BookLink) async throws -> Bool {
+        try await fromCatalog { try await self.catalog.describe(hash, in: bookId, as: details) }
+    }
+
+    public func bookEntries(_ bookId: StorageIdentifier) async throws -> [BookEntry] {
+        try await fromCatalog { try await self.catalog.bookEntries(bookId) }
+    }
+
     public func aliasTarget(_ legacyKey: SHA256Digest) async throws -> SHA256Digest? {
         try await fromCatalog { try await self.catalog.aliasTarget(legacyKey) }
     }

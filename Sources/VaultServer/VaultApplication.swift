@@ -116,6 +116,7 @@ public enum VaultApplication {
         }
         let voiceRoutes = VoiceRoutes(voice: voice, configuration: configuration)
         voiceRoutes.register(on: router, clients: clients, table: routes)
+        BookRoutes(voice: voice, configuration: configuration).register(on: router, clients: clients, table: routes)
         let voiceHits = VoiceHitShortcut(
             voice: voice, memo: voiceRoutes.memo, identification: identification, rateLimiter: rateLimiter,
             publicBaseURL: configuration.publicBaseURL)

@@ -89,6 +89,29 @@ import VaultTestSupport
         #expect(inserted == 1)
         #expect(try await catalog.record(for: racing)?.bookIds == (0..<20).map { "book-\($0)" }.sorted())
         try await holdsTheAliasContract(catalog)
+        try await holdsTheBookLinkContract(catalog)
+    }
+
+    /// What books say about their audio: recorded on a link only, replaced when it differs, gone with the link.
+    static func holdsTheBookLinkContract(_ catalog: any AssetCatalog) async throws {
+        let book = StorageIdentifier.book("linked-book")
+        let hash = SHA256Digest.test("linked")
+        let details = BookLink(chapterId: "ch-2", chapterIndex: 4, chapterTitle: "Deux — two")
+        #expect(try await catalog.describe(hash, in: book, as: details) == false, "no link, nothing recorded")
+        _ = try await catalog.publish(record("linked", books: ["linked-book", "other-book"]), alignment: timings)
+        #expect(try await catalog.bookEntries(book).map(\.link) == [BookLink()])
+        #expect(try await catalog.describe(hash, in: book, as: details))
+        #expect(try await catalog.describe(hash, in: book, as: details) == false, "already says so")
+        let entries = try await catalog.bookEntries(book)
+        #expect(entries.map(\.link) == [details] && entries.map(\.hasAlignment) == [true])
+        #expect(entries.first?.record.contentHash == hash.hex)
+        #expect(try await catalog.bookEntries(.book("other-book")).map(\.link) == [BookLink()], "another book's link says nothing")
+        #expect(try await catalog.describe(hash, in: book, as: BookLink(chapterId: "ch-2")))
+        #expect(try await catalog.bookEntries(book).map(\.link) == [BookLink(chapterId: "ch-2")])
+        _ = try await catalog.unlink(hash, from: book)
+        #expect(try await catalog.bookEntries(book).isEmpty)
+        _ = try await catalog.link(hash, to: book)
+        #expect(try await catalog.bookEntries(book).map(\.link) == [BookLink()], "a new link starts with nothing")
     }
 
     /// Legacy aliases: added where absent, never overwritten, outliving their assets, paged in bytewise order.

@@ -50,9 +50,20 @@ import VaultTestSupport
         let testbed = try await ClusterTestbed.start(
             nodes: 2, environment: ["VOICEVAULT_ADMIN_TOKEN": Self.admin, "VOICEVAULT_METRICS_PUBLIC": "true"])
         let text = "Generated on the first node only."
-        let made = try await testbed.post(VoiceTestbed.requestBody(text: text, book: "novel"), to: 0)
+        let made = try await testbed.post(
+            VoiceTestbed.requestBody(text: text, book: "novel", extra: #""chapterId":"ch-1","chapterIndex":3,"chapterTitle":"One""#), to: 0)
         #expect(made.status == 200, "\(made.body)")
         let path = try #require(json(made.body)["url"] as? String)
+        // The book's manifest is the cluster's too, with what the generating request said about the chapter.
+        let manifest = json(
+            try await httpRequest(
+                "GET", testbed.nodes[1].baseURL + "/api/books/novel", headers: ["authorization": "Bearer \(VoiceTestbed.clientKey)"]
+            )
+            .body)
+        let chapter = (manifest["chapters"] as? [[String: Any]])?.first
+        #expect(
+            chapter?["chapterId"] as? String == "ch-1" && chapter?["chapterIndex"] as? Int == 3 && chapter?["title"] as? String == "One",
+            "\(manifest)")
         // The admin API's views of audio are the cluster's, on a node that holds none of it.
         let books = json(
             try await httpRequest("GET", testbed.nodes[1].baseURL + "/admin/books", headers: ["authorization": "Bearer \(Self.admin)"]).body

@@ -272,6 +272,12 @@ public enum CatalogMigrations {
                 "INSERT INTO ledger_identity VALUES (replace(gen_random_uuid()::text, '-', ''))",
                 "CREATE TABLE ledger_sources (source text PRIMARY KEY, carried_at double precision NOT NULL)",
             ]),
+        CatalogMigration(
+            version: 13, name: "book links",
+            statements: [
+                // What a book says about each asset it links (`BookLink`): its chapter, place and title.
+                "ALTER TABLE asset_books ADD COLUMN chapter_id text, ADD COLUMN chapter_index integer, ADD COLUMN chapter_title text"
+            ]),
     ]
 
     /// The newest version this build knows.

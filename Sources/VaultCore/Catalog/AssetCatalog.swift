@@ -23,6 +23,11 @@ public protocol AssetCatalog: Sendable {
     func remove(_ hash: SHA256Digest) async throws -> AssetRecord?
     /// The hashes a book links, in hash order.
     func hashes(forBook bookId: StorageIdentifier) async throws -> [SHA256Digest]
+    /// Records what a book says about audio it links (`BookLink`), replacing what it said; false when the book
+    /// does not link it or already says exactly that.
+    func describe(_ hash: SHA256Digest, in bookId: StorageIdentifier, as details: BookLink) async throws -> Bool
+    /// Every asset a book links, with what the book says about each, in hash order.
+    func bookEntries(_ bookId: StorageIdentifier) async throws -> [BookEntry]
     /// The content hash a legacy key was imported as (`LegacyAlias`); nil when it has no alias.
     func aliasTarget(_ legacyKey: SHA256Digest) async throws -> SHA256Digest?
     /// Adds the aliases whose legacy keys have none yet; one already there is kept as it is. The number added.

@@ -40,6 +40,10 @@ public protocol ClusterStore: Sendable {
     func hashes(forBook bookId: StorageIdentifier) async throws -> [SHA256Digest]
     /// The catalog's record of an asset (no bytes fetched); nil when the cluster has none.
     func catalogRecord(for hash: SHA256Digest) async throws -> AssetRecord?
+    /// Records what a book says about audio it links, in the catalog (`AssetCatalog.describe`).
+    func describe(_ hash: SHA256Digest, in bookId: StorageIdentifier, as details: BookLink) async throws -> Bool
+    /// Every asset a book links in the catalog, with what the book says about each (`AssetCatalog.bookEntries`).
+    func bookEntries(_ bookId: StorageIdentifier) async throws -> [BookEntry]
     /// The content hash a legacy key names in the catalog (`LegacyAlias`); nil when it names none.
     func aliasTarget(_ legacyKey: SHA256Digest) async throws -> SHA256Digest?
     /// The books that link any asset in the catalog, in bytewise order after `after`, at most `limit`.

@@ -79,6 +79,16 @@ public struct EmbeddedAssetCatalog: AssetCatalog {
         return try await BlockingIO.run { try index.hashes(forBook: bookId) }
     }
 
+    public func describe(_ hash: SHA256Digest, in bookId: StorageIdentifier, as details: BookLink) async throws -> Bool {
+        let index = index
+        return try await BlockingIO.run { try index.describe(hash, in: bookId, as: details) }
+    }
+
+    public func bookEntries(_ bookId: StorageIdentifier) async throws -> [BookEntry] {
+        let index = index
+        return try await BlockingIO.run { try index.chapters(ofBook: bookId) }
+    }
+
     public func aliasTarget(_ legacyKey: SHA256Digest) async throws -> SHA256Digest? {
         let index = index
         return try await BlockingIO.run { try index.aliasTarget(legacyKey) }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// The LMDB index of assets: `assets` (32 raw digest bytes -> binary record, `AssetRecordCodec`), `books` (`<bookId>/<hash>` -> empty, the
-/// secondary index for listing and deleting by book) and `meta` (schema version).
+/// The LMDB index of assets: `assets` (32 raw digest bytes -> binary record, `AssetRecordCodec`), `books` (`<bookId>/<hash>` -> the
+/// link's `BookLink`, empty when it says nothing; the secondary index for listing and deleting by book) and `meta` (schema version).
 ///
 /// Reads are lock-free snapshots; every mutation is one write transaction that keeps the record and the
 /// book keys consistent with each other.

@@ -12,10 +12,15 @@ public struct JobManifest: Codable, Sendable, Equatable {
     public struct Chapter: Codable, Sendable, Equatable {
         public var chapterId: String
         public var text: String
+        /// The chapter's place in the book (`BookLink`); without it, its place in this manifest.
+        public var chapterIndex: Int?
+        public var title: String?
 
-        public init(chapterId: String, text: String) {
+        public init(chapterId: String, text: String, chapterIndex: Int? = nil, title: String? = nil) {
             self.chapterId = chapterId
             self.text = text
+            self.chapterIndex = chapterIndex
+            self.title = title
         }
     }
 
@@ -107,6 +112,11 @@ public struct JobManifest: Codable, Sendable, Equatable {
         for (index, chapter) in chapters.enumerated() {
             do { chapterIds.append(try StorageIdentifier(chapter.chapterId, kind: .chapterId)) } catch {
                 throw Invalid(code: error.code, message: "chapters[\(index)].chapterId: \(error)")
+            }
+            do {
+                _ = try BookLink.checked(chapterId: chapter.chapterId, chapterIndex: chapter.chapterIndex, chapterTitle: chapter.title)
+            } catch {
+                throw Invalid(code: error.code, message: "chapters[\(index)]: \(error.message)")
             }
             guard seenChapters.insert(chapter.chapterId).inserted else {
                 throw Invalid(code: "duplicate_chapter", message: "chapter \(chapter.chapterId) appears twice")

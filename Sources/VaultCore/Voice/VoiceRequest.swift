@@ -8,6 +8,10 @@ public struct VoiceRequest: Sendable {
     public struct Who: Sendable, Equatable {
         public var bookId: StorageIdentifier
         public var chapterId: String?
+        /// The chapter's place in the book and its title, recorded on the book's link with `chapterId`
+        /// (`BookLink`).
+        public var chapterIndex: Int?
+        public var chapterTitle: String?
         /// The client key's stable id (`ClientKey.id`), nil for callers without one (tests, jobs).
         public var clientKeyId: String?
         /// The client key's name, for people.
@@ -17,15 +21,20 @@ public struct VoiceRequest: Sendable {
 
         public init(
             bookId: StorageIdentifier, chapterId: String? = nil, clientKeyId: String? = nil, clientName: String? = nil,
-            clientDailyLimit: Int? = nil
+            clientDailyLimit: Int? = nil, chapterIndex: Int? = nil, chapterTitle: String? = nil
         ) {
             self.bookId = bookId
             self.chapterId = chapterId
+            self.chapterIndex = chapterIndex
+            self.chapterTitle = chapterTitle
             self.clientKeyId = clientKeyId
             self.clientName = clientName
             self.clientDailyLimit = clientDailyLimit
         }
     }
+
+    /// What the request says about its audio's place in the book.
+    public var link: BookLink { BookLink(chapterId: who.chapterId, chapterIndex: who.chapterIndex, chapterTitle: who.chapterTitle) }
 
     public init(spec: SpeechSpec, who: Who) {
         self.spec = spec

@@ -112,6 +112,9 @@ public final class VoiceService: Sendable {
     public func plainHit(_ request: VoiceRequest, identity known: Identity? = nil) throws -> StoredHit? {
         let (spec, hash) = (known ?? identity(of: request.spec)).pair
         guard let record = try store.record(for: hash), record.bookIds.contains(request.who.bookId.value) else { return nil }
+        // A request that says where its audio stands in the book is a plain hit only when the link says so already.
+        let link = request.link
+        if !link.isEmpty, try !store.index.linkSays(link, of: hash, in: request.who.bookId) { return nil }
         return StoredHit(
             outcome: Outcome(record: record, hash: hash, cached: true, timings: nil, upstreamAttempts: nil),
             spec: spec)
@@ -153,6 +156,7 @@ public final class VoiceService: Sendable {
                 let outcome = Outcome(
                     record: try await linked(record, hash: hash, to: request.who.bookId), hash: hash,
                     cached: true, timings: nil, upstreamAttempts: nil)
+                try await describeLink(hash, for: request)
                 report(outcome, spec: spec, who: request.who)
                 return .stored(outcome)
             }
@@ -174,6 +178,7 @@ public final class VoiceService: Sendable {
             do {
                 let completion = try await generation.completion()
                 let record = try await linked(completion.record, hash: hash, to: request.who.bookId)
+                try await describeLink(hash, for: request)
                 let outcome = Outcome(
                     record: record, hash: hash, cached: !completion.generated,
                     timings: role == .leader && completion.generated ? completion.timings : nil,
@@ -212,6 +217,26 @@ public final class VoiceService: Sendable {
     public func storedRecord(_ hash: SHA256Digest) async throws -> AssetRecord? {
         if let record = try store.record(for: hash) { return record }
         return try await cluster?.bringIn(hash)
+    }
+
+    /// Records what a request says about its audio's place in the book on the book's link (the cluster's, then
+    /// this node's copy), when it says something the link does not say yet.
+    func describeLink(_ hash: SHA256Digest, for request: VoiceRequest) async throws {
+        let link = request.link
+        guard !link.isEmpty else { return }
+        let (index, book) = (store.index, request.who.bookId)
+        if let cluster { _ = try await cluster.describe(hash, in: book, as: link) }
+        try await BlockingIO.run {
+            if try !index.linkSays(link, of: hash, in: book) { try index.describe(hash, in: book, as: link) }
+        }
+    }
+
+    /// Every asset a book links with what the book says about each: the cluster's on a cluster node (this node
+    /// holds copies of some), else the index's.
+    public func bookEntries(_ bookId: StorageIdentifier) async throws -> [BookEntry] {
+        if let cluster { return try await cluster.bookEntries(bookId) }
+        let index = store.index
+        return try await BlockingIO.run { try index.chapters(ofBook: bookId) }
     }
 
     /// `storedRecord` for a content hash or, failing that, a legacy key's alias (`LegacyAlias`): the local

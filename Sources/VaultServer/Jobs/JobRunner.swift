@@ -141,7 +141,10 @@ public final class JobRunner: Service, Sendable {
             let built = try one.items(maximumTextCharacters: maximumTextCharacters)
             guard let first = built.items.first else { return }
             spec = first.spec
-            who = VoiceRequest.Who(bookId: built.book, chapterId: first.chapterId.value, clientName: "job \(id)")
+            // A manifest lists a book's chapters in order: a chapter without its own index takes its place there.
+            who = VoiceRequest.Who(
+                bookId: built.book, chapterId: first.chapterId.value, clientName: "job \(id)",
+                chapterIndex: chapter.chapterIndex ?? item.chapterIndex, chapterTitle: chapter.title.flatMap { $0.isEmpty ? nil : $0 })
         } catch {
             try await jobs.finish(id, seq: item.seq, state: .failed, code: error.code, now: now)
             return

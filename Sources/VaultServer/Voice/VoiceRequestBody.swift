@@ -7,6 +7,9 @@ struct VoiceRequestBody: Decodable, Sendable {
     var voiceId: String?
     var bookId: String?
     var chapterId: String?
+    /// The chapter's place in the book and its title (`BookLink`): they do not shape the audio.
+    var chapterIndex: Int?
+    var chapterTitle: String?
     var model: String?
     var voiceSettings: VoiceSettingsBody?
     /// The seed app's name for voice setting `speed`.
@@ -48,6 +51,8 @@ struct VoiceRequestBody: Decodable, Sendable {
         let spec: SpeechSpec
         let bookId: StorageIdentifier
         let chapterId: StorageIdentifier?
+        var chapterIndex: Int? = nil
+        var chapterTitle: String? = nil
         /// What the voice service resolves `spec` to, and its content hash (`VoiceService.identity(of:)`), when
         /// the route worked it out: pure, so the memo of validated bodies keeps it, and a hit of the same body
         /// needs neither the canonical encoding nor the hash again.
@@ -82,6 +87,10 @@ struct VoiceRequestBody: Decodable, Sendable {
                 .badRequest, code: "conflicting_fields",
                 message: "speakingRate (\(rate)) and voiceSettings.speed (\(speed)) disagree; send one")
         }
+        let link: BookLink
+        do { link = try BookLink.checked(chapterId: chapterId, chapterIndex: chapterIndex, chapterTitle: chapterTitle) } catch {
+            throw APIError(.badRequest, code: error.code, message: error.message)
+        }
         do {
             let book = try StorageIdentifier(bookId, kind: .bookId)
             let chapter = try chapterId.map { try StorageIdentifier($0, kind: .chapterId) }
@@ -98,7 +107,8 @@ struct VoiceRequestBody: Decodable, Sendable {
                     .badRequest, code: "unknown_format",
                     message: "format '\(spec.outputFormat)' is not stored; use one of \(OutputFormat.mp3.sorted().joined(separator: ", "))")
             }
-            return Validated(spec: spec, bookId: book, chapterId: chapter)
+            return Validated(
+                spec: spec, bookId: book, chapterId: chapter, chapterIndex: link.chapterIndex, chapterTitle: link.chapterTitle)
         } catch let error as IdentifierError {
             throw APIError(.badRequest, code: error.code, message: error.description)
         } catch let error as SpeechSpecError {

@@ -78,7 +78,8 @@ struct VoiceRoutes {
             who: .init(
                 bookId: validated.bookId, chapterId: validated.chapterId?.value,
                 clientKeyId: caller.clientKey?.id, clientName: caller.clientKey?.name,
-                clientDailyLimit: caller.clientKey?.dailyCharacterLimit))
+                clientDailyLimit: caller.clientKey?.dailyCharacterLimit, chapterIndex: validated.chapterIndex,
+                chapterTitle: validated.chapterTitle))
     }
 
     /// `X-Cache`, `X-Content-Hash` and, on the request that led a generation, `Server-Timing`.

@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+import VaultCore
+import VaultTestSupport
+
+/// `GET /api/books/{bookId}` and its playlist, against a real server: the order rules, renditions grouped,
+/// what a later request changes, the key, and bad input.
+@Suite struct BookRoutesTests {
+    static func manifest(_ bed: VoiceTestbed, _ book: String, key: String? = VoiceTestbed.clientKey) async throws -> HTTPResult {
+        try await httpRequest(
+            "GET", bed.server.baseURL + "/api/books/\(book)", headers: key.map { ["authorization": "Bearer \($0)"] } ?? [:])
+    }
+
+    static func chapterIds(_ result: HTTPResult) -> [String] {
+        ((json(result.body)["chapters"] as? [[String: Any]]) ?? []).map { $0["chapterId"] as? String ?? "-" }
+    }
+
+    @Test func aBookListsItsChaptersInReadingOrderWithTheirRenditions() async throws {
+        let bed = try VoiceTestbed()
+        let other = "AZiHN8Ut9O4NYxoqP8gy"
+        let requests: [(text: String, voice: String, extra: String)] = [
+            ("Chapter ten of the book.", "21m00Tcm4TlvDq8ikWAM", #""chapterId":"ch-10""#),
+            ("Chapter two of the book.", "21m00Tcm4TlvDq8ikWAM", #""chapterId":"ch-2""#),
+            ("Chapter two of the book.", other, #""chapterId":"ch-2","chapterTitle":"Two""#),
+            ("The epilogue comes last.", "21m00Tcm4TlvDq8ikWAM", #""chapterId":"epilogue","chapterIndex":99"#),
+            ("The prologue comes first.", "21m00Tcm4TlvDq8ikWAM", #""chapterId":"prologue","chapterIndex":0,"chapterTitle":"Prologue""#),
+            ("Audio with no chapter at all.", "21m00Tcm4TlvDq8ikWAM", ""),
+        ]
+        for request in requests {
+            let answer = try await bed.post(
+                VoiceTestbed.requestBody(text: request.text, voice: request.voice, book: "novel", extra: request.extra))
+            #expect(answer.status == 200, "\(answer.body)")
+        }
+        let first = try await Self.manifest(bed, "novel")
+        #expect(first.status == 200, "\(first.body)")
+        #expect(Self.chapterIds(first) == ["prologue", "epilogue", "ch-2", "ch-10", "-"])
+        let chapters = try #require(json(first.body)["chapters"] as? [[String: Any]])
+        #expect(chapters[0]["title"] as? String == "Prologue" && chapters[0]["chapterIndex"] as? Int == 0)
+        let two = try #require(chapters[2]["renditions"] as? [[String: Any]])
+        #expect(Set(two.compactMap { $0["voiceId"] as? String }) == ["21m00Tcm4TlvDq8ikWAM", other], "\(two)")
+        #expect(chapters[2]["title"] as? String == "Two")
+        for rendition in two {
+            let url = try #require(rendition["url"] as? String)
+            #expect(try await httpRequest("GET", bed.server.baseURL + url).status == 200)
+            #expect(rendition["alignment"] as? Bool == true && (rendition["durationSeconds"] as? Double ?? 0) > 0)
+        }
+
+        // A later request for the same audio (a hit, plain or not) moves ch-10 to the front.
+        let moved = try await bed.post(
+            VoiceTestbed.requestBody(text: "Chapter ten of the book.", book: "novel", extra: #""chapterId":"ch-10","chapterIndex":0"#))
+        #expect(moved.status == 200 && moved.header("x-cache") == "HIT", "\(moved.body)")
+        let second = try await Self.manifest(bed, "novel")
+        #expect(Self.chapterIds(second) == ["ch-10", "prologue", "epilogue", "ch-2", "-"], "\(second.body)")
+        #expect(try await bed.upstreamCalls() == 6, "six chapters generated once each; the move paid nothing")
+
+        // The playlist, parsed back: one entry per chapter in that voice, durations and URLs as the manifest says.
+        let playlist = try await httpRequest("GET", bed.server.baseURL + "/api/books/novel/playlist.m3u8?voice=21m00Tcm4TlvDq8ikWAM")
+        #expect(playlist.status == 200 && playlist.header("content-type")?.hasPrefix("audio/mpegurl") == true)
+        let lines = playlist.body.split(separator: "\n").map(String.init)
+        #expect(lines.first == "#EXTM3U")
+        let entries = stride(from: 1, to: lines.count - 1, by: 2).map { (info: lines[$0], url: lines[$0 + 1]) }
+        #expect(entries.count == 5 && entries.allSatisfy { $0.info.hasPrefix("#EXTINF:") })
+        let secondChapters = try #require(json(second.body)["chapters"] as? [[String: Any]])
+        for (entry, chapter) in zip(entries, secondChapters) {
+            let rendition = try #require(
+                (chapter["renditions"] as? [[String: Any]])?.first { $0["voiceId"] as? String == "21m00Tcm4TlvDq8ikWAM" })
+            #expect(entry.url == rendition["url"] as? String)
+            let seconds = Double(entry.info.dropFirst("#EXTINF:".count).prefix { $0 != "," }) ?? -1
+            #expect(abs(seconds - (rendition["durationSeconds"] as? Double ?? 0)) < 0.001)
+            let title = chapter["title"] as? String ?? chapter["chapterId"] as? String
+            if let title { #expect(entry.info.hasSuffix("," + title), "\(entry.info)") }
+        }
+        let onlyOther = try await httpRequest("GET", bed.server.baseURL + "/api/books/novel/playlist.m3u8?voice=\(other)")
+        #expect(onlyOther.body.components(separatedBy: "#EXTINF:").count == 2, "\(onlyOther.body)")
+        #expect(try await httpRequest("GET", bed.server.baseURL + "/api/books/novel/playlist.m3u8?voice=nobody").status == 404)
+    }
+
+    @Test func theManifestNeedsAKeyAndBadInputIsRefusedWithItsCode() async throws {
+        let bed = try VoiceTestbed()
+        #expect(try await bed.post(VoiceTestbed.requestBody(book: "shelf")).status == 200)
+        #expect(try await Self.manifest(bed, "shelf", key: nil).status == 401)
+        #expect(try await Self.manifest(bed, "shelf", key: "wrong").status == 401)
+        let unknown = try await Self.manifest(bed, "no-such-book")
+        #expect(unknown.status == 404 && json(unknown.body)["error"] as? String == "not_found", "\(unknown.body)")
+        let bad = try await Self.manifest(bed, "bad%20book")
+        #expect(bad.status == 400 && json(bad.body)["error"] as? String == "invalid_book_id", "\(bad.body)")
+        for (extra, code) in [
+            (#""chapterIndex":-1"#, "invalid_chapter_index"), (#""chapterIndex":1000000"#, "invalid_chapter_index"),
+            (#""chapterIndex":"one""#, "invalid_field"),
+            (#""chapterTitle":"\#(String(repeating: "t", count: 301))""#, "invalid_chapter_title"),
+            (#""chapterTitle":"two\nlines""#, "invalid_chapter_title"),
+        ] {
+            let refused = try await bed.post(VoiceTestbed.requestBody(book: "shelf", extra: extra))
+            #expect(refused.status == 400 && json(refused.body)["error"] as? String == code, "\(extra): \(refused.body)")
+        }
+        let filter = try await httpRequest(
+            "GET", bed.server.baseURL + "/api/books/shelf/playlist.m3u8?voice=" + String(repeating: "v", count: 129))
+        #expect(filter.status == 400 && json(filter.body)["error"] as? String == "invalid_voice")
+    }
+}
