@@ -19,6 +19,8 @@ public struct ClusterMigration: Sendable {
         /// Already there, and linked into books they lacked.
         public var linked = 0
         public var bytesCopied = 0
+        /// Book links whose chapter details (`BookLink`) this run recorded on the other side.
+        public var bookLinksDescribed = 0
         /// Legacy aliases (`LegacyAlias`), and those this run added on the other side.
         public var aliases = 0
         public var aliasesCopied = 0

@@ -84,10 +84,12 @@ struct MigrateCommand: AsyncParsableCommand {
                 let report: @Sendable (Int, Int) -> Void = { done, total in bar.update(label: "assets", done: done, total: total) }
                 var summary = try await into ? migration.intoCluster(progress: report) : migration.outOfCluster(progress: report)
                 if into {
+                    try await migration.bookLinksIntoCluster(&summary)
                     try await migration.aliasesIntoCluster(&summary)
                     try await migration.ledgerIntoCluster(&summary)
                     try await migration.objectsIntoCluster(&summary)
                 } else {
+                    try await migration.bookLinksOutOfCluster(&summary)
                     try await migration.aliasesOutOfCluster(&summary)
                     try await migration.ledgerOutOfCluster(&summary)
                     try await migration.objectsOutOfCluster(&summary)
@@ -111,6 +113,7 @@ struct MigrateCommand: AsyncParsableCommand {
                 "\(summary.buckets) Storage buckets, \(summary.objects) objects: \(summary.objectsCopied) copied, \(summary.objectsAlreadyThere) already there"
                     + (summary.objectsConflicting > 0
                         ? ", \(summary.objectsConflicting) left alone (the other side holds other bytes under the key)" : ""))
+            print("\(summary.bookLinksDescribed) book links given their chapter details")
             print("\(summary.aliases) legacy aliases: \(summary.aliasesCopied) copied")
             print(
                 "usage ledger: \(summary.ledgerRows) rows"

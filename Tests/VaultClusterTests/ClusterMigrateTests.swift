@@ -65,13 +65,28 @@ import VaultTestSupport
         return lines.joined(separator: "\n")
     }
 
+    /// Both books' manifests, as a client sees them.
+    static func manifest(_ baseURL: String) async throws -> String {
+        var answers: [String] = []
+        for book in ["book-1", "book-2"] {
+            answers.append(
+                try await httpRequest(
+                    "GET", baseURL + "/api/books/\(book)", headers: ["authorization": "Bearer \(VoiceTestbed.clientKey)"]
+                ).body)
+        }
+        return answers.joined(separator: "\n")
+    }
+
     @Test func intoAClusterAndBackOutEveryAssetAnswersIdentically() async throws {
         // An embedded server makes three answers: one chapter in two books, another in one.
         let embedded = try VoiceTestbed(environment: ["VOICEVAULT_ADMIN_TOKEN": Self.admin])
         let first = "The first chapter, kept in two books."
         let second = "The second chapter."
-        for (text, book) in [(first, "book-1"), (first, "book-2"), (second, "book-1")] {
-            #expect(try await embedded.post(VoiceTestbed.requestBody(text: text, book: book)).status == 200)
+        for (text, book, extra) in [
+            (first, "book-1", #""chapterId":"ch-1","chapterIndex":1,"chapterTitle":"One""#), (first, "book-2", ""),
+            (second, "book-1", #""chapterId":"ch-2""#),
+        ] {
+            #expect(try await embedded.post(VoiceTestbed.requestBody(text: text, book: book, extra: extra)).status == 200)
         }
         let hashes = [
             ("book-1", try VoiceTestbed.hash(text: first)), ("book-2", try VoiceTestbed.hash(text: first)),
@@ -94,6 +109,8 @@ import VaultTestSupport
         }
         let objectsBefore = try await Self.objectAnswers(embedded.server.baseURL, keys: objectKeys)
         let usageBefore = try await Self.usage(embedded.server.baseURL)
+        let manifestBefore = try await Self.manifest(embedded.server.baseURL)
+        #expect(manifestBefore.contains(#""chapterTitle":"One""#) || manifestBefore.contains(#""title":"One""#), "\(manifestBefore)")
         #expect(usageBefore.contains("generations 2, hits 1"), "\(usageBefore)")
         #expect(before.timings.allSatisfy { $0.contains("character_end_times_seconds") }, "the chapters have timings to carry")
         let server = embedded.server
@@ -120,17 +137,20 @@ import VaultTestSupport
         #expect(firstRun.output.contains("2 assets: 2 copied"), "\(firstRun.output)")
         #expect(firstRun.output.contains("1 Storage buckets, 2 objects: 2 copied"), "\(firstRun.output)")
         #expect(firstRun.output.contains("1 legacy aliases: 1 copied"), "\(firstRun.output)")
+        #expect(firstRun.output.contains("2 book links given their chapter details"), "\(firstRun.output)")
         #expect(firstRun.output.contains("usage ledger: 3 rows carried"), "\(firstRun.output)")
         let secondRun = try await ServerProcess.run(into, environment: keys)
         #expect(secondRun.output.contains("2 assets: 0 copied") && secondRun.output.contains("2 already there"), "\(secondRun.output)")
         #expect(secondRun.output.contains("2 objects: 0 copied, 2 already there"), "\(secondRun.output)")
         #expect(secondRun.output.contains("1 legacy aliases: 0 copied"), "\(secondRun.output)")
+        #expect(secondRun.output.contains("0 book links given"), "\(secondRun.output)")
         #expect(secondRun.output.contains("usage ledger: 3 rows, carried by an earlier run"), "\(secondRun.output)")
 
         // A cluster node that never saw them answers each as the embedded server did, generating nothing.
         let cluster = try await ClusterTestbed.start(
             nodes: 1, environment: ["VOICEVAULT_ADMIN_TOKEN": Self.admin], catalogURL: catalog, blobPrefix: prefix)
         #expect(try await Self.usage(cluster.nodes[0].baseURL) == usageBefore)
+        #expect(try await Self.manifest(cluster.nodes[0].baseURL) == manifestBefore)
         #expect(try await Self.answers(cluster.nodes[0].baseURL, hashes: hashes) == before)
         #expect(try await Self.objectAnswers(cluster.nodes[0].baseURL, keys: objectKeys) == objectsBefore)
         #expect(try await httpRequest("GET", cluster.nodes[0].baseURL + "/api/voice/\(legacyKey.hex)").body == legacyAnswer)
@@ -152,6 +172,7 @@ import VaultTestSupport
                 environment: ["VOICEVAULT_API_KEYS": VoiceTestbed.clientKey, "VOICEVAULT_ADMIN_TOKEN": Self.admin])
         }
         #expect(try await Self.usage(restored.baseURL) == usageBefore)
+        #expect(try await Self.manifest(restored.baseURL) == manifestBefore)
         #expect(try await Self.answers(restored.baseURL, hashes: hashes) == before)
         #expect(try await Self.objectAnswers(restored.baseURL, keys: objectKeys) == objectsBefore)
         #expect(try await httpRequest("GET", restored.baseURL + "/api/voice/\(legacyKey.hex)").body == legacyAnswer)
