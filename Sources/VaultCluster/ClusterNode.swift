@@ -20,6 +20,8 @@ public struct ClusterNode: Sendable {
     public let jobs: PostgresJobCatalog
     /// The cluster's usage ledger, which every node writes.
     public let usageHistory: PostgresUsageLedger
+    /// Listeners' positions in books, shared by every node.
+    public let positions: PostgresListeningPositions
     public let jobRunnerLease: ClusterLeaseTaker
     let logger: Logger
 
@@ -44,6 +46,7 @@ public struct ClusterNode: Sendable {
         spendCounters = PostgresSpendCounters(client: client, logger: logger)
         jobs = PostgresJobCatalog(client: client, logger: logger)
         usageHistory = PostgresUsageLedger(client: client, logger: logger)
+        positions = PostgresListeningPositions(client: client, logger: logger)
         let lease = PostgresLease(catalog: settings.catalog, role: .jobRunner, logger: logger)
         jobRunnerLease = { try await lease.take() }
     }

@@ -30,7 +30,8 @@ public enum VaultApplication {
 
     static func makeParts(
         voice: VoiceService, configuration: ServerConfiguration, storage: StorageSurface?,
-        usage: UsageRecorder, metrics: PrometheusCollectorRegistry?, catalog: (any VoiceCatalog)?, jobs: JobRunner? = nil
+        usage: UsageRecorder, metrics: PrometheusCollectorRegistry?, catalog: (any VoiceCatalog)?, jobs: JobRunner? = nil,
+        positions: (any ListeningPositions)? = nil
     ) -> Parts {
         let router = Router(context: VaultRequestContext.self)
         let requestMetrics = metrics.map { _ in HTTPRequestMetrics() }
@@ -116,7 +117,7 @@ public enum VaultApplication {
         }
         let voiceRoutes = VoiceRoutes(voice: voice, configuration: configuration)
         voiceRoutes.register(on: router, clients: clients, table: routes)
-        BookRoutes(voice: voice, configuration: configuration).register(on: router, clients: clients, table: routes)
+        BookRoutes(voice: voice, configuration: configuration, positions: positions).register(on: router, clients: clients, table: routes)
         let voiceHits = VoiceHitShortcut(
             voice: voice, memo: voiceRoutes.memo, identification: identification, rateLimiter: rateLimiter,
             publicBaseURL: configuration.publicBaseURL)
@@ -150,13 +151,13 @@ public enum VaultApplication {
     public static func make(
         configuration: ServerConfiguration, voice: VoiceService, storage: StorageSurface? = nil,
         usage: UsageRecorder = UsageRecorder(), metrics: PrometheusCollectorRegistry? = nil,
-        catalog: (any VoiceCatalog)? = nil, jobs: JobRunner? = nil, logger: Logger,
+        catalog: (any VoiceCatalog)? = nil, jobs: JobRunner? = nil, positions: (any ListeningPositions)? = nil, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let limits = configuration.connectionLimits
         let parts = makeParts(
             voice: voice, configuration: configuration, storage: storage, usage: usage, metrics: metrics,
-            catalog: catalog, jobs: jobs)
+            catalog: catalog, jobs: jobs, positions: positions)
         let fastAnswers = FastAnswers(
             downloads: parts.downloads, voiceHits: parts.voiceHits, envelope: parts.envelope, recorder: parts.recorder,
             logger: logger, fileOpening: .singleton,

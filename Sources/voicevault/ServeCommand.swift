@@ -100,12 +100,12 @@ struct ServeCommand: AsyncParsableCommand {
                 relayCredential: RelayCredential.derive(fromSigningSecret: signingSecret), httpClient: .shared, logger: logger)
         }
         // A cluster's usage ledger is in its catalog, written by every node; one machine's in its data directory.
+        // Listeners' positions too.
+        let ledger = cluster == nil ? UsageLedger.openOrSetAside(in: vault.store.directory, logger: logger) : nil
         let usageHistory: (any UsageHistory)? =
-            if let cluster {
-                cluster.usageHistory
-            } else {
-                UsageLedger.openOrSetAside(in: vault.store.directory, logger: logger).map { EmbeddedUsageHistory(ledger: $0) }
-            }
+            if let cluster { cluster.usageHistory } else { ledger.map { EmbeddedUsageHistory(ledger: $0) } }
+        let positions: (any ListeningPositions)? =
+            if let cluster { cluster.positions } else { ledger.map { EmbeddedListeningPositions(ledger: $0) } }
         let ledgerWriter = usageHistory.map { LedgerWriter(history: $0) }
         let usage = UsageRecorder(writer: ledgerWriter)
         let voice = VoiceService(
@@ -175,7 +175,7 @@ struct ServeCommand: AsyncParsableCommand {
                 clusterMultipart: clusterMultipart),
             usage: usage,
             metrics: registry,
-            catalog: catalog, jobs: jobs, logger: logger
+            catalog: catalog, jobs: jobs, positions: positions, logger: logger
         ) { port in
             logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
             if let cluster, clusterSettings?.nodeURL == nil {

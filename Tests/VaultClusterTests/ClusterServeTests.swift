@@ -64,6 +64,15 @@ import VaultTestSupport
         #expect(
             chapter?["chapterId"] as? String == "ch-1" && chapter?["chapterIndex"] as? Int == 3 && chapter?["title"] as? String == "One",
             "\(manifest)")
+        // A listener's position saved through one node is read through the other.
+        let auth = ["authorization": "Bearer \(VoiceTestbed.clientKey)", "content-type": "application/json"]
+        let saved = try await httpRequest(
+            "PUT", testbed.nodes[0].baseURL + "/api/books/novel/position", headers: auth,
+            body: #"{"listener":"l-1","chapterId":"ch-1","char":5}"#)
+        #expect(saved.status == 200, "\(saved.body)")
+        let read = json(
+            try await httpRequest("GET", testbed.nodes[1].baseURL + "/api/books/novel/position?listener=l-1", headers: auth).body)
+        #expect(read["char"] as? Int == 5, "\(read)")
         // The admin API's views of audio are the cluster's, on a node that holds none of it.
         let books = json(
             try await httpRequest("GET", testbed.nodes[1].baseURL + "/admin/books", headers: ["authorization": "Bearer \(Self.admin)"]).body

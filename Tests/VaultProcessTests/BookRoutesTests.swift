@@ -98,3 +98,91 @@ import VaultTestSupport
         #expect(filter.status == 400 && json(filter.body)["error"] as? String == "invalid_voice")
     }
 }
+
+/// Positions in a book against a real server: text, not time, so a change of voice resumes at the same word.
+@Suite struct BookPositionTests {
+    static let other = "AZiHN8Ut9O4NYxoqP8gy"
+    static let text = "It was a dark night, and the rain fell in torrents over the sleeping town below."
+
+    static func call(
+        _ bed: VoiceTestbed, _ method: String, _ query: String = "", body: String? = nil, key: String? = VoiceTestbed.clientKey
+    )
+        async throws -> HTTPResult
+    {
+        var headers = ["content-type": "application/json"]
+        if let key { headers["authorization"] = "Bearer \(key)" }
+        return try await httpRequest(method, bed.server.baseURL + "/api/books/novel/position" + query, headers: headers, body: body)
+    }
+
+    /// The rendition's character start times, from its alignment route.
+    static func starts(_ bed: VoiceTestbed, _ hash: String) async throws -> [Double] {
+        let alignment = json(try await httpRequest("GET", bed.server.baseURL + "/api/voice/\(hash)/alignment").body)
+        return (alignment["alignment"] as? [String: Any])?["character_start_times_seconds"] as? [Double] ?? []
+    }
+
+    @Test func aPositionIsTextAndResumesAtTheSameWordInAnotherVoice() async throws {
+        let bed = try VoiceTestbed()
+        for voice in ["21m00Tcm4TlvDq8ikWAM", Self.other] {
+            let made = try await bed.post(
+                VoiceTestbed.requestBody(
+                    text: Self.text, voice: voice, book: "novel",
+                    extra: #""chapterId":"ch-1","voiceSettings":{"speed":\#(voice == Self.other ? 1.2 : 1.0)}"#))
+            #expect(made.status == 200, "\(made.body)")
+        }
+        let saved = try await Self.call(bed, "PUT", body: #"{"listener":"reader-1","chapterId":"ch-1","char":31,"at":1000}"#)
+        #expect(saved.status == 200 && json(saved.body)["saved"] as? Bool == true, "\(saved.body)")
+        // "rain" starts at character 29: character 31 is in it; each voice answers that word's start.
+        var hashes: [String: String] = [:]
+        for voice in ["21m00Tcm4TlvDq8ikWAM", Self.other] {
+            let answer = json(try await Self.call(bed, "GET", "?listener=reader-1&voice=\(voice)").body)
+            #expect(answer["chapterId"] as? String == "ch-1" && answer["char"] as? Int == 31, "\(answer)")
+            let hash = try #require(answer["contentHash"] as? String)
+            hashes[voice] = hash
+            let starts = try await Self.starts(bed, hash)
+            #expect(starts.count == Self.text.unicodeScalars.count)
+            #expect(abs((answer["seconds"] as? Double ?? -1) - starts[29]) < 0.0015, "\(answer) vs \(starts[29])")
+        }
+        #expect(hashes.values.count == 2 && Set(hashes.values).count == 2)
+        // A time in the other voice, in the middle of "torrents" (characters 42...49), is stored as that word.
+        let otherStarts = try await Self.starts(bed, try #require(hashes[Self.other]))
+        let middle = (otherStarts[45] + otherStarts[46]) / 2
+        let fromTime = try await Self.call(
+            bed, "POST", body: #"{"listener":"reader-1","contentHash":"\#(hashes[Self.other] ?? "")","seconds":\#(middle),"at":2000}"#)
+        #expect(fromTime.status == 200 && json(fromTime.body)["char"] as? Int == 42, "\(fromTime.body)")
+        let back = json(try await Self.call(bed, "GET", "?listener=reader-1&voice=21m00Tcm4TlvDq8ikWAM").body)
+        let firstStarts = try await Self.starts(bed, try #require(hashes["21m00Tcm4TlvDq8ikWAM"]))
+        #expect(abs((back["seconds"] as? Double ?? -1) - firstStarts[42]) < 0.0015, "\(back)")
+        // An older write loses and is told what stays.
+        let stale = try await Self.call(bed, "PUT", body: #"{"listener":"reader-1","chapterId":"ch-1","char":3,"at":1500}"#)
+        #expect(json(stale.body)["saved"] as? Bool == false && json(stale.body)["char"] as? Int == 42, "\(stale.body)")
+    }
+
+    @Test func badPositionsAreRefusedWithTheirCodes() async throws {
+        let bed = try VoiceTestbed()
+        #expect(try await bed.post(VoiceTestbed.requestBody(text: "Short.", book: "novel", extra: #""chapterId":"ch-1""#)).status == 200)
+        let cases: [(String, String, Int, String)] = [
+            ("PUT", #"{"listener":"r","chapterId":"ch-9","char":1}"#, 400, "unknown_chapter"),
+            ("PUT", #"{"listener":"r","chapterId":"ch-1","char":7}"#, 400, "char_past_end"),
+            ("PUT", #"{"listener":"r","chapterId":"ch-1","char":-1}"#, 400, "invalid_char"),
+            ("PUT", #"{"listener":"\#(String(repeating: "x", count: 257))","chapterId":"ch-1","char":1}"#, 400, "invalid_listener"),
+            ("PUT", #"{"listener":"","chapterId":"ch-1","char":1}"#, 400, "invalid_listener"),
+            ("PUT", #"{"chapterId":"ch-1","char":1}"#, 400, "missing_field"),
+            ("PUT", #"{"listener":"r","chapterId":"ch-1","char":1,"at":-5}"#, 400, "invalid_at"),
+            ("PUT", #"[1,2]"#, 400, "invalid_json"),
+            ("POST", #"{"listener":"r","contentHash":"\#(String(repeating: "0", count: 64))","seconds":1}"#, 400, "unknown_content_hash"),
+            ("POST", #"{"listener":"r","contentHash":"\#(try VoiceTestbed.hash(text: "Short."))","seconds":-1}"#, 400, "invalid_seconds"),
+        ]
+        for (method, body, status, code) in cases {
+            let answer = try await Self.call(bed, method, body: body)
+            #expect(answer.status == status && json(answer.body)["error"] as? String == code, "\(body): \(answer.body)")
+        }
+        #expect(try await Self.call(bed, "PUT", body: #"{"listener":"r","chapterId":"ch-1","char":6}"#).status == 200, "the end is allowed")
+        #expect(try await Self.call(bed, "GET", "?listener=r", key: nil).status == 401)
+        let missing = try await Self.call(bed, "GET", "?listener=nobody")
+        #expect(missing.status == 404 && json(missing.body)["error"] as? String == "position_not_found")
+        let noVoice = try await Self.call(bed, "GET", "?listener=r&voice=nobody")
+        #expect(noVoice.status == 404 && json(noVoice.body)["error"] as? String == "rendition_not_found")
+        // Another key does not see this key's listener.
+        #expect(try await Self.call(bed, "GET", "?listener=r", key: "other-key").status == 404)
+    }
+}

@@ -278,6 +278,18 @@ public enum CatalogMigrations {
                 // What a book says about each asset it links (`BookLink`): its chapter, place and title.
                 "ALTER TABLE asset_books ADD COLUMN chapter_id text, ADD COLUMN chapter_index integer, ADD COLUMN chapter_title text"
             ]),
+        CatalogMigration(
+            version: 14, name: "listening positions",
+            statements: [
+                // Listeners' positions in books (`PostgresListeningPositions`), per client key.
+                """
+                CREATE TABLE listening_positions (
+                    key_id text NOT NULL, listener text NOT NULL, book_id text NOT NULL, chapter_id text NOT NULL,
+                    char bigint NOT NULL, at double precision NOT NULL, saved_at double precision NOT NULL,
+                    PRIMARY KEY (key_id, listener, book_id)
+                )
+                """
+            ]),
     ]
 
     /// The newest version this build knows.

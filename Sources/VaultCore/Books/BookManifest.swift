@@ -31,6 +31,8 @@ public struct BookManifest: Sendable, Equatable {
         public let durationSeconds: Double
         public let hasAlignment: Bool
         public let createdAt: Double
+        /// The characters of the chapter's text (Unicode scalars).
+        public let characterCount: Int
     }
 
     public init(bookId: String, entries: [BookEntry]) {
@@ -81,6 +83,6 @@ extension BookManifest.Rendition {
         self.init(
             contentHash: entry.record.contentHash, voiceId: entry.record.voiceId, modelId: entry.record.modelId,
             outputFormat: entry.record.outputFormat, durationSeconds: entry.record.durationSeconds, hasAlignment: entry.hasAlignment,
-            createdAt: entry.record.createdAt)
+            createdAt: entry.record.createdAt, characterCount: entry.record.characterCount)
     }
 }

@@ -11,13 +11,13 @@ public import Logging
 /// Every method blocks (SQLite I/O); one connection, serialised by a mutex.
 public final class UsageLedger: @unchecked Sendable {
     // @unchecked: the connection is only touched inside `lock`.
-    private let database: SQLiteDatabase
-    private let lock = PosixMutex()
+    let database: SQLiteDatabase
+    let lock = PosixMutex()
     public let path: String
 
     public static let fileName = "usage.sqlite"
     /// `PRAGMA user_version` of the schema this build writes.
-    public static let schemaVersion = 2
+    public static let schemaVersion = 3
 
     public enum OpenError: Error, CustomStringConvertible {
         case newerSchema(Int)
@@ -109,6 +109,13 @@ public final class UsageLedger: @unchecked Sendable {
         CREATE TABLE ledger_identity (id TEXT NOT NULL);
         INSERT INTO ledger_identity VALUES (lower(hex(randomblob(16))));
         CREATE TABLE ledger_sources (source TEXT PRIMARY KEY, carried_at REAL NOT NULL);
+        """,
+        // 3: listeners' positions in books (`EmbeddedListeningPositions`).
+        """
+        CREATE TABLE positions (
+            key_id TEXT NOT NULL, listener TEXT NOT NULL, book_id TEXT NOT NULL, chapter_id TEXT NOT NULL,
+            char INTEGER NOT NULL, at REAL NOT NULL, saved_at REAL NOT NULL,
+            PRIMARY KEY (key_id, listener, book_id)) WITHOUT ROWID;
         """,
     ]
 

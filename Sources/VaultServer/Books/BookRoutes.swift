@@ -8,8 +8,11 @@ import VaultCore
 struct BookRoutes {
     let voice: VoiceService
     let configuration: ServerConfiguration
+    /// Where listeners' positions are kept; nil when the server has no ledger (positions then answer 503).
+    let positions: (any ListeningPositions)?
 
     func register(on router: Router<VaultRequestContext>, clients: RouterGroup<VaultRequestContext>, table: RouteTable) {
+        BookPositionRoutes(books: self).register(clients: clients, table: table)
         clients.on("/api/books/:book", method: .get, recordingIn: table) { _, context in
             let manifest = try await manifest(context)
             return JSONResponse.make(encoding: BookJSON(manifest, baseURL: configuration.publicBaseURL))
@@ -43,12 +46,22 @@ struct BookRoutes {
 
     /// The book's manifest; 404 when it links no audio.
     func manifest(_ context: VaultRequestContext) async throws -> BookManifest {
-        let book: StorageIdentifier
-        do { book = try StorageIdentifier(context.parameters.get("book") ?? "", kind: .bookId) } catch {
+        let manifest = try await manifest(of: try Self.book(context))
+        guard !manifest.chapters.isEmpty else {
+            throw APIError(.notFound, code: "not_found", message: "book \(manifest.bookId) has no audio")
+        }
+        return manifest
+    }
+
+    /// The book's manifest, empty when it links no audio.
+    func manifest(of book: StorageIdentifier) async throws -> BookManifest {
+        BookManifest(bookId: book.value, entries: try await voice.bookEntries(book))
+    }
+
+    /// The route's book id, checked.
+    static func book(_ context: VaultRequestContext) throws -> StorageIdentifier {
+        do { return try StorageIdentifier(context.parameters.get("book") ?? "", kind: .bookId) } catch {
             throw APIError(.badRequest, code: error.code, message: error.description)
         }
-        let manifest = BookManifest(bookId: book.value, entries: try await voice.bookEntries(book))
-        guard !manifest.chapters.isEmpty else { throw APIError(.notFound, code: "not_found", message: "book \(book.value) has no audio") }
-        return manifest
     }
 }

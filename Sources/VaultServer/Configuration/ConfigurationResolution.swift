@@ -84,6 +84,7 @@ public enum ConfigurationResolution {
         configuration.maximumStoreBytes = storeLimit > 0 ? storeLimit : nil
         configuration.resumableExpirySeconds = try settings.integer("VOICEVAULT_RESUMABLE_EXPIRY_SECONDS", default: 86_400, minimum: 1)
         configuration.maximumResumableUploads = try settings.integer("VOICEVAULT_RESUMABLE_MAX_UPLOADS", default: 1_000, minimum: 1)
+        configuration.maximumPositionsPerKey = try settings.integer("VOICEVAULT_MAX_POSITIONS_PER_KEY", default: 100_000, minimum: 1)
         switch (settings["VOICEVAULT_S3_ACCESS_KEY_ID"], settings["VOICEVAULT_S3_SECRET_ACCESS_KEY"]) {
         case let (id?, secret?):
             guard secret.utf8.count >= 16 else { throw Problem("VOICEVAULT_S3_SECRET_ACCESS_KEY must be at least 16 characters") }

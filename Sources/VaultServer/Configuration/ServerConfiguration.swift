@@ -62,6 +62,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Most resumable (TUS) uploads in progress at once, and separately most S3 multipart uploads
     /// (`VOICEVAULT_RESUMABLE_MAX_UPLOADS`): each holds disk until it finishes, is aborted or expires.
     public var maximumResumableUploads = 1_000
+    /// Listeners' positions one client key may hold (`VOICEVAULT_MAX_POSITIONS_PER_KEY`).
+    public var maximumPositionsPerKey = 100_000
     /// The access key pair of the S3 protocol (`VOICEVAULT_S3_ACCESS_KEY_ID`, `VOICEVAULT_S3_SECRET_ACCESS_KEY`);
     /// nil: the S3 surface refuses every request.
     public var s3Credentials: SigV4Verifier.Credentials?
