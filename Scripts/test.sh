@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # postgresql: the cluster suites start one server on loopback (Tests/VaultTestSupport/PostgreSQL.swift);
 # openssl: its self-signed certificate, for the catalog-over-TLS tests.
 # nginx: the cluster suite balances three nodes with it (ClusterServeTests).
-Scripts/install-system-packages.sh espeak-ng lame python3-venv nodejs chromium rclone postgresql openssl nginx
+Scripts/install-system-packages.sh espeak-ng lame python3-venv nodejs chromium rclone postgresql openssl nginx epubcheck
 
 echo "== Hash vectors: the committed fixture matches the independent Python implementation"
 python3 Scripts/make-hash-vectors.py | diff -q - Fixtures/hash-vectors.json >/dev/null \

@@ -95,7 +95,7 @@ import VaultTestSupport
         let smil = MediaOverlayDocument.render(
             TimedSegments(Self.aligned("One. Two.")), textReference: "ch1.xhtml",
             audioReference: "../audio/b/h.mp3?x=1&y=2")
-        #expect(smil.contains(#"<seq id="chapter" epub:textref="ch1.xhtml">"#))
+        #expect(smil.contains(#"<seq id="chapter" epub:textref="ch1.xhtml#chapter">"#))
         #expect(smil.contains(#"<text src="ch1.xhtml#s1"/>"#))
         #expect(smil.contains(#"<audio src="../audio/b/h.mp3?x=1&amp;y=2" clipBegin="0.000s" clipEnd="0.400s"/>"#))
         #expect(smil.contains(#"<text src="ch1.xhtml#s2"/>"#))

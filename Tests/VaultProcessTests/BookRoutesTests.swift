@@ -186,3 +186,58 @@ import VaultTestSupport
         #expect(try await Self.call(bed, "GET", "?listener=r", key: "other-key").status == 404)
     }
 }
+
+/// The read-aloud EPUB of a live book: streamed with its length, valid for epubcheck, each chapter's overlay
+/// clips exactly the stored sentences' times, its audio the chapter's bytes.
+@Suite struct ReadAloudRouteTests {
+    @Test func aBookBecomesAValidReadAloudEPUB() async throws {
+        let bed = try VoiceTestbed()
+        let chapters = [
+            ("ch-1", "It was a dark night. The rain fell in torrents!"), ("ch-2", "Morning came at last. The town woke slowly."),
+        ]
+        var hashes: [String] = []
+        for (index, (chapter, text)) in chapters.enumerated() {
+            let made = try await bed.post(
+                VoiceTestbed.requestBody(
+                    text: text, book: "novel", extra: #""chapterId":"\#(chapter)","chapterTitle":"Part \#(index + 1)""#))
+            #expect(made.status == 200)
+            hashes.append(try VoiceTestbed.hash(text: text))
+        }
+        let epub = try await httpRequest("GET", bed.server.baseURL + "/api/books/novel/readaloud.epub?voice=21m00Tcm4TlvDq8ikWAM")
+        #expect(epub.status == 200 && epub.header("content-type") == "application/epub+zip", "\(epub.body.prefix(300))")
+        #expect(epub.header("content-length") == String(epub.bytes.count))
+        let directory = TemporaryDirectory("vv-readaloud")
+        let path = directory.sub("novel.epub")
+        try Data(epub.bytes).write(to: URL(fileURLWithPath: path))
+        let check = try runToCompletion("/usr/bin/java", ["-jar", "/usr/bin/epubcheck", path])
+        #expect(check.status == 0 && !check.output.contains("ERROR"), "\(check.output)")
+        // Each overlay's clips, read back with Python, are the alignment route's sentence times; each audio
+        // entry is the chapter's bytes.
+        let extract = try runToCompletion(
+            "/usr/bin/python3",
+            [
+                "-c",
+                """
+                import re, sys, zipfile, hashlib
+                z = zipfile.ZipFile(sys.argv[1])
+                for n in (1, 2):
+                    smil = z.read(f"OEBPS/chapter-{n}.smil").decode()
+                    clips = re.findall(r'clipBegin="([0-9.]+)s" clipEnd="([0-9.]+)s"', smil)
+                    print(n, ",".join(f"{b}-{e}" for b, e in clips), hashlib.sha256(z.read(f"OEBPS/audio/chapter-{n}.mp3")).hexdigest())
+                """, path,
+            ])
+        #expect(extract.status == 0, "\(extract.output)")
+        let lines = extract.output.split(separator: "\n").map(String.init)
+        for (index, hash) in hashes.enumerated() {
+            let alignment = json(try await httpRequest("GET", bed.server.baseURL + "/api/voice/\(hash)/alignment").body)
+            let sentences = try #require(alignment["sentences"] as? [[String: Any]])
+            let expected = sentences.map {
+                String(format: "%.3f-%.3f", $0["start"] as? Double ?? -1, $0["end"] as? Double ?? -1)
+            }.joined(separator: ",")
+            let record = json(try await httpRequest("GET", bed.server.baseURL + "/api/voice/\(hash)").body)
+            #expect(lines.count == 2 && lines[index] == "\(index + 1) \(expected) \(record["sha256"] as? String ?? "")", "\(lines)")
+        }
+        #expect(try await httpRequest("GET", bed.server.baseURL + "/api/books/novel/readaloud.epub?voice=nobody").status == 404)
+        #expect(try await httpRequest("GET", bed.server.baseURL + "/api/books/unknown/readaloud.epub").status == 404)
+    }
+}

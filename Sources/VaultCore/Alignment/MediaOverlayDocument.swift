@@ -1,6 +1,6 @@
 /// An EPUB 3 Media Overlay (SMIL 3.0) for one chapter: a `<par>` per sentence pairing the sentence's element in
 /// the chapter's XHTML (`<textReference>#s<N>`, the ids listen mode gives its sentences too) with the clip of
-/// the audio that speaks it. Reading systems such as Thorium and Readest play these with the text
+/// the audio that speaks it; the sequence refers to the chapter's element, `#chapter` (EPUB requires a fragment). Reading systems such as Thorium and Readest play these with the text
 /// highlighted; the publisher adds the overlay to the package's manifest with `media-overlay`.
 public enum MediaOverlayDocument {
     /// - Parameters:
@@ -11,7 +11,7 @@ public enum MediaOverlayDocument {
             <?xml version="1.0" encoding="UTF-8"?>
             <smil xmlns="http://www.w3.org/ns/SMIL" xmlns:epub="http://www.idpf.org/2007/ops" version="3.0">
               <body>
-                <seq id="chapter" epub:textref="\(attribute(textReference))">
+                <seq id="chapter" epub:textref="\(attribute(textReference))#chapter">
 
             """
         for (number, sentence) in segments.sentences.enumerated() {

@@ -13,6 +13,7 @@ struct BookRoutes {
 
     func register(on router: Router<VaultRequestContext>, clients: RouterGroup<VaultRequestContext>, table: RouteTable) {
         BookPositionRoutes(books: self).register(clients: clients, table: table)
+        ReadAloudRoute(books: self).register(on: router, table: table)
         clients.on("/api/books/:book", method: .get, recordingIn: table) { _, context in
             let manifest = try await manifest(context)
             return JSONResponse.make(encoding: BookJSON(manifest, baseURL: configuration.publicBaseURL))
