@@ -3,7 +3,8 @@
 # on a noisy machine where wall-clock rates move by 20 % between runs:
 #  - a random 64 KiB range of a ~1 MB file held by the download cache;
 #  - a cache hit of POST /api/voice with a 1,100-character text;
-# and, beside them, a random 64 KiB range of a 1 MiB Storage object in a public bucket (the Storage download).
+# and, beside them, a random 64 KiB range of a 1 MiB Storage object in a public bucket (the Storage download), and
+# the same cache hit as a reading app sends it, naming its chapter (chapterId, chapterIndex: `BookLink`).
 # For each build directory given, a release server runs under callgrind; after a warm-up the counters are
 # zeroed, N requests are sent one after another on one keep-alive connection, and the counters dumped:
 # instructions per request = Ir / N (everything the server ran meanwhile, its timers and threads included).
@@ -29,7 +30,7 @@ for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:18981/ && break; sl
 cat > $W/client.py <<'PY'
 import http.client, json, random, sys
 port, kind, count, path, size = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
-body = open(sys.argv[6]).read() if kind == "hit" else None
+body = open(sys.argv[6]).read() if kind in ("hit", "chapter") else None
 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
 random.seed(42)
 for _ in range(count):
@@ -51,13 +52,18 @@ import json
 text = ("The lamp had burned low, and the rain kept on against the glass as she turned the page. " * 13)[:1100]
 print(json.dumps({"text": text, "voiceId": "21m00Tcm4TlvDq8ikWAM", "bookId": "bench"}))
 PY
+python3 - > $W/chapter.json <<'PY'
+import json
+text = ("The lamp had burned low, and the rain kept on against the glass as she turned the page. " * 13)[:1100]
+print(json.dumps({"text": text, "voiceId": "21m00Tcm4TlvDq8ikWAM", "bookId": "bench", "chapterId": "ch-7", "chapterIndex": 7}))
+PY
 LONG=$(python3 -c 'print(("A long chapter for the download benchmark. " * 23)[:940])')
 
 counted() { # dump file -> Ir
   awk '/^(summary|totals):/ {print $2; exit}' "$1"
 }
 
-printf "%-50s %14s %14s %16s\n" "build" "Ir per range" "Ir per hit" "Ir per obj range"
+printf "%-50s %14s %14s %16s %18s\n" "build" "Ir per range" "Ir per hit" "Ir per obj range" "Ir per chapter hit"
 for BIN in "$@"; do
   BIN=$(cd "$BIN" && pwd)
   rm -rf $W/data $W/cg.*
@@ -80,11 +86,14 @@ for BIN in "$@"; do
   python3 $W/client.py 18982 range 50 "$P" "$SIZE" -
   python3 $W/client.py 18982 hit 50 "$P" "$SIZE" $W/hit.json
   python3 $W/client.py 18982 object 50 "$OBJECT" 1048576 -
+  python3 $W/client.py 18982 chapter 50 "$P" "$SIZE" $W/chapter.json
   RESULT=()
-  for kind in range hit object; do
+  for kind in range hit object chapter; do
     "$CONTROL" -z $PID > /dev/null 2>&1
     if [ $kind = object ]; then
       python3 $W/client.py 18982 object "$REQUESTS" "$OBJECT" 1048576 -
+    elif [ $kind = chapter ]; then
+      python3 $W/client.py 18982 chapter "$REQUESTS" "$P" "$SIZE" $W/chapter.json
     else
       python3 $W/client.py 18982 $kind "$REQUESTS" "$P" "$SIZE" $W/hit.json
     fi
@@ -93,7 +102,7 @@ for BIN in "$@"; do
     RESULT+=("$(( $(counted "$DUMP") / REQUESTS ))")
     if [ -n "${KEEP_DUMPS:-}" ]; then mkdir -p "$KEEP_DUMPS"; mv "$DUMP" "$KEEP_DUMPS/$kind.$(basename "$BIN").out"; else rm -f "$DUMP"; fi
   done
-  printf "%-50s %14s %14s %16s\n" "$BIN" "${RESULT[0]}" "${RESULT[1]}" "${RESULT[2]}"
+  printf "%-50s %14s %14s %16s %18s\n" "$BIN" "${RESULT[0]}" "${RESULT[1]}" "${RESULT[2]}" "${RESULT[3]}"
   kill $PID; wait $PID 2>/dev/null || true
 done
 
@@ -121,7 +130,7 @@ CONF
   python3 $W/client.py 18983 range "$REQUESTS" "$P" "$SIZE" -
   "$CONTROL" -d $PID > /dev/null 2>&1
   DUMP=$(ls -t $W/cg.out.* | head -1)
-  printf "%-50s %14s %14s %16s\n" "nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') (sendfile, one worker)" "$(( $(counted "$DUMP") / REQUESTS ))" "-" "-"
+  printf "%-50s %14s %14s %16s %18s\n" "nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') (sendfile, one worker)" "$(( $(counted "$DUMP") / REQUESTS ))" "-" "-" "-"
   if [ -n "${KEEP_DUMPS:-}" ]; then mv "$DUMP" "$KEEP_DUMPS/range.nginx.out"; fi
   kill $PID; wait $PID 2>/dev/null || true
 fi
