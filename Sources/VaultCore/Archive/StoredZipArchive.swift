@@ -48,14 +48,7 @@ public struct StoredZipArchive: Sendable, Equatable {
         var bytes: [UInt8] = []
         Self.put32(&bytes, 0x0403_4B50)
         Self.put16(&bytes, 10)  // version needed: 1.0, stored
-        Self.put16(&bytes, 0)  // flags
-        Self.put16(&bytes, 0)  // method: stored
-        Self.put16(&bytes, modified.time)
-        Self.put16(&bytes, modified.date)
-        Self.put32(&bytes, entry.crc32)
-        Self.put32(&bytes, UInt32(entry.size))
-        Self.put32(&bytes, UInt32(entry.size))
-        Self.put16(&bytes, UInt16(entry.name.utf8.count))
+        putDescription(&bytes, entry)
         Self.put16(&bytes, 0)  // extra field length
         bytes += Array(entry.name.utf8)
         return bytes
@@ -68,15 +61,8 @@ public struct StoredZipArchive: Sendable, Equatable {
         for entry in entries {
             Self.put32(&bytes, 0x0201_4B50)
             Self.put16(&bytes, 20)  // made by: MS-DOS attributes, ZIP 2.0
-            Self.put16(&bytes, 10)
-            Self.put16(&bytes, 0)
-            Self.put16(&bytes, 0)
-            Self.put16(&bytes, modified.time)
-            Self.put16(&bytes, modified.date)
-            Self.put32(&bytes, entry.crc32)
-            Self.put32(&bytes, UInt32(entry.size))
-            Self.put32(&bytes, UInt32(entry.size))
-            Self.put16(&bytes, UInt16(entry.name.utf8.count))
+            Self.put16(&bytes, 10)  // version needed
+            putDescription(&bytes, entry)
             Self.put16(&bytes, 0)  // extra
             Self.put16(&bytes, 0)  // comment
             Self.put16(&bytes, 0)  // disk
@@ -96,6 +82,19 @@ public struct StoredZipArchive: Sendable, Equatable {
         Self.put32(&bytes, UInt32(offset))
         Self.put16(&bytes, 0)  // comment length
         return bytes
+    }
+
+    /// What the local header and the central directory both say of an entry, in the same order: flags,
+    /// method (stored), time, date, CRC-32, both sizes, the name's length.
+    func putDescription(_ bytes: inout [UInt8], _ entry: Entry) {
+        Self.put16(&bytes, 0)  // flags
+        Self.put16(&bytes, 0)  // method: stored
+        Self.put16(&bytes, modified.time)
+        Self.put16(&bytes, modified.date)
+        Self.put32(&bytes, entry.crc32)
+        Self.put32(&bytes, UInt32(entry.size))
+        Self.put32(&bytes, UInt32(entry.size))
+        Self.put16(&bytes, UInt16(entry.name.utf8.count))
     }
 
     static func put16(_ bytes: inout [UInt8], _ value: UInt16) {
