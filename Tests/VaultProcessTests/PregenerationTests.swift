@@ -64,6 +64,16 @@ import VaultTestSupport
         // Every chapter in every voice is now a hit.
         let hit = try await testbed.post(VoiceTestbed.requestBody(text: "Pregenerated novel chapter 2.", voice: Self.adam, book: "novel"))
         #expect(hit.header("x-cache") == "HIT")
+        // The book lists the job's chapters in the manifest's order, each at its place, in both voices (the
+        // chapter stored before the job without a chapter id took the job's).
+        let book = json(
+            try await httpRequest(
+                "GET", testbed.server.baseURL + "/api/books/novel", headers: ["authorization": "Bearer \(VoiceTestbed.clientKey)"]
+            ).body)
+        let chapters = book["chapters"] as? [[String: Any]] ?? []
+        #expect(chapters.map { $0["chapterId"] as? String ?? "-" } == ["c0", "c1", "c2"], "\(book)")
+        #expect(chapters.map { $0["chapterIndex"] as? Int ?? -1 } == [0, 1, 2])
+        #expect(chapters.allSatisfy { ($0["renditions"] as? [[String: Any]])?.count == 2 }, "\(book)")
         // Listed; refused manifests say why; unknown jobs are 404; client keys cannot reach any of it.
         let list = json(try await httpRequest("GET", testbed.server.baseURL + "/admin/jobs", headers: admin).body)
         #expect((list["jobs"] as? [[String: Any]])?.first?["id"] as? String == id)
