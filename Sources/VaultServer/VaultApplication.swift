@@ -117,7 +117,10 @@ public enum VaultApplication {
         }
         let voiceRoutes = VoiceRoutes(voice: voice, configuration: configuration)
         voiceRoutes.register(on: router, clients: clients, table: routes)
-        BookRoutes(voice: voice, configuration: configuration, positions: positions).register(on: router, clients: clients, table: routes)
+        BookRoutes(
+            voice: voice, configuration: configuration, positions: positions,
+            playerTokens: storage.map { PlayerToken(secret: $0.signingSecret) }
+        ).register(on: router, clients: clients, table: routes)
         let voiceHits = VoiceHitShortcut(
             voice: voice, memo: voiceRoutes.memo, identification: identification, rateLimiter: rateLimiter,
             publicBaseURL: configuration.publicBaseURL)

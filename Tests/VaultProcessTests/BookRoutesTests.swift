@@ -241,3 +241,45 @@ import VaultTestSupport
         #expect(try await httpRequest("GET", bed.server.baseURL + "/api/books/unknown/readaloud.epub").status == 404)
     }
 }
+
+/// Player links: a client key makes a link, and the link alone reads the book and keeps one listener's place.
+@Suite struct PlayerLinkTests {
+    @Test func aPlayerLinkReadsTheBookAndKeepsItsListenersPlaceWithoutAKey() async throws {
+        let bed = try VoiceTestbed()
+        #expect(
+            try await bed.post(VoiceTestbed.requestBody(text: "A chapter to resume.", book: "novel", extra: #""chapterId":"ch-1""#)).status
+                == 200)
+        let key = ["authorization": "Bearer \(VoiceTestbed.clientKey)", "content-type": "application/json"]
+        let made = try await httpRequest(
+            "POST", bed.server.baseURL + "/api/books/novel/player-link", headers: key, body: #"{"listener":"user-42","expiresIn":600}"#)
+        #expect(made.status == 200, "\(made.body)")
+        let token = try #require(json(made.body)["token"] as? String)
+        #expect(json(made.body)["url"] as? String == "/listen/novel?token=\(token)")
+        let base = bed.server.baseURL + "/api/books/novel/player"
+        let manifest = try await httpRequest("GET", base + "/manifest?token=\(token)")
+        #expect(manifest.status == 200 && (json(manifest.body)["chapters"] as? [Any])?.count == 1, "\(manifest.body)")
+        let saved = try await httpRequest(
+            "PUT", base + "/position?token=\(token)", headers: ["content-type": "application/json"], body: #"{"chapterId":"ch-1","char":4}"#
+        )
+        #expect(saved.status == 200 && json(saved.body)["listener"] as? String == "user-42", "\(saved.body)")
+        let read = json(try await httpRequest("GET", base + "/position?token=\(token)&voice=21m00Tcm4TlvDq8ikWAM").body)
+        #expect(read["char"] as? Int == 4 && read["seconds"] != nil, "\(read)")
+        // The same place through the key that issued the link; another key sees nothing.
+        let byKey = try await httpRequest("GET", bed.server.baseURL + "/api/books/novel/position?listener=user-42", headers: key)
+        #expect(json(byKey.body)["char"] as? Int == 4)
+        let otherKey = try await httpRequest(
+            "GET", bed.server.baseURL + "/api/books/novel/position?listener=user-42", headers: ["authorization": "Bearer other-key"])
+        #expect(otherKey.status == 404)
+        // Refused: a tampered token, another book's, none, and a link without a key or with a bad lifetime.
+        let tampered = String(token.dropLast(2)) + (token.hasSuffix("AA") ? "BB" : "AA")
+        let bad = try await httpRequest("GET", base + "/manifest?token=\(tampered)")
+        #expect(bad.status == 401 && json(bad.body)["error"] as? String == "invalid_token", "\(bad.body)")
+        #expect(try await httpRequest("GET", bed.server.baseURL + "/api/books/other/player/manifest?token=\(token)").status == 401)
+        #expect(try await httpRequest("GET", base + "/manifest").status == 400)
+        #expect(
+            try await httpRequest("POST", bed.server.baseURL + "/api/books/novel/player-link", body: #"{"listener":"x"}"#).status == 401)
+        let lifetime = try await httpRequest(
+            "POST", bed.server.baseURL + "/api/books/novel/player-link", headers: key, body: #"{"listener":"x","expiresIn":5}"#)
+        #expect(lifetime.status == 400 && json(lifetime.body)["error"] as? String == "invalid_expires_in")
+    }
+}

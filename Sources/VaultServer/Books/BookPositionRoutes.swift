@@ -43,24 +43,8 @@ struct BookPositionRoutes {
     func register(clients: RouterGroup<VaultRequestContext>, table: RouteTable) {
         clients.on("/api/books/:book/position", method: .put, recordingIn: table) { request, context in
             let (book, body, positions) = try await prepare(request, context)
-            guard let chapterId = body.chapterId else { throw APIError.missing("chapterId") }
-            guard let character = body.char else { throw APIError.missing("char") }
-            guard (0...ListeningPosition.maximumCharacter).contains(character) else {
-                throw APIError(.badRequest, code: "invalid_char", message: "char must be a whole number from 0")
-            }
-            let manifest = try await books.manifest(of: book)
-            guard let chapter = manifest.chapters.first(where: { $0.chapterId == chapterId }) else {
-                throw APIError(.badRequest, code: "unknown_chapter", message: "book \(book.value) has no chapter \(chapterId)")
-            }
-            let length = chapter.renditions.map(\.characterCount).max() ?? 0
-            guard character <= length else {
-                throw APIError(.badRequest, code: "char_past_end", message: "chapter \(chapterId) has \(length) characters")
-            }
-            let answer = try await save(
-                ListeningPosition(
-                    listener: try listener(body.listener), bookId: book.value, chapterId: chapterId, character: character,
-                    at: try at(body.at)),
-                positions: positions, context: context)
+            let answer = try await put(
+                body, book: book, listener: try listener(body.listener), keyId: context.caller.clientKey?.id ?? "", positions: positions)
             return JSONResponse.make(encoding: answer)
         }
         clients.on("/api/books/:book/position", method: .post, recordingIn: table) { request, context in
@@ -84,50 +68,85 @@ struct BookPositionRoutes {
                 ListeningPosition(
                     listener: try listener(body.listener), bookId: book.value, chapterId: chapterId, character: character,
                     at: try at(body.at)),
-                positions: positions, context: context)
+                positions: positions, keyId: context.caller.clientKey?.id ?? "")
             if alignment == nil { answer.note = "alignment_not_available" }
             return JSONResponse.make(encoding: answer)
         }
         clients.on("/api/books/:book/position", method: .get, recordingIn: table) { request, context in
-            let book = try BookRoutes.book(context)
-            let positions = try available()
             let query = request.uri.queryParameters
-            let listener = try listener(query.get("listener"))
-            guard
-                let position = try await positions.position(
-                    keyId: context.caller.clientKey?.id ?? "", listener: listener, bookId: book.value)
-            else {
-                throw APIError(.notFound, code: "position_not_found", message: "no position of \(listener) in book \(book.value)")
-            }
-            var answer = Answer(position)
-            if let voiceId = query.get("voice") {
-                let manifest = try await books.manifest(of: book)
-                let chapter = manifest.chapters.first { $0.chapterId == position.chapterId }
-                guard
-                    let rendition = chapter?.renditions.first(where: {
-                        $0.voiceId == voiceId && query.get("model").map($0.modelId.elementsEqual) ?? true
-                            && query.get("format").map($0.outputFormat.elementsEqual) ?? true
-                    }), let hash = SHA256Digest(hex: rendition.contentHash)
-                else {
-                    throw APIError(
-                        .notFound, code: "rendition_not_found",
-                        message: "chapter \(position.chapterId) has no rendition in voice \(voiceId) with that model and format")
-                }
-                answer.contentHash = rendition.contentHash
-                if let alignment = try await books.voice.recordWithAlignment(for: hash, inBook: book.value)?.alignment,
-                    let milliseconds = PositionTiming.milliseconds(ofCharacter: position.character, in: alignment)
-                {
-                    answer.seconds = Double(milliseconds) / 1000
-                } else {
-                    answer.seconds = 0
-                    answer.note = "alignment_not_available"
-                }
-            }
+            let answer = try await get(
+                book: try BookRoutes.book(context), listener: try listener(query.get("listener")),
+                keyId: context.caller.clientKey?.id ?? "", rendition: Self.rendition(query), positions: try available())
             return JSONResponse.make(encoding: answer)
         }
     }
 
-    private func prepare(_ request: Request, _ context: VaultRequestContext) async throws -> (
+    /// The rendition a query names: `voice`, and optionally `model` and `format`.
+    static func rendition(_ query: some Collection<(key: Substring, value: Substring)>) -> (voice: String?, model: String?, format: String?)
+    {
+        func value(_ name: String) -> String? { query.first { $0.key == name }.map { String($0.value) } }
+        return (value("voice"), value("model"), value("format"))
+    }
+
+    /// Stores a chapter and a character for `listener` under `keyId` (`PUT`, and a player link's save).
+    func put(_ body: Body, book: StorageIdentifier, listener: String, keyId: String, positions: any ListeningPositions)
+        async throws -> Answer
+    {
+        guard let chapterId = body.chapterId else { throw APIError.missing("chapterId") }
+        guard let character = body.char else { throw APIError.missing("char") }
+        guard (0...ListeningPosition.maximumCharacter).contains(character) else {
+            throw APIError(.badRequest, code: "invalid_char", message: "char must be a whole number from 0")
+        }
+        let manifest = try await books.manifest(of: book)
+        guard let chapter = manifest.chapters.first(where: { $0.chapterId == chapterId }) else {
+            throw APIError(.badRequest, code: "unknown_chapter", message: "book \(book.value) has no chapter \(chapterId)")
+        }
+        let length = chapter.renditions.map(\.characterCount).max() ?? 0
+        guard character <= length else {
+            throw APIError(.badRequest, code: "char_past_end", message: "chapter \(chapterId) has \(length) characters")
+        }
+        return try await save(
+            ListeningPosition(listener: listener, bookId: book.value, chapterId: chapterId, character: character, at: try at(body.at)),
+            positions: positions, keyId: keyId)
+    }
+
+    /// `listener`'s position under `keyId`, with the time in the rendition `query` names (`voice`, `model`,
+    /// `format`) when it names one.
+    func get(
+        book: StorageIdentifier, listener: String, keyId: String, rendition: (voice: String?, model: String?, format: String?),
+        positions: any ListeningPositions
+    ) async throws -> Answer {
+        guard let position = try await positions.position(keyId: keyId, listener: listener, bookId: book.value) else {
+            throw APIError(.notFound, code: "position_not_found", message: "no position of \(listener) in book \(book.value)")
+        }
+        var answer = Answer(position)
+        if let voiceId = rendition.voice {
+            let manifest = try await books.manifest(of: book)
+            let chapter = manifest.chapters.first { $0.chapterId == position.chapterId }
+            guard
+                let chosen = chapter?.renditions.first(where: {
+                    $0.voiceId == voiceId && (rendition.model.map($0.modelId.elementsEqual) ?? true)
+                        && (rendition.format.map($0.outputFormat.elementsEqual) ?? true)
+                }), let hash = SHA256Digest(hex: chosen.contentHash)
+            else {
+                throw APIError(
+                    .notFound, code: "rendition_not_found",
+                    message: "chapter \(position.chapterId) has no rendition in voice \(voiceId) with that model and format")
+            }
+            answer.contentHash = chosen.contentHash
+            if let alignment = try await books.voice.recordWithAlignment(for: hash, inBook: book.value)?.alignment,
+                let milliseconds = PositionTiming.milliseconds(ofCharacter: position.character, in: alignment)
+            {
+                answer.seconds = Double(milliseconds) / 1000
+            } else {
+                answer.seconds = 0
+                answer.note = "alignment_not_available"
+            }
+        }
+        return answer
+    }
+
+    func prepare(_ request: Request, _ context: VaultRequestContext) async throws -> (
         StorageIdentifier, Body, any ListeningPositions
     ) {
         let book = try BookRoutes.book(context)
@@ -140,7 +159,7 @@ struct BookPositionRoutes {
         }
     }
 
-    private func available() throws -> any ListeningPositions {
+    func available() throws -> any ListeningPositions {
         guard let positions = books.positions else {
             throw APIError(
                 .serviceUnavailable, code: "positions_unavailable", message: "this server has no usage ledger to keep positions in")
@@ -148,7 +167,7 @@ struct BookPositionRoutes {
         return positions
     }
 
-    private func listener(_ value: String?) throws -> String {
+    func listener(_ value: String?) throws -> String {
         guard let value else { throw APIError.missing("listener") }
         guard ListeningPosition.validListener(value) else {
             throw APIError(
@@ -167,10 +186,9 @@ struct BookPositionRoutes {
         return value
     }
 
-    private func save(_ position: ListeningPosition, positions: any ListeningPositions, context: VaultRequestContext) async throws -> Answer
-    {
+    private func save(_ position: ListeningPosition, positions: any ListeningPositions, keyId: String) async throws -> Answer {
         let limit = books.configuration.maximumPositionsPerKey
-        switch try await positions.save(position, keyId: context.caller.clientKey?.id ?? "", limitPerKey: limit) {
+        switch try await positions.save(position, keyId: keyId, limitPerKey: limit) {
         case let .saved(stored):
             var answer = Answer(stored)
             answer.saved = true

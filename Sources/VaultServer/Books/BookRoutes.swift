@@ -10,9 +10,13 @@ struct BookRoutes {
     let configuration: ServerConfiguration
     /// Where listeners' positions are kept; nil when the server has no ledger (positions then answer 503).
     let positions: (any ListeningPositions)?
+    /// Signs and checks player links; nil when the server has no signing secret (player links then answer 503).
+    var playerTokens: PlayerToken? = nil
 
     func register(on router: Router<VaultRequestContext>, clients: RouterGroup<VaultRequestContext>, table: RouteTable) {
-        BookPositionRoutes(books: self).register(clients: clients, table: table)
+        let positionRoutes = BookPositionRoutes(books: self)
+        positionRoutes.register(clients: clients, table: table)
+        BookPlayerRoutes(books: self, positions: positionRoutes, tokens: playerTokens).register(on: router, clients: clients, table: table)
         ReadAloudRoute(books: self).register(on: router, table: table)
         clients.on("/api/books/:book", method: .get, recordingIn: table) { _, context in
             let manifest = try await manifest(context)
