@@ -111,10 +111,17 @@ public final class VoiceService: Sendable {
     /// earlier request with the same body: it spares the canonical encoding and the hash.
     public func plainHit(_ request: VoiceRequest, identity known: Identity? = nil) throws -> StoredHit? {
         let (spec, hash) = (known ?? identity(of: request.spec)).pair
-        guard let record = try store.record(for: hash), record.bookIds.contains(request.who.bookId.value) else { return nil }
-        // A request that says where its audio stands in the book is a plain hit only when the link says so already.
         let link = request.link
-        if !link.isEmpty, try !store.index.linkSays(link, of: hash, in: request.who.bookId) { return nil }
+        let record: AssetRecord
+        if link.isEmpty {
+            guard let found = try store.record(for: hash) else { return nil }
+            record = found
+        } else {
+            // A request that says where its audio stands in the book is a plain hit only when the link says so already.
+            guard let found = try store.index.record(for: hash, linkIn: request.who.bookId, saying: link), found.says else { return nil }
+            record = found.record
+        }
+        guard record.bookIds.contains(request.who.bookId.value) else { return nil }
         return StoredHit(
             outcome: Outcome(record: record, hash: hash, cached: true, timings: nil, upstreamAttempts: nil),
             spec: spec)
