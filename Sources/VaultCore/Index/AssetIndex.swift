@@ -502,7 +502,21 @@ public final class AssetIndex: Sendable {
     }
 
     static func bookPrefix(_ bookId: String) -> [UInt8] { Array((bookId + "/").utf8) }
-    static func bookKey(_ bookId: String, _ hash: SHA256Digest) -> [UInt8] { Array((bookId + "/" + hash.hex).utf8) }
+    /// `<bookId>/<hash hex>`, written straight into one array (a request that names its chapter reads its link
+    /// on every hit, and two string concatenations and the hex string were most of that read).
+    static func bookKey(_ bookId: String, _ hash: SHA256Digest) -> [UInt8] {
+        var key: [UInt8] = []
+        key.reserveCapacity(bookId.utf8.count + 65)
+        key.append(contentsOf: bookId.utf8)
+        key.append(UInt8(ascii: "/"))
+        hash.bytes.withUnsafeBytes { raw in
+            for byte in raw {
+                key.append(SHA256Digest.hexDigit(byte >> 4))
+                key.append(SHA256Digest.hexDigit(byte & 0x0F))
+            }
+        }
+        return key
+    }
 
     /// `hash` is spelled only when the record is damaged: spelling it for every read was a sixth of a lookup.
     static func decode(_ bytes: UnsafeRawBufferPointer, hash: @autoclosure () -> String) throws -> AssetRecord {

@@ -52,18 +52,22 @@ public struct BookLink: Sendable, Equatable, Hashable {
     /// Deterministic, so a request's details are compared with the stored ones byte for byte.
     public var encoded: [UInt8] {
         guard !isEmpty else { return [] }
-        var bytes: [UInt8] = [1]
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(9 + (chapterId?.utf8.count ?? 0) + (chapterTitle?.utf8.count ?? 0))
+        bytes.append(1)
         func text(_ value: String?) {
             guard let value else { return bytes.append(0) }
-            let utf8 = Array(value.utf8.prefix(Int(UInt16.max)))
+            let utf8 = value.utf8.prefix(Int(UInt16.max))
             bytes.append(1)
-            bytes += [UInt8(utf8.count & 0xFF), UInt8(utf8.count >> 8)]
-            bytes += utf8
+            bytes.append(UInt8(utf8.count & 0xFF))
+            bytes.append(UInt8(utf8.count >> 8))
+            bytes.append(contentsOf: utf8)
         }
         text(chapterId)
         if let chapterIndex {
             let value = UInt32(clamping: chapterIndex)
-            bytes += [1, UInt8(value & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value >> 16 & 0xFF), UInt8(value >> 24)]
+            bytes.append(1)
+            for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
         } else {
             bytes.append(0)
         }
