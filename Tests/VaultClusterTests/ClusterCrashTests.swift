@@ -96,8 +96,11 @@ import VaultTestSupport
         let catalogURL = try await PostgreSQL.shared().createDatabase()
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VOICEVAULT_") }
         env["VOICEVAULT_CATALOG_URL"] = catalogURL
-        env["VOICEVAULT_BLOB_URL"] = "file://" + TemporaryDirectory("vv-cluster-jobs-blobs").path
-        let data = TemporaryDirectory("vv-cluster-jobs-crash").sub("data")
+        // Held for the whole test: released at once, they would be removed and then made again by the drill.
+        let blobs = TemporaryDirectory("vv-cluster-jobs-blobs")
+        let directory = TemporaryDirectory("vv-cluster-jobs-crash")
+        env["VOICEVAULT_BLOB_URL"] = "file://" + blobs.path
+        let data = directory.sub("data")
         let drill = TestPaths.productsDirectory.appendingPathComponent("vault-crash-drill").path
         var acknowledged = -1
         func check(_ context: String) async throws {
@@ -143,5 +146,6 @@ import VaultTestSupport
         acknowledged = 39
         try await check("after the last run")
         #expect(kills == JobWriteStep.allCases.count * 3)
+        withExtendedLifetime((blobs, directory)) {}
     }
 }
