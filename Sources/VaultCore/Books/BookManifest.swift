@@ -33,6 +33,8 @@ public struct BookManifest: Sendable, Equatable {
         public let createdAt: Double
         /// The characters of the chapter's text (Unicode scalars).
         public let characterCount: Int
+        /// What ElevenLabs billed for it once (nil for audio it did not make).
+        public let characterCost: Int?
     }
 
     public init(bookId: String, entries: [BookEntry]) {
@@ -83,6 +85,7 @@ extension BookManifest.Rendition {
         self.init(
             contentHash: entry.record.contentHash, voiceId: entry.record.voiceId, modelId: entry.record.modelId,
             outputFormat: entry.record.outputFormat, durationSeconds: entry.record.durationSeconds, hasAlignment: entry.hasAlignment,
-            createdAt: entry.record.createdAt, characterCount: entry.record.characterCount)
+            createdAt: entry.record.createdAt, characterCount: entry.record.characterCount,
+            characterCost: entry.record.characterCost)
     }
 }

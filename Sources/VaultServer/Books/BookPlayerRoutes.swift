@@ -5,7 +5,8 @@ import VaultCore
 /// Player links: `POST /api/books/{bookId}/player-link` (client key) answers a URL for the book player with a
 /// `PlayerToken` scoped to that book and listener, so a browser never holds a client key; with the token, the
 /// page reads the manifest (`GET /api/books/{bookId}/player/manifest?token=`) and reads and saves the listener's
-/// position (`GET`/`PUT /api/books/{bookId}/player/position?token=`), under the key that issued it.
+/// position (`GET`/`PUT`/`POST /api/books/{bookId}/player/position?token=`, `POST` taking a time in a rendition, as
+/// the page saves it), under the key that issued it.
 struct BookPlayerRoutes {
     let books: BookRoutes
     let positions: BookPositionRoutes
@@ -52,9 +53,20 @@ struct BookPlayerRoutes {
         }
         router.on("/api/books/:book/player/position", method: .get, recordingIn: table) { request, context in
             let grant = try grant(request, context)
-            let answer = try await positions.get(
-                book: try BookRoutes.book(context), listener: grant.listener, keyId: grant.keyId,
-                rendition: BookPositionRoutes.rendition(request.uri.queryParameters), positions: try positions.available())
+            do {
+                let answer = try await positions.get(
+                    book: try BookRoutes.book(context), listener: grant.listener, keyId: grant.keyId,
+                    rendition: BookPositionRoutes.rendition(request.uri.queryParameters), positions: try positions.available())
+                return JSONResponse.make(encoding: answer)
+            } catch let error as APIError where error.code == "position_not_found" {
+                // A listener who has not listened yet is no error for the page that asks on every open.
+                return Response(status: .noContent)
+            }
+        }
+        router.on("/api/books/:book/player/position", method: .post, recordingIn: table) { request, context in
+            let grant = try grant(request, context)
+            let (book, body, store) = try await positions.prepare(request, context)
+            let answer = try await positions.post(body, book: book, listener: grant.listener, keyId: grant.keyId, positions: store)
             return JSONResponse.make(encoding: answer)
         }
         router.on("/api/books/:book/player/position", method: .put, recordingIn: table) { request, context in

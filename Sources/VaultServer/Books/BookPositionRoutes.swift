@@ -49,27 +49,8 @@ struct BookPositionRoutes {
         }
         clients.on("/api/books/:book/position", method: .post, recordingIn: table) { request, context in
             let (book, body, positions) = try await prepare(request, context)
-            guard let hashText = body.contentHash else { throw APIError.missing("contentHash") }
-            guard let seconds = body.seconds else { throw APIError.missing("seconds") }
-            guard seconds.isFinite, seconds >= 0, seconds < 1e7 else {
-                throw APIError(.badRequest, code: "invalid_seconds", message: "seconds must be a time from 0 into the rendition")
-            }
-            let manifest = try await books.manifest(of: book)
-            guard let hash = SHA256Digest(hex: hashText),
-                let chapter = manifest.chapters.first(where: { $0.renditions.contains { $0.contentHash == hash.hex } }),
-                let chapterId = chapter.chapterId
-            else {
-                throw APIError(
-                    .badRequest, code: "unknown_content_hash", message: "book \(book.value) has no chapter with audio \(hashText)")
-            }
-            let alignment = try await books.voice.recordWithAlignment(for: hash, inBook: book.value)?.alignment
-            let character = alignment.map { PositionTiming.character(atMilliseconds: UInt32(seconds * 1000), in: $0) } ?? 0
-            var answer = try await save(
-                ListeningPosition(
-                    listener: try listener(body.listener), bookId: book.value, chapterId: chapterId, character: character,
-                    at: try at(body.at)),
-                positions: positions, keyId: context.caller.clientKey?.id ?? "")
-            if alignment == nil { answer.note = "alignment_not_available" }
+            let answer = try await post(
+                body, book: book, listener: try listener(body.listener), keyId: context.caller.clientKey?.id ?? "", positions: positions)
             return JSONResponse.make(encoding: answer)
         }
         clients.on("/api/books/:book/position", method: .get, recordingIn: table) { request, context in
@@ -86,6 +67,35 @@ struct BookPositionRoutes {
     {
         func value(_ name: String) -> String? { query.first { $0.key == name }.map { String($0.value) } }
         return (value("voice"), value("model"), value("format"))
+    }
+
+    /// Stores the character spoken at a time in one rendition for `listener` under `keyId` (`POST`, and a player
+    /// link's save): the start of the word spoken then, or the chapter's start when the rendition has no timings.
+    func post(_ body: Body, book: StorageIdentifier, listener: String, keyId: String, positions: any ListeningPositions)
+        async throws -> Answer
+    {
+        guard let hashText = body.contentHash else { throw APIError.missing("contentHash") }
+        guard let seconds = body.seconds else { throw APIError.missing("seconds") }
+        guard seconds.isFinite, seconds >= 0, seconds < 1e7 else {
+            throw APIError(.badRequest, code: "invalid_seconds", message: "seconds must be a time from 0 into the rendition")
+        }
+        let manifest = try await books.manifest(of: book)
+        guard let hash = SHA256Digest(hex: hashText),
+            let chapter = manifest.chapters.first(where: { $0.renditions.contains { $0.contentHash == hash.hex } }),
+            let chapterId = chapter.chapterId
+        else {
+            throw APIError(
+                .badRequest, code: "unknown_content_hash", message: "book \(book.value) has no chapter with audio \(hashText)")
+        }
+        let alignment = try await books.voice.recordWithAlignment(for: hash, inBook: book.value)?.alignment
+        let character = alignment.map { PositionTiming.character(atMilliseconds: UInt32(seconds * 1000), in: $0) } ?? 0
+        var answer = try await save(
+            ListeningPosition(
+                listener: listener, bookId: book.value, chapterId: chapterId, character: character,
+                at: try at(body.at)),
+            positions: positions, keyId: keyId)
+        if alignment == nil { answer.note = "alignment_not_available" }
+        return answer
     }
 
     /// Stores a chapter and a character for `listener` under `keyId` (`PUT`, and a player link's save).
