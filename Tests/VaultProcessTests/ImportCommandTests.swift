@@ -74,6 +74,30 @@ import VaultTestSupport
         let audio = try await httpRequest("GET", server.baseURL + "/audio/book-2/\(row.contentHash ?? "").mp3")
         #expect(audio.status == 200)
         #expect(audio.bytes == Array(try Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture("speech-cbr128-id3.mp3")))))
+        // The rows' chapters take their places in the book, without timings: a position answers the chapter's
+        // start and says why, and the player plays it without its text.
+        let key = ["authorization": "Bearer client-key", "content-type": "application/json"]
+        let book = try Self.json(try await httpRequest("GET", server.baseURL + "/api/books/book-1", headers: key).body)
+        let chapters = book["chapters"] as? [[String: Any]] ?? []
+        #expect(chapters.map { $0["chapterId"] as? String ?? "-" } == ["ch-1", "ch-2"], "\(book)")
+        #expect(chapters.allSatisfy { ($0["renditions"] as? [[String: Any]])?.first?["alignment"] as? Bool == false })
+        let saved = try await httpRequest(
+            "PUT", server.baseURL + "/api/books/book-1/position", headers: key,
+            body: #"{"listener":"old-reader","chapterId":"ch-1","char":10}"#)
+        #expect(saved.status == 200, "\(saved.body)")
+        let resumed = try Self.json(
+            try await httpRequest(
+                "GET", server.baseURL + "/api/books/book-1/position?listener=old-reader&voice=21m00Tcm4TlvDq8ikWAM", headers: key
+            ).body)
+        #expect(resumed["seconds"] as? Double == 0 && resumed["note"] as? String == "alignment_not_available", "\(resumed)")
+        let fromTime = try Self.json(
+            try await httpRequest(
+                "POST", server.baseURL + "/api/books/book-1/position", headers: key,
+                body: #"{"listener":"old-reader","contentHash":"\#(row.contentHash ?? "")","seconds":1.5}"#
+            ).body)
+        #expect(fromTime["char"] as? Int == 0 && fromTime["note"] as? String == "alignment_not_available", "\(fromTime)")
+        let player = try await httpRequest("GET", server.baseURL + "/listen/book-1")
+        #expect(player.status == 200 && player.body.contains("stored before VoiceVault kept timings"))
         #expect(server.terminate() == 0)
     }
 

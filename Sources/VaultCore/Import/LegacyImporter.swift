@@ -147,6 +147,7 @@ public struct LegacyImporter: Sendable {
                     // `link` repairs a missing book file too, so a second run heals a run killed mid-link.
                     _ = try store.link(hash, to: plan.bookId)
                     try store.index.setAlias(plan.legacyKey, for: hash)
+                    try Self.describe(hash, plan, in: store)
                 }
             }
             if outcome == .linked { summary.charactersSaved += plan.spec.characterCount }
@@ -168,10 +169,18 @@ public struct LegacyImporter: Sendable {
             try await BlockingIO.run {
                 _ = try store.publishTimed(mp3, hash: hash, bookId: plan.bookId, metadata: metadata, now: created)
                 try store.index.setAlias(plan.legacyKey, for: hash)
+                try Self.describe(hash, plan, in: store)
             }
         }
         summary.bytesImported += mp3.bytes.count
         summary.charactersSaved += plan.spec.characterCount
         return .success(.imported)
+    }
+
+    /// The row's chapter, recorded on its book's link (`BookLink`), so imported chapters take their place in the
+    /// book's manifest and player; a row without a chapter id says nothing.
+    static func describe(_ hash: SHA256Digest, _ plan: LegacyRowPlan, in store: AssetStore) throws {
+        guard let chapterId = plan.chapterId, !chapterId.isEmpty else { return }
+        try store.index.describe(hash, in: plan.bookId, as: BookLink(chapterId: chapterId))
     }
 }
