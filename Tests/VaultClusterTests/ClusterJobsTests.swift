@@ -78,8 +78,11 @@ import VaultTestSupport
         try await waitUntil("the job is done", timeout: .seconds(60)) {
             try await Self.progress(testbed, id, on: survivor)["status"] as? String == "done"
         }
+        // Every item done once: an item whose audio the runner had shared before it was killed, but not yet
+        // recorded as done, is a hit for the survivor (paid once, counted as cached).
         let progress = try await Self.progress(testbed, id, on: survivor)
-        #expect(progress["generated"] as? Int == 5 && progress["failed"] as? Int == 0)
+        let (generated, cached) = (progress["generated"] as? Int ?? -1, progress["cached"] as? Int ?? -1)
+        #expect(generated + cached == 5 && generated >= 4 && progress["failed"] as? Int == 0, "\(progress)")
         let calls = try await testbed.upstreamCalls()
         #expect(calls == 5 || calls == 6, "each item once, the one in flight at the kill perhaps twice: \(calls)")
         await testbed.stop()
