@@ -65,6 +65,8 @@ public enum VaultApplication {
         let downloads = DownloadRoutes(
             store: voice.store, cache: audioCache, responder: responder, heard: voice.heard, coldFill: coldFill)
         downloads.register(on: router, table: routes)
+        // Books' covers are Storage objects (`BookCovers`), when the server serves Storage.
+        var covers: BookCovers?
         if let storage {
             let uploadCache = HotFileCache<String>(
                 capacity: configuration.downloadCacheBytes / 4, entryLimit: configuration.downloadCacheEntryLimit)
@@ -81,6 +83,7 @@ public enum VaultApplication {
                     maximumUploadBytes: configuration.maximumUploadBytes, responder: responder,
                     adminConfigured: configuration.adminCredential != nil)
                 storageRoutes.register(on: router, table: routes)
+                covers = BookCovers(source: storageRoutes.source(BookCovers.bucket))
                 ResumableRoutes(
                     storage: storageRoutes, uploads: clusterUploads, publicBaseURL: configuration.publicBaseURL,
                     expirySeconds: configuration.resumableExpirySeconds, maximumUploadsInProgress: configuration.maximumResumableUploads
@@ -99,6 +102,7 @@ public enum VaultApplication {
                     maximumUploadBytes: configuration.maximumUploadBytes, responder: responder,
                     adminConfigured: configuration.adminCredential != nil)
                 storageRoutes.register(on: router, table: routes)
+                covers = BookCovers(source: storageRoutes.source(BookCovers.bucket))
                 ResumableRoutes(
                     storage: storageRoutes, uploads: EmbeddedResumableUploads(store: ResumableUploadStore(objects: storage.store)),
                     publicBaseURL: configuration.publicBaseURL,
@@ -119,7 +123,7 @@ public enum VaultApplication {
         voiceRoutes.register(on: router, clients: clients, table: routes)
         BookRoutes(
             voice: voice, configuration: configuration, positions: positions,
-            playerTokens: storage.map { PlayerToken(secret: $0.signingSecret) }
+            playerTokens: storage.map { PlayerToken(secret: $0.signingSecret) }, covers: covers
         ).register(on: router, clients: clients, table: routes)
         let voiceHits = VoiceHitShortcut(
             voice: voice, memo: voiceRoutes.memo, identification: identification, rateLimiter: rateLimiter,

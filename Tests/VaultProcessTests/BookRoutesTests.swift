@@ -203,6 +203,19 @@ import VaultTestSupport
             #expect(made.status == 200)
             hashes.append(try VoiceTestbed.hash(text: text))
         }
+        // The book's cover: `novel.png` in the Storage bucket `covers` (a 1x1 PNG).
+        let png = try #require(
+            Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="))
+        let auth = ["authorization": "Bearer \(VoiceTestbed.clientKey)"]
+        #expect(
+            try await httpRequest(
+                "POST", bed.server.baseURL + "/storage/v1/bucket", headers: auth.merging(["content-type": "application/json"]) { $1 },
+                body: #"{"id":"covers","public":false}"#
+            ).status == 200)
+        let uploaded = try await httpRequest(
+            "POST", bed.server.baseURL + "/storage/v1/object/covers/novel.png", headers: auth.merging(["content-type": "image/png"]) { $1 },
+            bytes: Array(png))
+        #expect(uploaded.status == 200, "\(uploaded.body)")
         let epub = try await httpRequest("GET", bed.server.baseURL + "/api/books/novel/readaloud.epub?voice=21m00Tcm4TlvDq8ikWAM")
         #expect(epub.status == 200 && epub.header("content-type") == "application/epub+zip", "\(epub.body.prefix(300))")
         #expect(epub.header("content-length") == String(epub.bytes.count))
@@ -224,10 +237,15 @@ import VaultTestSupport
                     smil = z.read(f"OEBPS/chapter-{n}.smil").decode()
                     clips = re.findall(r'clipBegin="([0-9.]+)s" clipEnd="([0-9.]+)s"', smil)
                     print(n, ",".join(f"{b}-{e}" for b, e in clips), hashlib.sha256(z.read(f"OEBPS/audio/chapter-{n}.mp3")).hexdigest())
+                opf = z.read("OEBPS/content.opf").decode()
+                assert 'properties="cover-image"' in opf and "images/cover.png" in opf, opf
+                print("cover", hashlib.sha256(z.read("OEBPS/images/cover.png")).hexdigest())
                 """, path,
             ])
         #expect(extract.status == 0, "\(extract.output)")
-        let lines = extract.output.split(separator: "\n").map(String.init)
+        var lines = extract.output.split(separator: "\n").map(String.init)
+        #expect(lines.last == "cover \(SHA256Digest.of(Array(png)).hex)", "\(lines)")
+        lines.removeLast()
         for (index, hash) in hashes.enumerated() {
             let alignment = json(try await httpRequest("GET", bed.server.baseURL + "/api/voice/\(hash)/alignment").body)
             let sentences = try #require(alignment["sentences"] as? [[String: Any]])

@@ -168,10 +168,18 @@ public func httpRequest(
     _ method: String = "GET", _ url: String, headers: [String: String] = [:], body: String? = nil,
     client: HTTPClient = .shared, timeout: TimeAmount = .seconds(30)
 ) async throws -> HTTPResult {
+    try await httpRequest(method, url, headers: headers, bytes: body.map { Array($0.utf8) }, client: client, timeout: timeout)
+}
+
+/// One request with a body of bytes (an image, anything not text), body collected.
+public func httpRequest(
+    _ method: String, _ url: String, headers: [String: String] = [:], bytes: [UInt8]?,
+    client: HTTPClient = .shared, timeout: TimeAmount = .seconds(30)
+) async throws -> HTTPResult {
     var request = HTTPClientRequest(url: url)
     request.method = .init(rawValue: method)
     for (name, value) in headers { request.headers.add(name: name, value: value) }
-    if let body { request.body = .bytes(ByteBuffer(string: body)) }
+    if let bytes { request.body = .bytes(ByteBuffer(bytes: bytes)) }
     let response = try await client.execute(request, timeout: timeout)
     let body = try await response.body.collect(upTo: 64 << 20)
     return HTTPResult(

@@ -23,6 +23,19 @@ public struct ReadAloudEPUB: Sendable {
         }
     }
 
+    /// The book's cover image: `cover-image` in the package.
+    public struct Cover: Sendable {
+        public let fileExtension: String
+        public let mediaType: String
+        public let bytes: [UInt8]
+
+        public init(fileExtension: String, mediaType: String, bytes: [UInt8]) {
+            self.fileExtension = fileExtension
+            self.mediaType = mediaType
+            self.bytes = bytes
+        }
+    }
+
     /// What each entry's bytes are: made here, or chapter N's audio file.
     public enum Part: Sendable, Equatable {
         case bytes([UInt8])
@@ -38,7 +51,9 @@ public struct ReadAloudEPUB: Sendable {
     /// - Parameters:
     ///   - identifier: the package's unique identifier (the same book, voice and audio give the same one).
     ///   - modifiedAt: seconds since 1970, the package's `dcterms:modified` and the entries' time.
-    public init(title: String, identifier: String, chapters: [Chapter], modifiedAt: Double) throws(StoredZipArchive.Failure) {
+    public init(title: String, identifier: String, chapters: [Chapter], cover: Cover? = nil, modifiedAt: Double)
+        throws(StoredZipArchive.Failure)
+    {
         var named: [(String, Part)] = [("mimetype", .bytes(Array(Self.mediaType.utf8)))]
         named.append(("META-INF/container.xml", .bytes(Array(Self.container.utf8))))
         let overlays = chapters.map { chapter in chapter.segments.map { Self.overlayMilliseconds($0) } }
@@ -47,11 +62,15 @@ public struct ReadAloudEPUB: Sendable {
                 "OEBPS/content.opf",
                 .bytes(
                     Array(
-                        Self.package(title: title, identifier: identifier, chapters: chapters, overlays: overlays, modifiedAt: modifiedAt)
-                            .utf8))
+                        Self.package(
+                            title: title, identifier: identifier, chapters: chapters, cover: cover, overlays: overlays,
+                            modifiedAt: modifiedAt
+                        )
+                        .utf8))
             ))
         named.append(("OEBPS/nav.xhtml", .bytes(Array(Self.navigation(title: title, chapters: chapters).utf8))))
         named.append(("OEBPS/style.css", .bytes(Array(Self.style.utf8))))
+        if let cover { named.append(("OEBPS/images/cover.\(cover.fileExtension)", .bytes(cover.bytes))) }
         for (index, chapter) in chapters.enumerated() {
             let number = index + 1
             named.append(("OEBPS/chapter-\(number).xhtml", .bytes(Array(Self.chapterDocument(chapter, number: number).utf8))))
@@ -98,7 +117,9 @@ public struct ReadAloudEPUB: Sendable {
 
         """
 
-    static func package(title: String, identifier: String, chapters: [Chapter], overlays: [UInt32?], modifiedAt: Double) -> String {
+    static func package(
+        title: String, identifier: String, chapters: [Chapter], cover: Cover?, overlays: [UInt32?], modifiedAt: Double
+    ) -> String {
         var metadata = """
                 <dc:identifier id="uid">\(text(identifier))</dc:identifier>
                 <dc:title>\(text(title))</dc:title>
@@ -123,6 +144,10 @@ public struct ReadAloudEPUB: Sendable {
                 <item id="style" href="style.css" media-type="text/css"/>
 
             """
+        if let cover {
+            manifest +=
+                "    <item id=\"cover\" href=\"images/cover.\(cover.fileExtension)\" media-type=\"\(cover.mediaType)\" properties=\"cover-image\"/>\n"
+        }
         var spine = ""
         for (index, chapter) in chapters.enumerated() {
             let number = index + 1

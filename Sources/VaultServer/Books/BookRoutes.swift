@@ -12,6 +12,8 @@ struct BookRoutes {
     let positions: (any ListeningPositions)?
     /// Signs and checks player links; nil when the server has no signing secret (player links then answer 503).
     var playerTokens: PlayerToken? = nil
+    /// Where a book's cover is found (nil when the server serves no Storage).
+    var covers: BookCovers? = nil
 
     func register(on router: Router<VaultRequestContext>, clients: RouterGroup<VaultRequestContext>, table: RouteTable) {
         let positionRoutes = BookPositionRoutes(books: self)

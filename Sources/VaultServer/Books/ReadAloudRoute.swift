@@ -40,11 +40,16 @@ struct ReadAloudRoute {
                         audioCRC32: crc))
                 files.append(path)
             }
-            let identity = SHA256Digest.of(manifest.bookId + "\n" + chosen.map(\.rendition.contentHash).joined(separator: "\n"))
+            let cover = try await books.covers?.cover(of: manifest.bookId).map {
+                ReadAloudEPUB.Cover(fileExtension: $0.fileExtension, mediaType: $0.mediaType, bytes: $0.bytes)
+            }
+            let identity = SHA256Digest.of(
+                manifest.bookId + "\n" + chosen.map(\.rendition.contentHash).joined(separator: "\n") + "\n"
+                    + (cover.map { SHA256Digest.of($0.bytes).hex } ?? ""))
             let epub: ReadAloudEPUB
             do {
                 epub = try ReadAloudEPUB(
-                    title: manifest.bookId, identifier: "urn:voicevault:readaloud:\(identity.hex)", chapters: chapters,
+                    title: manifest.bookId, identifier: "urn:voicevault:readaloud:\(identity.hex)", chapters: chapters, cover: cover,
                     modifiedAt: chosen.map(\.rendition.createdAt).max() ?? 0)
             } catch {
                 throw APIError(.contentTooLarge, code: "epub_too_large", message: "the book's EPUB would be 4 GiB or more")
