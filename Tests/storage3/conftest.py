@@ -167,3 +167,17 @@ def generate(server):
         assert answer.status_code == 200, answer.text
         return answer.json()
     return speak
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through playwright, headless, allowed to play audio without a gesture (the pages' tests
+    press play from scripts)."""
+    from playwright.sync_api import sync_playwright
+    executable = shutil.which("chromium")
+    assert executable, "Debian's chromium is not installed (Scripts/test.sh installs it)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=executable, args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"])
+        yield launched
+        launched.close()

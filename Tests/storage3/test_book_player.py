@@ -4,11 +4,10 @@ reload, on to the next chapter when one ends, keyboard shortcuts, Media Session 
 desktop and a phone viewport, screenshots kept at .build/artifacts/book-player-*.png. The audio is real offline
 speech (espeak-ng) whose sentence timings are measured."""
 import os
-import shutil
 
 import httpx
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from conftest import KEY, ROOT
 
@@ -18,17 +17,6 @@ CHAPTERS = [
     ("departure", 0, "The Departure", "The ship left the harbour at dawn. Gulls followed it out past the breakwater."),
     ("storm", 1, "The Storm", "By noon the sky had turned grey. The crew tied everything down and waited."),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = shutil.which("chromium")
-    assert executable, "Debian's chromium is not installed (Scripts/test.sh installs it)"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=executable, args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"])
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")

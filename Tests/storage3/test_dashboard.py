@@ -4,13 +4,12 @@ Without the admin token it shows only the form and asks the server for nothing; 
 /admin/stats gives. A screenshot is kept at .build/artifacts/dashboard.png.
 """
 import os
-import shutil
 import time as time_module
 import uuid
 
 import httpx
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from conftest import ADMIN, KEY, ROOT, Server
 
@@ -22,16 +21,6 @@ def priced_server():
     running = Server(VOICEVAULT_PRICE_PER_1000_CHARACTERS="0.30")
     yield running
     running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = shutil.which("chromium")
-    assert executable, "Debian's chromium is not installed (Scripts/test.sh installs it)"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 def speak(server, text: str, book: str) -> None:

@@ -3,28 +3,16 @@ the sentence being spoken marked with aria-current="true", following playback an
 offline speech (espeak-ng), whose sentence timings are measured. A screenshot is kept at .build/artifacts/listen.png.
 """
 import os
-import shutil
 
 import httpx
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from conftest import ROOT, media_duration
 
 ARTIFACTS = os.path.join(ROOT, ".build", "artifacts")
 TEXT = ("The lighthouse keeper climbed the stairs. Every evening he lit the lamp.\n\n"
         "Ships passed safely in the night. Nobody ever thanked him, and he never minded.")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = shutil.which("chromium")
-    assert executable, "Debian's chromium is not installed (Scripts/test.sh installs it)"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=executable, args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"])
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
