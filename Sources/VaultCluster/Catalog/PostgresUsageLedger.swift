@@ -20,47 +20,10 @@ public struct PostgresUsageLedger: UsageHistory {
     }
 
     public func write(_ batch: LedgerBatch) async throws {
+        let rows = batch.rows
         let logger = logger
         try await client.withTransaction(logger: logger) { connection in
-            for g in batch.generations {
-                try await connection.query(
-                    """
-                    INSERT INTO ledger_generations (at, content_hash, book_id, chapter_id, voice_id, model_id, characters,
-                        character_cost, upstream_request_id, upstream_ms, write_ms, index_ms, attempts, client_key_id, client_name)
-                    VALUES (\(g.at), \(g.contentHash), \(g.bookId), \(g.chapterId), \(g.voiceId), \(g.modelId), \(g.characters),
-                        \(g.characterCost), \(g.upstreamRequestId), \(g.upstreamMilliseconds), \(g.writeMilliseconds),
-                        \(g.indexMilliseconds), \(g.attempts), \(g.clientKeyId), \(g.clientName))
-                    """, logger: logger)
-            }
-            for f in batch.failures {
-                try await connection.query(
-                    """
-                    INSERT INTO ledger_failures (at, book_id, error_code, client_key_id, client_name)
-                    VALUES (\(f.at), \(f.bookId), \(f.errorCode), \(f.clientKeyId), \(f.clientName))
-                    """, logger: logger)
-            }
-            // In key order (`LedgerBatch`): nodes upserting the same rows lock them in one order.
-            for h in batch.hits {
-                try await connection.query(
-                    """
-                    INSERT INTO ledger_hits (day, content_hash, book_id, client_key_id, client_name, voice_id, hits, joined,
-                        characters_saved)
-                    VALUES (\(h.day), \(h.contentHash), \(h.bookId), \(h.clientKeyId), \(h.clientName), \(h.voiceId), \(h.hits),
-                        \(h.joined), \(h.charactersSaved))
-                    ON CONFLICT (day, content_hash, book_id, client_key_id) DO UPDATE SET
-                        hits = ledger_hits.hits + excluded.hits, joined = ledger_hits.joined + excluded.joined,
-                        characters_saved = ledger_hits.characters_saved + excluded.characters_saved
-                    """, logger: logger)
-            }
-            for a in batch.adminActions {
-                try await connection.query(
-                    """
-                    INSERT INTO ledger_admin_actions (at, action, content_hash, book_id, books, links, assets_removed,
-                        bytes_freed, detail)
-                    VALUES (\(a.at), \(a.action), \(a.contentHash), \(a.bookId), \(a.removal.books.count), \(a.removal.links),
-                        \(a.removal.assetsRemoved), \(a.removal.bytesFreed), \(a.detail))
-                    """, logger: logger)
-            }
+            try await Self.insert(rows, on: connection, logger: logger)
         }
     }
 
@@ -89,7 +52,7 @@ public struct PostgresUsageLedger: UsageHistory {
         return all
     }
 
-    /// Rows per `INSERT` when a history is carried in: well inside PostgreSQL's bound of parameters per statement.
+    /// Rows per `INSERT`: well inside PostgreSQL's bound of parameters per statement.
     static let rowsPerInsert = 500
 
     public func carry(_ rows: [LedgerTable: [[SQLiteDatabase.Value]]], from source: String, at time: Double) async throws -> Bool {
@@ -99,14 +62,20 @@ public struct PostgresUsageLedger: UsageHistory {
                 "INSERT INTO ledger_sources VALUES (\(source), \(time)) ON CONFLICT DO NOTHING RETURNING source", logger: logger
             ).collect()
             guard !claimed.isEmpty else { return false }
-            for table in LedgerTable.allCases {
-                let all = rows[table] ?? []
-                for start in stride(from: 0, to: all.count, by: Self.rowsPerInsert) {
-                    let chunk = all[start..<min(start + Self.rowsPerInsert, all.count)]
-                    try await connection.query(try Self.insert(Array(chunk), into: table), logger: logger)
-                }
-            }
+            try await Self.insert(rows, on: connection, logger: logger)
             return true
+        }
+    }
+
+    /// Inserts rows into each table in multi-row statements (hits adding to a day's counts already there, in
+    /// the batch's key order, so nodes writing the same rows lock them in one order).
+    static func insert(_ rows: [LedgerTable: [[SQLiteDatabase.Value]]], on connection: PostgresConnection, logger: Logger) async throws {
+        for table in LedgerTable.allCases {
+            let all = rows[table] ?? []
+            for start in stride(from: 0, to: all.count, by: rowsPerInsert) {
+                let chunk = all[start..<min(start + rowsPerInsert, all.count)]
+                try await connection.query(try insert(Array(chunk), into: table), logger: logger)
+            }
         }
     }
 

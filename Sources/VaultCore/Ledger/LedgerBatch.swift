@@ -53,4 +53,36 @@ public struct LedgerBatch: Sendable, Equatable {
             }
         }
     }
+
+    /// The batch as rows of each table, their columns in `LedgerTable.columns` order: what both databases insert
+    /// (hits in key order).
+    public var rows: [LedgerTable: [[SQLiteDatabase.Value]]] {
+        func text(_ value: String?) -> SQLiteDatabase.Value { value.map { .text($0) } ?? .null }
+        func integer(_ value: Int?) -> SQLiteDatabase.Value { value.map { .integer($0) } ?? .null }
+        return [
+            .generations: generations.map { g in
+                [
+                    .real(g.at), .text(g.contentHash), .text(g.bookId), text(g.chapterId), .text(g.voiceId),
+                    .text(g.modelId), .integer(g.characters), integer(g.characterCost), text(g.upstreamRequestId),
+                    .real(g.upstreamMilliseconds), .real(g.writeMilliseconds), .real(g.indexMilliseconds),
+                    .integer(g.attempts), text(g.clientKeyId), text(g.clientName),
+                ]
+            },
+            .failures: failures.map { f in
+                [.real(f.at), .text(f.bookId), .text(f.errorCode), text(f.clientKeyId), text(f.clientName)]
+            },
+            .hits: hits.map { row in
+                [
+                    .text(row.day), .text(row.contentHash), .text(row.bookId), .text(row.clientKeyId), text(row.clientName),
+                    .text(row.voiceId), .integer(row.hits), .integer(row.joined), .integer(row.charactersSaved),
+                ]
+            },
+            .adminActions: adminActions.map { a in
+                [
+                    .real(a.at), .text(a.action), text(a.contentHash), text(a.bookId), .integer(a.removal.books.count),
+                    .integer(a.removal.links), .integer(a.removal.assetsRemoved), .integer(a.removal.bytesFreed), text(a.detail),
+                ]
+            },
+        ]
+    }
 }

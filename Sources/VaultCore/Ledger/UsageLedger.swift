@@ -126,60 +126,9 @@ public final class UsageLedger: @unchecked Sendable {
 
     /// Writes a batch in one transaction.
     public func write(_ batch: LedgerBatch) throws {
-        let generations: [[SQLiteDatabase.Value]] = batch.generations.map { g in
-            [
-                .real(g.at), .text(g.contentHash), .text(g.bookId), text(g.chapterId), .text(g.voiceId),
-                .text(g.modelId), .integer(g.characters), integer(g.characterCost), text(g.upstreamRequestId),
-                .real(g.upstreamMilliseconds), .real(g.writeMilliseconds), .real(g.indexMilliseconds),
-                .integer(g.attempts), text(g.clientKeyId), text(g.clientName),
-            ]
-        }
-        let failures: [[SQLiteDatabase.Value]] = batch.failures.map { f in
-            [.real(f.at), .text(f.bookId), .text(f.errorCode), text(f.clientKeyId), text(f.clientName)]
-        }
-        let actions: [[SQLiteDatabase.Value]] = batch.adminActions.map { a in
-            [
-                .real(a.at), .text(a.action), text(a.contentHash), text(a.bookId), .integer(a.removal.books.count),
-                .integer(a.removal.links), .integer(a.removal.assetsRemoved), .integer(a.removal.bytesFreed), text(a.detail),
-            ]
-        }
-        let hitRows: [[SQLiteDatabase.Value]] = batch.hits.map { row in
-            [
-                .text(row.day), .text(row.contentHash), .text(row.bookId), .text(row.clientKeyId), text(row.clientName),
-                .text(row.voiceId), .integer(row.hits), .integer(row.joined), .integer(row.charactersSaved),
-            ]
-        }
-        try lock.withLock {
-            try database.transaction {
-                try database.runBatch(
-                    """
-                    INSERT INTO generations (at, content_hash, book_id, chapter_id, voice_id, model_id, characters, character_cost,
-                    upstream_request_id, upstream_ms, write_ms, index_ms, attempts, client_key_id, client_name)
-                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
-                    """, generations)
-                try database.runBatch(
-                    """
-                    INSERT INTO failures (at, book_id, error_code, client_key_id, client_name) VALUES (?1, ?2, ?3, ?4, ?5)
-                    """, failures)
-                try database.runBatch(
-                    """
-                    INSERT INTO hits (day, content_hash, book_id, client_key_id, client_name, voice_id, hits, joined, characters_saved)
-                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                    ON CONFLICT (day, content_hash, book_id, client_key_id) DO UPDATE SET
-                    hits = hits + excluded.hits, joined = joined + excluded.joined,
-                    characters_saved = characters_saved + excluded.characters_saved
-                    """, hitRows)
-                try database.runBatch(
-                    """
-                    INSERT INTO admin_actions (at, action, content_hash, book_id, books, links, assets_removed, bytes_freed, detail)
-                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                    """, actions)
-            }
-        }
+        let rows = batch.rows
+        try lock.withLock { try database.transaction { try insert(rows) } }
     }
-
-    private func text(_ value: String?) -> SQLiteDatabase.Value { value.map { .text($0) } ?? .null }
-    private func integer(_ value: Int?) -> SQLiteDatabase.Value { value.map { .integer($0) } ?? .null }
 
     // MARK: Carrying
 
@@ -197,16 +146,21 @@ public final class UsageLedger: @unchecked Sendable {
             try database.transaction {
                 guard try database.rows("SELECT 1 FROM ledger_sources WHERE source = ?1", [.text(source)]).isEmpty else { return false }
                 try database.run("INSERT INTO ledger_sources (source, carried_at) VALUES (?1, ?2)", [.text(source), .real(time)])
-                for table in LedgerTable.allCases {
-                    let placeholders = table.columns.indices.map { "?\($0 + 1)" }.joined(separator: ", ")
-                    try database.runBatch(
-                        """
-                        INSERT INTO \(table.name) (\(table.columns.joined(separator: ", "))) VALUES (\(placeholders))
-                        \(table.conflict(table: table.name))
-                        """, rows[table] ?? [])
-                }
+                try insert(rows)
                 return true
             }
+        }
+    }
+
+    /// Inserts rows into each table, hits adding to a day's counts already there; inside `lock` and a transaction.
+    private func insert(_ rows: [LedgerTable: [[SQLiteDatabase.Value]]]) throws {
+        for table in LedgerTable.allCases {
+            let placeholders = table.columns.indices.map { "?\($0 + 1)" }.joined(separator: ", ")
+            try database.runBatch(
+                """
+                INSERT INTO \(table.name) (\(table.columns.joined(separator: ", "))) VALUES (\(placeholders))
+                \(table.conflict(table: table.name))
+                """, rows[table] ?? [])
         }
     }
 
