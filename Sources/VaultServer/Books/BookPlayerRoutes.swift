@@ -56,7 +56,7 @@ struct BookPlayerRoutes {
             do {
                 let answer = try await positions.get(
                     book: try BookRoutes.book(context), listener: grant.listener, keyId: grant.keyId,
-                    rendition: BookPositionRoutes.rendition(request.uri.queryParameters), positions: try positions.available())
+                    rendition: BookPositionRoutes.rendition(request), positions: try positions.available())
                 return JSONResponse.make(encoding: answer)
             } catch let error as APIError where error.code == "position_not_found" {
                 // A listener who has not listened yet is no error for the page that asks on every open.

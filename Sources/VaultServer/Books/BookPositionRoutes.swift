@@ -57,16 +57,15 @@ struct BookPositionRoutes {
             let query = request.uri.queryParameters
             let answer = try await get(
                 book: try BookRoutes.book(context), listener: try listener(query.get("listener")),
-                keyId: context.caller.clientKey?.id ?? "", rendition: Self.rendition(query), positions: try available())
+                keyId: context.caller.clientKey?.id ?? "", rendition: Self.rendition(request), positions: try available())
             return JSONResponse.make(encoding: answer)
         }
     }
 
     /// The rendition a query names: `voice`, and optionally `model` and `format`.
-    static func rendition(_ query: some Collection<(key: Substring, value: Substring)>) -> (voice: String?, model: String?, format: String?)
-    {
-        func value(_ name: String) -> String? { query.first { $0.key == name }.map { String($0.value) } }
-        return (value("voice"), value("model"), value("format"))
+    static func rendition(_ request: Request) -> (voice: String?, model: String?, format: String?) {
+        let query = request.uri.queryParameters
+        return (query.get("voice").map { String($0) }, query.get("model").map { String($0) }, query.get("format").map { String($0) })
     }
 
     /// Stores the character spoken at a time in one rendition for `listener` under `keyId` (`POST`, and a player

@@ -31,13 +31,14 @@ struct ListenRoutes {
     /// rendition's), opened at the chapter of `opening` when given (that very rendition), else at the first.
     func player(book bookText: String, voiceId asked: String? = nil, opening hashText: String? = nil) async throws -> Response {
         guard let book = try? StorageIdentifier(bookText, kind: .bookId) else { return Self.notFound() }
-        var openingRecord: AssetRecord?
+        var openingFound: (record: AssetRecord, alignment: SpeechAlignment?)?
         if let hashText {
             guard let hash = SHA256Digest(hex: hashText), let found = try await voice.recordWithAlignment(for: hash, inBook: book.value),
                 found.record.bookIds.contains(book.value)
             else { return Self.notFound() }
-            openingRecord = found.record
+            openingFound = found
         }
+        let openingRecord = openingFound?.record
         let manifest = BookManifest(bookId: book.value, entries: try await voice.bookEntries(book))
         let voiceId = asked ?? openingRecord?.voiceId ?? manifest.chapters.first?.renditions.first?.voiceId
         var chosen = manifest.playlist(voiceId: voiceId, modelId: nil, outputFormat: nil)
@@ -56,9 +57,11 @@ struct ListenRoutes {
                 }
             }
         }
-        guard !chosen.isEmpty, let opening = SHA256Digest(hex: chosen[start].rendition.contentHash),
-            let found = try await voice.recordWithAlignment(for: opening, inBook: book.value)
-        else { return Self.notFound() }
+        guard !chosen.isEmpty, let opening = SHA256Digest(hex: chosen[start].rendition.contentHash) else { return Self.notFound() }
+        // The opening chapter's record and timings: those read above when it is the rendition asked for.
+        let reused = openingFound.flatMap { $0.record.contentHash == opening.hex ? $0 : nil }
+        let read = reused == nil ? try await voice.recordWithAlignment(for: opening, inBook: book.value) : nil
+        guard let found = reused ?? read else { return Self.notFound() }
         let chapters = chosen.enumerated().map { number, pair in
             BookPlayerPage.Chapter(
                 chapterId: pair.chapter.chapterId, title: pair.chapter.title ?? pair.chapter.chapterId ?? "Chapter \(number + 1)",
