@@ -16,17 +16,7 @@ import VaultTestSupport
     static func withUploads(_ body: (ClusterMultipartUploads, ClusterObjectStore, DirectoryBlobStore, DataDirectory) async throws -> Void)
         async throws
     {
-        let directory = TemporaryDirectory("vv-cluster-multipart")
-        let data = DataDirectory(root: directory.sub("data"))
-        try data.prepare()
-        try await withCatalog { client, _ in
-            _ = try await CatalogMigrator.migrate(client, logger: Self.logger)
-            let blobs = DirectoryBlobStore(root: directory.sub("blobs"))
-            let objects = ClusterObjectStore(
-                catalog: PostgresObjectCatalog(client: client, logger: Self.logger), blobs: blobs,
-                copies: try LocalBlobCopies(directory: data.objectCopies, limit: 1 << 20))
-            try await objects.catalog.createBucket(
-                BucketRecord(id: "b", name: "b", isPublic: false, fileSizeLimit: nil, allowedMimeTypes: nil, createdAt: 0, updatedAt: 0))
+        try await withClusterObjects("vv-cluster-multipart", logger: Self.logger) { client, objects, blobs, data in
             let uploads = ClusterMultipartUploads(
                 catalog: PostgresMultipartCatalog(client: client, logger: Self.logger), objects: objects, blobs: blobs, staging: data)
             try await body(uploads, objects, blobs, data)
