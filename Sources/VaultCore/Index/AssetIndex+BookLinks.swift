@@ -1,16 +1,6 @@
 /// What books say about their audio (`BookLink`), kept as the value of each `books` key, so a link and what it
 /// says are one entry: removing the link removes them with it.
 extension AssetIndex {
-    /// What `bookId` says about `hash`; nil when the book does not link it (a link without details answers an
-    /// empty `BookLink`).
-    public func link(_ hash: SHA256Digest, in bookId: StorageIdentifier) throws -> BookLink? {
-        try environment.read { txn in
-            try txn.withValue(Self.bookKey(bookId.value, hash), in: databases.books) { bytes in
-                bytes.map { BookLink(encoded: $0) ?? BookLink() }
-            }
-        }
-    }
-
     /// Whether the book links `hash` with exactly these details: the voice service's check before it takes a
     /// plain hit, one read of a small value.
     public func linkSays(_ details: BookLink, of hash: SHA256Digest, in bookId: StorageIdentifier) throws -> Bool {
