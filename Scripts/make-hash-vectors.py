@@ -76,7 +76,16 @@ def encode(spec):
     ]
     defaults = [("text_normalization", "auto"), ("language_text_normalization", "false"), ("use_pvc_as_ivc", "false"),
                 ("pronunciation_dictionaries", None), ("clone_strength", None), ("optimize_streaming_latency", "0")]
-    if extensions == defaults:
+    # VVCH3: a request stitched to stored generations, named by their content hashes (previous_request_ids /
+    # next_request_ids resolved to the assets VoiceVault gave those ids for).
+    previous_assets = spec.get("previous_assets") or []
+    next_assets = spec.get("next_assets") or []
+    if previous_assets or next_assets:
+        out = bytearray(b"VVCH3\n")
+        fields += extensions
+        fields += [("previous_assets", ",".join(h.lower() for h in previous_assets) or None),
+                   ("next_assets", ",".join(h.lower() for h in next_assets) or None)]
+    elif extensions == defaults:
         out = bytearray(b"VVCH1\n")
     else:
         out = bytearray(b"VVCH2\n")
@@ -95,6 +104,10 @@ def js_number(x):
 
 
 VOICE = "21m00Tcm4TlvDq8ikWAM"
+# Content hashes of stored assets that stitched requests name (any 64 lower-case hex digits).
+ASSET_A = hashlib.sha256(b"asset a").hexdigest()
+ASSET_B = hashlib.sha256(b"asset b").hexdigest()
+ASSET_C = hashlib.sha256(b"asset c").hexdigest()
 LONG = ("The quick brown fox jumps over the lazy dog. " * 250)[:10000]
 CASES = [
     ("basic", {"text": "Hello, world.", "voice_id": VOICE}),
@@ -149,6 +162,18 @@ CASES = [
     ("clone-strength", {"text": "Hello, world.", "voice_id": VOICE, "clone_strength": 0.35}),
     ("clone-strength-zero", {"text": "Hello, world.", "voice_id": VOICE, "clone_strength": 0.0}),
     ("streaming-latency", {"text": "Hello, world.", "voice_id": VOICE, "optimize_streaming_latency": 3}),
+    ("stitched-previous", {"text": "Hello, world.", "voice_id": VOICE, "previous_assets": [ASSET_A]}),
+    ("stitched-next", {"text": "Hello, world.", "voice_id": VOICE, "next_assets": [ASSET_A]}),
+    ("stitched-both", {"text": "Hello, world.", "voice_id": VOICE, "previous_assets": [ASSET_A, ASSET_B],
+                       "next_assets": [ASSET_C]}),
+    ("stitched-previous-reordered", {"text": "Hello, world.", "voice_id": VOICE, "previous_assets": [ASSET_B, ASSET_A],
+                                     "next_assets": [ASSET_C]}),
+    ("stitched-three-each", {"text": "Hello, world.", "voice_id": VOICE, "previous_assets": [ASSET_A, ASSET_B, ASSET_C],
+                             "next_assets": [ASSET_C, ASSET_B, ASSET_A]}),
+    ("stitched-with-extensions", {"text": "Hello, world.", "voice_id": VOICE, "apply_text_normalization": "off",
+                                  "previous_assets": [ASSET_A]}),
+    ("stitched-and-previous-text", {"text": "Hello, world.", "voice_id": VOICE, "previous_text": "Before this.",
+                                    "previous_assets": [ASSET_A]}),
 ]
 # Vectors that must hash alike (the rule that makes them equal is in the name).
 SAME = [["basic", "defaults-explicit", "whitespace-trimmed-and-folded", "setting-below-quantum",
@@ -179,7 +204,7 @@ def main():
         _, encoding = encode({"text": row["text"], "voice_id": row["voiceId"], "model_id": row["model"],
                               "output_format": row["format"], "speed": row["speakingRate"]})
         legacy.append({"input": row, "legacyHash": old, "contentHash": hashlib.sha256(encoding).hexdigest()})
-    doc = {"version": "VVCH2", "generator": "Scripts/make-hash-vectors.py", "vectors": vectors,
+    doc = {"version": "VVCH3", "generator": "Scripts/make-hash-vectors.py", "vectors": vectors,
            "sameHash": SAME, "legacy": legacy}
     print(json.dumps(doc, ensure_ascii=False, indent=1))
 

@@ -71,7 +71,9 @@ public final class ElevenLabsClient: SpeechSynthesizer {
                         try await deliver(piece)
                     }
                 }
-                return SynthesisReceipt(requestId: result.requestId, characterCost: result.characterCost, attempts: attempts)
+                return SynthesisReceipt(
+                    requestId: result.requestId, characterCost: result.characterCost, attempts: attempts,
+                    historyItemId: result.historyItemId)
             } catch let error as UpstreamFailure {
                 failure = error
             }
@@ -101,6 +103,7 @@ public final class ElevenLabsClient: SpeechSynthesizer {
 
     struct Attempt: Sendable {
         let requestId: String?
+        let historyItemId: String?
         let characterCost: Int?
     }
 
@@ -146,7 +149,7 @@ public final class ElevenLabsClient: SpeechSynthesizer {
         do {
             let response = try await httpClient.execute(request, timeout: .init(configuration.attemptTimeout))
             status = Int(response.status.code)
-            for name in ["retry-after", "retry-after-ms", "request-id", "character-cost"] {
+            for name in ["retry-after", "retry-after-ms", "request-id", "history-item-id", "character-cost"] {
                 headers[name] = response.headers.first(name: name)
             }
             if (200..<300).contains(status) {
@@ -178,7 +181,9 @@ public final class ElevenLabsClient: SpeechSynthesizer {
                 status: status, body: errorBody, retryAfter: headers["retry-after"],
                 retryAfterMilliseconds: headers["retry-after-ms"], voiceId: spec.voiceId)
         }
-        return Attempt(requestId: headers["request-id"], characterCost: headers["character-cost"].flatMap(Int.init))
+        return Attempt(
+            requestId: headers["request-id"], historyItemId: headers["history-item-id"],
+            characterCost: headers["character-cost"].flatMap(Int.init))
     }
 }
 

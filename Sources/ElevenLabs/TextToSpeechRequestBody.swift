@@ -27,6 +27,10 @@ struct TextToSpeechRequestBody: Encodable, Equatable {
     let seed: UInt32?
     let previous_text: String?
     let next_text: String?
+    /// A stitched request's neighbours (`StitchingContext`): upstream's ids, which override the text on their
+    /// side, or the neighbours' own text in place of the request's.
+    let previous_request_ids: [String]?
+    let next_request_ids: [String]?
     /// The extension fields are sent only when they differ from ElevenLabs' defaults, so a request that does
     /// not use them looks exactly as it did before they existed.
     let apply_text_normalization: String?
@@ -44,8 +48,11 @@ struct TextToSpeechRequestBody: Encodable, Equatable {
             use_speaker_boost: settings.useSpeakerBoost, speed: settings.speed,
             clone_strength: spec.extensions.cloneStrength)
         seed = spec.seed
-        previous_text = spec.previousText
-        next_text = spec.nextText
+        let context = spec.upstreamContext ?? StitchingContext()
+        previous_text = context.previousText ?? spec.previousText
+        next_text = context.nextText ?? spec.nextText
+        previous_request_ids = context.previousRequestIds.isEmpty ? nil : context.previousRequestIds
+        next_request_ids = context.nextRequestIds.isEmpty ? nil : context.nextRequestIds
         let extensions = spec.extensions
         apply_text_normalization = extensions.textNormalization == .auto ? nil : extensions.textNormalization.rawValue
         apply_language_text_normalization = extensions.languageTextNormalization ? true : nil

@@ -129,6 +129,15 @@ struct FakeRoutes {
         if let settings = object["voice_settings"] as? [String: Any], settings.values.contains(where: { $0 is NSNull }) {
             return error(422, "invalid_voice_settings", "null is not a valid voice setting")
         }
+        for field in ["previous_request_ids", "next_request_ids"] {
+            guard let ids = object[field] else { continue }
+            guard let list = ids as? [String], list.count <= 3 else {
+                return error(400, "invalid_request_ids", "\(field) must be a list of at most 3 request ids")
+            }
+            for id in list where !(await state.issued(id)) {
+                return error(400, "invalid_request_ids", "\(field) names \(id), which is not a request of this account")
+            }
+        }
         guard await state.enter() else {
             return error(429, "too_many_concurrent_requests", "Too many concurrent requests", legacy: false)
         }
@@ -144,7 +153,8 @@ struct FakeRoutes {
             seconds: max(0.3, Double(text.unicodeScalars.count) / 15), xingHeader: true,
             seed: UInt8(truncatingIfNeeded: text.hashValue))
         var headers: HTTPFields = [.contentType: "audio/mpeg"]
-        headers[.init("request-id")!] = UUID().uuidString.lowercased()
+        headers[.init("request-id")!] = await state.issueRequestId()
+        headers[.init("history-item-id")!] = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20).description
         headers[.init("character-cost")!] = String(text.unicodeScalars.count)
         var body = audio
         switch action {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Calls counted and faults scripted, shared by all requests.
 actor FakeState {
     private(set) var totalCalls = 0
@@ -15,6 +17,10 @@ actor FakeState {
     private var scripts: [String: [FakeAction]] = [:]
     /// The last request bodies received, newest last (for tests that check what was sent).
     private(set) var recentBodies: [String] = []
+    /// The `request-id`s given out, the last 10,000: what `previous_request_ids` may name, as upstream only
+    /// stitches to its own generations.
+    private var issuedRequestIds: [String] = []
+    private var issuedRequestIdSet: Set<String> = []
     let maximumConcurrent: Int
 
     init(maximumConcurrent: Int) {
@@ -67,6 +73,17 @@ actor FakeState {
         recentBodies.append(body)
         if recentBodies.count > 100 { recentBodies.removeFirst(recentBodies.count - 100) }
     }
+
+    /// A fresh request id, remembered.
+    func issueRequestId() -> String {
+        let id = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        issuedRequestIds.append(id)
+        issuedRequestIdSet.insert(id)
+        if issuedRequestIds.count > 10_000 { issuedRequestIdSet.remove(issuedRequestIds.removeFirst()) }
+        return id
+    }
+
+    func issued(_ id: String) -> Bool { issuedRequestIdSet.contains(id) }
 
     func reset() {
         totalCalls = 0

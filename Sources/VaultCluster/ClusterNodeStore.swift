@@ -77,7 +77,7 @@ public final class ClusterNodeStore: ClusterStore {
         let metadata = AssetMetadata(
             voiceId: record.voiceId, modelId: record.modelId, outputFormat: record.outputFormat, wordCount: record.wordCount,
             characterCount: record.characterCount, upstreamRequestId: record.upstreamRequestId,
-            characterCost: record.characterCost, origin: record.origin)
+            characterCost: record.characterCost, origin: record.origin, upstreamHistoryItemId: record.upstreamHistoryItemId)
         if let relayed, relayed.sha256 == blob, relayed.size == record.byteSize {
             // The relay heard the very bytes the catalog names: published from the staging area, not fetched.
             let published = try await BlockingIO.run {

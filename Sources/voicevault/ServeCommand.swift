@@ -112,7 +112,10 @@ struct ServeCommand: AsyncParsableCommand {
             store: vault.store, synthesizer: synthesizer,
             dailyCharacterBudget: configuration.dailyCharacterBudget,
             events: VoiceEventSinks([usage, VoiceMetrics(), quotaWakeup]), spendCounters: cluster?.spendCounters,
-            cluster: cluster?.store)
+            cluster: cluster?.store,
+            stitchingWindowSeconds: Double(
+                try Environment.integer(
+                    "VOICEVAULT_STITCHING_WINDOW_SECONDS", default: Int(StitchingContext.defaultWindowSeconds), minimum: 0)))
         // On a cluster node the local store is a cache of the cluster: bounded by VOICEVAULT_BLOB_CACHE_MIB, and
         // what leaves it is no deletion (nothing is reported; the cluster still holds it).
         let cacheLimit = try cluster.map { _ in try Environment.integer("VOICEVAULT_BLOB_CACHE_MIB", default: 1024, minimum: 0) << 20 }

@@ -16,7 +16,7 @@ import VaultTestSupport
             outputFormat: "mp3_44100_128", byteSize: 4_181, sha256: SHA256Digest.test("bytes of " + seed).hex,
             durationSeconds: 2.612, wordCount: 3, characterCount: 17, createdAt: 1_796_000_000.25,
             upstreamRequestId: origin == .generated ? "req-\(seed)" : nil, characterCost: origin == .generated ? 17 : nil,
-            origin: origin)
+            origin: origin, upstreamHistoryItemId: origin == .generated ? "hist-\(seed)" : nil)
     }
 
     static let timings = SpeechAlignment(characters: [

@@ -8,13 +8,18 @@ import VaultTestSupport
         contentHash: SHA256Digest.test("h").hex, bookIds: ["b2", "b1", "b-ü"], voiceId: "21m00Tcm4TlvDq8ikWAM",
         modelId: "eleven_multilingual_v2", outputFormat: "mp3_44100_128", byteSize: 5_000_000_000,
         sha256: SHA256Digest.test("bytes").hex, durationSeconds: 3725.125, wordCount: 12_345,
-        characterCount: 200_000, createdAt: 1_764_000_000.25, upstreamRequestId: "req_abc", characterCost: 199_999)
+        characterCount: 200_000, createdAt: 1_764_000_000.25, upstreamRequestId: "req_abc", characterCost: 199_999,
+        upstreamHistoryItemId: "hist_1,hist_2")
+    static let historyOnly = AssetRecord(
+        contentHash: SHA256Digest.test("o").hex, bookIds: ["b"], voiceId: "v", modelId: "m", outputFormat: "f",
+        byteSize: 1, sha256: SHA256Digest.test("o2").hex, durationSeconds: 1, wordCount: 1, characterCount: 1,
+        createdAt: 1, origin: .imported, upstreamHistoryItemId: "hist")
     static let minimal = AssetRecord(
         contentHash: SHA256Digest.test("m").hex, bookIds: [], voiceId: "", modelId: "m", outputFormat: "f",
         byteSize: 0, sha256: SHA256Digest.test("m2").hex, durationSeconds: 0, wordCount: 0, characterCount: 0,
         createdAt: 0)
 
-    @Test(arguments: [full, minimal])
+    @Test(arguments: [full, minimal, historyOnly])
     func roundTrips(record: AssetRecord) throws {
         let bytes = try AssetRecordCodec.encode(record)
         let decoded = try bytes.withUnsafeBytes { try AssetRecordCodec.decode($0) }

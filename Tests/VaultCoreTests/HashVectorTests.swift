@@ -87,13 +87,17 @@ import VaultTestSupport
                         versionId: item.object?["version_id"]?.string ?? "")
                 },
                 cloneStrength: input["clone_strength"]?.number,
-                optimizeStreamingLatency: Int(input["optimize_streaming_latency"]?.number ?? 0)))
+                optimizeStreamingLatency: Int(input["optimize_streaming_latency"]?.number ?? 0)),
+            stitching: RequestStitching(
+                previousAssets: (input["previous_assets"]?.array ?? []).compactMap { $0.string.flatMap(SHA256Digest.init(hex:)) },
+                nextAssets: (input["next_assets"]?.array ?? []).compactMap { $0.string.flatMap(SHA256Digest.init(hex:)) }))
     }
 
     @Test func fixtureHasEnoughVectors() {
-        #expect(Self.document.version == ContentHashEncoding.v2Magic)
-        #expect(Self.document.vectors.contains { $0.canonicalEncoding?.hasPrefix("VVCH1\n") == true })
-        #expect(Self.document.vectors.contains { $0.canonicalEncoding?.hasPrefix("VVCH2\n") == true })
+        #expect(Self.document.version == ContentHashEncoding.v3Magic)
+        for magic in [ContentHashEncoding.v1Magic, ContentHashEncoding.v2Magic, ContentHashEncoding.v3Magic] {
+            #expect(Self.document.vectors.contains { $0.canonicalEncoding?.hasPrefix(magic + "\n") == true }, "\(magic)")
+        }
         #expect(Self.document.vectors.count >= 20)
     }
 

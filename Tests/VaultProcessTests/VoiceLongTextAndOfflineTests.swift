@@ -50,6 +50,30 @@ import VaultCore
         #expect(abs(last - info.durationSeconds) < 0.1, "\(last) vs \(info.durationSeconds)")
     }
 
+    /// A model that stitches by request id: each chunk after the first names the chunk before it by the id
+    /// upstream gave it (the fake refuses ids it did not give out), and the asset records every chunk's ids.
+    @Test func longTextChunksStitchToEachOtherByUpstreamIds() async throws {
+        let bed = try VoiceTestbed()
+        let sentence = "Every sentence of this chapter is spoken in the same voice, one after another. "
+        let text = String(repeating: sentence, count: 260).trimmingCharacters(in: .whitespaces)
+        #expect(text.count > 20_000)
+        let result = try await bed.post(VoiceTestbed.requestBody(text: text, voice: "stitchVoice"))
+        #expect(result.status == 200, "\(result.body)")
+        #expect(try await bed.upstreamCalls(voice: "stitchVoice") == 3)
+        let hash = try #require(json(result.body)["contentHash"] as? String)
+        let record = json(try await httpRequest("GET", bed.server.baseURL + "/api/voice/\(hash)").body)
+        let ids = try #require(record["upstreamRequestId"] as? String).split(separator: ",").map(String.init)
+        #expect(ids.count == 3)
+        #expect((record["upstreamHistoryItemId"] as? String)?.split(separator: ",").count == 3)
+        let sent = try await httpRequest("GET", bed.fake.baseURL + "/_fake/requests")
+        let bodies = try #require(try JSONSerialization.jsonObject(with: Data(sent.body.utf8)) as? [[String: Any]])
+        #expect(bodies.count == 3)
+        #expect(bodies[0]["previous_request_ids"] == nil)
+        #expect(bodies[1]["previous_request_ids"] as? [String] == [ids[0]])
+        #expect(bodies[2]["previous_request_ids"] as? [String] == [ids[1]])
+        #expect(bodies.allSatisfy { $0["next_request_ids"] == nil })
+    }
+
     @Test func withoutAnElevenLabsKeyTheOfflineSynthesizerSpeaks() async throws {
         let directory = TemporaryDirectory()
         let server = try ServerProcess(

@@ -66,8 +66,10 @@ import VaultCore
 
     @Test func fieldsThatCannotBeCachedOrAreUnknownAreRefused() {
         let cases: [(String, [String: String], String)] = [
-            (#"{"text":"x","previous_request_ids":["r1"]}"#, [:], "unsupported_field"),
-            (#"{"text":"x","next_request_ids":["r1"]}"#, [:], "unsupported_field"),
+            (#"{"text":"x","previous_request_ids":["r1"]}"#, [:], "unknown_request_id"),
+            (#"{"text":"x","next_request_ids":["r1"]}"#, [:], "unknown_request_id"),
+            (#"{"text":"x","next_request_ids":"r1"}"#, [:], "invalid_field"),
+            (#"{"text":"x","next_request_ids":[1]}"#, [:], "invalid_field"),
             (#"{"text":"x","audio_effects":{"reverb":1}}"#, [:], "unsupported_field"),
             (#"{"text":"x","surprise":1}"#, [:], "unknown_field"),
             (#"{"text":"x","voice_settings":{"warmth":1}}"#, [:], "unknown_field"),
@@ -102,6 +104,45 @@ import VaultCore
             Self.code(
                 #"{"text":"x","pronunciation_dictionary_locators":[{"pronunciation_dictionary_id":"a","version_id":"1"},{"pronunciation_dictionary_id":"b","version_id":"1"},{"pronunciation_dictionary_id":"c","version_id":"1"},{"pronunciation_dictionary_id":"d","version_id":"1"}]}"#
             ) == "invalid_field")
+    }
+
+    /// Ids VoiceVault gave out stitch a request to their assets' content hashes, in order, whichever answer's
+    /// id is sent; ids of another shape, and more than three on a side, are refused.
+    @Test func requestIdsStitchByTheirAssetsContentHashes() throws {
+        let a = SHA256Digest.of("asset a")
+        let b = SHA256Digest.of("asset b")
+        func ids(_ hashes: [SHA256Digest]) -> String {
+            "[" + hashes.map { "\"" + StitchingRequestId.make(for: $0) + "\"" }.joined(separator: ",") + "]"
+        }
+        let plain = try Self.parse(#"{"text":"Hi there."}"#)
+        let stitched = try Self.parse(#"{"text":"Hi there.","previous_request_ids":"# + ids([a, b]) + "}")
+        #expect(stitched.stitching.previousAssets == [a, b])
+        #expect(stitched.canonicalEncoding.starts(with: Array("VVCH3\n".utf8)))
+        #expect(stitched.contentHash != plain.contentHash)
+        // Another answer's ids for the same assets: the same hash.
+        #expect(try Self.parse(#"{"text":"Hi there.","previous_request_ids":"# + ids([a, b]) + "}").contentHash == stitched.contentHash)
+        // Order and side matter.
+        #expect(try Self.parse(#"{"text":"Hi there.","previous_request_ids":"# + ids([b, a]) + "}").contentHash != stitched.contentHash)
+        #expect(try Self.parse(#"{"text":"Hi there.","next_request_ids":"# + ids([a, b]) + "}").contentHash != stitched.contentHash)
+        #expect(Self.code(#"{"text":"x","previous_request_ids":"# + ids([a, b, a, b]) + "}") == "invalid_field")
+        // An empty list is no stitching.
+        #expect(try Self.parse(#"{"text":"Hi there.","previous_request_ids":[]}"#).contentHash == plain.contentHash)
+    }
+
+    @Test func stitchingRequestIdsNameTheirAssetAndNothingElse() {
+        let hash = SHA256Digest.of("asset")
+        let id = StitchingRequestId.make(for: hash)
+        #expect(StitchingRequestId.asset(of: id) == hash)
+        #expect(StitchingRequestId.make(for: hash) != id)
+        let tail = String(id.suffix(12))
+        var forgeries: [String] = ["", "vv_", "vv_" + hash.hex, "vv_" + hash.hex + "_", id + "0", String(id.dropLast())]
+        forgeries.append(id.uppercased())
+        forgeries.append("xx_" + String(id.dropFirst(3)))
+        forgeries.append("vv_" + hash.hex.uppercased() + "_" + tail)
+        forgeries.append(id.replacingOccurrences(of: "_", with: "-"))
+        for forged in forgeries {
+            #expect(StitchingRequestId.asset(of: forged) == nil, "\(forged)")
+        }
     }
 
     /// An attack: JSON nested deeper than any request needs must be refused, not recursed into until the stack

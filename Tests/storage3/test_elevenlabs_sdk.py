@@ -154,7 +154,7 @@ def test_sdk_errors_carry_the_right_status(upstream_server, fake_elevenlabs):
     with pytest.raises(ApiError) as stitched:
         b"".join(sdk.text_to_speech.convert(VOICE, text="Stitched.", previous_request_ids=["abc"]))
     assert stitched.value.status_code == 400
-    assert stitched.value.body["detail"]["code"] == "unsupported_field"
+    assert stitched.value.body["detail"]["code"] == "unknown_request_id"
 
     with pytest.raises(ApiError) as pcm:
         b"".join(sdk.text_to_speech.convert(VOICE, text="Raw audio.", output_format="pcm_16000"))
@@ -166,6 +166,33 @@ def test_sdk_errors_carry_the_right_status(upstream_server, fake_elevenlabs):
     assert missing.value.status_code == 404
     assert missing.value.body["detail"]["code"] == "voice_not_found"
     assert fake_elevenlabs.calls() == calls + 1
+
+
+def test_paragraphs_stitch_with_request_ids_from_earlier_answers(sdk, fake_elevenlabs):
+    """An app that reads a chapter paragraph by paragraph, each stitched to the one before by the request-id of
+    its answer: upstream is asked with its own ids, and the whole sequence asked again is all hits."""
+    paragraphs = [unique("The first paragraph"), unique("The second paragraph"), unique("The third paragraph")]
+
+    def read_aloud():
+        ids, caches = [], []
+        for text in paragraphs:
+            with sdk.text_to_speech.with_raw_response.convert(
+                    VOICE, text=text, previous_request_ids=ids[-3:] or None) as answer:
+                assert len(b"".join(answer.data)) > 0
+                ids.append(answer.headers["request-id"])
+                caches.append(answer.headers["x-cache"])
+        return ids, caches
+
+    before = fake_elevenlabs.calls()
+    first_ids, first_caches = read_aloud()
+    assert first_caches == ["MISS", "MISS", "MISS"]
+    assert fake_elevenlabs.calls() == before + 3
+    sent = httpx.get(f"{fake_elevenlabs.base}/_fake/requests").json()[-2:]
+    assert [len(body["previous_request_ids"]) for body in sent] == [1, 2]
+    second_ids, second_caches = read_aloud()
+    assert second_caches == ["HIT", "HIT", "HIT"]
+    assert fake_elevenlabs.calls() == before + 3
+    assert set(first_ids).isdisjoint(second_ids), "every answer has its own request-id"
 
 
 def test_models_and_voices_come_from_upstream(sdk):

@@ -290,6 +290,12 @@ public enum CatalogMigrations {
                 )
                 """
             ]),
+        CatalogMigration(
+            version: 15, name: "upstream history item ids",
+            statements: [
+                // ElevenLabs' `history-item-id` of each generation, beside its `request-id`.
+                "ALTER TABLE assets ADD COLUMN upstream_history_item_id text"
+            ]),
     ]
 
     /// The newest version this build knows.

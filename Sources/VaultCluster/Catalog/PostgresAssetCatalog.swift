@@ -21,7 +21,7 @@ public struct PostgresAssetCatalog: AssetCatalog {
 
     static let columns = """
         hash, voice_id, model_id, output_format, byte_size, blob_sha256, duration_seconds, word_count, character_count,
-        created_at, upstream_request_id, character_cost, origin
+        created_at, upstream_request_id, character_cost, origin, upstream_history_item_id
         """
 
     public func record(for hash: SHA256Digest) async throws -> AssetRecord? {
@@ -69,7 +69,7 @@ public struct PostgresAssetCatalog: AssetCatalog {
                     VALUES (\(record.contentHash), \(record.voiceId), \(record.modelId), \(record.outputFormat), \(record.byteSize),
                             \(record.sha256), \(record.durationSeconds), \(record.wordCount), \(record.characterCount),
                             \(record.createdAt), \(record.upstreamRequestId), \(record.characterCost), \(record.origin.rawValue),
-                            \(encoded))
+                            \(record.upstreamHistoryItemId), \(encoded))
                     ON CONFLICT (hash) DO NOTHING
                     RETURNING hash
                     """, logger: logger
@@ -262,13 +262,17 @@ public struct PostgresAssetCatalog: AssetCatalog {
             FROM assets a WHERE hash = \(hash.hex)
             """, logger: logger)
         for try await row in rows {
-            let (hash, voice, model, format, size, sha256, duration, words, characters, created, requestId, cost, origin, books) =
+            let (
+                hash, voice, model, format, size, sha256, duration, words, characters, created, requestId, cost, origin, historyItemId,
+                books
+            ) =
                 try row.decode(
-                    (String, String, String, String, Int, String, Double, Int, Int, Double, String?, Int?, String, [String]).self)
+                    (String, String, String, String, Int, String, Double, Int, Int, Double, String?, Int?, String, String?, [String]).self)
             return AssetRecord(
                 contentHash: hash, bookIds: books, voiceId: voice, modelId: model, outputFormat: format, byteSize: size,
                 sha256: sha256, durationSeconds: duration, wordCount: words, characterCount: characters, createdAt: created,
-                upstreamRequestId: requestId, characterCost: cost, origin: AssetOrigin(rawValue: origin) ?? .generated)
+                upstreamRequestId: requestId, characterCost: cost, origin: AssetOrigin(rawValue: origin) ?? .generated,
+                upstreamHistoryItemId: historyItemId)
         }
         return nil
     }

@@ -11,17 +11,23 @@
 public enum ContentHashEncoding {
     public static let v1Magic = "VVCH1"
     public static let v2Magic = "VVCH2"
+    public static let v3Magic = "VVCH3"
 
     public static func v1(_ spec: SpeechSpec) -> [UInt8] {
-        fields(spec, magic: v1Magic, extended: false)
+        fields(spec, magic: v1Magic, extended: false, stitched: false)
     }
 
     /// `VVCH1`'s thirteen fields under its own magic, then the six of `SpeechExtensions`.
     public static func v2(_ spec: SpeechSpec) -> [UInt8] {
-        fields(spec, magic: v2Magic, extended: true)
+        fields(spec, magic: v2Magic, extended: true, stitched: false)
     }
 
-    static func fields(_ spec: SpeechSpec, magic: String, extended: Bool) -> [UInt8] {
+    /// `VVCH2`'s nineteen fields under its own magic, then the stitched assets of each side.
+    public static func v3(_ spec: SpeechSpec) -> [UInt8] {
+        fields(spec, magic: v3Magic, extended: true, stitched: true)
+    }
+
+    static func fields(_ spec: SpeechSpec, magic: String, extended: Bool, stitched: Bool) -> [UInt8] {
         var out = Array((magic + "\n").utf8)
         out.reserveCapacity(spec.text.utf8.count + 512)
         func field(_ name: String, _ value: String?) {
@@ -56,6 +62,10 @@ public enum ContentHashEncoding {
             field("pronunciation_dictionaries", extensions.dictionariesField)
             field("clone_strength", extensions.cloneStrengthE4.map(VoiceSettings.decimalString))
             field("optimize_streaming_latency", String(extensions.optimizeStreamingLatency))
+        }
+        if stitched {
+            field("previous_assets", RequestStitching.field(spec.stitching.previousAssets))
+            field("next_assets", RequestStitching.field(spec.stitching.nextAssets))
         }
         return out
     }

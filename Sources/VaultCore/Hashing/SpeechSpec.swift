@@ -25,6 +25,11 @@ public struct SpeechSpec: Sendable, Hashable {
     public let nextText: String?
     /// Fields beyond `VVCH1`'s (`SpeechExtensions.none` for a request that sends none of them).
     public let extensions: SpeechExtensions
+    /// The stored generations this one is spoken between (`VVCH3` when any).
+    public let stitching: RequestStitching
+    /// How the upstream call names those neighbours, set when a stitched request misses (`VoiceService`); not
+    /// hashed, since it depends on when the miss happens.
+    public var upstreamContext: StitchingContext?
 
     public init(
         text: String,
@@ -37,6 +42,7 @@ public struct SpeechSpec: Sendable, Hashable {
         previousText: String? = nil,
         nextText: String? = nil,
         extensions: SpeechExtensions = .none,
+        stitching: RequestStitching = .none,
         maximumTextLength: Int = .max
     ) throws(SpeechSpecError) {
         // Cheap checks first: a request that fails them never pays for normalising its text.
@@ -84,6 +90,7 @@ public struct SpeechSpec: Sendable, Hashable {
         self.previousText = previousText.map(CanonicalText.normalize).flatMap { $0.isEmpty ? nil : $0 }
         self.nextText = nextText.map(CanonicalText.normalize).flatMap { $0.isEmpty ? nil : $0 }
         self.extensions = extensions
+        self.stitching = stitching
     }
 
     /// The same spec with other text and stitching context (one chunk of a long text).
@@ -108,16 +115,18 @@ public struct SpeechSpec: Sendable, Hashable {
         try SpeechSpec(
             text: text, voiceId: voiceId, modelId: modelId, outputFormat: outputFormat, languageCode: languageCode,
             seed: seed.map(Int64.init), voiceSettings: voiceSettings, previousText: previousText, nextText: nextText,
-            extensions: extensions)
+            extensions: extensions, stitching: stitching)
     }
 
     /// SHA-256 of `canonicalEncoding`: the key of the asset in the index and its file name on disk.
     public var contentHash: SHA256Digest { SHA256Digest.of(canonicalEncoding) }
 
     /// The versioned, length-prefixed encoding described in Docs/HASHING.md: `VVCH1` while every extension
-    /// field is at its default (so hashes made before they existed stay the names of their audio), else `VVCH2`.
+    /// field is at its default (so hashes made before they existed stay the names of their audio), `VVCH2` when
+    /// one is not, `VVCH3` when the request is stitched to stored generations.
     public var canonicalEncoding: [UInt8] {
-        extensions == .none ? ContentHashEncoding.v1(self) : ContentHashEncoding.v2(self)
+        if !stitching.isEmpty { return ContentHashEncoding.v3(self) }
+        return extensions == .none ? ContentHashEncoding.v1(self) : ContentHashEncoding.v2(self)
     }
 
     /// Longest `previousText` / `nextText` accepted, in Unicode scalars as sent. Context shapes prosody at

@@ -21,6 +21,9 @@ public struct AssetRecord: Codable, Sendable, Equatable {
     public var createdAt: Double
     /// ElevenLabs `request-id` of the generation, for request stitching and support tickets.
     public var upstreamRequestId: String?
+    /// ElevenLabs `history-item-id` of the generation (the ids of a long text's chunks joined by `,`), for
+    /// support tickets and the account's history.
+    public var upstreamHistoryItemId: String?
     /// ElevenLabs `character-cost` of the generation.
     public var characterCost: Int?
     /// Where the audio came from: generated here, or imported from an older store (which kept no timings).
@@ -29,7 +32,8 @@ public struct AssetRecord: Codable, Sendable, Equatable {
     public init(
         contentHash: String, bookIds: [String], voiceId: String, modelId: String, outputFormat: String,
         byteSize: Int, sha256: String, durationSeconds: Double, wordCount: Int, characterCount: Int,
-        createdAt: Double, upstreamRequestId: String? = nil, characterCost: Int? = nil, origin: AssetOrigin = .generated
+        createdAt: Double, upstreamRequestId: String? = nil, characterCost: Int? = nil, origin: AssetOrigin = .generated,
+        upstreamHistoryItemId: String? = nil
     ) {
         self.contentHash = contentHash
         self.bookIds = Self.sortedUnique(bookIds)
@@ -43,6 +47,7 @@ public struct AssetRecord: Codable, Sendable, Equatable {
         self.characterCount = characterCount
         self.createdAt = createdAt
         self.upstreamRequestId = upstreamRequestId
+        self.upstreamHistoryItemId = upstreamHistoryItemId
         self.characterCost = characterCost
         self.origin = origin
     }
@@ -64,7 +69,8 @@ public struct AssetRecord: Codable, Sendable, Equatable {
             createdAt: try container.decode(Double.self, forKey: .createdAt),
             upstreamRequestId: try container.decodeIfPresent(String.self, forKey: .upstreamRequestId),
             characterCost: try container.decodeIfPresent(Int.self, forKey: .characterCost),
-            origin: try container.decodeIfPresent(AssetOrigin.self, forKey: .origin) ?? .generated)
+            origin: try container.decodeIfPresent(AssetOrigin.self, forKey: .origin) ?? .generated,
+            upstreamHistoryItemId: try container.decodeIfPresent(String.self, forKey: .upstreamHistoryItemId))
     }
 
     /// The book ids sorted, each once. Ids already strictly ascending (every record read from the index: they

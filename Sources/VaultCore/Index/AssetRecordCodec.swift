@@ -44,12 +44,13 @@ public enum AssetRecordCodec {
         appendVarint(UInt64(record.characterCount), to: &out)
         out.append(
             (record.upstreamRequestId == nil ? 0 : 0x01) | (record.characterCost == nil ? 0 : 0x02)
-                | (record.origin == .imported ? 0x04 : 0))
+                | (record.origin == .imported ? 0x04 : 0) | (record.upstreamHistoryItemId == nil ? 0 : 0x08))
         if let cost = record.characterCost { appendVarint(UInt64(cost), to: &out) }
         appendString(record.voiceId, to: &out)
         appendString(record.modelId, to: &out)
         appendString(record.outputFormat, to: &out)
         if let id = record.upstreamRequestId { appendString(id, to: &out) }
+        if let id = record.upstreamHistoryItemId { appendString(id, to: &out) }
         appendVarint(UInt64(record.bookIds.count), to: &out)
         for book in record.bookIds { appendString(book, to: &out) }
         return out
@@ -71,6 +72,7 @@ public enum AssetRecordCodec {
         let model = try reader.string()
         let format = try reader.string()
         let requestId = flags & 0x01 != 0 ? try reader.string() : nil
+        let historyItemId = flags & 0x08 != 0 ? try reader.string() : nil
         let bookCount = try reader.count()
         guard bookCount <= bytes.count else { throw .init(reason: "book count \(bookCount) exceeds the record") }
         var books = [String]()
@@ -81,7 +83,7 @@ public enum AssetRecordCodec {
             contentHash: hash, bookIds: books, voiceId: voice, modelId: model, outputFormat: format, byteSize: size,
             sha256: sha, durationSeconds: duration, wordCount: words, characterCount: characters,
             createdAt: createdAt, upstreamRequestId: requestId, characterCost: cost,
-            origin: flags & 0x04 != 0 ? .imported : .generated)
+            origin: flags & 0x04 != 0 ? .imported : .generated, upstreamHistoryItemId: historyItemId)
     }
 
     /// What a download reads of a record (its size, checksum and age, and whether `book` holds it), without
@@ -102,7 +104,7 @@ public enum AssetRecordCodec {
         _ = try reader.count()
         let flags = try reader.byte()
         if flags & 0x02 != 0 { _ = try reader.count() }
-        for _ in 0..<(flags & 0x01 != 0 ? 4 : 3) { _ = try reader.take(try reader.count()) }
+        for _ in 0..<(3 + (flags & 0x01 != 0 ? 1 : 0) + (flags & 0x08 != 0 ? 1 : 0)) { _ = try reader.take(try reader.count()) }
         let bookCount = try reader.count()
         guard bookCount <= bytes.count else { throw .init(reason: "book count \(bookCount) exceeds the record") }
         var inBook = false

@@ -6,13 +6,16 @@ public struct AssetMetadata: Sendable, Equatable {
     public var wordCount: Int
     public var characterCount: Int
     public var upstreamRequestId: String?
+    public var upstreamHistoryItemId: String?
     public var characterCost: Int?
     public var origin: AssetOrigin
 
     public init(
         voiceId: String, modelId: String, outputFormat: String, wordCount: Int, characterCount: Int,
-        upstreamRequestId: String? = nil, characterCost: Int? = nil, origin: AssetOrigin = .generated
+        upstreamRequestId: String? = nil, characterCost: Int? = nil, origin: AssetOrigin = .generated,
+        upstreamHistoryItemId: String? = nil
     ) {
+        self.upstreamHistoryItemId = upstreamHistoryItemId
         self.voiceId = voiceId
         self.modelId = modelId
         self.outputFormat = outputFormat
@@ -26,12 +29,13 @@ public struct AssetMetadata: Sendable, Equatable {
     /// Metadata derived from a speech spec: everything but the upstream's answers.
     public init(
         spec: SpeechSpec, upstreamRequestId: String? = nil, characterCost: Int? = nil,
-        origin: AssetOrigin = .generated
+        origin: AssetOrigin = .generated, upstreamHistoryItemId: String? = nil
     ) {
         let stats = TextStatistics(canonicalText: spec.text)
         self.init(
             voiceId: spec.voiceId, modelId: spec.modelId, outputFormat: spec.outputFormat,
             wordCount: stats.wordCount, characterCount: stats.characterCount,
-            upstreamRequestId: upstreamRequestId, characterCost: characterCost, origin: origin)
+            upstreamRequestId: upstreamRequestId, characterCost: characterCost, origin: origin,
+            upstreamHistoryItemId: upstreamHistoryItemId)
     }
 }

@@ -191,7 +191,8 @@ public final class AssetStore: Sendable {
             contentHash: hash.hex, bookIds: [bookId.value], voiceId: metadata.voiceId, modelId: metadata.modelId,
             outputFormat: metadata.outputFormat, byteSize: size, sha256: sha256.hex, durationSeconds: duration,
             wordCount: metadata.wordCount, characterCount: metadata.characterCount, createdAt: now.timeIntervalSince1970,
-            upstreamRequestId: metadata.upstreamRequestId, characterCost: metadata.characterCost, origin: metadata.origin)
+            upstreamRequestId: metadata.upstreamRequestId, characterCost: metadata.characterCost, origin: metadata.origin,
+            upstreamHistoryItemId: metadata.upstreamHistoryItemId)
     }
 
     /// Makes an existing asset available under another book: a hard link to the same bytes, then the record.

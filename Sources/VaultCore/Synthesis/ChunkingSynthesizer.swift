@@ -45,11 +45,16 @@ public struct ChunkingSynthesizer: SpeechSynthesizer {
         guard spec.characterCount > maximum else { return try await base.stream(spec, restart: restart, deliver: deliver) }
         let chunks = TextChunker(limit: maximum).chunks(spec.text, previousText: spec.previousText, nextText: spec.nextText)
         var requestIds = [String]()
+        var historyItemIds = [String]()
         var cost: Int? = 0
         var attempts = 0
         var elapsedMilliseconds: UInt32 = 0
+        let stitchesById = RequestStitching.upstreamStitchesRequestIds(model: spec.modelId)
         for (index, chunk) in chunks.enumerated() {
-            let part = try spec.replacing(text: chunk.text, previousText: chunk.previousText, nextText: chunk.nextText)
+            var part = try spec.replacing(text: chunk.text, previousText: chunk.previousText, nextText: chunk.nextText)
+            part.upstreamContext = Self.context(
+                of: index, count: chunks.count, whole: spec.upstreamContext,
+                previousChunkId: stitchesById ? requestIds.last : nil)
             let frames = Mutex(IncrementalMP3Inspector())
             let offset = elapsedMilliseconds
             // The separator the chunker cut, spoken as the seam's silence, keeps the timings' text whole.
@@ -88,11 +93,32 @@ public struct ChunkingSynthesizer: SpeechSynthesizer {
             if !rest.isEmpty { try await deliver(SynthesisPiece(audio: rest, alignment: nil)) }
             elapsedMilliseconds += UInt32((info.untrimmedDurationSeconds * 1000).rounded())
             if let id = receipt.requestId { requestIds.append(id) }
+            if let id = receipt.historyItemId { historyItemIds.append(id) }
             cost = receipt.characterCost.flatMap { add in cost.map { $0 + add } }
             attempts += receipt.attempts
         }
         return SynthesisReceipt(
             requestId: requestIds.isEmpty ? nil : requestIds.joined(separator: ","),
-            characterCost: cost, attempts: attempts)
+            characterCost: cost, attempts: attempts,
+            historyItemId: historyItemIds.isEmpty ? nil : historyItemIds.joined(separator: ","))
+    }
+
+    /// The stitching of chunk `index` of `count`: the first speaks after what the whole request speaks after, the
+    /// last before what it speaks before (`whole`, a stitched request's context), and each chunk after the first
+    /// after the chunk before it, by that chunk's upstream request id when there is one (upstream then joins the
+    /// prosody across the seam from the audio it made, not from text), else by the text the chunker gave it.
+    static func context(of index: Int, count: Int, whole: StitchingContext?, previousChunkId: String?) -> StitchingContext? {
+        var context = StitchingContext()
+        if index == 0 {
+            context.previousRequestIds = whole?.previousRequestIds ?? []
+            context.previousText = whole?.previousText
+        } else if let previousChunkId {
+            context.previousRequestIds = [previousChunkId]
+        }
+        if index == count - 1 {
+            context.nextRequestIds = whole?.nextRequestIds ?? []
+            context.nextText = whole?.nextText
+        }
+        return context == StitchingContext() ? nil : context
     }
 }

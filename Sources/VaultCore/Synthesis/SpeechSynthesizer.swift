@@ -51,12 +51,15 @@ public struct SynthesisPiece: Sendable, Equatable {
 /// What the upstream said about a streamed generation, once it is over.
 public struct SynthesisReceipt: Sendable, Equatable {
     public let requestId: String?
+    /// Upstream's `history-item-id`: one, or a long text's, one per chunk, joined by `,`.
+    public let historyItemId: String?
     public let characterCost: Int?
     /// Upstream attempts it took (1 when nothing was retried).
     public let attempts: Int
 
-    public init(requestId: String?, characterCost: Int?, attempts: Int) {
+    public init(requestId: String?, characterCost: Int?, attempts: Int, historyItemId: String? = nil) {
         self.requestId = requestId
+        self.historyItemId = historyItemId
         self.characterCost = characterCost
         self.attempts = attempts
     }

@@ -21,6 +21,8 @@ public final class VoiceService: Sendable {
     /// On a cluster node, the cluster the local store caches (nil on one machine): a local miss asks it before
     /// generating, and a generation takes the cluster's claim and is shared before it is published here.
     public let cluster: (any ClusterStore)?
+    /// How long after a generation its upstream request id is sent to stitch to it (`StitchingContext`).
+    public let stitchingWindowSeconds: Double
     let registry = GenerationRegistry()
 
     /// - Parameters:
@@ -29,9 +31,11 @@ public final class VoiceService: Sendable {
     public init(
         store: AssetStore, synthesizer: (any SpeechSynthesizer)?, dailyCharacterBudget: Int?,
         events: any VoiceEventSink = VoiceEventSinks([]), heard: HeardLog = HeardLog(),
-        spendCounters: (any SpendCounters)? = nil, cluster: (any ClusterStore)? = nil
+        spendCounters: (any SpendCounters)? = nil, cluster: (any ClusterStore)? = nil,
+        stitchingWindowSeconds: Double = StitchingContext.defaultWindowSeconds
     ) {
         self.store = store
+        self.stitchingWindowSeconds = stitchingWindowSeconds
         self.synthesizer = synthesizer
         self.cluster = cluster
         self.budget = CharacterBudget(
@@ -157,14 +161,14 @@ public final class VoiceService: Sendable {
     /// `identity` as for `plainHit`.
     public func answer(_ request: VoiceRequest, identity known: Identity? = nil, attempt: Int = 1) async throws -> Answer {
         let resolved = known ?? identity(of: request.spec)
-        let (spec, hash) = resolved.pair
+        let (requested, hash) = resolved.pair
         do {
             if let record = try await storedRecord(hash) {
                 let outcome = Outcome(
                     record: try await linked(record, hash: hash, to: request.who.bookId), hash: hash,
                     cached: true, timings: nil, upstreamAttempts: nil)
                 try await describeLink(hash, for: request)
-                report(outcome, spec: spec, who: request.who)
+                report(outcome, spec: requested, who: request.who)
                 return .stored(outcome)
             }
         } catch StoreError.notFound where attempt < Self.attemptsWhenAssetVanishes {
@@ -178,6 +182,14 @@ public final class VoiceService: Sendable {
             events.record(.failed(request.who, error: VoiceError.noSynthesizer))
             throw VoiceError.noSynthesizer
         }
+        var stitched = requested
+        if !stitched.stitching.isEmpty {
+            do { stitched.upstreamContext = try await stitchingContext(stitched.stitching, model: stitched.modelId) } catch {
+                events.record(.failed(request.who, error: error))
+                throw error
+            }
+        }
+        let spec = stitched
         let (generation, role) = registry.join(hash) { generation in
             Task { await self.generate(generation, spec: spec, who: request.who, synthesizer: synthesizer) }
         }
@@ -205,6 +217,32 @@ public final class VoiceService: Sendable {
             }
         }
         return .live(generation, leads: role == .leader, outcome: outcome)
+    }
+
+    /// How the upstream call names a stitched request's neighbours, from their records and timings now.
+    func stitchingContext(_ stitching: RequestStitching, model: String) async throws -> StitchingContext {
+        var neighbours = [SHA256Digest: StitchingContext.Neighbour]()
+        for hash in stitching.assets {
+            guard let (record, alignment) = try await recordWithAlignment(for: hash) else {
+                throw VoiceError.stitchedAssetNotFound(hash: hash.hex)
+            }
+            neighbours[hash] = .init(
+                upstreamRequestIds: record.upstreamRequestId, modelId: record.modelId, createdAt: record.createdAt,
+                text: alignment.map(\.text))
+        }
+        func side(_ hashes: [SHA256Digest]) -> [(SHA256Digest, StitchingContext.Neighbour)] {
+            hashes.compactMap { hash in neighbours[hash].map { (hash, $0) } }
+        }
+        do {
+            return try StitchingContext.resolve(
+                previous: side(stitching.previousAssets), next: side(stitching.nextAssets), model: model,
+                nowSeconds: Date().timeIntervalSince1970,
+                windowSeconds: stitchingWindowSeconds)
+        } catch {
+            switch error {
+            case let .neighbourWithoutText(hash): throw VoiceError.stitchedAssetWithoutText(hash: hash.hex)
+            }
+        }
     }
 
     /// The record and its timings as the local index has them; on a cluster node that does not hold the asset
@@ -349,7 +387,9 @@ public final class VoiceService: Sendable {
                 try await budget.settle(held, actualCost: receipt.characterCost ?? held.characters)
                 reservation = nil
             }
-            let metadata = AssetMetadata(spec: spec, upstreamRequestId: receipt.requestId, characterCost: receipt.characterCost)
+            let metadata = AssetMetadata(
+                spec: spec, upstreamRequestId: receipt.requestId, characterCost: receipt.characterCost,
+                upstreamHistoryItemId: receipt.historyItemId)
             let alignment = generation.alignment
             let now = Date()
             if let cluster {

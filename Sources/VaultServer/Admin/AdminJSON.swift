@@ -49,6 +49,7 @@ enum AdminJSON {
         let wordCount: Int
         let characterCost: Int?
         let upstreamRequestId: String?
+        let upstreamHistoryItemId: String?
         let createdAt: String
         let urls: [String]
         /// Hits over the ledger's history (detail view only; nil in listings and without a ledger).
@@ -68,6 +69,7 @@ enum AdminJSON {
             wordCount = record.wordCount
             characterCost = record.characterCost
             upstreamRequestId = record.upstreamRequestId
+            upstreamHistoryItemId = record.upstreamHistoryItemId
             createdAt = VoiceResponseBody.iso8601(record.createdAt)
             urls = record.bookIds.map { (baseURL ?? "") + VoiceResponseBody.audioPath(book: $0, hash: record.contentHash) }
         }

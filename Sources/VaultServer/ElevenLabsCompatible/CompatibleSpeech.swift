@@ -97,7 +97,7 @@ struct CompatibleSpeech: Sendable {
         headers[.contentType] = contentType
         headers[.xCache] = cached ? "HIT" : "MISS"
         headers[.xContentHash] = hash.hex
-        headers[.requestId] = "vv_" + UUID().uuidString.lowercased()
+        headers[.requestId] = StitchingRequestId.make(for: hash)
         headers[.characterCost] = String(cost)
         return headers
     }

@@ -30,16 +30,8 @@ struct ElevenLabsSpeechRequest: Sendable {
                 .badRequest, code: "unknown_field",
                 message: "\(unknown) is not a field VoiceVault knows; it is refused rather than ignored, as it might shape the audio")
         }
-        for field in ["previous_request_ids", "next_request_ids"] {
-            if case let .array(ids)? = fields[field], !ids.isEmpty {
-                throw APIError(
-                    .badRequest, code: "unsupported_field",
-                    message:
-                        "\(field) cannot be cached: a request id names a generation, not its text. Send previous_text / next_text instead")
-            } else if let value = fields[field], value != .array([]) {
-                throw invalid(field, "an array of request ids")
-            }
-        }
+        let previousAssets = try stitchedAssets(fields["previous_request_ids"], "previous_request_ids")
+        let nextAssets = try stitchedAssets(fields["next_request_ids"], "next_request_ids")
         if case let .object(effects)? = fields["audio_effects"], effects.compactMapValues(\.present).isEmpty {
             // An empty object asks for no effects.
         } else if fields["audio_effects"] != nil {
@@ -101,13 +93,14 @@ struct ElevenLabsSpeechRequest: Sendable {
                 textNormalization: normalization, languageTextNormalization: languageNormalization ?? false,
                 usePvcAsIvc: usePvcAsIvc ?? false, pronunciationDictionaries: dictionaries, cloneStrength: cloneStrength,
                 optimizeStreamingLatency: latency)
+            let stitching = try RequestStitching(previousAssets: previousAssets, nextAssets: nextAssets)
             let voiceSettings = try VoiceSettings(
                 stability: stability, similarityBoost: similarity, style: style, useSpeakerBoost: speakerBoost, speed: speed)
             spec = try SpeechSpec(
                 text: text, voiceId: voiceId, modelId: model,
                 outputFormat: query["output_format"].flatMap { $0.isEmpty ? nil : $0 }, languageCode: language,
                 seed: seed, voiceSettings: voiceSettings, previousText: previousText, nextText: nextText,
-                extensions: extensions, maximumTextLength: maximumTextCharacters)
+                extensions: extensions, stitching: stitching, maximumTextLength: maximumTextCharacters)
         } catch {
             throw APIError(.badRequest, code: error.code, message: error.description)
         }
@@ -118,6 +111,25 @@ struct ElevenLabsSpeechRequest: Sendable {
                     "output_format '\(spec.outputFormat)' is not stored; use one of \(OutputFormat.mp3.sorted().joined(separator: ", "))")
         }
         return ElevenLabsSpeechRequest(spec: spec)
+    }
+
+    /// The assets named by `previous_request_ids` / `next_request_ids`: each must be a `request-id` VoiceVault
+    /// gave out (`StitchingRequestId`); upstream's own ids mean nothing here, and VoiceVault's mean nothing
+    /// upstream, so an id of another shape is refused rather than forwarded.
+    static func stitchedAssets(_ value: JSONValue?, _ field: String) throws(APIError) -> [SHA256Digest] {
+        guard let value else { return [] }
+        guard case let .array(items) = value else { throw invalid(field, "an array of request ids") }
+        var assets = [SHA256Digest]()
+        for item in items {
+            let id = try string(item, field)
+            guard let asset = StitchingRequestId.asset(of: id) else {
+                throw APIError(
+                    .badRequest, code: "unknown_request_id",
+                    message: "\(field) names '\(id.prefix(100))', which is not a request-id VoiceVault gave out")
+            }
+            assets.append(asset)
+        }
+        return assets
     }
 
     static func optionalString(_ value: JSONValue?, _ field: String) throws(APIError) -> String? {

@@ -36,6 +36,8 @@ struct ClassifiedError: Equatable {
                 return .init(.serviceUnavailable, "synthesizer_unavailable", "no speech synthesizer is configured: set ELEVENLABS_API_KEY")
             case .unsupportedLanguage: return .init(.unprocessableContent, "unsupported_language", error.description)
             case .synthesizerFailed: return .init(.internalServerError, "synthesizer_failed", error.description)
+            case .stitchedAssetNotFound: return .init(.badRequest, "unknown_request_id", error.description)
+            case .stitchedAssetWithoutText: return .init(.unprocessableContent, "stitching_unavailable", error.description)
             }
         case let error as UpstreamFailure:
             return upstream(error)

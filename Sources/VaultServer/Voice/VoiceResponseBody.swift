@@ -21,6 +21,7 @@ struct VoiceResponseBody: Encodable {
     let format: String?
     let sha256: String?
     let upstreamRequestId: String?
+    let upstreamHistoryItemId: String?
     /// `generated` or `imported` (no timings: `…/alignment` answers 404).
     let origin: String?
 
@@ -32,7 +33,7 @@ struct VoiceResponseBody: Encodable {
             cached: cached, bytes: record.byteSize, durationSec: rounded(record.durationSeconds),
             wordCount: record.wordCount, characterCount: record.characterCount, characterCost: record.characterCost,
             createdAt: iso8601(record.createdAt), urls: nil, bookIds: nil, voiceId: nil, model: nil, format: nil,
-            sha256: nil, upstreamRequestId: nil, origin: nil)
+            sha256: nil, upstreamRequestId: nil, upstreamHistoryItemId: nil, origin: nil)
     }
 
     static func record(_ record: AssetRecord, baseURL: String?) -> VoiceResponseBody {
@@ -43,7 +44,8 @@ struct VoiceResponseBody: Encodable {
             characterCount: record.characterCount, characterCost: record.characterCost,
             createdAt: iso8601(record.createdAt), urls: urls, bookIds: record.bookIds, voiceId: record.voiceId,
             model: record.modelId, format: record.outputFormat, sha256: record.sha256,
-            upstreamRequestId: record.upstreamRequestId, origin: record.origin.rawValue)
+            upstreamRequestId: record.upstreamRequestId, upstreamHistoryItemId: record.upstreamHistoryItemId,
+            origin: record.origin.rawValue)
     }
 
     /// Milliseconds are all a player can use; more digits are noise.
@@ -69,6 +71,7 @@ struct VoiceResponseBody: Encodable {
         writer.field("model", model)
         writer.field("origin", origin)
         writer.field("sha256", sha256)
+        writer.field("upstreamHistoryItemId", upstreamHistoryItemId)
         writer.field("upstreamRequestId", upstreamRequestId)
         writer.field("url", url)
         writer.field("urls", urls)
