@@ -93,6 +93,7 @@ public struct TimestampedStreamDecoder: Sendable {
 
         let audio_base64: String?
         let alignment: Alignment?
+        let normalized_alignment: Alignment?
     }
 
     static func decode(line: [UInt8]) throws(Failure) -> Chunk? {
@@ -103,14 +104,20 @@ public struct TimestampedStreamDecoder: Sendable {
         }
         guard let base64 = decoded.audio_base64 else { throw .malformedLine("no audio_base64") }
         guard let audio = Data(base64Encoded: base64) else { throw .malformedLine("audio_base64 is not base64") }
-        var alignment: SpeechAlignment?
-        if let raw = decoded.alignment {
+        func parse(_ raw: Line.Alignment, _ name: String) throws(Failure) -> SpeechAlignment {
             guard
                 let parsed = SpeechAlignment(
                     characters: raw.characters, startSeconds: raw.character_start_times_seconds,
                     endSeconds: raw.character_end_times_seconds)
-            else { throw .malformedLine("alignment arrays differ in length or hold invalid times") }
-            alignment = parsed
+            else { throw .malformedLine("\(name) arrays differ in length or hold invalid times") }
+            return parsed
+        }
+        var alignment: SpeechAlignment?
+        if let raw = decoded.alignment {
+            alignment = try parse(raw, "alignment")
+            // The spoken text's timings are kept beside the written one's; without the written one they have
+            // nothing to stand beside.
+            if let spoken = decoded.normalized_alignment { alignment?.spoken = try parse(spoken, "normalized_alignment").characters }
         }
         return Chunk(audio: Array(audio), alignment: alignment)
     }

@@ -245,11 +245,27 @@ struct FakeRoutes {
 
     /// The audio as `pieces` timestamped JSON lines, each ending in a line feed: every line carries its own
     /// slice of the audio and the characters spoken during it, with times counted from the start, as
-    /// ElevenLabs' stream does. Characters are Unicode scalars spread evenly over the audio's duration.
+    /// ElevenLabs' stream does. Characters are Unicode scalars spread evenly over the audio's duration. The
+    /// `normalized_alignment` follows the text as spoken: each digit spelled out as a word ("5" as "five"), as
+    /// upstream's normalisation does with numbers, spread over the same piece.
     func timestampLines(_ text: String, audio: [UInt8], pieces: Int) -> [String] {
         let characters = text.unicodeScalars.map(String.init)
         let duration = (try? MP3Inspector.inspect(audio).durationSeconds) ?? 0
         let step = characters.isEmpty ? 0 : duration / Double(characters.count)
+        func spoken(_ indices: Range<Int>) -> Any {
+            guard !indices.isEmpty else { return NSNull() }
+            let said = characters[indices].flatMap { character -> [String] in
+                guard let digit = Int(character), character.unicodeScalars.allSatisfy({ $0.isASCII }) else { return [character] }
+                return Self.digitNames[digit].unicodeScalars.map(String.init)
+            }
+            let start = Double(indices.lowerBound) * step
+            let each = Double(indices.count) * step / Double(said.count)
+            return [
+                "characters": said,
+                "character_start_times_seconds": said.indices.map { start + Double($0) * each },
+                "character_end_times_seconds": said.indices.map { start + Double($0 + 1) * each },
+            ] as [String: Any]
+        }
         let size = max(1, (audio.count + pieces - 1) / pieces)
         var lines = [String]()
         var next = 0
@@ -270,12 +286,14 @@ struct FakeRoutes {
                 ] as [String: Any]
             let object: [String: Any] = [
                 "audio_base64": Data(audio[start..<end]).base64EncodedString(),
-                "alignment": alignment, "normalized_alignment": alignment,
+                "alignment": alignment, "normalized_alignment": spoken(indices),
             ]
             lines.append(String(decoding: (try? JSONSerialization.data(withJSONObject: object)) ?? Data(), as: UTF8.self) + "\n")
         }
         return lines
     }
+
+    static let digitNames = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 
     func json(_ text: String) -> Response {
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))

@@ -33,6 +33,28 @@ import VaultCore
         }
     }
 
+    @Test func theSpokenTextIsKeptBesideTheWrittenOne() throws {
+        let object: [String: Any] = [
+            "audio_base64": Data([1, 2]).base64EncodedString(),
+            "alignment": ["characters": ["5"], "character_start_times_seconds": [0.0], "character_end_times_seconds": [0.4]],
+            "normalized_alignment": [
+                "characters": ["f", "i", "v", "e"], "character_start_times_seconds": [0.0, 0.1, 0.2, 0.3],
+                "character_end_times_seconds": [0.1, 0.2, 0.3, 0.4],
+            ],
+        ]
+        var decoder = TimestampedStreamDecoder(maximumLineBytes: 1 << 20)
+        let chunks = try decoder.feed(Array(try JSONSerialization.data(withJSONObject: object)) + [0x0A])
+        #expect(chunks.first?.alignment?.text == "5")
+        #expect(chunks.first?.alignment?.spokenText == "five")
+        #expect(chunks.first?.alignment?.spoken?.last?.endMilliseconds == 400)
+        var broken = object
+        broken["normalized_alignment"] = ["characters": ["f"], "character_start_times_seconds": [], "character_end_times_seconds": []]
+        var strict = TimestampedStreamDecoder(maximumLineBytes: 1 << 20)
+        #expect(throws: TimestampedStreamDecoder.Failure.self) {
+            try strict.feed(Array(try JSONSerialization.data(withJSONObject: broken)) + [0x0A])
+        }
+    }
+
     @Test func aLastLineWithoutALineFeedIsKept() throws {
         var decoder = TimestampedStreamDecoder(maximumLineBytes: 1000)
         #expect(try decoder.feed(Array(Self.line([9], ["x"]).dropLast().utf8)).isEmpty)

@@ -18,6 +18,58 @@ import VaultTestSupport
         #expect(try SpeechAlignmentCodec.decode(SpeechAlignmentCodec.encode(SpeechAlignment())) == SpeechAlignment())
     }
 
+    /// The spoken text is stored beside the written one (`VVA2`); without it the value is `VVA1`, byte for byte
+    /// what it was before the spoken text was kept.
+    @Test func codecKeepsTheSpokenTextBesideTheWrittenOne() throws {
+        var alignment = Self.aligned("Chapter 5.")
+        let written = try SpeechAlignmentCodec.encode(alignment)
+        #expect(written.starts(with: Array("VVA1".utf8)))
+        alignment.spoken = Self.aligned("Chapter five.").characters
+        let both = try SpeechAlignmentCodec.encode(alignment)
+        #expect(both.starts(with: Array("VVA2".utf8)))
+        #expect(try SpeechAlignmentCodec.decode(both) == alignment)
+        #expect(try SpeechAlignmentCodec.decode(both).spokenText == "Chapter five.")
+        for cut in 4..<both.count {
+            #expect(throws: SpeechAlignmentCodec.Failure.self) { try SpeechAlignmentCodec.decode(Array(both.prefix(cut))) }
+        }
+        // A VVA1 value followed by anything is damage, not a spoken text.
+        #expect(throws: SpeechAlignmentCodec.Failure.truncated) {
+            try SpeechAlignmentCodec.decode(written + Array(both.suffix(from: written.count)))
+        }
+        alignment.spoken = []
+        #expect(try SpeechAlignmentCodec.decode(SpeechAlignmentCodec.encode(alignment)) == alignment)
+    }
+
+    /// Merged over pieces, the spoken text is kept only while every piece with characters brought one.
+    @Test func theSpokenTextSurvivesMergingOnlyWhenEveryPieceHadOne() {
+        func piece(_ text: String, spoken: String?, from start: UInt32) -> SpeechAlignment {
+            var part = SpeechAlignment.evenlySpread(text, startMilliseconds: start, endMilliseconds: start + 100)
+            part.spoken = spoken.map { SpeechAlignment.evenlySpread($0, startMilliseconds: start, endMilliseconds: start + 100).characters }
+            return part
+        }
+        var whole = SpeechAlignment()
+        whole.append(piece("Page 5", spoken: "Page five", from: 0), offsetMilliseconds: 0)
+        whole.append(piece(" ends.", spoken: " ends.", from: 100), offsetMilliseconds: 1000)
+        #expect(whole.text == "Page 5 ends.")
+        #expect(whole.spokenText == "Page five ends.")
+        #expect(whole.spoken?.last?.endMilliseconds == 1200)
+        #expect(whole.differingSpoken?.text == "Page five ends.")
+        whole.prepend(.init(text: " ", startMilliseconds: 0, endMilliseconds: 0))
+        #expect(whole.spokenText == " Page five ends.")
+
+        var holed = SpeechAlignment()
+        holed.append(piece("One", spoken: "One", from: 0), offsetMilliseconds: 0)
+        holed.append(piece(" 2", spoken: nil, from: 100), offsetMilliseconds: 0)
+        holed.append(piece(" three", spoken: " three", from: 200), offsetMilliseconds: 0)
+        #expect(holed.spoken == nil)
+        var late = SpeechAlignment()
+        late.append(piece("One", spoken: nil, from: 0), offsetMilliseconds: 0)
+        late.append(piece(" two", spoken: " two", from: 100), offsetMilliseconds: 0)
+        #expect(late.spoken == nil)
+        // Spoken as written: nothing differs.
+        #expect(piece("Same", spoken: "Same", from: 0).differingSpoken == nil)
+    }
+
     @Test func damagedValuesAreErrorsNotCrashes() throws {
         let bytes = try SpeechAlignmentCodec.encode(Self.aligned("Hello"))
         #expect(throws: SpeechAlignmentCodec.Failure.badMagic) { try SpeechAlignmentCodec.decode(Array("XXXX0000".utf8)) }

@@ -104,3 +104,55 @@ import VaultTestSupport
         #expect(second.header("x-content-hash") == parsed.contentHash.hex)
     }
 }
+
+/// `normalized_alignment`: the spoken text's timings, stored with the generation and served by every timing
+/// answer; captions follow the spoken text where it differs (the fake spells digits out, as upstream does).
+@Suite struct SpokenTimingsTests {
+    @Test func theSpokenTextIsStoredAndServedBesideTheWrittenOne() async throws {
+        let bed = try VoiceTestbed()
+        let url = bed.server.baseURL + "/v1/text-to-speech/\(RequestStitchingTests.voice)/with-timestamps"
+        let headers = ["xi-api-key": VoiceTestbed.clientKey, "content-type": "application/json"]
+        let body = #"{"text":"Chapter 5 begins on page 12."}"#
+        var answers = [[String: Any]]()
+        for expected in ["MISS", "HIT"] {
+            let result = try await httpRequest("POST", url, headers: headers, body: body)
+            #expect(result.header("x-cache") == expected)
+            answers.append(json(result.body))
+        }
+        for answer in answers {
+            let written = try #require(answer["alignment"] as? [String: Any])
+            let spoken = try #require(answer["normalized_alignment"] as? [String: Any])
+            #expect((written["characters"] as? [String])?.joined() == "Chapter 5 begins on page 12.")
+            #expect((spoken["characters"] as? [String])?.joined() == "Chapter five begins on page onetwo.")
+            let ends = try #require(spoken["character_end_times_seconds"] as? [Double])
+            #expect(ends == ends.sorted())
+        }
+        #expect(try await bed.upstreamCalls() == 1)
+
+        let hash = try VoiceTestbed.hash(text: "Chapter 5 begins on page 12.")
+        let timings = json(try await httpRequest("GET", bed.server.baseURL + "/api/voice/\(hash)/alignment").body)
+        #expect(timings["text"] as? String == "Chapter 5 begins on page 12.")
+        #expect(timings["spokenText"] as? String == "Chapter five begins on page onetwo.")
+        #expect(timings["captions"] as? String == "spoken")
+        let captions = try await httpRequest("GET", bed.server.baseURL + "/api/voice/\(hash)/alignment?format=vtt")
+        #expect(captions.header("x-voicevault-timings") == "spoken")
+        #expect(captions.body.contains("NOTE timings follow the spoken text"))
+        #expect(captions.body.contains("Chapter five begins on page onetwo."))
+        let written = try await httpRequest("GET", bed.server.baseURL + "/api/voice/\(hash)/alignment?format=vtt&follow=written")
+        #expect(written.header("x-voicevault-timings") == "written")
+        #expect(written.body.contains("Chapter 5 begins on page 12."))
+        let bad = try await httpRequest("GET", bed.server.baseURL + "/api/voice/\(hash)/alignment?format=vtt&follow=sung")
+        #expect(bad.status == 400)
+        let smil = try await httpRequest("GET", bed.server.baseURL + "/api/voice/\(hash)/alignment?format=smil")
+        #expect(smil.header("x-voicevault-timings") == "written")
+
+        // The streamed replay carries the spoken text piece by piece, as upstream streams it.
+        let streamed = try await httpRequest(
+            "POST", bed.server.baseURL + "/v1/text-to-speech/\(RequestStitchingTests.voice)/stream/with-timestamps",
+            headers: headers, body: body)
+        #expect(streamed.header("x-cache") == "HIT")
+        let lines = streamed.body.split(separator: "\n").map { json(String($0)) }
+        let spokenPieces = lines.compactMap { ($0["normalized_alignment"] as? [String: Any])?["characters"] as? [String] }
+        #expect(spokenPieces.joined().joined() == "Chapter five begins on page onetwo.")
+    }
+}

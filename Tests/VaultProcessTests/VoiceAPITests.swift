@@ -80,7 +80,8 @@ import VaultCore
         #expect((characters["character_end_times_seconds"] as? [Double])?.last ?? 0 > 2)
         let vtt = try await httpRequest("GET", bed.server.baseURL + "/api/voice/\(hash)/alignment?format=vtt")
         #expect(vtt.header("content-type") == "text/vtt; charset=utf-8")
-        #expect(vtt.body.hasPrefix("WEBVTT\n\n1\n00:00:00.000 --> "))
+        #expect(vtt.body.hasPrefix("WEBVTT\n\nNOTE timings follow the written text\n\n1\n00:00:00.000 --> "))
+        #expect(vtt.header("x-voicevault-timings") == "written")
         let smil = try await httpRequest("GET", bed.server.baseURL + "/api/voice/\(hash)/alignment?format=smil&bookId=book-2")
         #expect(smil.body.contains(#"<audio src="/audio/book-2/\#(hash).mp3" clipBegin="0.000s""#))
         // The references are copied into an XML document: control characters would make it not well-formed.

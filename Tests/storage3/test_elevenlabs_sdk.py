@@ -62,6 +62,20 @@ def test_convert_with_timestamps_is_a_miss_then_a_hit(sdk, fake_elevenlabs):
     assert fake_elevenlabs.calls() == before + 1
 
 
+def test_the_spoken_texts_timings_come_back_on_a_hit(sdk, fake_elevenlabs):
+    """normalized_alignment follows the text as spoken (the fake spells digits out, as upstream normalises
+    numbers); it is stored with the audio and a hit answers it as the miss did."""
+    text = f"Chapter 7 of the book {uuid.uuid4().hex[:8].translate(str.maketrans('0123456789', 'ghijklmnop'))}."
+    before = fake_elevenlabs.calls()
+    first = sdk.text_to_speech.convert_with_timestamps(VOICE, text=text)
+    second = sdk.text_to_speech.convert_with_timestamps(VOICE, text=text)
+    assert fake_elevenlabs.calls() == before + 1
+    for answer in (first, second):
+        assert "".join(answer.alignment.characters) == text
+        assert "".join(answer.normalized_alignment.characters) == text.replace("7", "seven")
+    assert first.normalized_alignment.character_end_times_seconds == second.normalized_alignment.character_end_times_seconds
+
+
 def test_stream_with_timestamps_is_a_miss_then_a_hit_and_each_line_stands_alone(sdk, fake_elevenlabs):
     text = unique("A streamed chapter with timestamps, long enough to come in several pieces of audio") * 3
     before = fake_elevenlabs.calls()

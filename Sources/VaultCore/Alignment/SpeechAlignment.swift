@@ -22,9 +22,15 @@ public struct SpeechAlignment: Sendable, Equatable {
     }
 
     public var characters: [Character]
+    /// When each character of the text as spoken is said: ElevenLabs' `normalized_alignment`, which follows the
+    /// text after normalisation and pronunciation dictionaries ("$5" spoken as "five dollars"), so it need not
+    /// have the same characters as `characters`. Nil when upstream did not send it with every piece that had
+    /// timings: a spoken text with holes would describe nothing reliably.
+    public var spoken: [Character]?
 
-    public init(characters: [Character] = []) {
+    public init(characters: [Character] = [], spoken: [Character]? = nil) {
         self.characters = characters
+        self.spoken = spoken
     }
 
     /// An alignment from ElevenLabs' three parallel arrays; nil when their lengths differ or a time is not a
@@ -44,14 +50,43 @@ public struct SpeechAlignment: Sendable, Equatable {
     /// The text the alignment follows.
     public var text: String { characters.map(\.text).joined() }
 
+    /// The text as spoken, when upstream said it.
+    public var spokenText: String? { spoken?.map(\.text).joined() }
+
+    /// The timings of the spoken text as an alignment of its own, when the spoken text differs from the written
+    /// one; nil when there is no spoken text or it is the written text (then `self` says everything).
+    public var differingSpoken: SpeechAlignment? {
+        guard let spoken, spokenText != text else { return nil }
+        return SpeechAlignment(characters: spoken)
+    }
+
     /// When the last character ends.
     public var endMilliseconds: UInt32 { characters.last?.endMilliseconds ?? 0 }
 
-    /// Appends `other`, whose times count from `offsetMilliseconds` (where its audio begins in the whole).
+    /// Appends `other`, whose times count from `offsetMilliseconds` (where its audio begins in the whole). The
+    /// spoken text is kept only while every appended part with characters had one.
     public mutating func append(_ other: SpeechAlignment, offsetMilliseconds: UInt32) {
-        characters.reserveCapacity(characters.count + other.characters.count)
-        for character in other.characters {
-            characters.append(
+        let fresh = characters.isEmpty && spoken == nil
+        Self.append(other.characters, to: &characters, offsetMilliseconds: offsetMilliseconds)
+        if let otherSpoken = other.spoken, fresh || spoken != nil {
+            var merged = spoken ?? []
+            Self.append(otherSpoken, to: &merged, offsetMilliseconds: offsetMilliseconds)
+            spoken = merged
+        } else if other.spoken == nil, !other.characters.isEmpty {
+            spoken = nil
+        }
+    }
+
+    /// Inserts one character at the front of both texts (the separator spoken as a seam's silence).
+    public mutating func prepend(_ character: Character) {
+        characters.insert(character, at: 0)
+        spoken?.insert(character, at: 0)
+    }
+
+    private static func append(_ source: [Character], to target: inout [Character], offsetMilliseconds: UInt32) {
+        target.reserveCapacity(target.count + source.count)
+        for character in source {
+            target.append(
                 Character(
                     text: character.text,
                     startMilliseconds: character.startMilliseconds &+ offsetMilliseconds,

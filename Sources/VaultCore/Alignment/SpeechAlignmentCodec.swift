@@ -1,11 +1,14 @@
-/// The binary layout of a stored `SpeechAlignment` (the `alignments` LMDB database):
+/// The binary layout of a stored `SpeechAlignment` (the `alignments` LMDB database, the catalog's `alignment`):
 ///
 ///     "VVA1" count:u32 { length:u8 utf8[length] start:u32 end:u32 }*count      (big-endian)
+///     "VVA2" count:u32 {entry}*count spokenCount:u32 {entry}*spokenCount      (with the spoken text)
 ///
+/// An alignment without a spoken text is written as `VVA1`, byte for byte as before the spoken text was kept.
 /// Nine bytes and the character per entry: a 10,000-character chapter is about 100 KB, against 300 KB as
 /// ElevenLabs' JSON. Decoding checks every length, so a damaged value is an error, never a crash.
 public enum SpeechAlignmentCodec {
     static let magic: [UInt8] = Array("VVA1".utf8)
+    static let spokenMagic: [UInt8] = Array("VVA2".utf8)
 
     public enum Failure: Error, Equatable, CustomStringConvertible {
         case badMagic
@@ -24,10 +27,16 @@ public enum SpeechAlignmentCodec {
     }
 
     public static func encode(_ alignment: SpeechAlignment) throws(Failure) -> [UInt8] {
-        var out = magic
-        out.reserveCapacity(8 + alignment.characters.count * 10)
-        append(UInt32(clamping: alignment.characters.count), to: &out)
-        for character in alignment.characters {
+        var out = alignment.spoken == nil ? magic : spokenMagic
+        out.reserveCapacity(12 + (alignment.characters.count + (alignment.spoken?.count ?? 0)) * 10)
+        try append(alignment.characters, to: &out)
+        if let spoken = alignment.spoken { try append(spoken, to: &out) }
+        return out
+    }
+
+    static func append(_ characters: [SpeechAlignment.Character], to out: inout [UInt8]) throws(Failure) {
+        append(UInt32(clamping: characters.count), to: &out)
+        for character in characters {
             let utf8 = Array(character.text.utf8)
             guard utf8.count <= 255 else { throw .characterTooLong(utf8.count) }
             out.append(UInt8(utf8.count))
@@ -35,11 +44,12 @@ public enum SpeechAlignmentCodec {
             append(character.startMilliseconds, to: &out)
             append(character.endMilliseconds, to: &out)
         }
-        return out
     }
 
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(Failure) -> SpeechAlignment {
-        guard bytes.count >= 8, Array(bytes[0..<4]) == magic else { throw .badMagic }
+        guard bytes.count >= 8 else { throw .badMagic }
+        let head = Array(bytes[0..<4])
+        guard head == magic || head == spokenMagic else { throw .badMagic }
         var cursor = 4
         func readUInt32() throws(Failure) -> UInt32 {
             guard cursor + 4 <= bytes.count else { throw .truncated }
@@ -47,24 +57,29 @@ public enum SpeechAlignmentCodec {
             return UInt32(bytes[cursor]) << 24 | UInt32(bytes[cursor + 1]) << 16 | UInt32(bytes[cursor + 2]) << 8
                 | UInt32(bytes[cursor + 3])
         }
-        let count = Int(try readUInt32())
-        // Each entry takes at least nine bytes: a count larger than the value can hold is damage.
-        guard count <= (bytes.count - cursor) / 9 else { throw .truncated }
-        var characters = [SpeechAlignment.Character]()
-        characters.reserveCapacity(count)
-        for _ in 0..<count {
-            guard cursor < bytes.count else { throw .truncated }
-            let length = Int(bytes[cursor])
-            cursor += 1
-            guard cursor + length <= bytes.count else { throw .truncated }
-            guard let text = String(validating: bytes[cursor..<(cursor + length)], as: UTF8.self) else { throw .invalidUTF8 }
-            cursor += length
-            let start = try readUInt32()
-            let end = try readUInt32()
-            characters.append(.init(text: text, startMilliseconds: start, endMilliseconds: end))
+        func readCharacters() throws(Failure) -> [SpeechAlignment.Character] {
+            let count = Int(try readUInt32())
+            // Each entry takes at least nine bytes: a count larger than the value can hold is damage.
+            guard count <= (bytes.count - cursor) / 9 else { throw .truncated }
+            var characters = [SpeechAlignment.Character]()
+            characters.reserveCapacity(count)
+            for _ in 0..<count {
+                guard cursor < bytes.count else { throw .truncated }
+                let length = Int(bytes[cursor])
+                cursor += 1
+                guard cursor + length <= bytes.count else { throw .truncated }
+                guard let text = String(validating: bytes[cursor..<(cursor + length)], as: UTF8.self) else { throw .invalidUTF8 }
+                cursor += length
+                let start = try readUInt32()
+                let end = try readUInt32()
+                characters.append(.init(text: text, startMilliseconds: start, endMilliseconds: end))
+            }
+            return characters
         }
+        let characters = try readCharacters()
+        let spoken = head == spokenMagic ? try readCharacters() : nil
         guard cursor == bytes.count else { throw .truncated }
-        return SpeechAlignment(characters: characters)
+        return SpeechAlignment(characters: characters, spoken: spoken)
     }
 
     public static func decode(_ bytes: [UInt8]) throws(Failure) -> SpeechAlignment {

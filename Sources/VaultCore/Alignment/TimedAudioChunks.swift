@@ -31,16 +31,24 @@ public enum TimedAudioChunks {
         let starts = [0] + cuts.map(\.offset)
         let ends = cuts.map(\.offset) + [audio.count]
         let boundaries = cuts.map(\.milliseconds)
-        var pieces = [SpeechAlignment](repeating: SpeechAlignment(), count: starts.count)
-        var piece = 0
-        for character in alignment?.characters ?? [] {
-            while piece < boundaries.count, Int(character.startMilliseconds) >= boundaries[piece] { piece += 1 }
-            pieces[piece].characters.append(character)
-        }
+        let written = split(alignment?.characters ?? [], at: boundaries)
+        let spoken = alignment?.spoken.map { split($0, at: boundaries) }
         return starts.indices.map { index in
             Chunk(
                 bytes: starts[index]..<ends[index],
-                alignment: alignment == nil || pieces[index].characters.isEmpty ? nil : pieces[index])
+                alignment: alignment == nil || written[index].isEmpty
+                    ? nil : SpeechAlignment(characters: written[index], spoken: spoken?[index]))
         }
+    }
+
+    /// The characters whose speech starts in each of the pieces that `boundaries` (milliseconds) cut.
+    static func split(_ characters: [SpeechAlignment.Character], at boundaries: [Int]) -> [[SpeechAlignment.Character]] {
+        var pieces = [[SpeechAlignment.Character]](repeating: [], count: boundaries.count + 1)
+        var piece = 0
+        for character in characters {
+            while piece < boundaries.count, Int(character.startMilliseconds) >= boundaries[piece] { piece += 1 }
+            pieces[piece].append(character)
+        }
+        return pieces
     }
 }

@@ -1,8 +1,10 @@
 /// A WebVTT file with one cue per sentence (`GET /api/voice/{hash}/alignment?format=vtt`): captions for the
 /// `<track>` element and for players that show text along with audio.
 public enum WebVTTDocument {
-    public static func render(_ segments: TimedSegments) -> String {
+    /// - Parameter follows: which text the cues follow (`written` or `spoken`), said in a `NOTE` block.
+    public static func render(_ segments: TimedSegments, follows: String? = nil) -> String {
         var out = "WEBVTT\n"
+        if let follows { out += "\nNOTE timings follow the \(follows) text\n" }
         for (number, sentence) in segments.sentences.enumerated() {
             out += "\n\(number + 1)\n"
             out +=

@@ -79,7 +79,7 @@ public struct ChunkingSynthesizer: SpeechSynthesizer {
                         return first
                     })
                 {
-                    alignment?.characters.insert(.init(text: " ", startMilliseconds: offset, endMilliseconds: offset), at: 0)
+                    alignment?.prepend(.init(text: " ", startMilliseconds: offset, endMilliseconds: offset))
                 }
                 try await deliver(SynthesisPiece(audio: audio, alignment: alignment))
             }

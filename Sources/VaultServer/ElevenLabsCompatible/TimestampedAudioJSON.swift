@@ -5,9 +5,8 @@ import VaultCore
 /// ElevenLabs' with-timestamps object, `{"audio_base64","alignment","normalized_alignment"}`: the whole answer
 /// of `/with-timestamps`, and one line of `/stream/with-timestamps`.
 ///
-/// `normalized_alignment` is always `null`: VoiceVault stores the alignment that follows the request's text
-/// (the one listen mode and captions need), not ElevenLabs' second one over its normalised spelling. The SDKs
-/// accept `null` there, as ElevenLabs itself sends it.
+/// `normalized_alignment` is the spoken text's timings as upstream sent them with the generation
+/// (`SpeechAlignment.spoken`), else `null`, as ElevenLabs itself sends it when it has none.
 struct TimestampedAudioJSON: Encodable {
     let audio: ArraySlice<UInt8>
     let alignment: SpeechAlignment?
@@ -19,16 +18,8 @@ struct TimestampedAudioJSON: Encodable {
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(Data(audio).base64EncodedString(), forKey: .audio_base64)
-        if let alignment {
-            try container.encode(
-                AlignmentJSON.Characters(
-                    characters: alignment.characters.map(\.text),
-                    character_start_times_seconds: alignment.characters.map(\.startSeconds),
-                    character_end_times_seconds: alignment.characters.map(\.endSeconds)), forKey: .alignment)
-        } else {
-            try container.encodeNil(forKey: .alignment)
-        }
-        try container.encodeNil(forKey: .normalized_alignment)
+        try container.encode(alignment.map { AlignmentJSON.Characters($0.characters) }, forKey: .alignment)
+        try container.encode(alignment?.spoken.map(AlignmentJSON.Characters.init), forKey: .normalized_alignment)
     }
 
     /// Compact JSON; `JSONEncoder` escapes every control character, so a line never contains a raw line feed.

@@ -26,6 +26,8 @@ extension HTTPField.Name {
     public static let originalCharacterCost = HTTPField.Name("x-original-character-cost")!
     /// Which book audio made through the SDK-compatible doors belongs to (or query `book_id`).
     public static let xVoiceVaultBook = HTTPField.Name("x-voicevault-book")!
+    /// Which text a timing export follows: `written` or `spoken` (`TimingsText`).
+    public static let xVoiceVaultTimings = HTTPField.Name("x-voicevault-timings")!
 
     // TUS 1.0.0 (resumable uploads).
     public static let tusResumable = HTTPField.Name("tus-resumable")!

@@ -41,12 +41,24 @@ struct AlignmentRoutes {
         var headers = HTTPFields()
         // The timings of an asset never change while it exists, like its bytes.
         headers[.cacheControl] = "public, max-age=86400"
+        headers[.xVoiceVaultTimings] = TimingsText.written.rawValue
         switch format {
         case .json:
             return JSONResponse.make(encoding: AlignmentJSON(record: record, alignment: alignment, segments: segments), headers: headers)
         case .vtt:
+            // Captions say what is heard: the spoken text where it differs, unless `?follow=written` asks otherwise.
+            let asked = try query.get("follow").map { value throws(APIError) -> TimingsText in
+                guard let text = TimingsText(rawValue: value) else {
+                    throw APIError(
+                        .badRequest, code: "invalid_follow", message: "follow must be spoken or written, not '\(value.prefix(40))'")
+                }
+                return text
+            }
+            let spoken = asked == .written ? nil : alignment.differingSpoken
             headers[.contentType] = "text/vtt; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: WebVTTDocument.render(segments))))
+            headers[.xVoiceVaultTimings] = (spoken == nil ? TimingsText.written : .spoken).rawValue
+            let document = WebVTTDocument.render(spoken.map(TimedSegments.init) ?? segments, follows: spoken == nil ? "written" : "spoken")
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: document)))
         case .smil:
             guard
                 let book = try query.get("bookId").map({ try StorageIdentifier($0, kind: .bookId) })
@@ -61,6 +73,12 @@ struct AlignmentRoutes {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: document)))
         }
     }
+}
+
+/// Which text a timing export follows (`X-VoiceVault-Timings`): the request's written text, or the text as
+/// upstream spoke it after normalisation (`normalized_alignment`).
+enum TimingsText: String {
+    case written, spoken
 }
 
 extension AlignmentRoutes {
@@ -90,6 +108,12 @@ struct AlignmentJSON: Encodable {
         let characters: [String]
         let character_start_times_seconds: [Double]
         let character_end_times_seconds: [Double]
+
+        init(_ characters: [SpeechAlignment.Character]) {
+            self.characters = characters.map(\.text)
+            character_start_times_seconds = characters.map(\.startSeconds)
+            character_end_times_seconds = characters.map(\.endSeconds)
+        }
     }
 
     struct Segment: Encodable {
@@ -105,6 +129,12 @@ struct AlignmentJSON: Encodable {
     let durationSeconds: Double
     let text: String
     let alignment: Characters
+    /// The text as spoken and its timings, when upstream sent them (`null` otherwise), as ElevenLabs names them.
+    let spokenText: String?
+    let normalized_alignment: Characters?
+    /// What the WebVTT captions follow: `spoken` when the spoken text differs from the written one, else
+    /// `written`. Words, sentences, SMIL, the EPUB and the listen page always follow the written text.
+    let captions: String
     let words: [Segment]
     let sentences: [Segment]
 
@@ -112,10 +142,10 @@ struct AlignmentJSON: Encodable {
         contentHash = record.contentHash
         durationSeconds = record.durationSeconds
         text = alignment.text
-        self.alignment = Characters(
-            characters: alignment.characters.map(\.text),
-            character_start_times_seconds: alignment.characters.map(\.startSeconds),
-            character_end_times_seconds: alignment.characters.map(\.endSeconds))
+        self.alignment = Characters(alignment.characters)
+        spokenText = alignment.spokenText
+        normalized_alignment = alignment.spoken.map(Characters.init)
+        captions = (alignment.differingSpoken == nil ? TimingsText.written : .spoken).rawValue
         func segment(_ item: TimedSegments.Segment) -> Segment {
             Segment(
                 text: item.text, start: item.startSeconds, end: item.endSeconds,
