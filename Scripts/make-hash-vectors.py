@@ -99,12 +99,52 @@ def encode(spec):
     return text, bytes(out)
 
 
+def encode_dialogue(spec):
+    """VVCD1: a dialogue's fields, then its lines (Docs/HASHING.md)."""
+    lines = [(canonical_text(line["text"]), line["voice_id"]) for line in spec["inputs"]]
+    assert lines and all(text for text, _ in lines), "empty line"
+    prev = canonical_text(spec["previous_text"]) if spec.get("previous_text") is not None else None
+    nxt = canonical_text(spec["future_text"]) if spec.get("future_text") is not None else None
+    lang = spec.get("language_code")
+    settings = spec.get("settings") or {}
+    dictionaries = spec.get("pronunciation_dictionary_locators") or []
+    fields = [
+        ("model_id", spec.get("model_id") or "eleven_v3"),
+        ("output_format", spec.get("output_format") or DEFAULTS["output_format"]),
+        ("language_code", lang.lower() if lang is not None else None),
+        ("seed", str(spec["seed"]) if spec.get("seed") is not None else None),
+        ("stability", decimal4(quantize(settings["stability"])) if settings.get("stability") is not None else None),
+        ("similarity", decimal4(quantize(settings["similarity"])) if settings.get("similarity") is not None else None),
+        ("clone_strength", decimal4(quantize(settings["clone_strength"])) if settings.get("clone_strength") is not None else None),
+        ("text_normalization", spec.get("apply_text_normalization") or "auto"),
+        ("use_pvc_as_ivc", "true" if spec.get("use_pvc_as_ivc") else "false"),
+        ("pronunciation_dictionaries",
+         ";".join(d["pronunciation_dictionary_id"] + "@" + d["version_id"] for d in dictionaries) or None),
+        ("previous_text", prev or None),
+        ("next_text", nxt or None),
+        ("previous_assets", ",".join(spec.get("previous_assets") or []) or None),
+        ("next_assets", ",".join(spec.get("next_assets") or []) or None),
+        ("lines", str(len(lines))),
+    ]
+    for text, voice in lines:
+        fields += [("voice_id", voice), ("text", text)]
+    out = bytearray(b"VVCD1\n")
+    for name, value in fields:
+        if value is None:
+            out += name.encode() + b"!\n"
+        else:
+            raw = value.encode("utf-8")
+            out += name.encode() + b"=" + str(len(raw)).encode() + b":" + raw + b"\n"
+    return "\n".join(text for text, _ in lines), bytes(out)
+
+
 def js_number(x):
     return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
 VOICE = "21m00Tcm4TlvDq8ikWAM"
 # Content hashes of stored assets that stitched requests name (any 64 lower-case hex digits).
+OTHER = "pNInz6obpgDQGcFmaJgB"
 ASSET_A = hashlib.sha256(b"asset a").hexdigest()
 ASSET_B = hashlib.sha256(b"asset b").hexdigest()
 ASSET_C = hashlib.sha256(b"asset c").hexdigest()
@@ -172,13 +212,35 @@ CASES = [
                              "next_assets": [ASSET_C, ASSET_B, ASSET_A]}),
     ("stitched-with-extensions", {"text": "Hello, world.", "voice_id": VOICE, "apply_text_normalization": "off",
                                   "previous_assets": [ASSET_A]}),
+    ("dialogue-basic", {"inputs": [{"text": "Where are you going?", "voice_id": VOICE},
+                                   {"text": "Home, at last.", "voice_id": OTHER}]}),
+    ("dialogue-voices-swapped", {"inputs": [{"text": "Where are you going?", "voice_id": OTHER},
+                                            {"text": "Home, at last.", "voice_id": VOICE}]}),
+    ("dialogue-lines-swapped", {"inputs": [{"text": "Home, at last.", "voice_id": OTHER},
+                                           {"text": "Where are you going?", "voice_id": VOICE}]}),
+    ("dialogue-split-differently", {"inputs": [{"text": "Where are you", "voice_id": VOICE},
+                                               {"text": "going? Home, at last.", "voice_id": OTHER}]}),
+    ("dialogue-one-line", {"inputs": [{"text": "Hello, world.", "voice_id": VOICE}]}),
+    ("dialogue-defaults-explicit", {"inputs": [{"text": "Hello, world.", "voice_id": VOICE}], "model_id": "eleven_v3",
+                                    "output_format": "mp3_44100_128", "apply_text_normalization": "auto",
+                                    "use_pvc_as_ivc": False, "pronunciation_dictionary_locators": []}),
+    ("dialogue-whitespace", {"inputs": [{"text": "  Hello,\n world. ", "voice_id": VOICE}]}),
+    ("dialogue-settings", {"inputs": [{"text": "Hello, world.", "voice_id": VOICE}],
+                           "settings": {"stability": 0.3, "similarity": 0.8}}),
+    ("dialogue-seed-language", {"inputs": [{"text": "Hello, world.", "voice_id": VOICE}], "seed": 7,
+                                "language_code": "EN"}),
+    ("dialogue-context", {"inputs": [{"text": "Hello, world.", "voice_id": VOICE}], "previous_text": "Before.",
+                          "future_text": "After."}),
+    ("dialogue-stitched", {"inputs": [{"text": "Hello, world.", "voice_id": VOICE}], "previous_assets": [ASSET_A],
+                           "next_assets": [ASSET_B]}),
     ("stitched-and-previous-text", {"text": "Hello, world.", "voice_id": VOICE, "previous_text": "Before this.",
                                     "previous_assets": [ASSET_A]}),
 ]
 # Vectors that must hash alike (the rule that makes them equal is in the name).
 SAME = [["basic", "defaults-explicit", "whitespace-trimmed-and-folded", "setting-below-quantum",
          "blank-stitching-context", "extensions-default-explicit"],
-        ["nfc-input", "nfd-input"], ["paragraphs-crlf", "paragraphs-lf"], ["language-varied", "language-uppercase"]]
+        ["nfc-input", "nfd-input"], ["paragraphs-crlf", "paragraphs-lf"], ["language-varied", "language-uppercase"],
+        ["dialogue-one-line", "dialogue-defaults-explicit"]]
 
 LEGACY = [
     {"text": "Hello, world.", "voiceId": VOICE, "model": "eleven_multilingual_v2", "speakingRate": 1.0,
@@ -191,7 +253,7 @@ LEGACY = [
 def main():
     vectors = []
     for name, spec in CASES:
-        text, encoding = encode(spec)
+        text, encoding = encode_dialogue(spec) if "inputs" in spec else encode(spec)
         entry = {"name": name, "input": spec, "canonicalText": text,
                  "contentHash": hashlib.sha256(encoding).hexdigest()}
         if len(encoding) <= 600:

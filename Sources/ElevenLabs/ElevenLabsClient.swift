@@ -110,6 +110,7 @@ public final class ElevenLabsClient: SpeechSynthesizer {
     /// The upstream endpoint every generation uses: streamed, so audio arrives as ElevenLabs speaks it, and
     /// with timestamps, so every asset keeps when each character is spoken at no extra character cost.
     static func endpoint(_ spec: SpeechSpec) -> String {
+        if spec.dialogue != nil { return "/v1/text-to-dialogue/stream/with-timestamps?output_format=" + spec.outputFormat }
         let latency = spec.extensions.optimizeStreamingLatency
         return "/v1/text-to-speech/" + spec.voiceId + "/stream/with-timestamps?output_format=" + spec.outputFormat
             + (latency > 0 ? "&optimize_streaming_latency=\(latency)" : "")
@@ -124,7 +125,13 @@ public final class ElevenLabsClient: SpeechSynthesizer {
         request.headers.add(name: "content-type", value: "application/json")
         request.headers.add(name: "accept", value: "application/json")
         do {
-            request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(TextToSpeechRequestBody(spec))))
+            let body =
+                if let script = spec.dialogue {
+                    try JSONEncoder().encode(TextToDialogueRequestBody(spec, script: script))
+                } else {
+                    try JSONEncoder().encode(TextToSpeechRequestBody(spec))
+                }
+            request.body = .bytes(ByteBuffer(bytes: body))
         } catch {
             throw UpstreamFailure.rejected(status: 0, code: "encoding", message: "\(error)")
         }

@@ -91,9 +91,20 @@ public struct TimestampedStreamDecoder: Sendable {
             let character_end_times_seconds: [Double]
         }
 
+        struct Segment: Decodable {
+            let voice_id: String
+            let start_time_seconds: Double
+            let end_time_seconds: Double
+            let character_start_index: Int
+            let character_end_index: Int
+            let dialogue_input_index: Int
+        }
+
         let audio_base64: String?
         let alignment: Alignment?
         let normalized_alignment: Alignment?
+        /// A dialogue's (`/v1/text-to-dialogue/.../with-timestamps`).
+        let voice_segments: [Segment]?
     }
 
     static func decode(line: [UInt8]) throws(Failure) -> Chunk? {
@@ -118,6 +129,21 @@ public struct TimestampedStreamDecoder: Sendable {
             // The spoken text's timings are kept beside the written one's; without the written one they have
             // nothing to stand beside.
             if let spoken = decoded.normalized_alignment { alignment?.spoken = try parse(spoken, "normalized_alignment").characters }
+        }
+        if let segments = decoded.voice_segments, !segments.isEmpty {
+            var voices = [SpeechAlignment.VoiceSegment]()
+            for segment in segments {
+                guard let start = SpeechAlignment.milliseconds(segment.start_time_seconds),
+                    let end = SpeechAlignment.milliseconds(segment.end_time_seconds)
+                else { throw .malformedLine("a voice segment holds invalid times") }
+                voices.append(
+                    .init(
+                        voiceId: segment.voice_id, startMilliseconds: start, endMilliseconds: end,
+                        characterStart: segment.character_start_index, characterEnd: segment.character_end_index,
+                        line: segment.dialogue_input_index))
+            }
+            if alignment == nil { alignment = SpeechAlignment() }
+            alignment?.voices = voices
         }
         return Chunk(audio: Array(audio), alignment: alignment)
     }

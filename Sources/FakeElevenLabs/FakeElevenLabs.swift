@@ -52,6 +52,10 @@ struct FakeRoutes {
             router.post(RouterPath("/v1/text-to-speech/:voice" + suffix)) { request, context in
                 try await synthesize(request, context, endpoint: suffix.isEmpty ? "convert" : String(suffix.dropFirst()))
             }
+            router.post(RouterPath("/v1/text-to-dialogue" + suffix)) { request, context in
+                try await synthesize(
+                    request, context, endpoint: "dialogue" + (suffix.isEmpty ? "" : "/" + String(suffix.dropFirst())), dialogue: true)
+            }
         }
         router.get("/v1/voices") { _, _ in
             json(
@@ -108,18 +112,44 @@ struct FakeRoutes {
         }
     }
 
-    func synthesize(_ request: Request, _ context: BasicRequestContext, endpoint: String) async throws -> Response {
-        let voice = context.parameters.get("voice") ?? ""
+    /// A dialogue's lines as one text, joined by line feeds (what its alignment follows), and each line's voice
+    /// and characters in it; nil when the body is not a dialogue upstream would accept (at most 10 voices).
+    static func dialogueText(_ object: [String: Any]) -> (text: String, lines: [(voice: String, range: Range<Int>)])? {
+        guard let inputs = object["inputs"] as? [[String: Any]], !inputs.isEmpty else { return nil }
+        var text = ""
+        var lines = [(voice: String, range: Range<Int>)]()
+        var count = 0
+        for input in inputs {
+            guard let line = input["text"] as? String, let voice = input["voice_id"] as? String, !line.isEmpty else { return nil }
+            if !text.isEmpty {
+                text += "\n"
+                count += 1
+            }
+            let length = line.unicodeScalars.count
+            lines.append((voice, count..<(count + length)))
+            text += line
+            count += length
+        }
+        guard Set(lines.map(\.voice)).count <= 10 else { return nil }
+        return (text, lines)
+    }
+
+    func synthesize(_ request: Request, _ context: BasicRequestContext, endpoint requestedEndpoint: String, dialogue: Bool = false)
+        async throws -> Response
+    {
+        // A dialogue answers in the shapes of the speech endpoint of the same suffix.
+        let endpoint = dialogue ? (requestedEndpoint == "dialogue" ? "convert" : String(requestedEndpoint.dropFirst(9))) : requestedEndpoint
         let requested = request.headers[.init("x-fake-action")!].flatMap(FakeAction.init)
-        let action = await state.begin(voice: voice, endpoint: endpoint, requested: requested)
+        let bodyBuffer = try await request.body.collect(upTo: 4 << 20)
+        let object = try? JSONSerialization.jsonObject(with: Data(buffer: bodyBuffer)) as? [String: Any]
+        let script = dialogue ? object.flatMap(Self.dialogueText) : nil
+        let voice = dialogue ? script?.lines.first?.voice ?? "" : context.parameters.get("voice") ?? ""
+        let action = await state.begin(voice: voice, endpoint: requestedEndpoint, requested: requested)
         guard request.headers[.init("xi-api-key")!] == apiKey else {
             return error(401, "invalid_api_key", "Invalid API key", legacy: true)
         }
-        let bodyBuffer = try await request.body.collect(upTo: 4 << 20)
         await state.remember(body: String(buffer: bodyBuffer))
-        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: bodyBuffer)) as? [String: Any],
-            let text = object["text"] as? String, !text.isEmpty
-        else {
+        guard let object, let text = dialogue ? script?.text : object["text"] as? String, !text.isEmpty else {
             return Response(
                 status: .unprocessableContent, headers: [.contentType: "application/json"],
                 body: .init(
@@ -168,7 +198,9 @@ struct FakeRoutes {
         case .hang:
             try await Task.sleep(for: .seconds(3600))
         case .resetMidBody:
-            let whole = endpoint.hasSuffix("with-timestamps") ? Array(timestampLines(text, audio: audio, pieces: 4).joined().utf8) : audio
+            let whole =
+                endpoint.hasSuffix("with-timestamps")
+                ? Array(timestampLines(text, audio: audio, pieces: 4, script: script?.lines).joined().utf8) : audio
             let half = ByteBuffer(bytes: whole.prefix(whole.count / 2))
             return Response(
                 status: .ok, headers: headers,
@@ -201,10 +233,12 @@ struct FakeRoutes {
         switch endpoint {
         case "with-timestamps":
             headers[.contentType] = "application/json"
-            pieces = [ByteBuffer(string: String(timestampLines(text, audio: body, pieces: 1)[0].dropLast()))]
+            pieces = [ByteBuffer(string: String(timestampLines(text, audio: body, pieces: 1, script: script?.lines)[0].dropLast()))]
         case "stream/with-timestamps":
             headers[.contentType] = "application/json"
-            pieces = timestampLines(text, audio: body, pieces: Self.streamPieces(body.count)).map { ByteBuffer(string: $0) }
+            pieces = timestampLines(text, audio: body, pieces: Self.streamPieces(body.count), script: script?.lines).map {
+                ByteBuffer(string: $0)
+            }
         case "stream":
             let size = max(1, body.count / Self.streamPieces(body.count) + 1)
             pieces = stride(from: 0, to: body.count, by: size).map { ByteBuffer(bytes: body[$0..<min($0 + size, body.count)]) }
@@ -248,7 +282,9 @@ struct FakeRoutes {
     /// ElevenLabs' stream does. Characters are Unicode scalars spread evenly over the audio's duration. The
     /// `normalized_alignment` follows the text as spoken: each digit spelled out as a word ("5" as "five"), as
     /// upstream's normalisation does with numbers, spread over the same piece.
-    func timestampLines(_ text: String, audio: [UInt8], pieces: Int) -> [String] {
+    /// A dialogue's lines (`script`) add `voice_segments`: each line's part of the piece, its character indices and
+    /// times counted from the start of the answer, as the times are.
+    func timestampLines(_ text: String, audio: [UInt8], pieces: Int, script: [(voice: String, range: Range<Int>)]? = nil) -> [String] {
         let characters = text.unicodeScalars.map(String.init)
         let duration = (try? MP3Inspector.inspect(audio).durationSeconds) ?? 0
         let step = characters.isEmpty ? 0 : duration / Double(characters.count)
@@ -284,10 +320,21 @@ struct FakeRoutes {
                     "character_start_times_seconds": indices.map { Double($0) * step },
                     "character_end_times_seconds": indices.map { Double($0 + 1) * step },
                 ] as [String: Any]
-            let object: [String: Any] = [
+            var object: [String: Any] = [
                 "audio_base64": Data(audio[start..<end]).base64EncodedString(),
                 "alignment": alignment, "normalized_alignment": spoken(indices),
             ]
+            if let script {
+                object["voice_segments"] = script.enumerated().compactMap { number, line -> [String: Any]? in
+                    let part = line.range.clamped(to: indices)
+                    guard !part.isEmpty else { return nil }
+                    return [
+                        "voice_id": line.voice, "start_time_seconds": Double(part.lowerBound) * step,
+                        "end_time_seconds": Double(part.upperBound) * step, "character_start_index": part.lowerBound,
+                        "character_end_index": part.upperBound, "dialogue_input_index": number,
+                    ]
+                }
+            }
             lines.append(String(decoding: (try? JSONSerialization.data(withJSONObject: object)) ?? Data(), as: UTF8.self) + "\n")
         }
         return lines

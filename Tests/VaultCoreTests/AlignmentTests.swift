@@ -40,6 +40,44 @@ import VaultTestSupport
         #expect(try SpeechAlignmentCodec.decode(SpeechAlignmentCodec.encode(alignment)) == alignment)
     }
 
+    /// A dialogue's voices are stored with its timings (`VVA3`), with or without the spoken text, and a stream
+    /// replay cuts them to each piece's characters.
+    @Test func dialogueVoicesAreStoredAndCutIntoPieces() throws {
+        var alignment = Self.aligned("Where to?\nHome.")
+        alignment.voices = [
+            .init(voiceId: "v1", startMilliseconds: 0, endMilliseconds: 900, characterStart: 0, characterEnd: 9, line: 0),
+            .init(voiceId: "v2", startMilliseconds: 1000, endMilliseconds: 1500, characterStart: 10, characterEnd: 15, line: 1),
+        ]
+        let bytes = try SpeechAlignmentCodec.encode(alignment)
+        #expect(bytes.starts(with: Array("VVA3".utf8)))
+        #expect(try SpeechAlignmentCodec.decode(bytes) == alignment)
+        for cut in 4..<bytes.count {
+            #expect(throws: SpeechAlignmentCodec.Failure.self) { try SpeechAlignmentCodec.decode(Array(bytes.prefix(cut))) }
+        }
+        alignment.spoken = alignment.characters
+        #expect(try SpeechAlignmentCodec.decode(SpeechAlignmentCodec.encode(alignment)) == alignment)
+
+        // Pieces of one answer: a line cut between two pieces is one segment again.
+        var merged = SpeechAlignment()
+        merged.append(
+            SpeechAlignment(
+                characters: Array(alignment.characters[0..<5]),
+                voices: [.init(voiceId: "v1", startMilliseconds: 0, endMilliseconds: 500, characterStart: 0, characterEnd: 5, line: 0)]),
+            offsetMilliseconds: 0)
+        merged.append(
+            SpeechAlignment(
+                characters: Array(alignment.characters[5...]),
+                voices: [
+                    .init(voiceId: "v1", startMilliseconds: 500, endMilliseconds: 900, characterStart: 5, characterEnd: 9, line: 0),
+                    .init(voiceId: "v2", startMilliseconds: 1000, endMilliseconds: 1500, characterStart: 10, characterEnd: 15, line: 1),
+                ]), offsetMilliseconds: 0)
+        #expect(
+            merged.voices == [
+                .init(voiceId: "v1", startMilliseconds: 0, endMilliseconds: 900, characterStart: 0, characterEnd: 9, line: 0),
+                .init(voiceId: "v2", startMilliseconds: 1000, endMilliseconds: 1500, characterStart: 10, characterEnd: 15, line: 1),
+            ])
+    }
+
     /// Merged over pieces, the spoken text is kept only while every piece with characters brought one.
     @Test func theSpokenTextSurvivesMergingOnlyWhenEveryPieceHadOne() {
         func piece(_ text: String, spoken: String?, from start: UInt32) -> SpeechAlignment {
@@ -216,5 +254,22 @@ struct TimedSilence: SpeechSynthesizer {
         #expect(TimedAudioChunks.plan(audio, info: info, alignment: nil).allSatisfy { $0.alignment == nil })
         let short = SilentMP3.make(frames: 3)
         #expect(TimedAudioChunks.plan(short, info: try MP3Inspector.inspect(short), alignment: nil).map(\.bytes) == [0..<short.count])
+
+        // A dialogue's segments are cut to each piece's characters, indices still counting from the start.
+        var dialogue = alignment
+        dialogue.voices = [
+            .init(voiceId: "v1", startMilliseconds: 0, endMilliseconds: 1500, characterStart: 0, characterEnd: 15, line: 0),
+            .init(voiceId: "v2", startMilliseconds: 1500, endMilliseconds: 3200, characterStart: 15, characterEnd: 32, line: 1),
+        ]
+        let pieces = TimedAudioChunks.plan(audio, info: info, alignment: dialogue, targetMilliseconds: 1000)
+        var covered = [Int]()
+        for piece in pieces {
+            let segments = try #require(piece.alignment?.voices)
+            for segment in segments {
+                #expect(segment.line == (segment.characterStart < 15 ? 0 : 1))
+                covered += Array(segment.characterStart..<segment.characterEnd)
+            }
+        }
+        #expect(covered == Array(0..<32))
     }
 }

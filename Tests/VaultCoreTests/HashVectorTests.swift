@@ -64,7 +64,8 @@ import VaultTestSupport
     }()
 
     static func spec(_ input: [String: JSONValue]) throws -> SpeechSpec {
-        try SpeechSpec(
+        if let inputs = input["inputs"]?.array { return try dialogue(input, inputs) }
+        return try SpeechSpec(
             text: input["text"]?.string ?? "",
             voiceId: input["voice_id"]?.string ?? "",
             modelId: input["model_id"]?.string,
@@ -93,9 +94,26 @@ import VaultTestSupport
                 nextAssets: (input["next_assets"]?.array ?? []).compactMap { $0.string.flatMap(SHA256Digest.init(hex:)) }))
     }
 
+    static func dialogue(_ input: [String: JSONValue], _ inputs: [JSONValue]) throws -> SpeechSpec {
+        let settings = input["settings"]?.object ?? [:]
+        let hashes = { (name: String) in (input[name]?.array ?? []).compactMap { $0.string.flatMap(SHA256Digest.init(hex:)) } }
+        return try SpeechSpec(
+            dialogue: DialogueScript(
+                lines: inputs.map { line in (line.object?["text"]?.string ?? "", line.object?["voice_id"]?.string ?? "") },
+                stability: settings["stability"]?.number, similarity: settings["similarity"]?.number),
+            modelId: input["model_id"]?.string, outputFormat: input["output_format"]?.string,
+            languageCode: input["language_code"]?.string, seed: input["seed"]?.number.map { Int64($0) },
+            previousText: input["previous_text"]?.string, nextText: input["future_text"]?.string,
+            extensions: SpeechExtensions(
+                textNormalization: input["apply_text_normalization"]?.string.flatMap(SpeechExtensions.TextNormalization.init) ?? .auto,
+                usePvcAsIvc: input["use_pvc_as_ivc"]?.bool ?? false,
+                cloneStrength: settings["clone_strength"]?.number),
+            stitching: RequestStitching(previousAssets: hashes("previous_assets"), nextAssets: hashes("next_assets")))
+    }
+
     @Test func fixtureHasEnoughVectors() {
         #expect(Self.document.version == ContentHashEncoding.v3Magic)
-        for magic in [ContentHashEncoding.v1Magic, ContentHashEncoding.v2Magic, ContentHashEncoding.v3Magic] {
+        for magic in [ContentHashEncoding.v1Magic, ContentHashEncoding.v2Magic, ContentHashEncoding.v3Magic, DialogueHashEncoding.v1Magic] {
             #expect(Self.document.vectors.contains { $0.canonicalEncoding?.hasPrefix(magic + "\n") == true }, "\(magic)")
         }
         #expect(Self.document.vectors.count >= 20)

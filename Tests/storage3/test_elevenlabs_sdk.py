@@ -209,6 +209,65 @@ def test_paragraphs_stitch_with_request_ids_from_earlier_answers(sdk, fake_eleve
     assert set(first_ids).isdisjoint(second_ids), "every answer has its own request-id"
 
 
+OTHER_VOICE = "pNInz6obpgDQGcFmaJgB"
+
+
+def dialogue(tag: str):
+    return [{"text": f"Where are you going, {tag}?", "voice_id": VOICE},
+            {"text": "Home, at last.", "voice_id": OTHER_VOICE}]
+
+
+def test_dialogue_in_all_four_shapes_is_generated_once_each(sdk, fake_elevenlabs):
+    """text_to_dialogue's convert, stream, convert_with_timestamps and stream_with_timestamps: each shape's
+    first call is one upstream call, its second a hit; the timed shapes carry who speaks when."""
+    tag = uuid.uuid4().hex[:8]
+    before = fake_elevenlabs.calls()
+    with sdk.text_to_dialogue.with_raw_response.convert(inputs=dialogue(tag)) as first:
+        audio = b"".join(first.data)
+        assert first.headers["x-cache"] == "MISS" and len(audio) > 1000
+    with sdk.text_to_dialogue.with_raw_response.convert(inputs=dialogue(tag)) as second:
+        assert b"".join(second.data) == audio and second.headers["x-cache"] == "HIT"
+    assert fake_elevenlabs.calls() == before + 1
+
+    streamed = b"".join(sdk.text_to_dialogue.stream(inputs=dialogue(tag), output_format="mp3_22050_32"))
+    assert streamed == b"".join(sdk.text_to_dialogue.stream(inputs=dialogue(tag), output_format="mp3_22050_32"))
+    assert fake_elevenlabs.calls() == before + 2
+
+    timed = [sdk.text_to_dialogue.convert_with_timestamps(inputs=dialogue(tag), seed=1) for _ in range(2)]
+    assert timed[0].audio_base_64 == timed[1].audio_base_64
+    assert [segment.voice_id for segment in timed[0].voice_segments] == [VOICE, OTHER_VOICE]
+    characters = "".join(timed[0].alignment.characters)
+    hero = timed[0].voice_segments[1]
+    assert characters[hero.character_start_index:hero.character_end_index] == "Home, at last."
+    assert fake_elevenlabs.calls() == before + 3
+
+    for _ in range(2):
+        chunks = list(sdk.text_to_dialogue.stream_with_timestamps(inputs=dialogue(tag), seed=2))
+        assert len(chunks) >= 2
+        lines = {segment.dialogue_input_index for chunk in chunks for segment in chunk.voice_segments}
+        assert lines == {0, 1}
+    assert fake_elevenlabs.calls() == before + 4
+
+
+def test_dialogue_stitches_to_earlier_answers(sdk, fake_elevenlabs):
+    """A scene continued from an earlier answer's request-id: hashed with that audio, a hit when asked again."""
+    tag = uuid.uuid4().hex[:8]
+    with sdk.text_to_dialogue.with_raw_response.convert(inputs=dialogue(tag)) as scene:
+        b"".join(scene.data)
+        scene_id = scene.headers["request-id"]
+    before = fake_elevenlabs.calls()
+    following = [{"text": f"And then what, {tag}?", "voice_id": VOICE}]
+    for expected in ("MISS", "HIT"):
+        with sdk.text_to_dialogue.with_raw_response.convert(inputs=following, previous_request_ids=[scene_id]) as answer:
+            b"".join(answer.data)
+            assert answer.headers["x-cache"] == expected
+    assert fake_elevenlabs.calls() == before + 1
+    sent = httpx.get(f"{fake_elevenlabs.base}/_fake/requests").json()[-1]
+    # eleven_v3, the dialogue model, does not stitch by request id: the scene's own text goes instead.
+    assert "previous_request_ids" not in sent
+    assert sent["previous_text"] == "\n".join(line["text"] for line in dialogue(tag))
+
+
 def test_models_and_voices_come_from_upstream(sdk):
     models = sdk.models.list()
     assert "eleven_multilingual_v2" in [model.model_id for model in models]

@@ -52,6 +52,13 @@ def test_voice_answers_records_errors_and_health_match_the_schemas(server, gener
                       json={"text": "The contract and the server agree."}, headers={"xi-api-key": KEY})
     for text in line.text.splitlines():
         check(__import__("json").loads(text), "TimestampedAudio")
+    scene = {"inputs": [{"text": "The contract speaks.", "voice_id": "21m00Tcm4TlvDq8ikWAM"},
+                        {"text": "And the server answers.", "voice_id": "pNInz6obpgDQGcFmaJgB"}]}
+    dialogue = httpx.post(f"{server.base}/v1/text-to-dialogue/stream/with-timestamps", json=scene, headers={"xi-api-key": KEY})
+    for text in dialogue.text.splitlines():
+        check(__import__("json").loads(text), "TimestampedDialogue")
+    dialogue_hash = dialogue.headers["x-content-hash"]
+    check(httpx.get(f"{server.base}/api/voice/{dialogue_hash}/alignment").json(), "Alignment")
     refused = httpx.post(f"{server.base}/v1/text-to-speech/v", json={"text": "x", "surprise": 1}, headers={"xi-api-key": KEY})
     assert refused.status_code == 400
     jsonschema.validate(refused.json(), SPEC["components"]["responses"]["ElevenLabsError"]["content"]["application/json"]["schema"])

@@ -27,10 +27,37 @@ public struct SpeechAlignment: Sendable, Equatable {
     /// have the same characters as `characters`. Nil when upstream did not send it with every piece that had
     /// timings: a spoken text with holes would describe nothing reliably.
     public var spoken: [Character]?
+    /// Who speaks when, in a dialogue: ElevenLabs' `voice_segments`, nil for speech in one voice.
+    public var voices: [VoiceSegment]?
 
-    public init(characters: [Character] = [], spoken: [Character]? = nil) {
+    /// One stretch of a dialogue spoken in one voice, over `characters[characterStart..<characterEnd]`.
+    public struct VoiceSegment: Sendable, Equatable {
+        public var voiceId: String
+        public var startMilliseconds: UInt32
+        public var endMilliseconds: UInt32
+        public var characterStart: Int
+        public var characterEnd: Int
+        /// The dialogue line (`inputs` index) it speaks.
+        public var line: Int
+
+        public init(voiceId: String, startMilliseconds: UInt32, endMilliseconds: UInt32, characterStart: Int, characterEnd: Int, line: Int)
+        {
+            self.voiceId = voiceId
+            self.startMilliseconds = startMilliseconds
+            self.endMilliseconds = max(startMilliseconds, endMilliseconds)
+            self.characterStart = max(0, characterStart)
+            self.characterEnd = max(self.characterStart, characterEnd)
+            self.line = max(0, line)
+        }
+
+        public var startSeconds: Double { Double(startMilliseconds) / 1000 }
+        public var endSeconds: Double { Double(endMilliseconds) / 1000 }
+    }
+
+    public init(characters: [Character] = [], spoken: [Character]? = nil, voices: [VoiceSegment]? = nil) {
         self.characters = characters
         self.spoken = spoken
+        self.voices = voices
     }
 
     /// An alignment from ElevenLabs' three parallel arrays; nil when their lengths differ or a time is not a
@@ -75,6 +102,27 @@ public struct SpeechAlignment: Sendable, Equatable {
         } else if other.spoken == nil, !other.characters.isEmpty {
             spoken = nil
         }
+        if let segments = other.voices { appendVoices(segments, offsetMilliseconds: offsetMilliseconds) }
+    }
+
+    /// A dialogue's segments as the pieces of one answer bring them: indices and times count from the start of
+    /// the answer, as upstream's do; a line cut between two pieces is one segment again.
+    private mutating func appendVoices(_ segments: [VoiceSegment], offsetMilliseconds: UInt32) {
+        var merged = voices ?? []
+        for var segment in segments {
+            segment.startMilliseconds &+= offsetMilliseconds
+            segment.endMilliseconds &+= offsetMilliseconds
+            if var last = merged.last, last.line == segment.line, last.voiceId == segment.voiceId,
+                segment.characterStart <= last.characterEnd
+            {
+                last.endMilliseconds = max(last.endMilliseconds, segment.endMilliseconds)
+                last.characterEnd = max(last.characterEnd, segment.characterEnd)
+                merged[merged.count - 1] = last
+            } else {
+                merged.append(segment)
+            }
+        }
+        voices = merged
     }
 
     /// Inserts one character at the front of both texts (the separator spoken as a seam's silence).
@@ -95,7 +143,7 @@ public struct SpeechAlignment: Sendable, Equatable {
     }
 
     /// Seconds as whole milliseconds, rounded; nil for negative, non-finite or absurd (over 49 days) values.
-    static func milliseconds(_ seconds: Double) -> UInt32? {
+    public static func milliseconds(_ seconds: Double) -> UInt32? {
         guard seconds.isFinite, seconds >= 0, seconds < Double(UInt32.max) / 1000 else { return nil }
         return UInt32((seconds * 1000).rounded())
     }

@@ -2,6 +2,9 @@
 ///
 ///     "VVA1" count:u32 { length:u8 utf8[length] start:u32 end:u32 }*count      (big-endian)
 ///     "VVA2" count:u32 {entry}*count spokenCount:u32 {entry}*spokenCount      (with the spoken text)
+///     "VVA3" count:u32 {entry}*count hasSpoken:u8 [spokenCount:u32 {entry}*spokenCount]
+///            segments:u32 { length:u8 voice[length] start:u32 end:u32 from:u32 to:u32 line:u32 }*segments
+///                                                                               (a dialogue's voices)
 ///
 /// An alignment without a spoken text is written as `VVA1`, byte for byte as before the spoken text was kept.
 /// Nine bytes and the character per entry: a 10,000-character chapter is about 100 KB, against 300 KB as
@@ -9,6 +12,7 @@
 public enum SpeechAlignmentCodec {
     static let magic: [UInt8] = Array("VVA1".utf8)
     static let spokenMagic: [UInt8] = Array("VVA2".utf8)
+    static let voicesMagic: [UInt8] = Array("VVA3".utf8)
 
     public enum Failure: Error, Equatable, CustomStringConvertible {
         case badMagic
@@ -27,10 +31,26 @@ public enum SpeechAlignmentCodec {
     }
 
     public static func encode(_ alignment: SpeechAlignment) throws(Failure) -> [UInt8] {
-        var out = alignment.spoken == nil ? magic : spokenMagic
+        var out = alignment.voices != nil ? voicesMagic : alignment.spoken == nil ? magic : spokenMagic
         out.reserveCapacity(12 + (alignment.characters.count + (alignment.spoken?.count ?? 0)) * 10)
         try append(alignment.characters, to: &out)
-        if let spoken = alignment.spoken { try append(spoken, to: &out) }
+        if let voices = alignment.voices {
+            out.append(alignment.spoken == nil ? 0 : 1)
+            if let spoken = alignment.spoken { try append(spoken, to: &out) }
+            append(UInt32(clamping: voices.count), to: &out)
+            for segment in voices {
+                let utf8 = Array(segment.voiceId.utf8)
+                guard utf8.count <= 255 else { throw .characterTooLong(utf8.count) }
+                out.append(UInt8(utf8.count))
+                out.append(contentsOf: utf8)
+                for value in [
+                    segment.startMilliseconds, segment.endMilliseconds, UInt32(clamping: segment.characterStart),
+                    UInt32(clamping: segment.characterEnd), UInt32(clamping: segment.line),
+                ] { append(value, to: &out) }
+            }
+        } else if let spoken = alignment.spoken {
+            try append(spoken, to: &out)
+        }
         return out
     }
 
@@ -49,7 +69,7 @@ public enum SpeechAlignmentCodec {
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(Failure) -> SpeechAlignment {
         guard bytes.count >= 8 else { throw .badMagic }
         let head = Array(bytes[0..<4])
-        guard head == magic || head == spokenMagic else { throw .badMagic }
+        guard head == magic || head == spokenMagic || head == voicesMagic else { throw .badMagic }
         var cursor = 4
         func readUInt32() throws(Failure) -> UInt32 {
             guard cursor + 4 <= bytes.count else { throw .truncated }
@@ -77,9 +97,39 @@ public enum SpeechAlignmentCodec {
             return characters
         }
         let characters = try readCharacters()
-        let spoken = head == spokenMagic ? try readCharacters() : nil
+        var spoken: [SpeechAlignment.Character]?
+        var voices: [SpeechAlignment.VoiceSegment]?
+        if head == spokenMagic {
+            spoken = try readCharacters()
+        } else if head == voicesMagic {
+            guard cursor < bytes.count else { throw .truncated }
+            let hasSpoken = bytes[cursor]
+            cursor += 1
+            if hasSpoken == 1 { spoken = try readCharacters() }
+            let count = Int(try readUInt32())
+            // Each segment takes at least 21 bytes.
+            guard count <= (bytes.count - cursor) / 21 else { throw .truncated }
+            var segments = [SpeechAlignment.VoiceSegment]()
+            segments.reserveCapacity(count)
+            for _ in 0..<count {
+                guard cursor < bytes.count else { throw .truncated }
+                let length = Int(bytes[cursor])
+                cursor += 1
+                guard cursor + length <= bytes.count else { throw .truncated }
+                guard let voice = String(validating: bytes[cursor..<(cursor + length)], as: UTF8.self) else { throw .invalidUTF8 }
+                cursor += length
+                let (start, end, from, to, line) = (
+                    try readUInt32(), try readUInt32(), try readUInt32(), try readUInt32(), try readUInt32()
+                )
+                segments.append(
+                    .init(
+                        voiceId: voice, startMilliseconds: start, endMilliseconds: end, characterStart: Int(from), characterEnd: Int(to),
+                        line: Int(line)))
+            }
+            voices = segments
+        }
         guard cursor == bytes.count else { throw .truncated }
-        return SpeechAlignment(characters: characters, spoken: spoken)
+        return SpeechAlignment(characters: characters, spoken: spoken, voices: voices)
     }
 
     public static func decode(_ bytes: [UInt8]) throws(Failure) -> SpeechAlignment {

@@ -33,11 +33,27 @@ public enum TimedAudioChunks {
         let boundaries = cuts.map(\.milliseconds)
         let written = split(alignment?.characters ?? [], at: boundaries)
         let spoken = alignment?.spoken.map { split($0, at: boundaries) }
+        var firstCharacter = 0
         return starts.indices.map { index in
-            Chunk(
+            let characters = firstCharacter..<(firstCharacter + written[index].count)
+            firstCharacter = characters.upperBound
+            // A dialogue's segments, cut to the characters of this piece (indices count from the start, as upstream's).
+            let voices = alignment?.voices.map { segments in
+                segments.compactMap { segment -> SpeechAlignment.VoiceSegment? in
+                    let part = (segment.characterStart..<segment.characterEnd).clamped(to: characters)
+                    guard !part.isEmpty else { return nil }
+                    let local = written[index]
+                    let start = max(segment.startMilliseconds, local[part.lowerBound - characters.lowerBound].startMilliseconds)
+                    let end = min(segment.endMilliseconds, local[part.upperBound - 1 - characters.lowerBound].endMilliseconds)
+                    return .init(
+                        voiceId: segment.voiceId, startMilliseconds: start, endMilliseconds: end, characterStart: part.lowerBound,
+                        characterEnd: part.upperBound, line: segment.line)
+                }
+            }
+            return Chunk(
                 bytes: starts[index]..<ends[index],
                 alignment: alignment == nil || written[index].isEmpty
-                    ? nil : SpeechAlignment(characters: written[index], spoken: spoken?[index]))
+                    ? nil : SpeechAlignment(characters: written[index], spoken: spoken?[index], voices: voices))
         }
     }
 

@@ -30,16 +30,7 @@ public enum ContentHashEncoding {
     static func fields(_ spec: SpeechSpec, magic: String, extended: Bool, stitched: Bool) -> [UInt8] {
         var out = Array((magic + "\n").utf8)
         out.reserveCapacity(spec.text.utf8.count + 512)
-        func field(_ name: String, _ value: String?) {
-            out.append(contentsOf: name.utf8)
-            guard let value else {
-                out.append(contentsOf: "!\n".utf8)
-                return
-            }
-            out.append(contentsOf: "=\(value.utf8.count):".utf8)
-            out.append(contentsOf: value.utf8)
-            out.append(UInt8(ascii: "\n"))
-        }
+        func field(_ name: String, _ value: String?) { append(name, value, to: &out) }
         let settings = spec.voiceSettings
         field("text", spec.text)
         field("voice_id", spec.voiceId)
@@ -68,5 +59,17 @@ public enum ContentHashEncoding {
             field("next_assets", RequestStitching.field(spec.stitching.nextAssets))
         }
         return out
+    }
+
+    /// One field: `name=<utf8 length>:<value>\n`, or `name!\n` when absent.
+    static func append(_ name: String, _ value: String?, to out: inout [UInt8]) {
+        out.append(contentsOf: name.utf8)
+        guard let value else {
+            out.append(contentsOf: "!\n".utf8)
+            return
+        }
+        out.append(contentsOf: "=\(value.utf8.count):".utf8)
+        out.append(contentsOf: value.utf8)
+        out.append(UInt8(ascii: "\n"))
     }
 }

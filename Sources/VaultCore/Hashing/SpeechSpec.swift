@@ -4,6 +4,8 @@
 /// hashes. Fields that do not shape audio (bookId, chapterId, who asked) are deliberately absent.
 public struct SpeechSpec: Sendable, Hashable {
     public static let defaultModelId = "eleven_multilingual_v2"
+    /// The model a dialogue is generated with when it names none: ElevenLabs' dialogue model.
+    public static let defaultDialogueModelId = "eleven_v3"
     /// The longest text a request may carry unless `VOICEVAULT_MAX_TEXT_CHARS` says otherwise: the server, its
     /// fuzz entry point and `voicevault import` all default to it.
     public static let defaultMaximumTextCharacters = 200_000
@@ -12,7 +14,8 @@ public struct SpeechSpec: Sendable, Hashable {
     public let text: String
     /// Unicode scalars in `text`: what ElevenLabs counts and bills, counted once here (every hit needs it, and
     /// counting walks the whole text).
-    public let characterCount: Int
+    public private(set) var characterCount: Int
+    /// The voice; a dialogue's first line's.
     public let voiceId: String
     public private(set) var modelId: String
     public let outputFormat: String
@@ -27,6 +30,9 @@ public struct SpeechSpec: Sendable, Hashable {
     public let extensions: SpeechExtensions
     /// The stored generations this one is spoken between (`VVCH3` when any).
     public let stitching: RequestStitching
+    /// Set for a dialogue (`DialogueScript`): its lines are what is spoken, `text` is their texts joined, and
+    /// the hash is `VVCD1`'s. The voice settings do not apply (a dialogue has its own).
+    public private(set) var dialogue: DialogueScript?
     /// How the upstream call names those neighbours, set when a stitched request misses (`VoiceService`); not
     /// hashed, since it depends on when the miss happens.
     public var upstreamContext: StitchingContext?
@@ -93,6 +99,33 @@ public struct SpeechSpec: Sendable, Hashable {
         self.stitching = stitching
     }
 
+    /// A dialogue: `script`'s lines in their voices, with the fields of a speech request that apply to one.
+    public init(
+        dialogue script: DialogueScript,
+        modelId: String? = nil,
+        outputFormat: String? = nil,
+        languageCode: String? = nil,
+        seed: Int64? = nil,
+        previousText: String? = nil,
+        nextText: String? = nil,
+        extensions: SpeechExtensions = .none,
+        stitching: RequestStitching = .none,
+        maximumTextLength: Int = .max
+    ) throws(SpeechSpecError) {
+        guard script.characterCount <= maximumTextLength else {
+            throw .textTooLong(characters: script.characterCount, limit: maximumTextLength)
+        }
+        guard !extensions.languageTextNormalization, extensions.optimizeStreamingLatency == 0 else {
+            throw .invalidField("dialogue", "apply_language_text_normalization and optimize_streaming_latency do not apply to a dialogue")
+        }
+        try self.init(
+            text: script.text, voiceId: script.lines[0].voiceId, modelId: modelId ?? Self.defaultDialogueModelId,
+            outputFormat: outputFormat, languageCode: languageCode, seed: seed, previousText: previousText, nextText: nextText,
+            extensions: extensions, stitching: stitching)
+        self.dialogue = script
+        self.characterCount = script.characterCount
+    }
+
     /// The same spec with other text and stitching context (one chunk of a long text).
     public func replacing(text: String, previousText: String?, nextText: String?) throws(SpeechSpecError) -> SpeechSpec {
         try rebuilt(text: text, modelId: modelId, previousText: previousText, nextText: nextText)
@@ -125,6 +158,7 @@ public struct SpeechSpec: Sendable, Hashable {
     /// field is at its default (so hashes made before they existed stay the names of their audio), `VVCH2` when
     /// one is not, `VVCH3` when the request is stitched to stored generations.
     public var canonicalEncoding: [UInt8] {
+        if dialogue != nil { return DialogueHashEncoding.v1(self) }
         if !stitching.isEmpty { return ContentHashEncoding.v3(self) }
         return extensions == .none ? ContentHashEncoding.v1(self) : ContentHashEncoding.v2(self)
     }
@@ -135,7 +169,7 @@ public struct SpeechSpec: Sendable, Hashable {
     public static let maximumContextCharacters = 10_000
 
     /// The text's shape, checked before any normalisation: no NUL, and stream-safe.
-    private static func checkShape(_ text: String, field: String) throws(SpeechSpecError) {
+    static func checkShape(_ text: String, field: String) throws(SpeechSpecError) {
         if text.utf8.contains(0) { throw .textContainsNul(field: field) }
         if let run = CanonicalText.longestNonStarterRun(text, exceeding: CanonicalText.streamSafeNonStarterLimit) {
             throw .textNotStreamSafe(field: field, run: run)

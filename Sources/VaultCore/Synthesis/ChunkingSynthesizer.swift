@@ -42,7 +42,8 @@ public struct ChunkingSynthesizer: SpeechSynthesizer {
         deliver: @escaping @Sendable (SynthesisPiece) async throws -> Void
     ) async throws -> SynthesisReceipt {
         let maximum = limit(spec.modelId)
-        guard spec.characterCount > maximum else { return try await base.stream(spec, restart: restart, deliver: deliver) }
+        // A dialogue is never cut: its lines and voices are one generation (its length is checked at the door).
+        guard spec.characterCount > maximum, spec.dialogue == nil else { return try await base.stream(spec, restart: restart, deliver: deliver) }
         let chunks = TextChunker(limit: maximum).chunks(spec.text, previousText: spec.previousText, nextText: spec.nextText)
         var requestIds = [String]()
         var historyItemIds = [String]()

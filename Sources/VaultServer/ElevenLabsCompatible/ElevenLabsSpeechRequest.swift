@@ -32,13 +32,7 @@ struct ElevenLabsSpeechRequest: Sendable {
         }
         let previousAssets = try stitchedAssets(fields["previous_request_ids"], "previous_request_ids")
         let nextAssets = try stitchedAssets(fields["next_request_ids"], "next_request_ids")
-        if case let .object(effects)? = fields["audio_effects"], effects.compactMapValues(\.present).isEmpty {
-            // An empty object asks for no effects.
-        } else if fields["audio_effects"] != nil {
-            throw APIError(
-                .badRequest, code: "unsupported_field",
-                message: "audio_effects is not supported by VoiceVault yet; generate without it")
-        }
+        try refuseAudioEffects(fields["audio_effects"])
         guard let textValue = fields["text"] else { throw APIError.missing("text") }
         let text = try string(textValue, "text")
         var settings = [String: JSONValue]()
@@ -104,13 +98,28 @@ struct ElevenLabsSpeechRequest: Sendable {
         } catch {
             throw APIError(.badRequest, code: error.code, message: error.description)
         }
+        try requireStoredFormat(spec)
+        return ElevenLabsSpeechRequest(spec: spec)
+    }
+
+    /// `audio_effects`: an empty object asks for none; any effect is refused (not supported yet).
+    static func refuseAudioEffects(_ value: JSONValue?) throws(APIError) {
+        if case let .object(effects)? = value, effects.compactMapValues(\.present).isEmpty { return }
+        guard value == nil else {
+            throw APIError(
+                .badRequest, code: "unsupported_field",
+                message: "audio_effects is not supported by VoiceVault yet; generate without it")
+        }
+    }
+
+    /// Refuses the formats VoiceVault does not store yet.
+    static func requireStoredFormat(_ spec: SpeechSpec) throws(APIError) {
         guard OutputFormat.mp3.contains(spec.outputFormat) else {
             throw APIError(
                 .badRequest, code: "unknown_format",
                 message:
                     "output_format '\(spec.outputFormat)' is not stored; use one of \(OutputFormat.mp3.sorted().joined(separator: ", "))")
         }
-        return ElevenLabsSpeechRequest(spec: spec)
     }
 
     /// The assets named by `previous_request_ids` / `next_request_ids`: each must be a `request-id` VoiceVault

@@ -7,12 +7,34 @@ import VaultCore
 ///
 /// `normalized_alignment` is the spoken text's timings as upstream sent them with the generation
 /// (`SpeechAlignment.spoken`), else `null`, as ElevenLabs itself sends it when it has none.
+///
+/// A dialogue's answers add `voice_segments` (who speaks when; required by the SDKs' dialogue models, so an
+/// empty list when nothing is known).
 struct TimestampedAudioJSON: Encodable {
     let audio: ArraySlice<UInt8>
     let alignment: SpeechAlignment?
+    var dialogue = false
 
     enum Keys: String, CodingKey {
-        case audio_base64, alignment, normalized_alignment
+        case audio_base64, alignment, normalized_alignment, voice_segments
+    }
+
+    struct Segment: Encodable {
+        let voice_id: String
+        let start_time_seconds: Double
+        let end_time_seconds: Double
+        let character_start_index: Int
+        let character_end_index: Int
+        let dialogue_input_index: Int
+
+        init(_ segment: SpeechAlignment.VoiceSegment) {
+            voice_id = segment.voiceId
+            start_time_seconds = segment.startSeconds
+            end_time_seconds = segment.endSeconds
+            character_start_index = segment.characterStart
+            character_end_index = segment.characterEnd
+            dialogue_input_index = segment.line
+        }
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -20,6 +42,9 @@ struct TimestampedAudioJSON: Encodable {
         try container.encode(Data(audio).base64EncodedString(), forKey: .audio_base64)
         try container.encode(alignment.map { AlignmentJSON.Characters($0.characters) }, forKey: .alignment)
         try container.encode(alignment?.spoken.map(AlignmentJSON.Characters.init), forKey: .normalized_alignment)
+        if dialogue {
+            try container.encode((alignment?.voices ?? []).map(Segment.init), forKey: .voice_segments)
+        }
     }
 
     /// Compact JSON; `JSONEncoder` escapes every control character, so a line never contains a raw line feed.

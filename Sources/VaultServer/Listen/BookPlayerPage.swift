@@ -107,6 +107,7 @@ enum BookPlayerPage {
         .sentence:hover { background: var(--hover); }
         .sentence[aria-current="true"] { background: var(--mark); box-shadow: 0 0 0 .15rem var(--mark); }
         .note { color: var(--muted); font-style: italic; }
+        .speaker { display: block; font-size: .8rem; color: var(--muted); letter-spacing: .03em; }
         @media (max-width: 40rem) {
           .layout { grid-template-columns: 1fr; }
           nav { border-right: 0; border-bottom: 1px solid var(--line); padding: .5rem 1rem; }

@@ -12,6 +12,8 @@ enum ListenPage {
         let segments: TimedSegments?
         /// The alignment's entries, which the segments' character ranges index.
         let characters: [String]
+        /// A dialogue's segments: each line is shown as a paragraph of its own, with its speaker.
+        var voices: [SpeechAlignment.VoiceSegment]? = nil
     }
 
     /// The chapter's text as the page shows it: sentences in paragraphs (a blank line between two sentences in
@@ -20,14 +22,26 @@ enum ListenPage {
         guard let segments = chapter.segments, !segments.sentences.isEmpty else {
             return #"<p class="note">This audio was stored before VoiceVault kept timings, so its text cannot be followed here.</p>"#
         }
-        var body = "<p>"
+        var body = ""
         let characters = chapter.characters
         var previousEnd = 0
+        var line: SpeechAlignment.VoiceSegment?
         for (number, sentence) in segments.sentences.enumerated() {
             let gap = characters[
                 min(previousEnd, characters.count)..<min(max(previousEnd, sentence.characterRange.lowerBound), characters.count)
             ].joined()
-            if number > 0 { body += gap.contains("\n\n") ? "</p>\n<p>" : " " }
+            // In a dialogue, the line a sentence begins in: a new line is a new paragraph, led by its speaker.
+            let speaking = chapter.voices?.first {
+                $0.characterStart <= sentence.characterRange.lowerBound && sentence.characterRange.lowerBound < $0.characterEnd
+            }
+            if number == 0 {
+                body += speaking.map(Self.lineOpening) ?? "<p>"
+            } else if let speaking, speaking.line != line?.line {
+                body += "</p>\n" + Self.lineOpening(speaking)
+            } else {
+                body += gap.contains("\n\n") ? "</p>\n<p>" : " "
+            }
+            if speaking != nil { line = speaking }
             previousEnd = sentence.characterRange.upperBound
             body += """
                 <span class="sentence" id="s\(number + 1)" data-sentence="\(number + 1)" \
@@ -36,6 +50,11 @@ enum ListenPage {
                 """
         }
         return body + "</p>"
+    }
+
+    /// A dialogue line's paragraph, opened with who speaks it.
+    static func lineOpening(_ segment: SpeechAlignment.VoiceSegment) -> String {
+        #"<p class="line" data-voice="\#(escape(segment.voiceId))"><b class="speaker">\#(escape(segment.voiceId))</b> "#
     }
 
     /// The badge of a rendition: cached, when it was made, what it cost once.

@@ -135,6 +135,8 @@ struct AlignmentJSON: Encodable {
     /// What the WebVTT captions follow: `spoken` when the spoken text differs from the written one, else
     /// `written`. Words, sentences, SMIL, the EPUB and the listen page always follow the written text.
     let captions: String
+    /// A dialogue's segments, in ElevenLabs' shape (absent for speech in one voice).
+    let voice_segments: [TimestampedAudioJSON.Segment]?
     let words: [Segment]
     let sentences: [Segment]
 
@@ -146,6 +148,7 @@ struct AlignmentJSON: Encodable {
         spokenText = alignment.spokenText
         normalized_alignment = alignment.spoken.map(Characters.init)
         captions = (alignment.differingSpoken == nil ? TimingsText.written : .spoken).rawValue
+        voice_segments = alignment.voices.map { $0.map(TimestampedAudioJSON.Segment.init) }
         func segment(_ item: TimedSegments.Segment) -> Segment {
             Segment(
                 text: item.text, start: item.startSeconds, end: item.endSeconds,

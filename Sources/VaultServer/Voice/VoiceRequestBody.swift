@@ -19,6 +19,13 @@ struct VoiceRequestBody: Decodable, Sendable {
     var seed: Int64?
     var previousText: String?
     var nextText: String?
+    /// A chapter with characters: lines, each in its own voice, in place of `text` and `voiceId`.
+    var dialogue: [DialogueLineBody]?
+
+    struct DialogueLineBody: Decodable, Sendable {
+        var text: String
+        var voiceId: String
+    }
 
     /// Accepts the camelCase names of the seed app and ElevenLabs' snake_case names.
     struct VoiceSettingsBody: Decodable, Sendable {
@@ -79,8 +86,13 @@ struct VoiceRequestBody: Decodable, Sendable {
     }
 
     func validated(maximumTextCharacters: Int) throws(APIError) -> Validated {
-        guard let text else { throw .missing("text") }
-        guard let voiceId else { throw .missing("voiceId") }
+        if dialogue != nil, text != nil || voiceId != nil || voiceSettings != nil || speakingRate != nil {
+            throw APIError(
+                .badRequest, code: "conflicting_fields",
+                message: "dialogue takes the place of text, voiceId and the voice settings; send one or the other")
+        }
+        guard dialogue != nil || text != nil else { throw .missing("text") }
+        guard dialogue != nil || voiceId != nil else { throw .missing("voiceId") }
         guard let bookId else { throw .missing("bookId") }
         if let rate = speakingRate, let speed = voiceSettings?.speed, rate != speed {
             throw APIError(
@@ -98,10 +110,23 @@ struct VoiceRequestBody: Decodable, Sendable {
                 stability: voiceSettings?.stability, similarityBoost: voiceSettings?.similarityBoost,
                 style: voiceSettings?.style, useSpeakerBoost: voiceSettings?.useSpeakerBoost,
                 speed: voiceSettings?.speed ?? speakingRate)
-            let spec = try SpeechSpec(
-                text: text, voiceId: voiceId, modelId: model, outputFormat: format, languageCode: languageCode,
-                seed: seed, voiceSettings: settings, previousText: previousText, nextText: nextText,
-                maximumTextLength: maximumTextCharacters)
+            let spec: SpeechSpec
+            if let dialogue {
+                guard dialogue.count <= DialogueScript.maximumLines else {
+                    throw APIError(
+                        .badRequest, code: "invalid_field", message: "dialogue must have at most \(DialogueScript.maximumLines) lines")
+                }
+                let modelId = model ?? SpeechSpec.defaultDialogueModelId
+                spec = try SpeechSpec(
+                    dialogue: DialogueScript(lines: dialogue.map { ($0.text, $0.voiceId) }), modelId: modelId, outputFormat: format,
+                    languageCode: languageCode, seed: seed, previousText: previousText, nextText: nextText,
+                    maximumTextLength: min(maximumTextCharacters, ModelLimits.maximumCharacters(model: modelId)))
+            } else {
+                spec = try SpeechSpec(
+                    text: text ?? "", voiceId: voiceId ?? "", modelId: model, outputFormat: format, languageCode: languageCode,
+                    seed: seed, voiceSettings: settings, previousText: previousText, nextText: nextText,
+                    maximumTextLength: maximumTextCharacters)
+            }
             guard OutputFormat.mp3.contains(spec.outputFormat) else {
                 throw APIError(
                     .badRequest, code: "unknown_format",
