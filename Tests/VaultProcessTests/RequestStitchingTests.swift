@@ -145,6 +145,9 @@ import VaultTestSupport
         #expect(bad.status == 400)
         let smil = try await httpRequest("GET", bed.server.baseURL + "/api/voice/\(hash)/alignment?format=smil")
         #expect(smil.header("x-voicevault-timings") == "written")
+        // The listen page says which text its highlighting follows.
+        let page = try await httpRequest("GET", bed.server.baseURL + "/listen/sdk/\(hash)")
+        #expect(page.body.contains(#"data-timings="written""#))
 
         // The streamed replay carries the spoken text piece by piece, as upstream streams it.
         let streamed = try await httpRequest(

@@ -14,6 +14,9 @@ enum ListenPage {
         let characters: [String]
         /// A dialogue's segments: each line is shown as a paragraph of its own, with its speaker.
         var voices: [SpeechAlignment.VoiceSegment]? = nil
+        /// Whether the voice says the text otherwise than it is written (normalised numbers, a dictionary's
+        /// pronunciations): the page then says that its highlighting follows the written text.
+        var spokenDiffers = false
     }
 
     /// The chapter's text as the page shows it: sentences in paragraphs (a blank line between two sentences in
@@ -22,7 +25,10 @@ enum ListenPage {
         guard let segments = chapter.segments, !segments.sentences.isEmpty else {
             return #"<p class="note">This audio was stored before VoiceVault kept timings, so its text cannot be followed here.</p>"#
         }
-        var body = ""
+        var body =
+            chapter.spokenDiffers
+            ? #"<p class="note" data-timings="written">Highlighting follows the text as written; the voice says some of it otherwise (numbers spelled out, say).</p>"#
+                + "\n" : ""
         let characters = chapter.characters
         var previousEnd = 0
         var line: SpeechAlignment.VoiceSegment?

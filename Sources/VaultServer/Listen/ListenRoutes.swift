@@ -72,7 +72,8 @@ struct ListenRoutes {
         }
         let text = ListenPage.Chapter(
             book: book.value, record: found.record, segments: found.alignment.map(TimedSegments.init),
-            characters: found.alignment?.characters.map(\.text) ?? [], voices: found.alignment?.voices)
+            characters: found.alignment?.characters.map(\.text) ?? [], voices: found.alignment?.voices,
+            spokenDiffers: found.alignment?.differingSpoken != nil)
         let page = BookPlayerPage.html(
             .init(bookId: book.value, voice: voiceId ?? "", start: start, chapters: chapters), opening: text)
         return Self.page(page, type: "text/html; charset=utf-8")
