@@ -108,12 +108,15 @@ public final class ElevenLabsClient: SpeechSynthesizer {
     }
 
     /// The upstream endpoint every generation uses: streamed, so audio arrives as ElevenLabs speaks it, and
-    /// with timestamps, so every asset keeps when each character is spoken at no extra character cost.
+    /// with timestamps, so every asset keeps when each character is spoken at no extra character cost. WAV is
+    /// not offered on the streamed routes: it comes whole, from the same route without `/stream` (one object,
+    /// which the stream decoder reads as a last line).
     static func endpoint(_ spec: SpeechSpec) -> String {
-        if spec.dialogue != nil { return "/v1/text-to-dialogue/stream/with-timestamps?output_format=" + spec.outputFormat }
+        let streamed = AudioFormat(outputFormat: spec.outputFormat)?.isStreamedUpstream ?? true
+        let shape = (streamed ? "/stream" : "") + "/with-timestamps?output_format=" + spec.outputFormat
+        if spec.dialogue != nil { return "/v1/text-to-dialogue" + shape }
         let latency = spec.extensions.optimizeStreamingLatency
-        return "/v1/text-to-speech/" + spec.voiceId + "/stream/with-timestamps?output_format=" + spec.outputFormat
-            + (latency > 0 ? "&optimize_streaming_latency=\(latency)" : "")
+        return "/v1/text-to-speech/" + spec.voiceId + shape + (latency > 0 ? "&optimize_streaming_latency=\(latency)" : "")
     }
 
     /// One HTTP exchange, each decoded chunk handed to `onPiece` as it arrives; every failure of the exchange
@@ -139,13 +142,15 @@ public final class ElevenLabsClient: SpeechSynthesizer {
         var headers = [String: String]()
         var errorBody = [UInt8]()
         var audioBytes = 0
-        // Checked here too (one header parse per frame), so that unusable audio is an upstream failure that the
-        // retry policy sees, not only a verdict at publication.
+        // MP3 is checked here too (one header parse per frame), so that unusable audio is an upstream failure that
+        // the retry policy sees, not only a verdict at publication. The other formats are checked whole when the
+        // staged file is sealed (`AudioInspection`): their containers cannot be judged piece by piece as cheaply.
+        let checksFrames = spec.outputFormat.hasPrefix("mp3_")
         var inspector = IncrementalMP3Inspector()
         let maximumAudioBytes = configuration.maximumAudioBytes
         func hand(_ chunk: TimestampedStreamDecoder.Chunk) async throws {
             audioBytes += chunk.audio.count
-            _ = inspector.feed(chunk.audio)
+            if checksFrames { _ = inspector.feed(chunk.audio) }
             guard audioBytes <= maximumAudioBytes else {
                 throw UpstreamFailure.invalidAudio("audio larger than \(maximumAudioBytes) bytes")
             }
@@ -166,7 +171,9 @@ public final class ElevenLabsClient: SpeechSynthesizer {
                     for chunk in try decoder.feed(buffer.readableBytesView) { try await hand(chunk) }
                 }
                 if let last = try decoder.finish() { try await hand(last) }
-                do { _ = try inspector.finish() } catch { throw UpstreamFailure.invalidAudio(error.description) }
+                if checksFrames {
+                    do { _ = try inspector.finish() } catch { throw UpstreamFailure.invalidAudio(error.description) }
+                }
             } else {
                 errorBody = Array(buffer: try await response.body.collect(upTo: 1 << 20))
             }

@@ -179,10 +179,14 @@ struct FakeRoutes {
         let streamed = endpoint.hasPrefix("stream")
         if latency > 0, !streamed { try await Task.sleep(for: .milliseconds(latency)) }
 
-        let audio = SilentMP3.make(
-            seconds: max(0.3, Double(text.unicodeScalars.count) / 15), xingHeader: true,
-            seed: UInt8(truncatingIfNeeded: text.hashValue))
-        var headers: HTTPFields = [.contentType: "audio/mpeg"]
+        // Silence in the format asked for; WAV only from the routes that do not stream, as upstream offers it.
+        let requestedFormat = request.uri.queryParameters.get("output_format").map { String($0) } ?? OutputFormat.default
+        guard let format = AudioFormat(outputFormat: requestedFormat), !(streamed && format.codec == .wav) else {
+            return error(400, "invalid_output_format", "output_format \(requestedFormat) is not offered on this route")
+        }
+        let audio = SilentAudio.make(
+            format, seconds: max(0.3, Double(text.unicodeScalars.count) / 15), seed: UInt8(truncatingIfNeeded: text.hashValue))
+        var headers: HTTPFields = [.contentType: format.contentType]
         headers[.init("request-id")!] = await state.issueRequestId()
         headers[.init("history-item-id")!] = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20).description
         headers[.init("character-cost")!] = String(text.unicodeScalars.count)
@@ -200,7 +204,7 @@ struct FakeRoutes {
         case .resetMidBody:
             let whole =
                 endpoint.hasSuffix("with-timestamps")
-                ? Array(timestampLines(text, audio: audio, pieces: 4, script: script?.lines).joined().utf8) : audio
+                ? Array(timestampLines(text, audio: audio, format: format, pieces: 4, script: script?.lines).joined().utf8) : audio
             let half = ByteBuffer(bytes: whole.prefix(whole.count / 2))
             return Response(
                 status: .ok, headers: headers,
@@ -233,10 +237,13 @@ struct FakeRoutes {
         switch endpoint {
         case "with-timestamps":
             headers[.contentType] = "application/json"
-            pieces = [ByteBuffer(string: String(timestampLines(text, audio: body, pieces: 1, script: script?.lines)[0].dropLast()))]
+            pieces = [
+                ByteBuffer(
+                    string: String(timestampLines(text, audio: body, format: format, pieces: 1, script: script?.lines)[0].dropLast()))
+            ]
         case "stream/with-timestamps":
             headers[.contentType] = "application/json"
-            pieces = timestampLines(text, audio: body, pieces: Self.streamPieces(body.count), script: script?.lines).map {
+            pieces = timestampLines(text, audio: body, format: format, pieces: Self.streamPieces(body.count), script: script?.lines).map {
                 ByteBuffer(string: $0)
             }
         case "stream":
@@ -284,9 +291,11 @@ struct FakeRoutes {
     /// upstream's normalisation does with numbers, spread over the same piece.
     /// A dialogue's lines (`script`) add `voice_segments`: each line's part of the piece, its character indices and
     /// times counted from the start of the answer, as the times are.
-    func timestampLines(_ text: String, audio: [UInt8], pieces: Int, script: [(voice: String, range: Range<Int>)]? = nil) -> [String] {
+    func timestampLines(
+        _ text: String, audio: [UInt8], format: AudioFormat, pieces: Int, script: [(voice: String, range: Range<Int>)]? = nil
+    ) -> [String] {
         let characters = text.unicodeScalars.map(String.init)
-        let duration = (try? MP3Inspector.inspect(audio).durationSeconds) ?? 0
+        let duration = (try? AudioInspection.durationSeconds(audio, format: format)) ?? 0
         let step = characters.isEmpty ? 0 : duration / Double(characters.count)
         func spoken(_ indices: Range<Int>) -> Any {
             guard !indices.isEmpty else { return NSNull() }

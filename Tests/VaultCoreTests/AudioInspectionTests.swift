@@ -161,6 +161,33 @@ import Testing
         #expect(try WAVInspector.inspect(listed).dataBytes == 320)
     }
 
+    /// Silence as the fake upstream makes it, in every output format, passes its format's check with the
+    /// duration asked for, and fails every other format's check (a file's format is what its record says).
+    @Test func silenceInEveryFormatPassesItsOwnCheckOnly() throws {
+        for value in OutputFormat.all.sorted() {
+            let format = try #require(AudioFormat(outputFormat: value))
+            let audio = SilentAudio.make(format, seconds: 1.5, seed: 3)
+            let duration = try AudioInspection.durationSeconds(audio, format: format)
+            #expect(abs(duration - 1.5) < 0.03, "\(value): \(duration)")
+            for other in [AudioFormat.Codec.mp3, .opus, .wav] where other != format.codec {
+                let otherFormat = try #require(
+                    OutputFormat.all.sorted().compactMap(AudioFormat.init(outputFormat:)).first { $0.codec == other })
+                #expect(throws: AudioInspection.Failure.self, "\(value) as \(other)") {
+                    try AudioInspection.durationSeconds(audio, format: otherFormat)
+                }
+            }
+        }
+        // A WAV of another rate than its format says is refused.
+        let wav16 = try #require(AudioFormat(outputFormat: "wav_16000"))
+        let wav8 = try #require(AudioFormat(outputFormat: "wav_8000"))
+        #expect(throws: AudioInspection.Failure.self) {
+            try AudioInspection.durationSeconds(SilentAudio.make(wav8, seconds: 1), format: wav16)
+        }
+        // The fake's Opus agrees with the test's own page writer on what a page is.
+        let opus = try #require(AudioFormat(outputFormat: "opus_48000_64"))
+        #expect(Self.pageRanges(SilentAudio.make(opus, seconds: 2)).count == 4)
+    }
+
     @Test func headerlessAudioIsExactSampleArithmetic() throws {
         let pcm = try #require(AudioFormat(outputFormat: "pcm_16000"))
         #expect(try RawAudioInspector.durationSeconds(byteCount: 32_000, format: pcm) == 1)

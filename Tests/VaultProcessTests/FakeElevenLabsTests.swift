@@ -79,6 +79,29 @@ import VaultCore
         #expect(statuses.filter { $0 == 429 }.count == 3)
     }
 
+    /// Every output format upstream offers comes back in that format, passing its own check, as long as the text
+    /// says; WAV only from the routes that do not stream, as upstream offers it.
+    @Test func everyOutputFormatIsAnsweredInItsFormat() async throws {
+        let fake = try ServerProcess(executable: "fake-elevenlabs", arguments: ["--port", "0"])
+        defer { _ = fake.terminate(signal: SIGKILL) }
+        let base = fake.baseURL + "/v1/text-to-speech/21m00Tcm4TlvDq8ikWAM"
+        let body = #"{"text":"Thirty characters of speech..."}"#
+        for value in OutputFormat.all.sorted() {
+            let format = try #require(AudioFormat(outputFormat: value))
+            let convert = try await rawRequest(base + "?output_format=" + value, body: body)
+            #expect(convert.status == 200, "\(value)")
+            #expect(convert.header("content-type") == format.contentType)
+            let duration = try AudioInspection.durationSeconds(convert.bytes, format: format)
+            #expect(abs(duration - 2) < 0.03, "\(value): \(duration)")
+            let stream = try await rawRequest(base + "/stream?output_format=" + value, body: body)
+            if format.isStreamedUpstream {
+                #expect(stream.bytes == convert.bytes, "\(value)")
+            } else {
+                #expect(stream.status == 400, "\(value)")
+            }
+        }
+    }
+
     /// A text-to-speech POST as the SDK sends it.
     func rawRequest(_ url: String, body: String, key: String = "fake-key") async throws -> HTTPResult {
         try await httpRequest("POST", url, headers: ["xi-api-key": key, "content-type": "application/json"], body: body)
