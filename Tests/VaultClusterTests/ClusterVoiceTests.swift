@@ -246,3 +246,60 @@ final class CountingBlobStore: BlobStore {
     func delete(_ blob: SHA256Digest) async throws(BlobStoreError) { try await base.delete(blob) }
     func list() async throws(BlobStoreError) -> [SHA256Digest] { try await base.list() }
 }
+
+/// Dialogues and stitched requests on a cluster: the timings with a spoken text and a dialogue's voices travel
+/// through the catalog whole, and a node resolves a neighbour another node generated.
+@Suite struct ClusterDialogueTests {
+    /// Speaks any spec as silence with timings: the written text, a spoken text with digits spelled out, and for
+    /// a dialogue one segment per line; remembers what it was asked to say about neighbours.
+    final class TimedSynthesizer: SpeechSynthesizer {
+        let contexts = Mutex<[StitchingContext?]>([])
+
+        func synthesize(_ spec: SpeechSpec) async throws -> Generation {
+            contexts.withLock { $0.append(spec.upstreamContext) }
+            var alignment = SpeechAlignment.evenlySpread(spec.text, startMilliseconds: 0, endMilliseconds: 2000)
+            alignment.spoken =
+                SpeechAlignment.evenlySpread(
+                    spec.text.replacingOccurrences(of: "2", with: "two"), startMilliseconds: 0, endMilliseconds: 2000
+                ).characters
+            if let script = spec.dialogue {
+                var start = 0
+                alignment.voices = script.lines.enumerated().map { number, line in
+                    let count = line.text.unicodeScalars.count
+                    defer { start += count + 1 }
+                    return .init(
+                        voiceId: line.voiceId, startMilliseconds: UInt32(start * 2000 / spec.text.unicodeScalars.count),
+                        endMilliseconds: UInt32((start + count) * 2000 / spec.text.unicodeScalars.count), characterStart: start,
+                        characterEnd: start + count, line: number)
+                }
+            }
+            return Generation(
+                mp3: try InspectedMP3(SilentMP3.make(seconds: 2, xingHeader: true)), requestId: "up-" + spec.contentHash.hex.prefix(8),
+                characterCost: spec.characterCount, attempts: 1, alignment: alignment)
+        }
+    }
+
+    @Test func timingsAndNeighboursTravelThroughTheCatalog() async throws {
+        let synthesizer = TimedSynthesizer()
+        let scene = try SpeechSpec(
+            dialogue: DialogueScript(lines: [("Chapter 2 begins.", "narrator"), ("Does it?", "hero")]), modelId: "eleven_multilingual_v2")
+        try await ClusterVoiceTests.withNodes(2, synthesizer: synthesizer) { nodes, _ in
+            let made = try await nodes[0].voice.voice(scene, bookId: .book("novel"))
+            let hash = made.hash
+            // The other node holds nothing yet: it brings the record and the timings in from the cluster.
+            let found = try #require(try await nodes[1].voice.recordWithAlignment(for: hash))
+            let local = try #require(try await nodes[0].voice.recordWithAlignment(for: hash))
+            #expect(found.alignment == local.alignment)
+            #expect(found.alignment?.voices?.map(\.voiceId) == ["narrator", "hero"])
+            #expect(found.alignment?.spokenText == "Chapter two begins.\nDoes it?")
+
+            // A paragraph after the scene, asked on the other node: its neighbour resolves there, by id.
+            let next = try SpeechSpec(
+                text: "It did.", voiceId: "narrator", modelId: "eleven_multilingual_v2",
+                stitching: RequestStitching(previousAssets: [hash], nextAssets: []))
+            _ = try await nodes[1].voice.voice(next, bookId: .book("novel"))
+            #expect(
+                synthesizer.contexts.withLock { $0.last } == StitchingContext(previousRequestIds: [made.record.upstreamRequestId ?? ""]))
+        }
+    }
+}
