@@ -81,22 +81,28 @@ def encode(spec):
     previous_assets = spec.get("previous_assets") or []
     next_assets = spec.get("next_assets") or []
     if previous_assets or next_assets:
-        out = bytearray(b"VVCH3\n")
+        magic = b"VVCH3"
         fields += extensions
         fields += [("previous_assets", ",".join(h.lower() for h in previous_assets) or None),
                    ("next_assets", ",".join(h.lower() for h in next_assets) or None)]
     elif extensions == defaults:
-        out = bytearray(b"VVCH1\n")
+        magic = b"VVCH1"
     else:
-        out = bytearray(b"VVCH2\n")
+        magic = b"VVCH2"
         fields += extensions
+    return text, write_fields(magic, fields)
+
+
+def write_fields(magic, fields):
+    """The magic line, then each field as name=<utf-8 length>:<value> or name! when absent."""
+    out = bytearray(magic + b"\n")
     for name, value in fields:
         if value is None:
             out += name.encode() + b"!\n"
         else:
             raw = value.encode("utf-8")
             out += name.encode() + b"=" + str(len(raw)).encode() + b":" + raw + b"\n"
-    return text, bytes(out)
+    return bytes(out)
 
 
 def encode_dialogue(spec):
@@ -128,14 +134,7 @@ def encode_dialogue(spec):
     ]
     for text, voice in lines:
         fields += [("voice_id", voice), ("text", text)]
-    out = bytearray(b"VVCD1\n")
-    for name, value in fields:
-        if value is None:
-            out += name.encode() + b"!\n"
-        else:
-            raw = value.encode("utf-8")
-            out += name.encode() + b"=" + str(len(raw)).encode() + b":" + raw + b"\n"
-    return "\n".join(text for text, _ in lines), bytes(out)
+    return "\n".join(text for text, _ in lines), write_fields(b"VVCD1", fields)
 
 
 def js_number(x):

@@ -38,17 +38,11 @@ struct TextToDialogueRequestBody: Encodable, Equatable {
             script.stability == nil && script.similarity == nil && clone == nil
             ? nil : Settings(stability: script.stability, similarity: script.similarity, clone_strength: clone)
         seed = spec.seed
-        let context = spec.upstreamContext ?? StitchingContext()
-        previous_text = context.previousText ?? spec.previousText
-        future_text = context.nextText ?? spec.nextText
-        previous_request_ids = context.previousRequestIds.isEmpty ? nil : context.previousRequestIds
-        next_request_ids = context.nextRequestIds.isEmpty ? nil : context.nextRequestIds
-        let extensions = spec.extensions
-        apply_text_normalization = extensions.textNormalization == .auto ? nil : extensions.textNormalization.rawValue
-        use_pvc_as_ivc = extensions.usePvcAsIvc ? true : nil
-        pronunciation_dictionary_locators =
-            extensions.pronunciationDictionaries.isEmpty
-            ? nil
-            : extensions.pronunciationDictionaries.map { .init(pronunciation_dictionary_id: $0.dictionaryId, version_id: $0.versionId) }
+        let shared = UpstreamFields(spec)
+        (previous_text, future_text) = (shared.previousText, shared.nextText)
+        (previous_request_ids, next_request_ids) = (shared.previousRequestIds, shared.nextRequestIds)
+        apply_text_normalization = shared.textNormalization
+        use_pvc_as_ivc = shared.usePvcAsIvc
+        pronunciation_dictionary_locators = shared.dictionaries
     }
 }

@@ -48,16 +48,38 @@ struct TextToSpeechRequestBody: Encodable, Equatable {
             use_speaker_boost: settings.useSpeakerBoost, speed: settings.speed,
             clone_strength: spec.extensions.cloneStrength)
         seed = spec.seed
+        let shared = UpstreamFields(spec)
+        (previous_text, next_text) = (shared.previousText, shared.nextText)
+        (previous_request_ids, next_request_ids) = (shared.previousRequestIds, shared.nextRequestIds)
+        apply_text_normalization = shared.textNormalization
+        apply_language_text_normalization = spec.extensions.languageTextNormalization ? true : nil
+        use_pvc_as_ivc = shared.usePvcAsIvc
+        pronunciation_dictionary_locators = shared.dictionaries
+    }
+}
+
+/// What a speech body and a dialogue body send alike: the neighbours (the request's own text, or the stitching
+/// context resolved at the miss, which overrides it) and the extension fields, each only when it differs from
+/// upstream's default, so that a request that does not use them looks exactly as it did before they existed.
+struct UpstreamFields {
+    let previousText: String?
+    let nextText: String?
+    let previousRequestIds: [String]?
+    let nextRequestIds: [String]?
+    let textNormalization: String?
+    let usePvcAsIvc: Bool?
+    let dictionaries: [TextToSpeechRequestBody.DictionaryLocator]?
+
+    init(_ spec: SpeechSpec) {
         let context = spec.upstreamContext ?? StitchingContext()
-        previous_text = context.previousText ?? spec.previousText
-        next_text = context.nextText ?? spec.nextText
-        previous_request_ids = context.previousRequestIds.isEmpty ? nil : context.previousRequestIds
-        next_request_ids = context.nextRequestIds.isEmpty ? nil : context.nextRequestIds
+        previousText = context.previousText ?? spec.previousText
+        nextText = context.nextText ?? spec.nextText
+        previousRequestIds = context.previousRequestIds.isEmpty ? nil : context.previousRequestIds
+        nextRequestIds = context.nextRequestIds.isEmpty ? nil : context.nextRequestIds
         let extensions = spec.extensions
-        apply_text_normalization = extensions.textNormalization == .auto ? nil : extensions.textNormalization.rawValue
-        apply_language_text_normalization = extensions.languageTextNormalization ? true : nil
-        use_pvc_as_ivc = extensions.usePvcAsIvc ? true : nil
-        pronunciation_dictionary_locators =
+        textNormalization = extensions.textNormalization == .auto ? nil : extensions.textNormalization.rawValue
+        usePvcAsIvc = extensions.usePvcAsIvc ? true : nil
+        dictionaries =
             extensions.pronunciationDictionaries.isEmpty
             ? nil
             : extensions.pronunciationDictionaries.map { .init(pronunciation_dictionary_id: $0.dictionaryId, version_id: $0.versionId) }
