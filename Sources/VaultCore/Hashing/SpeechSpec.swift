@@ -29,7 +29,10 @@ public struct SpeechSpec: Sendable, Hashable {
     /// Fields beyond `VVCH1`'s (`SpeechExtensions.none` for a request that sends none of them).
     public let extensions: SpeechExtensions
     /// The stored generations this one is spoken between (`VVCH3` when any).
-    public let stitching: RequestStitching
+    public var stitching: RequestStitching { stitchedTo ?? .none }
+    /// Nil unless stitched: a spec is copied several times on every hit, and an absent optional costs its copies
+    /// nothing, where two empty arrays would each be retained and released (Docs/PERFORMANCE.md).
+    private let stitchedTo: RequestStitching?
     /// Set for a dialogue (`DialogueScript`): its lines are what is spoken, `text` is their texts joined, and
     /// the hash is `VVCD1`'s. The voice settings do not apply (a dialogue has its own).
     public private(set) var dialogue: DialogueScript?
@@ -96,7 +99,7 @@ public struct SpeechSpec: Sendable, Hashable {
         self.previousText = previousText.map(CanonicalText.normalize).flatMap { $0.isEmpty ? nil : $0 }
         self.nextText = nextText.map(CanonicalText.normalize).flatMap { $0.isEmpty ? nil : $0 }
         self.extensions = extensions
-        self.stitching = stitching
+        self.stitchedTo = stitching.isEmpty ? nil : stitching
     }
 
     /// A dialogue: `script`'s lines in their voices, with the fields of a speech request that apply to one.
