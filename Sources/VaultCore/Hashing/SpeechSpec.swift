@@ -29,16 +29,38 @@ public struct SpeechSpec: Sendable, Hashable {
     /// Fields beyond `VVCH1`'s (`SpeechExtensions.none` for a request that sends none of them).
     public let extensions: SpeechExtensions
     /// The stored generations this one is spoken between (`VVCH3` when any).
-    public var stitching: RequestStitching { stitchedTo ?? .none }
-    /// Nil unless stitched: a spec is copied several times on every hit, and an absent optional costs its copies
-    /// nothing, where two empty arrays would each be retained and released (Docs/PERFORMANCE.md).
-    private let stitchedTo: RequestStitching?
+    public var stitching: RequestStitching { rare?.value.stitching ?? .none }
     /// Set for a dialogue (`DialogueScript`): its lines are what is spoken, `text` is their texts joined, and
     /// the hash is `VVCD1`'s. The voice settings do not apply (a dialogue has its own).
-    public private(set) var dialogue: DialogueScript?
+    public private(set) var dialogue: DialogueScript? {
+        get { rare?.value.dialogue }
+        set { updateRare { $0.dialogue = newValue } }
+    }
     /// How the upstream call names those neighbours, set when a stitched request misses (`VoiceService`); not
     /// hashed, since it depends on when the miss happens.
-    public var upstreamContext: StitchingContext?
+    public var upstreamContext: StitchingContext? {
+        get { rare?.value.upstreamContext }
+        set { updateRare { $0.upstreamContext = newValue } }
+    }
+
+    /// What only stitched requests and dialogues have, behind one reference that is nil for every other spec: a
+    /// spec is copied several times on every hit, and these fields inline made each copy dearer (callgrind,
+    /// Docs/PERFORMANCE.md).
+    private var rare: Boxed<RareFields>?
+
+    struct RareFields: Sendable, Hashable {
+        var stitching: RequestStitching?
+        var upstreamContext: StitchingContext?
+        var dialogue: DialogueScript?
+
+        var isEmpty: Bool { stitching == nil && upstreamContext == nil && dialogue == nil }
+    }
+
+    private mutating func updateRare(_ change: (inout RareFields) -> Void) {
+        var fields = rare?.value ?? RareFields()
+        change(&fields)
+        rare = fields.isEmpty ? nil : Boxed(fields)
+    }
 
     public init(
         text: String,
@@ -99,7 +121,7 @@ public struct SpeechSpec: Sendable, Hashable {
         self.previousText = previousText.map(CanonicalText.normalize).flatMap { $0.isEmpty ? nil : $0 }
         self.nextText = nextText.map(CanonicalText.normalize).flatMap { $0.isEmpty ? nil : $0 }
         self.extensions = extensions
-        self.stitchedTo = stitching.isEmpty ? nil : stitching
+        self.rare = stitching.isEmpty ? nil : Boxed(RareFields(stitching: stitching))
     }
 
     /// A dialogue: `script`'s lines in their voices, with the fields of a speech request that apply to one.
