@@ -177,6 +177,8 @@ import VaultCore
             } catch { return error.code }
         }
         #expect(code(#"{"model":"tts-1","voice":"v1","input":"Hi.","response_format":"wav"}"#) == "unknown_format")
+        #expect(code(#"{"model":"tts-1","voice":"v1","input":"Hi.","response_format":"aac"}"#) == "format_not_produced_upstream")
+        #expect(code(#"{"model":"tts-1","voice":"v1","input":"Hi.","response_format":"flac"}"#) == "format_not_produced_upstream")
         #expect(code(#"{"model":"tts-1","voice":"v1","input":"Hi.","instructions":"Whisper."}"#) == "unsupported_field")
         #expect(code(#"{"model":"tts-1","voice":"v1","input":"Hi.","stream_format":"sse"}"#) == "unsupported_field")
         #expect(code(#"{"model":"tts-1","voice":"v1","input":"Hi.","speed":0.25}"#) == "setting_out_of_range")

@@ -35,8 +35,15 @@ struct OpenAISpeechRequest: Sendable {
         let speed = try ElevenLabsSpeechRequest.optionalNumber(fields["speed"], "speed")
         guard let input else { throw APIError.missing("input") }
         guard let voice else { throw APIError.missing("voice") }
+        // AAC and FLAC are formats ElevenLabs does not make: answering them would mean transcoding, which
+        // VoiceVault never does. Opus, WAV and PCM it makes; VoiceVault does not store them yet.
+        guard !["aac", "flac"].contains(format) else {
+            throw APIError(
+                .badRequest, code: "format_not_produced_upstream",
+                message: "response_format '\(format)' is not a format ElevenLabs produces, and VoiceVault never transcodes; use mp3")
+        }
         guard format == "mp3" else {
-            throw APIError(.badRequest, code: "unknown_format", message: "response_format '\(format)' is not stored; use mp3")
+            throw APIError(.badRequest, code: "unknown_format", message: "response_format '\(format.prefix(40))' is not stored; use mp3")
         }
         do {
             let spec = try SpeechSpec(
