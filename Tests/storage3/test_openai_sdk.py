@@ -39,6 +39,9 @@ def test_errors_are_in_openais_shape(upstream_server, client):
     with pytest.raises(openai.BadRequestError) as opus:
         client.audio.speech.create(model="tts-1", voice=VOICE, input="Hello.", response_format="opus")
     assert opus.value.code == "unknown_format"
+    with pytest.raises(openai.BadRequestError) as aac:
+        client.audio.speech.create(model="tts-1", voice=VOICE, input="Hello.", response_format="aac")
+    assert aac.value.code == "format_not_produced_upstream"
     with pytest.raises(openai.BadRequestError) as fast:
         client.audio.speech.create(model="tts-1", voice=VOICE, input="Hello.", speed=4.0)
     assert fast.value.code == "setting_out_of_range"
