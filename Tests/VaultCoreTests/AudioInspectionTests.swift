@@ -1,4 +1,5 @@
 import Testing
+import VaultTestSupport
 @testable import VaultCore
 
 /// The checks that stand in for MP3 frames for every other format: Ogg Opus page walks, WAV chunks, and the
@@ -203,5 +204,35 @@ import Testing
         #expect(throws: RawAudioInspector.Failure.self) { try RawAudioInspector.durationSeconds(byteCount: 100, format: mp3) }
         let pcm48 = try #require(AudioFormat(outputFormat: "pcm_48000"))
         #expect(try RawAudioInspector.durationSeconds(byteCount: 96_000 * 3, format: pcm48) == 3)
+    }
+}
+
+/// Staged audio is sealed by its format's check: MP3 frame by frame as it arrives, the others whole, read back.
+@Suite struct StagedFormatTests {
+    @Test func everyFormatSealsWhenWholeAndNotWhenCut() throws {
+        let directory = TemporaryDirectory()
+        let store = try AssetStore.open(directory: DataDirectory(root: directory.path))
+        for value in ["mp3_44100_128", "opus_48000_64", "wav_16000", "pcm_24000", "ulaw_8000", "alaw_8000"] {
+            let format = try #require(AudioFormat(outputFormat: value))
+            let audio = SilentAudio.make(format, seconds: 1.2)
+            let hash = SHA256Digest.of(Array(value.utf8))
+            let whole = try store.stage(hash, format: value)
+            for start in stride(from: 0, to: audio.count, by: 4096) {
+                try whole.append(Array(audio[start..<min(start + 4096, audio.count)]))
+            }
+            let sealed = try whole.seal()
+            #expect(sealed.size == audio.count && sealed.sha256 == SHA256Digest.of(audio), "\(value)")
+            #expect(abs(sealed.durationSeconds - 1.2) < 0.03, "\(value): \(sealed.durationSeconds)")
+            whole.discard()
+            // Cut short (a PCM file by one byte: half a sample), nothing is sealed.
+            let cut = try store.stage(hash, format: value)
+            try cut.append(Array(audio.dropLast(format.codec == .pcm ? 1 : 7)))
+            if format.codec == .ulaw || format.codec == .alaw {
+                #expect(throws: Never.self) { _ = try cut.seal() }  // any number of G.711 samples is whole
+            } else {
+                #expect(throws: StoreError.self, "\(value)") { _ = try cut.seal() }
+            }
+            cut.discard()
+        }
     }
 }

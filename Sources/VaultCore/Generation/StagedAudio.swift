@@ -14,6 +14,9 @@ import Synchronization
 /// time. A crash leaves at worst this temp file, which the start-up sweep removes.
 public final class StagedAudio: Sendable {
     public let path: String
+    /// What the bytes must be: MP3 is checked frame by frame as it arrives; the other formats' containers are
+    /// checked whole when sealed (`AudioInspection`), by reading the file back.
+    public let format: AudioFormat
     let descriptor: Int32
     private let observer: PublicationObserver?
 
@@ -27,15 +30,17 @@ public final class StagedAudio: Sendable {
     /// Bytes durable enough to read (written with `write`, so visible to `pread` on the same file).
     private let readable = Atomic<Int>(0)
 
-    /// What sealing proved: a complete MP3 of `size` bytes with this digest, now durable.
+    /// What sealing proved: a whole file of its format, `size` bytes with this digest and playing time, now
+    /// durable.
     public struct Sealed: Sendable {
         public let path: String
         public let size: Int
         public let sha256: SHA256Digest
-        public let info: MP3Info
+        public let durationSeconds: Double
     }
 
-    init(directory: DataDirectory, hash: SHA256Digest, observer: PublicationObserver?) throws {
+    init(directory: DataDirectory, hash: SHA256Digest, format: AudioFormat, observer: PublicationObserver?) throws {
+        self.format = format
         path = directory.temporary + "/" + hash.hex + "." + UUID().uuidString.lowercased() + ".part"
         let fd = FileSystem.openNoFollow(path, O_RDWR | O_CREAT | O_EXCL, mode: 0o644)
         guard fd >= 0 else { throw SystemError.last("create", path) }
@@ -56,7 +61,7 @@ public final class StagedAudio: Sendable {
         let first = try writer.withLock { state throws -> Bool in
             try FileSystem.writeAll(descriptor, bytes[...], path: path)
             state.hasher.update(bytes)
-            _ = state.inspector.feed(bytes)
+            if checksFrames { _ = state.inspector.feed(bytes) }
             state.size += bytes.count
             readable.store(state.size, ordering: .releasing)
             return state.size == bytes.count
@@ -91,22 +96,33 @@ public final class StagedAudio: Sendable {
         return buffer
     }
 
-    /// Checks that the whole is a complete MP3 and makes it durable. Throws `StoreError.invalidAudio` when it
-    /// is not (the caller then discards it). Blocks on disk I/O.
+    private var checksFrames: Bool { format.codec == .mp3 }
+
+    /// Checks that the whole is a complete file of its format and makes it durable. Throws
+    /// `StoreError.invalidAudio` (MP3) or `.invalidFormat` when it is not (the caller then discards it). Blocks
+    /// on disk I/O.
     public func seal() throws -> Sealed {
-        let (info, digest, size) = try writer.withLock { state throws -> (MP3Info, SHA256Digest, Int) in
+        let (duration, digest, size) = try writer.withLock { state throws -> (Double, SHA256Digest, Int) in
+            let digest = state.hasher.finalizeCopy()
+            guard checksFrames else {
+                let whole = try read(offset: 0, count: state.size)
+                do throws(AudioInspection.Failure) {
+                    return (try AudioInspection.durationSeconds(whole, format: format), digest, state.size)
+                } catch {
+                    throw StoreError.invalidFormat(error)
+                }
+            }
             let verdict = Result { () throws(MP3Error) in try state.inspector.finish().info }
             guard case let .success(info) = verdict else {
                 if case let .failure(error) = verdict { throw StoreError.invalidAudio(error) }
                 throw StoreError.invalidAudio(.empty)
             }
-            let digest = state.hasher.finalizeCopy()
-            return (info, digest, state.size)
+            return (info.durationSeconds, digest, state.size)
         }
         observer?(.tempWritten)
         guard fsync(descriptor) == 0 else { throw SystemError.last("fsync", path) }
         observer?(.tempSynced)
-        return Sealed(path: path, size: size, sha256: digest, info: info)
+        return Sealed(path: path, size: size, sha256: digest, durationSeconds: duration)
     }
 
     /// Removes the temp name (readers holding the descriptor finish what they read). Blocks on disk I/O.

@@ -97,8 +97,10 @@ public final class AssetStore: Sendable {
 
     /// A temp file for audio that arrives piece by piece (a streamed generation), to publish with
     /// `publishStaged` once it is whole.
-    public func stage(_ hash: SHA256Digest) throws -> StagedAudio {
-        try StagedAudio(directory: directory, hash: hash, observer: observer)
+    public func stage(_ hash: SHA256Digest, format: String = OutputFormat.default) throws -> StagedAudio {
+        let checked = AudioFormat(outputFormat: format) ?? AudioFormat(outputFormat: OutputFormat.default)
+        guard let checked else { throw StoreError.invalidAudio(.empty) }
+        return try StagedAudio(directory: directory, hash: hash, format: checked, observer: observer)
     }
 
     /// Publishes staged audio that `StagedAudio.seal` proved whole and made durable, in the same order as
@@ -116,7 +118,7 @@ public final class AssetStore: Sendable {
                 return (try linkLocked(existing, hash: hash, to: bookId), PublishTimings())
             }
             return try commitLocked(
-                temp: sealed.path, size: sealed.size, digest: sealed.sha256, duration: sealed.info.durationSeconds,
+                temp: sealed.path, size: sealed.size, digest: sealed.sha256, duration: sealed.durationSeconds,
                 hash: hash, bookId: bookId, metadata: metadata, alignment: encodedAlignment, now: now,
                 start: start, timings: PublishTimings())
         }

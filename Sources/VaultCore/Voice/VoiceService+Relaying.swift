@@ -16,10 +16,12 @@ extension VoiceService {
     ///
     /// Throws only when the relay stopped after a listener here heard a piece, which cannot be taken back: as on
     /// the generating node when its upstream fails midway.
-    func relay(_ generation: LiveGeneration, from holder: String, cluster: any ClusterStore) async throws -> RelayOutcome {
+    func relay(_ generation: LiveGeneration, format: String, from holder: String, cluster: any ClusterStore) async throws
+        -> RelayOutcome
+    {
         let store = store
         let hash = generation.hash
-        let file = try await BlockingIO.run { try store.stage(hash) }
+        let file = try await BlockingIO.run { try store.stage(hash, format: format) }
         generation.attach(file)
         do {
             for try await step in cluster.relay(hash, from: holder) {

@@ -345,7 +345,7 @@ public final class VoiceService: Sendable {
                         endClaim = end
                         break taking
                     case let .relay(holder):
-                        switch try await relay(generation, from: holder, cluster: cluster) {
+                        switch try await relay(generation, format: spec.outputFormat, from: holder, cluster: cluster) {
                         case let .published(record):
                             generation.end(.success(.init(record: record, timings: Timings(), attempts: 0, generated: false)))
                             return
@@ -362,7 +362,7 @@ public final class VoiceService: Sendable {
             let client = who.clientKeyId.map { CharacterBudget.Client(keyId: $0, dailyLimit: who.clientDailyLimit) }
             // Reserved by the leader only, on its client key: followers share its generation and cost nothing.
             reservation = try await budget.reserve(spec.characterCount, for: client)
-            let file = try await BlockingIO.run { try store.stage(hash) }
+            let file = try await BlockingIO.run { try store.stage(hash, format: spec.outputFormat) }
             staged = file
             generation.attach(file)
             let clock = ContinuousClock()
@@ -396,7 +396,7 @@ public final class VoiceService: Sendable {
                 // The cluster first: the local store is never ahead of it.
                 let shared = AssetStore.newRecord(
                     hash: hash, bookId: who.bookId, metadata: metadata, size: sealed.size, sha256: sealed.sha256,
-                    duration: sealed.info.durationSeconds, now: now)
+                    duration: sealed.durationSeconds, now: now)
                 try await Self.share(shared, alignment: alignment, audioPath: sealed.path, with: cluster)
             }
             let (record, publishTimings) = try await BlockingIO.run {

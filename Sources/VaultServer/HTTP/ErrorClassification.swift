@@ -42,10 +42,14 @@ struct ClassifiedError: Equatable {
         case let error as UpstreamFailure:
             return upstream(error)
         case let error as StoreError:
-            if case let .invalidAudio(reason) = error {
+            switch error {
+            case let .invalidAudio(reason):
                 return .init(.badGateway, "upstream_invalid_audio", "the generated audio is not a complete MP3: \(reason)")
+            case let .invalidFormat(reason):
+                return .init(.badGateway, "upstream_invalid_audio", "the generated audio is not whole: \(reason)")
+            case .missingFile, .notFound, .invalidAlignment:
+                return nil
             }
-            return nil
         case let error as StorageCatalogError:
             switch error {
             case .bucketNotFound: return .init(.notFound, "bucket_not_found", supabase: "Bucket not found", "Bucket not found")
