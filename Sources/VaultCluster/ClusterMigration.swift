@@ -93,7 +93,7 @@ public struct ClusterMigration: Sendable {
                 let file = try await BlockingIO.run { () -> String in
                     for book in record.bookIds {
                         guard let id = try? StorageIdentifier(book, kind: .bookId) else { continue }
-                        let path = local.directory.audioFile(book: id, hash: hash)
+                        let path = local.directory.audioFile(book: id, hash: hash, format: record.outputFormat)
                         if FileManager.default.fileExists(atPath: path) { return path }
                     }
                     throw StoreError.missingFile(hash: hash.hex)

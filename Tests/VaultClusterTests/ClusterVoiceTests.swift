@@ -90,7 +90,7 @@ import VaultTestSupport
             for (number, node) in nodes.enumerated() {
                 let record = try #require(try node.store.record(for: hash))
                 #expect(record.bookIds.contains("book-\(number)"))
-                bytes.insert(try FileSystem.readFile(node.store.directory.audioFile(book: .book("book-\(number)"), hash: hash)))
+                bytes.insert(try FileSystem.readFile(node.store.directory.audioFile(book: .book("book-\(number)"), hash: hash, format: OutputFormat.default)))
             }
             #expect(bytes.count == 1)
             // The catalog links every book, and the budget counted one generation.
@@ -153,7 +153,7 @@ import VaultTestSupport
                 try nodes[0].store.record(for: hash)?.bookIds.contains("first") != true
             }
             #expect(try nodes[1].store.record(for: hash)?.bookIds == ["second"])
-            #expect(!FileManager.default.fileExists(atPath: nodes[0].store.directory.audioFile(book: .book("first"), hash: hash)))
+            #expect(!FileManager.default.fileExists(atPath: nodes[0].store.directory.audioFile(book: .book("first"), hash: hash, format: OutputFormat.default)))
             // The asset: the record, then the blob, then every node's copy.
             let removal = try await nodes[0].voice.removeAsset(hash)
             #expect(removal?.assetsRemoved == 1 && removal?.books == ["second"])

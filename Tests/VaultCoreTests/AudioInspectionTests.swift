@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VaultTestSupport
 @testable import VaultCore
@@ -234,5 +235,34 @@ import VaultTestSupport
             }
             cut.discard()
         }
+    }
+
+    /// Audio of another format is stored, linked, checked and removed under its own extension: the store and
+    /// fsck know every format's name (`<hash>.<extension>`) and refuse to treat one as a stray.
+    @Test func anotherFormatLivesUnderItsOwnExtension() throws {
+        let directory = TemporaryDirectory()
+        let store = try AssetStore.open(directory: DataDirectory(root: directory.path))
+        for value in ["pcm_16000", "opus_48000_64", "wav_24000"] {
+            let format = try #require(AudioFormat(outputFormat: value))
+            let spec = try SpeechSpec(text: "Stored as \(value).", voiceId: "v", outputFormat: value)
+            let staged = try store.stage(spec.contentHash, format: value)
+            try staged.append(SilentAudio.make(format, seconds: 0.8))
+            let (record, _) = try store.publishStaged(
+                try staged.seal(), hash: spec.contentHash, bookId: .book("first"), metadata: AssetMetadata(spec: spec))
+            #expect(abs(record.durationSeconds - 0.8) < 0.03)
+            let first = directory.path + "/audio/first/\(spec.contentHash.hex).\(format.fileExtension)"
+            #expect(FileSystem.exists(first), "\(value)")
+            _ = try store.link(spec.contentHash, to: .book("second"))
+            #expect(FileSystem.exists(directory.path + "/audio/second/\(spec.contentHash.hex).\(format.fileExtension)"))
+            #expect(try Fsck(store: store).run(repair: false).problems.isEmpty, "\(value)")
+            _ = try store.unlink(spec.contentHash, from: .book("first"))
+            #expect(!FileSystem.exists(first))
+        }
+        // A file of a known format the index does not list is reported as unindexed audio, not as a stray.
+        let lost = SHA256Digest.of(Array("lost".utf8)).hex
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: directory.path + "/audio/second/\(lost).opus"))
+        let report = try Fsck(store: store).run(repair: false)
+        #expect(report.problems.map(\.kind) == [.unindexedFile])
+        #expect(report.problems.first?.hash == lost)
     }
 }

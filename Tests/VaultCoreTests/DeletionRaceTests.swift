@@ -34,7 +34,7 @@ import VaultTestSupport
         let outcome = try await request.value
         #expect(outcome.cached == false)
         #expect(try store.record(for: spec.contentHash) != nil)
-        #expect(FileSystem.exists(store.directory.audioFile(book: .book("book"), hash: spec.contentHash)))
+        #expect(FileSystem.exists(store.directory.audioFile(book: .book("book"), hash: spec.contentHash, format: OutputFormat.default)))
         #expect(tally.snapshot.generations == 1)
         #expect(await service.flightSnapshot().isEmpty)
     }
@@ -67,7 +67,7 @@ import VaultTestSupport
         if let record = try store.record(for: spec.contentHash) {
             for book in record.bookIds {
                 #expect(
-                    FileSystem.exists(store.directory.audioFile(book: try StorageIdentifier(book, kind: .bookId), hash: spec.contentHash)))
+                    FileSystem.exists(store.directory.audioFile(book: try StorageIdentifier(book, kind: .bookId), hash: spec.contentHash, format: OutputFormat.default)))
             }
         }
     }

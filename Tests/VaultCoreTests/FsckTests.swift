@@ -164,7 +164,7 @@ import VaultTestSupport
         let store = try store()
         let hash = SHA256Digest.test("asset")
         _ = try store.publish(SilentMP3.make(frames: 10, seed: 1), hash: hash, bookId: .book("b"), metadata: sampleMetadata())
-        let path = store.directory.audioFile(book: .book("b"), hash: hash)
+        let path = store.directory.audioFile(book: .book("b"), hash: hash, format: OutputFormat.default)
         try FileSystem.removeFile(path)
         try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: try secret())
         #expect(FileSystem.openNoFollow(path, O_RDONLY) == -1)
@@ -195,7 +195,7 @@ import VaultTestSupport
         // Deleting the book's (unindexed) references removes nothing outside.
         try store.removeBook(.book("linked"))
         #expect(FileManager.default.fileExists(atPath: victim))
-        #expect(throws: SystemError.self) { try FileSystem.removeFile(store.directory.audioFile(book: .book("linked"), hash: hash)) }
+        #expect(throws: SystemError.self) { try FileSystem.removeFile(store.directory.audioFile(book: .book("linked"), hash: hash, format: OutputFormat.default)) }
         #expect(FileManager.default.fileExists(atPath: victim))
     }
 }

@@ -77,7 +77,7 @@ final class TwoPieceSynthesizer: SpeechSynthesizer {
         #expect(joined.record.bookIds == ["b", "c"])
         #expect(synthesizer.calls.withLock { $0 } == 1)
         // Published whole, with its timings; the temp file is gone.
-        #expect(try FileSystem.readFile(voice.store.directory.audioFile(book: .book("c"), hash: outcome.hash)) == heard)
+        #expect(try FileSystem.readFile(voice.store.directory.audioFile(book: .book("c"), hash: outcome.hash, format: OutputFormat.default)) == heard)
         #expect(try voice.store.index.alignment(for: outcome.hash)?.text == "Hello there.")
         #expect(try FileSystem.contents(of: voice.store.directory.temporary).isEmpty)
         // Now a hit.

@@ -66,7 +66,7 @@ import VaultTestSupport
         let metadata = try #require(object.userMetadata.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
         #expect(metadata["voiceId"] as? String == "voice1" && metadata["modelId"] as? String == "eleven_multilingual_v2")
         // The same file /audio serves: the book's own hard link.
-        #expect(bucket.path(of: object) == bucket.store.directory.audioFile(book: .book("alpha"), hash: hash))
+        #expect(bucket.path(of: object) == bucket.store.directory.audioFile(book: .book("alpha"), hash: hash, format: OutputFormat.default))
         #expect(try bucket.object(key: "beta/\(hash.hex).mp3")?.id == object.id)
         #expect(try bucket.object(key: "gamma/\(hash.hex).mp3") == nil)  // a book that does not reference it
         #expect(try bucket.object(key: "alpha/\(SHA256Digest.test("other").hex).mp3") == nil)
@@ -113,13 +113,13 @@ import VaultTestSupport
     @Test func removingAKeyDropsOnlyThatBooksReferenceAndLink() throws {
         let bucket = try open()
         let hash = try publish(bucket, "one", books: ["alpha", "beta"])
-        let betaFile = bucket.store.directory.audioFile(book: .book("beta"), hash: hash)
+        let betaFile = bucket.store.directory.audioFile(book: .book("beta"), hash: hash, format: OutputFormat.default)
         let betaBytes = try FileSystem.readFile(betaFile)
 
         let removed = try bucket.remove(keys: ["alpha/\(hash.hex).mp3", "alpha/\(hash.hex).mp3", "nope/\(hash.hex).mp3", "junk"])
         #expect(removed.map(\.key) == ["alpha/\(hash.hex).mp3"])
         #expect(try bucket.store.record(for: hash)?.bookIds == ["beta"])
-        #expect(try FileSystem.status(bucket.store.directory.audioFile(book: .book("alpha"), hash: hash)) == nil)
+        #expect(try FileSystem.status(bucket.store.directory.audioFile(book: .book("alpha"), hash: hash, format: OutputFormat.default)) == nil)
         #expect(try FileSystem.readFile(betaFile) == betaBytes)
         #expect(try bucket.store.index.hashes(forBook: .book("alpha")).isEmpty)
 
@@ -138,7 +138,7 @@ import VaultTestSupport
         #expect(copied.key == "beta/\(hash.hex).mp3")
         let directory = bucket.store.directory
         #expect(
-            try inode(directory.audioFile(book: .book("alpha"), hash: hash)) == inode(directory.audioFile(book: .book("beta"), hash: hash)))
+            try inode(directory.audioFile(book: .book("alpha"), hash: hash, format: OutputFormat.default)) == inode(directory.audioFile(book: .book("beta"), hash: hash, format: OutputFormat.default)))
         #expect(try bucket.store.record(for: hash)?.bookIds == ["alpha", "beta"])
 
         _ = try bucket.copy(from: source, to: "gamma/\(hash.hex).mp3", move: true)

@@ -146,7 +146,7 @@ extension Range<Int> {
         #expect(answer.record.contentHash == spec.contentHash.hex)
         #expect(synthesizer.entered == 1)
         #expect(try store.record(for: spec.contentHash) != nil)
-        #expect(FileSystem.exists(store.directory.audioFile(book: .book("book"), hash: spec.contentHash)))
+        #expect(FileSystem.exists(store.directory.audioFile(book: .book("book"), hash: spec.contentHash, format: OutputFormat.default)))
     }
 
     @Test func aFailedGenerationGivesItsReservationBack() async throws {
@@ -199,7 +199,7 @@ extension Range<Int> {
             }
             let record = try #require(try store.record(for: spec.contentHash))
             #expect(record.bookIds == ["reader"])
-            #expect(FileManager.default.fileExists(atPath: store.directory.audioFile(book: .book("reader"), hash: spec.contentHash)))
+            #expect(FileManager.default.fileExists(atPath: store.directory.audioFile(book: .book("reader"), hash: spec.contentHash, format: OutputFormat.default)))
         }
     }
 }

@@ -37,7 +37,7 @@ import VaultTestSupport
                 store: store, cache: HotFileCache(capacity: 1 << 20, entryLimit: 1 << 18),
                 responder: DownloadResponder(), heard: nil)
             // Held before the first request, as the router's first answer would have left it.
-            _ = try downloads.cache.bytes(for: hash, path: store.directory.audioFile(book: .book("book"), hash: hash))
+            _ = try downloads.cache.bytes(for: hash, path: store.directory.audioFile(book: .book("book"), hash: hash, format: OutputFormat.default))
             try channel.pipeline.syncOperations.addHandler(closes)
             try EdgeChannel.install(
                 on: channel.pipeline.syncOperations,

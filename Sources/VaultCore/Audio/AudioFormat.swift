@@ -34,8 +34,22 @@ public struct AudioFormat: Sendable, Hashable {
         self.kilobitsPerSecond = parts.count > 2 ? Int(parts[2]) : nil
     }
 
-    /// The stored file's extension (without the dot).
-    public var fileExtension: String { codec.rawValue == "opus" ? "opus" : codec.rawValue }
+    /// The stored file's extension (without the dot): the codec's name.
+    public var fileExtension: String { codec.rawValue }
+
+    /// The extension of an asset recorded with `outputFormat`; `mp3` for a value no format parses (a record
+    /// from before formats were checked keeps the name it was stored under).
+    public static func fileExtension(of outputFormat: String) -> String {
+        outputFormat.hasPrefix("mp3_") ? "mp3" : AudioFormat(outputFormat: outputFormat)?.fileExtension ?? "mp3"
+    }
+
+    /// Every extension a stored audio file can have.
+    public static let fileExtensions: Set<String> = Set(Codec.allCases.map(\.rawValue))
+
+    /// The `Content-Type` of an asset recorded with `outputFormat` (`audio/mpeg` as for `fileExtension(of:)`).
+    public static func contentType(of outputFormat: String) -> String {
+        outputFormat.hasPrefix("mp3_") ? "audio/mpeg" : AudioFormat(outputFormat: outputFormat)?.contentType ?? "audio/mpeg"
+    }
 
     /// The `Content-Type` the file is served with. Raw PCM has no registered type for little-endian samples
     /// (`audio/L16` is big-endian), so it is `audio/pcm` with its rate; µ-law at 8 kHz mono is exactly

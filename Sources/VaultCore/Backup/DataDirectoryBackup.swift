@@ -130,7 +130,7 @@ public struct DataDirectoryBackup: Sendable {
             var first: String?
             for book in record.bookIds {
                 guard let bookId = try? StorageIdentifier(book, kind: .bookId) else { continue }
-                let target = store.directory.audioFile(book: bookId, hash: hash)
+                let target = store.directory.audioFile(book: bookId, hash: hash, format: record.outputFormat)
                 try FileSystem.makeDirectory(store.directory.bookDirectory(bookId))
                 if let first {
                     guard try FileSystem.link(first, to: target) else { throw SystemError(errno: EEXIST, operation: "link", path: target) }
@@ -141,7 +141,7 @@ public struct DataDirectoryBackup: Sendable {
                 // Any of the asset's live book files holds its bytes; the first that still does is copied.
                 for candidate in record.bookIds {
                     guard let candidateId = try? StorageIdentifier(candidate, kind: .bookId) else { continue }
-                    let path = source.audioFile(book: candidateId, hash: hash)
+                    let path = source.audioFile(book: candidateId, hash: hash, format: record.outputFormat)
                     guard let copied = try FileCopy.copy(path, to: target) else { continue }
                     if copied.size == record.byteSize, copied.sha256.hex == record.sha256 {
                         first = target

@@ -3,7 +3,8 @@
 /// - Every record: each of its books has a file with the recorded size and sha256 (each inode is hashed once,
 ///   so hard-linked books cost one read), and a `books` key.
 /// - Every `books` key belongs to a record that lists the book.
-/// - Every file under `audio/` is a `<hash>.mp3` that the index lists for that book.
+/// - Every file under `audio/` is a `<hash>.<extension>` (its format's, `AudioFormat`) that the index lists for
+///   that book.
 /// - Temp files that remain are reported as crash residue (a crash leaves them by design), not as problems.
 /// - The Storage API's objects: each record's version file has the recorded size and sha256, and every version
 ///   file has a record (`Fsck+Objects.swift`).
@@ -31,7 +32,7 @@ public struct Fsck {
 
         // 1. Records -> files.
         var done = 0
-        var badReferences = [(hash: SHA256Digest, book: String, quarantineFile: Bool)]()
+        var badReferences = [(hash: SHA256Digest, book: String, format: String, quarantineFile: Bool)]()
         var corruptKeys = [[UInt8]]()
         var recordBytes = 0
         try index.forEachRecord(onCorrupt: { key, error in
@@ -52,19 +53,19 @@ public struct Fsck {
                 return
             }
             for book in record.bookIds {
-                let relative = "audio/\(book)/\(hash.hex).mp3"
+                let relative = "audio/\(book)/\(hash.hex).\(AudioFormat.fileExtension(of: record.outputFormat))"
                 guard let bookId = try? StorageIdentifier(book, kind: .bookId) else {
                     report.problems.append(
                         .init(kind: .corruptRecord, hash: hash.hex, path: nil, detail: "invalid bookId '\(book)' in record"))
-                    badReferences.append((hash, book, false))
+                    badReferences.append((hash, book, record.outputFormat, false))
                     continue
                 }
-                let path = directory.audioFile(book: bookId, hash: hash)
+                let path = directory.audioFile(book: bookId, hash: hash, format: record.outputFormat)
                 // A link where the file should be (or a linked book directory on the way) is not the file:
                 // the reference is missing, and the link itself is a stray entry for the files pass.
                 guard let status = try FileSystem.status(path), status.isRegularFile else {
                     report.problems.append(.init(kind: .missingFile, hash: hash.hex, path: relative, detail: "indexed file is missing"))
-                    badReferences.append((hash, book, false))
+                    badReferences.append((hash, book, record.outputFormat, false))
                     continue
                 }
                 indexedPaths.insert(relative)
@@ -82,13 +83,13 @@ public struct Fsck {
                         .init(
                             kind: .sizeMismatch, hash: hash.hex, path: relative,
                             detail: "file has \(facts.size) bytes, index says \(record.byteSize)"))
-                    badReferences.append((hash, book, true))
+                    badReferences.append((hash, book, record.outputFormat, true))
                 } else if facts.sha != record.sha256 {
                     report.problems.append(
                         .init(
                             kind: .digestMismatch, hash: hash.hex, path: relative,
                             detail: "file sha256 \(facts.sha), index says \(record.sha256)"))
-                    badReferences.append((hash, book, true))
+                    badReferences.append((hash, book, record.outputFormat, true))
                 }
             }
         }
@@ -114,11 +115,14 @@ public struct Fsck {
             for name in try FileSystem.contents(of: bookPath) {
                 let relative = "audio/\(book)/\(name)"
                 if indexedPaths.contains(relative) { continue }
-                let isAssetName = name.hasSuffix(".mp3") && SHA256Digest(hex: name.dropLast(4)) != nil
+                // `<hash>.<extension>` of any stored format: audio the index lost, not a stranger's file.
+                let stem = name.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+                let isAssetName =
+                    stem.count == 2 && AudioFormat.fileExtensions.contains(String(stem[1])) && SHA256Digest(hex: stem[0]) != nil
                 let status = try FileSystem.status(bookPath + "/" + name)
                 if isAssetName, status?.isRegularFile == true {
                     report.problems.append(
-                        .init(kind: .unindexedFile, hash: String(name.dropLast(4)), path: relative, detail: "file is not in the index"))
+                        .init(kind: .unindexedFile, hash: String(stem[0]), path: relative, detail: "file is not in the index"))
                 } else {
                     report.problems.append(
                         .init(
@@ -162,10 +166,11 @@ public struct Fsck {
             }
             report.repairs.append("dropped reference \(reference.book)/\(reference.hash.hex) from the index")
             if reference.quarantineFile, let id = try? StorageIdentifier(reference.book, kind: .bookId) {
-                let path = directory.audioFile(book: id, hash: reference.hash)
+                let path = directory.audioFile(book: id, hash: reference.hash, format: reference.format)
                 if FileSystem.exists(path) {
                     try store.quarantine(path)
-                    report.repairs.append("quarantined audio/\(reference.book)/\(reference.hash.hex).mp3")
+                    report.repairs.append(
+                        "quarantined audio/\(reference.book)/\(reference.hash.hex).\(AudioFormat.fileExtension(of: reference.format))")
                 }
             }
         }

@@ -70,7 +70,8 @@ public struct VoiceAssetBucket: Sendable {
     /// The file that holds `object`'s bytes (its book's hard link).
     public func path(of object: ObjectRecord) -> String? {
         guard let (book, hash) = Self.parseKey(object.key) else { return nil }
-        return store.directory.audioFile(book: book, hash: hash)
+        // Keys name MP3 files only, for now: the other formats are not served through the bucket yet.
+        return store.directory.audioFile(book: book, hash: hash, fileExtension: "mp3")
     }
 
     /// The object under `key` if that book references that asset.

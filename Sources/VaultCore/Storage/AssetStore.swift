@@ -138,7 +138,7 @@ public final class AssetStore: Sendable {
     ) throws -> (record: AssetRecord, timings: PublishTimings) {
         let clock = ContinuousClock()
         var timings = timings
-        let finalPath = directory.audioFile(book: bookId, hash: hash)
+        let finalPath = directory.audioFile(book: bookId, hash: hash, format: metadata.outputFormat)
         try prepareBookDirectory(bookId)
         var size = size
         var digest = digest
@@ -208,7 +208,7 @@ public final class AssetStore: Sendable {
     private func linkLocked(_ record: AssetRecord, hash: SHA256Digest, to bookId: StorageIdentifier) throws
         -> AssetRecord
     {
-        let destination = directory.audioFile(book: bookId, hash: hash)
+        let destination = directory.audioFile(book: bookId, hash: hash, format: record.outputFormat)
         if record.bookIds.contains(bookId.value), try FileSystem.status(destination) != nil {
             return record
         }
@@ -246,7 +246,7 @@ public final class AssetStore: Sendable {
     private func readableSource(for record: AssetRecord, hash: SHA256Digest) throws -> (path: String, status: FileStatus) {
         for book in record.bookIds {
             guard let id = try? StorageIdentifier(book, kind: .bookId) else { continue }
-            let path = directory.audioFile(book: id, hash: hash)
+            let path = directory.audioFile(book: id, hash: hash, format: record.outputFormat)
             if let status = try FileSystem.status(path), status.isRegularFile, status.size == record.byteSize {
                 return (path, status)
             }
@@ -307,7 +307,7 @@ public final class AssetStore: Sendable {
         }
         guard let before else { return nil }
         deletionObserver?(.referenceDropped)
-        try FileSystem.removeFile(directory.audioFile(book: bookId, hash: hash))
+        try FileSystem.removeFile(directory.audioFile(book: bookId, hash: hash, format: before.outputFormat))
         linkRemovals.linkRemoved(hash)
         deletionObserver?(.linkRemoved)
         var removal = Removal()
@@ -363,7 +363,7 @@ public final class AssetStore: Sendable {
         removal.bytesFreed = record.byteSize
         for book in record.bookIds {
             guard let id = try? StorageIdentifier(book, kind: .bookId) else { continue }
-            let path = directory.audioFile(book: id, hash: hash)
+            let path = directory.audioFile(book: id, hash: hash, format: record.outputFormat)
             if try FileSystem.status(path) != nil {
                 try FileSystem.removeFile(path)
                 linkRemovals.linkRemoved(hash)

@@ -70,8 +70,15 @@ public struct DataDirectory: Sendable, Equatable {
 
     public func bookDirectory(_ bookId: StorageIdentifier) -> String { audio + "/" + bookId.value }
 
-    public func audioFile(book bookId: StorageIdentifier, hash: SHA256Digest) -> String {
-        bookDirectory(bookId) + "/" + hash.hex + ".mp3"
+    /// `<book>/<hash>.<extension>`, the extension the asset's `output_format` names (`AudioFormat`): `mp3` for
+    /// every MP3 format, as every asset was named before the other formats were stored.
+    public func audioFile(book bookId: StorageIdentifier, hash: SHA256Digest, format: String) -> String {
+        audioFile(book: bookId, hash: hash, fileExtension: AudioFormat.fileExtension(of: format))
+    }
+
+    /// `<book>/<hash>.<fileExtension>`, for a name already parsed (a Storage key, a download's path).
+    public func audioFile(book bookId: StorageIdentifier, hash: SHA256Digest, fileExtension: String) -> String {
+        bookDirectory(bookId) + "/" + hash.hex + "." + fileExtension
     }
 
     /// Creates the directory tree (idempotent).

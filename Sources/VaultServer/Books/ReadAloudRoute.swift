@@ -31,7 +31,7 @@ struct ReadAloudRoute {
                     throw APIError(
                         .serviceUnavailable, code: "asset_vanished", message: "a chapter was deleted while the book was read; try again")
                 }
-                let path = books.voice.store.directory.audioFile(book: book, hash: hash)
+                let path = books.voice.store.directory.audioFile(book: book, hash: hash, format: found.record.outputFormat)
                 let (size, crc) = try await Self.sizeAndCRC(path)
                 let segments = found.alignment.flatMap { $0.characters.isEmpty ? nil : TimedSegments($0) }
                 chapters.append(

@@ -23,6 +23,8 @@ final class DownloadRoutes: Sendable {
     let coldFill: (@Sendable (SHA256Digest) async throws -> Bool)?
     /// Bytes under a content hash never change (RFC 8246).
     static let cacheControl = "public, max-age=31536000, immutable"
+    /// The one extension `/audio` serves: MP3 (the other formats are not served yet, Docs/API.md).
+    static let fileExtension = "mp3"
 
     /// The route template both transports report in metrics and logs.
     static let endpoint = "/audio/:book/:file"
@@ -113,7 +115,8 @@ final class DownloadRoutes: Sendable {
     func answer(book: String, file: String, query: String?, request: DownloadRequest, bytes: BytesSource) throws -> DownloadAnswer {
         let directory = store.directory
         return try decide(book: book, file: file, query: query, request: request, transport: .router) { hash, record, bookId in
-            try bytes(hash, record, { directory.audioFile(book: bookId, hash: hash) }).map(DownloadResponder.AvailableBytes.ready)
+            try bytes(hash, record, { directory.audioFile(book: bookId, hash: hash, fileExtension: Self.fileExtension) }).map(
+                DownloadResponder.AvailableBytes.ready)
                 ?? .absent
         }.answer
     }
@@ -169,7 +172,9 @@ final class DownloadRoutes: Sendable {
                 }
                 return .answer(answer)
             case .needsBytes:
-                return .needsFile(hash: hash, byteSize: record.byteSize, path: store.directory.audioFile(book: bookId, hash: hash))
+                return .needsFile(
+                    hash: hash, byteSize: record.byteSize,
+                    path: store.directory.audioFile(book: bookId, hash: hash, fileExtension: Self.fileExtension))
             }
         } catch DownloadResponder.Missing.noFile {
             throw notFound

@@ -105,7 +105,7 @@ struct CompatibleSpeech: Sendable {
     /// The open file of `outcome`'s audio in `book`. Opened right after the asset was linked there, so it is
     /// missing only if an operator deleted it in between: a retryable answer, not a server fault.
     func openAudio(_ outcome: VoiceService.Outcome, book: StorageIdentifier) async throws -> OpenFile {
-        let path = voice.store.directory.audioFile(book: book, hash: outcome.hash)
+        let path = voice.store.directory.audioFile(book: book, hash: outcome.hash, format: outcome.record.outputFormat)
         guard let file = try await BlockingIO.run({ OpenFile(path: path) }) else {
             throw APIError(
                 .serviceUnavailable, code: "asset_vanished", message: "the audio was deleted while this request was answered; try again")
