@@ -265,4 +265,28 @@ import VaultTestSupport
         #expect(report.problems.map(\.kind) == [.unindexedFile])
         #expect(report.problems.first?.hash == lost)
     }
+
+    /// A leftover of an interrupted publication is judged by the asset's format: whole Opus is adopted (first
+    /// writer wins), cut Opus is set aside.
+    @Test func aLeftoverIsJudgedByItsFormat() throws {
+        let directory = TemporaryDirectory()
+        let store = try AssetStore.open(directory: DataDirectory(root: directory.path))
+        let format = try #require(AudioFormat(outputFormat: "opus_48000_64"))
+        for (text, leftover, adopted) in [
+            ("Whole.", SilentAudio.make(format, seconds: 1, seed: 1), true),
+            ("Cut.", Array(SilentAudio.make(format, seconds: 1).dropLast(9)), false),
+        ] {
+            let spec = try SpeechSpec(text: text, voiceId: "v", outputFormat: "opus_48000_64")
+            try FileSystem.makeDirectory(directory.path + "/audio/b")
+            try Data(leftover).write(to: URL(fileURLWithPath: directory.path + "/audio/b/\(spec.contentHash.hex).opus"))
+            let fresh = SilentAudio.make(format, seconds: 0.5, seed: 2)
+            let staged = try store.stage(spec.contentHash, format: spec.outputFormat)
+            try staged.append(fresh)
+            let (record, _) = try store.publishStaged(
+                try staged.seal(), hash: spec.contentHash, bookId: .book("b"), metadata: AssetMetadata(spec: spec))
+            #expect(record.sha256 == SHA256Digest.of(adopted ? leftover : fresh).hex, "\(text)")
+        }
+        #expect(try FileSystem.contents(of: directory.path + "/quarantine").count == 1)
+        #expect(try Fsck(store: store).run(repair: false).isClean)
+    }
 }

@@ -147,10 +147,11 @@ public final class AssetStore: Sendable {
             // An unindexed file from an interrupted earlier publication. It was linked only after its bytes
             // were durable, so it is whole: keep it (first writer wins) if it is valid audio, else set it aside.
             let bytes = try FileSystem.readFile(finalPath)
-            if let existingInfo = try? MP3Inspector.inspect(bytes) {
+            let format = AudioFormat(outputFormat: metadata.outputFormat) ?? AudioFormat(outputFormat: OutputFormat.default)
+            if let format, let existing = try? AudioInspection.durationSeconds(bytes, format: format) {
                 size = bytes.count
                 digest = SHA256Digest.of(bytes)
-                duration = existingInfo.durationSeconds
+                duration = existing
             } else {
                 try quarantine(finalPath)
                 linkRemovals.linkRemoved(hash)
