@@ -161,14 +161,14 @@ public final class VoiceService: Sendable {
     /// `identity` as for `plainHit`.
     public func answer(_ request: VoiceRequest, identity known: Identity? = nil, attempt: Int = 1) async throws -> Answer {
         let resolved = known ?? identity(of: request.spec)
-        let (requested, hash) = resolved.pair
+        let (spec, hash) = resolved.pair
         do {
             if let record = try await storedRecord(hash) {
                 let outcome = Outcome(
                     record: try await linked(record, hash: hash, to: request.who.bookId), hash: hash,
                     cached: true, timings: nil, upstreamAttempts: nil)
                 try await describeLink(hash, for: request)
-                report(outcome, spec: requested, who: request.who)
+                report(outcome, spec: spec, who: request.who)
                 return .stored(outcome)
             }
         } catch StoreError.notFound where attempt < Self.attemptsWhenAssetVanishes {
@@ -182,14 +182,6 @@ public final class VoiceService: Sendable {
             events.record(.failed(request.who, error: VoiceError.noSynthesizer))
             throw VoiceError.noSynthesizer
         }
-        var stitched = requested
-        if !stitched.stitching.isEmpty {
-            do { stitched.upstreamContext = try await stitchingContext(stitched.stitching, model: stitched.modelId) } catch {
-                events.record(.failed(request.who, error: error))
-                throw error
-            }
-        }
-        let spec = stitched
         let (generation, role) = registry.join(hash) { generation in
             Task { await self.generate(generation, spec: spec, who: request.who, synthesizer: synthesizer) }
         }
@@ -359,6 +351,10 @@ public final class VoiceService: Sendable {
                 // Nothing is paid for that could not be stored.
                 try await cluster.checkWritable()
             }
+            // A stitched request's neighbours, named as upstream takes them now: resolved once, by the generation's
+            // owner, before anything is reserved (an unknown neighbour fails the generation for every requester).
+            var speaking = spec
+            if !spec.stitching.isEmpty { speaking.upstreamContext = try await stitchingContext(spec.stitching, model: spec.modelId) }
             let client = who.clientKeyId.map { CharacterBudget.Client(keyId: $0, dailyLimit: who.clientDailyLimit) }
             // Reserved by the leader only, on its client key: followers share its generation and cost nothing.
             reservation = try await budget.reserve(spec.characterCount, for: client)
@@ -369,7 +365,7 @@ public final class VoiceService: Sendable {
             let start = clock.now
             let firstByte = Mutex<Duration?>(nil)
             let receipt = try await synthesizer.stream(
-                spec,
+                speaking,
                 restart: {
                     // Nobody heard anything yet (an /api/voice miss waits for the whole): start the file over.
                     guard generation.restartIfUnheard() else { return false }
