@@ -39,10 +39,7 @@ public enum SpeechAlignmentCodec {
             if let spoken = alignment.spoken { try append(spoken, to: &out) }
             append(UInt32(clamping: voices.count), to: &out)
             for segment in voices {
-                let utf8 = Array(segment.voiceId.utf8)
-                guard utf8.count <= 255 else { throw .characterTooLong(utf8.count) }
-                out.append(UInt8(utf8.count))
-                out.append(contentsOf: utf8)
+                try appendText(segment.voiceId, to: &out)
                 for value in [
                     segment.startMilliseconds, segment.endMilliseconds, UInt32(clamping: segment.characterStart),
                     UInt32(clamping: segment.characterEnd), UInt32(clamping: segment.line),
@@ -57,13 +54,18 @@ public enum SpeechAlignmentCodec {
     static func append(_ characters: [SpeechAlignment.Character], to out: inout [UInt8]) throws(Failure) {
         append(UInt32(clamping: characters.count), to: &out)
         for character in characters {
-            let utf8 = Array(character.text.utf8)
-            guard utf8.count <= 255 else { throw .characterTooLong(utf8.count) }
-            out.append(UInt8(utf8.count))
-            out.append(contentsOf: utf8)
+            try appendText(character.text, to: &out)
             append(character.startMilliseconds, to: &out)
             append(character.endMilliseconds, to: &out)
         }
+    }
+
+    /// A length byte and the UTF-8 (a character entry's text, a segment's voice id).
+    static func appendText(_ text: String, to out: inout [UInt8]) throws(Failure) {
+        let utf8 = Array(text.utf8)
+        guard utf8.count <= 255 else { throw .characterTooLong(utf8.count) }
+        out.append(UInt8(utf8.count))
+        out.append(contentsOf: utf8)
     }
 
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(Failure) -> SpeechAlignment {
@@ -77,6 +79,15 @@ public enum SpeechAlignmentCodec {
             return UInt32(bytes[cursor]) << 24 | UInt32(bytes[cursor + 1]) << 16 | UInt32(bytes[cursor + 2]) << 8
                 | UInt32(bytes[cursor + 3])
         }
+        func readText() throws(Failure) -> String {
+            guard cursor < bytes.count else { throw .truncated }
+            let length = Int(bytes[cursor])
+            cursor += 1
+            guard cursor + length <= bytes.count else { throw .truncated }
+            guard let text = String(validating: bytes[cursor..<(cursor + length)], as: UTF8.self) else { throw .invalidUTF8 }
+            cursor += length
+            return text
+        }
         func readCharacters() throws(Failure) -> [SpeechAlignment.Character] {
             let count = Int(try readUInt32())
             // Each entry takes at least nine bytes: a count larger than the value can hold is damage.
@@ -84,12 +95,7 @@ public enum SpeechAlignmentCodec {
             var characters = [SpeechAlignment.Character]()
             characters.reserveCapacity(count)
             for _ in 0..<count {
-                guard cursor < bytes.count else { throw .truncated }
-                let length = Int(bytes[cursor])
-                cursor += 1
-                guard cursor + length <= bytes.count else { throw .truncated }
-                guard let text = String(validating: bytes[cursor..<(cursor + length)], as: UTF8.self) else { throw .invalidUTF8 }
-                cursor += length
+                let text = try readText()
                 let start = try readUInt32()
                 let end = try readUInt32()
                 characters.append(.init(text: text, startMilliseconds: start, endMilliseconds: end))
@@ -112,12 +118,7 @@ public enum SpeechAlignmentCodec {
             var segments = [SpeechAlignment.VoiceSegment]()
             segments.reserveCapacity(count)
             for _ in 0..<count {
-                guard cursor < bytes.count else { throw .truncated }
-                let length = Int(bytes[cursor])
-                cursor += 1
-                guard cursor + length <= bytes.count else { throw .truncated }
-                guard let voice = String(validating: bytes[cursor..<(cursor + length)], as: UTF8.self) else { throw .invalidUTF8 }
-                cursor += length
+                let voice = try readText()
                 let (start, end, from, to, line) = (
                     try readUInt32(), try readUInt32(), try readUInt32(), try readUInt32(), try readUInt32()
                 )

@@ -19,7 +19,7 @@ public struct StitchingContext: Sendable, Hashable {
     }
 
     /// How much neighbouring text goes upstream: as much as long text sends between its own chunks.
-    public static let contextCharacters = 1_000
+    public static let contextCharacters = TextChunker.defaultContextLength
 
     /// How long after a generation VoiceVault sends its upstream request id: upstream accepts ids for two hours;
     /// the margin covers clock skew and a generation that takes a while to start.

@@ -7,7 +7,10 @@ public struct TextChunker: Sendable {
     /// How much neighbouring text to send as `previous_text` / `next_text` for stitching.
     public let contextLength: Int
 
-    public init(limit: Int, contextLength: Int = 1_000) {
+    /// Characters of neighbouring text a chunk is sent with (and a stitched request with its neighbours' text).
+    public static let defaultContextLength = 1_000
+
+    public init(limit: Int, contextLength: Int = defaultContextLength) {
         precondition(limit > 0)
         self.limit = limit
         self.contextLength = contextLength
