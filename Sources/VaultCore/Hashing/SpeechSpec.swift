@@ -124,7 +124,9 @@ public struct SpeechSpec: Sendable, Hashable {
         self.rare = stitching.isEmpty ? nil : Boxed(RareFields(stitching: stitching))
     }
 
-    /// A dialogue: `script`'s lines in their voices, with the fields of a speech request that apply to one.
+    /// A dialogue: `script`'s lines in their voices, with the fields of a speech request that apply to one. A
+    /// dialogue is one generation, never cut into chunks, so its characters are bounded by the model's
+    /// per-request limit (`ModelLimits`) as well as by `maximumTextLength`.
     public init(
         dialogue script: DialogueScript,
         modelId: String? = nil,
@@ -137,14 +139,14 @@ public struct SpeechSpec: Sendable, Hashable {
         stitching: RequestStitching = .none,
         maximumTextLength: Int = .max
     ) throws(SpeechSpecError) {
-        guard script.characterCount <= maximumTextLength else {
-            throw .textTooLong(characters: script.characterCount, limit: maximumTextLength)
-        }
+        let model = modelId ?? Self.defaultDialogueModelId
+        let limit = min(maximumTextLength, ModelLimits.maximumCharacters(model: model))
+        guard script.characterCount <= limit else { throw .textTooLong(characters: script.characterCount, limit: limit) }
         guard !extensions.languageTextNormalization, extensions.optimizeStreamingLatency == 0 else {
             throw .invalidField("dialogue", "apply_language_text_normalization and optimize_streaming_latency do not apply to a dialogue")
         }
         try self.init(
-            text: script.text, voiceId: script.lines[0].voiceId, modelId: modelId ?? Self.defaultDialogueModelId,
+            text: script.text, voiceId: script.lines[0].voiceId, modelId: model,
             outputFormat: outputFormat, languageCode: languageCode, seed: seed, previousText: previousText, nextText: nextText,
             extensions: extensions, stitching: stitching)
         self.dialogue = script

@@ -76,7 +76,7 @@ enum ElevenLabsDialogueRequest {
             }
             seed = integer
         }
-        let model = try ElevenLabsSpeechRequest.optionalString(fields["model_id"], "model_id") ?? SpeechSpec.defaultDialogueModelId
+        let model = try ElevenLabsSpeechRequest.optionalString(fields["model_id"], "model_id")
         let spec: SpeechSpec
         do {
             let script = try DialogueScript(
@@ -96,7 +96,7 @@ enum ElevenLabsDialogueRequest {
                 stitching: RequestStitching(
                     previousAssets: try ElevenLabsSpeechRequest.stitchedAssets(fields["previous_request_ids"], "previous_request_ids"),
                     nextAssets: try ElevenLabsSpeechRequest.stitchedAssets(fields["next_request_ids"], "next_request_ids")),
-                maximumTextLength: min(maximumTextCharacters, ModelLimits.maximumCharacters(model: model)))
+                maximumTextLength: maximumTextCharacters)
         } catch let error as SpeechSpecError {
             throw APIError(.badRequest, code: error.code, message: error.description)
         } catch let error as APIError {

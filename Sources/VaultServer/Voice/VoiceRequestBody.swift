@@ -116,11 +116,10 @@ struct VoiceRequestBody: Decodable, Sendable {
                     throw APIError(
                         .badRequest, code: "invalid_field", message: "dialogue must have at most \(DialogueScript.maximumLines) lines")
                 }
-                let modelId = model ?? SpeechSpec.defaultDialogueModelId
                 spec = try SpeechSpec(
-                    dialogue: DialogueScript(lines: dialogue.map { ($0.text, $0.voiceId) }), modelId: modelId, outputFormat: format,
+                    dialogue: DialogueScript(lines: dialogue.map { ($0.text, $0.voiceId) }), modelId: model, outputFormat: format,
                     languageCode: languageCode, seed: seed, previousText: previousText, nextText: nextText,
-                    maximumTextLength: min(maximumTextCharacters, ModelLimits.maximumCharacters(model: modelId)))
+                    maximumTextLength: maximumTextCharacters)
             } else {
                 spec = try SpeechSpec(
                     text: text ?? "", voiceId: voiceId ?? "", modelId: model, outputFormat: format, languageCode: languageCode,
